@@ -1,0 +1,175 @@
+//! Who may do what (SPEC D7, D8, P2, A6, S4), decided from the roles a caller holds now.
+
+use chrono::{DateTime, Utc};
+
+use crate::directory::{BuiltInRole, DirectoryScope, Group, GroupKind};
+use crate::ids::UserId;
+use crate::schedule::Access;
+use crate::state::{HeldRole, State};
+
+use BuiltInRole::*;
+
+/// A signed-in user and the roles they hold at the moment of the call.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user: UserId,
+    pub roles: Vec<HeldRole>,
+}
+
+impl Caller {
+    pub fn of(state: &State, user: UserId, now: DateTime<Utc>) -> Caller {
+        Caller {
+            user,
+            roles: state.roles_of(user, now),
+        }
+    }
+
+    /// Holds `role` for the whole directory.
+    pub fn has_directory_role(&self, role: BuiltInRole) -> bool {
+        self.roles
+            .iter()
+            .any(|held| held.role == role && held.scope == DirectoryScope::Directory)
+    }
+
+    pub fn has_any_directory_role(&self, roles: &[BuiltInRole]) -> bool {
+        roles.iter().any(|role| self.has_directory_role(*role))
+    }
+
+    /// Holds `role` scoped to an administrative unit that contains `object`.
+    fn has_unit_role_over(&self, state: &State, roles: &[BuiltInRole], object: uuid::Uuid) -> bool {
+        self.roles.iter().any(|held| match held.scope {
+            DirectoryScope::AdministrativeUnit(unit) => {
+                roles.contains(&held.role)
+                    && state
+                        .administrative_units
+                        .get(&unit)
+                        .is_some_and(|unit| unit.members.contains(&object))
+            }
+            DirectoryScope::Directory => false,
+        })
+    }
+
+    pub fn is_global_administrator(&self) -> bool {
+        self.has_directory_role(GlobalAdministrator)
+    }
+}
+
+const PRIVILEGED: &[BuiltInRole] = &[GlobalAdministrator, PrivilegedRoleAdministrator];
+const GROUP_MANAGERS: &[BuiltInRole] = &[
+    GlobalAdministrator,
+    PrivilegedRoleAdministrator,
+    GroupsAdministrator,
+    UserAdministrator,
+    DirectoryWriters,
+    IdentityGovernanceAdministrator,
+];
+
+/// P2, A6, S4: who may bring a group under PIM, assign in it and change its settings.
+/// Only roles scoped to the whole directory count.
+pub fn may_administer_pim(
+    state: &State,
+    caller: &Caller,
+    group: &Group,
+    now: DateTime<Utc>,
+) -> bool {
+    let roles = if group.is_assignable_to_role {
+        PRIVILEGED
+    } else {
+        GROUP_MANAGERS
+    };
+    caller.has_any_directory_role(roles) || state.is_owner(caller.user, group.id, now)
+}
+
+/// D7: who may change members and owners through the plain groups API.
+/// Administrators scoped to an administrative unit containing the group count here.
+pub fn may_manage_group_directly(
+    state: &State,
+    caller: &Caller,
+    group: &Group,
+    now: DateTime<Utc>,
+) -> bool {
+    if state.is_owner(caller.user, group.id, now) {
+        return true;
+    }
+    let mut roles: Vec<BuiltInRole> = if group.is_assignable_to_role {
+        PRIVILEGED.to_vec()
+    } else {
+        GROUP_MANAGERS.to_vec()
+    };
+    if !group.is_assignable_to_role && group.kind == GroupKind::Microsoft365 {
+        roles.push(ExchangeAdministrator);
+    }
+    caller.has_any_directory_role(&roles) || caller.has_unit_role_over(state, &roles, group.id.0)
+}
+
+/// Who may create a group, and change or delete one (same people as D7, owners aside for creation).
+pub fn may_create_group(caller: &Caller, role_assignable: bool, kind: GroupKind) -> bool {
+    if role_assignable {
+        return caller.has_any_directory_role(PRIVILEGED);
+    }
+    caller.has_any_directory_role(GROUP_MANAGERS)
+        || (kind == GroupKind::Microsoft365 && caller.has_directory_role(ExchangeAdministrator))
+}
+
+/// D8: a user who holds privileged access now is protected.
+pub fn is_protected(state: &State, user: UserId, now: DateTime<Utc>) -> bool {
+    let privileged_group = state
+        .groups
+        .values()
+        .filter(|group| group.is_assignable_to_role && !group.is_deleted())
+        .any(|group| {
+            Access::ALL.into_iter().any(|access| {
+                state
+                    .direct_holders(group.id, access, now)
+                    .contains(&user.into())
+            }) || state.is_effective_member(user.into(), group.id, now)
+        });
+    privileged_group || !state.roles_of(user, now).is_empty()
+}
+
+/// D8: resetting a password or authenticators.
+pub fn may_reset_credentials(
+    state: &State,
+    caller: &Caller,
+    target: UserId,
+    now: DateTime<Utc>,
+) -> bool {
+    if caller.has_any_directory_role(PRIVILEGED) {
+        return true;
+    }
+    if is_protected(state, target, now) {
+        return false;
+    }
+    let roles = [
+        HelpdeskAdministrator,
+        AuthenticationAdministrator,
+        UserAdministrator,
+    ];
+    caller.has_any_directory_role(&roles) || caller.has_unit_role_over(state, &roles, target.0)
+}
+
+/// Creating users, and changing their name or whether they may sign in (protected users: D8).
+pub fn may_manage_user(
+    state: &State,
+    caller: &Caller,
+    target: Option<UserId>,
+    now: DateTime<Utc>,
+) -> bool {
+    if caller.has_any_directory_role(PRIVILEGED) {
+        return true;
+    }
+    if target.is_some_and(|user| is_protected(state, user, now)) {
+        return false;
+    }
+    caller.has_directory_role(UserAdministrator)
+}
+
+/// Directory roles and administrative units are managed by the privileged roles only.
+pub fn may_manage_roles(caller: &Caller) -> bool {
+    caller.has_any_directory_role(PRIVILEGED)
+}
+
+/// Reading the audit of everything.
+pub fn may_read_all_audit(caller: &Caller) -> bool {
+    caller.has_any_directory_role(PRIVILEGED)
+}

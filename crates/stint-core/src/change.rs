@@ -1,0 +1,69 @@
+//! What a decision wants written: whole new versions of the objects it touches, and its audit events.
+//!
+//! Every change is an upsert of a complete object, so applying the same change twice gives the same
+//! state. The store persists them in one transaction; the in-memory state applies them afterwards.
+
+use serde::{Deserialize, Serialize};
+
+use crate::audit::AuditRecord;
+use crate::auth::{AccessToken, TokenHash};
+use crate::directory::{AdministrativeUnit, Group, RoleAssignment, Tenant, User};
+use crate::policy::Policy;
+use crate::request::ScheduleRequest;
+use crate::schedule::Schedule;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "object", rename_all = "camelCase")]
+pub enum Change {
+    Tenant(Tenant),
+    User(User),
+    Group(Group),
+    AdministrativeUnit(AdministrativeUnit),
+    RoleAssignment(RoleAssignment),
+    Policy(Policy),
+    Schedule(Schedule),
+    Request(ScheduleRequest),
+    Token(AccessToken),
+    TokenRevoked(TokenHash),
+}
+
+impl Change {
+    /// Whether this change can alter anyone's effective membership or ownership.
+    pub fn touches_membership(&self) -> bool {
+        matches!(
+            self,
+            Change::User(_) | Change::Group(_) | Change::Schedule(_)
+        )
+    }
+}
+
+/// The outcome of a rule: changes and audit events to commit together (U3).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decision {
+    pub changes: Vec<Change>,
+    pub audit: Vec<AuditRecord>,
+}
+
+impl Decision {
+    pub fn new() -> Self {
+        Decision::default()
+    }
+
+    pub fn change(mut self, change: Change) -> Self {
+        self.changes.push(change);
+        self
+    }
+
+    pub fn audit(mut self, record: AuditRecord) -> Self {
+        self.audit.push(record);
+        self
+    }
+
+    pub fn push(&mut self, change: Change) {
+        self.changes.push(change);
+    }
+
+    pub fn record(&mut self, record: AuditRecord) {
+        self.audit.push(record);
+    }
+}

@@ -1,0 +1,185 @@
+//! Schedule requests (Graph's `privilegedAccessGroup{Eligibility,Assignment}ScheduleRequest`) and
+//! their status machine.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::duration::IsoDuration;
+use crate::ids::{GroupId, PrincipalId, RequestId, ScheduleId, UserId};
+use crate::schedule::{Access, ScheduleKind};
+
+/// Graph's `scheduleRequestActions`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RequestAction {
+    AdminAssign,
+    AdminUpdate,
+    AdminRemove,
+    SelfActivate,
+    SelfDeactivate,
+    AdminExtend,
+    AdminRenew,
+    SelfExtend,
+    SelfRenew,
+}
+
+impl RequestAction {
+    pub const ALL: [RequestAction; 9] = [
+        RequestAction::AdminAssign,
+        RequestAction::AdminUpdate,
+        RequestAction::AdminRemove,
+        RequestAction::SelfActivate,
+        RequestAction::SelfDeactivate,
+        RequestAction::AdminExtend,
+        RequestAction::AdminRenew,
+        RequestAction::SelfExtend,
+        RequestAction::SelfRenew,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestAction::AdminAssign => "adminAssign",
+            RequestAction::AdminUpdate => "adminUpdate",
+            RequestAction::AdminRemove => "adminRemove",
+            RequestAction::SelfActivate => "selfActivate",
+            RequestAction::SelfDeactivate => "selfDeactivate",
+            RequestAction::AdminExtend => "adminExtend",
+            RequestAction::AdminRenew => "adminRenew",
+            RequestAction::SelfExtend => "selfExtend",
+            RequestAction::SelfRenew => "selfRenew",
+        }
+    }
+
+    pub fn is_admin(self) -> bool {
+        matches!(
+            self,
+            RequestAction::AdminAssign
+                | RequestAction::AdminUpdate
+                | RequestAction::AdminRemove
+                | RequestAction::AdminExtend
+                | RequestAction::AdminRenew
+        )
+    }
+
+    /// Removals need no schedule in the request.
+    pub fn needs_schedule(self) -> bool {
+        !matches!(
+            self,
+            RequestAction::AdminRemove | RequestAction::SelfDeactivate
+        )
+    }
+}
+
+impl fmt::Display for RequestAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RequestAction {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Self, ()> {
+        RequestAction::ALL
+            .into_iter()
+            .find(|action| action.as_str().eq_ignore_ascii_case(text))
+            .ok_or(())
+    }
+}
+
+/// Graph's request `status` strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RequestStatus {
+    /// A validation-only request that would succeed; nothing was created.
+    Granted,
+    PendingApproval,
+    Provisioned,
+    Revoked,
+    Denied,
+    Canceled,
+    Failed,
+}
+
+impl RequestStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Granted => "Granted",
+            RequestStatus::PendingApproval => "PendingApproval",
+            RequestStatus::Provisioned => "Provisioned",
+            RequestStatus::Revoked => "Revoked",
+            RequestStatus::Denied => "Denied",
+            RequestStatus::Canceled => "Canceled",
+            RequestStatus::Failed => "Failed",
+        }
+    }
+
+    pub fn is_pending(self) -> bool {
+        matches!(self, RequestStatus::PendingApproval)
+    }
+}
+
+/// When a requested schedule ends (Graph's `expirationPattern`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Expiration {
+    NotSpecified,
+    NoExpiration,
+    AfterDateTime(DateTime<Utc>),
+    AfterDuration(IsoDuration),
+}
+
+impl Expiration {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Expiration::NotSpecified => "notSpecified",
+            Expiration::NoExpiration => "noExpiration",
+            Expiration::AfterDateTime(_) => "afterDateTime",
+            Expiration::AfterDuration(_) => "afterDuration",
+        }
+    }
+}
+
+/// The schedule a request asks for (Graph's `requestSchedule`), as the requester gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestedSchedule {
+    pub start: Option<DateTime<Utc>>,
+    pub expiration: Expiration,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketInfo {
+    pub number: Option<String>,
+    pub system: Option<String>,
+}
+
+impl TicketInfo {
+    pub fn is_complete(&self) -> bool {
+        let filled = |text: &Option<String>| text.as_deref().is_some_and(|t| !t.trim().is_empty());
+        filled(&self.number) && filled(&self.system)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleRequest {
+    pub id: RequestId,
+    /// Eligibility requests target eligible schedules, assignment requests active ones.
+    pub kind: ScheduleKind,
+    pub action: RequestAction,
+    pub group_id: GroupId,
+    pub principal_id: PrincipalId,
+    pub access: Access,
+    pub status: RequestStatus,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_by: UserId,
+    pub justification: Option<String>,
+    pub ticket: Option<TicketInfo>,
+    /// As requested; the resolved start is on the target schedule.
+    pub schedule: Option<RequestedSchedule>,
+    /// The start actually used: a past start is moved to the time of processing.
+    pub resolved_start: Option<DateTime<Utc>>,
+    pub target_schedule_id: Option<ScheduleId>,
+    pub is_validation_only: bool,
+}

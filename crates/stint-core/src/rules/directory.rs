@@ -1,0 +1,650 @@
+//! Directory changes outside PIM (SPEC D1–D5, D7, P5).
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::authz::{self, Caller};
+use crate::change::{Change, Decision};
+use crate::directory::{
+    AdministrativeUnit, BuiltInRole, DirectoryScope, Group, GroupKind, GroupSource, PasswordHash,
+    RoleAssignment, User,
+};
+use crate::ids::ScheduleId;
+use crate::ids::{AdministrativeUnitId, GroupId, PrincipalId, RoleAssignmentId, UserId};
+use crate::rules::{AuditRecordExt, Context};
+use crate::schedule::{
+    Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
+};
+use crate::state::{Principal, State};
+use crate::violation::{ErrorCode, Violation};
+
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub user_principal_name: String,
+    pub display_name: String,
+    pub account_enabled: bool,
+    pub password_hash: PasswordHash,
+}
+
+pub fn create_user(
+    state: &State,
+    ctx: &Context,
+    input: NewUser,
+) -> Result<(Decision, User), Violation> {
+    if !authz::may_manage_user(state, ctx.caller, None, ctx.now) {
+        return Err(Violation::forbidden(
+            "Creating users needs the User Administrator, Privileged Role Administrator or Global Administrator role.",
+        ));
+    }
+    if state.user_by_name(&input.user_principal_name).is_some() {
+        return Err(Violation::new(
+            ErrorCode::ObjectConflict,
+            format!(
+                "Another user already has the userPrincipalName '{}'.",
+                input.user_principal_name
+            ),
+        )
+        .rule("D1")
+        .field("userPrincipalName"));
+    }
+    let user = User {
+        id: UserId(ctx.fresh_id()),
+        user_principal_name: input.user_principal_name,
+        display_name: input.display_name,
+        account_enabled: input.account_enabled,
+        password_hash: input.password_hash,
+        created_at: ctx.now,
+    };
+    let event = ctx
+        .event("user.create", "user", user.id)
+        .about(None, Some(user.id.into()))
+        .saying(format!("Created user {}.", user.user_principal_name));
+    Ok((
+        Decision::new()
+            .change(Change::User(user.clone()))
+            .audit(event),
+        user,
+    ))
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    pub account_enabled: Option<bool>,
+    pub password_hash: Option<PasswordHash>,
+}
+
+pub fn update_user(
+    state: &State,
+    ctx: &Context,
+    id: UserId,
+    patch: UserPatch,
+) -> Result<(Decision, User), Violation> {
+    let current = state
+        .users
+        .get(&id)
+        .ok_or_else(|| Violation::not_found(format!("User '{id}'")))?;
+    let allowed = if patch.password_hash.is_some() {
+        authz::may_reset_credentials(state, ctx.caller, id, ctx.now)
+    } else {
+        authz::may_manage_user(state, ctx.caller, Some(id), ctx.now)
+    };
+    if !allowed {
+        return Err(Violation::forbidden(format!(
+            "You may not change {}: a user who holds privileged access can be changed only by a Global Administrator or Privileged Role Administrator.",
+            current.user_principal_name
+        ))
+        .rule("D8"));
+    }
+    let mut user = current.clone();
+    let mut what = Vec::new();
+    if let Some(name) = patch.display_name {
+        user.display_name = name;
+        what.push("displayName");
+    }
+    if let Some(enabled) = patch.account_enabled {
+        user.account_enabled = enabled;
+        what.push("accountEnabled");
+    }
+    if let Some(hash) = patch.password_hash {
+        user.password_hash = hash;
+        what.push("password");
+    }
+    let event = ctx
+        .event("user.update", "user", id)
+        .about(None, Some(id.into()))
+        .saying(format!(
+            "Changed {} of {}.",
+            what.join(", "),
+            user.user_principal_name
+        ));
+    Ok((
+        Decision::new()
+            .change(Change::User(user.clone()))
+            .audit(event),
+        user,
+    ))
+}
+
+#[derive(Clone, Debug)]
+pub struct NewGroup {
+    pub display_name: String,
+    pub description: Option<String>,
+    pub kind: GroupKind,
+    pub is_assignable_to_role: bool,
+    pub membership_rule: Option<String>,
+    pub source: GroupSource,
+}
+
+pub fn create_group(
+    state: &State,
+    ctx: &Context,
+    input: NewGroup,
+) -> Result<(Decision, Group), Violation> {
+    if !authz::may_create_group(ctx.caller, input.is_assignable_to_role, input.kind) {
+        return Err(Violation::forbidden(if input.is_assignable_to_role {
+            "Creating a role-assignable group needs the Privileged Role Administrator or Global Administrator role."
+        } else {
+            "Creating a group needs a group-managing administrator role."
+        })
+        .rule("D7"));
+    }
+    if input.is_assignable_to_role && input.membership_rule.is_some() {
+        return Err(Violation::bad_request(
+            "membershipRule",
+            "A role-assignable group cannot have a dynamic membership rule.",
+        )
+        .rule("D2"));
+    }
+    if input.is_assignable_to_role {
+        let limit = state
+            .tenant
+            .as_ref()
+            .map_or(500, |tenant| tenant.role_assignable_group_limit);
+        if state.role_assignable_group_count() >= limit as usize {
+            return Err(Violation::new(
+                ErrorCode::RoleAssignableGroupLimitReached,
+                format!("This tenant already has {limit} role-assignable groups, the most it may have. Create the group without isAssignableToRole, or delete a role-assignable group first."),
+            )
+            .rule("D3")
+            .field("isAssignableToRole"));
+        }
+    }
+    let group = Group {
+        id: GroupId(ctx.fresh_id()),
+        display_name: input.display_name,
+        description: input.description,
+        kind: input.kind,
+        is_assignable_to_role: input.is_assignable_to_role,
+        membership_rule: input.membership_rule,
+        source: input.source,
+        created_at: ctx.now,
+        managed_since: None,
+        deleted_at: None,
+    };
+    let event = ctx
+        .event("group.create", "group", group.id)
+        .about(Some(group.id), None)
+        .saying(format!("Created group {}.", group.display_name));
+    Ok((
+        Decision::new()
+            .change(Change::Group(group.clone()))
+            .audit(event),
+        group,
+    ))
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct GroupPatch {
+    pub display_name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub is_assignable_to_role: Option<bool>,
+    pub membership_rule: Option<Option<String>>,
+}
+
+pub fn update_group(
+    state: &State,
+    ctx: &Context,
+    id: GroupId,
+    patch: GroupPatch,
+) -> Result<(Decision, Group), Violation> {
+    let current = live_group(state, id)?;
+    require_direct_manager(state, ctx, current)?;
+    if patch
+        .is_assignable_to_role
+        .is_some_and(|wanted| wanted != current.is_assignable_to_role)
+    {
+        return Err(Violation::bad_request(
+            "isAssignableToRole",
+            "isAssignableToRole is set when a group is created and can never change.",
+        )
+        .rule("D2"));
+    }
+    let mut group = current.clone();
+    if let Some(name) = patch.display_name {
+        group.display_name = name;
+    }
+    if let Some(description) = patch.description {
+        group.description = description;
+    }
+    if let Some(rule) = patch.membership_rule {
+        if rule.is_some() && (group.is_assignable_to_role || group.is_managed()) {
+            return Err(Violation::bad_request(
+                "membershipRule",
+                "A role-assignable group or a group managed by PIM cannot become dynamic.",
+            )
+            .rule("P3"));
+        }
+        group.membership_rule = rule;
+    }
+    let event = ctx
+        .event("group.update", "group", id)
+        .about(Some(id), None)
+        .saying(format!("Changed group {}.", group.display_name));
+    Ok((
+        Decision::new()
+            .change(Change::Group(group.clone()))
+            .audit(event),
+        group,
+    ))
+}
+
+/// P5: deleting a group ends its schedules and cancels its pending requests, all recorded.
+pub fn delete_group(state: &State, ctx: &Context, id: GroupId) -> Result<Decision, Violation> {
+    let current = live_group(state, id)?;
+    require_direct_manager(state, ctx, current)?;
+    let mut decision = Decision::new();
+    let mut group = current.clone();
+    group.deleted_at = Some(ctx.now);
+    decision.push(Change::Group(group));
+    decision.record(
+        ctx.event("group.delete", "group", id)
+            .about(Some(id), None)
+            .saying(format!("Deleted group {}.", current.display_name)),
+    );
+    for schedule in state
+        .schedules_of_group(id)
+        .filter(|s| s.is_open_at(ctx.now))
+    {
+        let mut ended = schedule.clone();
+        ended.ended = Some(Ended {
+            at: ctx.now,
+            reason: EndReason::GroupDeleted,
+        });
+        ended.modified_at = ctx.now;
+        decision.record(
+            ctx.event("schedule.end", "schedule", schedule.id)
+                .about(Some(id), Some(schedule.principal_id))
+                .saying("Ended because the group was deleted."),
+        );
+        decision.push(Change::Schedule(ended));
+    }
+    for request in state
+        .requests_of_group(id)
+        .filter(|r| r.status.is_pending())
+    {
+        let mut canceled = request.clone();
+        canceled.status = crate::request::RequestStatus::Canceled;
+        canceled.completed_at = Some(ctx.now);
+        decision.record(
+            ctx.event("request.cancel", "request", request.id)
+                .about(Some(id), Some(request.principal_id))
+                .saying("Canceled because the group was deleted."),
+        );
+        decision.push(Change::Request(canceled));
+    }
+    for assignment in state
+        .role_assignments
+        .values()
+        .filter(|a| a.principal_id == id.into() && a.removed_at.is_none())
+    {
+        let mut removed = assignment.clone();
+        removed.removed_at = Some(ctx.now);
+        decision.record(
+            ctx.event("roleAssignment.delete", "roleAssignment", assignment.id)
+                .about(Some(id), Some(id.into()))
+                .saying(format!(
+                    "Removed {} because the group was deleted.",
+                    assignment.role.display_name()
+                )),
+        );
+        decision.push(Change::RoleAssignment(removed));
+    }
+    Ok(decision)
+}
+
+/// D7: add a member or owner through the plain groups API: an active, permanent, direct schedule.
+pub fn add_direct(
+    state: &State,
+    ctx: &Context,
+    group_id: GroupId,
+    principal: PrincipalId,
+    access: Access,
+) -> Result<Decision, Violation> {
+    let group = live_group(state, group_id)?;
+    require_direct_manager(state, ctx, group)?;
+    let resolved = state
+        .principal(principal)
+        .ok_or_else(|| Violation::not_found(format!("Directory object '{principal}'")))?;
+    if let Principal::Group(member_group) = resolved {
+        check_group_nesting(
+            state,
+            ctx.now,
+            member_group.id,
+            group,
+            access,
+            ScheduleKind::Active,
+        )?;
+    }
+    if state
+        .direct_holders(group_id, access, ctx.now)
+        .contains(&principal)
+    {
+        return Err(Violation::new(
+            ErrorCode::ObjectConflict,
+            format!("One or more added object references already exist as {access}s of the group."),
+        ));
+    }
+    let schedule = Schedule {
+        id: ScheduleId {
+            group: group_id,
+            access,
+            origin: ctx.fresh_id(),
+        },
+        kind: ScheduleKind::Active,
+        principal_id: principal,
+        member_type: MemberType::Direct,
+        assignment_type: AssignmentType::Assigned,
+        window: Window::permanent_from(ctx.now),
+        created_using: None,
+        created_at: ctx.now,
+        modified_at: ctx.now,
+        ended: None,
+    };
+    let event = ctx
+        .event(&format!("group.{access}.add"), "group", group_id)
+        .about(Some(group_id), Some(principal))
+        .saying(format!(
+            "Added {principal} as {access} of {} through the groups API.",
+            group.display_name
+        ));
+    Ok(Decision::new()
+        .change(Change::Schedule(schedule))
+        .audit(event))
+}
+
+/// D7: remove a member or owner through the plain groups API: ends every active schedule of it.
+pub fn remove_direct(
+    state: &State,
+    ctx: &Context,
+    group_id: GroupId,
+    principal: PrincipalId,
+    access: Access,
+) -> Result<Decision, Violation> {
+    let group = live_group(state, group_id)?;
+    require_direct_manager(state, ctx, group)?;
+    let in_force: Vec<&Schedule> = state
+        .schedules_for(group_id, principal, access, ScheduleKind::Active)
+        .filter(|s| s.is_in_force_at(ctx.now))
+        .collect();
+    if in_force.is_empty() {
+        return Err(Violation::not_found(format!(
+            "{principal} as {access} of group '{group_id}'"
+        )));
+    }
+    let mut decision = Decision::new();
+    for schedule in in_force {
+        let mut ended = schedule.clone();
+        ended.ended = Some(Ended {
+            at: ctx.now,
+            reason: EndReason::Removed,
+        });
+        ended.modified_at = ctx.now;
+        decision.push(Change::Schedule(ended));
+    }
+    decision.record(
+        ctx.event(&format!("group.{access}.remove"), "group", group_id)
+            .about(Some(group_id), Some(principal))
+            .saying(format!(
+                "Removed {principal} as {access} of {} through the groups API.",
+                group.display_name
+            )),
+    );
+    Ok(decision)
+}
+
+/// D4 and A1: what a group may hold in another group.
+pub fn check_group_nesting(
+    state: &State,
+    now: DateTime<Utc>,
+    child: GroupId,
+    parent: &Group,
+    access: Access,
+    kind: ScheduleKind,
+) -> Result<(), Violation> {
+    if access == Access::Owner {
+        return Err(
+            Violation::bad_request("principalId", "Only users can be owners of a group.")
+                .rule("A1"),
+        );
+    }
+    if kind == ScheduleKind::Active && parent.is_assignable_to_role {
+        return Err(Violation::new(
+            ErrorCode::GroupNestingNotAllowed,
+            format!("A group cannot be an active member of the role-assignable group '{}'. Make it an eligible member instead.", parent.display_name),
+        )
+        .rule("D4"));
+    }
+    if state.would_create_cycle(child, parent.id, now) {
+        return Err(Violation::new(
+            ErrorCode::MembershipCycle,
+            format!(
+                "Adding this group to '{}' would make a membership cycle.",
+                parent.display_name
+            ),
+        )
+        .rule("D4"));
+    }
+    Ok(())
+}
+
+pub fn create_role_assignment(
+    state: &State,
+    ctx: &Context,
+    principal: PrincipalId,
+    role: BuiltInRole,
+    scope: DirectoryScope,
+) -> Result<(Decision, RoleAssignment), Violation> {
+    require_role_manager(ctx.caller)?;
+    match state.principal(principal) {
+        None => {
+            return Err(Violation::new(
+                ErrorCode::SubjectNotFound,
+                format!("The principal '{principal}' does not exist."),
+            )
+            .field("principalId"))
+        }
+        Some(Principal::Group(group)) if !group.is_assignable_to_role => {
+            return Err(Violation::bad_request(
+                "principalId",
+                format!("Only role-assignable groups can be assigned a role; '{}' is not role-assignable.", group.display_name),
+            )
+            .rule("D5"))
+        }
+        Some(_) => {}
+    }
+    if let DirectoryScope::AdministrativeUnit(unit) = scope {
+        if !state.administrative_units.contains_key(&unit) {
+            return Err(Violation::bad_request(
+                "directoryScopeId",
+                format!("The administrative unit '{unit}' does not exist."),
+            ));
+        }
+    }
+    let duplicate = state.role_assignments.values().any(|a| {
+        a.principal_id == principal && a.role == role && a.scope == scope && a.is_active_at(ctx.now)
+    });
+    if duplicate {
+        return Err(Violation::new(
+            ErrorCode::RoleAssignmentExists,
+            "The Role assignment already exists.",
+        )
+        .rule("A8"));
+    }
+    let assignment = RoleAssignment {
+        id: RoleAssignmentId(ctx.fresh_id()),
+        principal_id: principal,
+        role,
+        scope,
+        eligible: false,
+        window: Window::permanent_from(ctx.now),
+        created_at: ctx.now,
+        removed_at: None,
+    };
+    let event = ctx
+        .event("roleAssignment.create", "roleAssignment", assignment.id)
+        .about(None, Some(principal))
+        .saying(format!(
+            "Assigned {} at scope {scope}.",
+            role.display_name()
+        ));
+    Ok((
+        Decision::new()
+            .change(Change::RoleAssignment(assignment.clone()))
+            .audit(event),
+        assignment,
+    ))
+}
+
+pub fn delete_role_assignment(
+    state: &State,
+    ctx: &Context,
+    id: RoleAssignmentId,
+) -> Result<Decision, Violation> {
+    require_role_manager(ctx.caller)?;
+    let current = state
+        .role_assignments
+        .get(&id)
+        .filter(|a| a.removed_at.is_none())
+        .ok_or_else(|| Violation::not_found(format!("Role assignment '{id}'")))?;
+    let mut removed = current.clone();
+    removed.removed_at = Some(ctx.now);
+    let event = ctx
+        .event("roleAssignment.delete", "roleAssignment", id)
+        .about(None, Some(current.principal_id))
+        .saying(format!(
+            "Removed {} at scope {}.",
+            current.role.display_name(),
+            current.scope
+        ));
+    Ok(Decision::new()
+        .change(Change::RoleAssignment(removed))
+        .audit(event))
+}
+
+pub fn create_unit(
+    ctx: &Context,
+    display_name: String,
+    description: Option<String>,
+) -> Result<(Decision, AdministrativeUnit), Violation> {
+    require_role_manager(ctx.caller)?;
+    let unit = AdministrativeUnit {
+        id: AdministrativeUnitId(ctx.fresh_id()),
+        display_name,
+        description,
+        members: Default::default(),
+        created_at: ctx.now,
+    };
+    let event = ctx
+        .event("administrativeUnit.create", "administrativeUnit", unit.id)
+        .saying(format!(
+            "Created administrative unit {}.",
+            unit.display_name
+        ));
+    Ok((
+        Decision::new()
+            .change(Change::AdministrativeUnit(unit.clone()))
+            .audit(event),
+        unit,
+    ))
+}
+
+pub fn change_unit_member(
+    state: &State,
+    ctx: &Context,
+    unit_id: AdministrativeUnitId,
+    member: Uuid,
+    add: bool,
+) -> Result<Decision, Violation> {
+    require_role_manager(ctx.caller)?;
+    let current = state
+        .administrative_units
+        .get(&unit_id)
+        .ok_or_else(|| Violation::not_found(format!("Administrative unit '{unit_id}'")))?;
+    if state.principal(PrincipalId(member)).is_none() {
+        return Err(Violation::not_found(format!("Directory object '{member}'")));
+    }
+    let mut unit = current.clone();
+    let changed = if add {
+        unit.members.insert(member)
+    } else {
+        unit.members.remove(&member)
+    };
+    if !changed {
+        return Err(if add {
+            Violation::new(
+                ErrorCode::ObjectConflict,
+                "The object is already a member of the administrative unit.",
+            )
+        } else {
+            Violation::not_found(format!(
+                "Member '{member}' of administrative unit '{unit_id}'"
+            ))
+        });
+    }
+    let verb = if add { "add" } else { "remove" };
+    let event = ctx
+        .event(
+            &format!("administrativeUnit.member.{verb}"),
+            "administrativeUnit",
+            unit_id,
+        )
+        .about(None, Some(PrincipalId(member)))
+        .saying(format!(
+            "{} {member} {} {}.",
+            if add { "Added" } else { "Removed" },
+            if add { "to" } else { "from" },
+            unit.display_name
+        ));
+    Ok(Decision::new()
+        .change(Change::AdministrativeUnit(unit))
+        .audit(event))
+}
+
+pub(crate) fn live_group(state: &State, id: GroupId) -> Result<&Group, Violation> {
+    state
+        .live_group(id)
+        .ok_or_else(|| Violation::not_found(format!("Group '{id}'")))
+}
+
+fn require_direct_manager(state: &State, ctx: &Context, group: &Group) -> Result<(), Violation> {
+    if authz::may_manage_group_directly(state, ctx.caller, group, ctx.now) {
+        return Ok(());
+    }
+    let who = if group.is_assignable_to_role {
+        "a Global Administrator, a Privileged Role Administrator or an owner of the group"
+    } else {
+        "an owner of the group or an administrator who manages groups"
+    };
+    Err(Violation::forbidden(format!("Only {who} may change '{}'.", group.display_name)).rule("D7"))
+}
+
+fn require_role_manager(caller: &Caller) -> Result<(), Violation> {
+    if authz::may_manage_roles(caller) {
+        Ok(())
+    } else {
+        Err(Violation::forbidden(
+            "Only a Global Administrator or Privileged Role Administrator may manage directory roles and administrative units.",
+        ))
+    }
+}

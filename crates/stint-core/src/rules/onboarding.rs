@@ -1,0 +1,124 @@
+//! Bringing groups under PIM (SPEC P1–P4, P6).
+
+use chrono::{DateTime, Utc};
+
+use crate::authz::{self, Caller};
+use crate::change::{Change, Decision};
+use crate::directory::{Group, GroupSource};
+use crate::ids::GroupId;
+use crate::policy::{Policy, PolicySettings};
+use crate::rules::directory::live_group;
+use crate::rules::{AuditRecordExt, Context};
+use crate::schedule::Access;
+use crate::state::State;
+use crate::violation::{ErrorCode, Violation};
+
+/// P3: why a group cannot be managed by PIM, if it cannot.
+pub fn why_not_manageable(group: &Group) -> Option<String> {
+    if group.is_dynamic() {
+        return Some(format!(
+            "'{}' is a dynamic group: its members come from a membership rule, so PIM cannot grant membership in it.",
+            group.display_name
+        ));
+    }
+    if group.source == GroupSource::Synced {
+        return Some(format!(
+            "'{}' is synchronised from an external directory, which masters its membership; manage it there.",
+            group.display_name
+        ));
+    }
+    None
+}
+
+/// P1: the groups the caller may administer, managed or not yet managed.
+pub fn discover<'a>(
+    state: &'a State,
+    caller: &Caller,
+    now: DateTime<Utc>,
+    managed: bool,
+) -> Vec<&'a Group> {
+    let mut groups: Vec<&Group> = state
+        .groups
+        .values()
+        .filter(|group| !group.is_deleted() && group.is_managed() == managed)
+        .filter(|group| authz::may_administer_pim(state, caller, group, now))
+        .collect();
+    groups.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
+    groups
+}
+
+/// P2: bring a group under management explicitly.
+pub fn manage(state: &State, ctx: &Context, group_id: GroupId) -> Result<Decision, Violation> {
+    let group = live_group(state, group_id)?;
+    require_pim_administrator(state, ctx, group)?;
+    if group.is_managed() {
+        return Err(Violation::new(
+            ErrorCode::ObjectConflict,
+            format!("'{}' is already managed by PIM.", group.display_name),
+        )
+        .rule("P2"));
+    }
+    onboarding_changes(ctx, group)
+}
+
+/// P6: a request or policy update for an unmanaged group onboards it first.
+/// Returns no changes when the group is already managed.
+pub fn ensure_managed(state: &State, ctx: &Context, group: &Group) -> Result<Decision, Violation> {
+    if group.is_managed()
+        && Access::ALL
+            .iter()
+            .all(|a| state.policies.contains_key(&(group.id, *a)))
+    {
+        return Ok(Decision::new());
+    }
+    onboarding_changes(ctx, group)
+}
+
+fn onboarding_changes(ctx: &Context, group: &Group) -> Result<Decision, Violation> {
+    if let Some(reason) = why_not_manageable(group) {
+        return Err(Violation::new(ErrorCode::GroupNotManageable, reason).rule("P3"));
+    }
+    let mut decision = Decision::new();
+    let mut managed = group.clone();
+    managed.managed_since = Some(ctx.now);
+    decision.push(Change::Group(managed));
+    for access in Access::ALL {
+        decision.push(Change::Policy(Policy {
+            id: ctx.fresh_id(),
+            group_id: group.id,
+            access,
+            settings: PolicySettings::default(),
+            modified_at: None,
+            modified_by: None,
+        }));
+    }
+    decision.record(
+        ctx.event("group.manage", "group", group.id)
+            .about(Some(group.id), None)
+            .saying(format!(
+                "Brought {} under PIM management with the default member and owner policies.",
+                group.display_name
+            )),
+    );
+    Ok(decision)
+}
+
+pub fn require_pim_administrator(
+    state: &State,
+    ctx: &Context,
+    group: &Group,
+) -> Result<(), Violation> {
+    if authz::may_administer_pim(state, ctx.caller, group, ctx.now) {
+        return Ok(());
+    }
+    let who = if group.is_assignable_to_role {
+        "a Global Administrator, a Privileged Role Administrator (assigned for the whole directory) or an owner of the group"
+    } else {
+        "an owner of the group or a Global, Privileged Role, Groups, User or Identity Governance Administrator or Directory Writer (assigned for the whole directory)"
+    };
+    Err(Violation::forbidden(format!(
+        "Only {who} may manage '{}' in PIM.",
+        group.display_name
+    ))
+    .rule("P2"))
+}

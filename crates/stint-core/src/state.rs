@@ -1,0 +1,338 @@
+//! The whole state of a tenant as the rules see it, and how changes apply to it.
+//!
+//! Effective membership (D1, D4, D6, V7) is computed here from schedules and `now`.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::{AccessToken, TokenHash};
+use crate::change::Change;
+use crate::directory::{
+    AdministrativeUnit, BuiltInRole, DirectoryScope, Group, RoleAssignment, Tenant, User,
+};
+use crate::ids::{
+    AdministrativeUnitId, GroupId, PrincipalId, RequestId, RoleAssignmentId, ScheduleId, UserId,
+};
+use crate::policy::Policy;
+use crate::request::ScheduleRequest;
+use crate::schedule::{Access, Schedule, ScheduleKind};
+
+#[derive(Clone, Debug, Default)]
+pub struct State {
+    pub revision: u64,
+    pub tenant: Option<Tenant>,
+    pub users: HashMap<UserId, User>,
+    pub groups: HashMap<GroupId, Group>,
+    pub administrative_units: HashMap<AdministrativeUnitId, AdministrativeUnit>,
+    pub role_assignments: HashMap<RoleAssignmentId, RoleAssignment>,
+    pub policies: HashMap<(GroupId, Access), Policy>,
+    pub schedules: HashMap<ScheduleId, Schedule>,
+    pub requests: HashMap<RequestId, ScheduleRequest>,
+    pub tokens: HashMap<TokenHash, AccessToken>,
+    schedules_by_group: HashMap<GroupId, BTreeSet<ScheduleId>>,
+    schedules_by_principal: HashMap<PrincipalId, BTreeSet<ScheduleId>>,
+    requests_by_group: HashMap<GroupId, BTreeSet<RequestId>>,
+    requests_by_principal: HashMap<PrincipalId, BTreeSet<RequestId>>,
+}
+
+/// A principal resolved to what it is.
+#[derive(Clone, Copy, Debug)]
+pub enum Principal<'a> {
+    User(&'a User),
+    Group(&'a Group),
+}
+
+/// A role held now, and through which group if not directly (D6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeldRole {
+    pub role: BuiltInRole,
+    pub scope: DirectoryScope,
+    pub via_group: Option<GroupId>,
+}
+
+impl State {
+    pub fn apply(&mut self, change: Change) {
+        match change {
+            Change::Tenant(tenant) => self.tenant = Some(tenant),
+            Change::User(user) => {
+                self.users.insert(user.id, user);
+            }
+            Change::Group(group) => {
+                self.groups.insert(group.id, group);
+            }
+            Change::AdministrativeUnit(unit) => {
+                self.administrative_units.insert(unit.id, unit);
+            }
+            Change::RoleAssignment(assignment) => {
+                self.role_assignments.insert(assignment.id, assignment);
+            }
+            Change::Policy(policy) => {
+                self.policies
+                    .insert((policy.group_id, policy.access), policy);
+            }
+            Change::Schedule(schedule) => {
+                self.schedules_by_group
+                    .entry(schedule.group_id())
+                    .or_default()
+                    .insert(schedule.id);
+                self.schedules_by_principal
+                    .entry(schedule.principal_id)
+                    .or_default()
+                    .insert(schedule.id);
+                self.schedules.insert(schedule.id, schedule);
+            }
+            Change::Request(request) => {
+                self.requests_by_group
+                    .entry(request.group_id)
+                    .or_default()
+                    .insert(request.id);
+                self.requests_by_principal
+                    .entry(request.principal_id)
+                    .or_default()
+                    .insert(request.id);
+                self.requests.insert(request.id, request);
+            }
+            Change::Token(token) => {
+                self.tokens.insert(token.hash.clone(), token);
+            }
+            Change::TokenRevoked(hash) => {
+                self.tokens.remove(&hash);
+            }
+        }
+    }
+
+    pub fn user_by_name(&self, name: &str) -> Option<&User> {
+        self.users.values().find(|user| user.has_name(name))
+    }
+
+    /// A group that exists (not deleted).
+    pub fn live_group(&self, id: GroupId) -> Option<&Group> {
+        self.groups.get(&id).filter(|group| !group.is_deleted())
+    }
+
+    pub fn principal(&self, id: PrincipalId) -> Option<Principal<'_>> {
+        if let Some(user) = self.users.get(&UserId(id.0)) {
+            return Some(Principal::User(user));
+        }
+        self.live_group(GroupId(id.0)).map(Principal::Group)
+    }
+
+    pub fn role_assignable_group_count(&self) -> usize {
+        self.groups
+            .values()
+            .filter(|group| group.is_assignable_to_role && !group.is_deleted())
+            .count()
+    }
+
+    pub fn schedules_of_group(&self, group: GroupId) -> impl Iterator<Item = &Schedule> {
+        self.schedules_by_group
+            .get(&group)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.schedules.get(id))
+    }
+
+    pub fn schedules_of_principal(
+        &self,
+        principal: PrincipalId,
+    ) -> impl Iterator<Item = &Schedule> {
+        self.schedules_by_principal
+            .get(&principal)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.schedules.get(id))
+    }
+
+    pub fn requests_of_group(&self, group: GroupId) -> impl Iterator<Item = &ScheduleRequest> {
+        self.requests_by_group
+            .get(&group)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.requests.get(id))
+    }
+
+    pub fn requests_of_principal(
+        &self,
+        principal: PrincipalId,
+    ) -> impl Iterator<Item = &ScheduleRequest> {
+        self.requests_by_principal
+            .get(&principal)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.requests.get(id))
+    }
+
+    /// Schedules of one (group, principal, access, kind), in force or not.
+    pub fn schedules_for<'a>(
+        &'a self,
+        group: GroupId,
+        principal: PrincipalId,
+        access: Access,
+        kind: ScheduleKind,
+    ) -> impl Iterator<Item = &'a Schedule> + 'a {
+        self.schedules_of_principal(principal)
+            .filter(move |s| s.group_id() == group && s.access() == access && s.kind == kind)
+    }
+
+    /// Principals holding `access` in `group` directly and actively at `now` (D7's `members`).
+    pub fn direct_holders(
+        &self,
+        group: GroupId,
+        access: Access,
+        now: DateTime<Utc>,
+    ) -> BTreeSet<PrincipalId> {
+        self.schedules_of_group(group)
+            .filter(|s| s.access() == access && s.kind == ScheduleKind::Active)
+            .filter(|s| s.is_in_force_at(now))
+            .filter(|s| self.principal_can_hold(s.principal_id))
+            .map(|s| s.principal_id)
+            .collect()
+    }
+
+    /// D1: a disabled user holds nothing; a deleted group holds nothing.
+    fn principal_can_hold(&self, principal: PrincipalId) -> bool {
+        match self.principal(principal) {
+            Some(Principal::User(user)) => user.account_enabled,
+            Some(Principal::Group(_)) => true,
+            None => false,
+        }
+    }
+
+    /// All users who are effective members of `group` at `now`, through nesting.
+    pub fn transitive_members(&self, group: GroupId, now: DateTime<Utc>) -> BTreeSet<PrincipalId> {
+        let mut found = BTreeSet::new();
+        let mut visited = HashSet::new();
+        self.collect_members(group, now, &mut visited, &mut found);
+        found
+    }
+
+    fn collect_members(
+        &self,
+        group: GroupId,
+        now: DateTime<Utc>,
+        visited: &mut HashSet<GroupId>,
+        found: &mut BTreeSet<PrincipalId>,
+    ) {
+        if !visited.insert(group) {
+            return;
+        }
+        for principal in self.direct_holders(group, Access::Member, now) {
+            found.insert(principal);
+            if self.live_group(GroupId(principal.0)).is_some() {
+                self.collect_members(GroupId(principal.0), now, visited, found);
+            }
+        }
+    }
+
+    /// Groups `principal` is an active member of at `now`, directly.
+    pub fn direct_member_of(
+        &self,
+        principal: PrincipalId,
+        now: DateTime<Utc>,
+    ) -> BTreeSet<GroupId> {
+        if !self.principal_can_hold(principal) {
+            return BTreeSet::new();
+        }
+        self.schedules_of_principal(principal)
+            .filter(|s| s.access() == Access::Member && s.kind == ScheduleKind::Active)
+            .filter(|s| s.is_in_force_at(now) && self.live_group(s.group_id()).is_some())
+            .map(|s| s.group_id())
+            .collect()
+    }
+
+    /// Groups `principal` is an effective member of at `now`, through nesting.
+    pub fn transitive_member_of(
+        &self,
+        principal: PrincipalId,
+        now: DateTime<Utc>,
+    ) -> BTreeSet<GroupId> {
+        let mut found = BTreeSet::new();
+        let mut frontier = vec![principal];
+        while let Some(next) = frontier.pop() {
+            for group in self.direct_member_of(next, now) {
+                if found.insert(group) {
+                    frontier.push(group.into());
+                }
+            }
+        }
+        found
+    }
+
+    pub fn is_effective_member(
+        &self,
+        principal: PrincipalId,
+        group: GroupId,
+        now: DateTime<Utc>,
+    ) -> bool {
+        self.transitive_member_of(principal, now).contains(&group)
+    }
+
+    pub fn is_owner(&self, user: UserId, group: GroupId, now: DateTime<Utc>) -> bool {
+        self.direct_holders(group, Access::Owner, now)
+            .contains(&user.into())
+    }
+
+    /// Roles `user` holds at `now`, directly or through role-assignable groups (D6).
+    pub fn roles_of(&self, user: UserId, now: DateTime<Utc>) -> Vec<HeldRole> {
+        let Some(account) = self.users.get(&user) else {
+            return Vec::new();
+        };
+        if !account.account_enabled {
+            return Vec::new();
+        }
+        let groups = self.transitive_member_of(user.into(), now);
+        self.role_assignments
+            .values()
+            .filter(|assignment| assignment.is_active_at(now))
+            .filter_map(|assignment| {
+                let via_group = if assignment.principal_id == user.into() {
+                    None
+                } else {
+                    let group = GroupId(assignment.principal_id.0);
+                    groups.contains(&group).then_some(Some(group))?
+                };
+                Some(HeldRole {
+                    role: assignment.role,
+                    scope: assignment.scope,
+                    via_group,
+                })
+            })
+            .collect()
+    }
+
+    /// D4: whether making `child` a member of `parent` would close a cycle, counting
+    /// every open group-in-group schedule, eligible or active.
+    pub fn would_create_cycle(&self, child: GroupId, parent: GroupId, now: DateTime<Utc>) -> bool {
+        if child == parent {
+            return true;
+        }
+        let mut visited = HashSet::new();
+        let mut frontier = vec![parent];
+        while let Some(group) = frontier.pop() {
+            if group == child {
+                return true;
+            }
+            if !visited.insert(group) {
+                continue;
+            }
+            let containers = self
+                .schedules_of_principal(group.into())
+                .filter(|s| s.access() == Access::Member && s.is_open_at(now))
+                .map(|s| s.group_id());
+            frontier.extend(containers);
+        }
+        false
+    }
+
+    /// Administrative units that contain `object`.
+    pub fn units_containing(
+        &self,
+        object: uuid::Uuid,
+    ) -> impl Iterator<Item = AdministrativeUnitId> + '_ {
+        self.administrative_units
+            .values()
+            .filter(move |unit| unit.members.contains(&object))
+            .map(|unit| unit.id)
+    }
+}
