@@ -12,12 +12,12 @@ pub struct Page<'a, T> {
 /// Returns the page of `items` starting at the offset in `skip_token` (a decimal string; none
 /// means 0) holding `top` items, or `default_page_size` when `top` is absent. An offset past the
 /// end gives an empty last page, since items may have been removed since the previous page.
-pub fn page<T>(
-    items: &[T],
+pub fn page<'a, T>(
+    items: &'a [T],
     top: Option<usize>,
     skip_token: Option<&str>,
     default_page_size: usize,
-) -> Result<Page<'_, T>, ODataError> {
+) -> Result<Page<'a, T>, ODataError> {
     let offset = match skip_token {
         None => 0,
         Some(token) => parse_offset(token)
@@ -89,7 +89,15 @@ mod tests {
 
     #[test]
     fn invalid_skip_tokens_are_refused() {
-        for token in ["", "-1", "+1", "abc", "1.5", " 1", "99999999999999999999999"] {
+        for token in [
+            "",
+            "-1",
+            "+1",
+            "abc",
+            "1.5",
+            " 1",
+            "99999999999999999999999",
+        ] {
             let error = page(&ITEMS, None, Some(token), 100).unwrap_err();
             assert_eq!(error.message(), "Invalid $skiptoken.", "{token:?}");
             assert_eq!(error.option(), "$skiptoken");

@@ -416,6 +416,16 @@ fn check_no_overlap(
     let overlapping = state
         .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
         .filter(|s| Some(s.id) != replacing)
+        // A superseded schedule lives on in the one that replaced it (A7), which is checked itself.
+        .filter(|s| {
+            !matches!(
+                s.ended,
+                Some(Ended {
+                    reason: EndReason::Superseded,
+                    ..
+                })
+            )
+        })
         .any(|s| s.effective_window().overlaps(window));
     if overlapping {
         return Err(Violation::new(
@@ -525,3 +535,7 @@ fn ticket_text(ticket: &TicketInfo) -> String {
         ticket.number.as_deref().unwrap_or("")
     )
 }
+
+#[cfg(test)]
+#[path = "tests/assignments.rs"]
+mod tests;

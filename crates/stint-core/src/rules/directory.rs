@@ -648,3 +648,7 @@ fn require_role_manager(caller: &Caller) -> Result<(), Violation> {
         ))
     }
 }
+
+#[cfg(test)]
+#[path = "tests/directory.rs"]
+mod tests;

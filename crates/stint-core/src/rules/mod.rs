@@ -2,8 +2,10 @@
 //! [`Violation`]. They never perform anything themselves.
 
 pub mod assignments;
+pub mod bootstrap;
 pub mod directory;
 pub mod onboarding;
+pub mod requests;
 
 use std::cell::RefCell;
 

@@ -122,3 +122,7 @@ pub fn require_pim_administrator(
     ))
     .rule("P2"))
 }
+
+#[cfg(test)]
+#[path = "tests/onboarding.rs"]
+mod tests;

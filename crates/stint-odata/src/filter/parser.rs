@@ -65,12 +65,37 @@ impl Parser {
         token
     }
 
+    fn position(&self) -> usize {
+        self.tokens
+            .get(self.next)
+            .map_or(self.end, |token| token.pos)
+    }
+
+    fn eat(&mut self, kind: &TokenKind) -> bool {
+        let found = self.peek() == Some(kind);
+        if found {
+            self.next += 1;
+        }
+        found
+    }
+
     fn eat_keyword(&mut self, keyword: &str) -> bool {
         let found = matches!(self.peek(), Some(TokenKind::Word(word)) if word.eq_ignore_ascii_case(keyword));
         if found {
             self.next += 1;
         }
         found
+    }
+
+    /// "expected X but found Y" at the next token, or "expected X" at the end of the input.
+    fn expected(&self, what: &str) -> ODataError {
+        match self.tokens.get(self.next) {
+            Some(token) => syntax_error(
+                format!("expected {what} but found {}", token.kind.describe()),
+                token.pos,
+            ),
+            None => syntax_error(format!("expected {what}"), self.end),
+        }
     }
 
     /// Describes the last consumed token for "expected ... after X" messages.
@@ -98,7 +123,7 @@ impl Parser {
     }
 
     fn parse_unary(&mut self) -> Result<Expr, ODataError> {
-        let pos = self.tokens.get(self.next).map_or(self.end, |token| token.pos);
+        let pos = self.position();
         if !self.eat_keyword("not") {
             return self.parse_primary();
         }
@@ -119,18 +144,11 @@ impl Parser {
             TokenKind::LParen => {
                 self.enter(token.pos)?;
                 let inner = self.parse_or()?;
-                match self.bump() {
-                    Some(Token {
-                        kind: TokenKind::RParen,
-                        ..
-                    }) => {}
-                    Some(other) => return Err(unexpected(&other)),
-                    None => {
-                        return Err(syntax_error(
-                            "the '(' here is never closed with ')'",
-                            token.pos,
-                        ))
-                    }
+                if !self.eat(&TokenKind::RParen) {
+                    return Err(match self.tokens.get(self.next) {
+                        Some(other) => unexpected(other),
+                        None => syntax_error("the '(' here is never closed with ')'", token.pos),
+                    });
                 }
                 self.depth -= 1;
                 Ok(inner)
@@ -145,145 +163,76 @@ impl Parser {
 
     fn parse_comparison(&mut self, first: String, pos: usize) -> Result<Expr, ODataError> {
         let mut path = vec![first];
-        loop {
+        while self.eat(&TokenKind::Slash) {
             match self.peek() {
-                Some(TokenKind::Slash) => {
+                Some(TokenKind::Word(name)) if is_identifier(name) => {
+                    path.push(name.clone());
                     self.next += 1;
-                    match self.bump() {
-                        Some(Token {
-                            kind: TokenKind::Word(name),
-                            ..
-                        }) if is_identifier(&name) => path.push(name),
-                        Some(other) => {
-                            return Err(syntax_error(
-                                format!(
-                                    "expected a property name after '/' but found {}",
-                                    other.kind.describe()
-                                ),
-                                other.pos,
-                            ))
-                        }
-                        None => {
-                            return Err(syntax_error(
-                                "expected a property name after '/'",
-                                self.end,
-                            ))
-                        }
-                    }
                 }
-                Some(TokenKind::LParen) => return Err(call_not_supported(&path, pos)),
-                _ => break,
+                _ => return Err(self.expected("a property name after '/'")),
             }
+        }
+        if self.peek() == Some(&TokenKind::LParen) {
+            return Err(call_not_supported(&path, pos));
         }
         self.count_term(pos)?;
 
-        let shown = excerpt(&path.join("/"));
-        let Some(token) = self.bump() else {
-            return Err(syntax_error(
-                format!("expected a comparison operator after '{shown}'"),
-                self.end,
-            ));
-        };
-        let TokenKind::Word(keyword) = &token.kind else {
-            return Err(syntax_error(
-                format!(
-                    "expected a comparison operator after '{shown}' but found {}",
-                    token.kind.describe()
-                ),
-                token.pos,
-            ));
+        let operator = format!("a comparison operator after '{}'", excerpt(&path.join("/")));
+        let Some(TokenKind::Word(keyword)) = self.peek() else {
+            return Err(self.expected(&operator));
         };
         if keyword.eq_ignore_ascii_case("in") {
+            self.next += 1;
             let values = self.parse_list()?;
             return Ok(Expr::In { path, values });
         }
         let Some(op) = CompareOp::from_keyword(keyword) else {
-            return Err(match operator_not_supported(keyword, token.pos) {
-                Some(error) => error,
-                None => syntax_error(
-                    format!(
-                        "expected a comparison operator after '{shown}' but found {}",
-                        token.kind.describe()
-                    ),
-                    token.pos,
-                ),
-            });
+            let pos = self.position();
+            return Err(
+                operator_not_supported(keyword, pos).unwrap_or_else(|| self.expected(&operator))
+            );
         };
+        self.next += 1;
         let value = self.parse_literal()?;
         Ok(Expr::Compare { path, op, value })
     }
 
     fn parse_list(&mut self) -> Result<Vec<Literal>, ODataError> {
-        match self.bump() {
-            Some(Token {
-                kind: TokenKind::LParen,
-                ..
-            }) => {}
-            Some(other) => {
-                return Err(syntax_error(
-                    format!(
-                        "expected '(' after 'in' but found {}",
-                        other.kind.describe()
-                    ),
-                    other.pos,
-                ))
-            }
-            None => return Err(syntax_error("expected '(' after 'in'", self.end)),
+        if !self.eat(&TokenKind::LParen) {
+            return Err(self.expected("'(' after 'in'"));
         }
         let mut values = vec![self.parse_literal()?];
-        loop {
-            match self.bump() {
-                Some(Token {
-                    kind: TokenKind::Comma,
-                    ..
-                }) => values.push(self.parse_literal()?),
-                Some(Token {
-                    kind: TokenKind::RParen,
-                    ..
-                }) => return Ok(values),
-                Some(other) => {
-                    return Err(syntax_error(
-                        format!(
-                            "expected ',' or ')' in the 'in' list but found {}",
-                            other.kind.describe()
-                        ),
-                        other.pos,
-                    ))
-                }
-                None => {
-                    return Err(syntax_error(
-                        "the 'in' list is never closed with ')'",
-                        self.end,
-                    ))
-                }
-            }
+        while self.eat(&TokenKind::Comma) {
+            values.push(self.parse_literal()?);
         }
+        if !self.eat(&TokenKind::RParen) {
+            return Err(self.expected("',' or ')' in the 'in' list"));
+        }
+        Ok(values)
     }
 
     fn parse_literal(&mut self) -> Result<Literal, ODataError> {
-        let after = self.previous();
-        let Some(token) = self.bump() else {
-            return Err(syntax_error(
-                format!("expected a value after {after}"),
-                self.end,
-            ));
-        };
-        match &token.kind {
-            TokenKind::Str(text) => Ok(Literal::String(text.clone())),
-            TokenKind::Word(word) => {
-                unquoted_literal(word).ok_or_else(|| self.invalid_value(word, token.pos))
+        let literal = match self.peek() {
+            Some(TokenKind::Str(text)) => Literal::String(text.clone()),
+            Some(TokenKind::Word(word)) => {
+                unquoted_literal(word).ok_or_else(|| self.invalid_value(word))?
             }
-            other => Err(syntax_error(
-                format!("expected a value after {after} but found {}", other.describe()),
-                token.pos,
-            )),
-        }
+            _ => return Err(self.expected(&format!("a value after {}", self.previous()))),
+        };
+        self.next += 1;
+        Ok(literal)
     }
 
-    fn invalid_value(&self, word: &str, pos: usize) -> ODataError {
+    /// Explains why the next token, `word`, is not a value.
+    fn invalid_value(&self, word: &str) -> ODataError {
+        let pos = self.position();
         let shown = excerpt(word);
         if is_identifier(word) {
-            if self.peek() == Some(&TokenKind::LParen) {
+            let called = self
+                .tokens
+                .get(self.next + 1)
+                .is_some_and(|token| token.kind == TokenKind::LParen);
+            if called {
                 return syntax_error(format!("the function '{shown}' is not supported"), pos);
             }
             return syntax_error(

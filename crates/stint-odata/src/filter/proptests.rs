@@ -17,14 +17,17 @@ fn path() -> impl Strategy<Value = Vec<String>> {
 
 fn datetime() -> impl Strategy<Value = DateTime<FixedOffset>> {
     // Years 1970..=9999 so the RFC 3339 rendering keeps four year digits.
-    (0i64..253_402_300_799, 0u32..1_000_000_000, -86_399i32..86_400).prop_map(
-        |(seconds, nanos, offset_seconds)| {
+    (
+        0i64..253_402_300_799,
+        0u32..1_000_000_000,
+        -86_399i32..86_400,
+    )
+        .prop_map(|(seconds, nanos, offset_seconds)| {
             let offset = FixedOffset::east_opt(offset_seconds / 60 * 60).expect("offset in range");
             DateTime::from_timestamp(seconds, nanos)
                 .expect("timestamp in range")
                 .with_timezone(&offset)
-        },
-    )
+        })
 }
 
 fn literal() -> impl Strategy<Value = Literal> {

@@ -1,0 +1,148 @@
+//! Sign-in and bearer tokens (SPEC I5). Tokens are random, shown once, and stored only as hashes.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::TimeDelta;
+use rand::RngCore;
+use stint_core::audit::{AuditRecord, Outcome};
+use stint_core::auth::{AccessToken, TokenHash};
+use stint_core::{Change, Decision};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::password::{self, Password};
+use crate::{App, CallMeta, Session};
+
+/// A freshly issued token. Its `Debug` never shows the token.
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_in: TimeDelta,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+impl App {
+    /// Signs in with a user name and password. Any failure is the same `Unauthenticated`,
+    /// with no hint which part was wrong; both outcomes are audited (U1).
+    pub async fn sign_in(
+        &self,
+        user_name: &str,
+        password: Password,
+        meta: &CallMeta,
+    ) -> AppResult<IssuedToken> {
+        let account = self.read(|state| state.user_by_name(user_name).cloned());
+        let stored = account.as_ref().map(|user| user.password_hash.clone());
+        let verified = password::verify(password, stored).await;
+        let now = self.now();
+        let user = match account {
+            Some(user) if verified && user.account_enabled => user,
+            other => {
+                let mut event =
+                    sign_in_event(meta, now, other.as_ref().map(|u| u.id), Outcome::Failure);
+                event.message = format!("Failed sign-in as '{}'.", truncated(user_name));
+                self.record(event).await?;
+                return Err(AppError::Unauthenticated);
+            }
+        };
+        let token = random_token();
+        let lifetime = self.config.token_lifetime;
+        let access = AccessToken {
+            hash: TokenHash::of(&token),
+            user_id: user.id,
+            issued_at: now,
+            expires_at: now + lifetime,
+            mfa_at: None,
+        };
+        let mut event = sign_in_event(meta, now, Some(user.id), Outcome::Success);
+        event.message = format!(
+            "{} signed in and received a bearer token.",
+            user.user_principal_name
+        );
+        let _writer = self.writer.lock().await;
+        self.commit(
+            None,
+            Decision::new().change(Change::Token(access)).audit(event),
+        )
+        .await?;
+        Ok(IssuedToken {
+            token,
+            expires_in: lifetime,
+        })
+    }
+
+    /// Resolves a bearer token to its session, if the token is valid now and its user may sign in.
+    pub fn authenticate(&self, token: &str) -> AppResult<Session> {
+        let hash = TokenHash::of(token);
+        let now = self.now();
+        self.read(|state| {
+            let access = state.tokens.get(&hash).filter(|t| t.is_valid_at(now))?;
+            let user = state
+                .users
+                .get(&access.user_id)
+                .filter(|u| u.account_enabled)?;
+            Some(Session {
+                user: user.id,
+                mfa_at: access.mfa_at,
+            })
+        })
+        .ok_or(AppError::Unauthenticated)
+    }
+
+    /// Ends a token.
+    pub async fn sign_out(&self, token: &str, meta: &CallMeta) -> AppResult<()> {
+        let session = self.authenticate(token)?;
+        let mut event = sign_in_event(meta, self.now(), Some(session.user), Outcome::Success);
+        event.action = "auth.signOut".into();
+        event.message = "Signed out; the token no longer works.".into();
+        let _writer = self.writer.lock().await;
+        self.commit(
+            None,
+            Decision::new()
+                .change(Change::TokenRevoked(TokenHash::of(token)))
+                .audit(event),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("stint_{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn sign_in_event(
+    meta: &CallMeta,
+    now: chrono::DateTime<chrono::Utc>,
+    user: Option<stint_core::ids::UserId>,
+    outcome: Outcome,
+) -> AuditRecord {
+    AuditRecord {
+        id: Uuid::new_v4(),
+        at: now,
+        actor: user,
+        action: "auth.signIn".into(),
+        outcome,
+        target_type: "user".into(),
+        target_id: user.map(|u| u.to_string()).unwrap_or_default(),
+        group_id: None,
+        principal_id: user.map(Into::into),
+        justification: None,
+        ticket: None,
+        correlation_id: meta.request_id.clone(),
+        client: meta.client.clone(),
+        message: String::new(),
+    }
+}
+
+fn truncated(text: &str) -> String {
+    text.chars().take(64).collect()
+}

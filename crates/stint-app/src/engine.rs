@@ -1,0 +1,155 @@
+//! How a decision becomes a committed fact: decide on the current state, commit through the store,
+//! apply to the in-memory state. Refusals of business rules are committed as audit events (U1).
+
+use std::sync::PoisonError;
+
+use stint_core::audit::AuditRecord;
+use stint_core::authz::Caller;
+use stint_core::rules::{AuditRecordExt, Context};
+use stint_core::{Decision, State, Violation};
+use stint_store::{Revision, StoreError};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::{App, CallMeta, Committed, Session};
+
+/// What a refusal's audit event says the call was about.
+#[derive(Clone, Debug)]
+pub(crate) struct Attempt {
+    pub action: String,
+    pub target_type: &'static str,
+    pub target_id: String,
+    pub group: Option<stint_core::ids::GroupId>,
+    pub principal: Option<stint_core::ids::PrincipalId>,
+}
+
+impl Attempt {
+    pub fn new(
+        action: impl Into<String>,
+        target_type: &'static str,
+        target_id: impl ToString,
+    ) -> Self {
+        Attempt {
+            action: action.into(),
+            target_type,
+            target_id: target_id.to_string(),
+            group: None,
+            principal: None,
+        }
+    }
+
+    pub fn about(
+        mut self,
+        group: Option<stint_core::ids::GroupId>,
+        principal: Option<stint_core::ids::PrincipalId>,
+    ) -> Self {
+        self.group = group;
+        self.principal = principal;
+        self
+    }
+}
+
+impl App {
+    /// Decides with `rule` as `session`'s user and commits the result.
+    pub(crate) async fn decide<T>(
+        &self,
+        session: &Session,
+        meta: &CallMeta,
+        attempt: Attempt,
+        rule: impl Fn(&State, &Context) -> Result<(Decision, T), Violation>,
+    ) -> AppResult<Committed<T>> {
+        for _ in 0..=self.config.conflict_retries {
+            let _writer = self.writer.lock().await;
+            let now = self.now();
+            let (outcome, expected, refusal_event) = {
+                let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+                let caller = Caller::of(&state, session.user, now);
+                let ctx = Context::new(&caller, now, Uuid::new_v4)
+                    .with_correlation(meta.request_id.clone(), meta.client.clone())
+                    .with_mfa(session.mfa_at, self.config.mfa_freshness);
+                let outcome = rule(&state, &ctx);
+                let refusal_event = match &outcome {
+                    Err(violation) if violation.is_business_rule() => {
+                        Some(refusal(&ctx, &attempt, violation))
+                    }
+                    _ => None,
+                };
+                (outcome, state.revision, refusal_event)
+            };
+            match outcome {
+                Ok((decision, value)) => match self.commit(Some(expected), decision).await {
+                    Ok(revision) => return Ok(Committed { value, revision }),
+                    Err(AppError::Store(StoreError::Conflict { .. })) => {
+                        self.catch_up().await?;
+                        continue;
+                    }
+                    Err(other) => return Err(other),
+                },
+                Err(violation) => {
+                    if let Some(event) = refusal_event {
+                        self.commit(None, Decision::new().audit(event)).await?;
+                    }
+                    return Err(AppError::Rule(violation));
+                }
+            }
+        }
+        Err(AppError::Busy)
+    }
+
+    /// Commits and applies. Callers hold the writer lock.
+    pub(crate) async fn commit(
+        &self,
+        expected: Option<Revision>,
+        decision: Decision,
+    ) -> AppResult<Revision> {
+        let now = self.now();
+        let revision = self.store.commit(expected, &decision, now).await?;
+        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        for change in decision.changes {
+            state.apply(change);
+        }
+        state.revision = revision;
+        Ok(revision)
+    }
+
+    /// Applies what other writers committed since this node's revision.
+    pub async fn catch_up(&self) -> AppResult<Revision> {
+        loop {
+            let from = self.revision();
+            let batch = self.store.changes_since(from, 1000).await?;
+            if batch.is_empty() {
+                return Ok(from);
+            }
+            let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+            for commit in batch {
+                if commit.revision <= state.revision {
+                    continue;
+                }
+                for change in commit.changes {
+                    state.apply(change);
+                }
+                state.revision = commit.revision;
+            }
+        }
+    }
+
+    /// Records an event that changes nothing else (sign-ins, denied calls).
+    pub(crate) async fn record(&self, event: AuditRecord) -> AppResult<Revision> {
+        let _writer = self.writer.lock().await;
+        self.commit(None, Decision::new().audit(event)).await
+    }
+}
+
+fn refusal(ctx: &Context, attempt: &Attempt, violation: &Violation) -> AuditRecord {
+    let rule = violation
+        .rule
+        .map(|rule| format!(" ({rule})"))
+        .unwrap_or_default();
+    ctx.event(&attempt.action, attempt.target_type, &attempt.target_id)
+        .about(attempt.group, attempt.principal)
+        .failed()
+        .saying(format!(
+            "Refused{rule}: {} {}",
+            violation.code, violation.message
+        ))
+}

@@ -1,0 +1,22 @@
+//! What a use case can answer besides success.
+
+use stint_core::Violation;
+use stint_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A rule refused; the violation says which and why.
+    #[error(transparent)]
+    Rule(#[from] Violation),
+    /// No valid credentials or token.
+    #[error("authentication needed")]
+    Unauthenticated,
+    /// The store failed; details go to the log only.
+    #[error("the store is unavailable")]
+    Store(#[from] StoreError),
+    /// The store kept moving under us; the caller may retry.
+    #[error("too many concurrent writes; retry")]
+    Busy,
+}
+
+pub type AppResult<T> = Result<T, AppError>;

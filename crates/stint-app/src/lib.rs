@@ -1,0 +1,129 @@
+//! `stint-app` owns the use cases of Stint that every driver (HTTP API, web UI, CLI, scheduler)
+//! calls: it loads what a rule needs from the in-memory state, asks `stint-core` to decide,
+//! commits the decision through the store port, and applies it to the in-memory state.
+//!
+//! No rule lives here; only orchestration, authentication and the clock.
+
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod directory;
+mod engine;
+pub mod error;
+pub mod password;
+pub mod pim;
+
+use std::sync::{Arc, PoisonError, RwLock};
+
+use chrono::{DateTime, Utc};
+use stint_core::rules::bootstrap::bootstrap;
+use stint_core::State;
+use stint_store::{Revision, Store};
+use tokio::sync::Mutex;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::AppConfig;
+pub use error::{AppError, AppResult};
+pub use password::Password;
+
+/// Who is calling, established by authentication.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub user: stint_core::ids::UserId,
+    /// The last TOTP check of this token or session.
+    pub mfa_at: Option<DateTime<Utc>>,
+}
+
+/// Facts about the call that go into audit events.
+#[derive(Clone, Debug, Default)]
+pub struct CallMeta {
+    pub request_id: Option<String>,
+    pub client: Option<String>,
+}
+
+/// A use case's result together with the revision it was committed at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Committed<T> {
+    pub value: T,
+    pub revision: Revision,
+}
+
+#[derive(Debug)]
+pub struct App {
+    store: Arc<dyn Store>,
+    state: RwLock<State>,
+    /// Serialises decisions on this node, so a decision sees the state it is committed on.
+    writer: Mutex<()>,
+    clock: Arc<dyn Clock>,
+    config: AppConfig,
+}
+
+/// What the first start did.
+#[derive(Debug)]
+pub enum Bootstrap {
+    /// The tenant existed already.
+    Existing,
+    /// The tenant was created; the password is `Some` when it was generated and must be shown once.
+    Created {
+        generated_password: Option<Password>,
+    },
+}
+
+impl App {
+    /// Loads the state from the store.
+    pub async fn open(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: AppConfig,
+    ) -> AppResult<App> {
+        let state = store.load().await?;
+        Ok(App {
+            store,
+            state: RwLock::new(state),
+            writer: Mutex::new(()),
+            clock,
+            config,
+        })
+    }
+
+    /// Creates the tenant and the first Global Administrator unless they exist.
+    pub async fn bootstrap(&self, admin_password: Option<Password>) -> AppResult<Bootstrap> {
+        if self.read(|state| state.tenant.is_some()) {
+            return Ok(Bootstrap::Existing);
+        }
+        let generated = admin_password.is_none();
+        let password = admin_password.unwrap_or_else(password::generate);
+        let hash = password::hash(password.clone()).await?;
+        let _writer = self.writer.lock().await;
+        let expected = self.read(|state| state.revision);
+        let decision = bootstrap(
+            self.now(),
+            uuid::Uuid::new_v4,
+            hash,
+            self.config.role_assignable_group_limit,
+        );
+        self.commit(Some(expected), decision).await?;
+        Ok(Bootstrap::Created {
+            generated_password: generated.then_some(password),
+        })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    /// Runs `f` on the current state. Keep it short: writers wait for it.
+    pub fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        f(&state)
+    }
+
+    pub fn revision(&self) -> Revision {
+        self.read(|state| state.revision)
+    }
+}

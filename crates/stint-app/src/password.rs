@@ -1,0 +1,88 @@
+//! Argon2id password hashing (SPEC I5). Hashing is slow on purpose, so it runs off the async threads.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use stint_core::directory::PasswordHash;
+
+use crate::error::{AppError, AppResult};
+
+/// A password as typed. Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(text: impl Into<String>) -> Self {
+        Password(text.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+pub async fn hash(password: Password) -> AppResult<PasswordHash> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|hash| PasswordHash(hash.to_string()))
+            .map_err(|_| AppError::Busy)
+    })
+    .await
+    .map_err(|_| AppError::Busy)?
+}
+
+/// Verifies `password` against `stored`; with no stored hash, still spends the same time, so
+/// that a caller cannot tell an unknown user from a wrong password.
+pub async fn verify(password: Password, stored: Option<PasswordHash>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let reference = stored
+            .map(|hash| hash.0)
+            .unwrap_or_else(|| DUMMY_HASH.to_string());
+        let Ok(parsed) = argon2::PasswordHash::new(&reference) else {
+            return false;
+        };
+        let matches = Argon2::default()
+            .verify_password(password.expose().as_bytes(), &parsed)
+            .is_ok();
+        matches && reference != DUMMY_HASH
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// The Argon2id hash of a random string nobody knows, for constant-time refusals.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c3RpbnRkdW1teXNhbHQ$0Kk8hc3Lh1bqb3HqmtcG3h8oE5m4mDfcCnxTo6c7Tng";
+
+/// A random password for the first administrator.
+pub fn generate() -> Password {
+    use rand::distributions::{Alphanumeric, DistString};
+    Password(Alphanumeric.sample_string(&mut rand::rngs::OsRng, 24))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn i5_passwords_are_stored_as_argon2id_and_verify() {
+        let stored = hash(Password::new("correct horse")).await.unwrap();
+        assert!(stored.0.starts_with("$argon2id$"));
+        assert!(verify(Password::new("correct horse"), Some(stored.clone())).await);
+        assert!(!verify(Password::new("wrong"), Some(stored)).await);
+        assert!(!verify(Password::new("anything"), None).await);
+    }
+
+    #[test]
+    fn passwords_never_show_in_debug_output() {
+        assert!(!format!("{:?}", Password::new("hunter2")).contains("hunter2"));
+    }
+}

@@ -1,0 +1,49 @@
+//! The life of a request after it is made: cancelling a pending one (SPEC V4).
+
+use crate::authz;
+use crate::change::{Change, Decision};
+use crate::ids::RequestId;
+use crate::request::RequestStatus;
+use crate::rules::{AuditRecordExt, Context};
+use crate::schedule::ScheduleKind;
+use crate::state::State;
+use crate::violation::{ErrorCode, Violation};
+
+/// V4: the requester, or an administrator of the group, cancels a pending request.
+pub fn cancel(state: &State, ctx: &Context, id: RequestId, kind: ScheduleKind) -> Result<Decision, Violation> {
+    let request = state
+        .requests
+        .get(&id)
+        .filter(|request| request.kind == kind)
+        .ok_or_else(|| Violation::not_found(format!("Request '{id}'")))?;
+    let caller = ctx.caller.user;
+    let is_requester = request.created_by == caller || request.principal_id == caller.into();
+    let is_administrator = state
+        .groups
+        .get(&request.group_id)
+        .is_some_and(|group| authz::may_administer_pim(state, ctx.caller, group, ctx.now));
+    if !is_requester && !is_administrator {
+        return Err(Violation::forbidden(
+            "Only the requester or an administrator of the group may cancel this request.",
+        )
+        .rule("V4"));
+    }
+    if !request.status.is_pending() {
+        return Err(Violation::new(
+            ErrorCode::RequestNotCancelable,
+            format!(
+                "Only a pending request can be canceled; this one is {}.",
+                request.status.as_str()
+            ),
+        )
+        .rule("V4"));
+    }
+    let mut canceled = request.clone();
+    canceled.status = RequestStatus::Canceled;
+    canceled.completed_at = Some(ctx.now);
+    let event = ctx
+        .event("request.cancel", "request", id)
+        .about(Some(request.group_id), Some(request.principal_id))
+        .saying(format!("Canceled the pending {} request.", request.action));
+    Ok(Decision::new().change(Change::Request(canceled)).audit(event))
+}

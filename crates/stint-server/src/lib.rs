@@ -1,0 +1,72 @@
+//! `stint-server` owns the HTTP drivers of Stint: the Microsoft Graph-shaped API under `/v1.0`,
+//! the extensions under `/stint/v1`, and the OpenAPI document that describes both.
+//!
+//! Handlers are thin: authenticate, parse, call one use case of `stint-app`, shape the answer.
+
+mod collection;
+mod error;
+mod extract;
+mod middleware;
+mod openapi;
+mod routes;
+mod shape;
+mod wire;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use stint_app::App;
+use tower_http::catch_panic::CatchPanicLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use error::ApiError;
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct ServerState {
+    pub app: Arc<App>,
+}
+
+/// The whole HTTP surface, with its OpenAPI document served at `/stint/v1/openapi.json`.
+pub fn router(app: Arc<App>) -> Router {
+    let state = ServerState { app };
+    let (router, api) = routes::all().split_for_parts();
+    let api = openapi::finish(api);
+    router
+        .merge(openapi::serve(api))
+        .fallback(routes::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::graph_envelope,
+        ))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// The OpenAPI document, for tests and tools.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, api) = routes::all().split_for_parts();
+    openapi::finish(api)
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Arc<App>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+type ApiRouter = OpenApiRouter<ServerState>;

@@ -1,0 +1,32 @@
+//! The OpenAPI document: generated from the routes' annotations, served at `/stint/v1/openapi.json`.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{InfoBuilder, OpenApi};
+
+use crate::ServerState;
+
+pub fn finish(mut api: OpenApi) -> OpenApi {
+    api.info = InfoBuilder::new()
+        .title("Stint")
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(Some(
+            "Self-hosted Privileged Identity Management for groups. Paths under /v1.0 follow Microsoft Graph; /stint/v1 holds Stint's extensions.",
+        ))
+        .build();
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+    );
+    api
+}
+
+pub fn serve(api: OpenApi) -> Router<ServerState> {
+    let document = Json(api);
+    Router::new().route(
+        "/stint/v1/openapi.json",
+        get(move || async move { document.clone() }),
+    )
+}

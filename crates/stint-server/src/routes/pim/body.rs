@@ -1,0 +1,235 @@
+//! The body of a schedule request, read as Graph clients send it, and turned into a
+//! [`RequestInput`] with errors that name the field.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use stint_core::duration::{DurationError, IsoDuration};
+use stint_core::request::{Expiration, RequestAction, RequestedSchedule, TicketInfo};
+use stint_core::rules::assignments::RequestInput;
+use stint_core::schedule::Access;
+use stint_core::{ErrorCode, Violation};
+
+use crate::error::ApiError;
+use crate::shape::pim::Family;
+use crate::wire::{parse_enum, parse_id};
+
+const ACTIONS: &[&str] = &[
+    "adminAssign",
+    "adminUpdate",
+    "adminRemove",
+    "adminExtend",
+    "adminRenew",
+    "selfActivate",
+    "selfDeactivate",
+    "selfExtend",
+    "selfRenew",
+];
+const EXPIRATION_TYPES: &[&str] = &[
+    "notSpecified",
+    "noExpiration",
+    "afterDateTime",
+    "afterDuration",
+];
+const MAX_TICKET_CHARS: usize = 200;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequestBody {
+    #[serde(rename = "@odata.type", default)]
+    _odata_type: Option<Value>,
+    access_id: String,
+    principal_id: String,
+    group_id: String,
+    action: String,
+    #[serde(default)]
+    schedule_info: Option<ScheduleInfoBody>,
+    #[serde(default)]
+    justification: Option<String>,
+    #[serde(default)]
+    ticket_info: Option<TicketBody>,
+    #[serde(default)]
+    is_validation_only: Option<bool>,
+    #[serde(default)]
+    target_schedule_id: Option<String>,
+    #[serde(default)]
+    custom_data: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ScheduleInfoBody {
+    #[serde(rename = "@odata.type", default)]
+    _odata_type: Option<Value>,
+    #[serde(default)]
+    start_date_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    expiration: Option<ExpirationBody>,
+    #[serde(default)]
+    recurrence: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ExpirationBody {
+    #[serde(rename = "@odata.type", default)]
+    _odata_type: Option<Value>,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    end_date_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    duration: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct TicketBody {
+    #[serde(rename = "@odata.type", default)]
+    _odata_type: Option<Value>,
+    #[serde(default)]
+    ticket_number: Option<String>,
+    #[serde(default)]
+    ticket_system: Option<String>,
+}
+
+impl RequestBody {
+    pub fn into_input(self, family: Family) -> Result<RequestInput, ApiError> {
+        let action: RequestAction = parse_enum("action", &self.action, ACTIONS)?;
+        let access: Access = parse_enum("accessId", &self.access_id, &["member", "owner"])?;
+        if let Some(target) = &self.target_schedule_id {
+            parse_id::<stint_core::ids::ScheduleId>("targetScheduleId", target)?;
+        }
+        if self
+            .custom_data
+            .as_deref()
+            .is_some_and(|data| data.len() > 1024)
+        {
+            return Err(ApiError::invalid_field(
+                "customData",
+                "at most 1024 characters.",
+            ));
+        }
+        Ok(RequestInput {
+            kind: family.kind(),
+            action,
+            group_id: parse_id("groupId", &self.group_id)?,
+            principal_id: parse_id("principalId", &self.principal_id)?,
+            access,
+            schedule: self
+                .schedule_info
+                .map(ScheduleInfoBody::into_schedule)
+                .transpose()?,
+            justification: self.justification,
+            ticket: self.ticket_info.map(TicketBody::into_ticket).transpose()?,
+            is_validation_only: self.is_validation_only.unwrap_or(false),
+        })
+    }
+}
+
+impl ScheduleInfoBody {
+    fn into_schedule(self) -> Result<RequestedSchedule, ApiError> {
+        if self.recurrence.as_ref().is_some_and(|r| !r.is_null()) {
+            return Err(invalid_request(
+                "scheduleInfo.recurrence",
+                "Recurring schedules are not supported; leave scheduleInfo.recurrence out or null.",
+            ));
+        }
+        let expiration = match self.expiration {
+            Some(expiration) => expiration.into_expiration()?,
+            None => Expiration::NotSpecified,
+        };
+        Ok(RequestedSchedule {
+            start: self.start_date_time,
+            expiration,
+        })
+    }
+}
+
+impl ExpirationBody {
+    fn into_expiration(self) -> Result<Expiration, ApiError> {
+        let kind = match &self.kind {
+            Some(kind) => parse_expiration_type(kind)?,
+            None if self.end_date_time.is_some() => "afterDateTime",
+            None if self.duration.is_some() => "afterDuration",
+            None => "noExpiration",
+        };
+        match (kind, self.end_date_time, self.duration) {
+            ("afterDateTime", Some(end), None) => Ok(Expiration::AfterDateTime(end)),
+            ("afterDateTime", None, _) => Err(invalid_request(
+                "scheduleInfo.expiration.endDateTime",
+                "An expiration of type afterDateTime needs scheduleInfo.expiration.endDateTime.",
+            )),
+            ("afterDuration", None, Some(duration)) => Ok(Expiration::AfterDuration(parse_duration(&duration)?)),
+            ("afterDuration", _, None) => Err(invalid_request(
+                "scheduleInfo.expiration.duration",
+                "An expiration of type afterDuration needs scheduleInfo.expiration.duration, e.g. PT8H.",
+            )),
+            ("noExpiration" | "notSpecified", None, None) => Ok(if kind == "noExpiration" {
+                Expiration::NoExpiration
+            } else {
+                Expiration::NotSpecified
+            }),
+            _ => Err(invalid_request(
+                "scheduleInfo.expiration",
+                "Give either endDateTime (type afterDateTime) or duration (type afterDuration), not both, and neither for noExpiration.",
+            )),
+        }
+    }
+}
+
+fn parse_expiration_type(text: &str) -> Result<&'static str, ApiError> {
+    EXPIRATION_TYPES
+        .iter()
+        .find(|known| known.eq_ignore_ascii_case(text))
+        .copied()
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "scheduleInfo.expiration.type",
+                format!(
+                    "'{}' is not one of {}.",
+                    text.chars().take(40).collect::<String>(),
+                    EXPIRATION_TYPES.join(", ")
+                ),
+            )
+        })
+}
+
+fn parse_duration(text: &str) -> Result<IsoDuration, ApiError> {
+    text.parse().map_err(|error: DurationError| {
+        invalid_request("scheduleInfo.expiration.duration", &error.to_string())
+    })
+}
+
+impl TicketBody {
+    fn into_ticket(self) -> Result<TicketInfo, ApiError> {
+        for (field, value) in [
+            ("ticketInfo.ticketNumber", &self.ticket_number),
+            ("ticketInfo.ticketSystem", &self.ticket_system),
+        ] {
+            if value
+                .as_ref()
+                .is_some_and(|v| v.chars().count() > MAX_TICKET_CHARS)
+            {
+                return Err(ApiError::invalid_field(
+                    field,
+                    format!("at most {MAX_TICKET_CHARS} characters."),
+                ));
+            }
+        }
+        Ok(TicketInfo {
+            number: self.ticket_number,
+            system: self.ticket_system,
+        })
+    }
+}
+
+/// `InvalidRoleAssignmentRequest`, Graph's code for a malformed schedule.
+fn invalid_request(field: &'static str, message: &str) -> ApiError {
+    Violation::new(
+        ErrorCode::InvalidRoleAssignmentRequest,
+        format!("The role assignment request is invalid: {message}"),
+    )
+    .field(field)
+    .into()
+}

@@ -1,0 +1,4 @@
+//! The JSON forms of Stint's objects, exactly as Microsoft Graph writes them.
+
+pub mod directory;
+pub mod pim;

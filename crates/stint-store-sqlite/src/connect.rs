@@ -1,0 +1,93 @@
+//! Where the database is and how every connection to it is set up.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use stint_store::StoreError;
+
+use crate::error::from_sqlx;
+
+/// How long a connection waits for another writer before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Readers run in parallel under WAL; writers queue on the store's lock.
+const MAX_FILE_CONNECTIONS: u32 = 8;
+
+/// Opens a pool on `sqlite://PATH`, `sqlite:PATH`, `sqlite::memory:` or a plain path, creating
+/// the file if it is missing.
+pub(crate) async fn pool(url_or_path: &str) -> Result<SqlitePool, StoreError> {
+    let options = options(url_or_path)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT);
+    pool_options(is_in_memory(url_or_path))
+        .connect_with(options)
+        .await
+        .map_err(from_sqlx)
+}
+
+fn options(url_or_path: &str) -> Result<SqliteConnectOptions, StoreError> {
+    if url_or_path.trim().is_empty() {
+        return Err(StoreError::Backend("no database path was given".to_owned()));
+    }
+    if url_or_path.starts_with("sqlite:") || url_or_path == ":memory:" {
+        SqliteConnectOptions::from_str(url_or_path).map_err(from_sqlx)
+    } else {
+        // A plain path is taken as it is: no URL decoding, no query parameters.
+        Ok(SqliteConnectOptions::new().filename(url_or_path))
+    }
+}
+
+fn is_in_memory(url_or_path: &str) -> bool {
+    let url = url_or_path.starts_with("sqlite:");
+    url_or_path == ":memory:"
+        || (url && url_or_path.contains(":memory:"))
+        || (url && url_or_path.contains("mode=memory"))
+}
+
+/// An in-memory database lives as long as its connection, and each connection would see its own:
+/// so exactly one connection, kept open for the life of the pool.
+fn pool_options(in_memory: bool) -> SqlitePoolOptions {
+    if in_memory {
+        SqlitePoolOptions::new()
+            .min_connections(1)
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        SqlitePoolOptions::new().max_connections(MAX_FILE_CONNECTIONS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_urls_are_recognised_and_paths_are_not() {
+        assert!(is_in_memory("sqlite::memory:"));
+        assert!(is_in_memory("sqlite://:memory:"));
+        assert!(is_in_memory("sqlite://stint?mode=memory"));
+        assert!(is_in_memory(":memory:"));
+        assert!(!is_in_memory("sqlite:///var/lib/stint/stint.db"));
+        assert!(!is_in_memory("stint.db"));
+    }
+
+    #[test]
+    fn urls_and_plain_paths_name_the_same_file() {
+        let from_url = options("sqlite:///var/lib/stint/stint.db").unwrap();
+        let from_short_url = options("sqlite:/var/lib/stint/stint.db").unwrap();
+        let from_path = options("/var/lib/stint/stint.db").unwrap();
+        assert_eq!(from_url.get_filename(), from_path.get_filename());
+        assert_eq!(from_short_url.get_filename(), from_path.get_filename());
+    }
+
+    #[test]
+    fn an_empty_location_is_refused() {
+        assert!(options(" ").is_err());
+    }
+}

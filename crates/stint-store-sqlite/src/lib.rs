@@ -1,0 +1,167 @@
+//! `stint-store-sqlite` owns Stint's embedded database: the SQLite schema and its migrations, and
+//! the [`Store`] port implemented on it.
+//!
+//! Every connection runs with `journal_mode=WAL`, `synchronous=FULL`, `foreign_keys=ON` and
+//! `busy_timeout=5000`. A commit is one `BEGIN IMMEDIATE` transaction that checks the revision,
+//! upserts the changed objects, appends the audit events to their hash chain (SPEC U4), logs the
+//! changes and moves the revision on: all of it, or nothing (SPEC U3). Commits of one process also
+//! queue on a lock, so they never wait on SQLite's busy timeout for each other.
+//!
+//! Each object is stored whole as JSON in a `doc` column, next to the key and lookup columns; the
+//! schema is in `migrations/`.
+
+mod column;
+mod connect;
+mod error;
+mod migrations;
+mod read;
+mod write;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::pool::PoolConnection;
+use sqlx::{Sqlite, SqlitePool};
+use stint_core::audit::{AuditEvent, AuditQuery};
+use stint_core::{Decision, State};
+use stint_store::{CommittedChanges, Revision, Store, StoreError};
+use tokio::sync::Mutex;
+
+use crate::error::from_sqlx;
+
+pub use crate::migrations::SCHEMA_VERSION;
+
+/// A Stint database in one SQLite file (or in memory, for tests).
+#[derive(Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    /// Serialises this process's commits; `BEGIN IMMEDIATE` serialises them with other processes.
+    writer: Mutex<()>,
+}
+
+/// The settings SQLite reports for a connection of the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectionSettings {
+    /// `wal` for a file; `memory` for an in-memory database.
+    pub journal_mode: String,
+    /// `0` off, `1` normal, `2` full, `3` extra.
+    pub synchronous: i64,
+    pub foreign_keys: bool,
+    pub busy_timeout_ms: i64,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `sqlite://PATH`, `sqlite:PATH`, a plain path, or
+    /// `sqlite::memory:`, and migrates it to [`SCHEMA_VERSION`].
+    ///
+    /// Fails with [`StoreError::SchemaTooNew`] if a newer Stint has written the database.
+    pub async fn open(url_or_path: &str) -> Result<SqliteStore, StoreError> {
+        let pool = connect::pool(url_or_path).await?;
+        migrations::run(&pool).await?;
+        let store = SqliteStore {
+            pool,
+            writer: Mutex::new(()),
+        };
+        let settings = store.settings().await?;
+        tracing::info!(
+            schema_version = SCHEMA_VERSION,
+            journal_mode = %settings.journal_mode,
+            synchronous = settings.synchronous,
+            "opened the SQLite store"
+        );
+        Ok(store)
+    }
+
+    /// The settings in force on the store's connections, as SQLite reports them.
+    pub async fn settings(&self) -> Result<ConnectionSettings, StoreError> {
+        let mut connection = self.connection().await?;
+        let journal_mode = pragma(&mut connection, "journal_mode").await?;
+        Ok(ConnectionSettings {
+            journal_mode,
+            synchronous: pragma(&mut connection, "synchronous").await?,
+            foreign_keys: pragma::<i64>(&mut connection, "foreign_keys").await? == 1,
+            busy_timeout_ms: pragma(&mut connection, "busy_timeout").await?,
+        })
+    }
+
+    async fn connection(&self) -> Result<PoolConnection<Sqlite>, StoreError> {
+        self.pool.acquire().await.map_err(from_sqlx)
+    }
+}
+
+async fn pragma<T>(connection: &mut PoolConnection<Sqlite>, name: &str) -> Result<T, StoreError>
+where
+    T: for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + Send + Unpin,
+{
+    sqlx::query_scalar(&format!("PRAGMA {name}"))
+        .fetch_one(&mut **connection)
+        .await
+        .map_err(from_sqlx)
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn load(&self) -> Result<State, StoreError> {
+        // One read transaction: every table is read from the same snapshot.
+        let mut transaction = self.pool.begin().await.map_err(from_sqlx)?;
+        let state = read::load(&mut transaction).await?;
+        transaction.commit().await.map_err(from_sqlx)?;
+        Ok(state)
+    }
+
+    async fn revision(&self) -> Result<Revision, StoreError> {
+        read::current_revision(&mut *self.connection().await?).await
+    }
+
+    async fn commit(
+        &self,
+        expected: Option<Revision>,
+        decision: &Decision,
+        committed_at: DateTime<Utc>,
+    ) -> Result<Revision, StoreError> {
+        let _writer = self.writer.lock().await;
+        let mut transaction = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(from_sqlx)?;
+        match write::commit(&mut transaction, expected, decision, committed_at).await {
+            Ok(revision) => {
+                transaction.commit().await.map_err(from_sqlx)?;
+                tracing::debug!(
+                    revision,
+                    changes = decision.changes.len(),
+                    audit_events = decision.audit.len(),
+                    "committed"
+                );
+                Ok(revision)
+            }
+            Err(error) => {
+                if let Err(rollback) = transaction.rollback().await {
+                    tracing::warn!(error = %rollback, "could not roll back a failed commit");
+                }
+                tracing::debug!(%error, "commit refused");
+                Err(error)
+            }
+        }
+    }
+
+    async fn changes_since(
+        &self,
+        revision: Revision,
+        limit: usize,
+    ) -> Result<Vec<CommittedChanges>, StoreError> {
+        read::changes_since(&mut *self.connection().await?, revision, limit).await
+    }
+
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
+        read::audit(&mut *self.connection().await?, query).await
+    }
+
+    async fn audit_chain(
+        &self,
+        after_sequence: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        read::audit_chain(&mut *self.connection().await?, after_sequence, limit).await
+    }
+}

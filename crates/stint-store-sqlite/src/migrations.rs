@@ -1,0 +1,91 @@
+//! Versioned schema migrations, embedded in the binary and applied at open.
+//!
+//! `schema_version` holds the version the database is at. Opening applies every newer migration in
+//! one `BEGIN IMMEDIATE` transaction, so two processes opening the same file at once cannot both
+//! migrate, and a failed migration leaves the database as it was. A database at a version newer than
+//! this code knows is refused: it was written by a newer Stint, and this one could corrupt it.
+
+use sqlx::{Row, SqliteConnection, SqlitePool};
+use stint_store::StoreError;
+
+use crate::error::from_sqlx;
+
+struct Migration {
+    version: i64,
+    sql: &'static str,
+}
+
+/// Every migration, oldest first; versions are consecutive from 1.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../migrations/0001_initial.sql"),
+}];
+
+/// The schema version this code writes and understands.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    version   INTEGER NOT NULL
+)";
+
+/// Brings the database up to [`SCHEMA_VERSION`], or refuses one that is newer.
+pub(crate) async fn run(pool: &SqlitePool) -> Result<(), StoreError> {
+    let mut transaction = pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(from_sqlx)?;
+    sqlx::query(CREATE_VERSION_TABLE)
+        .execute(&mut *transaction)
+        .await
+        .map_err(from_sqlx)?;
+    let found = current_version(&mut transaction).await?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for migration in MIGRATIONS.iter().filter(|m| m.version > found) {
+        apply(&mut transaction, migration).await?;
+    }
+    transaction.commit().await.map_err(from_sqlx)
+}
+
+/// The version the database is at; 0 for a new database.
+pub(crate) async fn current_version(connection: &mut SqliteConnection) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT version FROM schema_version")
+        .fetch_optional(connection)
+        .await
+        .map_err(from_sqlx)?;
+    Ok(row.map_or(0, |row| row.get("version")))
+}
+
+async fn apply(connection: &mut SqliteConnection, migration: &Migration) -> Result<(), StoreError> {
+    tracing::info!(version = migration.version, "applying a schema migration");
+    sqlx::raw_sql(migration.sql)
+        .execute(&mut *connection)
+        .await
+        .map_err(from_sqlx)?;
+    sqlx::query(
+        "INSERT INTO schema_version (singleton, version) VALUES (1, ?)
+         ON CONFLICT (singleton) DO UPDATE SET version = excluded.version",
+    )
+    .bind(migration.version)
+    .execute(connection)
+    .await
+    .map_err(from_sqlx)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_versions_are_consecutive_and_end_at_the_schema_version() {
+        let versions: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
+        let expected: Vec<i64> = (1..=SCHEMA_VERSION).collect();
+        assert_eq!(versions, expected);
+    }
+}

@@ -1,0 +1,210 @@
+//! The store conformance suite on a database file and in memory, and what only SQLite has to show:
+//! durability settings, reopening, schema versions and writers in two processes.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Connection, SqliteConnection};
+use stint_core::audit::first_broken_link;
+use stint_core::directory::{Group, GroupKind, GroupSource};
+use stint_core::ids::GroupId;
+use stint_core::{Change, Decision};
+use stint_store::conformance::Fixture;
+use stint_store::{Store, StoreError};
+use stint_store_sqlite::{SqliteStore, SCHEMA_VERSION};
+use tempfile::TempDir;
+
+mod on_a_file {
+    stint_store::conformance_tests!(super::file_fixture().await);
+}
+
+mod in_memory {
+    stint_store::conformance_tests!(stint_store_sqlite::SqliteStore::open("sqlite::memory:")
+        .await
+        .expect("an in-memory database opens"));
+}
+
+async fn file_fixture() -> Fixture {
+    let (directory, path) = temporary_database();
+    let store = SqliteStore::open(&path)
+        .await
+        .expect("a new database opens");
+    Fixture::with_guard(store, directory)
+}
+
+fn temporary_database() -> (TempDir, String) {
+    let directory = tempfile::tempdir().expect("a temporary directory");
+    let path = directory.path().join("stint.db");
+    (directory, path.to_string_lossy().into_owned())
+}
+
+fn at(second: i64) -> DateTime<Utc> {
+    DateTime::UNIX_EPOCH + chrono::TimeDelta::seconds(1_750_000_000 + second)
+}
+
+fn new_group(name: &str) -> Decision {
+    Decision::new().change(Change::Group(Group {
+        id: GroupId(uuid::Uuid::new_v4()),
+        display_name: name.into(),
+        description: None,
+        kind: GroupKind::Security,
+        is_assignable_to_role: false,
+        membership_rule: None,
+        source: GroupSource::Cloud,
+        created_at: at(0),
+        managed_since: None,
+        deleted_at: None,
+    }))
+}
+
+#[tokio::test]
+async fn reopening_the_file_keeps_everything() {
+    let (_directory, path) = temporary_database();
+    let store = SqliteStore::open(&path).await.unwrap();
+    store
+        .commit(Some(0), &new_group("Sales"), at(1))
+        .await
+        .unwrap();
+    let before = store.load().await.unwrap();
+    drop(store);
+
+    let reopened = SqliteStore::open(&format!("sqlite://{path}"))
+        .await
+        .unwrap();
+    let after = reopened.load().await.unwrap();
+    assert_eq!(after.revision, 1);
+    assert_eq!(after.groups, before.groups);
+    assert_eq!(reopened.changes_since(0, 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn every_url_form_opens_the_same_file() {
+    let (_directory, path) = temporary_database();
+    let store = SqliteStore::open(&path).await.unwrap();
+    store
+        .commit(None, &new_group("Sales"), at(1))
+        .await
+        .unwrap();
+    drop(store);
+    for url in [format!("sqlite://{path}"), format!("sqlite:{path}")] {
+        let store = SqliteStore::open(&url).await.unwrap();
+        assert_eq!(store.revision().await.unwrap(), 1, "{url}");
+    }
+}
+
+#[tokio::test]
+async fn a_file_runs_with_wal_full_sync_foreign_keys_and_a_busy_timeout() {
+    let (_directory, path) = temporary_database();
+    let settings = SqliteStore::open(&path)
+        .await
+        .unwrap()
+        .settings()
+        .await
+        .unwrap();
+    assert_eq!(settings.journal_mode, "wal");
+    assert_eq!(settings.synchronous, 2, "FULL");
+    assert!(settings.foreign_keys);
+    assert_eq!(settings.busy_timeout_ms, 5000);
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_stint_is_refused() {
+    let (_directory, path) = temporary_database();
+    drop(SqliteStore::open(&path).await.unwrap());
+    let mut connection = SqliteConnection::connect(&format!("sqlite://{path}"))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE schema_version SET version = ?")
+        .bind(SCHEMA_VERSION + 1)
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+
+    let refused = SqliteStore::open(&path).await;
+    assert!(
+        matches!(refused, Err(StoreError::SchemaTooNew { found, supported })
+            if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn opening_twice_migrates_once() {
+    let (_directory, path) = temporary_database();
+    let (first, second) = tokio::join!(SqliteStore::open(&path), SqliteStore::open(&path));
+    first.unwrap();
+    second.unwrap();
+    let again = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(again.revision().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn concurrent_commits_on_one_store_let_exactly_one_through() {
+    let (_directory, path) = temporary_database();
+    let store = std::sync::Arc::new(SqliteStore::open(&path).await.unwrap());
+    let outcomes = race(store.clone(), store.clone()).await;
+    assert_one_committed_one_conflicted(&outcomes);
+    assert_eq!(store.load().await.unwrap().groups.len(), 1);
+}
+
+/// Two stores on one file stand for two processes: only `BEGIN IMMEDIATE` keeps them apart.
+#[tokio::test]
+async fn concurrent_commits_from_two_processes_let_exactly_one_through() {
+    let (_directory, path) = temporary_database();
+    let one = std::sync::Arc::new(SqliteStore::open(&path).await.unwrap());
+    let other = std::sync::Arc::new(SqliteStore::open(&path).await.unwrap());
+    for round in 0..20 {
+        let outcomes = race(one.clone(), other.clone()).await;
+        assert_one_committed_one_conflicted(&outcomes);
+        assert_eq!(other.revision().await.unwrap(), round + 1);
+    }
+    let state = one.load().await.unwrap();
+    assert_eq!((state.revision, state.groups.len()), (20, 20));
+    assert_eq!(
+        first_broken_link(&one.audit_chain(0, 100).await.unwrap()),
+        None
+    );
+}
+
+/// Commits a new group from each store at once, both expecting the current revision.
+async fn race(
+    one: std::sync::Arc<SqliteStore>,
+    other: std::sync::Arc<SqliteStore>,
+) -> Vec<Result<u64, StoreError>> {
+    let expected = one.revision().await.unwrap();
+    let spawn = |store: std::sync::Arc<SqliteStore>, name: &'static str| {
+        tokio::spawn(async move {
+            let decision = new_group(name).audit(audit_record(name));
+            store.commit(Some(expected), &decision, at(1)).await
+        })
+    };
+    let (a, b) = tokio::join!(spawn(one, "One"), spawn(other, "Other"));
+    vec![a.unwrap(), b.unwrap()]
+}
+
+fn assert_one_committed_one_conflicted(outcomes: &[Result<u64, StoreError>]) {
+    let committed = outcomes.iter().filter(|o| o.is_ok()).count();
+    let conflicts = outcomes
+        .iter()
+        .filter(|o| matches!(o, Err(StoreError::Conflict { .. })))
+        .count();
+    assert_eq!((committed, conflicts), (1, 1), "{outcomes:?}");
+}
+
+fn audit_record(action: &str) -> stint_core::audit::AuditRecord {
+    stint_core::audit::AuditRecord {
+        id: uuid::Uuid::new_v4(),
+        at: at(1),
+        actor: None,
+        action: action.into(),
+        outcome: stint_core::audit::Outcome::Success,
+        target_type: "group".into(),
+        target_id: action.into(),
+        group_id: None,
+        principal_id: None,
+        justification: None,
+        ticket: None,
+        correlation_id: None,
+        client: None,
+        message: String::new(),
+    }
+}

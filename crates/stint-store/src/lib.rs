@@ -1,0 +1,78 @@
+//! `stint-store` owns the store port: the narrow, domain-shaped trait through which the
+//! application reads and writes its state, and the conformance suite that every adapter
+//! (SQLite, PostgreSQL) must pass.
+//!
+//! A write is one [`Decision`]: the changed objects and their audit events, committed in one
+//! transaction with the next revision, or not at all (SPEC U3).
+
+pub mod conformance;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use stint_core::audit::{AuditEvent, AuditQuery};
+use stint_core::{Change, Decision, State};
+
+/// A committed write's number. Revisions increase by one with every commit.
+pub type Revision = u64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another writer committed since the state the decision was made on.
+    #[error("the store moved on to revision {current} since revision {expected}")]
+    Conflict {
+        expected: Revision,
+        current: Revision,
+    },
+    /// A database constraint refused the write (e.g. a second user with the same name).
+    #[error("the write breaks a uniqueness rule: {0}")]
+    Duplicate(String),
+    /// The database was written by a newer version of Stint.
+    #[error("the database schema is version {found}, newer than this Stint ({supported}); upgrade Stint")]
+    SchemaTooNew { found: i64, supported: i64 },
+    /// Anything else from the database; the text is for logs, never for responses.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// One commit as recorded in the change log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommittedChanges {
+    pub revision: Revision,
+    pub committed_at: DateTime<Utc>,
+    pub changes: Vec<Change>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// The whole state at the latest revision.
+    async fn load(&self) -> Result<State, StoreError>;
+
+    /// The latest committed revision.
+    async fn revision(&self) -> Result<Revision, StoreError>;
+
+    /// Commits the decision's changes and audit events in one transaction and returns its revision.
+    /// With `expected`, fails with [`StoreError::Conflict`] unless the latest revision is `expected`.
+    async fn commit(
+        &self,
+        expected: Option<Revision>,
+        decision: &Decision,
+        committed_at: DateTime<Utc>,
+    ) -> Result<Revision, StoreError>;
+
+    /// The commits after `revision`, oldest first, at most `limit`.
+    async fn changes_since(
+        &self,
+        revision: Revision,
+        limit: usize,
+    ) -> Result<Vec<CommittedChanges>, StoreError>;
+
+    /// Audit events matching the query, newest first.
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// Audit events in chain order from `after_sequence` (exclusive), for verification (U4).
+    async fn audit_chain(
+        &self,
+        after_sequence: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
+}

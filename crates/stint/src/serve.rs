@@ -1,0 +1,93 @@
+//! `stint serve`: open the store, create the tenant on first start, serve until SIGINT/SIGTERM.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use stint_app::{App, AppConfig, Bootstrap, Password, SystemClock};
+use stint_store::Store;
+use stint_store_sqlite::SqliteStore;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "STINT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Database: a SQLite file path or `sqlite://PATH`.
+    #[arg(
+        long = "database",
+        env = "STINT_DATABASE_URL",
+        default_value = "sqlite://stint.db"
+    )]
+    database: String,
+    /// How many role-assignable groups the tenant may have (used when the tenant is created).
+    #[arg(long, env = "STINT_ROLE_ASSIGNABLE_GROUP_LIMIT", default_value_t = 500)]
+    role_assignable_group_limit: u32,
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("STINT_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&args.database)
+            .await
+            .with_context(|| format!("opening the database {}", args.database))?,
+    );
+    let config = AppConfig {
+        role_assignable_group_limit: args.role_assignable_group_limit,
+        ..AppConfig::default()
+    };
+    let app = Arc::new(App::open(store, Arc::new(SystemClock), config).await?);
+
+    let admin_password = std::env::var("STINT_ADMIN_PASSWORD")
+        .ok()
+        .map(Password::new);
+    match app.bootstrap(admin_password).await? {
+        Bootstrap::Created {
+            generated_password: Some(password),
+        } => {
+            println!("Created the tenant. Sign in as 'admin' with this one-time password (it is not shown again):\n\n    {}\n", password.expose());
+        }
+        Bootstrap::Created {
+            generated_password: None,
+        } => {
+            println!("Created the tenant. Sign in as 'admin' with the password from STINT_ADMIN_PASSWORD.");
+        }
+        Bootstrap::Existing => {}
+    }
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    tracing::info!(address = %listener.local_addr()?, database = %args.database, "Stint is serving");
+    stint_server::serve(listener, app, shutdown_signal()).await?;
+    tracing::info!("Stint stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
