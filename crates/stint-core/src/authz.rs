@@ -173,3 +173,7 @@ pub fn may_manage_roles(caller: &Caller) -> bool {
 pub fn may_read_all_audit(caller: &Caller) -> bool {
     caller.has_any_directory_role(PRIVILEGED)
 }
+
+#[cfg(test)]
+#[path = "tests/authz.rs"]
+mod tests;

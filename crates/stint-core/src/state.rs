@@ -336,3 +336,7 @@ impl State {
             .map(|unit| unit.id)
     }
 }
+
+#[cfg(test)]
+#[path = "tests/state.rs"]
+mod tests;

@@ -1,10 +1,9 @@
 //! How values are written to and read from columns other than `doc`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use stint_store::Revision;
+use stint_store::{Revision, StoreError};
 
 use crate::error::out_of_range;
-use stint_store::StoreError;
 
 /// RFC 3339 in UTC with nanoseconds, always the same width, so that text order is time order.
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {

@@ -170,7 +170,7 @@ async fn race(
     one: std::sync::Arc<SqliteStore>,
     other: std::sync::Arc<SqliteStore>,
 ) -> Vec<Result<u64, StoreError>> {
-    let expected = one.revision().await.unwrap();
+    let expected = one.revision().await.expect("the revision reads");
     let spawn = |store: std::sync::Arc<SqliteStore>, name: &'static str| {
         tokio::spawn(async move {
             let decision = new_group(name).audit(audit_record(name));
@@ -178,7 +178,10 @@ async fn race(
         })
     };
     let (a, b) = tokio::join!(spawn(one, "One"), spawn(other, "Other"));
-    vec![a.unwrap(), b.unwrap()]
+    vec![
+        a.expect("the first commit runs to the end"),
+        b.expect("the second commit runs to the end"),
+    ]
 }
 
 fn assert_one_committed_one_conflicted(outcomes: &[Result<u64, StoreError>]) {

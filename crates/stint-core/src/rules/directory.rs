@@ -84,11 +84,11 @@ pub fn update_user(
         .users
         .get(&id)
         .ok_or_else(|| Violation::not_found(format!("User '{id}'")))?;
-    let allowed = if patch.password_hash.is_some() {
-        authz::may_reset_credentials(state, ctx.caller, id, ctx.now)
-    } else {
-        authz::may_manage_user(state, ctx.caller, Some(id), ctx.now)
-    };
+    let resets_password = patch.password_hash.is_some();
+    let changes_profile = patch.display_name.is_some() || patch.account_enabled.is_some();
+    let allowed = (!resets_password
+        || authz::may_reset_credentials(state, ctx.caller, id, ctx.now))
+        && (!changes_profile || authz::may_manage_user(state, ctx.caller, Some(id), ctx.now));
     if !allowed {
         return Err(Violation::forbidden(format!(
             "You may not change {}: a user who holds privileged access can be changed only by a Global Administrator or Privileged Role Administrator.",

@@ -44,6 +44,10 @@ pub(crate) fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp(1_740_992_400, 0).expect("a valid timestamp")
 }
 
+pub(crate) fn seconds(n: i64) -> TimeDelta {
+    TimeDelta::seconds(n)
+}
+
 pub(crate) fn minutes(n: i64) -> TimeDelta {
     TimeDelta::minutes(n)
 }
@@ -248,7 +252,11 @@ impl Fixture {
     }
 
     /// An active, permanent assignment of `role` for the whole directory.
-    pub fn grant(&mut self, principal: impl Into<PrincipalId>, role: BuiltInRole) -> RoleAssignmentId {
+    pub fn grant(
+        &mut self,
+        principal: impl Into<PrincipalId>,
+        role: BuiltInRole,
+    ) -> RoleAssignmentId {
         self.grant_at(principal, role, DirectoryScope::Directory)
     }
 
@@ -317,7 +325,13 @@ impl Fixture {
     /// An active, permanent membership since `t0 - 1 day`.
     pub fn member(&mut self, group: GroupId, principal: impl Into<PrincipalId>) -> ScheduleId {
         let since = Window::permanent_from(t0() - days(1));
-        self.schedule(group, principal, Access::Member, ScheduleKind::Active, since)
+        self.schedule(
+            group,
+            principal,
+            Access::Member,
+            ScheduleKind::Active,
+            since,
+        )
     }
 
     /// An active, permanent ownership since `t0 - 1 day`.
@@ -334,7 +348,13 @@ impl Fixture {
     ) -> ScheduleId {
         let start = t0() - days(1);
         let eligibility = window(start, start + days(90));
-        self.schedule(group, principal, Access::Member, ScheduleKind::Eligible, eligibility)
+        self.schedule(
+            group,
+            principal,
+            Access::Member,
+            ScheduleKind::Eligible,
+            eligibility,
+        )
     }
 
     /// A `selfActivate` request of `principal` awaiting approval since `t0`.
@@ -465,7 +485,8 @@ impl RequestInputExt for RequestInput {
     }
 
     fn lasting(mut self, length: TimeDelta) -> Self {
-        schedule_mut(&mut self).expiration = Expiration::AfterDuration(IsoDuration::from_delta(length));
+        schedule_mut(&mut self).expiration =
+            Expiration::AfterDuration(IsoDuration::from_delta(length));
         self
     }
 
@@ -579,6 +600,9 @@ impl DecisionExt for Decision {
     }
 
     fn actions(&self) -> Vec<&str> {
-        self.audit.iter().map(|record| record.action.as_str()).collect()
+        self.audit
+            .iter()
+            .map(|record| record.action.as_str())
+            .collect()
     }
 }

@@ -64,14 +64,16 @@ pub fn manage(state: &State, ctx: &Context, group_id: GroupId) -> Result<Decisio
 /// P6: a request or policy update for an unmanaged group onboards it first.
 /// Returns no changes when the group is already managed.
 pub fn ensure_managed(state: &State, ctx: &Context, group: &Group) -> Result<Decision, Violation> {
-    if group.is_managed()
-        && Access::ALL
-            .iter()
-            .all(|a| state.policies.contains_key(&(group.id, *a)))
-    {
-        return Ok(Decision::new());
+    if !group.is_managed() {
+        return onboarding_changes(ctx, group);
     }
-    onboarding_changes(ctx, group)
+    let mut decision = Decision::new();
+    for access in Access::ALL {
+        if !state.policies.contains_key(&(group.id, access)) {
+            decision.push(Change::Policy(default_policy(ctx, group, access)));
+        }
+    }
+    Ok(decision)
 }
 
 fn onboarding_changes(ctx: &Context, group: &Group) -> Result<Decision, Violation> {
@@ -83,14 +85,7 @@ fn onboarding_changes(ctx: &Context, group: &Group) -> Result<Decision, Violatio
     managed.managed_since = Some(ctx.now);
     decision.push(Change::Group(managed));
     for access in Access::ALL {
-        decision.push(Change::Policy(Policy {
-            id: ctx.fresh_id(),
-            group_id: group.id,
-            access,
-            settings: PolicySettings::default(),
-            modified_at: None,
-            modified_by: None,
-        }));
+        decision.push(Change::Policy(default_policy(ctx, group, access)));
     }
     decision.record(
         ctx.event("group.manage", "group", group.id)
@@ -101,6 +96,18 @@ fn onboarding_changes(ctx: &Context, group: &Group) -> Result<Decision, Violatio
             )),
     );
     Ok(decision)
+}
+
+/// P6: a policy with the defaults of S2.
+fn default_policy(ctx: &Context, group: &Group, access: Access) -> Policy {
+    Policy {
+        id: ctx.fresh_id(),
+        group_id: group.id,
+        access,
+        settings: PolicySettings::default(),
+        modified_at: None,
+        modified_by: None,
+    }
 }
 
 pub fn require_pim_administrator(

@@ -10,7 +10,12 @@ use crate::state::State;
 use crate::violation::{ErrorCode, Violation};
 
 /// V4: the requester, or an administrator of the group, cancels a pending request.
-pub fn cancel(state: &State, ctx: &Context, id: RequestId, kind: ScheduleKind) -> Result<Decision, Violation> {
+pub fn cancel(
+    state: &State,
+    ctx: &Context,
+    id: RequestId,
+    kind: ScheduleKind,
+) -> Result<Decision, Violation> {
     let request = state
         .requests
         .get(&id)
@@ -45,5 +50,36 @@ pub fn cancel(state: &State, ctx: &Context, id: RequestId, kind: ScheduleKind) -
         .event("request.cancel", "request", id)
         .about(Some(request.group_id), Some(request.principal_id))
         .saying(format!("Canceled the pending {} request.", request.action));
-    Ok(Decision::new().change(Change::Request(canceled)).audit(event))
+    Ok(Decision::new()
+        .change(Change::Request(canceled))
+        .audit(event))
+}
+
+/// V3: whether `user` is one of the approvers the policy names for `request`. A requester never
+/// approves their own request, even when listed.
+pub fn is_approver(
+    state: &State,
+    user: crate::ids::UserId,
+    request: &crate::request::ScheduleRequest,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    if request.created_by == user || request.principal_id == user.into() {
+        return false;
+    }
+    state
+        .policies
+        .get(&(request.group_id, request.access))
+        .is_some_and(|policy| {
+            policy
+                .settings
+                .approval
+                .approvers
+                .iter()
+                .any(|approver| match approver {
+                    crate::policy::Approver::User(approver) => *approver == user,
+                    crate::policy::Approver::MembersOf(group) => {
+                        state.is_effective_member(user.into(), *group, now)
+                    }
+                })
+        })
 }

@@ -1,11 +1,13 @@
 //! Assignments made by administrators (SPEC A1–A10, D4, P3, P4, P6, V2's `isValidationOnly`).
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::directory::BuiltInRole::*;
 use crate::ids::{GroupId, ScheduleId, UserId};
 use crate::policy::PolicySettings;
-use crate::request::{Expiration, RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest};
+use crate::request::{
+    Expiration, RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest,
+};
 use crate::rules::assignments::{admin_request, resolve_window, RequestInput};
 use crate::rules::fixture::*;
 use crate::schedule::{Access, EndReason, MemberType, ScheduleKind, Window};
@@ -177,10 +179,7 @@ fn a1_after_date_time_before_the_start_is_refused_naming_the_field() {
         .until(t0() + days(1));
     let violation = resolve_window(&input, t0(), t0()).unwrap_err();
     assert_eq!(violation.code, ErrorCode::InvalidRoleAssignmentRequest);
-    assert_eq!(
-        violation.field,
-        Some("scheduleInfo.expiration.endDateTime")
-    );
+    assert_eq!(violation.field, Some("scheduleInfo.expiration.endDateTime"));
 }
 
 #[test]
@@ -193,10 +192,7 @@ fn a1_after_date_time_equal_to_the_start_is_refused_naming_the_field() {
     } = setup();
     let violation = refused(&f, admin, t0(), eligible(group, alice).until(t0()));
     assert_eq!(violation.code, ErrorCode::InvalidRoleAssignmentRequest);
-    assert_eq!(
-        violation.field,
-        Some("scheduleInfo.expiration.endDateTime")
-    );
+    assert_eq!(violation.field, Some("scheduleInfo.expiration.endDateTime"));
 }
 
 #[test]
@@ -215,10 +211,7 @@ fn a1_an_assignment_without_schedule_info_is_refused_naming_the_field() {
 #[test]
 fn a1_an_assignment_of_an_unknown_principal_is_refused() {
     let Setup {
-        f,
-        admin,
-        group,
-        ..
+        f, admin, group, ..
     } = setup();
     let nobody = UserId(f.fresh_id());
     let violation = refused(&f, admin, t0(), eligible(group, nobody));
@@ -276,7 +269,8 @@ fn a2_assignment_of_exactly_five_minutes_is_accepted() {
         alice,
         group,
     } = setup();
-    let (decision, _) = decide(&f, admin, t0(), eligible(group, alice).lasting(minutes(5))).unwrap();
+    let (decision, _) =
+        decide(&f, admin, t0(), eligible(group, alice).lasting(minutes(5))).unwrap();
     let schedules = decision.schedules();
     assert_eq!(schedules.len(), 1);
     assert_eq!(schedules[0].window, window(t0(), t0() + minutes(5)));
@@ -337,7 +331,7 @@ fn a3_an_active_assignment_cannot_be_removed_within_five_minutes_either() {
     } = setup();
     commit(&mut f, admin, t0(), active(group, alice));
     let input = active(group, alice).with_action(RequestAction::AdminRemove);
-    let now = t0() + minutes(4) + TimeDelta::seconds(59);
+    let now = t0() + minutes(4) + seconds(59);
     let violation = refused(&f, admin, now, input);
     assert_eq!(violation.code, ErrorCode::ActiveDurationTooShort);
     assert_eq!(violation.rule, Some("A3"));
@@ -451,7 +445,9 @@ fn a4_the_maximum_counts_from_a_future_start() {
         group,
     } = setup();
     let start = t0() + days(10);
-    let input = active(group, alice).starting(start).until(start + days(180));
+    let input = active(group, alice)
+        .starting(start)
+        .until(start + days(180));
     let (decision, _) = decide(&f, admin, t0(), input).unwrap();
     assert_eq!(
         decision.schedules()[0].window,
@@ -471,10 +467,7 @@ fn a4_permanent_eligible_assignment_is_allowed_when_the_policy_does_not_require_
         settings.eligible_assignment.expiration_required = false;
     });
     let (decision, _) = decide(&f, admin, t0(), eligible(group, alice).permanent()).unwrap();
-    assert_eq!(
-        decision.schedules()[0].window,
-        Window::permanent_from(t0())
-    );
+    assert_eq!(decision.schedules()[0].window, Window::permanent_from(t0()));
 }
 
 #[test]
@@ -489,10 +482,7 @@ fn a4_permanent_active_assignment_is_allowed_when_the_policy_does_not_require_ex
         settings.active_assignment.expiration_required = false;
     });
     let (decision, _) = decide(&f, admin, t0(), active(group, alice).permanent()).unwrap();
-    assert_eq!(
-        decision.schedules()[0].window,
-        Window::permanent_from(t0())
-    );
+    assert_eq!(decision.schedules()[0].window, Window::permanent_from(t0()));
 }
 
 #[test]
@@ -527,7 +517,12 @@ fn a5_active_assignment_without_justification_is_rejected_naming_justification_r
         alice,
         group,
     } = setup();
-    let violation = refused(&f, admin, t0(), active(group, alice).without_justification());
+    let violation = refused(
+        &f,
+        admin,
+        t0(),
+        active(group, alice).without_justification(),
+    );
     assert_policy_failed(&violation, "JustificationRule", "A5");
 }
 
@@ -553,7 +548,13 @@ fn a5_eligible_assignment_needs_no_justification() {
         alice,
         group,
     } = setup();
-    let (decision, _) = decide(&f, admin, t0(), eligible(group, alice).without_justification()).unwrap();
+    let (decision, _) = decide(
+        &f,
+        admin,
+        t0(),
+        eligible(group, alice).without_justification(),
+    )
+    .unwrap();
     assert_eq!(decision.schedules().len(), 1);
 }
 
@@ -568,7 +569,13 @@ fn a5_active_assignment_without_justification_is_accepted_when_the_policy_does_n
     f.policy(group, Access::Member, |settings| {
         settings.active_assignment_requirements.justification = false;
     });
-    let (decision, _) = decide(&f, admin, t0(), active(group, alice).without_justification()).unwrap();
+    let (decision, _) = decide(
+        &f,
+        admin,
+        t0(),
+        active(group, alice).without_justification(),
+    )
+    .unwrap();
     assert_eq!(decision.schedules().len(), 1);
 }
 
@@ -645,9 +652,18 @@ fn a5_every_missing_requirement_is_named() {
         group,
     } = setup();
     requiring_mfa(&mut f, group);
-    let violation = refused(&f, admin, t0(), active(group, alice).without_justification());
+    let violation = refused(
+        &f,
+        admin,
+        t0(),
+        active(group, alice).without_justification(),
+    );
     assert_policy_failed(&violation, "JustificationRule", "A5");
-    assert!(violation.message.contains("MfaRule"), "{}", violation.message);
+    assert!(
+        violation.message.contains("MfaRule"),
+        "{}",
+        violation.message
+    );
 }
 
 // A6: who may assign, update, remove.
@@ -755,7 +771,12 @@ fn a7_update_of_an_assignment_that_does_not_exist_is_rejected() {
         alice,
         group,
     } = setup();
-    let violation = refused(&f, admin, t0(), acting(RequestAction::AdminUpdate, group, alice));
+    let violation = refused(
+        &f,
+        admin,
+        t0(),
+        acting(RequestAction::AdminUpdate, group, alice),
+    );
     assert_eq!(violation.code, ErrorCode::RoleAssignmentDoesNotExist);
     assert_eq!(violation.rule, Some("A7"));
 }
@@ -768,7 +789,12 @@ fn a7_extend_of_an_assignment_that_does_not_exist_is_rejected() {
         alice,
         group,
     } = setup();
-    let violation = refused(&f, admin, t0(), acting(RequestAction::AdminExtend, group, alice));
+    let violation = refused(
+        &f,
+        admin,
+        t0(),
+        acting(RequestAction::AdminExtend, group, alice),
+    );
     assert_eq!(violation.code, ErrorCode::RoleAssignmentDoesNotExist);
     assert_eq!(violation.rule, Some("A7"));
 }
@@ -794,7 +820,12 @@ fn a7_renewal_of_an_assignment_that_does_not_exist_is_rejected() {
         alice,
         group,
     } = setup();
-    let violation = refused(&f, admin, t0(), acting(RequestAction::AdminRenew, group, alice));
+    let violation = refused(
+        &f,
+        admin,
+        t0(),
+        acting(RequestAction::AdminRenew, group, alice),
+    );
     assert_eq!(violation.code, ErrorCode::RoleAssignmentDoesNotExist);
     assert_eq!(violation.rule, Some("A7"));
 }
@@ -878,9 +909,9 @@ fn a7_an_extended_assignment_can_be_extended_again() {
         group,
     } = setup();
     commit(&mut f, admin, t0(), eligible(group, alice));
-    let extend = |days_: i64| acting(RequestAction::AdminExtend, group, alice).lasting(days(days_));
-    let first = commit(&mut f, admin, t0() + days(10), extend(60));
-    let (decision, second) = decide(&f, admin, t0() + days(20), extend(90)).unwrap();
+    let extend = |length| acting(RequestAction::AdminExtend, group, alice).lasting(length);
+    let first = commit(&mut f, admin, t0() + days(10), extend(days(60)));
+    let (decision, second) = decide(&f, admin, t0() + days(20), extend(days(90))).unwrap();
     let superseded = decision
         .schedules()
         .into_iter()
@@ -935,8 +966,13 @@ fn a7_renew_works_for_an_assignment_that_ended_within_30_days() {
     } = setup();
     expired_eligibility(&mut f, admin, group, alice);
     let now = t0() + days(30) + days(29);
-    let (decision, request) =
-        decide(&f, admin, now, acting(RequestAction::AdminRenew, group, alice)).unwrap();
+    let (decision, request) = decide(
+        &f,
+        admin,
+        now,
+        acting(RequestAction::AdminRenew, group, alice),
+    )
+    .unwrap();
     let schedules = decision.schedules();
     assert_eq!(schedules.len(), 1);
     assert_eq!(schedules[0].window, window(now, now + days(30)));
@@ -954,7 +990,13 @@ fn a7_renew_works_exactly_30_days_after_the_end() {
     } = setup();
     expired_eligibility(&mut f, admin, group, alice);
     let now = t0() + days(30) + days(30);
-    decide(&f, admin, now, acting(RequestAction::AdminRenew, group, alice)).unwrap();
+    decide(
+        &f,
+        admin,
+        now,
+        acting(RequestAction::AdminRenew, group, alice),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -967,7 +1009,12 @@ fn a7_renew_is_refused_31_days_after_the_end() {
     } = setup();
     expired_eligibility(&mut f, admin, group, alice);
     let now = t0() + days(30) + days(31);
-    let violation = refused(&f, admin, now, acting(RequestAction::AdminRenew, group, alice));
+    let violation = refused(
+        &f,
+        admin,
+        now,
+        acting(RequestAction::AdminRenew, group, alice),
+    );
     assert_eq!(violation.code, ErrorCode::RoleAssignmentDoesNotExist);
     assert_eq!(violation.rule, Some("A7"));
 }
@@ -1017,7 +1064,12 @@ fn a7_selfactivate_is_not_an_administrator_action() {
         alice,
         group,
     } = setup();
-    let violation = refused(&f, admin, t0(), acting(RequestAction::SelfActivate, group, alice));
+    let violation = refused(
+        &f,
+        admin,
+        t0(),
+        acting(RequestAction::SelfActivate, group, alice),
+    );
     assert_eq!(violation.code, ErrorCode::BadRequest);
     assert_eq!(violation.field, Some("action"));
 }
@@ -1070,6 +1122,38 @@ fn a8_eligible_and_active_assignments_of_the_same_principal_are_independent() {
 }
 
 #[test]
+fn a8_after_an_extension_an_overlapping_assignment_is_still_rejected() {
+    let Setup {
+        mut f,
+        admin,
+        alice,
+        group,
+    } = setup();
+    commit(&mut f, admin, t0(), eligible(group, alice));
+    let extension = acting(RequestAction::AdminExtend, group, alice).lasting(days(60));
+    commit(&mut f, admin, t0() + days(10), extension);
+    let input = eligible(group, alice).starting(t0() + days(45));
+    let violation = refused(&f, admin, t0() + days(11), input);
+    assert_eq!(violation.code, ErrorCode::RoleAssignmentExists);
+    assert_eq!(violation.rule, Some("A8"));
+}
+
+#[test]
+fn a8_an_assignment_may_start_right_after_a_removed_one() {
+    let Setup {
+        mut f,
+        admin,
+        alice,
+        group,
+    } = setup();
+    commit(&mut f, admin, t0(), eligible(group, alice));
+    let now = t0() + days(1);
+    commit(&mut f, admin, now, removal(group, alice));
+    let (decision, _) = decide(&f, admin, now, eligible(group, alice)).unwrap();
+    assert_eq!(decision.schedules()[0].window, window(now, now + days(30)));
+}
+
+#[test]
 fn a8_member_and_owner_assignments_of_the_same_principal_are_independent() {
     let Setup {
         mut f,
@@ -1111,7 +1195,8 @@ fn a9_a_future_start_is_kept() {
         group,
     } = setup();
     let start = t0() + days(3);
-    let (decision, request) = decide(&f, admin, t0(), eligible(group, alice).starting(start)).unwrap();
+    let (decision, request) =
+        decide(&f, admin, t0(), eligible(group, alice).starting(start)).unwrap();
     assert_eq!(
         decision.schedules()[0].window,
         window(start, start + days(30))
@@ -1129,7 +1214,10 @@ fn a9_a_start_in_the_past_is_moved_to_now() {
     } = setup();
     let input = eligible(group, alice).starting(t0() - days(2));
     let (decision, request) = decide(&f, admin, t0(), input).unwrap();
-    assert_eq!(decision.schedules()[0].window, window(t0(), t0() + days(30)));
+    assert_eq!(
+        decision.schedules()[0].window,
+        window(t0(), t0() + days(30))
+    );
     assert_eq!(request.resolved_start, Some(t0()));
     assert_eq!(
         request.schedule.and_then(|s| s.start),
@@ -1151,7 +1239,9 @@ fn a9_a_future_start_assignment_takes_effect_at_its_start() {
     let schedule = f.schedule_of(target(&request));
     assert!(!schedule.is_in_force_at(start - minutes(1)));
     assert!(schedule.is_in_force_at(start));
-    assert!(!f.state.is_effective_member(alice.into(), group, start - minutes(1)));
+    assert!(!f
+        .state
+        .is_effective_member(alice.into(), group, start - minutes(1)));
     assert!(f.state.is_effective_member(alice.into(), group, start));
 }
 
@@ -1329,7 +1419,11 @@ fn p3_an_assignment_in_a_dynamic_group_is_refused_as_not_manageable() {
     let violation = refused(&f, admin, t0(), eligible(sales, alice));
     assert_eq!(violation.code, ErrorCode::GroupNotManageable);
     assert_eq!(violation.rule, Some("P3"));
-    assert!(violation.message.contains("dynamic"), "{}", violation.message);
+    assert!(
+        violation.message.contains("dynamic"),
+        "{}",
+        violation.message
+    );
 }
 
 #[test]
@@ -1371,13 +1465,8 @@ fn v2_a_validation_only_request_changes_nothing_and_is_granted() {
         ..
     } = setup();
     let unmanaged = f.group("Payroll");
-    let (decision, request) = decide(
-        &f,
-        admin,
-        t0(),
-        active(unmanaged, alice).validation_only(),
-    )
-    .unwrap();
+    let (decision, request) =
+        decide(&f, admin, t0(), active(unmanaged, alice).validation_only()).unwrap();
     assert_eq!(decision, Decision::new());
     assert_eq!(request.status, RequestStatus::Granted);
     assert!(request.is_validation_only);

@@ -280,10 +280,7 @@ fn p4_no_group_update_takes_a_group_out_of_management() {
         update_group(&f.state, &f.context(admin, t0()), finance, patch).unwrap();
     assert!(group.is_managed());
     f.commit(decision);
-    assert_eq!(
-        f.state.groups[&finance].managed_since,
-        Some(t0() - days(1))
-    );
+    assert_eq!(f.state.groups[&finance].managed_since, Some(t0() - days(1)));
 }
 
 // P6: two default policies on onboarding.
