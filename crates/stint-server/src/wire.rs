@@ -5,7 +5,9 @@ use std::str::FromStr;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
+use stint_odata::apply_select;
 
+use crate::collection::{self, ListQuery, ListSpec};
 use crate::error::ApiError;
 
 pub fn time(at: DateTime<Utc>) -> Value {
@@ -35,4 +37,131 @@ pub fn parse_enum<T: FromStr>(field: &str, text: &str, accepted: &[&str]) -> Res
             accepted.join(", ")
         ))
     })
+}
+
+/// For PATCH bodies: an absent property is `None`, an explicit `null` is `Some(None)`.
+/// Use with `#[serde(default, deserialize_with = "wire::nullable")]`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+/// A required name-like property: not blank, and at most `max` characters.
+pub fn required_text(field: &str, text: String, max: usize) -> Result<String, ApiError> {
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "Invalid value for '{field}': it must not be empty."
+        )));
+    }
+    at_most(field, text, max)
+}
+
+/// An optional text property of at most `max` characters; an empty or blank text means "none".
+pub fn optional_text(
+    field: &str,
+    text: Option<String>,
+    max: usize,
+) -> Result<Option<String>, ApiError> {
+    match text {
+        Some(text) if !text.trim().is_empty() => at_most(field, text, max).map(Some),
+        _ => Ok(None),
+    }
+}
+
+fn at_most(field: &str, text: String, max: usize) -> Result<String, ApiError> {
+    if text.chars().count() > max {
+        return Err(ApiError::bad_request(format!(
+            "Invalid value for '{field}': it must be at most {max} characters long."
+        )));
+    }
+    Ok(text)
+}
+
+/// The object id in an `@odata.id` reference, as Graph's `$ref` calls send it:
+/// `https://graph.microsoft.com/v1.0/directoryObjects/{id}`, or any URL or path ending in
+/// `/directoryObjects/{id}`, `/users/{id}` or `/groups/{id}`.
+pub fn directory_object_reference(field: &str, reference: &str) -> Result<uuid::Uuid, ApiError> {
+    let refused = || {
+        ApiError::bad_request(format!(
+            "Invalid value for '{field}': '{}' is not a reference to a directory object; send https://graph.microsoft.com/v1.0/directoryObjects/{{id}}.",
+            reference.chars().take(120).collect::<String>()
+        ))
+    };
+    let path = reference.trim().trim_end_matches('/');
+    let mut segments = path.rsplit('/');
+    let (Some(id), Some(collection), Some(_)) = (segments.next(), segments.next(), segments.next())
+    else {
+        return Err(refused());
+    };
+    let known = ["directoryObjects", "users", "groups"];
+    if !known
+        .iter()
+        .any(|name| name.eq_ignore_ascii_case(collection))
+    {
+        return Err(refused());
+    }
+    id.parse().map_err(|_| refused())
+}
+
+/// One entity with its `@odata.context`, narrowed to the properties in `$select` if any.
+pub fn selected_entity(base: &str, spec: &ListSpec, query: &ListQuery, value: Value) -> Value {
+    let Some(fields) = &query.options.select else {
+        return collection::entity(base, spec.context, value);
+    };
+    let mut body = serde_json::Map::new();
+    body.insert(
+        "@odata.context".into(),
+        format!(
+            "{}/$entity",
+            collection::context_url(base, spec.context, Some(fields))
+        )
+        .into(),
+    );
+    if let Value::Object(mut selected) = apply_select(&value, fields) {
+        body.append(&mut selected);
+    }
+    Value::Object(body)
+}
+
+/// A PATCH property that may be absent but not `null`.
+pub fn not_null<T>(field: &str, value: Option<Option<T>>) -> Result<Option<T>, ApiError> {
+    match value {
+        Some(None) => Err(ApiError::bad_request(format!(
+            "Invalid value for '{field}': it cannot be null."
+        ))),
+        Some(Some(value)) => Ok(Some(value)),
+        None => Ok(None),
+    }
+}
+
+/// The OData options of a list endpoint, for the OpenAPI document only.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListOptions {
+    /// Properties compared with `eq`, `ne`, `gt`, `ge`, `lt`, `le`, `in`, combined with `and`, `or`, `not` and parentheses.
+    #[param(rename = "$filter")]
+    pub filter: Option<String>,
+    /// Comma-separated properties to return.
+    #[param(rename = "$select")]
+    pub select: Option<String>,
+    /// Page size, 1 to 999 (default 100).
+    #[param(rename = "$top", minimum = 1, maximum = 999)]
+    pub top: Option<u32>,
+    /// Continues a list where `@odata.nextLink` says.
+    #[param(rename = "$skiptoken")]
+    pub skip_token: Option<String>,
+}
+
+/// `$select` on a single entity, for the OpenAPI document only.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct SelectOption {
+    /// Comma-separated properties to return.
+    #[param(rename = "$select")]
+    pub select: Option<String>,
 }

@@ -1,8 +1,15 @@
 //! Every route, one module per resource.
 
+mod administrative_units;
+mod group_members;
+mod groups;
 mod pim;
+mod roles;
+mod stint_audit;
 mod stint_auth;
 mod stint_health;
+mod stint_onboarding;
+mod users;
 
 use axum::http::StatusCode;
 
@@ -14,6 +21,13 @@ pub fn all() -> ApiRouter {
         .merge(stint_health::routes())
         .merge(stint_auth::routes())
         .merge(pim::routes())
+        .merge(stint_onboarding::routes())
+        .merge(stint_audit::routes())
+        .merge(users::routes())
+        .merge(groups::routes())
+        .merge(group_members::routes())
+        .merge(roles::routes())
+        .merge(administrative_units::routes())
 }
 
 pub async fn not_found() -> ApiError {

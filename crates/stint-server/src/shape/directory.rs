@@ -84,3 +84,16 @@ pub fn administrative_unit(unit: &AdministrativeUnit) -> Value {
         "visibility": null,
     })
 }
+
+/// Sorts shaped directory objects by `displayName` (ignoring case), then `id`, so that lists and
+/// their pages are stable.
+pub fn sort_by_display_name(items: &mut [Value]) {
+    items.sort_by_cached_key(|item| {
+        let name = item["displayName"].as_str().unwrap_or_default();
+        (
+            name.to_lowercase(),
+            name.to_string(),
+            item["id"].as_str().unwrap_or_default().to_string(),
+        )
+    });
+}

@@ -6,8 +6,8 @@ use serde_json::Value;
 use stint_app::pim::may_view_record;
 use stint_core::authz::Caller;
 use stint_core::ids::{GroupId, PrincipalId};
-use stint_core::policy::Approver;
 use stint_core::request::ScheduleRequest;
+use stint_core::rules::requests::is_approver;
 use stint_core::schedule::Schedule;
 use stint_core::state::State;
 use stint_odata::Allowed;
@@ -292,7 +292,7 @@ fn requests<'a>(
             state
                 .requests
                 .values()
-                .filter(move |r| r.status.is_pending() && is_approver(state, caller, r, now)),
+                .filter(move |r| r.status.is_pending() && is_approver(state, caller.user, r, now)),
         ),
     };
     candidates
@@ -302,32 +302,4 @@ fn requests<'a>(
             _ => may_view_record(state, caller, r.group_id, r.principal_id, now),
         })
         .collect()
-}
-
-/// V3: whether the caller is one of the approvers the policy names (never for their own request).
-fn is_approver(
-    state: &State,
-    caller: &Caller,
-    request: &ScheduleRequest,
-    now: DateTime<Utc>,
-) -> bool {
-    if request.created_by == caller.user || request.principal_id == caller.user.into() {
-        return false;
-    }
-    state
-        .policies
-        .get(&(request.group_id, request.access))
-        .is_some_and(|policy| {
-            policy
-                .settings
-                .approval
-                .approvers
-                .iter()
-                .any(|approver| match approver {
-                    Approver::User(user) => *user == caller.user,
-                    Approver::MembersOf(group) => {
-                        state.is_effective_member(caller.user.into(), *group, now)
-                    }
-                })
-        })
 }

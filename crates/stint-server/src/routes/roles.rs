@@ -1,0 +1,338 @@
+//! `/v1.0/roleManagement/directory/roleDefinitions` and `/roleAssignments` (SPEC D5, D6).
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::Value;
+use stint_core::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
+use stint_core::ids::{PrincipalId, RoleAssignmentId, RoleDefinitionId};
+use stint_core::State as DirectoryState;
+use stint_odata::Allowed;
+use utoipa::ToSchema;
+use utoipa_axum::routes;
+
+use crate::collection::{self, ListQuery, ListSpec};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, GraphJson, Meta};
+use crate::shape::directory as shape;
+use crate::wire::{self, ListOptions};
+use crate::{ApiRouter, ServerState};
+
+pub fn routes() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(list_role_definitions))
+        .routes(routes!(get_role_definition))
+        .routes(routes!(create_role_assignment, list_role_assignments))
+        .routes(routes!(get_role_assignment, delete_role_assignment))
+}
+
+const DEFINITION_PROPERTIES: &[&str] = &[
+    "id",
+    "displayName",
+    "description",
+    "isBuiltIn",
+    "isEnabled",
+    "templateId",
+    "rolePermissions",
+];
+
+const DEFINITIONS: ListSpec = ListSpec {
+    context: "roleManagement/directory/roleDefinitions",
+    allowed: Allowed {
+        filter: true,
+        select: true,
+        expand: &[],
+        top: true,
+    },
+    properties: DEFINITION_PROPERTIES,
+};
+
+const DEFINITION: ListSpec = ListSpec {
+    context: "roleManagement/directory/roleDefinitions",
+    allowed: Allowed {
+        filter: false,
+        select: true,
+        expand: &[],
+        top: false,
+    },
+    properties: DEFINITION_PROPERTIES,
+};
+
+/// The properties of a role assignment, and the two relationships `$expand` can add.
+const ASSIGNMENT_PROPERTIES: &[&str] = &[
+    "id",
+    "principalId",
+    "roleDefinitionId",
+    "directoryScopeId",
+    "appScopeId",
+    "principal",
+    "roleDefinition",
+];
+
+const EXPANDABLE: &[&str] = &["principal", "roleDefinition"];
+
+const ASSIGNMENTS: ListSpec = ListSpec {
+    context: "roleManagement/directory/roleAssignments",
+    allowed: Allowed {
+        filter: true,
+        select: true,
+        expand: EXPANDABLE,
+        top: true,
+    },
+    properties: ASSIGNMENT_PROPERTIES,
+};
+
+const ASSIGNMENT: ListSpec = ListSpec {
+    context: "roleManagement/directory/roleAssignments",
+    allowed: Allowed {
+        filter: false,
+        select: true,
+        expand: EXPANDABLE,
+        top: false,
+    },
+    properties: ASSIGNMENT_PROPERTIES,
+};
+
+/// Graph's `unifiedRoleAssignment` as POSTed.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct NewRoleAssignmentBody {
+    #[serde(rename = "@odata.type", default)]
+    #[schema(value_type = Option<String>)]
+    _odata_type: Option<Value>,
+    /// A user, or a role-assignable group.
+    principal_id: String,
+    role_definition_id: String,
+    /// `/` for the whole directory, or `/administrativeUnits/{id}`.
+    directory_scope_id: String,
+}
+
+/// `$select` and `$expand` on one role assignment, for the OpenAPI document only.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct AssignmentOptions {
+    /// Comma-separated properties to return.
+    #[param(rename = "$select")]
+    select: Option<String>,
+    /// `principal` and/or `roleDefinition`.
+    #[param(rename = "$expand")]
+    expand: Option<String>,
+}
+
+/// The built-in directory roles (SPEC D5).
+#[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleDefinitions", tag = "directory", params(ListOptions),
+    responses((status = 200, description = "A collection of role definitions"),
+              (status = 400, description = "An invalid query option")),
+    security(("bearer" = [])))]
+async fn list_role_definitions(
+    Auth(_): Auth,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = ListQuery::parse(raw, &DEFINITIONS)?;
+    let mut definitions: Vec<Value> = BuiltInRole::ALL
+        .into_iter()
+        .map(shape::role_definition)
+        .collect();
+    shape::sort_by_display_name(&mut definitions);
+    let base = collection::base_url(&headers);
+    let path = "/v1.0/roleManagement/directory/roleDefinitions";
+    Ok(Json(collection::collection(
+        &base,
+        path,
+        &DEFINITIONS,
+        &query,
+        definitions,
+    )?))
+}
+
+/// One built-in directory role.
+#[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleDefinitions/{id}", tag = "directory",
+    params(("id" = String, Path, description = "The role definition's id (its template id)"), wire::SelectOption),
+    responses((status = 200, description = "The role definition"),
+              (status = 404, description = "No such role definition")),
+    security(("bearer" = [])))]
+async fn get_role_definition(
+    Auth(_): Auth,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let id: RoleDefinitionId = wire::parse_id("id", &id)?;
+    let query = ListQuery::parse(raw, &DEFINITION)?;
+    let role = BuiltInRole::from_id(id)
+        .ok_or_else(|| ApiError::not_found(format!("Role definition '{id}'")))?;
+    let base = collection::base_url(&headers);
+    Ok(Json(wire::selected_entity(
+        &base,
+        &DEFINITION,
+        &query,
+        shape::role_definition(role),
+    )))
+}
+
+/// Assigns a directory role to a user or a role-assignable group (SPEC D5).
+#[utoipa::path(post, path = "/v1.0/roleManagement/directory/roleAssignments", tag = "directory",
+    request_body = NewRoleAssignmentBody,
+    responses((status = 201, description = "The new role assignment"),
+              (status = 400, description = "Invalid body, unknown principal, or a group that is not role-assignable"),
+              (status = 403, description = "The caller may not manage directory roles")),
+    security(("bearer" = [])))]
+async fn create_role_assignment(
+    Auth(session): Auth,
+    Meta(meta): Meta,
+    State(server): State<ServerState>,
+    headers: HeaderMap,
+    GraphJson(body): GraphJson<NewRoleAssignmentBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let principal: PrincipalId = wire::parse_id("principalId", &body.principal_id)?;
+    let definition: RoleDefinitionId =
+        wire::parse_id("roleDefinitionId", &body.role_definition_id)?;
+    let role = BuiltInRole::from_id(definition).ok_or_else(|| {
+        ApiError::invalid_field(
+            "roleDefinitionId",
+            format!("'{definition}' is not a role definition of this directory; see GET /v1.0/roleManagement/directory/roleDefinitions."),
+        )
+    })?;
+    let scope: DirectoryScope = body.directory_scope_id.parse().map_err(|()| {
+        ApiError::invalid_field(
+            "directoryScopeId",
+            format!(
+                "'{}' is not a scope; send '/' for the whole directory or '/administrativeUnits/{{id}}'.",
+                body.directory_scope_id.chars().take(120).collect::<String>()
+            ),
+        )
+    })?;
+    let created = server
+        .app
+        .assign_role(&session, &meta, principal, role, scope)
+        .await?;
+    let base = collection::base_url(&headers);
+    Ok((
+        StatusCode::CREATED,
+        Json(collection::entity(
+            &base,
+            ASSIGNMENTS.context,
+            shape::role_assignment(&created.value),
+        )),
+    ))
+}
+
+/// The role assignments in force, oldest first. Filter with `principalId eq '…'` or `roleDefinitionId eq '…'`.
+#[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleAssignments", tag = "directory",
+    params(ListOptions, ("$expand" = Option<String>, Query, description = "`principal` and/or `roleDefinition`")),
+    responses((status = 200, description = "A collection of role assignments"),
+              (status = 400, description = "An invalid query option")),
+    security(("bearer" = [])))]
+async fn list_role_assignments(
+    Auth(_): Auth,
+    State(server): State<ServerState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = ListQuery::parse(raw, &ASSIGNMENTS)?;
+    let now = server.app.now();
+    let assignments = server.app.read(|state| {
+        let mut in_force: Vec<&RoleAssignment> = state
+            .role_assignments
+            .values()
+            .filter(|assignment| assignment.is_active_at(now))
+            .collect();
+        in_force.sort_by_key(|assignment| (assignment.created_at, assignment.id));
+        in_force
+            .into_iter()
+            .map(|assignment| assignment_json(state, assignment, &query))
+            .collect::<Vec<_>>()
+    });
+    let base = collection::base_url(&headers);
+    let path = "/v1.0/roleManagement/directory/roleAssignments";
+    Ok(Json(collection::collection(
+        &base,
+        path,
+        &ASSIGNMENTS,
+        &query,
+        assignments,
+    )?))
+}
+
+/// One role assignment in force.
+#[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleAssignments/{id}", tag = "directory",
+    params(("id" = String, Path, description = "The role assignment's id"), AssignmentOptions),
+    responses((status = 200, description = "The role assignment"),
+              (status = 404, description = "No such role assignment")),
+    security(("bearer" = [])))]
+async fn get_role_assignment(
+    Auth(_): Auth,
+    State(server): State<ServerState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let id: RoleAssignmentId = wire::parse_id("id", &id)?;
+    let query = ListQuery::parse(raw, &ASSIGNMENT)?;
+    let now = server.app.now();
+    let assignment = server
+        .app
+        .read(|state| {
+            state
+                .role_assignments
+                .get(&id)
+                .filter(|assignment| assignment.is_active_at(now))
+                .map(|assignment| assignment_json(state, assignment, &query))
+        })
+        .ok_or_else(|| ApiError::not_found(format!("Role assignment '{id}'")))?;
+    let base = collection::base_url(&headers);
+    Ok(Json(wire::selected_entity(
+        &base,
+        &ASSIGNMENT,
+        &query,
+        assignment,
+    )))
+}
+
+/// Removes a role assignment (SPEC D5).
+#[utoipa::path(delete, path = "/v1.0/roleManagement/directory/roleAssignments/{id}", tag = "directory",
+    params(("id" = String, Path, description = "The role assignment's id")),
+    responses((status = 204, description = "Removed"),
+              (status = 403, description = "The caller may not manage directory roles"),
+              (status = 404, description = "No such role assignment")),
+    security(("bearer" = [])))]
+async fn delete_role_assignment(
+    Auth(session): Auth,
+    Meta(meta): Meta,
+    State(server): State<ServerState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id: RoleAssignmentId = wire::parse_id("id", &id)?;
+    server
+        .app
+        .remove_role_assignment(&session, &meta, id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A role assignment with the relationships `$expand` asked for.
+fn assignment_json(
+    state: &DirectoryState,
+    assignment: &RoleAssignment,
+    query: &ListQuery,
+) -> Value {
+    let mut json = shape::role_assignment(assignment);
+    if let Value::Object(fields) = &mut json {
+        if query.expands("principal") {
+            fields.insert(
+                "principal".into(),
+                shape::principal(state, assignment.principal_id),
+            );
+        }
+        if query.expands("roleDefinition") {
+            fields.insert(
+                "roleDefinition".into(),
+                shape::role_definition(assignment.role),
+            );
+        }
+    }
+    json
+}

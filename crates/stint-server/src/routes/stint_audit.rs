@@ -1,0 +1,180 @@
+//! `GET /stint/v1/audit`: the audit log (U1, U2), filtered by group, principal, actor and time,
+//! newest first, paged.
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use stint_core::audit::{AuditEvent, AuditQuery, Outcome};
+use utoipa::IntoParams;
+use utoipa_axum::routes;
+
+use crate::collection::base_url;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Auth;
+use crate::wire::{parse_id, time};
+use crate::{ApiRouter, ServerState};
+
+const DEFAULT_PAGE: usize = 100;
+const MAX_PAGE: usize = 999;
+
+pub fn routes() -> ApiRouter {
+    ApiRouter::new().routes(routes!(list_audit))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct AuditParams {
+    /// Events about this group (resource audit).
+    #[serde(rename = "groupId")]
+    group_id: Option<String>,
+    /// Events about this principal.
+    #[serde(rename = "principalId")]
+    principal_id: Option<String>,
+    /// Events caused by this user.
+    #[serde(rename = "actorId")]
+    actor_id: Option<String>,
+    /// Only your own activity and what happened to you ("my audit").
+    mine: Option<bool>,
+    /// Events at or after this time (RFC 3339).
+    since: Option<String>,
+    /// Events before this time (RFC 3339).
+    until: Option<String>,
+    /// Page size, 1–999 (default 100).
+    #[serde(rename = "$top")]
+    top: Option<usize>,
+    /// From `@odata.nextLink`.
+    #[serde(rename = "$skiptoken")]
+    skip_token: Option<u64>,
+}
+
+/// Audit events newest first. Privileged administrators see everything, group administrators their
+/// groups, everyone their own activity.
+#[utoipa::path(get, path = "/stint/v1/audit", tag = "stint", params(AuditParams),
+    responses((status = 200, description = "Audit events, newest first"), (status = 403, description = "Not yours to read")),
+    security(("bearer" = [])))]
+async fn list_audit(
+    State(server): State<ServerState>,
+    headers: HeaderMap,
+    Auth(session): Auth,
+    params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(params) = params.map_err(|rejection| {
+        ApiError::bad_request(format!("Invalid query: {}", rejection.body_text()))
+    })?;
+    let limit = params.top.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::invalid_field(
+            "$top",
+            format!("must be from 1 to {MAX_PAGE}."),
+        ));
+    }
+    let query = AuditQuery {
+        group_id: params
+            .group_id
+            .as_deref()
+            .map(|id| parse_id("groupId", id))
+            .transpose()?,
+        principal_id: params
+            .principal_id
+            .as_deref()
+            .map(|id| parse_id("principalId", id))
+            .transpose()?,
+        actor: params
+            .actor_id
+            .as_deref()
+            .map(|id| parse_id("actorId", id))
+            .transpose()?,
+        involving: params.mine.unwrap_or(false).then_some(session.user),
+        since: params
+            .since
+            .as_deref()
+            .map(|t| parse_time("since", t))
+            .transpose()?,
+        until: params
+            .until
+            .as_deref()
+            .map(|t| parse_time("until", t))
+            .transpose()?,
+        before_sequence: params.skip_token,
+        limit: limit + 1,
+    };
+    let mut events = server.app.audit(&session, query.clone()).await?;
+    let more = events.len() > limit;
+    events.truncate(limit);
+    let mut body = Map::new();
+    if more {
+        if let Some(last) = events.last() {
+            body.insert(
+                "@odata.nextLink".into(),
+                next_link(&headers, &query, limit, last.sequence).into(),
+            );
+        }
+    }
+    body.insert(
+        "value".into(),
+        events.iter().map(event).collect::<Vec<_>>().into(),
+    );
+    Ok(Json(Value::Object(body)))
+}
+
+fn parse_time(field: &str, text: &str) -> ApiResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            ApiError::invalid_field(
+                field,
+                "expected an RFC 3339 time such as 2026-11-23T08:00:00Z.",
+            )
+        })
+}
+
+fn next_link(headers: &HeaderMap, query: &AuditQuery, limit: usize, last_sequence: u64) -> String {
+    let mut parts = vec![
+        format!("$top={limit}"),
+        format!("$skiptoken={last_sequence}"),
+    ];
+    let ids = [
+        ("groupId", query.group_id.map(|id| id.to_string())),
+        ("principalId", query.principal_id.map(|id| id.to_string())),
+        ("actorId", query.actor.map(|id| id.to_string())),
+        ("mine", query.involving.map(|_| "true".to_string())),
+    ];
+    for (name, value) in ids {
+        if let Some(value) = value {
+            parts.push(format!("{name}={value}"));
+        }
+    }
+    for (name, at) in [("since", query.since), ("until", query.until)] {
+        if let Some(at) = at {
+            parts.push(format!("{name}={}", at.to_rfc3339().replace('+', "%2B")));
+        }
+    }
+    format!("{}/stint/v1/audit?{}", base_url(headers), parts.join("&"))
+}
+
+fn event(event: &AuditEvent) -> Value {
+    let record = &event.record;
+    json!({
+        "sequence": event.sequence,
+        "id": record.id.to_string(),
+        "activityDateTime": time(record.at),
+        "actorId": record.actor.map(|id| id.to_string()),
+        "action": record.action,
+        "result": match record.outcome { Outcome::Success => "success", Outcome::Failure => "failure" },
+        "targetType": record.target_type,
+        "targetId": record.target_id,
+        "groupId": record.group_id.map(|id| id.to_string()),
+        "principalId": record.principal_id.map(|id| id.to_string()),
+        "justification": record.justification,
+        "ticket": record.ticket,
+        "requestId": record.correlation_id,
+        "client": record.client,
+        "message": record.message,
+        "previousHash": event.previous_hash,
+        "hash": event.hash,
+    })
+}

@@ -1,0 +1,92 @@
+//! `/stint/v1/pim/groups`: discover groups (P1), list managed ones, bring one under PIM (P2, P3).
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use stint_core::directory::Group;
+use stint_core::ids::GroupId;
+use stint_core::rules::onboarding::{discover, why_not_manageable};
+use utoipa::IntoParams;
+use utoipa_axum::routes;
+
+use crate::collection::values;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, Meta};
+use crate::shape::directory;
+use crate::wire::{optional_time, parse_id};
+use crate::{ApiRouter, ServerState};
+
+pub fn routes() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(list_groups))
+        .routes(routes!(manage_group))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct GroupsQuery {
+    /// `false` (default): groups you may bring under PIM; `true`: groups PIM manages.
+    managed: Option<bool>,
+}
+
+/// Groups the caller administers, not yet managed (discover) or managed by PIM.
+#[utoipa::path(get, path = "/stint/v1/pim/groups", tag = "stint", params(GroupsQuery),
+    responses((status = 200, description = "Groups with whether and why they can be managed")),
+    security(("bearer" = [])))]
+async fn list_groups(
+    State(server): State<ServerState>,
+    Auth(session): Auth,
+    query: Result<Query<GroupsQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(query) = query.map_err(|_| {
+        ApiError::bad_request(
+            "Invalid query: 'managed' must be true or false, and no other parameter is accepted.",
+        )
+    })?;
+    let managed = query.managed.unwrap_or(false);
+    let caller = server.app.caller(&session);
+    let now = server.app.now();
+    let groups = server.app.read(|state| {
+        discover(state, &caller, now, managed)
+            .into_iter()
+            .map(pim_group)
+            .collect()
+    });
+    Ok(Json(values(groups)))
+}
+
+/// Brings a group under PIM management with the default member and owner policies. There is no way back (P4).
+#[utoipa::path(post, path = "/stint/v1/pim/groups/{id}/manage", tag = "stint",
+    params(("id" = String, Path, description = "The group id")),
+    responses((status = 200, description = "The group, now managed"),
+              (status = 400, description = "Dynamic or synced groups cannot be managed, or already managed"),
+              (status = 403, description = "Not an administrator of this group")),
+    security(("bearer" = [])))]
+async fn manage_group(
+    State(server): State<ServerState>,
+    Auth(session): Auth,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id: GroupId = parse_id("id", &id)?;
+    server.app.manage_group(&session, &meta, id).await?;
+    let group = server
+        .app
+        .read(|state| state.groups.get(&id).map(pim_group));
+    group
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("Group '{id}'")))
+}
+
+fn pim_group(group: &Group) -> Value {
+    let reason = why_not_manageable(group);
+    let mut value = directory::group(group);
+    if let Value::Object(fields) = &mut value {
+        fields.insert("managed".into(), group.is_managed().into());
+        fields.insert("managedSince".into(), optional_time(group.managed_since));
+        fields.insert("manageable".into(), reason.is_none().into());
+        fields.insert("notManageableReason".into(), json!(reason));
+    }
+    value
+}

@@ -1,0 +1,281 @@
+//! The scripted walk of issue 2, as `admin`, over HTTP; the README's tour is the same walk.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use chrono::TimeDelta;
+use serde_json::{json, Value};
+use stint_core::directory::BuiltInRole;
+
+use common::{graph_time, TestServer, PASSWORD};
+
+const PIM: &str = "/v1.0/identityGovernance/privilegedAccess/group";
+
+fn request(access: &str, principal: &str, group: &str, action: &str, expiration: Value) -> Value {
+    json!({
+        "accessId": access,
+        "principalId": principal,
+        "groupId": group,
+        "action": action,
+        "scheduleInfo": { "expiration": expiration },
+        "justification": "Walkthrough",
+    })
+}
+
+fn ids(list: &Value, key: &str) -> Vec<String> {
+    list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[key].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn issue_2_walkthrough_as_admin() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+
+    // Users alice, bob and helpdesk (Helpdesk Administrator).
+    let alice = admin.create_user("alice").await;
+    let bob = admin.create_user("bob").await;
+    let helpdesk_id = admin.create_user("helpdesk").await;
+    admin
+        .assign_role(&helpdesk_id, BuiltInRole::HelpdeskAdministrator, "/")
+        .await;
+    let helpdesk = server.client_as("helpdesk", PASSWORD).await;
+
+    // A role-assignable security group, brought under PIM.
+    let group = admin.create_group("Tier 0 Admins", true).await;
+    let managed = admin
+        .post(&format!("/stint/v1/pim/groups/{group}/manage"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(managed["managed"], true);
+    let listed = admin
+        .get("/stint/v1/pim/groups?managed=true")
+        .await
+        .expect(200);
+    assert_eq!(ids(&listed, "id"), [group.clone()]);
+
+    // Alice eligible member for 30 days; bob active owner for one day.
+    let eligible = admin
+        .post(
+            &format!("{PIM}/eligibilityScheduleRequests"),
+            request(
+                "member",
+                &alice,
+                &group,
+                "AdminAssign",
+                json!({"type": "AfterDuration", "duration": "P30D"}),
+            ),
+        )
+        .await
+        .expect(201);
+    assert_eq!(eligible["status"], "Provisioned");
+    assert_eq!(eligible["action"], "adminAssign");
+    assert_eq!(
+        eligible["scheduleInfo"]["expiration"]["type"],
+        "afterDuration"
+    );
+    assert_eq!(
+        eligible["scheduleInfo"]["startDateTime"],
+        graph_time(server.now())
+    );
+    let request_id = eligible["id"].as_str().unwrap();
+    assert_eq!(
+        eligible["targetScheduleId"],
+        format!("{group}_member_{request_id}")
+    );
+    assert!(eligible["@odata.context"].as_str().unwrap().ends_with(
+        "/v1.0/$metadata#identityGovernance/privilegedAccess/group/eligibilityScheduleRequests/$entity"
+    ));
+
+    admin
+        .post(
+            &format!("{PIM}/assignmentScheduleRequests"),
+            request(
+                "owner",
+                &bob,
+                &group,
+                "adminAssign",
+                json!({"type": "afterDuration", "duration": "P1D"}),
+            ),
+        )
+        .await
+        .expect(201);
+
+    // Eligibility schedules filtered by the group.
+    let schedules = admin
+        .get(&format!(
+            "{PIM}/eligibilitySchedules?$filter=groupId eq '{group}'"
+        ))
+        .await
+        .expect(200);
+    assert_eq!(ids(&schedules, "principalId"), [alice.clone()]);
+    let schedule = &schedules["value"][0];
+    assert_eq!(schedule["id"], format!("{group}_member_{request_id}"));
+    assert_eq!(schedule["memberType"], "direct");
+    assert_eq!(schedule["status"], "Provisioned");
+    assert_eq!(
+        schedule["scheduleInfo"]["expiration"]["endDateTime"],
+        graph_time(server.now() + TimeDelta::days(30))
+    );
+
+    // Eligible is not a member; the active owner is an owner.
+    let members = admin
+        .get(&format!("/v1.0/groups/{group}/members"))
+        .await
+        .expect(200);
+    assert!(ids(&members, "id").is_empty());
+    let owners = admin
+        .get(&format!("/v1.0/groups/{group}/owners"))
+        .await
+        .expect(200);
+    assert_eq!(ids(&owners, "id"), [bob.clone()]);
+
+    // A3: removing bob's ownership within five minutes is refused.
+    server.advance(TimeDelta::minutes(4));
+    let message = admin
+        .post(
+            &format!("{PIM}/assignmentScheduleRequests"),
+            json!({
+                "accessId": "owner", "principalId": bob, "groupId": group, "action": "adminRemove",
+            }),
+        )
+        .await
+        .expect_error(400, "ActiveDurationTooShort");
+    assert!(message.contains("5 minutes"), "{message}");
+
+    // A2: a four-minute assignment is refused the same way.
+    let carol = admin.create_user("carol").await;
+    admin
+        .post(
+            &format!("{PIM}/assignmentScheduleRequests"),
+            request(
+                "member",
+                &carol,
+                &group,
+                "adminAssign",
+                json!({"type": "afterDuration", "duration": "PT4M"}),
+            ),
+        )
+        .await
+        .expect_error(400, "ActiveDurationTooShort");
+
+    // A4: a permanent active assignment is refused by the default policy.
+    let message = admin
+        .post(
+            &format!("{PIM}/assignmentScheduleRequests"),
+            request(
+                "member",
+                &carol,
+                &group,
+                "adminAssign",
+                json!({"type": "noExpiration"}),
+            ),
+        )
+        .await
+        .expect_error(400, "RoleAssignmentRequestPolicyValidationFailed");
+    assert!(message.contains("ExpirationRule"), "{message}");
+
+    // P3: a dynamic group cannot be managed.
+    let dynamic = admin
+        .create_group_with(json!({
+            "displayName": "All engineers", "securityEnabled": true, "mailEnabled": false,
+            "groupTypes": ["DynamicMembership"], "membershipRule": "user.department -eq \"Engineering\"",
+            "membershipRuleProcessingState": "On",
+        }))
+        .await;
+    let message = admin
+        .post(&format!("/stint/v1/pim/groups/{dynamic}/manage"), json!({}))
+        .await
+        .expect_error(400, "GroupNotManageable");
+    assert!(message.contains("dynamic"), "{message}");
+
+    // D3: the 501st role-assignable group is refused.
+    for n in 2..=500 {
+        admin.create_group(&format!("Role group {n}"), true).await;
+    }
+    admin
+        .post(
+            "/v1.0/groups",
+            json!({
+                "displayName": "Role group 501", "securityEnabled": true, "mailEnabled": false,
+                "groupTypes": [], "isAssignableToRole": true,
+            }),
+        )
+        .await
+        .expect_error(400, "RoleAssignableGroupLimitReached");
+    let all_groups = admin
+        .get("/v1.0/groups?$filter=displayName eq 'Role group 501'")
+        .await
+        .expect(200);
+    assert!(
+        all_groups["value"].as_array().unwrap().is_empty(),
+        "nothing was created"
+    );
+
+    // D7: helpdesk cannot add members to the role-assignable group, and nothing changes.
+    helpdesk
+        .post(
+            &format!("/v1.0/groups/{group}/members/$ref"),
+            common::reference(&carol),
+        )
+        .await
+        .expect_error(403, "Authorization_RequestDenied");
+    let members = admin
+        .get(&format!("/v1.0/groups/{group}/members"))
+        .await
+        .expect(200);
+    assert!(ids(&members, "id").is_empty());
+
+    // U1: every one of these is in the audit log.
+    let audit = admin
+        .get(&format!("/stint/v1/audit?groupId={group}&$top=999"))
+        .await
+        .expect(200);
+    let events: Vec<(String, String)> = audit["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["result"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("group.create", "success"),
+        ("group.manage", "success"),
+        ("request.adminAssign", "success"),
+        ("request.adminRemove", "failure"),
+        ("request.adminAssign", "failure"),
+        ("group.member.add", "failure"),
+    ] {
+        assert!(
+            events
+                .iter()
+                .any(|(action, result)| action == expected.0 && result == expected.1),
+            "{expected:?} missing from {events:?}"
+        );
+    }
+    let everything = admin.get("/stint/v1/audit?$top=999").await.expect(200);
+    let messages: Vec<&str> = everything["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("GroupNotManageable")),
+        "the P3 refusal is audited"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("RoleAssignableGroupLimitReached")),
+        "the D3 refusal is audited"
+    );
+}
