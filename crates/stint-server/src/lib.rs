@@ -37,7 +37,7 @@ pub fn router(app: Arc<App>) -> Router {
     let state = ServerState { app };
     let (router, api) = routes::all().split_for_parts();
     let api = openapi::finish(api);
-    router
+    let routed = router
         .merge(openapi::serve(api))
         .fallback(routes::not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -46,7 +46,11 @@ pub fn router(app: Arc<App>) -> Router {
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+        .with_state(state);
+    Router::new().fallback_service(tower::ServiceExt::map_request(
+        routed,
+        middleware::decode_dollar,
+    ))
 }
 
 /// The OpenAPI document, for tests and tools.

@@ -17,10 +17,6 @@ use crate::ServerState;
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
-/// The caller's own correlation id, echoed in `client-request-id`.
-#[derive(Clone, Debug)]
-pub struct ClientRequestId(pub Option<String>);
-
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 pub async fn graph_envelope(
@@ -38,9 +34,6 @@ pub async fn graph_envelope(
     request
         .extensions_mut()
         .insert(RequestId(request_id.clone()));
-    request
-        .extensions_mut()
-        .insert(ClientRequestId(client_request_id.clone()));
 
     let mut response = next.run(request).await;
     let status = response.status();
@@ -137,6 +130,28 @@ fn fallback_body(status: StatusCode) -> Value {
         status => ApiError::new(status, "BadRequest", "The request is not valid."),
     };
     serde_json::json!({"error": {"code": error.code, "message": error.message}})
+}
+
+/// Graph clients may send `$ref` as `%24ref`; routes are matched on the raw path, so decode it
+/// before routing. Only the path changes; the query keeps its own encoding.
+pub fn decode_dollar(mut request: Request) -> Request {
+    let uri = request.uri();
+    if !uri.path().contains("%24") {
+        return request;
+    }
+    let path = uri.path().replace("%24", "$");
+    let rebuilt = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
+    };
+    if let Ok(path_and_query) = rebuilt.parse::<axum::http::uri::PathAndQuery>() {
+        let mut parts = uri.clone().into_parts();
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(decoded) = axum::http::Uri::from_parts(parts) {
+            *request.uri_mut() = decoded;
+        }
+    }
+    request
 }
 
 /// Turns a panic into a plain Graph 500 without any detail.

@@ -56,7 +56,7 @@ async fn issue_2_walkthrough_as_admin() {
         .get("/stint/v1/pim/groups?managed=true")
         .await
         .expect(200);
-    assert_eq!(ids(&listed, "id"), [group.clone()]);
+    assert_eq!(ids(&listed, "id"), [group.as_str()]);
 
     // Alice eligible member for 30 days; bob active owner for one day.
     let eligible = admin
@@ -112,7 +112,7 @@ async fn issue_2_walkthrough_as_admin() {
         ))
         .await
         .expect(200);
-    assert_eq!(ids(&schedules, "principalId"), [alice.clone()]);
+    assert_eq!(ids(&schedules, "principalId"), [alice.as_str()]);
     let schedule = &schedules["value"][0];
     assert_eq!(schedule["id"], format!("{group}_member_{request_id}"));
     assert_eq!(schedule["memberType"], "direct");
@@ -132,7 +132,7 @@ async fn issue_2_walkthrough_as_admin() {
         .get(&format!("/v1.0/groups/{group}/owners"))
         .await
         .expect(200);
-    assert_eq!(ids(&owners, "id"), [bob.clone()]);
+    assert_eq!(ids(&owners, "id"), [bob.as_str()]);
 
     // A3: removing bob's ownership within five minutes is refused.
     server.advance(TimeDelta::minutes(4));

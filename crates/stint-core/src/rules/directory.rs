@@ -90,11 +90,23 @@ pub fn update_user(
         || authz::may_reset_credentials(state, ctx.caller, id, ctx.now))
         && (!changes_profile || authz::may_manage_user(state, ctx.caller, Some(id), ctx.now));
     if !allowed {
-        return Err(Violation::forbidden(format!(
-            "You may not change {}: a user who holds privileged access can be changed only by a Global Administrator or Privileged Role Administrator.",
-            current.user_principal_name
-        ))
-        .rule("D8"));
+        let message = if authz::is_protected(state, id, ctx.now) {
+            format!(
+                "You may not change {}: a user who holds privileged access can be changed only by a Global Administrator or Privileged Role Administrator.",
+                current.user_principal_name
+            )
+        } else if resets_password {
+            format!(
+                "Resetting the password of {} needs the Helpdesk, Authentication or User Administrator role.",
+                current.user_principal_name
+            )
+        } else {
+            format!(
+                "Changing {} needs the User Administrator role.",
+                current.user_principal_name
+            )
+        };
+        return Err(Violation::forbidden(message).rule("D8"));
     }
     let mut user = current.clone();
     let mut what = Vec::new();
@@ -262,8 +274,10 @@ pub fn delete_group(state: &State, ctx: &Context, id: GroupId) -> Result<Decisio
             .about(Some(id), None)
             .saying(format!("Deleted group {}.", current.display_name)),
     );
+    let held_by_group = state.schedules_of_principal(id.into());
     for schedule in state
         .schedules_of_group(id)
+        .chain(held_by_group)
         .filter(|s| s.is_open_at(ctx.now))
     {
         let mut ended = schedule.clone();
@@ -274,7 +288,7 @@ pub fn delete_group(state: &State, ctx: &Context, id: GroupId) -> Result<Decisio
         ended.modified_at = ctx.now;
         decision.record(
             ctx.event("schedule.end", "schedule", schedule.id)
-                .about(Some(id), Some(schedule.principal_id))
+                .about(Some(schedule.group_id()), Some(schedule.principal_id))
                 .saying("Ended because the group was deleted."),
         );
         decision.push(Change::Schedule(ended));
@@ -292,6 +306,15 @@ pub fn delete_group(state: &State, ctx: &Context, id: GroupId) -> Result<Decisio
                 .saying("Canceled because the group was deleted."),
         );
         decision.push(Change::Request(canceled));
+    }
+    for unit in state
+        .administrative_units
+        .values()
+        .filter(|unit| unit.members.contains(&id.0))
+    {
+        let mut unit = unit.clone();
+        unit.members.remove(&id.0);
+        decision.push(Change::AdministrativeUnit(unit));
     }
     for assignment in state
         .role_assignments
@@ -336,10 +359,10 @@ pub fn add_direct(
             ScheduleKind::Active,
         )?;
     }
-    if state
-        .direct_holders(group_id, access, ctx.now)
-        .contains(&principal)
-    {
+    let already_holds = state
+        .schedules_for(group_id, principal, access, ScheduleKind::Active)
+        .any(|s| s.is_in_force_at(ctx.now));
+    if already_holds {
         return Err(Violation::new(
             ErrorCode::ObjectConflict,
             format!("One or more added object references already exist as {access}s of the group."),
