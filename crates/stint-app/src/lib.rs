@@ -13,6 +13,7 @@ mod engine;
 pub mod error;
 pub mod password;
 pub mod pim;
+pub mod scheduler;
 
 use std::sync::{Arc, PoisonError, RwLock};
 

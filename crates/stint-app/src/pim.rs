@@ -4,7 +4,8 @@ use stint_core::authz::{self, Caller};
 use stint_core::ids::{GroupId, RequestId};
 use stint_core::request::ScheduleRequest;
 use stint_core::rules::assignments::{self, RequestInput};
-use stint_core::rules::{onboarding, requests};
+use stint_core::rules::approval::{self, Review};
+use stint_core::rules::{activation, onboarding, requests};
 use stint_core::schedule::ScheduleKind;
 use stint_core::State;
 
@@ -27,7 +28,7 @@ impl App {
         .await
     }
 
-    /// A1–A10: an administrator's eligibility or assignment schedule request.
+    /// A1–A10 for administrators' actions, V1–V8 and E1–E2 for a principal's own.
     pub async fn submit_request(
         &self,
         session: &Session,
@@ -37,7 +38,11 @@ impl App {
         let attempt = Attempt::new(format!("request.{}", input.action), "group", input.group_id)
             .about(Some(input.group_id), Some(input.principal_id));
         self.decide(session, meta, attempt, |state, ctx| {
-            assignments::admin_request(state, ctx, input.clone())
+            if input.action.is_admin() {
+                assignments::admin_request(state, ctx, input.clone())
+            } else {
+                activation::self_request(state, ctx, input.clone())
+            }
         })
         .await
     }
@@ -88,6 +93,20 @@ impl App {
         let attempt = Attempt::new("request.cancel", "request", id);
         self.decide(session, meta, attempt, |state, ctx| {
             requests::cancel(state, ctx, id, kind).map(|decision| (decision, ()))
+        })
+        .await
+    }
+}
+
+impl App {
+    /// V3, E3: an approver approves or denies a pending request.
+    pub async fn review_request(&self, session: &Session, meta: &CallMeta, request: RequestId, stage: uuid::Uuid, review: Review) -> AppResult<Committed<()>> {
+        let verb = if review.approve { "approve" } else { "deny" };
+        let group = self.read(|state| state.requests.get(&request).map(|r| (r.group_id, r.principal_id)));
+        let attempt = Attempt::new(format!("approval.{verb}"), "request", request)
+            .about(group.map(|g| g.0), group.map(|g| g.1));
+        self.decide(session, meta, attempt, |state, ctx| {
+            approval::review(state, ctx, request, stage, review.clone()).map(|decision| (decision, ()))
         })
         .await
     }

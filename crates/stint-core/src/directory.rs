@@ -13,6 +13,7 @@ use crate::ids::{
     UserId,
 };
 use crate::schedule::Window;
+use crate::totp::TotpAuthenticator;
 
 /// The single tenant a deployment serves, created on first start.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +43,12 @@ pub struct User {
     pub account_enabled: bool,
     pub password_hash: PasswordHash,
     pub created_at: DateTime<Utc>,
+    /// I5: the user's TOTP authenticator, once enrolled.
+    #[serde(default)]
+    pub authenticator: Option<TotpAuthenticator>,
+    /// I5: when recent TOTP codes were refused, for the rate limit.
+    #[serde(default)]
+    pub recent_failed_codes: Vec<DateTime<Utc>>,
 }
 
 impl User {
@@ -282,6 +289,8 @@ mod tests {
             account_enabled: true,
             password_hash: PasswordHash("x".into()),
             created_at: DateTime::UNIX_EPOCH,
+            authenticator: None,
+            recent_failed_codes: Vec::new(),
         };
         assert!(user.has_name("alice@contoso.com"));
         assert!(!format!("{user:?}").contains("\"x\""));

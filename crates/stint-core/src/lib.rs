@@ -16,6 +16,7 @@ pub mod request;
 pub mod rules;
 pub mod schedule;
 pub mod state;
+pub mod totp;
 pub mod violation;
 
 pub use change::{Change, Decision};

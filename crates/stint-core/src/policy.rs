@@ -44,6 +44,9 @@ pub struct NotificationSetting {
     pub default_recipients: bool,
     pub additional_recipients: Vec<String>,
     pub critical_only: bool,
+    /// Graph's `notificationLevel: None`: this e-mail is not sent at all.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 impl Default for NotificationSetting {
@@ -52,7 +55,34 @@ impl Default for NotificationSetting {
             default_recipients: true,
             additional_recipients: Vec::new(),
             critical_only: false,
+            disabled: false,
         }
+    }
+}
+
+/// Graph's `notificationLevel`: which e-mails of a notification rule are sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NotificationLevel {
+    None,
+    /// Only those that need action ("critical emails only").
+    Critical,
+    All,
+}
+
+impl NotificationSetting {
+    pub fn level(&self) -> NotificationLevel {
+        if self.disabled {
+            NotificationLevel::None
+        } else if self.critical_only {
+            NotificationLevel::Critical
+        } else {
+            NotificationLevel::All
+        }
+    }
+
+    pub fn set_level(&mut self, level: NotificationLevel) {
+        self.disabled = level == NotificationLevel::None;
+        self.critical_only = level == NotificationLevel::Critical;
     }
 }
 
@@ -104,6 +134,13 @@ impl Default for PolicySettings {
 }
 
 impl PolicySettings {
+    /// Whether activation needs a fresh MFA: asked for directly, or through a Conditional Access
+    /// authentication context, which Stint cannot evaluate and so falls back to MFA as Entra does
+    /// when no Conditional Access policy targets the context.
+    pub fn activation_requires_mfa(&self) -> bool {
+        self.activation_requirements.mfa || self.authentication_context.is_some()
+    }
+
     pub fn assignment_expiration(&self, kind: ScheduleKind) -> &ExpirationSetting {
         match kind {
             ScheduleKind::Eligible => &self.eligible_assignment,

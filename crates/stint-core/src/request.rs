@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::duration::IsoDuration;
 use crate::ids::{GroupId, PrincipalId, RequestId, ScheduleId, UserId};
-use crate::schedule::{Access, ScheduleKind};
+use crate::policy::Approver;
+use crate::schedule::{Access, MemberType, ScheduleKind};
 
 /// Graph's `scheduleRequestActions`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -182,4 +183,37 @@ pub struct ScheduleRequest {
     pub resolved_start: Option<DateTime<Utc>>,
     pub target_schedule_id: Option<ScheduleId>,
     pub is_validation_only: bool,
+    /// The eligibility an activation came from (V1, V6).
+    #[serde(default)]
+    pub activated_using: Option<ActivationSource>,
+    /// The approval of a request that needs one (V3, E1–E3).
+    #[serde(default)]
+    pub approval: Option<Approval>,
+}
+
+/// Where an activation's eligibility is: the principal's own, or a group's they are a member of (V6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivationSource {
+    pub eligibility: ScheduleId,
+    pub member_type: MemberType,
+}
+
+/// An approval with its one stage (V3): who may decide, and the decision once made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub stage_id: uuid::Uuid,
+    /// The approvers named when the request was made (S5: later policy changes do not apply).
+    pub approvers: Vec<Approver>,
+    /// Extend and renew requests are decided by the group's administrators instead (E3).
+    pub by_group_administrators: bool,
+    pub decision: Option<ApprovalDecision>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalDecision {
+    pub approved: bool,
+    /// `None` when the request was denied automatically after 24 hours.
+    pub reviewed_by: Option<UserId>,
+    pub reviewed_at: DateTime<Utc>,
+    pub justification: String,
 }

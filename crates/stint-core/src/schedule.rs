@@ -112,6 +112,9 @@ pub enum EndReason {
     GroupDeleted,
     /// The principal was deleted or can no longer hold it.
     PrincipalRemoved,
+    /// It reached its planned end and the scheduler recorded that (V7: it stopped counting at the
+    /// end whether or not this was recorded).
+    Expired,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,7 +176,10 @@ impl Schedule {
     pub fn status_at(&self, now: DateTime<Utc>) -> &'static str {
         match self.ended {
             Some(Ended {
-                reason: EndReason::Removed | EndReason::Deactivated | EndReason::GroupDeleted,
+                reason: EndReason::Removed
+                    | EndReason::Deactivated
+                    | EndReason::GroupDeleted
+                    | EndReason::PrincipalRemoved,
                 ..
             }) => "Revoked",
             Some(Ended {

@@ -15,6 +15,7 @@ pub enum ErrorCode {
     InvalidRoleAssignmentRequest,
     SubjectNotFound,
     InvalidPolicy,
+    InvalidPolicyEnabledRules,
     // Graph's directory codes.
     BadRequest,
     AuthorizationRequestDenied,
@@ -26,6 +27,15 @@ pub enum ErrorCode {
     GroupNestingNotAllowed,
     MembershipCycle,
     RequestNotCancelable,
+    /// I5: the account has a TOTP authenticator and the sign-in carried no right code (401).
+    MfaRequired,
+    /// I5: the call needs a recent TOTP check of this token (step-up) first (403, `MfaRequired`).
+    StepUpRequired,
+    /// I5: a TOTP code was wrong or already used (403).
+    InvalidTotpCode,
+    /// I5: too many wrong TOTP codes lately; retry later (429).
+    TooManyAttempts,
+    ApprovalAlreadyDecided,
 }
 
 impl ErrorCode {
@@ -41,6 +51,7 @@ impl ErrorCode {
             ErrorCode::InvalidRoleAssignmentRequest => "InvalidRoleAssignmentRequest",
             ErrorCode::SubjectNotFound => "SubjectNotFound",
             ErrorCode::InvalidPolicy => "InvalidPolicy",
+            ErrorCode::InvalidPolicyEnabledRules => "InvalidPolicyEnabledRules",
             ErrorCode::BadRequest => "BadRequest",
             ErrorCode::AuthorizationRequestDenied => "Authorization_RequestDenied",
             ErrorCode::ResourceNotFound => "Request_ResourceNotFound",
@@ -50,6 +61,10 @@ impl ErrorCode {
             ErrorCode::GroupNestingNotAllowed => "GroupNestingNotAllowed",
             ErrorCode::MembershipCycle => "MembershipCycle",
             ErrorCode::RequestNotCancelable => "RequestNotCancelable",
+            ErrorCode::MfaRequired | ErrorCode::StepUpRequired => "MfaRequired",
+            ErrorCode::InvalidTotpCode => "InvalidTotpCode",
+            ErrorCode::TooManyAttempts => "TooManyRequests",
+            ErrorCode::ApprovalAlreadyDecided => "Conflict",
         }
     }
 
@@ -57,6 +72,10 @@ impl ErrorCode {
         match self {
             ErrorCode::AuthorizationRequestDenied => 403,
             ErrorCode::ResourceNotFound => 404,
+            ErrorCode::MfaRequired => 401,
+            ErrorCode::StepUpRequired | ErrorCode::InvalidTotpCode => 403,
+            ErrorCode::TooManyAttempts => 429,
+            ErrorCode::ApprovalAlreadyDecided => 409,
             _ => 400,
         }
     }

@@ -646,6 +646,8 @@ fn user(name: &str) -> User {
         account_enabled: true,
         password_hash: PasswordHash("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         created_at: at(0),
+        authenticator: None,
+        recent_failed_codes: Vec::new(),
     }
 }
 
@@ -738,6 +740,8 @@ fn request(schedule: &Schedule, principal: UserId) -> ScheduleRequest {
         resolved_start: Some(at(1)),
         target_schedule_id: Some(schedule.id),
         is_validation_only: false,
+        activated_using: None,
+        approval: None,
     }
 }
 

@@ -22,6 +22,9 @@ pub struct ServeArgs {
         default_value = "sqlite://stint.db"
     )]
     database: String,
+    /// Seconds between scheduler ticks (auto-denial, expiry records).
+    #[arg(long, env = "STINT_SCHEDULER_INTERVAL", default_value_t = 5)]
+    scheduler_interval: u64,
     /// How many role-assignable groups the tenant may have (used when the tenant is created).
     #[arg(long, env = "STINT_ROLE_ASSIGNABLE_GROUP_LIMIT", default_value_t = 500)]
     role_assignable_group_limit: u32,
@@ -66,7 +69,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(address = %listener.local_addr()?, database = %args.database, "Stint is serving");
+    let scheduler = stint_app::scheduler::spawn(app.clone(), std::time::Duration::from_secs(args.scheduler_interval.max(1)));
     stint_server::serve(listener, app, shutdown_signal()).await?;
+    scheduler.abort();
     tracing::info!("Stint stopped cleanly");
     Ok(())
 }

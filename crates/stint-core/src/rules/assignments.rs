@@ -93,6 +93,8 @@ pub fn admin_request(
         resolved_start: None,
         target_schedule_id: Some(target),
         is_validation_only: input.is_validation_only,
+        activated_using: None,
+        approval: None,
     };
 
     let outcome = match input.action {
@@ -291,11 +293,11 @@ fn open_schedules<'a>(
         .filter(move |s| s.is_open_at(now))
 }
 
-fn latest<'a>(schedules: impl Iterator<Item = &'a Schedule>) -> Option<&'a Schedule> {
+pub(crate) fn latest<'a>(schedules: impl Iterator<Item = &'a Schedule>) -> Option<&'a Schedule> {
     schedules.max_by_key(|s| (s.created_at, s.id))
 }
 
-fn new_schedule(ctx: &Context, input: &RequestInput, id: ScheduleId, window: Window) -> Schedule {
+pub(crate) fn new_schedule(ctx: &Context, input: &RequestInput, id: ScheduleId, window: Window) -> Schedule {
     Schedule {
         id,
         kind: input.kind,
@@ -345,7 +347,7 @@ pub fn resolve_window(
 }
 
 /// A2, A4, A5 on the window and the request's justification.
-fn check_window(
+pub(crate) fn check_window(
     ctx: &Context,
     input: &RequestInput,
     settings: &PolicySettings,
@@ -407,7 +409,7 @@ fn check_window(
 }
 
 /// A8: one open schedule per (group, principal, access, kind) at a time.
-fn check_no_overlap(
+pub(crate) fn check_no_overlap(
     state: &State,
     input: &RequestInput,
     window: &Window,
@@ -486,7 +488,7 @@ fn does_not_exist(input: &RequestInput, verb: &str) -> Violation {
     .rule("A7")
 }
 
-fn too_short(message: String) -> Violation {
+pub(crate) fn too_short(message: String) -> Violation {
     Violation::new(
         ErrorCode::ActiveDurationTooShort,
         format!("The Active duration is too short. Minimum required is 5 minutes. {message}"),
@@ -509,7 +511,7 @@ fn describe(input: &RequestInput, group: &Group, created: Option<&Schedule>) -> 
     )
 }
 
-fn kind_word(kind: ScheduleKind) -> &'static str {
+pub(crate) fn kind_word(kind: ScheduleKind) -> &'static str {
     match kind {
         ScheduleKind::Eligible => "eligible",
         ScheduleKind::Active => "active",
@@ -524,11 +526,11 @@ fn capitalised(word: &str) -> String {
         .unwrap_or_default()
 }
 
-fn is_blank(text: Option<&str>) -> bool {
+pub(crate) fn is_blank(text: Option<&str>) -> bool {
     text.is_none_or(|t| t.trim().is_empty())
 }
 
-fn ticket_text(ticket: &TicketInfo) -> String {
+pub(crate) fn ticket_text(ticket: &TicketInfo) -> String {
     format!(
         "{}:{}",
         ticket.system.as_deref().unwrap_or(""),

@@ -31,6 +31,8 @@ pub fn bootstrap(
         account_enabled: true,
         password_hash: admin_password,
         created_at: now,
+        authenticator: None,
+        recent_failed_codes: Vec::new(),
     };
     let assignment = RoleAssignment {
         id: RoleAssignmentId(fresh_id()),

@@ -54,6 +54,8 @@ pub fn create_user(
         account_enabled: input.account_enabled,
         password_hash: input.password_hash,
         created_at: ctx.now,
+        authenticator: None,
+        recent_failed_codes: Vec::new(),
     };
     let event = ctx
         .event("user.create", "user", user.id)

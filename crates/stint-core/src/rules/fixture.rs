@@ -142,6 +142,8 @@ impl Fixture {
             account_enabled: true,
             password_hash: PasswordHash(format!("$argon2id$v=19$m=19456,t=2,p=1${name}")),
             created_at: t0() - days(100),
+            authenticator: None,
+            recent_failed_codes: Vec::new(),
         };
         let id = user.id;
         self.state.apply(Change::User(user));
@@ -385,6 +387,8 @@ impl Fixture {
             resolved_start: None,
             target_schedule_id: None,
             is_validation_only: false,
+            activated_using: None,
+            approval: None,
         };
         let id = request.id;
         self.state.apply(Change::Request(request));

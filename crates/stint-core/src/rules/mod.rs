@@ -1,11 +1,14 @@
 //! The rules of SPEC.md as functions of (state, caller, input, now) that return a [`Decision`] or a
 //! [`Violation`]. They never perform anything themselves.
 
+pub mod activation;
+pub mod approval;
 pub mod assignments;
 pub mod bootstrap;
 pub mod directory;
 pub mod onboarding;
 pub mod requests;
+pub mod scheduler;
 
 use std::cell::RefCell;
 

@@ -2,3 +2,4 @@
 
 pub mod directory;
 pub mod pim;
+pub mod approval;

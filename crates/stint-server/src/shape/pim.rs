@@ -55,7 +55,7 @@ pub fn request(request: &ScheduleRequest) -> Value {
         "status": request.status.as_str(),
         "createdDateTime": time(request.created_at),
         "completedDateTime": optional_time(request.completed_at),
-        "approvalId": request.status.is_pending().then(|| request.id.to_string()),
+        "approvalId": request.approval.as_ref().map(|_| request.id.to_string()),
         "customData": null,
         "createdBy": { "user": { "id": request.created_by.to_string() } },
         "action": request.action.as_str(),

@@ -7,7 +7,7 @@ use stint_app::pim::may_view_record;
 use stint_core::authz::Caller;
 use stint_core::ids::{GroupId, PrincipalId};
 use stint_core::request::ScheduleRequest;
-use stint_core::rules::requests::is_approver;
+use stint_core::rules::approval::may_decide;
 use stint_core::schedule::Schedule;
 use stint_core::state::State;
 use stint_odata::Allowed;
@@ -292,7 +292,7 @@ fn requests<'a>(
             state
                 .requests
                 .values()
-                .filter(move |r| r.status.is_pending() && is_approver(state, caller.user, r, now)),
+                .filter(move |r| r.status.is_pending() && may_decide(state, caller.user, r, now)),
         ),
     };
     candidates

@@ -1,6 +1,7 @@
 //! `/v1.0/identityGovernance/privilegedAccess/group/...`: schedule requests, schedules and instances
 //! of both families (eligibility and assignment), in Graph's shape.
 
+mod approvals;
 mod body;
 mod lists;
 mod requests;
@@ -12,6 +13,7 @@ pub const BASE: &str = "/v1.0/identityGovernance/privilegedAccess/group";
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
+        .merge(approvals::routes())
         .merge(requests::routes())
         .merge(schedules::routes())
 }

@@ -1,0 +1,45 @@
+//! The scheduler: one idempotent `tick(now)` that tests call directly, and a loop that calls it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use stint_core::rules::scheduler;
+use stint_store::Revision;
+
+use crate::error::AppResult;
+use crate::App;
+
+impl App {
+    /// Records what is due at the clock's now: auto-denials (V3) and ends of schedules (V7).
+    /// Returns the revision of the commit, or `None` when nothing was due.
+    pub async fn tick(&self) -> AppResult<Option<Revision>> {
+        let _writer = self.writer.lock().await;
+        let now = self.now();
+        let (decision, expected) = self.read(|state| (scheduler::tick(state, now, uuid::Uuid::new_v4), state.revision));
+        if decision.changes.is_empty() && decision.audit.is_empty() {
+            return Ok(None);
+        }
+        self.commit(Some(expected), decision).await.map(Some)
+    }
+}
+
+/// Ticks every `period` until the returned handle is aborted. A failed tick is logged and retried.
+pub fn spawn(app: Arc<App>, period: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            loop {
+                match app.tick().await {
+                    Ok(Some(_)) => continue,
+                    Ok(None) => break,
+                    Err(error) => {
+                        tracing::warn!(%error, "scheduler tick failed; retrying at the next period");
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,459 @@
+//! What an eligible principal asks for themselves (SPEC V1, V2, V5, V6, V8, E1, E2):
+//! `selfActivate`, `selfDeactivate`, `selfExtend`, `selfRenew`.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::change::{Change, Decision};
+use crate::ids::{GroupId, PrincipalId, RequestId, ScheduleId};
+use crate::policy::PolicySettings;
+use crate::request::{
+    ActivationSource, Approval, Expiration, RequestAction, RequestStatus, ScheduleRequest,
+};
+use crate::rules::assignments::{
+    check_justification_length, is_blank, kind_word, latest, ticket_text, too_short, RequestInput,
+    MINIMUM_LENGTH, RENEWAL_WINDOW,
+};
+use crate::rules::directory::live_group;
+use crate::rules::{AuditRecordExt, Context};
+use crate::schedule::{
+    Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
+};
+use crate::state::State;
+use crate::violation::{ErrorCode, PolicyRule, Violation};
+
+/// E1: how close to its end an assignment may be extended by its principal.
+pub const EXTENSION_WINDOW: TimeDelta = TimeDelta::days(14);
+
+/// Decides a principal's request for themselves.
+pub fn self_request(
+    state: &State,
+    ctx: &Context,
+    input: RequestInput,
+) -> Result<(Decision, ScheduleRequest), Violation> {
+    if input.principal_id != ctx.caller.user.into() {
+        return Err(Violation::forbidden(format!(
+            "'{}' acts for the caller only: principalId must be your own id.",
+            input.action
+        ))
+        .field("principalId"));
+    }
+    check_justification_length(input.justification.as_deref())?;
+    let group = live_group(state, input.group_id).map_err(|_| {
+        Violation::new(
+            ErrorCode::InvalidRoleAssignmentRequest,
+            format!("The group '{}' does not exist.", input.group_id),
+        )
+        .field("groupId")
+    })?;
+    let settings = state
+        .policies
+        .get(&(group.id, input.access))
+        .map(|policy| policy.settings.clone())
+        .unwrap_or_default();
+    let request = match input.action {
+        RequestAction::SelfActivate => activate(state, ctx, &input, &settings)?,
+        RequestAction::SelfDeactivate => deactivate(state, ctx, &input)?,
+        RequestAction::SelfExtend | RequestAction::SelfRenew => {
+            extend_or_renew(state, ctx, &input)?
+        }
+        other => {
+            return Err(Violation::bad_request(
+                "action",
+                format!("'{other}' is not a self-service action."),
+            ))
+        }
+    };
+    if input.is_validation_only {
+        let mut checked = request.request;
+        checked.status = RequestStatus::Granted;
+        return Ok((Decision::new(), checked));
+    }
+    let mut decision = Decision::new();
+    for schedule in request.schedules {
+        decision.push(Change::Schedule(schedule));
+    }
+    decision.push(Change::Request(request.request.clone()));
+    decision.record(
+        ctx.event(&format!("request.{}", input.action), "request", request.request.id)
+            .about(Some(group.id), Some(input.principal_id))
+            .justified(
+                input.justification.clone(),
+                input.ticket.as_ref().map(ticket_text),
+            )
+            .saying(request.summary),
+    );
+    Ok((decision, request.request))
+}
+
+/// What a self-service request produces.
+struct Outcome {
+    request: ScheduleRequest,
+    schedules: Vec<Schedule>,
+    summary: String,
+}
+
+fn activate(
+    state: &State,
+    ctx: &Context,
+    input: &RequestInput,
+    settings: &PolicySettings,
+) -> Result<Outcome, Violation> {
+    require_assignment_family(input)?;
+    check_no_pending(state, input)?;
+    let requested_start = input
+        .schedule
+        .and_then(|schedule| schedule.start)
+        .unwrap_or(ctx.now)
+        .max(ctx.now);
+    let source = find_eligibility(state, input.group_id, input.principal_id, input.access, requested_start, ctx.now)
+        .ok_or_else(|| {
+            Violation::policy_failed(
+                &[PolicyRule::EligibilityRule],
+                &format!(
+                    "You are not eligible for {} of this group at that time.",
+                    input.access
+                ),
+            )
+            .rule("V1")
+        })?;
+    let eligibility = &state.schedules[&source.eligibility];
+    let window = activation_window(input, settings, requested_start, eligibility)?;
+    check_requirements(ctx, input, settings)?;
+    check_not_active(state, input, &window)?;
+
+    let request_id = RequestId(ctx.fresh_id());
+    let target = ScheduleId {
+        group: input.group_id,
+        access: input.access,
+        origin: request_id.0,
+    };
+    let mut request = new_request(ctx, input, request_id, Some(target), window.start);
+    request.activated_using = Some(source);
+    if settings.approval.required {
+        request.status = RequestStatus::PendingApproval;
+        request.completed_at = None;
+        request.approval = Some(Approval {
+            stage_id: ctx.fresh_id(),
+            approvers: settings.approval.approvers.clone(),
+            by_group_administrators: false,
+            decision: None,
+        });
+        let summary = format!(
+            "Requested {} of group {} from {}, pending approval.",
+            input.access,
+            input.group_id,
+            window.start.to_rfc3339()
+        );
+        return Ok(Outcome { request, schedules: Vec::new(), summary });
+    }
+    let schedule = activation_schedule(ctx, target, input.principal_id, source.member_type, window, request_id);
+    let summary = format!(
+        "Activated {} of group {} until {}.",
+        input.access,
+        input.group_id,
+        window.end.map(|end| end.to_rfc3339()).unwrap_or_default()
+    );
+    Ok(Outcome { request, schedules: vec![schedule], summary })
+}
+
+/// V1, V6: the eligibility that lets `principal` activate at `at`: their own, or one held by a
+/// group they are an effective member of now (membership only).
+pub fn find_eligibility(
+    state: &State,
+    group: GroupId,
+    principal: PrincipalId,
+    access: Access,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<ActivationSource> {
+    let in_force = |s: &&Schedule| s.is_in_force_at(at) && s.is_open_at(now);
+    if let Some(own) = state
+        .schedules_for(group, principal, access, ScheduleKind::Eligible)
+        .find(in_force)
+    {
+        return Some(ActivationSource { eligibility: own.id, member_type: MemberType::Direct });
+    }
+    if access != Access::Member {
+        return None;
+    }
+    let memberships = state.transitive_member_of(principal, now);
+    state
+        .schedules_of_group(group)
+        .filter(|s| s.kind == ScheduleKind::Eligible && s.access() == Access::Member)
+        .filter(in_force)
+        .find(|s| memberships.contains(&GroupId(s.principal_id.0)))
+        .map(|s| ActivationSource { eligibility: s.id, member_type: MemberType::Group })
+}
+
+/// V1: the requested window, no longer than the policy's maximum and never past the eligibility.
+fn activation_window(
+    input: &RequestInput,
+    settings: &PolicySettings,
+    start: DateTime<Utc>,
+    eligibility: &Schedule,
+) -> Result<Window, Violation> {
+    let maximum = settings.activation_maximum.as_delta();
+    let expiration = input.schedule.map_or(Expiration::NotSpecified, |s| s.expiration);
+    let end = match expiration {
+        Expiration::AfterDuration(duration) => start + duration.as_delta(),
+        Expiration::AfterDateTime(end) if end <= start => {
+            return Err(Violation::new(
+                ErrorCode::InvalidRoleAssignmentRequest,
+                "scheduleInfo.expiration.endDateTime must be after the start.",
+            )
+            .field("scheduleInfo.expiration.endDateTime"))
+        }
+        Expiration::AfterDateTime(end) => end,
+        Expiration::NoExpiration | Expiration::NotSpecified => start + maximum,
+    };
+    if end - start > maximum {
+        return Err(Violation::policy_failed(
+            &[PolicyRule::ExpirationRule],
+            &format!(
+                "An activation may last at most {}; ask for less.",
+                settings.activation_maximum
+            ),
+        )
+        .rule("V1"));
+    }
+    let end = match eligibility.effective_window().end {
+        Some(eligible_until) => end.min(eligible_until),
+        None => end,
+    };
+    if end - start < MINIMUM_LENGTH {
+        return Err(too_short(
+            "An activation must last at least 5 minutes (and the eligibility must last that long).".into(),
+        )
+        .rule("A2"));
+    }
+    Ok(Window { start, end: Some(end) })
+}
+
+/// V2: justification, ticket and a recent MFA, as the policy requires; all failures named at once.
+fn check_requirements(ctx: &Context, input: &RequestInput, settings: &PolicySettings) -> Result<(), Violation> {
+    let required = &settings.activation_requirements;
+    let mut failed = Vec::new();
+    let mut details = Vec::new();
+    if required.justification && is_blank(input.justification.as_deref()) {
+        failed.push(PolicyRule::JustificationRule);
+        details.push("Give a justification (at most 500 characters).");
+    }
+    if required.ticket && !input.ticket.as_ref().is_some_and(|t| t.is_complete()) {
+        failed.push(PolicyRule::TicketingRule);
+        details.push("Give ticketInfo with ticketNumber and ticketSystem.");
+    }
+    if required.mfa && !ctx.has_fresh_mfa() {
+        failed.push(PolicyRule::MfaRule);
+        details.push("Step up with a TOTP code (POST /stint/v1/auth/step-up), then retry.");
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Violation::policy_failed(&failed, &details.join(" ")).rule("V2"))
+    }
+}
+
+/// V8: an overlapping activation or active assignment already exists.
+fn check_not_active(state: &State, input: &RequestInput, window: &Window) -> Result<(), Violation> {
+    let active = state
+        .schedules_for(input.group_id, input.principal_id, input.access, ScheduleKind::Active)
+        .filter(|s| !is_superseded(s))
+        .any(|s| s.effective_window().overlaps(window));
+    if active {
+        return Err(Violation::new(
+            ErrorCode::RoleAssignmentExists,
+            format!("The Role assignment already exists: you already hold {} of this group at that time.", input.access),
+        )
+        .rule("V8"));
+    }
+    Ok(())
+}
+
+/// V8: one pending request per (group, principal, access, kind).
+fn check_no_pending(state: &State, input: &RequestInput) -> Result<(), Violation> {
+    let pending = state.requests_of_principal(input.principal_id).any(|r| {
+        r.status.is_pending()
+            && r.group_id == input.group_id
+            && r.access == input.access
+            && r.kind == input.kind
+    });
+    if pending {
+        return Err(Violation::new(
+            ErrorCode::PendingRoleAssignmentRequest,
+            "There already exists a pending request for this access; wait for its decision or cancel it.",
+        )
+        .rule("V8"));
+    }
+    Ok(())
+}
+
+/// V5: end one's own activation, not within 5 minutes of its start (A3).
+fn deactivate(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outcome, Violation> {
+    require_assignment_family(input)?;
+    let activations: Vec<&Schedule> = state
+        .schedules_for(input.group_id, input.principal_id, input.access, ScheduleKind::Active)
+        .filter(|s| s.assignment_type == AssignmentType::Activated && s.is_open_at(ctx.now))
+        .collect();
+    if activations.is_empty() {
+        return Err(Violation::new(
+            ErrorCode::RoleAssignmentDoesNotExist,
+            format!("You have no activation of {} in this group to deactivate.", input.access),
+        )
+        .rule("V5"));
+    }
+    if let Some(recent) = activations
+        .iter()
+        .find(|s| s.window.start <= ctx.now && ctx.now - s.window.start < MINIMUM_LENGTH)
+    {
+        let wait = MINIMUM_LENGTH - (ctx.now - recent.window.start);
+        return Err(too_short(format!(
+            "An activation cannot be ended within 5 minutes of its start; try again in {} seconds.",
+            wait.num_seconds().max(1)
+        ))
+        .rule("V5"));
+    }
+    let request_id = RequestId(ctx.fresh_id());
+    let mut request = new_request(ctx, input, request_id, activations.first().map(|s| s.id), ctx.now);
+    request.status = RequestStatus::Revoked;
+    let schedules = activations
+        .into_iter()
+        .map(|schedule| end_schedule(schedule, ctx.now, EndReason::Deactivated))
+        .collect();
+    let summary = format!("Deactivated {} of group {}.", input.access, input.group_id);
+    Ok(Outcome { request, schedules, summary })
+}
+
+/// E1, E2: ask the group's administrators to extend an assignment ending within 14 days, or to
+/// renew one that ended within the last 30 days.
+fn extend_or_renew(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outcome, Violation> {
+    check_no_pending(state, input)?;
+    let own = state
+        .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
+        .filter(|s| s.member_type == MemberType::Direct && s.assignment_type == AssignmentType::Assigned)
+        .filter(|s| !is_superseded(s));
+    let (target, rule) = if input.action == RequestAction::SelfExtend {
+        let ending_soon = own.filter(|s| {
+            s.is_open_at(ctx.now)
+                && s.effective_window().end.is_some_and(|end| end - ctx.now <= EXTENSION_WINDOW)
+        });
+        (latest(ending_soon), "E1")
+    } else {
+        let has_open = state
+            .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
+            .any(|s| s.is_open_at(ctx.now));
+        let recently_ended = own.filter(|s| {
+            let window = s.effective_window();
+            window.has_ended_by(ctx.now)
+                && window.end.is_some_and(|end| ctx.now - end <= RENEWAL_WINDOW)
+                && !matches!(s.ended, Some(Ended { reason: EndReason::Removed, .. }))
+        });
+        (latest(recently_ended).filter(|_| !has_open), "E2")
+    };
+    let target = target.ok_or_else(|| {
+        let what = if rule == "E1" {
+            "that ends within the next 14 days"
+        } else {
+            "that ended within the last 30 days (and none in force)"
+        };
+        Violation::new(
+            ErrorCode::RoleAssignmentDoesNotExist,
+            format!(
+                "You have no {} {} assignment in this group {what}.",
+                kind_word(input.kind),
+                input.access
+            ),
+        )
+        .rule(rule)
+    })?;
+    let request_id = RequestId(ctx.fresh_id());
+    let mut request = new_request(ctx, input, request_id, Some(target.id), ctx.now);
+    request.status = RequestStatus::PendingApproval;
+    request.completed_at = None;
+    request.approval = Some(Approval {
+        stage_id: ctx.fresh_id(),
+        approvers: Vec::new(),
+        by_group_administrators: true,
+        decision: None,
+    });
+    let summary = format!(
+        "Asked the administrators to {} the {} {} assignment {}.",
+        if rule == "E1" { "extend" } else { "renew" },
+        kind_word(input.kind),
+        input.access,
+        target.id
+    );
+    Ok(Outcome { request, schedules: Vec::new(), summary })
+}
+
+fn require_assignment_family(input: &RequestInput) -> Result<(), Violation> {
+    if input.kind == ScheduleKind::Active {
+        return Ok(());
+    }
+    Err(Violation::bad_request(
+        "action",
+        format!("'{}' is made on assignmentScheduleRequests, not eligibilityScheduleRequests.", input.action),
+    ))
+}
+
+fn new_request(
+    ctx: &Context,
+    input: &RequestInput,
+    id: RequestId,
+    target: Option<ScheduleId>,
+    start: DateTime<Utc>,
+) -> ScheduleRequest {
+    ScheduleRequest {
+        id,
+        kind: input.kind,
+        action: input.action,
+        group_id: input.group_id,
+        principal_id: input.principal_id,
+        access: input.access,
+        status: RequestStatus::Provisioned,
+        created_at: ctx.now,
+        completed_at: Some(ctx.now),
+        created_by: ctx.caller.user,
+        justification: input.justification.clone(),
+        ticket: input.ticket.clone(),
+        schedule: input.schedule,
+        resolved_start: Some(start),
+        target_schedule_id: target,
+        is_validation_only: input.is_validation_only,
+        activated_using: None,
+        approval: None,
+    }
+}
+
+/// An activation's schedule: active, `activated`, direct or through a group.
+pub(crate) fn activation_schedule(
+    ctx: &Context,
+    id: ScheduleId,
+    principal: PrincipalId,
+    member_type: MemberType,
+    window: Window,
+    request: RequestId,
+) -> Schedule {
+    Schedule {
+        id,
+        kind: ScheduleKind::Active,
+        principal_id: principal,
+        member_type,
+        assignment_type: AssignmentType::Activated,
+        window,
+        created_using: Some(request),
+        created_at: ctx.now,
+        modified_at: ctx.now,
+        ended: None,
+    }
+}
+
+pub(crate) fn end_schedule(schedule: &Schedule, at: DateTime<Utc>, reason: EndReason) -> Schedule {
+    let mut ended = schedule.clone();
+    ended.ended = Some(Ended { at, reason });
+    ended.modified_at = at;
+    ended
+}
+
+pub(crate) fn is_superseded(schedule: &Schedule) -> bool {
+    matches!(schedule.ended, Some(Ended { reason: EndReason::Superseded, .. }))
+}

@@ -1,0 +1,244 @@
+//! Deciding a pending request (SPEC V3, E3): the first approver's decision wins, a second gets a
+//! conflict, the requester never decides their own request, and a decision needs a justification.
+
+use chrono::{DateTime, Utc};
+
+use crate::authz;
+use crate::change::{Change, Decision};
+use crate::ids::{RequestId, ScheduleId, UserId};
+use crate::request::{Approval, ApprovalDecision, RequestAction, RequestStatus, ScheduleRequest};
+use crate::rules::activation::{activation_schedule, end_schedule, find_eligibility, is_superseded};
+use crate::rules::assignments::{
+    check_no_overlap, check_window, new_schedule, RequestInput, RENEWAL_WINDOW,
+};
+use crate::rules::requests::is_approver;
+use crate::rules::{AuditRecordExt, Context};
+use crate::schedule::{EndReason, ScheduleKind, Window};
+use crate::state::State;
+use crate::violation::{ErrorCode, PolicyRule, Violation};
+
+/// V3: a request undecided this long is denied.
+pub const APPROVAL_TIMEOUT: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// An approver's answer. For extend and renew (E3) the administrator may set the new window and kind.
+#[derive(Clone, Debug)]
+pub struct Review {
+    pub approve: bool,
+    pub justification: Option<String>,
+    pub schedule: Option<ChosenSchedule>,
+}
+
+/// E3: what the administrator grants when approving an extension or renewal.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ChosenSchedule {
+    pub start: Option<DateTime<Utc>>,
+    /// `None` means permanent (allowed only where the policy allows it, A4).
+    pub end: Option<DateTime<Utc>>,
+    pub kind: Option<ScheduleKind>,
+}
+
+/// Whether `user` may decide `request`: a named approver for activations, an administrator of the
+/// group for extend and renew, never the requester.
+pub fn may_decide(state: &State, user: UserId, request: &ScheduleRequest, now: DateTime<Utc>) -> bool {
+    let Some(approval) = &request.approval else {
+        return false;
+    };
+    if request.created_by == user || request.principal_id == user.into() {
+        return false;
+    }
+    if approval.by_group_administrators {
+        let caller = authz::Caller::of(state, user, now);
+        return state
+            .live_group(request.group_id)
+            .is_some_and(|group| authz::may_administer_pim(state, &caller, group, now));
+    }
+    is_approver(state, user, request, now)
+}
+
+/// Whether `user` may read the approval: deciders, the requester and the group's administrators.
+pub fn may_view(state: &State, user: UserId, request: &ScheduleRequest, now: DateTime<Utc>) -> bool {
+    if request.created_by == user || request.principal_id == user.into() || may_decide(state, user, request, now) {
+        return true;
+    }
+    let caller = authz::Caller::of(state, user, now);
+    state
+        .groups
+        .get(&request.group_id)
+        .is_some_and(|group| authz::may_administer_pim(state, &caller, group, now))
+}
+
+pub fn review(
+    state: &State,
+    ctx: &Context,
+    request_id: RequestId,
+    stage_id: uuid::Uuid,
+    review: Review,
+) -> Result<Decision, Violation> {
+    let request = state
+        .requests
+        .get(&request_id)
+        .filter(|r| r.approval.as_ref().is_some_and(|a| a.stage_id == stage_id))
+        .ok_or_else(|| Violation::not_found(format!("Approval stage '{stage_id}' of request '{request_id}'")))?;
+    let approval = request.approval.as_ref().ok_or_else(|| Violation::not_found("The approval"))?;
+    if !may_decide(state, ctx.caller.user, request, ctx.now) {
+        let message = if request.created_by == ctx.caller.user || request.principal_id == ctx.caller.user.into() {
+            "You cannot decide your own request."
+        } else {
+            "You are not an approver of this request."
+        };
+        return Err(Violation::forbidden(message).rule("V3"));
+    }
+    if approval.decision.is_some() || !request.status.is_pending() {
+        return Err(Violation::new(
+            ErrorCode::ApprovalAlreadyDecided,
+            format!("This request was already decided; it is {}.", request.status.as_str()),
+        )
+        .rule("V3"));
+    }
+    let justification = review
+        .justification
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .ok_or_else(|| Violation::bad_request("justification", "An approver must give a justification.").rule("V3"))?
+        .to_string();
+    if justification.chars().count() > crate::rules::assignments::MAX_JUSTIFICATION_CHARS {
+        return Err(Violation::bad_request("justification", "A justification may be at most 500 characters."));
+    }
+
+    let mut decided = request.clone();
+    decided.completed_at = Some(ctx.now);
+    decided.approval = Some(Approval {
+        decision: Some(ApprovalDecision {
+            approved: review.approve,
+            reviewed_by: Some(ctx.caller.user),
+            reviewed_at: ctx.now,
+            justification: justification.clone(),
+        }),
+        ..approval.clone()
+    });
+    let mut decision = Decision::new();
+    if review.approve {
+        decided.status = RequestStatus::Provisioned;
+        let (schedules, target) = match request.action {
+            RequestAction::SelfActivate => grant_activation(state, ctx, request)?,
+            _ => grant_extension(state, ctx, request, review.schedule.unwrap_or_default())?,
+        };
+        decided.target_schedule_id = Some(target);
+        for schedule in schedules {
+            decision.push(Change::Schedule(schedule));
+        }
+    } else {
+        decided.status = RequestStatus::Denied;
+    }
+    let verb = if review.approve { "approve" } else { "deny" };
+    decision.record(
+        ctx.event(&format!("approval.{verb}"), "request", request.id)
+            .about(Some(request.group_id), Some(request.principal_id))
+            .justified(Some(justification), None)
+            .saying(format!(
+                "{} the {} request {}.",
+                if review.approve { "Approved" } else { "Denied" },
+                request.action,
+                request.id
+            )),
+    );
+    decision.push(Change::Request(decided));
+    Ok(decision)
+}
+
+/// V3: an approved activation starts when approved (or at its requested later start) and keeps its
+/// length, never past its eligibility.
+fn grant_activation(
+    state: &State,
+    ctx: &Context,
+    request: &ScheduleRequest,
+) -> Result<(Vec<crate::schedule::Schedule>, ScheduleId), Violation> {
+    let requested_start = request.resolved_start.unwrap_or(request.created_at);
+    let start = requested_start.max(ctx.now);
+    let source = find_eligibility(state, request.group_id, request.principal_id, request.access, start, ctx.now)
+        .ok_or_else(|| {
+            Violation::policy_failed(&[PolicyRule::EligibilityRule], "The requester is no longer eligible; deny the request.")
+                .rule("V3")
+        })?;
+    let settings = state
+        .policies
+        .get(&(request.group_id, request.access))
+        .map(|p| p.settings.clone())
+        .unwrap_or_default();
+    let length = match request.schedule.map(|s| s.expiration) {
+        Some(crate::request::Expiration::AfterDuration(duration)) => duration.as_delta(),
+        Some(crate::request::Expiration::AfterDateTime(end)) => end - requested_start,
+        _ => settings.activation_maximum.as_delta(),
+    };
+    let eligible_until = state.schedules[&source.eligibility].effective_window().end;
+    let end = eligible_until.map_or(start + length, |until| (start + length).min(until));
+    let window = Window { start, end: Some(end) };
+    let overlapping = state
+        .schedules_for(request.group_id, request.principal_id, request.access, ScheduleKind::Active)
+        .filter(|s| !is_superseded(s))
+        .any(|s| s.effective_window().overlaps(&window));
+    if overlapping {
+        return Err(Violation::new(ErrorCode::RoleAssignmentExists, "The requester already holds this access at that time.").rule("V8"));
+    }
+    let id = ScheduleId { group: request.group_id, access: request.access, origin: request.id.0 };
+    let schedule = activation_schedule(ctx, id, request.principal_id, source.member_type, window, request.id);
+    Ok((vec![schedule], id))
+}
+
+/// E3: the administrator sets the new start, end and kind; the result obeys A2, A4 and A5.
+fn grant_extension(
+    state: &State,
+    ctx: &Context,
+    request: &ScheduleRequest,
+    chosen: ChosenSchedule,
+) -> Result<(Vec<crate::schedule::Schedule>, ScheduleId), Violation> {
+    let current = request.target_schedule_id.and_then(|id| state.schedules.get(&id));
+    let kind = chosen.kind.unwrap_or(request.kind);
+    let still_valid = current.filter(|s| match request.action {
+        RequestAction::SelfExtend => s.is_open_at(ctx.now) && !is_superseded(s),
+        _ => s.effective_window().end.is_some_and(|end| ctx.now - end <= RENEWAL_WINDOW),
+    });
+    let current = still_valid.ok_or_else(|| {
+        Violation::new(ErrorCode::RoleAssignmentDoesNotExist, "The assignment this request is about no longer qualifies; deny the request.")
+            .rule("E3")
+    })?;
+    let default_start = if request.action == RequestAction::SelfExtend { current.window.start } else { ctx.now };
+    let start = chosen.start.unwrap_or(default_start).max(ctx.now.min(default_start));
+    let end = match (chosen.end, request.schedule.map(|s| s.expiration)) {
+        (Some(end), _) => Some(end),
+        (None, Some(crate::request::Expiration::AfterDateTime(end))) => Some(end),
+        (None, Some(crate::request::Expiration::AfterDuration(duration))) => Some(start + duration.as_delta()),
+        (None, _) => None,
+    };
+    if end.is_some_and(|end| end <= start) {
+        return Err(Violation::bad_request("endDateTime", "The new end must be after the new start."));
+    }
+    let window = Window { start, end };
+    let input = RequestInput {
+        kind,
+        action: RequestAction::AdminExtend,
+        group_id: request.group_id,
+        principal_id: request.principal_id,
+        access: request.access,
+        schedule: None,
+        justification: request.justification.clone(),
+        ticket: request.ticket.clone(),
+        is_validation_only: false,
+    };
+    let settings = state
+        .policies
+        .get(&(request.group_id, request.access))
+        .map(|p| p.settings.clone())
+        .unwrap_or_default();
+    check_window(ctx, &input, &settings, &window)?;
+    let replaced = (request.action == RequestAction::SelfExtend).then_some(current.id);
+    let same_kind_replaced = replaced.filter(|_| current.kind == kind);
+    check_no_overlap(state, &input, &window, same_kind_replaced)?;
+    let id = ScheduleId { group: request.group_id, access: request.access, origin: request.id.0 };
+    let mut schedules = vec![new_schedule(ctx, &input, id, window)];
+    if replaced.is_some() {
+        schedules.push(end_schedule(current, ctx.now, EndReason::Superseded));
+    }
+    Ok((schedules, id))
+}
