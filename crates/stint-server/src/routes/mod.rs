@@ -9,6 +9,7 @@ mod stint_audit;
 mod stint_auth;
 mod stint_health;
 mod stint_onboarding;
+mod stint_principals;
 mod users;
 
 use axum::http::StatusCode;
@@ -23,6 +24,7 @@ pub fn all() -> ApiRouter {
         .merge(pim::routes())
         .merge(stint_onboarding::routes())
         .merge(stint_audit::routes())
+        .merge(stint_principals::routes())
         .merge(users::routes())
         .merge(groups::routes())
         .merge(group_members::routes())

@@ -1,0 +1,243 @@
+//! Activation by the eligible principal over HTTP (SPEC V1, V2, V5, V6, V7, V8).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use chrono::TimeDelta;
+use serde_json::{json, Value};
+
+use common::{graph_time, Client, TestServer, PASSWORD};
+
+const PIM: &str = "/v1.0/identityGovernance/privilegedAccess/group";
+
+fn activation(principal: &str, group: &str, duration: &str) -> Value {
+    json!({
+        "accessId": "member",
+        "principalId": principal,
+        "groupId": group,
+        "action": "selfActivate",
+        "scheduleInfo": { "expiration": { "type": "afterDuration", "duration": duration } },
+        "justification": "Investigating the incident",
+    })
+}
+
+fn deactivation(principal: &str, group: &str) -> Value {
+    json!({ "accessId": "member", "principalId": principal, "groupId": group, "action": "selfDeactivate" })
+}
+
+async fn member_ids(admin: &Client, group: &str) -> Vec<String> {
+    admin.ids(&format!("/v1.0/groups/{group}/members")).await
+}
+
+/// admin, alice eligible for 30 days in a managed group, alice signed in.
+async fn eligible_alice(server: &TestServer) -> (Client, Client, String, String) {
+    let admin = server.admin().await;
+    let alice = admin.create_user("alice").await;
+    let group = admin.create_group("Production access", false).await;
+    admin
+        .post(&format!("{PIM}/eligibilityScheduleRequests"), json!({
+            "accessId": "member", "principalId": alice, "groupId": group, "action": "adminAssign",
+            "scheduleInfo": { "expiration": { "type": "afterDuration", "duration": "P30D" } },
+            "justification": "On call",
+        }))
+        .await
+        .expect(201);
+    let client = server.client_as("alice", PASSWORD).await;
+    (admin, client, alice, group)
+}
+
+#[tokio::test]
+async fn v1_an_eligible_user_activates_and_is_a_member_until_the_end() {
+    let server = TestServer::start().await;
+    let (admin, alice_client, alice, group) = eligible_alice(&server).await;
+
+    let activated = alice_client
+        .post(
+            &format!("{PIM}/assignmentScheduleRequests"),
+            activation(&alice, &group, "PT2H"),
+        )
+        .await
+        .expect(201);
+    assert_eq!(activated["status"], "Provisioned");
+    assert_eq!(activated["action"], "selfActivate");
+    let id = activated["id"].as_str().unwrap();
+    assert_eq!(
+        activated["targetScheduleId"],
+        format!("{group}_member_{id}")
+    );
+    assert_eq!(member_ids(&admin, &group).await, [alice.as_str()]);
+
+    let mine = alice_client
+        .get(&format!(
+            "{PIM}/assignmentScheduleInstances/filterByCurrentUser(on='principal')"
+        ))
+        .await
+        .expect(200);
+    let instance = &mine["value"][0];
+    assert_eq!(instance["assignmentType"], "activated");
+    assert_eq!(instance["memberType"], "direct");
+    assert_eq!(
+        instance["endDateTime"],
+        graph_time(server.now() + TimeDelta::hours(2))
+    );
+
+    // V7: at the end she is no longer a member, with no scheduler having run.
+    server.advance(TimeDelta::hours(2));
+    assert!(member_ids(&admin, &group).await.is_empty());
+}
+
+#[tokio::test]
+async fn v1_an_activation_longer_than_the_policy_maximum_is_refused() {
+    let server = TestServer::start().await;
+    let (admin, alice_client, alice, group) = eligible_alice(&server).await;
+    let message = alice_client
+        .post(
+            &format!("{PIM}/assignmentScheduleRequests"),
+            activation(&alice, &group, "PT9H"),
+        )
+        .await
+        .expect_error(400, "RoleAssignmentRequestPolicyValidationFailed");
+    assert!(message.contains("ExpirationRule"), "{message}");
+    assert!(member_ids(&admin, &group).await.is_empty());
+}
+
+#[tokio::test]
+async fn v1_without_eligibility_activation_fails_the_eligibility_rule() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let bob = admin.create_user("bob").await;
+    let group = admin.create_group("Production access", false).await;
+    let bob_client = server.client_as("bob", PASSWORD).await;
+    let message = bob_client
+        .post(
+            &format!("{PIM}/assignmentScheduleRequests"),
+            activation(&bob, &group, "PT1H"),
+        )
+        .await
+        .expect_error(400, "RoleAssignmentRequestPolicyValidationFailed");
+    assert!(message.contains("EligibilityRule"), "{message}");
+}
+
+#[tokio::test]
+async fn v2_a_missing_justification_fails_the_justification_rule() {
+    let server = TestServer::start().await;
+    let (_, alice_client, alice, group) = eligible_alice(&server).await;
+    let mut body = activation(&alice, &group, "PT1H");
+    body.as_object_mut().unwrap().remove("justification");
+    let message = alice_client
+        .post(&format!("{PIM}/assignmentScheduleRequests"), body)
+        .await
+        .expect_error(400, "RoleAssignmentRequestPolicyValidationFailed");
+    assert!(message.contains("JustificationRule"), "{message}");
+}
+
+#[tokio::test]
+async fn v8_activating_what_is_already_active_is_refused() {
+    let server = TestServer::start().await;
+    let (_, alice_client, alice, group) = eligible_alice(&server).await;
+    let path = format!("{PIM}/assignmentScheduleRequests");
+    alice_client
+        .post(&path, activation(&alice, &group, "PT1H"))
+        .await
+        .expect(201);
+    alice_client
+        .post(&path, activation(&alice, &group, "PT1H"))
+        .await
+        .expect_error(400, "RoleAssignmentExists");
+}
+
+#[tokio::test]
+async fn v5_deactivation_is_refused_within_five_minutes_and_ends_membership_after() {
+    let server = TestServer::start().await;
+    let (admin, alice_client, alice, group) = eligible_alice(&server).await;
+    let path = format!("{PIM}/assignmentScheduleRequests");
+    alice_client
+        .post(&path, activation(&alice, &group, "PT2H"))
+        .await
+        .expect(201);
+
+    server.advance(TimeDelta::minutes(4));
+    alice_client
+        .post(&path, deactivation(&alice, &group))
+        .await
+        .expect_error(400, "ActiveDurationTooShort");
+    assert_eq!(member_ids(&admin, &group).await, [alice.as_str()]);
+
+    server.advance(TimeDelta::minutes(6));
+    let revoked = alice_client
+        .post(&path, deactivation(&alice, &group))
+        .await
+        .expect(201);
+    assert_eq!(revoked["status"], "Revoked");
+    assert!(member_ids(&admin, &group).await.is_empty());
+}
+
+#[tokio::test]
+async fn v1_an_activation_never_outlasts_its_eligibility() {
+    let server = TestServer::start().await;
+    let (_, alice_client, alice, group) = eligible_alice(&server).await;
+    server.advance(TimeDelta::days(30) - TimeDelta::hours(1));
+    let activated = alice_client
+        .post(
+            &format!("{PIM}/assignmentScheduleRequests"),
+            activation(&alice, &group, "PT8H"),
+        )
+        .await
+        .expect(201);
+    let schedule_id = activated["targetScheduleId"].as_str().unwrap();
+    let schedule = alice_client
+        .get(&format!("{PIM}/assignmentSchedules/{schedule_id}"))
+        .await
+        .expect(200);
+    assert_eq!(
+        schedule["scheduleInfo"]["expiration"]["endDateTime"],
+        graph_time(server.now() + TimeDelta::hours(1))
+    );
+}
+
+#[tokio::test]
+async fn v6_a_member_of_an_eligible_group_activates_for_themselves_alone() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let alice = admin.create_user("alice").await;
+    let bob = admin.create_user("bob").await;
+    let team = admin.create_group("SRE team", false).await;
+    admin.add_member(&team, &alice).await;
+    admin.add_member(&team, &bob).await;
+    let production = admin.create_group("Production access", true).await;
+    admin
+        .post(&format!("{PIM}/eligibilityScheduleRequests"), json!({
+            "accessId": "member", "principalId": team, "groupId": production, "action": "adminAssign",
+            "scheduleInfo": { "expiration": { "type": "afterDuration", "duration": "P30D" } },
+            "justification": "The SRE team may elevate",
+        }))
+        .await
+        .expect(201);
+
+    let alice_client = server.client_as("alice", PASSWORD).await;
+    let activated = alice_client
+        .post(
+            &format!("{PIM}/assignmentScheduleRequests"),
+            activation(&alice, &production, "PT1H"),
+        )
+        .await
+        .expect(201);
+    let schedule_id = activated["targetScheduleId"].as_str().unwrap();
+    let schedule = admin
+        .get(&format!("{PIM}/assignmentSchedules/{schedule_id}"))
+        .await
+        .expect(200);
+    assert_eq!(schedule["memberType"], "group");
+    assert_eq!(schedule["principalId"], alice);
+
+    let members = member_ids(&admin, &production).await;
+    assert_eq!(
+        members,
+        [alice.as_str()],
+        "only alice, not the team nor bob"
+    );
+    let bob_groups = admin
+        .ids(&format!("/v1.0/users/{bob}/transitiveMemberOf"))
+        .await;
+    assert!(!bob_groups.contains(&production));
+}
