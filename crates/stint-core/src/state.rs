@@ -182,12 +182,58 @@ impl State {
         access: Access,
         now: DateTime<Utc>,
     ) -> BTreeSet<PrincipalId> {
-        self.schedules_of_group(group)
+        let holders: BTreeSet<PrincipalId> = self
+            .schedules_of_group(group)
             .filter(|s| s.access() == access && s.kind == ScheduleKind::Active)
             .filter(|s| s.is_in_force_at(now))
             .filter(|s| self.principal_can_hold(s.principal_id))
             .map(|s| s.principal_id)
-            .collect()
+            .collect();
+        if access == Access::Owner && holders.is_empty() {
+            return self
+                .retained_last_owner(group, now)
+                .map(|schedule| schedule.principal_id)
+                .into_iter()
+                .collect();
+        }
+        holders
+    }
+
+    /// A11: when a group's ownerships have all ended, the one that ended last by expiry stays in
+    /// force until another owner exists. (After 30 days the scheduler makes it permanent.)
+    pub fn retained_last_owner(&self, group: GroupId, now: DateTime<Utc>) -> Option<&Schedule> {
+        self.live_group(group)?;
+        let owned_now = self.schedules_of_group(group).any(|s| {
+            s.access() == Access::Owner
+                && s.kind == ScheduleKind::Active
+                && s.is_in_force_at(now)
+                && self.principal_can_hold(s.principal_id)
+        });
+        if owned_now {
+            return None;
+        }
+        let last = self
+            .schedules_of_group(group)
+            .filter(|s| s.access() == Access::Owner && s.kind == ScheduleKind::Active)
+            .filter(|s| s.effective_window().has_ended_by(now))
+            .filter(|s| {
+                !matches!(
+                    s.ended,
+                    Some(crate::schedule::Ended {
+                        reason: crate::schedule::EndReason::Superseded,
+                        ..
+                    })
+                )
+            })
+            .max_by_key(|s| (s.effective_window().end, s.id))?;
+        let expired = matches!(
+            last.ended,
+            None | Some(crate::schedule::Ended {
+                reason: crate::schedule::EndReason::Expired,
+                ..
+            })
+        );
+        (expired && self.principal_can_hold(last.principal_id)).then_some(last)
     }
 
     /// D1: a disabled user holds nothing; a deleted group holds nothing.

@@ -6,7 +6,9 @@ pub mod approval;
 pub mod assignments;
 pub mod bootstrap;
 pub mod directory;
+pub mod mfa;
 pub mod onboarding;
+pub mod policies;
 pub mod requests;
 pub mod scheduler;
 
@@ -137,3 +139,7 @@ impl AuditRecordExt for AuditRecord {
 
 #[cfg(test)]
 pub(crate) mod fixture;
+
+#[cfg(test)]
+#[path = "tests/last_owner.rs"]
+mod last_owner_tests;

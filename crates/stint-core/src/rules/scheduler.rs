@@ -1,17 +1,24 @@
-//! What the scheduler does when time passes (SPEC V3, V7): deny requests undecided for 24 hours,
-//! and record the end of schedules that reached it. Decisions never wait for this: membership
-//! compares schedules with the time (V7); the scheduler only tidies up and leaves a trace.
+//! What the scheduler does when time passes (SPEC V3, V7, A11): deny requests undecided for 24
+//! hours, record the end of schedules that reached it, and keep the last owner of a group.
+//! Decisions never wait for this: membership compares schedules with the time (V7); the scheduler
+//! only tidies up and leaves a trace.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::audit::{AuditRecord, Outcome};
 use crate::change::{Change, Decision};
+use crate::ids::ScheduleId;
 use crate::request::{Approval, ApprovalDecision, RequestStatus};
 use crate::rules::activation::end_schedule;
 use crate::rules::approval::APPROVAL_TIMEOUT;
-use crate::schedule::EndReason;
+use crate::schedule::{
+    Access, AssignmentType, EndReason, MemberType, Schedule, ScheduleKind, Window,
+};
 use crate::state::State;
+
+/// A11: how long the removal of the last owner is retried before the owner stays.
+pub const LAST_OWNER_RETRY: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
 /// The most items one tick handles, so one commit stays small; the next tick takes the rest.
 pub const BATCH: usize = 500;
@@ -19,22 +26,6 @@ pub const BATCH: usize = 500;
 /// One idempotent step: everything due at `now` that has not been recorded yet.
 pub fn tick(state: &State, now: DateTime<Utc>, mut fresh_id: impl FnMut() -> Uuid) -> Decision {
     let mut decision = Decision::new();
-    let mut event = |action: &str, target_type: &str, target_id: String, message: String| AuditRecord {
-        id: fresh_id(),
-        at: now,
-        actor: None,
-        action: action.to_string(),
-        outcome: Outcome::Success,
-        target_type: target_type.to_string(),
-        target_id,
-        group_id: None,
-        principal_id: None,
-        justification: None,
-        ticket: None,
-        correlation_id: Some("scheduler".to_string()),
-        client: None,
-        message,
-    };
     let overdue = state
         .requests
         .values()
@@ -53,11 +44,16 @@ pub fn tick(state: &State, now: DateTime<Utc>, mut fresh_id: impl FnMut() -> Uui
             }),
             ..approval
         });
-        let mut record = event(
+        let mut record = system_event(
+            fresh_id(),
+            now,
             "request.expire",
             "request",
             request.id.to_string(),
-            format!("Denied the {} request automatically: no decision within 24 hours.", request.action),
+            format!(
+                "Denied the {} request automatically: no decision within 24 hours.",
+                request.action
+            ),
         );
         record.group_id = Some(request.group_id);
         record.principal_id = Some(request.principal_id);
@@ -72,16 +68,117 @@ pub fn tick(state: &State, now: DateTime<Utc>, mut fresh_id: impl FnMut() -> Uui
         .take(BATCH);
     for schedule in expired {
         let end = schedule.window.end.unwrap_or(now);
-        let mut record = event(
+        if state
+            .retained_last_owner(schedule.group_id(), now)
+            .is_some_and(|retained| retained.id == schedule.id)
+        {
+            let mut record = system_event(
+            fresh_id(),
+            now,
+                "owner.retained",
+                "schedule",
+                schedule.id.to_string(),
+                format!(
+                    "Kept {} as the last owner of the group (A11): the removal is retried until another owner exists, for up to 30 days.",
+                    schedule.principal_id
+                ),
+            );
+            record.group_id = Some(schedule.group_id());
+            record.principal_id = Some(schedule.principal_id);
+            decision.record(record);
+        }
+        let mut record = system_event(
+            fresh_id(),
+            now,
             "schedule.expire",
             "schedule",
             schedule.id.to_string(),
-            format!("The {:?} {} schedule ended at {}.", schedule.kind, schedule.access(), end.to_rfc3339()),
+            format!(
+                "The {:?} {} schedule ended at {}.",
+                schedule.kind,
+                schedule.access(),
+                end.to_rfc3339()
+            ),
         );
         record.group_id = Some(schedule.group_id());
         record.principal_id = Some(schedule.principal_id);
         decision.record(record);
-        decision.push(Change::Schedule(end_schedule(schedule, end, EndReason::Expired)));
+        decision.push(Change::Schedule(end_schedule(
+            schedule,
+            end,
+            EndReason::Expired,
+        )));
+    }
+    for retained in state
+        .groups
+        .values()
+        .filter(|group| !group.is_deleted())
+        .filter_map(|group| state.retained_last_owner(group.id, now))
+        .filter(|s| {
+            s.effective_window()
+                .end
+                .is_some_and(|end| now - end >= LAST_OWNER_RETRY)
+        })
+        .take(BATCH)
+    {
+        let kept = Schedule {
+            id: ScheduleId {
+                group: retained.group_id(),
+                access: Access::Owner,
+                origin: fresh_id(),
+            },
+            kind: ScheduleKind::Active,
+            principal_id: retained.principal_id,
+            member_type: MemberType::Direct,
+            assignment_type: AssignmentType::Assigned,
+            window: Window::permanent_from(retained.effective_window().end.unwrap_or(now)),
+            created_using: None,
+            created_at: now,
+            modified_at: now,
+            ended: None,
+        };
+        let mut record = system_event(
+            fresh_id(),
+            now,
+            "owner.kept",
+            "schedule",
+            kept.id.to_string(),
+            format!(
+                "No other owner for 30 days: {} stays owner of the group permanently (A11).",
+                retained.principal_id
+            ),
+        );
+        record.group_id = Some(kept.group_id());
+        record.principal_id = Some(kept.principal_id);
+        decision.record(record);
+        decision.push(Change::Schedule(kept));
     }
     decision
+}
+
+/// An audit record of the scheduler's own, with no actor.
+fn system_event(
+    id: Uuid,
+    now: DateTime<Utc>,
+    action: &str,
+    target_type: &str,
+    target_id: String,
+    message: String,
+) -> AuditRecord {
+    AuditRecord {
+        id,
+        at: now,
+        actor: None,
+        action: action.to_string(),
+        outcome: Outcome::Success,
+        target_type: target_type.to_string(),
+        target_id,
+        group_id: None,
+        principal_id: None,
+        justification: None,
+        ticket: None,
+        correlation_id: Some("scheduler".to_string()),
+        client: None,
+        message,
+    }
 }
