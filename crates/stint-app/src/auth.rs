@@ -6,6 +6,8 @@ use chrono::TimeDelta;
 use rand::RngCore;
 use stint_core::audit::{AuditRecord, Outcome};
 use stint_core::auth::{AccessToken, TokenHash};
+use stint_core::rules::mfa::sign_in_factor;
+use stint_core::totp::TotpCode;
 use stint_core::{Change, Decision};
 use uuid::Uuid;
 
@@ -29,12 +31,28 @@ impl std::fmt::Debug for IssuedToken {
 }
 
 impl App {
-    /// Signs in with a user name and password. Any failure is the same `Unauthenticated`,
-    /// with no hint which part was wrong; both outcomes are audited (U1).
+    /// Signs in with a user name and password, for an account without a TOTP authenticator.
+    /// Same as [`App::sign_in_with_totp`] with no code.
     pub async fn sign_in(
         &self,
         user_name: &str,
         password: Password,
+        meta: &CallMeta,
+    ) -> AppResult<IssuedToken> {
+        self.sign_in_with_totp(user_name, password, None, meta)
+            .await
+    }
+
+    /// Signs in with a user name, a password and, for an account with a confirmed TOTP
+    /// authenticator, a code (I5). A wrong user name or password is the same `Unauthenticated`,
+    /// with no hint which part was wrong, and says nothing about TOTP; only a right password leads
+    /// to the TOTP question (`MfaRequired`, or `TooManyAttempts` while locked). A sign-in with a
+    /// right code gets a token whose MFA is fresh. Every outcome is audited (U1).
+    pub async fn sign_in_with_totp(
+        &self,
+        user_name: &str,
+        password: Password,
+        totp: Option<TotpCode>,
         meta: &CallMeta,
     ) -> AppResult<IssuedToken> {
         let account = self.read(|state| state.user_by_name(user_name).cloned());
@@ -53,23 +71,54 @@ impl App {
         };
         let token = random_token();
         let lifetime = self.config.token_lifetime;
-        let access = AccessToken {
-            hash: TokenHash::of(&token),
-            user_id: user.id,
-            issued_at: now,
-            expires_at: now + lifetime,
+        let session = Session {
+            user: user.id,
             mfa_at: None,
         };
-        let mut event = sign_in_event(meta, now, Some(user.id), Outcome::Success);
-        event.message = format!(
-            "{} signed in and received a bearer token.",
-            user.user_principal_name
-        );
-        let _writer = self.writer.lock().await;
-        self.commit(
-            None,
-            Decision::new().change(Change::Token(access)).audit(event),
-        )
+        self.check_code(&session, meta, |state, ctx| {
+            let mut check = sign_in_factor(state, ctx, totp.as_ref());
+            let outcome = if check.result.is_ok() {
+                Outcome::Success
+            } else {
+                Outcome::Failure
+            };
+            let mut event = sign_in_event(meta, ctx.now, Some(user.id), outcome);
+            match &check.result {
+                Ok(mfa_at) => {
+                    check.decision.push(Change::Token(AccessToken {
+                        hash: TokenHash::of(&token),
+                        user_id: user.id,
+                        issued_at: ctx.now,
+                        expires_at: ctx.now + lifetime,
+                        mfa_at: *mfa_at,
+                    }));
+                    event.message = format!(
+                        "{} signed in{} and received a bearer token.",
+                        user.user_principal_name,
+                        if mfa_at.is_some() {
+                            " with a TOTP code"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                Err(violation) => {
+                    event.message = format!(
+                        "Failed sign-in as {}: the password was right, but {}.",
+                        user.user_principal_name,
+                        if violation.code == stint_core::ErrorCode::TooManyAttempts {
+                            "TOTP checks are locked after too many wrong codes"
+                        } else if totp.is_none() {
+                            "no TOTP code was sent"
+                        } else {
+                            "the TOTP code was refused"
+                        }
+                    );
+                }
+            }
+            check.decision.record(event);
+            check
+        })
         .await?;
         Ok(IssuedToken {
             token,

@@ -11,8 +11,11 @@ pub mod config;
 pub mod directory;
 mod engine;
 pub mod error;
+pub mod mfa;
 pub mod password;
 pub mod pim;
+pub mod policies;
+pub mod roles;
 pub mod scheduler;
 
 use std::sync::{Arc, PoisonError, RwLock};

@@ -3,8 +3,8 @@
 use stint_core::authz::{self, Caller};
 use stint_core::ids::{GroupId, RequestId};
 use stint_core::request::ScheduleRequest;
-use stint_core::rules::assignments::{self, RequestInput};
 use stint_core::rules::approval::{self, Review};
+use stint_core::rules::assignments::{self, RequestInput};
 use stint_core::rules::{activation, onboarding, requests};
 use stint_core::schedule::ScheduleKind;
 use stint_core::State;
@@ -100,13 +100,26 @@ impl App {
 
 impl App {
     /// V3, E3: an approver approves or denies a pending request.
-    pub async fn review_request(&self, session: &Session, meta: &CallMeta, request: RequestId, stage: uuid::Uuid, review: Review) -> AppResult<Committed<()>> {
+    pub async fn review_request(
+        &self,
+        session: &Session,
+        meta: &CallMeta,
+        request: RequestId,
+        stage: uuid::Uuid,
+        review: Review,
+    ) -> AppResult<Committed<()>> {
         let verb = if review.approve { "approve" } else { "deny" };
-        let group = self.read(|state| state.requests.get(&request).map(|r| (r.group_id, r.principal_id)));
+        let group = self.read(|state| {
+            state
+                .requests
+                .get(&request)
+                .map(|r| (r.group_id, r.principal_id))
+        });
         let attempt = Attempt::new(format!("approval.{verb}"), "request", request)
             .about(group.map(|g| g.0), group.map(|g| g.1));
         self.decide(session, meta, attempt, |state, ctx| {
-            approval::review(state, ctx, request, stage, review.clone()).map(|decision| (decision, ()))
+            approval::review(state, ctx, request, stage, review.clone())
+                .map(|decision| (decision, ()))
         })
         .await
     }

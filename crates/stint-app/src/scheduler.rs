@@ -15,7 +15,12 @@ impl App {
     pub async fn tick(&self) -> AppResult<Option<Revision>> {
         let _writer = self.writer.lock().await;
         let now = self.now();
-        let (decision, expected) = self.read(|state| (scheduler::tick(state, now, uuid::Uuid::new_v4), state.revision));
+        let (decision, expected) = self.read(|state| {
+            (
+                scheduler::tick(state, now, uuid::Uuid::new_v4),
+                state.revision,
+            )
+        });
         if decision.changes.is_empty() && decision.audit.is_empty() {
             return Ok(None);
         }

@@ -10,6 +10,7 @@ use crate::auth::{AccessToken, TokenHash};
 use crate::directory::{AdministrativeUnit, Group, RoleAssignment, Tenant, User};
 use crate::policy::Policy;
 use crate::request::ScheduleRequest;
+use crate::role_request::RoleScheduleRequest;
 use crate::schedule::Schedule;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +24,8 @@ pub enum Change {
     Policy(Policy),
     Schedule(Schedule),
     Request(ScheduleRequest),
+    /// A role schedule request (D5, D6).
+    RoleRequest(RoleScheduleRequest),
     Token(AccessToken),
     TokenRevoked(TokenHash),
 }

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use uuid::{uuid, Uuid};
 
 use crate::ids::{
-    AdministrativeUnitId, GroupId, PrincipalId, RoleAssignmentId, RoleDefinitionId, TenantId,
-    UserId,
+    AdministrativeUnitId, GroupId, PrincipalId, RequestId, RoleAssignmentId, RoleDefinitionId,
+    TenantId, UserId,
 };
-use crate::schedule::Window;
+use crate::schedule::{MemberType, Window};
 use crate::totp::TotpAuthenticator;
 
 /// The single tenant a deployment serves, created on first start.
@@ -251,11 +251,59 @@ pub struct RoleAssignment {
     pub window: Window,
     pub created_at: DateTime<Utc>,
     pub removed_at: Option<DateTime<Utc>>,
+    /// The role schedule request that made it; `None` for assignments made through
+    /// `roleAssignments` or at bootstrap.
+    #[serde(default)]
+    pub created_using: Option<RequestId>,
+    /// `Group` when a user activated a role that a group they are a member of is eligible for.
+    #[serde(default = "direct_member_type")]
+    pub member_type: MemberType,
+    /// Whether it came from `selfActivate` of an eligible role assignment.
+    #[serde(default)]
+    pub activated: bool,
+}
+
+fn direct_member_type() -> MemberType {
+    MemberType::Direct
 }
 
 impl RoleAssignment {
     pub fn is_active_at(&self, now: DateTime<Utc>) -> bool {
         !self.eligible && self.removed_at.is_none() && self.window.contains(now)
+    }
+
+    /// The window actually in force: the planned one, cut short where it was removed.
+    pub fn effective_window(&self) -> Window {
+        let end = match (self.window.end, self.removed_at) {
+            (Some(planned), Some(removed)) => Some(planned.min(removed)),
+            (None, removed) => removed,
+            (planned, None) => planned,
+        };
+        Window {
+            start: self.window.start,
+            end: end.map(|end| end.max(self.window.start)),
+        }
+    }
+
+    /// In force at `at`, eligible or active.
+    pub fn is_in_force_at(&self, at: DateTime<Utc>) -> bool {
+        self.removed_at.is_none() && self.window.contains(at)
+    }
+
+    /// Current or future: neither removed nor over at `now`.
+    pub fn is_open_at(&self, now: DateTime<Utc>) -> bool {
+        self.removed_at.is_none() && !self.window.has_ended_by(now)
+    }
+
+    /// Graph's `status` of the role assignment as a schedule.
+    pub fn status_at(&self, now: DateTime<Utc>) -> &'static str {
+        if self.removed_at.is_some() {
+            "Revoked"
+        } else if self.window.has_ended_by(now) {
+            "Expired"
+        } else {
+            "Provisioned"
+        }
     }
 }
 

@@ -6,15 +6,17 @@
 //! checks that need the directory (do the approvers exist?) are in `rules::policies`.
 
 mod apply;
+mod approval;
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::duration::IsoDuration;
-use crate::policy::{Approver, NotificationLevel};
+use crate::policy::Approver;
+pub use crate::policy::NotificationLevel;
 use crate::violation::{ErrorCode, Violation};
 
-pub use apply::{apply_rule, rules};
+pub use apply::{apply_rule, rule, rules, MAX_NOTIFICATION_RECIPIENTS};
 
 /// Who a rule applies to: an administrator assigning, or the end user activating.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -355,7 +357,9 @@ pub fn parse_duration(
     text: &str,
 ) -> Result<IsoDuration, Violation> {
     text.parse()
-        .map_err(|error: crate::duration::DurationError| invalid(rule, field, format!("is not accepted: {error}.")))
+        .map_err(|error: crate::duration::DurationError| {
+            invalid(rule, field, format!("is not accepted: {error}."))
+        })
 }
 
 /// Reads an `enabledRules` value, answering an unknown one as Graph does.

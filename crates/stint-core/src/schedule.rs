@@ -176,7 +176,8 @@ impl Schedule {
     pub fn status_at(&self, now: DateTime<Utc>) -> &'static str {
         match self.ended {
             Some(Ended {
-                reason: EndReason::Removed
+                reason:
+                    EndReason::Removed
                     | EndReason::Deactivated
                     | EndReason::GroupDeleted
                     | EndReason::PrincipalRemoved,

@@ -16,6 +16,7 @@ use crate::ids::{
 };
 use crate::policy::Policy;
 use crate::request::ScheduleRequest;
+use crate::role_request::RoleScheduleRequest;
 use crate::schedule::{Access, Schedule, ScheduleKind};
 
 #[derive(Clone, Debug, Default)]
@@ -29,6 +30,8 @@ pub struct State {
     pub policies: HashMap<(GroupId, Access), Policy>,
     pub schedules: HashMap<ScheduleId, Schedule>,
     pub requests: HashMap<RequestId, ScheduleRequest>,
+    /// Role schedule requests (D5, D6), by id.
+    pub role_requests: HashMap<RequestId, RoleScheduleRequest>,
     pub tokens: HashMap<TokenHash, AccessToken>,
     schedules_by_group: HashMap<GroupId, BTreeSet<ScheduleId>>,
     schedules_by_principal: HashMap<PrincipalId, BTreeSet<ScheduleId>>,
@@ -92,6 +95,9 @@ impl State {
                     .or_default()
                     .insert(request.id);
                 self.requests.insert(request.id, request);
+            }
+            Change::RoleRequest(request) => {
+                self.role_requests.insert(request.id, request);
             }
             Change::Token(token) => {
                 self.tokens.insert(token.hash.clone(), token);

@@ -211,10 +211,7 @@ mod tests {
         let step = step_at(now).unwrap();
         for neighbour in [step - 1, step, step + 1] {
             let code = TotpCode::new(code_for_step(&rfc_secret(), neighbour));
-            assert_eq!(
-                matching_step(&rfc_secret(), &code, now),
-                Some(neighbour)
-            );
+            assert_eq!(matching_step(&rfc_secret(), &code, now), Some(neighbour));
         }
         for far in [step - 2, step + 2] {
             let code = TotpCode::new(code_for_step(&rfc_secret(), far));
@@ -239,7 +236,10 @@ mod tests {
         let secret = rfc_secret();
         let text = secret.to_base32();
         assert_eq!(text, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
-        assert_eq!(TotpSecret::from_base32(&text.to_lowercase()), Some(secret.clone()));
+        assert_eq!(
+            TotpSecret::from_base32(&text.to_lowercase()),
+            Some(secret.clone())
+        );
         let json = serde_json::to_string(&secret).unwrap();
         assert_eq!(json, format!("\"{text}\""));
         assert_eq!(serde_json::from_str::<TotpSecret>(&json).unwrap(), secret);

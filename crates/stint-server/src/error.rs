@@ -66,7 +66,13 @@ impl From<Violation> for ApiError {
     fn from(violation: Violation) -> Self {
         let status =
             StatusCode::from_u16(violation.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-        ApiError::new(status, violation.code.as_str(), violation.message)
+        let message = match violation.field {
+            Some(field) if !violation.message.contains(field) => {
+                format!("Invalid value for '{field}': {}", violation.message)
+            }
+            _ => violation.message,
+        };
+        ApiError::new(status, violation.code.as_str(), message)
     }
 }
 

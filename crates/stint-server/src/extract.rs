@@ -6,7 +6,11 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use stint_app::{CallMeta, Session};
 
 use crate::error::ApiError;
@@ -84,18 +88,27 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        let detail = clean_serde_message(&inner.to_string());
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::bad_request(format!("The request body is not valid JSON: {detail}"))
-        } else if path == "." {
-            ApiError::bad_request(format!("Invalid request body: {detail}"))
-        } else {
-            ApiError::bad_request(format!("Invalid value for '{path}': {detail}"))
-        }
-    })
+    let parsed: Result<Object<T>, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let Object(value) = parsed.map_err(describe_error)?;
+    deserializer.end().map_err(|_| {
+        ApiError::bad_request(
+            "The request body is not valid JSON: there is text after the JSON object.",
+        )
+    })?;
+    Ok(value)
+}
+
+fn describe_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    let detail = clean_serde_message(&inner.to_string());
+    if inner.is_syntax() || inner.is_eof() {
+        ApiError::bad_request(format!("The request body is not valid JSON: {detail}"))
+    } else if path == "." {
+        ApiError::bad_request(format!("Invalid request body: {detail}"))
+    } else {
+        ApiError::bad_request(format!("Invalid value for '{path}': {detail}"))
+    }
 }
 
 /// serde's messages are good but long; keep them bounded.
@@ -105,4 +118,39 @@ fn clean_serde_message(message: &str) -> String {
         cleaned.push('…');
     }
     cleaned
+}
+
+/// A value that must arrive as a JSON object: serde's derived structs would also accept an array
+/// of their fields in order, which no Graph client sends.
+#[derive(Debug)]
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object(deserializer).map(Object)
+    }
+}
+
+/// `#[serde(deserialize_with = "object")]` for a struct-valued field.
+pub fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<T, D::Error> {
+    struct ObjectOnly<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOnly<T> {
+        type Value = T;
+
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            formatter.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(MapAccessDeserializer::new(map))
+        }
+    }
+
+    deserializer.deserialize_map(ObjectOnly(PhantomData))
+}
+
+/// `#[serde(default, deserialize_with = "optional_object")]` for an optional struct-valued field.
+pub fn optional_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+    Option::<Object<T>>::deserialize(deserializer).map(|value| value.map(|Object(inner)| inner))
 }

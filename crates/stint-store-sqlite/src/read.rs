@@ -27,7 +27,7 @@ pub(crate) async fn current_revision(
 type Decoder = fn(&str) -> Result<Change, StoreError>;
 
 /// Every entity table, and how its documents become changes.
-const TABLES: [(&str, Decoder); 9] = [
+const TABLES: [(&str, Decoder); 10] = [
     ("tenant", |doc| decode(doc).map(Change::Tenant)),
     ("users", |doc| decode(doc).map(Change::User)),
     ("groups", |doc| decode(doc).map(Change::Group)),
@@ -40,6 +40,7 @@ const TABLES: [(&str, Decoder); 9] = [
     ("policies", |doc| decode(doc).map(Change::Policy)),
     ("schedules", |doc| decode(doc).map(Change::Schedule)),
     ("requests", |doc| decode(doc).map(Change::Request)),
+    ("role_requests", |doc| decode(doc).map(Change::RoleRequest)),
     ("tokens", |doc| decode(doc).map(Change::Token)),
 ];
 

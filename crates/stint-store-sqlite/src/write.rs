@@ -35,6 +35,10 @@ const UPSERT_REQUEST: &str =
     "INSERT INTO requests (id, group_id, principal_id, status, doc) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET group_id = excluded.group_id,
         principal_id = excluded.principal_id, status = excluded.status, doc = excluded.doc";
+const UPSERT_ROLE_REQUEST: &str =
+    "INSERT INTO role_requests (id, principal_id, status, doc) VALUES (?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET principal_id = excluded.principal_id, status = excluded.status,
+        doc = excluded.doc";
 const UPSERT_TOKEN: &str = "INSERT INTO tokens (hash, user_id, expires_at, doc) VALUES (?, ?, ?, ?)
     ON CONFLICT (hash) DO UPDATE SET user_id = excluded.user_id, expires_at = excluded.expires_at,
         doc = excluded.doc";
@@ -139,6 +143,15 @@ fn statement_for(change: &Change) -> Result<Statement, StoreError> {
                 request.principal_id.to_string(),
                 request.status.as_str().to_owned(),
                 json("request", request)?,
+            ],
+        ),
+        Change::RoleRequest(request) => (
+            UPSERT_ROLE_REQUEST,
+            vec![
+                request.id.to_string(),
+                request.principal_id.to_string(),
+                request.status.as_str().to_owned(),
+                json("role request", request)?,
             ],
         ),
         Change::Token(token) => (

@@ -36,6 +36,7 @@ use stint_core::policy::{Policy, PolicySettings};
 use stint_core::request::{
     Expiration, RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest, TicketInfo,
 };
+use stint_core::role_request::RoleScheduleRequest;
 use stint_core::schedule::{
     Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
 };
@@ -119,6 +120,7 @@ pub async fn empty_store_loads_an_empty_state_at_revision_zero(store: &dyn Store
     assert!(state.administrative_units.is_empty() && state.role_assignments.is_empty());
     assert!(state.policies.is_empty() && state.schedules.is_empty());
     assert!(state.requests.is_empty() && state.tokens.is_empty());
+    assert!(state.role_requests.is_empty());
     assert_eq!(revision(store).await, 0);
     assert!(changes(store, 0).await.is_empty());
     assert!(audit(store, AuditQuery::default()).await.is_empty());
@@ -176,6 +178,11 @@ pub async fn upsert_replaces_the_previous_version(store: &dyn Store) {
         completed_at: Some(at(5)),
         ..world.request.clone()
     };
+    let role_request = RoleScheduleRequest {
+        status: RequestStatus::Revoked,
+        completed_at: Some(at(5)),
+        ..world.role_request.clone()
+    };
     let policy = Policy {
         id: Uuid::new_v4(),
         settings: PolicySettings {
@@ -190,6 +197,7 @@ pub async fn upsert_replaces_the_previous_version(store: &dyn Store) {
         .change(Change::Group(group.clone()))
         .change(Change::Schedule(schedule.clone()))
         .change(Change::Request(request.clone()))
+        .change(Change::RoleRequest(role_request.clone()))
         .change(Change::Policy(policy.clone()));
     commit(store, Some(1), decision, at(5)).await;
 
@@ -199,6 +207,7 @@ pub async fn upsert_replaces_the_previous_version(store: &dyn Store) {
     assert_eq!(values(&state.groups), vec![group]);
     assert_eq!(values(&state.schedules), vec![schedule]);
     assert_eq!(values(&state.requests), vec![request]);
+    assert_eq!(values(&state.role_requests), vec![role_request]);
     assert_eq!(values(&state.policies), vec![policy]);
 }
 
@@ -573,6 +582,7 @@ struct World {
     policy: Policy,
     schedule: Schedule,
     request: ScheduleRequest,
+    role_request: RoleScheduleRequest,
     token: AccessToken,
 }
 
@@ -588,9 +598,15 @@ impl World {
             members: BTreeSet::from([user.id.0, group.id.0]),
             created_at: at(0),
         };
+        let role_request = role_request(user.id);
+        let mut assignment = role_assignment(user.id.into(), unit.id);
+        assignment.created_using = Some(role_request.id);
+        assignment.member_type = MemberType::Group;
+        assignment.activated = true;
         World {
             tenant: tenant(),
-            assignment: role_assignment(user.id.into(), unit.id),
+            assignment,
+            role_request,
             policy: policy(group.id, Access::Member),
             request: request(&schedule, user.id),
             token: token(user.id),
@@ -611,6 +627,7 @@ impl World {
             .change(Change::Policy(self.policy.clone()))
             .change(Change::Schedule(self.schedule.clone()))
             .change(Change::Request(self.request.clone()))
+            .change(Change::RoleRequest(self.role_request.clone()))
             .change(Change::Token(self.token.clone()))
     }
 
@@ -626,6 +643,10 @@ impl World {
         assert_eq!(values(&state.policies), vec![self.policy.clone()]);
         assert_eq!(values(&state.schedules), vec![self.schedule.clone()]);
         assert_eq!(values(&state.requests), vec![self.request.clone()]);
+        assert_eq!(
+            values(&state.role_requests),
+            vec![self.role_request.clone()]
+        );
         assert_eq!(values(&state.tokens), vec![self.token.clone()]);
     }
 }
@@ -680,6 +701,9 @@ fn role_assignment(principal: PrincipalId, unit: AdministrativeUnitId) -> RoleAs
         window: Window::permanent_from(at(0)),
         created_at: at(0),
         removed_at: None,
+        created_using: None,
+        member_type: MemberType::Direct,
+        activated: false,
     }
 }
 
@@ -742,6 +766,30 @@ fn request(schedule: &Schedule, principal: UserId) -> ScheduleRequest {
         is_validation_only: false,
         activated_using: None,
         approval: None,
+    }
+}
+
+fn role_request(principal: UserId) -> RoleScheduleRequest {
+    RoleScheduleRequest {
+        id: RequestId(Uuid::new_v4()),
+        kind: ScheduleKind::Active,
+        action: RequestAction::SelfActivate,
+        principal_id: principal.into(),
+        role: BuiltInRole::ExchangeAdministrator,
+        scope: DirectoryScope::Directory,
+        status: RequestStatus::Provisioned,
+        created_at: at(2),
+        completed_at: Some(at(2)),
+        created_by: principal,
+        justification: Some("Mailbox migration".into()),
+        ticket: None,
+        schedule: Some(RequestedSchedule {
+            start: None,
+            expiration: Expiration::AfterDuration(IsoDuration::hours(4)),
+        }),
+        resolved_start: Some(at(2)),
+        target_schedule_id: Some(RoleAssignmentId(Uuid::new_v4())),
+        is_validation_only: false,
     }
 }
 

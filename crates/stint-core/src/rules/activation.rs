@@ -74,13 +74,17 @@ pub fn self_request(
     }
     decision.push(Change::Request(request.request.clone()));
     decision.record(
-        ctx.event(&format!("request.{}", input.action), "request", request.request.id)
-            .about(Some(group.id), Some(input.principal_id))
-            .justified(
-                input.justification.clone(),
-                input.ticket.as_ref().map(ticket_text),
-            )
-            .saying(request.summary),
+        ctx.event(
+            &format!("request.{}", input.action),
+            "request",
+            request.request.id,
+        )
+        .about(Some(group.id), Some(input.principal_id))
+        .justified(
+            input.justification.clone(),
+            input.ticket.as_ref().map(ticket_text),
+        )
+        .saying(request.summary),
     );
     Ok((decision, request.request))
 }
@@ -99,23 +103,37 @@ fn activate(
     settings: &PolicySettings,
 ) -> Result<Outcome, Violation> {
     require_assignment_family(input)?;
+    if !state
+        .users
+        .get(&ctx.caller.user)
+        .is_some_and(|user| user.account_enabled)
+    {
+        return Err(Violation::forbidden("A disabled account cannot activate.").rule("D1"));
+    }
     check_no_pending(state, input)?;
     let requested_start = input
         .schedule
         .and_then(|schedule| schedule.start)
         .unwrap_or(ctx.now)
         .max(ctx.now);
-    let source = find_eligibility(state, input.group_id, input.principal_id, input.access, requested_start, ctx.now)
-        .ok_or_else(|| {
-            Violation::policy_failed(
-                &[PolicyRule::EligibilityRule],
-                &format!(
-                    "You are not eligible for {} of this group at that time.",
-                    input.access
-                ),
-            )
-            .rule("V1")
-        })?;
+    let source = find_eligibility(
+        state,
+        input.group_id,
+        input.principal_id,
+        input.access,
+        requested_start,
+        ctx.now,
+    )
+    .ok_or_else(|| {
+        Violation::policy_failed(
+            &[PolicyRule::EligibilityRule],
+            &format!(
+                "You are not eligible for {} of this group at that time.",
+                input.access
+            ),
+        )
+        .rule("V1")
+    })?;
     let eligibility = &state.schedules[&source.eligibility];
     let window = activation_window(input, settings, requested_start, eligibility)?;
     check_requirements(ctx, input, settings)?;
@@ -144,16 +162,31 @@ fn activate(
             input.group_id,
             window.start.to_rfc3339()
         );
-        return Ok(Outcome { request, schedules: Vec::new(), summary });
+        return Ok(Outcome {
+            request,
+            schedules: Vec::new(),
+            summary,
+        });
     }
-    let schedule = activation_schedule(ctx, target, input.principal_id, source.member_type, window, request_id);
+    let schedule = activation_schedule(
+        ctx,
+        target,
+        input.principal_id,
+        source.member_type,
+        window,
+        request_id,
+    );
     let summary = format!(
         "Activated {} of group {} until {}.",
         input.access,
         input.group_id,
         window.end.map(|end| end.to_rfc3339()).unwrap_or_default()
     );
-    Ok(Outcome { request, schedules: vec![schedule], summary })
+    Ok(Outcome {
+        request,
+        schedules: vec![schedule],
+        summary,
+    })
 }
 
 /// V1, V6: the eligibility that lets `principal` activate at `at`: their own, or one held by a
@@ -171,7 +204,10 @@ pub fn find_eligibility(
         .schedules_for(group, principal, access, ScheduleKind::Eligible)
         .find(in_force)
     {
-        return Some(ActivationSource { eligibility: own.id, member_type: MemberType::Direct });
+        return Some(ActivationSource {
+            eligibility: own.id,
+            member_type: MemberType::Direct,
+        });
     }
     if access != Access::Member {
         return None;
@@ -182,7 +218,10 @@ pub fn find_eligibility(
         .filter(|s| s.kind == ScheduleKind::Eligible && s.access() == Access::Member)
         .filter(in_force)
         .find(|s| memberships.contains(&GroupId(s.principal_id.0)))
-        .map(|s| ActivationSource { eligibility: s.id, member_type: MemberType::Group })
+        .map(|s| ActivationSource {
+            eligibility: s.id,
+            member_type: MemberType::Group,
+        })
 }
 
 /// V1: the requested window, no longer than the policy's maximum and never past the eligibility.
@@ -193,7 +232,9 @@ fn activation_window(
     eligibility: &Schedule,
 ) -> Result<Window, Violation> {
     let maximum = settings.activation_maximum.as_delta();
-    let expiration = input.schedule.map_or(Expiration::NotSpecified, |s| s.expiration);
+    let expiration = input
+        .schedule
+        .map_or(Expiration::NotSpecified, |s| s.expiration);
     let end = match expiration {
         Expiration::AfterDuration(duration) => start + duration.as_delta(),
         Expiration::AfterDateTime(end) if end <= start => {
@@ -222,15 +263,23 @@ fn activation_window(
     };
     if end - start < MINIMUM_LENGTH {
         return Err(too_short(
-            "An activation must last at least 5 minutes (and the eligibility must last that long).".into(),
+            "An activation must last at least 5 minutes (and the eligibility must last that long)."
+                .into(),
         )
         .rule("A2"));
     }
-    Ok(Window { start, end: Some(end) })
+    Ok(Window {
+        start,
+        end: Some(end),
+    })
 }
 
 /// V2: justification, ticket and a recent MFA, as the policy requires; all failures named at once.
-fn check_requirements(ctx: &Context, input: &RequestInput, settings: &PolicySettings) -> Result<(), Violation> {
+fn check_requirements(
+    ctx: &Context,
+    input: &RequestInput,
+    settings: &PolicySettings,
+) -> Result<(), Violation> {
     let required = &settings.activation_requirements;
     let mut failed = Vec::new();
     let mut details = Vec::new();
@@ -256,7 +305,12 @@ fn check_requirements(ctx: &Context, input: &RequestInput, settings: &PolicySett
 /// V8: an overlapping activation or active assignment already exists.
 fn check_not_active(state: &State, input: &RequestInput, window: &Window) -> Result<(), Violation> {
     let active = state
-        .schedules_for(input.group_id, input.principal_id, input.access, ScheduleKind::Active)
+        .schedules_for(
+            input.group_id,
+            input.principal_id,
+            input.access,
+            ScheduleKind::Active,
+        )
         .filter(|s| !is_superseded(s))
         .any(|s| s.effective_window().overlaps(window));
     if active {
@@ -291,13 +345,21 @@ fn check_no_pending(state: &State, input: &RequestInput) -> Result<(), Violation
 fn deactivate(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outcome, Violation> {
     require_assignment_family(input)?;
     let activations: Vec<&Schedule> = state
-        .schedules_for(input.group_id, input.principal_id, input.access, ScheduleKind::Active)
+        .schedules_for(
+            input.group_id,
+            input.principal_id,
+            input.access,
+            ScheduleKind::Active,
+        )
         .filter(|s| s.assignment_type == AssignmentType::Activated && s.is_open_at(ctx.now))
         .collect();
     if activations.is_empty() {
         return Err(Violation::new(
             ErrorCode::RoleAssignmentDoesNotExist,
-            format!("You have no activation of {} in this group to deactivate.", input.access),
+            format!(
+                "You have no activation of {} in this group to deactivate.",
+                input.access
+            ),
         )
         .rule("V5"));
     }
@@ -313,28 +375,46 @@ fn deactivate(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outc
         .rule("V5"));
     }
     let request_id = RequestId(ctx.fresh_id());
-    let mut request = new_request(ctx, input, request_id, activations.first().map(|s| s.id), ctx.now);
+    let mut request = new_request(
+        ctx,
+        input,
+        request_id,
+        activations.first().map(|s| s.id),
+        ctx.now,
+    );
     request.status = RequestStatus::Revoked;
     let schedules = activations
         .into_iter()
         .map(|schedule| end_schedule(schedule, ctx.now, EndReason::Deactivated))
         .collect();
     let summary = format!("Deactivated {} of group {}.", input.access, input.group_id);
-    Ok(Outcome { request, schedules, summary })
+    Ok(Outcome {
+        request,
+        schedules,
+        summary,
+    })
 }
 
 /// E1, E2: ask the group's administrators to extend an assignment ending within 14 days, or to
 /// renew one that ended within the last 30 days.
-fn extend_or_renew(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outcome, Violation> {
+fn extend_or_renew(
+    state: &State,
+    ctx: &Context,
+    input: &RequestInput,
+) -> Result<Outcome, Violation> {
     check_no_pending(state, input)?;
     let own = state
         .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
-        .filter(|s| s.member_type == MemberType::Direct && s.assignment_type == AssignmentType::Assigned)
+        .filter(|s| {
+            s.member_type == MemberType::Direct && s.assignment_type == AssignmentType::Assigned
+        })
         .filter(|s| !is_superseded(s));
     let (target, rule) = if input.action == RequestAction::SelfExtend {
         let ending_soon = own.filter(|s| {
             s.is_open_at(ctx.now)
-                && s.effective_window().end.is_some_and(|end| end - ctx.now <= EXTENSION_WINDOW)
+                && s.effective_window()
+                    .end
+                    .is_some_and(|end| end - ctx.now <= EXTENSION_WINDOW)
         });
         (latest(ending_soon), "E1")
     } else {
@@ -344,8 +424,16 @@ fn extend_or_renew(state: &State, ctx: &Context, input: &RequestInput) -> Result
         let recently_ended = own.filter(|s| {
             let window = s.effective_window();
             window.has_ended_by(ctx.now)
-                && window.end.is_some_and(|end| ctx.now - end <= RENEWAL_WINDOW)
-                && !matches!(s.ended, Some(Ended { reason: EndReason::Removed, .. }))
+                && window
+                    .end
+                    .is_some_and(|end| ctx.now - end <= RENEWAL_WINDOW)
+                && !matches!(
+                    s.ended,
+                    Some(Ended {
+                        reason: EndReason::Removed,
+                        ..
+                    })
+                )
         });
         (latest(recently_ended).filter(|_| !has_open), "E2")
     };
@@ -382,7 +470,11 @@ fn extend_or_renew(state: &State, ctx: &Context, input: &RequestInput) -> Result
         input.access,
         target.id
     );
-    Ok(Outcome { request, schedules: Vec::new(), summary })
+    Ok(Outcome {
+        request,
+        schedules: Vec::new(),
+        summary,
+    })
 }
 
 fn require_assignment_family(input: &RequestInput) -> Result<(), Violation> {
@@ -391,7 +483,10 @@ fn require_assignment_family(input: &RequestInput) -> Result<(), Violation> {
     }
     Err(Violation::bad_request(
         "action",
-        format!("'{}' is made on assignmentScheduleRequests, not eligibilityScheduleRequests.", input.action),
+        format!(
+            "'{}' is made on assignmentScheduleRequests, not eligibilityScheduleRequests.",
+            input.action
+        ),
     ))
 }
 
@@ -455,5 +550,15 @@ pub(crate) fn end_schedule(schedule: &Schedule, at: DateTime<Utc>, reason: EndRe
 }
 
 pub(crate) fn is_superseded(schedule: &Schedule) -> bool {
-    matches!(schedule.ended, Some(Ended { reason: EndReason::Superseded, .. }))
+    matches!(
+        schedule.ended,
+        Some(Ended {
+            reason: EndReason::Superseded,
+            ..
+        })
+    )
 }
+
+#[cfg(test)]
+#[path = "tests/activation.rs"]
+mod tests;

@@ -7,7 +7,9 @@ use crate::authz;
 use crate::change::{Change, Decision};
 use crate::ids::{RequestId, ScheduleId, UserId};
 use crate::request::{Approval, ApprovalDecision, RequestAction, RequestStatus, ScheduleRequest};
-use crate::rules::activation::{activation_schedule, end_schedule, find_eligibility, is_superseded};
+use crate::rules::activation::{
+    activation_schedule, end_schedule, find_eligibility, is_superseded,
+};
 use crate::rules::assignments::{
     check_no_overlap, check_window, new_schedule, RequestInput, RENEWAL_WINDOW,
 };
@@ -39,11 +41,20 @@ pub struct ChosenSchedule {
 
 /// Whether `user` may decide `request`: a named approver for activations, an administrator of the
 /// group for extend and renew, never the requester.
-pub fn may_decide(state: &State, user: UserId, request: &ScheduleRequest, now: DateTime<Utc>) -> bool {
+pub fn may_decide(
+    state: &State,
+    user: UserId,
+    request: &ScheduleRequest,
+    now: DateTime<Utc>,
+) -> bool {
     let Some(approval) = &request.approval else {
         return false;
     };
     if request.created_by == user || request.principal_id == user.into() {
+        return false;
+    }
+    // D1: a disabled user cannot approve.
+    if !state.users.get(&user).is_some_and(|u| u.account_enabled) {
         return false;
     }
     if approval.by_group_administrators {
@@ -56,8 +67,16 @@ pub fn may_decide(state: &State, user: UserId, request: &ScheduleRequest, now: D
 }
 
 /// Whether `user` may read the approval: deciders, the requester and the group's administrators.
-pub fn may_view(state: &State, user: UserId, request: &ScheduleRequest, now: DateTime<Utc>) -> bool {
-    if request.created_by == user || request.principal_id == user.into() || may_decide(state, user, request, now) {
+pub fn may_view(
+    state: &State,
+    user: UserId,
+    request: &ScheduleRequest,
+    now: DateTime<Utc>,
+) -> bool {
+    if request.created_by == user
+        || request.principal_id == user.into()
+        || may_decide(state, user, request, now)
+    {
         return true;
     }
     let caller = authz::Caller::of(state, user, now);
@@ -78,10 +97,19 @@ pub fn review(
         .requests
         .get(&request_id)
         .filter(|r| r.approval.as_ref().is_some_and(|a| a.stage_id == stage_id))
-        .ok_or_else(|| Violation::not_found(format!("Approval stage '{stage_id}' of request '{request_id}'")))?;
-    let approval = request.approval.as_ref().ok_or_else(|| Violation::not_found("The approval"))?;
+        .ok_or_else(|| {
+            Violation::not_found(format!(
+                "Approval stage '{stage_id}' of request '{request_id}'"
+            ))
+        })?;
+    let approval = request
+        .approval
+        .as_ref()
+        .ok_or_else(|| Violation::not_found("The approval"))?;
     if !may_decide(state, ctx.caller.user, request, ctx.now) {
-        let message = if request.created_by == ctx.caller.user || request.principal_id == ctx.caller.user.into() {
+        let message = if request.created_by == ctx.caller.user
+            || request.principal_id == ctx.caller.user.into()
+        {
             "You cannot decide your own request."
         } else {
             "You are not an approver of this request."
@@ -91,7 +119,17 @@ pub fn review(
     if approval.decision.is_some() || !request.status.is_pending() {
         return Err(Violation::new(
             ErrorCode::ApprovalAlreadyDecided,
-            format!("This request was already decided; it is {}.", request.status.as_str()),
+            format!(
+                "This request was already decided; it is {}.",
+                request.status.as_str()
+            ),
+        )
+        .rule("V3"));
+    }
+    if ctx.now - request.created_at >= APPROVAL_TIMEOUT {
+        return Err(Violation::new(
+            ErrorCode::ApprovalAlreadyDecided,
+            "This request was denied automatically: no decision within 24 hours.",
         )
         .rule("V3"));
     }
@@ -100,10 +138,16 @@ pub fn review(
         .as_deref()
         .map(str::trim)
         .filter(|text| !text.is_empty())
-        .ok_or_else(|| Violation::bad_request("justification", "An approver must give a justification.").rule("V3"))?
+        .ok_or_else(|| {
+            Violation::bad_request("justification", "An approver must give a justification.")
+                .rule("V3")
+        })?
         .to_string();
     if justification.chars().count() > crate::rules::assignments::MAX_JUSTIFICATION_CHARS {
-        return Err(Violation::bad_request("justification", "A justification may be at most 500 characters."));
+        return Err(Violation::bad_request(
+            "justification",
+            "A justification may be at most 500 characters.",
+        ));
     }
 
     let mut decided = request.clone();
@@ -156,11 +200,21 @@ fn grant_activation(
 ) -> Result<(Vec<crate::schedule::Schedule>, ScheduleId), Violation> {
     let requested_start = request.resolved_start.unwrap_or(request.created_at);
     let start = requested_start.max(ctx.now);
-    let source = find_eligibility(state, request.group_id, request.principal_id, request.access, start, ctx.now)
-        .ok_or_else(|| {
-            Violation::policy_failed(&[PolicyRule::EligibilityRule], "The requester is no longer eligible; deny the request.")
-                .rule("V3")
-        })?;
+    let source = find_eligibility(
+        state,
+        request.group_id,
+        request.principal_id,
+        request.access,
+        start,
+        ctx.now,
+    )
+    .ok_or_else(|| {
+        Violation::policy_failed(
+            &[PolicyRule::EligibilityRule],
+            "The requester is no longer eligible; deny the request.",
+        )
+        .rule("V3")
+    })?;
     let settings = state
         .policies
         .get(&(request.group_id, request.access))
@@ -173,16 +227,39 @@ fn grant_activation(
     };
     let eligible_until = state.schedules[&source.eligibility].effective_window().end;
     let end = eligible_until.map_or(start + length, |until| (start + length).min(until));
-    let window = Window { start, end: Some(end) };
+    let window = Window {
+        start,
+        end: Some(end),
+    };
     let overlapping = state
-        .schedules_for(request.group_id, request.principal_id, request.access, ScheduleKind::Active)
+        .schedules_for(
+            request.group_id,
+            request.principal_id,
+            request.access,
+            ScheduleKind::Active,
+        )
         .filter(|s| !is_superseded(s))
         .any(|s| s.effective_window().overlaps(&window));
     if overlapping {
-        return Err(Violation::new(ErrorCode::RoleAssignmentExists, "The requester already holds this access at that time.").rule("V8"));
+        return Err(Violation::new(
+            ErrorCode::RoleAssignmentExists,
+            "The requester already holds this access at that time.",
+        )
+        .rule("V8"));
     }
-    let id = ScheduleId { group: request.group_id, access: request.access, origin: request.id.0 };
-    let schedule = activation_schedule(ctx, id, request.principal_id, source.member_type, window, request.id);
+    let id = ScheduleId {
+        group: request.group_id,
+        access: request.access,
+        origin: request.id.0,
+    };
+    let schedule = activation_schedule(
+        ctx,
+        id,
+        request.principal_id,
+        source.member_type,
+        window,
+        request.id,
+    );
     Ok((vec![schedule], id))
 }
 
@@ -193,26 +270,61 @@ fn grant_extension(
     request: &ScheduleRequest,
     chosen: ChosenSchedule,
 ) -> Result<(Vec<crate::schedule::Schedule>, ScheduleId), Violation> {
-    let current = request.target_schedule_id.and_then(|id| state.schedules.get(&id));
+    let current = request
+        .target_schedule_id
+        .and_then(|id| state.schedules.get(&id));
     let kind = chosen.kind.unwrap_or(request.kind);
     let still_valid = current.filter(|s| match request.action {
         RequestAction::SelfExtend => s.is_open_at(ctx.now) && !is_superseded(s),
-        _ => s.effective_window().end.is_some_and(|end| ctx.now - end <= RENEWAL_WINDOW),
+        _ => s
+            .effective_window()
+            .end
+            .is_some_and(|end| ctx.now - end <= RENEWAL_WINDOW),
     });
     let current = still_valid.ok_or_else(|| {
-        Violation::new(ErrorCode::RoleAssignmentDoesNotExist, "The assignment this request is about no longer qualifies; deny the request.")
-            .rule("E3")
+        Violation::new(
+            ErrorCode::RoleAssignmentDoesNotExist,
+            "The assignment this request is about no longer qualifies; deny the request.",
+        )
+        .rule("E3")
     })?;
-    let default_start = if request.action == RequestAction::SelfExtend { current.window.start } else { ctx.now };
-    let start = chosen.start.unwrap_or(default_start).max(ctx.now.min(default_start));
+    let default_start = if request.action == RequestAction::SelfExtend {
+        current.window.start
+    } else {
+        ctx.now
+    };
+    let start = chosen
+        .start
+        .unwrap_or(default_start)
+        .max(ctx.now.min(default_start));
     let end = match (chosen.end, request.schedule.map(|s| s.expiration)) {
         (Some(end), _) => Some(end),
         (None, Some(crate::request::Expiration::AfterDateTime(end))) => Some(end),
-        (None, Some(crate::request::Expiration::AfterDuration(duration))) => Some(start + duration.as_delta()),
+        (None, Some(crate::request::Expiration::AfterDuration(duration))) => {
+            Some(start + duration.as_delta())
+        }
         (None, _) => None,
     };
     if end.is_some_and(|end| end <= start) {
-        return Err(Violation::bad_request("endDateTime", "The new end must be after the new start."));
+        return Err(Violation::bad_request(
+            "endDateTime",
+            "The new end must be after the new start.",
+        ));
+    }
+    if request.action == RequestAction::SelfExtend {
+        let extends = match (current.window.end, end) {
+            (Some(old), Some(new)) => new > old,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if !extends {
+            return Err(Violation::new(
+                ErrorCode::InvalidRoleAssignmentRequest,
+                "An extension must end later than the assignment it extends; choose a later end.",
+            )
+            .field("endDateTime")
+            .rule("E3"));
+        }
     }
     let window = Window { start, end };
     let input = RequestInput {
@@ -235,10 +347,18 @@ fn grant_extension(
     let replaced = (request.action == RequestAction::SelfExtend).then_some(current.id);
     let same_kind_replaced = replaced.filter(|_| current.kind == kind);
     check_no_overlap(state, &input, &window, same_kind_replaced)?;
-    let id = ScheduleId { group: request.group_id, access: request.access, origin: request.id.0 };
+    let id = ScheduleId {
+        group: request.group_id,
+        access: request.access,
+        origin: request.id.0,
+    };
     let mut schedules = vec![new_schedule(ctx, &input, id, window)];
     if replaced.is_some() {
         schedules.push(end_schedule(current, ctx.now, EndReason::Superseded));
     }
     Ok((schedules, id))
 }
+
+#[cfg(test)]
+#[path = "tests/approval.rs"]
+mod tests;

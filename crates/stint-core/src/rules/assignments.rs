@@ -297,7 +297,12 @@ pub(crate) fn latest<'a>(schedules: impl Iterator<Item = &'a Schedule>) -> Optio
     schedules.max_by_key(|s| (s.created_at, s.id))
 }
 
-pub(crate) fn new_schedule(ctx: &Context, input: &RequestInput, id: ScheduleId, window: Window) -> Schedule {
+pub(crate) fn new_schedule(
+    ctx: &Context,
+    input: &RequestInput,
+    id: ScheduleId,
+    window: Window,
+) -> Schedule {
     Schedule {
         id,
         kind: input.kind,

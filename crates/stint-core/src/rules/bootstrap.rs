@@ -7,7 +7,7 @@ use crate::audit::{AuditRecord, Outcome};
 use crate::change::{Change, Decision};
 use crate::directory::{BuiltInRole, DirectoryScope, PasswordHash, RoleAssignment, Tenant, User};
 use crate::ids::{RoleAssignmentId, TenantId, UserId};
-use crate::schedule::Window;
+use crate::schedule::{MemberType, Window};
 
 /// The user name of the first administrator.
 pub const ADMIN_USER_NAME: &str = "admin";
@@ -43,6 +43,9 @@ pub fn bootstrap(
         window: Window::permanent_from(now),
         created_at: now,
         removed_at: None,
+        created_using: None,
+        member_type: MemberType::Direct,
+        activated: false,
     };
     let event = AuditRecord {
         id: fresh_id(),

@@ -525,6 +525,9 @@ pub fn create_role_assignment(
         window: Window::permanent_from(ctx.now),
         created_at: ctx.now,
         removed_at: None,
+        created_using: None,
+        member_type: MemberType::Direct,
+        activated: false,
     };
     let event = ctx
         .event("roleAssignment.create", "roleAssignment", assignment.id)

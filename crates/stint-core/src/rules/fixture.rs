@@ -287,6 +287,9 @@ impl Fixture {
             window: Window::permanent_from(t0() - days(100)),
             created_at: t0() - days(100),
             removed_at: None,
+            created_using: None,
+            member_type: MemberType::Direct,
+            activated: false,
         };
         let id = assignment.id;
         self.state.apply(Change::RoleAssignment(assignment));
@@ -453,6 +456,18 @@ pub(crate) fn active(group: GroupId, principal: impl Into<PrincipalId>) -> Reque
         principal,
         Access::Member,
     )
+}
+
+/// `selfActivate` of a membership by `principal`, starting now, for 2 hours, with a justification.
+pub(crate) fn self_activate(group: GroupId, principal: impl Into<PrincipalId>) -> RequestInput {
+    request(
+        RequestAction::SelfActivate,
+        ScheduleKind::Active,
+        group,
+        principal,
+        Access::Member,
+    )
+    .lasting(TimeDelta::hours(2))
 }
 
 /// Ways to reshape a [`RequestInput`] so that a test says only what matters to it.

@@ -10,6 +10,8 @@ pub mod mfa;
 pub mod onboarding;
 pub mod policies;
 pub mod requests;
+pub mod role_activation;
+pub mod roles;
 pub mod scheduler;
 
 use std::cell::RefCell;

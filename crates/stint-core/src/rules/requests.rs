@@ -66,20 +66,13 @@ pub fn is_approver(
     if request.created_by == user || request.principal_id == user.into() {
         return false;
     }
-    state
-        .policies
-        .get(&(request.group_id, request.access))
-        .is_some_and(|policy| {
-            policy
-                .settings
-                .approval
-                .approvers
-                .iter()
-                .any(|approver| match approver {
-                    crate::policy::Approver::User(approver) => *approver == user,
-                    crate::policy::Approver::MembersOf(group) => {
-                        state.is_effective_member(user.into(), *group, now)
-                    }
-                })
+    // S5: the approvers named when the request was made, not the policy's current ones.
+    request.approval.as_ref().is_some_and(|approval| {
+        approval.approvers.iter().any(|approver| match approver {
+            crate::policy::Approver::User(approver) => *approver == user,
+            crate::policy::Approver::MembersOf(group) => {
+                state.is_effective_member(user.into(), *group, now)
+            }
         })
+    })
 }

@@ -182,3 +182,7 @@ fn system_event(
         message,
     }
 }
+
+#[cfg(test)]
+#[path = "tests/scheduler.rs"]
+mod tests;

@@ -4,10 +4,13 @@ mod administrative_units;
 mod group_members;
 mod groups;
 mod pim;
+mod policies;
+mod role_schedules;
 mod roles;
 mod stint_audit;
 mod stint_auth;
 mod stint_health;
+mod stint_mfa;
 mod stint_onboarding;
 mod stint_principals;
 mod users;
@@ -21,7 +24,9 @@ pub fn all() -> ApiRouter {
     ApiRouter::new()
         .merge(stint_health::routes())
         .merge(stint_auth::routes())
+        .merge(stint_mfa::routes())
         .merge(pim::routes())
+        .merge(policies::routes())
         .merge(stint_onboarding::routes())
         .merge(stint_audit::routes())
         .merge(stint_principals::routes())
@@ -29,6 +34,7 @@ pub fn all() -> ApiRouter {
         .merge(groups::routes())
         .merge(group_members::routes())
         .merge(roles::routes())
+        .merge(role_schedules::routes())
         .merge(administrative_units::routes())
 }
 

@@ -7,6 +7,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use stint_app::Password;
+use stint_core::totp::TotpCode;
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
@@ -25,6 +26,9 @@ pub fn routes() -> ApiRouter {
 pub struct SignIn {
     username: String,
     password: String,
+    /// The current TOTP code, for an account with a TOTP authenticator (SPEC I5).
+    #[serde(default)]
+    totp: Option<String>,
 }
 
 impl std::fmt::Debug for SignIn {
@@ -32,14 +36,17 @@ impl std::fmt::Debug for SignIn {
         f.debug_struct("SignIn")
             .field("username", &self.username)
             .field("password", &"<redacted>")
+            .field("totp", &self.totp.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
 
-/// Signs in with a user name and password and returns a bearer token.
+/// Signs in with a user name and password (and a TOTP code, for an account with a TOTP
+/// authenticator) and returns a bearer token.
 #[utoipa::path(post, path = "/stint/v1/auth/token", tag = "stint", request_body = SignIn,
     responses((status = 200, description = "A bearer token"),
-              (status = 401, description = "Wrong user name or password")))]
+              (status = 401, description = "Wrong user name or password (InvalidCredentials), or a TOTP code is needed or was wrong (MfaRequired)"),
+              (status = 429, description = "Too many wrong TOTP codes lately; the message says when to retry")))]
 async fn token(
     State(server): State<ServerState>,
     Meta(meta): Meta,
@@ -47,7 +54,12 @@ async fn token(
 ) -> ApiResult<Json<Value>> {
     let issued = server
         .app
-        .sign_in(&body.username, Password::new(body.password), &meta)
+        .sign_in_with_totp(
+            &body.username,
+            Password::new(body.password),
+            body.totp.map(TotpCode::new),
+            &meta,
+        )
         .await
         .map_err(|error| match error {
             stint_app::AppError::Unauthenticated => ApiError::new(

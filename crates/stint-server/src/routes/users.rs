@@ -68,8 +68,8 @@ const USER: ListSpec = ListSpec {
 const MAX_USER_PRINCIPAL_NAME: usize = 113;
 const MAX_NAME: usize = 256;
 const MAX_MAIL_NICKNAME: usize = 64;
-const MIN_PASSWORD: usize = 8;
-const MAX_PASSWORD: usize = 256;
+pub(super) const MIN_PASSWORD: usize = 8;
+pub(super) const MAX_PASSWORD: usize = 256;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -80,6 +80,7 @@ struct NewUserBody {
     account_enabled: bool,
     display_name: String,
     user_principal_name: String,
+    #[serde(deserialize_with = "crate::extract::object")]
     password_profile: PasswordProfile,
     /// Accepted for compatibility with Graph scripts; Stint keeps no mailbox.
     #[serde(default)]

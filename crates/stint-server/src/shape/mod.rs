@@ -1,5 +1,7 @@
 //! The JSON forms of Stint's objects, exactly as Microsoft Graph writes them.
 
+pub mod approval;
 pub mod directory;
 pub mod pim;
-pub mod approval;
+pub mod policy;
+pub mod role;

@@ -70,7 +70,7 @@ pub fn request(request: &ScheduleRequest) -> Value {
     })
 }
 
-fn expiration(expiration: &Expiration) -> Value {
+pub fn expiration(expiration: &Expiration) -> Value {
     let (end, duration) = match expiration {
         Expiration::AfterDateTime(end) => (time(*end), Value::Null),
         Expiration::AfterDuration(duration) => (Value::Null, duration.to_string().into()),
@@ -79,7 +79,7 @@ fn expiration(expiration: &Expiration) -> Value {
     json!({ "type": expiration.type_name(), "endDateTime": end, "duration": duration })
 }
 
-fn schedule_expiration(end: Option<DateTime<Utc>>) -> Value {
+pub fn schedule_expiration(end: Option<DateTime<Utc>>) -> Value {
     match end {
         Some(end) => json!({ "type": "afterDateTime", "endDateTime": time(end), "duration": null }),
         None => json!({ "type": "noExpiration", "endDateTime": null, "duration": null }),

@@ -176,6 +176,14 @@ pub struct Client {
 }
 
 impl Client {
+    /// The same server, as the holder of `token`.
+    pub fn with_token(&self, token: &str) -> Client {
+        Client {
+            token: Some(token.to_string()),
+            ..self.clone()
+        }
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(Method::GET, path, None).await
     }

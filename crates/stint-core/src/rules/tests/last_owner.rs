@@ -16,7 +16,13 @@ fn setup() -> Setup {
     let mut f = Fixture::new();
     let bob = f.user("bob");
     let group = f.group("Finance");
-    f.schedule(group, bob, Access::Owner, ScheduleKind::Active, window(t0(), t0() + days(1)));
+    f.schedule(
+        group,
+        bob,
+        Access::Owner,
+        ScheduleKind::Active,
+        window(t0(), t0() + days(1)),
+    );
     Setup { f, bob, group }
 }
 
@@ -40,16 +46,36 @@ fn a11_the_expiry_goes_through_once_another_owner_exists() {
     let Setup { mut f, bob, group } = setup();
     let carol = f.user("carol");
     let later = t0() + days(3);
-    f.schedule(group, carol, Access::Owner, ScheduleKind::Active, window(later, later + days(10)));
-    assert_eq!(owners(&f, group, later - minutes(1)), [bob], "kept until carol arrives");
-    assert_eq!(owners(&f, group, later), [carol], "removed as soon as carol owns the group");
+    f.schedule(
+        group,
+        carol,
+        Access::Owner,
+        ScheduleKind::Active,
+        window(later, later + days(10)),
+    );
+    assert_eq!(
+        owners(&f, group, later - minutes(1)),
+        [bob],
+        "kept until carol arrives"
+    );
+    assert_eq!(
+        owners(&f, group, later),
+        [carol],
+        "removed as soon as carol owns the group"
+    );
 }
 
 #[test]
 fn a11_an_owner_whose_expiry_is_not_the_last_is_removed_on_time() {
     let Setup { mut f, bob, group } = setup();
     let carol = f.user("carol");
-    f.schedule(group, carol, Access::Owner, ScheduleKind::Active, window(t0(), t0() + days(5)));
+    f.schedule(
+        group,
+        carol,
+        Access::Owner,
+        ScheduleKind::Active,
+        window(t0(), t0() + days(5)),
+    );
     assert_eq!(owners(&f, group, t0() + days(1)), [carol]);
     assert!(!f.state.is_owner(bob, group, t0() + days(1)));
 }
@@ -57,8 +83,17 @@ fn a11_an_owner_whose_expiry_is_not_the_last_is_removed_on_time() {
 #[test]
 fn a11_members_are_not_kept_after_their_expiry() {
     let Setup { mut f, bob, group } = setup();
-    f.schedule(group, bob, Access::Member, ScheduleKind::Active, window(t0(), t0() + days(1)));
-    assert!(f.state.direct_holders(group, Access::Member, t0() + days(1)).is_empty());
+    f.schedule(
+        group,
+        bob,
+        Access::Member,
+        ScheduleKind::Active,
+        window(t0(), t0() + days(1)),
+    );
+    assert!(f
+        .state
+        .direct_holders(group, Access::Member, t0() + days(1))
+        .is_empty());
 }
 
 #[test]
@@ -80,11 +115,22 @@ fn a11_after_thirty_days_the_owner_stays_and_the_audit_says_so() {
     f.commit(decision);
 
     let carol = f.user("carol");
-    f.schedule(group, carol, Access::Owner, ScheduleKind::Active, window(at + days(1), at + days(9)));
+    f.schedule(
+        group,
+        carol,
+        Access::Owner,
+        ScheduleKind::Active,
+        window(at + days(1), at + days(9)),
+    );
     let mut after = owners(&f, group, at + days(2));
     after.sort();
     let mut expected = vec![bob, carol];
     expected.sort();
     assert_eq!(after, expected, "bob stays even once another owner exists");
-    assert!(tick(&f.state, at + minutes(1), || f.fresh_id()).audit.is_empty(), "kept once only");
+    assert!(
+        tick(&f.state, at + minutes(1), || f.fresh_id())
+            .audit
+            .is_empty(),
+        "kept once only"
+    );
 }

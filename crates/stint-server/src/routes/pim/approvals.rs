@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::collection::{base_url, entity};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, GraphJson, Meta};
+use crate::extract::{optional_object, Auth, GraphJson, Meta};
 use crate::shape::approval;
 use crate::wire::{parse_enum, parse_id};
 use crate::{ApiRouter, ServerState};
@@ -34,14 +34,23 @@ pub fn routes() -> ApiRouter {
     params(("id" = String, Path, description = "The request id")),
     responses((status = 200, description = "The approval with its stage"), (status = 403, description = "Not yours to see"), (status = 404, description = "No approval")),
     security(("bearer" = [])))]
-async fn get_approval(State(server): State<ServerState>, headers: HeaderMap, Auth(session): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_approval(
+    State(server): State<ServerState>,
+    headers: HeaderMap,
+    Auth(session): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let id: RequestId = parse_id("id", &id)?;
     let now = server.app.now();
     let found = server.app.read(|state| {
         let request = state.requests.get(&id)?;
         let pending = request.approval.as_ref()?;
         Some(may_view(state, session.user, request, now).then(|| {
-            approval::approval(request, pending, may_decide(state, session.user, request, now))
+            approval::approval(
+                request,
+                pending,
+                may_decide(state, session.user, request, now),
+            )
         }))
     });
     match found {
@@ -56,7 +65,11 @@ async fn get_approval(State(server): State<ServerState>, headers: HeaderMap, Aut
     params(("id" = String, Path, description = "The request id"), ("stageId" = String, Path, description = "The stage id")),
     responses((status = 200, description = "The stage"), (status = 404, description = "No such stage")),
     security(("bearer" = [])))]
-async fn get_stage(State(server): State<ServerState>, Auth(session): Auth, Path((id, stage)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+async fn get_stage(
+    State(server): State<ServerState>,
+    Auth(session): Auth,
+    Path((id, stage)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
     let id: RequestId = parse_id("id", &id)?;
     let stage: Uuid = parse_id("stageId", &stage)?;
     let now = server.app.now();
@@ -66,7 +79,9 @@ async fn get_stage(State(server): State<ServerState>, Auth(session): Auth, Path(
         may_view(state, session.user, request, now)
             .then(|| approval::stage(pending, may_decide(state, session.user, request, now)))
     });
-    found.map(Json).ok_or_else(|| ApiError::not_found(format!("Stage '{stage}' of approval '{id}'")))
+    found
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("Stage '{stage}' of approval '{id}'")))
 }
 
 /// Approves or denies: `{"reviewResult":"Approve"|"Deny","justification":"..."}`. For extend and
@@ -76,7 +91,13 @@ async fn get_stage(State(server): State<ServerState>, Auth(session): Auth, Path(
     request_body(content = Object, description = "reviewResult and justification"),
     responses((status = 204, description = "Decided"), (status = 403, description = "Not an approver, or your own request"), (status = 409, description = "Already decided")),
     security(("bearer" = [])))]
-async fn update_stage(server: State<ServerState>, auth: Auth, meta: Meta, path: Path<(String, String)>, body: GraphJson<ReviewBody>) -> ApiResult<StatusCode> {
+async fn update_stage(
+    server: State<ServerState>,
+    auth: Auth,
+    meta: Meta,
+    path: Path<(String, String)>,
+    body: GraphJson<ReviewBody>,
+) -> ApiResult<StatusCode> {
     decide(server, auth, meta, path, body).await
 }
 
@@ -86,7 +107,13 @@ async fn update_stage(server: State<ServerState>, auth: Auth, meta: Meta, path: 
     request_body(content = Object, description = "reviewResult and justification"),
     responses((status = 204, description = "Decided"), (status = 403, description = "Not an approver, or your own request"), (status = 409, description = "Already decided")),
     security(("bearer" = [])))]
-async fn update_step(server: State<ServerState>, auth: Auth, meta: Meta, path: Path<(String, String)>, body: GraphJson<ReviewBody>) -> ApiResult<StatusCode> {
+async fn update_step(
+    server: State<ServerState>,
+    auth: Auth,
+    meta: Meta,
+    path: Path<(String, String)>,
+    body: GraphJson<ReviewBody>,
+) -> ApiResult<StatusCode> {
     decide(server, auth, meta, path, body).await
 }
 
@@ -98,7 +125,7 @@ struct ReviewBody {
     review_result: String,
     #[serde(default)]
     justification: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     stint_schedule: Option<ScheduleBody>,
 }
 
@@ -114,27 +141,51 @@ struct ScheduleBody {
     kind: Option<String>,
 }
 
-async fn decide(State(server): State<ServerState>, Auth(session): Auth, Meta(meta): Meta, Path((id, stage)): Path<(String, String)>, GraphJson(body): GraphJson<ReviewBody>) -> ApiResult<StatusCode> {
+async fn decide(
+    State(server): State<ServerState>,
+    Auth(session): Auth,
+    Meta(meta): Meta,
+    Path((id, stage)): Path<(String, String)>,
+    GraphJson(body): GraphJson<ReviewBody>,
+) -> ApiResult<StatusCode> {
     let id: RequestId = parse_id("id", &id)?;
     let stage: Uuid = parse_id("stageId", &stage)?;
     let approve = match body.review_result.to_ascii_lowercase().as_str() {
         "approve" | "approved" => true,
         "deny" | "denied" => false,
-        _ => return Err(ApiError::invalid_field("reviewResult", "expected Approve or Deny.")),
+        _ => {
+            return Err(ApiError::invalid_field(
+                "reviewResult",
+                "expected Approve or Deny.",
+            ))
+        }
     };
     let schedule = body
         .stint_schedule
         .map(|chosen| -> ApiResult<ChosenSchedule> {
             let kind = chosen
                 .kind
-                .map(|kind| parse_enum::<KindText>("stintSchedule.kind", &kind, &["eligible", "active"]))
+                .map(|kind| {
+                    parse_enum::<KindText>("stintSchedule.kind", &kind, &["eligible", "active"])
+                })
                 .transpose()?
                 .map(|kind| kind.0);
-            Ok(ChosenSchedule { start: chosen.start_date_time, end: chosen.end_date_time, kind })
+            Ok(ChosenSchedule {
+                start: chosen.start_date_time,
+                end: chosen.end_date_time,
+                kind,
+            })
         })
         .transpose()?;
-    let review = Review { approve, justification: body.justification, schedule };
-    server.app.review_request(&session, &meta, id, stage, review).await?;
+    let review = Review {
+        approve,
+        justification: body.justification,
+        schedule,
+    };
+    server
+        .app
+        .review_request(&session, &meta, id, stage, review)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -11,6 +11,7 @@ use stint_core::schedule::Access;
 use stint_core::{ErrorCode, Violation};
 
 use crate::error::ApiError;
+use crate::extract::optional_object;
 use crate::shape::pim::Family;
 use crate::wire::{parse_enum, parse_id};
 
@@ -42,11 +43,11 @@ pub struct RequestBody {
     principal_id: String,
     group_id: String,
     action: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     schedule_info: Option<ScheduleInfoBody>,
     #[serde(default)]
     justification: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     ticket_info: Option<TicketBody>,
     #[serde(default)]
     is_validation_only: Option<bool>,
@@ -58,12 +59,12 @@ pub struct RequestBody {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ScheduleInfoBody {
+pub(crate) struct ScheduleInfoBody {
     #[serde(rename = "@odata.type", default)]
     _odata_type: Option<Value>,
     #[serde(default)]
     start_date_time: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     expiration: Option<ExpirationBody>,
     #[serde(default)]
     recurrence: Option<Value>,
@@ -84,7 +85,7 @@ struct ExpirationBody {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct TicketBody {
+pub(crate) struct TicketBody {
     #[serde(rename = "@odata.type", default)]
     _odata_type: Option<Value>,
     #[serde(default)]
@@ -128,7 +129,7 @@ impl RequestBody {
 }
 
 impl ScheduleInfoBody {
-    fn into_schedule(self) -> Result<RequestedSchedule, ApiError> {
+    pub(crate) fn into_schedule(self) -> Result<RequestedSchedule, ApiError> {
         if self.recurrence.as_ref().is_some_and(|r| !r.is_null()) {
             return Err(invalid_request(
                 "scheduleInfo.recurrence",
@@ -202,7 +203,7 @@ fn parse_duration(text: &str) -> Result<IsoDuration, ApiError> {
 }
 
 impl TicketBody {
-    fn into_ticket(self) -> Result<TicketInfo, ApiError> {
+    pub(crate) fn into_ticket(self) -> Result<TicketInfo, ApiError> {
         for (field, value) in [
             ("ticketInfo.ticketNumber", &self.ticket_number),
             ("ticketInfo.ticketSystem", &self.ticket_system),

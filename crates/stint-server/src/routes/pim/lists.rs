@@ -40,6 +40,18 @@ pub enum On {
     Approver,
 }
 
+impl Scope {
+    /// The path segment after the collection, so that `@odata.nextLink` returns to the same list.
+    pub fn path_suffix(self) -> &'static str {
+        match self {
+            Scope::Filtered => "",
+            Scope::CurrentUser(On::Principal) => "/filterByCurrentUser(on='principal')",
+            Scope::CurrentUser(On::CreatedBy) => "/filterByCurrentUser(on='createdBy')",
+            Scope::CurrentUser(On::Approver) => "/filterByCurrentUser(on='approver')",
+        }
+    }
+}
+
 /// Reads `filterByCurrentUser(on='principal')` from a path segment. `None` when the segment is an id.
 pub fn current_user_function(segment: &str, listing: Listing) -> Option<ApiResult<On>> {
     let arguments = segment

@@ -2,7 +2,7 @@
 //! of both families (eligibility and assignment), in Graph's shape.
 
 mod approvals;
-mod body;
+pub(super) mod body;
 mod lists;
 mod requests;
 mod schedules;

@@ -188,7 +188,12 @@ async fn list(
     scope: Scope,
 ) -> ApiResult<Json<Value>> {
     let base = base_url(&headers);
-    let path = format!("{}/{}ScheduleRequests", super::BASE, family.prefix());
+    let path = format!(
+        "{}/{}ScheduleRequests{}",
+        super::BASE,
+        family.prefix(),
+        scope.path_suffix()
+    );
     let caller = server.app.caller(&session);
     let now = server.app.now();
     let call = ListCall {

@@ -232,10 +232,11 @@ async fn list(
 ) -> ApiResult<Json<Value>> {
     let base = base_url(&headers);
     let path = format!(
-        "{}/{}{}",
+        "{}/{}{}{}",
         super::BASE,
         family.prefix(),
-        collection_name(listing)
+        collection_name(listing),
+        scope.path_suffix()
     );
     let caller = server.app.caller(&session);
     let now = server.app.now();

@@ -1,0 +1,186 @@
+//! TOTP multi-factor authentication use cases (SPEC I5, D8): enrol, confirm, step up, remove,
+//! and administrators' credential resets.
+//!
+//! The secret is made here, from the operating system's randomness; the rules are
+//! `stint_core::rules::mfa`. A code check commits its decision whatever its result, so that replay
+//! protection, the rate limit and the audit of refused codes hold (U1).
+
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use stint_core::auth::TokenHash;
+use stint_core::authz::Caller;
+use stint_core::ids::UserId;
+use stint_core::rules::mfa::{self as rules, CodeCheck};
+use stint_core::rules::Context;
+use stint_core::totp::{otpauth_uri, TotpCode, TotpSecret, ISSUER};
+use stint_core::State;
+use stint_store::StoreError;
+use uuid::Uuid;
+
+use crate::engine::Attempt;
+use crate::error::{AppError, AppResult};
+use crate::password::{self, Password};
+use crate::{App, CallMeta, Committed, Session};
+
+/// The length of a new secret: 160 bits, as RFC 4226 recommends.
+const SECRET_BYTES: usize = 20;
+
+/// A new authenticator's secret, to show once. Its `Debug` never shows it.
+pub struct TotpEnrolment {
+    /// The secret in base32, for typing into an app.
+    pub secret: String,
+    /// The `otpauth://` URI, for a QR code.
+    pub otpauth_uri: String,
+}
+
+impl std::fmt::Debug for TotpEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpEnrolment(<redacted>)")
+    }
+}
+
+/// What an administrator resets (D8).
+#[derive(Debug, Clone, Default)]
+pub struct CredentialReset {
+    pub password: Option<Password>,
+    pub remove_authenticator: bool,
+}
+
+impl App {
+    /// Enrols a new, unconfirmed TOTP authenticator for the caller and returns its secret.
+    pub async fn enrol_totp(
+        &self,
+        session: &Session,
+        meta: &CallMeta,
+    ) -> AppResult<Committed<TotpEnrolment>> {
+        let secret = new_secret();
+        let attempt = Attempt::new("user.authenticator.enrol", "user", session.user)
+            .about(None, Some(session.user.into()));
+        let committed = self
+            .decide(session, meta, attempt, |state, ctx| {
+                rules::enrol(state, ctx, secret.clone())
+            })
+            .await?;
+        let enrolment = TotpEnrolment {
+            secret: secret.to_base32(),
+            otpauth_uri: otpauth_uri(ISSUER, &committed.value.user_principal_name, &secret),
+        };
+        Ok(Committed {
+            value: enrolment,
+            revision: committed.revision,
+        })
+    }
+
+    /// Confirms the caller's new authenticator with a first code.
+    pub async fn confirm_totp(
+        &self,
+        session: &Session,
+        meta: &CallMeta,
+        code: TotpCode,
+    ) -> AppResult<Committed<()>> {
+        self.check_code(session, meta, |state, ctx| {
+            rules::confirm(state, ctx, &code)
+        })
+        .await
+    }
+
+    /// Records a fresh MFA on the bearer token `token` with a code; returns the new MFA time.
+    pub async fn step_up(
+        &self,
+        token: &str,
+        meta: &CallMeta,
+        code: TotpCode,
+    ) -> AppResult<Committed<DateTime<Utc>>> {
+        let session = self.authenticate(token)?;
+        let hash = TokenHash::of(token);
+        self.check_code(&session, meta, |state, ctx| {
+            rules::step_up(state, ctx, &hash, &code)
+        })
+        .await
+    }
+
+    /// Removes the caller's own authenticator (a confirmed one needs a fresh MFA).
+    pub async fn remove_totp(
+        &self,
+        session: &Session,
+        meta: &CallMeta,
+    ) -> AppResult<Committed<()>> {
+        let attempt = Attempt::new("user.authenticator.remove", "user", session.user)
+            .about(None, Some(session.user.into()));
+        self.decide(session, meta, attempt, |state, ctx| {
+            rules::remove_authenticator(state, ctx).map(|decision| (decision, ()))
+        })
+        .await
+    }
+
+    /// D8: an administrator resets a user's password and/or removes their authenticator.
+    pub async fn reset_credentials(
+        &self,
+        session: &Session,
+        meta: &CallMeta,
+        target: UserId,
+        reset: CredentialReset,
+    ) -> AppResult<Committed<()>> {
+        let password_hash = match reset.password {
+            Some(password) => Some(password::hash(password).await?),
+            None => None,
+        };
+        let attempt =
+            Attempt::new("user.resetCredentials", "user", target).about(None, Some(target.into()));
+        self.decide(session, meta, attempt, |state, ctx| {
+            rules::reset_credentials(
+                state,
+                ctx,
+                target,
+                password_hash.clone(),
+                reset.remove_authenticator,
+            )
+            .map(|(decision, _)| (decision, ()))
+        })
+        .await
+    }
+
+    /// Runs a code check as `session`'s user and commits its decision, whatever its result; then
+    /// answers the result. Retried when another node committed first, like `decide`.
+    pub(crate) async fn check_code<T>(
+        &self,
+        session: &Session,
+        meta: &CallMeta,
+        rule: impl Fn(&State, &Context) -> CodeCheck<T>,
+    ) -> AppResult<Committed<T>> {
+        for _ in 0..=self.config.conflict_retries {
+            let _writer = self.writer.lock().await;
+            let now = self.now();
+            let (check, expected) = {
+                let state = self
+                    .state
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let caller = Caller::of(&state, session.user, now);
+                let ctx = Context::new(&caller, now, Uuid::new_v4)
+                    .with_correlation(meta.request_id.clone(), meta.client.clone())
+                    .with_mfa(session.mfa_at, self.config.mfa_freshness);
+                (rule(&state, &ctx), state.revision)
+            };
+            match self.commit(Some(expected), check.decision).await {
+                Ok(revision) => {
+                    return check
+                        .result
+                        .map(|value| Committed { value, revision })
+                        .map_err(AppError::Rule)
+                }
+                Err(AppError::Store(StoreError::Conflict { .. })) => {
+                    self.catch_up().await?;
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Err(AppError::Busy)
+    }
+}
+
+fn new_secret() -> TotpSecret {
+    let mut bytes = vec![0u8; SECRET_BYTES];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    TotpSecret::from_bytes(bytes)
+}

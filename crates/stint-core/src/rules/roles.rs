@@ -1,0 +1,452 @@
+//! Directory role assignments through schedule requests (SPEC D5, D6, A2, A3, A8): what an
+//! administrator asks for (`adminAssign`, `adminUpdate`, `adminExtend`, `adminRemove`) on eligible
+//! and active role assignments. What a principal asks for themselves (`selfActivate`,
+//! `selfDeactivate`: V1, V2, V5, V6) is in [`crate::rules::role_activation`].
+//!
+//! A role assignment is its own schedule: its id is the schedule id of Graph's
+//! `unifiedRoleEligibilitySchedule` / `unifiedRoleAssignmentSchedule`, and an active one is also a
+//! `unifiedRoleAssignment` while it is in force.
+
+use chrono::{DateTime, Utc};
+
+use crate::authz;
+use crate::change::{Change, Decision};
+use crate::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
+use crate::ids::{PrincipalId, RequestId, RoleAssignmentId};
+use crate::request::{Expiration, RequestAction, RequestStatus, RequestedSchedule, TicketInfo};
+use crate::role_request::RoleScheduleRequest;
+use crate::rules::assignments::{
+    check_justification_length, kind_word, ticket_text, too_short, MINIMUM_LENGTH,
+};
+use crate::rules::role_activation;
+use crate::rules::{AuditRecordExt, Context};
+use crate::schedule::{MemberType, ScheduleKind, Window};
+use crate::state::{Principal, State};
+use crate::violation::{ErrorCode, Violation};
+
+/// A role schedule request as received, before any rule has looked at it.
+#[derive(Clone, Debug)]
+pub struct RoleRequestInput {
+    /// `Eligible` on `roleEligibilityScheduleRequests`, `Active` on `roleAssignmentScheduleRequests`.
+    pub kind: ScheduleKind,
+    pub action: RequestAction,
+    pub principal_id: PrincipalId,
+    pub role: BuiltInRole,
+    pub scope: DirectoryScope,
+    pub schedule: Option<RequestedSchedule>,
+    pub justification: Option<String>,
+    pub ticket: Option<TicketInfo>,
+    pub is_validation_only: bool,
+}
+
+/// The role assignments a request ends and creates, and what the audit says about it.
+#[derive(Debug)]
+pub(crate) struct RoleOutcome {
+    pub ended: Vec<RoleAssignment>,
+    pub created: Option<RoleAssignment>,
+    pub summary: String,
+}
+
+/// Decides a role schedule request. On success the request is `Provisioned` (`Revoked` for a
+/// removal or deactivation, `Granted` for a validation-only call, which changes nothing).
+pub fn role_request(
+    state: &State,
+    ctx: &Context,
+    input: RoleRequestInput,
+) -> Result<(Decision, RoleScheduleRequest), Violation> {
+    check_justification_length(input.justification.as_deref())?;
+    let request_id = RequestId(ctx.fresh_id());
+    let outcome = match input.action {
+        RequestAction::AdminAssign => assign(state, ctx, &input, request_id)?,
+        RequestAction::AdminUpdate | RequestAction::AdminExtend => {
+            replace_open(state, ctx, &input, request_id)?
+        }
+        RequestAction::AdminRemove => remove(state, ctx, &input)?,
+        RequestAction::SelfActivate => role_activation::activate(state, ctx, &input, request_id)?,
+        RequestAction::SelfDeactivate => role_activation::deactivate(state, ctx, &input)?,
+        other => {
+            return Err(Violation::bad_request(
+                "action",
+                format!("'{other}' is not supported for directory roles; use adminAssign, adminUpdate, adminExtend, adminRemove, selfActivate or selfDeactivate."),
+            ))
+        }
+    };
+    let removes = matches!(
+        input.action,
+        RequestAction::AdminRemove | RequestAction::SelfDeactivate
+    );
+    let target = match &outcome.created {
+        Some(created) => Some(created.id),
+        None => outcome.ended.first().map(|ended| ended.id),
+    };
+    let mut request = RoleScheduleRequest {
+        id: request_id,
+        kind: input.kind,
+        action: input.action,
+        principal_id: input.principal_id,
+        role: input.role,
+        scope: input.scope,
+        status: if removes {
+            RequestStatus::Revoked
+        } else {
+            RequestStatus::Provisioned
+        },
+        created_at: ctx.now,
+        completed_at: Some(ctx.now),
+        created_by: ctx.caller.user,
+        justification: input.justification.clone(),
+        ticket: input.ticket.clone(),
+        schedule: input.schedule,
+        resolved_start: Some(
+            outcome
+                .created
+                .as_ref()
+                .map_or(ctx.now, |created| created.window.start),
+        ),
+        target_schedule_id: target,
+        is_validation_only: input.is_validation_only,
+    };
+    if input.is_validation_only {
+        request.status = RequestStatus::Granted;
+        return Ok((Decision::new(), request));
+    }
+    let mut decision = Decision::new();
+    for assignment in outcome.ended.into_iter().chain(outcome.created) {
+        decision.push(Change::RoleAssignment(assignment));
+    }
+    decision.push(Change::RoleRequest(request.clone()));
+    decision.record(
+        ctx.event(
+            &format!("roleRequest.{}", input.action),
+            "roleRequest",
+            request.id,
+        )
+        .about(None, Some(input.principal_id))
+        .justified(
+            input.justification.clone(),
+            input.ticket.as_ref().map(ticket_text),
+        )
+        .saying(outcome.summary),
+    );
+    Ok((decision, request))
+}
+
+/// `adminAssign`: a new eligible or active role assignment, permanent or not.
+fn assign(
+    state: &State,
+    ctx: &Context,
+    input: &RoleRequestInput,
+    request: RequestId,
+) -> Result<RoleOutcome, Violation> {
+    require_role_manager(ctx, input)?;
+    check_principal(state, input)?;
+    check_scope(state, input.scope)?;
+    let window = resolve_window(input, ctx.now, ctx.now)?;
+    check_length(&window)?;
+    check_no_overlap(state, input, &window, None)?;
+    let created = new_assignment(ctx, input, request, window);
+    let summary = format!(
+        "Assigned {} {} at scope {} to {}{}.",
+        kind_word(input.kind),
+        input.role.display_name(),
+        input.scope,
+        input.principal_id,
+        until(&window)
+    );
+    Ok(RoleOutcome {
+        ended: Vec::new(),
+        created: Some(created),
+        summary,
+    })
+}
+
+/// `adminUpdate` and `adminExtend`: the open role assignment is replaced by a new one (ended now,
+/// as a superseded group schedule is).
+fn replace_open(
+    state: &State,
+    ctx: &Context,
+    input: &RoleRequestInput,
+    request: RequestId,
+) -> Result<RoleOutcome, Violation> {
+    require_role_manager(ctx, input)?;
+    check_principal(state, input)?;
+    let current = open_assignments(state, input, ctx.now)
+        .max_by_key(|a| (a.created_at, a.id))
+        .ok_or_else(|| does_not_exist(input, "update or extend"))?;
+    let start = current.window.start;
+    let window = resolve_window(input, start, ctx.now.min(start))?;
+    if input.action == RequestAction::AdminExtend {
+        let extends = match (current.window.end, window.end) {
+            (Some(old), Some(new)) => new > old,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if !extends {
+            return Err(Violation::new(
+                ErrorCode::InvalidRoleAssignmentRequest,
+                "An extension must end later than the role assignment it extends; a permanent one cannot be extended.",
+            )
+            .field("scheduleInfo.expiration")
+            .rule("A7"));
+        }
+    }
+    check_length(&window)?;
+    check_no_overlap(state, input, &window, Some(current.id))?;
+    let mut ended = current.clone();
+    ended.removed_at = Some(ctx.now);
+    let mut created = new_assignment(ctx, input, request, window);
+    created.member_type = current.member_type;
+    created.activated = current.activated;
+    let summary = format!(
+        "{} the {} {} at scope {} of {}{}.",
+        if input.action == RequestAction::AdminExtend {
+            "Extended"
+        } else {
+            "Updated"
+        },
+        kind_word(input.kind),
+        input.role.display_name(),
+        input.scope,
+        input.principal_id,
+        until(&window)
+    );
+    Ok(RoleOutcome {
+        ended: vec![ended],
+        created: Some(created),
+        summary,
+    })
+}
+
+/// `adminRemove`: ends every open role assignment of the (principal, role, scope, kind), but not
+/// within five minutes of its creation (A3).
+fn remove(
+    state: &State,
+    ctx: &Context,
+    input: &RoleRequestInput,
+) -> Result<RoleOutcome, Violation> {
+    require_role_manager(ctx, input)?;
+    let open: Vec<&RoleAssignment> = open_assignments(state, input, ctx.now).collect();
+    if open.is_empty() {
+        return Err(does_not_exist(input, "remove"));
+    }
+    if let Some(young) = open
+        .iter()
+        .find(|a| ctx.now - a.created_at < MINIMUM_LENGTH)
+    {
+        let wait = MINIMUM_LENGTH - (ctx.now - young.created_at);
+        return Err(too_short(format!(
+            "A role assignment cannot be removed within 5 minutes of being made; try again in {} seconds.",
+            wait.num_seconds().max(1)
+        ))
+        .rule("A3"));
+    }
+    let ended = open
+        .into_iter()
+        .map(|assignment| {
+            let mut ended = assignment.clone();
+            ended.removed_at = Some(ctx.now);
+            ended
+        })
+        .collect();
+    let summary = format!(
+        "Removed the {} {} at scope {} of {}.",
+        kind_word(input.kind),
+        input.role.display_name(),
+        input.scope,
+        input.principal_id
+    );
+    Ok(RoleOutcome {
+        ended,
+        created: None,
+        summary,
+    })
+}
+
+/// Open (current or future) role assignments of the request's (principal, role, scope, kind).
+pub(crate) fn open_assignments<'a>(
+    state: &'a State,
+    input: &'a RoleRequestInput,
+    now: DateTime<Utc>,
+) -> impl Iterator<Item = &'a RoleAssignment> + 'a {
+    state
+        .role_assignments
+        .values()
+        .filter(move |a| same_target(a, input) && a.is_open_at(now))
+}
+
+fn same_target(assignment: &RoleAssignment, input: &RoleRequestInput) -> bool {
+    assignment.principal_id == input.principal_id
+        && assignment.role == input.role
+        && assignment.scope == input.scope
+        && assignment.eligible == (input.kind == ScheduleKind::Eligible)
+}
+
+pub(crate) fn new_assignment(
+    ctx: &Context,
+    input: &RoleRequestInput,
+    request: RequestId,
+    window: Window,
+) -> RoleAssignment {
+    RoleAssignment {
+        id: RoleAssignmentId(ctx.fresh_id()),
+        principal_id: input.principal_id,
+        role: input.role,
+        scope: input.scope,
+        eligible: input.kind == ScheduleKind::Eligible,
+        window,
+        created_at: ctx.now,
+        removed_at: None,
+        created_using: Some(request),
+        member_type: MemberType::Direct,
+        activated: false,
+    }
+}
+
+/// Only Global and Privileged Role Administrators manage directory roles.
+fn require_role_manager(ctx: &Context, input: &RoleRequestInput) -> Result<(), Violation> {
+    if authz::may_manage_roles(ctx.caller) {
+        return Ok(());
+    }
+    Err(Violation::forbidden(format!(
+        "Only a Global Administrator or Privileged Role Administrator may {} directory role assignments.",
+        match input.action {
+            RequestAction::AdminRemove => "remove",
+            RequestAction::AdminAssign => "make",
+            _ => "change",
+        }
+    )))
+}
+
+/// D5: a role is held by a user, or by a role-assignable group.
+fn check_principal(state: &State, input: &RoleRequestInput) -> Result<(), Violation> {
+    match state.principal(input.principal_id) {
+        None => Err(Violation::new(
+            ErrorCode::SubjectNotFound,
+            format!("The subject '{}' is not found.", input.principal_id),
+        )
+        .field("principalId")),
+        Some(Principal::Group(group)) if !group.is_assignable_to_role => Err(Violation::new(
+            ErrorCode::InvalidRoleAssignmentRequest,
+            format!(
+                "Only role-assignable groups can be assigned a role; '{}' is not role-assignable.",
+                group.display_name
+            ),
+        )
+        .field("principalId")
+        .rule("D5")),
+        Some(_) => Ok(()),
+    }
+}
+
+/// D5: the whole directory, or an administrative unit that exists.
+fn check_scope(state: &State, scope: DirectoryScope) -> Result<(), Violation> {
+    match scope {
+        DirectoryScope::AdministrativeUnit(unit)
+            if !state.administrative_units.contains_key(&unit) =>
+        {
+            Err(Violation::new(
+                ErrorCode::InvalidRoleAssignmentRequest,
+                format!("The administrative unit '{unit}' does not exist."),
+            )
+            .field("directoryScopeId")
+            .rule("D5"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The window an administrator asks for. A start in the past means "now" (as Graph normalises it).
+fn resolve_window(
+    input: &RoleRequestInput,
+    default_start: DateTime<Utc>,
+    earliest: DateTime<Utc>,
+) -> Result<Window, Violation> {
+    let schedule = input.schedule.ok_or_else(|| {
+        Violation::new(
+            ErrorCode::InvalidRoleAssignmentRequest,
+            format!(
+                "'{}' needs scheduleInfo with a startDateTime and an expiration.",
+                input.action
+            ),
+        )
+        .field("scheduleInfo")
+    })?;
+    let start = schedule.start.unwrap_or(default_start).max(earliest);
+    let end = match schedule.expiration {
+        Expiration::NotSpecified | Expiration::NoExpiration => None,
+        Expiration::AfterDateTime(end) if end <= start => return Err(end_before_start()),
+        Expiration::AfterDateTime(end) => Some(end),
+        Expiration::AfterDuration(duration) => start.checked_add_signed(duration.as_delta()),
+    };
+    Ok(Window { start, end })
+}
+
+pub(crate) fn end_before_start() -> Violation {
+    Violation::new(
+        ErrorCode::InvalidRoleAssignmentRequest,
+        "scheduleInfo.expiration.endDateTime must be after the start.",
+    )
+    .field("scheduleInfo.expiration.endDateTime")
+}
+
+/// A2: at least five minutes.
+fn check_length(window: &Window) -> Result<(), Violation> {
+    if window
+        .length()
+        .is_some_and(|length| length < MINIMUM_LENGTH)
+    {
+        return Err(too_short("A role assignment must last at least 5 minutes.".into()).rule("A2"));
+    }
+    Ok(())
+}
+
+/// A8: one role assignment per (principal, role, scope, kind) at a time.
+fn check_no_overlap(
+    state: &State,
+    input: &RoleRequestInput,
+    window: &Window,
+    replacing: Option<RoleAssignmentId>,
+) -> Result<(), Violation> {
+    let overlapping = state
+        .role_assignments
+        .values()
+        .filter(|a| same_target(a, input) && Some(a.id) != replacing)
+        .any(|a| a.effective_window().overlaps(window));
+    if overlapping {
+        return Err(Violation::new(
+            ErrorCode::RoleAssignmentExists,
+            format!(
+                "The Role assignment already exists: the principal already has an {} {} assignment at scope {} for an overlapping time. Update or extend it instead.",
+                kind_word(input.kind),
+                input.role.display_name(),
+                input.scope
+            ),
+        )
+        .rule("A8"));
+    }
+    Ok(())
+}
+
+fn does_not_exist(input: &RoleRequestInput, verb: &str) -> Violation {
+    Violation::new(
+        ErrorCode::RoleAssignmentDoesNotExist,
+        format!(
+            "There is no {} {} assignment of this principal at scope {} to {verb}.",
+            kind_word(input.kind),
+            input.role.display_name(),
+            input.scope
+        ),
+    )
+    .rule("A7")
+}
+
+pub(crate) fn until(window: &Window) -> String {
+    match window.end {
+        Some(end) => format!(" until {}", end.to_rfc3339()),
+        None => " permanently".to_string(),
+    }
+}
+
+#[cfg(test)]
+#[path = "tests/roles.rs"]
+mod tests;

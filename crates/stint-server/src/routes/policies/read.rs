@@ -1,0 +1,119 @@
+//! What the policy endpoints share for reading: the `$filter` Graph requires, who may read a
+//! group's policies, and the collection and entity envelopes with `$expand` in `@odata.context`.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use stint_app::pim::may_view_group;
+use stint_core::authz::Caller;
+use stint_core::ids::GroupId;
+use stint_core::policy::Policy;
+use stint_core::rules::policies::policy_of;
+use stint_core::schedule::Access;
+use stint_core::state::State;
+use stint_odata::apply_select;
+
+use crate::collection::ListQuery;
+use crate::error::{ApiError, ApiResult};
+use crate::wire::parse_id;
+
+/// The group a policy list is about: Graph requires `scopeId eq '...' and scopeType eq 'Group'`.
+pub fn required_scope(query: &ListQuery) -> ApiResult<GroupId> {
+    let example =
+        "$filter=scopeId eq '60bba733-f09d-49b7-8445-32369aa066b3' and scopeType eq 'Group'";
+    match (query.required_eq("scopeId"), query.required_eq("scopeType")) {
+        (Some(id), Some(kind)) if kind.eq_ignore_ascii_case("Group") => parse_id("scopeId", id),
+        (Some(_), Some(kind)) => Err(ApiError::bad_request(format!(
+            "Stint has policies for groups only: scopeType must be 'Group', not '{}'.",
+            kind.chars().take(40).collect::<String>()
+        ))),
+        _ => Err(ApiError::bad_request(format!(
+            "This list needs a $filter on scopeId and scopeType, for example {example}."
+        ))),
+    }
+}
+
+/// Only those who may see a group's PIM data may read its policies.
+pub fn require_view(
+    state: &State,
+    caller: &Caller,
+    group: GroupId,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    if may_view_group(state, caller, group, now) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "Authorization_RequestDenied",
+        "Only the group's PIM administrators (P2) may read its policies.",
+    ))
+}
+
+/// The policy of (group, access) for a caller who may read it.
+pub fn visible_policy(
+    state: &State,
+    caller: &Caller,
+    now: DateTime<Utc>,
+    (group, access): (GroupId, Access),
+) -> ApiResult<Policy> {
+    require_view(state, caller, group, now)?;
+    policy_of(state, group, access).ok_or_else(|| ApiError::not_found(format!("Group '{group}'")))
+}
+
+/// `@odata.context` for `entity_set`, with the selected properties and expanded relationships.
+pub fn context(base: &str, entity_set: &str, query: &ListQuery, expanded: Option<&str>) -> String {
+    let mut parts: Vec<String> = query.options.select.clone().unwrap_or_default();
+    parts.extend(expanded.map(str::to_string));
+    if parts.is_empty() {
+        format!("{base}/v1.0/$metadata#{entity_set}")
+    } else {
+        format!("{base}/v1.0/$metadata#{entity_set}({})", parts.join(","))
+    }
+}
+
+/// `$select` on one item, keeping what `$expand` inlined in its `navigation` property.
+pub fn select(query: &ListQuery, item: Value, navigation: Option<&str>) -> Value {
+    let Some(fields) = &query.options.select else {
+        return item;
+    };
+    let mut selected = apply_select(&item, fields);
+    let inlined = navigation.and_then(|name| Some((name, item.get(name)?)));
+    if let (Value::Object(selected), Some((name, inlined))) = (&mut selected, inlined) {
+        selected.insert(name.to_string(), inlined.clone());
+    }
+    selected
+}
+
+/// A Graph collection of `items` that pass `$filter`, narrowed by `$select`.
+pub fn collection(
+    context: String,
+    query: &ListQuery,
+    items: Vec<Value>,
+    navigation: Option<&str>,
+) -> Value {
+    let value: Vec<Value> = items
+        .into_iter()
+        .filter(|item| {
+            query
+                .options
+                .filter
+                .as_ref()
+                .is_none_or(|filter| filter.matches(item))
+        })
+        .map(|item| select(query, item, navigation))
+        .collect();
+    let mut body = Map::new();
+    body.insert("@odata.context".into(), context.into());
+    body.insert("value".into(), Value::Array(value));
+    Value::Object(body)
+}
+
+/// One entity with its `@odata.context` first.
+pub fn entity(context: String, query: &ListQuery, item: Value, navigation: Option<&str>) -> Value {
+    let mut body = Map::new();
+    body.insert("@odata.context".into(), format!("{context}/$entity").into());
+    if let Value::Object(mut fields) = select(query, item, navigation) {
+        body.append(&mut fields);
+    }
+    Value::Object(body)
+}

@@ -1,0 +1,111 @@
+//! The body of a role schedule request, read as Graph clients send it, and turned into a
+//! [`RoleRequestInput`] with errors that name the field.
+
+use serde::Deserialize;
+use serde_json::Value;
+use stint_core::directory::{BuiltInRole, DirectoryScope};
+use stint_core::ids::{RoleAssignmentId, RoleDefinitionId};
+use stint_core::request::RequestAction;
+use stint_core::rules::roles::RoleRequestInput;
+
+use crate::error::ApiError;
+use crate::routes::pim::body::{ScheduleInfoBody, TicketBody};
+use crate::shape::pim::Family;
+use crate::wire::{parse_enum, parse_id};
+
+const ACTIONS: &[&str] = &[
+    "adminAssign",
+    "adminUpdate",
+    "adminRemove",
+    "adminExtend",
+    "selfActivate",
+    "selfDeactivate",
+];
+
+/// Graph's `unifiedRoleEligibilityScheduleRequest` / `unifiedRoleAssignmentScheduleRequest` as POSTed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RoleRequestBody {
+    #[serde(rename = "@odata.type", default)]
+    _odata_type: Option<Value>,
+    action: String,
+    principal_id: String,
+    role_definition_id: String,
+    #[serde(default)]
+    directory_scope_id: Option<String>,
+    #[serde(default)]
+    app_scope_id: Option<String>,
+    #[serde(default)]
+    schedule_info: Option<ScheduleInfoBody>,
+    #[serde(default)]
+    justification: Option<String>,
+    #[serde(default)]
+    ticket_info: Option<TicketBody>,
+    #[serde(default)]
+    is_validation_only: Option<bool>,
+    #[serde(default)]
+    target_schedule_id: Option<String>,
+    #[serde(default)]
+    custom_data: Option<String>,
+}
+
+impl RoleRequestBody {
+    pub fn into_input(self, family: Family) -> Result<RoleRequestInput, ApiError> {
+        let action: RequestAction = parse_enum("action", &self.action, ACTIONS)?;
+        let definition: RoleDefinitionId = parse_id("roleDefinitionId", &self.role_definition_id)?;
+        let role = BuiltInRole::from_id(definition).ok_or_else(|| {
+            ApiError::invalid_field(
+                "roleDefinitionId",
+                format!("'{definition}' is not a role definition of this directory; see GET /v1.0/roleManagement/directory/roleDefinitions."),
+            )
+        })?;
+        if self.app_scope_id.as_deref().is_some_and(|app| app != "/") {
+            return Err(ApiError::invalid_field(
+                "appScopeId",
+                "application scopes are not supported; leave appScopeId out and send directoryScopeId.",
+            ));
+        }
+        let scope_text = self.directory_scope_id.ok_or_else(|| {
+            ApiError::invalid_field(
+                "directoryScopeId",
+                "it is required: send '/' for the whole directory or '/administrativeUnits/{id}'.",
+            )
+        })?;
+        let scope: DirectoryScope = scope_text.parse().map_err(|()| {
+            ApiError::invalid_field(
+                "directoryScopeId",
+                format!(
+                    "'{}' is not a scope; send '/' for the whole directory or '/administrativeUnits/{{id}}'.",
+                    scope_text.chars().take(120).collect::<String>()
+                ),
+            )
+        })?;
+        if let Some(target) = &self.target_schedule_id {
+            parse_id::<RoleAssignmentId>("targetScheduleId", target)?;
+        }
+        if self
+            .custom_data
+            .as_deref()
+            .is_some_and(|data| data.len() > 1024)
+        {
+            return Err(ApiError::invalid_field(
+                "customData",
+                "at most 1024 characters.",
+            ));
+        }
+        Ok(RoleRequestInput {
+            kind: family.kind(),
+            action,
+            principal_id: parse_id("principalId", &self.principal_id)?,
+            role,
+            scope,
+            schedule: self
+                .schedule_info
+                .map(ScheduleInfoBody::into_schedule)
+                .transpose()?,
+            justification: self.justification,
+            ticket: self.ticket_info.map(TicketBody::into_ticket).transpose()?,
+            is_validation_only: self.is_validation_only.unwrap_or(false),
+        })
+    }
+}
