@@ -291,7 +291,7 @@ fn check_requirements(
         failed.push(PolicyRule::TicketingRule);
         details.push("Give ticketInfo with ticketNumber and ticketSystem.");
     }
-    if required.mfa && !ctx.has_fresh_mfa() {
+    if settings.activation_requires_mfa() && !ctx.has_fresh_mfa() {
         failed.push(PolicyRule::MfaRule);
         details.push("Step up with a TOTP code (POST /stint/v1/auth/step-up), then retry.");
     }
