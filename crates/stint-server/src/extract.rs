@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use std::marker::PhantomData;
@@ -21,10 +21,15 @@ use crate::ServerState;
 #[derive(Debug, Clone)]
 pub struct Auth(pub Session);
 
-impl FromRequestParts<ServerState> for Auth {
+impl<S> FromRequestParts<S> for Auth
+where
+    ServerState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, server: &ServerState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let server = ServerState::from_ref(state);
         let token = bearer_token(parts).ok_or_else(ApiError::unauthenticated)?;
         server
             .app
@@ -132,7 +137,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
 }
 
 /// `#[serde(deserialize_with = "object")]` for a struct-valued field.
-pub fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<T, D::Error> {
+pub fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<T, D::Error> {
     struct ObjectOnly<T>(PhantomData<T>);
 
     impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOnly<T> {
@@ -151,6 +158,8 @@ pub fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -
 }
 
 /// `#[serde(default, deserialize_with = "optional_object")]` for an optional struct-valued field.
-pub fn optional_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+pub fn optional_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
     Option::<Object<T>>::deserialize(deserializer).map(|value| value.map(|Object(inner)| inner))
 }

@@ -10,6 +10,8 @@ mod middleware;
 mod openapi;
 mod routes;
 mod shape;
+#[cfg(feature = "test-clock")]
+pub mod test_clock;
 mod wire;
 
 use std::net::SocketAddr;
@@ -65,9 +67,18 @@ pub async fn serve(
     app: Arc<App>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_router(listener, router(app), shutdown).await
+}
+
+/// Serves a router made by [`router`] (with additions) until `shutdown` completes.
+pub async fn serve_router(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(
         listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await

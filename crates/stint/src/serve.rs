@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use stint_app::{App, AppConfig, Bootstrap, Password, SystemClock};
+#[cfg(not(feature = "test-clock"))]
+use stint_app::SystemClock;
+use stint_app::{App, AppConfig, Bootstrap, Password};
 use stint_store::Store;
 use stint_store_sqlite::SqliteStore;
 use tracing_subscriber::EnvFilter;
@@ -25,6 +27,9 @@ pub struct ServeArgs {
     /// Seconds between scheduler ticks (auto-denial, expiry records).
     #[arg(long, env = "STINT_SCHEDULER_INTERVAL", default_value_t = 5)]
     scheduler_interval: u64,
+    /// How long a bearer token from `POST /stint/v1/auth/token` lives (ISO 8601, e.g. PT1H).
+    #[arg(long, env = "STINT_TOKEN_LIFETIME", default_value = "PT1H")]
+    token_lifetime: stint_core::duration::IsoDuration,
     /// How many role-assignable groups the tenant may have (used when the tenant is created).
     #[arg(long, env = "STINT_ROLE_ASSIGNABLE_GROUP_LIMIT", default_value_t = 500)]
     role_assignable_group_limit: u32,
@@ -44,8 +49,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     let config = AppConfig {
         role_assignable_group_limit: args.role_assignable_group_limit,
+        token_lifetime: args.token_lifetime.as_delta(),
         ..AppConfig::default()
     };
+    #[cfg(feature = "test-clock")]
+    let clock = stint_app::ManualClock::starting_at(chrono::Utc::now());
+    #[cfg(feature = "test-clock")]
+    let app = {
+        tracing::warn!("built with test-clock: time moves only through POST /stint/v1/test/clock");
+        Arc::new(App::open(store, Arc::new(clock.clone()), config).await?)
+    };
+    #[cfg(not(feature = "test-clock"))]
     let app = Arc::new(App::open(store, Arc::new(SystemClock), config).await?);
 
     let admin_password = std::env::var("STINT_ADMIN_PASSWORD")
@@ -70,7 +84,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(address = %listener.local_addr()?, database = %args.database, "Stint is serving");
     let scheduler = stint_app::scheduler::spawn(app.clone(), std::time::Duration::from_secs(args.scheduler_interval.max(1)));
-    stint_server::serve(listener, app, shutdown_signal()).await?;
+    #[cfg(feature = "test-clock")]
+    let router = stint_server::test_clock::router_with_test_clock(app, clock);
+    #[cfg(not(feature = "test-clock"))]
+    let router = stint_server::router(app);
+    stint_server::serve_router(listener, router, shutdown_signal()).await?;
     scheduler.abort();
     tracing::info!("Stint stopped cleanly");
     Ok(())

@@ -106,16 +106,7 @@ pub fn review(
         .approval
         .as_ref()
         .ok_or_else(|| Violation::not_found("The approval"))?;
-    if !may_decide(state, ctx.caller.user, request, ctx.now) {
-        let message = if request.created_by == ctx.caller.user
-            || request.principal_id == ctx.caller.user.into()
-        {
-            "You cannot decide your own request."
-        } else {
-            "You are not an approver of this request."
-        };
-        return Err(Violation::forbidden(message).rule("V3"));
-    }
+    // Graph answers a decided stage with 409 to whoever asks (the first decision won).
     if approval.decision.is_some() || !request.status.is_pending() {
         return Err(Violation::new(
             ErrorCode::ApprovalAlreadyDecided,
@@ -125,6 +116,16 @@ pub fn review(
             ),
         )
         .rule("V3"));
+    }
+    if !may_decide(state, ctx.caller.user, request, ctx.now) {
+        let message = if request.created_by == ctx.caller.user
+            || request.principal_id == ctx.caller.user.into()
+        {
+            "You cannot decide your own request."
+        } else {
+            "You are not an approver of this request."
+        };
+        return Err(Violation::forbidden(message).rule("V3"));
     }
     if ctx.now - request.created_at >= APPROVAL_TIMEOUT {
         return Err(Violation::new(

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use stint_core::directory::RoleAssignment;
+use stint_core::directory::{BuiltInRole, RoleAssignment};
+use stint_core::ids::PrincipalId;
 use stint_core::role_request::RoleScheduleRequest;
 use stint_core::schedule::MemberType;
 use stint_core::state::State;
@@ -105,15 +106,11 @@ pub fn instance(assignment: &RoleAssignment) -> Value {
 /// Adds `principal` and `roleDefinition` objects when `$expand` asks for them.
 pub fn expand(
     state: &State,
-    assignment_or_request: (
-        stint_core::ids::PrincipalId,
-        stint_core::directory::BuiltInRole,
-    ),
     mut value: Value,
+    (principal_id, role): (PrincipalId, BuiltInRole),
     principal: bool,
     role_definition: bool,
 ) -> Value {
-    let (principal_id, role) = assignment_or_request;
     if principal {
         insert(
             &mut value,

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use stint_app::roles::RoleViewer;
 use stint_core::authz::Caller;
-use stint_core::directory::RoleAssignment;
+use stint_core::directory::{BuiltInRole, RoleAssignment};
+use stint_core::ids::PrincipalId;
 use stint_core::state::State;
 use stint_odata::Allowed;
 
@@ -318,19 +319,17 @@ pub fn shaped(
     )
 }
 
+/// `value` with the `principal` and `roleDefinition` that `$expand` asks for.
 pub fn expand(
     state: &State,
     query: &ListQuery,
-    about: (
-        stint_core::ids::PrincipalId,
-        stint_core::directory::BuiltInRole,
-    ),
+    about: (PrincipalId, BuiltInRole),
     value: Value,
 ) -> Value {
     role::expand(
         state,
-        about,
         value,
+        about,
         query.expands("principal"),
         query.expands("roleDefinition"),
     )
