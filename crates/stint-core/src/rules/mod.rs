@@ -145,3 +145,7 @@ pub(crate) mod fixture;
 #[cfg(test)]
 #[path = "tests/last_owner.rs"]
 mod last_owner_tests;
+
+#[cfg(test)]
+#[path = "tests/properties.rs"]
+mod property_tests;
