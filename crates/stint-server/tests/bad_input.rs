@@ -606,8 +606,16 @@ async fn i1_a_body_with_text_after_the_json_object_is_refused() {
     let valid = f.valid();
     let group = json!({"displayName": "Trailing", "securityEnabled": true, "mailEnabled": false, "groupTypes": []});
     for (name, body, group_body) in [
-        ("trailing garbage", format!("{valid} x"), format!("{group} x")),
-        ("two objects", format!("{valid}{valid}"), format!("{group}{group}")),
+        (
+            "trailing garbage",
+            format!("{valid} x"),
+            format!("{group} x"),
+        ),
+        (
+            "two objects",
+            format!("{valid}{valid}"),
+            format!("{group}{group}"),
+        ),
         ("a trailing comma", format!("{valid},"), format!("{group},")),
     ] {
         let case = raw(name, &body, &["not valid JSON"]);

@@ -83,7 +83,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     tracing::info!(address = %listener.local_addr()?, database = %args.database, "Stint is serving");
-    let scheduler = stint_app::scheduler::spawn(app.clone(), std::time::Duration::from_secs(args.scheduler_interval.max(1)));
+    let scheduler = stint_app::scheduler::spawn(
+        app.clone(),
+        std::time::Duration::from_secs(args.scheduler_interval.max(1)),
+    );
     #[cfg(feature = "test-clock")]
     let router = stint_server::test_clock::router_with_test_clock(app, clock);
     #[cfg(not(feature = "test-clock"))]

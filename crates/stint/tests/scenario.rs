@@ -27,9 +27,21 @@ impl Drop for Server {
 
 async fn target() -> (Server, Target) {
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(env!("CARGO_BIN_EXE_stint"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--scheduler-interval", "1", "--token-lifetime", "P3650D"])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--scheduler-interval",
+            "1",
+            "--token-lifetime",
+            "P3650D",
+        ])
         .arg("--database")
         .arg(dir.path().join("stint.db"))
         .env("STINT_ADMIN_PASSWORD", steps::ADMIN_PASSWORD)
@@ -39,8 +51,14 @@ async fn target() -> (Server, Target) {
         .unwrap();
     let base_url = format!("http://127.0.0.1:{port}");
     for _ in 0..200 {
-        if reqwest::get(format!("{base_url}/stint/v1/health")).await.is_ok() {
-            return (Server { child, _dir: dir }, Target::new(base_url, Clock::Remote));
+        if reqwest::get(format!("{base_url}/stint/v1/health"))
+            .await
+            .is_ok()
+        {
+            return (
+                Server { child, _dir: dir },
+                Target::new(base_url, Clock::Remote),
+            );
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -1,0 +1,173 @@
+//! What can go wrong in a client command, and the exit code each failure maps to.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | refused by a rule of the server (its error code and message are printed), or another failure |
+//! | 2 | usage error (clap's own code, also used for inconsistent options found later) |
+//! | 3 | authentication needed: not signed in, the token expired or was refused, a TOTP code is needed |
+//! | 4 | the server is unreachable (or unavailable: 5xx) |
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// A failed client command.
+#[derive(Debug)]
+pub enum CliError {
+    /// The server (or a check made on its data, like an ambiguous name) refused: exit 1.
+    Refused {
+        /// Graph's error code, e.g. `RoleAssignmentExists`; `None` for the client's own refusals.
+        code: Option<String>,
+        message: String,
+        hint: Option<String>,
+    },
+    /// The command line is inconsistent in a way clap could not see: exit 2.
+    Usage(String),
+    /// Signing in is needed: exit 3.
+    Auth { message: String, hint: String },
+    /// The server cannot be reached or is unavailable: exit 4.
+    Unreachable { message: String, hint: String },
+    /// Anything else (a local file, a malformed answer): exit 1.
+    Other(String),
+}
+
+impl CliError {
+    /// A refusal with the server's code.
+    #[cfg(test)]
+    pub fn refused(code: impl Into<String>, message: impl Into<String>) -> Self {
+        CliError::Refused {
+            code: Some(code.into()),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A refusal found by the client itself (no such group, an ambiguous name).
+    pub fn local(message: impl Into<String>, hint: Option<String>) -> Self {
+        CliError::Refused {
+            code: None,
+            message: message.into(),
+            hint,
+        }
+    }
+
+    /// Adds (or replaces) the hint of a refusal; other errors keep theirs.
+    pub fn with_hint(self, new_hint: impl Into<String>) -> Self {
+        match self {
+            CliError::Refused { code, message, .. } => CliError::Refused {
+                code,
+                message,
+                hint: Some(new_hint.into()),
+            },
+            other => other,
+        }
+    }
+
+    /// The server's error code, if this is a refusal that has one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            CliError::Refused {
+                code: Some(code), ..
+            } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The server's message, if this is a refusal.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            CliError::Refused { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(match self {
+            CliError::Refused { .. } | CliError::Other(_) => 1,
+            CliError::Usage(_) => 2,
+            CliError::Auth { .. } => 3,
+            CliError::Unreachable { .. } => 4,
+        })
+    }
+
+    /// What to do next, if there is something to say.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            CliError::Refused { hint, .. } => hint.as_deref(),
+            CliError::Auth { hint, .. } | CliError::Unreachable { hint, .. } => Some(hint),
+            CliError::Usage(_) => Some("Run the command with --help to see its options."),
+            CliError::Other(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Refused {
+                code: Some(code),
+                message,
+                ..
+            } => write!(f, "{code}: {message}"),
+            CliError::Refused {
+                code: None,
+                message,
+                ..
+            } => f.write_str(message),
+            CliError::Usage(message) | CliError::Other(message) => f.write_str(message),
+            CliError::Auth { message, .. } | CliError::Unreachable { message, .. } => {
+                f.write_str(message)
+            }
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// The result of a client command.
+pub type CliResult<T> = Result<T, CliError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_documented_exit_code() {
+        let cases = [
+            (CliError::refused("RoleAssignmentExists", "exists"), 1),
+            (CliError::local("ambiguous", None), 1),
+            (CliError::Other("disk full".into()), 1),
+            (CliError::Usage("nothing to change".into()), 2),
+            (
+                CliError::Auth {
+                    message: "not signed in".into(),
+                    hint: "stint login".into(),
+                },
+                3,
+            ),
+            (
+                CliError::Unreachable {
+                    message: "refused".into(),
+                    hint: "start it".into(),
+                },
+                4,
+            ),
+        ];
+        for (error, code) in cases {
+            assert_eq!(error.exit_code(), ExitCode::from(code), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_prints_the_server_code_then_the_message() {
+        let error = CliError::refused(
+            "RoleAssignmentExists",
+            "The Role assignment already exists.",
+        );
+        assert_eq!(
+            error.to_string(),
+            "RoleAssignmentExists: The Role assignment already exists."
+        );
+        assert_eq!(error.code(), Some("RoleAssignmentExists"));
+    }
+}
