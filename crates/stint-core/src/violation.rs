@@ -23,6 +23,7 @@ pub enum ErrorCode {
     ObjectConflict,
     // Stint's own.
     GroupNotManageable,
+    GroupAlreadyManaged,
     RoleAssignableGroupLimitReached,
     GroupNestingNotAllowed,
     MembershipCycle,
@@ -57,6 +58,7 @@ impl ErrorCode {
             ErrorCode::ResourceNotFound => "Request_ResourceNotFound",
             ErrorCode::ObjectConflict => "Request_MultipleObjectsWithSameKeyValue",
             ErrorCode::GroupNotManageable => "GroupNotManageable",
+            ErrorCode::GroupAlreadyManaged => "GroupAlreadyManaged",
             ErrorCode::RoleAssignableGroupLimitReached => "RoleAssignableGroupLimitReached",
             ErrorCode::GroupNestingNotAllowed => "GroupNestingNotAllowed",
             ErrorCode::MembershipCycle => "MembershipCycle",

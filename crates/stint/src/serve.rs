@@ -9,6 +9,7 @@ use clap::Args;
 use stint_app::SystemClock;
 use stint_app::{App, AppConfig, Bootstrap, Password};
 use stint_store::Store;
+use stint_store_postgres::PostgresStore;
 use stint_store_sqlite::SqliteStore;
 use tracing_subscriber::EnvFilter;
 
@@ -17,7 +18,7 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "STINT_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Database: a SQLite file path or `sqlite://PATH`.
+    /// Database: a SQLite file path or `sqlite://PATH`, or `postgres://USER@HOST/DB`.
     #[arg(
         long = "database",
         env = "STINT_DATABASE_URL",
@@ -42,11 +43,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         )
         .init();
 
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&args.database)
-            .await
-            .with_context(|| format!("opening the database {}", args.database))?,
-    );
+    let store = open_store(&args.database)
+        .await
+        .with_context(|| format!("opening the database {}", redacted(&args.database)))?;
     let config = AppConfig {
         role_assignable_group_limit: args.role_assignable_group_limit,
         token_lifetime: args.token_lifetime.as_delta(),
@@ -82,7 +81,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
-    tracing::info!(address = %listener.local_addr()?, database = %args.database, "Stint is serving");
+    tracing::info!(address = %listener.local_addr()?, database = %redacted(&args.database), "Stint is serving");
     let scheduler = stint_app::scheduler::spawn(
         app.clone(),
         std::time::Duration::from_secs(args.scheduler_interval.max(1)),
@@ -115,5 +114,30 @@ async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => {}
         () = terminate => {}
+    }
+}
+
+/// Picks the adapter once, from the URL: `postgres://` or `postgresql://`, else a SQLite file.
+async fn open_store(database: &str) -> Result<Arc<dyn Store>, stint_store::StoreError> {
+    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::open(database).await?))
+    } else {
+        Ok(Arc::new(SqliteStore::open(database).await?))
+    }
+}
+
+/// A database URL without its password, for messages and logs.
+fn redacted(database: &str) -> String {
+    match (database.find("://"), database.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &database[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => {
+                    format!("{}{user}:***{}", &database[..scheme + 3], &database[at..])
+                }
+                None => database.to_string(),
+            }
+        }
+        _ => database.to_string(),
     }
 }

@@ -53,7 +53,7 @@ pub fn manage(state: &State, ctx: &Context, group_id: GroupId) -> Result<Decisio
     require_pim_administrator(state, ctx, group)?;
     if group.is_managed() {
         return Err(Violation::new(
-            ErrorCode::ObjectConflict,
+            ErrorCode::GroupAlreadyManaged,
             format!("'{}' is already managed by PIM.", group.display_name),
         )
         .rule("P2"));

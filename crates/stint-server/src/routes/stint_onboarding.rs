@@ -80,7 +80,14 @@ async fn manage_group(
 }
 
 fn pim_group(group: &Group) -> Value {
-    let reason = why_not_manageable(group);
+    let reason = if group.is_managed() {
+        Some(format!(
+            "'{}' is already managed by PIM.",
+            group.display_name
+        ))
+    } else {
+        why_not_manageable(group)
+    };
     let mut value = directory::group(group);
     if let Value::Object(fields) = &mut value {
         fields.insert("managed".into(), group.is_managed().into());

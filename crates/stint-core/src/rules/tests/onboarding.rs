@@ -190,7 +190,7 @@ fn p2_managing_a_managed_group_again_is_refused() {
     let finance = f.group("Finance");
     f.managed(finance);
     let violation = manage_as(&f, admin, finance).unwrap_err();
-    assert_eq!(violation.code, ErrorCode::ObjectConflict);
+    assert_eq!(violation.code, ErrorCode::GroupAlreadyManaged);
     assert_eq!(violation.rule, Some("P2"));
 }
 

@@ -9,6 +9,7 @@ use stint_core::ids::{GroupId, PrincipalId};
 use stint_core::request::ScheduleRequest;
 use stint_core::rules::approval::may_decide;
 use stint_core::schedule::Schedule;
+use stint_core::schedule::{Access, ScheduleKind};
 use stint_core::state::State;
 use stint_odata::Allowed;
 
@@ -211,8 +212,11 @@ pub fn list(
             .collect(),
         Listing::Schedules | Listing::Instances => {
             let include_ended = call.listing == Listing::Schedules && mentions_status(&query);
-            schedules(state, call.family, anchor, user)
-                .filter(|s| may_view_record(state, caller, s.group_id(), s.principal_id, now))
+            let own = matches!(call.scope, Scope::CurrentUser(_));
+            schedules(state, call.family, anchor, user, now)
+                .filter(|s| {
+                    own || may_view_record(state, caller, s.group_id(), s.principal_id, now)
+                })
                 .filter(|s| match call.listing {
                     Listing::Instances => s.is_in_force_at(now),
                     _ => include_ended || s.is_open_at(now),
@@ -270,11 +274,21 @@ fn schedules<'a>(
     family: Family,
     anchor: Option<Anchor>,
     user: PrincipalId,
+    now: DateTime<Utc>,
 ) -> Box<dyn Iterator<Item = &'a Schedule> + 'a> {
     let all: Box<dyn Iterator<Item = &Schedule>> = match anchor {
         Some(Anchor::Group(group)) => Box::new(state.schedules_of_group(group)),
         Some(Anchor::Principal(principal)) => Box::new(state.schedules_of_principal(principal)),
-        None => Box::new(state.schedules_of_principal(user)),
+        // The caller's own, and (V6) eligibilities held by groups they belong to now, which they
+        // may activate for themselves; those show with memberType `group`.
+        None => {
+            let through_groups = state
+                .transitive_member_of(user, now)
+                .into_iter()
+                .flat_map(move |group| state.schedules_of_principal(group.into()))
+                .filter(|s| s.kind == ScheduleKind::Eligible && s.access() == Access::Member);
+            Box::new(state.schedules_of_principal(user).chain(through_groups))
+        }
     };
     Box::new(all.filter(move |s| s.kind == family.kind()))
 }

@@ -1,0 +1,59 @@
+//! How database errors become [`StoreError`]s: a uniqueness violation names the rule it broke,
+//! everything else is a backend error whose text is for logs only (the server's message, never
+//! the SQL text).
+
+use stint_store::StoreError;
+
+/// Maps an error from sqlx.
+pub(crate) fn from_sqlx(error: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(database) = &error {
+        if database.is_unique_violation() {
+            return StoreError::Duplicate(rule_name(database.constraint()).to_owned());
+        }
+    }
+    StoreError::Backend(error.to_string())
+}
+
+/// Maps an error from encoding or decoding a stored JSON document.
+pub(crate) fn from_json(what: &str, error: serde_json::Error) -> StoreError {
+    StoreError::Backend(format!(
+        "could not encode or decode a stored {what}: {error}"
+    ))
+}
+
+/// Maps a number that does not fit the type it is stored as or read into.
+pub(crate) fn out_of_range(what: &str) -> StoreError {
+    StoreError::Backend(format!("the {what} is out of range"))
+}
+
+/// The name of the broken rule as the application knows it, from the constraint's name (the
+/// names are fixed in `migrations/`); the same names as the SQLite adapter's.
+fn rule_name(constraint: Option<&str>) -> &str {
+    match constraint {
+        Some("users_user_principal_name_unique") => "userPrincipalName",
+        Some("audit_events_id_unique") => "auditEventId",
+        Some("revisions_pkey") => "revision",
+        Some(other) => other,
+        None => "unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_duplicate_user_name_is_named_as_graph_names_the_property() {
+        assert_eq!(
+            rule_name(Some("users_user_principal_name_unique")),
+            "userPrincipalName"
+        );
+        assert_eq!(rule_name(Some("audit_events_id_unique")), "auditEventId");
+    }
+
+    #[test]
+    fn an_unknown_constraint_is_named_by_itself() {
+        assert_eq!(rule_name(Some("groups_pkey")), "groups_pkey");
+        assert_eq!(rule_name(None), "unknown");
+    }
+}

@@ -1,0 +1,139 @@
+//! `stint-store-postgres` owns Stint's shared database: the PostgreSQL schema and its migrations,
+//! and the [`Store`] port implemented on it, for one or several `stint serve` nodes.
+//!
+//! A commit is one READ COMMITTED transaction whose first statement locks the single row of the
+//! `revision` table (`SELECT ... FOR UPDATE`): writers on every node queue on that lock, so the
+//! revision check against `expected` gives [`StoreError::Conflict`] exactly as in SQLite. Then it
+//! upserts the changed objects, appends the audit events to their hash chain (SPEC U4), logs the
+//! changes and moves the revision on: all of it, or nothing (SPEC U3). Unique constraints (the
+//! user name, the audit event id, every key) are the first line of defence against duplicates.
+//!
+//! [`Store::load`] reads every table in one REPEATABLE READ, READ ONLY transaction, so the state
+//! and its revision come from one snapshot.
+//!
+//! Each object is stored whole as JSON in a `doc` column, next to the key and lookup columns; the
+//! schema is in `migrations/`, and its versions mirror the SQLite adapter's.
+
+mod column;
+mod connect;
+mod error;
+mod migrations;
+mod read;
+mod write;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::pool::PoolConnection;
+use sqlx::{PgPool, Postgres};
+use stint_core::audit::{AuditEvent, AuditQuery};
+use stint_core::{Decision, State};
+use stint_store::{CommittedChanges, Revision, Store, StoreError};
+
+use crate::error::from_sqlx;
+
+pub use crate::migrations::SCHEMA_VERSION;
+
+/// How [`Store::load`] begins: one snapshot for every table, and no writes.
+const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+/// A Stint database on a PostgreSQL server, shared by every node that opens it.
+#[derive(Debug)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (or
+    /// `postgresql://`; the usual query parameters such as `sslmode` and `options` apply) and
+    /// migrates it to [`SCHEMA_VERSION`]. The database must exist.
+    ///
+    /// Fails with [`StoreError::SchemaTooNew`] if a newer Stint has written the database.
+    pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
+        let pool = connect::pool(url).await?;
+        if let Err(error) = migrations::run(&pool).await {
+            pool.close().await;
+            return Err(error);
+        }
+        tracing::info!(
+            schema_version = SCHEMA_VERSION,
+            "opened the PostgreSQL store"
+        );
+        Ok(PostgresStore { pool })
+    }
+
+    /// Closes every connection, waiting for calls in progress to finish. The store refuses
+    /// further calls afterwards.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn connection(&self) -> Result<PoolConnection<Postgres>, StoreError> {
+        self.pool.acquire().await.map_err(from_sqlx)
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn load(&self) -> Result<State, StoreError> {
+        let mut transaction = self
+            .pool
+            .begin_with(BEGIN_SNAPSHOT)
+            .await
+            .map_err(from_sqlx)?;
+        let state = read::load(&mut transaction).await?;
+        transaction.commit().await.map_err(from_sqlx)?;
+        Ok(state)
+    }
+
+    async fn revision(&self) -> Result<Revision, StoreError> {
+        read::current_revision(&mut *self.connection().await?).await
+    }
+
+    async fn commit(
+        &self,
+        expected: Option<Revision>,
+        decision: &Decision,
+        committed_at: DateTime<Utc>,
+    ) -> Result<Revision, StoreError> {
+        let mut transaction = self.pool.begin().await.map_err(from_sqlx)?;
+        match write::commit(&mut transaction, expected, decision, committed_at).await {
+            Ok(revision) => {
+                transaction.commit().await.map_err(from_sqlx)?;
+                tracing::debug!(
+                    revision,
+                    changes = decision.changes.len(),
+                    audit_events = decision.audit.len(),
+                    "committed"
+                );
+                Ok(revision)
+            }
+            Err(error) => {
+                if let Err(rollback) = transaction.rollback().await {
+                    tracing::warn!(error = %rollback, "could not roll back a failed commit");
+                }
+                tracing::debug!(%error, "commit refused");
+                Err(error)
+            }
+        }
+    }
+
+    async fn changes_since(
+        &self,
+        revision: Revision,
+        limit: usize,
+    ) -> Result<Vec<CommittedChanges>, StoreError> {
+        read::changes_since(&mut *self.connection().await?, revision, limit).await
+    }
+
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
+        read::audit(&mut *self.connection().await?, query).await
+    }
+
+    async fn audit_chain(
+        &self,
+        after_sequence: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        read::audit_chain(&mut *self.connection().await?, after_sequence, limit).await
+    }
+}

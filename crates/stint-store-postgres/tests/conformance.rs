@@ -1,0 +1,415 @@
+//! The store conformance suite on PostgreSQL, and what only a shared server has to show:
+//! reopening, schema versions, concurrent migrations, writers on two nodes, one-snapshot loads
+//! and exact round trips.
+//!
+//! Every test runs on its own fresh database, created on the server of `STINT_TEST_POSTGRES_URL`
+//! and dropped (with `FORCE`) when the test ends, even if it fails. Where the variable is unset,
+//! each test prints one `SKIPPED` line past the output capture and passes; CI sets it.
+
+use std::io::Write as _;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection, PgConnection};
+use stint_core::audit::{first_broken_link, AuditRecord, Outcome};
+use stint_core::directory::{Group, GroupKind, GroupSource};
+use stint_core::ids::GroupId;
+use stint_core::{Change, Decision};
+use stint_store::conformance::Fixture;
+use stint_store::{Store, StoreError};
+use stint_store_postgres::{PostgresStore, SCHEMA_VERSION};
+
+const URL_VARIABLE: &str = "STINT_TEST_POSTGRES_URL";
+
+mod suite {
+    stint_store::conformance_tests!(match super::fresh_fixture().await {
+        Some(fixture) => fixture,
+        None => return,
+    });
+}
+
+/// A fresh store on a fresh database that is dropped after the store, or `None` (after saying
+/// so) where no server is configured.
+async fn fresh_fixture() -> Option<Fixture> {
+    let database = TestDatabase::create().await?;
+    let store = database.open().await;
+    Some(Fixture::with_guard(store, database))
+}
+
+/// A database of its own for one test, dropped when this is dropped.
+#[derive(Debug)]
+struct TestDatabase {
+    /// The URL of the server's maintenance database, where databases are created and dropped.
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl TestDatabase {
+    /// Creates `stint_test_<random>` on the configured server; `None` where none is configured.
+    async fn create() -> Option<TestDatabase> {
+        let Some(admin_url) = std::env::var(URL_VARIABLE)
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+        else {
+            skipped();
+            return None;
+        };
+        let name = format!("stint_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|error| panic!("{URL_VARIABLE} is set but unreachable: {error}"));
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("the test database is created");
+        admin.close().await.expect("the admin connection closes");
+        let url = PgConnectOptions::from_str(&admin_url)
+            .expect("the URL parses")
+            .database(&name)
+            .to_url_lossy()
+            .to_string();
+        Some(TestDatabase {
+            admin_url,
+            name,
+            url,
+        })
+    }
+
+    async fn open(&self) -> PostgresStore {
+        PostgresStore::open(&self.url)
+            .await
+            .expect("the test database opens")
+    }
+
+    async fn connect(&self) -> PgConnection {
+        PgConnection::connect(&self.url)
+            .await
+            .expect("the test database accepts a plain connection")
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Drops the database from a thread with a runtime of its own: the test's runtime may be the
+    /// one running this, and may be shutting down.
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|error| error.to_string())?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url)
+                    .await
+                    .map_err(|error| error.to_string())?;
+                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+                    .map_err(|error| error.to_string())?;
+                admin.close().await.map_err(|error| error.to_string())
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => eprintln!("could not drop the test database {}: {error}", self.name),
+            Err(_) => eprintln!("dropping the test database {} panicked", self.name),
+        }
+    }
+}
+
+/// One loud line, written past the test harness's capture so that it shows in every run.
+fn skipped() {
+    let current = std::thread::current();
+    let test = current.name().unwrap_or("a PostgreSQL test");
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED (set {URL_VARIABLE}): {test} needs PostgreSQL"
+    );
+}
+
+fn at(second: i64) -> DateTime<Utc> {
+    DateTime::UNIX_EPOCH + chrono::TimeDelta::seconds(1_750_000_000 + second)
+}
+
+fn group(name: &str) -> Group {
+    Group {
+        id: GroupId(uuid::Uuid::new_v4()),
+        display_name: name.into(),
+        description: None,
+        kind: GroupKind::Security,
+        is_assignable_to_role: false,
+        membership_rule: None,
+        source: GroupSource::Cloud,
+        created_at: at(0),
+        managed_since: None,
+        deleted_at: None,
+    }
+}
+
+fn new_group(name: &str) -> Decision {
+    Decision::new().change(Change::Group(group(name)))
+}
+
+fn audit_record(action: &str) -> AuditRecord {
+    AuditRecord {
+        id: uuid::Uuid::new_v4(),
+        at: at(1),
+        actor: None,
+        action: action.into(),
+        outcome: Outcome::Success,
+        target_type: "group".into(),
+        target_id: action.into(),
+        group_id: None,
+        principal_id: None,
+        justification: None,
+        ticket: None,
+        correlation_id: None,
+        client: None,
+        message: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn reopening_the_database_keeps_everything() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let store = database.open().await;
+    let decision = new_group("Sales").audit(audit_record("group.create"));
+    store.commit(Some(0), &decision, at(1)).await.unwrap();
+    let before = store.load().await.unwrap();
+    store.close().await;
+    drop(store);
+
+    let reopened = database.open().await;
+    let after = reopened.load().await.unwrap();
+    assert_eq!(after.revision, 1);
+    assert_eq!(after.groups, before.groups);
+    assert_eq!(reopened.changes_since(0, 10).await.unwrap().len(), 1);
+    let chain = reopened.audit_chain(0, 10).await.unwrap();
+    assert_eq!(chain.len(), 1);
+    assert_eq!(first_broken_link(&chain), None);
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_stint_is_refused() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    database.open().await.close().await;
+    let mut connection = database.connect().await;
+    sqlx::query("UPDATE schema_version SET version = $1")
+        .bind(SCHEMA_VERSION + 1)
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+
+    let refused = PostgresStore::open(&database.url).await;
+    assert!(
+        matches!(refused, Err(StoreError::SchemaTooNew { found, supported })
+            if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn nodes_opening_a_new_database_at_once_migrate_it_once() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let opened =
+        futures::future::join_all((0..4).map(|_| PostgresStore::open(&database.url))).await;
+    for store in &opened {
+        let store = store.as_ref().expect("every node opens the database");
+        assert_eq!(store.revision().await.unwrap(), 0);
+    }
+    let mut connection = database.connect().await;
+    let version: i64 = sqlx::query_scalar("SELECT version FROM schema_version")
+        .fetch_one(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    let revision_rows: i64 = sqlx::query_scalar("SELECT count(*) FROM revision")
+        .fetch_one(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(revision_rows, 1, "the migration ran once");
+}
+
+/// Two stores on one database stand for two nodes: only the database keeps them apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_commits_from_two_nodes_let_exactly_one_through() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let one = Arc::new(database.open().await);
+    let other = Arc::new(database.open().await);
+    for round in 0..20 {
+        let outcomes = race(one.clone(), other.clone()).await;
+        let committed = outcomes.iter().filter(|o| o.is_ok()).count();
+        let conflicts = outcomes
+            .iter()
+            .filter(|o| {
+                matches!(o, Err(StoreError::Conflict { expected, current })
+                    if *expected == round && *current == round + 1)
+            })
+            .count();
+        assert_eq!(
+            (committed, conflicts),
+            (1, 1),
+            "round {round}: {outcomes:?}"
+        );
+        assert_eq!(other.revision().await.unwrap(), round + 1);
+    }
+    let state = one.load().await.unwrap();
+    assert_eq!((state.revision, state.groups.len()), (20, 20));
+    let chain = other.audit_chain(0, 100).await.unwrap();
+    assert_eq!(chain.len(), 20);
+    assert_eq!(first_broken_link(&chain), None);
+    assert_eq!(one.changes_since(0, 100).await.unwrap().len(), 20);
+}
+
+/// Commits a new group with an audit event from each store at once, both expecting the current
+/// revision.
+async fn race(one: Arc<PostgresStore>, other: Arc<PostgresStore>) -> Vec<Result<u64, StoreError>> {
+    let expected = one.revision().await.expect("the revision reads");
+    let spawn = |store: Arc<PostgresStore>, name: &'static str| {
+        tokio::spawn(async move {
+            let decision = new_group(name).audit(audit_record(name));
+            store.commit(Some(expected), &decision, at(1)).await
+        })
+    };
+    let (a, b) = tokio::join!(spawn(one, "One"), spawn(other, "Other"));
+    vec![
+        a.expect("the first commit runs to the end"),
+        b.expect("the second commit runs to the end"),
+    ]
+}
+
+/// Writers that do not expect a revision all commit, one after the other, and the audit chain
+/// they build together has no fork and no gap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_unconditional_writers_on_two_nodes_all_commit_in_one_chain() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let nodes = [
+        Arc::new(database.open().await),
+        Arc::new(database.open().await),
+    ];
+    let writers: Vec<_> = (0..16)
+        .map(|writer| {
+            let store = nodes[writer % 2].clone();
+            tokio::spawn(async move {
+                let decision = new_group("Concurrent")
+                    .audit(audit_record("group.create"))
+                    .audit(audit_record("group.update"));
+                store.commit(None, &decision, at(1)).await
+            })
+        })
+        .collect();
+    let mut revisions = Vec::new();
+    for writer in writers {
+        revisions.push(
+            writer
+                .await
+                .unwrap()
+                .expect("an unconditional commit succeeds"),
+        );
+    }
+    revisions.sort_unstable();
+    assert_eq!(revisions, (1..=16).collect::<Vec<u64>>());
+
+    let chain = nodes[0].audit_chain(0, 100).await.unwrap();
+    let sequences: Vec<u64> = chain.iter().map(|event| event.sequence).collect();
+    assert_eq!(sequences, (1..=32).collect::<Vec<u64>>());
+    assert_eq!(first_broken_link(&chain), None);
+}
+
+/// Each commit adds one group, so a load that mixed two snapshots would see a group count that
+/// differs from its revision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_during_writes_is_one_snapshot() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let writer_store = Arc::new(database.open().await);
+    let reader = database.open().await;
+    let writer = tokio::spawn({
+        let store = writer_store.clone();
+        async move {
+            for _ in 0..60 {
+                store
+                    .commit(None, &new_group("Snapshot"), at(1))
+                    .await
+                    .expect("the commit succeeds");
+            }
+        }
+    });
+    let mut loads = 0;
+    while !writer.is_finished() {
+        let state = reader.load().await.unwrap();
+        assert_eq!(state.groups.len() as u64, state.revision, "load {loads}");
+        loads += 1;
+    }
+    writer.await.unwrap();
+    let state = reader.load().await.unwrap();
+    assert_eq!((state.revision, state.groups.len()), (60, 60));
+}
+
+/// The documents are JSON text kept as written: nanoseconds and a NUL character (which `jsonb`
+/// would refuse) come back exactly.
+#[tokio::test]
+async fn objects_round_trip_exactly_with_nanoseconds_and_nul_characters() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let store = database.open().await;
+    let precise = at(1) + chrono::TimeDelta::nanoseconds(123_456_789);
+    let odd = Group {
+        display_name: "Nul \u{0} and emoji \u{1F600} and quote \"".into(),
+        description: Some("line\nbreak\ttab \\ backslash".into()),
+        created_at: precise,
+        ..group("Odd")
+    };
+    let record = AuditRecord {
+        at: precise,
+        justification: Some("\u{0}".into()),
+        ..audit_record("group.create")
+    };
+    let decision = Decision::new()
+        .change(Change::Group(odd.clone()))
+        .audit(record.clone());
+    store.commit(Some(0), &decision, precise).await.unwrap();
+
+    let state = store.load().await.unwrap();
+    assert_eq!(state.groups.get(&odd.id), Some(&odd));
+    let changes = store.changes_since(0, 10).await.unwrap();
+    assert_eq!(changes[0].committed_at, precise);
+    assert_eq!(changes[0].changes, vec![Change::Group(odd)]);
+    let chain = store.audit_chain(0, 10).await.unwrap();
+    assert_eq!(chain[0].record, record);
+    assert_eq!(first_broken_link(&chain), None);
+
+    // The sub-second part counts in time filters: the event is after `at(1)` but not after itself.
+    let since = |since| stint_core::audit::AuditQuery {
+        since: Some(since),
+        ..Default::default()
+    };
+    assert_eq!(store.audit(&since(at(1))).await.unwrap().len(), 1);
+    let later = precise + chrono::TimeDelta::nanoseconds(1);
+    assert!(store.audit(&since(later)).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_url_that_is_not_postgres_is_refused_without_a_panic() {
+    for url in ["sqlite://stint.db", "stint.db", "postgres://[::1"] {
+        let refused = PostgresStore::open(url).await;
+        assert!(matches!(refused, Err(StoreError::Backend(_))), "{url}");
+    }
+}
