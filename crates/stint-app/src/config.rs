@@ -12,6 +12,8 @@ pub struct AppConfig {
     pub mfa_freshness: TimeDelta,
     /// How often a write is retried when another node committed first.
     pub conflict_retries: usize,
+    /// How long a read that demands a newer revision waits for this node to reach it (X2).
+    pub revision_wait: std::time::Duration,
 }
 
 impl Default for AppConfig {
@@ -21,6 +23,7 @@ impl Default for AppConfig {
             token_lifetime: TimeDelta::hours(1),
             mfa_freshness: TimeDelta::minutes(10),
             conflict_retries: 5,
+            revision_wait: std::time::Duration::from_secs(2),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod pim;
 pub mod policies;
 pub mod roles;
 pub mod scheduler;
+pub mod ui_support;
 
 use std::sync::{Arc, PoisonError, RwLock};
 

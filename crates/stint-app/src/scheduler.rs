@@ -48,3 +48,24 @@ pub fn spawn(app: Arc<App>, period: Duration) -> tokio::task::JoinHandle<()> {
         }
     })
 }
+
+impl App {
+    /// X2: waits (bounded by `revision_wait`) until this node has applied `revision`, following
+    /// the store's change log. Returns whether it got there.
+    pub async fn reach_revision(&self, revision: Revision) -> AppResult<bool> {
+        let deadline = tokio::time::Instant::now() + self.config.revision_wait;
+        loop {
+            if self.revision() >= revision {
+                return Ok(true);
+            }
+            self.catch_up().await?;
+            if self.revision() >= revision {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}

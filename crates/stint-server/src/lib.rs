@@ -8,10 +8,12 @@ mod error;
 mod extract;
 mod middleware;
 mod openapi;
+mod revision;
 mod routes;
 mod shape;
 #[cfg(feature = "test-clock")]
 pub mod test_clock;
+mod ui;
 mod wire;
 
 use std::net::SocketAddr;
@@ -37,6 +39,7 @@ pub struct ServerState {
 /// The whole HTTP surface, with its OpenAPI document served at `/stint/v1/openapi.json`.
 pub fn router(app: Arc<App>) -> Router {
     let state = ServerState { app };
+    let console = ui::router(state.clone());
     let (router, api) = routes::all().split_for_parts();
     let api = openapi::finish(api);
     let routed = router
@@ -44,15 +47,22 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(routes::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            revision::consistent,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             middleware::graph_envelope,
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state);
-    Router::new().fallback_service(tower::ServiceExt::map_request(
-        routed,
-        middleware::decode_dollar,
-    ))
+    // The web console answers HTML of its own, outside the Graph error envelope.
+    Router::new()
+        .merge(console)
+        .fallback_service(tower::ServiceExt::map_request(
+            routed,
+            middleware::decode_dollar,
+        ))
 }
 
 /// The OpenAPI document, for tests and tools.

@@ -1,0 +1,87 @@
+//! What the web console needs beyond the use cases every driver shares: exchanging a bearer token
+//! for a fresh one with its own lifetime, which is how a console session is started (after sign-in)
+//! and rotated (after a step-up) without a second kind of credential.
+//!
+//! A console session *is* an [`AccessToken`] in the store, so it works on every node and survives
+//! restarts; the old token is revoked in the same commit as the new one is created.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::TimeDelta;
+use rand::RngCore;
+use stint_core::audit::{AuditRecord, Outcome};
+use stint_core::auth::{AccessToken, TokenHash};
+use stint_core::{Change, Decision};
+use uuid::Uuid;
+
+use crate::auth::IssuedToken;
+use crate::error::{AppError, AppResult};
+use crate::{App, CallMeta};
+
+impl App {
+    /// Replaces the valid token `token` with a new one for the same user and the same MFA time, and
+    /// revokes `token`. The new token lives `lifetime` from now, or, with `None`, until the old one
+    /// would have expired (so a rotation never extends a session). Audited as `auth.tokenRotated`.
+    pub async fn exchange_token(
+        &self,
+        token: &str,
+        lifetime: Option<TimeDelta>,
+        meta: &CallMeta,
+    ) -> AppResult<IssuedToken> {
+        let old_hash = TokenHash::of(token);
+        let _writer = self.writer.lock().await;
+        let now = self.now();
+        let old = self
+            .read(|state| {
+                let access = state.tokens.get(&old_hash).filter(|t| t.is_valid_at(now))?;
+                state
+                    .users
+                    .get(&access.user_id)
+                    .filter(|user| user.account_enabled)
+                    .map(|_| access.clone())
+            })
+            .ok_or(AppError::Unauthenticated)?;
+        let expires_at = match lifetime {
+            Some(lifetime) => now + lifetime,
+            None => old.expires_at,
+        };
+        let new_token = random_token();
+        let event = AuditRecord {
+            id: Uuid::new_v4(),
+            at: now,
+            actor: Some(old.user_id),
+            action: "auth.tokenRotated".into(),
+            outcome: Outcome::Success,
+            target_type: "user".into(),
+            target_id: old.user_id.to_string(),
+            group_id: None,
+            principal_id: Some(old.user_id.into()),
+            justification: None,
+            ticket: None,
+            correlation_id: meta.request_id.clone(),
+            client: meta.client.clone(),
+            message: "Exchanged a token for a new web console session token; the old token no longer works.".into(),
+        };
+        let decision = Decision::new()
+            .change(Change::Token(AccessToken {
+                hash: TokenHash::of(&new_token),
+                user_id: old.user_id,
+                issued_at: now,
+                expires_at,
+                mfa_at: old.mfa_at,
+            }))
+            .change(Change::TokenRevoked(old_hash))
+            .audit(event);
+        self.commit(None, decision).await?;
+        Ok(IssuedToken {
+            token: new_token,
+            expires_in: expires_at - now,
+        })
+    }
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("stint_{}", URL_SAFE_NO_PAD.encode(bytes))
+}

@@ -1,0 +1,246 @@
+//! Posted forms: reading `application/x-www-form-urlencoded` bodies (with repeated fields), the
+//! CSRF check every state-changing form goes through, and the errors shown next to fields.
+//!
+//! A refusal from the rules (`Violation`) is shown next to the field it concerns: the one named by
+//! `violation.field`, or, for `RoleAssignmentRequestPolicyValidationFailed`, the fields of the
+//! policy rules the message names. Each page says which of its inputs stands for which field.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use stint_app::AppError;
+use stint_core::Violation;
+
+use super::error::UiError;
+use super::session::Console;
+use super::{csrf, UiState};
+
+/// The fields of a posted form, in order, repeated names kept.
+#[derive(Clone, Debug, Default)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    /// The first value of `name`, trimmed; `None` when missing or blank.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.raw(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
+
+    /// The first value of `name` as typed (for passwords), `None` when missing or empty.
+    pub fn raw(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Every non-blank value of `name`.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| value.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// Whether the checkbox `name` was ticked.
+    pub fn checked(&self, name: &str) -> bool {
+        self.0.iter().any(|(key, _)| key == name)
+    }
+
+    /// The value of `name`, or an empty string (to put back in the form).
+    pub fn value(&self, name: &str) -> String {
+        self.raw(name).unwrap_or_default().to_string()
+    }
+}
+
+/// A signed-in POST: the session, then the body, then the CSRF check, before any handler runs.
+/// A body without the session's CSRF value is refused with a 403 page and changes nothing.
+#[derive(Debug)]
+pub struct Posted {
+    pub console: Console,
+    pub form: FormData,
+}
+
+impl FromRequest<UiState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, ui: &UiState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let console = Console::from_request_parts(&mut parts, ui).await?;
+        let request = Request::from_parts(parts, body);
+        let form = read_form(request, ui).await?;
+        let given = form.raw(csrf::FIELD).unwrap_or_default();
+        if !csrf::same(given, &console.csrf) {
+            return Err(UiError::csrf().into_response());
+        }
+        Ok(Posted { console, form })
+    }
+}
+
+/// Reads a form body (the router limits its size), refusing anything else with a 400 page.
+pub async fn read_form(request: Request, ui: &UiState) -> Result<FormData, Response> {
+    axum::extract::Form::<Vec<(String, String)>>::from_request(request, ui)
+        .await
+        .map(|axum::extract::Form(pairs)| FormData(pairs))
+        .map_err(|_| {
+            UiError::BadRequest("The form could not be read; send it as the page does.".into())
+                .into_response()
+        })
+}
+
+/// What went wrong with a form: messages by field, and messages about the whole form.
+#[derive(Clone, Debug, Default)]
+pub struct Errors {
+    pub fields: BTreeMap<&'static str, String>,
+    pub general: Vec<String>,
+}
+
+impl Errors {
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.general.is_empty()
+    }
+
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.fields.entry(field).or_insert_with(|| message.into());
+    }
+
+    pub fn general(&mut self, message: impl Into<String>) {
+        self.general.push(message.into());
+    }
+
+    /// An error of the app: a rule's refusal goes next to its field (found through `map`, which
+    /// turns a violation's field or policy rule name into one of the page's inputs); anything
+    /// else is a message about the whole form.
+    pub fn from_app(error: AppError, map: &dyn Fn(&str) -> Option<&'static str>) -> Errors {
+        let mut errors = Errors::default();
+        match error {
+            AppError::Rule(violation) => errors.add_violation(&violation, map),
+            AppError::Unauthenticated => {
+                errors.general("Your session ended; sign in again.");
+            }
+            AppError::Store(store) => {
+                tracing::error!(error = %store, "store failure");
+                errors.general("The service cannot complete this right now; retry shortly.");
+            }
+            AppError::Busy => {
+                errors.general("The service is busy; retry shortly.");
+            }
+        }
+        errors
+    }
+
+    /// Puts `violation`'s message next to every input it concerns, or at the top of the form.
+    pub fn add_violation(
+        &mut self,
+        violation: &Violation,
+        map: &dyn Fn(&str) -> Option<&'static str>,
+    ) {
+        let mut keys: Vec<&'static str> = Vec::new();
+        if let Some(field) = violation.field.and_then(map) {
+            keys.push(field);
+        }
+        for rule in named_policy_rules(&violation.message) {
+            if let Some(field) = map(rule) {
+                if !keys.contains(&field) {
+                    keys.push(field);
+                }
+            }
+        }
+        if keys.is_empty() {
+            if let Some(field) = map(violation.code.as_str()) {
+                keys.push(field);
+            }
+        }
+        if keys.is_empty() {
+            self.general(violation.message.clone());
+        }
+        for key in keys {
+            self.add(key, violation.message.clone());
+        }
+    }
+}
+
+/// The policy rules a `RoleAssignmentRequestPolicyValidationFailed` message names.
+fn named_policy_rules(message: &str) -> Vec<&str> {
+    let Some(list) = message
+        .strip_prefix("The following policy rules failed: [")
+        .and_then(|rest| rest.split_once(']'))
+        .map(|(list, _)| list)
+    else {
+        return Vec::new();
+    };
+    list.split(',')
+        .map(|name| name.trim().trim_matches('"'))
+        .collect()
+}
+
+/// Reads a `datetime-local` value (`2026-01-05T09:30`, seconds optional) as UTC.
+pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .map(|naive| Utc.from_utc_datetime(&naive))
+}
+
+/// A time as a `datetime-local` value.
+pub fn time_value(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// Reads a date (`2026-01-05`) as the start of that day, UTC.
+pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .ok()
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .map(|naive| Utc.from_utc_datetime(&naive))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stint_core::{ErrorCode, PolicyRule};
+
+    #[test]
+    fn policy_failures_go_next_to_each_named_rule() {
+        let violation =
+            Violation::policy_failed(&[PolicyRule::JustificationRule, PolicyRule::MfaRule], "x");
+        let map = |key: &str| match key {
+            "JustificationRule" => Some("justification"),
+            "MfaRule" => Some("totp"),
+            _ => None,
+        };
+        let mut errors = Errors::default();
+        errors.add_violation(&violation, &map);
+        assert!(errors.field("justification").is_some());
+        assert!(errors.field("totp").is_some());
+        assert!(errors.general.is_empty());
+    }
+
+    #[test]
+    fn a_violation_without_a_known_field_is_about_the_whole_form() {
+        let violation = Violation::new(ErrorCode::RoleAssignmentExists, "exists");
+        let mut errors = Errors::default();
+        errors.add_violation(&violation, &|_| None);
+        assert_eq!(errors.general, vec!["exists".to_string()]);
+    }
+
+    #[test]
+    fn datetime_local_values_are_read_as_utc() {
+        let at = parse_time("2026-01-05T09:30").unwrap();
+        assert_eq!(at.to_rfc3339(), "2026-01-05T09:30:00+00:00");
+        assert_eq!(time_value(at), "2026-01-05T09:30");
+        assert!(parse_time("yesterday").is_none());
+    }
+}

@@ -1,0 +1,255 @@
+//! The page shell: the document head, the top bar with the signed-in user, the left navigation
+//! (like Entra's PIM blade; it moves to the top on narrow screens), and small shared pieces
+//! (notices, error summaries, tabs, empty states, status badges).
+//!
+//! Every page has exactly one `h1`; no inline script or style (the CSP forbids both).
+
+use maud::{html, Markup, DOCTYPE};
+
+use super::forms::Errors;
+use super::session::Console;
+
+/// Where a page sits in the navigation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nav {
+    MyRoles,
+    MyRequests,
+    Approvals,
+    MyAudit,
+    Groups,
+    Profile,
+    Users,
+    DirectoryGroups,
+    RoleAssignments,
+}
+
+/// A full console page.
+pub fn page(console: &Console, nav: Nav, title: &str, body: Markup) -> Markup {
+    let pending = super::view::pending_approvals(console);
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head(title))
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header.topbar {
+                    a.brand href="/ui/my-roles" {
+                        span.logo aria-hidden="true" { "S" }
+                        span { "Stint" }
+                        span.product { "Privileged Identity Management" }
+                    }
+                    div.account {
+                        a.who href="/ui/profile" title="Your profile" {
+                            span.avatar aria-hidden="true" { (initials(&console.me.display_name)) }
+                            span.who-name { (console.me.display_name) }
+                        }
+                        form method="post" action="/ui/sign-out" {
+                            (csrf_field(console))
+                            button.link-button type="submit" { "Sign out" }
+                        }
+                    }
+                }
+                div.shell {
+                    nav.sidenav aria-label="Main" {
+                        p.nav-title { "My access" }
+                        ul {
+                            (nav_item(nav, Nav::MyRoles, "/ui/my-roles", "My roles", None))
+                            (nav_item(nav, Nav::MyRequests, "/ui/my-requests", "My requests", None))
+                            (nav_item(nav, Nav::Approvals, "/ui/approvals", "Approve requests", (pending > 0).then_some(pending)))
+                            (nav_item(nav, Nav::MyAudit, "/ui/audit", "My audit", None))
+                        }
+                        p.nav-title { "Manage" }
+                        ul {
+                            (nav_item(nav, Nav::Groups, "/ui/groups", "Groups", None))
+                            (nav_item(nav, Nav::Profile, "/ui/profile", "Profile", None))
+                        }
+                        @if console.is_directory_admin() {
+                            p.nav-title { "Directory" }
+                            ul {
+                                (nav_item(nav, Nav::Users, "/ui/directory/users", "Users", None))
+                                (nav_item(nav, Nav::DirectoryGroups, "/ui/directory/groups", "Groups", None))
+                                (nav_item(nav, Nav::RoleAssignments, "/ui/directory/roles", "Role assignments", None))
+                            }
+                        }
+                    }
+                    main #main tabindex="-1" {
+                        (body)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A page outside the signed-in shell: sign-in and error pages.
+pub fn bare_page(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head(title))
+            body.bare {
+                main.bare-main #main {
+                    div.bare-brand {
+                        span.logo aria-hidden="true" { "S" }
+                        span { "Stint" }
+                    }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            meta name="referrer" content="no-referrer";
+            title { (title) " · Stint" }
+            link rel="stylesheet" href=(super::assets::CSS_PATH);
+            link rel="icon" href=(super::assets::ICON_PATH) type="image/svg+xml";
+        }
+    }
+}
+
+fn nav_item(current: Nav, item: Nav, href: &str, label: &str, count: Option<usize>) -> Markup {
+    let here = current == item;
+    html! {
+        li {
+            a.current[here] href=(href) aria-current=[here.then_some("page")] {
+                (label)
+                @if let Some(count) = count {
+                    span.count aria-label=(format!("{count} waiting")) { (count) }
+                }
+            }
+        }
+    }
+}
+
+fn initials(name: &str) -> String {
+    let letters: String = name
+        .split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .take(2)
+        .collect();
+    if letters.is_empty() {
+        "?".into()
+    } else {
+        letters.to_uppercase()
+    }
+}
+
+/// The page heading with an optional line under it.
+pub fn heading(title: &str, subtitle: Option<&str>) -> Markup {
+    html! {
+        div.page-head {
+            h1 { (title) }
+            @if let Some(subtitle) = subtitle {
+                p.subtitle { (subtitle) }
+            }
+        }
+    }
+}
+
+/// A trail of links above the heading.
+pub fn breadcrumbs(items: &[(&str, &str)]) -> Markup {
+    html! {
+        nav.breadcrumbs aria-label="Breadcrumb" {
+            ol {
+                @for (label, href) in items {
+                    li { a href=(href) { (label) } }
+                }
+            }
+        }
+    }
+}
+
+/// The hidden CSRF field of a signed-in form.
+pub fn csrf_field(console: &Console) -> Markup {
+    html! { input type="hidden" name=(super::csrf::FIELD) value=(console.csrf); }
+}
+
+/// How a notice looks.
+#[derive(Clone, Copy, Debug)]
+pub enum Tone {
+    Success,
+    Info,
+    Warning,
+}
+
+/// A banner that says what just happened.
+pub fn notice(tone: Tone, title: &str, text: Option<&str>) -> Markup {
+    let class = match tone {
+        Tone::Success => "notice success",
+        Tone::Info => "notice info",
+        Tone::Warning => "notice warning",
+    };
+    html! {
+        div class=(class) role="status" {
+            p.notice-title { (title) }
+            @if let Some(text) = text { p { (text) } }
+        }
+    }
+}
+
+/// The errors of a form, listed at its top with links to the fields.
+pub fn error_summary(errors: &Errors) -> Markup {
+    if errors.is_empty() {
+        return html! {};
+    }
+    html! {
+        div.error-summary role="alert" tabindex="-1" {
+            p.notice-title { "There is a problem" }
+            ul {
+                @for message in &errors.general {
+                    li { (message) }
+                }
+                @for (field, message) in &errors.fields {
+                    li { a href=(format!("#f-{field}")) { (message) } }
+                }
+            }
+        }
+    }
+}
+
+/// Tabs as links: `(label, href, active, count)`.
+pub fn tabs(label: &str, items: &[(&str, String, bool, Option<usize>)]) -> Markup {
+    html! {
+        nav.tabs aria-label=(label) {
+            @for (text, href, active, count) in items {
+                a.tab.active[*active] href=(href) aria-current=[active.then_some("page")] {
+                    (text)
+                    @if let Some(count) = count { span.tab-count { (count) } }
+                }
+            }
+        }
+    }
+}
+
+/// What a list shows when it has nothing.
+pub fn empty(title: &str, text: &str) -> Markup {
+    html! {
+        div.empty {
+            p.empty-title { (title) }
+            p { (text) }
+        }
+    }
+}
+
+/// A status as a coloured badge.
+pub fn badge(status: &str) -> Markup {
+    let tone = match status {
+        "Provisioned" | "Active" | "Approved" | "Granted" | "Success" | "Managed" | "Enabled" => {
+            "ok"
+        }
+        "PendingApproval" | "Pending approval" | "Eligible" | "Scheduled" => "pending",
+        "Denied" | "Failed" | "Failure" | "Revoked" | "Disabled" => "bad",
+        _ => "neutral",
+    };
+    let text = match status {
+        "PendingApproval" => "Pending approval",
+        other => other,
+    };
+    html! { span class=(format!("badge {tone}")) { (text) } }
+}

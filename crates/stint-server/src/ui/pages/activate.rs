@@ -1,0 +1,450 @@
+//! Activate (SPEC V1–V3, V8): duration up to the policy's maximum, an optional later start, the
+//! reason and ticket, and a TOTP code when the policy needs a recent MFA (the code steps the
+//! session up before the request is made). And the Extend (E1) and Renew (E2) requests, which the
+//! group's administrators decide.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::TimeDelta;
+use maud::{html, Markup};
+use stint_core::duration::IsoDuration;
+use stint_core::ids::GroupId;
+use stint_core::policy::{Approver, PolicySettings};
+use stint_core::request::{
+    Expiration, RequestAction, RequestStatus, RequestedSchedule, TicketInfo,
+};
+use stint_core::rules::assignments::{RequestInput, MAX_JUSTIFICATION_CHARS};
+use stint_core::schedule::{Access, ScheduleKind};
+use stint_core::state::State;
+
+use crate::ui::error::UiError;
+use crate::ui::forms::{parse_time, Errors, FormData, Posted};
+use crate::ui::layout::{breadcrumbs, csrf_field, error_summary, heading, page, Nav};
+use crate::ui::session::Console;
+use crate::ui::view;
+use crate::ui::widgets::{select, Field, Kind};
+
+/// Where a refusal of an activation goes in the form.
+fn field_of(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "justification" | "JustificationRule" => "justification",
+        "TicketingRule" => "ticket_number",
+        "MfaRule" | "code" | "MfaRequired" | "InvalidTotpCode" | "TooManyRequests" => "totp",
+        "ExpirationRule" | "ActiveDurationTooShort" | "scheduleInfo.expiration.endDateTime" => {
+            "duration"
+        }
+        "scheduleInfo" | "scheduleInfo.startDateTime" => "start",
+        _ => return None,
+    })
+}
+
+/// What the activation form is about.
+struct Target {
+    group: GroupId,
+    group_name: String,
+    access: Access,
+    settings: PolicySettings,
+    approvers: Vec<String>,
+}
+
+fn target(console: &Console, group: Option<&str>, access: Option<&str>) -> Result<Target, UiError> {
+    let group: GroupId = group
+        .and_then(|g| g.parse().ok())
+        .ok_or_else(|| UiError::not_found("That group"))?;
+    let access: Access = access
+        .and_then(|a| a.parse().ok())
+        .ok_or_else(|| UiError::BadRequest("Choose member or owner.".into()))?;
+    console
+        .app
+        .read(|state| {
+            let found = state.live_group(group)?;
+            let settings = state
+                .policies
+                .get(&(group, access))
+                .map(|p| p.settings.clone())
+                .unwrap_or_default();
+            let approvers = approver_names(state, &settings.approval.approvers);
+            Some(Target {
+                group,
+                group_name: found.display_name.clone(),
+                access,
+                settings,
+                approvers,
+            })
+        })
+        .ok_or_else(|| UiError::not_found("That group"))
+}
+
+fn approver_names(state: &State, approvers: &[Approver]) -> Vec<String> {
+    approvers
+        .iter()
+        .map(|approver| match approver {
+            Approver::User(user) => view::principal(state, (*user).into()).0,
+            Approver::MembersOf(group) => format!("members of {}", view::group_name(state, *group)),
+        })
+        .collect()
+}
+
+/// `GET /ui/my-roles/activate?group=&access=`
+pub async fn form(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
+    let target = match target(
+        &console,
+        query.get("group").map(String::as_str),
+        query.get("access").map(String::as_str),
+    ) {
+        Ok(target) => target,
+        Err(error) => return error.into_response(),
+    };
+    let body = activate_page(&console, &target, &FormData::default(), &Errors::default());
+    console.finish(body)
+}
+
+/// Durations offered: common ones up to the policy's maximum, and the maximum itself.
+fn durations(maximum: TimeDelta) -> Vec<(String, String)> {
+    let mut options: Vec<TimeDelta> = [30, 60, 120, 240, 480, 720, 1440]
+        .into_iter()
+        .map(TimeDelta::minutes)
+        .filter(|d| *d < maximum)
+        .collect();
+    options.push(maximum);
+    options
+        .into_iter()
+        .map(|d| (IsoDuration::from_delta(d).to_string(), view::duration(d)))
+        .collect()
+}
+
+fn activate_page(console: &Console, target: &Target, form: &FormData, errors: &Errors) -> Markup {
+    let settings = &target.settings;
+    let maximum = settings.activation_maximum.as_delta();
+    let chosen = form
+        .get("duration")
+        .unwrap_or_else(|| settings.activation_maximum.to_string());
+    let needs_mfa = settings.activation_requires_mfa();
+    let has_fresh_mfa = console
+        .session
+        .mfa_at
+        .is_some_and(|at| console.now - at <= console.app.config().mfa_freshness);
+    let required = &settings.activation_requirements;
+    let title = format!("Activate {}", view::access(target.access).to_lowercase());
+    page(
+        console,
+        Nav::MyRoles,
+        &title,
+        html! {
+            (breadcrumbs(&[("My roles", "/ui/my-roles")]))
+            (heading(&title, Some(&format!("{} · {}", target.group_name, view::access(target.access)))))
+            (error_summary(errors))
+            div.grid-2.wide-first {
+                section.card {
+                    form.stack method="post" action="/ui/my-roles/activate" novalidate {
+                        (csrf_field(console))
+                        input type="hidden" name="group" value=(target.group);
+                        input type="hidden" name="access" value=(target.access);
+                        (select("duration", "Duration", &durations(maximum), &chosen, errors,
+                            Some(&format!("At most {} for this group.", view::duration(maximum)))))
+                        (Field::new(Kind::DateTime, "start", "Start later (UTC)")
+                            .value(form.value("start"))
+                            .hint("Leave empty to start now.")
+                            .errors(errors).render())
+                        (Field::new(Kind::TextArea, "justification", "Reason")
+                            .value(form.value("justification"))
+                            .required(required.justification)
+                            .maxlength(MAX_JUSTIFICATION_CHARS)
+                            .hint("Why you need this access (at most 500 characters).")
+                            .errors(errors).render())
+                        div.field-row {
+                            (Field::new(Kind::Text, "ticket_number", "Ticket number")
+                                .value(form.value("ticket_number")).required(required.ticket)
+                                .maxlength(100).errors(errors).render())
+                            (Field::new(Kind::Text, "ticket_system", "Ticket system")
+                                .value(form.value("ticket_system")).required(required.ticket)
+                                .maxlength(100).errors(errors).render())
+                        }
+                        @if needs_mfa {
+                            (Field::new(Kind::Code, "totp", "Authenticator code")
+                                .required(needs_mfa && !has_fresh_mfa)
+                                .hint(if !needs_mfa {
+                                    "Not needed for this group."
+                                } else if has_fresh_mfa {
+                                    "Not needed: you verified a code in the last 10 minutes."
+                                } else {
+                                    "This group needs a code verified in the last 10 minutes."
+                                })
+                                .errors(errors).render())
+                        }
+                        div.actions {
+                            button.button.primary type="submit" { "Activate" }
+                            a.button.secondary href="/ui/my-roles" { "Cancel" }
+                        }
+                    }
+                }
+                aside.card.muted-card {
+                    h2 { "This group's rules" }
+                    ul.checks {
+                        li { "Up to " strong { (view::duration(maximum)) } " per activation" }
+                        li { @if required.justification { "A reason is required" } @else { "A reason is optional" } }
+                        li { @if required.ticket { "A ticket is required" } @else { "A ticket is optional" } }
+                        li { @if needs_mfa { "A recent authenticator code is required" } @else { "No authenticator code needed" } }
+                        li {
+                            @if settings.approval.required {
+                                "Needs approval by " strong { (target.approvers.join(", ")) }
+                            } @else { "No approval needed" }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// `POST /ui/my-roles/activate`
+pub async fn submit(Posted { mut console, form }: Posted) -> Response {
+    let target = match target(
+        &console,
+        form.get("group").as_deref(),
+        form.get("access").as_deref(),
+    ) {
+        Ok(target) => target,
+        Err(error) => return error.into_response(),
+    };
+    let mut errors = Errors::default();
+    let duration = form
+        .get("duration")
+        .and_then(|d| d.parse::<IsoDuration>().ok())
+        .unwrap_or(target.settings.activation_maximum);
+    let start = match form.get("start") {
+        None => None,
+        Some(text) => match parse_time(&text) {
+            Some(at) => Some(at),
+            None => {
+                errors.add(
+                    "start",
+                    "Enter the start as a date and time, such as 2026-01-05 14:30.",
+                );
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return rerender(&console, &target, &form, &errors);
+    }
+    if let Some(code) = form.get("totp") {
+        if let Err(step_errors) = super::step_up_into(&mut console, code, "totp").await {
+            return rerender(&console, &target, &form, &step_errors);
+        }
+    }
+    let input = RequestInput {
+        kind: ScheduleKind::Active,
+        action: RequestAction::SelfActivate,
+        group_id: target.group,
+        principal_id: console.me.id.into(),
+        access: target.access,
+        schedule: Some(RequestedSchedule {
+            start,
+            expiration: Expiration::AfterDuration(duration),
+        }),
+        justification: form.get("justification"),
+        ticket: ticket(&form),
+        is_validation_only: false,
+    };
+    match console
+        .app
+        .submit_request(&console.session, &console.meta, input)
+        .await
+    {
+        Ok(committed) => {
+            let to = match committed.value.status {
+                RequestStatus::PendingApproval => "/ui/my-requests?notice=pending".to_string(),
+                _ if start.is_some_and(|s| s > console.now) => {
+                    "/ui/my-roles?tab=active&notice=scheduled".to_string()
+                }
+                _ => "/ui/my-roles?tab=active&notice=activated".to_string(),
+            };
+            console.finish(Redirect::to(&to))
+        }
+        Err(error) => {
+            let errors = Errors::from_app(error, &field_of);
+            rerender(&console, &target, &form, &errors)
+        }
+    }
+}
+
+fn ticket(form: &FormData) -> Option<TicketInfo> {
+    let number = form.get("ticket_number");
+    let system = form.get("ticket_system");
+    (number.is_some() || system.is_some()).then_some(TicketInfo { number, system })
+}
+
+fn rerender(console: &Console, target: &Target, form: &FormData, errors: &Errors) -> Response {
+    let body = activate_page(console, target, form, errors);
+    (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+}
+
+/// Extend or renew.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Change {
+    Extend,
+    Renew,
+}
+
+fn change_of(path: &str) -> Option<Change> {
+    match path {
+        "extend" => Some(Change::Extend),
+        "renew" => Some(Change::Renew),
+        _ => None,
+    }
+}
+
+/// `GET /ui/my-roles/{extend|renew}?group=&access=&kind=`
+pub async fn change_form(
+    console: Console,
+    Path(which): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(change) = change_of(&which) else {
+        return UiError::not_found("That page").into_response();
+    };
+    let target = match target(
+        &console,
+        query.get("group").map(String::as_str),
+        query.get("access").map(String::as_str),
+    ) {
+        Ok(target) => target,
+        Err(error) => return error.into_response(),
+    };
+    let mut form = FormData::default();
+    form.0.push((
+        "kind".into(),
+        query
+            .get("kind")
+            .cloned()
+            .unwrap_or_else(|| "active".into()),
+    ));
+    let body = change_page(&console, change, &target, &form, &Errors::default());
+    console.finish(body)
+}
+
+fn change_page(
+    console: &Console,
+    change: Change,
+    target: &Target,
+    form: &FormData,
+    errors: &Errors,
+) -> Markup {
+    let (title, action, explain) = match change {
+        Change::Extend => (
+            "Request an extension",
+            "/ui/my-roles/extend",
+            "Your assignment ends within 14 days. An administrator of the group decides the new end.",
+        ),
+        Change::Renew => (
+            "Request a renewal",
+            "/ui/my-roles/renew",
+            "Your assignment ended within the last 30 days. An administrator of the group decides whether and until when to renew it.",
+        ),
+    };
+    let kind = form.get("kind").unwrap_or_else(|| "active".into());
+    page(
+        console,
+        Nav::MyRoles,
+        title,
+        html! {
+            (breadcrumbs(&[("My roles", "/ui/my-roles")]))
+            (heading(title, Some(&format!("{} · {} ({})", target.group_name, view::access(target.access), kind))))
+            (error_summary(errors))
+            section.card {
+                p { (explain) }
+                form.stack method="post" action=(action) novalidate {
+                    (csrf_field(console))
+                    input type="hidden" name="group" value=(target.group);
+                    input type="hidden" name="access" value=(target.access);
+                    input type="hidden" name="kind" value=(kind);
+                    (Field::new(Kind::DateTime, "end", "Requested end (UTC)")
+                        .value(form.value("end")).errors(errors)
+                        .hint("The administrator may choose another end.").render())
+                    (Field::new(Kind::TextArea, "justification", "Reason")
+                        .value(form.value("justification")).maxlength(MAX_JUSTIFICATION_CHARS)
+                        .errors(errors).render())
+                    div.actions {
+                        button.button.primary type="submit" { "Send request" }
+                        a.button.secondary href="/ui/my-roles" { "Cancel" }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// `POST /ui/my-roles/{extend|renew}`
+pub async fn change_submit(
+    Path(which): Path<String>,
+    Posted { console, form }: Posted,
+) -> Response {
+    let Some(change) = change_of(&which) else {
+        return UiError::not_found("That page").into_response();
+    };
+    let target = match target(
+        &console,
+        form.get("group").as_deref(),
+        form.get("access").as_deref(),
+    ) {
+        Ok(target) => target,
+        Err(error) => return error.into_response(),
+    };
+    let kind = match form.get("kind").as_deref() {
+        Some("eligible") => ScheduleKind::Eligible,
+        _ => ScheduleKind::Active,
+    };
+    let mut errors = Errors::default();
+    let end = match form.get("end") {
+        None => None,
+        Some(text) => match parse_time(&text) {
+            Some(at) => Some(at),
+            None => {
+                errors.add(
+                    "end",
+                    "Enter the end as a date and time, such as 2026-02-01 17:00.",
+                );
+                None
+            }
+        },
+    };
+    if errors.is_empty() {
+        let input = RequestInput {
+            kind,
+            action: match change {
+                Change::Extend => RequestAction::SelfExtend,
+                Change::Renew => RequestAction::SelfRenew,
+            },
+            group_id: target.group,
+            principal_id: console.me.id.into(),
+            access: target.access,
+            schedule: end.map(|end| RequestedSchedule {
+                start: None,
+                expiration: Expiration::AfterDateTime(end),
+            }),
+            justification: form.get("justification"),
+            ticket: None,
+            is_validation_only: false,
+        };
+        match console
+            .app
+            .submit_request(&console.session, &console.meta, input)
+            .await
+        {
+            Ok(_) => return console.finish(Redirect::to("/ui/my-requests?notice=sent")),
+            Err(error) => {
+                errors = Errors::from_app(error, &|key| match key {
+                    "justification" => Some("justification"),
+                    "scheduleInfo.expiration.endDateTime" | "endDateTime" => Some("end"),
+                    _ => None,
+                })
+            }
+        }
+    }
+    let body = change_page(&console, change, &target, &form, &errors);
+    (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+}

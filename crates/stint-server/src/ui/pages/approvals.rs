@@ -1,0 +1,335 @@
+//! Approve requests (SPEC V3, E3): what waits for the signed-in user's decision, with requester,
+//! group, duration, reason and ticket; approve or deny with a required justification. For an
+//! extension or renewal the administrator also sets the new start, end and type.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use stint_core::ids::RequestId;
+use stint_core::request::{RequestAction, ScheduleRequest};
+use stint_core::rules::approval::{may_decide, ChosenSchedule, Review};
+use stint_core::rules::assignments::MAX_JUSTIFICATION_CHARS;
+use stint_core::schedule::ScheduleKind;
+use stint_core::state::State;
+
+use super::requests::{action_label, schedule_text};
+use crate::ui::error::UiError;
+use crate::ui::forms::{parse_time, Errors, FormData, Posted};
+use crate::ui::layout::{
+    badge, breadcrumbs, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone,
+};
+use crate::ui::session::Console;
+use crate::ui::view;
+use crate::ui::widgets::{radios, Field, Kind};
+
+/// A request as the approver sees it.
+#[derive(Clone, Debug)]
+struct Item {
+    request: ScheduleRequest,
+    requester: (String, String),
+    group: String,
+    ticket: Option<String>,
+}
+
+fn item(state: &State, request: &ScheduleRequest) -> Item {
+    Item {
+        requester: view::principal(state, request.principal_id),
+        group: view::group_name(state, request.group_id),
+        ticket: request.ticket.as_ref().map(|t| {
+            format!(
+                "{} {}",
+                t.system.clone().unwrap_or_default(),
+                t.number.clone().unwrap_or_default()
+            )
+            .trim()
+            .to_string()
+        }),
+        request: request.clone(),
+    }
+}
+
+/// `GET /ui/approvals`
+pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
+    let me = console.me.id;
+    let now = console.now;
+    let mut waiting: Vec<Item> = console.app.read(|state| {
+        state
+            .requests
+            .values()
+            .filter(|r| r.status.is_pending() && may_decide(state, me, r, now))
+            .map(|r| item(state, r))
+            .collect()
+    });
+    waiting.sort_by_key(|i| i.request.created_at);
+    let mut decided: Vec<Item> = console.app.read(|state| {
+        state
+            .requests
+            .values()
+            .filter(|r| {
+                r.approval
+                    .as_ref()
+                    .and_then(|a| a.decision.as_ref())
+                    .is_some_and(|d| d.reviewed_by == Some(me))
+            })
+            .map(|r| item(state, r))
+            .collect()
+    });
+    decided.sort_by_key(|i| std::cmp::Reverse(i.request.completed_at));
+    decided.truncate(20);
+    let message = match query.get("notice").map(String::as_str) {
+        Some("approved") => Some(notice(
+            Tone::Success,
+            "Approved",
+            Some("The requester now has the access they asked for, from the time they asked."),
+        )),
+        Some("denied") => Some(notice(
+            Tone::Info,
+            "Denied",
+            Some("The requester sees your reason."),
+        )),
+        _ => None,
+    };
+    let body = page(
+        &console,
+        Nav::Approvals,
+        "Approve requests",
+        html! {
+            (heading("Approve requests", Some("Requests that wait for your decision. Any one approver decides.")))
+            @if let Some(message) = message { (message) }
+            section.card.flush {
+                h2.card-title { "Waiting for you" }
+                @if waiting.is_empty() {
+                    (empty("Nothing to approve", "Requests you can decide appear here."))
+                } @else {
+                    (table(&waiting, true))
+                }
+            }
+            @if !decided.is_empty() {
+                section.card.flush {
+                    h2.card-title { "Decided by you" }
+                    (table(&decided, false))
+                }
+            }
+        },
+    );
+    console.finish(body)
+}
+
+fn table(items: &[Item], review: bool) -> Markup {
+    html! {
+        div.table-wrap {
+            table {
+                thead { tr {
+                    th scope="col" { "Requester" }
+                    th scope="col" { "Group" }
+                    th scope="col" { "Request" }
+                    th scope="col" { "Schedule" }
+                    th scope="col" { "Reason" }
+                    th scope="col" { "Ticket" }
+                    th scope="col" { @if review { "Requested" } @else { "Status" } }
+                    @if review { th scope="col" { span.visually-hidden { "Actions" } } }
+                } }
+                tbody {
+                    @for item in items {
+                        tr {
+                            td data-label="Requester" { strong { (item.requester.0) } br; span.muted { (item.requester.1) } }
+                            td data-label="Group" { (item.group) br; span.muted { (view::access(item.request.access)) } }
+                            td data-label="Request" { (action_label(item.request.action)) }
+                            td data-label="Schedule" { (schedule_text(&item.request)) }
+                            td data-label="Reason" { (item.request.justification.clone().unwrap_or_else(|| "—".into())) }
+                            td data-label="Ticket" { (item.ticket.clone().unwrap_or_else(|| "—".into())) }
+                            @if review {
+                                td data-label="Requested" { (view::time(item.request.created_at)) }
+                                td.actions-cell {
+                                    a.button.primary.small href=(format!("/ui/approvals/{}", item.request.id))
+                                        aria-label=(format!("Review the request of {}", item.requester.0)) { "Review" }
+                                }
+                            } @else {
+                                td data-label="Status" { (badge(item.request.status.as_str())) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn find(console: &Console, id: &str) -> Result<Item, UiError> {
+    let id: RequestId = id.parse().map_err(|_| UiError::not_found("That request"))?;
+    let me = console.me.id;
+    let now = console.now;
+    console
+        .app
+        .read(|state| {
+            state
+                .requests
+                .get(&id)
+                .filter(|r| r.status.is_pending() && may_decide(state, me, r, now))
+                .map(|r| item(state, r))
+        })
+        .ok_or_else(|| {
+            UiError::NotFound(
+                "This request does not wait for your decision: it was decided, canceled, or is not yours to decide."
+                    .into(),
+            )
+        })
+}
+
+/// `GET /ui/approvals/{id}`
+pub async fn review(console: Console, Path(id): Path<String>) -> Response {
+    match find(&console, &id) {
+        Ok(item) => {
+            let body = review_page(&console, &item, &FormData::default(), &Errors::default());
+            console.finish(body)
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+fn is_extension(item: &Item) -> bool {
+    matches!(
+        item.request.action,
+        RequestAction::SelfExtend | RequestAction::SelfRenew
+    )
+}
+
+fn review_page(console: &Console, item: &Item, form: &FormData, errors: &Errors) -> Markup {
+    let request = &item.request;
+    let kind = form.get("kind").unwrap_or_else(|| match request.kind {
+        ScheduleKind::Eligible => "eligible".into(),
+        ScheduleKind::Active => "active".into(),
+    });
+    page(
+        console,
+        Nav::Approvals,
+        "Review request",
+        html! {
+            (breadcrumbs(&[("Approve requests", "/ui/approvals")]))
+            (heading("Review request", Some(&format!("{} asks to {} {} of {}", item.requester.0,
+                action_label(request.action).to_lowercase(), view::access(request.access).to_lowercase(), item.group))))
+            (error_summary(errors))
+            div.grid-2 {
+                section.card {
+                    h2 { "Request" }
+                    dl.facts {
+                        dt { "Requester" } dd { (item.requester.0) " (" (item.requester.1) ")" }
+                        dt { "Group" } dd { (item.group) }
+                        dt { "Role" } dd { (view::access(request.access)) }
+                        dt { "Request" } dd { (action_label(request.action)) }
+                        dt { "Schedule" } dd { (schedule_text(request)) }
+                        dt { "Reason" } dd { (request.justification.clone().unwrap_or_else(|| "—".into())) }
+                        dt { "Ticket" } dd { (item.ticket.clone().unwrap_or_else(|| "—".into())) }
+                        dt { "Requested" } dd { (view::time(request.created_at)) }
+                        dt { "Decide by" } dd { (view::time(request.created_at + stint_core::rules::approval::APPROVAL_TIMEOUT)) }
+                    }
+                }
+                section.card {
+                    h2 { "Your decision" }
+                    form.stack method="post" action=(format!("/ui/approvals/{}", request.id)) novalidate {
+                        (csrf_field(console))
+                        @if is_extension(item) {
+                            (radios("kind", "Assignment type", &[
+                                ("eligible", "Eligible", None),
+                                ("active", "Active", None),
+                            ], &kind, errors))
+                            (Field::new(Kind::DateTime, "start", "New start (UTC)").value(form.value("start"))
+                                .hint("Leave empty to keep the current start (extension) or start now (renewal).")
+                                .errors(errors).render())
+                            (Field::new(Kind::DateTime, "end", "New end (UTC)").value(form.value("end"))
+                                .hint("Leave empty for the end the requester asked for.")
+                                .errors(errors).render())
+                        }
+                        (Field::new(Kind::TextArea, "justification", "Justification")
+                            .value(form.value("justification")).required(true)
+                            .maxlength(MAX_JUSTIFICATION_CHARS)
+                            .hint("The requester and the audit log see it.")
+                            .errors(errors).render())
+                        div.actions {
+                            button.button.primary type="submit" name="decision" value="approve" { "Approve" }
+                            button.button.danger type="submit" name="decision" value="deny" { "Deny" }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// `POST /ui/approvals/{id}`
+pub async fn decide(Path(id): Path<String>, Posted { console, form }: Posted) -> Response {
+    let item = match find(&console, &id) {
+        Ok(item) => item,
+        Err(error) => return error.into_response(),
+    };
+    let mut errors = Errors::default();
+    let approve = match form.get("decision").as_deref() {
+        Some("approve") => true,
+        Some("deny") => false,
+        _ => {
+            errors.general("Choose Approve or Deny.");
+            false
+        }
+    };
+    let mut chosen = ChosenSchedule::default();
+    if is_extension(&item) {
+        chosen.kind = match form.get("kind").as_deref() {
+            Some("eligible") => Some(ScheduleKind::Eligible),
+            Some("active") => Some(ScheduleKind::Active),
+            _ => None,
+        };
+        for (name, slot) in [("start", &mut chosen.start), ("end", &mut chosen.end)] {
+            if let Some(text) = form.get(name) {
+                match parse_time(&text) {
+                    Some(at) => *slot = Some(at),
+                    None => errors.add(
+                        if name == "start" { "start" } else { "end" },
+                        "Enter a date and time, such as 2026-02-01 17:00.",
+                    ),
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        let Some(approval) = item.request.approval.as_ref() else {
+            return UiError::not_found("That approval").into_response();
+        };
+        let review = Review {
+            approve,
+            justification: form.get("justification"),
+            schedule: is_extension(&item).then_some(chosen),
+        };
+        match console
+            .app
+            .review_request(
+                &console.session,
+                &console.meta,
+                item.request.id,
+                approval.stage_id,
+                review,
+            )
+            .await
+        {
+            Ok(_) => {
+                let to = if approve {
+                    "/ui/approvals?notice=approved"
+                } else {
+                    "/ui/approvals?notice=denied"
+                };
+                return Redirect::to(to).into_response();
+            }
+            Err(error) => {
+                errors = Errors::from_app(error, &|key| match key {
+                    "justification" => Some("justification"),
+                    "endDateTime" | "ExpirationRule" => Some("end"),
+                    _ => None,
+                });
+            }
+        }
+    }
+    let body = review_page(&console, &item, &form, &errors);
+    (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+}

@@ -1,0 +1,262 @@
+//! A group's assignments (SPEC A1–A10): eligible, active and expired tabs for members and owners,
+//! with Update and Remove; adding and updating are in `assignment_form`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use maud::{html, Markup};
+use stint_core::directory::Group;
+use stint_core::ids::PrincipalId;
+use stint_core::request::RequestAction;
+use stint_core::rules::assignments::{RequestInput, RENEWAL_WINDOW};
+use stint_core::schedule::{Access, AssignmentType, EndReason, MemberType, ScheduleKind};
+
+use super::groups::{group_for, group_head, Section};
+use crate::ui::forms::{Errors, Posted};
+use crate::ui::layout::{csrf_field, empty, error_summary, notice, page, tabs, Nav, Tone};
+use crate::ui::session::Console;
+use crate::ui::view;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tab {
+    Eligible,
+    Active,
+    Expired,
+}
+
+#[derive(Clone, Debug)]
+struct Row {
+    principal: PrincipalId,
+    name: (String, String),
+    access: Access,
+    kind: ScheduleKind,
+    how: &'static str,
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+    /// Removable and updatable: a schedule an administrator made (not an activation).
+    managed: bool,
+}
+
+/// `GET /ui/groups/{id}/assignments?tab=`
+pub async fn show(
+    console: Console,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let group = match group_for(&console, &id) {
+        Ok(group) => group,
+        Err(error) => return error.into_response(),
+    };
+    let tab = match query.get("tab").map(String::as_str) {
+        Some("active") => Tab::Active,
+        Some("expired") => Tab::Expired,
+        _ => Tab::Eligible,
+    };
+    let message = match query.get("notice").map(String::as_str) {
+        Some("managed") => Some(notice(
+            Tone::Success,
+            "Group managed by PIM",
+            Some("It has the default member and owner settings. Add assignments, or review the settings."),
+        )),
+        Some("assigned") => Some(notice(Tone::Success, "Assignment added", None)),
+        Some("updated") => Some(notice(Tone::Success, "Assignment updated", None)),
+        Some("removed") => Some(notice(Tone::Info, "Assignment removed", None)),
+        _ => None,
+    };
+    let body = list_page(&console, &group, tab, message, &Errors::default());
+    console.finish(body)
+}
+
+fn rows(console: &Console, group: &Group) -> (Vec<Row>, Vec<Row>, Vec<Row>) {
+    let now = console.now;
+    console.app.read(|state| {
+        let mut lists = (Vec::new(), Vec::new(), Vec::new());
+        let mut schedules: Vec<_> = state
+            .schedules_of_group(group.id)
+            .filter(|s| !matches!(s.ended.map(|e| e.reason), Some(EndReason::Superseded)))
+            .collect();
+        schedules.sort_by_key(|s| (s.access(), s.effective_window().start, s.id));
+        for schedule in schedules {
+            let window = schedule.effective_window();
+            let row = Row {
+                principal: schedule.principal_id,
+                name: view::principal(state, schedule.principal_id),
+                access: schedule.access(),
+                kind: schedule.kind,
+                how: match (
+                    schedule.assignment_type,
+                    schedule.member_type,
+                    schedule.created_using,
+                ) {
+                    (AssignmentType::Activated, MemberType::Group, _) => {
+                        "Activated through a group"
+                    }
+                    (AssignmentType::Activated, _, _) => "Activated",
+                    (_, _, None) => "Direct (groups API)",
+                    _ => "Assigned",
+                },
+                start: window.start,
+                end: window.end,
+                managed: schedule.assignment_type == AssignmentType::Assigned,
+            };
+            if schedule.is_open_at(now) {
+                match schedule.kind {
+                    ScheduleKind::Eligible => lists.0.push(row),
+                    ScheduleKind::Active => lists.1.push(row),
+                }
+            } else if window.end.is_some_and(|end| now - end <= RENEWAL_WINDOW) {
+                lists.2.push(row);
+            }
+        }
+        lists.2.sort_by_key(|row| std::cmp::Reverse(row.end));
+        lists
+    })
+}
+
+fn list_page(
+    console: &Console,
+    group: &Group,
+    tab: Tab,
+    message: Option<Markup>,
+    errors: &Errors,
+) -> Markup {
+    let (eligible, active, expired) = rows(console, group);
+    let shown = match tab {
+        Tab::Eligible => &eligible,
+        Tab::Active => &active,
+        Tab::Expired => &expired,
+    };
+    let base = format!("/ui/groups/{}/assignments", group.id);
+    page(
+        console,
+        Nav::Groups,
+        &format!("{} · Assignments", group.display_name),
+        html! {
+            (group_head(group, Section::Assignments, "Assignments"))
+            @if let Some(message) = message { (message) }
+            (error_summary(errors))
+            div.toolbar {
+                a.button.primary href=(format!("{base}/new")) { "Add assignments" }
+            }
+            (tabs("Assignment lists", &[
+                ("Eligible assignments", format!("{base}?tab=eligible"), tab == Tab::Eligible, Some(eligible.len())),
+                ("Active assignments", format!("{base}?tab=active"), tab == Tab::Active, Some(active.len())),
+                ("Expired assignments", format!("{base}?tab=expired"), tab == Tab::Expired, Some(expired.len())),
+            ]))
+            section.card.flush {
+                @if shown.is_empty() {
+                    (empty("Nothing here", match tab {
+                        Tab::Eligible => "No one is eligible for membership or ownership of this group.",
+                        Tab::Active => "No one holds membership or ownership of this group now.",
+                        Tab::Expired => "No assignment of this group ended in the last 30 days.",
+                    }))
+                } @else {
+                    div.table-wrap { table {
+                        thead { tr {
+                            th scope="col" { "Name" }
+                            th scope="col" { "Role" }
+                            th scope="col" { "How" }
+                            th scope="col" { "Start" }
+                            th scope="col" { "End" }
+                            @if tab != Tab::Expired { th scope="col" { span.visually-hidden { "Actions" } } }
+                        } }
+                        tbody {
+                            @for row in shown {
+                                tr {
+                                    td data-label="Name" { strong { (row.name.0) } br; span.muted { (row.name.1) } }
+                                    td data-label="Role" { (view::access(row.access)) }
+                                    td data-label="How" { (row.how) }
+                                    td data-label="Start" { (view::time(row.start)) }
+                                    td data-label="End" { (view::end(row.end)) }
+                                    @if tab != Tab::Expired {
+                                        td.actions-cell { (actions(console, group, row)) }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                }
+            }
+        },
+    )
+}
+
+fn actions(console: &Console, group: &Group, row: &Row) -> Markup {
+    if !row.managed {
+        return html! {};
+    }
+    let kind = match row.kind {
+        ScheduleKind::Eligible => "eligible",
+        ScheduleKind::Active => "active",
+    };
+    let label = format!("{} {}", view::access(row.access).to_lowercase(), row.name.0);
+    html! {
+        div.row-actions {
+            a.button.secondary.small
+                href=(format!("/ui/groups/{}/assignments/edit?principal={}&access={}&kind={kind}", group.id, row.principal, row.access))
+                aria-label=(format!("Update {label}")) { "Update" }
+            form method="post" action=(format!("/ui/groups/{}/assignments/remove", group.id)) {
+                (csrf_field(console))
+                input type="hidden" name="principal" value=(row.principal);
+                input type="hidden" name="access" value=(row.access);
+                input type="hidden" name="kind" value=(kind);
+                button.button.danger.small type="submit" aria-label=(format!("Remove {label}")) { "Remove" }
+            }
+        }
+    }
+}
+
+/// `POST /ui/groups/{id}/assignments/remove`
+pub async fn remove(Path(id): Path<String>, Posted { console, form }: Posted) -> Response {
+    let group = match group_for(&console, &id) {
+        Ok(group) => group,
+        Err(error) => return error.into_response(),
+    };
+    let kind = match form.get("kind").as_deref() {
+        Some("active") => ScheduleKind::Active,
+        _ => ScheduleKind::Eligible,
+    };
+    let (Some(principal), Some(access)) = (
+        form.get("principal")
+            .and_then(|p| p.parse::<PrincipalId>().ok()),
+        form.get("access").and_then(|a| a.parse::<Access>().ok()),
+    ) else {
+        return crate::ui::error::UiError::BadRequest("Choose an assignment to remove.".into())
+            .into_response();
+    };
+    let input = RequestInput {
+        kind,
+        action: RequestAction::AdminRemove,
+        group_id: group.id,
+        principal_id: principal,
+        access,
+        schedule: None,
+        justification: None,
+        ticket: None,
+        is_validation_only: false,
+    };
+    let tab = if kind == ScheduleKind::Active {
+        Tab::Active
+    } else {
+        Tab::Eligible
+    };
+    match console
+        .app
+        .submit_request(&console.session, &console.meta, input)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!(
+            "/ui/groups/{}/assignments?tab=expired&notice=removed",
+            group.id
+        ))
+        .into_response(),
+        Err(error) => {
+            let errors = Errors::from_app(error, &|_| None);
+            let body = list_page(&console, &group, tab, None, &errors);
+            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+        }
+    }
+}

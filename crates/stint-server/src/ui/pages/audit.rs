@@ -1,0 +1,188 @@
+//! Audit views (SPEC U2): "My audit" (everything about or by the signed-in user) and a group's
+//! resource audit, both filtered by a date range. Who may read what is the app's decision.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Response};
+use chrono::TimeDelta;
+use maud::{html, Markup};
+use stint_core::audit::{AuditEvent, AuditQuery, Outcome};
+
+use super::groups::{group_for, group_head, Section};
+use crate::ui::error::UiError;
+use crate::ui::forms::{parse_date, Errors};
+use crate::ui::layout::{badge, empty, error_summary, heading, page, Nav};
+use crate::ui::session::Console;
+use crate::ui::view;
+use crate::ui::widgets::{Field, Kind};
+
+/// How many events a view shows.
+const LIMIT: usize = 200;
+
+/// The date range of the query string, with what could not be read.
+fn range(query: &HashMap<String, String>, base: AuditQuery) -> (AuditQuery, Errors) {
+    let mut errors = Errors::default();
+    let mut read = |name: &'static str| {
+        query
+            .get(name)
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .and_then(|text| {
+                let parsed = parse_date(text);
+                if parsed.is_none() {
+                    errors.add(name, "Enter a date such as 2026-01-05.");
+                }
+                parsed
+            })
+    };
+    let since = read("from");
+    let until = read("to").map(|day| day + TimeDelta::days(1));
+    (
+        AuditQuery {
+            since,
+            until,
+            limit: LIMIT,
+            ..base
+        },
+        errors,
+    )
+}
+
+fn filter_form(action: &str, query: &HashMap<String, String>, errors: &Errors) -> Markup {
+    let value = |name: &str| query.get(name).cloned().unwrap_or_default();
+    html! {
+        form.search.filters method="get" action=(action) {
+            (Field::new(Kind::Date, "from", "From").value(value("from")).errors(errors).render())
+            (Field::new(Kind::Date, "to", "To").value(value("to")).errors(errors).render())
+            button.button.secondary type="submit" { "Apply" }
+        }
+    }
+}
+
+fn events_table(console: &Console, events: &[AuditEvent]) -> Markup {
+    let names: Vec<(String, String)> = console.app.read(|state| {
+        events
+            .iter()
+            .map(|e| {
+                (
+                    e.record
+                        .actor
+                        .map(|a| view::principal(state, a.into()).0)
+                        .unwrap_or_else(|| "Stint".into()),
+                    e.record
+                        .principal_id
+                        .map(|p| view::principal(state, p).0)
+                        .unwrap_or_default(),
+                )
+            })
+            .collect()
+    });
+    html! {
+        div.table-wrap { table.audit {
+            thead { tr {
+                th scope="col" { "Time" }
+                th scope="col" { "Who" }
+                th scope="col" { "Action" }
+                th scope="col" { "About" }
+                th scope="col" { "Result" }
+                th scope="col" { "Details" }
+            } }
+            tbody {
+                @for (event, (actor, about)) in events.iter().zip(names) {
+                    tr {
+                        td data-label="Time" { (view::time(event.record.at)) }
+                        td data-label="Who" { (actor) }
+                        td data-label="Action" { code { (event.record.action) } }
+                        td data-label="About" { (about) }
+                        td data-label="Result" {
+                            (badge(match event.record.outcome { Outcome::Success => "Success", Outcome::Failure => "Failure" }))
+                        }
+                        td data-label="Details" {
+                            (event.record.message)
+                            @if let Some(j) = &event.record.justification { p.small { "Reason: " (j) } }
+                            @if let Some(t) = &event.record.ticket { p.small { "Ticket: " (t) } }
+                        }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+/// `GET /ui/audit?from=&to=`
+pub async fn mine(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
+    let (audit_query, errors) = range(
+        &query,
+        AuditQuery {
+            involving: Some(console.me.id),
+            ..AuditQuery::default()
+        },
+    );
+    let events = if errors.is_empty() {
+        match console.app.audit(&console.session, audit_query).await {
+            Ok(events) => events,
+            Err(error) => return UiError::from(error).into_response(),
+        }
+    } else {
+        Vec::new()
+    };
+    let body = page(
+        &console,
+        Nav::MyAudit,
+        "My audit",
+        html! {
+            (heading("My audit", Some("Everything you did, and everything done about you, newest first.")))
+            (error_summary(&errors))
+            (filter_form("/ui/audit", &query, &errors))
+            section.card.flush {
+                @if events.is_empty() { (empty("No events", "Nothing in this date range.")) }
+                @else { (events_table(&console, &events)) }
+            }
+        },
+    );
+    console.finish(body)
+}
+
+/// `GET /ui/groups/{id}/audit?from=&to=`
+pub async fn resource(
+    console: Console,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let group = match group_for(&console, &id) {
+        Ok(group) => group,
+        Err(error) => return error.into_response(),
+    };
+    let (audit_query, errors) = range(
+        &query,
+        AuditQuery {
+            group_id: Some(group.id),
+            ..AuditQuery::default()
+        },
+    );
+    let events = if errors.is_empty() {
+        match console.app.audit(&console.session, audit_query).await {
+            Ok(events) => events,
+            Err(error) => return UiError::from(error).into_response(),
+        }
+    } else {
+        Vec::new()
+    };
+    let action = format!("/ui/groups/{}/audit", group.id);
+    let body = page(
+        &console,
+        Nav::Groups,
+        &format!("{} · Resource audit", group.display_name),
+        html! {
+            (group_head(&group, Section::Audit, "Resource audit"))
+            (error_summary(&errors))
+            (filter_form(&action, &query, &errors))
+            section.card.flush {
+                @if events.is_empty() { (empty("No events", "Nothing happened to this group in this date range.")) }
+                @else { (events_table(&console, &events)) }
+            }
+        },
+    );
+    console.finish(body)
+}

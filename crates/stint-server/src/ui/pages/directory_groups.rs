@@ -1,0 +1,154 @@
+//! Directory administration of groups (SPEC D2, D3): the list, and creating a cloud group
+//! (security or Microsoft 365, role-assignable or not; role-assignable is fixed at creation).
+
+use std::collections::HashMap;
+
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use stint_core::directory::{Group, GroupKind, GroupSource};
+use stint_core::rules::directory::NewGroup;
+
+use crate::ui::forms::{Errors, FormData, Posted};
+use crate::ui::layout::{
+    badge, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone,
+};
+use crate::ui::session::Console;
+use crate::ui::widgets::{checkbox, select, Field, Kind};
+
+/// `GET /ui/directory/groups`
+pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
+    let message = query.get("notice").filter(|n| *n == "created").map(|_| {
+        notice(
+            Tone::Success,
+            "Group created",
+            Some("Bring it under PIM from Groups › Discover groups."),
+        )
+    });
+    let body = list_page(&console, &FormData::default(), &Errors::default(), message);
+    console.finish(body)
+}
+
+fn list_page(
+    console: &Console,
+    form: &FormData,
+    errors: &Errors,
+    message: Option<Markup>,
+) -> Markup {
+    let groups: Vec<Group> = console.app.read(|state| {
+        let mut groups: Vec<Group> = state
+            .groups
+            .values()
+            .filter(|g| !g.is_deleted())
+            .cloned()
+            .collect();
+        groups.sort_by(|a, b| {
+            a.display_name
+                .to_lowercase()
+                .cmp(&b.display_name.to_lowercase())
+        });
+        groups
+    });
+    let kinds = vec![
+        ("security".to_string(), "Security".to_string()),
+        ("microsoft365".to_string(), "Microsoft 365".to_string()),
+    ];
+    page(
+        console,
+        Nav::DirectoryGroups,
+        "Directory groups",
+        html! {
+            (heading("Directory groups", Some("Every group of the directory, managed by PIM or not.")))
+            @if let Some(message) = message { (message) }
+            (error_summary(errors))
+            details.card open[!errors.is_empty()] {
+                summary { "New group" }
+                form.stack method="post" action="/ui/directory/groups" novalidate {
+                    (csrf_field(console))
+                    div.field-row {
+                        (Field::new(Kind::Text, "display_name", "Name").value(form.value("display_name"))
+                            .required(true).maxlength(256).errors(errors).render())
+                        (select("kind", "Type", &kinds, &form.get("kind").unwrap_or_else(|| "security".into()), errors, None))
+                    }
+                    (Field::new(Kind::Text, "description", "Description").value(form.value("description"))
+                        .maxlength(1024).errors(errors).render())
+                    (checkbox("role_assignable", "Microsoft Entra roles can be assigned to the group",
+                        form.checked("role_assignable"), Some("Set only now; it can never change. Such groups get extra protection.")))
+                    div.actions { button.button.primary type="submit" { "Create group" } }
+                }
+            }
+            section.card.flush {
+                @if groups.is_empty() { (empty("No groups", "Create one above.")) }
+                @else {
+                    div.table-wrap { table {
+                        thead { tr {
+                            th scope="col" { "Name" }
+                            th scope="col" { "Type" }
+                            th scope="col" { "Role-assignable" }
+                            th scope="col" { "PIM" }
+                        } }
+                        tbody {
+                            @for group in &groups {
+                                tr {
+                                    td data-label="Name" {
+                                        strong { (group.display_name) }
+                                        @if let Some(d) = &group.description { br; span.muted { (d) } }
+                                    }
+                                    td data-label="Type" {
+                                        (match group.kind { GroupKind::Security => "Security", GroupKind::Microsoft365 => "Microsoft 365" })
+                                        @if group.is_dynamic() { " · dynamic" }
+                                        @if group.source == GroupSource::Synced { " · synced" }
+                                    }
+                                    td data-label="Role-assignable" { (if group.is_assignable_to_role { "Yes" } else { "No" }) }
+                                    td data-label="PIM" {
+                                        @if group.is_managed() {
+                                            a href=(format!("/ui/groups/{}/assignments", group.id)) { (badge("Managed")) }
+                                        } @else { span.muted { "Not managed" } }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                }
+            }
+        },
+    )
+}
+
+/// `POST /ui/directory/groups`
+pub async fn create(Posted { console, form }: Posted) -> Response {
+    let mut errors = Errors::default();
+    let Some(display_name) = form.get("display_name") else {
+        errors.add("display_name", "Enter a name.");
+        let body = list_page(&console, &form, &errors, None);
+        return (StatusCode::BAD_REQUEST, console.finish(body)).into_response();
+    };
+    let input = NewGroup {
+        display_name,
+        description: form.get("description"),
+        kind: match form.get("kind").as_deref() {
+            Some("microsoft365") => GroupKind::Microsoft365,
+            _ => GroupKind::Security,
+        },
+        is_assignable_to_role: form.checked("role_assignable"),
+        membership_rule: None,
+        source: GroupSource::Cloud,
+    };
+    match console
+        .app
+        .create_group(&console.session, &console.meta, input)
+        .await
+    {
+        Ok(_) => Redirect::to("/ui/directory/groups?notice=created").into_response(),
+        Err(error) => {
+            errors = Errors::from_app(error, &|key| match key {
+                "displayName" => Some("display_name"),
+                "isAssignableToRole" => Some("role_assignable"),
+                _ => None,
+            });
+            let body = list_page(&console, &form, &errors, None);
+            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Directory role assignments (SPEC D5, D6): who holds which built-in role, for the whole
+//! directory or an administrative unit; assigning a role to a user or a role-assignable group, and
+//! removing an assignment.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use stint_core::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
+use stint_core::ids::{PrincipalId, RoleAssignmentId};
+
+use crate::ui::error::UiError;
+use crate::ui::forms::{Errors, FormData, Posted};
+use crate::ui::layout::{csrf_field, empty, error_summary, heading, notice, page, Nav, Tone};
+use crate::ui::session::Console;
+use crate::ui::view;
+use crate::ui::widgets::select;
+
+/// `GET /ui/directory/roles`
+pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
+    let message = match query.get("notice").map(String::as_str) {
+        Some("assigned") => Some(notice(Tone::Success, "Role assigned", None)),
+        Some("removed") => Some(notice(Tone::Info, "Role assignment removed", None)),
+        _ => None,
+    };
+    let body = list_page(&console, &FormData::default(), &Errors::default(), message);
+    console.finish(body)
+}
+
+fn list_page(
+    console: &Console,
+    form: &FormData,
+    errors: &Errors,
+    message: Option<Markup>,
+) -> Markup {
+    let now = console.now;
+    let (assignments, principals, scopes) = console.app.read(|state| {
+        let mut list: Vec<(RoleAssignment, String)> = state
+            .role_assignments
+            .values()
+            .filter(|a| a.is_open_at(now))
+            .map(|a| (a.clone(), view::principal(state, a.principal_id).0))
+            .collect();
+        list.sort_by(|a, b| (a.0.role, &a.1).cmp(&(b.0.role, &b.1)));
+        let mut principals: Vec<(String, String)> = state
+            .users
+            .values()
+            .map(|u| {
+                (
+                    u.id.to_string(),
+                    format!("{} ({})", u.display_name, u.user_principal_name),
+                )
+            })
+            .chain(
+                state
+                    .groups
+                    .values()
+                    .filter(|g| !g.is_deleted() && g.is_assignable_to_role)
+                    .map(|g| (g.id.to_string(), format!("{} (group)", g.display_name))),
+            )
+            .collect();
+        principals.sort_by_key(|p| p.1.to_lowercase());
+        let mut scopes = vec![("/".to_string(), "Whole directory".to_string())];
+        scopes.extend(state.administrative_units.values().map(|u| {
+            (
+                DirectoryScope::AdministrativeUnit(u.id).to_string(),
+                format!("Administrative unit: {}", u.display_name),
+            )
+        }));
+        (list, principals, scopes)
+    });
+    let roles: Vec<(String, String)> = BuiltInRole::ALL
+        .iter()
+        .map(|r| (r.id().to_string(), r.display_name().to_string()))
+        .collect();
+    let scope_name = |scope: DirectoryScope| {
+        scopes
+            .iter()
+            .find(|(value, _)| *value == scope.to_string())
+            .map_or_else(|| scope.to_string(), |(_, name)| name.clone())
+    };
+    page(
+        console,
+        Nav::RoleAssignments,
+        "Role assignments",
+        html! {
+            (heading("Role assignments", Some("Built-in directory roles held by users and role-assignable groups.")))
+            @if let Some(message) = message { (message) }
+            (error_summary(errors))
+            section.card {
+                h2 { "Assign a role" }
+                form.stack method="post" action="/ui/directory/roles" novalidate {
+                    (csrf_field(console))
+                    div.field-row {
+                        (select("principal", "User or group", &principals, &form.value("principal"), errors, None))
+                        (select("role", "Role", &roles, &form.value("role"), errors, None))
+                        (select("scope", "Scope", &scopes, &form.get("scope").unwrap_or_else(|| "/".into()), errors, None))
+                    }
+                    div.actions { button.button.primary type="submit" { "Assign role" } }
+                }
+            }
+            section.card.flush {
+                @if assignments.is_empty() { (empty("No role assignments", "Assign one above.")) }
+                @else {
+                    div.table-wrap { table {
+                        thead { tr {
+                            th scope="col" { "Role" }
+                            th scope="col" { "Held by" }
+                            th scope="col" { "Scope" }
+                            th scope="col" { "Type" }
+                            th scope="col" { "End" }
+                            th scope="col" { span.visually-hidden { "Actions" } }
+                        } }
+                        tbody {
+                            @for (assignment, name) in &assignments {
+                                tr {
+                                    td data-label="Role" { strong { (assignment.role.display_name()) } }
+                                    td data-label="Held by" { (name) }
+                                    td data-label="Scope" { (scope_name(assignment.scope)) }
+                                    td data-label="Type" { (if assignment.eligible { "Eligible" } else { "Active" }) }
+                                    td data-label="End" { (view::end(assignment.window.end)) }
+                                    td.actions-cell {
+                                        form method="post" action=(format!("/ui/directory/roles/{}/remove", assignment.id)) {
+                                            (csrf_field(console))
+                                            button.button.danger.small type="submit"
+                                                aria-label=(format!("Remove {} from {}", assignment.role.display_name(), name)) { "Remove" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                }
+            }
+        },
+    )
+}
+
+/// `POST /ui/directory/roles`
+pub async fn assign(Posted { console, form }: Posted) -> Response {
+    let mut errors = Errors::default();
+    let principal = form
+        .get("principal")
+        .and_then(|p| p.parse::<PrincipalId>().ok());
+    let role = form
+        .get("role")
+        .and_then(|r| r.parse().ok())
+        .and_then(BuiltInRole::from_id);
+    let scope = form
+        .get("scope")
+        .and_then(|s| s.parse::<DirectoryScope>().ok());
+    if principal.is_none() {
+        errors.add("principal", "Choose a user or group.");
+    }
+    if role.is_none() {
+        errors.add("role", "Choose a role.");
+    }
+    if scope.is_none() {
+        errors.add("scope", "Choose a scope.");
+    }
+    if let (Some(principal), Some(role), Some(scope)) = (principal, role, scope) {
+        match console
+            .app
+            .assign_role(&console.session, &console.meta, principal, role, scope)
+            .await
+        {
+            Ok(_) => return Redirect::to("/ui/directory/roles?notice=assigned").into_response(),
+            Err(error) => {
+                errors = Errors::from_app(error, &|key| match key {
+                    "principalId" => Some("principal"),
+                    "roleDefinitionId" => Some("role"),
+                    "directoryScopeId" => Some("scope"),
+                    _ => None,
+                })
+            }
+        }
+    }
+    let body = list_page(&console, &form, &errors, None);
+    (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+}
+
+/// `POST /ui/directory/roles/{id}/remove`
+pub async fn remove(Path(id): Path<String>, Posted { console, .. }: Posted) -> Response {
+    let Ok(id) = id.parse::<RoleAssignmentId>() else {
+        return UiError::not_found("That role assignment").into_response();
+    };
+    match console
+        .app
+        .remove_role_assignment(&console.session, &console.meta, id)
+        .await
+    {
+        Ok(_) => Redirect::to("/ui/directory/roles?notice=removed").into_response(),
+        Err(error) => {
+            let errors = Errors::from_app(error, &|_| None);
+            let body = list_page(&console, &FormData::default(), &errors, None);
+            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+        }
+    }
+}

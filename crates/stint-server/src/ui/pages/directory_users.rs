@@ -1,0 +1,339 @@
+//! Directory administration of users (SPEC D1, D8): list and search, create, enable or disable,
+//! and reset a user's credentials (password and/or authenticator) under D8's protection of
+//! privileged users. Who may do each is the app's decision.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use stint_app::directory::{UserChanges, UserInput};
+use stint_app::mfa::CredentialReset;
+use stint_app::Password;
+use stint_core::authz::is_protected;
+use stint_core::directory::User;
+use stint_core::ids::UserId;
+
+use crate::ui::error::UiError;
+use crate::ui::forms::{Errors, FormData, Posted};
+use crate::ui::layout::{
+    badge, breadcrumbs, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone,
+};
+use crate::ui::session::Console;
+use crate::ui::widgets::{checkbox, Field, Kind};
+
+/// The same bounds as the API's.
+const MIN_PASSWORD: usize = 8;
+const MAX_PASSWORD: usize = 256;
+
+fn password(form: &FormData, name: &'static str, errors: &mut Errors) -> Option<Password> {
+    let text = form.raw(name)?;
+    let length = text.chars().count();
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&length) {
+        errors.add(
+            name,
+            format!("A password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long."),
+        );
+        return None;
+    }
+    Some(Password::new(text))
+}
+
+fn user_field(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "userPrincipalName" => "upn",
+        "displayName" => "display_name",
+        "password" => "password",
+        _ => return None,
+    })
+}
+
+/// `GET /ui/directory/users?q=`
+pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
+    let message = match query.get("notice").map(String::as_str) {
+        Some("created") => Some(notice(Tone::Success, "User created", None)),
+        Some("updated") => Some(notice(Tone::Success, "User updated", None)),
+        _ => None,
+    };
+    let search = query.get("q").cloned().unwrap_or_default();
+    let body = list_page(
+        &console,
+        &search,
+        &FormData::default(),
+        &Errors::default(),
+        message,
+    );
+    console.finish(body)
+}
+
+fn list_page(
+    console: &Console,
+    search: &str,
+    form: &FormData,
+    errors: &Errors,
+    message: Option<Markup>,
+) -> Markup {
+    let needle = search.trim().to_lowercase();
+    let now = console.now;
+    let users: Vec<(User, bool)> = console.app.read(|state| {
+        let mut users: Vec<(User, bool)> = state
+            .users
+            .values()
+            .filter(|u| {
+                needle.is_empty()
+                    || u.display_name.to_lowercase().contains(&needle)
+                    || u.user_principal_name.to_lowercase().contains(&needle)
+            })
+            .map(|u| (u.clone(), is_protected(state, u.id, now)))
+            .collect();
+        users.sort_by(|a, b| {
+            a.0.display_name
+                .to_lowercase()
+                .cmp(&b.0.display_name.to_lowercase())
+        });
+        users
+    });
+    page(
+        console,
+        Nav::Users,
+        "Users",
+        html! {
+            (heading("Users", Some("People who can sign in to Stint.")))
+            @if let Some(message) = message { (message) }
+            (error_summary(errors))
+            details.card open[!errors.is_empty()] {
+                summary { "New user" }
+                form.stack method="post" action="/ui/directory/users" novalidate {
+                    (csrf_field(console))
+                    div.field-row {
+                        (Field::new(Kind::Text, "upn", "User name").value(form.value("upn"))
+                            .required(true).autocomplete("off").hint("Such as alice@contoso.com.").errors(errors).render())
+                        (Field::new(Kind::Text, "display_name", "Display name").value(form.value("display_name"))
+                            .required(true).errors(errors).render())
+                    }
+                    (Field::new(Kind::Password, "password", "Password").required(true)
+                        .autocomplete("new-password").hint("8 to 256 characters. Tell it to the user safely.").errors(errors).render())
+                    (checkbox("enabled", "Account enabled", form.0.is_empty() || form.checked("enabled"), None))
+                    div.actions { button.button.primary type="submit" { "Create user" } }
+                }
+            }
+            form.search method="get" action="/ui/directory/users" role="search" {
+                (Field::new(Kind::Search, "q", "Search users").value(search).render())
+                button.button.secondary type="submit" { "Search" }
+            }
+            section.card.flush {
+                @if users.is_empty() { (empty("No users", "No user matches.")) }
+                @else {
+                    div.table-wrap { table {
+                        thead { tr {
+                            th scope="col" { "Name" }
+                            th scope="col" { "Status" }
+                            th scope="col" { "Authenticator" }
+                            th scope="col" { span.visually-hidden { "Actions" } }
+                        } }
+                        tbody {
+                            @for (user, protected) in &users {
+                                tr {
+                                    td data-label="Name" {
+                                        strong { (user.display_name) } br; span.muted { (user.user_principal_name) }
+                                        @if *protected { br; span.small { "Privileged: only Global and Privileged Role Administrators may reset" } }
+                                    }
+                                    td data-label="Status" { (badge(if user.account_enabled { "Enabled" } else { "Disabled" })) }
+                                    td data-label="Authenticator" {
+                                        @if user.authenticator.as_ref().is_some_and(|a| a.confirmed) { "TOTP" } @else { "None" }
+                                    }
+                                    td.actions-cell { div.row-actions {
+                                        form method="post" action=(format!("/ui/directory/users/{}/enabled", user.id)) {
+                                            (csrf_field(console))
+                                            input type="hidden" name="enabled" value=(if user.account_enabled { "false" } else { "true" });
+                                            @if user.account_enabled {
+                                                button.button.secondary.small type="submit" aria-label=(format!("Disable {}", user.display_name)) { "Disable" }
+                                            } @else {
+                                                button.button.secondary.small type="submit" aria-label=(format!("Enable {}", user.display_name)) { "Enable" }
+                                            }
+                                        }
+                                        a.button.secondary.small href=(format!("/ui/directory/users/{}", user.id))
+                                            aria-label=(format!("Reset the credentials of {}", user.display_name)) { "Reset credentials" }
+                                    } }
+                                }
+                            }
+                        }
+                    } }
+                }
+            }
+        },
+    )
+}
+
+/// `POST /ui/directory/users`
+pub async fn create(Posted { console, form }: Posted) -> Response {
+    let mut errors = Errors::default();
+    let upn = form.get("upn");
+    let display_name = form.get("display_name");
+    if upn.is_none() {
+        errors.add("upn", "Enter a user name.");
+    }
+    if upn
+        .as_ref()
+        .is_some_and(|u| u.chars().any(char::is_whitespace) || u.len() > 256)
+    {
+        errors.add(
+            "upn",
+            "A user name has no spaces and at most 256 characters.",
+        );
+    }
+    if display_name.is_none() {
+        errors.add("display_name", "Enter a display name.");
+    }
+    let password = password(&form, "password", &mut errors);
+    if form.raw("password").is_none() {
+        errors.add("password", "Enter a password.");
+    }
+    if let (true, Some(upn), Some(display_name), Some(password)) =
+        (errors.is_empty(), upn, display_name, password)
+    {
+        let input = UserInput {
+            user_principal_name: upn,
+            display_name,
+            account_enabled: form.checked("enabled"),
+            password,
+        };
+        match console
+            .app
+            .create_user(&console.session, &console.meta, input)
+            .await
+        {
+            Ok(_) => return Redirect::to("/ui/directory/users?notice=created").into_response(),
+            Err(error) => errors = Errors::from_app(error, &user_field),
+        }
+    }
+    let body = list_page(&console, "", &form, &errors, None);
+    (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+}
+
+/// `POST /ui/directory/users/{id}/enabled`
+pub async fn set_enabled(Path(id): Path<String>, Posted { console, form }: Posted) -> Response {
+    let Ok(id) = id.parse::<UserId>() else {
+        return UiError::not_found("That user").into_response();
+    };
+    let changes = UserChanges {
+        account_enabled: Some(form.get("enabled").as_deref() == Some("true")),
+        ..UserChanges::default()
+    };
+    match console
+        .app
+        .update_user(&console.session, &console.meta, id, changes)
+        .await
+    {
+        Ok(_) => Redirect::to("/ui/directory/users?notice=updated").into_response(),
+        Err(error) => {
+            let errors = Errors::from_app(error, &|_| None);
+            let body = list_page(&console, "", &FormData::default(), &errors, None);
+            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+        }
+    }
+}
+
+/// `GET /ui/directory/users/{id}`: the credential reset form.
+pub async fn detail(console: Console, Path(id): Path<String>) -> Response {
+    match reset_page(&console, &id, &Errors::default(), None) {
+        Ok(body) => console.finish(body),
+        Err(error) => error.into_response(),
+    }
+}
+
+fn reset_page(
+    console: &Console,
+    id: &str,
+    errors: &Errors,
+    message: Option<Markup>,
+) -> Result<Markup, UiError> {
+    let id: UserId = id.parse().map_err(|_| UiError::not_found("That user"))?;
+    let now = console.now;
+    let (user, protected) = console
+        .app
+        .read(|state| {
+            state
+                .users
+                .get(&id)
+                .map(|u| (u.clone(), is_protected(state, id, now)))
+        })
+        .ok_or_else(|| UiError::not_found("That user"))?;
+    Ok(page(
+        console,
+        Nav::Users,
+        "Reset credentials",
+        html! {
+            (breadcrumbs(&[("Users", "/ui/directory/users")]))
+            (heading("Reset credentials", Some(&format!("{} · {}", user.display_name, user.user_principal_name))))
+            @if let Some(message) = message { (message) }
+            (error_summary(errors))
+            @if protected {
+                (notice(Tone::Warning, "Privileged user", Some("This user holds privileged access now, so only a Global Administrator or Privileged Role Administrator may reset their credentials.")))
+            }
+            section.card {
+                form.stack method="post" action=(format!("/ui/directory/users/{}/reset", user.id)) novalidate {
+                    (csrf_field(console))
+                    (Field::new(Kind::Password, "new_password", "New password").autocomplete("new-password")
+                        .hint("Leave empty to keep the password.").errors(errors).render())
+                    (checkbox("remove_authenticator", "Remove the authenticator app", false,
+                        Some("The user signs in with the password alone until they add a new one.")))
+                    p.hint { "Resetting ends every session of the user." }
+                    div.actions {
+                        button.button.danger type="submit" { "Reset" }
+                        a.button.secondary href="/ui/directory/users" { "Cancel" }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// `POST /ui/directory/users/{id}/reset`
+pub async fn reset(Path(id): Path<String>, Posted { console, form }: Posted) -> Response {
+    let Ok(user) = id.parse::<UserId>() else {
+        return UiError::not_found("That user").into_response();
+    };
+    let mut errors = Errors::default();
+    let new_password = password(&form, "new_password", &mut errors);
+    let remove = form.checked("remove_authenticator");
+    if errors.is_empty() && new_password.is_none() && !remove {
+        errors.general("Choose what to reset: a new password, the authenticator, or both.");
+    }
+    if errors.is_empty() {
+        let reset = CredentialReset {
+            password: new_password,
+            remove_authenticator: remove,
+        };
+        match console
+            .app
+            .reset_credentials(&console.session, &console.meta, user, reset)
+            .await
+        {
+            Ok(_) => {
+                return match reset_page(
+                    &console,
+                    &id,
+                    &Errors::default(),
+                    Some(notice(
+                        Tone::Success,
+                        "Credentials reset",
+                        Some("The user's sessions have ended."),
+                    )),
+                ) {
+                    Ok(body) => console.finish(body),
+                    Err(error) => error.into_response(),
+                }
+            }
+            Err(error) => {
+                errors =
+                    Errors::from_app(error, &|key| (key == "password").then_some("new_password"))
+            }
+        }
+    }
+    match reset_page(&console, &id, &errors, None) {
+        Ok(body) => (StatusCode::BAD_REQUEST, console.finish(body)).into_response(),
+        Err(error) => error.into_response(),
+    }
+}

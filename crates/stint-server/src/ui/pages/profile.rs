@@ -1,0 +1,254 @@
+//! Profile: who you are, the roles you hold now, and your TOTP authenticator (SPEC I5): enrol one
+//! (the secret, its `otpauth://` URI and a QR code are shown once), confirm it with a first code,
+//! verify a code now (a step-up, which rotates the session), or remove it.
+
+use axum::extract::Query;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use std::collections::HashMap;
+use stint_core::totp::TotpCode;
+
+use crate::ui::forms::{Errors, Posted};
+use crate::ui::layout::{csrf_field, error_summary, heading, notice, page, Nav, Tone};
+use crate::ui::qr;
+use crate::ui::session::Console;
+use crate::ui::view;
+use crate::ui::widgets::{Field, Kind};
+
+/// `GET /ui/profile`
+pub async fn show(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
+    let message = match query.get("notice").map(String::as_str) {
+        Some("confirmed") => Some((
+            Tone::Success,
+            "Authenticator added",
+            "From now on, signing in asks for a code from your authenticator app.",
+        )),
+        Some("verified") => Some((
+            Tone::Success,
+            "Code verified",
+            "Actions that need a recent multi-factor authentication are allowed for the next 10 minutes.",
+        )),
+        Some("removed") => Some((
+            Tone::Info,
+            "Authenticator removed",
+            "Signing in needs only your password now.",
+        )),
+        _ => None,
+    };
+    let body = profile_page(&console, &Errors::default(), message);
+    console.finish(body)
+}
+
+fn profile_page(console: &Console, errors: &Errors, message: Option<(Tone, &str, &str)>) -> Markup {
+    let roles: Vec<String> = console
+        .caller
+        .roles
+        .iter()
+        .map(|held| {
+            let via = held.via_group.map(|group| {
+                format!(
+                    " (through {})",
+                    console.app.read(|state| view::group_name(state, group))
+                )
+            });
+            format!(
+                "{}{}{}",
+                held.role.display_name(),
+                if held.scope == stint_core::directory::DirectoryScope::Directory {
+                    String::new()
+                } else {
+                    format!(" for {}", held.scope)
+                },
+                via.unwrap_or_default()
+            )
+        })
+        .collect();
+    let pending_enrolment = console.app.read(|state| {
+        state
+            .users
+            .get(&console.me.id)
+            .and_then(|user| user.authenticator.as_ref())
+            .is_some_and(|a| !a.confirmed)
+    });
+    let mfa = match console.session.mfa_at {
+        Some(at) => format!("Verified with a code at {}.", view::time(at)),
+        None => "Not verified with a code in this session.".into(),
+    };
+    page(
+        console,
+        Nav::Profile,
+        "Profile",
+        html! {
+            (heading("Profile", Some(&console.me.user_principal_name)))
+            @if let Some((tone, title, text)) = message { (notice(tone, title, Some(text))) }
+            (error_summary(errors))
+            div.grid-2 {
+                section.card {
+                    h2 { "Account" }
+                    dl.facts {
+                        dt { "Name" } dd { (console.me.display_name) }
+                        dt { "User name" } dd { (console.me.user_principal_name) }
+                        dt { "Directory roles now" }
+                        dd {
+                            @if roles.is_empty() { "None" }
+                            @else { ul.plain { @for role in &roles { li { (role) } } } }
+                        }
+                        dt { "This session" } dd { (mfa) }
+                    }
+                }
+                section.card {
+                    h2 { "Authenticator app" }
+                    @if console.me.has_totp {
+                        p { (crate::ui::layout::badge("Active")) " Sign-ins ask for a code from your authenticator app." }
+                        form.stack method="post" action="/ui/profile/step-up" novalidate {
+                            (csrf_field(console))
+                            (Field::new(Kind::Code, "code", "Verify a code now")
+                                .hint("Some activations need a code verified in the last 10 minutes.")
+                                .required(true).errors(errors).render())
+                            div.actions { button.button.primary type="submit" { "Verify" } }
+                        }
+                        form method="post" action="/ui/profile/totp/remove" {
+                            (csrf_field(console))
+                            p.hint { "Removing it needs a code verified in the last 10 minutes." }
+                            button.button.danger type="submit" { "Remove authenticator" }
+                        }
+                    } @else {
+                        p {
+                            @if pending_enrolment { "You started adding an authenticator but did not confirm it. Start again to get a new QR code." }
+                            @else { "Protect your account with a time-based code (TOTP) from an authenticator app." }
+                        }
+                        form method="post" action="/ui/profile/totp" {
+                            (csrf_field(console))
+                            button.button.primary type="submit" { "Set up authenticator app" }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// `POST /ui/profile/totp`: a new authenticator; its secret is shown on this page only.
+pub async fn enrol(Posted { console, .. }: Posted) -> Response {
+    match console
+        .app
+        .enrol_totp(&console.session, &console.meta)
+        .await
+    {
+        Ok(enrolled) => {
+            let enrolment = enrolled.value;
+            let qr = qr::data_uri(&enrolment.otpauth_uri);
+            let body = page(
+                &console,
+                Nav::Profile,
+                "Set up authenticator app",
+                html! {
+                    (heading("Set up authenticator app", Some("Scan the code, then type the first code the app shows.")))
+                    div.grid-2 {
+                        section.card {
+                            h2 { "1. Add Stint to your app" }
+                            @if let Some(src) = qr {
+                                img.qr src=(src) width="220" height="220"
+                                    alt="QR code of the otpauth link below, for your authenticator app";
+                            }
+                            p.hint { "Can't scan? Enter this key in the app:" }
+                            p { code.secret { (enrolment.secret) } }
+                            p.hint { "Or open this link on the device that has the app:" }
+                            p { code.wrap { (enrolment.otpauth_uri) } }
+                            p.hint { "This key is shown only now. Stint never shows it again." }
+                        }
+                        section.card {
+                            h2 { "2. Confirm with a code" }
+                            (confirm_form(&console, &Errors::default()))
+                        }
+                    }
+                },
+            );
+            console.finish(body)
+        }
+        Err(error) => {
+            let errors = Errors::from_app(error, &|_| None);
+            console.finish(profile_page(&console, &errors, None))
+        }
+    }
+}
+
+fn confirm_form(console: &Console, errors: &Errors) -> Markup {
+    html! {
+        form.stack method="post" action="/ui/profile/totp/confirm" novalidate {
+            (csrf_field(console))
+            (Field::new(Kind::Code, "code", "Code from the app")
+                .required(true).errors(errors).render())
+            div.actions { button.button.primary type="submit" { "Confirm" } }
+        }
+    }
+}
+
+/// `POST /ui/profile/totp/confirm`
+pub async fn confirm(Posted { console, form }: Posted) -> Response {
+    let Some(code) = form.get("code") else {
+        let mut errors = Errors::default();
+        errors.add("code", "Enter the 6-digit code your app shows.");
+        return confirm_again(&console, &errors);
+    };
+    match console
+        .app
+        .confirm_totp(&console.session, &console.meta, TotpCode::new(code))
+        .await
+    {
+        Ok(_) => Redirect::to("/ui/profile?notice=confirmed").into_response(),
+        Err(error) => {
+            let errors = Errors::from_app(error, &|_| Some("code"));
+            confirm_again(&console, &errors)
+        }
+    }
+}
+
+fn confirm_again(console: &Console, errors: &Errors) -> Response {
+    let body = page(
+        console,
+        Nav::Profile,
+        "Confirm your authenticator",
+        html! {
+            (heading("Confirm your authenticator", None))
+            (error_summary(errors))
+            section.card {
+                (confirm_form(console, errors))
+                form method="post" action="/ui/profile/totp" {
+                    (csrf_field(console))
+                    p.hint { "Lost the QR code? Start again to get a new one." }
+                    button.button.secondary type="submit" { "Start again" }
+                }
+            }
+        },
+    );
+    (axum::http::StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+}
+
+/// `POST /ui/profile/step-up`: verifies a code and rotates the session.
+pub async fn step_up(Posted { mut console, form }: Posted) -> Response {
+    let Some(code) = form.get("code") else {
+        let mut errors = Errors::default();
+        errors.add("code", "Enter the 6-digit code your app shows.");
+        return console.finish(profile_page(&console, &errors, None));
+    };
+    match super::step_up(&mut console, code).await {
+        Ok(()) => console.finish(Redirect::to("/ui/profile?notice=verified")),
+        Err(errors) => console.finish(profile_page(&console, &errors, None)),
+    }
+}
+
+/// `POST /ui/profile/totp/remove`
+pub async fn remove(Posted { console, .. }: Posted) -> Response {
+    match console
+        .app
+        .remove_totp(&console.session, &console.meta)
+        .await
+    {
+        Ok(_) => Redirect::to("/ui/profile?notice=removed").into_response(),
+        Err(error) => {
+            let errors = Errors::from_app(error, &|field| (field == "MfaRule").then_some("code"));
+            console.finish(profile_page(&console, &errors, None))
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! My requests (SPEC V3, V4, E1, E2): the signed-in user's pending and past requests with their
+//! status and decision, and Cancel for a pending one.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use stint_core::ids::{PrincipalId, RequestId};
+use stint_core::request::{Expiration, RequestAction, ScheduleRequest};
+use stint_core::state::State;
+
+use crate::ui::error::UiError;
+use crate::ui::forms::{Errors, Posted};
+use crate::ui::layout::{
+    badge, csrf_field, empty, error_summary, heading, notice, page, tabs, Nav, Tone,
+};
+use crate::ui::session::Console;
+use crate::ui::view;
+
+/// `GET /ui/my-requests?tab=pending|past`
+pub async fn show(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
+    let past = query.get("tab").is_some_and(|t| t == "past");
+    let message = match query.get("notice").map(String::as_str) {
+        Some("pending") => Some(notice(
+            Tone::Success,
+            "Request submitted: pending approval",
+            Some("An approver must approve it before you get access. You can follow it here, or cancel it."),
+        )),
+        Some("sent") => Some(notice(
+            Tone::Success,
+            "Request sent",
+            Some("An administrator of the group will decide it."),
+        )),
+        Some("canceled") => Some(notice(Tone::Info, "Request canceled", None)),
+        _ => None,
+    };
+    let body = requests_page(&console, past, message, &Errors::default());
+    console.finish(body)
+}
+
+pub fn action_label(action: RequestAction) -> &'static str {
+    match action {
+        RequestAction::SelfActivate => "Activate",
+        RequestAction::SelfDeactivate => "Deactivate",
+        RequestAction::SelfExtend => "Extend",
+        RequestAction::SelfRenew => "Renew",
+        RequestAction::AdminAssign => "Assigned by an administrator",
+        RequestAction::AdminUpdate => "Updated by an administrator",
+        RequestAction::AdminRemove => "Removed by an administrator",
+        RequestAction::AdminExtend => "Extended by an administrator",
+        RequestAction::AdminRenew => "Renewed by an administrator",
+    }
+}
+
+/// The requested schedule in words.
+pub fn schedule_text(request: &ScheduleRequest) -> String {
+    let Some(schedule) = request.schedule else {
+        return "—".into();
+    };
+    let start = request
+        .resolved_start
+        .or(schedule.start)
+        .map_or_else(|| "now".to_string(), view::time);
+    match schedule.expiration {
+        Expiration::AfterDuration(duration) => {
+            format!("{} from {start}", view::duration(duration.as_delta()))
+        }
+        Expiration::AfterDateTime(end) => format!("{start} until {}", view::time(end)),
+        Expiration::NoExpiration | Expiration::NotSpecified => format!("From {start}"),
+    }
+}
+
+fn mine(state: &State, me: PrincipalId) -> Vec<ScheduleRequest> {
+    let mut requests: Vec<ScheduleRequest> = state
+        .requests_of_principal(me)
+        .filter(|r| !r.is_validation_only)
+        .cloned()
+        .collect();
+    requests.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    requests
+}
+
+fn requests_page(
+    console: &Console,
+    past: bool,
+    message: Option<Markup>,
+    errors: &Errors,
+) -> Markup {
+    let me: PrincipalId = console.me.id.into();
+    let (pending, done, names) = console.app.read(|state| {
+        let all = mine(state, me);
+        let names: HashMap<RequestId, (String, Option<String>)> = all
+            .iter()
+            .map(|r| {
+                let decider = r
+                    .approval
+                    .as_ref()
+                    .and_then(|a| a.decision.as_ref())
+                    .and_then(|d| d.reviewed_by)
+                    .map(|u| view::principal(state, u.into()).0);
+                (r.id, (view::group_name(state, r.group_id), decider))
+            })
+            .collect();
+        let (pending, done): (Vec<_>, Vec<_>) =
+            all.into_iter().partition(|r| r.status.is_pending());
+        (pending, done, names)
+    });
+    let shown = if past { &done } else { &pending };
+    page(
+        console,
+        Nav::MyRequests,
+        "My requests",
+        html! {
+            (heading("My requests", Some("Activations, extensions and renewals you asked for.")))
+            @if let Some(message) = message { (message) }
+            (error_summary(errors))
+            (tabs("Requests", &[
+                ("Pending requests", "/ui/my-requests".to_string(), !past, Some(pending.len())),
+                ("Past requests", "/ui/my-requests?tab=past".to_string(), past, Some(done.len())),
+            ]))
+            section.card.flush {
+                @if shown.is_empty() {
+                    @if past { (empty("No past requests", "Requests that were decided, canceled or completed appear here.")) }
+                    @else { (empty("No pending requests", "Requests that wait for an approver appear here.")) }
+                } @else {
+                    div.table-wrap {
+                        table {
+                            thead { tr {
+                                th scope="col" { "Group" }
+                                th scope="col" { "Request" }
+                                th scope="col" { "Status" }
+                                th scope="col" { "Schedule" }
+                                th scope="col" { "Reason" }
+                                th scope="col" { "Requested" }
+                                th scope="col" { span.visually-hidden { "Actions" } }
+                            } }
+                            tbody {
+                                @for request in shown {
+                                    @let (group, decider) = names.get(&request.id).cloned().unwrap_or_default();
+                                    tr {
+                                        td data-label="Group" { strong { (group) } br; span.muted { (view::access(request.access)) } }
+                                        td data-label="Request" { (action_label(request.action)) }
+                                        td data-label="Status" {
+                                            (badge(request.status.as_str()))
+                                            @if let Some(decision) = request.approval.as_ref().and_then(|a| a.decision.as_ref()) {
+                                                p.small {
+                                                    (if decision.approved { "Approved" } else { "Denied" })
+                                                    " by " (decider.clone().unwrap_or_else(|| "Stint (no decision in 24 hours)".into()))
+                                                    ": “" (decision.justification) "”"
+                                                }
+                                            }
+                                        }
+                                        td data-label="Schedule" { (schedule_text(request)) }
+                                        td data-label="Reason" { (request.justification.clone().unwrap_or_else(|| "—".into())) }
+                                        td data-label="Requested" { (view::time(request.created_at)) }
+                                        td.actions-cell {
+                                            @if request.status.is_pending() {
+                                                form method="post" action=(format!("/ui/my-requests/{}/cancel", request.id)) {
+                                                    (csrf_field(console))
+                                                    button.button.secondary.small type="submit"
+                                                        aria-label=(format!("Cancel the request for {group}")) { "Cancel request" }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// `POST /ui/my-requests/{id}/cancel`
+pub async fn cancel(Path(id): Path<String>, Posted { console, .. }: Posted) -> Response {
+    let Ok(id) = id.parse::<RequestId>() else {
+        return UiError::not_found("That request").into_response();
+    };
+    let Some(kind) = console
+        .app
+        .read(|state| state.requests.get(&id).map(|r| r.kind))
+    else {
+        return UiError::not_found("That request").into_response();
+    };
+    match console
+        .app
+        .cancel_request(&console.session, &console.meta, id, kind)
+        .await
+    {
+        Ok(_) => Redirect::to("/ui/my-requests?tab=past&notice=canceled").into_response(),
+        Err(error) => {
+            let errors = Errors::from_app(error, &|_| None);
+            let body = requests_page(&console, false, None, &errors);
+            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+        }
+    }
+}

@@ -1,0 +1,379 @@
+//! Sign-in (SPEC I5): user name and password, then a TOTP code when the account has an
+//! authenticator; and sign-out, which ends the session on the server.
+//!
+//! The app signs in and audits every attempt and applies the TOTP rate limit, as for the API. A
+//! successful sign-in's token is exchanged at once for a console session token (new token, old
+//! one revoked, [`SESSION_LIFETIME`]): the session is rotated at sign-in. Before sign-in, the forms
+//! are protected by a double-submit cookie.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use stint_app::{AppError, CallMeta, Password};
+use stint_core::totp::TotpCode;
+use stint_core::ErrorCode;
+
+use crate::ui::error::UiError;
+use crate::ui::forms::{read_form, Errors, FormData, Posted};
+use crate::ui::layout::{bare_page, error_summary, notice, Tone};
+use crate::ui::session::{
+    self, call_meta, clear_cookie, cookie, is_secure, PendingSignIn, PENDING_COOKIE,
+    PRESESSION_COOKIE, SESSION_COOKIE, SESSION_LIFETIME,
+};
+use crate::ui::widgets::{Field, Kind};
+use crate::ui::{csrf, UiState};
+
+const WRONG_PASSWORD: &str = "The user name or password is incorrect, or the account is disabled.";
+
+/// `GET /ui/sign-in`
+pub async fn form(
+    State(ui): State<UiState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let next = safe_next(query.get("next").map(String::as_str));
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        if ui.app.authenticate(&token).is_ok() {
+            return Redirect::to(&next).into_response();
+        }
+    }
+    let message = match query.get("notice").map(String::as_str) {
+        Some("idle") => Some("You were signed out after 30 minutes without activity."),
+        Some("session-ended") => Some("Your session has ended. Sign in again."),
+        Some("signed-out") => Some("You are signed out."),
+        _ => None,
+    };
+    let (value, set) = presession(&headers);
+    let body = sign_in_page(&value, &next, "", &Errors::default(), message);
+    with_presession(body, set.then_some(value.as_str()), is_secure(&headers))
+}
+
+/// `POST /ui/sign-in`
+pub async fn submit(State(ui): State<UiState>, request: Request) -> Response {
+    let headers = request.headers().clone();
+    let (parts, body) = request.into_parts();
+    let meta = call_meta(&parts);
+    let form = match read_form(Request::from_parts(parts, body), &ui).await {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    if let Err(refused) = check_presession(&headers, &form) {
+        return *refused;
+    }
+    let secure = is_secure(&headers);
+    let next = safe_next(form.get("next").as_deref());
+    let user_name = form.get("username").unwrap_or_default();
+    let Some(password) = form.raw("password").map(Password::new) else {
+        let mut errors = Errors::default();
+        if user_name.is_empty() {
+            errors.add("username", "Enter your user name.");
+        }
+        errors.add("password", "Enter your password.");
+        let value = form.value(csrf::FIELD);
+        return (
+            StatusCode::BAD_REQUEST,
+            sign_in_page(&value, &next, &user_name, &errors, None),
+        )
+            .into_response();
+    };
+    let outcome = ui
+        .app
+        .sign_in_with_totp(&user_name, password.clone(), None, &meta)
+        .await;
+    match outcome {
+        Ok(issued) => start_session(&ui, &headers, &issued.token, &meta, secure, &next).await,
+        Err(AppError::Rule(violation)) if violation.code == ErrorCode::MfaRequired => {
+            let key = ui.tracker.hold(PendingSignIn {
+                user_name: user_name.clone(),
+                password,
+                since: ui.app.now(),
+            });
+            let value = form.value(csrf::FIELD);
+            let mut response =
+                totp_page(&value, &next, &user_name, &Errors::default()).into_response();
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                session::sign_in_cookie(PENDING_COOKIE, &key, secure),
+            );
+            response
+        }
+        Err(error) => {
+            let mut errors = Errors::default();
+            match error {
+                AppError::Unauthenticated => errors.add("password", WRONG_PASSWORD),
+                other => errors = Errors::from_app(other, &|_| None),
+            }
+            let value = form.value(csrf::FIELD);
+            (
+                StatusCode::UNAUTHORIZED,
+                sign_in_page(&value, &next, &user_name, &errors, None),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `GET /ui/sign-in/totp`: the TOTP step again, while the sign-in waits.
+pub async fn totp_form(State(ui): State<UiState>, headers: HeaderMap) -> Response {
+    let pending =
+        cookie(&headers, PENDING_COOKIE).and_then(|key| ui.tracker.pending(&key, ui.app.now()));
+    let Some(pending) = pending else {
+        return Redirect::to("/ui/sign-in").into_response();
+    };
+    let (value, set) = presession(&headers);
+    let body = totp_page(
+        &value,
+        "/ui/my-roles",
+        &pending.user_name,
+        &Errors::default(),
+    );
+    with_presession(body, set.then_some(value.as_str()), is_secure(&headers))
+}
+
+/// `POST /ui/sign-in/totp`
+pub async fn totp_submit(State(ui): State<UiState>, request: Request) -> Response {
+    let headers = request.headers().clone();
+    let (parts, body) = request.into_parts();
+    let meta = call_meta(&parts);
+    let form = match read_form(Request::from_parts(parts, body), &ui).await {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    if let Err(refused) = check_presession(&headers, &form) {
+        return *refused;
+    }
+    let secure = is_secure(&headers);
+    let next = safe_next(form.get("next").as_deref());
+    let key = cookie(&headers, PENDING_COOKIE).unwrap_or_default();
+    let Some(pending) = ui.tracker.pending(&key, ui.app.now()) else {
+        let value = form.value(csrf::FIELD);
+        let body = sign_in_page(
+            &value,
+            &next,
+            "",
+            &Errors::default(),
+            Some("The sign-in waited too long for its code. Enter your password again."),
+        );
+        return (StatusCode::UNAUTHORIZED, body).into_response();
+    };
+    let Some(code) = form.get("code") else {
+        let mut errors = Errors::default();
+        errors.add(
+            "code",
+            "Enter the 6-digit code from your authenticator app.",
+        );
+        let value = form.value(csrf::FIELD);
+        return (
+            StatusCode::BAD_REQUEST,
+            totp_page(&value, &next, &pending.user_name, &errors),
+        )
+            .into_response();
+    };
+    let outcome = ui
+        .app
+        .sign_in_with_totp(
+            &pending.user_name,
+            pending.password.clone(),
+            Some(TotpCode::new(code)),
+            &meta,
+        )
+        .await;
+    match outcome {
+        Ok(issued) => {
+            ui.tracker.release(&key);
+            let mut response =
+                start_session(&ui, &headers, &issued.token, &meta, secure, &next).await;
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                clear_cookie(PENDING_COOKIE, "/ui/sign-in", secure),
+            );
+            response
+        }
+        Err(error) => {
+            let mut errors = Errors::default();
+            match error {
+                AppError::Rule(violation) if violation.code == ErrorCode::MfaRequired => {
+                    errors.add(
+                        "code",
+                        "That code is not correct or was already used. Type the current code of your authenticator app.",
+                    );
+                }
+                AppError::Rule(violation) if violation.code == ErrorCode::TooManyAttempts => {
+                    errors.add("code", violation.message);
+                }
+                AppError::Unauthenticated => {
+                    ui.tracker.release(&key);
+                    errors.general(WRONG_PASSWORD);
+                }
+                other => errors = Errors::from_app(other, &|_| Some("code")),
+            }
+            let value = form.value(csrf::FIELD);
+            (
+                StatusCode::UNAUTHORIZED,
+                totp_page(&value, &next, &pending.user_name, &errors),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// `POST /ui/sign-out`: revokes the session token and forgets it.
+pub async fn sign_out(Posted { console, .. }: Posted) -> Response {
+    let _ = console.app.sign_out(&console.token, &console.meta).await;
+    console
+        .tracker
+        .forget(&stint_core::auth::TokenHash::of(&console.token));
+    let mut response = Redirect::to("/ui/sign-in?notice=signed-out").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        clear_cookie(SESSION_COOKIE, "/", console.secure),
+    );
+    response
+}
+
+/// Exchanges the sign-in's token for a console session and goes on to `next`.
+async fn start_session(
+    ui: &UiState,
+    headers: &HeaderMap,
+    token: &str,
+    meta: &CallMeta,
+    secure: bool,
+    next: &str,
+) -> Response {
+    if let Some(old) = cookie(headers, SESSION_COOKIE) {
+        if ui.app.authenticate(&old).is_ok() {
+            let _ = ui.app.sign_out(&old, meta).await;
+        }
+    }
+    let issued = match ui
+        .app
+        .exchange_token(token, Some(SESSION_LIFETIME), meta)
+        .await
+    {
+        Ok(issued) => issued,
+        Err(error) => return UiError::from(error).into_response(),
+    };
+    ui.tracker.start(&issued.token, ui.app.now());
+    let mut response = Redirect::to(next).into_response();
+    let headers = response.headers_mut();
+    headers.append(
+        header::SET_COOKIE,
+        session::session_cookie(&issued.token, secure),
+    );
+    headers.append(
+        header::SET_COOKIE,
+        clear_cookie(PRESESSION_COOKIE, "/ui/sign-in", secure),
+    );
+    response
+}
+
+/// The double-submit value: the request's cookie, or a new one (`true`: set it).
+fn presession(headers: &HeaderMap) -> (String, bool) {
+    match cookie(headers, PRESESSION_COOKIE) {
+        Some(value) if value.len() >= 16 && value.len() <= 64 => (value, false),
+        _ => (csrf::random_value(), true),
+    }
+}
+
+fn check_presession(headers: &HeaderMap, form: &FormData) -> Result<(), Box<Response>> {
+    let expected = cookie(headers, PRESESSION_COOKIE).unwrap_or_default();
+    let given = form.raw(csrf::FIELD).unwrap_or_default();
+    if csrf::same(given, &expected) {
+        Ok(())
+    } else {
+        Err(Box::new(UiError::csrf().into_response()))
+    }
+}
+
+fn with_presession(body: Markup, set: Option<&str>, secure: bool) -> Response {
+    let mut response = body.into_response();
+    if let Some(value) = set {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            session::sign_in_cookie(PRESESSION_COOKIE, value, secure),
+        );
+    }
+    response
+}
+
+/// Only a console path: never another site (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| n.starts_with("/ui/") && !n.contains("//") && !n.contains('\\'))
+        .filter(|n| n.len() <= 512 && n.chars().all(|c| c.is_ascii_graphic()))
+        .filter(|n| !n.starts_with("/ui/sign-in"))
+        .unwrap_or("/ui/my-roles")
+        .to_string()
+}
+
+fn sign_in_page(
+    csrf_value: &str,
+    next: &str,
+    user_name: &str,
+    errors: &Errors,
+    message: Option<&str>,
+) -> Markup {
+    bare_page(
+        "Sign in",
+        html! {
+            div.card.narrow {
+                h1 { "Sign in" }
+                p.subtitle { "Privileged Identity Management for groups" }
+                @if let Some(message) = message { (notice(Tone::Info, message, None)) }
+                (error_summary(errors))
+                form method="post" action="/ui/sign-in" novalidate {
+                    input type="hidden" name=(csrf::FIELD) value=(csrf_value);
+                    input type="hidden" name="next" value=(next);
+                    (Field::new(Kind::Text, "username", "User name")
+                        .value(user_name).required(true).autocomplete("username")
+                        .autofocus(user_name.is_empty()).errors(errors).render())
+                    (Field::new(Kind::Password, "password", "Password")
+                        .required(true).autocomplete("current-password")
+                        .autofocus(!user_name.is_empty()).errors(errors).render())
+                    div.actions {
+                        button.button.primary type="submit" { "Sign in" }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn totp_page(csrf_value: &str, next: &str, user_name: &str, errors: &Errors) -> Markup {
+    bare_page(
+        "Enter your code",
+        html! {
+            div.card.narrow {
+                h1 { "Enter your code" }
+                p.subtitle { "Signing in as " strong { (user_name) } }
+                (error_summary(errors))
+                form method="post" action="/ui/sign-in/totp" novalidate {
+                    input type="hidden" name=(csrf::FIELD) value=(csrf_value);
+                    input type="hidden" name="next" value=(next);
+                    (Field::new(Kind::Code, "code", "Authenticator code")
+                        .hint("The 6-digit code your authenticator app shows for Stint.")
+                        .required(true).autofocus(true).errors(errors).render())
+                    div.actions {
+                        button.button.primary type="submit" { "Verify and sign in" }
+                        a.button.secondary href="/ui/sign-in" { "Start again" }
+                    }
+                }
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_in_the_console() {
+        assert_eq!(safe_next(Some("/ui/groups")), "/ui/groups");
+        assert_eq!(safe_next(Some("https://evil.example")), "/ui/my-roles");
+        assert_eq!(safe_next(Some("/ui//evil.example")), "/ui/my-roles");
+        assert_eq!(safe_next(None), "/ui/my-roles");
+    }
+}

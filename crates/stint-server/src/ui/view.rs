@@ -1,0 +1,97 @@
+//! How the console words things: times, durations, names of principals and groups, and the few
+//! counts the navigation shows. Reading only; the decisions are the app's.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use stint_core::ids::{GroupId, PrincipalId};
+use stint_core::rules::approval::may_decide;
+use stint_core::schedule::{Access, ScheduleKind};
+use stint_core::state::{Principal, State};
+
+use super::session::Console;
+
+/// A time as people read it, always in UTC: `Mon 5 Jan 2026, 09:00 UTC`.
+pub fn time(at: DateTime<Utc>) -> String {
+    at.format("%a %-d %b %Y, %H:%M UTC").to_string()
+}
+
+/// The end of a window, or "Permanent".
+pub fn end(end: Option<DateTime<Utc>>) -> String {
+    end.map_or_else(|| "Permanent".to_string(), time)
+}
+
+/// `8 hours`, `1 hour 30 minutes`, `3 days`.
+pub fn duration(delta: TimeDelta) -> String {
+    let minutes = delta.num_minutes().max(0);
+    let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
+    let mut parts = Vec::new();
+    for (n, unit) in [(days, "day"), (hours, "hour"), (mins, "minute")] {
+        if n > 0 {
+            parts.push(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }));
+        }
+    }
+    if parts.is_empty() {
+        "less than a minute".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
+pub fn access(access: Access) -> &'static str {
+    match access {
+        Access::Member => "Member",
+        Access::Owner => "Owner",
+    }
+}
+
+pub fn kind(kind: ScheduleKind) -> &'static str {
+    match kind {
+        ScheduleKind::Eligible => "Eligible",
+        ScheduleKind::Active => "Active",
+    }
+}
+
+/// A principal's display name and, for users, their user name.
+pub fn principal(state: &State, id: PrincipalId) -> (String, String) {
+    match state.principal(id) {
+        Some(Principal::User(user)) => {
+            (user.display_name.clone(), user.user_principal_name.clone())
+        }
+        Some(Principal::Group(group)) => (group.display_name.clone(), "Group".into()),
+        None => match state.groups.get(&GroupId(id.0)) {
+            Some(group) => (group.display_name.clone(), "Deleted group".into()),
+            None => (id.to_string(), "Unknown".into()),
+        },
+    }
+}
+
+pub fn group_name(state: &State, id: GroupId) -> String {
+    state
+        .groups
+        .get(&id)
+        .map_or_else(|| id.to_string(), |group| group.display_name.clone())
+}
+
+/// How many requests wait for the signed-in user's decision.
+pub fn pending_approvals(console: &Console) -> usize {
+    let me = console.me.id;
+    let now = console.now;
+    console.app.read(|state| {
+        state
+            .requests
+            .values()
+            .filter(|r| r.status.is_pending() && may_decide(state, me, r, now))
+            .count()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(TimeDelta::hours(8)), "8 hours");
+        assert_eq!(duration(TimeDelta::minutes(90)), "1 hour 30 minutes");
+        assert_eq!(duration(TimeDelta::days(1)), "1 day");
+    }
+}
