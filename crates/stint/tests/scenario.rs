@@ -49,16 +49,14 @@ async fn target() -> (Server, Target) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let server = Server { child, _dir: dir };
     let base_url = format!("http://127.0.0.1:{port}");
     for _ in 0..200 {
         if reqwest::get(format!("{base_url}/stint/v1/health"))
             .await
             .is_ok()
         {
-            return (
-                Server { child, _dir: dir },
-                Target::new(base_url, Clock::Remote),
-            );
+            return (server, Target::new(base_url, Clock::Remote));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

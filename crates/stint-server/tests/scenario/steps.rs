@@ -341,7 +341,7 @@ pub async fn approval_with_ticket_and_time_limit(t: &Target) {
         )
         .await;
     assert_eq!(provisioned["status"], "Provisioned");
-    assert_eq!(t.member_ids(&admin, &group).await, [alice_id.clone()]);
+    assert_eq!(t.member_ids(&admin, &group).await, [alice_id.as_str()]);
     let (_, member_of) = t
         .call(
             Some(&admin),
