@@ -42,6 +42,17 @@ pub enum Scope {
     CreatedBy,
 }
 
+impl Scope {
+    /// The path segment after the collection, so that `@odata.nextLink` returns to the same list.
+    pub fn path_suffix(self) -> &'static str {
+        match self {
+            Scope::All => "",
+            Scope::Principal => "/filterByCurrentUser(on='principal')",
+            Scope::CreatedBy => "/filterByCurrentUser(on='createdBy')",
+        }
+    }
+}
+
 /// `roleEligibilityScheduleRequests`, `roleAssignmentSchedules`, ...
 pub fn entity_set_name(family: Family, listing: Listing) -> String {
     let family = match family {

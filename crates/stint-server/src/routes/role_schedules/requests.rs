@@ -163,9 +163,10 @@ async fn list(
 ) -> ApiResult<Json<Value>> {
     let base = base_url(&headers);
     let path = format!(
-        "{}/{}",
+        "{}/{}{}",
         super::BASE,
-        lists::entity_set_name(family, Listing::Requests)
+        lists::entity_set_name(family, Listing::Requests),
+        scope.path_suffix()
     );
     let caller = server.app.caller(&session);
     let now = server.app.now();

@@ -233,9 +233,10 @@ async fn list(
 ) -> ApiResult<Json<Value>> {
     let base = base_url(&headers);
     let path = format!(
-        "{}/{}",
+        "{}/{}{}",
         super::BASE,
-        lists::entity_set_name(family, listing)
+        lists::entity_set_name(family, listing),
+        scope.path_suffix()
     );
     let caller = server.app.caller(&session);
     let now = server.app.now();
