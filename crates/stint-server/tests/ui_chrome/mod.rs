@@ -128,13 +128,15 @@ impl Chrome {
 
     /// The visible text of the page.
     pub async fn text(&self) -> String {
-        self.client
-            .find(Locator::Css("body"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        for _ in 0..100 {
+            if let Ok(body) = self.client.find(Locator::Css("body")).await {
+                if let Ok(text) = body.text().await {
+                    return text;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the page never finished loading");
     }
 
     pub async fn h1(&self) -> String {
@@ -221,15 +223,20 @@ impl Chrome {
 
     /// A short description of the focused element (tag, id, text), read without changing it.
     pub async fn focused(&self) -> String {
-        let value = self
-            .client
-            .execute(
-                "const e = document.activeElement; return e ? (e.tagName + '#' + (e.id || '') + ' ' + (e.textContent || '').trim()) : '';",
-                vec![],
-            )
-            .await
-            .unwrap();
-        value.as_str().unwrap_or_default().to_string()
+        for _ in 0..100 {
+            if let Ok(value) = self
+                .client
+                .execute(
+                    "const e = document.activeElement; return e ? (e.tagName + '#' + (e.id || '') + ' ' + (e.textContent || '').trim()) : '';",
+                    vec![],
+                )
+                .await
+            {
+                return value.as_str().unwrap_or_default().to_string();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the page never finished loading");
     }
 
     /// Presses Tab until the focused element's description contains `wanted` (at most 60 times).
