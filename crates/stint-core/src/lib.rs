@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod change;
+pub mod check;
 pub mod directory;
 pub mod duration;
 pub mod ids;

@@ -1,0 +1,199 @@
+//! The check API (SPEC X2): `GET /stint/v1/check`, a batch `POST /stint/v1/check`, and
+//! `GET /stint/v1/principals/{id}/groups`, each answering with the revision it was computed at.
+//! Reads honour `Stint-At-Least-Revision` / `atLeast` (see `revision.rs`).
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use stint_app::pim::may_view_group;
+use stint_core::authz::Caller;
+use stint_core::check::{check, groups_of, Grant};
+use stint_core::ids::{GroupId, PrincipalId};
+use stint_core::schedule::Access;
+use stint_core::state::State as PimState;
+use utoipa::IntoParams;
+use utoipa_axum::routes;
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, GraphJson};
+use crate::wire::{optional_time, parse_enum, parse_id};
+use crate::{ApiRouter, ServerState};
+
+/// The most checks one batch may hold.
+pub const MAX_BATCH: usize = 1000;
+
+pub fn routes() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(check_one, check_batch))
+        .routes(routes!(groups_of_principal))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+struct CheckParams {
+    /// The user or group asked about.
+    principal_id: String,
+    /// The group.
+    group_id: String,
+    /// `member` (default) or `owner`.
+    access: Option<String>,
+}
+
+/// Is the principal an effective member (or owner) of the group now? With `until` and the path.
+#[utoipa::path(get, path = "/stint/v1/check", tag = "stint", params(CheckParams),
+    responses((status = 200, description = "{allowed, revision, until, via}"), (status = 403, description = "Not yours to ask")),
+    security(("bearer" = [])))]
+async fn check_one(
+    State(server): State<ServerState>,
+    Auth(session): Auth,
+    params: Result<Query<CheckParams>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(params) = params.map_err(|rejection| {
+        ApiError::bad_request(format!("Invalid query: {}", rejection.body_text()))
+    })?;
+    let question = Question::parse(
+        &params.principal_id,
+        &params.group_id,
+        params.access.as_deref(),
+    )?;
+    let caller = server.app.caller(&session);
+    let now = server.app.now();
+    let (answer, revision) = server
+        .app
+        .read(|state| (question.answer(state, &caller, now), state.revision));
+    let mut answer = answer?;
+    answer["revision"] = revision.into();
+    Ok(Json(answer))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct BatchBody {
+    checks: Vec<BatchItem>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct BatchItem {
+    principal_id: String,
+    group_id: String,
+    #[serde(default)]
+    access: Option<String>,
+}
+
+/// Up to 1,000 checks at one revision: `{"checks":[{"principalId","groupId","access"}]}`.
+#[utoipa::path(post, path = "/stint/v1/check", tag = "stint",
+    request_body(content = Object, description = "checks"),
+    responses((status = 200, description = "{revision, value: [...]} in the order asked")),
+    security(("bearer" = [])))]
+async fn check_batch(
+    State(server): State<ServerState>,
+    Auth(session): Auth,
+    GraphJson(body): GraphJson<BatchBody>,
+) -> ApiResult<Json<Value>> {
+    if body.checks.len() > MAX_BATCH {
+        return Err(ApiError::invalid_field(
+            "checks",
+            format!("at most {MAX_BATCH} checks per call."),
+        ));
+    }
+    let questions = body
+        .checks
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            Question::parse(&item.principal_id, &item.group_id, item.access.as_deref()).map_err(
+                |error| ApiError::bad_request(format!("checks[{index}]: {}", error.message)),
+            )
+        })
+        .collect::<ApiResult<Vec<Question>>>()?;
+    let caller = server.app.caller(&session);
+    let now = server.app.now();
+    let (answers, revision) = server.app.read(|state| {
+        let answers: Vec<Value> = questions
+            .iter()
+            .map(|question| {
+                question.answer(state, &caller, now).unwrap_or_else(
+                    |error| json!({ "error": { "code": error.code, "message": error.message } }),
+                )
+            })
+            .collect();
+        (answers, state.revision)
+    });
+    Ok(Json(json!({ "revision": revision, "value": answers })))
+}
+
+/// All groups the principal effectively belongs to now, each with its end and path.
+#[utoipa::path(get, path = "/stint/v1/principals/{id}/groups", tag = "stint",
+    params(("id" = String, Path, description = "A user or group id")),
+    responses((status = 200, description = "{revision, value: [{groupId, until, via}]}"), (status = 403, description = "Not yours to read")),
+    security(("bearer" = [])))]
+async fn groups_of_principal(
+    State(server): State<ServerState>,
+    Auth(session): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let principal: PrincipalId = parse_id("id", &id)?;
+    let caller = server.app.caller(&session);
+    if principal != session.user.into() && !stint_core::authz::may_manage_roles(&caller) {
+        return Err(stint_core::Violation::forbidden("You may list your own groups only.").into());
+    }
+    let now = server.app.now();
+    let (groups, revision) = server.app.read(|state| {
+        let groups: Vec<Value> = groups_of(state, principal, now)
+            .into_iter()
+            .map(|(group, grant)| grant_json(group, &grant))
+            .collect();
+        (groups, state.revision)
+    });
+    Ok(Json(json!({ "revision": revision, "value": groups })))
+}
+
+struct Question {
+    principal: PrincipalId,
+    group: GroupId,
+    access: Access,
+}
+
+impl Question {
+    fn parse(principal: &str, group: &str, access: Option<&str>) -> ApiResult<Question> {
+        Ok(Question {
+            principal: parse_id("principalId", principal)?,
+            group: parse_id("groupId", group)?,
+            access: access.map_or(Ok(Access::Member), |a| {
+                parse_enum("access", a, &["member", "owner"])
+            })?,
+        })
+    }
+
+    /// Anyone may ask about themselves; a group's administrators (and privileged roles) about anyone.
+    fn answer(&self, state: &PimState, caller: &Caller, now: DateTime<Utc>) -> ApiResult<Value> {
+        let own = self.principal == caller.user.into();
+        if !own && !may_view_group(state, caller, self.group, now) {
+            return Err(stint_core::Violation::forbidden(
+                "You may check your own access, or access to groups you administer.",
+            )
+            .into());
+        }
+        let grant = check(state, self.principal, self.group, self.access, now);
+        let mut answer = match &grant {
+            Some(grant) => grant_json(self.group, grant),
+            None => json!({ "groupId": self.group.to_string(), "until": null, "via": [] }),
+        };
+        answer["allowed"] = grant.is_some().into();
+        answer["principalId"] = self.principal.to_string().into();
+        answer["access"] = self.access.as_str().into();
+        Ok(answer)
+    }
+}
+
+fn grant_json(group: GroupId, grant: &Grant) -> Value {
+    json!({
+        "groupId": group.to_string(),
+        "until": optional_time(grant.until),
+        "via": grant.via.iter().map(|g| json!({ "groupId": g.to_string() })).collect::<Vec<_>>(),
+    })
+}
