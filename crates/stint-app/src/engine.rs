@@ -104,11 +104,26 @@ impl App {
     ) -> AppResult<Revision> {
         let now = self.now();
         let revision = self.store.commit(expected, &decision, now).await?;
-        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-        for change in decision.changes {
-            state.apply(change);
+        // Commits are applied in revision order. Another node's commits may lie between this
+        // node's revision and ours (an unconditional commit), or `catch_up` may have applied ours
+        // already, together with later ones: then the change log is the way to get there.
+        let in_order = {
+            let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+            let in_order = state.revision + 1 == revision;
+            if in_order {
+                for change in decision.changes {
+                    state.apply(change);
+                }
+                state.revision = revision;
+            }
+            in_order
+        };
+        if in_order {
+            self.announce(revision);
+        } else if let Err(error) = self.catch_up().await {
+            // Committed all the same; the follower catches up later.
+            tracing::warn!(%error, revision, "could not catch up after a commit");
         }
-        state.revision = revision;
         Ok(revision)
     }
 
@@ -120,17 +135,32 @@ impl App {
             if batch.is_empty() {
                 return Ok(from);
             }
-            let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-            for commit in batch {
-                if commit.revision <= state.revision {
-                    continue;
+            let reached = {
+                let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+                for commit in batch {
+                    // Already applied (by this node's own commit or a concurrent catch-up), or
+                    // past a gap that the next round of the loop reads again.
+                    if commit.revision != state.revision + 1 {
+                        continue;
+                    }
+                    for change in commit.changes {
+                        state.apply(change);
+                    }
+                    state.revision = commit.revision;
                 }
-                for change in commit.changes {
-                    state.apply(change);
-                }
-                state.revision = commit.revision;
-            }
+                state.revision
+            };
+            self.announce(reached);
         }
+    }
+
+    /// Tells those waiting for commits that this node has applied `reached`.
+    fn announce(&self, reached: Revision) {
+        self.applied.send_if_modified(|applied| {
+            let moved = *applied < reached;
+            *applied = (*applied).max(reached);
+            moved
+        });
     }
 
     /// Records an event that changes nothing else (sign-ins, denied calls).

@@ -11,6 +11,8 @@ pub mod config;
 pub mod directory;
 mod engine;
 pub mod error;
+pub mod feed;
+pub mod follower;
 pub mod mfa;
 pub mod password;
 pub mod pim;
@@ -62,6 +64,8 @@ pub struct App {
     writer: Mutex<()>,
     clock: Arc<dyn Clock>,
     config: AppConfig,
+    /// The revision this node has applied, for those waiting on the next commit (the change feed).
+    applied: tokio::sync::watch::Sender<Revision>,
 }
 
 /// What the first start did.
@@ -83,12 +87,14 @@ impl App {
         config: AppConfig,
     ) -> AppResult<App> {
         let state = store.load().await?;
+        let (applied, _) = tokio::sync::watch::channel(state.revision);
         Ok(App {
             store,
             state: RwLock::new(state),
             writer: Mutex::new(()),
             clock,
             config,
+            applied,
         })
     }
 
@@ -130,5 +136,10 @@ impl App {
 
     pub fn revision(&self) -> Revision {
         self.read(|state| state.revision)
+    }
+
+    /// Changes whenever this node applies a commit, its own or another node's.
+    pub fn applied_revisions(&self) -> tokio::sync::watch::Receiver<Revision> {
+        self.applied.subscribe()
     }
 }

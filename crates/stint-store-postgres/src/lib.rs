@@ -8,6 +8,9 @@
 //! changes and moves the revision on: all of it, or nothing (SPEC U3). Unique constraints (the
 //! user name, the audit event id, every key) are the first line of defence against duplicates.
 //!
+//! Every commit notifies the `stint_revisions` channel, so that [`Store::wait_for_change`] on the
+//! other nodes returns as soon as it is committed (`LISTEN/NOTIFY`; see `notify.rs`).
+//!
 //! [`Store::load`] reads every table in one REPEATABLE READ, READ ONLY transaction, so the state
 //! and its revision come from one snapshot.
 //!
@@ -18,6 +21,7 @@ mod column;
 mod connect;
 mod error;
 mod migrations;
+mod notify;
 mod read;
 mod write;
 
@@ -40,6 +44,7 @@ const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 #[derive(Debug)]
 pub struct PostgresStore {
     pool: PgPool,
+    listener: notify::Listener,
 }
 
 impl PostgresStore {
@@ -58,13 +63,18 @@ impl PostgresStore {
             schema_version = SCHEMA_VERSION,
             "opened the PostgreSQL store"
         );
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            pool,
+            listener: notify::Listener::default(),
+        })
     }
 
     /// Closes every connection, waiting for calls in progress to finish. The store refuses
     /// further calls afterwards.
     pub async fn close(&self) {
-        self.pool.close().await;
+        // The pool is marked closed first, which ends a wait in progress; then the listening
+        // connection goes back to the pool, which could not finish closing while it is out.
+        tokio::join!(self.pool.close(), self.listener.stop());
     }
 
     async fn connection(&self) -> Result<PoolConnection<Postgres>, StoreError> {
@@ -135,5 +145,9 @@ impl Store for PostgresStore {
         limit: usize,
     ) -> Result<Vec<AuditEvent>, StoreError> {
         read::audit_chain(&mut *self.connection().await?, after_sequence, limit).await
+    }
+
+    async fn wait_for_change(&self, timeout: std::time::Duration) -> Result<(), StoreError> {
+        self.listener.wait(&self.pool, timeout).await
     }
 }

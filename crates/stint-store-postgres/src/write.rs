@@ -272,6 +272,12 @@ async fn log_revision(
         .map_err(from_sqlx)?;
     sqlx::query(MOVE_REVISION)
         .bind(revision)
+        .execute(&mut *connection)
+        .await
+        .map_err(from_sqlx)?;
+    // Delivered to the listeners of every node when (and only if) the transaction commits.
+    sqlx::query(crate::notify::NOTIFY)
+        .bind(revision.to_string())
         .execute(connection)
         .await
         .map_err(from_sqlx)?;

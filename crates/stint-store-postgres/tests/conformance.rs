@@ -413,3 +413,46 @@ async fn a_url_that_is_not_postgres_is_refused_without_a_panic() {
         assert!(matches!(refused, Err(StoreError::Backend(_))), "{url}");
     }
 }
+
+/// X2: a node waiting for changes hears another node's commit at once (`LISTEN/NOTIFY`), not at
+/// the end of its timeout; without a commit it waits the timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn x2_a_waiting_node_hears_another_nodes_commit_at_once() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let listening = Arc::new(database.open().await);
+    let writing = database.open().await;
+    let timeout = std::time::Duration::from_secs(10);
+    // The first wait opens the listening connection; nothing is committed, so it times out.
+    let quiet = std::time::Instant::now();
+    listening
+        .wait_for_change(std::time::Duration::from_millis(200))
+        .await
+        .unwrap();
+    assert!(quiet.elapsed() >= std::time::Duration::from_millis(190));
+
+    for round in 0..5 {
+        let waiter = tokio::spawn({
+            let listening = listening.clone();
+            async move {
+                let started = std::time::Instant::now();
+                listening.wait_for_change(timeout).await.unwrap();
+                started.elapsed()
+            }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        writing
+            .commit(None, &new_group("Heard"), at(1))
+            .await
+            .unwrap();
+        let waited = waiter.await.unwrap();
+        assert!(
+            waited < std::time::Duration::from_secs(2),
+            "round {round}: heard only after {waited:?}"
+        );
+    }
+    // A closed store lets go of its listening connection and says so instead of waiting.
+    listening.close().await;
+    assert!(listening.wait_for_change(timeout).await.is_err());
+}

@@ -7,6 +7,8 @@
 
 pub mod conformance;
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use stint_core::audit::{AuditEvent, AuditQuery};
@@ -75,4 +77,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         after_sequence: u64,
         limit: usize,
     ) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// Returns when another writer may have committed, or after `timeout` at the latest; nodes
+    /// follow each other with it (X2). A return says nothing for sure: the caller reads
+    /// [`Store::changes_since`] either way. This default just sleeps, so callers poll; a store
+    /// that can be told of commits (PostgreSQL `LISTEN`) returns as soon as one happens.
+    async fn wait_for_change(&self, timeout: Duration) -> Result<(), StoreError> {
+        tokio::time::sleep(timeout).await;
+        Ok(())
+    }
 }

@@ -6,6 +6,7 @@
 
 mod client;
 mod commands;
+mod migrate;
 mod output;
 mod serve;
 mod when;
@@ -68,6 +69,8 @@ struct Cli {
 enum Command {
     /// Run the Stint server (API and scheduler) on embedded SQLite or a database URL.
     Serve(serve::ServeArgs),
+    /// Bring the database's schema up to this version of Stint (serve also does it at start-up).
+    Migrate(migrate::MigrateArgs),
     /// Sign in and save the token for the other commands.
     Login(auth::LoginArgs),
     /// End the saved sign-in on the server and forget it.
@@ -133,6 +136,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Serve(args) => return serve_blocking(args),
+        Command::Migrate(args) => return migrate::run(args),
         command => dispatch(&ctx, command),
     };
     match result {
@@ -165,7 +169,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> CliResult<()> {
     use requests::Decision;
     use selfservice::Ask;
     match command {
-        Command::Serve(_) => Ok(()),
+        Command::Serve(_) | Command::Migrate(_) => Ok(()),
         Command::Login(args) => auth::login(ctx, args),
         Command::Logout(args) => auth::logout(ctx, args),
         Command::Whoami(args) => auth::whoami(ctx, args),

@@ -86,12 +86,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         app.clone(),
         std::time::Duration::from_secs(args.scheduler_interval.max(1)),
     );
+    // Other nodes' writes reach this node's memory within a second, at once on PostgreSQL.
+    let follower = stint_app::follower::spawn(app.clone(), stint_app::follower::DEFAULT_POLL);
     #[cfg(feature = "test-clock")]
     let router = stint_server::test_clock::router_with_test_clock(app, clock);
     #[cfg(not(feature = "test-clock"))]
     let router = stint_server::router(app);
     stint_server::serve_router(listener, router, shutdown_signal()).await?;
     scheduler.abort();
+    follower.abort();
     tracing::info!("Stint stopped cleanly");
     Ok(())
 }
@@ -118,7 +121,7 @@ async fn shutdown_signal() {
 }
 
 /// Picks the adapter once, from the URL: `postgres://` or `postgresql://`, else a SQLite file.
-async fn open_store(database: &str) -> Result<Arc<dyn Store>, stint_store::StoreError> {
+pub(crate) async fn open_store(database: &str) -> Result<Arc<dyn Store>, stint_store::StoreError> {
     if database.starts_with("postgres://") || database.starts_with("postgresql://") {
         Ok(Arc::new(PostgresStore::open(database).await?))
     } else {
@@ -127,7 +130,7 @@ async fn open_store(database: &str) -> Result<Arc<dyn Store>, stint_store::Store
 }
 
 /// A database URL without its password, for messages and logs.
-fn redacted(database: &str) -> String {
+pub(crate) fn redacted(database: &str) -> String {
     match (database.find("://"), database.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &database[scheme + 3..at];

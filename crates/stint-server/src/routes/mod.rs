@@ -9,6 +9,8 @@ mod role_schedules;
 mod roles;
 mod stint_audit;
 mod stint_auth;
+mod stint_changes;
+mod stint_check;
 mod stint_health;
 mod stint_mfa;
 mod stint_onboarding;
@@ -29,7 +31,9 @@ pub fn all() -> ApiRouter {
         .merge(policies::routes())
         .merge(stint_onboarding::routes())
         .merge(stint_audit::routes())
+        .merge(stint_changes::routes())
         .merge(stint_principals::routes())
+        .merge(stint_check::routes())
         .merge(users::routes())
         .merge(groups::routes())
         .merge(group_members::routes())
