@@ -149,3 +149,7 @@ mod last_owner_tests;
 #[cfg(test)]
 #[path = "tests/properties.rs"]
 mod property_tests;
+
+#[cfg(test)]
+#[path = "tests/admin_extend.rs"]
+mod admin_extend_tests;
