@@ -1,12 +1,18 @@
 //! The check of SPEC X2: is a principal an effective member (or owner) of a group now, until when,
 //! and through which groups.
+//!
+//! Answered from the [membership index](crate::index) kept in [`State`]: a direct check is a hash
+//! probe, a binary search and a time comparison; a nested one walks down the group-in-group edges
+//! under the group (few) and probes the principal's memberships at each. Disabled users and deleted
+//! groups are filtered here (D1), and A11's retained last owner comes from
+//! [`State::retained_last_owner`] when no owner is in force.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{GroupId, PrincipalId};
-use crate::schedule::{Access, ScheduleKind};
+use crate::ids::{GroupId, PrincipalId, UserId};
+use crate::schedule::Access;
 use crate::state::State;
 
 /// Why a principal holds access: the groups the membership passes through (empty when direct),
@@ -18,7 +24,8 @@ pub struct Grant {
 }
 
 /// The grant of `access` in `group` to `principal` at `now`, if any. Ownership is direct only;
-/// membership follows nesting (a group's members through groups that are members of it).
+/// membership follows nesting (a group's members through groups that are members of it), along a
+/// shortest path.
 pub fn check(
     state: &State,
     principal: PrincipalId,
@@ -26,76 +33,125 @@ pub fn check(
     access: Access,
     now: DateTime<Utc>,
 ) -> Option<Grant> {
-    if access == Access::Owner {
-        return state
-            .direct_holders(group, Access::Owner, now)
-            .contains(&principal)
-            .then(|| Grant {
-                via: Vec::new(),
-                until: direct_end(state, principal, group, access, now),
-            });
+    match access {
+        Access::Owner => ownership(state, principal, group, now),
+        Access::Member => membership(state, principal, group, now),
     }
-    // Breadth-first from the principal up through the groups it is a member of.
-    let mut reached: HashMap<PrincipalId, (Option<PrincipalId>, Option<DateTime<Utc>>)> =
-        HashMap::new();
-    reached.insert(principal, (None, None));
-    let mut frontier = VecDeque::from([principal]);
-    while let Some(current) = frontier.pop_front() {
-        let until_here = reached[&current].1;
-        for parent in state.direct_member_of(current, now) {
-            let parent_principal: PrincipalId = parent.into();
-            if reached.contains_key(&parent_principal) {
-                continue;
-            }
-            let link_end = direct_end(state, current, parent, Access::Member, now);
-            let until = earliest(until_here, link_end);
-            reached.insert(parent_principal, (Some(current), until));
-            if parent == group {
-                return Some(Grant {
-                    via: path_to(&reached, current, principal),
-                    until,
-                });
-            }
-            frontier.push_back(parent_principal);
-        }
-    }
-    None
 }
 
-/// The groups a principal effectively holds `Member` in now, each with its grant.
+/// The groups a principal effectively holds `Member` in now, each with its grant, by group.
 pub fn groups_of(
     state: &State,
     principal: PrincipalId,
     now: DateTime<Utc>,
 ) -> Vec<(GroupId, Grant)> {
-    let mut groups: Vec<(GroupId, Grant)> = state
-        .transitive_member_of(principal, now)
+    let index = state.index();
+    let mut found = BTreeSet::new();
+    let mut frontier = vec![principal];
+    while let Some(next) = frontier.pop() {
+        if !can_hold(state, next) {
+            continue;
+        }
+        for group in index.direct_groups_of(next, now) {
+            if state.live_group(group).is_some() && found.insert(group) {
+                frontier.push(group.into());
+            }
+        }
+    }
+    found
         .into_iter()
-        .filter_map(|group| {
-            check(state, principal, group, Access::Member, now).map(|grant| (group, grant))
-        })
-        .collect();
-    groups.sort_by_key(|(group, _)| *group);
-    groups
+        .filter_map(|group| membership(state, principal, group, now).map(|grant| (group, grant)))
+        .collect()
 }
 
-/// The latest end among the principal's in-force direct active schedules of `group`.
-fn direct_end(
+fn ownership(
     state: &State,
     principal: PrincipalId,
     group: GroupId,
-    access: Access,
     now: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    let windows: Vec<Option<DateTime<Utc>>> = state
-        .schedules_for(group, principal, access, ScheduleKind::Active)
-        .filter(|s| s.is_in_force_at(now))
-        .map(|s| s.effective_window().end)
-        .collect();
-    if windows.iter().any(Option::is_none) {
-        None
-    } else {
-        windows.into_iter().flatten().max()
+) -> Option<Grant> {
+    let index = state.index();
+    if can_hold(state, principal) {
+        if let Some(until) = index.direct_owner_end(group, principal, now) {
+            return Some(Grant {
+                via: Vec::new(),
+                until,
+            });
+        }
+    }
+    if index
+        .owners_at(group, now)
+        .any(|owner| can_hold(state, owner))
+    {
+        return None;
+    }
+    // A11: no owner in force; the last one to expire is kept (no schedule of it is in force).
+    state
+        .retained_last_owner(group, now)
+        .filter(|schedule| schedule.principal_id == principal)
+        .map(|_| Grant {
+            via: Vec::new(),
+            until: None,
+        })
+}
+
+fn membership(
+    state: &State,
+    principal: PrincipalId,
+    group: GroupId,
+    now: DateTime<Utc>,
+) -> Option<Grant> {
+    if !can_hold(state, principal) || state.live_group(group).is_none() {
+        return None;
+    }
+    let index = state.index();
+    if let Some(until) = index.direct_member_end(principal, group, now) {
+        return Some(Grant {
+            via: Vec::new(),
+            until,
+        });
+    }
+    // Breadth-first down the groups that are members of `group`.
+    let mut steps = vec![Step {
+        group,
+        above: None,
+        until: None,
+    }];
+    let mut seen = HashSet::from([group]);
+    let mut next = 0;
+    while let Some(&Step {
+        group: current,
+        until: until_here,
+        ..
+    }) = steps.get(next)
+    {
+        for (child, link_end) in index.child_groups(current, now) {
+            if state.live_group(child).is_none() || !seen.insert(child) {
+                continue;
+            }
+            let until = earliest(until_here, link_end);
+            steps.push(Step {
+                group: child,
+                above: Some(next),
+                until,
+            });
+            if let Some(direct_end) = index.direct_member_end(principal, child, now) {
+                return Some(Grant {
+                    via: path_up(&steps, steps.len() - 1),
+                    until: earliest(until, direct_end),
+                });
+            }
+        }
+        next += 1;
+    }
+    None
+}
+
+/// D1: a disabled user holds nothing; a deleted or unknown group holds nothing.
+fn can_hold(state: &State, principal: PrincipalId) -> bool {
+    match state.users.get(&UserId(principal.0)) {
+        Some(user) => user.account_enabled,
+        None => state.live_group(GroupId(principal.0)).is_some(),
     }
 }
 
@@ -107,22 +163,29 @@ fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTi
     }
 }
 
-/// The intermediate groups from `principal` up to `last` (excluded: the principal itself).
-fn path_to(
-    reached: &HashMap<PrincipalId, (Option<PrincipalId>, Option<DateTime<Utc>>)>,
-    last: PrincipalId,
-    principal: PrincipalId,
-) -> Vec<GroupId> {
+/// A group reached walking down from the checked group.
+#[derive(Clone, Copy, Debug)]
+struct Step {
+    group: GroupId,
+    /// The step this group is a member of (`None`: the checked group itself).
+    above: Option<usize>,
+    /// When the path from this group up to the checked group ends (`None`: permanent).
+    until: Option<DateTime<Utc>>,
+}
+
+/// The groups from step `from` up to the checked group (excluded).
+fn path_up(steps: &[Step], from: usize) -> Vec<GroupId> {
     let mut path = Vec::new();
-    let mut current = last;
-    while current != principal {
-        path.push(GroupId(current.0));
-        current = match reached[&current].0 {
-            Some(previous) => previous,
-            None => break,
-        };
+    let mut at = from;
+    while let Some(&Step {
+        group,
+        above: Some(above),
+        ..
+    }) = steps.get(at)
+    {
+        path.push(group);
+        at = above;
     }
-    path.reverse();
     path
 }
 
@@ -130,6 +193,7 @@ fn path_to(
 mod tests {
     use super::*;
     use crate::rules::fixture::*;
+    use crate::schedule::ScheduleKind;
 
     #[test]
     fn x2_a_direct_member_is_allowed_until_the_schedule_ends() {

@@ -12,6 +12,7 @@ pub mod check;
 pub mod directory;
 pub mod duration;
 pub mod ids;
+pub mod index;
 pub mod policy;
 pub mod policy_rules;
 pub mod request;

@@ -14,6 +14,7 @@ use crate::directory::{
 use crate::ids::{
     AdministrativeUnitId, GroupId, PrincipalId, RequestId, RoleAssignmentId, ScheduleId, UserId,
 };
+use crate::index::MembershipIndex;
 use crate::policy::Policy;
 use crate::request::ScheduleRequest;
 use crate::role_request::RoleScheduleRequest;
@@ -37,6 +38,8 @@ pub struct State {
     schedules_by_principal: HashMap<PrincipalId, BTreeSet<ScheduleId>>,
     requests_by_group: HashMap<GroupId, BTreeSet<RequestId>>,
     requests_by_principal: HashMap<PrincipalId, BTreeSet<RequestId>>,
+    /// Direct active memberships and ownerships with their windows, for the check of X2.
+    index: MembershipIndex,
 }
 
 /// A principal resolved to what it is.
@@ -62,7 +65,10 @@ impl State {
                 self.users.insert(user.id, user);
             }
             Change::Group(group) => {
-                self.groups.insert(group.id, group);
+                let id = group.id;
+                if self.groups.insert(id, group).is_none() {
+                    self.index.group_appeared(id);
+                }
             }
             Change::AdministrativeUnit(unit) => {
                 self.administrative_units.insert(unit.id, unit);
@@ -75,6 +81,12 @@ impl State {
                     .insert((policy.group_id, policy.access), policy);
             }
             Change::Schedule(schedule) => {
+                if let Some(previous) = self.schedules.get(&schedule.id) {
+                    self.index.remove(previous);
+                }
+                let principal_is_group =
+                    self.groups.contains_key(&GroupId(schedule.principal_id.0));
+                self.index.insert(&schedule, principal_is_group);
                 self.schedules_by_group
                     .entry(schedule.group_id())
                     .or_default()
@@ -106,6 +118,11 @@ impl State {
                 self.tokens.remove(&hash);
             }
         }
+    }
+
+    /// The membership index kept current by [`apply`](Self::apply) (X2).
+    pub fn index(&self) -> &MembershipIndex {
+        &self.index
     }
 
     pub fn user_by_name(&self, name: &str) -> Option<&User> {
