@@ -83,6 +83,13 @@ impl State {
             Change::Schedule(schedule) => {
                 if let Some(previous) = self.schedules.get(&schedule.id) {
                     self.index.remove(previous);
+                    if previous.principal_id != schedule.principal_id {
+                        if let Some(ids) =
+                            self.schedules_by_principal.get_mut(&previous.principal_id)
+                        {
+                            ids.remove(&schedule.id);
+                        }
+                    }
                 }
                 let principal_is_group =
                     self.groups.contains_key(&GroupId(schedule.principal_id.0));
