@@ -18,31 +18,22 @@ impl App {
     ) -> AppResult<Vec<AuditEvent>> {
         let caller = self.caller(session);
         let now = self.now();
-        let allowed = authz::may_read_all_audit(&caller)
+        let me = session.user;
+        let privileged = authz::may_read_all_audit(&caller)
             || query
                 .group_id
                 .is_some_and(|group| self.read(|state| may_view_group(state, &caller, group, now)));
-        if !allowed {
-            let about_self = query.principal_id == Some(session.user.into())
-                || query.actor == Some(session.user)
-                || query.involving == Some(session.user);
-            if !about_self {
-                query.involving = Some(session.user);
-                if query.principal_id.is_some() || query.actor.is_some() || query.group_id.is_some()
-                {
-                    return Err(AppError::Rule(Violation::forbidden(
-                        "You may read the audit of groups you administer and of your own activity only.",
-                    )));
-                }
+        let about_me = query.principal_id == Some(me.into())
+            || query.actor == Some(me)
+            || query.involving == Some(me);
+        if !privileged && !about_me {
+            if query.principal_id.is_some() || query.actor.is_some() || query.group_id.is_some() {
+                return Err(AppError::Rule(Violation::forbidden(
+                    "You may read the audit of groups you administer and of your own activity only.",
+                )));
             }
+            query.involving = Some(me);
         }
-        Ok(self.store_audit(&query).await?)
-    }
-
-    async fn store_audit(
-        &self,
-        query: &AuditQuery,
-    ) -> Result<Vec<AuditEvent>, stint_store::StoreError> {
-        self.store.audit(query).await
+        Ok(self.store.audit(&query).await?)
     }
 }

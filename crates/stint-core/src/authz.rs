@@ -48,10 +48,6 @@ impl Caller {
             DirectoryScope::Directory => false,
         })
     }
-
-    pub fn is_global_administrator(&self) -> bool {
-        self.has_directory_role(GlobalAdministrator)
-    }
 }
 
 const PRIVILEGED: &[BuiltInRole] = &[GlobalAdministrator, PrivilegedRoleAdministrator];

@@ -30,16 +30,6 @@ pub enum Change {
     TokenRevoked(TokenHash),
 }
 
-impl Change {
-    /// Whether this change can alter anyone's effective membership or ownership.
-    pub fn touches_membership(&self) -> bool {
-        matches!(
-            self,
-            Change::User(_) | Change::Group(_) | Change::Schedule(_)
-        )
-    }
-}
-
 /// The outcome of a rule: changes and audit events to commit together (U3).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Decision {
