@@ -53,7 +53,7 @@ fn revision_of(response: &reqwest::Response) -> u64 {
         .unwrap()
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn x2_a_read_on_another_node_with_the_writes_revision_sees_the_write() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("stint.db").display().to_string();
@@ -107,7 +107,7 @@ async fn x2_a_read_on_another_node_with_the_writes_revision_sees_the_write() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn x2_a_revision_no_node_has_reached_is_a_503_with_retry_after_never_a_stale_answer() {
     let server = common::TestServer::start().await;
     let admin = server.admin().await;

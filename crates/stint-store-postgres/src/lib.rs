@@ -23,6 +23,8 @@ mod error;
 mod migrations;
 mod notify;
 mod read;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod write;
 
 use async_trait::async_trait;

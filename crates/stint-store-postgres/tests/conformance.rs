@@ -6,22 +6,19 @@
 //! and dropped (with `FORCE`) when the test ends, even if it fails. Where the variable is unset,
 //! each test prints one `SKIPPED` line past the output capture and passes; CI sets it.
 
-use std::io::Write as _;
-use std::str::FromStr;
 use std::sync::Arc;
 
+use sqlx::Connection as _;
+
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection, PgConnection};
 use stint_core::audit::{first_broken_link, AuditRecord, Outcome};
 use stint_core::directory::{Group, GroupKind, GroupSource};
 use stint_core::ids::GroupId;
 use stint_core::{Change, Decision};
 use stint_store::conformance::Fixture;
 use stint_store::{Store, StoreError};
+use stint_store_postgres::testing::TestDatabase;
 use stint_store_postgres::{PostgresStore, SCHEMA_VERSION};
-
-const URL_VARIABLE: &str = "STINT_TEST_POSTGRES_URL";
 
 mod suite {
     stint_store::conformance_tests!(match super::fresh_fixture().await {
@@ -36,99 +33,6 @@ async fn fresh_fixture() -> Option<Fixture> {
     let database = TestDatabase::create().await?;
     let store = database.open().await;
     Some(Fixture::with_guard(store, database))
-}
-
-/// A database of its own for one test, dropped when this is dropped.
-#[derive(Debug)]
-struct TestDatabase {
-    /// The URL of the server's maintenance database, where databases are created and dropped.
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl TestDatabase {
-    /// Creates `stint_test_<random>` on the configured server; `None` where none is configured.
-    async fn create() -> Option<TestDatabase> {
-        let Some(admin_url) = std::env::var(URL_VARIABLE)
-            .ok()
-            .filter(|url| !url.trim().is_empty())
-        else {
-            skipped();
-            return None;
-        };
-        let name = format!("stint_test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(&admin_url)
-            .await
-            .unwrap_or_else(|error| panic!("{URL_VARIABLE} is set but unreachable: {error}"));
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .expect("the test database is created");
-        admin.close().await.expect("the admin connection closes");
-        let url = PgConnectOptions::from_str(&admin_url)
-            .expect("the URL parses")
-            .database(&name)
-            .to_url_lossy()
-            .to_string();
-        Some(TestDatabase {
-            admin_url,
-            name,
-            url,
-        })
-    }
-
-    async fn open(&self) -> PostgresStore {
-        PostgresStore::open(&self.url)
-            .await
-            .expect("the test database opens")
-    }
-
-    async fn connect(&self) -> PgConnection {
-        PgConnection::connect(&self.url)
-            .await
-            .expect("the test database accepts a plain connection")
-    }
-}
-
-impl Drop for TestDatabase {
-    /// Drops the database from a thread with a runtime of its own: the test's runtime may be the
-    /// one running this, and may be shutting down.
-    fn drop(&mut self) {
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|error| error.to_string())?;
-            runtime.block_on(async {
-                let mut admin = PgConnection::connect(&admin_url)
-                    .await
-                    .map_err(|error| error.to_string())?;
-                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .await
-                    .map_err(|error| error.to_string())?;
-                admin.close().await.map_err(|error| error.to_string())
-            })
-        })
-        .join();
-        match dropped {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => eprintln!("could not drop the test database {}: {error}", self.name),
-            Err(_) => eprintln!("dropping the test database {} panicked", self.name),
-        }
-    }
-}
-
-/// One loud line, written past the test harness's capture so that it shows in every run.
-fn skipped() {
-    let current = std::thread::current();
-    let test = current.name().unwrap_or("a PostgreSQL test");
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED (set {URL_VARIABLE}): {test} needs PostgreSQL"
-    );
 }
 
 fn at(second: i64) -> DateTime<Utc> {
@@ -209,7 +113,7 @@ async fn a_database_from_a_newer_stint_is_refused() {
         .unwrap();
     connection.close().await.unwrap();
 
-    let refused = PostgresStore::open(&database.url).await;
+    let refused = PostgresStore::open(database.url()).await;
     assert!(
         matches!(refused, Err(StoreError::SchemaTooNew { found, supported })
             if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION),
@@ -223,7 +127,7 @@ async fn nodes_opening_a_new_database_at_once_migrate_it_once() {
         return;
     };
     let opened =
-        futures::future::join_all((0..4).map(|_| PostgresStore::open(&database.url))).await;
+        futures::future::join_all((0..4).map(|_| PostgresStore::open(database.url()))).await;
     for store in &opened {
         let store = store.as_ref().expect("every node opens the database");
         assert_eq!(store.revision().await.unwrap(), 0);

@@ -1,14 +1,20 @@
-//! A real Stint server for integration tests: an in-memory SQLite store, a manual clock, the
-//! tenant bootstrapped with `admin` / [`ADMIN_PASSWORD`], served on `127.0.0.1:0`, and a
-//! `reqwest` client that speaks to it as a given user.
+//! A real Stint server for integration tests: a fresh store, a manual clock, the tenant
+//! bootstrapped with `admin` / [`ADMIN_PASSWORD`], served on `127.0.0.1:0`, and a `reqwest`
+//! client that speaks to it as a given user.
+//!
+//! The store is an in-memory SQLite database, or, inside a test marked `#[both_backends]`, also
+//! a fresh PostgreSQL database of the test's own ([`Backend`]).
 //!
 //! ```ignore
 //! mod common;
+//! #[common::both_backends]
+//! async fn a1_example() {
 //! let server = common::TestServer::start().await;
 //! let admin = server.admin().await;
 //! let alice = admin.create_user("alice@contoso.com").await;
 //! let reply = admin.get(&format!("/v1.0/users/{alice}")).await;
 //! let user = reply.expect(200);
+//! }
 //! ```
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -20,6 +26,7 @@ use serde_json::{json, Value};
 use stint_app::{App, AppConfig, ManualClock, Password};
 use stint_core::directory::BuiltInRole;
 use stint_store::Store;
+use stint_store_postgres::testing::{self, TestDatabase};
 use stint_store_sqlite::SqliteStore;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -49,6 +56,102 @@ pub fn test_config() -> AppConfig {
     }
 }
 
+pub use stint_test_macros::both_backends;
+
+/// The store a test's servers run on; chosen by `#[both_backends]`, SQLite elsewhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+tokio::task_local! {
+    static BACKEND: Backend;
+}
+
+impl Backend {
+    /// The backend of the test running on this task.
+    pub fn current() -> Backend {
+        BACKEND
+            .try_with(|backend| *backend)
+            .unwrap_or(Backend::Sqlite)
+    }
+
+    /// Runs a test's body with this backend. Where PostgreSQL is not configured, its run says
+    /// `SKIPPED` and passes; `.ci/run` configures it, so nothing is skipped there.
+    pub async fn run<T: Default>(self, body: impl std::future::Future<Output = T>) -> T {
+        if self == Backend::Postgres && !testing::available_or_say_skipped() {
+            return T::default();
+        }
+        BACKEND.scope(self, body).await
+    }
+
+    /// A fresh store, and what must live as long as it (the PostgreSQL test database).
+    pub async fn fresh_store(self) -> (Arc<dyn Store>, Option<TestDatabase>) {
+        match self {
+            Backend::Sqlite => (
+                Arc::new(SqliteStore::open("sqlite::memory:").await.unwrap()),
+                None,
+            ),
+            Backend::Postgres => {
+                let database = TestDatabase::create()
+                    .await
+                    .expect("PostgreSQL is configured for a postgres test");
+                (Arc::new(database.open().await), Some(database))
+            }
+        }
+    }
+}
+
+/// One database that several nodes open, each with a store of its own (its own connections), as
+/// several `stint serve` processes would: a SQLite file in a temporary directory, or a fresh
+/// PostgreSQL database.
+#[derive(Debug)]
+pub enum SharedDatabase {
+    Sqlite {
+        url: String,
+        _directory: tempfile::TempDir,
+    },
+    Postgres(TestDatabase),
+}
+
+impl SharedDatabase {
+    /// A fresh database on the current test's [`Backend`].
+    pub async fn fresh() -> SharedDatabase {
+        match Backend::current() {
+            Backend::Sqlite => {
+                let directory = tempfile::tempdir().unwrap();
+                let path = directory.path().join("stint.db");
+                SharedDatabase::Sqlite {
+                    url: format!("sqlite://{}", path.display()),
+                    _directory: directory,
+                }
+            }
+            Backend::Postgres => SharedDatabase::Postgres(
+                TestDatabase::create()
+                    .await
+                    .expect("PostgreSQL is configured for a postgres test"),
+            ),
+        }
+    }
+
+    /// What `stint serve --database` takes.
+    pub fn url(&self) -> &str {
+        match self {
+            SharedDatabase::Sqlite { url, .. } => url,
+            SharedDatabase::Postgres(database) => database.url(),
+        }
+    }
+
+    /// A new store on the database, with connections of its own.
+    pub async fn open(&self) -> Arc<dyn Store> {
+        match self {
+            SharedDatabase::Sqlite { url, .. } => Arc::new(SqliteStore::open(url).await.unwrap()),
+            SharedDatabase::Postgres(database) => Arc::new(database.open().await),
+        }
+    }
+}
+
 /// A running server. Dropping it stops the server.
 pub struct TestServer {
     pub base_url: String,
@@ -57,6 +160,8 @@ pub struct TestServer {
     http: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// Declared last: the database is dropped after the server has stopped using it.
+    database: Option<TestDatabase>,
 }
 
 impl TestServer {
@@ -66,16 +171,26 @@ impl TestServer {
     }
 
     pub async fn start_with(config: AppConfig) -> TestServer {
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open("sqlite::memory:").await.unwrap());
+        let (store, database) = Backend::current().fresh_store().await;
         let clock = ManualClock::starting_at(start_time());
+        let mut server = TestServer::serve(store, clock, config).await;
+        server
+            .app
+            .bootstrap(Some(Password::new(ADMIN_PASSWORD)))
+            .await
+            .unwrap();
+        server.database = database;
+        server
+    }
+
+    /// A node serving `store` with `clock`, without bootstrapping: several of them on one store
+    /// stand for several nodes on one database.
+    pub async fn serve(store: Arc<dyn Store>, clock: ManualClock, config: AppConfig) -> TestServer {
         let app = Arc::new(
             App::open(store, Arc::new(clock.clone()), config)
                 .await
                 .unwrap(),
         );
-        app.bootstrap(Some(Password::new(ADMIN_PASSWORD)))
-            .await
-            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -93,6 +208,7 @@ impl TestServer {
             http: reqwest::Client::new(),
             shutdown: Some(shutdown),
             task: Some(task),
+            database: None,
         }
     }
 
