@@ -1,0 +1,313 @@
+//! The in-process check: Stint's `check` on the loaded state, and the same questions answered by
+//! Cedar (`cedar-policy`) from entities whose parents are the memberships in force now.
+
+use std::collections::{HashMap, HashSet};
+use std::hint::black_box;
+use std::str::FromStr;
+use std::time::Instant;
+
+use cedar_policy::{
+    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
+    PolicySet, Request,
+};
+use chrono::{DateTime, Utc};
+use hdrhistogram::Histogram;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use stint_core::check::check;
+use stint_core::ids::{GroupId, PrincipalId, UserId};
+use stint_core::schedule::{Access, ScheduleKind};
+use stint_core::State;
+
+use crate::generate::Dataset;
+use crate::report::{rss_bytes, Latency};
+
+/// One question: is `principal` an effective member of `group` now?
+#[derive(Clone, Copy, Debug)]
+pub struct Query {
+    pub principal: PrincipalId,
+    pub group: GroupId,
+    pub kind: QueryKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryKind {
+    /// A direct active membership in force.
+    Direct,
+    /// Through one to four levels of groups.
+    Nested,
+    /// An eligible-only, expired or future pair, or a random pair.
+    Miss,
+}
+
+/// `n` questions: 40% direct members, 30% nested members, 30% non-members (half of them pairs
+/// with an eligible, expired or future schedule, half random pairs).
+pub fn queries(state: &State, dataset: &Dataset, now: DateTime<Utc>, n: usize) -> Vec<Query> {
+    let mut rng = StdRng::seed_from_u64(11);
+    let users: HashSet<PrincipalId> = dataset.users.iter().map(|u| (*u).into()).collect();
+    let mut direct = Vec::new();
+    let mut near_misses = Vec::new();
+    for s in state.schedules.values() {
+        if s.access() != Access::Member || !users.contains(&s.principal_id) {
+            continue;
+        }
+        if s.kind == ScheduleKind::Active && s.is_in_force_at(now) {
+            direct.push((s.principal_id, s.group_id()));
+        } else {
+            near_misses.push((s.principal_id, s.group_id()));
+        }
+    }
+    direct.sort();
+    near_misses.sort();
+    let mut parents: HashMap<GroupId, Vec<GroupId>> = HashMap::new();
+    for (child, parent) in &dataset.nesting {
+        parents.entry(*child).or_default().push(*parent);
+    }
+    let nestable: Vec<(PrincipalId, GroupId)> = direct
+        .iter()
+        .copied()
+        .filter(|(_, g)| parents.contains_key(g))
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let query = match i % 10 {
+            0..=3 => {
+                let (principal, group) = direct[rng.gen_range(0..direct.len())];
+                Query {
+                    principal,
+                    group,
+                    kind: QueryKind::Direct,
+                }
+            }
+            4..=6 => {
+                let (principal, mut group) = nestable[rng.gen_range(0..nestable.len())];
+                let steps = rng.gen_range(1..=4);
+                for _ in 0..steps {
+                    match parents.get(&group) {
+                        Some(up) => group = up[rng.gen_range(0..up.len())],
+                        None => break,
+                    }
+                }
+                Query {
+                    principal,
+                    group,
+                    kind: QueryKind::Nested,
+                }
+            }
+            7 => {
+                let (principal, group) = near_misses[rng.gen_range(0..near_misses.len())];
+                Query {
+                    principal,
+                    group,
+                    kind: QueryKind::Miss,
+                }
+            }
+            _ => Query {
+                principal: dataset.users[rng.gen_range(0..dataset.users.len())].into(),
+                group: dataset.groups[rng.gen_range(0..dataset.groups.len())],
+                kind: QueryKind::Miss,
+            },
+        };
+        out.push(query);
+    }
+    out
+}
+
+/// Latency and throughput of one engine on the questions.
+#[derive(Clone, Debug)]
+pub struct EngineResult {
+    pub latency: Latency,
+    /// Checks per second, one thread, without per-call timing.
+    pub per_second: f64,
+    pub allowed: usize,
+    pub queries: usize,
+    /// (allowed, asked) for direct, nested and non-member questions.
+    pub by_kind: [(usize, usize); 3],
+}
+
+fn kind_index(kind: QueryKind) -> usize {
+    match kind {
+        QueryKind::Direct => 0,
+        QueryKind::Nested => 1,
+        QueryKind::Miss => 2,
+    }
+}
+
+/// Times `stint_core::check::check` per call (histogram) and as a batch (throughput).
+pub fn bench_stint(state: &State, queries: &[Query], now: DateTime<Utc>) -> EngineResult {
+    let ask = |q: &Query| check(state, q.principal, q.group, Access::Member, now).is_some();
+    // Warm up.
+    for q in queries.iter().take(50_000) {
+        black_box(ask(q));
+    }
+    let mut histogram = new_histogram();
+    let mut allowed = 0;
+    let mut by_kind = [(0, 0); 3];
+    for q in queries {
+        let start = Instant::now();
+        let answer = black_box(ask(black_box(q)));
+        record(&mut histogram, start);
+        allowed += usize::from(answer);
+        let k = &mut by_kind[kind_index(q.kind)];
+        k.0 += usize::from(answer);
+        k.1 += 1;
+    }
+    let start = Instant::now();
+    let mut count = 0usize;
+    for q in queries {
+        count += usize::from(black_box(ask(black_box(q))));
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    assert_eq!(count, allowed);
+    EngineResult {
+        latency: Latency::from_histogram(&histogram),
+        per_second: queries.len() as f64 / elapsed,
+        allowed,
+        queries: queries.len(),
+        by_kind,
+    }
+}
+
+/// Cedar's side: the entity set and how it was built.
+pub struct CedarSetup {
+    pub entities: Entities,
+    pub policies: PolicySet,
+    pub entity_count: usize,
+    pub parent_edges: usize,
+    pub build_seconds: f64,
+    /// Resident memory the entity set added (RSS before and after building it).
+    pub rss_bytes: i64,
+}
+
+const CEDAR_POLICY: &str =
+    r#"permit(principal, action == Action::"check", resource) when { principal in resource };"#;
+
+fn uid(type_name: &EntityTypeName, id: uuid::Uuid) -> EntityUid {
+    EntityUid::from_type_name_and_id(type_name.clone(), EntityId::new(id.to_string()))
+}
+
+fn type_name(name: &str) -> anyhow::Result<EntityTypeName> {
+    EntityTypeName::from_str(name).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Users and groups as Cedar entities, each with the groups it is directly an active member of
+/// now as parents (Cedar computes the transitive closure when the set is built).
+pub fn cedar_setup(
+    state: &State,
+    dataset: &Dataset,
+    now: DateTime<Utc>,
+) -> anyhow::Result<CedarSetup> {
+    let user_type = type_name("User")?;
+    let group_type = type_name("Group")?;
+    let rss_before = rss_bytes();
+    let started = Instant::now();
+    let mut parents: HashMap<uuid::Uuid, HashSet<EntityUid>> = HashMap::new();
+    let mut parent_edges = 0;
+    for s in state.schedules.values() {
+        if s.access() == Access::Member && s.kind == ScheduleKind::Active && s.is_in_force_at(now) {
+            if parents
+                .entry(s.principal_id.0)
+                .or_default()
+                .insert(uid(&group_type, s.group_id().0))
+            {
+                parent_edges += 1;
+            }
+        }
+    }
+    let mut entities = Vec::with_capacity(dataset.users.len() + dataset.groups.len());
+    for UserId(id) in &dataset.users {
+        let ps = parents.remove(id).unwrap_or_default();
+        entities.push(Entity::new_no_attrs(uid(&user_type, *id), ps));
+    }
+    for GroupId(id) in &dataset.groups {
+        let ps = parents.remove(id).unwrap_or_default();
+        entities.push(Entity::new_no_attrs(uid(&group_type, *id), ps));
+    }
+    let entity_count = entities.len();
+    let entities = Entities::from_entities(entities, None)?;
+    let build_seconds = started.elapsed().as_secs_f64();
+    drop(parents);
+    let rss_after = rss_bytes();
+    let policies = PolicySet::from_str(CEDAR_POLICY).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(CedarSetup {
+        entities,
+        policies,
+        entity_count,
+        parent_edges,
+        build_seconds,
+        rss_bytes: rss_after - rss_before,
+    })
+}
+
+/// Times `Authorizer::is_authorized` per call on the first `limit` questions (requests built
+/// beforehand), and counts where Cedar and Stint disagree.
+pub fn bench_cedar(
+    setup: &CedarSetup,
+    state: &State,
+    queries: &[Query],
+    now: DateTime<Utc>,
+) -> anyhow::Result<(EngineResult, usize)> {
+    let user_type = type_name("User")?;
+    let group_type = type_name("Group")?;
+    let action = EntityUid::from_str(r#"Action::"check""#).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let requests = queries
+        .iter()
+        .map(|q| {
+            Request::new(
+                uid(&user_type, q.principal.0),
+                action.clone(),
+                uid(&group_type, q.group.0),
+                Context::empty(),
+                None,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))
+        })
+        .collect::<anyhow::Result<Vec<Request>>>()?;
+    let authorizer = Authorizer::new();
+    let ask = |r: &Request| {
+        authorizer
+            .is_authorized(r, &setup.policies, &setup.entities)
+            .decision()
+            == Decision::Allow
+    };
+    for r in requests.iter().take(5_000) {
+        black_box(ask(r));
+    }
+    let mut histogram = new_histogram();
+    let mut allowed = 0;
+    let mut disagreements = 0;
+    for (r, q) in requests.iter().zip(queries) {
+        let start = Instant::now();
+        let answer = black_box(ask(black_box(r)));
+        record(&mut histogram, start);
+        allowed += usize::from(answer);
+        let stint = check(state, q.principal, q.group, Access::Member, now).is_some();
+        disagreements += usize::from(stint != answer);
+    }
+    let start = Instant::now();
+    let mut count = 0usize;
+    for r in &requests {
+        count += usize::from(black_box(ask(black_box(r))));
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    assert_eq!(count, allowed);
+    Ok((
+        EngineResult {
+            latency: Latency::from_histogram(&histogram),
+            per_second: requests.len() as f64 / elapsed,
+            allowed,
+            queries: requests.len(),
+            by_kind: [(0, 0); 3],
+        },
+        disagreements,
+    ))
+}
+
+fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("constant, valid bounds")
+}
+
+fn record(histogram: &mut Histogram<u64>, start: Instant) {
+    let nanos = start.elapsed().as_nanos().max(1) as u64;
+    histogram.saturating_record(nanos);
+}
