@@ -1,17 +1,21 @@
 //! The check of SPEC X2: is a principal an effective member (or owner) of a group now, until when,
 //! and through which groups.
 //!
-//! Answered from the [membership index](crate::index) kept in [`State`]: a direct check is a hash
-//! probe, a binary search and a time comparison; a nested one walks down the group-in-group edges
-//! under the group (few) and probes the principal's memberships at each. Disabled users and deleted
-//! groups are filtered here (D1), and A11's retained last owner comes from
+//! Answered from the [membership index](crate::index) kept in [`State`], where nesting is flattened
+//! (each group's ancestors and descendants with their windows): a membership check is two hash
+//! probes (the principal, the group), binary searches and time comparisons, however deep the
+//! nesting. `until` is the latest end among the ways the principal is a member in force now (a
+//! direct schedule, or a path whose end is its earliest link's); `via` is that way's path, found
+//! by following each group's next hop toward the checked group. Disabled users and deleted groups
+//! are filtered by the index's flags (D1), and A11's retained last owner comes from
 //! [`State::retained_last_owner`] when no owner is in force.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 
 use crate::ids::{GroupId, PrincipalId, UserId};
+use crate::index::{end_key, Reach};
 use crate::schedule::Access;
 use crate::state::State;
 
@@ -24,8 +28,8 @@ pub struct Grant {
 }
 
 /// The grant of `access` in `group` to `principal` at `now`, if any. Ownership is direct only;
-/// membership follows nesting (a group's members through groups that are members of it), along a
-/// shortest path.
+/// membership follows nesting (a group's members through groups that are members of it), along
+/// the path that lasts longest (of equals, the shortest; a direct membership first).
 pub fn check(
     state: &State,
     principal: PrincipalId,
@@ -45,22 +49,11 @@ pub fn groups_of(
     principal: PrincipalId,
     now: DateTime<Utc>,
 ) -> Vec<(GroupId, Grant)> {
-    let index = state.index();
-    let mut found = BTreeSet::new();
-    let mut frontier = vec![principal];
-    while let Some(next) = frontier.pop() {
-        if !can_hold(state, next) {
-            continue;
-        }
-        for group in index.direct_groups_of(next, now) {
-            if state.live_group(group).is_some() && found.insert(group) {
-                frontier.push(group.into());
-            }
-        }
-    }
-    found
+    state
+        .index()
+        .member_reaches(principal, now)
         .into_iter()
-        .filter_map(|group| membership(state, principal, group, now).map(|grant| (group, grant)))
+        .map(|(group, reach)| (group, grant(state, group, reach, now)))
         .collect()
 }
 
@@ -101,48 +94,79 @@ fn membership(
     group: GroupId,
     now: DateTime<Utc>,
 ) -> Option<Grant> {
-    if !can_hold(state, principal) || state.live_group(group).is_none() {
-        return None;
+    let reach = state.index().member_reach(principal, group, now)?;
+    Some(grant(state, group, reach, now))
+}
+
+/// The grant of a membership of `group` reached as `reach`, with its path.
+fn grant(state: &State, group: GroupId, reach: Reach, now: DateTime<Utc>) -> Grant {
+    let via = match reach.through {
+        None => Vec::new(),
+        Some(first) => path(state, first, group, now)
+            .or_else(|| search_path(state, first, group, reach.until, now))
+            .unwrap_or_else(|| vec![first]),
+    };
+    Grant {
+        via,
+        until: reach.until,
     }
+}
+
+/// The groups from `first` up to `group` (excluded), following each group's next hop.
+fn path(state: &State, first: GroupId, group: GroupId, now: DateTime<Utc>) -> Option<Vec<GroupId>> {
     let index = state.index();
-    if let Some(until) = index.direct_member_end(principal, group, now) {
-        return Some(Grant {
-            via: Vec::new(),
-            until,
-        });
+    let mut via = vec![first];
+    let mut at = first;
+    loop {
+        let hop = index.next_hop(at, group, now)?;
+        if hop == group {
+            return Some(via);
+        }
+        if via.contains(&hop) {
+            return None;
+        }
+        via.push(hop);
+        at = hop;
     }
-    // Breadth-first down the groups that are members of `group`.
-    let mut steps = vec![Step {
-        group,
-        above: None,
-        until: None,
-    }];
-    let mut seen = HashSet::from([group]);
-    let mut next = 0;
-    while let Some(&Step {
-        group: current,
-        until: until_here,
-        ..
-    }) = steps.get(next)
-    {
-        for (child, link_end) in index.child_groups(current, now) {
-            if state.live_group(child).is_none() || !seen.insert(child) {
+}
+
+/// A fallback for [`path`] (nesting cycles in stored data can make next hops go round): the
+/// shortest path from `first` up to `group` whose every link lasts until `until`.
+fn search_path(
+    state: &State,
+    first: GroupId,
+    group: GroupId,
+    until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<Vec<GroupId>> {
+    let index = state.index();
+    let mut above: Vec<(GroupId, Option<usize>)> = vec![(first, None)];
+    let mut seen = HashSet::from([first]);
+    let mut queue = VecDeque::from([0]);
+    while let Some(at) = queue.pop_front() {
+        let (current, _) = above[at];
+        for parent in index.direct_groups_of(current.into(), now) {
+            let lasts = index
+                .direct_member_end(current.into(), parent, now)
+                .is_some_and(|end| end_key(end) >= end_key(until));
+            if !lasts || !index.is_live_group(parent) {
                 continue;
             }
-            let until = earliest(until_here, link_end);
-            steps.push(Step {
-                group: child,
-                above: Some(next),
-                until,
-            });
-            if let Some(direct_end) = index.direct_member_end(principal, child, now) {
-                return Some(Grant {
-                    via: path_up(&steps, steps.len() - 1),
-                    until: earliest(until, direct_end),
-                });
+            if parent == group {
+                let mut via = Vec::new();
+                let mut step = Some(at);
+                while let Some(index) = step {
+                    via.push(above[index].0);
+                    step = above[index].1;
+                }
+                via.reverse();
+                return Some(via);
+            }
+            if seen.insert(parent) {
+                above.push((parent, Some(at)));
+                queue.push_back(above.len() - 1);
             }
         }
-        next += 1;
     }
     None
 }
@@ -153,40 +177,6 @@ fn can_hold(state: &State, principal: PrincipalId) -> bool {
         Some(user) => user.account_enabled,
         None => state.live_group(GroupId(principal.0)).is_some(),
     }
-}
-
-fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, None) => a,
-        (None, b) => b,
-    }
-}
-
-/// A group reached walking down from the checked group.
-#[derive(Clone, Copy, Debug)]
-struct Step {
-    group: GroupId,
-    /// The step this group is a member of (`None`: the checked group itself).
-    above: Option<usize>,
-    /// When the path from this group up to the checked group ends (`None`: permanent).
-    until: Option<DateTime<Utc>>,
-}
-
-/// The groups from step `from` up to the checked group (excluded).
-fn path_up(steps: &[Step], from: usize) -> Vec<GroupId> {
-    let mut path = Vec::new();
-    let mut at = from;
-    while let Some(&Step {
-        group,
-        above: Some(above),
-        ..
-    }) = steps.get(at)
-    {
-        path.push(group);
-        at = above;
-    }
-    path
 }
 
 #[cfg(test)]

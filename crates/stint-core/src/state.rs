@@ -14,7 +14,7 @@ use crate::directory::{
 use crate::ids::{
     AdministrativeUnitId, GroupId, PrincipalId, RequestId, RoleAssignmentId, ScheduleId, UserId,
 };
-use crate::index::MembershipIndex;
+use crate::index::{MembershipIndex, PrincipalFacts};
 use crate::policy::Policy;
 use crate::request::ScheduleRequest;
 use crate::role_request::RoleScheduleRequest;
@@ -38,7 +38,7 @@ pub struct State {
     schedules_by_principal: HashMap<PrincipalId, BTreeSet<ScheduleId>>,
     requests_by_group: HashMap<GroupId, BTreeSet<RequestId>>,
     requests_by_principal: HashMap<PrincipalId, BTreeSet<RequestId>>,
-    /// Direct active memberships and ownerships with their windows, for the check of X2.
+    /// Direct active memberships and ownerships with their windows, and nesting flattened, for X2.
     index: MembershipIndex,
 }
 
@@ -62,13 +62,17 @@ impl State {
         match change {
             Change::Tenant(tenant) => self.tenant = Some(tenant),
             Change::User(user) => {
+                let id = PrincipalId::from(user.id);
                 self.users.insert(user.id, user);
+                let can_hold = self.principal_can_hold(id);
+                self.index.principal_changed(id, can_hold);
             }
             Change::Group(group) => {
                 let id = group.id;
-                if self.groups.insert(id, group).is_none() {
-                    self.index.group_appeared(id);
-                }
+                let appeared = self.groups.insert(id, group).is_none();
+                let live = self.live_group(id).is_some();
+                let can_hold = self.principal_can_hold(id.into());
+                self.index.group_changed(id, live, can_hold, appeared);
             }
             Change::AdministrativeUnit(unit) => {
                 self.administrative_units.insert(unit.id, unit);
@@ -81,8 +85,13 @@ impl State {
                     .insert((policy.group_id, policy.access), policy);
             }
             Change::Schedule(schedule) => {
-                if let Some(previous) = self.schedules.get(&schedule.id) {
-                    self.index.remove(previous);
+                let facts = PrincipalFacts {
+                    is_group: self.groups.contains_key(&GroupId(schedule.principal_id.0)),
+                    can_hold: self.principal_can_hold(schedule.principal_id),
+                };
+                let previous = self.schedules.get(&schedule.id);
+                self.index.replace_schedule(previous, &schedule, facts);
+                if let Some(previous) = previous {
                     if previous.principal_id != schedule.principal_id {
                         if let Some(ids) =
                             self.schedules_by_principal.get_mut(&previous.principal_id)
@@ -91,9 +100,6 @@ impl State {
                         }
                     }
                 }
-                let principal_is_group =
-                    self.groups.contains_key(&GroupId(schedule.principal_id.0));
-                self.index.insert(&schedule, principal_is_group);
                 self.schedules_by_group
                     .entry(schedule.group_id())
                     .or_default()
@@ -127,9 +133,33 @@ impl State {
         }
     }
 
+    /// A state built by applying `changes` in order (a bulk load), with the membership index's
+    /// slack released at the end.
+    pub fn from_changes(changes: impl IntoIterator<Item = Change>) -> State {
+        let mut state = State::default();
+        for change in changes {
+            state.apply(change);
+        }
+        state.shrink_index();
+        state
+    }
+
     /// The membership index kept current by [`apply`](Self::apply) (X2).
     pub fn index(&self) -> &MembershipIndex {
         &self.index
+    }
+
+    /// Releases the membership index's spare capacity; call once after a bulk load of
+    /// [`apply`](Self::apply)s (the rest of the state is left as it is).
+    pub fn shrink_index(&mut self) {
+        self.index.shrink_to_fit();
+    }
+
+    /// Drops the membership index's edges and windows that have ended by `now` (the schedules
+    /// stay). Afterwards checks are answered only for instants at or after `now`: the scheduler's
+    /// tick calls this with its own time.
+    pub fn prune_ended(&mut self, now: DateTime<Utc>) {
+        self.index.prune_ended(now);
     }
 
     pub fn user_by_name(&self, name: &str) -> Option<&User> {

@@ -1,0 +1,88 @@
+//! Flattened nesting: a [`Span`] is one window during which a group is, through a path of
+//! group-in-group memberships, a member of another group.
+//!
+//! The spans of one (lower group, upper group) pair form a *run*: sorted by start, no span inside
+//! another, hence with ends increasing too. Usually a run is one span. A span inside another is
+//! dropped because at every instant it covers, the larger one is in force as well and lasts at least
+//! as long. Overlapping spans are *not* merged: a check reports the latest end among what is in
+//! force at `now` (as it does for direct schedules), not the end of a chain of windows that begin
+//! later.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, Utc};
+
+use super::edges::{earlier, end_key};
+use crate::ids::GroupId;
+use crate::schedule::Window;
+
+/// One window of a nesting path, seen from one end (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// The other end: the ancestor in a group's ancestors, the descendant in its descendants.
+    pub group: GroupId,
+    /// When every link of the path is in force: the intersection of the links' windows.
+    pub window: Window,
+    /// The group right above the lower end on that path (the upper end itself for one link).
+    pub hop: GroupId,
+    /// How many group-in-group links the path has (1: one link).
+    pub depth: u32,
+}
+
+/// The intersection of two windows; `None` when empty.
+pub(super) fn intersect(a: &Window, b: &Window) -> Option<Window> {
+    let start = a.start.max(b.start);
+    let end = earlier(a.end, b.end);
+    let empty = end.is_some_and(|end| end <= start);
+    (!empty).then_some(Window { start, end })
+}
+
+/// Sorts spans by (group, start) and drops every span inside another of the same group (of two
+/// equal windows, the shorter path, then the lower hop, is kept).
+pub(super) fn normalize(spans: &mut Vec<Span>) {
+    spans.sort_unstable_by(|a, b| {
+        a.group
+            .cmp(&b.group)
+            .then(a.window.start.cmp(&b.window.start))
+            .then(end_key(b.window.end).cmp(&end_key(a.window.end)))
+            .then(a.depth.cmp(&b.depth))
+            .then(a.hop.cmp(&b.hop))
+    });
+    let mut kept = 0;
+    for at in 0..spans.len() {
+        let span = spans[at];
+        let inside_previous = kept > 0 && {
+            let previous = &spans[kept - 1];
+            previous.group == span.group
+                && end_key(span.window.end).cmp(&end_key(previous.window.end)) != Ordering::Greater
+        };
+        if !inside_previous {
+            spans[kept] = span;
+            kept += 1;
+        }
+    }
+    spans.truncate(kept);
+}
+
+/// The spans of `spans` (sorted by group) whose group is `group`.
+pub(super) fn run_of(spans: &[Span], group: GroupId) -> &[Span] {
+    let first = spans.partition_point(|span| span.group < group);
+    let len = spans[first..].partition_point(|span| span.group == group);
+    &spans[first..first + len]
+}
+
+/// Of a run, the span in force at `now` that lasts longest: the last one started by `now`, if it
+/// has not ended.
+pub(super) fn in_force(run: &[Span], now: DateTime<Utc>) -> Option<&Span> {
+    let started = run.partition_point(|span| span.window.start <= now);
+    run[..started]
+        .last()
+        .filter(|span| span.window.end.is_none_or(|end| now < end))
+}
+
+/// Each run of `spans` (sorted by group) with its group.
+pub(super) fn runs(spans: &[Span]) -> impl Iterator<Item = (GroupId, &[Span])> {
+    spans
+        .chunk_by(|a, b| a.group == b.group)
+        .filter_map(|run| Some((run.first()?.group, run)))
+}
