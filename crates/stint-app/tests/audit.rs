@@ -1,6 +1,8 @@
 //! U1, U3: every change and every refusal is audited, in the transaction of the change.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
@@ -11,10 +13,12 @@ use stint_core::directory::{GroupKind, GroupSource};
 use stint_core::rules::directory::NewGroup;
 use stint_core::ErrorCode;
 use stint_store::Store;
-use stint_store_sqlite::SqliteStore;
 
-async fn app() -> (App, Arc<dyn Store>) {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open("sqlite::memory:").await.unwrap());
+use common::{Backend, Keep};
+
+/// An app on a fresh store of the test's backend, bootstrapped; the store; what must outlive both.
+async fn app() -> (App, Arc<dyn Store>, Keep) {
+    let (store, keep) = Backend::fresh_store().await;
     let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
     let config = AppConfig {
         role_assignable_group_limit: 1,
@@ -26,7 +30,7 @@ async fn app() -> (App, Arc<dyn Store>) {
     app.bootstrap(Some(Password::new("admin-password")))
         .await
         .unwrap();
-    (app, store)
+    (app, store, keep)
 }
 
 async fn admin_session(app: &App) -> Session {
@@ -62,9 +66,9 @@ async fn everything(store: &Arc<dyn Store>) -> Vec<stint_core::audit::AuditEvent
         .unwrap()
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn u1_sign_ins_and_failed_sign_ins_are_audited() {
-    let (app, store) = app().await;
+    let (app, store, _keep) = app().await;
     admin_session(&app).await;
     let failed = app
         .sign_in("admin", Password::new("wrong"), &CallMeta::default())
@@ -87,9 +91,9 @@ async fn u1_sign_ins_and_failed_sign_ins_are_audited() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn u1_a_refused_business_rule_is_audited_and_changes_nothing() {
-    let (app, store) = app().await;
+    let (app, store, _keep) = app().await;
     let admin = admin_session(&app).await;
     let meta = CallMeta {
         request_id: Some("req-1".into()),
@@ -129,9 +133,9 @@ async fn u1_a_refused_business_rule_is_audited_and_changes_nothing() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn u3_a_change_and_its_event_are_one_commit() {
-    let (app, store) = app().await;
+    let (app, store, _keep) = app().await;
     let admin = admin_session(&app).await;
     let before = store.revision().await.unwrap();
     let created = app
@@ -155,9 +159,9 @@ async fn u3_a_change_and_its_event_are_one_commit() {
     assert_eq!(events[0].record.target_id, created.value.id.to_string());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn u3_a_restarted_app_sees_exactly_what_was_committed() {
-    let (app, store) = app().await;
+    let (app, store, _keep) = app().await;
     let admin = admin_session(&app).await;
     app.create_group(&admin, &CallMeta::default(), role_assignable("Tier 0"))
         .await

@@ -2,6 +2,8 @@
 //! check is all that keeps them from recording the same thing twice.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +14,8 @@ use stint_core::ids::{GroupId, PrincipalId, ScheduleId};
 use stint_core::schedule::{Access, AssignmentType, MemberType, Schedule, ScheduleKind, Window};
 use stint_core::{Change, Decision};
 use stint_store::Store;
-use stint_store_sqlite::SqliteStore;
+
+use common::{Backend, Keep};
 
 fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()
@@ -41,10 +44,19 @@ fn active_membership(group: GroupId) -> Schedule {
     }
 }
 
-/// A store with `count` schedules that all end at the same instant, and two nodes on it that share
-/// a clock.
-async fn two_nodes(count: usize) -> (Arc<dyn Store>, ManualClock, Arc<App>, Arc<App>) {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open("sqlite::memory:").await.unwrap());
+/// Two nodes that share a clock, on a fresh store of the test's backend with `count` schedules
+/// that all end at the same instant.
+struct TwoNodes {
+    store: Arc<dyn Store>,
+    clock: ManualClock,
+    a: Arc<App>,
+    b: Arc<App>,
+    /// Declared last: the database goes after the nodes.
+    _keep: Keep,
+}
+
+async fn two_nodes(count: usize) -> TwoNodes {
+    let (store, keep) = Backend::fresh_store().await;
     let group = GroupId(uuid::Uuid::new_v4());
     let mut decision = Decision::new();
     for _ in 0..count {
@@ -57,7 +69,13 @@ async fn two_nodes(count: usize) -> (Arc<dyn Store>, ManualClock, Arc<App>, Arc<
         Arc::new(open().await.unwrap()),
         Arc::new(open().await.unwrap()),
     );
-    (store, clock, a, b)
+    TwoNodes {
+        store,
+        clock,
+        a,
+        b,
+        _keep: keep,
+    }
 }
 
 async fn expiry_events(store: &Arc<dyn Store>) -> Vec<String> {
@@ -75,10 +93,16 @@ async fn expiry_events(store: &Arc<dyn Store>) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[common::both_backends(flavor = "multi_thread", worker_threads = 4)]
 async fn x2_v7_two_nodes_ticking_at_once_record_each_expiry_once() {
     for round in 0..10 {
-        let (store, clock, a, b) = two_nodes(50).await;
+        let TwoNodes {
+            store,
+            clock,
+            a,
+            b,
+            _keep,
+        } = two_nodes(50).await;
         clock.advance(TimeDelta::hours(1));
         let (one, other) = tokio::join!(
             tokio::spawn({
@@ -108,9 +132,15 @@ async fn x2_v7_two_nodes_ticking_at_once_record_each_expiry_once() {
     }
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn x2_the_follower_brings_a_node_up_to_date_within_its_poll() {
-    let (store, clock, a, b) = two_nodes(3).await;
+    let TwoNodes {
+        store,
+        clock,
+        a,
+        b,
+        _keep,
+    } = two_nodes(3).await;
     let follower = stint_app::follower::spawn(b.clone(), Duration::from_millis(50));
     clock.advance(TimeDelta::hours(1));
     let revision = a.tick().await.unwrap().unwrap();
@@ -138,9 +168,11 @@ async fn x2_the_follower_brings_a_node_up_to_date_within_its_poll() {
 
 /// A node that decides on a stale state is refused by the store, catches up on the other node's
 /// commit and finds nothing left to record.
-#[tokio::test]
+#[common::both_backends]
 async fn x2_a_stale_node_catches_up_instead_of_recording_twice() {
-    let (_store, clock, a, b) = two_nodes(2).await;
+    let TwoNodes {
+        clock, a, b, _keep, ..
+    } = two_nodes(2).await;
     clock.advance(TimeDelta::hours(1));
     let ticked = a.tick().await.unwrap().unwrap();
     // `b` has not seen `a`'s tick; its next write commits after it and must bring it along.

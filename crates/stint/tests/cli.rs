@@ -5,6 +5,8 @@
 //! 1 refused by a rule, 2 usage error, 3 authentication needed, 4 server unreachable.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::Write;
 use std::net::TcpListener;
 use std::process::{Child, Command, Output, Stdio};
@@ -24,25 +26,22 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// `stint serve` on a temporary database and a free port; killed when dropped.
+/// `stint serve` on a test's database and a free port; killed when dropped.
 struct Server {
     child: Child,
     base: String,
-    _dir: TempDir,
 }
 
 impl Server {
-    fn start() -> Server {
-        let dir = tempfile::tempdir().unwrap();
+    fn start(database: &common::Database) -> Server {
         let port = free_port();
-        let database = format!("sqlite://{}", dir.path().join("stint.db").display());
         let child = Command::new(env!("CARGO_BIN_EXE_stint"))
             .args([
                 "serve",
                 "--listen",
                 &format!("127.0.0.1:{port}"),
                 "--database",
-                &database,
+                database.url(),
             ])
             .env("STINT_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("STINT_LOG", "warn")
@@ -53,7 +52,6 @@ impl Server {
         let server = Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
         };
         let http = reqwest::blocking::Client::new();
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -252,95 +250,82 @@ fn find<'a>(rows: &'a Value, key: &str, wanted: &str) -> Option<&'a Value> {
     array(rows).iter().find(|row| row[key] == wanted)
 }
 
-#[test]
-fn i4_the_whole_life_login_manage_assign_policy_activate_with_approval_deactivate_audit() {
-    let server = Server::start();
-    let admin = Stint::new();
+#[common::both_backends]
+async fn i4_the_whole_life_login_manage_assign_policy_activate_with_approval_deactivate_audit() {
+    let database = common::Database::fresh().await;
+    common::blocking(|| {
+        let server = Server::start(&database);
+        let admin = Stint::new();
 
-    // Login: the password from stdin, the token saved with mode 0600 and never printed.
-    let output = admin.login(&server.base, "admin", ADMIN_PASSWORD, &[]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let printed = String::from_utf8(output.stdout).unwrap();
-    assert!(printed.contains("Signed in to"), "{printed}");
-    let saved: Value =
-        serde_json::from_str(&std::fs::read_to_string(admin.credentials()).unwrap()).unwrap();
-    let token = saved["token"].as_str().unwrap().to_string();
-    assert_eq!(saved["username"], "admin");
-    assert_eq!(saved["server"], server.base.as_str());
-    assert!(saved["expires_at"].is_string());
-    assert!(!printed.contains(&token), "the token is never printed");
-    assert!(!std::fs::read_to_string(admin.credentials())
-        .unwrap()
-        .contains(ADMIN_PASSWORD));
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(admin.credentials())
+        // Login: the password from stdin, the token saved with mode 0600 and never printed.
+        let output = admin.login(&server.base, "admin", ADMIN_PASSWORD, &[]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let printed = String::from_utf8(output.stdout).unwrap();
+        assert!(printed.contains("Signed in to"), "{printed}");
+        let saved: Value =
+            serde_json::from_str(&std::fs::read_to_string(admin.credentials()).unwrap()).unwrap();
+        let token = saved["token"].as_str().unwrap().to_string();
+        assert_eq!(saved["username"], "admin");
+        assert_eq!(saved["server"], server.base.as_str());
+        assert!(saved["expires_at"].is_string());
+        assert!(!printed.contains(&token), "the token is never printed");
+        assert!(!std::fs::read_to_string(admin.credentials())
             .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600, "credentials are private");
-    }
-    let me = admin.json(&["whoami"]);
-    assert_eq!(me["userPrincipalName"], "admin");
-    assert!(array(&me["roles"])
-        .iter()
-        .any(|role| role["displayName"] == "Global Administrator"));
-    assert!(admin.ok(&["whoami"]).contains("Global Administrator"));
+            .contains(ADMIN_PASSWORD));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(admin.credentials())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "credentials are private");
+        }
+        let me = admin.json(&["whoami"]);
+        assert_eq!(me["userPrincipalName"], "admin");
+        assert!(array(&me["roles"])
+            .iter()
+            .any(|role| role["displayName"] == "Global Administrator"));
+        assert!(admin.ok(&["whoami"]).contains("Global Administrator"));
 
-    // Users and groups are made through the API; two groups share a name.
-    let alice_id = server.create_user(&token, "alice");
-    let carol_id = server.create_user(&token, "carol");
-    let group_id = server.create_group(&token, GROUP);
-    let twin_a = server.create_group(&token, "Ops");
-    let twin_b = server.create_group(&token, "Ops");
+        // Users and groups are made through the API; two groups share a name.
+        let alice_id = server.create_user(&token, "alice");
+        let carol_id = server.create_user(&token, "carol");
+        let group_id = server.create_group(&token, GROUP);
+        let twin_a = server.create_group(&token, "Ops");
+        let twin_b = server.create_group(&token, "Ops");
 
-    // Discover and manage.
-    let discovered = admin.json(&["groups", "discover"]);
-    let row = find(&discovered, "id", &group_id).expect("the new group is discoverable");
-    assert_eq!(row["displayName"], GROUP);
-    assert_eq!(row["manageable"], true);
-    assert_eq!(row["managed"], false);
-    assert!(admin.ok(&["groups", "discover"]).contains(GROUP));
-    let ambiguous = admin.fails(&["groups", "manage", "Ops"], 1);
-    assert!(
-        ambiguous.contains("2 groups are named 'Ops'"),
-        "{ambiguous}"
-    );
-    assert!(
-        ambiguous.contains(&twin_a) && ambiguous.contains(&twin_b),
-        "{ambiguous}"
-    );
-    let managed = admin.json(&["groups", "manage", GROUP]);
-    assert_eq!(managed["managed"], true);
-    assert_eq!(managed["id"], group_id.as_str());
-    let listed = admin.json(&["groups", "list"]);
-    assert!(find(&listed, "id", &group_id).is_some());
-    let table = admin.ok(&["groups", "list"]);
-    assert!(table.starts_with("NAME"), "{table}");
-    assert!(table.contains(GROUP) && table.contains("UTC"), "{table}");
+        // Discover and manage.
+        let discovered = admin.json(&["groups", "discover"]);
+        let row = find(&discovered, "id", &group_id).expect("the new group is discoverable");
+        assert_eq!(row["displayName"], GROUP);
+        assert_eq!(row["manageable"], true);
+        assert_eq!(row["managed"], false);
+        assert!(admin.ok(&["groups", "discover"]).contains(GROUP));
+        let ambiguous = admin.fails(&["groups", "manage", "Ops"], 1);
+        assert!(
+            ambiguous.contains("2 groups are named 'Ops'"),
+            "{ambiguous}"
+        );
+        assert!(
+            ambiguous.contains(&twin_a) && ambiguous.contains(&twin_b),
+            "{ambiguous}"
+        );
+        let managed = admin.json(&["groups", "manage", GROUP]);
+        assert_eq!(managed["managed"], true);
+        assert_eq!(managed["id"], group_id.as_str());
+        let listed = admin.json(&["groups", "list"]);
+        assert!(find(&listed, "id", &group_id).is_some());
+        let table = admin.ok(&["groups", "list"]);
+        assert!(table.starts_with("NAME"), "{table}");
+        assert!(table.contains(GROUP) && table.contains("UTC"), "{table}");
 
-    // Assign alice eligible; the same again is refused by a rule (exit 1, the server's code).
-    let assigned = admin.json(&[
-        "assign",
-        GROUP,
-        "alice",
-        "--member",
-        "--eligible",
-        "--for",
-        "30d",
-        "--reason",
-        "On call",
-    ]);
-    assert_eq!(assigned["status"], "Provisioned");
-    assert_eq!(assigned["action"], "adminAssign");
-    assert_eq!(assigned["scheduleInfo"]["expiration"]["duration"], "P30D");
-    let refused = admin.fails(
-        &[
+        // Assign alice eligible; the same again is refused by a rule (exit 1, the server's code).
+        let assigned = admin.json(&[
             "assign",
             GROUP,
             "alice",
@@ -349,253 +334,271 @@ fn i4_the_whole_life_login_manage_assign_policy_activate_with_approval_deactivat
             "--for",
             "30d",
             "--reason",
-            "Again",
-        ],
-        1,
-    );
-    assert!(
-        refused.starts_with("error: RoleAssignmentExists: "),
-        "{refused}"
-    );
-    assert!(refused.contains("hint:"), "{refused}");
-    let assignments = admin.json(&["assignments", GROUP]);
-    let row = find(&assignments, "principalId", &alice_id).expect("alice's eligibility");
-    assert_eq!(row["kind"], "eligible");
-    assert_eq!(row["principalName"], "alice");
-    assert_eq!(row["groupName"], GROUP);
-    assert!(admin.ok(&["assignments", GROUP]).contains("alice"));
-    assert_eq!(admin.json(&["assignments", GROUP, "--expired"]), json!([]));
-
-    // The policy: approval by carol, at most 4 hours.
-    let rules = admin.json(&[
-        "policy",
-        "set",
-        GROUP,
-        "--require-approval",
-        "--approver",
-        "carol",
-        "--max-activation",
-        "4h",
-    ]);
-    assert_eq!(array(&rules).len(), 17);
-    let approval = find(&rules, "id", "Approval_EndUser_Assignment").unwrap();
-    assert_eq!(approval["setting"]["isApprovalRequired"], true);
-    assert_eq!(
-        approval["setting"]["approvalStages"][0]["primaryApprovers"][0]["userId"],
-        carol_id.as_str()
-    );
-    let expiration = find(&rules, "id", "Expiration_EndUser_Assignment").unwrap();
-    assert_eq!(expiration["maximumDuration"], "PT4H");
-    let shown = admin.ok(&["policy", "show", GROUP]);
-    assert!(shown.contains("approval by carol"), "{shown}");
-    assert!(shown.contains("ends after at most 4h"), "{shown}");
-    assert_eq!(
-        array(&admin.json(&["policy", "show", GROUP, "--owner"])).len(),
-        17
-    );
-
-    // Alice sees what she may activate and activates in the background, waiting for approval.
-    let alice = Stint::new();
-    alice.login_ok(&server, "alice");
-    let eligible = alice.json(&["eligible"]);
-    assert_eq!(array(&eligible).len(), 1);
-    assert_eq!(eligible[0]["groupName"], GROUP);
-    assert!(alice.ok(&["eligible"]).contains(GROUP));
-    let too_long = alice.fails(&["activate", GROUP, "--for", "6h", "--reason", "INC-42"], 1);
-    assert!(too_long.contains("ExpirationRule"), "{too_long}");
-    let waiting = alice
-        .command(&[
-            "activate",
-            GROUP,
-            "--for",
-            "2h",
-            "--reason",
-            "INC-42: restart the payments",
-            "--ticket",
-            "Jira:INC-42",
-            "--wait",
-            "--output",
-            "json",
-        ])
-        .spawn()
-        .unwrap();
-
-    // Carol logs in elsewhere, finds the request and approves it.
-    let carol = Stint::new();
-    carol.login_ok(&server, "carol");
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let pending = loop {
-        let queue = carol.json(&["approvals"]);
-        if let Some(first) = array(&queue).first() {
-            break first.clone();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "alice's request never reached carol"
+            "On call",
+        ]);
+        assert_eq!(assigned["status"], "Provisioned");
+        assert_eq!(assigned["action"], "adminAssign");
+        assert_eq!(assigned["scheduleInfo"]["expiration"]["duration"], "P30D");
+        let refused = admin.fails(
+            &[
+                "assign",
+                GROUP,
+                "alice",
+                "--member",
+                "--eligible",
+                "--for",
+                "30d",
+                "--reason",
+                "Again",
+            ],
+            1,
         );
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert_eq!(pending["principalName"], "alice");
-    assert_eq!(pending["groupName"], GROUP);
-    assert_eq!(pending["status"], "PendingApproval");
-    assert_eq!(pending["ticketNumber"], "INC-42");
-    let request_id = pending["id"].as_str().unwrap().to_string();
-    let queue_table = carol.ok(&["approvals"]);
-    assert!(
-        queue_table.contains(&request_id) && queue_table.contains("INC-42"),
-        "{queue_table}"
-    );
-    let mine = alice.json(&["requests", "--pending"]);
-    assert_eq!(mine[0]["id"], request_id.as_str());
-    let decided = carol.json(&["approve", &request_id, "--reason", "Checked the ticket"]);
-    assert_eq!(decided["stages"][0]["reviewResult"], "Approved");
+        assert!(
+            refused.starts_with("error: RoleAssignmentExists: "),
+            "{refused}"
+        );
+        assert!(refused.contains("hint:"), "{refused}");
+        let assignments = admin.json(&["assignments", GROUP]);
+        let row = find(&assignments, "principalId", &alice_id).expect("alice's eligibility");
+        assert_eq!(row["kind"], "eligible");
+        assert_eq!(row["principalName"], "alice");
+        assert_eq!(row["groupName"], GROUP);
+        assert!(admin.ok(&["assignments", GROUP]).contains("alice"));
+        assert_eq!(admin.json(&["assignments", GROUP, "--expired"]), json!([]));
 
-    // Alice's --wait ends with exit 0 and the provisioned request.
-    let waited = waiting.wait_with_output().unwrap();
-    assert!(
-        waited.status.success(),
-        "--wait: {}",
-        String::from_utf8_lossy(&waited.stderr)
-    );
-    let provisioned: Value = serde_json::from_slice(&waited.stdout).unwrap();
-    assert_eq!(provisioned["id"], request_id.as_str());
-    assert_eq!(provisioned["status"], "Provisioned");
-    let active = alice.json(&["active"]);
-    let row = find(&active, "groupId", &group_id).expect("alice is active");
-    assert_eq!(row["assignmentType"], "activated");
-    assert_eq!(row["groupName"], GROUP);
-    assert!(alice.ok(&["active"]).contains(GROUP));
-    let requests_table = alice.ok(&["requests"]);
-    assert!(requests_table.contains("Provisioned"), "{requests_table}");
+        // The policy: approval by carol, at most 4 hours.
+        let rules = admin.json(&[
+            "policy",
+            "set",
+            GROUP,
+            "--require-approval",
+            "--approver",
+            "carol",
+            "--max-activation",
+            "4h",
+        ]);
+        assert_eq!(array(&rules).len(), 17);
+        let approval = find(&rules, "id", "Approval_EndUser_Assignment").unwrap();
+        assert_eq!(approval["setting"]["isApprovalRequired"], true);
+        assert_eq!(
+            approval["setting"]["approvalStages"][0]["primaryApprovers"][0]["userId"],
+            carol_id.as_str()
+        );
+        let expiration = find(&rules, "id", "Expiration_EndUser_Assignment").unwrap();
+        assert_eq!(expiration["maximumDuration"], "PT4H");
+        let shown = admin.ok(&["policy", "show", GROUP]);
+        assert!(shown.contains("approval by carol"), "{shown}");
+        assert!(shown.contains("ends after at most 4h"), "{shown}");
+        assert_eq!(
+            array(&admin.json(&["policy", "show", GROUP, "--owner"])).len(),
+            17
+        );
 
-    // She is an effective member now; carol is not (exit 0 both ways).
-    let check = admin.json(&["check", "alice", GROUP]);
-    assert_eq!(check["member"], true);
-    assert!(admin.ok(&["check", "alice", GROUP]).starts_with("yes"));
-    assert_eq!(admin.json(&["check", "carol", GROUP])["member"], false);
-    assert!(admin.ok(&["check", "carol", GROUP]).starts_with("no"));
+        // Alice sees what she may activate and activates in the background, waiting for approval.
+        let alice = Stint::new();
+        alice.login_ok(&server, "alice");
+        let eligible = alice.json(&["eligible"]);
+        assert_eq!(array(&eligible).len(), 1);
+        assert_eq!(eligible[0]["groupName"], GROUP);
+        assert!(alice.ok(&["eligible"]).contains(GROUP));
+        let too_long = alice.fails(&["activate", GROUP, "--for", "6h", "--reason", "INC-42"], 1);
+        assert!(too_long.contains("ExpirationRule"), "{too_long}");
+        let waiting = alice
+            .command(&[
+                "activate",
+                GROUP,
+                "--for",
+                "2h",
+                "--reason",
+                "INC-42: restart the payments",
+                "--ticket",
+                "Jira:INC-42",
+                "--wait",
+                "--output",
+                "json",
+            ])
+            .spawn()
+            .unwrap();
 
-    // Ending it within 5 minutes of its start is refused by A3 (the server's clock is real).
-    let early = alice.fails(&["deactivate", GROUP], 1);
-    assert!(
-        early.starts_with("error: ActiveDurationTooShort: "),
-        "{early}"
-    );
-    assert!(early.contains("hint:"), "{early}");
+        // Carol logs in elsewhere, finds the request and approves it.
+        let carol = Stint::new();
+        carol.login_ok(&server, "carol");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let pending = loop {
+            let queue = carol.json(&["approvals"]);
+            if let Some(first) = array(&queue).first() {
+                break first.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "alice's request never reached carol"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert_eq!(pending["principalName"], "alice");
+        assert_eq!(pending["groupName"], GROUP);
+        assert_eq!(pending["status"], "PendingApproval");
+        assert_eq!(pending["ticketNumber"], "INC-42");
+        let request_id = pending["id"].as_str().unwrap().to_string();
+        let queue_table = carol.ok(&["approvals"]);
+        assert!(
+            queue_table.contains(&request_id) && queue_table.contains("INC-42"),
+            "{queue_table}"
+        );
+        let mine = alice.json(&["requests", "--pending"]);
+        assert_eq!(mine[0]["id"], request_id.as_str());
+        let decided = carol.json(&["approve", &request_id, "--reason", "Checked the ticket"]);
+        assert_eq!(decided["stages"][0]["reviewResult"], "Approved");
 
-    // Alice is not eligible for ownership.
-    let owner_request = alice.fails(&["activate", GROUP, "--owner", "--reason", "x"], 1);
-    assert!(owner_request.contains("EligibilityRule"), "{owner_request}");
+        // Alice's --wait ends with exit 0 and the provisioned request.
+        let waited = waiting.wait_with_output().unwrap();
+        assert!(
+            waited.status.success(),
+            "--wait: {}",
+            String::from_utf8_lossy(&waited.stderr)
+        );
+        let provisioned: Value = serde_json::from_slice(&waited.stdout).unwrap();
+        assert_eq!(provisioned["id"], request_id.as_str());
+        assert_eq!(provisioned["status"], "Provisioned");
+        let active = alice.json(&["active"]);
+        let row = find(&active, "groupId", &group_id).expect("alice is active");
+        assert_eq!(row["assignmentType"], "activated");
+        assert_eq!(row["groupName"], GROUP);
+        assert!(alice.ok(&["active"]).contains(GROUP));
+        let requests_table = alice.ok(&["requests"]);
+        assert!(requests_table.contains("Provisioned"), "{requests_table}");
 
-    // The audit log, table and JSON.
-    let audit = admin.json(&["audit", "--group", GROUP, "--since", "1h"]);
-    let approve = find(&audit, "action", "approval.approve").expect("the approval is audited");
-    assert_eq!(approve["actorName"], "carol");
-    assert_eq!(approve["result"], "success");
-    assert!(
-        find(&audit, "action", "request.selfDeactivate").is_some_and(|e| e["result"] == "failure")
-    );
-    let audit_table = admin.ok(&["audit", "--group", GROUP, "--since", "1h"]);
-    assert!(audit_table.starts_with("TIME"), "{audit_table}");
-    assert!(audit_table.contains("approval.approve"), "{audit_table}");
+        // She is an effective member now; carol is not (exit 0 both ways).
+        let check = admin.json(&["check", "alice", GROUP]);
+        assert_eq!(check["member"], true);
+        assert!(admin.ok(&["check", "alice", GROUP]).starts_with("yes"));
+        assert_eq!(admin.json(&["check", "carol", GROUP])["member"], false);
+        assert!(admin.ok(&["check", "carol", GROUP]).starts_with("no"));
 
-    // Logout ends the token; then authentication is needed (exit 3).
-    let out = alice.json(&["logout"]);
-    assert_eq!(out["signedOut"], true);
-    assert!(!alice.credentials().exists());
-    let again = alice.fails(&["active"], 3);
-    assert!(again.contains("stint login"), "{again}");
-    let with_env_token = Command::new(env!("CARGO_BIN_EXE_stint"))
-        .args(["active"])
-        .env("STINT_CONFIG_DIR", alice.config.path())
-        .env("STINT_SERVER", &server.base)
-        .env("STINT_TOKEN", &token)
-        .output()
-        .unwrap();
-    assert!(
-        with_env_token.status.success(),
-        "STINT_TOKEN and STINT_SERVER stand in for a saved sign-in"
-    );
+        // Ending it within 5 minutes of its start is refused by A3 (the server's clock is real).
+        let early = alice.fails(&["deactivate", GROUP], 1);
+        assert!(
+            early.starts_with("error: ActiveDurationTooShort: "),
+            "{early}"
+        );
+        assert!(early.contains("hint:"), "{early}");
+
+        // Alice is not eligible for ownership.
+        let owner_request = alice.fails(&["activate", GROUP, "--owner", "--reason", "x"], 1);
+        assert!(owner_request.contains("EligibilityRule"), "{owner_request}");
+
+        // The audit log, table and JSON.
+        let audit = admin.json(&["audit", "--group", GROUP, "--since", "1h"]);
+        let approve = find(&audit, "action", "approval.approve").expect("the approval is audited");
+        assert_eq!(approve["actorName"], "carol");
+        assert_eq!(approve["result"], "success");
+        assert!(find(&audit, "action", "request.selfDeactivate")
+            .is_some_and(|e| e["result"] == "failure"));
+        let audit_table = admin.ok(&["audit", "--group", GROUP, "--since", "1h"]);
+        assert!(audit_table.starts_with("TIME"), "{audit_table}");
+        assert!(audit_table.contains("approval.approve"), "{audit_table}");
+
+        // Logout ends the token; then authentication is needed (exit 3).
+        let out = alice.json(&["logout"]);
+        assert_eq!(out["signedOut"], true);
+        assert!(!alice.credentials().exists());
+        let again = alice.fails(&["active"], 3);
+        assert!(again.contains("stint login"), "{again}");
+        let with_env_token = Command::new(env!("CARGO_BIN_EXE_stint"))
+            .args(["active"])
+            .env("STINT_CONFIG_DIR", alice.config.path())
+            .env("STINT_SERVER", &server.base)
+            .env("STINT_TOKEN", &token)
+            .output()
+            .unwrap();
+        assert!(
+            with_env_token.status.success(),
+            "STINT_TOKEN and STINT_SERVER stand in for a saved sign-in"
+        );
+    });
 }
 
-#[test]
-fn i4_denial_fails_wait_and_cancel_withdraws_a_request() {
-    let server = Server::start();
-    let admin = Stint::new();
-    admin.login_ok_admin(&server);
-    let token = server.token("admin", ADMIN_PASSWORD, None);
-    server.create_user(&token, "alice");
-    server.create_user(&token, "carol");
-    server.create_group(&token, GROUP);
-    admin.ok(&["groups", "manage", GROUP]);
-    admin.ok(&[
-        "assign",
-        GROUP,
-        "alice",
-        "--member",
-        "--eligible",
-        "--for",
-        "7d",
-        "--reason",
-        "x",
-    ]);
-    admin.ok(&[
-        "policy",
-        "set",
-        GROUP,
-        "--require-approval",
-        "--approver",
-        "carol",
-    ]);
-    let alice = Stint::new();
-    alice.login_ok(&server, "alice");
-    let carol = Stint::new();
-    carol.login_ok(&server, "carol");
+#[common::both_backends]
+async fn i4_denial_fails_wait_and_cancel_withdraws_a_request() {
+    let database = common::Database::fresh().await;
+    common::blocking(|| {
+        let server = Server::start(&database);
+        let admin = Stint::new();
+        admin.login_ok_admin(&server);
+        let token = server.token("admin", ADMIN_PASSWORD, None);
+        server.create_user(&token, "alice");
+        server.create_user(&token, "carol");
+        server.create_group(&token, GROUP);
+        admin.ok(&["groups", "manage", GROUP]);
+        admin.ok(&[
+            "assign",
+            GROUP,
+            "alice",
+            "--member",
+            "--eligible",
+            "--for",
+            "7d",
+            "--reason",
+            "x",
+        ]);
+        admin.ok(&[
+            "policy",
+            "set",
+            GROUP,
+            "--require-approval",
+            "--approver",
+            "carol",
+        ]);
+        let alice = Stint::new();
+        alice.login_ok(&server, "alice");
+        let carol = Stint::new();
+        carol.login_ok(&server, "carol");
 
-    // Pending, then canceled by alice.
-    let pending = alice.json(&["activate", GROUP, "--for", "1h", "--reason", "first"]);
-    assert_eq!(pending["status"], "PendingApproval");
-    let id = pending["id"].as_str().unwrap();
-    let duplicate = alice.fails(&["activate", GROUP, "--for", "1h", "--reason", "again"], 1);
-    assert!(
-        duplicate.contains("PendingRoleAssignmentRequest"),
-        "{duplicate}"
-    );
-    let canceled = alice.json(&["cancel", id]);
-    assert_eq!(canceled["status"], "Canceled");
-    assert_eq!(alice.json(&["requests", "--pending"]), json!([]));
+        // Pending, then canceled by alice.
+        let pending = alice.json(&["activate", GROUP, "--for", "1h", "--reason", "first"]);
+        assert_eq!(pending["status"], "PendingApproval");
+        let id = pending["id"].as_str().unwrap();
+        let duplicate = alice.fails(&["activate", GROUP, "--for", "1h", "--reason", "again"], 1);
+        assert!(
+            duplicate.contains("PendingRoleAssignmentRequest"),
+            "{duplicate}"
+        );
+        let canceled = alice.json(&["cancel", id]);
+        assert_eq!(canceled["status"], "Canceled");
+        assert_eq!(alice.json(&["requests", "--pending"]), json!([]));
 
-    // Pending, then denied by carol: --wait exits 1 with the approver's reason.
-    let waiting = alice
-        .command(&[
-            "activate", GROUP, "--for", "1h", "--reason", "second", "--wait",
-        ])
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let id = loop {
-        let queue = carol.json(&["approvals"]);
-        if let Some(first) = array(&queue).first() {
-            break first["id"].as_str().unwrap().to_string();
-        }
-        assert!(Instant::now() < deadline, "no request reached carol");
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert!(carol
-        .ok(&["deny", &id, "--reason", "Not during the freeze"])
-        .contains("Denied"));
-    let waited = waiting.wait_with_output().unwrap();
-    assert_eq!(waited.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&waited.stderr);
-    assert!(
-        stderr.contains("was denied: Not during the freeze"),
-        "{stderr}"
-    );
-    let listed = alice.json(&["requests"]);
-    assert_eq!(find(&listed, "id", &id).unwrap()["status"], "Denied");
-    // A decided request cannot be decided again.
-    let twice = carol.fails(&["approve", &id, "--reason", "changed my mind"], 1);
-    assert!(twice.contains("Conflict"), "{twice}");
+        // Pending, then denied by carol: --wait exits 1 with the approver's reason.
+        let waiting = alice
+            .command(&[
+                "activate", GROUP, "--for", "1h", "--reason", "second", "--wait",
+            ])
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let id = loop {
+            let queue = carol.json(&["approvals"]);
+            if let Some(first) = array(&queue).first() {
+                break first["id"].as_str().unwrap().to_string();
+            }
+            assert!(Instant::now() < deadline, "no request reached carol");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert!(carol
+            .ok(&["deny", &id, "--reason", "Not during the freeze"])
+            .contains("Denied"));
+        let waited = waiting.wait_with_output().unwrap();
+        assert_eq!(waited.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&waited.stderr);
+        assert!(
+            stderr.contains("was denied: Not during the freeze"),
+            "{stderr}"
+        );
+        let listed = alice.json(&["requests"]);
+        assert_eq!(find(&listed, "id", &id).unwrap()["status"], "Denied");
+        // A decided request cannot be decided again.
+        let twice = carol.fails(&["approve", &id, "--reason", "changed my mind"], 1);
+        assert!(twice.contains("Conflict"), "{twice}");
+    });
 }
 
 impl Stint {
@@ -652,76 +655,79 @@ fn enrol(server: &Server, user: &str) -> App {
     app
 }
 
-#[test]
-fn i4_totp_at_login_and_a_step_up_when_the_policy_requires_mfa() {
-    let server = Server::start();
-    let admin = Stint::new();
-    admin.login_ok_admin(&server);
-    let token = server.token("admin", ADMIN_PASSWORD, None);
-    server.create_user(&token, "dave");
-    server.create_user(&token, "erin");
-    server.create_group(&token, "Secure");
-    admin.ok(&["groups", "manage", "Secure"]);
-    admin.ok(&[
-        "assign",
-        "Secure",
-        "dave",
-        "--member",
-        "--eligible",
-        "--for",
-        "7d",
-        "--reason",
-        "x",
-    ]);
-    admin.ok(&["policy", "set", "Secure", "--require-mfa"]);
+#[common::both_backends]
+async fn i4_totp_at_login_and_a_step_up_when_the_policy_requires_mfa() {
+    let database = common::Database::fresh().await;
+    common::blocking(|| {
+        let server = Server::start(&database);
+        let admin = Stint::new();
+        admin.login_ok_admin(&server);
+        let token = server.token("admin", ADMIN_PASSWORD, None);
+        server.create_user(&token, "dave");
+        server.create_user(&token, "erin");
+        server.create_group(&token, "Secure");
+        admin.ok(&["groups", "manage", "Secure"]);
+        admin.ok(&[
+            "assign",
+            "Secure",
+            "dave",
+            "--member",
+            "--eligible",
+            "--for",
+            "7d",
+            "--reason",
+            "x",
+        ]);
+        admin.ok(&["policy", "set", "Secure", "--require-mfa"]);
 
-    // Dave signs in with his password before he has an authenticator: his token has no MFA.
-    let dave = Stint::new();
-    dave.login_ok(&server, "dave");
-    let dave_app = enrol(&server, "dave");
+        // Dave signs in with his password before he has an authenticator: his token has no MFA.
+        let dave = Stint::new();
+        dave.login_ok(&server, "dave");
+        let dave_app = enrol(&server, "dave");
 
-    // The activation needs MFA: without a terminal and --totp it says how (exit 1) ...
-    let refused = dave.fails(&["activate", "Secure", "--for", "1h", "--reason", "x"], 1);
-    assert!(refused.contains("MfaRule"), "{refused}");
-    assert!(refused.contains("--totp"), "{refused}");
-    // ... and with --totp it steps up and retries once.
-    let activated = dave.json(&[
-        "activate",
-        "Secure",
-        "--for",
-        "1h",
-        "--reason",
-        "x",
-        "--totp",
-        &dave_app.code_in(30),
-    ]);
-    assert_eq!(activated["status"], "Provisioned");
+        // The activation needs MFA: without a terminal and --totp it says how (exit 1) ...
+        let refused = dave.fails(&["activate", "Secure", "--for", "1h", "--reason", "x"], 1);
+        assert!(refused.contains("MfaRule"), "{refused}");
+        assert!(refused.contains("--totp"), "{refused}");
+        // ... and with --totp it steps up and retries once.
+        let activated = dave.json(&[
+            "activate",
+            "Secure",
+            "--for",
+            "1h",
+            "--reason",
+            "x",
+            "--totp",
+            &dave_app.code_in(30),
+        ]);
+        assert_eq!(activated["status"], "Provisioned");
 
-    // Erin has an authenticator: a sign-in without a code needs one (exit 3), with one works.
-    let erin_app = enrol(&server, "erin");
-    let erin = Stint::new();
-    let output = erin.login(&server.base, "erin", &password_of("erin"), &[]);
-    assert_eq!(output.status.code(), Some(3));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("TOTP") && stderr.contains("--totp"),
-        "{stderr}"
-    );
-    let output = erin.login(
-        &server.base,
-        "erin",
-        &password_of("erin"),
-        &["--totp", &erin_app.code_in(30), "--output", "json"],
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let signed_in: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(signed_in["username"], "erin");
-    assert!(signed_in.get("token").is_none());
-    assert_eq!(erin.json(&["whoami"])["userPrincipalName"], "erin");
+        // Erin has an authenticator: a sign-in without a code needs one (exit 3), with one works.
+        let erin_app = enrol(&server, "erin");
+        let erin = Stint::new();
+        let output = erin.login(&server.base, "erin", &password_of("erin"), &[]);
+        assert_eq!(output.status.code(), Some(3));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("TOTP") && stderr.contains("--totp"),
+            "{stderr}"
+        );
+        let output = erin.login(
+            &server.base,
+            "erin",
+            &password_of("erin"),
+            &["--totp", &erin_app.code_in(30), "--output", "json"],
+        );
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let signed_in: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(signed_in["username"], "erin");
+        assert!(signed_in.get("token").is_none());
+        assert_eq!(erin.json(&["whoami"])["userPrincipalName"], "erin");
+    });
 }
 
 #[test]

@@ -3,6 +3,7 @@
 #![cfg(feature = "test-clock")]
 #![allow(clippy::unwrap_used)]
 
+mod common;
 #[path = "../../stint-server/tests/scenario/steps.rs"]
 mod steps;
 
@@ -12,10 +13,10 @@ use std::time::Duration;
 
 use steps::{Clock, Target};
 
-/// A `stint serve` process on a fresh database; killed when dropped.
+/// A `stint serve` process on a fresh database; killed when dropped, before the database goes.
 struct Server {
     child: Child,
-    _dir: tempfile::TempDir,
+    _database: common::Database,
 }
 
 impl Drop for Server {
@@ -26,7 +27,7 @@ impl Drop for Server {
 }
 
 async fn target() -> (Server, Target) {
-    let dir = tempfile::tempdir().unwrap();
+    let database = common::Database::fresh().await;
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -42,14 +43,16 @@ async fn target() -> (Server, Target) {
             "--token-lifetime",
             "P3650D",
         ])
-        .arg("--database")
-        .arg(dir.path().join("stint.db"))
+        .args(["--database", database.url()])
         .env("STINT_ADMIN_PASSWORD", steps::ADMIN_PASSWORD)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let server = Server { child, _dir: dir };
+    let server = Server {
+        child,
+        _database: database,
+    };
     let base_url = format!("http://127.0.0.1:{port}");
     for _ in 0..200 {
         if reqwest::get(format!("{base_url}/stint/v1/health"))
@@ -63,31 +66,31 @@ async fn target() -> (Server, Target) {
     panic!("stint serve did not start");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v3_v2_v7_u1_approval_with_a_ticket_and_a_two_hour_limit() {
     let (_server, target) = target().await;
     steps::approval_with_ticket_and_time_limit(&target).await;
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v2_i5_activation_needs_a_fresh_totp_step_up() {
     let (_server, target) = target().await;
     steps::activation_with_mfa(&target).await;
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn e1_e2_e3_extend_before_the_end_and_renew_after_it() {
     let (_server, target) = target().await;
     steps::extend_and_renew(&target).await;
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v6_a_member_of_an_eligible_group_activates_alone() {
     let (_server, target) = target().await;
     steps::nesting(&target).await;
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v3_an_undecided_request_is_denied_after_24_hours() {
     let (_server, target) = target().await;
     steps::undecided_request_is_denied(&target).await;

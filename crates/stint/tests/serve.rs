@@ -2,15 +2,25 @@
 //! everything (issue 2, SPEC I5).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
+/// A `stint serve` process; killed when dropped, if a test stops before terminating it.
 struct Server {
     child: Child,
     base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Server {
@@ -90,12 +100,12 @@ async fn sign_in(base: &str, password: &str) -> reqwest::Response {
         .unwrap()
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_first_start_creates_admin_and_a_restart_keeps_everything() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", dir.path().join("stint.db").display());
+    let fresh = common::Database::fresh().await;
+    let database = fresh.url();
 
-    let mut server = Server::start(&database, Some("first-admin-password")).await;
+    let mut server = Server::start(database, Some("first-admin-password")).await;
     let token: Value = sign_in(&server.base, "first-admin-password")
         .await
         .json()
@@ -119,7 +129,7 @@ async fn i5_first_start_creates_admin_and_a_restart_keeps_everything() {
         "SIGTERM must stop the server cleanly, got {status}"
     );
 
-    let mut server = Server::start(&database, Some("ignored-on-second-start")).await;
+    let mut server = Server::start(database, Some("ignored-on-second-start")).await;
     assert_eq!(
         sign_in(&server.base, "ignored-on-second-start")
             .await
@@ -145,10 +155,14 @@ async fn i5_first_start_creates_admin_and_a_restart_keeps_everything() {
     assert!(server.terminate().success());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_without_a_configured_password_one_is_generated_and_printed_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("stint.db").display().to_string();
+    let fresh = common::Database::fresh().await;
+    // SQLite by its plain path, the other form `--database` takes.
+    let database = match fresh.sqlite_path() {
+        Some(path) => path.display().to_string(),
+        None => fresh.url().to_string(),
+    };
 
     let mut server = Server::start(&database, None).await;
     assert!(server.terminate().success());
