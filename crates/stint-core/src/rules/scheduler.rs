@@ -3,12 +3,14 @@
 //! Decisions never wait for this: membership compares schedules with the time (V7); the scheduler
 //! only tidies up and leaves a trace.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::audit::{AuditRecord, Outcome};
 use crate::change::{Change, Decision};
-use crate::ids::ScheduleId;
+use crate::ids::{GroupId, ScheduleId};
 use crate::request::{Approval, ApprovalDecision, RequestStatus};
 use crate::rules::activation::end_schedule;
 use crate::rules::approval::APPROVAL_TIMEOUT;
@@ -66,12 +68,19 @@ pub fn tick(state: &State, now: DateTime<Utc>, mut fresh_id: impl FnMut() -> Uui
         .filter(|s| s.ended.is_none())
         .filter(|s| s.window.end.is_some_and(|end| end <= now))
         .take(BATCH);
+    // The last owner each group retains, looked up once per group: a lookup reads all of the
+    // group's schedules, so once per expiring schedule is quadratic in a large group.
+    let mut retained_in = HashMap::<GroupId, Option<ScheduleId>>::new();
     for schedule in expired {
         let end = schedule.window.end.unwrap_or(now);
-        if state
-            .retained_last_owner(schedule.group_id(), now)
-            .is_some_and(|retained| retained.id == schedule.id)
-        {
+        let retained = *retained_in
+            .entry(schedule.group_id())
+            .or_insert_with(|| {
+                state
+                    .retained_last_owner(schedule.group_id(), now)
+                    .map(|retained| retained.id)
+            });
+        if retained == Some(schedule.id) {
             let mut record = system_event(
             fresh_id(),
             now,
