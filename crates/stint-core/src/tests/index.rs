@@ -1,11 +1,10 @@
-//! The membership index against a from-scratch computation over the schedules (SPEC X2, issue 7),
-//! and what it costs in memory.
+//! The membership index (SPEC X2, issue 7): flattened nesting in examples, pruning, and what it
+//! costs in memory. The property test against a from-scratch computation is in
+//! `index_properties.rs`.
 
 use chrono::{DateTime, Utc};
-use proptest::prelude::*;
-use uuid::Uuid;
 
-use crate::check::{check, groups_of};
+use crate::check::{check, groups_of, Grant};
 use crate::ids::{GroupId, PrincipalId, ScheduleId};
 use crate::rules::fixture::*;
 use crate::schedule::{
@@ -14,268 +13,323 @@ use crate::schedule::{
 use crate::state::State;
 use crate::Change;
 
-const USERS: usize = 3;
-const GROUPS: usize = 4;
+#[path = "index_properties.rs"]
+mod properties;
 
-#[derive(Clone, Debug)]
-enum Op {
-    /// Creates or replaces the schedule `slot` of (group, access).
-    Upsert {
-        slot: u128,
-        principal: usize,
-        group: usize,
-        owner: bool,
-        active: bool,
-        start: i64,
-        length: Option<i64>,
-    },
-    /// Ends the `pick`-th existing schedule early, or records its expiry.
-    End {
-        pick: usize,
-        at: i64,
-        reason: usize,
-    },
-    SetEnabled {
-        user: usize,
-        enabled: bool,
-    },
-    DeleteGroup {
-        group: usize,
-    },
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        6 => (
-            0u128..3,
-            0..USERS + GROUPS,
-            0..GROUPS,
-            any::<bool>(),
-            prop::bool::weighted(0.8),
-            -120i64..240,
-            prop::option::weighted(0.7, 1i64..300),
-        )
-            .prop_map(|(slot, principal, group, owner, active, start, length)| Op::Upsert {
-                slot,
-                principal,
-                group,
-                owner,
-                active,
-                start,
-                length,
-            }),
-        2 => (any::<usize>(), -60i64..300, 0usize..4)
-            .prop_map(|(pick, at, reason)| Op::End { pick, at, reason }),
-        1 => (0..USERS, any::<bool>()).prop_map(|(user, enabled)| Op::SetEnabled { user, enabled }),
-        1 => (0..GROUPS).prop_map(|group| Op::DeleteGroup { group }),
-    ]
-}
-
-fn at(minute: i64) -> DateTime<Utc> {
-    t0() + minutes(minute)
-}
-
-fn apply(f: &mut Fixture, principals: &[PrincipalId], groups: &[GroupId], op: Op) {
-    match op {
-        Op::Upsert {
-            slot,
-            principal,
-            group,
-            owner,
-            active,
-            start,
-            length,
-        } => {
-            let id = ScheduleId {
-                group: groups[group],
-                access: if owner { Access::Owner } else { Access::Member },
-                // A schedule never changes principal (State's by-principal index assumes so).
-                origin: Uuid::from_u128(1_000_000 + slot * 100 + principal as u128),
-            };
-            let window = Window {
-                start: at(start),
-                end: length.map(|length| at(start + length)),
-            };
-            f.state.apply(Change::Schedule(Schedule {
-                id,
-                kind: if active {
-                    ScheduleKind::Active
-                } else {
-                    ScheduleKind::Eligible
-                },
-                principal_id: principals[principal],
-                member_type: MemberType::Direct,
-                assignment_type: AssignmentType::Assigned,
-                window,
-                created_using: None,
-                created_at: window.start,
-                modified_at: window.start,
-                ended: None,
-            }));
-        }
-        Op::End {
-            pick,
-            at: minute,
-            reason,
-        } => {
-            let mut ids: Vec<ScheduleId> = f.state.schedules.keys().copied().collect();
-            if ids.is_empty() {
-                return;
-            }
-            ids.sort_by_key(|id| (id.group, id.access, id.origin));
-            let mut schedule = f.state.schedules[&ids[pick % ids.len()]].clone();
-            let reason = [
-                EndReason::Removed,
-                EndReason::Expired,
-                EndReason::Superseded,
-                EndReason::Deactivated,
-            ][reason];
-            schedule.ended = Some(Ended {
-                at: at(minute),
-                reason,
-            });
-            f.state.apply(Change::Schedule(schedule));
-        }
-        Op::SetEnabled { user, enabled } => {
-            let mut account = f.state.users[&crate::ids::UserId(principals[user].0)].clone();
-            account.account_enabled = enabled;
-            f.state.apply(Change::User(account));
-        }
-        Op::DeleteGroup { group } => {
-            let mut deleted = f.state.groups[&groups[group]].clone();
-            deleted.deleted_at = Some(t0());
-            f.state.apply(Change::Group(deleted));
-        }
-    }
-}
-
-/// From scratch: the latest end of the in-force active schedules of one link.
-fn scratch_end(
-    state: &State,
-    principal: PrincipalId,
+fn member(
+    f: &mut Fixture,
     group: GroupId,
-    access: Access,
-    now: DateTime<Utc>,
-) -> Option<Option<DateTime<Utc>>> {
-    state
-        .schedules_for(group, principal, access, ScheduleKind::Active)
-        .filter(|s| s.is_in_force_at(now))
-        .map(|s| s.effective_window().end)
-        .reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b)))
+    principal: impl Into<PrincipalId>,
+    w: Window,
+) -> ScheduleId {
+    f.schedule(group, principal, Access::Member, ScheduleKind::Active, w)
 }
 
-fn assert_agrees(
-    state: &State,
-    principals: &[PrincipalId],
-    groups: &[GroupId],
-    now: DateTime<Utc>,
-) {
-    for &principal in principals {
-        for &group in groups {
-            let member = check(state, principal, group, Access::Member, now);
-            assert_eq!(
-                member.is_some(),
-                state.is_effective_member(principal, group, now),
-                "member {principal:?} of {group:?} at {now}: {member:?}"
-            );
-            if let Some(grant) = member {
-                // The path is real, and `until` is the earliest end along it.
-                let mut links = vec![principal];
-                links.extend(grant.via.iter().map(|&g| PrincipalId::from(g)));
-                let mut tops: Vec<GroupId> = grant.via.clone();
-                tops.push(group);
-                let mut until: Option<DateTime<Utc>> = None;
-                for (&child, &parent) in links.iter().zip(&tops) {
-                    let end = scratch_end(state, child, parent, Access::Member, now)
-                        .expect("every link of the path is in force");
-                    assert!(state.direct_member_of(child, now).contains(&parent));
-                    until = match (until, end) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, None) => a,
-                        (None, b) => b,
-                    };
-                }
-                assert_eq!(grant.until, until, "until of {principal:?} in {group:?}");
-            }
-            let owner = check(state, principal, group, Access::Owner, now);
-            assert_eq!(
-                owner.is_some(),
-                state
-                    .direct_holders(group, Access::Owner, now)
-                    .contains(&principal),
-                "owner {principal:?} of {group:?} at {now}: {owner:?}"
-            );
-            if let Some(grant) = owner {
-                assert!(grant.via.is_empty());
-                let expected = scratch_end(state, principal, group, Access::Owner, now).flatten();
-                assert_eq!(grant.until, expected);
-            }
-        }
-        let listed: Vec<GroupId> = groups_of(state, principal, now)
-            .into_iter()
-            .map(|(group, _)| group)
-            .collect();
-        let expected: Vec<GroupId> = state
-            .transitive_member_of(principal, now)
-            .into_iter()
-            .collect();
-        assert_eq!(listed, expected, "groups of {principal:?} at {now}");
-    }
+fn end(f: &mut Fixture, id: ScheduleId, at: DateTime<Utc>) {
+    let mut schedule = f.state.schedules[&id].clone();
+    schedule.ended = Some(Ended {
+        at,
+        reason: EndReason::Removed,
+    });
+    f.state.apply(Change::Schedule(schedule));
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+fn member_grant(
+    f: &Fixture,
+    principal: impl Into<PrincipalId>,
+    group: GroupId,
+    now: DateTime<Utc>,
+) -> Option<Grant> {
+    check(&f.state, principal.into(), group, Access::Member, now)
+}
 
-    #[test]
-    fn x2_the_index_agrees_with_a_from_scratch_computation(
-        ops in prop::collection::vec(op(), 1..40),
-        probes in prop::collection::vec(-130i64..560, 1..5),
-    ) {
-        let mut f = Fixture::new();
-        let mut principals: Vec<PrincipalId> =
-            (0..USERS).map(|i| f.user(&format!("user{i}")).into()).collect();
-        let groups: Vec<GroupId> = (0..GROUPS).map(|i| f.group(&format!("group{i}"))).collect();
-        principals.extend(groups.iter().map(|&g| PrincipalId::from(g)));
-        for op in ops {
-            apply(&mut f, &principals, &groups, op);
-            for &minute in &probes {
-                assert_agrees(&f.state, &principals, &groups, at(minute));
-            }
-        }
-    }
+fn set_deleted(f: &mut Fixture, group: GroupId, deleted: bool) {
+    let mut record = f.state.groups[&group].clone();
+    record.deleted_at = deleted.then(t0);
+    f.state.apply(Change::Group(record));
 }
 
 #[test]
-fn index_memory_per_assignment_is_under_100_bytes() {
+fn x2_of_two_overlapping_paths_the_later_end_is_the_until() {
     let mut f = Fixture::new();
-    let groups: Vec<GroupId> = (0..50).map(|i| f.group(&format!("group{i}"))).collect();
-    for user in 0..1_000 {
-        let user = f.user(&format!("user{user}"));
+    let alice = f.user("alice");
+    let (a, b, top) = (f.group("A"), f.group("B"), f.group("Top"));
+    member(&mut f, a, alice, window(t0(), t0() + days(10)));
+    member(&mut f, b, alice, window(t0(), t0() + days(10)));
+    member(&mut f, top, a, window(t0(), t0() + days(2)));
+    member(&mut f, top, b, window(t0() + hours(1), t0() + days(5)));
+    let early = member_grant(&f, alice, top, t0() + minutes(30)).unwrap();
+    assert_eq!(
+        early,
+        Grant {
+            via: vec![a],
+            until: Some(t0() + days(2))
+        }
+    );
+    let both = member_grant(&f, alice, top, t0() + hours(2)).unwrap();
+    assert_eq!(
+        both,
+        Grant {
+            via: vec![b],
+            until: Some(t0() + days(5))
+        }
+    );
+    assert_eq!(member_grant(&f, alice, top, t0() + days(5)), None);
+}
+
+#[test]
+fn x2_a_nested_path_that_outlasts_the_direct_membership_gives_the_until() {
+    let mut f = Fixture::new();
+    let alice = f.user("alice");
+    let (team, top) = (f.group("Team"), f.group("Top"));
+    member(&mut f, top, alice, window(t0(), t0() + days(1)));
+    member(&mut f, team, alice, window(t0(), t0() + days(10)));
+    let link = member(&mut f, top, team, window(t0(), t0() + days(4)));
+    let grant = member_grant(&f, alice, top, t0() + hours(1)).unwrap();
+    assert_eq!(
+        grant,
+        Grant {
+            via: vec![team],
+            until: Some(t0() + days(4))
+        }
+    );
+    end(&mut f, link, t0() + days(1));
+    let direct = member_grant(&f, alice, top, t0() + hours(1)).unwrap();
+    assert_eq!(
+        direct,
+        Grant {
+            via: vec![],
+            until: Some(t0() + days(1))
+        },
+        "a tie goes to the direct one"
+    );
+}
+
+#[test]
+fn x2_nesting_four_deep_is_flattened_into_ancestors_and_descendants() {
+    let mut f = Fixture::new();
+    let alice = f.user("alice");
+    let groups: Vec<GroupId> = (0..5).map(|i| f.group(&format!("G{i}"))).collect();
+    for (depth, pair) in groups.windows(2).enumerate() {
+        let end = t0() + days(10 - depth as i64);
+        member(&mut f, pair[0], pair[1], window(t0(), end));
+    }
+    member(&mut f, groups[4], alice, window(t0(), t0() + days(30)));
+    let index = f.state.index();
+    assert_eq!(index.ancestors(groups[4]).len(), 4);
+    assert_eq!(index.descendants(groups[0]).len(), 4);
+    let grant = member_grant(&f, alice, groups[0], t0() + hours(1)).unwrap();
+    assert_eq!(grant.via, vec![groups[4], groups[3], groups[2], groups[1]]);
+    assert_eq!(grant.until, Some(t0() + days(7)));
+    let all: Vec<GroupId> = groups_of(&f.state, alice.into(), t0())
+        .into_iter()
+        .map(|(g, _)| g)
+        .collect();
+    let mut expected = groups.clone();
+    expected.sort();
+    assert_eq!(all, expected);
+}
+
+#[test]
+fn x2_a_group_link_removed_in_the_middle_cuts_everything_below_from_everything_above() {
+    let mut f = Fixture::new();
+    let alice = f.user("alice");
+    let groups: Vec<GroupId> = (0..4).map(|i| f.group(&format!("G{i}"))).collect();
+    let links: Vec<ScheduleId> = groups
+        .windows(2)
+        .map(|pair| member(&mut f, pair[0], pair[1], Window::permanent_from(t0())))
+        .collect();
+    member(&mut f, groups[3], alice, Window::permanent_from(t0()));
+    assert!(member_grant(&f, alice, groups[0], t0()).is_some());
+    end(&mut f, links[1], t0());
+    assert_eq!(member_grant(&f, alice, groups[0], t0()), None);
+    assert_eq!(member_grant(&f, alice, groups[1], t0()), None);
+    assert_eq!(
+        member_grant(&f, alice, groups[2], t0()).unwrap().via,
+        vec![groups[3]]
+    );
+    assert_eq!(f.state.index().descendants(groups[0]).len(), 1);
+    assert_eq!(f.state.index().ancestors(groups[3]).len(), 1);
+}
+
+#[test]
+fn d1_a_deleted_group_is_no_path_until_it_is_restored() {
+    let mut f = Fixture::new();
+    let alice = f.user("alice");
+    let (lower, middle, top) = (f.group("Lower"), f.group("Middle"), f.group("Top"));
+    member(&mut f, middle, lower, Window::permanent_from(t0()));
+    member(&mut f, top, middle, Window::permanent_from(t0()));
+    member(&mut f, lower, alice, Window::permanent_from(t0()));
+    set_deleted(&mut f, middle, true);
+    assert_eq!(member_grant(&f, alice, top, t0()), None);
+    assert_eq!(member_grant(&f, alice, middle, t0()), None);
+    set_deleted(&mut f, middle, false);
+    assert_eq!(
+        member_grant(&f, alice, top, t0()).unwrap().via,
+        vec![lower, middle]
+    );
+}
+
+#[test]
+fn d1_a_disabled_user_holds_nothing_through_nesting() {
+    let mut f = Fixture::new();
+    let alice = f.user("alice");
+    let (team, top) = (f.group("Team"), f.group("Top"));
+    member(&mut f, top, team, Window::permanent_from(t0()));
+    member(&mut f, team, alice, Window::permanent_from(t0()));
+    f.disable(alice);
+    assert_eq!(member_grant(&f, alice, top, t0()), None);
+    assert!(groups_of(&f.state, alice.into(), t0()).is_empty());
+}
+
+#[test]
+fn x2_a_nesting_cycle_in_stored_data_neither_hangs_nor_invents_access() {
+    let mut f = Fixture::new();
+    let alice = f.user("alice");
+    let (a, b, c, outside) = (f.group("A"), f.group("B"), f.group("C"), f.group("Outside"));
+    member(&mut f, b, a, Window::permanent_from(t0()));
+    member(&mut f, c, b, Window::permanent_from(t0()));
+    member(&mut f, a, c, Window::permanent_from(t0()));
+    member(&mut f, a, alice, window(t0(), t0() + days(1)));
+    let grant = member_grant(&f, alice, c, t0()).unwrap();
+    assert_eq!(
+        grant,
+        Grant {
+            via: vec![a, b],
+            until: Some(t0() + days(1))
+        }
+    );
+    assert_eq!(member_grant(&f, alice, a, t0()).unwrap().via, vec![]);
+    assert_eq!(member_grant(&f, alice, outside, t0()), None);
+    assert_eq!(groups_of(&f.state, alice.into(), t0()).len(), 3);
+    assert_eq!(
+        f.state.index().ancestors(a).len(),
+        2,
+        "a group is not its own ancestor"
+    );
+}
+
+#[test]
+fn x2_a_group_known_after_its_memberships_takes_part_in_nesting_when_it_appears() {
+    let mut f = Fixture::new();
+    let alice = f.user("alice");
+    let top = f.group("Top");
+    let mut late = f.state.groups[&top].clone();
+    late.id = GroupId(f.fresh_id());
+    member(&mut f, top, late.id, Window::permanent_from(t0()));
+    member(&mut f, late.id, alice, Window::permanent_from(t0()));
+    assert_eq!(member_grant(&f, alice, top, t0()), None);
+    f.state.apply(Change::Group(late.clone()));
+    assert_eq!(
+        member_grant(&f, alice, top, t0()).unwrap().via,
+        vec![late.id]
+    );
+}
+
+#[test]
+fn x2_pruning_keeps_every_answer_from_then_on_and_frees_what_ended() {
+    let mut f = Fixture::new();
+    let alice = f.user("alice");
+    let (team, top) = (f.group("Team"), f.group("Top"));
+    member(&mut f, top, team, window(t0(), t0() + days(2)));
+    member(&mut f, top, team, window(t0() + days(3), t0() + days(9)));
+    member(&mut f, team, alice, Window::permanent_from(t0()));
+    for i in 0..20 {
+        let group = f.group(&format!("old{i}"));
+        member(&mut f, group, alice, window(t0(), t0() + hours(1)));
+    }
+    let probes: Vec<DateTime<Utc>> = (0..12).map(|d| t0() + days(2) + hours(d * 17)).collect();
+    let before: Vec<_> = probes
+        .iter()
+        .map(|&now| member_grant(&f, alice, top, now))
+        .collect();
+    let (count, bytes) = (
+        f.state.index().assignment_count(),
+        f.state.index().approximate_bytes(),
+    );
+    f.state.prune_ended(t0() + days(2));
+    f.state.shrink_index();
+    let after: Vec<_> = probes
+        .iter()
+        .map(|&now| member_grant(&f, alice, top, now))
+        .collect();
+    assert_eq!(before, after);
+    assert_eq!(f.state.index().assignment_count(), count - 21);
+    assert!(f.state.index().approximate_bytes() < bytes);
+    assert_eq!(f.state.index().ancestors(team).len(), 1);
+}
+
+/// 100,000 users' assignments plus 500 groups nested four deep, loaded as a store loads them.
+fn bulk_changes() -> (Vec<Change>, usize) {
+    let mut f = Fixture::new();
+    let groups: Vec<GroupId> = (0..500).map(|i| f.group(&format!("group{i}"))).collect();
+    let users: Vec<_> = (0..10_000).map(|i| f.user(&format!("user{i}"))).collect();
+    let mut changes: Vec<Change> = f.state.users.values().cloned().map(Change::User).collect();
+    changes.extend(f.state.groups.values().cloned().map(Change::Group));
+    let mut schedule = |group: GroupId, principal: PrincipalId, access: Access, n: u128| {
+        let window = window(t0(), t0() + days(30));
+        changes.push(Change::Schedule(Schedule {
+            id: ScheduleId {
+                group,
+                access,
+                origin: uuid::Uuid::from_u128(n),
+            },
+            kind: ScheduleKind::Active,
+            principal_id: principal,
+            member_type: MemberType::Direct,
+            assignment_type: AssignmentType::Assigned,
+            window,
+            created_using: None,
+            created_at: window.start,
+            modified_at: window.start,
+            ended: None,
+        }));
+    };
+    let mut n = 0;
+    // Group i is a member of group i / 5: depths 0 (group 0) to 4 (groups 125..500).
+    for (i, &group) in groups.iter().enumerate().skip(1) {
+        n += 1;
+        schedule(groups[i / 5], group.into(), Access::Member, n);
+    }
+    for (u, &user) in users.iter().enumerate() {
         for k in 0..10 {
-            let group = groups[(user.0.as_u128() as usize * 7 + k * 3) % groups.len()];
+            n += 1;
+            let group = groups[(u * 7 + k * 31) % groups.len()];
             let access = if k == 0 {
                 Access::Owner
             } else {
                 Access::Member
             };
-            f.schedule(
-                group,
-                user,
-                access,
-                ScheduleKind::Active,
-                window(t0(), t0() + days(30)),
-            );
+            schedule(group, user.into(), access, n);
         }
     }
-    let index = f.state.index();
-    assert_eq!(index.assignment_count(), 10_000);
+    (changes, n as usize)
+}
+
+#[test]
+fn index_memory_per_assignment_is_under_100_bytes() {
+    let (changes, assignments) = bulk_changes();
+    let mut grown = State::default();
+    for change in changes.iter().cloned() {
+        grown.apply(change);
+    }
+    let state = State::from_changes(changes);
+    let index = state.index();
+    assert_eq!(index.assignment_count(), assignments);
     let per_assignment = index.approximate_bytes() / index.assignment_count();
+    let grown_per_assignment = grown.index().approximate_bytes() / assignments;
     eprintln!(
-        "membership index: {per_assignment} bytes per assignment, {} per edge",
-        size_of::<crate::index::Edge<GroupId>>()
+        "membership index: {per_assignment} bytes per assignment after the load \
+         ({grown_per_assignment} before shrinking), {} per edge, {} per span",
+        size_of::<crate::index::Edge<GroupId>>(),
+        size_of::<crate::index::Span>(),
     );
     assert!(
         per_assignment < 100,
         "{per_assignment} bytes per assignment"
+    );
+    assert!(
+        grown_per_assignment < 100,
+        "{grown_per_assignment} bytes per assignment"
     );
 }
