@@ -369,7 +369,7 @@ pub fn build(
                 mix.expired += 1;
                 let end = now - g.minutes(60, 60 * 24 * 300);
                 let start = end - g.minutes(30, 60 * 24 * 30);
-                let kind = if roll % 3 == 0 {
+                let kind = if roll.is_multiple_of(3) {
                     ScheduleKind::Eligible
                 } else {
                     ScheduleKind::Active

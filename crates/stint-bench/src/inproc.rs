@@ -204,14 +204,15 @@ pub fn cedar_setup(
     let mut parents: HashMap<uuid::Uuid, HashSet<EntityUid>> = HashMap::new();
     let mut parent_edges = 0;
     for s in state.schedules.values() {
-        if s.access() == Access::Member && s.kind == ScheduleKind::Active && s.is_in_force_at(now) {
-            if parents
+        let in_force =
+            s.access() == Access::Member && s.kind == ScheduleKind::Active && s.is_in_force_at(now);
+        if in_force
+            && parents
                 .entry(s.principal_id.0)
                 .or_default()
                 .insert(uid(&group_type, s.group_id().0))
-            {
-                parent_edges += 1;
-            }
+        {
+            parent_edges += 1;
         }
     }
     let mut entities = Vec::with_capacity(dataset.users.len() + dataset.groups.len());

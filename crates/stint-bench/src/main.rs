@@ -187,6 +187,11 @@ async fn run_scale(
     let generate_seconds = generated.elapsed().as_secs_f64();
     println!("generated in {generate_seconds:.1} s: {:?}", dataset.mix);
     let m = dataset.mix;
+    anyhow::ensure!(
+        m.total() == scale.schedules,
+        "the mix adds up to {}",
+        m.total()
+    );
     report.set(at, "data", "schedules: nested / active now (of them permanent) / owners / eligible / expired / future / expiry cohort", "", format!(
         "{} / {} ({}) / {} / {} / {} / {} / {}",
         m.nested, m.active_now + m.permanent + m.expiring, m.permanent, m.owners, m.eligible + m.activator_eligibilities, m.expired, m.future, m.expiring
@@ -315,7 +320,12 @@ async fn run_scale(
             "in-process",
             "Cedar checks/s (1 thread)",
             "",
-            per_second(cedar.per_second),
+            format!(
+                "{} (allowed {} of {})",
+                per_second(cedar.per_second),
+                per_second(cedar.allowed as f64),
+                per_second(cedar.queries as f64)
+            ),
         );
         report.set(
             at,
