@@ -46,7 +46,7 @@ async fn eligible_alice(server: &TestServer) -> (Client, Client, String, String)
     (admin, client, alice, group)
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v1_an_eligible_user_activates_and_is_a_member_until_the_end() {
     let server = TestServer::start().await;
     let (admin, alice_client, alice, group) = eligible_alice(&server).await;
@@ -86,7 +86,7 @@ async fn v1_an_eligible_user_activates_and_is_a_member_until_the_end() {
     assert!(member_ids(&admin, &group).await.is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v1_an_activation_longer_than_the_policy_maximum_is_refused() {
     let server = TestServer::start().await;
     let (admin, alice_client, alice, group) = eligible_alice(&server).await;
@@ -101,7 +101,7 @@ async fn v1_an_activation_longer_than_the_policy_maximum_is_refused() {
     assert!(member_ids(&admin, &group).await.is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v1_without_eligibility_activation_fails_the_eligibility_rule() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -118,7 +118,7 @@ async fn v1_without_eligibility_activation_fails_the_eligibility_rule() {
     assert!(message.contains("EligibilityRule"), "{message}");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v2_a_missing_justification_fails_the_justification_rule() {
     let server = TestServer::start().await;
     let (_, alice_client, alice, group) = eligible_alice(&server).await;
@@ -131,7 +131,7 @@ async fn v2_a_missing_justification_fails_the_justification_rule() {
     assert!(message.contains("JustificationRule"), "{message}");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v8_activating_what_is_already_active_is_refused() {
     let server = TestServer::start().await;
     let (_, alice_client, alice, group) = eligible_alice(&server).await;
@@ -146,7 +146,7 @@ async fn v8_activating_what_is_already_active_is_refused() {
         .expect_error(400, "RoleAssignmentExists");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v5_deactivation_is_refused_within_five_minutes_and_ends_membership_after() {
     let server = TestServer::start().await;
     let (admin, alice_client, alice, group) = eligible_alice(&server).await;
@@ -172,7 +172,7 @@ async fn v5_deactivation_is_refused_within_five_minutes_and_ends_membership_afte
     assert!(member_ids(&admin, &group).await.is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v1_an_activation_never_outlasts_its_eligibility() {
     let server = TestServer::start().await;
     let (_, alice_client, alice, group) = eligible_alice(&server).await;
@@ -195,7 +195,7 @@ async fn v1_an_activation_never_outlasts_its_eligibility() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v6_a_member_of_an_eligible_group_activates_for_themselves_alone() {
     let server = TestServer::start().await;
     let admin = server.admin().await;

@@ -118,7 +118,7 @@ fn review(result: &str) -> Value {
     json!({ "reviewResult": result, "justification": "Checked the ticket" })
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v3_an_activation_waits_for_the_approver_and_the_first_decision_wins() {
     let world = world().await;
     let pending = request_activation(&world).await;
@@ -203,7 +203,7 @@ async fn v3_an_activation_waits_for_the_approver_and_the_first_decision_wins() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v3_a_denied_request_grants_nothing() {
     let world = world().await;
     let id = request_activation(&world).await["id"]
@@ -232,7 +232,7 @@ async fn v3_a_denied_request_grants_nothing() {
         .is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v3_a_decision_needs_a_justification() {
     let world = world().await;
     let id = request_activation(&world).await["id"]
@@ -251,7 +251,7 @@ async fn v3_a_decision_needs_a_justification() {
     assert!(message.contains("justification"), "{message}");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v3_a_request_undecided_for_24_hours_is_denied_by_the_scheduler() {
     let world = world().await;
     let id = request_activation(&world).await["id"]
@@ -277,7 +277,7 @@ async fn v3_a_request_undecided_for_24_hours_is_denied_by_the_scheduler() {
         .expect_error(409, "Conflict");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v8_a_second_request_while_one_is_pending_is_refused() {
     let world = world().await;
     request_activation(&world).await;
@@ -291,7 +291,7 @@ async fn v8_a_second_request_while_one_is_pending_is_refused() {
         .expect_error(400, "PendingRoleAssignmentRequest");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v4_the_requester_cancels_a_pending_request() {
     let world = world().await;
     let id = request_activation(&world).await["id"]
@@ -330,7 +330,7 @@ async fn v4_the_requester_cancels_a_pending_request() {
     assert!(queue["value"].as_array().unwrap().is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn e1_e3_an_extension_is_decided_by_an_administrator_who_sets_the_new_end() {
     let world = world().await;
     let eligibility = world

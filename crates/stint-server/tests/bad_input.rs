@@ -475,7 +475,7 @@ fn request_cases(fixture: &Fixture) -> Vec<Case> {
     cases
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_bad_schedule_request_bodies_are_400_and_change_nothing() {
     let f = fixture().await;
     // The valid body passes validation, so each case fails only for what it changes.
@@ -516,7 +516,7 @@ async fn i1_bad_schedule_request_bodies_are_400_and_change_nothing() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_the_refusal_of_malformed_input_is_not_audited_but_a_refused_rule_is() {
     let f = fixture().await;
     let path = format!("{PIM}/eligibilityScheduleRequests");
@@ -553,7 +553,7 @@ async fn i1_the_refusal_of_malformed_input_is_not_audited_but_a_refused_rule_is(
         .contains("InvalidRoleAssignmentRequest"));
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_a_json_array_holding_the_fields_in_order_is_refused() {
     let f = fixture().await;
     let array = json!([
@@ -600,7 +600,7 @@ async fn i1_a_json_array_holding_the_fields_in_order_is_refused() {
         .expect_error(400, "BadRequest");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_a_body_with_text_after_the_json_object_is_refused() {
     let f = fixture().await;
     let valid = f.valid();
@@ -628,7 +628,7 @@ async fn i1_a_body_with_text_after_the_json_object_is_refused() {
     }
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_a_malformed_duration_is_refused_naming_the_field() {
     let f = fixture().await;
     for text in ["P1M", "P1Y", "PT", "8H"] {
@@ -651,7 +651,7 @@ async fn i1_a_malformed_duration_is_refused_naming_the_field() {
 // ---------------------------------------------------------------------------------------------
 // Query options
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_bad_query_options_on_pim_lists_are_400_naming_the_option() {
     let f = fixture().await;
     let g = &f.group;
@@ -720,7 +720,7 @@ async fn i1_bad_query_options_on_pim_lists_are_400_naming_the_option() {
     }
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn u2_bad_audit_queries_are_400_naming_the_parameter() {
     let f = fixture().await;
     for (name, query, fragment) in [
@@ -755,7 +755,7 @@ async fn u2_bad_audit_queries_are_400_naming_the_parameter() {
     }
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_bad_ids_in_paths_are_400_and_unknown_ones_404() {
     let f = fixture().await;
     for family in FAMILIES {
@@ -795,7 +795,7 @@ async fn i1_bad_ids_in_paths_are_400_and_unknown_ones_404() {
 // ---------------------------------------------------------------------------------------------
 // The directory
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_bad_user_and_group_bodies_are_400_and_create_nothing() {
     let f = fixture().await;
     let user = json!({
@@ -903,7 +903,7 @@ async fn i1_bad_user_and_group_bodies_are_400_and_create_nothing() {
     f.admin.post("/v1.0/groups", group).await.expect(201);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_bad_group_changes_are_400_and_change_nothing() {
     let f = fixture().await;
     let path = format!("/v1.0/groups/{}", f.group);

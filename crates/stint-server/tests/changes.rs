@@ -38,7 +38,7 @@ async fn feed(admin: &Client, after: u64) -> Value {
         .expect(200)
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn x3_a_consumer_resuming_after_last_revision_misses_and_repeats_nothing() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -97,7 +97,7 @@ async fn x3_a_consumer_resuming_after_last_revision_misses_and_repeats_nothing()
     assert_eq!(last_revision(&idle), last_revision(&second));
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn x3_a_waiting_consumer_is_answered_at_the_next_commit() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -129,7 +129,7 @@ async fn x3_a_waiting_consumer_is_answered_at_the_next_commit() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn x3_only_privileged_administrators_follow_the_feed_and_wait_is_bounded() {
     let server = TestServer::start().await;
     let (_, groups_admin) = server

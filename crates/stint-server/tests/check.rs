@@ -10,7 +10,7 @@ use common::{graph_time, TestServer, PASSWORD};
 
 const PIM: &str = "/v1.0/identityGovernance/privilegedAccess/group";
 
-#[tokio::test]
+#[common::both_backends]
 async fn x2_check_answers_with_the_end_and_the_path_and_changes_on_time() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -54,7 +54,7 @@ async fn x2_check_answers_with_the_end_and_the_path_and_changes_on_time() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn x2_a_batch_answers_in_order_and_refuses_what_the_caller_may_not_ask() {
     let server = TestServer::start().await;
     let admin = server.admin().await;

@@ -43,7 +43,7 @@ async fn snapshot(client: &Client) -> Value {
 // ---------------------------------------------------------------------------------------------
 // D1 users
 
-#[tokio::test]
+#[common::both_backends]
 async fn d1_a_created_user_reads_back_in_graph_shape() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -82,7 +82,7 @@ async fn d1_a_created_user_reads_back_in_graph_shape() {
         .await;
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d1_user_principal_names_are_unique_ignoring_case() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -102,7 +102,7 @@ async fn d1_user_principal_names_are_unique_ignoring_case() {
     assert_eq!(snapshot(&admin).await, before);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d1_a_disabled_user_cannot_sign_in_and_loses_every_membership() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -151,7 +151,7 @@ async fn d1_a_disabled_user_cannot_sign_in_and_loses_every_membership() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d1_me_is_the_signed_in_user() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -180,7 +180,7 @@ async fn d1_me_is_the_signed_in_user() {
     assert_eq!(client.ids("/v1.0/me/transitiveMemberOf").await, vec![group]);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d1_users_are_listed_by_display_name_with_filter_select_top_and_next_link() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -240,7 +240,7 @@ async fn d1_users_are_listed_by_display_name_with_filter_select_top_and_next_lin
         .expect_error(400, "BadRequest");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d1_an_unknown_user_is_not_found() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -265,7 +265,7 @@ async fn d1_an_unknown_user_is_not_found() {
         .expect_error(404, "Request_ResourceNotFound");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d1_creating_users_needs_a_user_administrator() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -290,7 +290,7 @@ async fn d1_creating_users_needs_a_user_administrator() {
     user_admin.post("/v1.0/users", body).await.expect(201);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d1_a_short_password_is_refused_without_echoing_it() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -309,7 +309,7 @@ async fn d1_a_short_password_is_refused_without_echoing_it() {
     assert_eq!(snapshot(&admin).await, before);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d1_display_name_and_account_enabled_change_with_patch() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -359,7 +359,7 @@ async fn reset_password(client: &Client, user: &str, password: &str) -> common::
         .await
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d8_helpdesk_resets_the_password_of_a_user_without_privileged_access() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -383,7 +383,7 @@ async fn d8_helpdesk_resets_the_password_of_a_user_without_privileged_access() {
         .await;
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d8_helpdesk_cannot_reset_the_password_of_a_member_of_a_role_assignable_group() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -430,7 +430,7 @@ async fn d8_helpdesk_cannot_reset_the_password_of_a_member_of_a_role_assignable_
         .await;
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d8_a_user_without_a_role_cannot_reset_passwords() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -446,7 +446,7 @@ async fn d8_a_user_without_a_role_cannot_reset_passwords() {
 // ---------------------------------------------------------------------------------------------
 // D2 groups
 
-#[tokio::test]
+#[common::both_backends]
 async fn d2_a_security_group_reads_back_in_graph_shape() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -483,7 +483,7 @@ async fn d2_a_security_group_reads_back_in_graph_shape() {
     assert_eq!(admin.ids("/v1.0/groups").await, vec![id]);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d2_microsoft_365_dynamic_and_synced_groups_keep_their_kind() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -549,7 +549,7 @@ async fn d2_microsoft_365_dynamic_and_synced_groups_keep_their_kind() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d2_distribution_groups_are_refused() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -569,7 +569,7 @@ async fn d2_distribution_groups_are_refused() {
     assert_eq!(snapshot(&admin).await, before);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d2_inconsistent_group_bodies_are_refused_naming_the_field() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -634,7 +634,7 @@ async fn d2_inconsistent_group_bodies_are_refused_naming_the_field() {
     assert_eq!(snapshot(&admin).await, before);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d2_is_assignable_to_role_can_never_change() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -677,7 +677,7 @@ async fn d2_is_assignable_to_role_can_never_change() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d2_patch_renames_and_clears_the_description() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -712,7 +712,7 @@ async fn d2_patch_renames_and_clears_the_description() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d2_only_group_administrators_may_create_and_change_groups() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -765,7 +765,7 @@ async fn d2_only_group_administrators_may_create_and_change_groups() {
 // ---------------------------------------------------------------------------------------------
 // D3 role-assignable limit
 
-#[tokio::test]
+#[common::both_backends]
 async fn d3_the_role_assignable_group_limit_is_enforced() {
     let config = AppConfig {
         role_assignable_group_limit: 2,
@@ -798,7 +798,7 @@ async fn d3_the_role_assignable_group_limit_is_enforced() {
 // ---------------------------------------------------------------------------------------------
 // P5 deleted groups
 
-#[tokio::test]
+#[common::both_backends]
 async fn p5_a_deleted_group_is_gone_with_its_memberships_and_roles() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -840,7 +840,7 @@ async fn p5_a_deleted_group_is_gone_with_its_memberships_and_roles() {
 // ---------------------------------------------------------------------------------------------
 // D7 members and owners through the groups API
 
-#[tokio::test]
+#[common::both_backends]
 async fn d7_an_administrator_adds_and_removes_members_and_owners() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -914,7 +914,7 @@ async fn d7_an_administrator_adds_and_removes_members_and_owners() {
         .expect_error(404, "Request_ResourceNotFound");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d7_bad_references_are_refused_naming_the_odata_id() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -952,7 +952,7 @@ async fn d7_bad_references_are_refused_naming_the_odata_id() {
     assert!(admin.ids(&members_of(&group)).await.is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d7_helpdesk_cannot_add_members_to_a_role_assignable_group() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -976,7 +976,7 @@ async fn d7_helpdesk_cannot_add_members_to_a_role_assignable_group() {
     assert_eq!(snapshot(&admin).await, before);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d7_groups_administrator_manages_ordinary_groups_only() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -996,7 +996,7 @@ async fn d7_groups_administrator_manages_ordinary_groups_only() {
     assert_eq!(snapshot(&admin).await, before);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d7_an_owner_of_a_role_assignable_group_manages_its_members() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1016,7 +1016,7 @@ async fn d7_an_owner_of_a_role_assignable_group_manages_its_members() {
     assert!(admin.ids(&members_of(&other)).await.is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d7_exchange_administrator_manages_microsoft_365_groups_only() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1040,7 +1040,7 @@ async fn d7_exchange_administrator_manages_microsoft_365_groups_only() {
     assert!(admin.ids(&members_of(&security)).await.is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d7_an_administrator_scoped_to_a_unit_manages_the_groups_in_it() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1070,7 +1070,7 @@ async fn d7_an_administrator_scoped_to_a_unit_manages_the_groups_in_it() {
     assert!(admin.ids(&members_of(&outside)).await.is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d7_a_group_cannot_be_an_owner() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1087,7 +1087,7 @@ async fn d7_a_group_cannot_be_an_owner() {
 // ---------------------------------------------------------------------------------------------
 // D4 nesting
 
-#[tokio::test]
+#[common::both_backends]
 async fn d4_a_group_cannot_be_an_active_member_of_a_role_assignable_group() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1102,7 +1102,7 @@ async fn d4_a_group_cannot_be_an_active_member_of_a_role_assignable_group() {
     assert_eq!(snapshot(&admin).await, before);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d4_membership_cycles_are_refused() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1121,7 +1121,7 @@ async fn d4_membership_cycles_are_refused() {
     assert_eq!(snapshot(&admin).await, before);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d4_transitive_members_and_member_of_follow_nesting() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1164,7 +1164,7 @@ async fn d4_transitive_members_and_member_of_follow_nesting() {
 // ---------------------------------------------------------------------------------------------
 // D5, D6 roles
 
-#[tokio::test]
+#[common::both_backends]
 async fn d5_role_definitions_are_the_built_in_roles_with_stable_ids() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1222,7 +1222,7 @@ async fn d5_role_definitions_are_the_built_in_roles_with_stable_ids() {
         .expect_error(404, "Request_ResourceNotFound");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d5_a_role_assignment_is_created_listed_read_and_removed() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1320,7 +1320,7 @@ async fn d5_a_role_assignment_is_created_listed_read_and_removed() {
         .expect_error(404, "Request_ResourceNotFound");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d5_only_role_assignable_groups_can_be_assigned_a_role() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1342,7 +1342,7 @@ async fn d5_only_role_assignable_groups_can_be_assigned_a_role() {
         .await;
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d5_bad_role_assignment_bodies_are_refused_naming_the_field() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1400,7 +1400,7 @@ async fn d5_bad_role_assignment_bodies_are_refused_naming_the_field() {
         .await;
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d5_only_privileged_administrators_manage_roles() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1432,7 +1432,7 @@ async fn d5_only_privileged_administrators_manage_roles() {
     assert_eq!(user_admin.ids(ROLE_ASSIGNMENTS).await.len(), 3);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d6_members_of_a_group_that_holds_a_role_hold_the_role() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1467,7 +1467,7 @@ async fn d6_members_of_a_group_that_holds_a_role_hold_the_role() {
 // ---------------------------------------------------------------------------------------------
 // Administrative units
 
-#[tokio::test]
+#[common::both_backends]
 async fn administrative_units_are_created_read_and_hold_members() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1556,7 +1556,7 @@ async fn administrative_units_are_created_read_and_hold_members() {
 // ---------------------------------------------------------------------------------------------
 // Bad input and authentication, across the endpoints
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_bad_input_is_a_graph_400_that_names_the_problem() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1650,7 +1650,7 @@ async fn i1_bad_input_is_a_graph_400_that_names_the_problem() {
     assert_eq!(snapshot(&admin).await, before);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_directory_calls_without_a_valid_token_are_401() {
     let server = TestServer::start().await;
     let anonymous = server.anonymous();

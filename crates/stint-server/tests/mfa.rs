@@ -97,7 +97,7 @@ async fn audit_of(admin: &Client, user: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_enrol_confirm_then_sign_in_needs_the_code() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -201,7 +201,7 @@ async fn i5_enrol_confirm_then_sign_in_needs_the_code() {
         .any(|(a, r, m)| a == "auth.signIn" && r == "failure" && m.contains("no TOTP code")));
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_a_confirmed_authenticator_cannot_be_enrolled_over() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -213,7 +213,7 @@ async fn i5_a_confirmed_authenticator_cannot_be_enrolled_over() {
     assert!(message.contains("reset"), "{message}");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_step_up_records_a_fresh_mfa_on_the_token() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -243,7 +243,7 @@ async fn i5_step_up_records_a_fresh_mfa_on_the_token() {
         .expect_error(401, "InvalidAuthenticationToken");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_removing_ones_authenticator_needs_a_recent_step_up() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -276,7 +276,7 @@ async fn i5_removing_ones_authenticator_needs_a_recent_step_up() {
         .expect_error(404, "Request_ResourceNotFound");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_five_wrong_codes_lock_for_five_minutes() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -321,7 +321,7 @@ async fn i5_five_wrong_codes_lock_for_five_minutes() {
     .expect(200);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d8_helpdesk_resets_an_ordinary_user_who_then_signs_in_with_the_new_password() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -364,7 +364,7 @@ async fn d8_helpdesk_resets_an_ordinary_user_who_then_signs_in_with_the_new_pass
         .all(|(_, _, message)| !message.contains("new-password-2")));
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d8_helpdesk_cannot_reset_an_active_member_of_a_role_assignable_group() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -413,7 +413,7 @@ async fn d8_helpdesk_cannot_reset_an_active_member_of_a_role_assignable_group() 
         .expect(200);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d8_resets_need_an_administrator_and_something_to_reset() {
     let server = TestServer::start().await;
     let admin = server.admin().await;

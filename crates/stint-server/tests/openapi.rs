@@ -1,14 +1,14 @@
 //! I2: the OpenAPI document covers every route, and every documented route is served.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use chrono::{TimeZone, Utc};
 use stint_app::{App, AppConfig, ManualClock};
-use stint_store::Store;
-use stint_store_sqlite::SqliteStore;
 use tower::ServiceExt;
 
 /// Routes the issue names; each must be in the document.
@@ -159,9 +159,9 @@ fn i2_routes_are_registered_only_through_the_documenting_router() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i2_every_documented_route_is_served() {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open("sqlite::memory:").await.unwrap());
+    let (store, _database) = common::Backend::current().fresh_store().await;
     let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap());
     let app = Arc::new(
         App::open(store, Arc::new(clock), AppConfig::default())

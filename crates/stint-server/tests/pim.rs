@@ -145,7 +145,7 @@ impl Tenant {
 // ---------------------------------------------------------------------------------------------
 // A1 shape, D4 nesting
 
-#[tokio::test]
+#[common::both_backends]
 async fn a1_a_group_can_be_an_eligible_member_of_a_role_assignable_group_but_not_an_active_one() {
     let t = tenant(true).await;
     let team = t.admin.create_group("Helpdesk team", false).await;
@@ -184,7 +184,7 @@ async fn a1_a_group_can_be_an_eligible_member_of_a_role_assignable_group_but_not
         .is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn a1_a_group_can_be_an_active_member_of_a_group_that_is_not_role_assignable() {
     let t = tenant(false).await;
     let team = t.admin.create_group("Helpdesk team", false).await;
@@ -196,7 +196,7 @@ async fn a1_a_group_can_be_an_active_member_of_a_group_that_is_not_role_assignab
 // ---------------------------------------------------------------------------------------------
 // A7 actions
 
-#[tokio::test]
+#[common::both_backends]
 async fn a7_admin_update_changes_the_end() {
     let t = tenant(true).await;
     let start = t.server.now();
@@ -230,7 +230,7 @@ async fn a7_admin_update_changes_the_end() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn a7_admin_extend_makes_a_new_schedule_named_after_the_new_request() {
     let t = tenant(true).await;
     let start = t.server.now();
@@ -280,7 +280,7 @@ async fn a7_admin_extend_makes_a_new_schedule_named_after_the_new_request() {
     assert_ne!(old["status"], "Provisioned", "{old}");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn a7_admin_extend_must_end_later() {
     let t = tenant(true).await;
     t.submit(ELIGIBILITY, assign("member", &t.alice, &t.group, "P30D"))
@@ -311,7 +311,7 @@ async fn a7_admin_extend_must_end_later() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn a7_admin_remove_after_five_minutes_revokes_and_the_schedule_leaves_the_list() {
     let t = tenant(true).await;
     t.submit(ELIGIBILITY, assign("member", &t.alice, &t.group, "P30D"))
@@ -338,7 +338,7 @@ async fn a7_admin_remove_after_five_minutes_revokes_and_the_schedule_leaves_the_
     assert!(t.members().await.is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn a7_admin_renew_of_an_assignment_that_expired_within_30_days_works() {
     let t = tenant(true).await;
     t.submit(ELIGIBILITY, assign("member", &t.alice, &t.group, "PT1H"))
@@ -376,7 +376,7 @@ async fn a7_admin_renew_of_an_assignment_that_expired_within_30_days_works() {
         .expect_error(400, "RoleAssignmentDoesNotExist");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn a7_update_extend_remove_and_renew_of_nothing_are_role_assignment_does_not_exist() {
     let t = tenant(true).await;
     // Bob has something else (an active owner), which must not count.
@@ -409,7 +409,7 @@ async fn a7_update_extend_remove_and_renew_of_nothing_are_role_assignment_does_n
 // ---------------------------------------------------------------------------------------------
 // A8 duplicates
 
-#[tokio::test]
+#[common::both_backends]
 async fn a8_a_second_overlapping_assignment_is_role_assignment_exists() {
     let t = tenant(true).await;
     let now = t.server.now();
@@ -461,7 +461,7 @@ async fn a8_a_second_overlapping_assignment_is_role_assignment_exists() {
 // ---------------------------------------------------------------------------------------------
 // A9 future start, A10 history
 
-#[tokio::test]
+#[common::both_backends]
 async fn a9_an_assignment_starting_tomorrow_takes_effect_at_its_start_and_ends_at_its_end() {
     let t = tenant(true).await;
     let start = t.server.now() + TimeDelta::days(1);
@@ -521,7 +521,7 @@ async fn a9_an_assignment_starting_tomorrow_takes_effect_at_its_start_and_ends_a
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn a10_expired_assignments_stay_listed_for_30_days() {
     let t = tenant(true).await;
     t.submit(ELIGIBILITY, assign("member", &t.alice, &t.group, "PT1H"))
@@ -545,7 +545,7 @@ async fn a10_expired_assignments_stay_listed_for_30_days() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn a10_requests_stay_readable_after_removal() {
     let t = tenant(true).await;
     let assigned = t
@@ -611,7 +611,7 @@ fn by_id<'a>(list: &'a Value, id: &str) -> Option<&'a Value> {
         .find(|group| group["id"] == id)
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn p1_discover_lists_unmanaged_groups_with_whether_and_why_they_can_be_managed() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -693,7 +693,7 @@ async fn p1_discover_lists_unmanaged_groups_with_whether_and_why_they_can_be_man
     assert_eq!(column(&owned, "id"), [role_assignable.as_str()]);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn p2_a_groups_administrator_cannot_manage_a_role_assignable_group_but_its_owner_can() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -749,7 +749,7 @@ async fn p2_a_groups_administrator_cannot_manage_a_role_assignable_group_but_its
     assert!(done["managedSince"].is_string());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn p2_roles_scoped_to_an_administrative_unit_do_not_count() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -788,7 +788,7 @@ async fn p2_roles_scoped_to_an_administrative_unit_do_not_count() {
         .expect_error(403, "Authorization_RequestDenied");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn p5_deleting_a_group_ends_its_schedules_and_audits_each() {
     let t = tenant(false).await;
     let eligible = t
@@ -850,7 +850,7 @@ async fn p5_deleting_a_group_ends_its_schedules_and_audits_each() {
     assert!(column(&discovered, "id").is_empty(), "{discovered}");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn p5_deleting_a_group_ends_the_schedules_it_holds_in_other_groups() {
     let t = tenant(true).await;
     let team = t.admin.create_group("Helpdesk team", false).await;
@@ -886,7 +886,7 @@ async fn p5_deleting_a_group_ends_the_schedules_it_holds_in_other_groups() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn p6_the_first_assignment_in_an_unmanaged_group_onboards_it() {
     let t = tenant(true).await;
     let managed = "/stint/v1/pim/groups?managed=true";
@@ -914,7 +914,7 @@ async fn p6_the_first_assignment_in_an_unmanaged_group_onboards_it() {
 
 const LISTS: [&str; 3] = ["ScheduleRequests", "Schedules", "ScheduleInstances"];
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_lists_without_a_filter_on_group_or_principal_are_refused() {
     let t = tenant(true).await;
     t.submit(ELIGIBILITY, assign("member", &t.alice, &t.group, "P30D"))
@@ -936,7 +936,7 @@ async fn i1_lists_without_a_filter_on_group_or_principal_are_refused() {
     }
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_a_filter_on_principal_id_lists_that_principals_records_in_every_group() {
     let t = tenant(true).await;
     let other = t.admin.create_group("Sales", false).await;
@@ -972,7 +972,7 @@ async fn i1_a_filter_on_principal_id_lists_that_principals_records_in_every_grou
     }
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_select_returns_only_the_named_properties_and_says_so_in_the_context() {
     let t = tenant(true).await;
     t.submit(ELIGIBILITY, assign("member", &t.alice, &t.group, "P30D"))
@@ -1008,7 +1008,7 @@ async fn i1_select_returns_only_the_named_properties_and_says_so_in_the_context(
     assert!(message.contains("nonsense"), "{message}");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_top_pages_with_a_next_link_until_the_end() {
     let t = tenant(true).await;
     let carol = t.admin.create_user("carol").await;
@@ -1075,7 +1075,7 @@ async fn i1_top_pages_with_a_next_link_until_the_end() {
     assert!(whole.get("@odata.nextLink").is_none(), "{whole}");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_expand_embeds_the_principal_and_the_group() {
     let t = tenant(true).await;
     t.submit(ELIGIBILITY, assign("member", &t.alice, &t.group, "P30D"))
@@ -1108,7 +1108,7 @@ async fn i1_expand_embeds_the_principal_and_the_group() {
     assert!(plain["value"][0].get("group").is_none());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_orderby_is_refused_naming_it() {
     let t = tenant(true).await;
     for family in [ELIGIBILITY, ASSIGNMENT] {
@@ -1129,7 +1129,7 @@ async fn i1_orderby_is_refused_naming_it() {
     }
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_filter_by_current_user_principal_lists_only_the_callers_records() {
     let t = tenant(true).await;
     let other = t.admin.create_group("Sales", false).await;
@@ -1185,7 +1185,7 @@ async fn i1_filter_by_current_user_principal_lists_only_the_callers_records() {
     assert!(column(&mine, "id").is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_filter_by_current_user_pages_with_a_next_link() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -1213,7 +1213,7 @@ async fn i1_filter_by_current_user_pages_with_a_next_link() {
     }
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_filter_by_current_user_created_by_lists_the_requests_the_caller_made() {
     let t = tenant(true).await;
     let (_, privileged) = t
@@ -1253,7 +1253,7 @@ async fn i1_filter_by_current_user_created_by_lists_the_requests_the_caller_made
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_filter_by_current_user_with_an_unknown_on_is_refused() {
     let t = tenant(true).await;
     for family in [ELIGIBILITY, ASSIGNMENT] {
@@ -1282,7 +1282,7 @@ async fn i1_filter_by_current_user_with_an_unknown_on_is_refused() {
     }
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_enum_values_are_read_case_insensitively_and_written_camel_case() {
     let t = tenant(true).await;
     let now = t.server.now();
@@ -1342,7 +1342,7 @@ async fn i1_enum_values_are_read_case_insensitively_and_written_camel_case() {
     assert_eq!(created["scheduleInfo"]["expiration"]["duration"], "P30D");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_a_validation_only_request_is_granted_and_creates_nothing() {
     let t = tenant(true).await;
     for family in [ELIGIBILITY, ASSIGNMENT] {
@@ -1384,7 +1384,7 @@ async fn i1_a_validation_only_request_is_granted_and_creates_nothing() {
         .expect_error(400, "RoleAssignmentRequestPolicyValidationFailed");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_a_start_in_the_past_is_normalised_to_now() {
     let t = tenant(true).await;
     let now = t.server.now();
@@ -1417,7 +1417,7 @@ async fn i1_a_start_in_the_past_is_normalised_to_now() {
 // ---------------------------------------------------------------------------------------------
 // V4 cancel
 
-#[tokio::test]
+#[common::both_backends]
 async fn v4_cancel_of_a_provisioned_request_is_request_not_cancelable() {
     let t = tenant(true).await;
     for (family, duration) in [(ELIGIBILITY, "P30D"), (ASSIGNMENT, "PT8H")] {
@@ -1440,7 +1440,7 @@ async fn v4_cancel_of_a_provisioned_request_is_request_not_cancelable() {
     }
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v4_cancel_of_an_unknown_request_is_not_found() {
     let t = tenant(true).await;
     let eligible = t
@@ -1477,7 +1477,7 @@ async fn v4_cancel_of_an_unknown_request_is_not_found() {
 // ---------------------------------------------------------------------------------------------
 // Who sees and does what (A6)
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_a_user_without_an_administrator_role_sees_only_their_own_records() {
     let t = tenant(false).await;
     let alices = t
@@ -1529,7 +1529,7 @@ async fn i1_a_user_without_an_administrator_role_sees_only_their_own_records() {
         .expect(200);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn a6_a_user_without_an_administrator_role_cannot_assign_and_the_refusal_is_audited() {
     let t = tenant(false).await;
     let alice = t.server.client_as("alice", PASSWORD).await;
@@ -1578,7 +1578,7 @@ fn events(list: &Value) -> Vec<Value> {
     list["value"].as_array().unwrap().clone()
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn u2_resource_audit_filters_by_time_range() {
     let t = tenant(true).await;
     let carol = t.admin.create_user("carol").await;
@@ -1649,7 +1649,7 @@ async fn u2_resource_audit_filters_by_time_range() {
     assert!(message.contains("since"), "{message}");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn u2_audit_pages_newest_first_without_repeats() {
     let t = tenant(true).await;
     for n in 0..4 {
@@ -1717,7 +1717,7 @@ async fn u2_audit_pages_newest_first_without_repeats() {
     assert!(expected.len() >= 3 && expected.len() < all.len());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn u2_a_user_cannot_read_the_audit_of_a_group_they_do_not_administer() {
     let t = tenant(true).await;
     t.submit(ELIGIBILITY, assign("member", &t.alice, &t.group, "P30D"))
@@ -1753,7 +1753,7 @@ async fn u2_a_user_cannot_read_the_audit_of_a_group_they_do_not_administer() {
 // ---------------------------------------------------------------------------------------------
 // I5 authentication
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_a_call_without_a_token_is_401_with_www_authenticate_bearer() {
     let server = TestServer::start().await;
     let path = of_group(
@@ -1795,7 +1795,7 @@ async fn i5_a_call_without_a_token_is_401_with_www_authenticate_bearer() {
     }
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_a_wrong_password_and_an_unknown_user_get_the_same_message() {
     let server = TestServer::start().await;
     let wrong_password = server
@@ -1828,7 +1828,7 @@ async fn i5_a_wrong_password_and_an_unknown_user_get_the_same_message() {
     assert_eq!(failures, 2, "{audit}");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_after_sign_out_the_token_no_longer_works() {
     let server = TestServer::start().await;
     let admin = server.admin().await;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use common::TestServer;
 use policy_helpers::*;
 
-#[tokio::test]
+#[common::both_backends]
 async fn s1_a_groups_two_policies_are_listed_by_scope() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -53,7 +53,7 @@ async fn s1_a_groups_two_policies_are_listed_by_scope() {
         .ends_with("#policies/roleManagementPolicies/$entity"));
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn s1_lists_without_the_scope_filter_are_refused() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -70,7 +70,7 @@ async fn s1_lists_without_the_scope_filter_are_refused() {
     }
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn s2_expanded_rules_are_the_17_rules_with_entras_defaults() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -152,7 +152,7 @@ async fn s2_expanded_rules_are_the_17_rules_with_entras_defaults() {
     }
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn s1_policy_assignments_expand_to_policies_with_rules() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -202,7 +202,7 @@ async fn s1_policy_assignments_expand_to_policies_with_rules() {
         .ends_with("#policies/roleManagementPolicyAssignments(policy())/$entity"));
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn p6_updating_a_rule_of_an_unmanaged_group_onboards_it_and_changes_the_ids() {
     let server = TestServer::start().await;
     let admin = server.admin().await;

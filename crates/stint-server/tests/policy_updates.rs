@@ -11,7 +11,7 @@ use stint_core::directory::BuiltInRole;
 use common::TestServer;
 use policy_helpers::*;
 
-#[tokio::test]
+#[common::both_backends]
 async fn s3_a_rule_is_read_and_updated_with_its_odata_type() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -62,7 +62,7 @@ async fn s3_a_rule_is_read_and_updated_with_its_odata_type() {
         .expect_error(404, "Request_ResourceNotFound");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn s3_a_body_of_another_rule_type_is_refused() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -118,7 +118,7 @@ async fn s3_a_body_of_another_rule_type_is_refused() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn s3_approval_needs_an_approver_who_exists() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -158,7 +158,7 @@ async fn s3_approval_needs_an_approver_who_exists() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn s3_ticketing_is_not_an_administrators_requirement() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -194,7 +194,7 @@ async fn s3_ticketing_is_not_an_administrators_requirement() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn s3_several_rules_change_in_one_policy_patch() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -251,7 +251,7 @@ async fn s3_several_rules_change_in_one_policy_patch() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn s4_a_groups_administrator_cannot_change_a_role_assignable_groups_settings() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -297,7 +297,7 @@ async fn s4_a_groups_administrator_cannot_change_a_role_assignable_groups_settin
         .expect(204);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn s3_a_policy_update_is_in_the_groups_audit() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -338,7 +338,7 @@ async fn s3_a_policy_update_is_in_the_groups_audit() {
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn a4_a_permanent_active_assignment_is_allowed_once_the_policy_allows_it() {
     let server = TestServer::start().await;
     let admin = server.admin().await;

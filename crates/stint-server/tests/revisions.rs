@@ -4,32 +4,20 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use serde_json::json;
-use stint_app::{App, ManualClock, Password};
-use stint_store::Store;
-use stint_store_sqlite::SqliteStore;
+use stint_app::{ManualClock, Password};
 
-use common::{start_time, test_config, ADMIN_PASSWORD};
+use common::{start_time, test_config, SharedDatabase, TestServer, ADMIN_PASSWORD};
 
-async fn node(database: &str, clock: &ManualClock) -> (String, Arc<App>) {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(database).await.unwrap());
-    let app = Arc::new(
-        App::open(store, Arc::new(clock.clone()), test_config())
-            .await
-            .unwrap(),
-    );
-    app.bootstrap(Some(Password::new(ADMIN_PASSWORD)))
+/// A node on `database`, served until dropped; the tenant is bootstrapped on first start only.
+async fn node(database: &SharedDatabase, clock: &ManualClock) -> TestServer {
+    let server = TestServer::serve(database.open().await, clock.clone(), test_config()).await;
+    server
+        .app
+        .bootstrap(Some(Password::new(ADMIN_PASSWORD)))
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let serving = app.clone();
-    tokio::spawn(
-        async move { stint_server::serve(listener, serving, std::future::pending()).await },
-    );
-    (base, app)
+    server
 }
 
 async fn token(http: &reqwest::Client, base: &str) -> String {
@@ -55,14 +43,15 @@ fn revision_of(response: &reqwest::Response) -> u64 {
 
 #[common::both_backends]
 async fn x2_a_read_on_another_node_with_the_writes_revision_sees_the_write() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = dir.path().join("stint.db").display().to_string();
+    let database = SharedDatabase::fresh().await;
     let clock = ManualClock::starting_at(start_time());
-    let (node_a, _) = node(&database, &clock).await;
-    let (node_b, app_b) = node(&database, &clock).await;
+    let server_a = node(&database, &clock).await;
+    let server_b = node(&database, &clock).await;
+    let (node_a, node_b) = (&server_a.base_url, &server_b.base_url);
+    let app_b = &server_b.app;
     let http = reqwest::Client::new();
-    let token_a = token(&http, &node_a).await;
-    let token_b = token(&http, &node_b).await;
+    let token_a = token(&http, node_a).await;
+    let token_b = token(&http, node_b).await;
 
     let created = http
         .post(format!("{node_a}/v1.0/groups"))

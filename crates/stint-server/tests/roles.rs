@@ -71,7 +71,7 @@ async fn held(client: &Client, user: &str) -> Vec<(String, Option<String>)> {
     roles
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d6_activating_membership_of_a_group_holding_three_roles_grants_all_three_at_once() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -154,7 +154,7 @@ async fn eligible_group(server: &TestServer) -> (Client, Client, String, String,
     (admin, alice_client, alice, bob, tier0)
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v6_a_member_of_an_eligible_group_activates_the_role_for_themselves_alone() {
     let server = TestServer::start().await;
     let (admin, alice_client, alice, bob, tier0) = eligible_group(&server).await;
@@ -230,7 +230,7 @@ async fn v6_a_member_of_an_eligible_group_activates_the_role_for_themselves_alon
         .is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d5_schedules_are_listed_in_graphs_shape_and_users_see_only_their_own() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -307,7 +307,7 @@ async fn d5_schedules_are_listed_in_graphs_shape_and_users_see_only_their_own() 
     assert!(one.get("action").is_none());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn d5_only_role_administrators_assign_and_only_to_role_assignable_groups() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -342,7 +342,7 @@ async fn d5_only_role_administrators_assign_and_only_to_role_assignable_groups()
     assert!(message.contains("administrative unit"), "{message}");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn a2_a8_a3_short_duplicate_and_early_removal_are_refused_with_graphs_codes() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -398,7 +398,7 @@ async fn a2_a8_a3_short_duplicate_and_early_removal_are_refused_with_graphs_code
     assert_eq!(refusals, 2);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v1_v2_activation_needs_an_eligibility_and_a_justification_and_lasts_at_most_eight_hours() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -447,7 +447,7 @@ async fn v1_v2_activation_needs_an_eligibility_and_a_justification_and_lasts_at_
         .expect_error(400, "RoleAssignmentExists");
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v5_deactivation_is_refused_within_five_minutes_and_ends_the_role_after() {
     let server = TestServer::start().await;
     let admin = server.admin().await;
@@ -477,7 +477,7 @@ async fn v5_deactivation_is_refused_within_five_minutes_and_ends_the_role_after(
     assert!(held(&alice_client, &alice).await.is_empty());
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i1_role_request_bodies_are_read_the_graph_way() {
     let server = TestServer::start().await;
     let admin = server.admin().await;

@@ -95,7 +95,7 @@ async fn sign_in_by_keyboard(
     wait_path(chrome, "/ui/my-roles").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[common::both_backends(flavor = "multi_thread", worker_threads = 2)]
 async fn i3_the_issue_4_walk_in_a_real_browser() {
     if !ui_chrome::enabled("i3_the_issue_4_walk_in_a_real_browser") {
         return;

@@ -222,7 +222,7 @@ fn forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)> {
     ]
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i3_every_state_changing_form_needs_its_own_sessions_csrf_value() {
     let server = TestServer::start().await;
     let admin_api = server.admin().await;
@@ -267,7 +267,7 @@ async fn i3_every_state_changing_form_needs_its_own_sessions_csrf_value() {
     assert_eq!(admin.get("/ui/my-roles").await.status, 200);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i3_the_same_forms_work_with_their_sessions_csrf_value() {
     let server = TestServer::start().await;
     let admin_api = server.admin().await;
@@ -295,7 +295,7 @@ async fn i3_the_same_forms_work_with_their_sessions_csrf_value() {
     assert_eq!(out.status, 303);
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i3_sign_in_forms_need_the_double_submit_value() {
     let server = TestServer::start().await;
     let browser = Browser::new(&server.base_url);

@@ -13,7 +13,7 @@ use ui_kit::{Authenticator, Browser};
 
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-#[tokio::test]
+#[common::both_backends]
 async fn i3_root_leads_to_the_sign_in_page_with_strict_headers() {
     let server = TestServer::start().await;
     let browser = Browser::new(&server.base_url);
@@ -43,7 +43,7 @@ async fn i3_root_leads_to_the_sign_in_page_with_strict_headers() {
     assert!(missing.contains("<h1>Not found</h1>"));
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_the_session_cookie_is_http_only_strict_and_secure_behind_tls() {
     let server = TestServer::start().await;
     let mut browser = Browser::new(&server.base_url);
@@ -79,7 +79,7 @@ async fn i5_the_session_cookie_is_http_only_strict_and_secure_behind_tls() {
     assert!(page.contains("<h1>My roles</h1>"));
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_sign_in_rotates_and_sign_out_ends_the_session_on_the_server() {
     let server = TestServer::start().await;
     let browser = Browser::new(&server.base_url);
@@ -132,7 +132,7 @@ async fn i5_sign_in_rotates_and_sign_out_ends_the_session_on_the_server() {
     assert!(page.location().unwrap().starts_with("/ui/sign-in"));
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_a_session_ends_after_30_idle_minutes_and_after_8_hours_whatever_happens() {
     let server = TestServer::start().await;
     let browser = Browser::new(&server.base_url);
@@ -164,7 +164,7 @@ async fn i5_a_session_ends_after_30_idle_minutes_and_after_8_hours_whatever_happ
     );
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_wrong_passwords_and_codes_are_refused_with_the_user_name_kept() {
     let server = TestServer::start().await;
     let browser = Browser::new(&server.base_url);
@@ -218,7 +218,7 @@ async fn alice_with_authenticator(server: &TestServer) -> Authenticator {
     app
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn i5_sign_in_with_totp_and_step_up_rotates_the_session() {
     let server = TestServer::start().await;
     let app = alice_with_authenticator(&server).await;
@@ -274,7 +274,7 @@ async fn i5_sign_in_with_totp_and_step_up_rotates_the_session() {
     assert!(profile.contains("Verified with a code at"));
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn v2_a_refused_activation_says_why_next_to_the_field_and_keeps_what_was_typed() {
     let server = TestServer::start().await;
     let admin = server.admin().await;

@@ -31,7 +31,7 @@ fn ids(list: &Value, key: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
+#[common::both_backends]
 async fn issue_2_walkthrough_as_admin() {
     let server = TestServer::start().await;
     let admin = server.admin().await;

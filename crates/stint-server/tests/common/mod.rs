@@ -56,6 +56,7 @@ pub fn test_config() -> AppConfig {
     }
 }
 
+#[allow(unused_imports)] // a test file with no test on both backends
 pub use stint_test_macros::both_backends;
 
 /// The store a test's servers run on; chosen by `#[both_backends]`, SQLite elsewhere.
