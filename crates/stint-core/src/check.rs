@@ -102,7 +102,7 @@ fn membership(
 fn grant(state: &State, group: GroupId, reach: Reach, now: DateTime<Utc>) -> Grant {
     let via = match reach.through {
         None => Vec::new(),
-        Some(first) => path(state, first, group, now)
+        Some(first) => (state.index().path(&reach, group, now))
             .or_else(|| search_path(state, first, group, reach.until, now))
             .unwrap_or_else(|| vec![first]),
     };
@@ -112,25 +112,7 @@ fn grant(state: &State, group: GroupId, reach: Reach, now: DateTime<Utc>) -> Gra
     }
 }
 
-/// The groups from `first` up to `group` (excluded), following each group's next hop.
-fn path(state: &State, first: GroupId, group: GroupId, now: DateTime<Utc>) -> Option<Vec<GroupId>> {
-    let index = state.index();
-    let mut via = vec![first];
-    let mut at = first;
-    loop {
-        let hop = index.next_hop(at, group, now)?;
-        if hop == group {
-            return Some(via);
-        }
-        if via.contains(&hop) {
-            return None;
-        }
-        via.push(hop);
-        at = hop;
-    }
-}
-
-/// A fallback for [`path`] (nesting cycles in stored data can make next hops go round): the
+/// A fallback for the index's path (nesting cycles in stored data can make next hops go round): the
 /// shortest path from `first` up to `group` whose every link lasts until `until`.
 fn search_path(
     state: &State,

@@ -36,20 +36,22 @@
 //! every vector at its capacity; the test `index_memory_per_assignment_is_under_100_bytes` measures
 //! it.
 
+mod arena;
 mod closure;
 mod edges;
+mod query;
 mod span;
 
-use std::collections::btree_map::{self, BTreeMap};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
 use crate::ids::{GroupId, PrincipalId};
 use crate::schedule::{Access, Schedule, Window};
+use arena::SlotLists;
+pub(crate) use edges::end_key;
 pub use edges::Edge;
-use edges::{add, indexed_window, latest_end, remove, run_of};
-pub(crate) use edges::{earlier, end_key};
+use edges::{add, indexed_window, remove};
 pub use span::Span;
 
 /// Direct memberships and ownerships with their windows, and flattened nesting. See the module
@@ -57,7 +59,13 @@ pub use span::Span;
 #[derive(Clone, Debug, Default)]
 pub struct MembershipIndex {
     principals: HashMap<PrincipalId, PrincipalEntry>,
-    groups: HashMap<GroupId, GroupEntry>,
+    /// Each group ever named by an indexed schedule or a group change, to its slot in `groups`.
+    slots: HashMap<GroupId, u32>,
+    /// By slot (slots are never reused: a group keeps its slot while the index lives).
+    groups: Vec<GroupEntry>,
+    /// By slot: the slots of the group's ancestors, packed, so that a check can rule out a
+    /// direct group of the principal without touching anything else.
+    ancestor_slots: SlotLists,
 }
 
 /// What the index holds for one principal with direct active memberships.
@@ -84,15 +92,6 @@ struct GroupEntry {
     descendants: Vec<Span>,
 }
 
-impl GroupEntry {
-    fn is_empty(&self) -> bool {
-        self.owners.is_empty()
-            && self.children.is_empty()
-            && self.ancestors.is_empty()
-            && self.descendants.is_empty()
-    }
-}
-
 /// What [`State`](crate::State) knows of a schedule's principal when the schedule is indexed.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PrincipalFacts {
@@ -111,26 +110,38 @@ pub struct Reach {
     pub through: Option<GroupId>,
     /// Group-in-group links on the path (0: direct).
     pub depth: u32,
+    /// The index's slot of `through`.
+    through_slot: u32,
 }
 
-impl Reach {
-    /// Whether `self` is a better answer than `other`: it lasts longer, or as long with a shorter
-    /// path (then the lower group, so that answers do not depend on iteration order).
-    fn beats(&self, other: &Reach) -> bool {
-        let rank = |reach: &Reach| {
-            (
-                std::cmp::Reverse(end_key(reach.until)),
-                reach.depth,
-                reach.through,
-            )
-        };
-        rank(self) < rank(other)
+// Slots.
+impl MembershipIndex {
+    fn slot(&self, group: GroupId) -> Option<u32> {
+        self.slots.get(&group).copied()
     }
-}
 
-fn offer(best: &mut Option<Reach>, candidate: Reach) {
-    if best.as_ref().is_none_or(|best| candidate.beats(best)) {
-        *best = Some(candidate);
+    /// The slot of `group`, made if it has none.
+    fn slot_or_new(&mut self, group: GroupId) -> u32 {
+        if let Some(slot) = self.slot(group) {
+            return slot;
+        }
+        let slot = u32::try_from(self.groups.len()).expect("fewer than 2^32 groups");
+        self.groups.push(GroupEntry::default());
+        self.ancestor_slots.push_empty();
+        self.slots.insert(group, slot);
+        slot
+    }
+
+    fn group(&self, group: GroupId) -> Option<&GroupEntry> {
+        self.slot(group).map(|slot| self.at(slot))
+    }
+
+    fn at(&self, slot: u32) -> &GroupEntry {
+        &self.groups[slot as usize]
+    }
+
+    fn at_mut(&mut self, slot: u32) -> &mut GroupEntry {
+        &mut self.groups[slot as usize]
     }
 }
 
@@ -153,10 +164,9 @@ impl MembershipIndex {
         if before == after {
             return;
         }
-        let children = [before, after].into_iter().flatten().map(|link| link.0);
         let mut done: Option<GroupId> = None;
-        for child in children {
-            if done != Some(child) && self.groups.contains_key(&child) {
+        for (child, _, _) in [before, after].into_iter().flatten() {
+            if done != Some(child) && self.slot(child).is_some() {
                 self.refresh(child);
                 done = Some(child);
             }
@@ -169,25 +179,19 @@ impl MembershipIndex {
         };
         let group = schedule.group_id();
         let principal = schedule.principal_id;
+        let slot = self.slot_or_new(group);
         match schedule.access() {
             Access::Member => {
                 let entry = self.principals.entry(principal).or_default();
                 entry.can_hold = facts.can_hold;
-                add(&mut entry.member_of, group, window);
+                add(&mut entry.member_of, group, window, slot);
                 if facts.is_group {
                     let child = GroupId(principal.0);
-                    add(
-                        &mut self.groups.entry(group).or_default().children,
-                        child,
-                        window,
-                    );
+                    let child_slot = self.slot_or_new(child);
+                    add(&mut self.at_mut(slot).children, child, window, child_slot);
                 }
             }
-            Access::Owner => add(
-                &mut self.groups.entry(group).or_default().owners,
-                principal,
-                window,
-            ),
+            Access::Owner => add(&mut self.at_mut(slot).owners, principal, window, slot),
         }
     }
 
@@ -197,6 +201,7 @@ impl MembershipIndex {
         };
         let group = schedule.group_id();
         let principal = schedule.principal_id;
+        let slot = self.slot(group);
         match schedule.access() {
             Access::Member => {
                 if let Some(entry) = self.principals.get_mut(&principal) {
@@ -205,27 +210,19 @@ impl MembershipIndex {
                         self.principals.remove(&principal);
                     }
                 }
-                if let Some(entry) = self.groups.get_mut(&group) {
-                    remove(&mut entry.children, GroupId(principal.0), window);
+                if let Some(slot) = slot {
+                    remove(
+                        &mut self.at_mut(slot).children,
+                        GroupId(principal.0),
+                        window,
+                    );
                 }
             }
             Access::Owner => {
-                if let Some(entry) = self.groups.get_mut(&group) {
-                    remove(&mut entry.owners, principal, window);
+                if let Some(slot) = slot {
+                    remove(&mut self.at_mut(slot).owners, principal, window);
                 }
             }
-        }
-        self.tidy(group);
-    }
-
-    /// Forgets the entry of `group` if it holds nothing.
-    fn tidy(&mut self, group: GroupId) {
-        if self
-            .groups
-            .get(&group)
-            .is_some_and(|entry| !entry.live && entry.is_empty())
-        {
-            self.groups.remove(&group);
         }
     }
 
@@ -245,6 +242,7 @@ impl MembershipIndex {
         can_hold: bool,
         appeared: bool,
     ) {
+        let slot = self.slot_or_new(group);
         if appeared {
             let edges = self
                 .principals
@@ -252,17 +250,19 @@ impl MembershipIndex {
                 .map(|entry| entry.member_of.clone())
                 .unwrap_or_default();
             for edge in edges {
-                let parent = self.groups.entry(edge.key).or_default();
-                add(&mut parent.children, group, edge.window);
+                add(
+                    &mut self.at_mut(edge.slot).children,
+                    group,
+                    edge.window,
+                    slot,
+                );
             }
         }
-        let entry = self.groups.entry(group).or_default();
-        let was_live = std::mem::replace(&mut entry.live, live);
+        let was_live = std::mem::replace(&mut self.at_mut(slot).live, live);
         self.principal_changed(group.into(), can_hold);
         if appeared || was_live != live {
             self.refresh(group);
         }
-        self.tidy(group);
     }
 
     /// Drops every edge and span that has ended by `now`. Afterwards the index answers only for
@@ -273,13 +273,17 @@ impl MembershipIndex {
             entry.member_of.retain(|edge| open(&edge.window));
             !entry.member_of.is_empty()
         });
-        self.groups.retain(|_, entry| {
+        for (slot, entry) in self.groups.iter_mut().enumerate() {
             entry.owners.retain(|edge| open(&edge.window));
             entry.children.retain(|edge| open(&edge.window));
-            entry.ancestors.retain(|span| open(&span.window));
             entry.descendants.retain(|span| open(&span.window));
-            entry.live || !entry.is_empty()
-        });
+            let before = entry.ancestors.len();
+            entry.ancestors.retain(|span| open(&span.window));
+            if entry.ancestors.len() != before {
+                self.ancestor_slots
+                    .set(slot as u32, slots_of(&entry.ancestors));
+            }
+        }
     }
 
     /// Releases the slack of every table and vector (once, after a bulk load).
@@ -288,8 +292,10 @@ impl MembershipIndex {
         for entry in self.principals.values_mut() {
             entry.member_of.shrink_to_fit();
         }
+        self.slots.shrink_to_fit();
         self.groups.shrink_to_fit();
-        for entry in self.groups.values_mut() {
+        self.ancestor_slots.shrink_to_fit();
+        for entry in &mut self.groups {
             entry.owners.shrink_to_fit();
             entry.children.shrink_to_fit();
             entry.ancestors.shrink_to_fit();
@@ -298,239 +304,9 @@ impl MembershipIndex {
     }
 }
 
-// Queries.
-impl MembershipIndex {
-    /// The best membership of `principal` in `group` at `now`, directly or through nesting: `None`
-    /// when there is none, or the principal cannot hold (D1), or the group is not live.
-    pub fn member_reach(
-        &self,
-        principal: PrincipalId,
-        group: GroupId,
-        now: DateTime<Utc>,
-    ) -> Option<Reach> {
-        let target = self.groups.get(&group).filter(|entry| entry.live)?;
-        let entry = self
-            .principals
-            .get(&principal)
-            .filter(|entry| entry.can_hold)?;
-        let mut best = None;
-        for run in entry.member_of.chunk_by(|a, b| a.key == b.key) {
-            let Some(direct) = run.first().map(|edge| edge.key) else {
-                continue;
-            };
-            if direct != group && target.descendants.is_empty() {
-                continue;
-            }
-            let Some(link_end) = latest_end(run, now) else {
-                continue;
-            };
-            if direct == group {
-                offer(
-                    &mut best,
-                    Reach {
-                        until: link_end,
-                        through: None,
-                        depth: 0,
-                    },
-                );
-            } else if let Some(span) =
-                span::in_force(span::run_of(&target.descendants, direct), now)
-            {
-                let until = earlier(link_end, span.window.end);
-                offer(
-                    &mut best,
-                    Reach {
-                        until,
-                        through: Some(direct),
-                        depth: span.depth,
-                    },
-                );
-            }
-        }
-        best
-    }
-
-    /// Every group `principal` is a member of at `now`, directly or through nesting, with the best
-    /// way it is (see [`member_reach`](Self::member_reach)), by group.
-    pub fn member_reaches(
-        &self,
-        principal: PrincipalId,
-        now: DateTime<Utc>,
-    ) -> BTreeMap<GroupId, Reach> {
-        let mut found = BTreeMap::new();
-        let Some(entry) = self
-            .principals
-            .get(&principal)
-            .filter(|entry| entry.can_hold)
-        else {
-            return found;
-        };
-        let mut offer_to = |group: GroupId, candidate: Reach| match found.entry(group) {
-            btree_map::Entry::Vacant(vacant) => {
-                vacant.insert(candidate);
-            }
-            btree_map::Entry::Occupied(mut occupied) => {
-                if candidate.beats(occupied.get()) {
-                    occupied.insert(candidate);
-                }
-            }
-        };
-        for run in entry.member_of.chunk_by(|a, b| a.key == b.key) {
-            let Some(direct) = run.first().map(|edge| edge.key) else {
-                continue;
-            };
-            let Some(link_end) = latest_end(run, now) else {
-                continue;
-            };
-            let Some(above) = self.groups.get(&direct).filter(|entry| entry.live) else {
-                continue;
-            };
-            offer_to(
-                direct,
-                Reach {
-                    until: link_end,
-                    through: None,
-                    depth: 0,
-                },
-            );
-            for (ancestor, spans) in span::runs(&above.ancestors) {
-                if let Some(span) = span::in_force(spans, now) {
-                    let until = earlier(link_end, span.window.end);
-                    offer_to(
-                        ancestor,
-                        Reach {
-                            until,
-                            through: Some(direct),
-                            depth: span.depth,
-                        },
-                    );
-                }
-            }
-        }
-        found
-    }
-
-    /// On the longest-lasting path in force at `now` from group `from` up to group `to`, the group
-    /// right above `from` (`to` itself when `from` is directly in it).
-    pub fn next_hop(&self, from: GroupId, to: GroupId, now: DateTime<Utc>) -> Option<GroupId> {
-        let entry = self.groups.get(&from)?;
-        span::in_force(span::run_of(&entry.ancestors, to), now).map(|span| span.hop)
-    }
-
-    /// Whether `group` is known and not deleted, as the index sees it.
-    pub fn is_live_group(&self, group: GroupId) -> bool {
-        self.groups.get(&group).is_some_and(|entry| entry.live)
-    }
-
-    /// The flattened ancestors of `group` (every window, in force or not), sorted by group.
-    pub fn ancestors(&self, group: GroupId) -> &[Span] {
-        self.groups
-            .get(&group)
-            .map_or(&[], |entry| entry.ancestors.as_slice())
-    }
-
-    /// The flattened descendants of `group`, sorted by group: the mirror of [`ancestors`](Self::ancestors).
-    pub fn descendants(&self, group: GroupId) -> &[Span] {
-        self.groups
-            .get(&group)
-            .map_or(&[], |entry| entry.descendants.as_slice())
-    }
-
-    /// `Some(end)` when `principal` is directly an active member of `group` at `now`: the latest
-    /// end of its in-force schedules (`None` inside: permanent). Liveness is not checked here.
-    pub fn direct_member_end(
-        &self,
-        principal: PrincipalId,
-        group: GroupId,
-        now: DateTime<Utc>,
-    ) -> Option<Option<DateTime<Utc>>> {
-        let entry = self.principals.get(&principal)?;
-        latest_end(run_of(&entry.member_of, group), now)
-    }
-
-    /// The groups `principal` is directly an active member of at `now` (liveness not checked).
-    pub fn direct_groups_of(
-        &self,
-        principal: PrincipalId,
-        now: DateTime<Utc>,
-    ) -> impl Iterator<Item = GroupId> + '_ {
-        self.principals
-            .get(&principal)
-            .into_iter()
-            .flat_map(|entry| entry.member_of.iter())
-            .filter(move |edge| edge.window.contains(now))
-            .map(|edge| edge.key)
-    }
-
-    /// The groups that are directly active members of `group` at `now`, each with the latest end
-    /// of its in-force schedules (liveness not checked).
-    pub fn child_groups(
-        &self,
-        group: GroupId,
-        now: DateTime<Utc>,
-    ) -> impl Iterator<Item = (GroupId, Option<DateTime<Utc>>)> + '_ {
-        self.groups
-            .get(&group)
-            .into_iter()
-            .flat_map(|entry| entry.children.chunk_by(|a, b| a.key == b.key))
-            .filter_map(move |run| {
-                let key = run.first()?.key;
-                latest_end(run, now).map(|end| (key, end))
-            })
-    }
-
-    /// `Some(end)` when `principal` directly and actively owns `group` at `now`.
-    pub fn direct_owner_end(
-        &self,
-        group: GroupId,
-        principal: PrincipalId,
-        now: DateTime<Utc>,
-    ) -> Option<Option<DateTime<Utc>>> {
-        let entry = self.groups.get(&group)?;
-        latest_end(run_of(&entry.owners, principal), now)
-    }
-
-    /// The principals with an in-force direct active ownership of `group` at `now`.
-    pub fn owners_at(
-        &self,
-        group: GroupId,
-        now: DateTime<Utc>,
-    ) -> impl Iterator<Item = PrincipalId> + '_ {
-        self.groups
-            .get(&group)
-            .into_iter()
-            .flat_map(|entry| entry.owners.iter())
-            .filter(move |edge| edge.window.contains(now))
-            .map(|edge| edge.key)
-    }
-
-    /// How many schedules are indexed (group-in-group memberships count once).
-    pub fn assignment_count(&self) -> usize {
-        let members: usize = self.principals.values().map(|e| e.member_of.len()).sum();
-        let owners: usize = self.groups.values().map(|e| e.owners.len()).sum();
-        members + owners
-    }
-
-    /// An estimate of the heap the index holds: each table's buckets (key and value inline) with
-    /// their control bytes, and every vector at its capacity (edges and flattened spans).
-    pub fn approximate_bytes(&self) -> usize {
-        let principals: usize = self
-            .principals
-            .values()
-            .map(|entry| entry.member_of.capacity() * size_of::<Edge<GroupId>>())
-            .sum();
-        let groups: usize = self
-            .groups
-            .values()
-            .map(|entry| {
-                entry.owners.capacity() * size_of::<Edge<PrincipalId>>()
-                    + entry.children.capacity() * size_of::<Edge<GroupId>>()
-                    + (entry.ancestors.capacity() + entry.descendants.capacity())
-                        * size_of::<Span>()
-            })
-            .sum();
-        table_bytes(&self.principals) + principals + table_bytes(&self.groups) + groups
-    }
+/// The slots of the ancestors in `spans`, once each.
+fn slots_of(spans: &[Span]) -> Vec<u32> {
+    spans.iter().map(|span| span.slot).collect()
 }
 
 /// The (child, parent, window) of a group-in-group candidate: an indexed member schedule.
@@ -543,19 +319,6 @@ fn member_link(schedule: &Schedule) -> Option<(GroupId, GroupId, Window)> {
             window,
         )
     })
-}
-
-/// The heap of a `HashMap` (SwissTable): buckets of (key, value) plus one control byte each, plus
-/// one group of trailing control bytes. Buckets are a power of two, 7/8 of them usable.
-fn table_bytes<K, V>(map: &HashMap<K, V>) -> usize {
-    const GROUP_WIDTH: usize = 16;
-    let buckets = match map.capacity() {
-        0 => return 0,
-        1..=3 => 4,
-        4..=7 => 8,
-        capacity => (capacity * 8 / 7).next_power_of_two(),
-    };
-    buckets * (size_of::<(K, V)>() + 1) + GROUP_WIDTH
 }
 
 #[cfg(test)]

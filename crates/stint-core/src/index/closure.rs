@@ -36,13 +36,14 @@ impl MembershipIndex {
             }
             budget -= 1;
             let fresh = self.closure_of(group, max_depth);
-            let Some(entry) = self.groups.get_mut(&group) else {
+            let Some(slot) = self.slot(group) else {
                 continue;
             };
-            if entry.ancestors == fresh {
+            if self.at(slot).ancestors == fresh {
                 continue;
             }
-            entry.ancestors = fresh;
+            self.ancestor_slots.set(slot, super::slots_of(&fresh));
+            self.at_mut(slot).ancestors = fresh;
             for child in self.children_of(group) {
                 if concerned.contains(&child) && queued.insert(child) {
                     queue.push_back(child);
@@ -73,8 +74,7 @@ impl MembershipIndex {
     /// The distinct groups with a membership edge into `group`.
     fn children_of(&self, group: GroupId) -> Vec<GroupId> {
         let mut children: Vec<GroupId> = self
-            .groups
-            .get(&group)
+            .group(group)
             .map(|entry| entry.children.iter().map(|edge| edge.key).collect())
             .unwrap_or_default();
         children.dedup();
@@ -120,7 +120,7 @@ impl MembershipIndex {
 
     /// The ancestors of `group` from its direct parent edges and its parents' ancestors.
     fn closure_of(&self, group: GroupId, max_depth: u32) -> Vec<Span> {
-        if !self.groups.get(&group).is_some_and(|entry| entry.live) {
+        if !self.group(group).is_some_and(|entry| entry.live) {
             return Vec::new();
         }
         let Some(principal) = self.principals.get(&PrincipalId(group.0)) else {
@@ -129,17 +129,17 @@ impl MembershipIndex {
         let mut spans = Vec::new();
         for edge in &principal.member_of {
             let parent = edge.key;
-            if parent == group {
+            let above = self.at(edge.slot);
+            if parent == group || !above.live {
                 continue;
             }
-            let Some(above) = self.groups.get(&parent).filter(|entry| entry.live) else {
-                continue;
-            };
             spans.push(Span {
                 group: parent,
                 window: edge.window,
                 hop: parent,
                 depth: 1,
+                slot: edge.slot,
+                hop_slot: edge.slot,
             });
             for span in &above.ancestors {
                 if span.group == group || span.depth >= max_depth {
@@ -151,6 +151,8 @@ impl MembershipIndex {
                         window,
                         hop: parent,
                         depth: span.depth + 1,
+                        slot: span.slot,
+                        hop_slot: edge.slot,
                     });
                 }
             }
@@ -161,30 +163,34 @@ impl MembershipIndex {
 
     /// Removes `group` from the descendants of its ancestors and clears its ancestors.
     fn unmirror(&mut self, group: GroupId) {
-        let Some(entry) = self.groups.get_mut(&group) else {
+        let Some(slot) = self.slot(group) else {
             return;
         };
-        let ancestors = std::mem::take(&mut entry.ancestors);
-        for (ancestor, _) in runs(&ancestors) {
-            if let Some(above) = self.groups.get_mut(&ancestor) {
-                let first = above.descendants.partition_point(|span| span.group < group);
-                let len = above.descendants[first..].partition_point(|span| span.group == group);
-                above.descendants.drain(first..first + len);
-            }
+        let ancestors = std::mem::take(&mut self.at_mut(slot).ancestors);
+        self.ancestor_slots.set(slot, Vec::new());
+        for (_, run) in runs(&ancestors) {
+            let above = self.at_mut(run[0].slot);
+            let first = above.descendants.partition_point(|span| span.group < group);
+            let len = above.descendants[first..].partition_point(|span| span.group == group);
+            above.descendants.drain(first..first + len);
         }
     }
 
     /// Copies the ancestors of `group` into the descendants of each of them.
     fn mirror(&mut self, group: GroupId) {
-        let Some(ancestors) = self.groups.get(&group).map(|entry| entry.ancestors.clone()) else {
+        let Some(slot) = self.slot(group) else {
             return;
         };
-        for (ancestor, run) in runs(&ancestors) {
-            if let Some(above) = self.groups.get_mut(&ancestor) {
-                let at = above.descendants.partition_point(|span| span.group < group);
-                let mirrored = run.iter().map(|span| Span { group, ..*span });
-                above.descendants.splice(at..at, mirrored);
-            }
+        let ancestors = self.at(slot).ancestors.clone();
+        for (_, run) in runs(&ancestors) {
+            let above = self.at_mut(run[0].slot);
+            let at = above.descendants.partition_point(|span| span.group < group);
+            let mirrored = run.iter().map(|span| Span {
+                group,
+                slot,
+                ..*span
+            });
+            above.descendants.splice(at..at, mirrored);
         }
     }
 }

@@ -10,6 +10,9 @@ use crate::schedule::{Schedule, ScheduleKind, Window};
 pub struct Edge<K> {
     pub key: K,
     pub window: Window,
+    /// The index's slot of the group at the other end, for edges that end at a group (so a check
+    /// reaches that group's flattened ancestors without hashing); unused on ownership edges.
+    pub(super) slot: u32,
 }
 
 /// The window an active schedule is indexed under; `None` when not indexed.
@@ -30,9 +33,9 @@ pub(super) fn run_of<K: Ord + Copy>(edges: &[Edge<K>], key: K) -> &[Edge<K>] {
 }
 
 /// Inserts an edge, keeping `edges` sorted by key.
-pub(super) fn add<K: Ord + Copy>(edges: &mut Vec<Edge<K>>, key: K, window: Window) {
+pub(super) fn add<K: Ord + Copy>(edges: &mut Vec<Edge<K>>, key: K, window: Window, slot: u32) {
     let at = edges.partition_point(|edge| edge.key <= key);
-    edges.insert(at, Edge { key, window });
+    edges.insert(at, Edge { key, window, slot });
 }
 
 /// Removes one edge equal to (`key`, `window`), if there is one.

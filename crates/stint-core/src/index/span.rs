@@ -27,6 +27,10 @@ pub struct Span {
     pub hop: GroupId,
     /// How many group-in-group links the path has (1: one link).
     pub depth: u32,
+    /// The index's slot of `group`.
+    pub(super) slot: u32,
+    /// The index's slot of `hop`.
+    pub(super) hop_slot: u32,
 }
 
 /// The intersection of two windows; `None` when empty.

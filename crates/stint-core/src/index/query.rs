@@ -1,0 +1,306 @@
+//! The index's answers: memberships through nesting with their best reach, paths, direct edges,
+//! and what the index costs in memory.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::edges::{earlier, latest_end, run_of, Edge};
+use super::span::{self, Span};
+use super::{MembershipIndex, Reach};
+use crate::ids::{GroupId, PrincipalId};
+
+impl Reach {
+    fn direct(until: Option<DateTime<Utc>>) -> Reach {
+        Reach {
+            until,
+            through: None,
+            depth: 0,
+            through_slot: u32::MAX,
+        }
+    }
+
+    /// Through the principal's direct group `edge` (in force until `link_end`) and `span` above it.
+    fn nested(edge: &Edge<GroupId>, link_end: Option<DateTime<Utc>>, span: &Span) -> Reach {
+        Reach {
+            until: earlier(link_end, span.window.end),
+            through: Some(edge.key),
+            depth: span.depth,
+            through_slot: edge.slot,
+        }
+    }
+
+    /// Whether `self` is a better answer than `other`: it lasts longer, or as long with a shorter
+    /// path (then the lower group, so that answers do not depend on iteration order).
+    fn beats(&self, other: &Reach) -> bool {
+        let rank = |reach: &Reach| {
+            (
+                std::cmp::Reverse(super::end_key(reach.until)),
+                reach.depth,
+                reach.through,
+            )
+        };
+        rank(self) < rank(other)
+    }
+}
+
+fn offer(best: &mut Option<Reach>, candidate: Reach) {
+    if best.as_ref().is_none_or(|best| candidate.beats(best)) {
+        *best = Some(candidate);
+    }
+}
+
+impl MembershipIndex {
+    /// The best membership of `principal` in `group` at `now`, directly or through nesting: `None`
+    /// when there is none, or the principal cannot hold (D1), or the group is not live.
+    ///
+    /// Two hash probes (the group, the principal); then, per direct group of the principal in
+    /// force, a look at that group's compact ancestor slots, and a binary search only on a hit.
+    pub fn member_reach(
+        &self,
+        principal: PrincipalId,
+        group: GroupId,
+        now: DateTime<Utc>,
+    ) -> Option<Reach> {
+        let target_slot = self.slot(group)?;
+        let target = self.at(target_slot);
+        if !target.live {
+            return None;
+        }
+        let entry = self
+            .principals
+            .get(&principal)
+            .filter(|entry| entry.can_hold)?;
+        let nested = !target.descendants.is_empty();
+        let mut best = None;
+        for run in entry.member_of.chunk_by(|a, b| a.key == b.key) {
+            let Some(edge) = run.first() else {
+                continue;
+            };
+            let through_nesting = edge.key != group;
+            if through_nesting
+                && !(nested && self.ancestor_slots.get(edge.slot).contains(&target_slot))
+            {
+                continue;
+            }
+            let Some(link_end) = latest_end(run, now) else {
+                continue;
+            };
+            if !through_nesting {
+                offer(&mut best, Reach::direct(link_end));
+            } else if let Some(span) = self.span_at(edge.slot, group, now) {
+                offer(&mut best, Reach::nested(edge, link_end, span));
+            }
+        }
+        best
+    }
+
+    /// Every group `principal` is a member of at `now`, directly or through nesting, with the best
+    /// way it is (see [`member_reach`](Self::member_reach)), by group.
+    pub fn member_reaches(
+        &self,
+        principal: PrincipalId,
+        now: DateTime<Utc>,
+    ) -> Vec<(GroupId, Reach)> {
+        let Some(entry) = self
+            .principals
+            .get(&principal)
+            .filter(|entry| entry.can_hold)
+        else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for run in entry.member_of.chunk_by(|a, b| a.key == b.key) {
+            let Some(edge) = run.first() else {
+                continue;
+            };
+            let direct = self.at(edge.slot);
+            if !direct.live {
+                continue;
+            }
+            let Some(link_end) = latest_end(run, now) else {
+                continue;
+            };
+            found.push((edge.key, Reach::direct(link_end)));
+            for (ancestor, spans) in span::runs(&direct.ancestors) {
+                if let Some(span) = span::in_force(spans, now) {
+                    found.push((ancestor, Reach::nested(edge, link_end, span)));
+                }
+            }
+        }
+        found.sort_by(|(a, reach_a), (b, reach_b)| {
+            a.cmp(b)
+                .then_with(|| match (reach_a.beats(reach_b), reach_b.beats(reach_a)) {
+                    (true, _) => std::cmp::Ordering::Less,
+                    (_, true) => std::cmp::Ordering::Greater,
+                    _ => std::cmp::Ordering::Equal,
+                })
+        });
+        found.dedup_by_key(|(group, _)| *group);
+        found
+    }
+
+    /// The path of `reach` (a membership of `group`): the groups from the principal's direct group
+    /// up to `group` (excluded), following each group's next hop. `None` if the hops go round
+    /// (possible only with a nesting cycle in stored data) or break off.
+    pub fn path(&self, reach: &Reach, group: GroupId, now: DateTime<Utc>) -> Option<Vec<GroupId>> {
+        let Some(first) = reach.through else {
+            return Some(Vec::new());
+        };
+        let mut via = vec![first];
+        let mut at = reach.through_slot;
+        loop {
+            let span = self.span_at(at, group, now)?;
+            if span.hop == group {
+                return Some(via);
+            }
+            if via.contains(&span.hop) {
+                return None;
+            }
+            via.push(span.hop);
+            at = span.hop_slot;
+        }
+    }
+
+    /// Of the ancestor spans of the group in `slot` toward `group`, the one in force at `now` that
+    /// lasts longest.
+    fn span_at(&self, slot: u32, group: GroupId, now: DateTime<Utc>) -> Option<&Span> {
+        span::in_force(span::run_of(&self.at(slot).ancestors, group), now)
+    }
+
+    /// On the longest-lasting path in force at `now` from group `from` up to group `to`, the group
+    /// right above `from` (`to` itself when `from` is directly in it).
+    pub fn next_hop(&self, from: GroupId, to: GroupId, now: DateTime<Utc>) -> Option<GroupId> {
+        self.span_at(self.slot(from)?, to, now).map(|span| span.hop)
+    }
+
+    /// Whether `group` is known and not deleted, as the index sees it.
+    pub fn is_live_group(&self, group: GroupId) -> bool {
+        self.group(group).is_some_and(|entry| entry.live)
+    }
+
+    /// The flattened ancestors of `group` (every window, in force or not), sorted by group.
+    pub fn ancestors(&self, group: GroupId) -> &[Span] {
+        self.group(group)
+            .map_or(&[], |entry| entry.ancestors.as_slice())
+    }
+
+    /// The flattened descendants of `group`, sorted by group: the mirror of
+    /// [`ancestors`](Self::ancestors).
+    pub fn descendants(&self, group: GroupId) -> &[Span] {
+        self.group(group)
+            .map_or(&[], |entry| entry.descendants.as_slice())
+    }
+
+    /// `Some(end)` when `principal` is directly an active member of `group` at `now`: the latest
+    /// end of its in-force schedules (`None` inside: permanent). Liveness is not checked here.
+    pub fn direct_member_end(
+        &self,
+        principal: PrincipalId,
+        group: GroupId,
+        now: DateTime<Utc>,
+    ) -> Option<Option<DateTime<Utc>>> {
+        let entry = self.principals.get(&principal)?;
+        latest_end(run_of(&entry.member_of, group), now)
+    }
+
+    /// The groups `principal` is directly an active member of at `now` (liveness not checked).
+    pub fn direct_groups_of(
+        &self,
+        principal: PrincipalId,
+        now: DateTime<Utc>,
+    ) -> impl Iterator<Item = GroupId> + '_ {
+        self.principals
+            .get(&principal)
+            .into_iter()
+            .flat_map(|entry| entry.member_of.iter())
+            .filter(move |edge| edge.window.contains(now))
+            .map(|edge| edge.key)
+    }
+
+    /// The groups that are directly active members of `group` at `now`, each with the latest end
+    /// of its in-force schedules (liveness not checked).
+    pub fn child_groups(
+        &self,
+        group: GroupId,
+        now: DateTime<Utc>,
+    ) -> impl Iterator<Item = (GroupId, Option<DateTime<Utc>>)> + '_ {
+        self.group(group)
+            .into_iter()
+            .flat_map(|entry| entry.children.chunk_by(|a, b| a.key == b.key))
+            .filter_map(move |run| {
+                let key = run.first()?.key;
+                latest_end(run, now).map(|end| (key, end))
+            })
+    }
+
+    /// `Some(end)` when `principal` directly and actively owns `group` at `now`.
+    pub fn direct_owner_end(
+        &self,
+        group: GroupId,
+        principal: PrincipalId,
+        now: DateTime<Utc>,
+    ) -> Option<Option<DateTime<Utc>>> {
+        latest_end(run_of(&self.group(group)?.owners, principal), now)
+    }
+
+    /// The principals with an in-force direct active ownership of `group` at `now`.
+    pub fn owners_at(
+        &self,
+        group: GroupId,
+        now: DateTime<Utc>,
+    ) -> impl Iterator<Item = PrincipalId> + '_ {
+        self.group(group)
+            .into_iter()
+            .flat_map(|entry| entry.owners.iter())
+            .filter(move |edge| edge.window.contains(now))
+            .map(|edge| edge.key)
+    }
+
+    /// How many schedules are indexed (group-in-group memberships count once).
+    pub fn assignment_count(&self) -> usize {
+        let members: usize = self.principals.values().map(|e| e.member_of.len()).sum();
+        let owners: usize = self.groups.iter().map(|e| e.owners.len()).sum();
+        members + owners
+    }
+
+    /// An estimate of the heap the index holds: each hash table's buckets (key and value inline)
+    /// with their control bytes, and every vector at its capacity (edges, group records, flattened
+    /// spans and compact ancestor slots).
+    pub fn approximate_bytes(&self) -> usize {
+        let principals: usize = self
+            .principals
+            .values()
+            .map(|entry| entry.member_of.capacity() * size_of::<Edge<GroupId>>())
+            .sum();
+        let groups: usize = self
+            .groups
+            .iter()
+            .map(|entry| {
+                entry.owners.capacity() * size_of::<Edge<PrincipalId>>()
+                    + entry.children.capacity() * size_of::<Edge<GroupId>>()
+                    + (entry.ancestors.capacity() + entry.descendants.capacity())
+                        * size_of::<Span>()
+            })
+            .sum();
+        table_bytes(&self.principals)
+            + principals
+            + table_bytes(&self.slots)
+            + self.groups.capacity() * size_of::<super::GroupEntry>()
+            + groups
+            + self.ancestor_slots.bytes()
+    }
+}
+
+/// The heap of a `HashMap` (SwissTable): buckets of (key, value) plus one control byte each, plus
+/// one group of trailing control bytes. Buckets are a power of two, 7/8 of them usable.
+fn table_bytes<K, V>(map: &HashMap<K, V>) -> usize {
+    const GROUP_WIDTH: usize = 16;
+    let buckets = match map.capacity() {
+        0 => return 0,
+        1..=3 => 4,
+        4..=7 => 8,
+        capacity => (capacity * 8 / 7).next_power_of_two(),
+    };
+    buckets * (size_of::<(K, V)>() + 1) + GROUP_WIDTH
+}
