@@ -9,16 +9,20 @@
 //! - per principal: the groups it is a direct active member of, one [`Edge`]
 //!   (group and the schedule's effective `[start, end)`) per schedule, sorted by group; and whether
 //!   it can hold anything at all (an enabled user, a live group: D1);
-//! - per group: whether it is live (known and not deleted); its direct owners (few;
+//! - per group, in a dense *slot* (a group id maps to its slot once; edges and spans carry the
+//!   slot of the group they point at, so walking them needs no hashing): whether it is live
+//!   (known and not deleted); its direct owners (few;
 //!   owners are not nested, and the A11 fallback asks whether any owner is in force); the groups
 //!   that are direct members of it (few); its *ancestors*, every group it is transitively a member
 //!   of through nested group memberships, as [`Span`]s (the intersection of the links' windows
 //!   along a path, kept per path unless inside another span: usually one); and the mirror of those,
-//!   its *descendants*.
+//!   its *descendants*; and, packed for all groups in one arena (module `arena`), the slots of its
+//!   ancestors.
 //!
-//! A membership check of `p` in `G` at `now` probes `p` (its direct groups) and `G` (liveness and
-//! descendants): either `p` is directly in `G`, or some direct group `D` of `p` in force at `now`
-//! is among `G`'s descendants with a span in force at `now`. `until` is the latest end among what
+//! A membership check of `p` in `G` at `now` probes `p` (its direct groups) and `G` (its slot and
+//! liveness): either `p` is directly in `G`, or some direct group `D` of `p` in force at `now` has
+//! `G`'s slot among its packed ancestor slots and a span toward `G` in force at `now` (module
+//! `query`). `until` is the latest end among what
 //! is in force at `now`: of a direct schedule, or of a path (the earliest end of its links). A user
 //! edge is an O(1)-ish insertion into its principal's vector; a group-in-group edge, or a group
 //! deleted or appearing (rare), recomputes the ancestors of the groups below it (module `closure`).
@@ -29,12 +33,14 @@
 //! that have ended stay until [`MembershipIndex::prune_ended`] drops them; a decision at `now`
 //! ignores them anyway.
 //!
-//! Memory: an edge is 40 bytes (a 16-byte id and a 24-byte window); each assignment is one edge
-//! (two for group-in-group membership, one more per flattened span), plus its principal's share of
-//! the hash table and `Vec` slack ([`MembershipIndex::shrink_to_fit`] after a bulk load removes the
+//! Memory: an edge is 44 bytes (a 16-byte id, a 24-byte window, a slot); each assignment is one
+//! edge (two for group-in-group membership), plus its principal's share of the hash table and
+//! `Vec` slack; flattened spans (68 bytes, twice: ancestors and descendants) are per group, not per
+//! assignment ([`MembershipIndex::shrink_to_fit`] after a bulk load removes the
 //! slack). [`MembershipIndex::approximate_bytes`] counts table buckets with their control bytes and
 //! every vector at its capacity; the test `index_memory_per_assignment_is_under_100_bytes` measures
-//! it.
+//! 55 bytes per assignment for 100,000 assignments with nesting four deep after the load's shrink
+//! (90 before it).
 
 mod arena;
 mod closure;
