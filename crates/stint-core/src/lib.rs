@@ -10,6 +10,7 @@ pub mod authz;
 pub mod change;
 pub mod check;
 pub mod directory;
+pub mod due;
 pub mod duration;
 pub mod ids;
 pub mod index;

@@ -11,6 +11,7 @@ use crate::change::Change;
 use crate::directory::{
     AdministrativeUnit, BuiltInRole, DirectoryScope, Group, RoleAssignment, Tenant, User,
 };
+use crate::due::DueQueues;
 use crate::ids::{
     AdministrativeUnitId, GroupId, PrincipalId, RequestId, RoleAssignmentId, ScheduleId, UserId,
 };
@@ -40,6 +41,8 @@ pub struct State {
     requests_by_principal: HashMap<PrincipalId, BTreeSet<RequestId>>,
     /// Direct active memberships and ownerships with their windows, and nesting flattened, for X2.
     index: MembershipIndex,
+    /// What the scheduler will find due, by when.
+    due: DueQueues,
 }
 
 /// A principal resolved to what it is.
@@ -91,6 +94,7 @@ impl State {
                 };
                 let previous = self.schedules.get(&schedule.id);
                 self.index.replace_schedule(previous, &schedule, facts);
+                self.due.replace_schedule(previous, &schedule);
                 if let Some(previous) = previous {
                     if previous.principal_id != schedule.principal_id {
                         if let Some(ids) =
@@ -111,6 +115,8 @@ impl State {
                 self.schedules.insert(schedule.id, schedule);
             }
             Change::Request(request) => {
+                self.due
+                    .replace_request(self.requests.get(&request.id), &request);
                 self.requests_by_group
                     .entry(request.group_id)
                     .or_default()
@@ -147,6 +153,11 @@ impl State {
     /// The membership index kept current by [`apply`](Self::apply) (X2).
     pub fn index(&self) -> &MembershipIndex {
         &self.index
+    }
+
+    /// What the scheduler will find due, by when.
+    pub fn due(&self) -> &DueQueues {
+        &self.due
     }
 
     /// Releases the membership index's spare capacity; call once after a bulk load of
@@ -297,7 +308,7 @@ impl State {
     }
 
     /// D1: a disabled user holds nothing; a deleted group holds nothing.
-    fn principal_can_hold(&self, principal: PrincipalId) -> bool {
+    pub(crate) fn principal_can_hold(&self, principal: PrincipalId) -> bool {
         match self.principal(principal) {
             Some(Principal::User(user)) => user.account_enabled,
             Some(Principal::Group(_)) => true,

@@ -3,7 +3,7 @@
 //! Decisions never wait for this: membership compares schedules with the time (V7); the scheduler
 //! only tidies up and leaves a trace.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -29,9 +29,9 @@ pub const BATCH: usize = 500;
 pub fn tick(state: &State, now: DateTime<Utc>, mut fresh_id: impl FnMut() -> Uuid) -> Decision {
     let mut decision = Decision::new();
     let overdue = state
-        .requests
-        .values()
-        .filter(|r| r.status.is_pending() && now - r.created_at >= APPROVAL_TIMEOUT)
+        .due()
+        .pending_since(now - APPROVAL_TIMEOUT)
+        .filter_map(|id| state.requests.get(&id))
         .take(BATCH);
     for request in overdue {
         let mut denied = request.clone();
@@ -63,23 +63,20 @@ pub fn tick(state: &State, now: DateTime<Utc>, mut fresh_id: impl FnMut() -> Uui
         decision.push(Change::Request(denied));
     }
     let expired = state
-        .schedules
-        .values()
-        .filter(|s| s.ended.is_none())
-        .filter(|s| s.window.end.is_some_and(|end| end <= now))
+        .due()
+        .ends_by(now)
+        .filter_map(|id| state.schedules.get(&id))
         .take(BATCH);
     // The last owner each group retains, looked up once per group: a lookup reads all of the
     // group's schedules, so once per expiring schedule is quadratic in a large group.
     let mut retained_in = HashMap::<GroupId, Option<ScheduleId>>::new();
     for schedule in expired {
         let end = schedule.window.end.unwrap_or(now);
-        let retained = *retained_in
-            .entry(schedule.group_id())
-            .or_insert_with(|| {
-                state
-                    .retained_last_owner(schedule.group_id(), now)
-                    .map(|retained| retained.id)
-            });
+        let retained = *retained_in.entry(schedule.group_id()).or_insert_with(|| {
+            state
+                .retained_last_owner(schedule.group_id(), now)
+                .map(|retained| retained.id)
+        });
         if retained == Some(schedule.id) {
             let mut record = system_event(
             fresh_id(),
@@ -118,11 +115,23 @@ pub fn tick(state: &State, now: DateTime<Utc>, mut fresh_id: impl FnMut() -> Uui
             EndReason::Expired,
         )));
     }
-    for retained in state
-        .groups
-        .values()
-        .filter(|group| !group.is_deleted())
-        .filter_map(|group| state.retained_last_owner(group.id, now))
+    // A11 after 30 days: only groups with an ownership that ended by itself that long ago can
+    // qualify, and most of those have an owner in force again, which the index tells at once.
+    let mut candidates = HashSet::new();
+    let retained_long_enough = state
+        .due()
+        .owner_ends_by(now - LAST_OWNER_RETRY)
+        .filter_map(|id| state.schedules.get(&id))
+        .map(Schedule::group_id)
+        .filter(|group| candidates.insert(*group))
+        .filter(|group| {
+            !state
+                .index()
+                .owners_at(*group, now)
+                .any(|owner| state.principal_can_hold(owner))
+        })
+        .filter_map(|group| state.retained_last_owner(group, now));
+    for retained in retained_long_enough
         .filter(|s| {
             s.effective_window()
                 .end

@@ -204,6 +204,36 @@ impl World {
         Ok(())
     }
 
+    /// V3, V7: the scheduler's queues name exactly what a scan of every schedule and request finds
+    /// due, at any instant.
+    fn check_due_queues(&self) -> Result<(), TestCaseError> {
+        let state = &self.f.state;
+        for at in [self.now, self.now + TimeDelta::hours(30)] {
+            let mut queued: Vec<_> = state.due().ends_by(at).collect();
+            let mut scanned: Vec<_> = state
+                .schedules
+                .values()
+                .filter(|s| s.ended.is_none() && s.window.end.is_some_and(|end| end <= at))
+                .map(|s| s.id)
+                .collect();
+            queued.sort();
+            scanned.sort();
+            prop_assert_eq!(queued, scanned, "ends due at {}", at);
+
+            let mut queued: Vec<_> = state.due().pending_since(at).collect();
+            let mut scanned: Vec<_> = state
+                .requests
+                .values()
+                .filter(|r| r.status.is_pending() && r.created_at <= at)
+                .map(|r| r.id)
+                .collect();
+            queued.sort();
+            scanned.sort();
+            prop_assert_eq!(queued, scanned, "requests pending since {}", at);
+        }
+        Ok(())
+    }
+
     /// Every activation came from an eligibility in force at its start, ends within it, and was
     /// approved where approval was required.
     fn check_activations(&self) -> Result<(), TestCaseError> {
@@ -258,6 +288,7 @@ proptest! {
         for step in &steps {
             world.run(step);
             world.check_membership(world.now)?;
+            world.check_due_queues()?;
         }
         for minutes in probes {
             world.check_membership(world.now + TimeDelta::minutes(minutes))?;
