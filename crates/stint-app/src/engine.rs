@@ -2,6 +2,7 @@
 //! apply to the in-memory state. Refusals of business rules are committed as audit events (U1).
 
 use std::sync::PoisonError;
+use std::time::Duration;
 
 use stint_core::audit::AuditRecord;
 use stint_core::authz::Caller;
@@ -58,7 +59,8 @@ impl App {
         attempt: Attempt,
         rule: impl Fn(&State, &Context) -> Result<(Decision, T), Violation>,
     ) -> AppResult<Committed<T>> {
-        for _ in 0..=self.config.conflict_retries {
+        for round in 0..=self.config.conflict_retries {
+            pause_before_retry(round).await;
             let _writer = self.writer.lock().await;
             let now = self.now();
             let (outcome, expected, refusal_event) = {
@@ -168,6 +170,22 @@ impl App {
         let _writer = self.writer.lock().await;
         self.commit(None, Decision::new().audit(event)).await
     }
+}
+
+/// The longest pause before a retry after a conflict.
+const MAX_RETRY_PAUSE: Duration = Duration::from_millis(10);
+
+/// Before the `attempt`-th retry of a decision that lost to another node's commit: a random pause
+/// of up to `attempt` milliseconds (at most [`MAX_RETRY_PAUSE`]), so that nodes that collided do
+/// not collide again in step. None before the first attempt.
+pub(crate) async fn pause_before_retry(attempt: usize) {
+    if attempt == 0 {
+        return;
+    }
+    let longest =
+        Duration::from_millis(u64::try_from(attempt).unwrap_or(u64::MAX)).min(MAX_RETRY_PAUSE);
+    let pause = longest.mul_f64(rand::random::<f64>());
+    tokio::time::sleep(pause).await;
 }
 
 fn refusal(ctx: &Context, attempt: &Attempt, violation: &Violation) -> AuditRecord {

@@ -148,7 +148,8 @@ impl App {
         meta: &CallMeta,
         rule: impl Fn(&State, &Context) -> CodeCheck<T>,
     ) -> AppResult<Committed<T>> {
-        for _ in 0..=self.config.conflict_retries {
+        for attempt in 0..=self.config.conflict_retries {
+            crate::engine::pause_before_retry(attempt).await;
             let _writer = self.writer.lock().await;
             let now = self.now();
             let (check, expected) = {

@@ -20,7 +20,8 @@ impl App {
     /// When another node committed first, catches up and decides again (at most
     /// `conflict_retries` times), so that what that node recorded is not recorded twice.
     pub async fn tick(&self) -> AppResult<Option<Revision>> {
-        for _ in 0..=self.config.conflict_retries {
+        for attempt in 0..=self.config.conflict_retries {
+            crate::engine::pause_before_retry(attempt).await;
             let _writer = self.writer.lock().await;
             let now = self.now();
             let (decision, expected) = self.read(|state| {
