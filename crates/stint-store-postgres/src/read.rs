@@ -6,6 +6,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use stint_core::audit::{AuditEvent, AuditQuery};
 use stint_core::{Change, State};
+use stint_store::bulk::Decoder;
 use stint_store::{CommittedChanges, Revision, StoreError};
 
 use crate::column::{from_bigint, limit, parse_timestamp, revision_from, timestamp, to_bigint};
@@ -26,9 +27,6 @@ pub(crate) async fn current_revision(
         .map_err(from_sqlx)?;
     revision_from(revision)
 }
-
-/// Turns a stored document into the change that puts it into a state.
-type Decoder = fn(&str) -> Result<Change, StoreError>;
 
 /// Every entity table, and how its documents become changes.
 const TABLES: [(&str, Decoder); 10] = [
@@ -54,10 +52,10 @@ pub(crate) async fn load(connection: &mut PgConnection) -> Result<State, StoreEr
     let mut state = State::default();
     state.revision = current_revision(connection).await?;
     for (table, change_of) in TABLES {
-        for doc in documents(connection, table).await? {
-            state.apply(change_of(&doc)?);
-        }
+        let documents = documents(connection, table).await?;
+        stint_store::bulk::apply_documents(&mut state, &documents, change_of)?;
     }
+    state.shrink_index();
     Ok(state)
 }
 

@@ -5,6 +5,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use stint_core::audit::{AuditEvent, AuditQuery};
 use stint_core::{Change, State};
+use stint_store::bulk::Decoder;
 use stint_store::{CommittedChanges, Revision, StoreError};
 
 use crate::column::{from_integer, limit, parse_timestamp, revision_from, timestamp, to_integer};
@@ -22,9 +23,6 @@ pub(crate) async fn current_revision(
         .map_err(from_sqlx)?;
     revision_from(revision)
 }
-
-/// Turns a stored document into the change that puts it into a state.
-type Decoder = fn(&str) -> Result<Change, StoreError>;
 
 /// Every entity table, and how its documents become changes.
 const TABLES: [(&str, Decoder); 10] = [
@@ -48,10 +46,10 @@ const TABLES: [(&str, Decoder); 10] = [
 pub(crate) async fn load(connection: &mut SqliteConnection) -> Result<State, StoreError> {
     let mut state = State::default();
     for (table, change_of) in TABLES {
-        for doc in documents(connection, table).await? {
-            state.apply(change_of(&doc)?);
-        }
+        let documents = documents(connection, table).await?;
+        stint_store::bulk::apply_documents(&mut state, &documents, change_of)?;
     }
+    state.shrink_index();
     state.revision = current_revision(connection).await?;
     Ok(state)
 }

@@ -5,6 +5,7 @@
 //! A write is one [`Decision`]: the changed objects and their audit events, committed in one
 //! transaction with the next revision, or not at all (SPEC U3).
 
+pub mod bulk;
 pub mod conformance;
 
 use std::time::Duration;
