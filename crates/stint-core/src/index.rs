@@ -48,7 +48,7 @@ mod edges;
 mod query;
 mod span;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use chrono::{DateTime, Utc};
 

@@ -1,8 +1,6 @@
 //! The index's answers: memberships through nesting with their best reach, paths, direct edges,
 //! and what the index costs in memory.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 
 use super::edges::{earlier, latest_end, run_of, Edge};
@@ -294,7 +292,7 @@ impl MembershipIndex {
 
 /// The heap of a `HashMap` (SwissTable): buckets of (key, value) plus one control byte each, plus
 /// one group of trailing control bytes. Buckets are a power of two, 7/8 of them usable.
-fn table_bytes<K, V>(map: &HashMap<K, V>) -> usize {
+fn table_bytes<K, V, S>(map: &std::collections::HashMap<K, V, S>) -> usize {
     const GROUP_WIDTH: usize = 16;
     let buckets = match map.capacity() {
         0 => return 0,
