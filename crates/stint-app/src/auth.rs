@@ -144,6 +144,18 @@ impl App {
         .ok_or(AppError::Unauthenticated)
     }
 
+    /// [`authenticate`](Self::authenticate), and where the token is unknown, once more after
+    /// catching up with the store: a token issued by another node a moment ago works at once.
+    pub async fn authenticate_fresh(&self, token: &str) -> AppResult<Session> {
+        match self.authenticate(token) {
+            Err(AppError::Unauthenticated) => {
+                self.catch_up().await?;
+                self.authenticate(token)
+            }
+            known => known,
+        }
+    }
+
     /// Ends a token.
     pub async fn sign_out(&self, token: &str, meta: &CallMeta) -> AppResult<()> {
         let session = self.authenticate(token)?;

@@ -45,13 +45,25 @@ impl App {
     }
 }
 
+/// How often the background loop drops ended windows from the membership index.
+const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+/// How far behind the clock the index is pruned, so that a call that read the clock just before a
+/// prune is still answered from complete windows.
+const PRUNE_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
 /// Ticks every `period` until the returned handle is aborted. A failed tick is logged and retried.
 pub fn spawn(app: Arc<App>, period: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(period);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut pruned_at = app.now();
         loop {
             interval.tick().await;
+            if app.now() - pruned_at >= PRUNE_EVERY {
+                pruned_at = app.now();
+                app.prune_index(pruned_at - PRUNE_MARGIN);
+            }
             loop {
                 match app.tick().await {
                     Ok(Some(_)) => continue,
@@ -67,6 +79,15 @@ pub fn spawn(app: Arc<App>, period: Duration) -> tokio::task::JoinHandle<()> {
 }
 
 impl App {
+    /// Drops from the membership index what ended before `before` (the schedules themselves stay),
+    /// so the index holds what is in force or to come. Checks at or after `before` are unchanged.
+    pub fn prune_index(&self, before: chrono::DateTime<chrono::Utc>) {
+        self.state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .prune_ended(before);
+    }
+
     /// X2: waits (bounded by `revision_wait`) until this node has applied `revision`, following
     /// the store's change log. Returns whether it got there.
     pub async fn reach_revision(&self, revision: Revision) -> AppResult<bool> {

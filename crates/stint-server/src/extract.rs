@@ -33,7 +33,8 @@ where
         let token = bearer_token(parts).ok_or_else(ApiError::unauthenticated)?;
         server
             .app
-            .authenticate(token)
+            .authenticate_fresh(token)
+            .await
             .map(Auth)
             .map_err(|_| ApiError::unauthenticated())
     }

@@ -782,3 +782,56 @@ async fn v7_x3_5000_schedules_ending_at_once_end_once_each_with_both_schedulers_
     assert_eq!(expiries.len(), ENDING_AT_ONCE);
     assert_eq!(ends.len(), ENDING_AT_ONCE);
 }
+
+/// X2: a script that signs in on one node and is sent to another by a load balancer is not told
+/// its fresh token is unknown. Node B runs no follower here, so only the token lookup itself can
+/// make B learn of the sign-in.
+#[common::both_backends]
+async fn x2_a_token_issued_on_node_a_works_on_node_b_at_once() {
+    let database = SharedDatabase::fresh().await;
+    let clock = ManualClock::starting_at(start_time());
+    let a = TestServer::serve(database.open().await, clock.clone(), test_config()).await;
+    a.app
+        .bootstrap(Some(Password::new(ADMIN_PASSWORD)))
+        .await
+        .unwrap();
+    let b = TestServer::serve(database.open().await, clock, test_config()).await;
+    let http = reqwest::Client::new();
+    let signed_in = send(
+        &http,
+        Method::POST,
+        &format!("{}/stint/v1/auth/token", a.base_url),
+        None,
+        Some(json!({ "username": ADMIN, "password": ADMIN_PASSWORD })),
+        None,
+    )
+    .await
+    .expect(200);
+    assert!(
+        b.app.revision() < signed_in.revision(),
+        "B has not followed A"
+    );
+    let token = signed_in.body["access_token"].as_str().unwrap();
+
+    let listed = send(
+        &http,
+        Method::GET,
+        &format!("{}/v1.0/groups", b.base_url),
+        Some(token),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+
+    let forged = send(
+        &http,
+        Method::GET,
+        &format!("{}/v1.0/groups", b.base_url),
+        Some("not-a-token"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(forged.status, 401, "{}", forged.body);
+}
