@@ -139,6 +139,19 @@ impl State {
         }
     }
 
+    /// Makes room for `additional` more objects of the kind `example` changes, so that a bulk
+    /// load does not rehash (and move) its largest tables again and again as they grow.
+    pub fn reserve_like(&mut self, example: &Change, additional: usize) {
+        match example {
+            Change::User(_) => self.users.reserve(additional),
+            Change::Group(_) => self.groups.reserve(additional),
+            Change::Schedule(_) => self.schedules.reserve(additional),
+            Change::Request(_) => self.requests.reserve(additional),
+            Change::Token(_) => self.tokens.reserve(additional),
+            _ => {}
+        }
+    }
+
     /// A state built by applying `changes` in order (a bulk load), with the membership index's
     /// slack released at the end.
     pub fn from_changes(changes: impl IntoIterator<Item = Change>) -> State {

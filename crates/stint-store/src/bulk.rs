@@ -47,8 +47,14 @@ pub fn apply_documents(
             });
         }
         drop(decoded);
+        let mut reserved = false;
         for changes in arriving {
-            for change in changes? {
+            let changes = changes?;
+            if let (false, Some(first)) = (reserved, changes.first()) {
+                state.reserve_like(first, documents.len());
+                reserved = true;
+            }
+            for change in changes {
                 state.apply(change);
             }
         }
