@@ -56,8 +56,20 @@ impl PostgresStore {
     ///
     /// Fails with [`StoreError::SchemaTooNew`] if a newer Stint has written the database.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
+        PostgresStore::open_with(url, true).await
+    }
+
+    /// [`open`](Self::open), but without migrating when `migrate` is false: then a database
+    /// that is not at [`SCHEMA_VERSION`] is refused ([`StoreError::SchemaTooOld`] or
+    /// [`StoreError::SchemaTooNew`]) and left as it is.
+    pub async fn open_with(url: &str, migrate: bool) -> Result<PostgresStore, StoreError> {
         let pool = connect::pool(url).await?;
-        if let Err(error) = migrations::run(&pool).await {
+        let ready = if migrate {
+            migrations::run(&pool).await
+        } else {
+            migrations::verify(&pool).await
+        };
+        if let Err(error) = ready {
             pool.close().await;
             return Err(error);
         }

@@ -55,8 +55,19 @@ impl SqliteStore {
     ///
     /// Fails with [`StoreError::SchemaTooNew`] if a newer Stint has written the database.
     pub async fn open(url_or_path: &str) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(url_or_path, true).await
+    }
+
+    /// [`open`](Self::open), but without migrating when `migrate` is false: then a database
+    /// that is not at [`SCHEMA_VERSION`] is refused ([`StoreError::SchemaTooOld`] or
+    /// [`StoreError::SchemaTooNew`]) and left as it is.
+    pub async fn open_with(url_or_path: &str, migrate: bool) -> Result<SqliteStore, StoreError> {
         let pool = connect::pool(url_or_path).await?;
-        migrations::run(&pool).await?;
+        if migrate {
+            migrations::run(&pool).await?;
+        } else {
+            migrations::verify(&pool).await?;
+        }
         let store = SqliteStore {
             pool,
             writer: Mutex::new(()),

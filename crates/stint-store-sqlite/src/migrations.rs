@@ -58,6 +58,37 @@ pub(crate) async fn run(pool: &SqlitePool) -> Result<(), StoreError> {
     transaction.commit().await.map_err(from_sqlx)
 }
 
+/// Refuses, changing nothing, a database that is not at [`SCHEMA_VERSION`]: for a start with
+/// migrations disabled, where `stint migrate` is run on its own.
+pub(crate) async fn verify(pool: &SqlitePool) -> Result<(), StoreError> {
+    let mut connection = pool.acquire().await.map_err(from_sqlx)?;
+    let versioned: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+    )
+    .fetch_one(&mut *connection)
+    .await
+    .map_err(from_sqlx)?;
+    let found = if versioned == 0 {
+        0
+    } else {
+        current_version(&mut connection).await?
+    };
+    compare(found)
+}
+fn compare(found: i64) -> Result<(), StoreError> {
+    match found.cmp(&SCHEMA_VERSION) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Greater => Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        }),
+        std::cmp::Ordering::Less => Err(StoreError::SchemaTooOld {
+            found,
+            needed: SCHEMA_VERSION,
+        }),
+    }
+}
+
 /// The version the database is at; 0 for a new database.
 pub(crate) async fn current_version(connection: &mut SqliteConnection) -> Result<i64, StoreError> {
     let row = sqlx::query("SELECT version FROM schema_version")

@@ -32,6 +32,11 @@ pub enum StoreError {
     /// The database was written by a newer version of Stint.
     #[error("the database schema is version {found}, newer than this Stint ({supported}); upgrade Stint")]
     SchemaTooNew { found: i64, supported: i64 },
+    /// Opened without migrating, and the database is behind this Stint's schema.
+    #[error(
+        "the database schema is version {found}, this Stint needs {needed}; run `stint migrate`"
+    )]
+    SchemaTooOld { found: i64, needed: i64 },
     /// Anything else from the database; the text is for logs, never for responses.
     #[error("database error: {0}")]
     Backend(String),

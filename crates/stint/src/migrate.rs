@@ -38,7 +38,7 @@ pub fn run(args: MigrateArgs) -> ExitCode {
         }
     };
     let shown = redacted(&args.database);
-    match runtime.block_on(open_store(&args.database)) {
+    match runtime.block_on(open_store(&args.database, true)) {
         Ok(_store) => {
             println!(
                 "The database {shown} is at schema version {}.",

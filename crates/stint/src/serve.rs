@@ -34,6 +34,14 @@ pub struct ServeArgs {
     /// How many role-assignable groups the tenant may have (used when the tenant is created).
     #[arg(long, env = "STINT_ROLE_ASSIGNABLE_GROUP_LIMIT", default_value_t = 500)]
     role_assignable_group_limit: u32,
+    /// Do not migrate the database at start: refuse one that `stint migrate` has not brought to
+    /// this version.
+    #[arg(long, env = "STINT_NO_MIGRATE")]
+    no_migrate: bool,
+    /// How long a read that names a revision (`Stint-At-Least-Revision`, `atLeast`) waits for this
+    /// node to reach it before answering 503, in milliseconds.
+    #[arg(long, env = "STINT_REVISION_WAIT_MS", default_value_t = 2000)]
+    revision_wait_ms: u64,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -43,12 +51,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         )
         .init();
 
-    let store = open_store(&args.database)
+    let store = open_store(&args.database, !args.no_migrate)
         .await
         .with_context(|| format!("opening the database {}", redacted(&args.database)))?;
     let config = AppConfig {
         role_assignable_group_limit: args.role_assignable_group_limit,
         token_lifetime: args.token_lifetime.as_delta(),
+        revision_wait: std::time::Duration::from_millis(args.revision_wait_ms),
         ..AppConfig::default()
     };
     #[cfg(feature = "test-clock")]
@@ -121,11 +130,15 @@ async fn shutdown_signal() {
 }
 
 /// Picks the adapter once, from the URL: `postgres://` or `postgresql://`, else a SQLite file.
-pub(crate) async fn open_store(database: &str) -> Result<Arc<dyn Store>, stint_store::StoreError> {
+/// Migrates the database unless `migrate` is false.
+pub(crate) async fn open_store(
+    database: &str,
+    migrate: bool,
+) -> Result<Arc<dyn Store>, stint_store::StoreError> {
     if database.starts_with("postgres://") || database.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::open(database).await?))
+        Ok(Arc::new(PostgresStore::open_with(database, migrate).await?))
     } else {
-        Ok(Arc::new(SqliteStore::open(database).await?))
+        Ok(Arc::new(SqliteStore::open_with(database, migrate).await?))
     }
 }
 

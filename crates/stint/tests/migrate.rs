@@ -103,3 +103,58 @@ async fn migrate_reports_the_schema_version_and_refuses_a_newer_database() {
         "the refused database is left as it was"
     );
 }
+
+/// Starts `stint serve --no-migrate` on an ephemeral port; returns the exit status if it stopped
+/// on its own, or `None` once it says it is serving (it is then killed).
+fn serve_without_migrating(database: &str) -> (Option<std::process::ExitStatus>, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stint"))
+        .args(["serve", "--no-migrate", "--listen", "127.0.0.1:0"])
+        .args(["--database", database])
+        .env_remove("STINT_DATABASE_URL")
+        .env("STINT_ADMIN_PASSWORD", "admin-password-1")
+        .env("STINT_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = String::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        said.push_str(&line);
+        said.push('\n');
+        if line.contains("Stint is serving") {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return (None, said);
+        }
+    }
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    (Some(status), said + &stderr)
+}
+
+#[common::both_backends]
+async fn serve_with_no_migrate_refuses_an_unmigrated_database_and_serves_a_migrated_one() {
+    let database = Database::fresh().await;
+    let url = database.url().to_string();
+
+    let (stopped, said) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || serve_without_migrating(&url)
+    })
+    .await
+    .unwrap();
+    assert!(
+        stopped.is_some_and(|status| !status.success()),
+        "an unmigrated database is refused: {said}"
+    );
+    assert!(said.contains("run `stint migrate`"), "{said}");
+
+    assert!(migrate(&url).status.success());
+    let (stopped, said) = tokio::task::spawn_blocking(move || serve_without_migrating(&url))
+        .await
+        .unwrap();
+    assert!(stopped.is_none(), "a migrated database is served: {said}");
+}
