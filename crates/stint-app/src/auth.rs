@@ -162,14 +162,10 @@ impl App {
         let mut event = sign_in_event(meta, self.now(), Some(session.user), Outcome::Success);
         event.action = "auth.signOut".into();
         event.message = "Signed out; the token no longer works.".into();
-        let _writer = self.writer.lock().await;
-        self.commit(
-            None,
-            Decision::new()
-                .change(Change::TokenRevoked(TokenHash::of(token)))
-                .audit(event),
-        )
-        .await?;
+        let revoke = Decision::new()
+            .change(Change::TokenRevoked(TokenHash::of(token)))
+            .audit(event);
+        self.write(|_, _| (revoke, ())).await?;
         Ok(())
     }
 }

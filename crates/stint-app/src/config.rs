@@ -10,10 +10,6 @@ pub struct AppConfig {
     pub token_lifetime: TimeDelta,
     /// V2, A5: how recent a TOTP check must be to count as MFA.
     pub mfa_freshness: TimeDelta,
-    /// How often a write is retried when another node committed first. Under a steady write load
-    /// on two nodes, a write's attempt loses whenever the other node commits while it decides, so
-    /// a handful of retries is not enough (issue 6: 503s with 5).
-    pub conflict_retries: usize,
     /// How long a read that demands a newer revision waits for this node to reach it (X2).
     pub revision_wait: std::time::Duration,
 }
@@ -24,7 +20,6 @@ impl Default for AppConfig {
             role_assignable_group_limit: 500,
             token_lifetime: TimeDelta::hours(1),
             mfa_freshness: TimeDelta::minutes(10),
-            conflict_retries: 20,
             revision_wait: std::time::Duration::from_secs(2),
         }
     }

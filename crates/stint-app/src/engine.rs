@@ -2,13 +2,14 @@
 //! apply to the in-memory state. Refusals of business rules are committed as audit events (U1).
 
 use std::sync::PoisonError;
-use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use stint_core::audit::AuditRecord;
 use stint_core::authz::Caller;
 use stint_core::rules::{AuditRecordExt, Context};
 use stint_core::{Decision, State, Violation};
-use stint_store::{Revision, StoreError};
+use stint_store::{CommittedChanges, Revision, StoreError, WriteLock};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -57,103 +58,121 @@ impl App {
         session: &Session,
         meta: &CallMeta,
         attempt: Attempt,
-        rule: impl Fn(&State, &Context) -> Result<(Decision, T), Violation>,
+        rule: impl FnOnce(&State, &Context) -> Result<(Decision, T), Violation>,
     ) -> AppResult<Committed<T>> {
-        for round in 0..=self.config.conflict_retries {
-            pause_before_retry(round).await;
-            let _writer = self.writer.lock().await;
-            let now = self.now();
-            let (outcome, expected, refusal_event) = {
-                let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
-                let caller = Caller::of(&state, session.user, now);
+        let (outcome, revision) = self
+            .write(|state, now| {
+                let caller = Caller::of(state, session.user, now);
                 let ctx = Context::new(&caller, now, Uuid::new_v4)
                     .with_correlation(meta.request_id.clone(), meta.client.clone())
                     .with_mfa(session.mfa_at, self.config.mfa_freshness);
-                let outcome = rule(&state, &ctx);
-                let refusal_event = match &outcome {
+                match rule(state, &ctx) {
+                    Ok((decision, value)) => (decision, Ok(value)),
                     Err(violation) if violation.is_business_rule() => {
-                        Some(refusal(&ctx, &attempt, violation))
+                        let event = refusal(&ctx, &attempt, &violation);
+                        (Decision::new().audit(event), Err(violation))
                     }
-                    _ => None,
-                };
-                (outcome, state.revision, refusal_event)
-            };
-            match outcome {
-                Ok((decision, value)) => match self.commit(Some(expected), decision).await {
-                    Ok(revision) => return Ok(Committed { value, revision }),
-                    Err(AppError::Store(StoreError::Conflict { .. })) => {
-                        self.catch_up().await?;
-                        continue;
-                    }
-                    Err(other) => return Err(other),
-                },
-                Err(violation) => {
-                    if let Some(event) = refusal_event {
-                        self.commit(None, Decision::new().audit(event)).await?;
-                    }
-                    return Err(AppError::Rule(violation));
+                    Err(violation) => (Decision::new(), Err(violation)),
                 }
-            }
-        }
-        Err(AppError::Busy)
+            })
+            .await?;
+        let value = outcome.map_err(AppError::Rule)?;
+        Ok(Committed {
+            value,
+            revision: revision.unwrap_or_else(|| self.revision()),
+        })
     }
 
-    /// Commits and applies. Callers hold the writer lock.
-    pub(crate) async fn commit(
+    /// The one way a node writes. Holding the store's write lock, which every writer on every
+    /// node queues on, it brings this node to the store's latest revision, lets `decide` decide on
+    /// that state at the clock's now, and commits the decision (nothing when it is empty) as the
+    /// next revision. No other commit can come in between, so a decision is never made on a stale
+    /// state and never has to be retried (X2); two nodes deciding the same thing (an approval,
+    /// an expiry) decide it once, because the second sees the first's commit.
+    pub(crate) async fn write<T>(
         &self,
-        expected: Option<Revision>,
-        decision: Decision,
-    ) -> AppResult<Revision> {
+        decide: impl FnOnce(&State, DateTime<Utc>) -> (Decision, T),
+    ) -> AppResult<(T, Option<Revision>)> {
+        let _writer = self.writer.lock().await;
+        let mut lock = self.store.lock_for_write().await?;
+        self.catch_up_under(lock.as_mut()).await?;
         let now = self.now();
-        let revision = self.store.commit(expected, &decision, now).await?;
-        // Commits are applied in revision order. Another node's commits may lie between this
-        // node's revision and ours (an unconditional commit), or `catch_up` may have applied ours
-        // already, together with later ones: then the change log is the way to get there.
-        let in_order = {
+        let (decision, value) = {
+            let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+            decide(&state, now)
+        };
+        if decision.changes.is_empty() && decision.audit.is_empty() {
+            return Ok((value, None));
+        }
+        let revision = lock.commit(&decision, now).await?;
+        self.apply_own(revision, decision);
+        Ok((value, Some(revision)))
+    }
+
+    /// Applies the commits up to the revision of the held write lock.
+    async fn catch_up_under(&self, lock: &mut dyn WriteLock) -> AppResult<()> {
+        loop {
+            let from = self.revision();
+            if from >= lock.revision() {
+                return Ok(());
+            }
+            let batch = lock.changes_since(from, CATCH_UP_BATCH).await?;
+            if batch.is_empty() {
+                return Err(AppError::Store(StoreError::Backend(format!(
+                    "the change log ends before revision {}",
+                    lock.revision()
+                ))));
+            }
+            self.apply_commits(batch);
+        }
+    }
+
+    /// Applies this node's own commit, unless a concurrent catch-up applied it first.
+    fn apply_own(&self, revision: Revision, decision: Decision) {
+        let reached = {
             let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-            let in_order = state.revision + 1 == revision;
-            if in_order {
+            if state.revision + 1 == revision {
                 for change in decision.changes {
                     state.apply(change);
                 }
                 state.revision = revision;
             }
-            in_order
+            state.revision
         };
-        if in_order {
-            self.announce(revision);
-        } else if let Err(error) = self.catch_up().await {
-            // Committed all the same; the follower catches up later.
-            tracing::warn!(%error, revision, "could not catch up after a commit");
-        }
-        Ok(revision)
+        self.announce(reached);
     }
 
     /// Applies what other writers committed since this node's revision.
     pub async fn catch_up(&self) -> AppResult<Revision> {
         loop {
             let from = self.revision();
-            let batch = self.store.changes_since(from, 1000).await?;
+            let batch = self.store.changes_since(from, CATCH_UP_BATCH).await?;
             if batch.is_empty() {
                 return Ok(from);
             }
-            let reached = {
-                let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-                for commit in batch {
-                    // Already applied (by this node's own commit or a concurrent catch-up), or
-                    // past a gap that the next round of the loop reads again.
-                    if commit.revision != state.revision + 1 {
-                        continue;
-                    }
-                    for change in commit.changes {
-                        state.apply(change);
-                    }
-                    state.revision = commit.revision;
-                }
-                state.revision
-            };
-            self.announce(reached);
+            self.apply_commits(batch);
         }
+    }
+
+    /// Applies the commits that follow this node's revision, in order, and announces the revision
+    /// reached.
+    fn apply_commits(&self, batch: Vec<CommittedChanges>) {
+        let reached = {
+            let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+            for commit in batch {
+                // Already applied (by this node's own commit or a concurrent catch-up), or
+                // past a gap that the caller's next round reads again.
+                if commit.revision != state.revision + 1 {
+                    continue;
+                }
+                for change in commit.changes {
+                    state.apply(change);
+                }
+                state.revision = commit.revision;
+            }
+            state.revision
+        };
+        self.announce(reached);
     }
 
     /// Tells those waiting for commits that this node has applied `reached`.
@@ -167,26 +186,15 @@ impl App {
 
     /// Records an event that changes nothing else (sign-ins, denied calls).
     pub(crate) async fn record(&self, event: AuditRecord) -> AppResult<Revision> {
-        let _writer = self.writer.lock().await;
-        self.commit(None, Decision::new().audit(event)).await
+        let ((), revision) = self
+            .write(|_, _| (Decision::new().audit(event), ()))
+            .await?;
+        Ok(revision.unwrap_or_else(|| self.revision()))
     }
 }
 
-/// The longest pause before a retry after a conflict.
-const MAX_RETRY_PAUSE: Duration = Duration::from_millis(10);
-
-/// Before the `attempt`-th retry of a decision that lost to another node's commit: a random pause
-/// of up to `attempt` milliseconds (at most [`MAX_RETRY_PAUSE`]), so that nodes that collided do
-/// not collide again in step. None before the first attempt.
-pub(crate) async fn pause_before_retry(attempt: usize) {
-    if attempt == 0 {
-        return;
-    }
-    let longest =
-        Duration::from_millis(u64::try_from(attempt).unwrap_or(u64::MAX)).min(MAX_RETRY_PAUSE);
-    let pause = longest.mul_f64(rand::random::<f64>());
-    tokio::time::sleep(pause).await;
-}
+/// How many commits a catch-up reads at a time.
+const CATCH_UP_BATCH: usize = 1000;
 
 fn refusal(ctx: &Context, attempt: &Attempt, violation: &Violation) -> AuditRecord {
     let rule = violation

@@ -14,8 +14,9 @@ pub enum AppError {
     /// The store failed; details go to the log only.
     #[error("the store is unavailable")]
     Store(#[from] StoreError),
-    /// The store kept moving under us; the caller may retry.
-    #[error("too many concurrent writes; retry")]
+    /// The node could not do the work right now (a password hash could not be computed); the
+    /// caller may retry.
+    #[error("the service is busy; retry")]
     Busy,
 }
 

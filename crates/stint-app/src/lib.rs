@@ -106,15 +106,19 @@ impl App {
         let generated = admin_password.is_none();
         let password = admin_password.unwrap_or_else(password::generate);
         let hash = password::hash(password.clone()).await?;
-        let _writer = self.writer.lock().await;
-        let expected = self.read(|state| state.revision);
-        let decision = bootstrap(
-            self.now(),
-            uuid::Uuid::new_v4,
-            hash,
-            self.config.role_assignable_group_limit,
-        );
-        self.commit(Some(expected), decision).await?;
+        let (created, _) = self
+            .write(|state, now| {
+                if state.tenant.is_some() {
+                    // Another node bootstrapped first.
+                    return (stint_core::Decision::new(), false);
+                }
+                let limit = self.config.role_assignable_group_limit;
+                (bootstrap(now, uuid::Uuid::new_v4, hash, limit), true)
+            })
+            .await?;
+        if !created {
+            return Ok(Bootstrap::Existing);
+        }
         Ok(Bootstrap::Created {
             generated_password: generated.then_some(password),
         })

@@ -14,7 +14,6 @@ use stint_core::rules::mfa::{self as rules, CodeCheck};
 use stint_core::rules::Context;
 use stint_core::totp::{otpauth_uri, TotpCode, TotpSecret, ISSUER};
 use stint_core::State;
-use stint_store::StoreError;
 use uuid::Uuid;
 
 use crate::engine::Attempt;
@@ -141,42 +140,28 @@ impl App {
     }
 
     /// Runs a code check as `session`'s user and commits its decision, whatever its result; then
-    /// answers the result. Retried when another node committed first, like `decide`.
+    /// answers the result.
     pub(crate) async fn check_code<T>(
         &self,
         session: &Session,
         meta: &CallMeta,
-        rule: impl Fn(&State, &Context) -> CodeCheck<T>,
+        rule: impl FnOnce(&State, &Context) -> CodeCheck<T>,
     ) -> AppResult<Committed<T>> {
-        for attempt in 0..=self.config.conflict_retries {
-            crate::engine::pause_before_retry(attempt).await;
-            let _writer = self.writer.lock().await;
-            let now = self.now();
-            let (check, expected) = {
-                let state = self
-                    .state
-                    .read()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let caller = Caller::of(&state, session.user, now);
+        let (result, revision) = self
+            .write(|state, now| {
+                let caller = Caller::of(state, session.user, now);
                 let ctx = Context::new(&caller, now, Uuid::new_v4)
                     .with_correlation(meta.request_id.clone(), meta.client.clone())
                     .with_mfa(session.mfa_at, self.config.mfa_freshness);
-                (rule(&state, &ctx), state.revision)
-            };
-            match self.commit(Some(expected), check.decision).await {
-                Ok(revision) => {
-                    return check
-                        .result
-                        .map(|value| Committed { value, revision })
-                        .map_err(AppError::Rule)
-                }
-                Err(AppError::Store(StoreError::Conflict { .. })) => {
-                    self.catch_up().await?;
-                }
-                Err(other) => return Err(other),
-            }
-        }
-        Err(AppError::Busy)
+                let check = rule(state, &ctx);
+                (check.decision, check.result)
+            })
+            .await?;
+        let value = result.map_err(AppError::Rule)?;
+        Ok(Committed {
+            value,
+            revision: revision.unwrap_or_else(|| self.revision()),
+        })
     }
 }
 

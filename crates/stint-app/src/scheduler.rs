@@ -1,47 +1,29 @@
 //! The scheduler: one idempotent `tick(now)` that tests call directly, and a loop that calls it.
 //!
-//! Every node runs it. A tick is committed with the revision it was decided on, so when two nodes
-//! find the same items due, the database lets one commit through and refuses the other
-//! ([`StoreError::Conflict`]); the loser catches up, finds nothing left due, and records nothing.
+//! Every node runs it. A tick decides while holding the store's write lock, on the latest
+//! revision: when two nodes find the same items due, the second to get the lock sees what the
+//! first committed, finds nothing left due, and records nothing.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use stint_core::rules::scheduler;
-use stint_store::{Revision, StoreError};
+use stint_store::Revision;
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::App;
 
 impl App {
     /// Records what is due at the clock's now: auto-denials (V3) and ends of schedules (V7).
     /// Returns the revision of the commit, or `None` when nothing was due.
     ///
-    /// When another node committed first, catches up and decides again (at most
-    /// `conflict_retries` times), so that what that node recorded is not recorded twice.
+    /// Decided under the store's write lock on the latest revision, so what another node's
+    /// scheduler recorded first is not due any more and is not recorded twice.
     pub async fn tick(&self) -> AppResult<Option<Revision>> {
-        for attempt in 0..=self.config.conflict_retries {
-            crate::engine::pause_before_retry(attempt).await;
-            let _writer = self.writer.lock().await;
-            let now = self.now();
-            let (decision, expected) = self.read(|state| {
-                (
-                    scheduler::tick(state, now, uuid::Uuid::new_v4),
-                    state.revision,
-                )
-            });
-            if decision.changes.is_empty() && decision.audit.is_empty() {
-                return Ok(None);
-            }
-            match self.commit(Some(expected), decision).await {
-                Ok(revision) => return Ok(Some(revision)),
-                Err(AppError::Store(StoreError::Conflict { .. })) => {
-                    self.catch_up().await?;
-                }
-                Err(other) => return Err(other),
-            }
-        }
-        Err(AppError::Busy)
+        let ((), revision) = self
+            .write(|state, now| (scheduler::tick(state, now, uuid::Uuid::new_v4), ()))
+            .await?;
+        Ok(revision)
     }
 }
 

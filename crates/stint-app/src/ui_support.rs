@@ -7,10 +7,11 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngCore;
 use stint_core::audit::{AuditRecord, Outcome};
 use stint_core::auth::{AccessToken, TokenHash};
+use stint_core::ids::UserId;
 use stint_core::{Change, Decision};
 use uuid::Uuid;
 
@@ -29,54 +30,64 @@ impl App {
         meta: &CallMeta,
     ) -> AppResult<IssuedToken> {
         let old_hash = TokenHash::of(token);
-        let _writer = self.writer.lock().await;
-        let now = self.now();
-        let old = self
-            .read(|state| {
-                let access = state.tokens.get(&old_hash).filter(|t| t.is_valid_at(now))?;
-                state
-                    .users
-                    .get(&access.user_id)
-                    .filter(|user| user.account_enabled)
-                    .map(|_| access.clone())
-            })
-            .ok_or(AppError::Unauthenticated)?;
-        let expires_at = match lifetime {
-            Some(lifetime) => now + lifetime,
-            None => old.expires_at,
-        };
         let new_token = random_token();
-        let event = AuditRecord {
-            id: Uuid::new_v4(),
-            at: now,
-            actor: Some(old.user_id),
-            action: "auth.tokenRotated".into(),
-            outcome: Outcome::Success,
-            target_type: "user".into(),
-            target_id: old.user_id.to_string(),
-            group_id: None,
-            principal_id: Some(old.user_id.into()),
-            justification: None,
-            ticket: None,
-            correlation_id: meta.request_id.clone(),
-            client: meta.client.clone(),
-            message: "Exchanged a token for a new web console session token; the old token no longer works.".into(),
-        };
-        let decision = Decision::new()
-            .change(Change::Token(AccessToken {
-                hash: TokenHash::of(&new_token),
-                user_id: old.user_id,
-                issued_at: now,
-                expires_at,
-                mfa_at: old.mfa_at,
-            }))
-            .change(Change::TokenRevoked(old_hash))
-            .audit(event);
-        self.commit(None, decision).await?;
+        let (issued, _) = self
+            .write(|state, now| {
+                let valid = state
+                    .tokens
+                    .get(&old_hash)
+                    .filter(|access| access.is_valid_at(now))
+                    .filter(|access| {
+                        state
+                            .users
+                            .get(&access.user_id)
+                            .is_some_and(|user| user.account_enabled)
+                    });
+                let Some(old) = valid else {
+                    return (Decision::new(), Err(AppError::Unauthenticated));
+                };
+                let expires_at = match lifetime {
+                    Some(lifetime) => now + lifetime,
+                    None => old.expires_at,
+                };
+                let rotation = Decision::new()
+                    .change(Change::Token(AccessToken {
+                        hash: TokenHash::of(&new_token),
+                        user_id: old.user_id,
+                        issued_at: now,
+                        expires_at,
+                        mfa_at: old.mfa_at,
+                    }))
+                    .change(Change::TokenRevoked(old_hash.clone()))
+                    .audit(rotation_event(meta, now, old.user_id));
+                (rotation, Ok(expires_at - now))
+            })
+            .await?;
         Ok(IssuedToken {
             token: new_token,
-            expires_in: expires_at - now,
+            expires_in: issued?,
         })
+    }
+}
+
+fn rotation_event(meta: &CallMeta, now: DateTime<Utc>, user: UserId) -> AuditRecord {
+    AuditRecord {
+        id: Uuid::new_v4(),
+        at: now,
+        actor: Some(user),
+        action: "auth.tokenRotated".into(),
+        outcome: Outcome::Success,
+        target_type: "user".into(),
+        target_id: user.to_string(),
+        group_id: None,
+        principal_id: Some(user.into()),
+        justification: None,
+        ticket: None,
+        correlation_id: meta.request_id.clone(),
+        client: meta.client.clone(),
+        message:
+            "Exchanged a token for a new web console session token; the old token no longer works."
+                .into(),
     }
 }
 

@@ -2,8 +2,8 @@
 //! and the [`Store`] port implemented on it, for one or several `stint serve` nodes.
 //!
 //! A commit is one READ COMMITTED transaction whose first statement locks the single row of the
-//! `revision` table (`SELECT ... FOR UPDATE`): writers on every node queue on that lock, so the
-//! revision check against `expected` gives [`StoreError::Conflict`] exactly as in SQLite. Then it
+//! `revision` table (`SELECT ... FOR UPDATE`): that is [`Store::lock_for_write`], which writers on
+//! every node queue on, so a node holding it decides on the latest revision. Then the commit
 //! upserts the changed objects, appends the audit events to their hash chain (SPEC U4), logs the
 //! changes and moves the revision on: all of it, or nothing (SPEC U3). Unique constraints (the
 //! user name, the audit event id, every key) are the first line of defence against duplicates.
@@ -30,10 +30,10 @@ mod write;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;
-use sqlx::{PgPool, Postgres};
+use sqlx::{PgPool, Postgres, Transaction};
 use stint_core::audit::{AuditEvent, AuditQuery};
 use stint_core::{Decision, State};
-use stint_store::{CommittedChanges, Revision, Store, StoreError};
+use stint_store::{CommittedChanges, Revision, Store, StoreError, WriteLock};
 
 use crate::error::from_sqlx;
 
@@ -113,32 +113,13 @@ impl Store for PostgresStore {
         read::current_revision(&mut *self.connection().await?).await
     }
 
-    async fn commit(
-        &self,
-        expected: Option<Revision>,
-        decision: &Decision,
-        committed_at: DateTime<Utc>,
-    ) -> Result<Revision, StoreError> {
+    async fn lock_for_write(&self) -> Result<Box<dyn WriteLock + '_>, StoreError> {
         let mut transaction = self.pool.begin().await.map_err(from_sqlx)?;
-        match write::commit(&mut transaction, expected, decision, committed_at).await {
-            Ok(revision) => {
-                transaction.commit().await.map_err(from_sqlx)?;
-                tracing::debug!(
-                    revision,
-                    changes = decision.changes.len(),
-                    audit_events = decision.audit.len(),
-                    "committed"
-                );
-                Ok(revision)
-            }
-            Err(error) => {
-                if let Err(rollback) = transaction.rollback().await {
-                    tracing::warn!(error = %rollback, "could not roll back a failed commit");
-                }
-                tracing::debug!(%error, "commit refused");
-                Err(error)
-            }
-        }
+        let revision = write::lock_revision(&mut transaction).await?;
+        Ok(Box::new(PgWriteLock {
+            transaction,
+            revision,
+        }))
     }
 
     async fn changes_since(
@@ -163,5 +144,43 @@ impl Store for PostgresStore {
 
     async fn wait_for_change(&self, timeout: std::time::Duration) -> Result<(), StoreError> {
         self.listener.wait(&self.pool, timeout).await
+    }
+}
+
+/// A transaction holding the lock on the `revision` row.
+struct PgWriteLock {
+    transaction: Transaction<'static, Postgres>,
+    revision: Revision,
+}
+
+#[async_trait]
+impl WriteLock for PgWriteLock {
+    fn revision(&self) -> Revision {
+        self.revision
+    }
+
+    async fn changes_since(
+        &mut self,
+        revision: Revision,
+        limit: usize,
+    ) -> Result<Vec<CommittedChanges>, StoreError> {
+        read::changes_since(&mut self.transaction, revision, limit).await
+    }
+
+    async fn commit(
+        mut self: Box<Self>,
+        decision: &Decision,
+        committed_at: DateTime<Utc>,
+    ) -> Result<Revision, StoreError> {
+        let revision =
+            write::commit(&mut self.transaction, self.revision, decision, committed_at).await?;
+        self.transaction.commit().await.map_err(from_sqlx)?;
+        tracing::debug!(
+            revision,
+            changes = decision.changes.len(),
+            audit_events = decision.audit.len(),
+            "committed"
+        );
+        Ok(revision)
     }
 }

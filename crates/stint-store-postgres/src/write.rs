@@ -1,12 +1,12 @@
-//! Commits: the revision lock and check, one upsert per change, the audit chain and the change
-//! log, all inside the caller's transaction.
+//! Commits: the revision lock, one upsert per change, the audit chain and the change log, all
+//! inside the caller's transaction.
 //!
 //! The first statement locks the single row of `revision` (`SELECT ... FOR UPDATE`). Every writer
 //! on every node takes that lock first, so commits are serialised by the database: a writer that
 //! waited reads the revision its predecessor committed (READ COMMITTED re-reads a locked row once
-//! the lock is released) and then gets [`StoreError::Conflict`] if it expected an older one. Each
-//! later statement of the transaction sees everything committed before the lock was granted, so
-//! the audit chain's head is the true head.
+//! the lock is released), and decides knowing nobody can commit before it. Each later statement
+//! of the transaction sees everything committed before the lock was granted, so the audit chain's
+//! head is the true head.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -64,18 +64,15 @@ const INSERT_REVISION: &str =
     "INSERT INTO revisions (revision, committed_at, changes) VALUES ($1, $2, $3::json)";
 const MOVE_REVISION: &str = "UPDATE revision SET revision = $1 WHERE singleton = 1";
 
-/// Writes the decision as the next revision. The caller commits the transaction on `Ok` and
-/// rolls it back on `Err`.
+/// Writes the decision as the revision after `current`, inside the caller's transaction that
+/// holds the revision lock ([`lock_revision`]); the caller commits it on `Ok` (dropped, it rolls
+/// back).
 pub(crate) async fn commit(
     connection: &mut PgConnection,
-    expected: Option<Revision>,
+    current: Revision,
     decision: &Decision,
     committed_at: DateTime<Utc>,
 ) -> Result<Revision, StoreError> {
-    let current = lock_revision(connection).await?;
-    if let Some(expected) = expected.filter(|&expected| expected != current) {
-        return Err(StoreError::Conflict { expected, current });
-    }
     for change in &decision.changes {
         write_change(connection, change).await?;
     }
@@ -86,7 +83,7 @@ pub(crate) async fn commit(
 }
 
 /// Locks the revision row until the end of the transaction and reads the latest revision.
-async fn lock_revision(connection: &mut PgConnection) -> Result<Revision, StoreError> {
+pub(crate) async fn lock_revision(connection: &mut PgConnection) -> Result<Revision, StoreError> {
     let revision: i64 = sqlx::query_scalar(LOCK_REVISION)
         .fetch_one(connection)
         .await

@@ -20,11 +20,11 @@ mod write;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;
-use sqlx::{Sqlite, SqlitePool};
+use sqlx::{Sqlite, SqlitePool, Transaction};
 use stint_core::audit::{AuditEvent, AuditQuery};
 use stint_core::{Decision, State};
-use stint_store::{CommittedChanges, Revision, Store, StoreError};
-use tokio::sync::Mutex;
+use stint_store::{CommittedChanges, Revision, Store, StoreError, WriteLock};
+use tokio::sync::{Mutex, MutexGuard};
 
 use crate::error::from_sqlx;
 
@@ -123,37 +123,19 @@ impl Store for SqliteStore {
         read::current_revision(&mut *self.connection().await?).await
     }
 
-    async fn commit(
-        &self,
-        expected: Option<Revision>,
-        decision: &Decision,
-        committed_at: DateTime<Utc>,
-    ) -> Result<Revision, StoreError> {
-        let _writer = self.writer.lock().await;
+    async fn lock_for_write(&self) -> Result<Box<dyn WriteLock + '_>, StoreError> {
+        let in_process = self.writer.lock().await;
         let mut transaction = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(from_sqlx)?;
-        match write::commit(&mut transaction, expected, decision, committed_at).await {
-            Ok(revision) => {
-                transaction.commit().await.map_err(from_sqlx)?;
-                tracing::debug!(
-                    revision,
-                    changes = decision.changes.len(),
-                    audit_events = decision.audit.len(),
-                    "committed"
-                );
-                Ok(revision)
-            }
-            Err(error) => {
-                if let Err(rollback) = transaction.rollback().await {
-                    tracing::warn!(error = %rollback, "could not roll back a failed commit");
-                }
-                tracing::debug!(%error, "commit refused");
-                Err(error)
-            }
-        }
+        let revision = read::current_revision(&mut transaction).await?;
+        Ok(Box::new(SqliteWriteLock {
+            _in_process: in_process,
+            transaction,
+            revision,
+        }))
     }
 
     async fn changes_since(
@@ -174,5 +156,44 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<AuditEvent>, StoreError> {
         read::audit_chain(&mut *self.connection().await?, after_sequence, limit).await
+    }
+}
+
+/// A `BEGIN IMMEDIATE` transaction: SQLite's write lock, taken after this process's own queue.
+struct SqliteWriteLock<'store> {
+    _in_process: MutexGuard<'store, ()>,
+    transaction: Transaction<'static, Sqlite>,
+    revision: Revision,
+}
+
+#[async_trait]
+impl WriteLock for SqliteWriteLock<'_> {
+    fn revision(&self) -> Revision {
+        self.revision
+    }
+
+    async fn changes_since(
+        &mut self,
+        revision: Revision,
+        limit: usize,
+    ) -> Result<Vec<CommittedChanges>, StoreError> {
+        read::changes_since(&mut self.transaction, revision, limit).await
+    }
+
+    async fn commit(
+        mut self: Box<Self>,
+        decision: &Decision,
+        committed_at: DateTime<Utc>,
+    ) -> Result<Revision, StoreError> {
+        let revision =
+            write::commit(&mut self.transaction, self.revision, decision, committed_at).await?;
+        self.transaction.commit().await.map_err(from_sqlx)?;
+        tracing::debug!(
+            revision,
+            changes = decision.changes.len(),
+            audit_events = decision.audit.len(),
+            "committed"
+        );
+        Ok(revision)
     }
 }

@@ -1,5 +1,5 @@
 //! Commits: the revision check, one upsert per change, the audit chain and the change log, all on
-//! one connection inside the caller's `BEGIN IMMEDIATE` transaction.
+//! one connection inside the caller's `BEGIN IMMEDIATE` transaction (the store's write lock).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -11,7 +11,6 @@ use stint_store::{Revision, StoreError};
 
 use crate::column::{from_integer, timestamp, to_integer};
 use crate::error::{from_json, from_sqlx};
-use crate::read::current_revision;
 
 const UPSERT_TENANT: &str = "INSERT INTO tenant (singleton, id, doc) VALUES (1, ?, ?)
     ON CONFLICT (singleton) DO UPDATE SET id = excluded.id, doc = excluded.doc";
@@ -44,18 +43,14 @@ const UPSERT_TOKEN: &str = "INSERT INTO tokens (hash, user_id, expires_at, doc) 
         doc = excluded.doc";
 const DELETE_TOKEN: &str = "DELETE FROM tokens WHERE hash = ?";
 
-/// Writes the decision as the next revision. The caller commits the transaction on `Ok` and
-/// rolls it back on `Err`.
+/// Writes the decision as the revision after `current`, inside the caller's write transaction,
+/// which the caller commits on `Ok` (dropped, it rolls back).
 pub(crate) async fn commit(
     connection: &mut SqliteConnection,
-    expected: Option<Revision>,
+    current: Revision,
     decision: &Decision,
     committed_at: DateTime<Utc>,
 ) -> Result<Revision, StoreError> {
-    let current = current_revision(connection).await?;
-    if let Some(expected) = expected.filter(|&expected| expected != current) {
-        return Err(StoreError::Conflict { expected, current });
-    }
     for change in &decision.changes {
         write_change(connection, change).await?;
     }

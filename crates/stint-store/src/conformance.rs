@@ -65,6 +65,9 @@ macro_rules! conformance_tests {
             audit_paging_with_before_sequence_returns_older_events,
             changes_since_returns_each_commit_once_in_order,
             audit_events_are_written_with_their_change_or_not_at_all,
+            a_write_lock_sees_the_latest_revision_and_the_commits_before_it,
+            a_writer_that_comes_while_the_lock_is_held_commits_after_its_holder,
+            a_dropped_write_lock_commits_nothing,
         );
     };
     (@each $fresh:expr; $($test:ident),+ $(,)?) => {
@@ -277,6 +280,57 @@ pub async fn concurrent_commits_on_the_same_revision_let_exactly_one_through(sto
     });
     assert_eq!((committed.count(), refused.count()), (1, 1), "{outcomes:?}");
     assert_eq!(load(store).await.groups.len(), 1);
+}
+
+pub async fn a_write_lock_sees_the_latest_revision_and_the_commits_before_it(store: &dyn Store) {
+    for name in ["One", "Two", "Three"] {
+        let decision = Decision::new().change(Change::Group(group(name)));
+        commit(store, None, decision, at(1)).await;
+    }
+    let mut lock = store.lock_for_write().await.expect("the write lock");
+    assert_eq!(lock.revision(), 3);
+    let missed = lock.changes_since(1, 10).await.expect("the change log");
+    let revisions: Vec<u64> = missed.iter().map(|commit| commit.revision).collect();
+    assert_eq!(revisions, vec![2, 3]);
+
+    let decision = Decision::new().change(Change::Group(group("Four")));
+    assert_eq!(lock.commit(&decision, at(2)).await.expect("commits"), 4);
+    assert_eq!(load(store).await.groups.len(), 4);
+}
+
+pub async fn a_writer_that_comes_while_the_lock_is_held_commits_after_its_holder(
+    store: &dyn Store,
+) {
+    let lock = store.lock_for_write().await.expect("the write lock");
+    let holder = async {
+        // Let the other writer start and queue on the lock before the holder commits.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        let decision = Decision::new().change(Change::Group(group("Holder")));
+        lock.commit(&decision, at(1)).await
+    };
+    let latecomer = Decision::new().change(Change::Group(group("Latecomer")));
+    let (holder, latecomer) = futures::join!(holder, store.commit(None, &latecomer, at(1)));
+    assert_eq!((holder.ok(), latecomer.ok()), (Some(1), Some(2)));
+    let names: Vec<String> = changes(store, 0)
+        .await
+        .into_iter()
+        .flat_map(|commit| commit.changes)
+        .filter_map(|change| match change {
+            Change::Group(group) => Some(group.display_name),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, vec!["Holder", "Latecomer"]);
+}
+
+pub async fn a_dropped_write_lock_commits_nothing(store: &dyn Store) {
+    let lock = store.lock_for_write().await.expect("the write lock");
+    drop(lock);
+    assert_eq!(revision(store).await, 0);
+    let decision = Decision::new().change(Change::Group(group("After")));
+    assert_eq!(commit(store, None, decision, at(1)).await, 1);
 }
 
 pub async fn duplicate_user_principal_name_is_refused_by_the_store_case_insensitively(

@@ -58,6 +58,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The latest committed revision.
     async fn revision(&self) -> Result<Revision, StoreError>;
 
+    /// Takes the store's write lock, which every writer on every node queues on: until the
+    /// returned [`WriteLock`] commits or is dropped (which rolls back), nobody else commits. A
+    /// writer holding it can catch up and decide knowing that its decision cannot be overtaken.
+    async fn lock_for_write(&self) -> Result<Box<dyn WriteLock + '_>, StoreError>;
+
     /// Commits the decision's changes and audit events in one transaction and returns its revision.
     /// With `expected`, fails with [`StoreError::Conflict`] unless the latest revision is `expected`.
     async fn commit(
@@ -65,7 +70,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         expected: Option<Revision>,
         decision: &Decision,
         committed_at: DateTime<Utc>,
-    ) -> Result<Revision, StoreError>;
+    ) -> Result<Revision, StoreError> {
+        let lock = self.lock_for_write().await?;
+        let current = lock.revision();
+        if let Some(expected) = expected.filter(|&expected| expected != current) {
+            return Err(StoreError::Conflict { expected, current });
+        }
+        lock.commit(decision, committed_at).await
+    }
 
     /// The commits after `revision`, oldest first, at most `limit`.
     async fn changes_since(
@@ -92,4 +104,26 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         tokio::time::sleep(timeout).await;
         Ok(())
     }
+}
+
+/// A write in progress, holding the store's write lock (see [`Store::lock_for_write`]).
+#[async_trait]
+pub trait WriteLock: Send {
+    /// The latest committed revision. It cannot move while the lock is held.
+    fn revision(&self) -> Revision;
+
+    /// The commits after `revision`, oldest first, at most `limit`: what the holder needs to
+    /// reach [`WriteLock::revision`] before it decides.
+    async fn changes_since(
+        &mut self,
+        revision: Revision,
+        limit: usize,
+    ) -> Result<Vec<CommittedChanges>, StoreError>;
+
+    /// Commits the decision as revision [`WriteLock::revision`] + 1 and releases the lock.
+    async fn commit(
+        self: Box<Self>,
+        decision: &Decision,
+        committed_at: DateTime<Utc>,
+    ) -> Result<Revision, StoreError>;
 }
