@@ -73,6 +73,26 @@ pub struct Dataset {
     pub activation_group: GroupId,
 }
 
+impl Dataset {
+    /// A data set known only by its users, groups and nesting (read back from a store): what the
+    /// in-process questions need.
+    pub fn derived(
+        users: Vec<UserId>,
+        groups: Vec<GroupId>,
+        nesting: Vec<(GroupId, GroupId)>,
+    ) -> Dataset {
+        Dataset {
+            activation_group: groups.first().copied().unwrap_or(GroupId(Uuid::nil())),
+            users,
+            groups,
+            nesting,
+            mix: Mix::default(),
+            expiring: Vec::new(),
+            activators: Vec::new(),
+        }
+    }
+}
+
 /// How many schedules of each kind were generated.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Mix {

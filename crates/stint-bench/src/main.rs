@@ -9,13 +9,19 @@
 //! starts `stint serve` on it (start-up, memory), drives it with `wrk` (HTTP), makes 10,000
 //! memberships end within a minute (expiry), and runs two nodes on PostgreSQL (cross-node),
 //! then prints the Markdown report and writes it to `target/stint-bench/report.md`.
-//! See BENCHMARKS.md.
+//! See BENCHMARKS.md. `stint-bench check` runs the in-process check alone (module `quick`).
+
+/// jemalloc: the in-memory state's many small vectors stay packed by size class, so a check
+/// touches fewer pages than with glibc's allocator.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod expiry;
 mod generate;
 mod http;
 mod inproc;
 mod nodes;
+mod quick;
 mod report;
 mod server;
 
@@ -34,13 +40,17 @@ use crate::generate::{Dataset, Scale, ACTIVATOR_PASSWORD};
 use crate::report::{mib, nanos, per_second, rss_of, Report};
 use crate::server::{Server, ADMIN_PASSWORD};
 
-const SEED: u64 = 2026;
+pub(crate) const SEED: u64 = 2026;
 /// The scheduler interval of the server in the expiry benchmark (its smallest value), seconds.
 const SCHEDULER_INTERVAL: u64 = 1;
 const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 #[derive(Debug)]
 struct Options {
+    /// `check`: the in-process check alone, this many rounds (module `quick`).
+    check_rounds: Option<usize>,
+    /// `check --http N`: also the HTTP check for N seconds.
+    check_http: Option<u32>,
     scales: Vec<Scale>,
     build: bool,
     cedar: bool,
@@ -52,20 +62,26 @@ struct Options {
 fn usage() -> ! {
     eprintln!(
         "usage: stint-bench all [--scale tenth|full] [--no-build] [--no-cedar] [--no-nodes] \
-         [--http-seconds N] [--work DIR]"
+         [--http-seconds N] [--work DIR]\n       \
+         stint-bench check [--scale tenth|full] [--rounds N] [--cedar] [--http SECONDS] [--work DIR]"
     );
     std::process::exit(2)
 }
 
 fn options() -> Options {
     let mut args = std::env::args().skip(1);
-    if args.next().as_deref() != Some("all") {
-        usage();
-    }
+    let check_rounds = match args.next().as_deref() {
+        Some("all") => None,
+        Some("check") => Some(3),
+        _ => usage(),
+    };
     let mut options = Options {
+        check_rounds,
+        check_http: None,
         scales: vec![Scale::TENTH, Scale::FULL],
         build: true,
-        cedar: true,
+        // `check` compares with Cedar only when asked.
+        cedar: check_rounds.is_none(),
         nodes: true,
         http_seconds: 10,
         work: PathBuf::from("target/stint-bench"),
@@ -81,6 +97,13 @@ fn options() -> Options {
             }
             "--no-build" => options.build = false,
             "--no-cedar" => options.cedar = false,
+            "--cedar" => options.cedar = true,
+            "--http" if options.check_rounds.is_some() => {
+                options.check_http = args.next().and_then(|n| n.parse().ok()).or_else(|| usage())
+            }
+            "--rounds" if options.check_rounds.is_some() => {
+                options.check_rounds = args.next().and_then(|n| n.parse().ok()).or_else(|| usage())
+            }
             "--no-nodes" => options.nodes = false,
             "--http-seconds" => {
                 options.http_seconds = args
@@ -98,6 +121,21 @@ fn options() -> Options {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = options();
+    if let Some(rounds) = options.check_rounds {
+        let http = match options.check_http {
+            Some(seconds) => Some((seconds, stint_binary(options.build)?)),
+            None => None,
+        };
+        let quick = quick::Quick {
+            rounds,
+            cedar: options.cedar,
+            http,
+        };
+        for scale in &options.scales {
+            quick::run(*scale, &options.work, &quick).await?;
+        }
+        return Ok(());
+    }
     let binary = stint_binary(options.build)?;
     std::fs::create_dir_all(&options.work)?;
     let mut report = Report {

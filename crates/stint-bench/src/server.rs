@@ -123,3 +123,13 @@ impl Server {
         Ok(())
     }
 }
+
+impl Drop for Server {
+    /// A benchmark that fails half-way must not leave a server holding its port.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

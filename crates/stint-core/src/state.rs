@@ -152,15 +152,53 @@ impl State {
         }
     }
 
-    /// A state built by applying `changes` in order (a bulk load), with the membership index's
-    /// slack released at the end.
+    /// A state built by applying `changes` in order (a bulk load; see
+    /// [`apply_loading`](Self::apply_loading)).
     pub fn from_changes(changes: impl IntoIterator<Item = Change>) -> State {
         let mut state = State::default();
         for change in changes {
-            state.apply(change);
+            state.apply_loading(change);
         }
-        state.shrink_index();
+        state.finish_load();
         state
+    }
+
+    /// [`apply`](Self::apply) for a bulk load: a schedule new to the state goes into the table,
+    /// the membership index and the due queues, but not into the lists of schedules by group and
+    /// by principal, which [`finish_load`](Self::finish_load) builds in one go (two sorts instead
+    /// of a million B-tree insertions).
+    pub fn apply_loading(&mut self, change: Change) {
+        match change {
+            Change::Schedule(schedule) if !self.schedules.contains_key(&schedule.id) => {
+                let facts = PrincipalFacts {
+                    is_group: self.groups.contains_key(&GroupId(schedule.principal_id.0)),
+                    can_hold: self.principal_can_hold(schedule.principal_id),
+                };
+                self.index.replace_schedule(None, &schedule, facts);
+                self.due.replace_schedule(None, &schedule);
+                self.schedules.insert(schedule.id, schedule);
+            }
+            other => self.apply(other),
+        }
+    }
+
+    /// Ends a bulk load of [`apply_loading`](Self::apply_loading)s: builds the lists of schedules
+    /// by group and by principal from the table (on two threads) and releases the membership
+    /// index's slack.
+    pub fn finish_load(&mut self) {
+        let schedules = &self.schedules;
+        let (by_group, by_principal) = std::thread::scope(|scope| {
+            let by_group =
+                scope.spawn(|| grouped(schedules.values().map(|s| (s.group_id(), s.id))));
+            let by_principal = grouped(schedules.values().map(|s| (s.principal_id, s.id)));
+            (by_group.join(), by_principal)
+        });
+        self.schedules_by_group = match by_group {
+            Ok(by_group) => by_group,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        self.schedules_by_principal = by_principal;
+        self.index.shrink_to_fit();
     }
 
     /// The membership index kept current by [`apply`](Self::apply) (X2).
@@ -173,8 +211,7 @@ impl State {
         &self.due
     }
 
-    /// Releases the membership index's spare capacity; call once after a bulk load of
-    /// [`apply`](Self::apply)s (the rest of the state is left as it is).
+    /// Releases the membership index's spare capacity (after many changes at once).
     pub fn shrink_index(&mut self) {
         self.index.shrink_to_fit();
     }
@@ -465,6 +502,23 @@ impl State {
             .filter(move |unit| unit.members.contains(&object))
             .map(|unit| unit.id)
     }
+}
+
+/// (key, id) pairs as sorted id sets by key, built from sorted runs rather than one insertion at
+/// a time.
+fn grouped<K: std::hash::Hash + Eq + Ord + Copy>(
+    pairs: impl Iterator<Item = (K, ScheduleId)>,
+) -> HashMap<K, BTreeSet<ScheduleId>> {
+    let mut pairs: Vec<(K, ScheduleId)> = pairs.collect();
+    pairs.sort_unstable();
+    let mut sets = HashMap::new();
+    for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+        let ids: BTreeSet<ScheduleId> = run.iter().map(|(_, id)| *id).collect();
+        if let Some((key, _)) = run.first() {
+            sets.insert(*key, ids);
+        }
+    }
+    sets
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 //! Reads: the whole state, the change log and the audit log. JSON columns are read as text
 //! (`doc::text`), exactly as they were written.
 
+use futures::TryStreamExt;
 use serde::de::DeserializeOwned;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use stint_core::audit::{AuditEvent, AuditQuery};
 use stint_core::{Change, State};
-use stint_store::bulk::Decoder;
+use stint_store::bulk::{self, Decoder};
 use stint_store::{CommittedChanges, Revision, StoreError};
 
 use crate::column::{from_bigint, limit, parse_timestamp, revision_from, timestamp, to_bigint};
@@ -52,22 +53,30 @@ pub(crate) async fn load(connection: &mut PgConnection) -> Result<State, StoreEr
     let mut state = State::default();
     state.revision = current_revision(connection).await?;
     for (table, change_of) in TABLES {
-        let documents = documents(connection, table).await?;
-        stint_store::bulk::apply_documents(&mut state, &documents, change_of)?;
+        state = load_table(connection, state, table, change_of).await?;
     }
-    state.shrink_index();
+    state.finish_load();
     Ok(state)
 }
 
-/// Every `doc` of a table.
-async fn documents(
+/// Streams every `doc` of `table` into `state` through the start-up pipeline
+/// ([`bulk::load_stream`]): the next rows are read while earlier ones are decoded and applied.
+async fn load_table(
     connection: &mut PgConnection,
+    state: State,
     table: &'static str,
-) -> Result<Vec<String>, StoreError> {
-    sqlx::query_scalar(&format!("SELECT doc::text FROM {table}"))
-        .fetch_all(connection)
+    decode: Decoder,
+) -> Result<State, StoreError> {
+    let count: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        .fetch_one(&mut *connection)
         .await
-        .map_err(from_sqlx)
+        .map_err(from_sqlx)?;
+    let select = format!("SELECT doc::text FROM {table}");
+    let documents = sqlx::query_scalar::<_, String>(&select)
+        .fetch(&mut *connection)
+        .map_err(from_sqlx);
+    let expected = usize::try_from(count).unwrap_or_default();
+    bulk::load_stream(state, decode, expected, documents).await
 }
 
 fn decode<T: DeserializeOwned>(doc: &str) -> Result<T, StoreError> {

@@ -1,11 +1,12 @@
 //! Reads: the whole state, the change log and the audit log.
 
+use futures::TryStreamExt;
 use serde::de::DeserializeOwned;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use stint_core::audit::{AuditEvent, AuditQuery};
 use stint_core::{Change, State};
-use stint_store::bulk::Decoder;
+use stint_store::bulk::{self, Decoder};
 use stint_store::{CommittedChanges, Revision, StoreError};
 
 use crate::column::{from_integer, limit, parse_timestamp, revision_from, timestamp, to_integer};
@@ -46,23 +47,31 @@ const TABLES: [(&str, Decoder); 10] = [
 pub(crate) async fn load(connection: &mut SqliteConnection) -> Result<State, StoreError> {
     let mut state = State::default();
     for (table, change_of) in TABLES {
-        let documents = documents(connection, table).await?;
-        stint_store::bulk::apply_documents(&mut state, &documents, change_of)?;
+        state = load_table(connection, state, table, change_of).await?;
     }
-    state.shrink_index();
+    state.finish_load();
     state.revision = current_revision(connection).await?;
     Ok(state)
 }
 
-/// Every `doc` of a table.
-async fn documents(
+/// Streams every `doc` of `table` into `state` through the start-up pipeline
+/// ([`bulk::load_stream`]): the next rows are read while earlier ones are decoded and applied.
+async fn load_table(
     connection: &mut SqliteConnection,
+    state: State,
     table: &'static str,
-) -> Result<Vec<String>, StoreError> {
-    sqlx::query_scalar(&format!("SELECT doc FROM {table}"))
-        .fetch_all(connection)
+    decode: Decoder,
+) -> Result<State, StoreError> {
+    let count: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        .fetch_one(&mut *connection)
         .await
-        .map_err(from_sqlx)
+        .map_err(from_sqlx)?;
+    let select = format!("SELECT doc FROM {table}");
+    let documents = sqlx::query_scalar::<_, String>(&select)
+        .fetch(&mut *connection)
+        .map_err(from_sqlx);
+    let expected = usize::try_from(count).unwrap_or_default();
+    bulk::load_stream(state, decode, expected, documents).await
 }
 
 fn decode<T: DeserializeOwned>(doc: &str) -> Result<T, StoreError> {

@@ -415,3 +415,49 @@ proptest! {
         prop_assert_eq!(f.schedule_of(id).is_in_force_at(at), expected);
     }
 }
+
+#[test]
+fn a_bulk_load_lists_schedules_by_group_and_by_principal_as_one_by_one_application_does() {
+    let mut f = Fixture::new();
+    let (alice, bob) = (f.user("alice"), f.user("bob"));
+    let (finance, payroll) = (f.group("Finance"), f.group("Payroll"));
+    f.member(finance, alice);
+    f.owner(finance, bob);
+    f.member(payroll, alice);
+    f.member(payroll, finance);
+    f.schedule(
+        payroll,
+        bob,
+        Access::Member,
+        ScheduleKind::Eligible,
+        window(t0(), t0() + hours(8)),
+    );
+    let changes = f
+        .state
+        .users
+        .values()
+        .cloned()
+        .map(Change::User)
+        .chain(f.state.groups.values().cloned().map(Change::Group))
+        .chain(f.state.schedules.values().cloned().map(Change::Schedule));
+    let loaded = crate::State::from_changes(changes);
+
+    let ids = |schedules: Vec<&crate::schedule::Schedule>| {
+        let mut ids: Vec<_> = schedules.into_iter().map(|s| s.id).collect();
+        ids.sort();
+        ids
+    };
+    for group in [finance, payroll] {
+        let applied = ids(f.state.schedules_of_group(group).collect());
+        assert_eq!(ids(loaded.schedules_of_group(group).collect()), applied);
+    }
+    for principal in [PrincipalId::from(alice), bob.into(), finance.into()] {
+        let applied = ids(f.state.schedules_of_principal(principal).collect());
+        assert!(!applied.is_empty());
+        assert_eq!(
+            ids(loaded.schedules_of_principal(principal).collect()),
+            applied
+        );
+    }
+    assert!(loaded.is_effective_member(alice.into(), payroll, t0()));
+}
