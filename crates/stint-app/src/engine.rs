@@ -105,6 +105,12 @@ impl App {
             return Ok((value, None));
         }
         let revision = lock.commit(&decision, now).await?;
+        tracing::debug!(
+            revision,
+            changes = decision.changes.len(),
+            audit_events = decision.audit.len(),
+            "committed"
+        );
         self.apply_own(revision, decision);
         Ok((value, Some(revision)))
     }

@@ -175,12 +175,6 @@ impl WriteLock for PgWriteLock {
         let revision =
             write::commit(&mut self.transaction, self.revision, decision, committed_at).await?;
         self.transaction.commit().await.map_err(from_sqlx)?;
-        tracing::debug!(
-            revision,
-            changes = decision.changes.len(),
-            audit_events = decision.audit.len(),
-            "committed"
-        );
         Ok(revision)
     }
 }
