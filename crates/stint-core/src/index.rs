@@ -45,6 +45,7 @@
 mod arena;
 mod closure;
 mod edges;
+mod principals;
 mod query;
 mod span;
 
@@ -56,38 +57,43 @@ use crate::ids::{GroupId, PrincipalId};
 use crate::schedule::{Access, Schedule, Window};
 use arena::SlotLists;
 pub(crate) use edges::end_key;
-pub use edges::Edge;
-use edges::{add, indexed_window, remove};
+use edges::{add, indexed_window, remove, Keyed};
+pub use edges::{Edge, MemberEdge};
+use principals::{Cell, Principals};
 pub use span::Span;
 
 /// Direct memberships and ownerships with their windows, and flattened nesting. See the module
 /// documentation.
 #[derive(Clone, Debug, Default)]
 pub struct MembershipIndex {
-    principals: HashMap<PrincipalId, PrincipalEntry>,
+    /// Each principal with direct active memberships, with those memberships.
+    principals: Principals,
     /// Each group ever named by an indexed schedule or a group change, to its slot in `groups`.
     slots: HashMap<GroupId, u32>,
     /// By slot (slots are never reused: a group keeps its slot while the index lives).
+    ids: Vec<GroupId>,
+    /// By slot: what a check asks of the group it is about.
+    flags: Vec<GroupFlags>,
+    /// By slot.
     groups: Vec<GroupEntry>,
     /// By slot: the slots of the group's ancestors, packed, so that a check can rule out a
     /// direct group of the principal without touching anything else.
     ancestor_slots: SlotLists,
 }
 
-/// What the index holds for one principal with direct active memberships.
-#[derive(Clone, Debug, Default)]
-struct PrincipalEntry {
-    /// D1: an enabled user or a live group.
-    can_hold: bool,
-    /// The groups it is a direct active member of, sorted by group.
-    member_of: Vec<Edge<GroupId>>,
+/// The two facts about a group that every membership check of it reads, kept apart from the rest
+/// so that they stay in cache.
+#[derive(Clone, Copy, Debug, Default)]
+struct GroupFlags {
+    /// Known and not deleted.
+    live: bool,
+    /// Some group is a member of it through nesting (its descendants are not empty).
+    nested: bool,
 }
 
 /// What the index holds for one group.
 #[derive(Clone, Debug, Default)]
 struct GroupEntry {
-    /// Known and not deleted.
-    live: bool,
     /// Direct active owners, sorted by principal.
     owners: Vec<Edge<PrincipalId>>,
     /// Groups that are direct active members of it, sorted by group.
@@ -132,6 +138,8 @@ impl MembershipIndex {
             return slot;
         }
         let slot = u32::try_from(self.groups.len()).expect("fewer than 2^32 groups");
+        self.ids.push(group);
+        self.flags.push(GroupFlags::default());
         self.groups.push(GroupEntry::default());
         self.ancestor_slots.push_empty();
         self.slots.insert(group, slot);
@@ -148,6 +156,24 @@ impl MembershipIndex {
 
     fn at_mut(&mut self, slot: u32) -> &mut GroupEntry {
         &mut self.groups[slot as usize]
+    }
+
+    fn id_at(&self, slot: u32) -> GroupId {
+        self.ids[slot as usize]
+    }
+
+    fn flags_at(&self, slot: u32) -> GroupFlags {
+        self.flags[slot as usize]
+    }
+
+    /// Records whether the group in `slot` has descendants, after they changed.
+    fn descendants_changed(&mut self, slot: u32) {
+        self.flags[slot as usize].nested = !self.at(slot).descendants.is_empty();
+    }
+
+    /// The direct memberships of `principal`, sorted by group slot.
+    fn member_edges_of(&self, principal: PrincipalId) -> &[Cell] {
+        self.principals.members(principal)
     }
 }
 
@@ -188,16 +214,15 @@ impl MembershipIndex {
         let slot = self.slot_or_new(group);
         match schedule.access() {
             Access::Member => {
-                let entry = self.principals.entry(principal).or_default();
-                entry.can_hold = facts.can_hold;
-                add(&mut entry.member_of, group, window, slot);
+                let edge = MemberEdge { slot, window };
+                self.principals.add(principal, facts.can_hold, edge);
                 if facts.is_group {
                     let child = GroupId(principal.0);
-                    let child_slot = self.slot_or_new(child);
-                    add(&mut self.at_mut(slot).children, child, window, child_slot);
+                    self.slot_or_new(child);
+                    add(&mut self.at_mut(slot).children, child, window);
                 }
             }
-            Access::Owner => add(&mut self.at_mut(slot).owners, principal, window, slot),
+            Access::Owner => add(&mut self.at_mut(slot).owners, principal, window),
         }
     }
 
@@ -207,36 +232,25 @@ impl MembershipIndex {
         };
         let group = schedule.group_id();
         let principal = schedule.principal_id;
-        let slot = self.slot(group);
+        let Some(slot) = self.slot(group) else {
+            return;
+        };
         match schedule.access() {
             Access::Member => {
-                if let Some(entry) = self.principals.get_mut(&principal) {
-                    remove(&mut entry.member_of, group, window);
-                    if entry.member_of.is_empty() {
-                        self.principals.remove(&principal);
-                    }
-                }
-                if let Some(slot) = slot {
-                    remove(
-                        &mut self.at_mut(slot).children,
-                        GroupId(principal.0),
-                        window,
-                    );
-                }
+                self.principals.remove(principal, slot, &window);
+                remove(
+                    &mut self.at_mut(slot).children,
+                    GroupId(principal.0),
+                    window,
+                );
             }
-            Access::Owner => {
-                if let Some(slot) = slot {
-                    remove(&mut self.at_mut(slot).owners, principal, window);
-                }
-            }
+            Access::Owner => remove(&mut self.at_mut(slot).owners, principal, window),
         }
     }
 
     /// A user was written: whether it can hold memberships now (D1).
     pub(crate) fn principal_changed(&mut self, principal: PrincipalId, can_hold: bool) {
-        if let Some(entry) = self.principals.get_mut(&principal) {
-            entry.can_hold = can_hold;
-        }
+        self.principals.set_can_hold(principal, can_hold);
     }
 
     /// A group was written. `appeared`: it was not known before, so schedules naming it as a member
@@ -250,21 +264,12 @@ impl MembershipIndex {
     ) {
         let slot = self.slot_or_new(group);
         if appeared {
-            let edges = self
-                .principals
-                .get(&PrincipalId(group.0))
-                .map(|entry| entry.member_of.clone())
-                .unwrap_or_default();
+            let edges = self.member_edges_of(PrincipalId(group.0)).to_vec();
             for edge in edges {
-                add(
-                    &mut self.at_mut(edge.slot).children,
-                    group,
-                    edge.window,
-                    slot,
-                );
+                add(&mut self.at_mut(edge.key()).children, group, *edge.window());
             }
         }
-        let was_live = std::mem::replace(&mut self.at_mut(slot).live, live);
+        let was_live = std::mem::replace(&mut self.flags[slot as usize].live, live);
         self.principal_changed(group.into(), can_hold);
         if appeared || was_live != live {
             self.refresh(group);
@@ -275,30 +280,28 @@ impl MembershipIndex {
     /// instants at or after `now` (the scheduler's tick calls this with its current time).
     pub fn prune_ended(&mut self, now: DateTime<Utc>) {
         let open = |window: &Window| !window.has_ended_by(now);
-        self.principals.retain(|_, entry| {
-            entry.member_of.retain(|edge| open(&edge.window));
-            !entry.member_of.is_empty()
-        });
-        for (slot, entry) in self.groups.iter_mut().enumerate() {
+        self.principals.retain(open);
+        for slot in 0..self.groups.len() as u32 {
+            let entry = self.at_mut(slot);
             entry.owners.retain(|edge| open(&edge.window));
             entry.children.retain(|edge| open(&edge.window));
             entry.descendants.retain(|span| open(&span.window));
             let before = entry.ancestors.len();
             entry.ancestors.retain(|span| open(&span.window));
             if entry.ancestors.len() != before {
-                self.ancestor_slots
-                    .set(slot as u32, slots_of(&entry.ancestors));
+                let slots = slots_of(&self.at(slot).ancestors);
+                self.ancestor_slots.set(slot, slots);
             }
+            self.descendants_changed(slot);
         }
     }
 
     /// Releases the slack of every table and vector (once, after a bulk load).
     pub fn shrink_to_fit(&mut self) {
         self.principals.shrink_to_fit();
-        for entry in self.principals.values_mut() {
-            entry.member_of.shrink_to_fit();
-        }
         self.slots.shrink_to_fit();
+        self.ids.shrink_to_fit();
+        self.flags.shrink_to_fit();
         self.groups.shrink_to_fit();
         self.ancestor_slots.shrink_to_fit();
         for entry in &mut self.groups {

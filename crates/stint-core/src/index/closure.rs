@@ -10,6 +10,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
+use super::edges::Keyed;
 use super::span::{intersect, normalize, runs, Span};
 use super::MembershipIndex;
 use crate::ids::{GroupId, PrincipalId};
@@ -120,39 +121,39 @@ impl MembershipIndex {
 
     /// The ancestors of `group` from its direct parent edges and its parents' ancestors.
     fn closure_of(&self, group: GroupId, max_depth: u32) -> Vec<Span> {
-        if !self.group(group).is_some_and(|entry| entry.live) {
-            return Vec::new();
-        }
-        let Some(principal) = self.principals.get(&PrincipalId(group.0)) else {
+        let Some(slot) = self.slot(group) else {
             return Vec::new();
         };
+        if !self.flags_at(slot).live {
+            return Vec::new();
+        }
         let mut spans = Vec::new();
-        for edge in &principal.member_of {
-            let parent = edge.key;
-            let above = self.at(edge.slot);
-            if parent == group || !above.live {
+        for edge in self.member_edges_of(PrincipalId(group.0)) {
+            let (parent_slot, link) = (edge.key(), *edge.window());
+            let parent = self.id_at(parent_slot);
+            if parent == group || !self.flags_at(parent_slot).live {
                 continue;
             }
             spans.push(Span {
                 group: parent,
-                window: edge.window,
+                window: link,
                 hop: parent,
                 depth: 1,
-                slot: edge.slot,
-                hop_slot: edge.slot,
+                slot: parent_slot,
+                hop_slot: parent_slot,
             });
-            for span in &above.ancestors {
+            for span in &self.at(parent_slot).ancestors {
                 if span.group == group || span.depth >= max_depth {
                     continue;
                 }
-                if let Some(window) = intersect(&edge.window, &span.window) {
+                if let Some(window) = intersect(&link, &span.window) {
                     spans.push(Span {
                         group: span.group,
                         window,
                         hop: parent,
                         depth: span.depth + 1,
                         slot: span.slot,
-                        hop_slot: edge.slot,
+                        hop_slot: parent_slot,
                     });
                 }
             }
@@ -173,6 +174,7 @@ impl MembershipIndex {
             let first = above.descendants.partition_point(|span| span.group < group);
             let len = above.descendants[first..].partition_point(|span| span.group == group);
             above.descendants.drain(first..first + len);
+            self.descendants_changed(run[0].slot);
         }
     }
 
@@ -191,6 +193,7 @@ impl MembershipIndex {
                 ..*span
             });
             above.descendants.splice(at..at, mirrored);
+            self.descendants_changed(run[0].slot);
         }
     }
 }

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::edges::{earlier, latest_end, run_of, Edge};
+use super::edges::{earlier, latest_end, run_of, Edge, Keyed};
+use super::principals::Cell;
 use super::span::{self, Span};
 use super::{MembershipIndex, Reach};
 use crate::ids::{GroupId, PrincipalId};
@@ -18,13 +19,14 @@ impl Reach {
         }
     }
 
-    /// Through the principal's direct group `edge` (in force until `link_end`) and `span` above it.
-    fn nested(edge: &Edge<GroupId>, link_end: Option<DateTime<Utc>>, span: &Span) -> Reach {
+    /// Through the principal's direct group `through` (in `slot`, in force until `link_end`) and
+    /// `span` above it.
+    fn nested(through: GroupId, slot: u32, link_end: Option<DateTime<Utc>>, span: &Span) -> Reach {
         Reach {
             until: earlier(link_end, span.window.end),
-            through: Some(edge.key),
+            through: Some(through),
             depth: span.depth,
-            through_slot: edge.slot,
+            through_slot: slot,
         }
     }
 
@@ -52,8 +54,9 @@ impl MembershipIndex {
     /// The best membership of `principal` in `group` at `now`, directly or through nesting: `None`
     /// when there is none, or the principal cannot hold (D1), or the group is not live.
     ///
-    /// Two hash probes (the group, the principal); then, per direct group of the principal in
-    /// force, a look at that group's compact ancestor slots, and a binary search only on a hit.
+    /// Two hash probes (the group, the principal), the group's flags, and the principal's direct
+    /// memberships, packed; then, per direct group of the principal in force, a look at that
+    /// group's compact ancestor slots, and a binary search only on a hit.
     pub fn member_reach(
         &self,
         principal: PrincipalId,
@@ -61,23 +64,20 @@ impl MembershipIndex {
         now: DateTime<Utc>,
     ) -> Option<Reach> {
         let target_slot = self.slot(group)?;
-        let target = self.at(target_slot);
+        let target = self.flags_at(target_slot);
         if !target.live {
             return None;
         }
-        let entry = self
+        let found = self
             .principals
-            .get(&principal)
-            .filter(|entry| entry.can_hold)?;
-        let nested = !target.descendants.is_empty();
+            .get(principal)
+            .filter(|found| found.can_hold)?;
         let mut best = None;
-        for run in entry.member_of.chunk_by(|a, b| a.key == b.key) {
-            let Some(edge) = run.first() else {
-                continue;
-            };
-            let through_nesting = edge.key != group;
+        for run in by_group(found.members) {
+            let slot = run[0].key();
+            let through_nesting = slot != target_slot;
             if through_nesting
-                && !(nested && self.ancestor_slots.get(edge.slot).contains(&target_slot))
+                && !(target.nested && self.ancestor_slots.get(slot).contains(&target_slot))
             {
                 continue;
             }
@@ -86,8 +86,9 @@ impl MembershipIndex {
             };
             if !through_nesting {
                 offer(&mut best, Reach::direct(link_end));
-            } else if let Some(span) = self.span_at(edge.slot, group, now) {
-                offer(&mut best, Reach::nested(edge, link_end, span));
+            } else if let Some(span) = self.span_at(slot, group, now) {
+                let through = self.id_at(slot);
+                offer(&mut best, Reach::nested(through, slot, link_end, span));
             }
         }
         best
@@ -100,29 +101,27 @@ impl MembershipIndex {
         principal: PrincipalId,
         now: DateTime<Utc>,
     ) -> Vec<(GroupId, Reach)> {
-        let Some(entry) = self
+        let Some(principal) = self
             .principals
-            .get(&principal)
-            .filter(|entry| entry.can_hold)
+            .get(principal)
+            .filter(|found| found.can_hold)
         else {
             return Vec::new();
         };
         let mut found = Vec::new();
-        for run in entry.member_of.chunk_by(|a, b| a.key == b.key) {
-            let Some(edge) = run.first() else {
-                continue;
-            };
-            let direct = self.at(edge.slot);
-            if !direct.live {
+        for run in by_group(principal.members) {
+            let slot = run[0].key();
+            if !self.flags_at(slot).live {
                 continue;
             }
             let Some(link_end) = latest_end(run, now) else {
                 continue;
             };
-            found.push((edge.key, Reach::direct(link_end)));
-            for (ancestor, spans) in span::runs(&direct.ancestors) {
+            let through = self.id_at(slot);
+            found.push((through, Reach::direct(link_end)));
+            for (ancestor, spans) in span::runs(&self.at(slot).ancestors) {
                 if let Some(span) = span::in_force(spans, now) {
-                    found.push((ancestor, Reach::nested(edge, link_end, span)));
+                    found.push((ancestor, Reach::nested(through, slot, link_end, span)));
                 }
             }
         }
@@ -174,7 +173,8 @@ impl MembershipIndex {
 
     /// Whether `group` is known and not deleted, as the index sees it.
     pub fn is_live_group(&self, group: GroupId) -> bool {
-        self.group(group).is_some_and(|entry| entry.live)
+        self.slot(group)
+            .is_some_and(|slot| self.flags_at(slot).live)
     }
 
     /// The flattened ancestors of `group` (every window, in force or not), sorted by group.
@@ -198,22 +198,22 @@ impl MembershipIndex {
         group: GroupId,
         now: DateTime<Utc>,
     ) -> Option<Option<DateTime<Utc>>> {
-        let entry = self.principals.get(&principal)?;
-        latest_end(run_of(&entry.member_of, group), now)
+        let slot = self.slot(group)?;
+        latest_end(run_of(self.member_edges_of(principal), slot), now)
     }
 
-    /// The groups `principal` is directly an active member of at `now` (liveness not checked).
-    pub fn direct_groups_of(
-        &self,
-        principal: PrincipalId,
-        now: DateTime<Utc>,
-    ) -> impl Iterator<Item = GroupId> + '_ {
-        self.principals
-            .get(&principal)
-            .into_iter()
-            .flat_map(|entry| entry.member_of.iter())
-            .filter(move |edge| edge.window.contains(now))
-            .map(|edge| edge.key)
+    /// The groups `principal` is directly an active member of at `now`, sorted by group
+    /// (liveness not checked).
+    pub fn direct_groups_of(&self, principal: PrincipalId, now: DateTime<Utc>) -> Vec<GroupId> {
+        let mut groups: Vec<GroupId> = self
+            .member_edges_of(principal)
+            .iter()
+            .filter(|edge| edge.window().contains(now))
+            .map(|edge| self.id_at(edge.key()))
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        groups
     }
 
     /// The groups that are directly active members of `group` at `now`, each with the latest end
@@ -257,7 +257,7 @@ impl MembershipIndex {
 
     /// How many schedules are indexed (group-in-group memberships count once).
     pub fn assignment_count(&self) -> usize {
-        let members: usize = self.principals.values().map(|e| e.member_of.len()).sum();
+        let members = self.principals.member_count();
         let owners: usize = self.groups.iter().map(|e| e.owners.len()).sum();
         members + owners
     }
@@ -266,11 +266,6 @@ impl MembershipIndex {
     /// with their control bytes, and every vector at its capacity (edges, group records, flattened
     /// spans and compact ancestor slots).
     pub fn approximate_bytes(&self) -> usize {
-        let principals: usize = self
-            .principals
-            .values()
-            .map(|entry| entry.member_of.capacity() * size_of::<Edge<GroupId>>())
-            .sum();
         let groups: usize = self
             .groups
             .iter()
@@ -281,13 +276,19 @@ impl MembershipIndex {
                         * size_of::<Span>()
             })
             .sum();
-        table_bytes(&self.principals)
-            + principals
+        self.principals.bytes()
             + table_bytes(&self.slots)
+            + self.ids.capacity() * size_of::<GroupId>()
+            + self.flags.capacity() * size_of::<super::GroupFlags>()
             + self.groups.capacity() * size_of::<super::GroupEntry>()
             + groups
             + self.ancestor_slots.bytes()
     }
+}
+
+/// The runs of `edges` (sorted by group slot) that share a group, each non-empty.
+fn by_group(edges: &[Cell]) -> impl Iterator<Item = &[Cell]> {
+    edges.chunk_by(|a, b| a.key() == b.key())
 }
 
 /// The heap of a `HashMap` (SwissTable): buckets of (key, value) plus one control byte each, plus

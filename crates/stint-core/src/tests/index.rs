@@ -321,7 +321,7 @@ fn index_memory_per_assignment_is_under_100_bytes() {
     eprintln!(
         "membership index: {per_assignment} bytes per assignment after the load \
          ({grown_per_assignment} before shrinking), {} per edge, {} per span",
-        size_of::<crate::index::Edge<GroupId>>(),
+        size_of::<crate::index::MemberEdge>(),
         size_of::<crate::index::Span>(),
     );
     assert!(
