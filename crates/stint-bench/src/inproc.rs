@@ -123,6 +123,8 @@ pub struct EngineResult {
     pub queries: usize,
     /// (allowed, asked) for direct, nested and non-member questions.
     pub by_kind: [(usize, usize); 3],
+    /// Median latency of direct, nested and non-member questions (Stint only).
+    pub p50_by_kind: [u64; 3],
 }
 
 fn kind_index(kind: QueryKind) -> usize {
@@ -141,12 +143,14 @@ pub fn bench_stint(state: &State, queries: &[Query], now: DateTime<Utc>) -> Engi
         black_box(ask(q));
     }
     let mut histogram = new_histogram();
+    let mut histograms_by_kind = [new_histogram(), new_histogram(), new_histogram()];
     let mut allowed = 0;
     let mut by_kind = [(0, 0); 3];
     for q in queries {
         let start = Instant::now();
         let answer = black_box(ask(black_box(q)));
-        record(&mut histogram, start);
+        let nanos = record(&mut histogram, start);
+        histograms_by_kind[kind_index(q.kind)].saturating_record(nanos);
         allowed += usize::from(answer);
         let k = &mut by_kind[kind_index(q.kind)];
         k.0 += usize::from(answer);
@@ -165,6 +169,7 @@ pub fn bench_stint(state: &State, queries: &[Query], now: DateTime<Utc>) -> Engi
         allowed,
         queries: queries.len(),
         by_kind,
+        p50_by_kind: histograms_by_kind.map(|h| h.value_at_quantile(0.5)),
     }
 }
 
@@ -299,6 +304,7 @@ pub fn bench_cedar(
             allowed,
             queries: requests.len(),
             by_kind: [(0, 0); 3],
+            p50_by_kind: [0; 3],
         },
         disagreements,
     ))
@@ -308,7 +314,9 @@ fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("constant, valid bounds")
 }
 
-fn record(histogram: &mut Histogram<u64>, start: Instant) {
+/// Records the time since `start` and returns it, in nanoseconds.
+fn record(histogram: &mut Histogram<u64>, start: Instant) -> u64 {
     let nanos = start.elapsed().as_nanos().max(1) as u64;
     histogram.saturating_record(nanos);
+    nanos
 }

@@ -56,14 +56,18 @@ struct Options {
     cedar: bool,
     nodes: bool,
     http_seconds: u32,
+    /// `--workers` of the `stint serve` that HTTP and expiry run against (`None`: one per CPU).
+    server_workers: Option<u16>,
     work: PathBuf,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: stint-bench all [--scale tenth|full] [--no-build] [--no-cedar] [--no-nodes] \
-         [--http-seconds N] [--work DIR]\n       \
-         stint-bench check [--scale tenth|full] [--rounds N] [--cedar] [--http SECONDS] [--work DIR]"
+         [--http-seconds N] [--server-workers N] [--work DIR]\n       \
+         stint-bench check [--scale tenth|full] [--rounds N] [--cedar] [--http SECONDS] \
+         [--server-workers N] [--work DIR]\n\
+         --server-workers 0: one per CPU (default 1: one core for stint serve, one for wrk)"
     );
     std::process::exit(2)
 }
@@ -84,6 +88,7 @@ fn options() -> Options {
         cedar: check_rounds.is_none(),
         nodes: true,
         http_seconds: 10,
+        server_workers: Some(1),
         work: PathBuf::from("target/stint-bench"),
     };
     while let Some(arg) = args.next() {
@@ -111,11 +116,26 @@ fn options() -> Options {
                     .and_then(|n| n.parse().ok())
                     .unwrap_or_else(|| usage())
             }
+            "--server-workers" => {
+                let workers: u16 = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| usage());
+                options.server_workers = (workers > 0).then_some(workers);
+            }
             "--work" => options.work = args.next().map(PathBuf::from).unwrap_or_else(|| usage()),
             _ => usage(),
         }
     }
     options
+}
+
+/// How the HTTP rows name the server's worker threads.
+fn workers_label(workers: Option<u16>) -> String {
+    match workers {
+        Some(n) => format!("stint serve --workers {n}"),
+        None => "stint serve, one worker per CPU".to_string(),
+    }
 }
 
 #[tokio::main]
@@ -130,6 +150,7 @@ async fn main() -> anyhow::Result<()> {
             rounds,
             cedar: options.cedar,
             http,
+            server_workers: options.server_workers,
         };
         for scale in &options.scales {
             quick::run(*scale, &options.work, &quick).await?;
@@ -335,6 +356,18 @@ async fn run_scale(
             per_second(stint.by_kind[2].1 as f64),
         ),
     );
+    report.set(
+        at,
+        "in-process",
+        "Stint check p50: direct members / nested members / non-members",
+        "",
+        format!(
+            "{} / {} / {}",
+            nanos(stint.p50_by_kind[0]),
+            nanos(stint.p50_by_kind[1]),
+            nanos(stint.p50_by_kind[2]),
+        ),
+    );
     if options.cedar {
         let setup = app.read(|state| inproc::cedar_setup(state, &dataset, now))?;
         let cedar_queries = &queries[..200_000.min(queries.len())];
@@ -405,6 +438,7 @@ async fn run_scale(
         &database,
         port,
         SCHEDULER_INTERVAL,
+        options.server_workers,
         &dir.join("serve.log"),
     )
     .await?;
@@ -445,8 +479,9 @@ async fn run_scale(
             at,
             "HTTP",
             &format!(
-                "GET /stint/v1/check, wrk -t1 -c{connections} {}s: checks/s",
-                options.http_seconds
+                "GET /stint/v1/check, wrk -t1 -c{connections} {}s, {}: checks/s",
+                options.http_seconds,
+                workers_label(options.server_workers)
             ),
             "≥ 50,000",
             per_second(r.requests_per_second),
@@ -562,9 +597,17 @@ async fn cross_node(
     let generate_seconds = generated.elapsed().as_secs_f64();
     drop(store);
     let port = 18_081 + at as u16 * 10;
-    let (a, a_startup) = Server::start(binary, &database, port, 5, &dir.join("node-a.log")).await?;
-    let (b, b_startup) =
-        Server::start(binary, &database, port + 1, 5, &dir.join("node-b.log")).await?;
+    let (a, a_startup) =
+        Server::start(binary, &database, port, 5, None, &dir.join("node-a.log")).await?;
+    let (b, b_startup) = Server::start(
+        binary,
+        &database,
+        port + 1,
+        5,
+        None,
+        &dir.join("node-b.log"),
+    )
+    .await?;
     let result = nodes::run(&a, &b, &dataset).await;
     a.stop()?;
     b.stop()?;

@@ -33,6 +33,8 @@ pub struct Quick {
     pub cedar: bool,
     /// Also `stint serve` under `wrk` for this many seconds (`--http N`), with this binary.
     pub http: Option<(u32, PathBuf)>,
+    /// `--workers` of that server (`None`: one per CPU).
+    pub server_workers: Option<u16>,
 }
 
 /// Runs the in-process check `rounds` times on the kept data set of `scale` under `work`.
@@ -41,6 +43,7 @@ pub async fn run(scale: Scale, work: &Path, quick: &Quick) -> anyhow::Result<()>
         rounds,
         cedar,
         ref http,
+        server_workers,
     } = *quick;
     let dir = std::path::absolute(work.join(format!("quick-{}", scale.name)))?;
     std::fs::create_dir_all(&dir)?;
@@ -70,11 +73,15 @@ pub async fn run(scale: Scale, work: &Path, quick: &Quick) -> anyhow::Result<()>
     for round in 1..=rounds {
         let stint = app.read(|state| inproc::bench_stint(state, &queries, now));
         println!(
-            "round {round}: Stint p50 {} p99 {} p99.9 {}, {:.0} checks/s",
+            "round {round}: Stint p50 {} p99 {} p99.9 {}, {:.0} checks/s; \
+             p50 direct {} nested {} non-member {}",
             nanos(stint.latency.p50),
             nanos(stint.latency.p99),
             nanos(stint.latency.p999),
-            stint.per_second
+            stint.per_second,
+            nanos(stint.p50_by_kind[0]),
+            nanos(stint.p50_by_kind[1]),
+            nanos(stint.p50_by_kind[2]),
         );
     }
     if cedar {
@@ -91,9 +98,14 @@ pub async fn run(scale: Scale, work: &Path, quick: &Quick) -> anyhow::Result<()>
     drop(app);
     if let Some((seconds, binary)) = http {
         let database = format!("sqlite://{}", file.display());
+        let log = dir.join("serve.log");
         let (server, startup) =
-            Server::start(binary, &database, 18_090, 1, &dir.join("serve.log")).await?;
-        println!("stint serve ready in {:.2} s", startup.as_secs_f64());
+            Server::start(binary, &database, 18_090, 1, server_workers, &log).await?;
+        println!(
+            "stint serve ({}) ready in {:.2} s",
+            crate::workers_label(server_workers),
+            startup.as_secs_f64()
+        );
         let token = server.token("admin", ADMIN_PASSWORD).await?;
         http::prepare(&dir, &queries)?;
         http::run(&dir, &server.base, &token, 1, 16, 2)?;

@@ -17,18 +17,23 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `binary serve` on `database` and `port`; returns once `/stint/v1/health` answers
-    /// 200, with the time from spawn to that answer.
+    /// Starts `binary serve` on `database` and `port` with `workers` threads (`None`: one per
+    /// CPU); returns once `/stint/v1/health` answers 200, with the time from spawn to that answer.
     pub async fn start(
         binary: &Path,
         database: &str,
         port: u16,
         scheduler_interval: u64,
+        workers: Option<u16>,
         log: &Path,
     ) -> anyhow::Result<(Server, Duration)> {
         let log_file = std::fs::File::create(log)?;
         let started = Instant::now();
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        if let Some(workers) = workers {
+            command.env("STINT_WORKERS", workers.to_string());
+        }
+        let child = command
             .arg("serve")
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))

@@ -154,7 +154,7 @@ fn main() -> ExitCode {
 }
 
 fn serve_blocking(args: serve::ServeArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match args.runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");

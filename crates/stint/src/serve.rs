@@ -42,6 +42,21 @@ pub struct ServeArgs {
     /// node to reach it before answering 503, in milliseconds.
     #[arg(long, env = "STINT_REVISION_WAIT_MS", default_value_t = 2000)]
     revision_wait_ms: u64,
+    /// Threads that answer requests (default: one per CPU). Fewer leaves cores to whatever
+    /// shares the machine, such as a load generator.
+    #[arg(long, env = "STINT_WORKERS", value_parser = clap::value_parser!(u16).range(1..))]
+    workers: Option<u16>,
+}
+
+impl ServeArgs {
+    /// The async runtime `serve` runs on: `--workers` threads, or one per CPU.
+    pub fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        if let Some(workers) = self.workers {
+            builder.worker_threads(usize::from(workers));
+        }
+        builder.enable_all().build()
+    }
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -155,5 +170,27 @@ pub(crate) fn redacted(database: &str) -> String {
             }
         }
         _ => database.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::ServeArgs;
+
+    #[derive(Debug, Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
+    #[test]
+    fn workers_sets_the_runtime_threads_and_refuses_zero() {
+        let serve = Serve::try_parse_from(["serve", "--workers", "3"]).unwrap();
+        let runtime = serve.args.runtime().unwrap();
+        assert_eq!(runtime.metrics().num_workers(), 3);
+        let error = Serve::try_parse_from(["serve", "--workers", "0"]).unwrap_err();
+        assert!(error.to_string().contains("--workers"), "{error}");
     }
 }
