@@ -86,7 +86,11 @@ impl App {
         clock: Arc<dyn Clock>,
         config: AppConfig,
     ) -> AppResult<App> {
-        let state = store.load().await?;
+        let mut state = store.load().await?;
+        // What ended before now is of no use to a check: drop it, as the scheduler's prune would
+        // within a minute, and pack the index so that what a check reads lies close together.
+        state.prune_ended(clock.now() - scheduler::PRUNE_MARGIN);
+        state.shrink_index();
         let (applied, _) = tokio::sync::watch::channel(state.revision);
         Ok(App {
             store,

@@ -32,7 +32,7 @@ const PRUNE_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
 /// How far behind the clock the index is pruned, so that a call that read the clock just before a
 /// prune is still answered from complete windows.
-const PRUNE_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+pub(crate) const PRUNE_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
 /// Ticks every `period` until the returned handle is aborted. A failed tick is logged and retried.
 pub fn spawn(app: Arc<App>, period: Duration) -> tokio::task::JoinHandle<()> {

@@ -6,26 +6,32 @@
 //!
 //! What it holds:
 //!
-//! - per principal: the groups it is a direct active member of, one [`Edge`]
-//!   (group and the schedule's effective `[start, end)`) per schedule, sorted by group; and whether
-//!   it can hold anything at all (an enabled user, a live group: D1);
+//! - per principal (module `principals`): the groups it is a direct active member of, one
+//!   [`MemberEdge`] (the group's slot and the schedule's effective `[start, end)`) per schedule,
+//!   sorted by group slot, and whether it can hold anything at all (an enabled user, a live group:
+//!   D1); all principals' runs packed in one arena, found through a table of 4-byte run starts;
 //! - per group, in a dense *slot* (a group id maps to its slot once; edges and spans carry the
 //!   slot of the group they point at, so walking them needs no hashing): whether it is live
-//!   (known and not deleted); its direct owners (few;
-//!   owners are not nested, and the A11 fallback asks whether any owner is in force); the groups
-//!   that are direct members of it (few); its *ancestors*, every group it is transitively a member
-//!   of through nested group memberships, as [`Span`]s (the intersection of the links' windows
-//!   along a path, kept per path unless inside another span: usually one); and the mirror of those,
-//!   its *descendants*; and, packed for all groups in one arena (module `arena`), the slots of its
-//!   ancestors.
+//!   (known and not deleted) and whether anything is nested in it, in a 2-byte flag record; its
+//!   direct owners (few; owners are not nested, and the A11 fallback asks whether any owner is in
+//!   force); the groups that are direct members of it (few); its *ancestors*, every group it is
+//!   transitively a member of through nested group memberships, as [`Span`]s (the intersection of
+//!   the links' windows along a path, kept per path unless inside another span: usually one), and
+//!   the slots of those ancestors, both packed for all groups in arenas (module `arena`); and the
+//!   mirror of the ancestors, its *descendants*.
 //!
 //! A membership check of `p` in `G` at `now` probes `p` (its direct groups) and `G` (its slot and
-//! liveness): either `p` is directly in `G`, or some direct group `D` of `p` in force at `now` has
+//! flags): either `p` is directly in `G`, or some direct group `D` of `p` in force at `now` has
 //! `G`'s slot among its packed ancestor slots and a span toward `G` in force at `now` (module
-//! `query`). `until` is the latest end among what
-//! is in force at `now`: of a direct schedule, or of a path (the earliest end of its links). A user
-//! edge is an O(1)-ish insertion into its principal's vector; a group-in-group edge, or a group
-//! deleted or appearing (rare), recomputes the ancestors of the groups below it (module `closure`).
+//! `query`). `until` is the latest end among what is in force at `now`: of a direct schedule, or
+//! of a path (the earliest end of its links). A user edge is an insertion into its principal's run
+//! (moved to the arena's end when it outgrows its room); a group-in-group edge, or a group deleted
+//! or appearing (rare), recomputes the ancestors of the groups below it (module `closure`).
+//!
+//! The layout follows what a check costs on the 2-core machine the benchmarks run on: a random
+//! read beyond ~16 MB costs ~160 ns, one within the few megabytes that stay cached ~15 ns. So a
+//! check makes one read far away (a principal's head and memberships, contiguous) and the rest
+//! (the principal table, group slots and flags, ancestor slots and spans) in small dense arrays.
 //!
 //! Disabled users and deleted groups are filtered at probe time by the flags above (kept current by
 //! `State::apply` on user and group changes); their edges stay. A deleted group is no path's
@@ -33,14 +39,14 @@
 //! that have ended stay until [`MembershipIndex::prune_ended`] drops them; a decision at `now`
 //! ignores them anyway.
 //!
-//! Memory: an edge is 44 bytes (a 16-byte id, a 24-byte window, a slot); each assignment is one
-//! edge (two for group-in-group membership), plus its principal's share of the hash table and
-//! `Vec` slack; flattened spans (68 bytes, twice: ancestors and descendants) are per group, not per
-//! assignment ([`MembershipIndex::shrink_to_fit`] after a bulk load removes the
-//! slack). [`MembershipIndex::approximate_bytes`] counts table buckets with their control bytes and
-//! every vector at its capacity; the test `index_memory_per_assignment_is_under_100_bytes` measures
-//! 55 bytes per assignment for 100,000 assignments with nesting four deep after the load's shrink
-//! (90 before it).
+//! Memory: a membership is a 32-byte cell (a 24-byte window, a slot, the cell's tag), each
+//! principal one more for its head and 5 bytes in the table; group-in-group memberships are also
+//! 40-byte edges under their parent; flattened spans (68 bytes, twice: ancestors and descendants)
+//! are per group, not per assignment. [`MembershipIndex::shrink_to_fit`] after a bulk load removes
+//! the arenas' room to grow. [`MembershipIndex::approximate_bytes`] counts table buckets with
+//! their control bytes and every vector at its capacity; the test
+//! `index_memory_per_assignment_is_under_100_bytes` measures 40 bytes per assignment for 100,000
+//! assignments with nesting four deep after the load's shrink (58 before it).
 
 mod arena;
 mod closure;
@@ -55,7 +61,7 @@ use chrono::{DateTime, Utc};
 
 use crate::ids::{GroupId, PrincipalId};
 use crate::schedule::{Access, Schedule, Window};
-use arena::SlotLists;
+use arena::Lists;
 pub(crate) use edges::end_key;
 use edges::{add, indexed_window, remove, Keyed};
 pub use edges::{Edge, MemberEdge};
@@ -78,7 +84,9 @@ pub struct MembershipIndex {
     groups: Vec<GroupEntry>,
     /// By slot: the slots of the group's ancestors, packed, so that a check can rule out a
     /// direct group of the principal without touching anything else.
-    ancestor_slots: SlotLists,
+    ancestor_slots: Lists<u32>,
+    /// By slot: every group the group is a member of through nesting, sorted by (group, start).
+    ancestors: Lists<Span>,
 }
 
 /// The two facts about a group that every membership check of it reads, kept apart from the rest
@@ -98,8 +106,6 @@ struct GroupEntry {
     owners: Vec<Edge<PrincipalId>>,
     /// Groups that are direct active members of it, sorted by group.
     children: Vec<Edge<GroupId>>,
-    /// Every group it is a member of through nesting, sorted by (group, start).
-    ancestors: Vec<Span>,
     /// Every group that is a member of it through nesting, sorted by (group, start).
     descendants: Vec<Span>,
 }
@@ -142,6 +148,7 @@ impl MembershipIndex {
         self.flags.push(GroupFlags::default());
         self.groups.push(GroupEntry::default());
         self.ancestor_slots.push_empty();
+        self.ancestors.push_empty();
         self.slots.insert(group, slot);
         slot
     }
@@ -164,6 +171,12 @@ impl MembershipIndex {
 
     fn flags_at(&self, slot: u32) -> GroupFlags {
         self.flags[slot as usize]
+    }
+
+    /// Replaces the ancestors of the group in `slot` (and their slots).
+    fn set_ancestors(&mut self, slot: u32, spans: &[Span]) {
+        self.ancestor_slots.set(slot, &slots_of(spans));
+        self.ancestors.set(slot, spans);
     }
 
     /// Records whether the group in `slot` has descendants, after they changed.
@@ -286,11 +299,13 @@ impl MembershipIndex {
             entry.owners.retain(|edge| open(&edge.window));
             entry.children.retain(|edge| open(&edge.window));
             entry.descendants.retain(|span| open(&span.window));
-            let before = entry.ancestors.len();
-            entry.ancestors.retain(|span| open(&span.window));
-            if entry.ancestors.len() != before {
-                let slots = slots_of(&self.at(slot).ancestors);
-                self.ancestor_slots.set(slot, slots);
+            let ancestors = self.ancestors.get(slot);
+            let open_ancestors: Vec<Span> = (ancestors.iter())
+                .filter(|span| open(&span.window))
+                .copied()
+                .collect();
+            if open_ancestors.len() != ancestors.len() {
+                self.set_ancestors(slot, &open_ancestors);
             }
             self.descendants_changed(slot);
         }
@@ -304,18 +319,21 @@ impl MembershipIndex {
         self.flags.shrink_to_fit();
         self.groups.shrink_to_fit();
         self.ancestor_slots.shrink_to_fit();
+        self.ancestors.shrink_to_fit();
         for entry in &mut self.groups {
             entry.owners.shrink_to_fit();
             entry.children.shrink_to_fit();
-            entry.ancestors.shrink_to_fit();
             entry.descendants.shrink_to_fit();
         }
     }
 }
 
-/// The slots of the ancestors in `spans`, once each.
+/// The slots of the ancestors in `spans`, sorted, once each.
 fn slots_of(spans: &[Span]) -> Vec<u32> {
-    spans.iter().map(|span| span.slot).collect()
+    let mut slots: Vec<u32> = spans.iter().map(|span| span.slot).collect();
+    slots.sort_unstable();
+    slots.dedup();
+    slots
 }
 
 /// The (child, parent, window) of a group-in-group candidate: an indexed member schedule.

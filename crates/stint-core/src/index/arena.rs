@@ -1,7 +1,7 @@
 //! Many short lists packed into one vector: an [`Arena`] holds the items, a [`Run`] (kept by
 //! whoever owns the list) says where one list lives. The index keeps the parts a check touches this
-//! way, each principal's direct memberships and each group's ancestor slots, so that they are
-//! dense, free of per-list allocations and few cache lines apart from nothing else.
+//! way (each principal's direct memberships; each group's ancestor slots and ancestor spans), so
+//! that they are dense and free of per-list allocations, and cost no pointer chase.
 //!
 //! A run has room to grow in place; a list that outgrows its room moves to the end of the arena
 //! with room for twice as many. The space left behind is garbage until the owner compacts the
@@ -190,29 +190,37 @@ fn to_u32(n: usize) -> u32 {
     u32::try_from(n).expect("an arena under 2^32 items")
 }
 
-/// Per group slot, a short sorted list of slots (the slots of its ancestors), in one [`Arena`].
-#[derive(Clone, Debug, Default)]
-pub(super) struct SlotLists {
+/// Per group slot, a short list (the slots of its ancestors; its ancestor spans), all in one
+/// [`Arena`].
+#[derive(Clone, Debug)]
+pub(super) struct Lists<T> {
     /// By slot.
     runs: Vec<Run>,
-    arena: Arena<u32>,
+    arena: Arena<T>,
 }
 
-impl SlotLists {
+impl<T> Default for Lists<T> {
+    fn default() -> Self {
+        Lists {
+            runs: Vec::new(),
+            arena: Arena::default(),
+        }
+    }
+}
+
+impl<T: Copy> Lists<T> {
     /// Adds an empty list for the next slot.
     pub(super) fn push_empty(&mut self) {
         self.runs.push(Run::default());
     }
 
-    pub(super) fn get(&self, slot: u32) -> &[u32] {
+    pub(super) fn get(&self, slot: u32) -> &[T] {
         self.arena.get(self.runs[slot as usize])
     }
 
-    /// Replaces the list of `slot` by `items` (sorted, deduplicated here).
-    pub(super) fn set(&mut self, slot: u32, mut items: Vec<u32>) {
-        items.sort_unstable();
-        items.dedup();
-        self.arena.set(&mut self.runs[slot as usize], &items);
+    /// Replaces the list of `slot` by `items`.
+    pub(super) fn set(&mut self, slot: u32, items: &[T]) {
+        self.arena.set(&mut self.runs[slot as usize], items);
         if self.arena.wants_compaction() {
             self.arena.compact(&mut self.runs);
         }

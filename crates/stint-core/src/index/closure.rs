@@ -40,11 +40,10 @@ impl MembershipIndex {
             let Some(slot) = self.slot(group) else {
                 continue;
             };
-            if self.at(slot).ancestors == fresh {
+            if self.ancestors.get(slot) == fresh.as_slice() {
                 continue;
             }
-            self.ancestor_slots.set(slot, super::slots_of(&fresh));
-            self.at_mut(slot).ancestors = fresh;
+            self.set_ancestors(slot, &fresh);
             for child in self.children_of(group) {
                 if concerned.contains(&child) && queued.insert(child) {
                     queue.push_back(child);
@@ -142,7 +141,7 @@ impl MembershipIndex {
                 slot: parent_slot,
                 hop_slot: parent_slot,
             });
-            for span in &self.at(parent_slot).ancestors {
+            for span in self.ancestors.get(parent_slot) {
                 if span.group == group || span.depth >= max_depth {
                     continue;
                 }
@@ -167,8 +166,8 @@ impl MembershipIndex {
         let Some(slot) = self.slot(group) else {
             return;
         };
-        let ancestors = std::mem::take(&mut self.at_mut(slot).ancestors);
-        self.ancestor_slots.set(slot, Vec::new());
+        let ancestors = self.ancestors.get(slot).to_vec();
+        self.set_ancestors(slot, &[]);
         for (_, run) in runs(&ancestors) {
             let above = self.at_mut(run[0].slot);
             let first = above.descendants.partition_point(|span| span.group < group);
@@ -183,7 +182,7 @@ impl MembershipIndex {
         let Some(slot) = self.slot(group) else {
             return;
         };
-        let ancestors = self.at(slot).ancestors.clone();
+        let ancestors = self.ancestors.get(slot).to_vec();
         for (_, run) in runs(&ancestors) {
             let above = self.at_mut(run[0].slot);
             let at = above.descendants.partition_point(|span| span.group < group);

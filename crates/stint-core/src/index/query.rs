@@ -119,7 +119,7 @@ impl MembershipIndex {
             };
             let through = self.id_at(slot);
             found.push((through, Reach::direct(link_end)));
-            for (ancestor, spans) in span::runs(&self.at(slot).ancestors) {
+            for (ancestor, spans) in span::runs(self.ancestors.get(slot)) {
                 if let Some(span) = span::in_force(spans, now) {
                     found.push((ancestor, Reach::nested(through, slot, link_end, span)));
                 }
@@ -162,7 +162,7 @@ impl MembershipIndex {
     /// Of the ancestor spans of the group in `slot` toward `group`, the one in force at `now` that
     /// lasts longest.
     fn span_at(&self, slot: u32, group: GroupId, now: DateTime<Utc>) -> Option<&Span> {
-        span::in_force(span::run_of(&self.at(slot).ancestors, group), now)
+        span::in_force(span::run_of(self.ancestors.get(slot), group), now)
     }
 
     /// On the longest-lasting path in force at `now` from group `from` up to group `to`, the group
@@ -179,8 +179,8 @@ impl MembershipIndex {
 
     /// The flattened ancestors of `group` (every window, in force or not), sorted by group.
     pub fn ancestors(&self, group: GroupId) -> &[Span] {
-        self.group(group)
-            .map_or(&[], |entry| entry.ancestors.as_slice())
+        self.slot(group)
+            .map_or(&[], |slot| self.ancestors.get(slot))
     }
 
     /// The flattened descendants of `group`, sorted by group: the mirror of
@@ -272,8 +272,7 @@ impl MembershipIndex {
             .map(|entry| {
                 entry.owners.capacity() * size_of::<Edge<PrincipalId>>()
                     + entry.children.capacity() * size_of::<Edge<GroupId>>()
-                    + (entry.ancestors.capacity() + entry.descendants.capacity())
-                        * size_of::<Span>()
+                    + entry.descendants.capacity() * size_of::<Span>()
             })
             .sum();
         self.principals.bytes()
@@ -283,6 +282,7 @@ impl MembershipIndex {
             + self.groups.capacity() * size_of::<super::GroupEntry>()
             + groups
             + self.ancestor_slots.bytes()
+            + self.ancestors.bytes()
     }
 }
 
