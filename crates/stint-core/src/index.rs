@@ -85,7 +85,8 @@ pub struct MembershipIndex {
     /// By slot: the slots of the group's ancestors, packed, so that a check can rule out a
     /// direct group of the principal without touching anything else.
     ancestor_slots: Lists<u32>,
-    /// By slot: every group the group is a member of through nesting, sorted by (group, start).
+    /// By slot: every group the group is a member of through nesting, sorted by (ancestor slot,
+    /// start).
     ancestors: Lists<Span>,
 }
 

@@ -86,7 +86,7 @@ impl MembershipIndex {
             };
             if !through_nesting {
                 offer(&mut best, Reach::direct(link_end));
-            } else if let Some(span) = self.span_at(slot, group, now) {
+            } else if let Some(span) = self.span_at(slot, target_slot, now) {
                 let through = self.id_at(slot);
                 offer(&mut best, Reach::nested(through, slot, link_end, span));
             }
@@ -144,10 +144,11 @@ impl MembershipIndex {
         let Some(first) = reach.through else {
             return Some(Vec::new());
         };
+        let target = self.slot(group)?;
         let mut via = vec![first];
         let mut at = reach.through_slot;
         loop {
-            let span = self.span_at(at, group, now)?;
+            let span = self.span_at(at, target, now)?;
             if span.hop == group {
                 return Some(via);
             }
@@ -159,16 +160,17 @@ impl MembershipIndex {
         }
     }
 
-    /// Of the ancestor spans of the group in `slot` toward `group`, the one in force at `now` that
-    /// lasts longest.
-    fn span_at(&self, slot: u32, group: GroupId, now: DateTime<Utc>) -> Option<&Span> {
-        span::in_force(span::run_of(self.ancestors.get(slot), group), now)
+    /// Of the ancestor spans of the group in `slot` toward the group in `target`, the one in force
+    /// at `now` that lasts longest.
+    fn span_at(&self, slot: u32, target: u32, now: DateTime<Utc>) -> Option<&Span> {
+        span::in_force(span::run_of(self.ancestors.get(slot), target), now)
     }
 
     /// On the longest-lasting path in force at `now` from group `from` up to group `to`, the group
     /// right above `from` (`to` itself when `from` is directly in it).
     pub fn next_hop(&self, from: GroupId, to: GroupId, now: DateTime<Utc>) -> Option<GroupId> {
-        self.span_at(self.slot(from)?, to, now).map(|span| span.hop)
+        self.span_at(self.slot(from)?, self.slot(to)?, now)
+            .map(|span| span.hop)
     }
 
     /// Whether `group` is known and not deleted, as the index sees it.
@@ -177,7 +179,8 @@ impl MembershipIndex {
             .is_some_and(|slot| self.flags_at(slot).live)
     }
 
-    /// The flattened ancestors of `group` (every window, in force or not), sorted by group.
+    /// The flattened ancestors of `group` (every window, in force or not), sorted by the index's
+    /// slot of the ancestor.
     pub fn ancestors(&self, group: GroupId) -> &[Span] {
         self.slot(group)
             .map_or(&[], |slot| self.ancestors.get(slot))

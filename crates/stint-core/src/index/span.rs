@@ -41,12 +41,12 @@ pub(super) fn intersect(a: &Window, b: &Window) -> Option<Window> {
     (!empty).then_some(Window { start, end })
 }
 
-/// Sorts spans by (group, start) and drops every span inside another of the same group (of two
-/// equal windows, the shorter path, then the lower hop, is kept).
+/// Sorts spans by (the other end's slot, start) and drops every span inside another of the same
+/// group (of two equal windows, the shorter path, then the lower hop, is kept).
 pub(super) fn normalize(spans: &mut Vec<Span>) {
     spans.sort_unstable_by(|a, b| {
-        a.group
-            .cmp(&b.group)
+        a.slot
+            .cmp(&b.slot)
             .then(a.window.start.cmp(&b.window.start))
             .then(end_key(b.window.end).cmp(&end_key(a.window.end)))
             .then(a.depth.cmp(&b.depth))
@@ -57,7 +57,7 @@ pub(super) fn normalize(spans: &mut Vec<Span>) {
         let span = spans[at];
         let inside_previous = kept > 0 && {
             let previous = &spans[kept - 1];
-            previous.group == span.group
+            previous.slot == span.slot
                 && end_key(span.window.end).cmp(&end_key(previous.window.end)) != Ordering::Greater
         };
         if !inside_previous {
@@ -68,10 +68,10 @@ pub(super) fn normalize(spans: &mut Vec<Span>) {
     spans.truncate(kept);
 }
 
-/// The spans of `spans` (sorted by group) whose group is `group`.
-pub(super) fn run_of(spans: &[Span], group: GroupId) -> &[Span] {
-    let first = spans.partition_point(|span| span.group < group);
-    let len = spans[first..].partition_point(|span| span.group == group);
+/// The spans of `spans` (normalized: sorted by slot) whose other end is the group in `slot`.
+pub(super) fn run_of(spans: &[Span], slot: u32) -> &[Span] {
+    let first = spans.partition_point(|span| span.slot < slot);
+    let len = spans[first..].partition_point(|span| span.slot == slot);
     &spans[first..first + len]
 }
 
@@ -84,7 +84,7 @@ pub(super) fn in_force(run: &[Span], now: DateTime<Utc>) -> Option<&Span> {
         .filter(|span| span.window.end.is_none_or(|end| now < end))
 }
 
-/// Each run of `spans` (sorted by group) with its group.
+/// Each run of `spans` (sorted by group or by slot) with its group.
 pub(super) fn runs(spans: &[Span]) -> impl Iterator<Item = (GroupId, &[Span])> {
     spans
         .chunk_by(|a, b| a.group == b.group)
