@@ -333,3 +333,26 @@ fn index_memory_per_assignment_is_under_100_bytes() {
         "{grown_per_assignment} bytes per assignment"
     );
 }
+
+#[test]
+fn x2_an_index_grown_one_change_at_a_time_answers_as_one_bulk_loaded_and_packed() {
+    let (changes, _) = bulk_changes();
+    let mut grown = State::default();
+    for change in changes.iter().cloned() {
+        grown.apply(change);
+    }
+    let mut packed = State::from_changes(changes);
+    packed.prune_ended(t0());
+    packed.shrink_index();
+    let now = t0() + days(1);
+    let principals: Vec<PrincipalId> = (grown.users.keys().map(|&user| user.into()))
+        .chain(grown.groups.keys().map(|&group| group.into()))
+        .collect();
+    let mut memberships = 0;
+    for principal in principals {
+        let answers = groups_of(&grown, principal, now);
+        memberships += answers.len();
+        assert_eq!(answers, groups_of(&packed, principal, now), "{principal:?}");
+    }
+    assert!(memberships > 90_000, "{memberships} memberships compared");
+}
