@@ -629,10 +629,29 @@ impl App {
         ))
     }
 
-    /// The code `offset` seconds from now.
-    fn code_in(&self, offset: i64) -> String {
-        let now = chrono::Utc::now().timestamp() + offset;
-        self.0.generate(u64::try_from(now).unwrap())
+    /// The code `offset` seconds after the server's now (see [`Server::now`]).
+    fn code_in(&self, server: &Server, token: &str, offset: i64) -> String {
+        let at = server.now(token).timestamp() + offset;
+        self.0.generate(u64::try_from(at).unwrap())
+    }
+}
+
+impl Server {
+    /// The server's time. Built with `test-clock`, its clock stands still unless a test moves it,
+    /// so codes must follow it rather than the wall clock (a slow run would drift past the
+    /// server's window of accepted codes); without the feature there is no such endpoint and the
+    /// server reads the system clock.
+    fn now(&self, token: &str) -> chrono::DateTime<chrono::Utc> {
+        let response = reqwest::blocking::Client::new()
+            .get(format!("{}/stint/v1/test/clock", self.base))
+            .bearer_auth(token)
+            .send()
+            .unwrap();
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return chrono::Utc::now();
+        }
+        let clock: Value = response.json().unwrap();
+        clock["now"].as_str().unwrap().parse().unwrap()
     }
 }
 
@@ -650,7 +669,7 @@ fn enrol(server: &Server, user: &str) -> App {
         &token,
         reqwest::Method::POST,
         "/stint/v1/me/authenticators/totp/confirm",
-        json!({ "code": app.code_in(0) }),
+        json!({ "code": app.code_in(server, &token, 0) }),
     );
     app
 }
@@ -698,7 +717,7 @@ async fn i4_totp_at_login_and_a_step_up_when_the_policy_requires_mfa() {
             "--reason",
             "x",
             "--totp",
-            &dave_app.code_in(30),
+            &dave_app.code_in(&server, &token, 30),
         ]);
         assert_eq!(activated["status"], "Provisioned");
 
@@ -716,7 +735,12 @@ async fn i4_totp_at_login_and_a_step_up_when_the_policy_requires_mfa() {
             &server.base,
             "erin",
             &password_of("erin"),
-            &["--totp", &erin_app.code_in(30), "--output", "json"],
+            &[
+                "--totp",
+                &erin_app.code_in(&server, &token, 30),
+                "--output",
+                "json",
+            ],
         );
         assert!(
             output.status.success(),
