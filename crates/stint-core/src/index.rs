@@ -129,8 +129,17 @@ pub struct Reach {
     pub through: Option<GroupId>,
     /// Group-in-group links on the path (0: direct).
     pub depth: u32,
-    /// The index's slot of `through`.
-    through_slot: u32,
+    /// On a path through nesting, the link above `through`.
+    hop: Option<Hop>,
+}
+
+/// The link above the principal's direct group on a nested path: the group it leads to (the
+/// checked group itself for one link) and its slot, and the slot of the checked group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Hop {
+    group: GroupId,
+    slot: u32,
+    target_slot: u32,
 }
 
 // Slots.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::edges::{earlier, latest_end, run_of, Edge, Keyed};
 use super::principals::Cell;
 use super::span::{self, Span};
-use super::{MembershipIndex, Reach};
+use super::{Hop, MembershipIndex, Reach};
 use crate::ids::{GroupId, PrincipalId};
 
 impl Reach {
@@ -15,18 +15,22 @@ impl Reach {
             until,
             through: None,
             depth: 0,
-            through_slot: u32::MAX,
+            hop: None,
         }
     }
 
-    /// Through the principal's direct group `through` (in `slot`, in force until `link_end`) and
-    /// `span` above it.
-    fn nested(through: GroupId, slot: u32, link_end: Option<DateTime<Utc>>, span: &Span) -> Reach {
+    /// Through the principal's direct group `through` (in force until `link_end`) and `span` above
+    /// it.
+    fn nested(through: GroupId, link_end: Option<DateTime<Utc>>, span: &Span) -> Reach {
         Reach {
             until: earlier(link_end, span.window.end),
             through: Some(through),
             depth: span.depth,
-            through_slot: slot,
+            hop: Some(Hop {
+                group: span.hop,
+                slot: span.hop_slot,
+                target_slot: span.slot,
+            }),
         }
     }
 
@@ -88,7 +92,7 @@ impl MembershipIndex {
                 offer(&mut best, Reach::direct(link_end));
             } else if let Some(span) = self.span_at(slot, target_slot, now) {
                 let through = self.id_at(slot);
-                offer(&mut best, Reach::nested(through, slot, link_end, span));
+                offer(&mut best, Reach::nested(through, link_end, span));
             }
         }
         best
@@ -121,7 +125,7 @@ impl MembershipIndex {
             found.push((through, Reach::direct(link_end)));
             for (ancestor, spans) in span::runs(self.ancestors.get(slot)) {
                 if let Some(span) = span::in_force(spans, now) {
-                    found.push((ancestor, Reach::nested(through, slot, link_end, span)));
+                    found.push((ancestor, Reach::nested(through, link_end, span)));
                 }
             }
         }
@@ -141,22 +145,24 @@ impl MembershipIndex {
     /// up to `group` (excluded), following each group's next hop. `None` if the hops go round
     /// (possible only with a nesting cycle in stored data) or break off.
     pub fn path(&self, reach: &Reach, group: GroupId, now: DateTime<Utc>) -> Option<Vec<GroupId>> {
-        let Some(first) = reach.through else {
+        let (Some(first), Some(mut hop)) = (reach.through, reach.hop) else {
             return Some(Vec::new());
         };
-        let target = self.slot(group)?;
         let mut via = vec![first];
-        let mut at = reach.through_slot;
         loop {
-            let span = self.span_at(at, target, now)?;
-            if span.hop == group {
+            if hop.group == group {
                 return Some(via);
             }
-            if via.contains(&span.hop) {
+            if via.contains(&hop.group) {
                 return None;
             }
-            via.push(span.hop);
-            at = span.hop_slot;
+            via.push(hop.group);
+            let span = self.span_at(hop.slot, hop.target_slot, now)?;
+            hop = Hop {
+                group: span.hop,
+                slot: span.hop_slot,
+                ..hop
+            };
         }
     }
 
