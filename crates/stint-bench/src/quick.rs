@@ -124,22 +124,17 @@ pub async fn run(scale: Scale, work: &Path, quick: &Quick) -> anyhow::Result<()>
     Ok(())
 }
 
+/// The ids of a hash map's keys, in order (so the questions do not depend on the hash order).
+fn sorted<'a, T: Ord + Copy + 'a>(keys: impl Iterator<Item = &'a T>) -> Vec<T> {
+    let mut ids: Vec<T> = keys.copied().collect();
+    ids.sort_unstable();
+    ids
+}
+
 /// What the questions need of a data set, read back from a loaded state.
 fn dataset_of(state: &State) -> Dataset {
-    let users: Vec<UserId> = state
-        .users
-        .keys()
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let groups: Vec<GroupId> = state
-        .groups
-        .keys()
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let users: Vec<UserId> = sorted(state.users.keys());
+    let groups: Vec<GroupId> = sorted(state.groups.keys());
     let group_set: BTreeSet<GroupId> = groups.iter().copied().collect();
     let nesting = state
         .schedules

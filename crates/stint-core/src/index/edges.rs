@@ -38,16 +38,6 @@ impl<K: Ord + Copy> Keyed for Edge<K> {
     }
 }
 
-impl Keyed for MemberEdge {
-    type Key = u32;
-    fn key(&self) -> u32 {
-        self.slot
-    }
-    fn window(&self) -> &Window {
-        &self.window
-    }
-}
-
 /// The window an active schedule is indexed under; `None` when not indexed.
 pub(super) fn indexed_window(schedule: &Schedule) -> Option<Window> {
     let window = schedule.effective_window();

@@ -320,8 +320,8 @@ fn index_memory_per_assignment_is_under_100_bytes() {
     let grown_per_assignment = grown.index().approximate_bytes() / assignments;
     eprintln!(
         "membership index: {per_assignment} bytes per assignment after the load \
-         ({grown_per_assignment} before shrinking), {} per edge, {} per span",
-        size_of::<crate::index::MemberEdge>(),
+         ({grown_per_assignment} before shrinking), {} per membership cell, {} per span",
+        size_of::<super::principals::Cell>(),
         size_of::<crate::index::Span>(),
     );
     assert!(
