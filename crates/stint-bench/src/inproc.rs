@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hint::black_box;
+use std::ops::Range;
 use std::str::FromStr;
 use std::time::Instant;
 
@@ -123,7 +124,7 @@ pub struct EngineResult {
     pub queries: usize,
     /// (allowed, asked) for direct, nested and non-member questions.
     pub by_kind: [(usize, usize); 3],
-    /// Median latency of direct, nested and non-member questions (Stint only).
+    /// Median latency of direct, nested and non-member questions.
     pub p50_by_kind: [u64; 3],
 }
 
@@ -135,50 +136,117 @@ fn kind_index(kind: QueryKind) -> usize {
     }
 }
 
-/// Runs `round` `rounds` times and keeps the result with the median p50: this VM's spread from one
-/// round to the next is larger than the differences worth reporting.
-pub fn median_of(rounds: usize, mut round: impl FnMut() -> EngineResult) -> EngineResult {
-    let mut results: Vec<EngineResult> = (0..rounds.max(1)).map(|_| round()).collect();
-    results.sort_by_key(|result| result.latency.p50);
-    results.swap_remove(results.len() / 2)
+/// What one engine's calls add up to, block after block.
+struct Tally {
+    histogram: Histogram<u64>,
+    by_kind_histograms: [Histogram<u64>; 3],
+    by_kind: [(usize, usize); 3],
+    untimed_calls: usize,
+    untimed_seconds: f64,
 }
 
-/// Times `stint_core::check::check` per call (histogram) and as a batch (throughput).
-pub fn bench_stint(state: &State, queries: &[Query], now: DateTime<Utc>) -> EngineResult {
-    let ask = |q: &Query| check(state, q.principal, q.group, Access::Member, now).is_some();
-    // Warm up.
-    for q in queries.iter().take(50_000) {
-        black_box(ask(q));
+impl Tally {
+    fn new() -> Tally {
+        Tally {
+            histogram: new_histogram(),
+            by_kind_histograms: [new_histogram(), new_histogram(), new_histogram()],
+            by_kind: [(0, 0); 3],
+            untimed_calls: 0,
+            untimed_seconds: 0.0,
+        }
     }
-    let mut histogram = new_histogram();
-    let mut histograms_by_kind = [new_histogram(), new_histogram(), new_histogram()];
-    let mut allowed = 0;
-    let mut by_kind = [(0, 0); 3];
-    for q in queries {
+
+    /// Asks the questions `block` (indexes into `queries`) once timing each call, then once more
+    /// back to back for throughput.
+    fn run_block(&mut self, queries: &[Query], block: Range<usize>, ask: &impl Fn(usize) -> bool) {
+        for i in block.clone() {
+            let start = Instant::now();
+            let answer = black_box(ask(black_box(i)));
+            let nanos = start.elapsed().as_nanos().max(1) as u64;
+            let kind = kind_index(queries[i].kind);
+            self.histogram.saturating_record(nanos);
+            self.by_kind_histograms[kind].saturating_record(nanos);
+            self.by_kind[kind].0 += usize::from(answer);
+            self.by_kind[kind].1 += 1;
+        }
         let start = Instant::now();
-        let answer = black_box(ask(black_box(q)));
-        let nanos = record(&mut histogram, start);
-        histograms_by_kind[kind_index(q.kind)].saturating_record(nanos);
-        allowed += usize::from(answer);
-        let k = &mut by_kind[kind_index(q.kind)];
-        k.0 += usize::from(answer);
-        k.1 += 1;
+        for i in block.clone() {
+            black_box(ask(black_box(i)));
+        }
+        self.untimed_seconds += start.elapsed().as_secs_f64();
+        self.untimed_calls += block.len();
     }
-    let start = Instant::now();
-    let mut count = 0usize;
-    for q in queries {
-        count += usize::from(black_box(ask(black_box(q))));
+
+    fn result(&self) -> EngineResult {
+        EngineResult {
+            latency: Latency::from_histogram(&self.histogram),
+            per_second: self.untimed_calls as f64 / self.untimed_seconds,
+            allowed: self.by_kind.iter().map(|(allowed, _)| allowed).sum(),
+            queries: self.by_kind.iter().map(|(_, asked)| asked).sum(),
+            by_kind: self.by_kind,
+            p50_by_kind: self
+                .by_kind_histograms
+                .each_ref()
+                .map(|h| h.value_at_quantile(0.5)),
+        }
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    assert_eq!(count, allowed);
-    EngineResult {
-        latency: Latency::from_histogram(&histogram),
-        per_second: queries.len() as f64 / elapsed,
-        allowed,
-        queries: queries.len(),
-        by_kind,
-        p50_by_kind: histograms_by_kind.map(|h| h.value_at_quantile(0.5)),
+}
+
+/// Stint's and (optionally) Cedar's figures from one interleaved measurement.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    pub stint: EngineResult,
+    pub cedar: Option<EngineResult>,
+    /// Questions Cedar answered otherwise than Stint.
+    pub disagreements: usize,
+}
+
+/// How many blocks each pass over the questions is cut into.
+const BLOCKS: usize = 20;
+
+/// Times `stint_core::check::check` on every question, `passes` times, and (with `cedar`)
+/// `Authorizer::is_authorized` on the first `cedar_queries` of them, block by block in turn, so
+/// that both engines are measured under the same conditions: this VM's speed drifts by ±20%
+/// over minutes, which would otherwise land on one engine and not the other.
+pub fn compare(
+    state: &State,
+    queries: &[Query],
+    now: DateTime<Utc>,
+    passes: usize,
+    cedar: Option<(&CedarSetup, usize)>,
+) -> anyhow::Result<Comparison> {
+    let stint_ask = |i: usize| {
+        let q = &queries[i];
+        check(state, q.principal, q.group, Access::Member, now).is_some()
+    };
+    let cedar = cedar
+        .map(|(setup, n)| CedarAsker::new(setup, &queries[..n.min(queries.len())]))
+        .transpose()?;
+    let disagreements = cedar.as_ref().map_or(0, |cedar| {
+        (0..cedar.requests.len())
+            .filter(|&i| cedar.ask(i) != stint_ask(i))
+            .count()
+    });
+    let mut stint_tally = Tally::new();
+    let mut cedar_tally = Tally::new();
+    for block in 0..BLOCKS * passes.max(1) {
+        let part = block % BLOCKS;
+        stint_tally.run_block(queries, part_of(queries.len(), part), &stint_ask);
+        if let Some(cedar) = &cedar {
+            let range = part_of(cedar.requests.len(), part);
+            cedar_tally.run_block(queries, range, &|i| cedar.ask(i));
+        }
     }
+    Ok(Comparison {
+        stint: stint_tally.result(),
+        cedar: cedar.map(|_| cedar_tally.result()),
+        disagreements,
+    })
+}
+
+/// The `part`-th of [`BLOCKS`] equal parts of `0..len`.
+fn part_of(len: usize, part: usize) -> Range<usize> {
+    len * part / BLOCKS..len * (part + 1) / BLOCKS
 }
 
 /// Cedar's side: the entity set and how it was built.
@@ -253,78 +321,50 @@ pub fn cedar_setup(
     })
 }
 
-/// Times `Authorizer::is_authorized` per call on the first `limit` questions (requests built
-/// beforehand), and counts where Cedar and Stint disagree.
-pub fn bench_cedar(
-    setup: &CedarSetup,
-    state: &State,
-    queries: &[Query],
-    now: DateTime<Utc>,
-) -> anyhow::Result<(EngineResult, usize)> {
-    let user_type = type_name("User")?;
-    let group_type = type_name("Group")?;
-    let action = EntityUid::from_str(r#"Action::"check""#).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let requests = queries
-        .iter()
-        .map(|q| {
-            Request::new(
-                uid(&user_type, q.principal.0),
-                action.clone(),
-                uid(&group_type, q.group.0),
-                Context::empty(),
-                None,
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))
+/// Cedar's requests for the questions (built beforehand, outside the timing), and the means to
+/// ask them.
+struct CedarAsker<'a> {
+    setup: &'a CedarSetup,
+    authorizer: Authorizer,
+    requests: Vec<Request>,
+}
+
+impl<'a> CedarAsker<'a> {
+    fn new(setup: &'a CedarSetup, queries: &[Query]) -> anyhow::Result<CedarAsker<'a>> {
+        let user_type = type_name("User")?;
+        let group_type = type_name("Group")?;
+        let action =
+            EntityUid::from_str(r#"Action::"check""#).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let requests = queries
+            .iter()
+            .map(|q| {
+                Request::new(
+                    uid(&user_type, q.principal.0),
+                    action.clone(),
+                    uid(&group_type, q.group.0),
+                    Context::empty(),
+                    None,
+                )
+                .map_err(|e| anyhow::anyhow!("{e}"))
+            })
+            .collect::<anyhow::Result<Vec<Request>>>()?;
+        Ok(CedarAsker {
+            setup,
+            authorizer: Authorizer::new(),
+            requests,
         })
-        .collect::<anyhow::Result<Vec<Request>>>()?;
-    let authorizer = Authorizer::new();
-    let ask = |r: &Request| {
-        authorizer
-            .is_authorized(r, &setup.policies, &setup.entities)
-            .decision()
-            == Decision::Allow
-    };
-    for r in requests.iter().take(5_000) {
-        black_box(ask(r));
     }
-    let mut histogram = new_histogram();
-    let mut allowed = 0;
-    let mut disagreements = 0;
-    for (r, q) in requests.iter().zip(queries) {
-        let start = Instant::now();
-        let answer = black_box(ask(black_box(r)));
-        record(&mut histogram, start);
-        allowed += usize::from(answer);
-        let stint = check(state, q.principal, q.group, Access::Member, now).is_some();
-        disagreements += usize::from(stint != answer);
+
+    fn ask(&self, i: usize) -> bool {
+        let response = (self.authorizer).is_authorized(
+            &self.requests[i],
+            &self.setup.policies,
+            &self.setup.entities,
+        );
+        response.decision() == Decision::Allow
     }
-    let start = Instant::now();
-    let mut count = 0usize;
-    for r in &requests {
-        count += usize::from(black_box(ask(black_box(r))));
-    }
-    let elapsed = start.elapsed().as_secs_f64();
-    assert_eq!(count, allowed);
-    Ok((
-        EngineResult {
-            latency: Latency::from_histogram(&histogram),
-            per_second: requests.len() as f64 / elapsed,
-            allowed,
-            queries: requests.len(),
-            by_kind: [(0, 0); 3],
-            p50_by_kind: [0; 3],
-        },
-        disagreements,
-    ))
 }
 
 fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("constant, valid bounds")
-}
-
-/// Records the time since `start` and returns it, in nanoseconds.
-fn record(histogram: &mut Histogram<u64>, start: Instant) -> u64 {
-    let nanos = start.elapsed().as_nanos().max(1) as u64;
-    histogram.saturating_record(nanos);
-    nanos
 }

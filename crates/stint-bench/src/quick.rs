@@ -24,7 +24,7 @@ use stint_store_sqlite::SqliteStore;
 use crate::generate::{self, Dataset, Scale, ACTIVATOR_PASSWORD};
 use crate::report::nanos;
 use crate::server::{Server, ADMIN_PASSWORD};
-use crate::{http, inproc};
+use crate::{http, inproc, CEDAR_QUERIES};
 
 /// What `stint-bench check` runs.
 #[derive(Clone, Debug)]
@@ -70,8 +70,17 @@ pub async fn run(scale: Scale, work: &Path, quick: &Quick) -> anyhow::Result<()>
     };
     let now = Utc::now();
     let queries = app.read(|state| inproc::queries(state, &dataset, now, 1_000_000));
+    let setup = if cedar {
+        Some(app.read(|state| inproc::cedar_setup(state, &dataset, now))?)
+    } else {
+        None
+    };
     for round in 1..=rounds {
-        let stint = app.read(|state| inproc::bench_stint(state, &queries, now));
+        let comparison = app.read(|state| {
+            let cedar = setup.as_ref().map(|setup| (setup, CEDAR_QUERIES));
+            inproc::compare(state, &queries, now, 1, cedar)
+        })?;
+        let stint = &comparison.stint;
         println!(
             "round {round}: Stint p50 {} p99 {} p99.9 {}, {:.0} checks/s; \
              p50 direct {} nested {} non-member {}",
@@ -83,17 +92,16 @@ pub async fn run(scale: Scale, work: &Path, quick: &Quick) -> anyhow::Result<()>
             nanos(stint.p50_by_kind[1]),
             nanos(stint.p50_by_kind[2]),
         );
-    }
-    if cedar {
-        let setup = app.read(|state| inproc::cedar_setup(state, &dataset, now))?;
-        let asked = &queries[..200_000.min(queries.len())];
-        let (cedar, disagreements) =
-            app.read(|state| inproc::bench_cedar(&setup, state, asked, now))?;
-        println!(
-            "Cedar p50 {} p99 {}, {disagreements} disagreements",
-            nanos(cedar.latency.p50),
-            nanos(cedar.latency.p99)
-        );
+        if let Some(cedar) = &comparison.cedar {
+            println!(
+                "         Cedar p50 {} p99 {}, {:.0} checks/s; {:.1}× at p50; {} disagreements",
+                nanos(cedar.latency.p50),
+                nanos(cedar.latency.p99),
+                cedar.per_second,
+                cedar.latency.p50 as f64 / stint.latency.p50.max(1) as f64,
+                comparison.disagreements
+            );
+        }
     }
     drop(app);
     if let Some((seconds, binary)) = http {
