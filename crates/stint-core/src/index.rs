@@ -16,14 +16,14 @@
 //!   direct owners (few; owners are not nested, and the A11 fallback asks whether any owner is in
 //!   force); the groups that are direct members of it (few); its *ancestors*, every group it is
 //!   transitively a member of through nested group memberships, as [`Span`]s (the intersection of
-//!   the links' windows along a path, kept per path unless inside another span: usually one), and
-//!   the slots of those ancestors, both packed for all groups in arenas (module `arena`); and the
-//!   mirror of the ancestors, its *descendants*.
+//!   the links' windows along a path, kept per path unless inside another span: usually one),
+//!   packed for all groups in an arena (module `arena`); the mirror of the ancestors, its
+//!   *descendants*; and the slots of those descendants, packed too.
 //!
-//! A membership check of `p` in `G` at `now` probes `p` (its direct groups) and `G` (its slot and
-//! flags): either `p` is directly in `G`, or some direct group `D` of `p` in force at `now` has
-//! `G`'s slot among its packed ancestor slots and a span toward `G` in force at `now` (module
-//! `query`). `until` is the latest end among what is in force at `now`: of a direct schedule, or
+//! A membership check of `p` in `G` at `now` probes `p` (its direct groups) and `G` (its slot,
+//! flags and descendant slots): either `p` is directly in `G`, or some direct group `D` of `p` in
+//! force at `now` is among `G`'s descendant slots and has a span toward `G` in force at `now`
+//! (module `query`). `until` is the latest end among what is in force at `now`: of a direct schedule, or
 //! of a path (the earliest end of its links). A user edge is an insertion into its principal's run
 //! (moved to the arena's end when it outgrows its room); a group-in-group edge, or a group deleted
 //! or appearing (rare), recomputes the ancestors of the groups below it (module `closure`).
@@ -31,7 +31,7 @@
 //! The layout follows what a check costs on the 2-core machine the benchmarks run on: a random
 //! read beyond ~16 MB costs ~160 ns, one within the few megabytes that stay cached ~15 ns. So a
 //! check makes one read far away (a principal's head and memberships, contiguous) and the rest
-//! (the principal table, group slots and flags, ancestor slots and spans) in small dense arrays.
+//! (the principal table, group slots and flags, descendant slots and spans) in small dense arrays.
 //!
 //! Disabled users and deleted groups are filtered at probe time by the flags above (kept current by
 //! `State::apply` on user and group changes); their edges stay. A deleted group is no path's
@@ -66,6 +66,7 @@ pub(crate) use edges::end_key;
 use edges::{add, indexed_window, remove, Keyed};
 pub use edges::{Edge, MemberEdge};
 use principals::{Cell, Principals};
+use span::Descendant;
 pub use span::Span;
 
 /// Direct memberships and ownerships with their windows, and flattened nesting. See the module
@@ -82,9 +83,12 @@ pub struct MembershipIndex {
     flags: Vec<GroupFlags>,
     /// By slot.
     groups: Vec<GroupEntry>,
-    /// By slot: the slots of the group's ancestors, packed, so that a check can rule out a
-    /// direct group of the principal without touching anything else.
-    ancestor_slots: Lists<u32>,
+    /// By slot: every group that is a member of the group through nesting, sorted by (descendant
+    /// slot, start).
+    descendants: Lists<Span>,
+    /// By slot: the same, as a check reads them: a check of the group finds here, in a few cache
+    /// lines, the spans it needs (of the principal's direct groups, then of each hop of the path).
+    below: Lists<Descendant>,
     /// By slot: every group the group is a member of through nesting, sorted by (ancestor slot,
     /// start).
     ancestors: Lists<Span>,
@@ -107,8 +111,6 @@ struct GroupEntry {
     owners: Vec<Edge<PrincipalId>>,
     /// Groups that are direct active members of it, sorted by group.
     children: Vec<Edge<GroupId>>,
-    /// Every group that is a member of it through nesting, sorted by (group, start).
-    descendants: Vec<Span>,
 }
 
 /// What [`State`](crate::State) knows of a schedule's principal when the schedule is indexed.
@@ -133,11 +135,10 @@ pub struct Reach {
     hop: Option<Hop>,
 }
 
-/// The link above the principal's direct group on a nested path: the group it leads to (the
-/// checked group itself for one link) and its slot, and the slot of the checked group.
+/// The link above the principal's direct group on a nested path: the slot of the group it leads
+/// to (the checked group itself for one link), and the slot of the checked group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Hop {
-    group: GroupId,
     slot: u32,
     target_slot: u32,
 }
@@ -157,7 +158,8 @@ impl MembershipIndex {
         self.ids.push(group);
         self.flags.push(GroupFlags::default());
         self.groups.push(GroupEntry::default());
-        self.ancestor_slots.push_empty();
+        self.descendants.push_empty();
+        self.below.push_empty();
         self.ancestors.push_empty();
         self.slots.insert(group, slot);
         slot
@@ -183,15 +185,18 @@ impl MembershipIndex {
         self.flags[slot as usize]
     }
 
-    /// Replaces the ancestors of the group in `slot` (and their slots).
+    /// Replaces the ancestors of the group in `slot`.
     fn set_ancestors(&mut self, slot: u32, spans: &[Span]) {
-        self.ancestor_slots.set(slot, &slots_of(spans));
         self.ancestors.set(slot, spans);
     }
 
-    /// Records whether the group in `slot` has descendants, after they changed.
-    fn descendants_changed(&mut self, slot: u32) {
-        self.flags[slot as usize].nested = !self.at(slot).descendants.is_empty();
+    /// Replaces the descendants of the group in `slot` (sorted by slot), with their slots and its
+    /// `nested` flag.
+    fn set_descendants(&mut self, slot: u32, spans: &[Span]) {
+        let below: Vec<Descendant> = spans.iter().map(Descendant::from).collect();
+        self.flags[slot as usize].nested = !below.is_empty();
+        self.descendants.set(slot, spans);
+        self.below.set(slot, &below);
     }
 
     /// The direct memberships of `principal`, sorted by group slot.
@@ -308,16 +313,12 @@ impl MembershipIndex {
             let entry = self.at_mut(slot);
             entry.owners.retain(|edge| open(&edge.window));
             entry.children.retain(|edge| open(&edge.window));
-            entry.descendants.retain(|span| open(&span.window));
-            let ancestors = self.ancestors.get(slot);
-            let open_ancestors: Vec<Span> = (ancestors.iter())
-                .filter(|span| open(&span.window))
-                .copied()
-                .collect();
-            if open_ancestors.len() != ancestors.len() {
+            if let Some(open_ancestors) = still_open(self.ancestors.get(slot), open) {
                 self.set_ancestors(slot, &open_ancestors);
             }
-            self.descendants_changed(slot);
+            if let Some(open_descendants) = still_open(self.descendants.get(slot), open) {
+                self.set_descendants(slot, &open_descendants);
+            }
         }
     }
 
@@ -328,22 +329,23 @@ impl MembershipIndex {
         self.ids.shrink_to_fit();
         self.flags.shrink_to_fit();
         self.groups.shrink_to_fit();
-        self.ancestor_slots.shrink_to_fit();
+        self.descendants.shrink_to_fit();
+        self.below.shrink_to_fit();
         self.ancestors.shrink_to_fit();
         for entry in &mut self.groups {
             entry.owners.shrink_to_fit();
             entry.children.shrink_to_fit();
-            entry.descendants.shrink_to_fit();
         }
     }
 }
 
-/// The slots of the ancestors in `spans`, sorted, once each.
-fn slots_of(spans: &[Span]) -> Vec<u32> {
-    let mut slots: Vec<u32> = spans.iter().map(|span| span.slot).collect();
-    slots.sort_unstable();
-    slots.dedup();
-    slots
+/// The spans of `spans` that are `open`, if some are not.
+fn still_open(spans: &[Span], open: impl Fn(&Window) -> bool) -> Option<Vec<Span>> {
+    let kept: Vec<Span> = (spans.iter())
+        .filter(|span| open(&span.window))
+        .copied()
+        .collect();
+    (kept.len() != spans.len()).then_some(kept)
 }
 
 /// The (child, parent, window) of a group-in-group candidate: an indexed member schedule.

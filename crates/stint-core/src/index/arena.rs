@@ -1,6 +1,6 @@
 //! Many short lists packed into one vector: an [`Arena`] holds the items, a [`Run`] (kept by
 //! whoever owns the list) says where one list lives. The index keeps the parts a check touches this
-//! way (each principal's direct memberships; each group's ancestor slots and ancestor spans), so
+//! way (each principal's direct memberships; each group's ancestor spans and descendant slots), so
 //! that they are dense and free of per-list allocations, and cost no pointer chase.
 //!
 //! A run has room to grow in place; a list that outgrows its room moves to the end of the arena

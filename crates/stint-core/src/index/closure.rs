@@ -11,7 +11,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use super::edges::Keyed;
-use super::span::{intersect, normalize, runs, Span};
+use super::span::{self, intersect, normalize, runs, Span};
 use super::MembershipIndex;
 use crate::ids::{GroupId, PrincipalId};
 
@@ -169,11 +169,11 @@ impl MembershipIndex {
         let ancestors = self.ancestors.get(slot).to_vec();
         self.set_ancestors(slot, &[]);
         for (_, run) in runs(&ancestors) {
-            let above = self.at_mut(run[0].slot);
-            let first = above.descendants.partition_point(|span| span.group < group);
-            let len = above.descendants[first..].partition_point(|span| span.group == group);
-            above.descendants.drain(first..first + len);
-            self.descendants_changed(run[0].slot);
+            let above = run[0].slot;
+            let mut descendants = self.descendants.get(above).to_vec();
+            let mine = span::run_range(&descendants, slot);
+            descendants.drain(mine);
+            self.set_descendants(above, &descendants);
         }
     }
 
@@ -184,15 +184,16 @@ impl MembershipIndex {
         };
         let ancestors = self.ancestors.get(slot).to_vec();
         for (_, run) in runs(&ancestors) {
-            let above = self.at_mut(run[0].slot);
-            let at = above.descendants.partition_point(|span| span.group < group);
+            let above = run[0].slot;
+            let mut descendants = self.descendants.get(above).to_vec();
+            let at = descendants.partition_point(|span| span.slot < slot);
             let mirrored = run.iter().map(|span| Span {
                 group,
                 slot,
                 ..*span
             });
-            above.descendants.splice(at..at, mirrored);
-            self.descendants_changed(run[0].slot);
+            descendants.splice(at..at, mirrored);
+            self.set_descendants(above, &descendants);
         }
     }
 }

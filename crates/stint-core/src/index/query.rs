@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::edges::{earlier, latest_end, run_of, Edge, Keyed};
 use super::principals::Cell;
-use super::span::{self, Span};
+use super::span::{self, Descendant, Span};
 use super::{Hop, MembershipIndex, Reach};
 use crate::ids::{GroupId, PrincipalId};
 
@@ -19,17 +19,21 @@ impl Reach {
         }
     }
 
-    /// Through the principal's direct group `through` (in force until `link_end`) and `span` above
-    /// it.
-    fn nested(through: GroupId, link_end: Option<DateTime<Utc>>, span: &Span) -> Reach {
+    /// Through the principal's direct group `through` (in force until `link_end`) and `span` from
+    /// it up to the group in `target_slot`.
+    fn nested(
+        through: GroupId,
+        link_end: Option<DateTime<Utc>>,
+        span: &Descendant,
+        target_slot: u32,
+    ) -> Reach {
         Reach {
             until: earlier(link_end, span.window.end),
             through: Some(through),
             depth: span.depth,
             hop: Some(Hop {
-                group: span.hop,
                 slot: span.hop_slot,
-                target_slot: span.slot,
+                target_slot,
             }),
         }
     }
@@ -58,41 +62,46 @@ impl MembershipIndex {
     /// The best membership of `principal` in `group` at `now`, directly or through nesting: `None`
     /// when there is none, or the principal cannot hold (D1), or the group is not live.
     ///
-    /// Two hash probes (the group, the principal), the group's flags, and the principal's direct
-    /// memberships, packed; then, per direct group of the principal in force, a look at that
-    /// group's compact ancestor slots, and a binary search only on a hit.
+    /// Two hash probes (the principal, the group), the principal's direct memberships, packed,
+    /// and the group's flags and descendant slots; the two lists of slots are sorted, so one walk
+    /// finds the principal's groups nested in the checked one, and only those read their spans.
+    /// The principal is probed first: its memberships are the one read from main memory, and the
+    /// group's probe, in cache, is done while that read is under way.
     pub fn member_reach(
         &self,
         principal: PrincipalId,
         group: GroupId,
         now: DateTime<Utc>,
     ) -> Option<Reach> {
+        let found = self.principals.get(principal);
         let target_slot = self.slot(group)?;
         let target = self.flags_at(target_slot);
-        if !target.live {
-            return None;
-        }
-        let found = self
-            .principals
-            .get(principal)
-            .filter(|found| found.can_hold)?;
+        let found = found.filter(|found| found.can_hold && target.live)?;
+        let mut below = match target.nested {
+            true => Below::of(self, target_slot),
+            false => Below::default(),
+        };
         let mut best = None;
         for run in by_group(found.members) {
             let slot = run[0].key();
-            let through_nesting = slot != target_slot;
-            if through_nesting
-                && !(target.nested && self.ancestor_slots.get(slot).contains(&target_slot))
-            {
-                continue;
-            }
+            let spans = match slot == target_slot {
+                true => &[][..],
+                false => match below.skip_to(slot) {
+                    [] => continue,
+                    spans => spans,
+                },
+            };
             let Some(link_end) = latest_end(run, now) else {
                 continue;
             };
-            if !through_nesting {
+            if spans.is_empty() {
                 offer(&mut best, Reach::direct(link_end));
-            } else if let Some(span) = self.span_at(slot, target_slot, now) {
+            } else if let Some(span) = span::in_force(spans, now) {
                 let through = self.id_at(slot);
-                offer(&mut best, Reach::nested(through, link_end, span));
+                offer(
+                    &mut best,
+                    Reach::nested(through, link_end, span, target_slot),
+                );
             }
         }
         best
@@ -125,7 +134,8 @@ impl MembershipIndex {
             found.push((through, Reach::direct(link_end)));
             for (ancestor, spans) in span::runs(self.ancestors.get(slot)) {
                 if let Some(span) = span::in_force(spans, now) {
-                    found.push((ancestor, Reach::nested(through, link_end, span)));
+                    let reach = Reach::nested(through, link_end, &span.into(), span.slot);
+                    found.push((ancestor, reach));
                 }
             }
         }
@@ -148,35 +158,36 @@ impl MembershipIndex {
         let (Some(first), Some(mut hop)) = (reach.through, reach.hop) else {
             return Some(Vec::new());
         };
+        if self.slot(group) != Some(hop.target_slot) {
+            return None;
+        }
         let mut via = vec![first];
         loop {
-            if hop.group == group {
+            if hop.slot == hop.target_slot {
                 return Some(via);
             }
-            if via.contains(&hop.group) {
+            let next = self.id_at(hop.slot);
+            if via.contains(&next) {
                 return None;
             }
-            via.push(hop.group);
+            via.push(next);
             let span = self.span_at(hop.slot, hop.target_slot, now)?;
-            hop = Hop {
-                group: span.hop,
-                slot: span.hop_slot,
-                ..hop
-            };
+            hop.slot = span.hop_slot;
         }
     }
 
-    /// Of the ancestor spans of the group in `slot` toward the group in `target`, the one in force
-    /// at `now` that lasts longest.
-    fn span_at(&self, slot: u32, target: u32, now: DateTime<Utc>) -> Option<&Span> {
-        span::in_force(span::run_of(self.ancestors.get(slot), target), now)
+    /// Of the spans from the group in `slot` up to the group in `target`, the one in force at
+    /// `now` that lasts longest (read from `target`'s descendants, where a check of `target`
+    /// finds all it needs).
+    fn span_at(&self, slot: u32, target: u32, now: DateTime<Utc>) -> Option<&Descendant> {
+        span::in_force(Below::of(self, target).skip_to(slot), now)
     }
 
     /// On the longest-lasting path in force at `now` from group `from` up to group `to`, the group
     /// right above `from` (`to` itself when `from` is directly in it).
     pub fn next_hop(&self, from: GroupId, to: GroupId, now: DateTime<Utc>) -> Option<GroupId> {
         self.span_at(self.slot(from)?, self.slot(to)?, now)
-            .map(|span| span.hop)
+            .map(|span| self.id_at(span.hop_slot))
     }
 
     /// Whether `group` is known and not deleted, as the index sees it.
@@ -192,11 +203,11 @@ impl MembershipIndex {
             .map_or(&[], |slot| self.ancestors.get(slot))
     }
 
-    /// The flattened descendants of `group`, sorted by group: the mirror of
-    /// [`ancestors`](Self::ancestors).
+    /// The flattened descendants of `group`, sorted by the index's slot of the descendant: the
+    /// mirror of [`ancestors`](Self::ancestors).
     pub fn descendants(&self, group: GroupId) -> &[Span] {
-        self.group(group)
-            .map_or(&[], |entry| entry.descendants.as_slice())
+        self.slot(group)
+            .map_or(&[], |slot| self.descendants.get(slot))
     }
 
     /// `Some(end)` when `principal` is directly an active member of `group` at `now`: the latest
@@ -273,7 +284,7 @@ impl MembershipIndex {
 
     /// An estimate of the heap the index holds: each hash table's buckets (key and value inline)
     /// with their control bytes, and every vector at its capacity (edges, group records, flattened
-    /// spans and compact ancestor slots).
+    /// spans and packed descendant slots).
     pub fn approximate_bytes(&self) -> usize {
         let groups: usize = self
             .groups
@@ -281,7 +292,6 @@ impl MembershipIndex {
             .map(|entry| {
                 entry.owners.capacity() * size_of::<Edge<PrincipalId>>()
                     + entry.children.capacity() * size_of::<Edge<GroupId>>()
-                    + entry.descendants.capacity() * size_of::<Span>()
             })
             .sum();
         self.principals.bytes()
@@ -290,8 +300,32 @@ impl MembershipIndex {
             + self.flags.capacity() * size_of::<super::GroupFlags>()
             + self.groups.capacity() * size_of::<super::GroupEntry>()
             + groups
-            + self.ancestor_slots.bytes()
+            + self.descendants.bytes()
+            + self.below.bytes()
             + self.ancestors.bytes()
+    }
+}
+
+/// The descendants of one group as a check reads them, walked in slot order.
+#[derive(Default)]
+struct Below<'a> {
+    rest: &'a [Descendant],
+}
+
+impl<'a> Below<'a> {
+    fn of(index: &'a MembershipIndex, target: u32) -> Below<'a> {
+        Below {
+            rest: index.below.get(target),
+        }
+    }
+
+    /// The spans of the descendant in `slot`; what comes before them is skipped for good (so
+    /// calls must come in increasing slot order).
+    fn skip_to(&mut self, slot: u32) -> &'a [Descendant] {
+        let range = span::run_range(self.rest, slot);
+        let spans = &self.rest[range.clone()];
+        self.rest = &self.rest[range.start..];
+        spans
     }
 }
 

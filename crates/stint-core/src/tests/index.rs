@@ -121,6 +121,17 @@ fn x2_nesting_four_deep_is_flattened_into_ancestors_and_descendants() {
     let grant = member_grant(&f, alice, groups[0], t0() + hours(1)).unwrap();
     assert_eq!(grant.via, vec![groups[4], groups[3], groups[2], groups[1]]);
     assert_eq!(grant.until, Some(t0() + days(7)));
+    for (target, via) in [(0, 4), (1, 3), (3, 1)] {
+        let reach = (index.member_reach(alice.into(), groups[target], t0())).unwrap();
+        assert_eq!(
+            index
+                .path(&reach, groups[target], t0())
+                .map(|path| path.len()),
+            Some(via),
+            "the path to G{target} follows the index's hops, without the search that stands in \
+             for them when stored nesting has a cycle"
+        );
+    }
     let all: Vec<GroupId> = groups_of(&f.state, alice.into(), t0())
         .into_iter()
         .map(|(g, _)| g)
