@@ -161,7 +161,8 @@ impl MembershipIndex {
         if self.slot(group) != Some(hop.target_slot) {
             return None;
         }
-        let mut via = vec![first];
+        let mut via = Vec::with_capacity(reach.depth as usize);
+        via.push(first);
         loop {
             if hop.slot == hop.target_slot {
                 return Some(via);
@@ -320,12 +321,18 @@ impl<'a> Below<'a> {
     }
 
     /// The spans of the descendant in `slot`; what comes before them is skipped for good (so
-    /// calls must come in increasing slot order).
+    /// calls must come in increasing slot order). A group's descendants are usually few, and the
+    /// next one usually near: the first few are looked at in turn before a binary search.
     fn skip_to(&mut self, slot: u32) -> &'a [Descendant] {
-        let range = span::run_range(self.rest, slot);
-        let spans = &self.rest[range.clone()];
-        self.rest = &self.rest[range.start..];
-        spans
+        const NEAR: usize = 8;
+        let near = self.rest.iter().take(NEAR).position(|d| d.slot >= slot);
+        let first = near.unwrap_or_else(|| {
+            let far = self.rest.get(NEAR..).unwrap_or_default();
+            NEAR.min(self.rest.len()) + far.partition_point(|d| d.slot < slot)
+        });
+        self.rest = &self.rest[first..];
+        let len = self.rest.iter().take_while(|d| d.slot == slot).count();
+        &self.rest[..len]
     }
 }
 
