@@ -367,3 +367,48 @@ fn x2_an_index_grown_one_change_at_a_time_answers_as_one_bulk_loaded_and_packed(
     }
     assert!(memberships > 90_000, "{memberships} memberships compared");
 }
+
+#[test]
+fn x2_a_group_with_many_nested_groups_finds_each_of_the_principals_paths() {
+    let mut f = Fixture::new();
+    let alice = f.user("alice");
+    let top = f.group("Top");
+    let teams: Vec<GroupId> = (0..30).map(|i| f.group(&format!("Team{i}"))).collect();
+    for (i, &team) in teams.iter().enumerate() {
+        member(&mut f, top, team, window(t0(), t0() + days(40 + i as i64)));
+    }
+    let joined = [2, 11, 17, 29];
+    for &i in &joined {
+        member(&mut f, teams[i], alice, window(t0(), t0() + days(100)));
+    }
+    assert_eq!(f.state.index().descendants(top).len(), teams.len());
+    let grant = member_grant(&f, alice, top, t0()).unwrap();
+    assert_eq!(
+        grant,
+        Grant {
+            via: vec![teams[29]],
+            until: Some(t0() + days(69)),
+        },
+        "of the teams alice is in, the one whose link to Top lasts longest"
+    );
+    for &i in &joined {
+        assert_eq!(
+            f.state.index().next_hop(teams[i], top, t0()),
+            Some(top),
+            "Team{i} is directly in Top"
+        );
+    }
+    let through = |f: &Fixture, at| {
+        let reach = f.state.index().member_reach(alice.into(), top, at);
+        reach.and_then(|reach| reach.through)
+    };
+    assert_eq!(through(&f, t0() + days(68)), Some(teams[29]));
+    assert_eq!(through(&f, t0() + days(69)), None, "every link has ended");
+    let bob = f.user("bob");
+    member(&mut f, teams[5], bob, window(t0(), t0() + days(1)));
+    assert_eq!(
+        member_grant(&f, bob, top, t0()).unwrap().via,
+        vec![teams[5]]
+    );
+    assert_eq!(member_grant(&f, bob, teams[6], t0()), None);
+}
