@@ -63,10 +63,10 @@ impl MembershipIndex {
     /// when there is none, or the principal cannot hold (D1), or the group is not live.
     ///
     /// Two hash probes (the principal, the group), the principal's direct memberships, packed,
-    /// and the group's flags and descendant slots; the two lists of slots are sorted, so one walk
-    /// finds the principal's groups nested in the checked one, and only those read their spans.
-    /// The principal is probed first: its memberships are the one read from main memory, and the
-    /// group's probe, in cache, is done while that read is under way.
+    /// and the group's flags and compact descendants; both lists are sorted by slot, so one walk
+    /// finds the principal's groups nested in the checked one with their spans. The principal is
+    /// probed first: its memberships are the one read from main memory, and the group's probe, in
+    /// cache, is done while that read is under way.
     pub fn member_reach(
         &self,
         principal: PrincipalId,
