@@ -18,20 +18,21 @@
 //!   transitively a member of through nested group memberships, as [`Span`]s (the intersection of
 //!   the links' windows along a path, kept per path unless inside another span: usually one),
 //!   packed for all groups in an arena (module `arena`); the mirror of the ancestors, its
-//!   *descendants*; and the slots of those descendants, packed too.
+//!   *descendants*; and a compact copy of those descendants (without the group ids), which is
+//!   what a check reads.
 //!
 //! A membership check of `p` in `G` at `now` probes `p` (its direct groups) and `G` (its slot,
-//! flags and descendant slots): either `p` is directly in `G`, or some direct group `D` of `p` in
-//! force at `now` is among `G`'s descendant slots and has a span toward `G` in force at `now`
-//! (module `query`). `until` is the latest end among what is in force at `now`: of a direct schedule, or
+//! flags and compact descendants): either `p` is directly in `G`, or some direct group `D` of `p`
+//! in force at `now` is among `G`'s descendants with a span toward `G` in force at `now` (module
+//! `query`); the path's further hops are in the same list. `until` is the latest end among what is in force at `now`: of a direct schedule, or
 //! of a path (the earliest end of its links). A user edge is an insertion into its principal's run
 //! (moved to the arena's end when it outgrows its room); a group-in-group edge, or a group deleted
 //! or appearing (rare), recomputes the ancestors of the groups below it (module `closure`).
 //!
 //! The layout follows what a check costs on the 2-core machine the benchmarks run on: a random
-//! read beyond ~16 MB costs ~160 ns, one within the few megabytes that stay cached ~15 ns. So a
-//! check makes one read far away (a principal's head and memberships, contiguous) and the rest
-//! (the principal table, group slots and flags, descendant slots and spans) in small dense arrays.
+//! read beyond the caches costs 140–190 ns, one within them 10–30 ns. So a check makes one read
+//! far away (a principal's head and memberships, contiguous) and the rest (the principal table,
+//! group slots and flags, compact descendants) in small dense arrays.
 //!
 //! Disabled users and deleted groups are filtered at probe time by the flags above (kept current by
 //! `State::apply` on user and group changes); their edges stay. A deleted group is no path's

@@ -285,7 +285,7 @@ impl MembershipIndex {
 
     /// An estimate of the heap the index holds: each hash table's buckets (key and value inline)
     /// with their control bytes, and every vector at its capacity (edges, group records, flattened
-    /// spans and packed descendant slots).
+    /// spans and the compact copy of the descendants).
     pub fn approximate_bytes(&self) -> usize {
         let groups: usize = self
             .groups
