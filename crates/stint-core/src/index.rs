@@ -53,11 +53,10 @@
 mod arena;
 mod closure;
 mod edges;
+mod group_slots;
 mod principals;
 mod query;
 mod span;
-
-use foldhash::HashMap;
 
 use chrono::{DateTime, Utc};
 
@@ -67,6 +66,7 @@ use arena::Lists;
 pub(crate) use edges::end_key;
 use edges::{add, indexed_window, remove, Keyed};
 pub use edges::{Edge, MemberEdge};
+use group_slots::GroupSlots;
 use principals::{Cell, Principals};
 use span::Descendant;
 pub use span::Span;
@@ -77,10 +77,9 @@ pub use span::Span;
 pub struct MembershipIndex {
     /// Each principal with direct active memberships, with those memberships.
     principals: Principals,
-    /// Each group ever named by an indexed schedule or a group change, to its slot in `groups`.
-    slots: HashMap<GroupId, u32>,
-    /// By slot (slots are never reused: a group keeps its slot while the index lives).
-    ids: Vec<GroupId>,
+    /// Each group ever named by an indexed schedule or a group change, to its slot in `groups`,
+    /// and back.
+    slots: GroupSlots,
     /// By slot: what a check asks of the group it is about.
     flags: Vec<GroupFlags>,
     /// By slot.
@@ -148,7 +147,7 @@ struct Hop {
 // Slots.
 impl MembershipIndex {
     fn slot(&self, group: GroupId) -> Option<u32> {
-        self.slots.get(&group).copied()
+        self.slots.get(group)
     }
 
     /// The slot of `group`, made if it has none.
@@ -156,14 +155,12 @@ impl MembershipIndex {
         if let Some(slot) = self.slot(group) {
             return slot;
         }
-        let slot = u32::try_from(self.groups.len()).expect("fewer than 2^32 groups");
-        self.ids.push(group);
+        let slot = self.slots.push(group);
         self.flags.push(GroupFlags::default());
         self.groups.push(GroupEntry::default());
         self.descendants.push_empty();
         self.below.push_empty();
         self.ancestors.push_empty();
-        self.slots.insert(group, slot);
         slot
     }
 
@@ -180,7 +177,7 @@ impl MembershipIndex {
     }
 
     fn id_at(&self, slot: u32) -> GroupId {
-        self.ids[slot as usize]
+        self.slots.id_at(slot)
     }
 
     fn flags_at(&self, slot: u32) -> GroupFlags {
@@ -328,7 +325,6 @@ impl MembershipIndex {
     pub fn shrink_to_fit(&mut self) {
         self.principals.shrink_to_fit();
         self.slots.shrink_to_fit();
-        self.ids.shrink_to_fit();
         self.flags.shrink_to_fit();
         self.groups.shrink_to_fit();
         self.descendants.shrink_to_fit();
@@ -338,6 +334,16 @@ impl MembershipIndex {
             entry.owners.shrink_to_fit();
             entry.children.shrink_to_fit();
         }
+    }
+}
+
+/// The heap of a `hashbrown` table of `capacity` with `bucket`-byte buckets: a power of two of
+/// buckets, 7/8 of them usable, one control byte each and one group of trailing control bytes.
+fn hash_table_bytes(capacity: usize, bucket: usize) -> usize {
+    const GROUP_WIDTH: usize = 16;
+    match capacity {
+        0 => 0,
+        capacity => (capacity * 8 / 7).next_power_of_two() * (bucket + 1) + GROUP_WIDTH,
     }
 }
 

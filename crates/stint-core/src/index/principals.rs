@@ -225,15 +225,7 @@ impl Principals {
 
     /// The heap it holds: the table's buckets with their control bytes, and the arena.
     pub(super) fn bytes(&self) -> usize {
-        const GROUP_WIDTH: usize = 16;
-        let table = match self.table.capacity() {
-            0 => 0,
-            capacity => {
-                let buckets = (capacity * 8 / 7).next_power_of_two();
-                buckets * (size_of::<u32>() + 1) + GROUP_WIDTH
-            }
-        };
-        table + self.cells.bytes()
+        super::hash_table_bytes(self.table.capacity(), size_of::<u32>()) + self.cells.bytes()
     }
 }
 

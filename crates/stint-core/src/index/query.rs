@@ -296,8 +296,7 @@ impl MembershipIndex {
             })
             .sum();
         self.principals.bytes()
-            + table_bytes(&self.slots)
-            + self.ids.capacity() * size_of::<GroupId>()
+            + self.slots.bytes()
             + self.flags.capacity() * size_of::<super::GroupFlags>()
             + self.groups.capacity() * size_of::<super::GroupEntry>()
             + groups
@@ -339,17 +338,4 @@ impl<'a> Below<'a> {
 /// The runs of `edges` (sorted by group slot) that share a group, each non-empty.
 fn by_group(edges: &[Cell]) -> impl Iterator<Item = &[Cell]> {
     edges.chunk_by(|a, b| a.key() == b.key())
-}
-
-/// The heap of a `HashMap` (SwissTable): buckets of (key, value) plus one control byte each, plus
-/// one group of trailing control bytes. Buckets are a power of two, 7/8 of them usable.
-fn table_bytes<K, V, S>(map: &std::collections::HashMap<K, V, S>) -> usize {
-    const GROUP_WIDTH: usize = 16;
-    let buckets = match map.capacity() {
-        0 => return 0,
-        1..=3 => 4,
-        4..=7 => 8,
-        capacity => (capacity * 8 / 7).next_power_of_two(),
-    };
-    buckets * (size_of::<(K, V)>() + 1) + GROUP_WIDTH
 }
