@@ -203,11 +203,15 @@ pub struct Comparison {
 
 /// How many blocks each pass over the questions is cut into.
 const BLOCKS: usize = 20;
+/// Questions Stint answers untimed first when Cedar is not compared (and so gives no warm-up).
+const WARM_UP: usize = 200_000;
 
-/// Times `stint_core::check::check` on every question, `passes` times, and (with `cedar`)
-/// `Authorizer::is_authorized` on the first `cedar_queries` of them, block by block in turn, so
-/// that both engines are measured under the same conditions: this VM's speed drifts by ±20%
-/// over minutes, which would otherwise land on one engine and not the other.
+/// Times `stint_core::check::check` on every question, `passes` times, and (with `cedar`: its
+/// entity set and how many questions to ask) `Authorizer::is_authorized` on the first of them,
+/// block by block in turn, so that both engines are measured under the same conditions: this VM's
+/// speed drifts by ±20% over minutes, which would otherwise land on one engine and not the other.
+/// Before that, both answer the questions Cedar is asked once, untimed: to count where they
+/// disagree, and as a warm-up.
 pub fn compare(
     state: &State,
     queries: &[Query],
@@ -222,11 +226,17 @@ pub fn compare(
     let cedar = cedar
         .map(|(setup, n)| CedarAsker::new(setup, &queries[..n.min(queries.len())]))
         .transpose()?;
-    let disagreements = cedar.as_ref().map_or(0, |cedar| {
-        (0..cedar.requests.len())
+    let disagreements = match &cedar {
+        Some(cedar) => (0..cedar.requests.len())
             .filter(|&i| cedar.ask(i) != stint_ask(i))
-            .count()
-    });
+            .count(),
+        None => {
+            for i in 0..queries.len().min(WARM_UP) {
+                black_box(stint_ask(i));
+            }
+            0
+        }
+    };
     let mut stint_tally = Tally::new();
     let mut cedar_tally = Tally::new();
     for block in 0..BLOCKS * passes.max(1) {
