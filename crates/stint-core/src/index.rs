@@ -17,9 +17,9 @@
 //!   force); the groups that are direct members of it (few); its *ancestors*, every group it is
 //!   transitively a member of through nested group memberships, as [`Span`]s (the intersection of
 //!   the links' windows along a path, kept per path unless inside another span: usually one),
-//!   packed for all groups in an arena (module `arena`); the mirror of the ancestors, its
-//!   *descendants*; and a compact copy of those descendants (without the group ids), which is
-//!   what a check reads.
+//!   packed for all groups in an arena (module `arena`); and the mirror of the ancestors, its
+//!   *descendants*, compact (without the group ids, which are the index's by slot): what a check
+//!   reads.
 //!
 //! A membership check of `p` in `G` at `now` probes `p` (its direct groups) and `G` (its slot,
 //! flags and compact descendants): either `p` is directly in `G`, or some direct group `D` of `p`
@@ -42,13 +42,13 @@
 //!
 //! Memory: a membership is a 32-byte cell (a 24-byte window, a slot, the cell's tag), each
 //! principal one more for its head and 5 bytes in the table; group-in-group memberships are also
-//! 40-byte edges under their parent; flattened spans (68 bytes, twice: ancestors and descendants,
-//! and 36 more for the compact copy a check reads) are per group, not per assignment.
+//! 40-byte edges under their parent; flattened spans (68 bytes as ancestors, 36 as descendants)
+//! are per group, not per assignment.
 //! [`MembershipIndex::shrink_to_fit`] after a bulk load removes the arenas' room to grow.
 //! [`MembershipIndex::approximate_bytes`] counts table buckets with their control bytes and every
 //! vector at its capacity; the test
-//! `index_memory_per_assignment_is_under_100_bytes` measures 41 bytes per assignment for 100,000
-//! assignments with nesting four deep after the load's shrink (58 before it).
+//! `index_memory_per_assignment_is_under_100_bytes` measures 39 bytes per assignment for 100,000
+//! assignments with nesting four deep after the load's shrink (57 before it).
 
 mod arena;
 mod closure;
@@ -84,11 +84,10 @@ pub struct MembershipIndex {
     flags: Vec<GroupFlags>,
     /// By slot.
     groups: Vec<GroupEntry>,
-    /// By slot: every group that is a member of the group through nesting, sorted by (descendant
-    /// slot, start).
-    descendants: Lists<Span>,
-    /// By slot: the same, as a check reads them: a check of the group finds here, in a few cache
-    /// lines, the spans it needs (of the principal's direct groups, then of each hop of the path).
+    /// By slot: every group that is a member of the group through nesting (the mirror of the
+    /// ancestors), compact and sorted by (descendant slot, start): a check of the group finds
+    /// here, in a few cache lines, the spans it needs (of the principal's direct groups, then of
+    /// each hop of the path).
     below: Lists<Descendant>,
     /// By slot: every group the group is a member of through nesting, sorted by (ancestor slot,
     /// start).
@@ -158,7 +157,6 @@ impl MembershipIndex {
         let slot = self.slots.push(group);
         self.flags.push(GroupFlags::default());
         self.groups.push(GroupEntry::default());
-        self.descendants.push_empty();
         self.below.push_empty();
         self.ancestors.push_empty();
         slot
@@ -189,13 +187,10 @@ impl MembershipIndex {
         self.ancestors.set(slot, spans);
     }
 
-    /// Replaces the descendants of the group in `slot` (sorted by slot), with their slots and its
-    /// `nested` flag.
-    fn set_descendants(&mut self, slot: u32, spans: &[Span]) {
-        let below: Vec<Descendant> = spans.iter().map(Descendant::from).collect();
+    /// Replaces the descendants of the group in `slot` (sorted by slot), and its `nested` flag.
+    fn set_descendants(&mut self, slot: u32, below: &[Descendant]) {
         self.flags[slot as usize].nested = !below.is_empty();
-        self.descendants.set(slot, spans);
-        self.below.set(slot, &below);
+        self.below.set(slot, below);
     }
 
     /// The direct memberships of `principal`, sorted by group slot.
@@ -315,7 +310,7 @@ impl MembershipIndex {
             if let Some(open_ancestors) = still_open(self.ancestors.get(slot), open) {
                 self.set_ancestors(slot, &open_ancestors);
             }
-            if let Some(open_descendants) = still_open(self.descendants.get(slot), open) {
+            if let Some(open_descendants) = still_open(self.below.get(slot), open) {
                 self.set_descendants(slot, &open_descendants);
             }
         }
@@ -327,7 +322,6 @@ impl MembershipIndex {
         self.slots.shrink_to_fit();
         self.flags.shrink_to_fit();
         self.groups.shrink_to_fit();
-        self.descendants.shrink_to_fit();
         self.below.shrink_to_fit();
         self.ancestors.shrink_to_fit();
         for entry in &mut self.groups {
@@ -348,9 +342,9 @@ fn hash_table_bytes(capacity: usize, bucket: usize) -> usize {
 }
 
 /// The spans of `spans` that are `open`, if some are not.
-fn still_open(spans: &[Span], open: impl Fn(&Window) -> bool) -> Option<Vec<Span>> {
-    let kept: Vec<Span> = (spans.iter())
-        .filter(|span| open(&span.window))
+fn still_open<S: Keyed + Copy>(spans: &[S], open: impl Fn(&Window) -> bool) -> Option<Vec<S>> {
+    let kept: Vec<S> = (spans.iter())
+        .filter(|span| open(span.window()))
         .copied()
         .collect();
     (kept.len() != spans.len()).then_some(kept)

@@ -10,8 +10,8 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use super::edges::Keyed;
-use super::span::{self, intersect, normalize, runs, Span};
+use super::edges::{run_range, Keyed};
+use super::span::{intersect, normalize, runs, Descendant, Span};
 use super::MembershipIndex;
 use crate::ids::{GroupId, PrincipalId};
 
@@ -170,9 +170,8 @@ impl MembershipIndex {
         self.set_ancestors(slot, &[]);
         for (_, run) in runs(&ancestors) {
             let above = run[0].slot;
-            let mut descendants = self.descendants.get(above).to_vec();
-            let mine = span::run_range(&descendants, slot);
-            descendants.drain(mine);
+            let mut descendants = self.below.get(above).to_vec();
+            descendants.drain(run_range(&descendants, slot));
             self.set_descendants(above, &descendants);
         }
     }
@@ -185,12 +184,11 @@ impl MembershipIndex {
         let ancestors = self.ancestors.get(slot).to_vec();
         for (_, run) in runs(&ancestors) {
             let above = run[0].slot;
-            let mut descendants = self.descendants.get(above).to_vec();
-            let at = descendants.partition_point(|span| span.slot < slot);
-            let mirrored = run.iter().map(|span| Span {
-                group,
+            let mut descendants = self.below.get(above).to_vec();
+            let at = descendants.partition_point(|below| below.slot < slot);
+            let mirrored = run.iter().map(|span| Descendant {
                 slot,
-                ..*span
+                ..Descendant::from(span)
             });
             descendants.splice(at..at, mirrored);
             self.set_descendants(above, &descendants);

@@ -1,6 +1,8 @@
 //! Direct edges of the membership index: one [`Edge`] per direct active schedule seen from one
 //! end, kept in vectors sorted by the other end, and the small searches over them.
 
+use std::ops::Range;
+
 use chrono::{DateTime, Utc};
 
 use crate::schedule::{Schedule, ScheduleKind, Window};
@@ -50,9 +52,14 @@ pub(super) fn is_empty(window: &Window) -> bool {
 
 /// The edges of `edges` (sorted by key) whose key is `key`.
 pub(super) fn run_of<E: Keyed>(edges: &[E], key: E::Key) -> &[E] {
+    &edges[run_range(edges, key)]
+}
+
+/// Where [`run_of`] is in `edges`.
+pub(super) fn run_range<E: Keyed>(edges: &[E], key: E::Key) -> Range<usize> {
     let first = edges.partition_point(|edge| edge.key() < key);
     let len = edges[first..].partition_point(|edge| edge.key() == key);
-    &edges[first..first + len]
+    first..first + len
 }
 
 /// Where an edge with `key` goes in `edges` (sorted by key): after those with the same key.

@@ -158,7 +158,7 @@ impl MembershipIndex {
         let (Some(first), Some(mut hop)) = (reach.through, reach.hop) else {
             return Some(Vec::new());
         };
-        if self.slot(group) != Some(hop.target_slot) {
+        if self.id_at(hop.target_slot) != group {
             return None;
         }
         let mut via = Vec::with_capacity(reach.depth as usize);
@@ -206,9 +206,20 @@ impl MembershipIndex {
 
     /// The flattened descendants of `group`, sorted by the index's slot of the descendant: the
     /// mirror of [`ancestors`](Self::ancestors).
-    pub fn descendants(&self, group: GroupId) -> &[Span] {
-        self.slot(group)
-            .map_or(&[], |slot| self.descendants.get(slot))
+    pub fn descendants(&self, group: GroupId) -> Vec<Span> {
+        let below = self
+            .slot(group)
+            .map_or(&[][..], |slot| self.below.get(slot));
+        (below.iter())
+            .map(|below| Span {
+                group: self.id_at(below.slot),
+                window: below.window,
+                hop: self.id_at(below.hop_slot),
+                depth: below.depth,
+                slot: below.slot,
+                hop_slot: below.hop_slot,
+            })
+            .collect()
     }
 
     /// `Some(end)` when `principal` is directly an active member of `group` at `now`: the latest
@@ -285,7 +296,7 @@ impl MembershipIndex {
 
     /// An estimate of the heap the index holds: each hash table's buckets (key and value inline)
     /// with their control bytes, and every vector at its capacity (edges, group records, flattened
-    /// spans and the compact copy of the descendants).
+    /// spans).
     pub fn approximate_bytes(&self) -> usize {
         let groups: usize = self
             .groups
@@ -300,7 +311,6 @@ impl MembershipIndex {
             + self.flags.capacity() * size_of::<super::GroupFlags>()
             + self.groups.capacity() * size_of::<super::GroupEntry>()
             + groups
-            + self.descendants.bytes()
             + self.below.bytes()
             + self.ancestors.bytes()
     }

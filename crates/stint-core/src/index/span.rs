@@ -9,7 +9,6 @@
 //! later.
 
 use std::cmp::Ordering;
-use std::ops::Range;
 
 use chrono::{DateTime, Utc};
 
@@ -34,9 +33,9 @@ pub struct Span {
     pub(super) hop_slot: u32,
 }
 
-/// A span as a check reads it, from the upper end's descendants: the span without the two group
-/// ids (36 bytes instead of 68), so that a group's descendants are searched and read in the same
-/// few cache lines.
+/// A span as a group's descendants hold it (and as a check reads it): the span without the two
+/// group ids (36 bytes instead of 68), so that a group's descendants are searched and read in the
+/// same few cache lines. The ids are the index's by slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Descendant {
     /// The index's slot of the descendant.
@@ -111,14 +110,6 @@ pub(super) fn normalize(spans: &mut Vec<Span>) {
         }
     }
     spans.truncate(kept);
-}
-
-/// Where the spans of `spans` (normalized: sorted by slot) whose other end is the group in `slot`
-/// are.
-pub(super) fn run_range<S: Keyed<Key = u32>>(spans: &[S], slot: u32) -> Range<usize> {
-    let first = spans.partition_point(|span| span.key() < slot);
-    let len = spans[first..].partition_point(|span| span.key() == slot);
-    first..first + len
 }
 
 /// Of a run, the span in force at `now` that lasts longest: the last one started by `now`, if it
