@@ -12,7 +12,7 @@
 //!   D1); all principals' runs packed in one arena, found through a table of 4-byte run starts;
 //! - per group, in a dense *slot* (a group id maps to its slot once; edges and spans carry the
 //!   slot of the group they point at, so walking them needs no hashing): whether it is live
-//!   (known and not deleted) and whether anything is nested in it, in a 2-byte flag record; its
+//!   (known and not deleted) and a 64-bit filter of the slots nested in it, in a flag record; its
 //!   direct owners (few; owners are not nested, and the A11 fallback asks whether any owner is in
 //!   force); the groups that are direct members of it (few); its *ancestors*, every group it is
 //!   transitively a member of through nested group memberships, as [`Span`]s (the intersection of
@@ -94,14 +94,28 @@ pub struct MembershipIndex {
     ancestors: Lists<Span>,
 }
 
-/// The two facts about a group that every membership check of it reads, kept apart from the rest
-/// so that they stay in cache.
+/// What every membership check of a group reads about it, kept apart from the rest so that it
+/// stays in cache.
 #[derive(Clone, Copy, Debug, Default)]
 struct GroupFlags {
     /// Known and not deleted.
     live: bool,
-    /// Some group is a member of it through nesting (its descendants are not empty).
-    nested: bool,
+    /// A 64-bit filter of its descendants' slots: [`descendant_bit`] of each is set. A check reads
+    /// the descendants (a read from main memory) only for a principal's group whose bit is set.
+    descendant_bits: u64,
+}
+
+impl GroupFlags {
+    /// Whether the group in `slot` may be among this group's descendants.
+    fn may_have_below(self, slot: u32) -> bool {
+        self.descendant_bits & descendant_bit(slot) != 0
+    }
+}
+
+/// The bit of [`GroupFlags::descendant_bits`] that stands for the group in `slot` (slots are
+/// dense and nested groups are often made together, so they are spread by a multiplicative hash).
+fn descendant_bit(slot: u32) -> u64 {
+    1 << (slot.wrapping_mul(0x9E37_79B9) >> 26)
 }
 
 /// What the index holds for one group.
@@ -187,9 +201,11 @@ impl MembershipIndex {
         self.ancestors.set(slot, spans);
     }
 
-    /// Replaces the descendants of the group in `slot` (sorted by slot), and its `nested` flag.
+    /// Replaces the descendants of the group in `slot` (sorted by slot), and their filter.
     fn set_descendants(&mut self, slot: u32, below: &[Descendant]) {
-        self.flags[slot as usize].nested = !below.is_empty();
+        self.flags[slot as usize].descendant_bits = (below.iter())
+            .map(|descendant| descendant_bit(descendant.slot))
+            .fold(0, |bits, bit| bits | bit);
         self.below.set(slot, below);
     }
 

@@ -64,7 +64,9 @@ impl MembershipIndex {
     ///
     /// Two hash probes (the principal, the group), the principal's direct memberships, packed,
     /// and the group's flags and compact descendants; both lists are sorted by slot, so one walk
-    /// finds the principal's groups nested in the checked one with their spans. The principal is
+    /// finds the principal's groups nested in the checked one with their spans. The descendants
+    /// are read only when the flags' filter says one of the principal's groups may be among them.
+    /// The principal is
     /// probed first: its memberships are the one read from main memory, and the group's probe, in
     /// cache, is done while that read is under way.
     pub fn member_reach(
@@ -77,19 +79,22 @@ impl MembershipIndex {
         let target_slot = self.slot(group)?;
         let target = self.flags_at(target_slot);
         let found = found.filter(|found| found.can_hold && target.live)?;
-        let mut below = match target.nested {
-            true => Below::of(self, target_slot),
-            false => Below::default(),
+        let mut below = match target.descendant_bits {
+            0 => Below::default(),
+            _ => Below::of(self, target_slot),
         };
         let mut best = None;
         for run in by_group(found.members) {
             let slot = run[0].key();
-            let spans = match slot == target_slot {
-                true => &[][..],
-                false => match below.skip_to(slot) {
+            let spans = if slot == target_slot {
+                &[][..]
+            } else if target.may_have_below(slot) {
+                match below.skip_to(slot) {
                     [] => continue,
                     spans => spans,
-                },
+                }
+            } else {
+                continue;
             };
             let Some(link_end) = latest_end(run, now) else {
                 continue;
