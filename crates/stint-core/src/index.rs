@@ -56,6 +56,7 @@ mod edges;
 mod group_slots;
 mod principals;
 mod query;
+mod run_table;
 mod span;
 
 use chrono::{DateTime, Utc};

@@ -2,19 +2,18 @@
 //! memberships, laid out so that a check finds them with one trip to main memory.
 //!
 //! A principal is a [`Run`] of [`Cell`]s in one [`Arena`]: a head (its id, whether it can hold
-//! anything (D1), its run's length), then its direct memberships sorted by group slot. The hash
-//! table holds only where each run starts (4 bytes a principal, so that it stays in cache); the
-//! id it is matched against is in the head, in the same cache lines as the memberships the check
-//! reads next. (On this project's 2-core machine a random read costs ~15 ns within 4 MB and
-//! ~160 ns beyond 16 MB: a check can afford one of the latter.)
+//! anything (D1), its run's length), then its direct memberships sorted by group slot. The table
+//! ([`RunTable`]) holds only where each run starts, with a tag of the principal's hash (4 bytes a
+//! principal, one read, so that it stays in cache); the id it is matched against is in the head,
+//! in the same cache lines as the memberships the check reads next. (On this project's 2-core
+//! machine a random read costs ~15 ns within 4 MB and ~160 ns beyond 16 MB: a check can afford
+//! one of the latter.)
 
 use std::hash::BuildHasher;
 
-use hashbrown::hash_table::Entry;
-use hashbrown::HashTable;
-
 use super::arena::{Arena, Run};
 use super::edges::{insertion_point, position_of, Keyed, MemberEdge};
+use super::run_table::RunTable;
 use crate::ids::PrincipalId;
 use crate::schedule::Window;
 
@@ -72,7 +71,7 @@ pub(super) struct Found<'a> {
 #[derive(Clone, Debug, Default)]
 pub(super) struct Principals {
     /// Where each principal's run starts in `cells`.
-    table: HashTable<u32>,
+    table: RunTable,
     cells: Arena<Cell>,
     hasher: foldhash::fast::RandomState,
 }
@@ -80,10 +79,10 @@ pub(super) struct Principals {
 impl Principals {
     pub(super) fn get(&self, principal: PrincipalId) -> Option<Found<'_>> {
         let hash = self.hasher.hash_one(principal);
-        let start = self
+        let at = self
             .table
-            .find(hash, |&start| is_run_of(&self.cells, start, principal))?;
-        let (run, head) = load(&self.cells, *start)?;
+            .find(hash, |start| is_run_of(&self.cells, start, principal))?;
+        let (run, head) = load(&self.cells, self.table.start(at))?;
         Some(Found {
             can_hold: head.can_hold,
             members: self.cells.get(run).get(1..)?,
@@ -99,14 +98,12 @@ impl Principals {
     pub(super) fn add(&mut self, principal: PrincipalId, can_hold: bool, edge: MemberEdge) {
         let hash = self.hasher.hash_one(principal);
         let (cells, hasher) = (&mut self.cells, &self.hasher);
-        let entry = self.table.entry(
-            hash,
-            |&start| is_run_of(cells, start, principal),
-            |&start| hash_at(cells, hasher, start),
-        );
-        let mut entry = match entry {
-            Entry::Occupied(entry) => entry,
-            Entry::Vacant(vacant) => {
+        let found = self
+            .table
+            .find(hash, |start| is_run_of(cells, start, principal));
+        let at = match found {
+            Some(at) => at,
+            None => {
                 let mut run = Run::default();
                 let head = Head {
                     id: principal,
@@ -116,17 +113,16 @@ impl Principals {
                 };
                 cells.insert(&mut run, 0, Cell::Head(head));
                 store(cells, run, head);
-                vacant.insert(run.start)
+                (self.table).insert(hash, run.start, |start| hash_at(cells, hasher, start))
             }
         };
-        let start = entry.get_mut();
-        let Some((mut run, head)) = load(cells, *start) else {
+        let Some((mut run, head)) = load(cells, self.table.start(at)) else {
             return;
         };
-        let at = 1 + insertion_point(&cells.get(run)[1..], edge.slot);
-        cells.insert(&mut run, at, Cell::Member(edge));
+        let position = 1 + insertion_point(&cells.get(run)[1..], edge.slot);
+        cells.insert(&mut run, position, Cell::Member(edge));
         store(cells, run, Head { can_hold, ..head });
-        *start = run.start;
+        (self.table).set_start(at, hash, run.start, |start| hash_at(cells, hasher, start));
         if cells.wants_compaction() {
             self.compact();
         }
@@ -137,21 +133,18 @@ impl Principals {
     pub(super) fn remove(&mut self, principal: PrincipalId, slot: u32, window: &Window) {
         let hash = self.hasher.hash_one(principal);
         let cells = &mut self.cells;
-        let Ok(entry) = self
-            .table
-            .find_entry(hash, |&start| is_run_of(cells, start, principal))
-        else {
+        let Some(at) = (self.table).find(hash, |start| is_run_of(cells, start, principal)) else {
             return;
         };
-        let Some((mut run, head)) = load(cells, *entry.get()) else {
+        let Some((mut run, head)) = load(cells, self.table.start(at)) else {
             return;
         };
-        if let Some(at) = position_of(&cells.get(run)[1..], slot, window) {
-            cells.remove(&mut run, at + 1);
+        if let Some(position) = position_of(&cells.get(run)[1..], slot, window) {
+            cells.remove(&mut run, position + 1);
         }
         if run.len() <= 1 {
             cells.release(&mut run);
-            entry.remove();
+            self.table.remove(at);
         } else {
             store(cells, run, head);
         }
@@ -161,10 +154,8 @@ impl Principals {
     pub(super) fn set_can_hold(&mut self, principal: PrincipalId, can_hold: bool) {
         let hash = self.hasher.hash_one(principal);
         let cells = &mut self.cells;
-        let found = self
-            .table
-            .find(hash, |&start| is_run_of(cells, start, principal));
-        if let Some((run, head)) = found.and_then(|&start| load(cells, start)) {
+        let found = (self.table).find(hash, |start| is_run_of(cells, start, principal));
+        if let Some((run, head)) = found.and_then(|at| load(cells, self.table.start(at))) {
             store(cells, run, Head { can_hold, ..head });
         }
     }
@@ -173,7 +164,7 @@ impl Principals {
     pub(super) fn retain(&mut self, keep: impl Fn(&Window) -> bool) {
         let cells = &mut self.cells;
         self.table.retain(|start| {
-            let Some((mut run, head)) = load(cells, *start) else {
+            let Some((mut run, head)) = load(cells, start) else {
                 return false;
             };
             cells.retain(&mut run, |cell| match cell {
@@ -195,37 +186,42 @@ impl Principals {
 
     /// How many direct memberships are held.
     pub(super) fn member_count(&self) -> usize {
-        (self.table.iter())
-            .filter_map(|&start| load(&self.cells, start))
+        (self.table.starts())
+            .filter_map(|start| load(&self.cells, start))
             .map(|(run, _)| run.len() - 1)
             .sum()
     }
 
-    /// Packs the arena, dropping what moved or was released.
+    /// Packs the arena and rebuilds the table for it, dropping what moved, was released or was
+    /// removed.
     fn compact(&mut self) {
         let mut fresh = self.cells.fresh();
-        for start in self.table.iter_mut() {
-            if let Some((run, head)) = load(&self.cells, *start) {
+        let mut packed_runs = Vec::with_capacity(self.table.len());
+        for start in self.table.starts() {
+            if let Some((run, head)) = load(&self.cells, start) {
                 let packed = self.cells.compact_into(&mut fresh, run);
                 store(&mut fresh, packed, head);
-                *start = packed.start;
+                packed_runs.push((self.hasher.hash_one(head.id), packed.start));
             }
         }
+        let max_start = packed_runs.iter().map(|&(_, start)| start).max();
+        let mut table = RunTable::with_capacity(packed_runs.len(), max_start.unwrap_or(0));
+        for (hash, start) in packed_runs {
+            table.insert(hash, start, |start| hash_at(&fresh, &self.hasher, start));
+        }
         self.cells = fresh;
+        self.table = table;
     }
 
     /// Releases every spare byte (once, after a bulk load).
     pub(super) fn shrink_to_fit(&mut self) {
         self.compact();
         self.cells.shrink_capacity();
-        let (cells, hasher) = (&self.cells, &self.hasher);
-        self.table
-            .shrink_to_fit(|&start| hash_at(cells, hasher, start));
     }
 
-    /// The heap it holds: the table's buckets with their control bytes, and the arena.
+    /// The heap it holds: the table and the arena.
     pub(super) fn bytes(&self) -> usize {
-        super::hash_table_bytes(self.table.capacity(), size_of::<u32>()) + self.cells.bytes()
+        self.table.bytes() + self.cells.bytes()
     }
 }
 
