@@ -348,16 +348,6 @@ impl MembershipIndex {
     }
 }
 
-/// The heap of a `hashbrown` table of `capacity` with `bucket`-byte buckets: a power of two of
-/// buckets, 7/8 of them usable, one control byte each and one group of trailing control bytes.
-fn hash_table_bytes(capacity: usize, bucket: usize) -> usize {
-    const GROUP_WIDTH: usize = 16;
-    match capacity {
-        0 => 0,
-        capacity => (capacity * 8 / 7).next_power_of_two() * (bucket + 1) + GROUP_WIDTH,
-    }
-}
-
 /// The spans of `spans` that are `open`, if some are not.
 fn still_open<S: Keyed + Copy>(spans: &[S], open: impl Fn(&Window) -> bool) -> Option<Vec<S>> {
     let kept: Vec<S> = (spans.iter())

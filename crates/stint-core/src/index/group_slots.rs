@@ -57,8 +57,18 @@ impl GroupSlots {
 
     /// The heap it holds: the table's buckets with their control bytes, and the ids.
     pub(super) fn bytes(&self) -> usize {
-        super::hash_table_bytes(self.table.capacity(), size_of::<u32>())
+        hash_table_bytes(self.table.capacity(), size_of::<u32>())
             + self.ids.capacity() * size_of::<GroupId>()
+    }
+}
+
+/// The heap of a `hashbrown` table of `capacity` with `bucket`-byte buckets: a power of two of
+/// buckets, 7/8 of them usable, one control byte each and one group of trailing control bytes.
+fn hash_table_bytes(capacity: usize, bucket: usize) -> usize {
+    const GROUP_WIDTH: usize = 16;
+    match capacity {
+        0 => 0,
+        capacity => (capacity * 8 / 7).next_power_of_two() * (bucket + 1) + GROUP_WIDTH,
     }
 }
 
