@@ -66,9 +66,8 @@ impl MembershipIndex {
     /// and the group's flags and compact descendants; both lists are sorted by slot, so one walk
     /// finds the principal's groups nested in the checked one with their spans. The descendants
     /// are read only when the flags' filter says one of the principal's groups may be among them.
-    /// The principal is
-    /// probed first: its memberships are the one read from main memory, and the group's probe, in
-    /// cache, is done while that read is under way.
+    /// The principal is probed first: its memberships are the one read from main memory, and the
+    /// group's probe, in cache, is done while that read is under way.
     pub fn member_reach(
         &self,
         principal: PrincipalId,
