@@ -122,7 +122,7 @@ impl RunTable {
     pub(super) fn retain(&mut self, mut keep: impl FnMut(u32) -> bool) {
         for at in 0..self.entries.len() {
             let entry = self.entries[at];
-            if entry != EMPTY && entry != TOMBSTONE && !keep(self.start_of(entry)) {
+            if is_held(entry) && !keep(self.start_of(entry)) {
                 self.remove(at);
             }
         }
@@ -131,7 +131,7 @@ impl RunTable {
     /// Every start held.
     pub(super) fn starts(&self) -> impl Iterator<Item = u32> + '_ {
         (self.entries.iter())
-            .filter(|&&entry| entry != EMPTY && entry != TOMBSTONE)
+            .filter(|&&entry| is_held(entry))
             .map(|&entry| self.start_of(entry))
     }
 
@@ -161,7 +161,7 @@ impl RunTable {
     fn place(&mut self, hash: u64, start: u32) -> usize {
         let mask = self.entries.len() - 1;
         let mut at = hash as usize & mask;
-        while self.entries[at] != EMPTY && self.entries[at] != TOMBSTONE {
+        while is_held(self.entries[at]) {
             at = (at + 1) & mask;
         }
         if self.entries[at] == TOMBSTONE {
@@ -189,6 +189,11 @@ impl RunTable {
     fn max_start(&self) -> u32 {
         (1 << self.start_bits) - 3
     }
+}
+
+/// Whether `entry` holds a principal's start (it is neither [`EMPTY`] nor a [`TOMBSTONE`]).
+fn is_held(entry: u32) -> bool {
+    entry < TOMBSTONE
 }
 
 /// The table length for `live` entries: a power of two at least 16, at most 7/8 full.
