@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::directory::{BuiltInRole, DirectoryScope, Group, GroupKind};
 use crate::ids::UserId;
-use crate::schedule::Access;
+use crate::protection::{is_protected_group, is_protected_user};
 use crate::state::{HeldRole, State};
 
 use BuiltInRole::*;
@@ -61,41 +61,40 @@ const GROUP_MANAGERS: &[BuiltInRole] = &[
 ];
 
 /// P2, A6, S4: who may bring a group under PIM, assign in it and change its settings.
-/// Only roles scoped to the whole directory count.
+/// Only roles scoped to the whole directory count. A protected group (D4) is treated as the
+/// role-assignable group it leads to.
 pub fn may_administer_pim(
     state: &State,
     caller: &Caller,
     group: &Group,
     now: DateTime<Utc>,
 ) -> bool {
-    let roles = if group.is_assignable_to_role {
-        PRIVILEGED
-    } else {
-        GROUP_MANAGERS
-    };
-    caller.has_any_directory_role(roles) || state.is_owner(caller.user, group.id, now)
+    if caller.has_any_directory_role(PRIVILEGED) || state.is_owner(caller.user, group.id, now) {
+        return true;
+    }
+    caller.has_any_directory_role(GROUP_MANAGERS) && !is_protected_group(state, group, now)
 }
 
-/// D7: who may change members and owners through the plain groups API.
-/// Administrators scoped to an administrative unit containing the group count here.
+/// D7: who may change members and owners through the plain groups API, and the group itself.
+/// Administrators scoped to an administrative unit containing the group count here. A protected
+/// group (D4) is treated as the role-assignable group it leads to.
 pub fn may_manage_group_directly(
     state: &State,
     caller: &Caller,
     group: &Group,
     now: DateTime<Utc>,
 ) -> bool {
-    if state.is_owner(caller.user, group.id, now) {
+    let holds = |roles: &[BuiltInRole]| {
+        caller.has_any_directory_role(roles) || caller.has_unit_role_over(state, roles, group.id.0)
+    };
+    if state.is_owner(caller.user, group.id, now) || holds(PRIVILEGED) {
         return true;
     }
-    let mut roles: Vec<BuiltInRole> = if group.is_assignable_to_role {
-        PRIVILEGED.to_vec()
-    } else {
-        GROUP_MANAGERS.to_vec()
-    };
-    if !group.is_assignable_to_role && group.kind == GroupKind::Microsoft365 {
+    let mut roles = GROUP_MANAGERS.to_vec();
+    if group.kind == GroupKind::Microsoft365 {
         roles.push(ExchangeAdministrator);
     }
-    caller.has_any_directory_role(&roles) || caller.has_unit_role_over(state, &roles, group.id.0)
+    holds(&roles) && !is_protected_group(state, group, now)
 }
 
 /// Who may create a group, and change or delete one (same people as D7, owners aside for creation).
@@ -105,22 +104,6 @@ pub fn may_create_group(caller: &Caller, role_assignable: bool, kind: GroupKind)
     }
     caller.has_any_directory_role(GROUP_MANAGERS)
         || (kind == GroupKind::Microsoft365 && caller.has_directory_role(ExchangeAdministrator))
-}
-
-/// D8: a user who holds privileged access now is protected.
-pub fn is_protected(state: &State, user: UserId, now: DateTime<Utc>) -> bool {
-    let privileged_group = state
-        .groups
-        .values()
-        .filter(|group| group.is_assignable_to_role && !group.is_deleted())
-        .any(|group| {
-            Access::ALL.into_iter().any(|access| {
-                state
-                    .direct_holders(group.id, access, now)
-                    .contains(&user.into())
-            }) || state.is_effective_member(user.into(), group.id, now)
-        });
-    privileged_group || !state.roles_of(user, now).is_empty()
 }
 
 /// D8: resetting a password or authenticators.
@@ -133,7 +116,7 @@ pub fn may_reset_credentials(
     if caller.has_any_directory_role(PRIVILEGED) {
         return true;
     }
-    if is_protected(state, target, now) {
+    if is_protected_user(state, target, now) {
         return false;
     }
     let roles = [
@@ -154,7 +137,7 @@ pub fn may_manage_user(
     if caller.has_any_directory_role(PRIVILEGED) {
         return true;
     }
-    if target.is_some_and(|user| is_protected(state, user, now)) {
+    if target.is_some_and(|user| is_protected_user(state, user, now)) {
         return false;
     }
     caller.has_directory_role(UserAdministrator)

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod index;
 pub mod policy;
 pub mod policy_rules;
+pub mod protection;
 pub mod request;
 pub mod role_request;
 pub mod rules;

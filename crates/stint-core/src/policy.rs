@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::duration::IsoDuration;
-use crate::ids::{GroupId, UserId};
+use crate::ids::{GroupId, PrincipalId, UserId};
 use crate::schedule::{Access, ScheduleKind};
 
 /// Who may approve an activation.
@@ -15,6 +15,16 @@ use crate::schedule::{Access, ScheduleKind};
 pub enum Approver {
     User(UserId),
     MembersOf(GroupId),
+}
+
+impl Approver {
+    /// The user, or the group whose members approve.
+    pub fn principal(&self) -> PrincipalId {
+        match self {
+            Approver::User(user) => (*user).into(),
+            Approver::MembersOf(group) => (*group).into(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

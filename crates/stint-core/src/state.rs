@@ -39,6 +39,8 @@ pub struct State {
     schedules_by_principal: HashMap<PrincipalId, BTreeSet<ScheduleId>>,
     requests_by_group: HashMap<GroupId, BTreeSet<RequestId>>,
     requests_by_principal: HashMap<PrincipalId, BTreeSet<RequestId>>,
+    /// The policies that name a user, or the members of a group, as approvers (V3), by approver.
+    policies_by_approver: HashMap<PrincipalId, BTreeSet<(GroupId, Access)>>,
     /// Direct active memberships and ownerships with their windows, and nesting flattened, for X2.
     index: MembershipIndex,
     /// What the scheduler will find due, by when.
@@ -84,8 +86,22 @@ impl State {
                 self.role_assignments.insert(assignment.id, assignment);
             }
             Change::Policy(policy) => {
-                self.policies
-                    .insert((policy.group_id, policy.access), policy);
+                let key = (policy.group_id, policy.access);
+                if let Some(previous) = self.policies.get(&key) {
+                    for approver in &previous.settings.approval.approvers {
+                        if let Some(keys) = self.policies_by_approver.get_mut(&approver.principal())
+                        {
+                            keys.remove(&key);
+                        }
+                    }
+                }
+                for approver in &policy.settings.approval.approvers {
+                    self.policies_by_approver
+                        .entry(approver.principal())
+                        .or_default()
+                        .insert(key);
+                }
+                self.policies.insert(key, policy);
             }
             Change::Schedule(schedule) => {
                 let facts = PrincipalFacts {
@@ -263,6 +279,16 @@ impl State {
             .into_iter()
             .flatten()
             .filter_map(|id| self.schedules.get(id))
+    }
+
+    /// The groups whose policies name `approver` (a user, or a group whose members approve) as
+    /// approvers, whether or not approval is required now.
+    pub fn groups_approved_by(&self, approver: PrincipalId) -> impl Iterator<Item = GroupId> + '_ {
+        self.policies_by_approver
+            .get(&approver)
+            .into_iter()
+            .flatten()
+            .map(|(group, _)| *group)
     }
 
     pub fn requests_of_group(&self, group: GroupId) -> impl Iterator<Item = &ScheduleRequest> {

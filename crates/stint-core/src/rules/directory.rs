@@ -11,6 +11,7 @@ use crate::directory::{
 };
 use crate::ids::ScheduleId;
 use crate::ids::{AdministrativeUnitId, GroupId, PrincipalId, RoleAssignmentId, UserId};
+use crate::protection::{is_protected_group, LEADS_TO_PRIVILEGE};
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{
     Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
@@ -92,9 +93,9 @@ pub fn update_user(
         || authz::may_reset_credentials(state, ctx.caller, id, ctx.now))
         && (!changes_profile || authz::may_manage_user(state, ctx.caller, Some(id), ctx.now));
     if !allowed {
-        let message = if authz::is_protected(state, id, ctx.now) {
+        let message = if crate::protection::is_protected_user(state, id, ctx.now) {
             format!(
-                "You may not change {}: a user who holds privileged access can be changed only by a Global Administrator or Privileged Role Administrator.",
+                "You may not change {}: a user who holds or may activate privileged access can be changed only by a Global Administrator or Privileged Role Administrator.",
                 current.user_principal_name
             )
         } else if resets_password {
@@ -659,12 +660,31 @@ fn require_direct_manager(state: &State, ctx: &Context, group: &Group) -> Result
     if authz::may_manage_group_directly(state, ctx.caller, group, ctx.now) {
         return Ok(());
     }
-    let who = if group.is_assignable_to_role {
-        "a Global Administrator, a Privileged Role Administrator or an owner of the group"
+    let privileged =
+        "a Global Administrator, a Privileged Role Administrator or an owner of the group";
+    let (message, rule) = if group.is_assignable_to_role {
+        (
+            format!("Only {privileged} may change '{}'.", group.display_name),
+            "D7",
+        )
+    } else if is_protected_group(state, group, ctx.now) {
+        (
+            format!(
+                "'{}' {LEADS_TO_PRIVILEGE}: only {privileged} may change it.",
+                group.display_name
+            ),
+            "D4",
+        )
     } else {
-        "an owner of the group or an administrator who manages groups"
+        (
+            format!(
+                "Only an owner of the group or an administrator who manages groups may change '{}'.",
+                group.display_name
+            ),
+            "D7",
+        )
     };
-    Err(Violation::forbidden(format!("Only {who} may change '{}'.", group.display_name)).rule("D7"))
+    Err(Violation::forbidden(message).rule(rule))
 }
 
 fn require_role_manager(caller: &Caller) -> Result<(), Violation> {

@@ -391,9 +391,9 @@ pub fn reset_credentials(
         ));
     }
     if !authz::may_reset_credentials(state, ctx.caller, target, ctx.now) {
-        let message = if authz::is_protected(state, target, ctx.now) {
+        let message = if crate::protection::is_protected_user(state, target, ctx.now) {
             format!(
-                "You may not reset the credentials of {}: a user who holds privileged access (an active member or owner of a role-assignable group, or an active role) can be reset only by a Global Administrator or Privileged Role Administrator.",
+                "You may not reset the credentials of {}: a user who holds or may activate privileged access (a member or owner of a role-assignable group or of a group nested in one, eligible or active, an approver of one, or a holder of a directory role, eligible or active) can be reset only by a Global Administrator or Privileged Role Administrator.",
                 current.user_principal_name
             )
         } else {

@@ -7,6 +7,7 @@ use crate::change::{Change, Decision};
 use crate::directory::{Group, GroupSource};
 use crate::ids::GroupId;
 use crate::policy::{Policy, PolicySettings};
+use crate::protection::{is_protected_group, LEADS_TO_PRIVILEGE};
 use crate::rules::directory::live_group;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::Access;
@@ -118,16 +119,24 @@ pub fn require_pim_administrator(
     if authz::may_administer_pim(state, ctx.caller, group, ctx.now) {
         return Ok(());
     }
-    let who = if group.is_assignable_to_role {
-        "a Global Administrator, a Privileged Role Administrator (assigned for the whole directory) or an owner of the group"
+    let privileged = "a Global Administrator, a Privileged Role Administrator (assigned for the whole directory) or an owner of the group";
+    let message = if group.is_assignable_to_role {
+        format!(
+            "Only {privileged} may manage '{}' in PIM.",
+            group.display_name
+        )
+    } else if is_protected_group(state, group, ctx.now) {
+        format!(
+            "'{}' {LEADS_TO_PRIVILEGE}: only {privileged} may manage it in PIM.",
+            group.display_name
+        )
     } else {
-        "an owner of the group or a Global, Privileged Role, Groups, User or Identity Governance Administrator or Directory Writer (assigned for the whole directory)"
+        format!(
+            "Only an owner of the group or a Global, Privileged Role, Groups, User or Identity Governance Administrator or Directory Writer (assigned for the whole directory) may manage '{}' in PIM.",
+            group.display_name
+        )
     };
-    Err(Violation::forbidden(format!(
-        "Only {who} may manage '{}' in PIM.",
-        group.display_name
-    ))
-    .rule("P2"))
+    Err(Violation::forbidden(message).rule("P2"))
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 //! Who may do what (SPEC D1, D7, D8, P2, A6), decided from the roles a caller holds now.
 
 use crate::authz::{
-    is_protected, may_administer_pim, may_create_group, may_manage_group_directly,
-    may_manage_roles, may_manage_user, may_read_all_audit, may_reset_credentials,
+    may_administer_pim, may_create_group, may_manage_group_directly, may_manage_roles,
+    may_manage_user, may_read_all_audit, may_reset_credentials,
 };
 use crate::directory::BuiltInRole::{self, *};
 use crate::directory::GroupKind;
 use crate::ids::{GroupId, UserId};
+use crate::protection::is_protected_user;
 use crate::rules::fixture::*;
 use crate::schedule::{Access, ScheduleKind};
 
@@ -237,7 +238,7 @@ fn d8_an_ordinary_user_is_not_protected() {
     let finance = f.group("Finance");
     f.member(finance, alice);
     f.owner(finance, alice);
-    assert!(!is_protected(&f.state, alice, t0()));
+    assert!(!is_protected_user(&f.state, alice, t0()));
 }
 
 #[test]
@@ -250,40 +251,12 @@ fn d8_active_members_and_owners_of_role_assignable_groups_and_role_holders_are_p
     f.member(tier0, member);
     f.owner(tier0, owner);
     for user in [member, owner, helpdesk] {
-        assert!(is_protected(&f.state, user, t0()));
+        assert!(is_protected_user(&f.state, user, t0()));
     }
 }
 
 #[test]
-fn d8_an_eligible_member_or_owner_is_not_protected() {
-    let mut f = Fixture::new();
-    let tier0 = f.role_assignable_group("Tier 0");
-    f.grant(tier0, GlobalAdministrator);
-    let alice = f.user("alice");
-    f.eligible_member(tier0, alice);
-    f.schedule(
-        tier0,
-        alice,
-        Access::Owner,
-        ScheduleKind::Eligible,
-        window(t0() - days(1), t0() + days(30)),
-    );
-    assert!(!is_protected(&f.state, alice, t0()));
-}
-
-#[test]
-fn d8_an_eligible_role_does_not_protect() {
-    let mut f = Fixture::new();
-    let alice = f.user("alice");
-    let id = f.grant(alice, GlobalAdministrator);
-    let mut assignment = f.state.role_assignments[&id].clone();
-    assignment.eligible = true;
-    f.state.apply(crate::Change::RoleAssignment(assignment));
-    assert!(!is_protected(&f.state, alice, t0()));
-}
-
-#[test]
-fn d8_protection_follows_the_activation_window() {
+fn d8_protection_lasts_from_the_assignment_to_the_end_of_its_window() {
     let mut f = Fixture::new();
     let tier0 = f.role_assignable_group("Tier 0");
     let alice = f.user("alice");
@@ -295,9 +268,12 @@ fn d8_protection_follows_the_activation_window() {
         ScheduleKind::Active,
         window(start, start + hours(8)),
     );
-    assert!(!is_protected(&f.state, alice, t0()));
-    assert!(is_protected(&f.state, alice, start));
-    assert!(!is_protected(&f.state, alice, start + hours(8)));
+    assert!(
+        is_protected_user(&f.state, alice, t0()),
+        "an activation that starts later protects already (F2)"
+    );
+    assert!(is_protected_user(&f.state, alice, start));
+    assert!(!is_protected_user(&f.state, alice, start + hours(8)));
 }
 
 #[test]
@@ -357,4 +333,33 @@ fn d5_only_global_and_privileged_role_administrators_manage_roles_and_read_all_a
         assert_eq!(may_manage_roles(&caller), expected, "{role:?}");
         assert_eq!(may_read_all_audit(&caller), expected, "{role:?}");
     }
+}
+
+// D4 beyond Entra (F1): a group eligible for a role-assignable group is managed like one.
+
+#[test]
+fn f1_only_the_privileged_and_owners_manage_a_group_eligible_for_a_role_assignable_group() {
+    let mut f = Fixture::new();
+    let tier0 = f.role_assignable_group("Tier 0");
+    f.grant(tier0, GlobalAdministrator);
+    let nest = f.microsoft365_group("Nest");
+    f.eligible_member(tier0, nest);
+    let unit = f.unit("Everything", &[nest.0]);
+    for role in BuiltInRole::ALL {
+        let admin = f.admin(role.display_name(), role);
+        let scoped = f.user(&format!("{} in unit", role.display_name()));
+        f.grant_in_unit(scoped, role, unit);
+        let expected = matches!(role, GlobalAdministrator | PrivilegedRoleAdministrator);
+        assert_eq!(manages_directly(&f, admin, nest), expected, "{role:?}");
+        assert_eq!(administers(&f, admin, nest), expected, "{role:?} in PIM");
+        assert_eq!(
+            manages_directly(&f, scoped, nest),
+            expected,
+            "{role:?} scoped to a unit"
+        );
+    }
+    let olga = f.user("olga");
+    f.owner(nest, olga);
+    assert!(manages_directly(&f, olga, nest));
+    assert!(administers(&f, olga, nest));
 }

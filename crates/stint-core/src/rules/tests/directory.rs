@@ -834,14 +834,15 @@ fn d8_user_administrator_may_not_reset_the_password_of_a_protected_user() {
 }
 
 #[test]
-fn d8_an_eligible_member_of_a_role_assignable_group_is_not_protected() {
+fn f2_an_eligible_member_of_a_role_assignable_group_is_protected() {
     let mut f = Fixture::new();
     let helpdesk = f.admin("hal", HelpdeskAdministrator);
     let alice = f.user("alice");
     let tier0 = f.role_assignable_group("Tier 0");
     f.grant(tier0, ExchangeAdministrator);
     f.eligible_member(tier0, alice);
-    reset_password(&f, helpdesk, alice).unwrap();
+    let violation = reset_password(&f, helpdesk, alice).unwrap_err();
+    assert_forbidden(&violation, "D8");
 }
 
 #[test]

@@ -459,13 +459,13 @@ fn d8_owners_of_role_assignable_groups_and_role_holders_are_protected() {
 }
 
 #[test]
-fn d8_eligible_members_are_not_protected() {
+fn f2_eligible_members_are_protected() {
     let mut f = Fixture::new();
     let helpdesk = f.admin("hana", HelpdeskAdministrator);
     let alice = f.user("alice");
     let tier0 = f.role_assignable_group("Tier 0");
     f.eligible_member(tier0, alice);
-    assert!(reset(&f, helpdesk, alice).is_ok());
+    assert!(reset(&f, helpdesk, alice).is_err());
 }
 
 #[test]

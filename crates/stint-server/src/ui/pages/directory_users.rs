@@ -11,9 +11,9 @@ use maud::{html, Markup};
 use stint_app::directory::{UserChanges, UserInput};
 use stint_app::mfa::CredentialReset;
 use stint_app::Password;
-use stint_core::authz::is_protected;
 use stint_core::directory::User;
 use stint_core::ids::UserId;
+use stint_core::protection::is_protected_user;
 
 use crate::ui::error::UiError;
 use crate::ui::forms::{Errors, FormData, Posted};
@@ -85,7 +85,7 @@ fn list_page(
                     || u.display_name.to_lowercase().contains(&needle)
                     || u.user_principal_name.to_lowercase().contains(&needle)
             })
-            .map(|u| (u.clone(), is_protected(state, u.id, now)))
+            .map(|u| (u.clone(), is_protected_user(state, u.id, now)))
             .collect();
         users.sort_by(|a, b| {
             a.0.display_name
@@ -257,7 +257,7 @@ fn reset_page(
             state
                 .users
                 .get(&id)
-                .map(|u| (u.clone(), is_protected(state, id, now)))
+                .map(|u| (u.clone(), is_protected_user(state, id, now)))
         })
         .ok_or_else(|| UiError::not_found("That user"))?;
     Ok(page(
