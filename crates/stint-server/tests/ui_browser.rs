@@ -165,7 +165,7 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
     wait_path(&chrome, &format!("/ui/groups/{group}/assignments/new")).await;
     chrome.fill("q", "alice").await;
     chrome.click_text("Search").await;
-    wait_path(&chrome, &format!("/ui/groups/{group}/assignments/new?")).await;
+    wait_search(&chrome, "alice@contoso.com", "carol@contoso.com").await;
     chrome.shot("assignment-add").await;
     chrome.phone_shot("assignment-add").await;
     chrome.click(&format!("#f-principal-{alice_id}")).await;
@@ -339,4 +339,126 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
 
     assert!(chrome.visited.len() > 30, "{:?}", chrome.visited);
     chrome.stop().await;
+}
+
+/// Waits until the page shows `text`.
+async fn wait_text(chrome: &Chrome, text: &str) -> String {
+    for _ in 0..100 {
+        let shown = chrome.text().await;
+        if shown.contains(text) {
+            return shown;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("'{text}' never showed on {}", chrome.path().await);
+}
+
+/// Waits until the search's answer is shown: `found` listed and `filtered_out` not.
+async fn wait_search(chrome: &Chrome, found: &str, filtered_out: &str) {
+    for _ in 0..100 {
+        let shown = chrome.text().await;
+        if shown.contains(found) && !shown.contains(filtered_out) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the search for {found} never answered");
+}
+
+/// The value of the role select as the browser holds it.
+async fn role_picked(chrome: &Chrome) -> String {
+    chrome
+        .client
+        .find(Locator::Id("f-access"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// Issue 14, item 9: the role picked on "Add assignments" is the role assigned. Picking Owner after
+/// the search and pressing Assign makes bob an eligible owner (seen through the API), not a member;
+/// a refusal (no one picked) keeps Owner picked.
+#[common::both_backends(flavor = "multi_thread", worker_threads = 2)]
+async fn console_add_assignment_assigns_the_role_picked_owner_not_a_member() {
+    if !ui_chrome::enabled("console_add_assignment_assigns_the_role_picked_owner_not_a_member") {
+        return;
+    }
+    let server = TestServer::start().await;
+    let api = server.admin().await;
+    let bob = api.create_user("bob@contoso.com").await;
+    api.create_user("carol@contoso.com").await;
+    let group = api.create_group("Payments Admins", false).await;
+    api.post(
+        &format!("/stint/v1/pim/groups/{group}/manage"),
+        serde_json::json!({}),
+    )
+    .await
+    .expect(200);
+
+    let mut chrome = Chrome::start(&server.base_url).await;
+    sign_in(&chrome, ADMIN, ADMIN_PASSWORD, None).await;
+    chrome
+        .goto(&format!("/ui/groups/{group}/assignments"))
+        .await;
+    chrome.click_text("Add assignments").await;
+    wait_path(&chrome, &format!("/ui/groups/{group}/assignments/new")).await;
+    chrome.fill("q", "bob").await;
+    chrome.click_text("Search").await;
+    wait_search(&chrome, "bob@contoso.com", "carol@contoso.com").await;
+
+    // Owner is picked after the search; Assign without anyone picked is refused and keeps it.
+    chrome
+        .client
+        .find(Locator::Id("f-access"))
+        .await
+        .unwrap()
+        .select_by_value("owner")
+        .await
+        .unwrap();
+    chrome.click("#f-kind-eligible").await;
+    chrome.click_text("Assign").await;
+    wait_text(&chrome, "Pick a user or group from the list").await;
+    assert_eq!(role_picked(&chrome).await, "owner");
+    chrome.shot("assignment-add-refused").await;
+    chrome.phone_shot("assignment-add-refused").await;
+
+    chrome.click(&format!("#f-principal-{bob}")).await;
+    chrome.shot("assignment-add-owner").await;
+    chrome.phone_shot("assignment-add-owner").await;
+    chrome.click_text("Assign").await;
+    wait_path(
+        &chrome,
+        &format!("/ui/groups/{group}/assignments?tab=eligible"),
+    )
+    .await;
+    let added = wait_text(&chrome, "Assignment added").await;
+    assert!(added.contains("bob@contoso.com"), "{added}");
+    chrome.stop().await;
+
+    let eligibility = api
+        .get(&format!(
+            "/v1.0/identityGovernance/privilegedAccess/group/eligibilitySchedules?$filter=groupId eq '{group}'"
+        ))
+        .await
+        .expect(200);
+    let bobs: Vec<&str> = eligibility["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["principalId"] == bob.as_str())
+        .map(|s| s["accessId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bobs,
+        ["owner"],
+        "bob is an eligible owner only: {eligibility}"
+    );
+    let members = api
+        .get(&format!("/v1.0/groups/{group}/members"))
+        .await
+        .expect(200);
+    assert_eq!(members["value"], serde_json::json!([]), "{members}");
 }

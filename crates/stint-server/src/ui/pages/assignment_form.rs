@@ -1,12 +1,19 @@
 //! Add assignments and Update (SPEC A1–A8): Member or Owner, principals picked with a search box
-//! (a GET form filtering users and groups by name), Eligible or Active, "Permanently" only where
-//! the group's policy allows it, start and end, and the justification the policy may require.
+//! (filtering users and groups by name), Eligible or Active, "Permanently" only where the group's
+//! policy allows it, start and end, and the justification the policy may require.
+//!
+//! "Add assignments" is one form: its Search button posts everything chosen so far to `…/new`,
+//! which shows the page again with the same choices and the principals found, and Assign posts it
+//! to be assigned. So the role, type, dates and justification picked before a search are the ones
+//! assigned. Posted fields are read strictly: a missing or unknown role, type or principal is an
+//! error under its field, never a default.
 
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use stint_core::directory::Group;
 use stint_core::ids::PrincipalId;
@@ -17,6 +24,7 @@ use stint_core::schedule::{Access, ScheduleKind};
 use stint_core::state::State;
 
 use super::groups::{group_for, group_head, Section};
+use crate::ui::error::UiError;
 use crate::ui::forms::{parse_time, time_value, Errors, FormData, Posted};
 use crate::ui::layout::{csrf_field, error_summary, page, Nav};
 use crate::ui::session::Console;
@@ -50,18 +58,71 @@ fn settings(state: &State, group: &Group, access: Access) -> PolicySettings {
         .unwrap_or_default()
 }
 
+/// The role shown on a page (Member until one is picked); posts read it with [`access_from`].
 fn access_of(text: Option<&str>) -> Access {
     text.and_then(|a| a.parse().ok()).unwrap_or(Access::Member)
 }
 
+/// The assignment type shown on a page (Eligible until one is picked).
 fn kind_of(text: Option<&str>) -> ScheduleKind {
-    match text {
-        Some("active") => ScheduleKind::Active,
-        _ => ScheduleKind::Eligible,
+    kind_named(text.unwrap_or_default()).unwrap_or(ScheduleKind::Eligible)
+}
+
+fn kind_named(text: &str) -> Option<ScheduleKind> {
+    match text.to_ascii_lowercase().as_str() {
+        "eligible" => Some(ScheduleKind::Eligible),
+        "active" => Some(ScheduleKind::Active),
+        _ => None,
     }
 }
 
-/// `GET /ui/groups/{id}/assignments/new?access=&q=`
+/// The posted value of `name` read with `parse`; when missing or unreadable, `None` and the
+/// message under the field.
+fn required<T>(
+    form: &FormData,
+    errors: &mut Errors,
+    name: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+    message: &str,
+) -> Option<T> {
+    let value = form.get(name).and_then(|text| parse(&text));
+    if value.is_none() {
+        errors.add(name, message);
+    }
+    value
+}
+
+fn access_from(form: &FormData, errors: &mut Errors) -> Option<Access> {
+    required(
+        form,
+        errors,
+        "access",
+        |text| text.parse().ok(),
+        "Select a role: Member or Owner.",
+    )
+}
+
+fn kind_from(form: &FormData, errors: &mut Errors) -> Option<ScheduleKind> {
+    required(
+        form,
+        errors,
+        "kind",
+        kind_named,
+        "Select an assignment type: Eligible or Active.",
+    )
+}
+
+fn principal_from(form: &FormData, errors: &mut Errors) -> Option<PrincipalId> {
+    required(
+        form,
+        errors,
+        "principal",
+        |text| text.parse().ok(),
+        "Pick a user or group from the list.",
+    )
+}
+
+/// `GET /ui/groups/{id}/assignments/new?access=&kind=&q=`
 pub async fn new_form(
     console: Console,
     Path(id): Path<String>,
@@ -72,11 +133,22 @@ pub async fn new_form(
         Err(error) => return error.into_response(),
     };
     let mut form = FormData::default();
-    for key in ["access", "q"] {
+    for key in ["access", "kind", "q"] {
         if let Some(value) = query.get(key) {
             form.0.push((key.to_string(), value.clone()));
         }
     }
+    let body = add_page(&console, &group, &form, &Errors::default());
+    console.finish(body)
+}
+
+/// `POST /ui/groups/{id}/assignments/new`: the Search button. Shows the page again with the
+/// principals found and every choice made so far; changes nothing.
+pub async fn search(Path(id): Path<String>, Posted { console, form }: Posted) -> Response {
+    let group = match group_for(&console, &id) {
+        Ok(group) => group,
+        Err(error) => return error.into_response(),
+    };
     let body = add_page(&console, &group, &form, &Errors::default());
     console.finish(body)
 }
@@ -145,85 +217,98 @@ fn add_page(console: &Console, group: &Group, form: &FormData, errors: &Errors) 
         )
     });
     let base = format!("/ui/groups/{}/assignments", group.id);
-    let access_options = vec![
+    // A role or type refused is shown unpicked, so the page never shows a choice not made.
+    let mut access_options = vec![
         ("member".to_string(), "Member".to_string()),
         ("owner".to_string(), "Owner".to_string()),
     ];
+    let access_shown = if errors.field("access").is_some() {
+        access_options.insert(0, (String::new(), "Select a role".to_string()));
+        ""
+    } else {
+        access.as_str()
+    };
+    let kind_shown = match (errors.field("kind"), kind) {
+        (Some(_), _) => "",
+        (None, ScheduleKind::Eligible) => "eligible",
+        (None, ScheduleKind::Active) => "active",
+    };
     let chosen_text = chosen.map(|c| c.to_string()).unwrap_or_default();
-    let options: Vec<(String, String, Option<String>)> = people
-        .iter()
-        .map(|(id, name, detail)| (id.to_string(), name.clone(), Some(detail.clone())))
-        .collect();
     let permanent_eligible = !policy.eligible_assignment.expiration_required;
     let permanent_active = !policy.active_assignment.expiration_required;
-    {
-        {
-            page(
-                console,
-                Nav::Groups,
-                &format!("{} · Add assignments", group.display_name),
-                html! {
-                    (group_head(group, Section::Assignments, "Add assignments"))
-                    (error_summary(errors))
-                    section.card {
-                        h2 { "1. Role and who" }
-                        form.search method="get" action=(format!("{base}/new")) role="search" {
-                            (select("access", "Select role", &access_options, access.as_str(), &Errors::default(), None))
-                            (Field::new(Kind::Search, "q", "Search users and groups").value(search.clone()).render())
-                            button.button.secondary type="submit" { "Search" }
-                        }
+    page(
+        console,
+        Nav::Groups,
+        &format!("{} · Add assignments", group.display_name),
+        html! {
+            (group_head(group, Section::Assignments, "Add assignments"))
+            (error_summary(errors))
+            form method="post" action=(base) novalidate {
+                (csrf_field(console))
+                section.card {
+                    h2 { "1. Role and who" }
+                    (select("access", "Select role", &access_options, access_shown, errors,
+                        Some("Users can be members or owners; groups can only be members.")))
+                    div.search-row role="search" {
+                        (Field::new(Kind::Search, "q", "Search users and groups").value(search.clone()).render())
+                        // The first submit button: pressing Enter in a field searches, never assigns.
+                        button.button.secondary type="submit" formaction=(format!("{base}/new")) { "Search" }
                     }
-                    section.card {
-                        h2 { "2. Assignment" }
-                        form.stack method="post" action=(base.clone()) novalidate {
-                            (csrf_field(console))
-                            input type="hidden" name="access" value=(access);
-                            input type="hidden" name="q" value=(search);
-                            @let principal_error = errors.field("principal");
-                            fieldset.field.radios.has-error[principal_error.is_some()] id="f-principal" {
-                                legend { "Select a " (view::access(access).to_lowercase()) }
-                                @if let Some(error) = principal_error {
-                                    p.field-error { span.visually-hidden { "Error: " } (error) }
-                                }
-                                @if options.is_empty() {
-                                    p.hint { "No user or group matches. Search again above." }
-                                }
-                                div.pick-list {
-                                    @for (value, name, detail) in &options {
-                                        @let id = format!("f-principal-{value}");
-                                        div.check {
-                                            input type="radio" id=(id) name="principal" value=(value) checked[*value == chosen_text];
-                                            label for=(id) {
-                                                (name)
-                                                @if let Some(detail) = detail { " " span.muted { (detail) } }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                            (radios("kind", "Assignment type", &[
-                                ("eligible", "Eligible", Some("Must activate to use the role.")),
-                                ("active", "Active", Some("Holds the role without activating.")),
-                            ], match kind { ScheduleKind::Eligible => "eligible", ScheduleKind::Active => "active" }, errors))
-                            (schedule_fields(form, errors, permanent_eligible, permanent_active, &policy))
-                            (Field::new(Kind::TextArea, "justification", "Justification")
-                                .value(form.value("justification")).maxlength(MAX_JUSTIFICATION_CHARS)
-                                .required(policy.active_assignment_requirements.justification && kind == ScheduleKind::Active)
-                                .hint(if policy.active_assignment_requirements.justification { "Required for active assignments." } else { "Kept in the audit log." })
-                                .errors(errors).render())
-                            @if policy.active_assignment_requirements.mfa {
-                                (Field::new(Kind::Code, "totp", "Your authenticator code")
-                                    .hint("Active assignments in this group need a code verified in the last 10 minutes.")
-                                    .errors(errors).render())
-                            }
-                            div.actions {
-                                button.button.primary type="submit" { "Assign" }
-                                a.button.secondary href=(base) { "Cancel" }
-                            }
-                        }
+                    (principal_picker(&people, &chosen_text, errors))
+                }
+                section.card.stack {
+                    h2 { "2. Assignment" }
+                    (radios("kind", "Assignment type", &[
+                        ("eligible", "Eligible", Some("Must activate to use the role.")),
+                        ("active", "Active", Some("Holds the role without activating.")),
+                    ], kind_shown, errors))
+                    (schedule_fields(form, errors, permanent_eligible, permanent_active, &policy))
+                    (Field::new(Kind::TextArea, "justification", "Justification")
+                        .value(form.value("justification")).maxlength(MAX_JUSTIFICATION_CHARS)
+                        .required(policy.active_assignment_requirements.justification && kind == ScheduleKind::Active)
+                        .hint(if policy.active_assignment_requirements.justification { "Required for active assignments." } else { "Kept in the audit log." })
+                        .errors(errors).render())
+                    @if policy.active_assignment_requirements.mfa {
+                        (Field::new(Kind::Code, "totp", "Your authenticator code")
+                            .hint("Active assignments in this group need a code verified in the last 10 minutes.")
+                            .errors(errors).render())
                     }
-                },
-            )
+                    div.actions {
+                        button.button.primary type="submit" { "Assign" }
+                        a.button.secondary href=(base) { "Cancel" }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The principals found, one radio each; `chosen` stays picked.
+fn principal_picker(
+    people: &[(PrincipalId, String, String)],
+    chosen: &str,
+    errors: &Errors,
+) -> Markup {
+    let error = errors.field("principal");
+    html! {
+        fieldset.field.radios.has-error[error.is_some()] id="f-principal" {
+            legend { "Select who to assign" }
+            @if let Some(error) = error {
+                p.field-error { span.visually-hidden { "Error: " } (error) }
+            }
+            @if people.is_empty() {
+                p.hint { "No user or group matches. Search again." }
+            }
+            div.pick-list {
+                @for (id, name, detail) in people {
+                    @let value = id.to_string();
+                    @let input_id = format!("f-principal-{value}");
+                    div.check {
+                        input type="radio" id=(input_id) name="principal" value=(value) checked[value == chosen];
+                        label for=(input_id) { (name) " " span.muted { (detail) } }
+                    }
+                }
+            }
         }
     }
 }
@@ -260,13 +345,31 @@ fn schedule_fields(
     }
 }
 
-/// The requested schedule from the form; a missing end means the policy's longest.
-fn schedule_from(
-    form: &FormData,
-    errors: &mut Errors,
-    policy: &PolicySettings,
-    kind: ScheduleKind,
-) -> Option<RequestedSchedule> {
+/// Start, end and "Permanently" as posted.
+struct Times {
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+    permanent: bool,
+}
+
+impl Times {
+    /// The schedule asked for; no end and not permanent means the policy's longest.
+    fn schedule(&self, policy: &PolicySettings, kind: ScheduleKind) -> RequestedSchedule {
+        let expiration = match (self.permanent, self.end) {
+            (true, _) => Expiration::NoExpiration,
+            (false, Some(end)) => Expiration::AfterDateTime(end),
+            (false, None) => Expiration::AfterDuration(policy.assignment_expiration(kind).maximum),
+        };
+        RequestedSchedule {
+            start: self.start,
+            expiration,
+        }
+    }
+}
+
+/// Reads start, end and "Permanently"; an unreadable time, or an end with "Permanently", is an
+/// error under its field.
+fn times_from(form: &FormData, errors: &mut Errors) -> Times {
     let mut read = |name: &'static str| {
         form.get(name).and_then(|text| {
             let parsed = parse_time(&text);
@@ -278,56 +381,45 @@ fn schedule_from(
     };
     let start = read("start");
     let end = read("end");
-    let expiration = if form.checked("permanent") {
-        Expiration::NoExpiration
-    } else if let Some(end) = end {
-        Expiration::AfterDateTime(end)
-    } else {
-        Expiration::AfterDuration(policy.assignment_expiration(kind).maximum)
-    };
-    Some(RequestedSchedule { start, expiration })
+    let permanent = form.checked("permanent");
+    if permanent && end.is_some() {
+        errors.add("end", "Either give an end or tick Permanently, not both.");
+    }
+    Times {
+        start,
+        end,
+        permanent,
+    }
 }
 
-/// `POST /ui/groups/{id}/assignments`
+/// `POST /ui/groups/{id}/assignments`: the Assign button.
 pub async fn create(Path(id): Path<String>, Posted { mut console, form }: Posted) -> Response {
     let group = match group_for(&console, &id) {
         Ok(group) => group,
         Err(error) => return error.into_response(),
     };
-    let access = access_of(form.get("access").as_deref());
-    let kind = kind_of(form.get("kind").as_deref());
-    let policy = console.app.read(|state| settings(state, &group, access));
     let mut errors = Errors::default();
-    let principal = form
-        .get("principal")
-        .and_then(|p| p.parse::<PrincipalId>().ok());
-    if principal.is_none() {
-        errors.add("principal", "Select who to assign.");
-    }
-    let schedule = schedule_from(&form, &mut errors, &policy, kind);
-    if let (true, Some(code)) = (errors.is_empty(), form.get("totp")) {
-        if let Err(step) = super::step_up_into(&mut console, code, "totp").await {
-            errors = step;
-        }
-    }
-    if let (true, Some(principal)) = (errors.is_empty(), principal) {
+    let access = access_from(&form, &mut errors);
+    let principal = principal_from(&form, &mut errors);
+    let kind = kind_from(&form, &mut errors);
+    let times = times_from(&form, &mut errors);
+    if let (true, Some(access), Some(principal), Some(kind)) =
+        (errors.is_empty(), access, principal, kind)
+    {
+        let policy = console.app.read(|state| settings(state, &group, access));
         let input = RequestInput {
             kind,
             action: RequestAction::AdminAssign,
             group_id: group.id,
             principal_id: principal,
             access,
-            schedule,
+            schedule: Some(times.schedule(&policy, kind)),
             justification: form.get("justification"),
             ticket: None,
             is_validation_only: false,
         };
-        match console
-            .app
-            .submit_request(&console.session, &console.meta, input)
-            .await
-        {
-            Ok(_) => {
+        match assign(&mut console, &form, input).await {
+            Ok(()) => {
                 let tab = if kind == ScheduleKind::Active {
                     "active"
                 } else {
@@ -338,11 +430,62 @@ pub async fn create(Path(id): Path<String>, Posted { mut console, form }: Posted
                     group.id
                 )));
             }
-            Err(error) => errors = Errors::from_app(error, &field_of),
+            Err(refused) => errors = refused,
         }
     }
     let body = add_page(&console, &group, &form, &errors);
     (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+}
+
+/// Steps up with the code given, if any, then submits the assignment.
+async fn assign(console: &mut Console, form: &FormData, input: RequestInput) -> Result<(), Errors> {
+    if let Some(code) = form.get("totp") {
+        super::step_up_into(console, code, "totp").await?;
+    }
+    console
+        .app
+        .submit_request(&console.session, &console.meta, input)
+        .await
+        .map(|_| ())
+        .map_err(|error| Errors::from_app(error, &field_of))
+}
+
+/// The assignment an Update page is about, as its link or form names it.
+#[derive(Clone, Copy)]
+struct Target {
+    principal: PrincipalId,
+    access: Access,
+    kind: ScheduleKind,
+}
+
+impl Target {
+    /// Principal, role and type, each read strictly; `None` if any is missing or unknown.
+    fn from_form(form: &FormData) -> Option<Target> {
+        let mut errors = Errors::default();
+        let principal = principal_from(form, &mut errors);
+        let access = access_from(form, &mut errors);
+        let kind = kind_from(form, &mut errors);
+        Some(Target {
+            principal: principal?,
+            access: access?,
+            kind: kind?,
+        })
+    }
+
+    fn kind_name(self) -> &'static str {
+        match self.kind {
+            ScheduleKind::Eligible => "eligible",
+            ScheduleKind::Active => "active",
+        }
+    }
+}
+
+fn no_target() -> Response {
+    UiError::BadRequest(
+        "This does not name an assignment (who, Member or Owner, Eligible or Active); open it again from the group's Assignments page."
+            .into(),
+    )
+    .into_response()
 }
 
 /// `GET /ui/groups/{id}/assignments/edit?principal=&access=&kind=`
@@ -361,56 +504,56 @@ pub async fn edit_form(
             form.0.push((key.to_string(), value.clone()));
         }
     }
-    let current = current_window(&console, &group, &form);
-    if let Some((start, end)) = current {
+    let Some(target) = Target::from_form(&form) else {
+        return no_target();
+    };
+    if let Some((start, end)) = current_window(&console, &group, target) {
         form.0.push(("start".into(), time_value(start)));
         match end {
             Some(end) => form.0.push(("end".into(), time_value(end))),
             None => form.0.push(("permanent".into(), "on".into())),
         }
     }
-    let body = edit_page(&console, &group, &form, &Errors::default());
+    let body = edit_page(&console, &group, target, &form, &Errors::default());
     console.finish(body)
 }
 
-type WindowEnds = (
-    chrono::DateTime<chrono::Utc>,
-    Option<chrono::DateTime<chrono::Utc>>,
-);
-
-fn current_window(console: &Console, group: &Group, form: &FormData) -> Option<WindowEnds> {
-    let principal = form.get("principal")?.parse::<PrincipalId>().ok()?;
-    let access = access_of(form.get("access").as_deref());
-    let kind = kind_of(form.get("kind").as_deref());
+fn current_window(
+    console: &Console,
+    group: &Group,
+    target: Target,
+) -> Option<(DateTime<Utc>, Option<DateTime<Utc>>)> {
     let now = console.now;
     console.app.read(|state| {
         state
-            .schedules_for(group.id, principal, access, kind)
+            .schedules_for(group.id, target.principal, target.access, target.kind)
             .filter(|s| s.is_open_at(now))
             .max_by_key(|s| (s.created_at, s.id))
             .map(|s| (s.window.start, s.window.end))
     })
 }
 
-fn edit_page(console: &Console, group: &Group, form: &FormData, errors: &Errors) -> Markup {
-    let access = access_of(form.get("access").as_deref());
-    let kind = kind_of(form.get("kind").as_deref());
-    let principal = form
-        .get("principal")
-        .and_then(|p| p.parse::<PrincipalId>().ok());
+fn edit_page(
+    console: &Console,
+    group: &Group,
+    target: Target,
+    form: &FormData,
+    errors: &Errors,
+) -> Markup {
+    let Target {
+        principal,
+        access,
+        kind,
+    } = target;
     let (name, policy) = console.app.read(|state| {
         (
-            principal
-                .map(|p| view::principal(state, p))
-                .unwrap_or_default(),
+            view::principal(state, principal),
             settings(state, group, access),
         )
     });
-    let permanent_eligible = !policy.eligible_assignment.expiration_required;
-    let permanent_active = !policy.active_assignment.expiration_required;
     let allow = match kind {
-        ScheduleKind::Eligible => permanent_eligible,
-        ScheduleKind::Active => permanent_active,
+        ScheduleKind::Eligible => !policy.eligible_assignment.expiration_required,
+        ScheduleKind::Active => !policy.active_assignment.expiration_required,
     };
     let base = format!("/ui/groups/{}/assignments", group.id);
     page(
@@ -424,9 +567,9 @@ fn edit_page(console: &Console, group: &Group, form: &FormData, errors: &Errors)
                 p { strong { (name.0) } " (" (name.1) ") · " (super::groups::access_kind(access, kind)) }
                 form.stack method="post" action=(format!("{base}/update")) novalidate {
                     (csrf_field(console))
-                    input type="hidden" name="principal" value=(form.value("principal"));
+                    input type="hidden" name="principal" value=(principal.to_string());
                     input type="hidden" name="access" value=(access);
-                    input type="hidden" name="kind" value=(form.get("kind").unwrap_or_else(|| "eligible".into()));
+                    input type="hidden" name="kind" value=(target.kind_name());
                     (schedule_fields(form, errors, allow && kind == ScheduleKind::Eligible, allow && kind == ScheduleKind::Active, &policy))
                     (Field::new(Kind::TextArea, "justification", "Justification")
                         .value(form.value("justification")).maxlength(MAX_JUSTIFICATION_CHARS)
@@ -447,22 +590,22 @@ pub async fn update(Path(id): Path<String>, Posted { console, form }: Posted) ->
         Ok(group) => group,
         Err(error) => return error.into_response(),
     };
-    let access = access_of(form.get("access").as_deref());
-    let kind = kind_of(form.get("kind").as_deref());
-    let policy = console.app.read(|state| settings(state, &group, access));
+    let Some(target) = Target::from_form(&form) else {
+        return no_target();
+    };
     let mut errors = Errors::default();
-    let schedule = schedule_from(&form, &mut errors, &policy, kind);
-    let principal = form
-        .get("principal")
-        .and_then(|p| p.parse::<PrincipalId>().ok());
-    if let (true, Some(principal)) = (errors.is_empty(), principal) {
+    let times = times_from(&form, &mut errors);
+    if errors.is_empty() {
+        let policy = console
+            .app
+            .read(|state| settings(state, &group, target.access));
         let input = RequestInput {
-            kind,
+            kind: target.kind,
             action: RequestAction::AdminUpdate,
             group_id: group.id,
-            principal_id: principal,
-            access,
-            schedule,
+            principal_id: target.principal,
+            access: target.access,
+            schedule: Some(times.schedule(&policy, target.kind)),
             justification: form.get("justification"),
             ticket: None,
             is_validation_only: false,
@@ -476,19 +619,13 @@ pub async fn update(Path(id): Path<String>, Posted { console, form }: Posted) ->
                 return Redirect::to(&format!(
                     "/ui/groups/{}/assignments?tab={}&notice=updated",
                     group.id,
-                    if kind == ScheduleKind::Active {
-                        "active"
-                    } else {
-                        "eligible"
-                    }
+                    target.kind_name()
                 ))
                 .into_response()
             }
             Err(error) => errors = Errors::from_app(error, &field_of),
         }
-    } else if principal.is_none() {
-        errors.general("Choose an assignment to update.");
     }
-    let body = edit_page(&console, &group, &form, &errors);
+    let body = edit_page(&console, &group, target, &form, &errors);
     (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
 }

@@ -68,7 +68,7 @@ pub fn routes() -> Router<UiState> {
         )
         .route(
             "/ui/groups/{id}/assignments/new",
-            get(assignment_form::new_form),
+            get(assignment_form::new_form).post(assignment_form::search),
         )
         .route(
             "/ui/groups/{id}/assignments/edit",
