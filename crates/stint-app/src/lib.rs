@@ -128,8 +128,10 @@ impl App {
         })
     }
 
+    /// The clock's time, to Stint's precision (`stint_core::schedule::TIME_PRECISION`): what
+    /// every decision and every answer is made at.
     pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
+        stint_core::schedule::at_time_precision(self.clock.now())
     }
 
     pub fn config(&self) -> &AppConfig {

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{GroupId, PrincipalId, RequestId, ScheduleId};
@@ -65,6 +65,18 @@ pub enum MemberType {
 pub enum AssignmentType {
     Assigned,
     Activated,
+}
+
+/// How finely Stint tells instants apart: to the microsecond, which Graph's 7 fractional digits,
+/// PostgreSQL's `timestamptz` and the usual clients' times all hold exactly. The clock is read at
+/// this precision and every time a client gives is taken at it (see [`at_time_precision`]), so a
+/// client that sends back a time Stint wrote (its now, a start) sends that very instant: a start
+/// given as "now" is now, never a few nanoseconds later that the client cannot write.
+pub const TIME_PRECISION: TimeDelta = TimeDelta::microseconds(1);
+
+/// `at` truncated to [`TIME_PRECISION`].
+pub fn at_time_precision(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(6)
 }
 
 /// A half-open time window `[start, end)`; no end means permanent.
@@ -211,6 +223,24 @@ mod tests {
         assert!(window.contains(at(9)));
         assert!(!window.contains(at(10)));
         assert!(Window::permanent_from(at(0)).contains(at(1_000_000)));
+    }
+
+    #[test]
+    fn v7_in_force_at_start_instant_times_are_kept_to_the_microsecond() {
+        let second = DateTime::UNIX_EPOCH + TimeDelta::seconds(1_767_603_600);
+        let precise = second + TimeDelta::nanoseconds(123_456_789);
+        let kept = at_time_precision(precise);
+        assert_eq!(kept, second + TimeDelta::nanoseconds(123_456_000));
+        assert_eq!(at_time_precision(kept), kept);
+        assert!(precise - kept < TIME_PRECISION);
+        // Graph's 7 digits of the same microsecond are that microsecond.
+        let graph: DateTime<Utc> = "2026-01-05T09:00:00.1234568Z".parse().unwrap();
+        assert_eq!(at_time_precision(graph), kept);
+        let before_epoch = DateTime::UNIX_EPOCH - TimeDelta::nanoseconds(1);
+        assert_eq!(
+            at_time_precision(before_epoch),
+            DateTime::UNIX_EPOCH - TIME_PRECISION
+        );
     }
 
     #[test]

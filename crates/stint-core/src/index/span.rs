@@ -118,7 +118,7 @@ pub(super) fn in_force<S: Keyed>(run: &[S], now: DateTime<Utc>) -> Option<&S> {
     let started = run.partition_point(|span| span.window().start <= now);
     run[..started]
         .last()
-        .filter(|span| span.window().end.is_none_or(|end| now < end))
+        .filter(|span| span.window().contains(now))
 }
 
 /// Each run of `spans` (sorted by group or by slot) with its group.

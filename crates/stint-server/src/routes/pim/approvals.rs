@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use stint_core::ids::RequestId;
 use stint_core::rules::approval::{may_decide, may_view, ChosenSchedule, Review};
-use stint_core::schedule::ScheduleKind;
+use stint_core::schedule::{at_time_precision, ScheduleKind};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
@@ -171,8 +171,8 @@ async fn decide(
                 .transpose()?
                 .map(|kind| kind.0);
             Ok(ChosenSchedule {
-                start: chosen.start_date_time,
-                end: chosen.end_date_time,
+                start: chosen.start_date_time.map(at_time_precision),
+                end: chosen.end_date_time.map(at_time_precision),
                 kind,
             })
         })

@@ -7,7 +7,7 @@ use serde_json::Value;
 use stint_core::duration::{DurationError, IsoDuration};
 use stint_core::request::{Expiration, RequestAction, RequestedSchedule, TicketInfo};
 use stint_core::rules::assignments::RequestInput;
-use stint_core::schedule::Access;
+use stint_core::schedule::{at_time_precision, Access};
 use stint_core::{ErrorCode, Violation};
 
 use crate::error::ApiError;
@@ -141,7 +141,7 @@ impl ScheduleInfoBody {
             None => Expiration::NotSpecified,
         };
         Ok(RequestedSchedule {
-            start: self.start_date_time,
+            start: self.start_date_time.map(at_time_precision),
             expiration,
         })
     }
@@ -156,7 +156,9 @@ impl ExpirationBody {
             None => "noExpiration",
         };
         match (kind, self.end_date_time, self.duration) {
-            ("afterDateTime", Some(end), None) => Ok(Expiration::AfterDateTime(end)),
+            ("afterDateTime", Some(end), None) => {
+                Ok(Expiration::AfterDateTime(at_time_precision(end)))
+            }
             ("afterDateTime", None, _) => Err(invalid_request(
                 "scheduleInfo.expiration.endDateTime",
                 "An expiration of type afterDateTime needs scheduleInfo.expiration.endDateTime.",
