@@ -632,20 +632,50 @@ async fn f1_f2_the_console_refuses_the_same_chains() {
     let groups_admin = world.attacker(Some(GroupsAdministrator)).await;
     let helpdesk = world.attacker(Some(HelpdeskAdministrator)).await;
 
+    let assign = |principal: &str| -> Vec<(String, String)> {
+        [
+            ("access", "member"),
+            ("kind", "eligible"),
+            ("end", "2026-01-20T17:00"),
+            ("justification", "Escalation test"),
+            ("principal", principal),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    };
+    let post = |browser: Browser, fields: Vec<(String, String)>| {
+        let nest = world.nest.clone();
+        async move {
+            let csrf = browser.csrf().await;
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            browser
+                .post(&format!("/ui/groups/{nest}/assignments"), &csrf, &fields)
+                .await
+        }
+    };
+    let global = Browser::new(&world.server.base_url);
+    global.sign_in("admin", common::ADMIN_PASSWORD, None).await;
+    let colleague = world.admin.create_user("colleague").await;
+    let allowed = post(global, assign(&colleague)).await;
+    assert_eq!(
+        allowed.status, 303,
+        "the form itself is valid: {}",
+        allowed.body
+    );
+
     let browser = Browser::new(&world.server.base_url);
     browser.sign_in(&groups_admin.name, PASSWORD, None).await;
-    let csrf = browser.csrf().await;
-    browser
-        .post(
-            &format!("/ui/groups/{}/assignments", world.nest),
-            &csrf,
-            &[
-                ("access", "member"),
-                ("principal", &groups_admin.id),
-                ("kind", "eligible"),
-            ],
-        )
-        .await;
+    let refused = post(browser, assign(&groups_admin.id)).await;
+    assert_ne!(refused.status, 303);
+    assert!(
+        refused.contains("You do not administer Nest"),
+        "{}",
+        refused.body
+    );
     let schedules = world
         .admin
         .get(&format!(
