@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod policy_helpers;
 mod ui_kit;
 
 use chrono::TimeDelta;
@@ -13,6 +14,7 @@ use serde_json::{json, Value};
 use stint_core::directory::BuiltInRole::{self, *};
 
 use common::{reference, Client, Reply, TestServer, PASSWORD};
+use policy_helpers::{approval_rule, policy_id, POLICIES};
 use ui_kit::Browser;
 
 const PIM: &str = "/v1.0/identityGovernance/privilegedAccess/group";
@@ -48,31 +50,7 @@ fn eligible_role(principal: &str, role: BuiltInRole) -> Value {
 }
 
 fn approvers_rule(approver: Value) -> Value {
-    json!({
-        "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyApprovalRule",
-        "id": "Approval_EndUser_Assignment",
-        "target": {
-            "@odata.type": "microsoft.graph.unifiedRoleManagementPolicyRuleTarget",
-            "caller": "EndUser", "operations": ["All"], "level": "Assignment",
-            "inheritableSettings": [], "enforcedSettings": [],
-        },
-        "setting": {
-            "@odata.type": "microsoft.graph.approvalSettings",
-            "isApprovalRequired": true,
-            "isApprovalRequiredForExtension": false,
-            "isRequestorJustificationRequired": true,
-            "approvalMode": "SingleStage",
-            "approvalStages": [{
-                "@odata.type": "microsoft.graph.unifiedApprovalStage",
-                "approvalStageTimeOutInDays": 1,
-                "isApproverJustificationRequired": true,
-                "escalationTimeInMinutes": 0,
-                "primaryApprovers": [approver],
-                "isEscalationEnabled": false,
-                "escalationApprovers": [],
-            }],
-        },
-    })
+    approval_rule(true, json!([approver]))
 }
 
 /// A tenant set up by a Global Administrator the way the security review found it: `Tier 0`
@@ -133,11 +111,13 @@ impl World {
             .expect(201);
         let approver = admin.create_user("approver").await;
         admin.add_member(&approvers, &approver).await;
-        let policy = policy_of(&admin, &tier0).await;
+        let policy = policy_id(&admin, &tier0, "member").await;
         admin
             .patch(
-                &format!("/v1.0/policies/roleManagementPolicies/{policy}/rules/Approval_EndUser_Assignment"),
-                approvers_rule(json!({ "@odata.type": "#microsoft.graph.groupMembers", "groupId": approvers })),
+                &format!("{POLICIES}/{policy}/rules/Approval_EndUser_Assignment"),
+                approvers_rule(
+                    json!({ "@odata.type": "#microsoft.graph.groupMembers", "groupId": approvers }),
+                ),
             )
             .await
             .expect(204);
@@ -198,16 +178,6 @@ impl World {
             name,
         }
     }
-}
-
-async fn policy_of(admin: &Client, group: &str) -> String {
-    let list = admin
-        .get(&format!(
-            "/v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId eq '{group}' and scopeType eq 'Group' and roleDefinitionId eq 'member'"
-        ))
-        .await
-        .expect(200);
-    list["value"][0]["policyId"].as_str().unwrap().to_string()
 }
 
 struct Attacker {
@@ -371,13 +341,15 @@ async fn attempt_every_chain(world: &World, attacker: &Attacker) -> Vec<String> 
             )
             .await,
     );
-    let policy = policy_of(&world.admin, &world.tier0).await;
+    let policy = policy_id(&world.admin, &world.tier0, "member").await;
     breaches.refused(
         "tier 0 approvers replaced",
         client
             .patch(
-                &format!("/v1.0/policies/roleManagementPolicies/{policy}/rules/Approval_EndUser_Assignment"),
-                approvers_rule(json!({ "@odata.type": "#microsoft.graph.singleUser", "userId": me })),
+                &format!("{POLICIES}/{policy}/rules/Approval_EndUser_Assignment"),
+                approvers_rule(
+                    json!({ "@odata.type": "#microsoft.graph.singleUser", "userId": me }),
+                ),
             )
             .await,
     );

@@ -11,10 +11,13 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod policy_helpers;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{json, Value};
 use stint_app::{ManualClock, Password};
+
+use policy_helpers::{approval_rule, policy_id, POLICIES};
 
 use common::{
     graph_time, start_time, test_config, Client, SharedDatabase, TestServer, ADMIN, ADMIN_PASSWORD,
@@ -372,36 +375,12 @@ async fn v7_in_force_at_start_instant_of_a_scheduled_start() {
 }
 
 async fn require_approval_by(admin: &Client, group: &str, approver: &str) {
-    let assignments = admin
-        .get(&format!(
-            "/v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId eq '{group}' and scopeType eq 'Group' and roleDefinitionId eq 'member'"
-        ))
-        .await
-        .expect(200);
-    let policy = assignments["value"][0]["policyId"].as_str().unwrap();
+    let policy = policy_id(admin, group, "member").await;
+    let approvers = json!([{ "@odata.type": "#microsoft.graph.singleUser", "userId": approver }]);
     admin
         .patch(
-            &format!("/v1.0/policies/roleManagementPolicies/{policy}/rules/Approval_EndUser_Assignment"),
-            json!({
-                "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyApprovalRule",
-                "id": "Approval_EndUser_Assignment",
-                "target": { "caller": "EndUser", "operations": ["all"], "level": "Assignment",
-                            "inheritableSettings": [], "enforcedSettings": [] },
-                "setting": {
-                    "isApprovalRequired": true,
-                    "isApprovalRequiredForExtension": false,
-                    "isRequestorJustificationRequired": true,
-                    "approvalMode": "SingleStage",
-                    "approvalStages": [{
-                        "approvalStageTimeOutInDays": 1,
-                        "isApproverJustificationRequired": true,
-                        "escalationTimeInMinutes": 0,
-                        "isEscalationEnabled": false,
-                        "primaryApprovers": [{ "@odata.type": "#microsoft.graph.singleUser", "userId": approver }],
-                        "escalationApprovers": [],
-                    }],
-                },
-            }),
+            &format!("{POLICIES}/{policy}/rules/Approval_EndUser_Assignment"),
+            approval_rule(true, approvers),
         )
         .await
         .expect(204);
