@@ -283,6 +283,7 @@ async fn attempt_every_chain(world: &World, attacker: &Attacker) -> Vec<String> 
                     "mailNickname": "own", "securityEnabled": true, "isAssignableToRole": false }),
         )
         .await;
+    assert!([201, 403].contains(&created.status), "{created:?}");
     if created.status == 201 {
         let own = created.body["id"].as_str().unwrap().to_string();
         for target in [&world.tier0, &world.nest] {
@@ -316,6 +317,41 @@ async fn attempt_every_chain(world: &World, attacker: &Attacker) -> Vec<String> 
                     .post(
                         &format!("/v1.0/groups/{target}/members/$ref"),
                         reference(&own),
+                    )
+                    .await,
+            );
+        }
+    }
+
+    // A user the attacker controls (created with a password they chose), put where the attacker
+    // may not go themselves.
+    let puppet = client
+        .post(
+            "/v1.0/users",
+            json!({ "accountEnabled": true, "displayName": "Puppet",
+                    "userPrincipalName": format!("puppet-of-{}", attacker.name),
+                    "passwordProfile": { "password": PASSWORD } }),
+        )
+        .await;
+    assert!([201, 403].contains(&puppet.status), "{puppet:?}");
+    if puppet.status == 201 {
+        let puppet = puppet.body["id"].as_str().unwrap().to_string();
+        for group in [&world.tier0, &world.nest, &world.deeper, &world.approvers] {
+            breaches.refused(
+                "puppet",
+                client
+                    .post(
+                        &format!("/v1.0/groups/{group}/members/$ref"),
+                        reference(&puppet),
+                    )
+                    .await,
+            );
+            breaches.refused(
+                "puppet",
+                client
+                    .post(
+                        &eligibility,
+                        pim_request("adminAssign", "member", &puppet, group),
                     )
                     .await,
             );
