@@ -5,8 +5,8 @@ use super::*;
 use crate::directory::BuiltInRole::GlobalAdministrator;
 use crate::duration::IsoDuration;
 use crate::request::{Expiration, RequestAction, RequestedSchedule};
-use crate::rules::directory::{delete_group, delete_role_assignment, remove_direct, update_user};
 use crate::rules::directory::UserPatch;
+use crate::rules::directory::{delete_group, delete_role_assignment, remove_direct, update_user};
 use crate::rules::fixture::*;
 use crate::rules::roles::{role_request, RoleRequestInput};
 use crate::rules::scheduler::tick;
@@ -44,7 +44,11 @@ fn refused(f: &Fixture, decision: &Decision) -> bool {
     }
 }
 
-fn ga_request(action: RequestAction, principal: UserId, end: Option<Expiration>) -> RoleRequestInput {
+fn ga_request(
+    action: RequestAction,
+    principal: UserId,
+    end: Option<Expiration>,
+) -> RoleRequestInput {
     RoleRequestInput {
         kind: ScheduleKind::Active,
         action,
@@ -122,7 +126,10 @@ fn last_global_administrator_disabling_them_is_refused() {
         ..UserPatch::default()
     };
     let (decision, _) = update_user(&f.state, &ctx, admin, rename).unwrap();
-    assert!(!refused(&f, &decision), "other changes of the user go through");
+    assert!(
+        !refused(&f, &decision),
+        "other changes of the user go through"
+    );
 }
 
 #[test]
@@ -261,7 +268,10 @@ fn recover_admin_re_enables_the_user_and_gives_back_the_role() {
     assert!(!event.message.contains("argon2"), "{}", event.message);
     f.commit(decision);
     assert!(f.state.users[&admin].account_enabled);
-    assert_eq!(f.state.users[&admin].password_hash, recovery(&name).password_hash);
+    assert_eq!(
+        f.state.users[&admin].password_hash,
+        recovery(&name).password_hash
+    );
     assert!(has_permanent_global_administrator(&f.state, now()));
 }
 
