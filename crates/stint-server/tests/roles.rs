@@ -564,12 +564,16 @@ async fn last_global_administrator_cannot_remove_their_own_role_assignment() {
 }
 
 #[common::both_backends]
-async fn last_global_administrator_cannot_be_disabled_removed_or_made_to_expire_by_schedule_requests() {
+async fn last_global_administrator_cannot_be_disabled_removed_or_made_to_expire_by_schedule_requests(
+) {
     let server = TestServer::start().await;
     let admin = server.admin().await;
     let me = my_id(&admin).await;
     admin
-        .patch(&format!("/v1.0/users/{me}"), json!({ "accountEnabled": false }))
+        .patch(
+            &format!("/v1.0/users/{me}"),
+            json!({ "accountEnabled": false }),
+        )
         .await
         .expect_error(409, LAST_GA);
     server.advance(TimeDelta::minutes(10));
