@@ -35,12 +35,12 @@ impl ProcessLock {
     /// Held by each server on the database; refused while an exclusive holder runs. `None` for an
     /// in-memory database, which no other process can reach.
     pub fn shared(url_or_path: &str) -> Result<Option<ProcessLock>, ProcessLockError> {
-        ProcessLock::take(url_or_path, |file| FileExt::try_lock_shared(file))
+        ProcessLock::take(url_or_path, <File as FileExt>::try_lock_shared)
     }
 
     /// Held by a process that must be the database's only writer; refused while any server runs.
     pub fn exclusive(url_or_path: &str) -> Result<Option<ProcessLock>, ProcessLockError> {
-        ProcessLock::take(url_or_path, |file| FileExt::try_lock(file))
+        ProcessLock::take(url_or_path, <File as FileExt>::try_lock)
     }
 
     /// The lock file of a database: its path with `.lock` added.

@@ -136,7 +136,7 @@ impl<'a> View<'a> {
             return user.account_enabled;
         }
         let group = GroupId(principal.0);
-        if !self.group(group).is_some_and(|group| !group.is_deleted()) {
+        if self.group(group).is_none_or(Group::is_deleted) {
             return false;
         }
         let members: Vec<PrincipalId> = self

@@ -232,7 +232,7 @@ fn last_global_administrator_a_tenant_without_one_is_not_held_to_it() {
 fn last_global_administrator_the_scheduler_never_ends_a_permanent_one() {
     let Setup { f, .. } = setup();
     let later = now() + days(10_000);
-    let decision = tick(&f.state, later, || Uuid::new_v4());
+    let decision = tick(&f.state, later, || f.fresh_id());
     assert!(has_permanent_global_administrator(&f.state, later));
     assert!(!refused(&f, &decision));
 }
@@ -295,6 +295,6 @@ fn recover_admin_creates_a_missing_user_and_adds_no_second_assignment_to_a_holde
 #[test]
 fn recover_admin_needs_a_tenant() {
     let state = State::default();
-    let error = recover_admin(&state, now(), Uuid::new_v4, recovery("admin")).unwrap_err();
+    let error = recover_admin(&state, now(), Uuid::nil, recovery("admin")).unwrap_err();
     assert_eq!(error.code, ErrorCode::BadRequest);
 }
