@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use stint_core::audit::AuditRecord;
 use stint_core::authz::Caller;
-use stint_core::rules::{AuditRecordExt, Context};
+use stint_core::rules::{last_admin, AuditRecordExt, Context};
 use stint_core::{Decision, State, Violation};
 use stint_store::{CommittedChanges, Revision, StoreError, WriteLock};
 use uuid::Uuid;
@@ -52,7 +52,8 @@ impl Attempt {
 }
 
 impl App {
-    /// Decides with `rule` as `session`'s user and commits the result.
+    /// Decides with `rule` as `session`'s user and commits the result, unless it would take away
+    /// the last Global Administrator (ADR 0008).
     pub(crate) async fn decide<T>(
         &self,
         session: &Session,
@@ -66,7 +67,11 @@ impl App {
                 let ctx = Context::new(&caller, now, Uuid::new_v4)
                     .with_correlation(meta.request_id.clone(), meta.client.clone())
                     .with_mfa(session.mfa_at, self.config.mfa_freshness);
-                match rule(state, &ctx) {
+                let guarded = rule(state, &ctx).and_then(|(decision, value)| {
+                    last_admin::guard(state, &decision, now)?;
+                    Ok((decision, value))
+                });
+                match guarded {
                     Ok((decision, value)) => (decision, Ok(value)),
                     Err(violation) if violation.is_business_rule() => {
                         let event = refusal(&ctx, &attempt, &violation);

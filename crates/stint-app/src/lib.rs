@@ -17,6 +17,7 @@ pub mod mfa;
 pub mod password;
 pub mod pim;
 pub mod policies;
+pub mod recover;
 pub mod roles;
 pub mod scheduler;
 pub mod ui_support;

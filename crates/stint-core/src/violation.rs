@@ -37,6 +37,8 @@ pub enum ErrorCode {
     /// I5: too many wrong TOTP codes lately; retry later (429).
     TooManyAttempts,
     ApprovalAlreadyDecided,
+    /// The change would leave no enabled, permanent Global Administrator (409; ADR 0008).
+    LastGlobalAdministrator,
 }
 
 impl ErrorCode {
@@ -67,6 +69,7 @@ impl ErrorCode {
             ErrorCode::InvalidTotpCode => "InvalidTotpCode",
             ErrorCode::TooManyAttempts => "TooManyRequests",
             ErrorCode::ApprovalAlreadyDecided => "Conflict",
+            ErrorCode::LastGlobalAdministrator => "LastGlobalAdministrator",
         }
     }
 
@@ -77,7 +80,7 @@ impl ErrorCode {
             ErrorCode::MfaRequired => 401,
             ErrorCode::StepUpRequired | ErrorCode::InvalidTotpCode => 403,
             ErrorCode::TooManyAttempts => 429,
-            ErrorCode::ApprovalAlreadyDecided => 409,
+            ErrorCode::ApprovalAlreadyDecided | ErrorCode::LastGlobalAdministrator => 409,
             _ => 400,
         }
     }

@@ -29,6 +29,21 @@ pub fn parse_id<T: FromStr>(field: &str, text: &str) -> Result<T, ApiError> {
 }
 
 /// Parses an enum value case-insensitively, listing the accepted values when it is unknown.
+/// The largest revision or audit sequence there can be: both stores keep them as SQL `BIGINT`.
+pub const MAX_POSITION: u64 = i64::MAX.unsigned_abs();
+
+/// A revision or audit sequence from a request (issue 14 F5): one past [`MAX_POSITION`] is bad
+/// input, never a store error.
+pub fn position(field: &str, value: u64) -> Result<u64, ApiError> {
+    if value > MAX_POSITION {
+        return Err(ApiError::invalid_field(
+            field,
+            format!("must be from 0 to {MAX_POSITION}."),
+        ));
+    }
+    Ok(value)
+}
+
 pub fn parse_enum<T: FromStr>(field: &str, text: &str, accepted: &[&str]) -> Result<T, ApiError> {
     text.parse().map_err(|_| {
         ApiError::bad_request(format!(

@@ -937,3 +937,117 @@ async fn i1_bad_group_changes_are_400_and_change_nothing() {
     assert_eq!(f.admin.get(&path).await.expect(200), before);
     assert_eq!(f.revision().await, revision);
 }
+
+/// One past the largest revision or audit sequence a store can hold (`i64::MAX + 1`).
+const BEYOND_POSITIONS: &str = "9223372036854775808";
+
+/// Issue 14 F5: revisions and audit sequences above 2^63−1 are bad input, named, never a 503.
+#[common::both_backends]
+async fn f5_paging_positions_beyond_the_store_are_400_naming_the_field() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let cases = [
+        (
+            format!("/stint/v1/audit?$skiptoken={BEYOND_POSITIONS}"),
+            "$skiptoken",
+        ),
+        (
+            "/stint/v1/audit?$skiptoken=18446744073709551616".to_string(),
+            "$skiptoken",
+        ),
+        (
+            format!("/stint/v1/changes?after={BEYOND_POSITIONS}"),
+            "after",
+        ),
+        (
+            format!("/stint/v1/audit?atLeast={BEYOND_POSITIONS}"),
+            "atLeast",
+        ),
+        (
+            "/stint/v1/audit?$top=18446744073709551616".to_string(),
+            "$top",
+        ),
+        ("/v1.0/users?$top=18446744073709551616".to_string(), "$top"),
+        (
+            "/v1.0/users?$skiptoken=18446744073709551616".to_string(),
+            "$skiptoken",
+        ),
+    ];
+    for (path, field) in cases {
+        let message = admin.get(&path).await.expect_error(400, "BadRequest");
+        assert!(message.contains(field), "{path}: {message}");
+    }
+    let header = reqwest::Client::new()
+        .get(format!("{}/v1.0/users", server.base_url))
+        .bearer_auth(admin_token(&server).await)
+        .header("Stint-At-Least-Revision", BEYOND_POSITIONS)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header.status(), 400);
+    let body: Value = header.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("Stint-At-Least-Revision"), "{message}");
+
+    let largest = "9223372036854775807";
+    admin
+        .get(&format!("/stint/v1/audit?$skiptoken={largest}"))
+        .await
+        .expect(200);
+    let changes = admin
+        .get(&format!("/stint/v1/changes?after={largest}"))
+        .await
+        .expect(200);
+    assert_eq!(changes["value"], json!([]));
+}
+
+async fn admin_token(server: &TestServer) -> String {
+    server
+        .sign_in(common::ADMIN, common::ADMIN_PASSWORD)
+        .await
+        .expect(200)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Issue 14 F6: a request without a valid token never waits for a revision. The node would wait
+/// an hour for one; the test gives the answer a minute, so it passes only if nothing waited.
+#[common::both_backends]
+async fn f6_an_unauthenticated_request_naming_a_future_revision_is_answered_at_once() {
+    let config = stint_app::AppConfig {
+        revision_wait: std::time::Duration::from_secs(3600),
+        ..common::test_config()
+    };
+    let server = TestServer::start_with(config).await;
+    let future = (server.app.revision() + 1000).to_string();
+    let http = reqwest::Client::new();
+    let at_once = std::time::Duration::from_secs(60);
+    let calls = [
+        ("/v1.0/users", None, 401),
+        ("/v1.0/users", Some("not-a-token"), 401),
+        ("/stint/v1/audit", Some("not-a-token"), 401),
+        ("/stint/v1/health", None, 503),
+    ];
+    for (path, token, status) in calls {
+        let mut request = http
+            .get(format!("{}{path}", server.base_url))
+            .header("Stint-At-Least-Revision", &future);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = tokio::time::timeout(at_once, request.send())
+            .await
+            .unwrap_or_else(|_| panic!("{path} with {token:?} waited for the revision"))
+            .unwrap();
+        assert_eq!(response.status(), status, "{path} with {token:?}");
+    }
+    let reached = http
+        .get(format!("{}/v1.0/users", server.base_url))
+        .bearer_auth(admin_token(&server).await)
+        .header("Stint-At-Least-Revision", server.app.revision().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reached.status(), 200, "a valid token at a reached revision");
+}

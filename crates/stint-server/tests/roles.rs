@@ -3,12 +3,14 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod ui_kit;
 
 use chrono::TimeDelta;
 use serde_json::{json, Value};
 use stint_core::directory::BuiltInRole::{self, *};
 
-use common::{graph_time, Client, TestServer, PASSWORD};
+use common::{graph_time, Client, TestServer, ADMIN, ADMIN_PASSWORD, PASSWORD};
+use ui_kit::Browser;
 
 const ROLES: &str = "/v1.0/roleManagement/directory";
 const PIM: &str = "/v1.0/identityGovernance/privilegedAccess/group";
@@ -508,4 +510,131 @@ async fn i1_role_request_bodies_are_read_the_graph_way() {
     shouted["action"] = "ADMINASSIGN".into();
     shouted["@odata.type"] = "#microsoft.graph.unifiedRoleEligibilityScheduleRequest".into();
     admin.post(&path, shouted).await.expect(201);
+}
+
+// Issue 14 item 8, ADR 0008: the last enabled, permanent Global Administrator is never taken away.
+
+const LAST_GA: &str = "LastGlobalAdministrator";
+
+/// The id of `user`'s active Global Administrator assignment.
+async fn global_administrator_assignment(client: &Client, user: &str) -> String {
+    let body = client
+        .get(&format!("{ROLES}/roleAssignments"))
+        .await
+        .expect(200);
+    body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| {
+            a["principalId"] == user
+                && a["roleDefinitionId"] == GlobalAdministrator.id().to_string()
+        })
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("{user} holds no Global Administrator in {body}"))
+}
+
+async fn my_id(client: &Client) -> String {
+    client.get("/v1.0/me").await.expect(200)["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[common::both_backends]
+async fn last_global_administrator_cannot_remove_their_own_role_assignment() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let me = my_id(&admin).await;
+    let own = global_administrator_assignment(&admin, &me).await;
+    let message = admin
+        .delete(&format!("{ROLES}/roleAssignments/{own}"))
+        .await
+        .expect_error(409, LAST_GA);
+    assert!(message.contains("Global Administrator"), "{message}");
+    admin.create_user("still-admin@contoso.com").await;
+
+    // Once bob holds it permanently, admin may go.
+    let bob = admin.create_user("bob@contoso.com").await;
+    admin.assign_role(&bob, GlobalAdministrator, "/").await;
+    admin
+        .delete(&format!("{ROLES}/roleAssignments/{own}"))
+        .await
+        .expect(204);
+}
+
+#[common::both_backends]
+async fn last_global_administrator_cannot_be_disabled_removed_or_made_to_expire_by_schedule_requests(
+) {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let me = my_id(&admin).await;
+    admin
+        .patch(
+            &format!("/v1.0/users/{me}"),
+            json!({ "accountEnabled": false }),
+        )
+        .await
+        .expect_error(409, LAST_GA);
+    server.advance(TimeDelta::minutes(10));
+    let requests = format!("{ROLES}/roleAssignmentScheduleRequests");
+    admin
+        .post(&requests, action("adminRemove", &me, GlobalAdministrator))
+        .await
+        .expect_error(409, LAST_GA);
+    let mut update = admin_assign(&me, GlobalAdministrator, Some("P30D"));
+    update["action"] = json!("adminUpdate");
+    admin
+        .post(&requests, update)
+        .await
+        .expect_error(409, LAST_GA);
+    admin.create_user("still-admin@contoso.com").await;
+}
+
+#[common::both_backends]
+async fn last_global_administrator_through_a_group_keeps_its_last_member_and_the_group() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let me = my_id(&admin).await;
+    let tier0 = admin.create_group("Tier0", true).await;
+    admin.assign_role(&tier0, GlobalAdministrator, "/").await;
+    let bob = admin.create_user("bob@contoso.com").await;
+    admin.add_member(&tier0, &bob).await;
+    let own = global_administrator_assignment(&admin, &me).await;
+    admin
+        .delete(&format!("{ROLES}/roleAssignments/{own}"))
+        .await
+        .expect(204);
+
+    let bob_client = server.client_as("bob@contoso.com", PASSWORD).await;
+    bob_client
+        .delete(&format!("/v1.0/groups/{tier0}/members/{bob}/$ref"))
+        .await
+        .expect_error(409, LAST_GA);
+    bob_client
+        .delete(&format!("/v1.0/groups/{tier0}"))
+        .await
+        .expect_error(409, LAST_GA);
+    bob_client.create_user("still-admin@contoso.com").await;
+}
+
+#[common::both_backends]
+async fn last_global_administrator_one_click_in_the_console_is_refused() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let me = my_id(&admin).await;
+    let own = global_administrator_assignment(&admin, &me).await;
+    let browser = Browser::new(&server.base_url);
+    browser.sign_in(ADMIN, ADMIN_PASSWORD, None).await;
+    let csrf = browser.csrf().await;
+    let page = browser
+        .post(&format!("/ui/directory/roles/{own}/remove"), &csrf, &[])
+        .await;
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(
+        page.contains("nothing could bring it back"),
+        "the console says why: {}",
+        page.body
+    );
+    assert_eq!(global_administrator_assignment(&admin, &me).await, own);
 }

@@ -30,7 +30,7 @@ pub(crate) async fn pool(url_or_path: &str) -> Result<SqlitePool, StoreError> {
         .map_err(from_sqlx)
 }
 
-fn options(url_or_path: &str) -> Result<SqliteConnectOptions, StoreError> {
+pub(crate) fn options(url_or_path: &str) -> Result<SqliteConnectOptions, StoreError> {
     if url_or_path.trim().is_empty() {
         return Err(StoreError::Backend("no database path was given".to_owned()));
     }
@@ -42,7 +42,7 @@ fn options(url_or_path: &str) -> Result<SqliteConnectOptions, StoreError> {
     }
 }
 
-fn is_in_memory(url_or_path: &str) -> bool {
+pub(crate) fn is_in_memory(url_or_path: &str) -> bool {
     let url = url_or_path.starts_with("sqlite:");
     url_or_path == ":memory:"
         || (url && url_or_path.contains(":memory:"))

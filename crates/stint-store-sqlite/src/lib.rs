@@ -14,6 +14,7 @@ mod column;
 mod connect;
 mod error;
 mod migrations;
+mod process_lock;
 mod read;
 mod write;
 
@@ -29,6 +30,7 @@ use tokio::sync::{Mutex, MutexGuard};
 use crate::error::from_sqlx;
 
 pub use crate::migrations::SCHEMA_VERSION;
+pub use crate::process_lock::{ProcessLock, ProcessLockError};
 
 /// A Stint database in one SQLite file (or in memory, for tests).
 #[derive(Debug)]

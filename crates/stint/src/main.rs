@@ -1,5 +1,5 @@
-//! `stint`: the binary. `stint serve` runs the server; the other commands are a client that talks
-//! to a Stint server over HTTP (never to the database).
+//! `stint`: the binary. `stint serve` runs the server; `migrate` and `recover-admin` open the
+//! database too; the other commands are a client that talks to a Stint server over HTTP.
 //!
 //! Exit codes of the client commands: 0 success, 1 refused by a rule (the server's code and
 //! message are printed), 2 usage error, 3 authentication needed, 4 server unreachable.
@@ -13,6 +13,7 @@ mod client;
 mod commands;
 mod migrate;
 mod output;
+mod recover;
 mod serve;
 mod when;
 
@@ -76,6 +77,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Bring the database's schema up to this version of Stint (serve also does it at start-up).
     Migrate(migrate::MigrateArgs),
+    /// Re-enable or create a Global Administrator with a new one-time password, on the database
+    /// itself (stop the servers first on SQLite).
+    RecoverAdmin(recover::RecoverAdminArgs),
     /// Sign in and save the token for the other commands.
     Login(auth::LoginArgs),
     /// End the saved sign-in on the server and forget it.
@@ -142,6 +146,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => return serve_blocking(args),
         Command::Migrate(args) => return migrate::run(args),
+        Command::RecoverAdmin(args) => return recover::run(args),
         command => dispatch(&ctx, command),
     };
     match result {
@@ -174,7 +179,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> CliResult<()> {
     use requests::Decision;
     use selfservice::Ask;
     match command {
-        Command::Serve(_) | Command::Migrate(_) => Ok(()),
+        Command::Serve(_) | Command::Migrate(_) | Command::RecoverAdmin(_) => Ok(()),
         Command::Login(args) => auth::login(ctx, args),
         Command::Logout(args) => auth::logout(ctx, args),
         Command::Whoami(args) => auth::whoami(ctx, args),

@@ -10,7 +10,7 @@ use stint_app::SystemClock;
 use stint_app::{App, AppConfig, Bootstrap, Password};
 use stint_store::Store;
 use stint_store_postgres::PostgresStore;
-use stint_store_sqlite::SqliteStore;
+use stint_store_sqlite::{ProcessLock, ProcessLockError, SqliteStore};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Args)]
@@ -66,6 +66,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         )
         .init();
 
+    // Held until the server stops: `stint recover-admin` refuses to run on a database in use.
+    let _database_in_use = hold_database(&args.database)?;
     let store = open_store(&args.database, !args.no_migrate)
         .await
         .with_context(|| format!("opening the database {}", redacted(&args.database)))?;
@@ -144,13 +146,31 @@ async fn shutdown_signal() {
     }
 }
 
+pub(crate) fn is_postgres(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
+}
+
+/// A SQLite file's shared process lock (see `stint_store_sqlite::ProcessLock`); none on PostgreSQL.
+fn hold_database(database: &str) -> anyhow::Result<Option<ProcessLock>> {
+    if is_postgres(database) {
+        return Ok(None);
+    }
+    ProcessLock::shared(database).map_err(|error| match error {
+        ProcessLockError::Held(_) => anyhow::anyhow!(
+            "`stint recover-admin` is running on {}; start the server when it has finished",
+            redacted(database)
+        ),
+        other => anyhow::Error::new(other),
+    })
+}
+
 /// Picks the adapter once, from the URL: `postgres://` or `postgresql://`, else a SQLite file.
 /// Migrates the database unless `migrate` is false.
 pub(crate) async fn open_store(
     database: &str,
     migrate: bool,
 ) -> Result<Arc<dyn Store>, stint_store::StoreError> {
-    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+    if is_postgres(database) {
         Ok(Arc::new(PostgresStore::open_with(database, migrate).await?))
     } else {
         Ok(Arc::new(SqliteStore::open_with(database, migrate).await?))

@@ -6,6 +6,7 @@ pub mod approval;
 pub mod assignments;
 pub mod bootstrap;
 pub mod directory;
+pub mod last_admin;
 pub mod mfa;
 pub mod onboarding;
 pub mod policies;

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use crate::collection::base_url;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
-use crate::wire::{parse_id, time};
+use crate::wire::{parse_id, position, time};
 use crate::{ApiRouter, ServerState};
 
 const DEFAULT_PAGE: usize = 100;
@@ -99,7 +99,10 @@ async fn list_audit(
             .as_deref()
             .map(|t| parse_time("until", t))
             .transpose()?,
-        before_sequence: params.skip_token,
+        before_sequence: params
+            .skip_token
+            .map(|token| position("$skiptoken", token))
+            .transpose()?,
         limit: limit + 1,
     };
     let mut events = server.app.audit(&session, query.clone()).await?;

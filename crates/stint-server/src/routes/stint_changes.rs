@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Auth;
-use crate::wire::{optional_time, time};
+use crate::wire::{optional_time, position, time};
 use crate::{ApiRouter, ServerState};
 
 /// The longest a call waits for a new commit.
@@ -61,7 +61,7 @@ async fn list_changes(
         .app
         .changes(
             &session,
-            params.after.unwrap_or(0),
+            position("after", params.after.unwrap_or(0))?,
             Duration::from_secs(wait),
         )
         .await?;
