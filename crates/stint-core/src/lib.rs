@@ -13,6 +13,7 @@ pub mod directory;
 pub mod due;
 pub mod duration;
 pub mod ids;
+pub mod names;
 pub mod index;
 pub mod policy;
 pub mod policy_rules;
