@@ -71,7 +71,11 @@ mod tests {
         ] {
             let refused = check_name("displayName", bad).expect_err(bad);
             assert_eq!(refused.field, Some("displayName"));
-            assert!(refused.message.contains("displayName"), "{}", refused.message);
+            assert!(
+                refused.message.contains("displayName"),
+                "{}",
+                refused.message
+            );
             assert_eq!(refused.code, crate::ErrorCode::BadRequest);
         }
     }

@@ -100,8 +100,8 @@ fn f7_a_user_name_equal_after_nfkc_and_case_folding_is_refused() {
             other => other,
         })
         .collect();
-    let violation = create_user(&f.state, &f.context(admin, t0()), new_user(&fullwidth))
-        .expect_err(&fullwidth);
+    let violation =
+        create_user(&f.state, &f.context(admin, t0()), new_user(&fullwidth)).expect_err(&fullwidth);
     assert_eq!(violation.code, ErrorCode::ObjectConflict);
     assert_eq!(violation.field, Some("userPrincipalName"));
     assert_eq!(f.state.user_by_name(&fullwidth).map(|u| u.id), Some(alice));
