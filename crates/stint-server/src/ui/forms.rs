@@ -138,7 +138,7 @@ impl Errors {
             }
             AppError::Throttled {
                 retry_after_seconds,
-            } => errors.general(&super::error::too_many_attempts(retry_after_seconds)),
+            } => errors.general(super::error::too_many_attempts(retry_after_seconds)),
         }
         errors
     }
