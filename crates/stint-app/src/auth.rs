@@ -2,7 +2,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngCore;
 use stint_core::audit::{AuditRecord, Outcome};
 use stint_core::auth::{AccessToken, TokenHash};
@@ -12,7 +12,8 @@ use stint_core::{Change, Decision};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
-use crate::password::{self, Password};
+use crate::password::Password;
+use crate::throttle::{Report, Subject};
 use crate::{App, CallMeta, Session};
 
 /// A freshly issued token. Its `Debug` never shows the token.
@@ -47,7 +48,12 @@ impl App {
     /// authenticator, a code (I5). A wrong user name or password is the same `Unauthenticated`,
     /// with no hint which part was wrong, and says nothing about TOTP; only a right password leads
     /// to the TOTP question (`MfaRequired`, or `TooManyAttempts` while locked). A sign-in with a
-    /// right code gets a token whose MFA is fresh. Every outcome is audited (U1).
+    /// right code gets a token whose MFA is fresh. Every outcome is audited (U1); failed passwords
+    /// in bounded batches (F3).
+    ///
+    /// F3: tries are throttled by user name and by source address ([`crate::throttle`]): a
+    /// throttled try is `Throttled` at once, with no password check, whether the name has an
+    /// account or not and whether the password is right or not.
     pub async fn sign_in_with_totp(
         &self,
         user_name: &str,
@@ -55,17 +61,36 @@ impl App {
         totp: Option<TotpCode>,
         meta: &CallMeta,
     ) -> AppResult<IssuedToken> {
+        let now = self.now();
+        let ticket = match self.throttle.begin(user_name, meta.client.as_deref(), now) {
+            Ok(ticket) => ticket,
+            Err(refusal) => {
+                self.record_failures(user_name, meta, now, refusal.reports)
+                    .await?;
+                let millis = u64::try_from(refusal.retry_after.num_milliseconds()).unwrap_or(0);
+                return Err(AppError::Throttled {
+                    retry_after_seconds: millis.div_ceil(1000).max(1),
+                });
+            }
+        };
         let account = self.read(|state| state.user_by_name(user_name).cloned());
         let stored = account.as_ref().map(|user| user.password_hash.clone());
-        let verified = password::verify(password, stored).await;
+        let verified = match self.passwords.verify(password, stored).await {
+            Ok(verified) => verified,
+            Err(busy) => {
+                self.throttle.abandon(ticket);
+                return Err(busy);
+            }
+        };
         let now = self.now();
         let user = match account {
-            Some(user) if verified && user.account_enabled => user,
-            other => {
-                let mut event =
-                    sign_in_event(meta, now, other.as_ref().map(|u| u.id), Outcome::Failure);
-                event.message = format!("Failed sign-in as '{}'.", truncated(user_name));
-                self.record(event).await?;
+            Some(user) if verified && user.account_enabled => {
+                self.throttle.succeeded(ticket);
+                user
+            }
+            _ => {
+                let reports = self.throttle.failed(ticket, now);
+                self.record_failures(user_name, meta, now, reports).await?;
                 return Err(AppError::Unauthenticated);
             }
         };
@@ -124,6 +149,76 @@ impl App {
             token,
             expires_in: lifetime,
         })
+    }
+
+    /// F3: one `auth.signInFailed` event per report of the throttle, each with how many tries it
+    /// stands for. A name no account has is shown by its pseudonym, never as typed (F7).
+    async fn record_failures(
+        &self,
+        user_name: &str,
+        meta: &CallMeta,
+        now: DateTime<Utc>,
+        reports: Vec<Report>,
+    ) -> AppResult<()> {
+        if reports.is_empty() {
+            return Ok(());
+        }
+        let account = self.read(|state| {
+            state
+                .user_by_name(user_name)
+                .map(|user| (user.id, user.user_principal_name.clone()))
+        });
+        let mut decision = Decision::new();
+        for report in reports {
+            let tries = format!(
+                "{} failed sign-in{}",
+                report.count,
+                if report.count == 1 { "" } else { "s" }
+            );
+            let since = report
+                .since
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let lock = report
+                .locked_for
+                .map(|wait| {
+                    format!(
+                        "; further tries are refused for {}",
+                        plural(wait.num_minutes(), "minute")
+                    )
+                })
+                .unwrap_or_default();
+            let mut event = match &report.about {
+                Subject::Account => {
+                    let mut event = sign_in_event(
+                        meta,
+                        now,
+                        account.as_ref().map(|(id, _)| *id),
+                        Outcome::Failure,
+                    );
+                    let who = match &account {
+                        Some((_, name)) => name.clone(),
+                        None => format!(
+                            "an unknown user name {}",
+                            self.throttle.pseudonym(user_name)
+                        ),
+                    };
+                    event.message = format!("{tries} as {who} since {since}{lock}.");
+                    event
+                }
+                Subject::Source(source) => {
+                    let mut event = sign_in_event(meta, now, None, Outcome::Failure);
+                    event.target_type = "source".into();
+                    event.target_id = source.clone();
+                    event.message =
+                        format!("{tries} from {source}, for any user names, since {since}{lock}.");
+                    event
+                }
+            };
+            event.action = "auth.signInFailed".into();
+            decision.record(event);
+        }
+        self.write(|_, _| (decision, ())).await?;
+        Ok(())
     }
 
     /// Resolves a bearer token to its session, if the token is valid now and its user may sign in.
@@ -200,6 +295,6 @@ fn sign_in_event(
     }
 }
 
-fn truncated(text: &str) -> String {
-    text.chars().take(64).collect()
+fn plural(count: i64, unit: &str) -> String {
+    format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
 }

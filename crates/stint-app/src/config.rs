@@ -12,6 +12,45 @@ pub struct AppConfig {
     pub mfa_freshness: TimeDelta,
     /// How long a read that demands a newer revision waits for this node to reach it (X2).
     pub revision_wait: std::time::Duration,
+    /// F3: how wrong passwords are throttled and how much password hashing may run at once.
+    pub sign_in: SignInLimits,
+}
+
+/// F3: the limits on password sign-ins. The defaults are the numbers the README states.
+#[derive(Clone, Debug)]
+pub struct SignInLimits {
+    /// Failed tries of one user name that are answered before further tries are refused.
+    pub account_failures: u32,
+    /// Failed tries from one source address (an IPv6 /64) before further tries are refused;
+    /// 0: no limit by address.
+    pub source_failures: u32,
+    /// How long the failures are remembered after the last one (or after the last lock-out ends).
+    pub window: TimeDelta,
+    /// The first lock-out; each further failure after a lock-out doubles it, up to `max_lockout`.
+    pub first_lockout: TimeDelta,
+    pub max_lockout: TimeDelta,
+    /// The most user names and the most source addresses tracked at once (memory bound).
+    pub max_tracked: usize,
+    /// How many password hashes (Argon2id, 19 MiB each) may be computed at once.
+    pub concurrent_password_checks: usize,
+    /// How long a password check waits for its turn before the answer is 503 with `Retry-After`.
+    pub password_check_wait: std::time::Duration,
+}
+
+impl Default for SignInLimits {
+    fn default() -> Self {
+        SignInLimits {
+            account_failures: 5,
+            source_failures: 50,
+            window: TimeDelta::minutes(15),
+            first_lockout: TimeDelta::minutes(1),
+            max_lockout: TimeDelta::minutes(15),
+            max_tracked: 100_000,
+            concurrent_password_checks: std::thread::available_parallelism()
+                .map_or(2, std::num::NonZeroUsize::get),
+            password_check_wait: std::time::Duration::from_secs(2),
+        }
+    }
 }
 
 impl Default for AppConfig {
@@ -21,6 +60,7 @@ impl Default for AppConfig {
             token_lifetime: TimeDelta::hours(1),
             mfa_freshness: TimeDelta::minutes(10),
             revision_wait: std::time::Duration::from_secs(2),
+            sign_in: SignInLimits::default(),
         }
     }
 }

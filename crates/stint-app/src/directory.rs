@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::engine::Attempt;
 use crate::error::AppResult;
-use crate::password::{self, Password};
+use crate::password::Password;
 use crate::{App, CallMeta, Committed, Session};
 
 /// A new user as an administrator describes it.
@@ -37,7 +37,7 @@ impl App {
         meta: &CallMeta,
         input: UserInput,
     ) -> AppResult<Committed<User>> {
-        let password_hash = password::hash(input.password).await?;
+        let password_hash = self.passwords.hash(input.password).await?;
         let new_user = NewUser {
             user_principal_name: input.user_principal_name,
             display_name: input.display_name,
@@ -59,7 +59,7 @@ impl App {
         changes: UserChanges,
     ) -> AppResult<Committed<User>> {
         let password_hash = match changes.password {
-            Some(password) => Some(password::hash(password).await?),
+            Some(password) => Some(self.passwords.hash(password).await?),
             None => None,
         };
         let patch = UserPatch {

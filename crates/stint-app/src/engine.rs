@@ -194,14 +194,6 @@ impl App {
             moved
         });
     }
-
-    /// Records an event that changes nothing else (sign-ins, denied calls).
-    pub(crate) async fn record(&self, event: AuditRecord) -> AppResult<Revision> {
-        let ((), revision) = self
-            .write(|_, _| (Decision::new().audit(event), ()))
-            .await?;
-        Ok(revision.unwrap_or_else(|| self.revision()))
-    }
 }
 
 /// How many commits a catch-up reads at a time.

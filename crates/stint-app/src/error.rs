@@ -18,6 +18,9 @@ pub enum AppError {
     /// caller may retry.
     #[error("the service is busy; retry")]
     Busy,
+    /// F3: too many failed sign-ins for this user name or from this address; nothing was checked.
+    #[error("too many failed sign-ins; retry in {retry_after_seconds} s")]
+    Throttled { retry_after_seconds: u64 },
 }
 
 pub type AppResult<T> = Result<T, AppError>;

@@ -20,6 +20,7 @@ pub mod policies;
 pub mod recover;
 pub mod roles;
 pub mod scheduler;
+pub mod throttle;
 pub mod ui_support;
 
 use std::sync::{Arc, PoisonError, RwLock};
@@ -67,6 +68,9 @@ pub struct App {
     config: AppConfig,
     /// The revision this node has applied, for those waiting on the next commit (the change feed).
     applied: tokio::sync::watch::Sender<Revision>,
+    /// F3: this node's count of failed sign-ins, and its cap on concurrent password hashing.
+    throttle: throttle::SignInThrottle,
+    passwords: password::PasswordGate,
 }
 
 /// What the first start did.
@@ -93,7 +97,14 @@ impl App {
         state.prune_ended(clock.now() - scheduler::PRUNE_MARGIN);
         state.shrink_index();
         let (applied, _) = tokio::sync::watch::channel(state.revision);
+        let limits = &config.sign_in;
+        let passwords = password::PasswordGate::new(
+            limits.concurrent_password_checks,
+            limits.password_check_wait,
+        );
         Ok(App {
+            throttle: throttle::SignInThrottle::new(limits.clone()),
+            passwords,
             store,
             state: RwLock::new(state),
             writer: Mutex::new(()),

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::engine::Attempt;
 use crate::error::{AppError, AppResult};
-use crate::password::{self, Password};
+use crate::password::Password;
 use crate::{App, CallMeta, Committed, Session};
 
 /// The length of a new secret: 160 bits, as RFC 4226 recommends.
@@ -121,7 +121,7 @@ impl App {
         reset: CredentialReset,
     ) -> AppResult<Committed<()>> {
         let password_hash = match reset.password {
-            Some(password) => Some(password::hash(password).await?),
+            Some(password) => Some(self.passwords.hash(password).await?),
             None => None,
         };
         let attempt =

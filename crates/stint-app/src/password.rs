@@ -3,7 +3,11 @@
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use std::sync::Arc;
+use std::time::Duration;
+
 use stint_core::directory::PasswordHash;
+use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
 
@@ -28,34 +32,87 @@ impl std::fmt::Debug for Password {
 }
 
 pub async fn hash(password: Password) -> AppResult<PasswordHash> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|hash| PasswordHash(hash.to_string()))
-            .map_err(|_| AppError::Busy)
-    })
-    .await
-    .map_err(|_| AppError::Busy)?
+    tokio::task::spawn_blocking(move || hash_now(&password))
+        .await
+        .map_err(|_| AppError::Busy)?
 }
 
 /// Verifies `password` against `stored`; with no stored hash, still spends the same time, so
 /// that a caller cannot tell an unknown user from a wrong password.
 pub async fn verify(password: Password, stored: Option<PasswordHash>) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let reference = stored
-            .map(|hash| hash.0)
-            .unwrap_or_else(|| DUMMY_HASH.to_string());
-        let Ok(parsed) = argon2::PasswordHash::new(&reference) else {
-            return false;
+    tokio::task::spawn_blocking(move || verify_now(&password, stored))
+        .await
+        .unwrap_or(false)
+}
+
+fn hash_now(password: &Password) -> AppResult<PasswordHash> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map(|hash| PasswordHash(hash.to_string()))
+        .map_err(|_| AppError::Busy)
+}
+
+fn verify_now(password: &Password, stored: Option<PasswordHash>) -> bool {
+    let reference = stored
+        .map(|hash| hash.0)
+        .unwrap_or_else(|| DUMMY_HASH.to_string());
+    let Ok(parsed) = argon2::PasswordHash::new(&reference) else {
+        return false;
+    };
+    let matches = Argon2::default()
+        .verify_password(password.expose().as_bytes(), &parsed)
+        .is_ok();
+    matches && reference != DUMMY_HASH
+}
+
+/// F3: at most `permits` password hashes run at once (each Argon2id hash takes 19 MiB and a core
+/// for tens of milliseconds); a hash that cannot start within `wait` is refused with
+/// [`AppError::Busy`]. The permit lives as long as the hash itself, even when the caller goes away.
+#[derive(Debug)]
+pub struct PasswordGate {
+    permits: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl PasswordGate {
+    pub fn new(permits: usize, wait: Duration) -> PasswordGate {
+        PasswordGate {
+            permits: Arc::new(Semaphore::new(permits.max(1))),
+            wait,
+        }
+    }
+
+    pub async fn hash(&self, password: Password) -> AppResult<PasswordHash> {
+        self.run(move || hash_now(&password)).await?
+    }
+
+    pub async fn verify(
+        &self,
+        password: Password,
+        stored: Option<PasswordHash>,
+    ) -> AppResult<bool> {
+        self.run(move || verify_now(&password, stored)).await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> AppResult<T> {
+        let permit = match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => tokio::time::timeout(self.wait, Arc::clone(&self.permits).acquire_owned())
+                .await
+                .map_err(|_| AppError::Busy)?
+                .map_err(|_| AppError::Busy)?,
         };
-        let matches = Argon2::default()
-            .verify_password(password.expose().as_bytes(), &parsed)
-            .is_ok();
-        matches && reference != DUMMY_HASH
-    })
-    .await
-    .unwrap_or(false)
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|_| AppError::Busy)
+    }
 }
 
 /// The Argon2id hash of a random string nobody knows, for constant-time refusals.
@@ -79,6 +136,16 @@ mod tests {
         assert!(verify(Password::new("correct horse"), Some(stored.clone())).await);
         assert!(!verify(Password::new("wrong"), Some(stored)).await);
         assert!(!verify(Password::new("anything"), None).await);
+    }
+
+    #[tokio::test]
+    async fn f3_a_password_check_that_cannot_start_in_time_is_busy_and_does_no_work() {
+        let gate = PasswordGate::new(1, Duration::ZERO);
+        let held = Arc::clone(&gate.permits).try_acquire_owned().unwrap();
+        let refused = gate.verify(Password::new("x"), None).await;
+        assert!(matches!(refused, Err(AppError::Busy)));
+        drop(held);
+        assert!(!gate.verify(Password::new("x"), None).await.unwrap());
     }
 
     #[test]

@@ -79,15 +79,20 @@ async fn u1_sign_ins_and_failed_sign_ins_are_audited() {
         .await;
     assert!(matches!(unknown, Err(AppError::Unauthenticated)));
 
+    // F3: failed passwords are audited as `auth.signInFailed`, one event per name and window.
     let sign_ins: Vec<_> = everything(&store)
         .await
         .into_iter()
-        .filter(|e| e.record.action == "auth.signIn")
+        .filter(|e| e.record.action.starts_with("auth.signIn"))
+        .map(|e| (e.record.action, e.record.outcome))
         .collect();
-    let outcomes: Vec<_> = sign_ins.iter().map(|e| e.record.outcome).collect();
     assert_eq!(
-        outcomes,
-        [Outcome::Failure, Outcome::Failure, Outcome::Success]
+        sign_ins,
+        [
+            ("auth.signInFailed".to_string(), Outcome::Failure),
+            ("auth.signInFailed".to_string(), Outcome::Failure),
+            ("auth.signIn".to_string(), Outcome::Success),
+        ]
     );
 }
 

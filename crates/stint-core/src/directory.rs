@@ -52,9 +52,15 @@ pub struct User {
 }
 
 impl User {
-    /// D1: user principal names are compared case-insensitively.
+    /// D1, F7: user principal names are compared after NFKC and case folding
+    /// ([`crate::names::user_name_key`]).
     pub fn has_name(&self, name: &str) -> bool {
-        self.user_principal_name.eq_ignore_ascii_case(name)
+        self.has_name_key(&crate::names::user_name_key(name))
+    }
+
+    /// [`User::has_name`] for a name already made into its key.
+    pub fn has_name_key(&self, key: &str) -> bool {
+        crate::names::has_user_name_key(&self.user_principal_name, key)
     }
 }
 

@@ -14,6 +14,7 @@ pub mod due;
 pub mod duration;
 pub mod ids;
 pub mod index;
+pub mod names;
 pub mod policy;
 pub mod policy_rules;
 pub mod protection;

@@ -240,7 +240,8 @@ impl State {
     }
 
     pub fn user_by_name(&self, name: &str) -> Option<&User> {
-        self.users.values().find(|user| user.has_name(name))
+        let key = crate::names::user_name_key(name);
+        self.users.values().find(|user| user.has_name_key(&key))
     }
 
     /// A group that exists (not deleted).

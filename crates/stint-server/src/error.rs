@@ -18,6 +18,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
+    /// The `Retry-After` header, in seconds, of a 429 or 503.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -26,6 +28,7 @@ impl ApiError {
             status,
             code: code.into(),
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -51,6 +54,18 @@ impl ApiError {
             "InvalidAuthenticationToken",
             "Access token is missing, invalid or expired. Get one from POST /stint/v1/auth/token.",
         )
+    }
+
+    /// F3: a sign-in refused before any check, with when to try again.
+    pub fn too_many_requests(retry_after_seconds: u64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after_seconds),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                format!("Too many failed sign-ins for this user name or from this address. Try again in {retry_after_seconds} seconds."),
+            )
+        }
     }
 
     pub fn unavailable() -> Self {
@@ -85,7 +100,13 @@ impl From<AppError> for ApiError {
                 tracing::error!(error = %store, "store failure");
                 ApiError::unavailable()
             }
-            AppError::Busy => ApiError::unavailable(),
+            AppError::Busy => ApiError {
+                retry_after: Some(1),
+                ..ApiError::unavailable()
+            },
+            AppError::Throttled {
+                retry_after_seconds,
+            } => ApiError::too_many_requests(retry_after_seconds),
         }
     }
 }
@@ -114,6 +135,11 @@ impl IntoResponse for ApiError {
                 axum::http::header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer"),
             );
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response.extensions_mut().insert(ErrorBody);
         response

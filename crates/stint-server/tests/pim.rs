@@ -1812,7 +1812,7 @@ async fn i5_a_wrong_password_and_an_unknown_user_get_the_same_message() {
     for hint in ["unknown", "not found", "does not exist", "wrong password"] {
         assert!(!lower.contains(hint), "{wrong_password}");
     }
-    // U1: both failures are audited.
+    // U1: both failures are audited (F3: one event per user name and window, with a count).
     let audit = server
         .admin()
         .await
@@ -1823,7 +1823,7 @@ async fn i5_a_wrong_password_and_an_unknown_user_get_the_same_message() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["action"] == "auth.signIn" && e["result"] == "failure")
+        .filter(|e| e["action"] == "auth.signInFailed" && e["result"] == "failure")
         .count();
     assert_eq!(failures, 2, "{audit}");
 }

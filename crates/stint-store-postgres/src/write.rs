@@ -118,8 +118,8 @@ fn statement_for(change: &Change) -> Result<Statement, StoreError> {
             UPSERT_USER,
             vec![
                 user.id.to_string(),
-                // D1 compares names ignoring ASCII case, exactly as `User::has_name` does.
-                user.user_principal_name.to_ascii_lowercase(),
+                // D1 compares names by their key, exactly as `User::has_name` does.
+                stint_core::names::user_name_key(&user.user_principal_name),
                 json("user", user)?,
             ],
         ),

@@ -46,6 +46,14 @@ pub struct ServeArgs {
     /// shares the machine, such as a load generator.
     #[arg(long, env = "STINT_WORKERS", value_parser = clap::value_parser!(u16).range(1..))]
     workers: Option<u16>,
+    /// Failed sign-ins from one address, for any user names, before the address is throttled
+    /// (429). Behind a reverse proxy every client has the proxy's address: raise it, or 0 for none.
+    #[arg(long, env = "STINT_SIGN_IN_SOURCE_FAILURES", default_value_t = 50)]
+    sign_in_source_failures: u32,
+    /// Password checks (Argon2id, 19 MiB each) computed at once (default: one per CPU); more wait
+    /// up to 2 s, then answer 503.
+    #[arg(long, env = "STINT_PASSWORD_CHECKS", value_parser = clap::value_parser!(u16).range(1..))]
+    password_checks: Option<u16>,
 }
 
 impl ServeArgs {
@@ -75,6 +83,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         role_assignable_group_limit: args.role_assignable_group_limit,
         token_lifetime: args.token_lifetime.as_delta(),
         revision_wait: std::time::Duration::from_millis(args.revision_wait_ms),
+        sign_in: sign_in_limits(&args),
         ..AppConfig::default()
     };
     #[cfg(feature = "test-clock")]
@@ -190,6 +199,17 @@ pub(crate) fn redacted(database: &str) -> String {
             }
         }
         _ => database.to_string(),
+    }
+}
+
+fn sign_in_limits(args: &ServeArgs) -> stint_app::config::SignInLimits {
+    let defaults = stint_app::config::SignInLimits::default();
+    stint_app::config::SignInLimits {
+        source_failures: args.sign_in_source_failures,
+        concurrent_password_checks: args
+            .password_checks
+            .map_or(defaults.concurrent_password_checks, usize::from),
+        ..defaults
     }
 }
 

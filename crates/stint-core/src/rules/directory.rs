@@ -11,6 +11,7 @@ use crate::directory::{
 };
 use crate::ids::ScheduleId;
 use crate::ids::{AdministrativeUnitId, GroupId, PrincipalId, RoleAssignmentId, UserId};
+use crate::names::check_name;
 use crate::protection::{is_protected_group, LEADS_TO_PRIVILEGE};
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{
@@ -37,6 +38,8 @@ pub fn create_user(
             "Creating users needs the User Administrator, Privileged Role Administrator or Global Administrator role.",
         ));
     }
+    check_name("userPrincipalName", &input.user_principal_name)?;
+    check_name("displayName", &input.display_name)?;
     if state.user_by_name(&input.user_principal_name).is_some() {
         return Err(Violation::new(
             ErrorCode::ObjectConflict,
@@ -88,6 +91,7 @@ pub fn update_user(
         .get(&id)
         .ok_or_else(|| Violation::not_found(format!("User '{id}'")))?;
     let resets_password = patch.password_hash.is_some();
+    let disables = patch.account_enabled == Some(false);
     let changes_profile = patch.display_name.is_some() || patch.account_enabled.is_some();
     let allowed = (!resets_password
         || authz::may_reset_credentials(state, ctx.caller, id, ctx.now))
@@ -111,6 +115,9 @@ pub fn update_user(
         };
         return Err(Violation::forbidden(message).rule("D8"));
     }
+    if let Some(name) = &patch.display_name {
+        check_name("displayName", name)?;
+    }
     let mut user = current.clone();
     let mut what = Vec::new();
     if let Some(name) = patch.display_name {
@@ -125,20 +132,27 @@ pub fn update_user(
         user.password_hash = hash;
         what.push("password");
     }
+    let mut decision = Decision::new().change(Change::User(user.clone()));
+    // F4: disabling an account or resetting its password ends its tokens and console sessions for
+    // good; enabling it again does not bring them back.
+    let mut ended = String::new();
+    if disables || resets_password {
+        let tokens: Vec<_> = state.tokens.values().filter(|t| t.user_id == id).collect();
+        for token in &tokens {
+            decision.push(Change::TokenRevoked(token.hash.clone()));
+        }
+        ended = format!(", and ended {} session(s)", tokens.len());
+    }
     let event = ctx
         .event("user.update", "user", id)
         .about(None, Some(id.into()))
         .saying(format!(
-            "Changed {} of {}.",
+            "Changed {} of {}{ended}.",
             what.join(", "),
             user.user_principal_name
         ));
-    Ok((
-        Decision::new()
-            .change(Change::User(user.clone()))
-            .audit(event),
-        user,
-    ))
+    decision.record(event);
+    Ok((decision, user))
 }
 
 #[derive(Clone, Debug)]
@@ -164,6 +178,7 @@ pub fn create_group(
         })
         .rule("D7"));
     }
+    check_name("displayName", &input.display_name)?;
     if input.is_assignable_to_role && input.membership_rule.is_some() {
         return Err(Violation::bad_request(
             "membershipRule",
@@ -234,6 +249,9 @@ pub fn update_group(
             "isAssignableToRole is set when a group is created and can never change.",
         )
         .rule("D2"));
+    }
+    if let Some(name) = &patch.display_name {
+        check_name("displayName", name)?;
     }
     let mut group = current.clone();
     if let Some(name) = patch.display_name {
@@ -577,6 +595,7 @@ pub fn create_unit(
     description: Option<String>,
 ) -> Result<(Decision, AdministrativeUnit), Violation> {
     require_role_manager(ctx.caller)?;
+    check_name("displayName", &display_name)?;
     let unit = AdministrativeUnit {
         id: AdministrativeUnitId(ctx.fresh_id()),
         display_name,

@@ -46,7 +46,8 @@ impl std::fmt::Debug for SignIn {
 #[utoipa::path(post, path = "/stint/v1/auth/token", tag = "stint", request_body = SignIn,
     responses((status = 200, description = "A bearer token"),
               (status = 401, description = "Wrong user name or password (InvalidCredentials), or a TOTP code is needed or was wrong (MfaRequired)"),
-              (status = 429, description = "Too many wrong TOTP codes lately; the message says when to retry")))]
+              (status = 429, description = "Too many failed sign-ins for this user name or from this address (no check was made; `Retry-After` says when to retry), or too many wrong TOTP codes lately"),
+              (status = 503, description = "Too many password checks at once; retry after `Retry-After` seconds")))]
 async fn token(
     State(server): State<ServerState>,
     Meta(meta): Meta,

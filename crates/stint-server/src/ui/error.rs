@@ -48,8 +48,18 @@ impl From<AppError> for UiError {
                 UiError::Unavailable
             }
             AppError::Busy => UiError::Unavailable,
+            AppError::Throttled {
+                retry_after_seconds,
+            } => UiError::BadRequest(too_many_attempts(retry_after_seconds)),
         }
     }
+}
+
+/// F3: what the console says to a throttled sign-in, in whole minutes.
+pub fn too_many_attempts(retry_after_seconds: u64) -> String {
+    let minutes = retry_after_seconds.div_ceil(60).max(1);
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    format!("Too many attempts. Try again in {minutes} {unit}.")
 }
 
 impl IntoResponse for UiError {

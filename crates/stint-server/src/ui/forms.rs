@@ -136,6 +136,9 @@ impl Errors {
             AppError::Busy => {
                 errors.general("The service is busy; retry shortly.");
             }
+            AppError::Throttled {
+                retry_after_seconds,
+            } => errors.general(super::error::too_many_attempts(retry_after_seconds)),
         }
         errors
     }

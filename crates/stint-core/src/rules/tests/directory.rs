@@ -88,6 +88,119 @@ fn d1_a_user_name_taken_in_another_case_is_refused() {
 }
 
 #[test]
+fn f7_a_user_name_equal_after_nfkc_and_case_folding_is_refused() {
+    let mut f = Fixture::new();
+    let admin = f.admin("gaby", GlobalAdministrator);
+    let alice = f.user("alice");
+    let name = f.state.users[&alice].user_principal_name.clone();
+    let fullwidth: String = name
+        .chars()
+        .map(|c| match c {
+            'a'..='z' => char::from_u32(u32::from(c) - u32::from('a') + 0xFF21).unwrap_or(c),
+            other => other,
+        })
+        .collect();
+    let violation =
+        create_user(&f.state, &f.context(admin, t0()), new_user(&fullwidth)).expect_err(&fullwidth);
+    assert_eq!(violation.code, ErrorCode::ObjectConflict);
+    assert_eq!(violation.field, Some("userPrincipalName"));
+    assert_eq!(f.state.user_by_name(&fullwidth).map(|u| u.id), Some(alice));
+}
+
+#[test]
+fn f7_names_with_controls_or_bidirectional_overrides_are_refused_naming_the_field() {
+    let mut f = Fixture::new();
+    let admin = f.admin("gaby", GlobalAdministrator);
+    let ctx = f.context(admin, t0());
+    let mut bad_upn = new_user("al\u{202E}ice@contoso.test");
+    bad_upn.user_principal_name = "al\u{202E}ice@contoso.test".into();
+    let violation = create_user(&f.state, &ctx, bad_upn).unwrap_err();
+    assert_eq!(violation.field, Some("userPrincipalName"));
+    let mut bad_display = new_user("bob@contoso.test");
+    bad_display.display_name = "Bob\0".into();
+    let violation = create_user(&f.state, &ctx, bad_display).unwrap_err();
+    assert_eq!(violation.field, Some("displayName"));
+    let violation = create_group(&f.state, &ctx, new_group("Fin\u{2066}ance", false)).unwrap_err();
+    assert_eq!(violation.field, Some("displayName"));
+    let group = f.group("Finance");
+    let ctx = f.context(admin, t0());
+    let patch = GroupPatch {
+        display_name: Some("Fin\u{200F}ance".into()),
+        ..GroupPatch::default()
+    };
+    let violation = update_group(&f.state, &ctx, group, patch).unwrap_err();
+    assert_eq!(violation.field, Some("displayName"));
+    let alice = f.user("alice");
+    let ctx = f.context(admin, t0());
+    let patch = UserPatch {
+        display_name: Some("Alice\u{1b}[31m".into()),
+        ..UserPatch::default()
+    };
+    let violation = update_user(&f.state, &ctx, alice, patch).unwrap_err();
+    assert_eq!(violation.field, Some("displayName"));
+    assert_eq!(violation.code.http_status(), 400);
+}
+
+#[test]
+fn f4_disabling_a_user_or_resetting_their_password_revokes_all_their_tokens() {
+    let mut f = Fixture::new();
+    let admin = f.admin("gaby", GlobalAdministrator);
+    let alice = f.user("alice");
+    let bob = f.user("bob");
+    let token = |user: UserId, text: &str| crate::auth::AccessToken {
+        hash: crate::auth::TokenHash::of(text),
+        user_id: user,
+        issued_at: t0(),
+        expires_at: t0() + chrono::TimeDelta::hours(1),
+        mfa_at: None,
+    };
+    f.commit(
+        Decision::new()
+            .change(crate::Change::Token(token(alice, "a1")))
+            .change(crate::Change::Token(token(alice, "a2")))
+            .change(crate::Change::Token(token(bob, "b1"))),
+    );
+    let revoked = |decision: &Decision| {
+        let mut hashes: Vec<_> = decision
+            .changes
+            .iter()
+            .filter_map(|change| match change {
+                crate::Change::TokenRevoked(hash) => Some(hash.clone()),
+                _ => None,
+            })
+            .collect();
+        hashes.sort();
+        hashes
+    };
+    let mut alices = vec![
+        crate::auth::TokenHash::of("a1"),
+        crate::auth::TokenHash::of("a2"),
+    ];
+    alices.sort();
+    let ctx = f.context(admin, t0());
+    for patch in [
+        UserPatch {
+            account_enabled: Some(false),
+            ..UserPatch::default()
+        },
+        UserPatch {
+            password_hash: Some(PasswordHash("$argon2id$reset".into())),
+            ..UserPatch::default()
+        },
+    ] {
+        let (decision, _) = update_user(&f.state, &ctx, alice, patch).unwrap();
+        assert_eq!(revoked(&decision), alices);
+    }
+    let rename = UserPatch {
+        display_name: Some("Alice B.".into()),
+        account_enabled: Some(true),
+        ..UserPatch::default()
+    };
+    let (decision, _) = update_user(&f.state, &ctx, alice, rename).unwrap();
+    assert!(revoked(&decision).is_empty());
+}
+
+#[test]
 fn d1_a_disabled_administrator_can_no_longer_manage_a_group() {
     let mut f = Fixture::new();
     let admin = f.admin("gaby", GlobalAdministrator);

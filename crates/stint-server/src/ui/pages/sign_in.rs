@@ -1,7 +1,8 @@
 //! Sign-in (SPEC I5): user name and password, then a TOTP code when the account has an
 //! authenticator; and sign-out, which ends the session on the server.
 //!
-//! The app signs in and audits every attempt and applies the TOTP rate limit, as for the API. A
+//! The app signs in, audits failures, throttles wrong passwords (F3: 429 with `Retry-After` and
+//! "Too many attempts. Try again in N minutes.") and applies the TOTP rate limit, as for the API. A
 //! successful sign-in's token is exchanged at once for a console session token (new token, old
 //! one revoked, [`SESSION_LIFETIME`]): the session is rotated at sign-in. Before sign-in, the forms
 //! are protected by a double-submit cookie.
@@ -102,16 +103,14 @@ pub async fn submit(State(ui): State<UiState>, request: Request) -> Response {
         }
         Err(error) => {
             let mut errors = Errors::default();
+            let throttled = throttled_for(&error);
             match error {
                 AppError::Unauthenticated => errors.add("password", WRONG_PASSWORD),
                 other => errors = Errors::from_app(other, &|_| None),
             }
             let value = form.value(csrf::FIELD);
-            (
-                StatusCode::UNAUTHORIZED,
-                sign_in_page(&value, &next, &user_name, &errors, None),
-            )
-                .into_response()
+            let page = sign_in_page(&value, &next, &user_name, &errors, None);
+            refusal(page, throttled)
         }
     }
 }
@@ -194,6 +193,7 @@ pub async fn totp_submit(State(ui): State<UiState>, request: Request) -> Respons
         }
         Err(error) => {
             let mut errors = Errors::default();
+            let throttled = throttled_for(&error);
             match error {
                 AppError::Rule(violation) if violation.code == ErrorCode::MfaRequired => {
                     errors.add(
@@ -211,11 +211,10 @@ pub async fn totp_submit(State(ui): State<UiState>, request: Request) -> Respons
                 other => errors = Errors::from_app(other, &|_| Some("code")),
             }
             let value = form.value(csrf::FIELD);
-            (
-                StatusCode::UNAUTHORIZED,
+            refusal(
                 totp_page(&value, &next, &pending.user_name, &errors),
+                throttled,
             )
-                .into_response()
         }
     }
 }
@@ -268,6 +267,30 @@ async fn start_session(
         clear_cookie(PRESESSION_COOKIE, "/ui/sign-in", secure),
     );
     response
+}
+
+/// F3: the `Retry-After` of a throttled sign-in.
+fn throttled_for(error: &AppError) -> Option<u64> {
+    match error {
+        AppError::Throttled {
+            retry_after_seconds,
+        } => Some(*retry_after_seconds),
+        _ => None,
+    }
+}
+
+/// A refused sign-in's page: 401, or 429 with `Retry-After` when throttled (F3).
+fn refusal(page: Markup, throttled: Option<u64>) -> Response {
+    match throttled {
+        Some(seconds) => {
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+            response
+        }
+        None => (StatusCode::UNAUTHORIZED, page).into_response(),
+    }
 }
 
 /// The double-submit value: the request's cookie, or a new one (`true`: set it).
