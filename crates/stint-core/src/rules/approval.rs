@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use crate::authz;
 use crate::change::{Change, Decision};
 use crate::ids::{RequestId, ScheduleId, UserId};
-use crate::request::{Approval, ApprovalDecision, RequestAction, RequestStatus, ScheduleRequest};
+use crate::request::{
+    ActivationSource, Approval, ApprovalDecision, RequestAction, RequestStatus, ScheduleRequest,
+};
 use crate::rules::activation::{
     activation_schedule, end_schedule, find_eligibility, is_superseded,
 };
@@ -166,7 +168,11 @@ pub fn review(
     if review.approve {
         decided.status = RequestStatus::Provisioned;
         let (schedules, target) = match request.action {
-            RequestAction::SelfActivate => grant_activation(state, ctx, request)?,
+            RequestAction::SelfActivate => {
+                let (schedules, target, source) = grant_activation(state, ctx, request)?;
+                decided.activated_using = Some(source);
+                (schedules, target)
+            }
             _ => grant_extension(state, ctx, request, review.schedule.unwrap_or_default())?,
         };
         decided.target_schedule_id = Some(target);
@@ -193,12 +199,13 @@ pub fn review(
 }
 
 /// V3: an approved activation starts when approved (or at its requested later start) and keeps its
-/// length, never past its eligibility.
+/// length, never past its eligibility: the one in force at that start, which may be a newer one
+/// than the request was made under, and is named as its source.
 fn grant_activation(
     state: &State,
     ctx: &Context,
     request: &ScheduleRequest,
-) -> Result<(Vec<crate::schedule::Schedule>, ScheduleId), Violation> {
+) -> Result<(Vec<crate::schedule::Schedule>, ScheduleId, ActivationSource), Violation> {
     let requested_start = request.resolved_start.unwrap_or(request.created_at);
     let start = requested_start.max(ctx.now);
     let source = find_eligibility(
@@ -261,7 +268,7 @@ fn grant_activation(
         window,
         request.id,
     );
-    Ok((vec![schedule], id))
+    Ok((vec![schedule], id, source))
 }
 
 /// E3: the administrator sets the new start, end and kind; the result obeys A2, A4 and A5.

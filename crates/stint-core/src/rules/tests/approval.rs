@@ -178,6 +178,45 @@ fn v3_an_approval_creates_the_activation_from_the_approval_time_with_the_request
 }
 
 #[test]
+fn v3_an_activation_approved_after_its_eligibility_was_renewed_names_the_eligibility_in_force() {
+    let mut f = Fixture::new();
+    let alice = f.user("alice");
+    let carol = f.user("carol");
+    let group = f.group("Finance");
+    f.managed(group);
+    approvers(&mut f, group, vec![Approver::User(carol)]);
+    let first = f.schedule(
+        group,
+        alice,
+        Access::Member,
+        ScheduleKind::Eligible,
+        window(t0() - hours(1), t0() + hours(1)),
+    );
+    let request = submit(&mut f, t0(), self_activate(group, alice));
+    assert_eq!(
+        request.activated_using.map(|source| source.eligibility),
+        Some(first)
+    );
+    let renewed = f.schedule(
+        group,
+        alice,
+        Access::Member,
+        ScheduleKind::Eligible,
+        window(t0() + hours(1), t0() + hours(2)),
+    );
+    let decision = decide(&f, carol, t0() + hours(1), &request, approve()).unwrap();
+    let activation = decision.schedules()[0];
+    assert_eq!(activation.window.start, t0() + hours(1));
+    assert_eq!(
+        decision.requests()[0]
+            .activated_using
+            .map(|source| source.eligibility),
+        Some(renewed),
+        "the activation came from the eligibility in force at its start"
+    );
+}
+
+#[test]
 fn v3_an_approved_scheduled_activation_keeps_its_later_start() {
     let Setup {
         mut f,
