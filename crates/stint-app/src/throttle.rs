@@ -58,12 +58,20 @@ pub enum Subject {
     Source(String),
 }
 
-#[derive(Debug)]
 pub struct SignInThrottle {
     limits: SignInLimits,
     /// Keys the user names in memory and pseudonymises unknown ones in the audit.
     secret: [u8; 32],
     tables: Mutex<Tables>,
+}
+
+/// Shows the limits only: the key would let a reader of logs reverse pseudonyms by guessing.
+impl std::fmt::Debug for SignInThrottle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInThrottle")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -367,6 +375,19 @@ mod tests {
     fn fail(throttle: &SignInThrottle, name: &str, now: DateTime<Utc>) -> Vec<Report> {
         let ticket = throttle.begin(name, Some("10.0.0.1"), now).unwrap();
         throttle.failed(ticket, now)
+    }
+
+    #[test]
+    fn debug_output_shows_neither_the_key_nor_the_names_tracked() {
+        let throttle = throttle();
+        fail(&throttle, "a-password-typed-as-a-name", start());
+        let shown = format!("{throttle:?}");
+        assert!(
+            !shown.contains(&format!("{:?}", throttle.secret)),
+            "{shown}"
+        );
+        assert!(!shown.contains(&throttle.account_key("a-password-typed-as-a-name")));
+        assert!(shown.contains("account_failures"), "{shown}");
     }
 
     #[test]
