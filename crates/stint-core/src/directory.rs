@@ -274,6 +274,30 @@ fn direct_member_type() -> MemberType {
 }
 
 impl RoleAssignment {
+    /// An active, permanent assignment made directly (not through a role schedule request), from
+    /// `now` on.
+    pub fn permanent(
+        id: RoleAssignmentId,
+        principal_id: PrincipalId,
+        role: BuiltInRole,
+        scope: DirectoryScope,
+        now: DateTime<Utc>,
+    ) -> RoleAssignment {
+        RoleAssignment {
+            id,
+            principal_id,
+            role,
+            scope,
+            eligible: false,
+            window: Window::permanent_from(now),
+            created_at: now,
+            removed_at: None,
+            created_using: None,
+            member_type: MemberType::Direct,
+            activated: false,
+        }
+    }
+
     pub fn is_active_at(&self, now: DateTime<Utc>) -> bool {
         !self.eligible && self.removed_at.is_none() && self.window.contains(now)
     }

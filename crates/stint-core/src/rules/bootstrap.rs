@@ -7,7 +7,6 @@ use crate::audit::{AuditRecord, Outcome};
 use crate::change::{Change, Decision};
 use crate::directory::{BuiltInRole, DirectoryScope, PasswordHash, RoleAssignment, Tenant, User};
 use crate::ids::{RoleAssignmentId, TenantId, UserId};
-use crate::schedule::{MemberType, Window};
 
 /// The user name of the first administrator.
 pub const ADMIN_USER_NAME: &str = "admin";
@@ -34,19 +33,13 @@ pub fn bootstrap(
         authenticator: None,
         recent_failed_codes: Vec::new(),
     };
-    let assignment = RoleAssignment {
-        id: RoleAssignmentId(fresh_id()),
-        principal_id: admin.id.into(),
-        role: BuiltInRole::GlobalAdministrator,
-        scope: DirectoryScope::Directory,
-        eligible: false,
-        window: Window::permanent_from(now),
-        created_at: now,
-        removed_at: None,
-        created_using: None,
-        member_type: MemberType::Direct,
-        activated: false,
-    };
+    let assignment = RoleAssignment::permanent(
+        RoleAssignmentId(fresh_id()),
+        admin.id.into(),
+        BuiltInRole::GlobalAdministrator,
+        DirectoryScope::Directory,
+        now,
+    );
     let event = AuditRecord {
         id: fresh_id(),
         at: now,

@@ -535,19 +535,13 @@ pub fn create_role_assignment(
         )
         .rule("A8"));
     }
-    let assignment = RoleAssignment {
-        id: RoleAssignmentId(ctx.fresh_id()),
-        principal_id: principal,
+    let assignment = RoleAssignment::permanent(
+        RoleAssignmentId(ctx.fresh_id()),
+        principal,
         role,
         scope,
-        eligible: false,
-        window: Window::permanent_from(ctx.now),
-        created_at: ctx.now,
-        removed_at: None,
-        created_using: None,
-        member_type: MemberType::Direct,
-        activated: false,
-    };
+        ctx.now,
+    );
     let event = ctx
         .event("roleAssignment.create", "roleAssignment", assignment.id)
         .about(None, Some(principal))

@@ -16,7 +16,7 @@ use crate::audit::{AuditRecord, Outcome};
 use crate::change::{Change, Decision};
 use crate::directory::{BuiltInRole, DirectoryScope, Group, PasswordHash, RoleAssignment, User};
 use crate::ids::{GroupId, PrincipalId, RoleAssignmentId, ScheduleId, UserId};
-use crate::schedule::{Access, MemberType, Schedule, ScheduleKind, Window};
+use crate::schedule::{Access, Schedule, ScheduleKind};
 use crate::state::State;
 use crate::violation::{ErrorCode, Violation};
 
@@ -240,19 +240,13 @@ pub fn recover_admin(
             && assignment.window.end.is_none()
     });
     if !holds_permanently {
-        decision.push(Change::RoleAssignment(RoleAssignment {
-            id: RoleAssignmentId(fresh_id()),
-            principal_id: user.id.into(),
-            role: BuiltInRole::GlobalAdministrator,
-            scope: DirectoryScope::Directory,
-            eligible: false,
-            window: Window::permanent_from(now),
-            created_at: now,
-            removed_at: None,
-            created_using: None,
-            member_type: MemberType::Direct,
-            activated: false,
-        }));
+        decision.push(Change::RoleAssignment(RoleAssignment::permanent(
+            RoleAssignmentId(fresh_id()),
+            user.id.into(),
+            BuiltInRole::GlobalAdministrator,
+            DirectoryScope::Directory,
+            now,
+        )));
     }
     let message = format!(
         "{} {} with a new one-time password{}{} ({}).",
