@@ -53,11 +53,10 @@ pub fn is_protected_user(state: &State, user: UserId, now: DateTime<Utc>) -> boo
         .filter(|s| s.is_open_at(now))
         .filter_map(|s| state.live_group(s.group_id()))
         .any(|group| is_protected_group(state, group, now));
-    let has_role = state.role_assignments.values().any(|assignment| {
-        assignment.principal_id == principal
-            && assignment.removed_at.is_none()
-            && !assignment.window.has_ended_by(now)
-    });
+    let has_role = state
+        .role_assignments
+        .values()
+        .any(|assignment| assignment.principal_id == principal && assignment.is_open_at(now));
     let approves_protected = state
         .groups_approved_by(principal)
         .filter_map(|group| state.live_group(group))
