@@ -37,14 +37,6 @@ pub async fn hash(password: Password) -> AppResult<PasswordHash> {
         .map_err(|_| AppError::Busy)?
 }
 
-/// Verifies `password` against `stored`; with no stored hash, still spends the same time, so
-/// that a caller cannot tell an unknown user from a wrong password.
-pub async fn verify(password: Password, stored: Option<PasswordHash>) -> bool {
-    tokio::task::spawn_blocking(move || verify_now(&password, stored))
-        .await
-        .unwrap_or(false)
-}
-
 fn hash_now(password: &Password) -> AppResult<PasswordHash> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
@@ -53,6 +45,8 @@ fn hash_now(password: &Password) -> AppResult<PasswordHash> {
         .map_err(|_| AppError::Busy)
 }
 
+/// Verifies `password` against `stored`; with no stored hash, still spends the same time, so
+/// that a caller cannot tell an unknown user from a wrong password.
 fn verify_now(password: &Password, stored: Option<PasswordHash>) -> bool {
     let reference = stored
         .map(|hash| hash.0)
@@ -131,11 +125,15 @@ mod tests {
 
     #[tokio::test]
     async fn i5_passwords_are_stored_as_argon2id_and_verify() {
+        let gate = PasswordGate::new(1, Duration::from_secs(60));
         let stored = hash(Password::new("correct horse")).await.unwrap();
         assert!(stored.0.starts_with("$argon2id$"));
-        assert!(verify(Password::new("correct horse"), Some(stored.clone())).await);
-        assert!(!verify(Password::new("wrong"), Some(stored)).await);
-        assert!(!verify(Password::new("anything"), None).await);
+        let verify = |password: &str, stored: Option<PasswordHash>| {
+            gate.verify(Password::new(password), stored)
+        };
+        assert!(verify("correct horse", Some(stored.clone())).await.unwrap());
+        assert!(!verify("wrong", Some(stored)).await.unwrap());
+        assert!(!verify("anything", None).await.unwrap());
     }
 
     #[tokio::test]
