@@ -137,11 +137,8 @@ pub fn update_user(
     // good; enabling it again does not bring them back.
     let mut ended = String::new();
     if disables || resets_password {
-        let tokens: Vec<_> = state.tokens.values().filter(|t| t.user_id == id).collect();
-        for token in &tokens {
-            decision.push(Change::TokenRevoked(token.hash.clone()));
-        }
-        ended = format!(", and ended {} session(s)", tokens.len());
+        let count = super::end_sessions(state, id, &mut decision);
+        ended = format!(", and ended {count} session(s)");
     }
     let event = ctx
         .event("user.update", "user", id)

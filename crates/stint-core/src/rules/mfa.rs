@@ -416,11 +416,7 @@ pub fn reset_credentials(
         what.push("removed the TOTP authenticator");
     }
     let mut decision = Decision::new().change(Change::User(updated.clone()));
-    let mut ended = 0;
-    for token in state.tokens.values().filter(|t| t.user_id == target) {
-        decision.push(Change::TokenRevoked(token.hash.clone()));
-        ended += 1;
-    }
+    let ended = super::end_sessions(state, target, &mut decision);
     decision.record(
         user_event(ctx, "user.resetCredentials", target).saying(format!(
             "{} of {}, and ended {ended} session(s).",

@@ -22,7 +22,9 @@ use uuid::Uuid;
 
 use crate::audit::{AuditRecord, Outcome};
 use crate::authz::Caller;
-use crate::ids::{GroupId, PrincipalId};
+use crate::change::{Change, Decision};
+use crate::ids::{GroupId, PrincipalId, UserId};
+use crate::state::State;
 
 /// Everything about a call that is not its input: who, when, and where ids come from.
 pub struct Context<'a> {
@@ -109,6 +111,20 @@ impl<'a> Context<'a> {
 }
 
 /// Builder-style helpers on audit records, so rules read as sentences.
+/// D8, F4: ends every token and console session of `user` in `decision`, for good; returns how
+/// many were ended.
+pub(crate) fn end_sessions(state: &State, user: UserId, decision: &mut Decision) -> usize {
+    let tokens: Vec<_> = state
+        .tokens
+        .values()
+        .filter(|t| t.user_id == user)
+        .collect();
+    for token in &tokens {
+        decision.push(Change::TokenRevoked(token.hash.clone()));
+    }
+    tokens.len()
+}
+
 pub trait AuditRecordExt {
     fn about(self, group: Option<GroupId>, principal: Option<PrincipalId>) -> Self;
     fn saying(self, message: impl Into<String>) -> Self;
