@@ -22,6 +22,7 @@ pub mod roles;
 pub mod scheduler;
 pub mod throttle;
 pub mod ui_support;
+pub mod view;
 
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -35,6 +36,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::AppConfig;
 pub use error::{AppError, AppResult};
 pub use password::Password;
+pub use view::View;
 
 /// Who is calling, established by authentication.
 #[derive(Clone, Debug, PartialEq, Eq)]

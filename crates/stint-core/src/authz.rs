@@ -1,4 +1,13 @@
-//! Who may do what (SPEC D7, D8, P2, A6, S4), decided from the roles a caller holds now.
+//! Who may do what (SPEC D7, D8, P2, A6, S4, V3, and D4/D8 as Stint amends them), decided from
+//! the roles a caller holds now: the one place Stint's permission model is written. The table of
+//! roles is the constants below; drivers and rules obtain [`authority`] handles from it.
+
+mod authority;
+
+pub use authority::{
+    Approver, AuditReader, Authority, CredentialResetter, GroupManager, PimAdmin, PimReader,
+    RoleManager, RoleViewer, UserManager,
+};
 
 use chrono::{DateTime, Utc};
 
@@ -50,7 +59,7 @@ impl Caller {
     }
 }
 
-const PRIVILEGED: &[BuiltInRole] = &[GlobalAdministrator, PrivilegedRoleAdministrator];
+pub(crate) const PRIVILEGED: &[BuiltInRole] = &[GlobalAdministrator, PrivilegedRoleAdministrator];
 const GROUP_MANAGERS: &[BuiltInRole] = &[
     GlobalAdministrator,
     PrivilegedRoleAdministrator,

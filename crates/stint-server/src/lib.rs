@@ -13,7 +13,6 @@ mod routes;
 mod shape;
 #[cfg(feature = "test-clock")]
 pub mod test_clock;
-mod ui;
 mod wire;
 
 use std::net::SocketAddr;
@@ -39,7 +38,7 @@ pub struct ServerState {
 /// The whole HTTP surface, with its OpenAPI document served at `/stint/v1/openapi.json`.
 pub fn router(app: Arc<App>) -> Router {
     let state = ServerState { app };
-    let console = ui::router(state.clone());
+    let console = stint_console::router(state.app.clone());
     let (router, api) = routes::all().split_for_parts();
     let api = openapi::finish(api);
     let routed = router

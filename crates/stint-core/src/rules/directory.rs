@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::authz::{self, Caller};
+use crate::authz::{self, Authority, RoleManager};
 use crate::change::{Change, Decision};
 use crate::directory::{
     AdministrativeUnit, BuiltInRole, DirectoryScope, Group, GroupKind, GroupSource, PasswordHash,
@@ -12,7 +12,7 @@ use crate::directory::{
 use crate::ids::ScheduleId;
 use crate::ids::{AdministrativeUnitId, GroupId, PrincipalId, RoleAssignmentId, UserId};
 use crate::names::check_name;
-use crate::protection::{is_protected_group, LEADS_TO_PRIVILEGE};
+
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{
     Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
@@ -496,7 +496,7 @@ pub fn create_role_assignment(
     role: BuiltInRole,
     scope: DirectoryScope,
 ) -> Result<(Decision, RoleAssignment), Violation> {
-    require_role_manager(ctx.caller)?;
+    require_role_manager(ctx)?;
     match state.principal(principal) {
         None => {
             return Err(Violation::new(
@@ -559,7 +559,7 @@ pub fn delete_role_assignment(
     ctx: &Context,
     id: RoleAssignmentId,
 ) -> Result<Decision, Violation> {
-    require_role_manager(ctx.caller)?;
+    require_role_manager(ctx)?;
     let current = state
         .role_assignments
         .get(&id)
@@ -585,7 +585,7 @@ pub fn create_unit(
     display_name: String,
     description: Option<String>,
 ) -> Result<(Decision, AdministrativeUnit), Violation> {
-    require_role_manager(ctx.caller)?;
+    require_role_manager(ctx)?;
     check_name("displayName", &display_name)?;
     let unit = AdministrativeUnit {
         id: AdministrativeUnitId(ctx.fresh_id()),
@@ -615,7 +615,7 @@ pub fn change_unit_member(
     member: Uuid,
     add: bool,
 ) -> Result<Decision, Violation> {
-    require_role_manager(ctx.caller)?;
+    require_role_manager(ctx)?;
     let current = state
         .administrative_units
         .get(&unit_id)
@@ -667,44 +667,17 @@ pub(crate) fn live_group(state: &State, id: GroupId) -> Result<&Group, Violation
 }
 
 fn require_direct_manager(state: &State, ctx: &Context, group: &Group) -> Result<(), Violation> {
-    if authz::may_manage_group_directly(state, ctx.caller, group, ctx.now) {
-        return Ok(());
-    }
-    let privileged =
-        "a Global Administrator, a Privileged Role Administrator or an owner of the group";
-    let (message, rule) = if group.is_assignable_to_role {
-        (
-            format!("Only {privileged} may change '{}'.", group.display_name),
-            "D7",
-        )
-    } else if is_protected_group(state, group, ctx.now) {
-        (
-            format!(
-                "'{}' {LEADS_TO_PRIVILEGE}: only {privileged} may change it.",
-                group.display_name
-            ),
-            "D4",
-        )
-    } else {
-        (
-            format!(
-                "Only an owner of the group or an administrator who manages groups may change '{}'.",
-                group.display_name
-            ),
-            "D7",
-        )
-    };
-    Err(Violation::forbidden(message).rule(rule))
+    Authority::new(state, ctx.caller, ctx.now)
+        .group_manager(group)
+        .map(drop)
 }
 
-fn require_role_manager(caller: &Caller) -> Result<(), Violation> {
-    if authz::may_manage_roles(caller) {
-        Ok(())
-    } else {
-        Err(Violation::forbidden(
-            "Only a Global Administrator or Privileged Role Administrator may manage directory roles and administrative units.",
-        ))
-    }
+fn require_role_manager(ctx: &Context) -> Result<(), Violation> {
+    RoleManager::of(
+        ctx.caller,
+        "manage directory roles and administrative units",
+    )
+    .map(drop)
 }
 
 #[cfg(test)]

@@ -49,6 +49,15 @@ impl std::fmt::Debug for Context<'_> {
     }
 }
 
+/// V2, A5: whether a TOTP check at `mfa_at` still counts at `now`.
+pub fn mfa_is_fresh(
+    mfa_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    freshness: TimeDelta,
+) -> bool {
+    mfa_at.is_some_and(|at| at <= now && now - at <= freshness)
+}
+
 impl<'a> Context<'a> {
     /// `ids` supplies fresh ids: random in production, a sequence in tests.
     pub fn new(caller: &'a Caller, now: DateTime<Utc>, ids: impl FnMut() -> Uuid + 'a) -> Self {
@@ -81,8 +90,7 @@ impl<'a> Context<'a> {
 
     /// Whether the caller passed a TOTP check recently enough (V2, A5).
     pub fn has_fresh_mfa(&self) -> bool {
-        self.mfa_at
-            .is_some_and(|at| at <= self.now && self.now - at <= self.mfa_freshness)
+        mfa_is_fresh(self.mfa_at, self.now, self.mfa_freshness)
     }
 
     pub fn fresh_id(&self) -> Uuid {

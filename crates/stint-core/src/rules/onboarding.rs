@@ -2,12 +2,12 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::authz::{self, Caller};
+use crate::authz::{self, Authority, Caller};
 use crate::change::{Change, Decision};
 use crate::directory::{Group, GroupSource};
 use crate::ids::GroupId;
 use crate::policy::{Policy, PolicySettings};
-use crate::protection::{is_protected_group, LEADS_TO_PRIVILEGE};
+
 use crate::rules::directory::live_group;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::Access;
@@ -116,27 +116,9 @@ pub fn require_pim_administrator(
     ctx: &Context,
     group: &Group,
 ) -> Result<(), Violation> {
-    if authz::may_administer_pim(state, ctx.caller, group, ctx.now) {
-        return Ok(());
-    }
-    let privileged = "a Global Administrator, a Privileged Role Administrator (assigned for the whole directory) or an owner of the group";
-    let message = if group.is_assignable_to_role {
-        format!(
-            "Only {privileged} may manage '{}' in PIM.",
-            group.display_name
-        )
-    } else if is_protected_group(state, group, ctx.now) {
-        format!(
-            "'{}' {LEADS_TO_PRIVILEGE}: only {privileged} may manage it in PIM.",
-            group.display_name
-        )
-    } else {
-        format!(
-            "Only an owner of the group or a Global, Privileged Role, Groups, User or Identity Governance Administrator or Directory Writer (assigned for the whole directory) may manage '{}' in PIM.",
-            group.display_name
-        )
-    };
-    Err(Violation::forbidden(message).rule("P2"))
+    Authority::new(state, ctx.caller, ctx.now)
+        .pim_admin(group)
+        .map(drop)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::authz;
+use crate::authz::RoleManager;
 use crate::change::{Change, Decision};
 use crate::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
 use crate::ids::{PrincipalId, RequestId, RoleAssignmentId};
@@ -304,17 +304,12 @@ pub(crate) fn new_assignment(
 
 /// Only Global and Privileged Role Administrators manage directory roles.
 fn require_role_manager(ctx: &Context, input: &RoleRequestInput) -> Result<(), Violation> {
-    if authz::may_manage_roles(ctx.caller) {
-        return Ok(());
-    }
-    Err(Violation::forbidden(format!(
-        "Only a Global Administrator or Privileged Role Administrator may {} directory role assignments.",
-        match input.action {
-            RequestAction::AdminRemove => "remove",
-            RequestAction::AdminAssign => "make",
-            _ => "change",
-        }
-    )))
+    let verb = match input.action {
+        RequestAction::AdminRemove => "remove",
+        RequestAction::AdminAssign => "make",
+        _ => "change",
+    };
+    RoleManager::of(ctx.caller, &format!("{verb} directory role assignments")).map(drop)
 }
 
 /// D5: a role is held by a user, or by a role-assignable group.

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use stint_app::roles::RoleViewer;
 use stint_core::authz::Caller;
+use stint_core::authz::RoleViewer;
 use stint_core::directory::{BuiltInRole, RoleAssignment};
 use stint_core::ids::PrincipalId;
 use stint_core::state::State;

@@ -5,7 +5,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde_json::Value;
-use stint_app::roles::RoleViewer;
+use stint_core::authz::RoleViewer;
 use stint_core::ids::RequestId;
 use utoipa_axum::routes;
 

@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::Value;
-use stint_app::roles::RoleViewer;
+use stint_core::authz::RoleViewer;
 use stint_core::ids::RoleAssignmentId;
 use utoipa_axum::routes;
 

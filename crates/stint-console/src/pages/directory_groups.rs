@@ -10,12 +10,10 @@ use maud::{html, Markup};
 use stint_core::directory::{Group, GroupKind, GroupSource};
 use stint_core::rules::directory::NewGroup;
 
-use crate::ui::forms::{Errors, FormData, Posted};
-use crate::ui::layout::{
-    badge, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone,
-};
-use crate::ui::session::Console;
-use crate::ui::widgets::{checkbox, select, Field, Kind};
+use crate::forms::{Errors, FormData, Posted};
+use crate::layout::{badge, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone};
+use crate::session::Console;
+use crate::widgets::{checkbox, select, Field, Kind};
 
 /// `GET /ui/directory/groups`
 pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {

@@ -15,13 +15,13 @@ use stint_core::directory::User;
 use stint_core::ids::UserId;
 use stint_core::protection::is_protected_user;
 
-use crate::ui::error::UiError;
-use crate::ui::forms::{Errors, FormData, Posted};
-use crate::ui::layout::{
+use crate::error::UiError;
+use crate::forms::{Errors, FormData, Posted};
+use crate::layout::{
     badge, breadcrumbs, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone,
 };
-use crate::ui::session::Console;
-use crate::ui::widgets::{checkbox, Field, Kind};
+use crate::session::Console;
+use crate::widgets::{checkbox, Field, Kind};
 
 /// The same bounds as the API's.
 const MIN_PASSWORD: usize = 8;

@@ -11,12 +11,12 @@ use maud::{html, Markup};
 use stint_core::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
 use stint_core::ids::{PrincipalId, RoleAssignmentId};
 
-use crate::ui::error::UiError;
-use crate::ui::forms::{Errors, FormData, Posted};
-use crate::ui::layout::{csrf_field, empty, error_summary, heading, notice, page, Nav, Tone};
-use crate::ui::session::Console;
-use crate::ui::view;
-use crate::ui::widgets::select;
+use crate::error::UiError;
+use crate::forms::{Errors, FormData, Posted};
+use crate::layout::{csrf_field, empty, error_summary, heading, notice, page, Nav, Tone};
+use crate::session::Console;
+use crate::view;
+use crate::widgets::select;
 
 /// `GET /ui/directory/roles`
 pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {

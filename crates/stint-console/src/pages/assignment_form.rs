@@ -24,12 +24,12 @@ use stint_core::schedule::{Access, ScheduleKind};
 use stint_core::state::State;
 
 use super::groups::{group_for, group_head, Section};
-use crate::ui::error::UiError;
-use crate::ui::forms::{parse_time, time_value, Errors, FormData, Posted};
-use crate::ui::layout::{csrf_field, error_summary, page, Nav};
-use crate::ui::session::Console;
-use crate::ui::view;
-use crate::ui::widgets::{checkbox, radios, select, Field, Kind};
+use crate::error::UiError;
+use crate::forms::{parse_time, time_value, Errors, FormData, Posted};
+use crate::layout::{csrf_field, error_summary, page, Nav};
+use crate::session::Console;
+use crate::view;
+use crate::widgets::{checkbox, radios, select, Field, Kind};
 
 /// How many principals a search shows.
 const SEARCH_RESULTS: usize = 25;

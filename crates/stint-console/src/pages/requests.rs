@@ -11,13 +11,13 @@ use stint_core::ids::{PrincipalId, RequestId};
 use stint_core::request::{Expiration, RequestAction, ScheduleRequest};
 use stint_core::state::State;
 
-use crate::ui::error::UiError;
-use crate::ui::forms::{Errors, Posted};
-use crate::ui::layout::{
+use crate::error::UiError;
+use crate::forms::{Errors, Posted};
+use crate::layout::{
     badge, csrf_field, empty, error_summary, heading, notice, page, tabs, Nav, Tone,
 };
-use crate::ui::session::Console;
-use crate::ui::view;
+use crate::session::Console;
+use crate::view;
 
 /// `GET /ui/my-requests?tab=pending|past`
 pub async fn show(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {

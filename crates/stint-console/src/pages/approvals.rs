@@ -16,14 +16,14 @@ use stint_core::schedule::ScheduleKind;
 use stint_core::state::State;
 
 use super::requests::{action_label, schedule_text};
-use crate::ui::error::UiError;
-use crate::ui::forms::{parse_time, Errors, FormData, Posted};
-use crate::ui::layout::{
+use crate::error::UiError;
+use crate::forms::{parse_time, Errors, FormData, Posted};
+use crate::layout::{
     badge, breadcrumbs, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone,
 };
-use crate::ui::session::Console;
-use crate::ui::view;
-use crate::ui::widgets::{radios, Field, Kind};
+use crate::session::Console;
+use crate::view;
+use crate::widgets::{radios, Field, Kind};
 
 /// A request as the approver sees it.
 #[derive(Clone, Debug)]

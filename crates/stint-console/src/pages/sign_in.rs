@@ -17,15 +17,15 @@ use stint_app::{AppError, CallMeta, Password};
 use stint_core::totp::TotpCode;
 use stint_core::ErrorCode;
 
-use crate::ui::error::UiError;
-use crate::ui::forms::{read_form, Errors, FormData, Posted};
-use crate::ui::layout::{bare_page, error_summary, notice, Tone};
-use crate::ui::session::{
+use crate::error::UiError;
+use crate::forms::{read_form, Errors, FormData, Posted};
+use crate::layout::{bare_page, error_summary, notice, Tone};
+use crate::session::{
     self, call_meta, clear_cookie, cookie, is_secure, PendingSignIn, PENDING_COOKIE,
     PRESESSION_COOKIE, SESSION_COOKIE, SESSION_LIFETIME,
 };
-use crate::ui::widgets::{Field, Kind};
-use crate::ui::{csrf, UiState};
+use crate::widgets::{Field, Kind};
+use crate::{csrf, UiState};
 
 const WRONG_PASSWORD: &str = "The user name or password is incorrect, or the account is disabled.";
 

@@ -15,10 +15,10 @@ use stint_core::rules::assignments::{RequestInput, RENEWAL_WINDOW};
 use stint_core::schedule::{Access, AssignmentType, EndReason, MemberType, ScheduleKind};
 
 use super::groups::{group_for, group_head, Section};
-use crate::ui::forms::{Errors, Posted};
-use crate::ui::layout::{csrf_field, empty, error_summary, notice, page, tabs, Nav, Tone};
-use crate::ui::session::Console;
-use crate::ui::view;
+use crate::forms::{Errors, Posted};
+use crate::layout::{csrf_field, empty, error_summary, notice, page, tabs, Nav, Tone};
+use crate::session::Console;
+use crate::view;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tab {
@@ -224,7 +224,7 @@ pub async fn remove(Path(id): Path<String>, Posted { console, form }: Posted) ->
             .and_then(|p| p.parse::<PrincipalId>().ok()),
         form.get("access").and_then(|a| a.parse::<Access>().ok()),
     ) else {
-        return crate::ui::error::UiError::BadRequest("Choose an assignment to remove.".into())
+        return crate::error::UiError::BadRequest("Choose an assignment to remove.".into())
             .into_response();
     };
     let input = RequestInput {

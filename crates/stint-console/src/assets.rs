@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Response};
 pub const CSS_PATH: &str = "/ui/assets/stint.css";
 pub const ICON_PATH: &str = "/ui/assets/favicon.svg";
 
-const CSS: &str = include_str!("../../assets/stint.css");
-const ICON: &str = include_str!("../../assets/favicon.svg");
+const CSS: &str = include_str!("../assets/stint.css");
+const ICON: &str = include_str!("../assets/favicon.svg");
 
 pub async fn css() -> Response {
     asset(CSS, "text/css; charset=utf-8")

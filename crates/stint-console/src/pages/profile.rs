@@ -8,12 +8,12 @@ use maud::{html, Markup};
 use std::collections::HashMap;
 use stint_core::totp::TotpCode;
 
-use crate::ui::forms::{Errors, Posted};
-use crate::ui::layout::{csrf_field, error_summary, heading, notice, page, Nav, Tone};
-use crate::ui::qr;
-use crate::ui::session::Console;
-use crate::ui::view;
-use crate::ui::widgets::{Field, Kind};
+use crate::forms::{Errors, Posted};
+use crate::layout::{csrf_field, error_summary, heading, notice, page, Nav, Tone};
+use crate::qr;
+use crate::session::Console;
+use crate::view;
+use crate::widgets::{Field, Kind};
 
 /// `GET /ui/profile`
 pub async fn show(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
@@ -99,7 +99,7 @@ fn profile_page(console: &Console, errors: &Errors, message: Option<(Tone, &str,
                 section.card {
                     h2 { "Authenticator app" }
                     @if console.me.has_totp {
-                        p { (crate::ui::layout::badge("Active")) " Sign-ins ask for a code from your authenticator app." }
+                        p { (crate::layout::badge("Active")) " Sign-ins ask for a code from your authenticator app." }
                         form.stack method="post" action="/ui/profile/step-up" novalidate {
                             (csrf_field(console))
                             (Field::new(Kind::Code, "code", "Verify a code now")

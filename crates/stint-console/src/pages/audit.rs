@@ -10,12 +10,12 @@ use maud::{html, Markup};
 use stint_core::audit::{AuditEvent, AuditQuery, Outcome};
 
 use super::groups::{group_for, group_head, Section};
-use crate::ui::error::UiError;
-use crate::ui::forms::{parse_date, Errors};
-use crate::ui::layout::{badge, empty, error_summary, heading, page, Nav};
-use crate::ui::session::Console;
-use crate::ui::view;
-use crate::ui::widgets::{Field, Kind};
+use crate::error::UiError;
+use crate::forms::{parse_date, Errors};
+use crate::layout::{badge, empty, error_summary, heading, page, Nav};
+use crate::session::Console;
+use crate::view;
+use crate::widgets::{Field, Kind};
 
 /// How many events a view shows.
 const LIMIT: usize = 200;

@@ -1,4 +1,4 @@
-//! The web console (SPEC I3): server-rendered HTML pages under `/ui` for the people who use
+//! `stint-console` owns Stint's web console (SPEC I3): server-rendered HTML pages under `/ui` for the people who use
 //! Stint, mirroring Entra's "Privileged Identity Management > Groups" blades.
 //!
 //! Plain HTML forms that work without JavaScript; every state-changing form carries a CSRF value
@@ -29,14 +29,15 @@ use stint_app::App;
 use tower_http::catch_panic::CatchPanicLayer;
 use uuid::Uuid;
 
-use crate::middleware::RequestId;
-use crate::ServerState;
-
 /// The console's Content-Security-Policy: no script at all, styles from our stylesheet only.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The largest form the console accepts.
 const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// The id of the current console request, sent back in the `request-id` header and audited.
+#[derive(Clone, Debug)]
+pub(crate) struct RequestId(pub String);
 
 /// What the console's handlers reach.
 #[derive(Clone, Debug)]
@@ -46,9 +47,9 @@ pub struct UiState {
 }
 
 /// The console's routes: `/` (which leads to `/ui`) and everything under `/ui`.
-pub fn router(server: ServerState) -> Router {
+pub fn router(app: Arc<App>) -> Router {
     let state = UiState {
-        app: server.app,
+        app,
         tracker: Arc::new(session::Tracker::default()),
     };
     Router::new()

@@ -20,12 +20,12 @@ use stint_core::rules::assignments::{RequestInput, MAX_JUSTIFICATION_CHARS};
 use stint_core::schedule::{Access, ScheduleKind};
 use stint_core::state::State;
 
-use crate::ui::error::UiError;
-use crate::ui::forms::{parse_time, Errors, FormData, Posted};
-use crate::ui::layout::{breadcrumbs, csrf_field, error_summary, heading, page, Nav};
-use crate::ui::session::Console;
-use crate::ui::view;
-use crate::ui::widgets::{select, Field, Kind};
+use crate::error::UiError;
+use crate::forms::{parse_time, Errors, FormData, Posted};
+use crate::layout::{breadcrumbs, csrf_field, error_summary, heading, page, Nav};
+use crate::session::Console;
+use crate::view;
+use crate::widgets::{select, Field, Kind};
 
 /// Where a refusal of an activation goes in the form.
 fn field_of(key: &str) -> Option<&'static str> {

@@ -14,13 +14,13 @@ use stint_core::ids::GroupId;
 use stint_core::rules::onboarding::{discover, why_not_manageable};
 use stint_core::schedule::{Access, ScheduleKind};
 
-use crate::ui::error::UiError;
-use crate::ui::forms::{Errors, Posted};
-use crate::ui::layout::{
+use crate::error::UiError;
+use crate::forms::{Errors, Posted};
+use crate::layout::{
     badge, breadcrumbs, csrf_field, empty, error_summary, heading, page, tabs, Nav,
 };
-use crate::ui::session::Console;
-use crate::ui::widgets::{Field, Kind};
+use crate::session::Console;
+use crate::widgets::{Field, Kind};
 
 /// The sections of a group's pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,7 +240,7 @@ pub async fn home(Path(id): Path<String>) -> Response {
 pub fn access_kind(access: Access, kind: ScheduleKind) -> String {
     format!(
         "{} {}",
-        crate::ui::view::kind(kind).to_lowercase(),
-        crate::ui::view::access(access).to_lowercase()
+        crate::view::kind(kind).to_lowercase(),
+        crate::view::access(access).to_lowercase()
     )
 }

@@ -17,12 +17,12 @@ use stint_core::schedule::{
 };
 use stint_core::state::State;
 
-use crate::ui::forms::{Errors, Posted};
-use crate::ui::layout::{
+use crate::forms::{Errors, Posted};
+use crate::layout::{
     badge, csrf_field, empty, error_summary, heading, notice, page, tabs, Nav, Tone,
 };
-use crate::ui::session::Console;
-use crate::ui::view;
+use crate::session::Console;
+use crate::view;
 
 /// Which list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -326,7 +326,7 @@ pub async fn deactivate(Posted { console, form }: Posted) -> Response {
         form.get("group").and_then(|g| g.parse::<GroupId>().ok()),
         form.get("access").and_then(|a| a.parse::<Access>().ok()),
     ) else {
-        return crate::ui::error::UiError::BadRequest("Choose an assignment to deactivate.".into())
+        return crate::error::UiError::BadRequest("Choose an assignment to deactivate.".into())
             .into_response();
     };
     let input = RequestInput {

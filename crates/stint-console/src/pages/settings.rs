@@ -22,11 +22,11 @@ use stint_core::schedule::Access;
 use stint_core::Violation;
 
 use super::groups::{group_for, group_head, Section};
-use crate::ui::forms::{Errors, FormData, Posted};
-use crate::ui::layout::{csrf_field, error_summary, notice, page, Nav, Tone};
-use crate::ui::session::Console;
-use crate::ui::view;
-use crate::ui::widgets::{checkbox, checkbox_with_value, select, Field, Kind};
+use crate::forms::{Errors, FormData, Posted};
+use crate::layout::{csrf_field, error_summary, notice, page, Nav, Tone};
+use crate::session::Console;
+use crate::view;
+use crate::widgets::{checkbox, checkbox_with_value, select, Field, Kind};
 
 /// The notification rules, in Graph's order, with the names of their inputs.
 const NOTIFICATION_INPUTS: [&str; 9] = ["n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8"];
@@ -256,7 +256,7 @@ pub async fn edit(
         Err(error) => return error.into_response(),
     };
     let Some(access) = access_from(&access) else {
-        return crate::ui::error::UiError::not_found("That page").into_response();
+        return crate::error::UiError::not_found("That page").into_response();
     };
     let settings = console.app.read(|state| {
         state
@@ -622,7 +622,7 @@ pub async fn save(
         Err(error) => return error.into_response(),
     };
     let Some(access) = access_from(&access) else {
-        return crate::ui::error::UiError::not_found("That page").into_response();
+        return crate::error::UiError::not_found("That page").into_response();
     };
     let current = console.app.read(|state| {
         state

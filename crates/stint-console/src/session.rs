@@ -27,7 +27,7 @@ use stint_core::authz::Caller;
 use stint_core::ids::UserId;
 
 use super::{csrf, UiState};
-use crate::middleware::RequestId;
+use crate::RequestId;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "stint_session";

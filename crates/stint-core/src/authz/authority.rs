@@ -1,0 +1,281 @@
+//! Typed authority: being allowed to act is a value obtained from [`Authority`], never a boolean
+//! a caller may forget to ask. Each handle can only be made here, after its rule said yes, and
+//! carries what it was granted over; the refusal is the [`Violation`] the API answers with.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    may_administer_pim, may_manage_group_directly, may_manage_roles, may_manage_user,
+    may_read_all_audit, may_reset_credentials, Caller, PRIVILEGED,
+};
+use crate::directory::{Group, GroupKind};
+use crate::ids::{GroupId, PrincipalId, UserId};
+use crate::protection::{is_protected_group, LEADS_TO_PRIVILEGE};
+use crate::request::ScheduleRequest;
+use crate::rules::approval;
+use crate::state::State;
+use crate::violation::Violation;
+
+/// The caller's standing at one instant, from which every handle is obtained.
+#[derive(Clone, Copy, Debug)]
+pub struct Authority<'s> {
+    state: &'s State,
+    caller: &'s Caller,
+    now: DateTime<Utc>,
+}
+
+/// P2, A6, S4: may bring `group` under PIM, assign in it and change its policies.
+#[derive(Clone, Copy, Debug)]
+pub struct PimAdmin<'s> {
+    group: &'s Group,
+}
+
+/// D7, D4: may change `group`, its members and owners through the directory.
+#[derive(Clone, Copy, Debug)]
+pub struct GroupManager<'s> {
+    group: &'s Group,
+}
+
+/// Global and Privileged Role Administrators: directory roles and administrative units.
+#[derive(Clone, Copy, Debug)]
+pub struct RoleManager(());
+
+/// D8: may reset the password and authenticators of `user`.
+#[derive(Clone, Copy, Debug)]
+pub struct CredentialResetter {
+    user: UserId,
+}
+
+/// D8: may create users (`user: None`) or change `user`'s name and whether they may sign in.
+#[derive(Clone, Copy, Debug)]
+pub struct UserManager {
+    user: Option<UserId>,
+}
+
+/// May read the audit of everything (U2).
+#[derive(Clone, Copy, Debug)]
+pub struct AuditReader(());
+
+/// May read every PIM record of `group` (its schedules, requests, policies): its PIM administrators.
+#[derive(Clone, Copy, Debug)]
+pub struct PimReader {
+    group: GroupId,
+}
+
+/// V3: may approve or deny `request`.
+#[derive(Clone, Copy, Debug)]
+pub struct Approver<'s> {
+    request: &'s ScheduleRequest,
+}
+
+const PRIVILEGED_WORDS: &str =
+    "a Global Administrator, a Privileged Role Administrator or an owner of the group";
+
+impl<'s> Authority<'s> {
+    pub fn new(state: &'s State, caller: &'s Caller, now: DateTime<Utc>) -> Self {
+        Authority { state, caller, now }
+    }
+
+    pub fn caller(&self) -> &'s Caller {
+        self.caller
+    }
+
+    /// P2, A6, S4.
+    pub fn pim_admin(&self, group: &'s Group) -> Result<PimAdmin<'s>, Violation> {
+        if may_administer_pim(self.state, self.caller, group, self.now) {
+            return Ok(PimAdmin { group });
+        }
+        let privileged = "a Global Administrator, a Privileged Role Administrator (assigned for the whole directory) or an owner of the group";
+        let message = if group.is_assignable_to_role {
+            format!(
+                "Only {privileged} may manage '{}' in PIM.",
+                group.display_name
+            )
+        } else if is_protected_group(self.state, group, self.now) {
+            format!(
+                "'{}' {LEADS_TO_PRIVILEGE}: only {privileged} may manage it in PIM.",
+                group.display_name
+            )
+        } else {
+            format!(
+                "Only an owner of the group or a Global, Privileged Role, Groups, User or Identity Governance Administrator or Directory Writer (assigned for the whole directory) may manage '{}' in PIM.",
+                group.display_name
+            )
+        };
+        Err(Violation::forbidden(message).rule("P2"))
+    }
+
+    /// D7, and D4 for a group that leads to a role-assignable one.
+    pub fn group_manager(&self, group: &'s Group) -> Result<GroupManager<'s>, Violation> {
+        if may_manage_group_directly(self.state, self.caller, group, self.now) {
+            return Ok(GroupManager { group });
+        }
+        let (message, rule) = if group.is_assignable_to_role {
+            (
+                format!(
+                    "Only {PRIVILEGED_WORDS} may change '{}'.",
+                    group.display_name
+                ),
+                "D7",
+            )
+        } else if is_protected_group(self.state, group, self.now) {
+            (
+                format!(
+                    "'{}' {LEADS_TO_PRIVILEGE}: only {PRIVILEGED_WORDS} may change it.",
+                    group.display_name
+                ),
+                "D4",
+            )
+        } else {
+            (
+                format!(
+                    "Only an owner of the group or an administrator who manages groups may change '{}'.",
+                    group.display_name
+                ),
+                "D7",
+            )
+        };
+        Err(Violation::forbidden(message).rule(rule))
+    }
+
+    /// Directory roles and administrative units; `to` says what was attempted ("remove directory
+    /// role assignments").
+    pub fn role_manager(&self, to: &str) -> Result<RoleManager, Violation> {
+        RoleManager::of(self.caller, to)
+    }
+
+    /// D8, for resetting credentials.
+    pub fn credential_resetter(&self, user: UserId) -> Option<CredentialResetter> {
+        may_reset_credentials(self.state, self.caller, user, self.now)
+            .then_some(CredentialResetter { user })
+    }
+
+    /// D8, for creating (`None`) or changing a user.
+    pub fn user_manager(&self, user: Option<UserId>) -> Option<UserManager> {
+        may_manage_user(self.state, self.caller, user, self.now).then_some(UserManager { user })
+    }
+
+    pub fn audit_reader(&self) -> Option<AuditReader> {
+        may_read_all_audit(self.caller).then_some(AuditReader(()))
+    }
+
+    /// Every PIM record of a group: its PIM administrators, and the privileged for any group
+    /// (even one no longer live).
+    pub fn pim_reader(&self, group: GroupId) -> Option<PimReader> {
+        let administers = self
+            .state
+            .groups
+            .get(&group)
+            .is_some_and(|group| may_administer_pim(self.state, self.caller, group, self.now));
+        (administers || self.caller.has_any_directory_role(PRIVILEGED))
+            .then_some(PimReader { group })
+    }
+
+    /// Whether a record about `principal` in `group` is the caller's to see: their own, or one
+    /// their [`PimReader`] covers.
+    pub fn sees_record(&self, group: GroupId, principal: PrincipalId) -> bool {
+        principal == self.caller.user.into() || self.pim_reader(group).is_some()
+    }
+
+    /// V3: a named approver for activations, a PIM administrator for extend and renew, never the
+    /// requester or a disabled user.
+    pub fn approver(&self, request: &'s ScheduleRequest) -> Option<Approver<'s>> {
+        approval::may_decide(self.state, self.caller.user, request, self.now)
+            .then_some(Approver { request })
+    }
+
+    /// Whether the caller may read the approval of `request`: its deciders, its requester and
+    /// the group's PIM administrators.
+    pub fn sees_approval(&self, request: &ScheduleRequest) -> bool {
+        approval::may_view(self.state, self.caller.user, request, self.now)
+    }
+
+    /// Who may read which directory-role records.
+    pub fn role_viewer(&self) -> RoleViewer {
+        RoleViewer::of(self.state, self.caller, self.now)
+    }
+
+    /// Groups of Microsoft 365 kind may be created by Exchange Administrators too.
+    pub fn may_create_group(&self, role_assignable: bool, kind: GroupKind) -> bool {
+        super::may_create_group(self.caller, role_assignable, kind)
+    }
+}
+
+impl<'s> PimAdmin<'s> {
+    pub fn group(&self) -> &'s Group {
+        self.group
+    }
+}
+
+impl<'s> GroupManager<'s> {
+    pub fn group(&self) -> &'s Group {
+        self.group
+    }
+}
+
+impl RoleManager {
+    /// Needs nothing but the caller's roles: roles scoped to the whole directory decide.
+    pub fn of(caller: &Caller, to: &str) -> Result<RoleManager, Violation> {
+        if may_manage_roles(caller) {
+            return Ok(RoleManager(()));
+        }
+        Err(Violation::forbidden(format!(
+            "Only a Global Administrator or Privileged Role Administrator may {to}."
+        )))
+    }
+}
+
+impl CredentialResetter {
+    pub fn user(&self) -> UserId {
+        self.user
+    }
+}
+
+impl UserManager {
+    pub fn user(&self) -> Option<UserId> {
+        self.user
+    }
+}
+
+impl PimReader {
+    pub fn group(&self) -> GroupId {
+        self.group
+    }
+}
+
+impl<'s> Approver<'s> {
+    pub fn request(&self) -> &'s ScheduleRequest {
+        self.request
+    }
+}
+
+/// Who is reading role records, and what they may see: their own, those held by a group they are
+/// an effective member of now (they may activate those, D6/V6), and everything for Global and
+/// Privileged Role Administrators.
+#[derive(Clone, Debug)]
+pub struct RoleViewer {
+    user: PrincipalId,
+    groups: BTreeSet<GroupId>,
+    sees_all: bool,
+}
+
+impl RoleViewer {
+    pub fn of(state: &State, caller: &Caller, now: DateTime<Utc>) -> RoleViewer {
+        RoleViewer {
+            user: caller.user.into(),
+            groups: state.transitive_member_of(caller.user.into(), now),
+            sees_all: may_manage_roles(caller),
+        }
+    }
+
+    /// The caller's own, directly or through a group (`filterByCurrentUser(on='principal')`).
+    pub fn is_mine(&self, principal: PrincipalId) -> bool {
+        principal == self.user || self.groups.contains(&GroupId(principal.0))
+    }
+
+    pub fn may_view(&self, principal: PrincipalId) -> bool {
+        self.sees_all || self.is_mine(principal)
+    }
+}
