@@ -11,6 +11,7 @@ mod approval;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::spec::Rule;
 use crate::duration::IsoDuration;
 use crate::policy::Approver;
 pub use crate::policy::NotificationLevel;
@@ -327,7 +328,7 @@ impl RuleSetting {
 pub fn invalid(rule: PolicyRuleId, field: &'static str, detail: impl fmt::Display) -> Violation {
     Violation::new(ErrorCode::InvalidPolicy, format!("{rule}.{field} {detail}"))
         .field(field)
-        .rule("S3")
+        .rule(Rule::S3)
 }
 
 /// Reads one of Graph's enum values for `rule`'s `field`, or says which values are accepted.

@@ -7,6 +7,7 @@ use super::{
     invalid, ApprovalMode, ApprovalRuleSetting, ApprovalStage, EnabledRule, NotificationType,
     PolicyRuleId, RecipientType, RuleCaller, RuleLevel, RuleSetting,
 };
+use crate::spec::Rule;
 use crate::duration::IsoDuration;
 use crate::policy::{ExpirationSetting, NotificationSetting, PolicySettings, Requirements};
 use crate::violation::{ErrorCode, Violation};
@@ -307,7 +308,7 @@ fn unsupported_enabled_rule_of(
         ),
     )
     .field("enabledRules")
-    .rule("S3")
+    .rule(Rule::S3)
 }
 
 fn requirements(enabled: &[EnabledRule]) -> Requirements {

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::spec::Rule;
 use crate::authz::{self, Caller};
 use crate::change::{Change, Decision};
 use crate::directory::{Group, GroupSource};
@@ -57,7 +58,7 @@ pub fn manage(state: &State, ctx: &Context, group_id: GroupId) -> Result<Decisio
             ErrorCode::GroupAlreadyManaged,
             format!("'{}' is already managed by PIM.", group.display_name),
         )
-        .rule("P2"));
+        .rule(Rule::P2));
     }
     onboarding_changes(ctx, group)
 }
@@ -79,7 +80,7 @@ pub fn ensure_managed(state: &State, ctx: &Context, group: &Group) -> Result<Dec
 
 fn onboarding_changes(ctx: &Context, group: &Group) -> Result<Decision, Violation> {
     if let Some(reason) = why_not_manageable(group) {
-        return Err(Violation::new(ErrorCode::GroupNotManageable, reason).rule("P3"));
+        return Err(Violation::new(ErrorCode::GroupNotManageable, reason).rule(Rule::P3));
     }
     let mut decision = Decision::new();
     let mut managed = group.clone();
@@ -136,7 +137,7 @@ pub fn require_pim_administrator(
             group.display_name
         )
     };
-    Err(Violation::forbidden(message).rule("P2"))
+    Err(Violation::forbidden(message).rule(Rule::P2))
 }
 
 #[cfg(test)]

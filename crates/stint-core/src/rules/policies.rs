@@ -7,6 +7,7 @@
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::spec::Rule;
 use crate::change::{Change, Decision};
 use crate::directory::Group;
 use crate::ids::GroupId;
@@ -43,7 +44,7 @@ pub fn update_rules(
     changes: Vec<(PolicyRuleId, RuleSetting)>,
 ) -> Result<(Decision, Policy), Violation> {
     let group = live_group(state, group_id)?;
-    require_pim_administrator(state, ctx, group).map_err(|violation| violation.rule("S4"))?;
+    require_pim_administrator(state, ctx, group).map_err(|violation| violation.rule(Rule::S4))?;
     check_each_rule_once(&changes)?;
     let mut decision = ensure_managed(state, ctx, group)?;
     let current = decision

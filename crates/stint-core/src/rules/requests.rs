@@ -1,5 +1,6 @@
 //! The life of a request after it is made: cancelling a pending one (SPEC V4).
 
+use crate::spec::Rule;
 use crate::authz;
 use crate::change::{Change, Decision};
 use crate::ids::RequestId;
@@ -31,7 +32,7 @@ pub fn cancel(
         return Err(Violation::forbidden(
             "Only the requester or an administrator of the group may cancel this request.",
         )
-        .rule("V4"));
+        .rule(Rule::V4));
     }
     if !request.status.is_pending() {
         return Err(Violation::new(
@@ -41,7 +42,7 @@ pub fn cancel(
                 request.status.as_str()
             ),
         )
-        .rule("V4"));
+        .rule(Rule::V4));
     }
     let mut canceled = request.clone();
     canceled.status = RequestStatus::Canceled;

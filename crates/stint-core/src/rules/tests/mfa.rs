@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::spec::Rule;
 use crate::audit::Outcome;
 use crate::auth::{AccessToken, TokenHash};
 use crate::directory::BuiltInRole::*;
@@ -442,7 +443,7 @@ fn d8_helpdesk_cannot_reset_an_active_member_of_a_role_assignable_group() {
     f.member(tier0, alice);
     let refused = reset(&f, helpdesk, alice).unwrap_err();
     assert_eq!(refused.code, ErrorCode::AuthorizationRequestDenied);
-    assert_eq!(refused.rule, Some("D8"));
+    assert_eq!(refused.rule, Some(Rule::D8));
     assert!(refused.message.contains("Privileged Role Administrator"));
 }
 

@@ -1,5 +1,6 @@
 //! Changing settings (SPEC S1, S3, S4, S5, P6) and reading policies by Graph id.
 
+use crate::spec::Rule;
 use crate::directory::BuiltInRole::*;
 use crate::ids::{GroupId, UserId};
 use crate::policy::{Approver, PolicySettings};
@@ -247,7 +248,7 @@ fn s4_only_the_p2_administrators_may_change_a_role_assignable_groups_settings() 
             ErrorCode::AuthorizationRequestDenied,
             "{role:?}"
         );
-        assert_eq!(violation.rule, Some("S4"));
+        assert_eq!(violation.rule, Some(Rule::S4));
     }
 }
 

@@ -3,6 +3,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::*;
+use crate::spec::Rule;
 use crate::directory::BuiltInRole::*;
 use crate::duration::IsoDuration;
 use crate::ids::{GroupId, UserId};
@@ -288,7 +289,7 @@ fn a2_a_role_assignment_shorter_than_five_minutes_is_refused() {
     let short = lasting(active(alice, ExchangeAdministrator), minutes(4));
     let violation = refused(&f, admin, t0(), short);
     assert_eq!(violation.code, ErrorCode::ActiveDurationTooShort);
-    assert_eq!(violation.rule, Some("A2"));
+    assert_eq!(violation.rule, Some(Rule::A2));
 }
 
 #[test]
@@ -485,7 +486,7 @@ fn v2_a_role_activation_without_justification_fails_the_justification_rule() {
     unjustified.justification = Some("  ".into());
     let violation = refused(&f, alice, t0(), unjustified);
     assert!(violation.message.contains("JustificationRule"));
-    assert_eq!(violation.rule, Some("V2"));
+    assert_eq!(violation.rule, Some(Rule::V2));
 }
 
 #[test]
