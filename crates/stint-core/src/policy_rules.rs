@@ -11,10 +11,10 @@ mod approval;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::spec::Rule;
 use crate::duration::IsoDuration;
 use crate::policy::Approver;
 pub use crate::policy::NotificationLevel;
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 
 pub use apply::{apply_rule, rule, rules, MAX_NOTIFICATION_RECIPIENTS};

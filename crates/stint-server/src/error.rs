@@ -48,7 +48,10 @@ impl ApiError {
     }
 
     pub fn not_found(what: impl std::fmt::Display) -> Self {
-        ApiError::of(ErrorCode::ResourceNotFound, format!("{what} does not exist."))
+        ApiError::of(
+            ErrorCode::ResourceNotFound,
+            format!("{what} does not exist."),
+        )
     }
 
     pub fn unauthenticated() -> Self {

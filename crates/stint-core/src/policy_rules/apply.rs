@@ -7,9 +7,9 @@ use super::{
     invalid, ApprovalMode, ApprovalRuleSetting, ApprovalStage, EnabledRule, NotificationType,
     PolicyRuleId, RecipientType, RuleCaller, RuleLevel, RuleSetting,
 };
-use crate::spec::Rule;
 use crate::duration::IsoDuration;
 use crate::policy::{ExpirationSetting, NotificationSetting, PolicySettings, Requirements};
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 
 /// V1: the activation maximum lies between these.

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::spec::Rule;
 use crate::authz;
 use crate::change::{Change, Decision};
 use crate::ids::{RequestId, ScheduleId, UserId};
@@ -19,6 +18,7 @@ use crate::rules::assignments::{
 use crate::rules::requests::is_approver;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{EndReason, ScheduleKind, Window};
+use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, PolicyRule, Violation};
 

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::spec::Rule;
 use crate::change::{Change, Decision};
 use crate::directory::Group;
 use crate::ids::{GroupId, PrincipalId, RequestId, ScheduleId};
@@ -17,6 +16,7 @@ use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{
     Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
 };
+use crate::spec::Rule;
 use crate::state::{Principal, State};
 use crate::violation::{ErrorCode, PolicyRule, Violation};
 

@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::spec::Rule;
 use crate::authz::{self, Caller};
 use crate::change::{Change, Decision};
 use crate::directory::{
@@ -18,6 +17,7 @@ use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{
     Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
 };
+use crate::spec::Rule;
 use crate::state::{Principal, State};
 use crate::violation::{ErrorCode, Violation};
 

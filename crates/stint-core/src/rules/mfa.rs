@@ -10,7 +10,6 @@
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
-use crate::spec::Rule;
 use crate::audit::AuditRecord;
 use crate::auth::TokenHash;
 use crate::authz;
@@ -18,6 +17,7 @@ use crate::change::{Change, Decision};
 use crate::directory::{PasswordHash, User};
 use crate::ids::UserId;
 use crate::rules::{AuditRecordExt, Context};
+use crate::spec::Rule;
 use crate::state::State;
 use crate::totp::{matching_step, TotpAuthenticator, TotpCode, TotpSecret};
 use crate::violation::{ErrorCode, Violation};

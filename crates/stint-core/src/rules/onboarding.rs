@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::spec::Rule;
 use crate::authz::{self, Caller};
 use crate::change::{Change, Decision};
 use crate::directory::{Group, GroupSource};
@@ -12,6 +11,7 @@ use crate::protection::{is_protected_group, LEADS_TO_PRIVILEGE};
 use crate::rules::directory::live_group;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::Access;
+use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, Violation};
 

@@ -7,7 +7,6 @@
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::spec::Rule;
 use crate::change::{Change, Decision};
 use crate::directory::Group;
 use crate::ids::GroupId;
@@ -17,6 +16,7 @@ use crate::rules::directory::live_group;
 use crate::rules::onboarding::{ensure_managed, require_pim_administrator};
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::Access;
+use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, Violation};
 

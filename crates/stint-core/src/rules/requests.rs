@@ -1,12 +1,12 @@
 //! The life of a request after it is made: cancelling a pending one (SPEC V4).
 
-use crate::spec::Rule;
 use crate::authz;
 use crate::change::{Change, Decision};
 use crate::ids::RequestId;
 use crate::request::RequestStatus;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::ScheduleKind;
+use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, Violation};
 

@@ -7,7 +7,6 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::spec::Rule;
 use crate::directory::RoleAssignment;
 use crate::ids::{GroupId, RequestId, UserId};
 use crate::request::Expiration;
@@ -15,6 +14,7 @@ use crate::rules::assignments::{is_blank, too_short, MINIMUM_LENGTH};
 use crate::rules::roles::{end_before_start, new_assignment, until, RoleOutcome, RoleRequestInput};
 use crate::rules::Context;
 use crate::schedule::{MemberType, ScheduleKind, Window};
+use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, PolicyRule, Violation};
 

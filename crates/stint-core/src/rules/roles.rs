@@ -9,7 +9,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::spec::Rule;
 use crate::authz;
 use crate::change::{Change, Decision};
 use crate::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
@@ -22,6 +21,7 @@ use crate::rules::assignments::{
 use crate::rules::role_activation;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{MemberType, ScheduleKind, Window};
+use crate::spec::Rule;
 use crate::state::{Principal, State};
 use crate::violation::{ErrorCode, Violation};
 
@@ -396,7 +396,9 @@ fn check_length(window: &Window) -> Result<(), Violation> {
         .length()
         .is_some_and(|length| length < MINIMUM_LENGTH)
     {
-        return Err(too_short("A role assignment must last at least 5 minutes.".into()).rule(Rule::A2));
+        return Err(
+            too_short("A role assignment must last at least 5 minutes.".into()).rule(Rule::A2),
+        );
     }
     Ok(())
 }

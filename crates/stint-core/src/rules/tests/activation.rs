@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::spec::Rule;
 use crate::directory::BuiltInRole::*;
 use crate::ids::{GroupId, ScheduleId, UserId};
 use crate::policy::Approver;
@@ -12,6 +11,7 @@ use crate::rules::assignments::{admin_request, RequestInput};
 use crate::rules::fixture::*;
 use crate::rules::Context;
 use crate::schedule::{Access, AssignmentType, EndReason, MemberType, ScheduleKind, Window};
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 use crate::Decision;
 

@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::spec::Rule;
 use crate::directory::BuiltInRole::*;
 use crate::ids::{GroupId, ScheduleId, UserId};
 use crate::policy::Approver;
@@ -13,6 +12,7 @@ use crate::rules::assignments::RequestInput;
 use crate::rules::fixture::*;
 use crate::rules::requests::cancel;
 use crate::schedule::{Access, AssignmentType, EndReason, MemberType, ScheduleKind};
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 use crate::Decision;
 

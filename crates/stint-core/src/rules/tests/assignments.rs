@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::spec::Rule;
 use crate::directory::BuiltInRole::*;
 use crate::ids::{GroupId, ScheduleId, UserId};
 use crate::policy::PolicySettings;
@@ -12,6 +11,7 @@ use crate::request::{
 use crate::rules::assignments::{admin_request, resolve_window, RequestInput};
 use crate::rules::fixture::*;
 use crate::schedule::{Access, EndReason, MemberType, ScheduleKind, Window};
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 use crate::Decision;
 

@@ -1,6 +1,5 @@
 //! Directory changes outside PIM (SPEC D1–D5, D7, D8, P5, A1).
 
-use crate::spec::Rule;
 use crate::directory::BuiltInRole::{self, *};
 use crate::directory::{DirectoryScope, GroupKind, GroupSource, PasswordHash};
 use crate::ids::{GroupId, PrincipalId, UserId};
@@ -11,6 +10,7 @@ use crate::rules::directory::{
 };
 use crate::rules::fixture::*;
 use crate::schedule::{Access, AssignmentType, EndReason, MemberType, ScheduleKind, Window};
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 use crate::Decision;
 

@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::spec::Rule;
 use crate::audit::Outcome;
 use crate::auth::{AccessToken, TokenHash};
 use crate::directory::BuiltInRole::*;
@@ -14,6 +13,7 @@ use crate::rules::mfa::{
     CodeCheck, MfaFailure, MAX_RECENT_FAILURES,
 };
 use crate::schedule::{Access, ScheduleKind};
+use crate::spec::Rule;
 use crate::totp::{code_at, code_for_step, step_at, TotpCode, TotpSecret};
 use crate::violation::ErrorCode;
 use crate::{Change, Decision};

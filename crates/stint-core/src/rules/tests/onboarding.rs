@@ -1,6 +1,5 @@
 //! Bringing groups under PIM (SPEC P1–P4, P6).
 
-use crate::spec::Rule;
 use crate::directory::BuiltInRole::{self, *};
 use crate::ids::{GroupId, UserId};
 use crate::policy::PolicySettings;
@@ -8,6 +7,7 @@ use crate::rules::directory::{update_group, GroupPatch};
 use crate::rules::fixture::*;
 use crate::rules::onboarding::{discover, manage, why_not_manageable};
 use crate::schedule::Access;
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 use crate::Decision;
 

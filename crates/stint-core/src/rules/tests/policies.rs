@@ -1,6 +1,5 @@
 //! Changing settings (SPEC S1, S3, S4, S5, P6) and reading policies by Graph id.
 
-use crate::spec::Rule;
 use crate::directory::BuiltInRole::*;
 use crate::ids::{GroupId, UserId};
 use crate::policy::{Approver, PolicySettings};
@@ -14,6 +13,7 @@ use crate::rules::policies::{
     update_rules,
 };
 use crate::schedule::{Access, ScheduleKind};
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 use crate::Decision;
 
