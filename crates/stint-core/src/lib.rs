@@ -22,10 +22,12 @@ pub mod request;
 pub mod role_request;
 pub mod rules;
 pub mod schedule;
+pub mod spec;
 pub mod state;
 pub mod totp;
 pub mod violation;
 
 pub use change::{Change, Decision};
+pub use spec::Rule;
 pub use state::State;
 pub use violation::{ErrorCode, PolicyRule, Violation};

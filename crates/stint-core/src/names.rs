@@ -9,6 +9,7 @@
 use caseless::Caseless;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::spec::Rule;
 use crate::violation::Violation;
 
 /// The characters refused besides controls: U+061C, U+200E, U+200F (marks), U+202A–U+202E
@@ -28,7 +29,7 @@ pub fn check_name(field: &'static str, text: &str) -> Result<(), Violation> {
                 u32::from(c)
             ),
         )
-        .rule("D1")),
+        .rule(Rule::D1)),
     }
 }
 

@@ -14,6 +14,7 @@ use std::str::FromStr;
 use crate::duration::IsoDuration;
 use crate::policy::Approver;
 pub use crate::policy::NotificationLevel;
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 
 pub use apply::{apply_rule, rule, rules, MAX_NOTIFICATION_RECIPIENTS};
@@ -327,7 +328,7 @@ impl RuleSetting {
 pub fn invalid(rule: PolicyRuleId, field: &'static str, detail: impl fmt::Display) -> Violation {
     Violation::new(ErrorCode::InvalidPolicy, format!("{rule}.{field} {detail}"))
         .field(field)
-        .rule("S3")
+        .rule(Rule::S3)
 }
 
 /// Reads one of Graph's enum values for `rule`'s `field`, or says which values are accepted.

@@ -3,87 +3,87 @@
 
 use std::fmt;
 
-/// The `error.code` values Stint answers with. Each maps to exactly one HTTP status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    // Graph's PIM codes.
-    ActiveDurationTooShort,
-    RoleAssignmentRequestPolicyValidationFailed,
-    RoleAssignmentExists,
-    RoleAssignmentDoesNotExist,
-    PendingRoleAssignmentRequest,
-    InvalidRoleAssignmentRequest,
-    SubjectNotFound,
-    InvalidPolicy,
-    InvalidPolicyEnabledRules,
-    // Graph's directory codes.
-    BadRequest,
-    AuthorizationRequestDenied,
-    ResourceNotFound,
-    ObjectConflict,
-    // Stint's own.
-    GroupNotManageable,
-    GroupAlreadyManaged,
-    RoleAssignableGroupLimitReached,
-    GroupNestingNotAllowed,
-    MembershipCycle,
-    RequestNotCancelable,
-    /// I5: the account has a TOTP authenticator and the sign-in carried no right code (401).
-    MfaRequired,
-    /// I5: the call needs a recent TOTP check of this token (step-up) first (403, `MfaRequired`).
-    StepUpRequired,
-    /// I5: a TOTP code was wrong or already used (403).
-    InvalidTotpCode,
-    /// I5: too many wrong TOTP codes lately; retry later (429).
-    TooManyAttempts,
-    ApprovalAlreadyDecided,
-    /// The change would leave no enabled, permanent Global Administrator (409; ADR 0008).
-    LastGlobalAdministrator,
+use crate::spec::Rule;
+
+/// Defines [`ErrorCode`] from one row per code: the Graph string on the wire, the HTTP status (a
+/// row without one does not compile) and the SPEC rules whose refusals carry the code (`[]` for a
+/// general code that any rule may answer, or one that no SPEC rule asks for).
+macro_rules! error_codes {
+    ($($(#[$attr:meta])* $code:ident => $wire:literal, $status:literal, [$($rule:ident),*];)+) => {
+        /// The `error.code` values Stint answers with. Each maps to exactly one HTTP status.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($(#[$attr])* $code,)+
+        }
+
+        impl ErrorCode {
+            /// The `error.code` string on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$code => $wire,)+
+                }
+            }
+
+            /// The HTTP status of a response with this code.
+            pub fn http_status(self) -> u16 {
+                match self {
+                    $(ErrorCode::$code => $status,)+
+                }
+            }
+
+            /// The SPEC rules whose refusals carry this code.
+            pub fn spec_rules(self) -> &'static [Rule] {
+                match self {
+                    $(ErrorCode::$code => &[$(Rule::$rule),*],)+
+                }
+            }
+        }
+
+        const _: () = {
+            $(assert!(
+                $status >= 400 && $status <= 599,
+                concat!(stringify!($code), "'s status is not an HTTP error status")
+            );)+
+        };
+    };
 }
 
-impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::ActiveDurationTooShort => "ActiveDurationTooShort",
-            ErrorCode::RoleAssignmentRequestPolicyValidationFailed => {
-                "RoleAssignmentRequestPolicyValidationFailed"
-            }
-            ErrorCode::RoleAssignmentExists => "RoleAssignmentExists",
-            ErrorCode::RoleAssignmentDoesNotExist => "RoleAssignmentDoesNotExist",
-            ErrorCode::PendingRoleAssignmentRequest => "PendingRoleAssignmentRequest",
-            ErrorCode::InvalidRoleAssignmentRequest => "InvalidRoleAssignmentRequest",
-            ErrorCode::SubjectNotFound => "SubjectNotFound",
-            ErrorCode::InvalidPolicy => "InvalidPolicy",
-            ErrorCode::InvalidPolicyEnabledRules => "InvalidPolicyEnabledRules",
-            ErrorCode::BadRequest => "BadRequest",
-            ErrorCode::AuthorizationRequestDenied => "Authorization_RequestDenied",
-            ErrorCode::ResourceNotFound => "Request_ResourceNotFound",
-            ErrorCode::ObjectConflict => "Request_MultipleObjectsWithSameKeyValue",
-            ErrorCode::GroupNotManageable => "GroupNotManageable",
-            ErrorCode::GroupAlreadyManaged => "GroupAlreadyManaged",
-            ErrorCode::RoleAssignableGroupLimitReached => "RoleAssignableGroupLimitReached",
-            ErrorCode::GroupNestingNotAllowed => "GroupNestingNotAllowed",
-            ErrorCode::MembershipCycle => "MembershipCycle",
-            ErrorCode::RequestNotCancelable => "RequestNotCancelable",
-            ErrorCode::MfaRequired | ErrorCode::StepUpRequired => "MfaRequired",
-            ErrorCode::InvalidTotpCode => "InvalidTotpCode",
-            ErrorCode::TooManyAttempts => "TooManyRequests",
-            ErrorCode::ApprovalAlreadyDecided => "Conflict",
-            ErrorCode::LastGlobalAdministrator => "LastGlobalAdministrator",
-        }
-    }
-
-    pub fn http_status(self) -> u16 {
-        match self {
-            ErrorCode::AuthorizationRequestDenied => 403,
-            ErrorCode::ResourceNotFound => 404,
-            ErrorCode::MfaRequired => 401,
-            ErrorCode::StepUpRequired | ErrorCode::InvalidTotpCode => 403,
-            ErrorCode::TooManyAttempts => 429,
-            ErrorCode::ApprovalAlreadyDecided | ErrorCode::LastGlobalAdministrator => 409,
-            _ => 400,
-        }
-    }
+error_codes! {
+    // Graph's PIM codes.
+    ActiveDurationTooShort => "ActiveDurationTooShort", 400, [A2, A3];
+    RoleAssignmentRequestPolicyValidationFailed =>
+        "RoleAssignmentRequestPolicyValidationFailed", 400, [A4, A5, V1, V2];
+    RoleAssignmentExists => "RoleAssignmentExists", 400, [A8, V8];
+    RoleAssignmentDoesNotExist => "RoleAssignmentDoesNotExist", 400, [A7];
+    PendingRoleAssignmentRequest => "PendingRoleAssignmentRequest", 400, [V8];
+    InvalidRoleAssignmentRequest => "InvalidRoleAssignmentRequest", 400, [];
+    SubjectNotFound => "SubjectNotFound", 400, [];
+    InvalidPolicy => "InvalidPolicy", 400, [S3];
+    InvalidPolicyEnabledRules => "InvalidPolicyEnabledRules", 400, [S3];
+    // Graph's directory codes.
+    BadRequest => "BadRequest", 400, [];
+    AuthorizationRequestDenied => "Authorization_RequestDenied", 403, [];
+    ResourceNotFound => "Request_ResourceNotFound", 404, [];
+    ObjectConflict => "Request_MultipleObjectsWithSameKeyValue", 400, [D1, D7];
+    // Stint's own.
+    GroupNotManageable => "GroupNotManageable", 400, [P3];
+    GroupAlreadyManaged => "GroupAlreadyManaged", 400, [P2];
+    RoleAssignableGroupLimitReached => "RoleAssignableGroupLimitReached", 400, [D3];
+    GroupNestingNotAllowed => "GroupNestingNotAllowed", 400, [D4];
+    MembershipCycle => "MembershipCycle", 400, [D4];
+    RequestNotCancelable => "RequestNotCancelable", 400, [V4];
+    /// The account has a TOTP authenticator and the sign-in carried no right code.
+    MfaRequired => "MfaRequired", 401, [I5];
+    /// The call needs a recent TOTP check of this token (step-up) first.
+    StepUpRequired => "MfaRequired", 403, [I5];
+    /// A TOTP code was wrong or already used.
+    InvalidTotpCode => "InvalidTotpCode", 403, [I5];
+    /// Too many wrong TOTP codes lately; retry later.
+    TooManyAttempts => "TooManyRequests", 429, [I5];
+    /// A later decision on an approval that one approver already decided.
+    ApprovalAlreadyDecided => "Conflict", 409, [V3];
+    /// The change would leave no enabled, permanent Global Administrator (ADR 0008).
+    LastGlobalAdministrator => "LastGlobalAdministrator", 409, [];
 }
 
 impl fmt::Display for ErrorCode {
@@ -120,8 +120,8 @@ impl PolicyRule {
 pub struct Violation {
     pub code: ErrorCode,
     pub message: String,
-    /// The SPEC rule that refused, e.g. `A2`.
-    pub rule: Option<&'static str>,
+    /// The SPEC rule that refused, e.g. [`Rule::A2`].
+    pub rule: Option<Rule>,
     /// The request field the refusal concerns, e.g. `scheduleInfo.expiration.endDateTime`.
     pub field: Option<&'static str>,
 }
@@ -136,7 +136,7 @@ impl Violation {
         }
     }
 
-    pub fn rule(mut self, rule: &'static str) -> Self {
+    pub fn rule(mut self, rule: Rule) -> Self {
         self.rule = Some(rule);
         self
     }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use stint_app::AppError;
-use stint_core::Violation;
+use stint_core::{ErrorCode, Violation};
 
 /// An error response. The request id and date are filled in by the response middleware.
 #[derive(Debug, Clone)]
@@ -32,8 +32,15 @@ impl ApiError {
         }
     }
 
+    /// An error whose code, Graph string and status come from core's code table.
+    pub fn of(code: ErrorCode, message: impl Into<String>) -> Self {
+        let status = StatusCode::from_u16(code.http_status())
+            .expect("the code table holds only HTTP error statuses");
+        ApiError::new(status, code.as_str(), message)
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "BadRequest", message)
+        ApiError::of(ErrorCode::BadRequest, message)
     }
 
     pub fn invalid_field(field: &str, message: impl std::fmt::Display) -> Self {
@@ -41,9 +48,8 @@ impl ApiError {
     }
 
     pub fn not_found(what: impl std::fmt::Display) -> Self {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "Request_ResourceNotFound",
+        ApiError::of(
+            ErrorCode::ResourceNotFound,
             format!("{what} does not exist."),
         )
     }
@@ -79,15 +85,13 @@ impl ApiError {
 
 impl From<Violation> for ApiError {
     fn from(violation: Violation) -> Self {
-        let status =
-            StatusCode::from_u16(violation.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
         let message = match violation.field {
             Some(field) if !violation.message.contains(field) => {
                 format!("Invalid value for '{field}': {}", violation.message)
             }
             _ => violation.message,
         };
-        ApiError::new(status, violation.code.as_str(), message)
+        ApiError::of(violation.code, message)
     }
 }
 

@@ -15,6 +15,7 @@ use crate::ids::{GroupId, PrincipalId, UserId};
 use crate::protection::{is_protected_group, LEADS_TO_PRIVILEGE};
 use crate::request::ScheduleRequest;
 use crate::rules::approval;
+use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::Violation;
 
@@ -104,7 +105,7 @@ impl<'s> Authority<'s> {
                 group.display_name
             )
         };
-        Err(Violation::forbidden(message).rule("P2"))
+        Err(Violation::forbidden(message).rule(Rule::P2))
     }
 
     /// D7, and D4 for a group that leads to a role-assignable one.
@@ -118,7 +119,7 @@ impl<'s> Authority<'s> {
                     "Only {PRIVILEGED_WORDS} may change '{}'.",
                     group.display_name
                 ),
-                "D7",
+                Rule::D7,
             )
         } else if is_protected_group(self.state, group, self.now) {
             (
@@ -126,7 +127,7 @@ impl<'s> Authority<'s> {
                     "'{}' {LEADS_TO_PRIVILEGE}: only {PRIVILEGED_WORDS} may change it.",
                     group.display_name
                 ),
-                "D4",
+                Rule::D4,
             )
         } else {
             (
@@ -134,7 +135,7 @@ impl<'s> Authority<'s> {
                     "Only an owner of the group or an administrator who manages groups may change '{}'.",
                     group.display_name
                 ),
-                "D7",
+                Rule::D7,
             )
         };
         Err(Violation::forbidden(message).rule(rule))

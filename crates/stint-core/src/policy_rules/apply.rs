@@ -9,6 +9,7 @@ use super::{
 };
 use crate::duration::IsoDuration;
 use crate::policy::{ExpirationSetting, NotificationSetting, PolicySettings, Requirements};
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 
 /// V1: the activation maximum lies between these.
@@ -307,7 +308,7 @@ fn unsupported_enabled_rule_of(
         ),
     )
     .field("enabledRules")
-    .rule("S3")
+    .rule(Rule::S3)
 }
 
 fn requirements(enabled: &[EnabledRule]) -> Requirements {

@@ -18,6 +18,7 @@ use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{
     Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
 };
+use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, PolicyRule, Violation};
 
@@ -108,7 +109,7 @@ fn activate(
         .get(&ctx.caller.user)
         .is_some_and(|user| user.account_enabled)
     {
-        return Err(Violation::forbidden("A disabled account cannot activate.").rule("D1"));
+        return Err(Violation::forbidden("A disabled account cannot activate.").rule(Rule::D1));
     }
     check_no_pending(state, input)?;
     let requested_start = input
@@ -132,7 +133,7 @@ fn activate(
                 input.access
             ),
         )
-        .rule("V1")
+        .rule(Rule::V1)
     })?;
     let eligibility = &state.schedules[&source.eligibility];
     let window = activation_window(input, settings, requested_start, eligibility)?;
@@ -255,7 +256,7 @@ fn activation_window(
                 settings.activation_maximum
             ),
         )
-        .rule("V1"));
+        .rule(Rule::V1));
     }
     let end = match eligibility.effective_window().end {
         Some(eligible_until) => end.min(eligible_until),
@@ -266,7 +267,7 @@ fn activation_window(
             "An activation must last at least 5 minutes (and the eligibility must last that long)."
                 .into(),
         )
-        .rule("A2"));
+        .rule(Rule::A2));
     }
     Ok(Window {
         start,
@@ -298,7 +299,7 @@ fn check_requirements(
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(Violation::policy_failed(&failed, &details.join(" ")).rule("V2"))
+        Err(Violation::policy_failed(&failed, &details.join(" ")).rule(Rule::V2))
     }
 }
 
@@ -318,7 +319,7 @@ fn check_not_active(state: &State, input: &RequestInput, window: &Window) -> Res
             ErrorCode::RoleAssignmentExists,
             format!("The Role assignment already exists: you already hold {} of this group at that time.", input.access),
         )
-        .rule("V8"));
+        .rule(Rule::V8));
     }
     Ok(())
 }
@@ -336,7 +337,7 @@ fn check_no_pending(state: &State, input: &RequestInput) -> Result<(), Violation
             ErrorCode::PendingRoleAssignmentRequest,
             "There already exists a pending request for this access; wait for its decision or cancel it.",
         )
-        .rule("V8"));
+        .rule(Rule::V8));
     }
     Ok(())
 }
@@ -361,7 +362,7 @@ fn deactivate(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outc
                 input.access
             ),
         )
-        .rule("V5"));
+        .rule(Rule::V5));
     }
     if let Some(recent) = activations
         .iter()
@@ -372,7 +373,7 @@ fn deactivate(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outc
             "An activation cannot be ended within 5 minutes of its start; try again in {} seconds.",
             wait.num_seconds().max(1)
         ))
-        .rule("V5"));
+        .rule(Rule::V5));
     }
     let request_id = RequestId(ctx.fresh_id());
     let mut request = new_request(
@@ -416,7 +417,7 @@ fn extend_or_renew(
                     .end
                     .is_some_and(|end| end - ctx.now <= EXTENSION_WINDOW)
         });
-        (latest(ending_soon), "E1")
+        (latest(ending_soon), Rule::E1)
     } else {
         let has_open = state
             .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
@@ -435,10 +436,10 @@ fn extend_or_renew(
                     })
                 )
         });
-        (latest(recently_ended).filter(|_| !has_open), "E2")
+        (latest(recently_ended).filter(|_| !has_open), Rule::E2)
     };
     let target = target.ok_or_else(|| {
-        let what = if rule == "E1" {
+        let what = if rule == Rule::E1 {
             "that ends within the next 14 days"
         } else {
             "that ended within the last 30 days (and none in force)"
@@ -465,7 +466,7 @@ fn extend_or_renew(
     });
     let summary = format!(
         "Asked the administrators to {} the {} {} assignment {}.",
-        if rule == "E1" { "extend" } else { "renew" },
+        if rule == Rule::E1 { "extend" } else { "renew" },
         kind_word(input.kind),
         input.access,
         target.id

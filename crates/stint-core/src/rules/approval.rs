@@ -18,6 +18,7 @@ use crate::rules::assignments::{
 use crate::rules::requests::is_approver;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{EndReason, ScheduleKind, Window};
+use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, PolicyRule, Violation};
 
@@ -117,7 +118,7 @@ pub fn review(
                 request.status.as_str()
             ),
         )
-        .rule("V3"));
+        .rule(Rule::V3));
     }
     if !may_decide(state, ctx.caller.user, request, ctx.now) {
         let message = if request.created_by == ctx.caller.user
@@ -127,14 +128,14 @@ pub fn review(
         } else {
             "You are not an approver of this request."
         };
-        return Err(Violation::forbidden(message).rule("V3"));
+        return Err(Violation::forbidden(message).rule(Rule::V3));
     }
     if ctx.now - request.created_at >= APPROVAL_TIMEOUT {
         return Err(Violation::new(
             ErrorCode::ApprovalAlreadyDecided,
             "This request was denied automatically: no decision within 24 hours.",
         )
-        .rule("V3"));
+        .rule(Rule::V3));
     }
     let justification = review
         .justification
@@ -143,7 +144,7 @@ pub fn review(
         .filter(|text| !text.is_empty())
         .ok_or_else(|| {
             Violation::bad_request("justification", "An approver must give a justification.")
-                .rule("V3")
+                .rule(Rule::V3)
         })?
         .to_string();
     if justification.chars().count() > crate::rules::assignments::MAX_JUSTIFICATION_CHARS {
@@ -221,7 +222,7 @@ fn grant_activation(
             &[PolicyRule::EligibilityRule],
             "The requester is no longer eligible; deny the request.",
         )
-        .rule("V3")
+        .rule(Rule::V3)
     })?;
     let settings = state
         .policies
@@ -253,7 +254,7 @@ fn grant_activation(
             ErrorCode::RoleAssignmentExists,
             "The requester already holds this access at that time.",
         )
-        .rule("V8"));
+        .rule(Rule::V8));
     }
     let id = ScheduleId {
         group: request.group_id,
@@ -294,7 +295,7 @@ fn grant_extension(
             ErrorCode::RoleAssignmentDoesNotExist,
             "The assignment this request is about no longer qualifies; deny the request.",
         )
-        .rule("E3")
+        .rule(Rule::E3)
     })?;
     let default_start = if request.action == RequestAction::SelfExtend {
         current.window.start
@@ -331,7 +332,7 @@ fn grant_extension(
                 "An extension must end later than the assignment it extends; choose a later end.",
             )
             .field("endDateTime")
-            .rule("E3"));
+            .rule(Rule::E3));
         }
     }
     let window = Window { start, end };

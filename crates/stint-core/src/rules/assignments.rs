@@ -16,6 +16,7 @@ use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{
     Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
 };
+use crate::spec::Rule;
 use crate::state::{Principal, State};
 use crate::violation::{ErrorCode, PolicyRule, Violation};
 
@@ -188,7 +189,7 @@ fn replace_open(
                 "An extension must end later than the assignment it extends; a permanent assignment cannot be extended.",
             )
             .field("scheduleInfo.expiration")
-            .rule("A7"));
+            .rule(Rule::A7));
         }
     }
     check_window(ctx, input, settings, &window)?;
@@ -263,7 +264,7 @@ fn remove(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outcome,
             "An assignment cannot be removed within 5 minutes of being made; try again in {} seconds.",
             wait.num_seconds().max(1)
         ))
-        .rule("A3"));
+        .rule(Rule::A3));
     }
     let ended = open
         .into_iter()
@@ -362,7 +363,7 @@ pub(crate) fn check_window(
         .length()
         .is_some_and(|length| length < MINIMUM_LENGTH)
     {
-        return Err(too_short("An assignment must last at least 5 minutes.".into()).rule("A2"));
+        return Err(too_short("An assignment must last at least 5 minutes.".into()).rule(Rule::A2));
     }
     let mut failed = Vec::new();
     let mut details = Vec::new();
@@ -406,9 +407,9 @@ pub(crate) fn check_window(
         return Ok(());
     }
     let rule = if failed.contains(&PolicyRule::ExpirationRule) {
-        "A4"
+        Rule::A4
     } else {
-        "A5"
+        Rule::A5
     };
     Err(Violation::policy_failed(&failed, &details.join(" ")).rule(rule))
 }
@@ -443,7 +444,7 @@ pub(crate) fn check_no_overlap(
                 input.access
             ),
         )
-        .rule("A8"));
+        .rule(Rule::A8));
     }
     Ok(())
 }
@@ -476,7 +477,7 @@ pub fn check_justification_length(justification: Option<&str>) -> Result<(), Vio
             format!("justification may be at most {MAX_JUSTIFICATION_CHARS} characters."),
         )
         .field("justification")
-        .rule("V2"));
+        .rule(Rule::V2));
     }
     Ok(())
 }
@@ -490,7 +491,7 @@ fn does_not_exist(input: &RequestInput, verb: &str) -> Violation {
             input.access
         ),
     )
-    .rule("A7")
+    .rule(Rule::A7)
 }
 
 pub(crate) fn too_short(message: String) -> Violation {

@@ -17,6 +17,7 @@ use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{
     Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
 };
+use crate::spec::Rule;
 use crate::state::{Principal, State};
 use crate::violation::{ErrorCode, Violation};
 
@@ -48,7 +49,7 @@ pub fn create_user(
                 input.user_principal_name
             ),
         )
-        .rule("D1")
+        .rule(Rule::D1)
         .field("userPrincipalName"));
     }
     let user = User {
@@ -113,7 +114,7 @@ pub fn update_user(
                 current.user_principal_name
             )
         };
-        return Err(Violation::forbidden(message).rule("D8"));
+        return Err(Violation::forbidden(message).rule(Rule::D8));
     }
     if let Some(name) = &patch.display_name {
         check_name("displayName", name)?;
@@ -173,7 +174,7 @@ pub fn create_group(
         } else {
             "Creating a group needs a group-managing administrator role."
         })
-        .rule("D7"));
+        .rule(Rule::D7));
     }
     check_name("displayName", &input.display_name)?;
     if input.is_assignable_to_role && input.membership_rule.is_some() {
@@ -181,7 +182,7 @@ pub fn create_group(
             "membershipRule",
             "A role-assignable group cannot have a dynamic membership rule.",
         )
-        .rule("D2"));
+        .rule(Rule::D2));
     }
     if input.is_assignable_to_role {
         let limit = state
@@ -193,7 +194,7 @@ pub fn create_group(
                 ErrorCode::RoleAssignableGroupLimitReached,
                 format!("This tenant already has {limit} role-assignable groups, the most it may have. Create the group without isAssignableToRole, or delete a role-assignable group first."),
             )
-            .rule("D3")
+            .rule(Rule::D3)
             .field("isAssignableToRole"));
         }
     }
@@ -245,7 +246,7 @@ pub fn update_group(
             "isAssignableToRole",
             "isAssignableToRole is set when a group is created and can never change.",
         )
-        .rule("D2"));
+        .rule(Rule::D2));
     }
     if let Some(name) = &patch.display_name {
         check_name("displayName", name)?;
@@ -263,7 +264,7 @@ pub fn update_group(
                 "membershipRule",
                 "A role-assignable group or a group managed by PIM cannot become dynamic.",
             )
-            .rule("P3"));
+            .rule(Rule::P3));
         }
         group.membership_rule = rule;
     }
@@ -466,7 +467,7 @@ pub fn check_group_nesting(
     if access == Access::Owner {
         return Err(
             Violation::bad_request("principalId", "Only users can be owners of a group.")
-                .rule("A1"),
+                .rule(Rule::A1),
         );
     }
     if kind == ScheduleKind::Active && parent.is_assignable_to_role {
@@ -474,7 +475,7 @@ pub fn check_group_nesting(
             ErrorCode::GroupNestingNotAllowed,
             format!("A group cannot be an active member of the role-assignable group '{}'. Make it an eligible member instead.", parent.display_name),
         )
-        .rule("D4"));
+        .rule(Rule::D4));
     }
     if state.would_create_cycle(child, parent.id, now) {
         return Err(Violation::new(
@@ -484,7 +485,7 @@ pub fn check_group_nesting(
                 parent.display_name
             ),
         )
-        .rule("D4"));
+        .rule(Rule::D4));
     }
     Ok(())
 }
@@ -510,7 +511,7 @@ pub fn create_role_assignment(
                 "principalId",
                 format!("Only role-assignable groups can be assigned a role; '{}' is not role-assignable.", group.display_name),
             )
-            .rule("D5"))
+            .rule(Rule::D5))
         }
         Some(_) => {}
     }
@@ -530,7 +531,7 @@ pub fn create_role_assignment(
             ErrorCode::RoleAssignmentExists,
             "The Role assignment already exists.",
         )
-        .rule("A8"));
+        .rule(Rule::A8));
     }
     let assignment = RoleAssignment::permanent(
         RoleAssignmentId(ctx.fresh_id()),

@@ -17,6 +17,7 @@ use crate::change::{Change, Decision};
 use crate::directory::{PasswordHash, User};
 use crate::ids::UserId;
 use crate::rules::{AuditRecordExt, Context};
+use crate::spec::Rule;
 use crate::state::State;
 use crate::totp::{matching_step, TotpAuthenticator, TotpCode, TotpSecret};
 use crate::violation::{ErrorCode, Violation};
@@ -82,13 +83,13 @@ impl MfaFailure {
                 ErrorCode::InvalidTotpCode,
                 "The TOTP code is not correct. Type the current code of your authenticator app, and check that the device's clock is right.",
             )
-            .rule("I5")
+            .rule(Rule::I5)
             .field("code"),
             MfaFailure::Replayed { .. } => Violation::new(
                 ErrorCode::InvalidTotpCode,
                 "This TOTP code was already used. Wait for the next code of your authenticator app.",
             )
-            .rule("I5")
+            .rule(Rule::I5)
             .field("code"),
         }
     }
@@ -101,7 +102,7 @@ impl MfaFailure {
                 ErrorCode::MfaRequired,
                 format!("{MFA_REQUIRED_MESSAGE} The code sent is not correct or was already used."),
             )
-            .rule("I5"),
+            .rule(Rule::I5),
         }
     }
 }
@@ -197,7 +198,7 @@ pub fn enrol(
             ErrorCode::ObjectConflict,
             "You already have a confirmed TOTP authenticator. Remove it first (DELETE /stint/v1/me/authenticators/totp after a step-up), or ask an administrator to reset it.",
         )
-        .rule("I5"));
+        .rule(Rule::I5));
     }
     let replaced = user.authenticator.is_some();
     let mut updated = user.clone();
@@ -234,7 +235,7 @@ pub fn confirm(state: &State, ctx: &Context, code: &TotpCode) -> CodeCheck<()> {
                 ErrorCode::ObjectConflict,
                 "Your TOTP authenticator is already confirmed.",
             )
-            .rule("I5"),
+            .rule(Rule::I5),
         ),
         Some(_) => None,
     };
@@ -330,7 +331,7 @@ pub fn sign_in_factor(
         };
     }
     let Some(code) = code else {
-        let violation = Violation::new(ErrorCode::MfaRequired, MFA_REQUIRED_MESSAGE).rule("I5");
+        let violation = Violation::new(ErrorCode::MfaRequired, MFA_REQUIRED_MESSAGE).rule(Rule::I5);
         return CodeCheck::refused(Decision::new(), violation);
     };
     match verify_code(user, code, ctx.now) {
@@ -362,7 +363,7 @@ pub fn remove_authenticator(state: &State, ctx: &Context) -> Result<Decision, Vi
                 ctx.mfa_freshness.num_minutes()
             ),
         )
-        .rule("I5"));
+        .rule(Rule::I5));
     }
     let mut updated = user.clone();
     updated.authenticator = None;
@@ -402,7 +403,7 @@ pub fn reset_credentials(
                 current.user_principal_name
             )
         };
-        return Err(Violation::forbidden(message).rule("D8"));
+        return Err(Violation::forbidden(message).rule(Rule::D8));
     }
     let mut updated = current.clone();
     let mut what = Vec::new();
@@ -439,7 +440,7 @@ fn not_enrolled() -> Violation {
         "code",
         "You have no confirmed TOTP authenticator: enrol one with POST /stint/v1/me/authenticators/totp and confirm it with a first code.",
     )
-    .rule("I5")
+    .rule(Rule::I5)
 }
 
 fn locked(retry_at: DateTime<Utc>) -> Violation {
@@ -450,7 +451,7 @@ fn locked(retry_at: DateTime<Utc>) -> Violation {
             time(retry_at)
         ),
     )
-    .rule("I5")
+    .rule(Rule::I5)
 }
 
 /// The refusal of a code: records the failure (if it counts) and an `auth.mfa` failure event.

@@ -11,6 +11,7 @@ use crate::policy::{Policy, PolicySettings};
 use crate::rules::directory::live_group;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::Access;
+use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, Violation};
 
@@ -57,7 +58,7 @@ pub fn manage(state: &State, ctx: &Context, group_id: GroupId) -> Result<Decisio
             ErrorCode::GroupAlreadyManaged,
             format!("'{}' is already managed by PIM.", group.display_name),
         )
-        .rule("P2"));
+        .rule(Rule::P2));
     }
     onboarding_changes(ctx, group)
 }
@@ -79,7 +80,7 @@ pub fn ensure_managed(state: &State, ctx: &Context, group: &Group) -> Result<Dec
 
 fn onboarding_changes(ctx: &Context, group: &Group) -> Result<Decision, Violation> {
     if let Some(reason) = why_not_manageable(group) {
-        return Err(Violation::new(ErrorCode::GroupNotManageable, reason).rule("P3"));
+        return Err(Violation::new(ErrorCode::GroupNotManageable, reason).rule(Rule::P3));
     }
     let mut decision = Decision::new();
     let mut managed = group.clone();

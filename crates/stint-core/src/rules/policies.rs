@@ -16,6 +16,7 @@ use crate::rules::directory::live_group;
 use crate::rules::onboarding::{ensure_managed, require_pim_administrator};
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::Access;
+use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, Violation};
 
@@ -43,7 +44,7 @@ pub fn update_rules(
     changes: Vec<(PolicyRuleId, RuleSetting)>,
 ) -> Result<(Decision, Policy), Violation> {
     let group = live_group(state, group_id)?;
-    require_pim_administrator(state, ctx, group).map_err(|violation| violation.rule("S4"))?;
+    require_pim_administrator(state, ctx, group).map_err(|violation| violation.rule(Rule::S4))?;
     check_each_rule_once(&changes)?;
     let mut decision = ensure_managed(state, ctx, group)?;
     let current = decision

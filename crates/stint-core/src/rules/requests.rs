@@ -6,6 +6,7 @@ use crate::ids::RequestId;
 use crate::request::RequestStatus;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::ScheduleKind;
+use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, Violation};
 
@@ -31,7 +32,7 @@ pub fn cancel(
         return Err(Violation::forbidden(
             "Only the requester or an administrator of the group may cancel this request.",
         )
-        .rule("V4"));
+        .rule(Rule::V4));
     }
     if !request.status.is_pending() {
         return Err(Violation::new(
@@ -41,7 +42,7 @@ pub fn cancel(
                 request.status.as_str()
             ),
         )
-        .rule("V4"));
+        .rule(Rule::V4));
     }
     let mut canceled = request.clone();
     canceled.status = RequestStatus::Canceled;

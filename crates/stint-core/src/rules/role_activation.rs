@@ -14,6 +14,7 @@ use crate::rules::assignments::{is_blank, too_short, MINIMUM_LENGTH};
 use crate::rules::roles::{end_before_start, new_assignment, until, RoleOutcome, RoleRequestInput};
 use crate::rules::Context;
 use crate::schedule::{MemberType, ScheduleKind, Window};
+use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, PolicyRule, Violation};
 
@@ -43,7 +44,7 @@ pub(crate) fn activate(
                     input.scope
                 ),
             )
-            .rule("V1")
+            .rule(Rule::V1)
         })?;
     let window = activation_window(input, start, eligibility)?;
     if is_blank(input.justification.as_deref()) {
@@ -51,7 +52,7 @@ pub(crate) fn activate(
             &[PolicyRule::JustificationRule],
             "Give a justification (at most 500 characters).",
         )
-        .rule("V2"));
+        .rule(Rule::V2));
     }
     check_not_active(state, input, &window)?;
     let mut created = new_assignment(ctx, input, request, window);
@@ -125,7 +126,7 @@ fn activation_window(
             &[PolicyRule::ExpirationRule],
             "An activation of a directory role may last at most PT8H; ask for less.",
         )
-        .rule("V1"));
+        .rule(Rule::V1));
     }
     let end = match eligibility.effective_window().end {
         Some(eligible_until) => end.min(eligible_until),
@@ -136,7 +137,7 @@ fn activation_window(
             "An activation must last at least 5 minutes (and the eligibility must last that long)."
                 .into(),
         )
-        .rule("A2"));
+        .rule(Rule::A2));
     }
     Ok(Window {
         start,
@@ -166,7 +167,7 @@ fn check_not_active(
                 input.scope
             ),
         )
-        .rule("V8"));
+        .rule(Rule::V8));
     }
     Ok(())
 }
@@ -198,7 +199,7 @@ pub(crate) fn deactivate(
                 input.scope
             ),
         )
-        .rule("V5"));
+        .rule(Rule::V5));
     }
     if let Some(recent) = activations
         .iter()
@@ -209,7 +210,7 @@ pub(crate) fn deactivate(
             "An activation cannot be ended within 5 minutes of its start; try again in {} seconds.",
             wait.num_seconds().max(1)
         ))
-        .rule("V5"));
+        .rule(Rule::V5));
     }
     let ended = activations
         .into_iter()

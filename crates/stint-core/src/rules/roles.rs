@@ -21,6 +21,7 @@ use crate::rules::assignments::{
 use crate::rules::role_activation;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{MemberType, ScheduleKind, Window};
+use crate::spec::Rule;
 use crate::state::{Principal, State};
 use crate::violation::{ErrorCode, Violation};
 
@@ -187,7 +188,7 @@ fn replace_open(
                 "An extension must end later than the role assignment it extends; a permanent one cannot be extended.",
             )
             .field("scheduleInfo.expiration")
-            .rule("A7"));
+            .rule(Rule::A7));
         }
     }
     check_length(&window)?;
@@ -238,7 +239,7 @@ fn remove(
             "A role assignment cannot be removed within 5 minutes of being made; try again in {} seconds.",
             wait.num_seconds().max(1)
         ))
-        .rule("A3"));
+        .rule(Rule::A3));
     }
     let ended = open
         .into_iter()
@@ -328,7 +329,7 @@ fn check_principal(state: &State, input: &RoleRequestInput) -> Result<(), Violat
             ),
         )
         .field("principalId")
-        .rule("D5")),
+        .rule(Rule::D5)),
         Some(_) => Ok(()),
     }
 }
@@ -344,7 +345,7 @@ fn check_scope(state: &State, scope: DirectoryScope) -> Result<(), Violation> {
                 format!("The administrative unit '{unit}' does not exist."),
             )
             .field("directoryScopeId")
-            .rule("D5"))
+            .rule(Rule::D5))
         }
         _ => Ok(()),
     }
@@ -390,7 +391,9 @@ fn check_length(window: &Window) -> Result<(), Violation> {
         .length()
         .is_some_and(|length| length < MINIMUM_LENGTH)
     {
-        return Err(too_short("A role assignment must last at least 5 minutes.".into()).rule("A2"));
+        return Err(
+            too_short("A role assignment must last at least 5 minutes.".into()).rule(Rule::A2),
+        );
     }
     Ok(())
 }
@@ -417,7 +420,7 @@ fn check_no_overlap(
                 input.scope
             ),
         )
-        .rule("A8"));
+        .rule(Rule::A8));
     }
     Ok(())
 }
@@ -432,7 +435,7 @@ fn does_not_exist(input: &RoleRequestInput, verb: &str) -> Violation {
             input.scope
         ),
     )
-    .rule("A7")
+    .rule(Rule::A7)
 }
 
 pub(crate) fn until(window: &Window) -> String {

@@ -11,6 +11,7 @@ use crate::rules::assignments::{admin_request, RequestInput};
 use crate::rules::fixture::*;
 use crate::rules::Context;
 use crate::schedule::{Access, AssignmentType, EndReason, MemberType, ScheduleKind, Window};
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 use crate::Decision;
 
@@ -83,7 +84,7 @@ fn activated_window(f: &Fixture, caller: UserId, input: RequestInput) -> Window 
     schedules[0].window
 }
 
-fn assert_policy_failed(violation: &Violation, rules: &[&str], spec: &str) {
+fn assert_policy_failed(violation: &Violation, rules: &[&str], spec: Rule) {
     assert_eq!(
         violation.code,
         ErrorCode::RoleAssignmentRequestPolicyValidationFailed
@@ -167,7 +168,7 @@ fn v1_activation_longer_than_the_policy_maximum_is_refused_naming_expiration_rul
         t0(),
         self_activate(group, alice).lasting(hours(8) + minutes(1)),
     );
-    assert_policy_failed(&violation, &["ExpirationRule"], "V1");
+    assert_policy_failed(&violation, &["ExpirationRule"], Rule::V1);
 }
 
 #[test]
@@ -191,7 +192,7 @@ fn v1_the_maximum_is_the_one_the_group_policy_sets() {
         s.activation_maximum = crate::duration::IsoDuration::hours(1);
     });
     let violation = refused(&f, alice, t0(), self_activate(group, alice));
-    assert_policy_failed(&violation, &["ExpirationRule"], "V1");
+    assert_policy_failed(&violation, &["ExpirationRule"], Rule::V1);
 }
 
 #[test]
@@ -266,7 +267,7 @@ fn v1_activation_without_eligibility_is_refused_naming_eligibility_rule() {
     let Setup { mut f, group, .. } = setup();
     let bob = f.user("bob");
     let violation = refused(&f, bob, t0(), self_activate(group, bob));
-    assert_policy_failed(&violation, &["EligibilityRule"], "V1");
+    assert_policy_failed(&violation, &["EligibilityRule"], Rule::V1);
 }
 
 #[test]
@@ -281,7 +282,7 @@ fn v1_an_expired_eligibility_does_not_count() {
         window(t0() - days(10), t0() - days(1)),
     );
     let violation = refused(&f, bob, t0(), self_activate(group, bob));
-    assert_policy_failed(&violation, &["EligibilityRule"], "V1");
+    assert_policy_failed(&violation, &["EligibilityRule"], Rule::V1);
 }
 
 #[test]
@@ -296,7 +297,7 @@ fn v1_a_future_eligibility_does_not_count_now() {
         window(t0() + days(1), t0() + days(10)),
     );
     let violation = refused(&f, bob, t0(), self_activate(group, bob));
-    assert_policy_failed(&violation, &["EligibilityRule"], "V1");
+    assert_policy_failed(&violation, &["EligibilityRule"], Rule::V1);
 }
 
 #[test]
@@ -312,7 +313,7 @@ fn v1_a_removed_eligibility_does_not_count() {
     let (decision, _) = admin_request(&f.state, &f.context(admin, t0()), removal).unwrap();
     f.commit(decision);
     let violation = refused(&f, alice, t0() + minutes(1), self_activate(group, alice));
-    assert_policy_failed(&violation, &["EligibilityRule"], "V1");
+    assert_policy_failed(&violation, &["EligibilityRule"], Rule::V1);
 }
 
 #[test]
@@ -360,7 +361,7 @@ fn v1_an_eligible_membership_does_not_allow_activating_ownership() {
         t0(),
         self_activate(group, alice).for_access(Access::Owner),
     );
-    assert_policy_failed(&violation, &["EligibilityRule"], "V1");
+    assert_policy_failed(&violation, &["EligibilityRule"], Rule::V1);
 }
 
 #[test]
@@ -430,7 +431,7 @@ fn v2_missing_justification_is_refused_naming_justification_rule() {
         t0(),
         self_activate(group, alice).without_justification(),
     );
-    assert_policy_failed(&violation, &["JustificationRule"], "V2");
+    assert_policy_failed(&violation, &["JustificationRule"], Rule::V2);
 }
 
 #[test]
@@ -441,7 +442,7 @@ fn v2_a_blank_justification_counts_as_missing() {
     let mut input = self_activate(group, alice);
     input.justification = Some("   ".into());
     let violation = refused(&f, alice, t0(), input);
-    assert_policy_failed(&violation, &["JustificationRule"], "V2");
+    assert_policy_failed(&violation, &["JustificationRule"], Rule::V2);
 }
 
 #[test]
@@ -476,7 +477,7 @@ fn v2_a_required_ticket_that_is_missing_is_refused_naming_ticketing_rule() {
         s.activation_requirements.ticket = true
     });
     let violation = refused(&f, alice, t0(), self_activate(group, alice));
-    assert_policy_failed(&violation, &["TicketingRule"], "V2");
+    assert_policy_failed(&violation, &["TicketingRule"], Rule::V2);
 }
 
 #[test]
@@ -493,7 +494,7 @@ fn v2_a_required_ticket_without_its_system_is_refused_naming_ticketing_rule() {
     let mut input = self_activate(group, alice);
     input.ticket = ticket(Some("CHG-1042"), None);
     let violation = refused(&f, alice, t0(), input);
-    assert_policy_failed(&violation, &["TicketingRule"], "V2");
+    assert_policy_failed(&violation, &["TicketingRule"], Rule::V2);
 }
 
 #[test]
@@ -529,7 +530,7 @@ fn v2_required_mfa_without_a_fresh_mfa_is_refused_naming_mfa_rule() {
         s.activation_requirements.mfa = true
     });
     let violation = refused(&f, alice, t0(), self_activate(group, alice));
-    assert_policy_failed(&violation, &["MfaRule"], "V2");
+    assert_policy_failed(&violation, &["MfaRule"], Rule::V2);
 }
 
 #[test]
@@ -547,7 +548,7 @@ fn v2_an_mfa_older_than_ten_minutes_does_not_count() {
         .context(alice, t0())
         .with_mfa(Some(t0() - minutes(11)), minutes(10));
     let violation = decide_in(&f, &ctx, self_activate(group, alice)).unwrap_err();
-    assert_policy_failed(&violation, &["MfaRule"], "V2");
+    assert_policy_failed(&violation, &["MfaRule"], Rule::V2);
 }
 
 #[test]
@@ -588,7 +589,7 @@ fn v2_every_missing_requirement_is_named_in_one_error() {
     assert_policy_failed(
         &violation,
         &["JustificationRule", "TicketingRule", "MfaRule"],
-        "V2",
+        Rule::V2,
     );
 }
 
@@ -644,7 +645,7 @@ fn v2_validation_only_still_reports_what_is_missing() {
             .without_justification()
             .validation_only(),
     );
-    assert_policy_failed(&violation, &["JustificationRule"], "V2");
+    assert_policy_failed(&violation, &["JustificationRule"], Rule::V2);
 }
 
 // V5: deactivate.
@@ -669,7 +670,7 @@ fn v5_deactivating_within_five_minutes_of_the_start_is_refused() {
         deactivation(group, alice),
     );
     assert_eq!(violation.code, ErrorCode::ActiveDurationTooShort);
-    assert_eq!(violation.rule, Some("V5"));
+    assert_eq!(violation.rule, Some(Rule::V5));
 }
 
 #[test]
@@ -804,7 +805,7 @@ fn v6_a_user_outside_the_eligible_group_is_refused_naming_eligibility_rule() {
     let Nested { mut f, finance, .. } = nested();
     let walter = f.user("walter");
     let violation = refused(&f, walter, t0(), self_activate(finance, walter));
-    assert_policy_failed(&violation, &["EligibilityRule"], "V1");
+    assert_policy_failed(&violation, &["EligibilityRule"], Rule::V1);
 }
 
 #[test]
@@ -829,7 +830,7 @@ fn v6_ownership_cannot_be_activated_through_a_group() {
         t0(),
         self_activate(finance, ursula).for_access(Access::Owner),
     );
-    assert_policy_failed(&violation, &["EligibilityRule"], "V1");
+    assert_policy_failed(&violation, &["EligibilityRule"], Rule::V1);
 }
 
 // V7: on time.
@@ -886,7 +887,7 @@ fn v8_activating_while_active_is_refused_as_exists() {
     commit(&mut f, alice, t0(), self_activate(group, alice));
     let violation = refused(&f, alice, t0() + hours(1), self_activate(group, alice));
     assert_eq!(violation.code, ErrorCode::RoleAssignmentExists);
-    assert_eq!(violation.rule, Some("V8"));
+    assert_eq!(violation.rule, Some(Rule::V8));
 }
 
 #[test]
@@ -951,7 +952,7 @@ fn v8_activating_while_a_request_is_pending_is_refused_as_pending() {
     assert_eq!(first.status, RequestStatus::PendingApproval);
     let violation = refused(&f, alice, t0() + minutes(1), self_activate(group, alice));
     assert_eq!(violation.code, ErrorCode::PendingRoleAssignmentRequest);
-    assert_eq!(violation.rule, Some("V8"));
+    assert_eq!(violation.rule, Some(Rule::V8));
 }
 
 // E1: self extend.
@@ -1015,7 +1016,7 @@ fn e1_self_extend_of_an_assignment_ending_in_20_days_is_refused_as_does_not_exis
     let (bob, _) = assignment_until(&mut f, group, ScheduleKind::Eligible, t0() + days(20));
     let violation = refused(&f, bob, t0(), extension(group, bob, ScheduleKind::Eligible));
     assert_eq!(violation.code, ErrorCode::RoleAssignmentDoesNotExist);
-    assert_eq!(violation.rule, Some("E1"));
+    assert_eq!(violation.rule, Some(Rule::E1));
 }
 
 #[test]
@@ -1077,7 +1078,7 @@ fn e2_self_renew_of_an_assignment_that_ended_31_days_ago_is_refused_as_does_not_
     let (bob, _) = assignment_until(&mut f, group, ScheduleKind::Eligible, t0() - days(31));
     let violation = refused(&f, bob, t0(), renewal(group, bob, ScheduleKind::Eligible));
     assert_eq!(violation.code, ErrorCode::RoleAssignmentDoesNotExist);
-    assert_eq!(violation.rule, Some("E2"));
+    assert_eq!(violation.rule, Some(Rule::E2));
 }
 
 #[test]
@@ -1117,7 +1118,7 @@ fn d1_a_disabled_user_cannot_activate() {
     f.disable(alice);
     let violation = refused(&f, alice, t0(), self_activate(group, alice));
     assert_eq!(violation.code, ErrorCode::AuthorizationRequestDenied);
-    assert_eq!(violation.rule, Some("D1"));
+    assert_eq!(violation.rule, Some(Rule::D1));
 }
 
 #[test]

@@ -12,6 +12,7 @@ use crate::rules::assignments::RequestInput;
 use crate::rules::fixture::*;
 use crate::rules::requests::cancel;
 use crate::schedule::{Access, AssignmentType, EndReason, MemberType, ScheduleKind};
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 use crate::Decision;
 
@@ -819,7 +820,7 @@ fn e3_an_approved_extension_beyond_the_policy_maximum_is_refused_naming_expirati
         ErrorCode::RoleAssignmentRequestPolicyValidationFailed
     );
     assert!(violation.message.contains("ExpirationRule"));
-    assert_eq!(violation.rule, Some("A4"));
+    assert_eq!(violation.rule, Some(Rule::A4));
 }
 
 #[test]
@@ -846,7 +847,7 @@ fn e3_approving_an_extension_as_requested_never_ends_the_assignment_early() {
     // 30 days from the eligibility's start (t0 - 80 days) would end it 50 days ago.
     let violation = decide(&f, admin, t0() + hours(1), &request, approve()).unwrap_err();
     assert_eq!(violation.code, ErrorCode::InvalidRoleAssignmentRequest);
-    assert_eq!(violation.rule, Some("E3"));
+    assert_eq!(violation.rule, Some(Rule::E3));
 }
 
 #[test]

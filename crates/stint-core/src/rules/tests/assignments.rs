@@ -11,6 +11,7 @@ use crate::request::{
 use crate::rules::assignments::{admin_request, resolve_window, RequestInput};
 use crate::rules::fixture::*;
 use crate::schedule::{Access, EndReason, MemberType, ScheduleKind, Window};
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 use crate::Decision;
 
@@ -67,7 +68,7 @@ fn target(request: &ScheduleRequest) -> ScheduleId {
     request.target_schedule_id.expect("a target schedule")
 }
 
-fn assert_policy_failed(violation: &Violation, rule: &str, spec: &str) {
+fn assert_policy_failed(violation: &Violation, rule: &str, spec: Rule) {
     assert_eq!(
         violation.code,
         ErrorCode::RoleAssignmentRequestPolicyValidationFailed
@@ -98,7 +99,7 @@ fn a1_a_group_cannot_be_assigned_as_owner() {
         eligible(group, team).for_access(Access::Owner),
     );
     assert_eq!(violation.code, ErrorCode::BadRequest);
-    assert_eq!(violation.rule, Some("A1"));
+    assert_eq!(violation.rule, Some(Rule::A1));
     assert_eq!(violation.field, Some("principalId"));
 }
 
@@ -242,7 +243,7 @@ fn a2_assignment_shorter_than_five_minutes_is_rejected() {
     } = setup();
     let violation = refused(&f, admin, t0(), eligible(group, alice).lasting(minutes(4)));
     assert_eq!(violation.code, ErrorCode::ActiveDurationTooShort);
-    assert_eq!(violation.rule, Some("A2"));
+    assert_eq!(violation.rule, Some(Rule::A2));
 }
 
 #[test]
@@ -258,7 +259,7 @@ fn a2_active_assignment_ending_four_minutes_after_its_start_is_rejected() {
         .until(t0() + hours(1) + minutes(4));
     let violation = refused(&f, admin, t0(), input);
     assert_eq!(violation.code, ErrorCode::ActiveDurationTooShort);
-    assert_eq!(violation.rule, Some("A2"));
+    assert_eq!(violation.rule, Some(Rule::A2));
 }
 
 #[test]
@@ -294,7 +295,7 @@ fn a3_removal_within_five_minutes_of_creation_is_rejected() {
     commit(&mut f, admin, t0(), eligible(group, alice));
     let violation = refused(&f, admin, t0() + minutes(4), removal(group, alice));
     assert_eq!(violation.code, ErrorCode::ActiveDurationTooShort);
-    assert_eq!(violation.rule, Some("A3"));
+    assert_eq!(violation.rule, Some(Rule::A3));
 }
 
 #[test]
@@ -334,7 +335,7 @@ fn a3_an_active_assignment_cannot_be_removed_within_five_minutes_either() {
     let now = t0() + minutes(4) + seconds(59);
     let violation = refused(&f, admin, now, input);
     assert_eq!(violation.code, ErrorCode::ActiveDurationTooShort);
-    assert_eq!(violation.rule, Some("A3"));
+    assert_eq!(violation.rule, Some(Rule::A3));
 }
 
 // A4: expiry rules.
@@ -348,7 +349,7 @@ fn a4_permanent_eligible_assignment_is_rejected_naming_expiration_rule() {
         group,
     } = setup();
     let violation = refused(&f, admin, t0(), eligible(group, alice).permanent());
-    assert_policy_failed(&violation, "ExpirationRule", "A4");
+    assert_policy_failed(&violation, "ExpirationRule", Rule::A4);
 }
 
 #[test]
@@ -360,7 +361,7 @@ fn a4_permanent_active_assignment_is_rejected_naming_expiration_rule() {
         group,
     } = setup();
     let violation = refused(&f, admin, t0(), active(group, alice).permanent());
-    assert_policy_failed(&violation, "ExpirationRule", "A4");
+    assert_policy_failed(&violation, "ExpirationRule", Rule::A4);
 }
 
 #[test]
@@ -377,7 +378,7 @@ fn a4_assignment_without_an_expiration_type_counts_as_permanent() {
         expiration: Expiration::NotSpecified,
     });
     let violation = refused(&f, admin, t0(), input);
-    assert_policy_failed(&violation, "ExpirationRule", "A4");
+    assert_policy_failed(&violation, "ExpirationRule", Rule::A4);
 }
 
 #[test]
@@ -390,7 +391,7 @@ fn a4_eligible_assignment_longer_than_365_days_is_rejected() {
     } = setup();
     let input = eligible(group, alice).lasting(days(365) + minutes(1));
     let violation = refused(&f, admin, t0(), input);
-    assert_policy_failed(&violation, "ExpirationRule", "A4");
+    assert_policy_failed(&violation, "ExpirationRule", Rule::A4);
 }
 
 #[test]
@@ -418,7 +419,7 @@ fn a4_active_assignment_longer_than_180_days_is_rejected() {
     } = setup();
     let input = active(group, alice).until(t0() + days(181));
     let violation = refused(&f, admin, t0(), input);
-    assert_policy_failed(&violation, "ExpirationRule", "A4");
+    assert_policy_failed(&violation, "ExpirationRule", Rule::A4);
 }
 
 #[test]
@@ -497,7 +498,7 @@ fn a4_the_owner_policy_does_not_govern_member_assignments() {
         settings.eligible_assignment.expiration_required = false;
     });
     let violation = refused(&f, admin, t0(), eligible(group, alice).permanent());
-    assert_policy_failed(&violation, "ExpirationRule", "A4");
+    assert_policy_failed(&violation, "ExpirationRule", Rule::A4);
     decide(
         &f,
         admin,
@@ -523,7 +524,7 @@ fn a5_active_assignment_without_justification_is_rejected_naming_justification_r
         t0(),
         active(group, alice).without_justification(),
     );
-    assert_policy_failed(&violation, "JustificationRule", "A5");
+    assert_policy_failed(&violation, "JustificationRule", Rule::A5);
 }
 
 #[test]
@@ -537,7 +538,7 @@ fn a5_a_blank_justification_counts_as_none() {
     let mut input = active(group, alice);
     input.justification = Some("   ".into());
     let violation = refused(&f, admin, t0(), input);
-    assert_policy_failed(&violation, "JustificationRule", "A5");
+    assert_policy_failed(&violation, "JustificationRule", Rule::A5);
 }
 
 #[test]
@@ -595,7 +596,7 @@ fn a5_active_assignment_without_mfa_is_rejected_naming_mfa_rule() {
     } = setup();
     requiring_mfa(&mut f, group);
     let violation = refused(&f, admin, t0(), active(group, alice));
-    assert_policy_failed(&violation, "MfaRule", "A5");
+    assert_policy_failed(&violation, "MfaRule", Rule::A5);
     assert!(!violation.message.contains("JustificationRule"));
 }
 
@@ -628,7 +629,7 @@ fn a5_active_assignment_with_mfa_eleven_minutes_old_is_rejected() {
         .context(admin, t0())
         .with_mfa(Some(t0() - minutes(11)), minutes(10));
     let violation = admin_request(&f.state, &ctx, active(group, alice)).unwrap_err();
-    assert_policy_failed(&violation, "MfaRule", "A5");
+    assert_policy_failed(&violation, "MfaRule", Rule::A5);
 }
 
 #[test]
@@ -658,7 +659,7 @@ fn a5_every_missing_requirement_is_named() {
         t0(),
         active(group, alice).without_justification(),
     );
-    assert_policy_failed(&violation, "JustificationRule", "A5");
+    assert_policy_failed(&violation, "JustificationRule", Rule::A5);
     assert!(
         violation.message.contains("MfaRule"),
         "{}",
@@ -778,7 +779,7 @@ fn a7_update_of_an_assignment_that_does_not_exist_is_rejected() {
         acting(RequestAction::AdminUpdate, group, alice),
     );
     assert_eq!(violation.code, ErrorCode::RoleAssignmentDoesNotExist);
-    assert_eq!(violation.rule, Some("A7"));
+    assert_eq!(violation.rule, Some(Rule::A7));
 }
 
 #[test]
@@ -796,7 +797,7 @@ fn a7_extend_of_an_assignment_that_does_not_exist_is_rejected() {
         acting(RequestAction::AdminExtend, group, alice),
     );
     assert_eq!(violation.code, ErrorCode::RoleAssignmentDoesNotExist);
-    assert_eq!(violation.rule, Some("A7"));
+    assert_eq!(violation.rule, Some(Rule::A7));
 }
 
 #[test]
@@ -809,7 +810,7 @@ fn a7_removal_of_an_assignment_that_does_not_exist_is_rejected() {
     } = setup();
     let violation = refused(&f, admin, t0(), removal(group, alice));
     assert_eq!(violation.code, ErrorCode::RoleAssignmentDoesNotExist);
-    assert_eq!(violation.rule, Some("A7"));
+    assert_eq!(violation.rule, Some(Rule::A7));
 }
 
 #[test]
@@ -827,7 +828,7 @@ fn a7_renewal_of_an_assignment_that_does_not_exist_is_rejected() {
         acting(RequestAction::AdminRenew, group, alice),
     );
     assert_eq!(violation.code, ErrorCode::RoleAssignmentDoesNotExist);
-    assert_eq!(violation.rule, Some("A7"));
+    assert_eq!(violation.rule, Some(Rule::A7));
 }
 
 #[test]
@@ -897,7 +898,7 @@ fn a7_an_extension_must_end_later_than_the_assignment() {
     let input = acting(RequestAction::AdminExtend, group, alice).until(t0() + days(20));
     let violation = refused(&f, admin, t0() + days(10), input);
     assert_eq!(violation.code, ErrorCode::InvalidRoleAssignmentRequest);
-    assert_eq!(violation.rule, Some("A7"));
+    assert_eq!(violation.rule, Some(Rule::A7));
 }
 
 #[test]
@@ -1016,7 +1017,7 @@ fn a7_renew_is_refused_31_days_after_the_end() {
         acting(RequestAction::AdminRenew, group, alice),
     );
     assert_eq!(violation.code, ErrorCode::RoleAssignmentDoesNotExist);
-    assert_eq!(violation.rule, Some("A7"));
+    assert_eq!(violation.rule, Some(Rule::A7));
 }
 
 #[test]
@@ -1088,7 +1089,7 @@ fn a8_overlapping_assignment_of_the_same_principal_access_and_kind_is_rejected()
     let input = eligible(group, alice).starting(t0() + days(29));
     let violation = refused(&f, admin, t0() + hours(1), input);
     assert_eq!(violation.code, ErrorCode::RoleAssignmentExists);
-    assert_eq!(violation.rule, Some("A8"));
+    assert_eq!(violation.rule, Some(Rule::A8));
 }
 
 #[test]
@@ -1135,7 +1136,7 @@ fn a8_after_an_extension_an_overlapping_assignment_is_still_rejected() {
     let input = eligible(group, alice).starting(t0() + days(45));
     let violation = refused(&f, admin, t0() + days(11), input);
     assert_eq!(violation.code, ErrorCode::RoleAssignmentExists);
-    assert_eq!(violation.rule, Some("A8"));
+    assert_eq!(violation.rule, Some(Rule::A8));
 }
 
 #[test]
@@ -1310,7 +1311,7 @@ fn d4_a_group_cannot_be_assigned_active_member_of_a_role_assignable_group() {
     let helpers = f.group("Helpers");
     let violation = refused(&f, admin, t0(), active(tier0, helpers));
     assert_eq!(violation.code, ErrorCode::GroupNestingNotAllowed);
-    assert_eq!(violation.rule, Some("D4"));
+    assert_eq!(violation.rule, Some(Rule::D4));
 }
 
 #[test]
@@ -1351,7 +1352,7 @@ fn d4_an_assignment_that_would_close_a_cycle_is_refused() {
     commit(&mut f, admin, t0(), eligible(group, helpers));
     let violation = refused(&f, admin, t0() + hours(1), eligible(helpers, group));
     assert_eq!(violation.code, ErrorCode::MembershipCycle);
-    assert_eq!(violation.rule, Some("D4"));
+    assert_eq!(violation.rule, Some(Rule::D4));
 }
 
 // P3, P4, P6 through PIM assignments.
@@ -1418,7 +1419,7 @@ fn p3_an_assignment_in_a_dynamic_group_is_refused_as_not_manageable() {
     let sales = f.dynamic_group("Sales");
     let violation = refused(&f, admin, t0(), eligible(sales, alice));
     assert_eq!(violation.code, ErrorCode::GroupNotManageable);
-    assert_eq!(violation.rule, Some("P3"));
+    assert_eq!(violation.rule, Some(Rule::P3));
     assert!(
         violation.message.contains("dynamic"),
         "{}",

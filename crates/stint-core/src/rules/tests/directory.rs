@@ -10,6 +10,7 @@ use crate::rules::directory::{
 };
 use crate::rules::fixture::*;
 use crate::schedule::{Access, AssignmentType, EndReason, MemberType, ScheduleKind, Window};
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 use crate::Decision;
 
@@ -38,7 +39,7 @@ fn add_member(
     )
 }
 
-fn assert_forbidden(violation: &Violation, rule: &str) {
+fn assert_forbidden(violation: &Violation, rule: Rule) {
     assert_eq!(violation.code, ErrorCode::AuthorizationRequestDenied);
     assert_eq!(violation.code.http_status(), 403);
     assert_eq!(violation.rule, Some(rule));
@@ -83,7 +84,7 @@ fn d1_a_user_name_taken_in_another_case_is_refused() {
     )
     .unwrap_err();
     assert_eq!(violation.code, ErrorCode::ObjectConflict);
-    assert_eq!(violation.rule, Some("D1"));
+    assert_eq!(violation.rule, Some(Rule::D1));
     assert_eq!(violation.field, Some("userPrincipalName"));
 }
 
@@ -208,7 +209,7 @@ fn d1_a_disabled_administrator_can_no_longer_manage_a_group() {
     let group = f.group("Finance");
     f.disable(admin);
     let violation = add_member(&f, admin, group, alice).unwrap_err();
-    assert_forbidden(&violation, "D7");
+    assert_forbidden(&violation, Rule::D7);
 }
 
 // D2: isAssignableToRole is fixed at creation.
@@ -224,7 +225,7 @@ fn d2_is_assignable_to_role_cannot_be_turned_on_by_update() {
     };
     let violation = update_group(&f.state, &f.context(admin, t0()), group, patch).unwrap_err();
     assert_eq!(violation.code, ErrorCode::BadRequest);
-    assert_eq!(violation.rule, Some("D2"));
+    assert_eq!(violation.rule, Some(Rule::D2));
     assert_eq!(violation.field, Some("isAssignableToRole"));
 }
 
@@ -239,7 +240,7 @@ fn d2_is_assignable_to_role_cannot_be_turned_off_by_update() {
     };
     let violation = update_group(&f.state, &f.context(admin, t0()), tier0, patch).unwrap_err();
     assert_eq!(violation.code, ErrorCode::BadRequest);
-    assert_eq!(violation.rule, Some("D2"));
+    assert_eq!(violation.rule, Some(Rule::D2));
 }
 
 #[test]
@@ -268,7 +269,7 @@ fn d2_a_role_assignable_group_cannot_have_a_membership_rule() {
     };
     let violation = create_group(&f.state, &f.context(admin, t0()), input).unwrap_err();
     assert_eq!(violation.code, ErrorCode::BadRequest);
-    assert_eq!(violation.rule, Some("D2"));
+    assert_eq!(violation.rule, Some(Rule::D2));
     assert_eq!(violation.field, Some("membershipRule"));
 }
 
@@ -298,7 +299,7 @@ fn d3_the_501st_role_assignable_group_is_refused_and_nothing_is_created() {
     }
     let violation = create(&f, admin, new_group("One too many", true)).unwrap_err();
     assert_eq!(violation.code, ErrorCode::RoleAssignableGroupLimitReached);
-    assert_eq!(violation.rule, Some("D3"));
+    assert_eq!(violation.rule, Some(Rule::D3));
     assert_eq!(violation.field, Some("isAssignableToRole"));
     assert!(violation.message.contains("500"), "{}", violation.message);
     assert_eq!(f.state.role_assignable_group_count(), 500);
@@ -368,7 +369,7 @@ fn d4_a_group_cannot_be_added_as_member_of_a_role_assignable_group() {
     let helpers = f.group("Helpers");
     let violation = add_member(&f, admin, tier0, helpers).unwrap_err();
     assert_eq!(violation.code, ErrorCode::GroupNestingNotAllowed);
-    assert_eq!(violation.rule, Some("D4"));
+    assert_eq!(violation.rule, Some(Rule::D4));
 }
 
 #[test]
@@ -391,7 +392,7 @@ fn d4_a_membership_cycle_is_refused() {
     f.commit(a_in_b);
     let violation = add_member(&f, admin, a, b).unwrap_err();
     assert_eq!(violation.code, ErrorCode::MembershipCycle);
-    assert_eq!(violation.rule, Some("D4"));
+    assert_eq!(violation.rule, Some(Rule::D4));
 }
 
 #[test]
@@ -444,7 +445,7 @@ fn a1_a_group_cannot_be_added_as_owner() {
     )
     .unwrap_err();
     assert_eq!(violation.code, ErrorCode::BadRequest);
-    assert_eq!(violation.rule, Some("A1"));
+    assert_eq!(violation.rule, Some(Rule::A1));
     assert_eq!(violation.field, Some("principalId"));
 }
 
@@ -481,7 +482,7 @@ fn d5_only_role_assignable_groups_can_be_assigned_a_role() {
     )
     .unwrap_err();
     assert_eq!(violation.code, ErrorCode::BadRequest);
-    assert_eq!(violation.rule, Some("D5"));
+    assert_eq!(violation.rule, Some(Rule::D5));
     assert_eq!(violation.field, Some("principalId"));
 }
 
@@ -623,7 +624,7 @@ fn d7_helpdesk_administrator_may_not_add_members() {
     let finance = f.group("Finance");
     let helpdesk = f.admin("hal", HelpdeskAdministrator);
     let violation = add_member(&f, helpdesk, finance, alice).unwrap_err();
-    assert_forbidden(&violation, "D7");
+    assert_forbidden(&violation, Rule::D7);
 }
 
 #[test]
@@ -633,7 +634,7 @@ fn d7_authentication_administrator_may_not_add_members() {
     let finance = f.group("Finance");
     let auth_admin = f.admin("ada", AuthenticationAdministrator);
     let violation = add_member(&f, auth_admin, finance, alice).unwrap_err();
-    assert_forbidden(&violation, "D7");
+    assert_forbidden(&violation, Rule::D7);
 }
 
 #[test]
@@ -643,7 +644,7 @@ fn d7_a_user_without_a_role_may_not_add_members() {
     let bob = f.user("bob");
     let finance = f.group("Finance");
     let violation = add_member(&f, bob, finance, alice).unwrap_err();
-    assert_forbidden(&violation, "D7");
+    assert_forbidden(&violation, Rule::D7);
 }
 
 #[test]
@@ -718,7 +719,7 @@ fn d7_exchange_administrator_may_not_add_members_to_a_security_group() {
     let finance = f.group("Finance");
     let exchange = f.admin("ed", ExchangeAdministrator);
     let violation = add_member(&f, exchange, finance, alice).unwrap_err();
-    assert_forbidden(&violation, "D7");
+    assert_forbidden(&violation, Rule::D7);
 }
 
 #[test]
@@ -731,7 +732,7 @@ fn d7_exchange_administrator_may_not_add_members_to_a_role_assignable_microsoft3
     });
     let exchange = f.admin("ed", ExchangeAdministrator);
     let violation = add_member(&f, exchange, office, alice).unwrap_err();
-    assert_forbidden(&violation, "D7");
+    assert_forbidden(&violation, Rule::D7);
 }
 
 #[test]
@@ -755,7 +756,7 @@ fn d7_a_unit_scoped_groups_administrator_may_not_manage_a_group_outside_their_un
     let gus = f.user("gus");
     f.grant_in_unit(gus, GroupsAdministrator, unit);
     let violation = add_member(&f, gus, lyon, alice).unwrap_err();
-    assert_forbidden(&violation, "D7");
+    assert_forbidden(&violation, Rule::D7);
 }
 
 #[test]
@@ -903,7 +904,7 @@ fn d8_groups_administrator_may_not_reset_passwords() {
     let groups_admin = f.admin("gus", GroupsAdministrator);
     let alice = f.user("alice");
     let violation = reset_password(&f, groups_admin, alice).unwrap_err();
-    assert_forbidden(&violation, "D8");
+    assert_forbidden(&violation, Rule::D8);
 }
 
 #[test]
@@ -914,7 +915,7 @@ fn d8_helpdesk_may_not_reset_the_password_of_an_active_member_of_a_role_assignab
     let tier0 = f.role_assignable_group("Tier 0");
     f.member(tier0, alice);
     let violation = reset_password(&f, helpdesk, alice).unwrap_err();
-    assert_forbidden(&violation, "D8");
+    assert_forbidden(&violation, Rule::D8);
 }
 
 #[test]
@@ -925,7 +926,7 @@ fn d8_helpdesk_may_not_reset_the_password_of_an_owner_of_a_role_assignable_group
     let tier0 = f.role_assignable_group("Tier 0");
     f.owner(tier0, olga);
     let violation = reset_password(&f, helpdesk, olga).unwrap_err();
-    assert_forbidden(&violation, "D8");
+    assert_forbidden(&violation, Rule::D8);
 }
 
 #[test]
@@ -934,7 +935,7 @@ fn d8_helpdesk_may_not_reset_the_password_of_a_role_holder() {
     let helpdesk = f.admin("hal", HelpdeskAdministrator);
     let writer = f.admin("wendy", DirectoryWriters);
     let violation = reset_password(&f, helpdesk, writer).unwrap_err();
-    assert_forbidden(&violation, "D8");
+    assert_forbidden(&violation, Rule::D8);
 }
 
 #[test]
@@ -943,7 +944,7 @@ fn d8_user_administrator_may_not_reset_the_password_of_a_protected_user() {
     let user_admin = f.admin("uma", UserAdministrator);
     let global = f.admin("gaby", GlobalAdministrator);
     let violation = reset_password(&f, user_admin, global).unwrap_err();
-    assert_forbidden(&violation, "D8");
+    assert_forbidden(&violation, Rule::D8);
 }
 
 #[test]
@@ -955,7 +956,7 @@ fn f2_an_eligible_member_of_a_role_assignable_group_is_protected() {
     f.grant(tier0, ExchangeAdministrator);
     f.eligible_member(tier0, alice);
     let violation = reset_password(&f, helpdesk, alice).unwrap_err();
-    assert_forbidden(&violation, "D8");
+    assert_forbidden(&violation, Rule::D8);
 }
 
 #[test]
@@ -1007,7 +1008,7 @@ fn d8_a_unit_scoped_helpdesk_administrator_may_reset_an_ordinary_user_in_their_u
     f.grant_in_unit(hal, HelpdeskAdministrator, unit);
     reset_password(&f, hal, alice).unwrap();
     let violation = reset_password(&f, hal, bob).unwrap_err();
-    assert_forbidden(&violation, "D8");
+    assert_forbidden(&violation, Rule::D8);
 }
 
 // P5: deleted groups.
@@ -1169,5 +1170,5 @@ fn p5_only_a_group_manager_may_delete_a_group() {
     let groups_admin = f.admin("gus", GroupsAdministrator);
     let tier0 = f.role_assignable_group("Tier 0");
     let violation = delete_group(&f.state, &f.context(groups_admin, t0()), tier0).unwrap_err();
-    assert_forbidden(&violation, "D7");
+    assert_forbidden(&violation, Rule::D7);
 }

@@ -13,6 +13,7 @@ use crate::rules::mfa::{
     CodeCheck, MfaFailure, MAX_RECENT_FAILURES,
 };
 use crate::schedule::{Access, ScheduleKind};
+use crate::spec::Rule;
 use crate::totp::{code_at, code_for_step, step_at, TotpCode, TotpSecret};
 use crate::violation::ErrorCode;
 use crate::{Change, Decision};
@@ -442,7 +443,7 @@ fn d8_helpdesk_cannot_reset_an_active_member_of_a_role_assignable_group() {
     f.member(tier0, alice);
     let refused = reset(&f, helpdesk, alice).unwrap_err();
     assert_eq!(refused.code, ErrorCode::AuthorizationRequestDenied);
-    assert_eq!(refused.rule, Some("D8"));
+    assert_eq!(refused.rule, Some(Rule::D8));
     assert!(refused.message.contains("Privileged Role Administrator"));
 }
 

@@ -7,6 +7,7 @@ use crate::rules::directory::{update_group, GroupPatch};
 use crate::rules::fixture::*;
 use crate::rules::onboarding::{discover, manage, why_not_manageable};
 use crate::schedule::Access;
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 use crate::Decision;
 
@@ -127,7 +128,7 @@ fn p2_other_administrators_may_not_manage_a_role_assignable_group() {
             ErrorCode::AuthorizationRequestDenied,
             "{role:?}"
         );
-        assert_eq!(violation.rule, Some("P2"));
+        assert_eq!(violation.rule, Some(Rule::P2));
     }
 }
 
@@ -168,7 +169,7 @@ fn p2_roles_scoped_to_an_administrative_unit_do_not_count() {
     f.grant_in_unit(gus, GroupsAdministrator, unit);
     let violation = manage_as(&f, gus, finance).unwrap_err();
     assert_eq!(violation.code, ErrorCode::AuthorizationRequestDenied);
-    assert_eq!(violation.rule, Some("P2"));
+    assert_eq!(violation.rule, Some(Rule::P2));
     assert!(discovered(&f, gus, false).is_empty());
 }
 
@@ -191,7 +192,7 @@ fn p2_managing_a_managed_group_again_is_refused() {
     f.managed(finance);
     let violation = manage_as(&f, admin, finance).unwrap_err();
     assert_eq!(violation.code, ErrorCode::GroupAlreadyManaged);
-    assert_eq!(violation.rule, Some("P2"));
+    assert_eq!(violation.rule, Some(Rule::P2));
 }
 
 #[test]
@@ -212,7 +213,7 @@ fn p3_a_dynamic_group_cannot_be_managed_and_the_error_says_why() {
     let sales = f.dynamic_group("Sales");
     let violation = manage_as(&f, admin, sales).unwrap_err();
     assert_eq!(violation.code, ErrorCode::GroupNotManageable);
-    assert_eq!(violation.rule, Some("P3"));
+    assert_eq!(violation.rule, Some(Rule::P3));
     assert!(
         violation.message.contains("dynamic") && violation.message.contains("membership rule"),
         "{}",
@@ -227,7 +228,7 @@ fn p3_a_synced_group_cannot_be_managed_and_the_error_says_why() {
     let onprem = f.synced_group("On-premises staff");
     let violation = manage_as(&f, admin, onprem).unwrap_err();
     assert_eq!(violation.code, ErrorCode::GroupNotManageable);
-    assert_eq!(violation.rule, Some("P3"));
+    assert_eq!(violation.rule, Some(Rule::P3));
     assert!(
         violation.message.contains("external directory"),
         "{}",
@@ -258,7 +259,7 @@ fn p3_a_managed_group_cannot_become_dynamic() {
     };
     let violation = update_group(&f.state, &f.context(admin, t0()), finance, patch).unwrap_err();
     assert_eq!(violation.code, ErrorCode::BadRequest);
-    assert_eq!(violation.rule, Some("P3"));
+    assert_eq!(violation.rule, Some(Rule::P3));
     assert_eq!(violation.field, Some("membershipRule"));
 }
 

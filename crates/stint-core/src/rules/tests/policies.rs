@@ -13,6 +13,7 @@ use crate::rules::policies::{
     update_rules,
 };
 use crate::schedule::{Access, ScheduleKind};
+use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 use crate::Decision;
 
@@ -247,7 +248,7 @@ fn s4_only_the_p2_administrators_may_change_a_role_assignable_groups_settings() 
             ErrorCode::AuthorizationRequestDenied,
             "{role:?}"
         );
-        assert_eq!(violation.rule, Some("S4"));
+        assert_eq!(violation.rule, Some(Rule::S4));
     }
 }
 

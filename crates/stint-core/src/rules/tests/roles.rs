@@ -8,6 +8,7 @@ use crate::duration::IsoDuration;
 use crate::ids::{GroupId, UserId};
 use crate::rules::fixture::*;
 use crate::rules::role_activation::ROLE_ACTIVATION_MAXIMUM;
+use crate::spec::Rule;
 use crate::state::HeldRole;
 use crate::violation::PolicyRule;
 
@@ -196,7 +197,7 @@ fn d5_a_group_that_is_not_role_assignable_cannot_hold_a_role() {
     assert_eq!(violation.code, ErrorCode::InvalidRoleAssignmentRequest);
     assert_eq!(
         (violation.rule, violation.field),
-        (Some("D5"), Some("principalId"))
+        (Some(Rule::D5), Some("principalId"))
     );
 }
 
@@ -288,7 +289,7 @@ fn a2_a_role_assignment_shorter_than_five_minutes_is_refused() {
     let short = lasting(active(alice, ExchangeAdministrator), minutes(4));
     let violation = refused(&f, admin, t0(), short);
     assert_eq!(violation.code, ErrorCode::ActiveDurationTooShort);
-    assert_eq!(violation.rule, Some("A2"));
+    assert_eq!(violation.rule, Some(Rule::A2));
 }
 
 #[test]
@@ -309,7 +310,7 @@ fn a3_a_role_assignment_is_not_removed_within_five_minutes_then_is() {
     let violation = refused(&f, admin, t0() + minutes(4), removal.clone());
     assert_eq!(
         (violation.code, violation.rule),
-        (ErrorCode::ActiveDurationTooShort, Some("A3"))
+        (ErrorCode::ActiveDurationTooShort, Some(Rule::A3))
     );
     let (decision, request) = decide(&f, admin, t0() + minutes(5), removal).unwrap();
     assert_eq!(decision.actions(), ["roleRequest.adminRemove"]);
@@ -375,7 +376,7 @@ fn a8_an_overlapping_role_assignment_of_the_same_kind_is_refused() {
     let violation = refused(&f, admin, t0(), eligible(alice, ExchangeAdministrator));
     assert_eq!(
         (violation.code, violation.rule),
-        (ErrorCode::RoleAssignmentExists, Some("A8"))
+        (ErrorCode::RoleAssignmentExists, Some(Rule::A8))
     );
     // Another kind, role or scope is another assignment.
     commit(&mut f, admin, t0(), active(alice, ExchangeAdministrator));
@@ -485,7 +486,7 @@ fn v2_a_role_activation_without_justification_fails_the_justification_rule() {
     unjustified.justification = Some("  ".into());
     let violation = refused(&f, alice, t0(), unjustified);
     assert!(violation.message.contains("JustificationRule"));
-    assert_eq!(violation.rule, Some("V2"));
+    assert_eq!(violation.rule, Some(Rule::V2));
 }
 
 #[test]
@@ -523,7 +524,7 @@ fn v5_a_role_deactivation_is_refused_within_five_minutes_then_ends_the_role() {
     let violation = refused(&f, alice, t0() + minutes(4), deactivation.clone());
     assert_eq!(
         (violation.code, violation.rule),
-        (ErrorCode::ActiveDurationTooShort, Some("V5"))
+        (ErrorCode::ActiveDurationTooShort, Some(Rule::V5))
     );
     let request = commit(&mut f, alice, t0() + minutes(5), deactivation.clone());
     assert_eq!(request.status, RequestStatus::Revoked);
@@ -583,6 +584,6 @@ fn v8_activating_a_role_already_held_is_refused() {
     );
     assert_eq!(
         (violation.code, violation.rule),
-        (ErrorCode::RoleAssignmentExists, Some("V8"))
+        (ErrorCode::RoleAssignmentExists, Some(Rule::V8))
     );
 }
