@@ -191,6 +191,26 @@ pub struct ScheduleRequest {
     pub approval: Option<Approval>,
 }
 
+impl ScheduleRequest {
+    /// V3, E1, E2: the request waits for its one approval stage, decided by `approvers` or, for
+    /// extend and renew (E3), by the group's administrators.
+    pub fn await_approval(
+        &mut self,
+        stage_id: uuid::Uuid,
+        approvers: Vec<Approver>,
+        by_group_administrators: bool,
+    ) {
+        self.status = RequestStatus::PendingApproval;
+        self.completed_at = None;
+        self.approval = Some(Approval {
+            stage_id,
+            approvers,
+            by_group_administrators,
+            decision: None,
+        });
+    }
+}
+
 /// Where an activation's eligibility is: the principal's own, or a group's they are a member of (V6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivationSource {
