@@ -1,9 +1,6 @@
 //! Schedule requests (Graph's `privilegedAccessGroup{Eligibility,Assignment}ScheduleRequest`) and
 //! their status machine.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -74,21 +71,7 @@ impl RequestAction {
     }
 }
 
-impl fmt::Display for RequestAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for RequestAction {
-    type Err = ();
-    fn from_str(text: &str) -> Result<Self, ()> {
-        RequestAction::ALL
-            .into_iter()
-            .find(|action| action.as_str().eq_ignore_ascii_case(text))
-            .ok_or(())
-    }
-}
+graph_names!(RequestAction);
 
 /// Graph's request `status` strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -8,15 +8,17 @@ use crate::ids::{GroupId, PrincipalId, RequestId, ScheduleId};
 use crate::policy::PolicySettings;
 use crate::request::{ActivationSource, RequestAction, RequestStatus, ScheduleRequest};
 use crate::rules::assignment::{
-    activation_start, activation_window, check_deactivatable, end_all, ended_within_renewal, latest,
-    overlaps_any, require_active_kind, require_own, Assigned,
+    activation_start, activation_window, check_deactivatable, end_all, ended_within_renewal,
+    latest, overlaps_any, require_active_kind, require_own, Assigned,
 };
 use crate::rules::assignments::{
     check_justification_length, is_blank, kind_word, new_request, requested_group, ticket_text,
     RequestInput,
 };
 use crate::rules::{AuditRecordExt, Context};
-use crate::schedule::{Access, AssignmentType, EndReason, MemberType, Schedule, ScheduleKind, Window};
+use crate::schedule::{
+    Access, AssignmentType, EndReason, MemberType, Schedule, ScheduleKind, Window,
+};
 use crate::state::State;
 use crate::violation::{ErrorCode, PolicyRule, Violation};
 
@@ -234,7 +236,13 @@ fn check_requirements(
 
 /// V8: an overlapping activation or active assignment already exists.
 fn check_not_active(state: &State, input: &RequestInput, window: &Window) -> Result<(), Violation> {
-    if holds_active(state, input.group_id, input.principal_id, input.access, window) {
+    if holds_active(
+        state,
+        input.group_id,
+        input.principal_id,
+        input.access,
+        window,
+    ) {
         return Err(Violation::new(
             ErrorCode::RoleAssignmentExists,
             format!("The Role assignment already exists: you already hold {} of this group at that time.", input.access),
@@ -331,7 +339,9 @@ fn extend_or_renew(
             .any(|s| s.is_open_at(ctx.now));
         let recently_ended = own.filter(|s| {
             ended_within_renewal(*s, ctx.now)
-                && !s.ended.is_some_and(|ended| ended.reason == EndReason::Removed)
+                && !s
+                    .ended
+                    .is_some_and(|ended| ended.reason == EndReason::Removed)
         });
         (latest(recently_ended).filter(|_| !has_open), "E2")
     };

@@ -158,7 +158,10 @@ fn end_before_start() -> Violation {
 }
 
 /// V1: an activation starts when asked, never in the past.
-pub(crate) fn activation_start(input: &impl AssignmentRequest, now: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn activation_start(
+    input: &impl AssignmentRequest,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
     input
         .requested_schedule()
         .and_then(|schedule| schedule.start)
@@ -247,10 +250,7 @@ pub(crate) fn check_deactivatable<T: Assigned>(
 
 /// The seconds (at least one) to wait until the first of `since` is five minutes old, if one is
 /// younger.
-fn still_young(
-    mut since: impl Iterator<Item = DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Option<i64> {
+fn still_young(mut since: impl Iterator<Item = DateTime<Utc>>, now: DateTime<Utc>) -> Option<i64> {
     since
         .find(|at| now - *at < MINIMUM_LENGTH)
         .map(|at| (MINIMUM_LENGTH - (now - at)).num_seconds().max(1))
@@ -296,14 +296,16 @@ pub(crate) fn overlaps_any<'a, T: Assigned + 'a>(
 }
 
 /// The newest of `assigned`.
-pub(crate) fn latest<'a, T: Assigned + 'a>(
-    assigned: impl Iterator<Item = &'a T>,
-) -> Option<&'a T> {
+pub(crate) fn latest<'a, T: Assigned + 'a>(assigned: impl Iterator<Item = &'a T>) -> Option<&'a T> {
     assigned.max_by_key(|a| a.made())
 }
 
 /// Each of `assigned`, stopped at `at` for `reason`.
-pub(crate) fn end_all<T: Assigned>(assigned: Vec<&T>, at: DateTime<Utc>, reason: EndReason) -> Vec<T> {
+pub(crate) fn end_all<T: Assigned>(
+    assigned: Vec<&T>,
+    at: DateTime<Utc>,
+    reason: EndReason,
+) -> Vec<T> {
     assigned
         .into_iter()
         .map(|a| a.ended_at(at, reason))

@@ -11,14 +11,15 @@ use crate::request::{
     RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest, TicketInfo,
 };
 use crate::rules::assignment::{
-    assignment_request,
-    check_extends, check_minimum_length, check_removable, end_all, ended_within_renewal, latest,
-    overlaps_any, resolve_window, Assigned,
+    assignment_request, check_extends, check_minimum_length, check_removable, end_all,
+    ended_within_renewal, latest, overlaps_any, resolve_window, Assigned,
 };
 use crate::rules::directory::{check_group_nesting, live_group};
 use crate::rules::onboarding::{ensure_managed, require_pim_administrator};
 use crate::rules::{AuditRecordExt, Context};
-use crate::schedule::{Access, AssignmentType, EndReason, MemberType, Schedule, ScheduleKind, Window};
+use crate::schedule::{
+    Access, AssignmentType, EndReason, MemberType, Schedule, ScheduleKind, Window,
+};
 use crate::state::{Principal, State};
 use crate::violation::{ErrorCode, PolicyRule, Violation};
 

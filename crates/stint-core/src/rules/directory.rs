@@ -15,7 +15,9 @@ use crate::names::check_name;
 use crate::protection::{is_protected_group, LEADS_TO_PRIVILEGE};
 use crate::rules::assignment::{end_all, Assigned};
 use crate::rules::{AuditRecordExt, Context};
-use crate::schedule::{Access, AssignmentType, EndReason, MemberType, Schedule, ScheduleKind, Window};
+use crate::schedule::{
+    Access, AssignmentType, EndReason, MemberType, Schedule, ScheduleKind, Window,
+};
 use crate::state::{Principal, State};
 use crate::violation::{ErrorCode, Violation};
 
@@ -516,7 +518,10 @@ pub fn create_role_assignment(
             "Assigned {} at scope {scope}.",
             role.display_name()
         ));
-    Ok((Decision::of(Change::RoleAssignment(assignment.clone()), event), assignment))
+    Ok((
+        Decision::of(Change::RoleAssignment(assignment.clone()), event),
+        assignment,
+    ))
 }
 
 pub fn delete_role_assignment(
@@ -562,7 +567,10 @@ pub fn create_unit(
             "Created administrative unit {}.",
             unit.display_name
         ));
-    Ok((Decision::of(Change::AdministrativeUnit(unit.clone()), event), unit))
+    Ok((
+        Decision::of(Change::AdministrativeUnit(unit.clone()), event),
+        unit,
+    ))
 }
 
 pub fn change_unit_member(

@@ -16,9 +16,8 @@ use crate::ids::{PrincipalId, RequestId, RoleAssignmentId};
 use crate::request::{RequestAction, RequestStatus, RequestedSchedule, TicketInfo};
 use crate::role_request::RoleScheduleRequest;
 use crate::rules::assignment::{
-    assignment_request,
-    check_extends, check_minimum_length, check_removable, end_all, latest, overlaps_any,
-    resolve_window, Assigned,
+    assignment_request, check_extends, check_minimum_length, check_removable, end_all, latest,
+    overlaps_any, resolve_window, Assigned,
 };
 use crate::rules::assignments::{check_justification_length, kind_word, ticket_text};
 use crate::rules::role_activation;
@@ -61,12 +60,16 @@ pub fn role_request(
 ) -> Result<(Decision, RoleScheduleRequest), Violation> {
     check_justification_length(input.justification.as_deref())?;
     let request_id = RequestId(ctx.fresh_id());
+    let call = AdminCall {
+        state,
+        ctx,
+        input: &input,
+        request: request_id,
+    };
     let outcome = match input.action {
-        RequestAction::AdminAssign => assign(state, ctx, &input, request_id)?,
-        RequestAction::AdminUpdate | RequestAction::AdminExtend => {
-            replace_open(state, ctx, &input, request_id)?
-        }
-        RequestAction::AdminRemove => remove(state, ctx, &input)?,
+        RequestAction::AdminAssign => call.assign()?,
+        RequestAction::AdminUpdate | RequestAction::AdminExtend => call.replace_open()?,
+        RequestAction::AdminRemove => call.remove()?,
         RequestAction::SelfActivate => role_activation::activate(state, ctx, &input, request_id)?,
         RequestAction::SelfDeactivate => role_activation::deactivate(state, ctx, &input)?,
         other => {
@@ -136,110 +139,110 @@ pub fn role_request(
     Ok((decision, request))
 }
 
-/// `adminAssign`: a new eligible or active role assignment, permanent or not.
-fn assign(
-    state: &State,
-    ctx: &Context,
-    input: &RoleRequestInput,
+/// An administrator's role schedule request on its way: what every action reads.
+struct AdminCall<'a, 'c> {
+    state: &'a State,
+    ctx: &'a Context<'c>,
+    input: &'a RoleRequestInput,
+    /// The request, which names what it creates.
     request: RequestId,
-) -> Result<RoleOutcome, Violation> {
-    require_role_manager(ctx, input)?;
-    check_principal(state, input)?;
-    check_scope(state, input.scope)?;
-    let window = resolve_window(input, ctx.now, ctx.now)?;
-    check_minimum_length(&window, "A role assignment")?;
-    check_no_overlap(state, input, &window, None)?;
-    let created = new_assignment(ctx, input, request, window);
-    let summary = format!(
-        "Assigned {} {} at scope {} to {}{}.",
-        kind_word(input.kind),
-        input.role.display_name(),
-        input.scope,
-        input.principal_id,
-        until(&window)
-    );
-    Ok(RoleOutcome {
-        ended: Vec::new(),
-        created: Some(created),
-        summary,
-    })
 }
 
-/// `adminUpdate` and `adminExtend`: the open role assignment is replaced by a new one (ended now,
-/// as a superseded group schedule is).
-fn replace_open(
-    state: &State,
-    ctx: &Context,
-    input: &RoleRequestInput,
-    request: RequestId,
-) -> Result<RoleOutcome, Violation> {
-    require_role_manager(ctx, input)?;
-    check_principal(state, input)?;
-    let current = latest(open_assignments(state, input, ctx.now))
-        .ok_or_else(|| does_not_exist(input, "update or extend"))?;
-    let start = current.window.start;
-    let window = resolve_window(input, start, ctx.now.min(start))?;
-    if input.action == RequestAction::AdminExtend {
-        check_extends(
-            current.window.end,
-            window.end,
-            "An extension must end later than the role assignment it extends; a permanent one cannot be extended.",
-            "scheduleInfo.expiration",
-        )
-        .map_err(|violation| violation.rule("A7"))?;
+impl AdminCall<'_, '_> {
+    /// `adminAssign`: a new eligible or active role assignment, permanent or not.
+    fn assign(&self) -> Result<RoleOutcome, Violation> {
+        let (state, ctx, input) = (self.state, self.ctx, self.input);
+        require_role_manager(ctx, input)?;
+        check_principal(state, input)?;
+        check_scope(state, input.scope)?;
+        let window = resolve_window(input, ctx.now, ctx.now)?;
+        check_minimum_length(&window, "A role assignment")?;
+        check_no_overlap(state, input, &window, None)?;
+        let created = new_assignment(ctx, input, self.request, window);
+        let summary = format!(
+            "Assigned {} {} at scope {} to {}{}.",
+            kind_word(input.kind),
+            input.role.display_name(),
+            input.scope,
+            input.principal_id,
+            until(&window)
+        );
+        Ok(RoleOutcome {
+            ended: Vec::new(),
+            created: Some(created),
+            summary,
+        })
     }
-    check_minimum_length(&window, "A role assignment")?;
-    check_no_overlap(state, input, &window, Some(current.id))?;
-    let ended = current.ended_at(ctx.now, EndReason::Superseded);
-    let mut created = new_assignment(ctx, input, request, window);
-    created.member_type = current.member_type;
-    created.activated = current.activated;
-    let summary = format!(
-        "{} the {} {} at scope {} of {}{}.",
+
+    /// `adminUpdate` and `adminExtend`: the open role assignment is replaced by a new one (ended now,
+    /// as a superseded group schedule is).
+    fn replace_open(&self) -> Result<RoleOutcome, Violation> {
+        let (state, ctx, input) = (self.state, self.ctx, self.input);
+        require_role_manager(ctx, input)?;
+        check_principal(state, input)?;
+        let current = latest(open_assignments(state, input, ctx.now))
+            .ok_or_else(|| does_not_exist(input, "update or extend"))?;
+        let start = current.window.start;
+        let window = resolve_window(input, start, ctx.now.min(start))?;
         if input.action == RequestAction::AdminExtend {
-            "Extended"
-        } else {
-            "Updated"
-        },
-        kind_word(input.kind),
-        input.role.display_name(),
-        input.scope,
-        input.principal_id,
-        until(&window)
-    );
-    Ok(RoleOutcome {
-        ended: vec![ended],
-        created: Some(created),
-        summary,
-    })
-}
-
-/// `adminRemove`: ends every open role assignment of the (principal, role, scope, kind), but not
-/// within five minutes of its creation (A3).
-fn remove(
-    state: &State,
-    ctx: &Context,
-    input: &RoleRequestInput,
-) -> Result<RoleOutcome, Violation> {
-    require_role_manager(ctx, input)?;
-    let open: Vec<&RoleAssignment> = open_assignments(state, input, ctx.now).collect();
-    if open.is_empty() {
-        return Err(does_not_exist(input, "remove"));
+            check_extends(
+                current.window.end,
+                window.end,
+                "An extension must end later than the role assignment it extends; a permanent one cannot be extended.",
+                "scheduleInfo.expiration",
+            )
+            .map_err(|violation| violation.rule("A7"))?;
+        }
+        check_minimum_length(&window, "A role assignment")?;
+        check_no_overlap(state, input, &window, Some(current.id))?;
+        let ended = current.ended_at(ctx.now, EndReason::Superseded);
+        let mut created = new_assignment(ctx, input, self.request, window);
+        created.member_type = current.member_type;
+        created.activated = current.activated;
+        let summary = format!(
+            "{} the {} {} at scope {} of {}{}.",
+            if input.action == RequestAction::AdminExtend {
+                "Extended"
+            } else {
+                "Updated"
+            },
+            kind_word(input.kind),
+            input.role.display_name(),
+            input.scope,
+            input.principal_id,
+            until(&window)
+        );
+        Ok(RoleOutcome {
+            ended: vec![ended],
+            created: Some(created),
+            summary,
+        })
     }
-    check_removable(&open, ctx.now, "A role assignment")?;
-    let ended = end_all(open, ctx.now, EndReason::Removed);
-    let summary = format!(
-        "Removed the {} {} at scope {} of {}.",
-        kind_word(input.kind),
-        input.role.display_name(),
-        input.scope,
-        input.principal_id
-    );
-    Ok(RoleOutcome {
-        ended,
-        created: None,
-        summary,
-    })
+
+    /// `adminRemove`: ends every open role assignment of the (principal, role, scope, kind), but not
+    /// within five minutes of its creation (A3).
+    fn remove(&self) -> Result<RoleOutcome, Violation> {
+        let (state, ctx, input) = (self.state, self.ctx, self.input);
+        require_role_manager(ctx, input)?;
+        let open: Vec<&RoleAssignment> = open_assignments(state, input, ctx.now).collect();
+        if open.is_empty() {
+            return Err(does_not_exist(input, "remove"));
+        }
+        check_removable(&open, ctx.now, "A role assignment")?;
+        let ended = end_all(open, ctx.now, EndReason::Removed);
+        let summary = format!(
+            "Removed the {} {} at scope {} of {}.",
+            kind_word(input.kind),
+            input.role.display_name(),
+            input.scope,
+            input.principal_id
+        );
+        Ok(RoleOutcome {
+            ended,
+            created: None,
+            summary,
+        })
+    }
 }
 
 /// Open (current or future) role assignments of the request's (principal, role, scope, kind).

@@ -127,9 +127,7 @@ pub fn record_expiries(
                 end.to_rfc3339()
             ),
         ));
-        decision.push(Change::Schedule(
-            schedule.ended_at(end, EndReason::Expired),
-        ));
+        decision.push(Change::Schedule(schedule.ended_at(end, EndReason::Expired)));
     }
     decision
 }
@@ -205,8 +203,15 @@ fn schedule_event(
     schedule: &Schedule,
     message: String,
 ) -> AuditRecord {
-    system_event(id, now, action, "schedule", schedule.id.to_string(), message)
-        .about(Some(schedule.group_id()), Some(schedule.principal_id))
+    system_event(
+        id,
+        now,
+        action,
+        "schedule",
+        schedule.id.to_string(),
+        message,
+    )
+    .about(Some(schedule.group_id()), Some(schedule.principal_id))
 }
 
 /// An audit record of the scheduler's own, with no actor.
