@@ -283,6 +283,26 @@ pub(crate) fn check_extends(
     Err(Violation::new(ErrorCode::InvalidRoleAssignmentRequest, message).field(field))
 }
 
+/// A7: `adminExtend` ends later than the `current` assignment it replaces; `message` says so in
+/// the family's words.
+pub(crate) fn check_admin_extension(
+    input: &impl AssignmentRequest,
+    current: &impl Assigned,
+    window: &Window,
+    message: &'static str,
+) -> Result<(), Violation> {
+    if input.action() != RequestAction::AdminExtend {
+        return Ok(());
+    }
+    check_extends(
+        current.planned().end,
+        window.end,
+        message,
+        "scheduleInfo.expiration",
+    )
+    .map_err(|violation| violation.rule("A7"))
+}
+
 /// A8, V8: whether one of `existing`, other than `replacing` and not superseded, is in force at a
 /// time of `window`.
 pub(crate) fn overlaps_any<'a, T: Assigned + 'a>(

@@ -11,7 +11,7 @@ use crate::request::{
     RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest, TicketInfo,
 };
 use crate::rules::assignment::{
-    assignment_request, check_extends, check_minimum_length, check_removable, end_all,
+    assignment_request, check_admin_extension, check_minimum_length, check_removable, end_all,
     ended_within_renewal, latest, overlaps_any, resolve_window, Assigned,
 };
 use crate::rules::directory::{check_group_nesting, live_group};
@@ -172,15 +172,12 @@ impl AdminCall<'_, '_> {
             .ok_or_else(|| does_not_exist(input, "update or extend"))?;
         let default_start = current.window.start;
         let window = resolve_window(input, default_start, ctx.now.min(default_start))?;
-        if input.action == RequestAction::AdminExtend {
-            check_extends(
-                current.window.end,
-                window.end,
-                "An extension must end later than the assignment it extends; a permanent assignment cannot be extended.",
-                "scheduleInfo.expiration",
-            )
-            .map_err(|violation| violation.rule("A7"))?;
-        }
+        check_admin_extension(
+            input,
+            current,
+            &window,
+            "An extension must end later than the assignment it extends; a permanent assignment cannot be extended.",
+        )?;
         check_window(ctx, input, &self.settings, &window)?;
         check_no_overlap(self.state, input, &window, Some(current.id))?;
         let superseded = current.ended_at(ctx.now, EndReason::Superseded);

@@ -16,8 +16,8 @@ use crate::ids::{PrincipalId, RequestId, RoleAssignmentId};
 use crate::request::{RequestAction, RequestStatus, RequestedSchedule, TicketInfo};
 use crate::role_request::RoleScheduleRequest;
 use crate::rules::assignment::{
-    assignment_request, check_extends, check_minimum_length, check_removable, end_all, latest,
-    overlaps_any, resolve_window, Assigned,
+    assignment_request, check_admin_extension, check_minimum_length, check_removable, end_all,
+    latest, overlaps_any, resolve_window, Assigned,
 };
 use crate::rules::assignments::{check_justification_length, kind_word, ticket_text};
 use crate::rules::role_activation;
@@ -160,10 +160,8 @@ impl AdminCall<'_, '_> {
         check_no_overlap(state, input, &window, None)?;
         let created = new_assignment(ctx, input, self.request, window);
         let summary = format!(
-            "Assigned {} {} at scope {} to {}{}.",
-            kind_word(input.kind),
-            input.role.display_name(),
-            input.scope,
+            "Assigned {} to {}{}.",
+            held(input),
             input.principal_id,
             until(&window)
         );
@@ -184,15 +182,12 @@ impl AdminCall<'_, '_> {
             .ok_or_else(|| does_not_exist(input, "update or extend"))?;
         let start = current.window.start;
         let window = resolve_window(input, start, ctx.now.min(start))?;
-        if input.action == RequestAction::AdminExtend {
-            check_extends(
-                current.window.end,
-                window.end,
-                "An extension must end later than the role assignment it extends; a permanent one cannot be extended.",
-                "scheduleInfo.expiration",
-            )
-            .map_err(|violation| violation.rule("A7"))?;
-        }
+        check_admin_extension(
+            input,
+            current,
+            &window,
+            "An extension must end later than the role assignment it extends; a permanent one cannot be extended.",
+        )?;
         check_minimum_length(&window, "A role assignment")?;
         check_no_overlap(state, input, &window, Some(current.id))?;
         let ended = current.ended_at(ctx.now, EndReason::Superseded);
@@ -200,15 +195,13 @@ impl AdminCall<'_, '_> {
         created.member_type = current.member_type;
         created.activated = current.activated;
         let summary = format!(
-            "{} the {} {} at scope {} of {}{}.",
+            "{} the {} of {}{}.",
             if input.action == RequestAction::AdminExtend {
                 "Extended"
             } else {
                 "Updated"
             },
-            kind_word(input.kind),
-            input.role.display_name(),
-            input.scope,
+            held(input),
             input.principal_id,
             until(&window)
         );
@@ -230,13 +223,7 @@ impl AdminCall<'_, '_> {
         }
         check_removable(&open, ctx.now, "A role assignment")?;
         let ended = end_all(open, ctx.now, EndReason::Removed);
-        let summary = format!(
-            "Removed the {} {} at scope {} of {}.",
-            kind_word(input.kind),
-            input.role.display_name(),
-            input.scope,
-            input.principal_id
-        );
+        let summary = format!("Removed the {} of {}.", held(input), input.principal_id);
         Ok(RoleOutcome {
             ended,
             created: None,
@@ -386,6 +373,16 @@ fn does_not_exist(input: &RoleRequestInput, verb: &str) -> Violation {
         ),
     )
     .rule("A7")
+}
+
+/// What a request is about, for its audit: "eligible Global Administrator at scope /".
+fn held(input: &RoleRequestInput) -> String {
+    format!(
+        "{} {} at scope {}",
+        kind_word(input.kind),
+        input.role.display_name(),
+        input.scope
+    )
 }
 
 pub(crate) fn until(window: &Window) -> String {
