@@ -283,24 +283,27 @@ pub(crate) fn check_extends(
     Err(Violation::new(ErrorCode::InvalidRoleAssignmentRequest, message).field(field))
 }
 
-/// A7: `adminExtend` ends later than the `current` assignment it replaces; `message` says so in
-/// the family's words.
-pub(crate) fn check_admin_extension(
+/// A7: the window of what replaces `current` (`adminUpdate`, `adminExtend`): from `current`'s
+/// start unless the request names one, and not before now unless `current` started earlier. An
+/// extension ends later than `current` (`not_later` says so in the family's words).
+pub(crate) fn replacement_window(
     input: &impl AssignmentRequest,
     current: &impl Assigned,
-    window: &Window,
-    message: &'static str,
-) -> Result<(), Violation> {
-    if input.action() != RequestAction::AdminExtend {
-        return Ok(());
+    now: DateTime<Utc>,
+    not_later: &'static str,
+) -> Result<Window, Violation> {
+    let start = current.planned().start;
+    let window = resolve_window(input, start, now.min(start))?;
+    if input.action() == RequestAction::AdminExtend {
+        check_extends(
+            current.planned().end,
+            window.end,
+            not_later,
+            "scheduleInfo.expiration",
+        )
+        .map_err(|violation| violation.rule("A7"))?;
     }
-    check_extends(
-        current.planned().end,
-        window.end,
-        message,
-        "scheduleInfo.expiration",
-    )
-    .map_err(|violation| violation.rule("A7"))
+    Ok(window)
 }
 
 /// A8, V8: whether one of `existing`, other than `replacing` and not superseded, is in force at a

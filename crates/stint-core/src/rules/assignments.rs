@@ -11,8 +11,8 @@ use crate::request::{
     RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest, TicketInfo,
 };
 use crate::rules::assignment::{
-    assignment_request, check_admin_extension, check_minimum_length, check_removable, end_all,
-    ended_within_renewal, latest, overlaps_any, resolve_window, Assigned,
+    assignment_request, check_minimum_length, check_removable, end_all, ended_within_renewal,
+    latest, overlaps_any, replacement_window, resolve_window, Assigned,
 };
 use crate::rules::directory::{check_group_nesting, live_group};
 use crate::rules::onboarding::{ensure_managed, require_pim_administrator};
@@ -170,12 +170,10 @@ impl AdminCall<'_, '_> {
         let (ctx, input) = (self.ctx, self.input);
         let current = latest(open_schedules(self.state, input, ctx.now))
             .ok_or_else(|| does_not_exist(input, "update or extend"))?;
-        let default_start = current.window.start;
-        let window = resolve_window(input, default_start, ctx.now.min(default_start))?;
-        check_admin_extension(
+        let window = replacement_window(
             input,
             current,
-            &window,
+            ctx.now,
             "An extension must end later than the assignment it extends; a permanent assignment cannot be extended.",
         )?;
         check_window(ctx, input, &self.settings, &window)?;

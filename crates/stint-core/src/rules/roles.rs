@@ -16,8 +16,8 @@ use crate::ids::{PrincipalId, RequestId, RoleAssignmentId};
 use crate::request::{RequestAction, RequestStatus, RequestedSchedule, TicketInfo};
 use crate::role_request::RoleScheduleRequest;
 use crate::rules::assignment::{
-    assignment_request, check_admin_extension, check_minimum_length, check_removable, end_all,
-    latest, overlaps_any, resolve_window, Assigned,
+    assignment_request, check_minimum_length, check_removable, end_all, latest, overlaps_any,
+    replacement_window, resolve_window, Assigned,
 };
 use crate::rules::assignments::{check_justification_length, kind_word, ticket_text};
 use crate::rules::role_activation;
@@ -180,12 +180,10 @@ impl AdminCall<'_, '_> {
         check_principal(state, input)?;
         let current = latest(open_assignments(state, input, ctx.now))
             .ok_or_else(|| does_not_exist(input, "update or extend"))?;
-        let start = current.window.start;
-        let window = resolve_window(input, start, ctx.now.min(start))?;
-        check_admin_extension(
+        let window = replacement_window(
             input,
             current,
-            &window,
+            ctx.now,
             "An extension must end later than the role assignment it extends; a permanent one cannot be extended.",
         )?;
         check_minimum_length(&window, "A role assignment")?;

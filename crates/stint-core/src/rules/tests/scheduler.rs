@@ -226,17 +226,7 @@ fn v7_a_deactivated_activation_is_not_expired_again() {
 
 #[test]
 fn v7_the_tick_is_idempotent() {
-    let Setup {
-        mut f,
-        alice,
-        carol,
-        group,
-    } = setup();
-    submit(&mut f, t0(), self_activate(group, alice));
-    let bob = f.user("bob");
-    f.eligible_member(group, bob);
-    require_approval(&mut f, group, carol);
-    submit(&mut f, t0(), self_activate(group, bob));
+    let mut f = one_expiry_and_one_overdue_request();
     let at = t0() + hours(25);
     let first = run(&f, at);
     assert_eq!(first.actions().len(), 2, "{:?}", first.actions());
