@@ -17,6 +17,9 @@ use uuid::Uuid;
 use crate::error::AppResult;
 use crate::App;
 
+/// One of core's scheduler jobs: what is due at a time, with fresh ids from the given source.
+type Job = fn(&State, DateTime<Utc>, fn() -> Uuid) -> Decision;
+
 impl App {
     /// Records what is due at the clock's now, job after job: auto-denials (V3), ends of schedules
     /// (V7) and last owners kept for good (A11). Returns the revision of the last commit, or
@@ -46,10 +49,7 @@ impl App {
     /// Commits what `job` finds due. Decided under the store's write lock on the latest revision,
     /// so what another node's scheduler recorded first is not due any more and is not recorded
     /// twice.
-    async fn run_job(
-        &self,
-        job: fn(&State, DateTime<Utc>, fn() -> Uuid) -> Decision,
-    ) -> AppResult<Option<Revision>> {
+    async fn run_job(&self, job: Job) -> AppResult<Option<Revision>> {
         let ((), revision) = self
             .write(|state, now| (job(state, now, Uuid::new_v4), ()))
             .await?;
