@@ -1,27 +1,57 @@
 //! The scheduler: one idempotent `tick(now)` that tests call directly, and a loop that calls it.
+//! A tick runs three jobs (approval timeouts, expiries, last-owner retention), each its own commit.
 //!
-//! Every node runs it. A tick decides while holding the store's write lock, on the latest
+//! Every node runs it. A job decides while holding the store's write lock, on the latest
 //! revision: when two nodes find the same items due, the second to get the lock sees what the
 //! first committed, finds nothing left due, and records nothing.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use stint_core::rules::scheduler;
+use stint_core::{Decision, State};
 use stint_store::Revision;
+use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::App;
 
+/// One of core's scheduler jobs: what is due at a time, with fresh ids from the given source.
+type Job = fn(&State, DateTime<Utc>, fn() -> Uuid) -> Decision;
+
 impl App {
-    /// Records what is due at the clock's now: auto-denials (V3) and ends of schedules (V7).
-    /// Returns the revision of the commit, or `None` when nothing was due.
-    ///
-    /// Decided under the store's write lock on the latest revision, so what another node's
-    /// scheduler recorded first is not due any more and is not recorded twice.
+    /// Records what is due at the clock's now, job after job: auto-denials (V3), ends of schedules
+    /// (V7) and last owners kept for good (A11). Returns the revision of the last commit, or
+    /// `None` when nothing was due.
     pub async fn tick(&self) -> AppResult<Option<Revision>> {
+        let denied = self.deny_overdue_approvals().await?;
+        let expired = self.record_expiries().await?;
+        let kept = self.keep_last_owners().await?;
+        Ok(kept.or(expired).or(denied))
+    }
+
+    /// V3: denies the requests undecided for 24 hours.
+    pub async fn deny_overdue_approvals(&self) -> AppResult<Option<Revision>> {
+        self.run_job(scheduler::deny_overdue_approvals).await
+    }
+
+    /// V7: records the ends of schedules that reached them.
+    pub async fn record_expiries(&self) -> AppResult<Option<Revision>> {
+        self.run_job(scheduler::record_expiries).await
+    }
+
+    /// A11: keeps for good a last owner retained for 30 days.
+    pub async fn keep_last_owners(&self) -> AppResult<Option<Revision>> {
+        self.run_job(scheduler::keep_last_owners).await
+    }
+
+    /// Commits what `job` finds due. Decided under the store's write lock on the latest revision,
+    /// so what another node's scheduler recorded first is not due any more and is not recorded
+    /// twice.
+    async fn run_job(&self, job: Job) -> AppResult<Option<Revision>> {
         let ((), revision) = self
-            .write(|state, now| (scheduler::tick(state, now, uuid::Uuid::new_v4), ()))
+            .write(|state, now| (job(state, now, Uuid::new_v4), ()))
             .await?;
         Ok(revision)
     }

@@ -42,6 +42,11 @@ impl Decision {
         Decision::default()
     }
 
+    /// One change and the audit event that records it.
+    pub fn of(change: Change, record: AuditRecord) -> Self {
+        Decision::new().change(change).audit(record)
+    }
+
     pub fn change(mut self, change: Change) -> Self {
         self.changes.push(change);
         self
@@ -58,5 +63,11 @@ impl Decision {
 
     pub fn record(&mut self, record: AuditRecord) {
         self.audit.push(record);
+    }
+
+    /// `other`'s changes and audit events after these, to commit together.
+    pub fn append(&mut self, other: Decision) {
+        self.changes.extend(other.changes);
+        self.audit.extend(other.audit);
     }
 }

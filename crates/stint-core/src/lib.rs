@@ -4,6 +4,28 @@
 //!
 //! No IO, no async, no wall clock: `clippy.toml` bans `now()` here, so time is always a parameter.
 
+/// `Display` as `as_str()`, and `FromStr` over `ALL` ignoring case, for an enum Graph names by
+/// strings.
+macro_rules! graph_names {
+    ($name:ty) => {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = ();
+            fn from_str(text: &str) -> Result<Self, ()> {
+                <$name>::ALL
+                    .into_iter()
+                    .find(|value| value.as_str().eq_ignore_ascii_case(text))
+                    .ok_or(())
+            }
+        }
+    };
+}
+
 pub mod audit;
 pub mod auth;
 pub mod authz;

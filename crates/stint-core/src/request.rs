@@ -1,9 +1,6 @@
 //! Schedule requests (Graph's `privilegedAccessGroup{Eligibility,Assignment}ScheduleRequest`) and
 //! their status machine.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -74,21 +71,7 @@ impl RequestAction {
     }
 }
 
-impl fmt::Display for RequestAction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for RequestAction {
-    type Err = ();
-    fn from_str(text: &str) -> Result<Self, ()> {
-        RequestAction::ALL
-            .into_iter()
-            .find(|action| action.as_str().eq_ignore_ascii_case(text))
-            .ok_or(())
-    }
-}
+graph_names!(RequestAction);
 
 /// Graph's request `status` strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -189,6 +172,26 @@ pub struct ScheduleRequest {
     /// The approval of a request that needs one (V3, E1–E3).
     #[serde(default)]
     pub approval: Option<Approval>,
+}
+
+impl ScheduleRequest {
+    /// V3, E1, E2: the request waits for its one approval stage, decided by `approvers` or, for
+    /// extend and renew (E3), by the group's administrators.
+    pub fn await_approval(
+        &mut self,
+        stage_id: uuid::Uuid,
+        approvers: Vec<Approver>,
+        by_group_administrators: bool,
+    ) {
+        self.status = RequestStatus::PendingApproval;
+        self.completed_at = None;
+        self.approval = Some(Approval {
+            stage_id,
+            approvers,
+            by_group_administrators,
+            decision: None,
+        });
+    }
 }
 
 /// Where an activation's eligibility is: the principal's own, or a group's they are a member of (V6).

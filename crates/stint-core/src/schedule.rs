@@ -1,8 +1,5 @@
 //! Schedules: who holds membership or ownership of a group, eligible or active, from when until when.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -27,21 +24,7 @@ impl Access {
     }
 }
 
-impl fmt::Display for Access {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Access {
-    type Err = ();
-    fn from_str(text: &str) -> Result<Self, ()> {
-        Access::ALL
-            .into_iter()
-            .find(|access| access.as_str().eq_ignore_ascii_case(text))
-            .ok_or(())
-    }
-}
+graph_names!(Access);
 
 /// Eligible (must be activated) or active (holds the access).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

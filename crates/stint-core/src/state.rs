@@ -3,6 +3,7 @@
 //! Effective membership (D1, D4, D6, V7) is computed here from schedules and `now`.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::Hash;
 
 use chrono::{DateTime, Utc};
 
@@ -16,7 +17,7 @@ use crate::ids::{
     AdministrativeUnitId, GroupId, PrincipalId, RequestId, RoleAssignmentId, ScheduleId, UserId,
 };
 use crate::index::{MembershipIndex, PrincipalFacts};
-use crate::policy::Policy;
+use crate::policy::{Policy, PolicySettings};
 use crate::request::ScheduleRequest;
 use crate::role_request::RoleScheduleRequest;
 use crate::schedule::{Access, Schedule, ScheduleKind};
@@ -45,6 +46,19 @@ pub struct State {
     index: MembershipIndex,
     /// What the scheduler will find due, by when.
     due: DueQueues,
+}
+
+/// The objects `by_key` lists under `key`, looked up in `objects`.
+fn looked_up<'a, K: Eq + Hash, Id: Eq + Hash, T>(
+    by_key: &'a HashMap<K, BTreeSet<Id>>,
+    key: K,
+    objects: &'a HashMap<Id, T>,
+) -> impl Iterator<Item = &'a T> + 'a {
+    by_key
+        .get(&key)
+        .into_iter()
+        .flatten()
+        .filter_map(|id| objects.get(id))
 }
 
 /// A principal resolved to what it is.
@@ -245,6 +259,14 @@ impl State {
     }
 
     /// A group that exists (not deleted).
+    /// The settings of the policy for (`group`, `access`), or the defaults where it has none.
+    pub fn policy_settings(&self, group: GroupId, access: Access) -> PolicySettings {
+        self.policies
+            .get(&(group, access))
+            .map(|policy| policy.settings.clone())
+            .unwrap_or_default()
+    }
+
     pub fn live_group(&self, id: GroupId) -> Option<&Group> {
         self.groups.get(&id).filter(|group| !group.is_deleted())
     }
@@ -264,22 +286,14 @@ impl State {
     }
 
     pub fn schedules_of_group(&self, group: GroupId) -> impl Iterator<Item = &Schedule> {
-        self.schedules_by_group
-            .get(&group)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.schedules.get(id))
+        looked_up(&self.schedules_by_group, group, &self.schedules)
     }
 
     pub fn schedules_of_principal(
         &self,
         principal: PrincipalId,
     ) -> impl Iterator<Item = &Schedule> {
-        self.schedules_by_principal
-            .get(&principal)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.schedules.get(id))
+        looked_up(&self.schedules_by_principal, principal, &self.schedules)
     }
 
     /// The groups whose policies name `approver` (a user, or a group whose members approve) as
@@ -293,22 +307,14 @@ impl State {
     }
 
     pub fn requests_of_group(&self, group: GroupId) -> impl Iterator<Item = &ScheduleRequest> {
-        self.requests_by_group
-            .get(&group)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.requests.get(id))
+        looked_up(&self.requests_by_group, group, &self.requests)
     }
 
     pub fn requests_of_principal(
         &self,
         principal: PrincipalId,
     ) -> impl Iterator<Item = &ScheduleRequest> {
-        self.requests_by_principal
-            .get(&principal)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.requests.get(id))
+        looked_up(&self.requests_by_principal, principal, &self.requests)
     }
 
     /// Schedules of one (group, principal, access, kind), in force or not.

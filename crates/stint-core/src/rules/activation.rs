@@ -6,17 +6,18 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::change::{Change, Decision};
 use crate::ids::{GroupId, PrincipalId, RequestId, ScheduleId};
 use crate::policy::PolicySettings;
-use crate::request::{
-    ActivationSource, Approval, Expiration, RequestAction, RequestStatus, ScheduleRequest,
+use crate::request::{ActivationSource, RequestAction, RequestStatus, ScheduleRequest};
+use crate::rules::assignment::{
+    activation_start, activation_window, check_deactivatable, end_all, ended_within_renewal,
+    latest, overlaps_any, require_active_kind, require_own, Assigned,
 };
 use crate::rules::assignments::{
-    check_justification_length, is_blank, kind_word, latest, ticket_text, too_short, RequestInput,
-    MINIMUM_LENGTH, RENEWAL_WINDOW,
+    check_justification_length, is_blank, kind_word, new_request, requested_group, ticket_text,
+    RequestInput,
 };
-use crate::rules::directory::live_group;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{
-    Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
+    Access, AssignmentType, EndReason, MemberType, Schedule, ScheduleKind, Window,
 };
 use crate::spec::Rule;
 use crate::state::State;
@@ -31,26 +32,10 @@ pub fn self_request(
     ctx: &Context,
     input: RequestInput,
 ) -> Result<(Decision, ScheduleRequest), Violation> {
-    if input.principal_id != ctx.caller.user.into() {
-        return Err(Violation::forbidden(format!(
-            "'{}' acts for the caller only: principalId must be your own id.",
-            input.action
-        ))
-        .field("principalId"));
-    }
+    require_own(&input, ctx.caller.user)?;
     check_justification_length(input.justification.as_deref())?;
-    let group = live_group(state, input.group_id).map_err(|_| {
-        Violation::new(
-            ErrorCode::InvalidRoleAssignmentRequest,
-            format!("The group '{}' does not exist.", input.group_id),
-        )
-        .field("groupId")
-    })?;
-    let settings = state
-        .policies
-        .get(&(group.id, input.access))
-        .map(|policy| policy.settings.clone())
-        .unwrap_or_default();
+    let group = requested_group(state, &input)?;
+    let settings = state.policy_settings(group.id, input.access);
     let request = match input.action {
         RequestAction::SelfActivate => activate(state, ctx, &input, &settings)?,
         RequestAction::SelfDeactivate => deactivate(state, ctx, &input)?,
@@ -103,7 +88,7 @@ fn activate(
     input: &RequestInput,
     settings: &PolicySettings,
 ) -> Result<Outcome, Violation> {
-    require_assignment_family(input)?;
+    require_active_kind(input, ASSIGNMENT_REQUESTS, ELIGIBILITY_REQUESTS)?;
     if !state
         .users
         .get(&ctx.caller.user)
@@ -112,11 +97,7 @@ fn activate(
         return Err(Violation::forbidden("A disabled account cannot activate.").rule(Rule::D1));
     }
     check_no_pending(state, input)?;
-    let requested_start = input
-        .schedule
-        .and_then(|schedule| schedule.start)
-        .unwrap_or(ctx.now)
-        .max(ctx.now);
+    let requested_start = activation_start(input, ctx.now);
     let source = find_eligibility(
         state,
         input.group_id,
@@ -135,8 +116,16 @@ fn activate(
         )
         .rule(Rule::V1)
     })?;
-    let eligibility = &state.schedules[&source.eligibility];
-    let window = activation_window(input, settings, requested_start, eligibility)?;
+    let window = activation_window(
+        input,
+        requested_start,
+        settings.activation_maximum.as_delta(),
+        &format!(
+            "An activation may last at most {}; ask for less.",
+            settings.activation_maximum
+        ),
+        state.schedules[&source.eligibility].effective_window().end,
+    )?;
     check_requirements(ctx, input, settings)?;
     check_not_active(state, input, &window)?;
 
@@ -149,14 +138,7 @@ fn activate(
     let mut request = new_request(ctx, input, request_id, Some(target), window.start);
     request.activated_using = Some(source);
     if settings.approval.required {
-        request.status = RequestStatus::PendingApproval;
-        request.completed_at = None;
-        request.approval = Some(Approval {
-            stage_id: ctx.fresh_id(),
-            approvers: settings.approval.approvers.clone(),
-            by_group_administrators: false,
-            decision: None,
-        });
+        request.await_approval(ctx.fresh_id(), settings.approval.approvers.clone(), false);
         let summary = format!(
             "Requested {} of group {} from {}, pending approval.",
             input.access,
@@ -225,56 +207,6 @@ pub fn find_eligibility(
         })
 }
 
-/// V1: the requested window, no longer than the policy's maximum and never past the eligibility.
-fn activation_window(
-    input: &RequestInput,
-    settings: &PolicySettings,
-    start: DateTime<Utc>,
-    eligibility: &Schedule,
-) -> Result<Window, Violation> {
-    let maximum = settings.activation_maximum.as_delta();
-    let expiration = input
-        .schedule
-        .map_or(Expiration::NotSpecified, |s| s.expiration);
-    let end = match expiration {
-        Expiration::AfterDuration(duration) => start + duration.as_delta(),
-        Expiration::AfterDateTime(end) if end <= start => {
-            return Err(Violation::new(
-                ErrorCode::InvalidRoleAssignmentRequest,
-                "scheduleInfo.expiration.endDateTime must be after the start.",
-            )
-            .field("scheduleInfo.expiration.endDateTime"))
-        }
-        Expiration::AfterDateTime(end) => end,
-        Expiration::NoExpiration | Expiration::NotSpecified => start + maximum,
-    };
-    if end - start > maximum {
-        return Err(Violation::policy_failed(
-            &[PolicyRule::ExpirationRule],
-            &format!(
-                "An activation may last at most {}; ask for less.",
-                settings.activation_maximum
-            ),
-        )
-        .rule(Rule::V1));
-    }
-    let end = match eligibility.effective_window().end {
-        Some(eligible_until) => end.min(eligible_until),
-        None => end,
-    };
-    if end - start < MINIMUM_LENGTH {
-        return Err(too_short(
-            "An activation must last at least 5 minutes (and the eligibility must last that long)."
-                .into(),
-        )
-        .rule(Rule::A2));
-    }
-    Ok(Window {
-        start,
-        end: Some(end),
-    })
-}
-
 /// V2: justification, ticket and a recent MFA, as the policy requires; all failures named at once.
 fn check_requirements(
     ctx: &Context,
@@ -305,16 +237,13 @@ fn check_requirements(
 
 /// V8: an overlapping activation or active assignment already exists.
 fn check_not_active(state: &State, input: &RequestInput, window: &Window) -> Result<(), Violation> {
-    let active = state
-        .schedules_for(
-            input.group_id,
-            input.principal_id,
-            input.access,
-            ScheduleKind::Active,
-        )
-        .filter(|s| !is_superseded(s))
-        .any(|s| s.effective_window().overlaps(window));
-    if active {
+    if holds_active(
+        state,
+        input.group_id,
+        input.principal_id,
+        input.access,
+        window,
+    ) {
         return Err(Violation::new(
             ErrorCode::RoleAssignmentExists,
             format!("The Role assignment already exists: you already hold {} of this group at that time.", input.access),
@@ -344,7 +273,7 @@ fn check_no_pending(state: &State, input: &RequestInput) -> Result<(), Violation
 
 /// V5: end one's own activation, not within 5 minutes of its start (A3).
 fn deactivate(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outcome, Violation> {
-    require_assignment_family(input)?;
+    require_active_kind(input, ASSIGNMENT_REQUESTS, ELIGIBILITY_REQUESTS)?;
     let activations: Vec<&Schedule> = state
         .schedules_for(
             input.group_id,
@@ -364,17 +293,7 @@ fn deactivate(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outc
         )
         .rule(Rule::V5));
     }
-    if let Some(recent) = activations
-        .iter()
-        .find(|s| s.window.start <= ctx.now && ctx.now - s.window.start < MINIMUM_LENGTH)
-    {
-        let wait = MINIMUM_LENGTH - (ctx.now - recent.window.start);
-        return Err(too_short(format!(
-            "An activation cannot be ended within 5 minutes of its start; try again in {} seconds.",
-            wait.num_seconds().max(1)
-        ))
-        .rule(Rule::V5));
-    }
+    check_deactivatable(&activations, ctx.now)?;
     let request_id = RequestId(ctx.fresh_id());
     let mut request = new_request(
         ctx,
@@ -384,10 +303,7 @@ fn deactivate(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outc
         ctx.now,
     );
     request.status = RequestStatus::Revoked;
-    let schedules = activations
-        .into_iter()
-        .map(|schedule| end_schedule(schedule, ctx.now, EndReason::Deactivated))
-        .collect();
+    let schedules = end_all(activations, ctx.now, EndReason::Deactivated);
     let summary = format!("Deactivated {} of group {}.", input.access, input.group_id);
     Ok(Outcome {
         request,
@@ -409,7 +325,7 @@ fn extend_or_renew(
         .filter(|s| {
             s.member_type == MemberType::Direct && s.assignment_type == AssignmentType::Assigned
         })
-        .filter(|s| !is_superseded(s));
+        .filter(|s| !s.is_superseded());
     let (target, rule) = if input.action == RequestAction::SelfExtend {
         let ending_soon = own.filter(|s| {
             s.is_open_at(ctx.now)
@@ -423,18 +339,10 @@ fn extend_or_renew(
             .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
             .any(|s| s.is_open_at(ctx.now));
         let recently_ended = own.filter(|s| {
-            let window = s.effective_window();
-            window.has_ended_by(ctx.now)
-                && window
-                    .end
-                    .is_some_and(|end| ctx.now - end <= RENEWAL_WINDOW)
-                && !matches!(
-                    s.ended,
-                    Some(Ended {
-                        reason: EndReason::Removed,
-                        ..
-                    })
-                )
+            ended_within_renewal(*s, ctx.now)
+                && !s
+                    .ended
+                    .is_some_and(|ended| ended.reason == EndReason::Removed)
         });
         (latest(recently_ended).filter(|_| !has_open), Rule::E2)
     };
@@ -456,14 +364,7 @@ fn extend_or_renew(
     })?;
     let request_id = RequestId(ctx.fresh_id());
     let mut request = new_request(ctx, input, request_id, Some(target.id), ctx.now);
-    request.status = RequestStatus::PendingApproval;
-    request.completed_at = None;
-    request.approval = Some(Approval {
-        stage_id: ctx.fresh_id(),
-        approvers: Vec::new(),
-        by_group_administrators: true,
-        decision: None,
-    });
+    request.await_approval(ctx.fresh_id(), Vec::new(), true);
     let summary = format!(
         "Asked the administrators to {} the {} {} assignment {}.",
         if rule == Rule::E1 { "extend" } else { "renew" },
@@ -478,46 +379,20 @@ fn extend_or_renew(
     })
 }
 
-fn require_assignment_family(input: &RequestInput) -> Result<(), Violation> {
-    if input.kind == ScheduleKind::Active {
-        return Ok(());
-    }
-    Err(Violation::bad_request(
-        "action",
-        format!(
-            "'{}' is made on assignmentScheduleRequests, not eligibilityScheduleRequests.",
-            input.action
-        ),
-    ))
-}
+/// Where group activations are asked, and where they are not.
+const ASSIGNMENT_REQUESTS: &str = "assignmentScheduleRequests";
+const ELIGIBILITY_REQUESTS: &str = "eligibilityScheduleRequests";
 
-fn new_request(
-    ctx: &Context,
-    input: &RequestInput,
-    id: RequestId,
-    target: Option<ScheduleId>,
-    start: DateTime<Utc>,
-) -> ScheduleRequest {
-    ScheduleRequest {
-        id,
-        kind: input.kind,
-        action: input.action,
-        group_id: input.group_id,
-        principal_id: input.principal_id,
-        access: input.access,
-        status: RequestStatus::Provisioned,
-        created_at: ctx.now,
-        completed_at: Some(ctx.now),
-        created_by: ctx.caller.user,
-        justification: input.justification.clone(),
-        ticket: input.ticket.clone(),
-        schedule: input.schedule,
-        resolved_start: Some(start),
-        target_schedule_id: target,
-        is_validation_only: input.is_validation_only,
-        activated_using: None,
-        approval: None,
-    }
+/// V8: whether `principal` holds `access` in `group`, activated or assigned, at a time of `window`.
+pub(crate) fn holds_active(
+    state: &State,
+    group: GroupId,
+    principal: PrincipalId,
+    access: Access,
+    window: &Window,
+) -> bool {
+    let active = state.schedules_for(group, principal, access, ScheduleKind::Active);
+    overlaps_any(active, window, None)
 }
 
 /// An activation's schedule: active, `activated`, direct or through a group.
@@ -541,23 +416,6 @@ pub(crate) fn activation_schedule(
         modified_at: ctx.now,
         ended: None,
     }
-}
-
-pub(crate) fn end_schedule(schedule: &Schedule, at: DateTime<Utc>, reason: EndReason) -> Schedule {
-    let mut ended = schedule.clone();
-    ended.ended = Some(Ended { at, reason });
-    ended.modified_at = at;
-    ended
-}
-
-pub(crate) fn is_superseded(schedule: &Schedule) -> bool {
-    matches!(
-        schedule.ended,
-        Some(Ended {
-            reason: EndReason::Superseded,
-            ..
-        })
-    )
 }
 
 #[cfg(test)]

@@ -9,12 +9,9 @@ use crate::ids::{RequestId, ScheduleId, UserId};
 use crate::request::{
     ActivationSource, Approval, ApprovalDecision, RequestAction, RequestStatus, ScheduleRequest,
 };
-use crate::rules::activation::{
-    activation_schedule, end_schedule, find_eligibility, is_superseded,
-};
-use crate::rules::assignments::{
-    check_no_overlap, check_window, new_schedule, RequestInput, RENEWAL_WINDOW,
-};
+use crate::rules::activation::{activation_schedule, find_eligibility, holds_active};
+use crate::rules::assignment::{check_extends, Assigned, RENEWAL_WINDOW};
+use crate::rules::assignments::{check_no_overlap, check_window, new_schedule, RequestInput};
 use crate::rules::requests::is_approver;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{EndReason, ScheduleKind, Window};
@@ -224,11 +221,7 @@ fn grant_activation(
         )
         .rule(Rule::V3)
     })?;
-    let settings = state
-        .policies
-        .get(&(request.group_id, request.access))
-        .map(|p| p.settings.clone())
-        .unwrap_or_default();
+    let settings = state.policy_settings(request.group_id, request.access);
     let length = match request.schedule.map(|s| s.expiration) {
         Some(crate::request::Expiration::AfterDuration(duration)) => duration.as_delta(),
         Some(crate::request::Expiration::AfterDateTime(end)) => end - requested_start,
@@ -240,16 +233,13 @@ fn grant_activation(
         start,
         end: Some(end),
     };
-    let overlapping = state
-        .schedules_for(
-            request.group_id,
-            request.principal_id,
-            request.access,
-            ScheduleKind::Active,
-        )
-        .filter(|s| !is_superseded(s))
-        .any(|s| s.effective_window().overlaps(&window));
-    if overlapping {
+    if holds_active(
+        state,
+        request.group_id,
+        request.principal_id,
+        request.access,
+        &window,
+    ) {
         return Err(Violation::new(
             ErrorCode::RoleAssignmentExists,
             "The requester already holds this access at that time.",
@@ -284,7 +274,7 @@ fn grant_extension(
         .and_then(|id| state.schedules.get(&id));
     let kind = chosen.kind.unwrap_or(request.kind);
     let still_valid = current.filter(|s| match request.action {
-        RequestAction::SelfExtend => s.is_open_at(ctx.now) && !is_superseded(s),
+        RequestAction::SelfExtend => s.is_open_at(ctx.now) && !s.is_superseded(),
         _ => s
             .effective_window()
             .end
@@ -321,19 +311,13 @@ fn grant_extension(
         ));
     }
     if request.action == RequestAction::SelfExtend {
-        let extends = match (current.window.end, end) {
-            (Some(old), Some(new)) => new > old,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        if !extends {
-            return Err(Violation::new(
-                ErrorCode::InvalidRoleAssignmentRequest,
-                "An extension must end later than the assignment it extends; choose a later end.",
-            )
-            .field("endDateTime")
-            .rule(Rule::E3));
-        }
+        check_extends(
+            current.window.end,
+            end,
+            "An extension must end later than the assignment it extends; choose a later end.",
+            "endDateTime",
+        )
+        .map_err(|violation| violation.rule(Rule::E3))?;
     }
     let window = Window { start, end };
     let input = RequestInput {
@@ -347,11 +331,7 @@ fn grant_extension(
         ticket: request.ticket.clone(),
         is_validation_only: false,
     };
-    let settings = state
-        .policies
-        .get(&(request.group_id, request.access))
-        .map(|p| p.settings.clone())
-        .unwrap_or_default();
+    let settings = state.policy_settings(request.group_id, request.access);
     check_window(ctx, &input, &settings, &window)?;
     let replaced = (request.action == RequestAction::SelfExtend).then_some(current.id);
     let same_kind_replaced = replaced.filter(|_| current.kind == kind);
@@ -363,7 +343,7 @@ fn grant_extension(
     };
     let mut schedules = vec![new_schedule(ctx, &input, id, window)];
     if replaced.is_some() {
-        schedules.push(end_schedule(current, ctx.now, EndReason::Superseded));
+        schedules.push(current.ended_at(ctx.now, EndReason::Superseded));
     }
     Ok((schedules, id))
 }

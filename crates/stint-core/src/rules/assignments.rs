@@ -1,29 +1,31 @@
 //! Assignments made by administrators (SPEC A1–A10): `adminAssign`, `adminUpdate`, `adminRemove`,
 //! `adminExtend`, `adminRenew`, on eligibility and assignment schedule requests alike.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::change::{Change, Decision};
 use crate::directory::Group;
 use crate::ids::{GroupId, PrincipalId, RequestId, ScheduleId};
 use crate::policy::PolicySettings;
 use crate::request::{
-    Expiration, RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest, TicketInfo,
+    RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest, TicketInfo,
+};
+use crate::rules::assignment::{
+    assignment_request, check_minimum_length, check_removable, end_all, ended_within_renewal,
+    latest, overlaps_any, replacement_window, resolve_window, Assigned,
 };
 use crate::rules::directory::{check_group_nesting, live_group};
 use crate::rules::onboarding::{ensure_managed, require_pim_administrator};
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{
-    Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
+    Access, AssignmentType, EndReason, MemberType, Schedule, ScheduleKind, Window,
 };
 use crate::spec::Rule;
 use crate::state::{Principal, State};
 use crate::violation::{ErrorCode, PolicyRule, Violation};
 
-/// A2, A3: the shortest assignment, and the shortest time before one may be removed.
-pub const MINIMUM_LENGTH: TimeDelta = TimeDelta::minutes(5);
-/// A10, E2: how long after its end an assignment stays renewable.
-pub const RENEWAL_WINDOW: TimeDelta = TimeDelta::days(30);
+pub use crate::rules::assignment::RENEWAL_WINDOW;
+
 /// V2: the longest justification.
 pub const MAX_JUSTIFICATION_CHARS: usize = 500;
 
@@ -41,6 +43,8 @@ pub struct RequestInput {
     pub is_validation_only: bool,
 }
 
+assignment_request!(RequestInput);
+
 /// Decides an administrator's request. On success the request is `Provisioned` (or `Revoked` for a
 /// removal, `Granted` for a validation-only call, which changes nothing).
 pub fn admin_request(
@@ -55,21 +59,11 @@ pub fn admin_request(
         ));
     }
     check_justification_length(input.justification.as_deref())?;
-    let group = live_group(state, input.group_id).map_err(|_| {
-        Violation::new(
-            ErrorCode::InvalidRoleAssignmentRequest,
-            format!("The group '{}' does not exist.", input.group_id),
-        )
-        .field("groupId")
-    })?;
+    let group = requested_group(state, &input)?;
     require_pim_administrator(state, ctx, group)?;
     let mut decision = ensure_managed(state, ctx, group)?;
     check_principal(state, ctx.now, group, &input)?;
-    let settings = state
-        .policies
-        .get(&(group.id, input.access))
-        .map(|policy| policy.settings.clone())
-        .unwrap_or_default();
+    let settings = state.policy_settings(group.id, input.access);
 
     let request_id = RequestId(ctx.fresh_id());
     let target = ScheduleId {
@@ -77,34 +71,20 @@ pub fn admin_request(
         access: input.access,
         origin: request_id.0,
     };
-    let mut request = ScheduleRequest {
-        id: request_id,
-        kind: input.kind,
-        action: input.action,
-        group_id: group.id,
-        principal_id: input.principal_id,
-        access: input.access,
-        status: RequestStatus::Provisioned,
-        created_at: ctx.now,
-        completed_at: Some(ctx.now),
-        created_by: ctx.caller.user,
-        justification: input.justification.clone(),
-        ticket: input.ticket.clone(),
-        schedule: input.schedule,
-        resolved_start: None,
-        target_schedule_id: Some(target),
-        is_validation_only: input.is_validation_only,
-        activated_using: None,
-        approval: None,
-    };
+    let mut request = new_request(ctx, &input, request_id, Some(target), ctx.now);
 
+    let call = AdminCall {
+        state,
+        ctx,
+        input: &input,
+        settings,
+        target,
+    };
     let outcome = match input.action {
-        RequestAction::AdminAssign => assign(state, ctx, &input, &settings, target)?,
-        RequestAction::AdminUpdate | RequestAction::AdminExtend => {
-            replace_open(state, ctx, &input, &settings, target)?
-        }
-        RequestAction::AdminRenew => renew(state, ctx, &input, &settings, target)?,
-        RequestAction::AdminRemove => remove(state, ctx, &input)?,
+        RequestAction::AdminAssign => call.assign()?,
+        RequestAction::AdminUpdate | RequestAction::AdminExtend => call.replace_open()?,
+        RequestAction::AdminRenew => call.renew()?,
+        RequestAction::AdminRemove => call.remove()?,
         _ => unreachable_action(input.action)?,
     };
     request.resolved_start = outcome.created.as_ref().map(|s| s.window.start);
@@ -134,6 +114,20 @@ pub fn admin_request(
     Ok((decision, request))
 }
 
+/// The live group a request is about.
+pub(crate) fn requested_group<'a>(
+    state: &'a State,
+    input: &RequestInput,
+) -> Result<&'a Group, Violation> {
+    live_group(state, input.group_id).map_err(|_| {
+        Violation::new(
+            ErrorCode::InvalidRoleAssignmentRequest,
+            format!("The group '{}' does not exist.", input.group_id),
+        )
+        .field("groupId")
+    })
+}
+
 fn unreachable_action(action: RequestAction) -> Result<Outcome, Violation> {
     Err(Violation::bad_request(
         "action",
@@ -148,140 +142,83 @@ struct Outcome {
     created: Option<Schedule>,
 }
 
-fn assign(
-    state: &State,
-    ctx: &Context,
-    input: &RequestInput,
-    settings: &PolicySettings,
+/// An administrator's request on its way: what every action reads.
+struct AdminCall<'a, 'c> {
+    state: &'a State,
+    ctx: &'a Context<'c>,
+    input: &'a RequestInput,
+    settings: PolicySettings,
+    /// The id of the schedule the request creates.
     target: ScheduleId,
-) -> Result<Outcome, Violation> {
-    let window = resolve_window(input, ctx.now, ctx.now)?;
-    check_window(ctx, input, settings, &window)?;
-    check_no_overlap(state, input, &window, None)?;
-    Ok(Outcome {
-        ended: Vec::new(),
-        created: Some(new_schedule(ctx, input, target, window)),
-    })
 }
 
-/// `adminUpdate` and `adminExtend`: the open schedule is superseded by a new one (Graph gives the
-/// result a new schedule id, named after the new request).
-fn replace_open(
-    state: &State,
-    ctx: &Context,
-    input: &RequestInput,
-    settings: &PolicySettings,
-    target: ScheduleId,
-) -> Result<Outcome, Violation> {
-    let current = latest(open_schedules(state, input, ctx.now))
-        .ok_or_else(|| does_not_exist(input, "update or extend"))?;
-    let default_start = current.window.start;
-    let window = resolve_window(input, default_start, ctx.now.min(default_start))?;
-    if input.action == RequestAction::AdminExtend {
-        let extends = match (current.window.end, window.end) {
-            (Some(old), Some(new)) => new > old,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        if !extends {
-            return Err(Violation::new(
-                ErrorCode::InvalidRoleAssignmentRequest,
-                "An extension must end later than the assignment it extends; a permanent assignment cannot be extended.",
-            )
-            .field("scheduleInfo.expiration")
-            .rule(Rule::A7));
-        }
-    }
-    check_window(ctx, input, settings, &window)?;
-    check_no_overlap(state, input, &window, Some(current.id))?;
-    let mut superseded = current.clone();
-    superseded.ended = Some(Ended {
-        at: ctx.now,
-        reason: EndReason::Superseded,
-    });
-    superseded.modified_at = ctx.now;
-    let mut created = new_schedule(ctx, input, target, window);
-    created.member_type = current.member_type;
-    created.assignment_type = current.assignment_type;
-    Ok(Outcome {
-        ended: vec![superseded],
-        created: Some(created),
-    })
-}
-
-/// `adminRenew`: an assignment that ended within the last 30 days gets a new schedule.
-fn renew(
-    state: &State,
-    ctx: &Context,
-    input: &RequestInput,
-    settings: &PolicySettings,
-    target: ScheduleId,
-) -> Result<Outcome, Violation> {
-    let renewable = state
-        .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
-        .filter(|s| {
-            let window = s.effective_window();
-            window.has_ended_by(ctx.now)
-                && window
-                    .end
-                    .is_some_and(|end| ctx.now - end <= RENEWAL_WINDOW)
-                && !matches!(
-                    s.ended,
-                    Some(Ended {
-                        reason: EndReason::Superseded,
-                        ..
-                    })
-                )
-        });
-    if latest(renewable).is_none() {
-        return Err(does_not_exist(
-            input,
-            "renew (it must have ended within the last 30 days)",
-        ));
-    }
-    let window = resolve_window(input, ctx.now, ctx.now)?;
-    check_window(ctx, input, settings, &window)?;
-    check_no_overlap(state, input, &window, None)?;
-    Ok(Outcome {
-        ended: Vec::new(),
-        created: Some(new_schedule(ctx, input, target, window)),
-    })
-}
-
-/// `adminRemove`: ends every open schedule of the (group, principal, access, kind), but not within
-/// five minutes of its creation (A3).
-fn remove(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outcome, Violation> {
-    let open: Vec<&Schedule> = open_schedules(state, input, ctx.now).collect();
-    if open.is_empty() {
-        return Err(does_not_exist(input, "remove"));
-    }
-    if let Some(young) = open
-        .iter()
-        .find(|s| ctx.now - s.created_at < MINIMUM_LENGTH)
-    {
-        let wait = MINIMUM_LENGTH - (ctx.now - young.created_at);
-        return Err(too_short(format!(
-            "An assignment cannot be removed within 5 minutes of being made; try again in {} seconds.",
-            wait.num_seconds().max(1)
-        ))
-        .rule(Rule::A3));
-    }
-    let ended = open
-        .into_iter()
-        .map(|schedule| {
-            let mut ended = schedule.clone();
-            ended.ended = Some(Ended {
-                at: ctx.now,
-                reason: EndReason::Removed,
-            });
-            ended.modified_at = ctx.now;
-            ended
+impl AdminCall<'_, '_> {
+    /// `adminAssign`: a new schedule for the requested window.
+    fn assign(&self) -> Result<Outcome, Violation> {
+        let (ctx, input) = (self.ctx, self.input);
+        let window = resolve_window(input, ctx.now, ctx.now)?;
+        check_window(ctx, input, &self.settings, &window)?;
+        check_no_overlap(self.state, input, &window, None)?;
+        Ok(Outcome {
+            ended: Vec::new(),
+            created: Some(new_schedule(ctx, input, self.target, window)),
         })
-        .collect();
-    Ok(Outcome {
-        ended,
-        created: None,
-    })
+    }
+
+    /// `adminUpdate` and `adminExtend`: the open schedule is superseded by a new one (Graph gives
+    /// the result a new schedule id, named after the new request).
+    fn replace_open(&self) -> Result<Outcome, Violation> {
+        let (ctx, input) = (self.ctx, self.input);
+        let current = latest(open_schedules(self.state, input, ctx.now))
+            .ok_or_else(|| does_not_exist(input, "update or extend"))?;
+        let window = replacement_window(
+            input,
+            current,
+            ctx.now,
+            "An extension must end later than the assignment it extends; a permanent assignment cannot be extended.",
+        )?;
+        check_window(ctx, input, &self.settings, &window)?;
+        check_no_overlap(self.state, input, &window, Some(current.id))?;
+        let superseded = current.ended_at(ctx.now, EndReason::Superseded);
+        let mut created = new_schedule(ctx, input, self.target, window);
+        created.member_type = current.member_type;
+        created.assignment_type = current.assignment_type;
+        Ok(Outcome {
+            ended: vec![superseded],
+            created: Some(created),
+        })
+    }
+
+    /// `adminRenew`: an assignment that ended within the last 30 days gets a new schedule.
+    fn renew(&self) -> Result<Outcome, Violation> {
+        let (ctx, input) = (self.ctx, self.input);
+        let renewable = self
+            .state
+            .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
+            .filter(|s| ended_within_renewal(*s, ctx.now) && !s.is_superseded());
+        if latest(renewable).is_none() {
+            return Err(does_not_exist(
+                input,
+                "renew (it must have ended within the last 30 days)",
+            ));
+        }
+        self.assign()
+    }
+
+    /// `adminRemove`: ends every open schedule of the (group, principal, access, kind), but not
+    /// within five minutes of its creation (A3).
+    fn remove(&self) -> Result<Outcome, Violation> {
+        let (ctx, input) = (self.ctx, self.input);
+        let open: Vec<&Schedule> = open_schedules(self.state, input, ctx.now).collect();
+        if open.is_empty() {
+            return Err(does_not_exist(input, "remove"));
+        }
+        check_removable(&open, ctx.now, "An assignment")?;
+        Ok(Outcome {
+            ended: end_all(open, ctx.now, EndReason::Removed),
+            created: None,
+        })
+    }
 }
 
 fn open_schedules<'a>(
@@ -294,8 +231,33 @@ fn open_schedules<'a>(
         .filter(move |s| s.is_open_at(now))
 }
 
-pub(crate) fn latest<'a>(schedules: impl Iterator<Item = &'a Schedule>) -> Option<&'a Schedule> {
-    schedules.max_by_key(|s| (s.created_at, s.id))
+pub(crate) fn new_request(
+    ctx: &Context,
+    input: &RequestInput,
+    id: RequestId,
+    target: Option<ScheduleId>,
+    start: DateTime<Utc>,
+) -> ScheduleRequest {
+    ScheduleRequest {
+        id,
+        kind: input.kind,
+        action: input.action,
+        group_id: input.group_id,
+        principal_id: input.principal_id,
+        access: input.access,
+        status: RequestStatus::Provisioned,
+        created_at: ctx.now,
+        completed_at: Some(ctx.now),
+        created_by: ctx.caller.user,
+        justification: input.justification.clone(),
+        ticket: input.ticket.clone(),
+        schedule: input.schedule,
+        resolved_start: Some(start),
+        target_schedule_id: target,
+        is_validation_only: input.is_validation_only,
+        activated_using: None,
+        approval: None,
+    }
 }
 
 pub(crate) fn new_schedule(
@@ -318,40 +280,6 @@ pub(crate) fn new_schedule(
     }
 }
 
-/// The window a request asks for. A start in the past means "now" (as Graph normalises it).
-pub fn resolve_window(
-    input: &RequestInput,
-    default_start: DateTime<Utc>,
-    earliest: DateTime<Utc>,
-) -> Result<Window, Violation> {
-    let schedule = input.schedule.ok_or_else(|| {
-        Violation::new(
-            ErrorCode::InvalidRoleAssignmentRequest,
-            format!(
-                "'{}' needs scheduleInfo with a startDateTime and an expiration.",
-                input.action
-            ),
-        )
-        .field("scheduleInfo")
-    })?;
-    let start = schedule.start.unwrap_or(default_start).max(earliest);
-    let end = match schedule.expiration {
-        Expiration::NotSpecified | Expiration::NoExpiration => None,
-        Expiration::AfterDateTime(end) => {
-            if end <= start {
-                return Err(Violation::new(
-                    ErrorCode::InvalidRoleAssignmentRequest,
-                    "scheduleInfo.expiration.endDateTime must be after the start.",
-                )
-                .field("scheduleInfo.expiration.endDateTime"));
-            }
-            Some(end)
-        }
-        Expiration::AfterDuration(duration) => start.checked_add_signed(duration.as_delta()),
-    };
-    Ok(Window { start, end })
-}
-
 /// A2, A4, A5 on the window and the request's justification.
 pub(crate) fn check_window(
     ctx: &Context,
@@ -359,12 +287,7 @@ pub(crate) fn check_window(
     settings: &PolicySettings,
     window: &Window,
 ) -> Result<(), Violation> {
-    if window
-        .length()
-        .is_some_and(|length| length < MINIMUM_LENGTH)
-    {
-        return Err(too_short("An assignment must last at least 5 minutes.".into()).rule(Rule::A2));
-    }
+    check_minimum_length(window, "An assignment")?;
     let mut failed = Vec::new();
     let mut details = Vec::new();
     let expiration = settings.assignment_expiration(input.kind);
@@ -421,21 +344,9 @@ pub(crate) fn check_no_overlap(
     window: &Window,
     replacing: Option<ScheduleId>,
 ) -> Result<(), Violation> {
-    let overlapping = state
-        .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
-        .filter(|s| Some(s.id) != replacing)
-        // A superseded schedule lives on in the one that replaced it (A7), which is checked itself.
-        .filter(|s| {
-            !matches!(
-                s.ended,
-                Some(Ended {
-                    reason: EndReason::Superseded,
-                    ..
-                })
-            )
-        })
-        .any(|s| s.effective_window().overlaps(window));
-    if overlapping {
+    let existing =
+        state.schedules_for(input.group_id, input.principal_id, input.access, input.kind);
+    if overlaps_any(existing, window, replacing) {
         return Err(Violation::new(
             ErrorCode::RoleAssignmentExists,
             format!(
@@ -492,13 +403,6 @@ fn does_not_exist(input: &RequestInput, verb: &str) -> Violation {
         ),
     )
     .rule(Rule::A7)
-}
-
-pub(crate) fn too_short(message: String) -> Violation {
-    Violation::new(
-        ErrorCode::ActiveDurationTooShort,
-        format!("The Active duration is too short. Minimum required is 5 minutes. {message}"),
-    )
 }
 
 fn describe(input: &RequestInput, group: &Group, created: Option<&Schedule>) -> String {

@@ -13,9 +13,10 @@ use crate::ids::ScheduleId;
 use crate::ids::{AdministrativeUnitId, GroupId, PrincipalId, RoleAssignmentId, UserId};
 use crate::names::check_name;
 
+use crate::rules::assignment::{end_all, Assigned};
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{
-    Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
+    Access, AssignmentType, EndReason, MemberType, Schedule, ScheduleKind, Window,
 };
 use crate::spec::Rule;
 use crate::state::{Principal, State};
@@ -66,12 +67,7 @@ pub fn create_user(
         .event("user.create", "user", user.id)
         .about(None, Some(user.id.into()))
         .saying(format!("Created user {}.", user.user_principal_name));
-    Ok((
-        Decision::new()
-            .change(Change::User(user.clone()))
-            .audit(event),
-        user,
-    ))
+    Ok((Decision::of(Change::User(user.clone()), event), user))
 }
 
 #[derive(Clone, Debug, Default)]
@@ -214,12 +210,7 @@ pub fn create_group(
         .event("group.create", "group", group.id)
         .about(Some(group.id), None)
         .saying(format!("Created group {}.", group.display_name));
-    Ok((
-        Decision::new()
-            .change(Change::Group(group.clone()))
-            .audit(event),
-        group,
-    ))
+    Ok((Decision::of(Change::Group(group.clone()), event), group))
 }
 
 #[derive(Clone, Debug, Default)]
@@ -272,12 +263,7 @@ pub fn update_group(
         .event("group.update", "group", id)
         .about(Some(id), None)
         .saying(format!("Changed group {}.", group.display_name));
-    Ok((
-        Decision::new()
-            .change(Change::Group(group.clone()))
-            .audit(event),
-        group,
-    ))
+    Ok((Decision::of(Change::Group(group.clone()), event), group))
 }
 
 /// P5: deleting a group ends its schedules and cancels its pending requests, all recorded.
@@ -299,12 +285,7 @@ pub fn delete_group(state: &State, ctx: &Context, id: GroupId) -> Result<Decisio
         .chain(held_by_group)
         .filter(|s| s.is_open_at(ctx.now))
     {
-        let mut ended = schedule.clone();
-        ended.ended = Some(Ended {
-            at: ctx.now,
-            reason: EndReason::GroupDeleted,
-        });
-        ended.modified_at = ctx.now;
+        let ended = schedule.ended_at(ctx.now, EndReason::GroupDeleted);
         decision.record(
             ctx.event("schedule.end", "schedule", schedule.id)
                 .about(Some(schedule.group_id()), Some(schedule.principal_id))
@@ -340,8 +321,7 @@ pub fn delete_group(state: &State, ctx: &Context, id: GroupId) -> Result<Decisio
         .values()
         .filter(|a| a.principal_id == id.into() && a.removed_at.is_none())
     {
-        let mut removed = assignment.clone();
-        removed.removed_at = Some(ctx.now);
+        let removed = assignment.ended_at(ctx.now, EndReason::GroupDeleted);
         decision.record(
             ctx.event("roleAssignment.delete", "roleAssignment", assignment.id)
                 .about(Some(id), Some(id.into()))
@@ -410,9 +390,7 @@ pub fn add_direct(
             "Added {principal} as {access} of {} through the groups API.",
             group.display_name
         ));
-    Ok(Decision::new()
-        .change(Change::Schedule(schedule))
-        .audit(event))
+    Ok(Decision::of(Change::Schedule(schedule), event))
 }
 
 /// D7: remove a member or owner through the plain groups API: ends every active schedule of it.
@@ -435,13 +413,7 @@ pub fn remove_direct(
         )));
     }
     let mut decision = Decision::new();
-    for schedule in in_force {
-        let mut ended = schedule.clone();
-        ended.ended = Some(Ended {
-            at: ctx.now,
-            reason: EndReason::Removed,
-        });
-        ended.modified_at = ctx.now;
+    for ended in end_all(in_force, ctx.now, EndReason::Removed) {
         decision.push(Change::Schedule(ended));
     }
     decision.record(
@@ -548,9 +520,7 @@ pub fn create_role_assignment(
             role.display_name()
         ));
     Ok((
-        Decision::new()
-            .change(Change::RoleAssignment(assignment.clone()))
-            .audit(event),
+        Decision::of(Change::RoleAssignment(assignment.clone()), event),
         assignment,
     ))
 }
@@ -566,8 +536,7 @@ pub fn delete_role_assignment(
         .get(&id)
         .filter(|a| a.removed_at.is_none())
         .ok_or_else(|| Violation::not_found(format!("Role assignment '{id}'")))?;
-    let mut removed = current.clone();
-    removed.removed_at = Some(ctx.now);
+    let removed = current.ended_at(ctx.now, EndReason::Removed);
     let event = ctx
         .event("roleAssignment.delete", "roleAssignment", id)
         .about(None, Some(current.principal_id))
@@ -576,9 +545,7 @@ pub fn delete_role_assignment(
             current.role.display_name(),
             current.scope
         ));
-    Ok(Decision::new()
-        .change(Change::RoleAssignment(removed))
-        .audit(event))
+    Ok(Decision::of(Change::RoleAssignment(removed), event))
 }
 
 pub fn create_unit(
@@ -602,9 +569,7 @@ pub fn create_unit(
             unit.display_name
         ));
     Ok((
-        Decision::new()
-            .change(Change::AdministrativeUnit(unit.clone()))
-            .audit(event),
+        Decision::of(Change::AdministrativeUnit(unit.clone()), event),
         unit,
     ))
 }
@@ -656,9 +621,7 @@ pub fn change_unit_member(
             if add { "to" } else { "from" },
             unit.display_name
         ));
-    Ok(Decision::new()
-        .change(Change::AdministrativeUnit(unit))
-        .audit(event))
+    Ok(Decision::of(Change::AdministrativeUnit(unit), event))
 }
 
 pub(crate) fn live_group(state: &State, id: GroupId) -> Result<&Group, Violation> {

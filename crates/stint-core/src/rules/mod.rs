@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod approval;
+pub mod assignment;
 pub mod assignments;
 pub mod bootstrap;
 pub mod directory;

@@ -9,11 +9,16 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::directory::RoleAssignment;
 use crate::ids::{GroupId, RequestId, UserId};
-use crate::request::Expiration;
-use crate::rules::assignments::{is_blank, too_short, MINIMUM_LENGTH};
-use crate::rules::roles::{end_before_start, new_assignment, until, RoleOutcome, RoleRequestInput};
+use crate::rules::assignment::{
+    activation_start, activation_window, check_deactivatable, end_all, require_active_kind,
+    require_own,
+};
+use crate::rules::assignments::is_blank;
+use crate::rules::roles::{
+    holds_overlapping, new_assignment, open_assignments, until, RoleOutcome, RoleRequestInput,
+};
 use crate::rules::Context;
-use crate::schedule::{MemberType, ScheduleKind, Window};
+use crate::schedule::{EndReason, MemberType, Window};
 use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, PolicyRule, Violation};
@@ -29,11 +34,7 @@ pub(crate) fn activate(
     request: RequestId,
 ) -> Result<RoleOutcome, Violation> {
     require_self(ctx, input)?;
-    let start = input
-        .schedule
-        .and_then(|schedule| schedule.start)
-        .unwrap_or(ctx.now)
-        .max(ctx.now);
+    let start = activation_start(input, ctx.now);
     let (eligibility, member_type) = find_role_eligibility(state, ctx.caller.user, input, start, ctx.now)
         .ok_or_else(|| {
             Violation::policy_failed(
@@ -46,7 +47,13 @@ pub(crate) fn activate(
             )
             .rule(Rule::V1)
         })?;
-    let window = activation_window(input, start, eligibility)?;
+    let window = activation_window(
+        input,
+        start,
+        ROLE_ACTIVATION_MAXIMUM,
+        "An activation of a directory role may last at most PT8H; ask for less.",
+        eligibility.effective_window().end,
+    )?;
     if is_blank(input.justification.as_deref()) {
         return Err(Violation::policy_failed(
             &[PolicyRule::JustificationRule],
@@ -106,59 +113,14 @@ pub fn find_role_eligibility<'a>(
         .map(|a| (a, MemberType::Group))
 }
 
-/// V1: the requested window, at most [`ROLE_ACTIVATION_MAXIMUM`], never past the eligibility.
-fn activation_window(
-    input: &RoleRequestInput,
-    start: DateTime<Utc>,
-    eligibility: &RoleAssignment,
-) -> Result<Window, Violation> {
-    let expiration = input
-        .schedule
-        .map_or(Expiration::NotSpecified, |s| s.expiration);
-    let end = match expiration {
-        Expiration::AfterDuration(duration) => start + duration.as_delta(),
-        Expiration::AfterDateTime(end) if end <= start => return Err(end_before_start()),
-        Expiration::AfterDateTime(end) => end,
-        Expiration::NoExpiration | Expiration::NotSpecified => start + ROLE_ACTIVATION_MAXIMUM,
-    };
-    if end - start > ROLE_ACTIVATION_MAXIMUM {
-        return Err(Violation::policy_failed(
-            &[PolicyRule::ExpirationRule],
-            "An activation of a directory role may last at most PT8H; ask for less.",
-        )
-        .rule(Rule::V1));
-    }
-    let end = match eligibility.effective_window().end {
-        Some(eligible_until) => end.min(eligible_until),
-        None => end,
-    };
-    if end - start < MINIMUM_LENGTH {
-        return Err(too_short(
-            "An activation must last at least 5 minutes (and the eligibility must last that long)."
-                .into(),
-        )
-        .rule(Rule::A2));
-    }
-    Ok(Window {
-        start,
-        end: Some(end),
-    })
-}
-
 /// V8: the caller already holds the role at that scope, for an overlapping time.
 fn check_not_active(
     state: &State,
     input: &RoleRequestInput,
     window: &Window,
 ) -> Result<(), Violation> {
-    let active = state.role_assignments.values().any(|a| {
-        !a.eligible
-            && a.principal_id == input.principal_id
-            && a.role == input.role
-            && a.scope == input.scope
-            && a.effective_window().overlaps(window)
-    });
-    if active {
+    // `input` is for an active role assignment (`require_self`), so the same target is active.
+    if holds_overlapping(state, input, window, None) {
         return Err(Violation::new(
             ErrorCode::RoleAssignmentExists,
             format!(
@@ -179,16 +141,8 @@ pub(crate) fn deactivate(
     input: &RoleRequestInput,
 ) -> Result<RoleOutcome, Violation> {
     require_self(ctx, input)?;
-    let activations: Vec<&RoleAssignment> = state
-        .role_assignments
-        .values()
-        .filter(|a| {
-            a.activated
-                && a.principal_id == input.principal_id
-                && a.role == input.role
-                && a.scope == input.scope
-                && a.is_open_at(ctx.now)
-        })
+    let activations: Vec<&RoleAssignment> = open_assignments(state, input, ctx.now)
+        .filter(|a| a.activated)
         .collect();
     if activations.is_empty() {
         return Err(Violation::new(
@@ -201,27 +155,9 @@ pub(crate) fn deactivate(
         )
         .rule(Rule::V5));
     }
-    if let Some(recent) = activations
-        .iter()
-        .find(|a| a.window.start <= ctx.now && ctx.now - a.window.start < MINIMUM_LENGTH)
-    {
-        let wait = MINIMUM_LENGTH - (ctx.now - recent.window.start);
-        return Err(too_short(format!(
-            "An activation cannot be ended within 5 minutes of its start; try again in {} seconds.",
-            wait.num_seconds().max(1)
-        ))
-        .rule(Rule::V5));
-    }
-    let ended = activations
-        .into_iter()
-        .map(|activation| {
-            let mut ended = activation.clone();
-            ended.removed_at = Some(ctx.now);
-            ended
-        })
-        .collect();
+    check_deactivatable(&activations, ctx.now)?;
     Ok(RoleOutcome {
-        ended,
+        ended: end_all(activations, ctx.now, EndReason::Deactivated),
         created: None,
         summary: format!(
             "Deactivated {} at scope {}.",
@@ -233,21 +169,10 @@ pub(crate) fn deactivate(
 
 /// Self-service acts for the caller only, on `roleAssignmentScheduleRequests`.
 fn require_self(ctx: &Context, input: &RoleRequestInput) -> Result<(), Violation> {
-    if input.principal_id != ctx.caller.user.into() {
-        return Err(Violation::forbidden(format!(
-            "'{}' acts for the caller only: principalId must be your own id.",
-            input.action
-        ))
-        .field("principalId"));
-    }
-    if input.kind != ScheduleKind::Active {
-        return Err(Violation::bad_request(
-            "action",
-            format!(
-                "'{}' is made on roleAssignmentScheduleRequests, not roleEligibilityScheduleRequests.",
-                input.action
-            ),
-        ));
-    }
-    Ok(())
+    require_own(input, ctx.caller.user)?;
+    require_active_kind(
+        input,
+        "roleAssignmentScheduleRequests",
+        "roleEligibilityScheduleRequests",
+    )
 }

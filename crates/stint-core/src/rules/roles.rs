@@ -13,14 +13,16 @@ use crate::authz::RoleManager;
 use crate::change::{Change, Decision};
 use crate::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
 use crate::ids::{PrincipalId, RequestId, RoleAssignmentId};
-use crate::request::{Expiration, RequestAction, RequestStatus, RequestedSchedule, TicketInfo};
+use crate::request::{RequestAction, RequestStatus, RequestedSchedule, TicketInfo};
 use crate::role_request::RoleScheduleRequest;
-use crate::rules::assignments::{
-    check_justification_length, kind_word, ticket_text, too_short, MINIMUM_LENGTH,
+use crate::rules::assignment::{
+    assignment_request, check_minimum_length, check_removable, end_all, latest, overlaps_any,
+    replacement_window, resolve_window, Assigned,
 };
+use crate::rules::assignments::{check_justification_length, kind_word, ticket_text};
 use crate::rules::role_activation;
 use crate::rules::{AuditRecordExt, Context};
-use crate::schedule::{MemberType, ScheduleKind, Window};
+use crate::schedule::{EndReason, MemberType, ScheduleKind, Window};
 use crate::spec::Rule;
 use crate::state::{Principal, State};
 use crate::violation::{ErrorCode, Violation};
@@ -40,6 +42,8 @@ pub struct RoleRequestInput {
     pub is_validation_only: bool,
 }
 
+assignment_request!(RoleRequestInput);
+
 /// The role assignments a request ends and creates, and what the audit says about it.
 #[derive(Debug)]
 pub(crate) struct RoleOutcome {
@@ -57,12 +61,16 @@ pub fn role_request(
 ) -> Result<(Decision, RoleScheduleRequest), Violation> {
     check_justification_length(input.justification.as_deref())?;
     let request_id = RequestId(ctx.fresh_id());
+    let call = AdminCall {
+        state,
+        ctx,
+        input: &input,
+        request: request_id,
+    };
     let outcome = match input.action {
-        RequestAction::AdminAssign => assign(state, ctx, &input, request_id)?,
-        RequestAction::AdminUpdate | RequestAction::AdminExtend => {
-            replace_open(state, ctx, &input, request_id)?
-        }
-        RequestAction::AdminRemove => remove(state, ctx, &input)?,
+        RequestAction::AdminAssign => call.assign()?,
+        RequestAction::AdminUpdate | RequestAction::AdminExtend => call.replace_open()?,
+        RequestAction::AdminRemove => call.remove()?,
         RequestAction::SelfActivate => role_activation::activate(state, ctx, &input, request_id)?,
         RequestAction::SelfDeactivate => role_activation::deactivate(state, ctx, &input)?,
         other => {
@@ -132,135 +140,95 @@ pub fn role_request(
     Ok((decision, request))
 }
 
-/// `adminAssign`: a new eligible or active role assignment, permanent or not.
-fn assign(
-    state: &State,
-    ctx: &Context,
-    input: &RoleRequestInput,
+/// An administrator's role schedule request on its way: what every action reads.
+struct AdminCall<'a, 'c> {
+    state: &'a State,
+    ctx: &'a Context<'c>,
+    input: &'a RoleRequestInput,
+    /// The request, which names what it creates.
     request: RequestId,
-) -> Result<RoleOutcome, Violation> {
-    require_role_manager(ctx, input)?;
-    check_principal(state, input)?;
-    check_scope(state, input.scope)?;
-    let window = resolve_window(input, ctx.now, ctx.now)?;
-    check_length(&window)?;
-    check_no_overlap(state, input, &window, None)?;
-    let created = new_assignment(ctx, input, request, window);
-    let summary = format!(
-        "Assigned {} {} at scope {} to {}{}.",
-        kind_word(input.kind),
-        input.role.display_name(),
-        input.scope,
-        input.principal_id,
-        until(&window)
-    );
-    Ok(RoleOutcome {
-        ended: Vec::new(),
-        created: Some(created),
-        summary,
-    })
 }
 
-/// `adminUpdate` and `adminExtend`: the open role assignment is replaced by a new one (ended now,
-/// as a superseded group schedule is).
-fn replace_open(
-    state: &State,
-    ctx: &Context,
-    input: &RoleRequestInput,
-    request: RequestId,
-) -> Result<RoleOutcome, Violation> {
-    require_role_manager(ctx, input)?;
-    check_principal(state, input)?;
-    let current = open_assignments(state, input, ctx.now)
-        .max_by_key(|a| (a.created_at, a.id))
-        .ok_or_else(|| does_not_exist(input, "update or extend"))?;
-    let start = current.window.start;
-    let window = resolve_window(input, start, ctx.now.min(start))?;
-    if input.action == RequestAction::AdminExtend {
-        let extends = match (current.window.end, window.end) {
-            (Some(old), Some(new)) => new > old,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        if !extends {
-            return Err(Violation::new(
-                ErrorCode::InvalidRoleAssignmentRequest,
-                "An extension must end later than the role assignment it extends; a permanent one cannot be extended.",
-            )
-            .field("scheduleInfo.expiration")
-            .rule(Rule::A7));
-        }
-    }
-    check_length(&window)?;
-    check_no_overlap(state, input, &window, Some(current.id))?;
-    let mut ended = current.clone();
-    ended.removed_at = Some(ctx.now);
-    let mut created = new_assignment(ctx, input, request, window);
-    created.member_type = current.member_type;
-    created.activated = current.activated;
-    let summary = format!(
-        "{} the {} {} at scope {} of {}{}.",
-        if input.action == RequestAction::AdminExtend {
-            "Extended"
-        } else {
-            "Updated"
-        },
-        kind_word(input.kind),
-        input.role.display_name(),
-        input.scope,
-        input.principal_id,
-        until(&window)
-    );
-    Ok(RoleOutcome {
-        ended: vec![ended],
-        created: Some(created),
-        summary,
-    })
-}
-
-/// `adminRemove`: ends every open role assignment of the (principal, role, scope, kind), but not
-/// within five minutes of its creation (A3).
-fn remove(
-    state: &State,
-    ctx: &Context,
-    input: &RoleRequestInput,
-) -> Result<RoleOutcome, Violation> {
-    require_role_manager(ctx, input)?;
-    let open: Vec<&RoleAssignment> = open_assignments(state, input, ctx.now).collect();
-    if open.is_empty() {
-        return Err(does_not_exist(input, "remove"));
-    }
-    if let Some(young) = open
-        .iter()
-        .find(|a| ctx.now - a.created_at < MINIMUM_LENGTH)
-    {
-        let wait = MINIMUM_LENGTH - (ctx.now - young.created_at);
-        return Err(too_short(format!(
-            "A role assignment cannot be removed within 5 minutes of being made; try again in {} seconds.",
-            wait.num_seconds().max(1)
-        ))
-        .rule(Rule::A3));
-    }
-    let ended = open
-        .into_iter()
-        .map(|assignment| {
-            let mut ended = assignment.clone();
-            ended.removed_at = Some(ctx.now);
-            ended
+impl AdminCall<'_, '_> {
+    /// `adminAssign`: a new eligible or active role assignment, permanent or not.
+    fn assign(&self) -> Result<RoleOutcome, Violation> {
+        let (state, ctx, input) = (self.state, self.ctx, self.input);
+        require_role_manager(ctx, input)?;
+        check_principal(state, input)?;
+        check_scope(state, input.scope)?;
+        let window = resolve_window(input, ctx.now, ctx.now)?;
+        check_minimum_length(&window, "A role assignment")?;
+        check_no_overlap(state, input, &window, None)?;
+        let created = new_assignment(ctx, input, self.request, window);
+        let summary = format!(
+            "Assigned {} to {}{}.",
+            held(input),
+            input.principal_id,
+            until(&window)
+        );
+        Ok(RoleOutcome {
+            ended: Vec::new(),
+            created: Some(created),
+            summary,
         })
-        .collect();
-    let summary = format!(
-        "Removed the {} {} at scope {} of {}.",
-        kind_word(input.kind),
-        input.role.display_name(),
-        input.scope,
-        input.principal_id
-    );
-    Ok(RoleOutcome {
-        ended,
-        created: None,
-        summary,
-    })
+    }
+
+    /// `adminUpdate` and `adminExtend`: the open role assignment is replaced by a new one (ended now,
+    /// as a superseded group schedule is).
+    fn replace_open(&self) -> Result<RoleOutcome, Violation> {
+        let (state, ctx, input) = (self.state, self.ctx, self.input);
+        require_role_manager(ctx, input)?;
+        check_principal(state, input)?;
+        let current = latest(open_assignments(state, input, ctx.now))
+            .ok_or_else(|| does_not_exist(input, "update or extend"))?;
+        let window = replacement_window(
+            input,
+            current,
+            ctx.now,
+            "An extension must end later than the role assignment it extends; a permanent one cannot be extended.",
+        )?;
+        check_minimum_length(&window, "A role assignment")?;
+        check_no_overlap(state, input, &window, Some(current.id))?;
+        let ended = current.ended_at(ctx.now, EndReason::Superseded);
+        let mut created = new_assignment(ctx, input, self.request, window);
+        created.member_type = current.member_type;
+        created.activated = current.activated;
+        let summary = format!(
+            "{} the {} of {}{}.",
+            if input.action == RequestAction::AdminExtend {
+                "Extended"
+            } else {
+                "Updated"
+            },
+            held(input),
+            input.principal_id,
+            until(&window)
+        );
+        Ok(RoleOutcome {
+            ended: vec![ended],
+            created: Some(created),
+            summary,
+        })
+    }
+
+    /// `adminRemove`: ends every open role assignment of the (principal, role, scope, kind), but not
+    /// within five minutes of its creation (A3).
+    fn remove(&self) -> Result<RoleOutcome, Violation> {
+        let (state, ctx, input) = (self.state, self.ctx, self.input);
+        require_role_manager(ctx, input)?;
+        let open: Vec<&RoleAssignment> = open_assignments(state, input, ctx.now).collect();
+        if open.is_empty() {
+            return Err(does_not_exist(input, "remove"));
+        }
+        check_removable(&open, ctx.now, "A role assignment")?;
+        let ended = end_all(open, ctx.now, EndReason::Removed);
+        let summary = format!("Removed the {} of {}.", held(input), input.principal_id);
+        Ok(RoleOutcome {
+            ended,
+            created: None,
+            summary,
+        })
+    }
 }
 
 /// Open (current or future) role assignments of the request's (principal, role, scope, kind).
@@ -351,53 +319,6 @@ fn check_scope(state: &State, scope: DirectoryScope) -> Result<(), Violation> {
     }
 }
 
-/// The window an administrator asks for. A start in the past means "now" (as Graph normalises it).
-fn resolve_window(
-    input: &RoleRequestInput,
-    default_start: DateTime<Utc>,
-    earliest: DateTime<Utc>,
-) -> Result<Window, Violation> {
-    let schedule = input.schedule.ok_or_else(|| {
-        Violation::new(
-            ErrorCode::InvalidRoleAssignmentRequest,
-            format!(
-                "'{}' needs scheduleInfo with a startDateTime and an expiration.",
-                input.action
-            ),
-        )
-        .field("scheduleInfo")
-    })?;
-    let start = schedule.start.unwrap_or(default_start).max(earliest);
-    let end = match schedule.expiration {
-        Expiration::NotSpecified | Expiration::NoExpiration => None,
-        Expiration::AfterDateTime(end) if end <= start => return Err(end_before_start()),
-        Expiration::AfterDateTime(end) => Some(end),
-        Expiration::AfterDuration(duration) => start.checked_add_signed(duration.as_delta()),
-    };
-    Ok(Window { start, end })
-}
-
-pub(crate) fn end_before_start() -> Violation {
-    Violation::new(
-        ErrorCode::InvalidRoleAssignmentRequest,
-        "scheduleInfo.expiration.endDateTime must be after the start.",
-    )
-    .field("scheduleInfo.expiration.endDateTime")
-}
-
-/// A2: at least five minutes.
-fn check_length(window: &Window) -> Result<(), Violation> {
-    if window
-        .length()
-        .is_some_and(|length| length < MINIMUM_LENGTH)
-    {
-        return Err(
-            too_short("A role assignment must last at least 5 minutes.".into()).rule(Rule::A2),
-        );
-    }
-    Ok(())
-}
-
 /// A8: one role assignment per (principal, role, scope, kind) at a time.
 fn check_no_overlap(
     state: &State,
@@ -405,12 +326,7 @@ fn check_no_overlap(
     window: &Window,
     replacing: Option<RoleAssignmentId>,
 ) -> Result<(), Violation> {
-    let overlapping = state
-        .role_assignments
-        .values()
-        .filter(|a| same_target(a, input) && Some(a.id) != replacing)
-        .any(|a| a.effective_window().overlaps(window));
-    if overlapping {
+    if holds_overlapping(state, input, window, replacing) {
         return Err(Violation::new(
             ErrorCode::RoleAssignmentExists,
             format!(
@@ -425,6 +341,21 @@ fn check_no_overlap(
     Ok(())
 }
 
+/// A8, V8: whether the principal holds what `input` asks for (other than `replacing`) at a time of
+/// `window`.
+pub(crate) fn holds_overlapping(
+    state: &State,
+    input: &RoleRequestInput,
+    window: &Window,
+    replacing: Option<RoleAssignmentId>,
+) -> bool {
+    let existing = state
+        .role_assignments
+        .values()
+        .filter(|a| same_target(a, input));
+    overlaps_any(existing, window, replacing)
+}
+
 fn does_not_exist(input: &RoleRequestInput, verb: &str) -> Violation {
     Violation::new(
         ErrorCode::RoleAssignmentDoesNotExist,
@@ -436,6 +367,16 @@ fn does_not_exist(input: &RoleRequestInput, verb: &str) -> Violation {
         ),
     )
     .rule(Rule::A7)
+}
+
+/// What a request is about, for its audit: "eligible Global Administrator at scope /".
+fn held(input: &RoleRequestInput) -> String {
+    format!(
+        "{} {} at scope {}",
+        kind_word(input.kind),
+        input.role.display_name(),
+        input.scope
+    )
 }
 
 pub(crate) fn until(window: &Window) -> String {

@@ -1,7 +1,7 @@
-//! What the scheduler does when time passes (SPEC V3, V7, A11): deny requests undecided for 24
-//! hours, record the end of schedules that reached it, and keep the last owner of a group.
-//! Decisions never wait for this: membership compares schedules with the time (V7); the scheduler
-//! only tidies up and leaves a trace.
+//! What the scheduler does when time passes (SPEC V3, V7, A11), as three jobs: deny requests
+//! undecided for 24 hours, record the end of schedules that reached it, and keep the last owner of
+//! a group. Decisions never wait for this: membership compares schedules with the time (V7); the
+//! scheduler only tidies up and leaves a trace.
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,8 +12,9 @@ use crate::audit::{AuditRecord, Outcome};
 use crate::change::{Change, Decision};
 use crate::ids::{GroupId, ScheduleId};
 use crate::request::{Approval, ApprovalDecision, RequestStatus};
-use crate::rules::activation::end_schedule;
 use crate::rules::approval::APPROVAL_TIMEOUT;
+use crate::rules::assignment::Assigned;
+use crate::rules::AuditRecordExt;
 use crate::schedule::{
     Access, AssignmentType, EndReason, MemberType, Schedule, ScheduleKind, Window,
 };
@@ -22,11 +23,25 @@ use crate::state::State;
 /// A11: how long the removal of the last owner is retried before the owner stays.
 pub const LAST_OWNER_RETRY: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
-/// The most items one tick handles, so one commit stays small; the next tick takes the rest.
+/// The most items one job handles in a tick, so one commit stays small; the next tick takes the
+/// rest.
 pub const BATCH: usize = 500;
 
-/// One idempotent step: everything due at `now` that has not been recorded yet.
+/// One idempotent step: everything due at `now` that has not been recorded yet, the three jobs in
+/// one decision.
 pub fn tick(state: &State, now: DateTime<Utc>, mut fresh_id: impl FnMut() -> Uuid) -> Decision {
+    let mut decision = deny_overdue_approvals(state, now, &mut fresh_id);
+    decision.append(record_expiries(state, now, &mut fresh_id));
+    decision.append(keep_last_owners(state, now, &mut fresh_id));
+    decision
+}
+
+/// V3: requests undecided for 24 hours are denied.
+pub fn deny_overdue_approvals(
+    state: &State,
+    now: DateTime<Utc>,
+    mut fresh_id: impl FnMut() -> Uuid,
+) -> Decision {
     let mut decision = Decision::new();
     let overdue = state
         .due()
@@ -46,22 +61,33 @@ pub fn tick(state: &State, now: DateTime<Utc>, mut fresh_id: impl FnMut() -> Uui
             }),
             ..approval
         });
-        let mut record = system_event(
-            fresh_id(),
-            now,
-            "request.expire",
-            "request",
-            request.id.to_string(),
-            format!(
-                "Denied the {} request automatically: no decision within 24 hours.",
-                request.action
-            ),
+        decision.record(
+            system_event(
+                fresh_id(),
+                now,
+                "request.expire",
+                "request",
+                request.id.to_string(),
+                format!(
+                    "Denied the {} request automatically: no decision within 24 hours.",
+                    request.action
+                ),
+            )
+            .about(Some(request.group_id), Some(request.principal_id)),
         );
-        record.group_id = Some(request.group_id);
-        record.principal_id = Some(request.principal_id);
-        decision.record(record);
         decision.push(Change::Request(denied));
     }
+    decision
+}
+
+/// V7: schedules that reached their planned end are recorded as expired; where that was a group's
+/// last owner, that it stays (A11) is recorded too.
+pub fn record_expiries(
+    state: &State,
+    now: DateTime<Utc>,
+    mut fresh_id: impl FnMut() -> Uuid,
+) -> Decision {
+    let mut decision = Decision::new();
     let expired = state
         .due()
         .ends_by(now)
@@ -78,45 +104,44 @@ pub fn tick(state: &State, now: DateTime<Utc>, mut fresh_id: impl FnMut() -> Uui
                 .map(|retained| retained.id)
         });
         if retained == Some(schedule.id) {
-            let mut record = system_event(
-            fresh_id(),
-            now,
+            decision.record(schedule_event(
+                fresh_id(),
+                now,
                 "owner.retained",
-                "schedule",
-                schedule.id.to_string(),
+                schedule,
                 format!(
                     "Kept {} as the last owner of the group (A11): the removal is retried until another owner exists, for up to 30 days.",
                     schedule.principal_id
                 ),
-            );
-            record.group_id = Some(schedule.group_id());
-            record.principal_id = Some(schedule.principal_id);
-            decision.record(record);
+            ));
         }
-        let mut record = system_event(
+        decision.record(schedule_event(
             fresh_id(),
             now,
             "schedule.expire",
-            "schedule",
-            schedule.id.to_string(),
+            schedule,
             format!(
                 "The {:?} {} schedule ended at {}.",
                 schedule.kind,
                 schedule.access(),
                 end.to_rfc3339()
             ),
-        );
-        record.group_id = Some(schedule.group_id());
-        record.principal_id = Some(schedule.principal_id);
-        decision.record(record);
-        decision.push(Change::Schedule(end_schedule(
-            schedule,
-            end,
-            EndReason::Expired,
-        )));
+        ));
+        decision.push(Change::Schedule(schedule.ended_at(end, EndReason::Expired)));
     }
-    // A11 after 30 days: only groups with an ownership that ended by itself that long ago can
-    // qualify, and most of those have an owner in force again, which the index tells at once.
+    decision
+}
+
+/// A11 after 30 days: a last owner retained that long, with no other owner since, stays owner
+/// permanently.
+pub fn keep_last_owners(
+    state: &State,
+    now: DateTime<Utc>,
+    mut fresh_id: impl FnMut() -> Uuid,
+) -> Decision {
+    let mut decision = Decision::new();
+    // Only groups with an ownership that ended by itself that long ago can qualify, and most of
+    // those have an owner in force again, which the index tells at once.
     let mut candidates = HashSet::new();
     let retained_long_enough = state
         .due()
@@ -155,23 +180,38 @@ pub fn tick(state: &State, now: DateTime<Utc>, mut fresh_id: impl FnMut() -> Uui
             modified_at: now,
             ended: None,
         };
-        let mut record = system_event(
+        decision.record(schedule_event(
             fresh_id(),
             now,
             "owner.kept",
-            "schedule",
-            kept.id.to_string(),
+            &kept,
             format!(
                 "No other owner for 30 days: {} stays owner of the group permanently (A11).",
                 retained.principal_id
             ),
-        );
-        record.group_id = Some(kept.group_id());
-        record.principal_id = Some(kept.principal_id);
-        decision.record(record);
+        ));
         decision.push(Change::Schedule(kept));
     }
     decision
+}
+
+/// The scheduler's audit record about `schedule`, in its group and of its principal.
+fn schedule_event(
+    id: Uuid,
+    now: DateTime<Utc>,
+    action: &str,
+    schedule: &Schedule,
+    message: String,
+) -> AuditRecord {
+    system_event(
+        id,
+        now,
+        action,
+        "schedule",
+        schedule.id.to_string(),
+        message,
+    )
+    .about(Some(schedule.group_id()), Some(schedule.principal_id))
 }
 
 /// An audit record of the scheduler's own, with no actor.

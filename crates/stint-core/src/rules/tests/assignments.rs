@@ -8,7 +8,8 @@ use crate::policy::PolicySettings;
 use crate::request::{
     Expiration, RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest,
 };
-use crate::rules::assignments::{admin_request, resolve_window, RequestInput};
+use crate::rules::assignment::resolve_window;
+use crate::rules::assignments::{admin_request, RequestInput};
 use crate::rules::fixture::*;
 use crate::schedule::{Access, EndReason, MemberType, ScheduleKind, Window};
 use crate::spec::Rule;

@@ -6,6 +6,7 @@ use super::*;
 use crate::directory::BuiltInRole::*;
 use crate::duration::IsoDuration;
 use crate::ids::{GroupId, UserId};
+use crate::request::Expiration;
 use crate::rules::fixture::*;
 use crate::rules::role_activation::ROLE_ACTIVATION_MAXIMUM;
 use crate::spec::Rule;

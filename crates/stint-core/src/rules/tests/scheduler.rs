@@ -10,7 +10,7 @@ use crate::rules::approval::{review, Review};
 use crate::rules::assignments::RequestInput;
 use crate::rules::fixture::*;
 use crate::rules::requests::cancel;
-use crate::rules::scheduler::tick;
+use crate::rules::scheduler::{deny_overdue_approvals, keep_last_owners, record_expiries, tick};
 use crate::schedule::{Access, EndReason, ScheduleKind};
 use crate::violation::ErrorCode;
 use crate::Decision;
@@ -226,6 +226,20 @@ fn v7_a_deactivated_activation_is_not_expired_again() {
 
 #[test]
 fn v7_the_tick_is_idempotent() {
+    let mut f = one_expiry_and_one_overdue_request();
+    let at = t0() + hours(25);
+    let first = run(&f, at);
+    assert_eq!(first.actions().len(), 2, "{:?}", first.actions());
+    f.commit(first);
+    assert_eq!(run(&f, at), Decision::new());
+    assert_eq!(run(&f, at + hours(1)), Decision::new());
+}
+
+// The tick is three jobs; each does its own part and nothing else.
+
+/// Alice's activation ended at `t0 + 2h`; bob's activation request, pending since `t0`, is
+/// overdue from `t0 + 24h`.
+fn one_expiry_and_one_overdue_request() -> Fixture {
     let Setup {
         mut f,
         alice,
@@ -237,10 +251,48 @@ fn v7_the_tick_is_idempotent() {
     f.eligible_member(group, bob);
     require_approval(&mut f, group, carol);
     submit(&mut f, t0(), self_activate(group, bob));
+    f
+}
+
+#[test]
+fn v3_the_approval_timeout_job_denies_the_overdue_request_and_nothing_else() {
+    let f = one_expiry_and_one_overdue_request();
+    let decision = deny_overdue_approvals(&f.state, t0() + hours(25), || f.fresh_id());
+    assert_eq!(decision.actions(), ["request.expire"]);
+    assert_eq!(decision.requests().len(), 1);
+    assert_eq!(decision.requests()[0].status, RequestStatus::Denied);
+    assert!(decision.schedules().is_empty());
+}
+
+#[test]
+fn v7_the_expiry_job_records_the_end_and_nothing_else() {
+    let f = one_expiry_and_one_overdue_request();
+    let decision = record_expiries(&f.state, t0() + hours(25), || f.fresh_id());
+    assert_eq!(decision.actions(), ["schedule.expire"]);
+    assert_eq!(decision.schedules().len(), 1);
+    assert_eq!(
+        decision.schedules()[0].ended.map(|ended| ended.reason),
+        Some(EndReason::Expired)
+    );
+    assert!(decision.requests().is_empty());
+}
+
+#[test]
+fn a11_the_retention_job_finds_nothing_where_no_owner_ended() {
+    let f = one_expiry_and_one_overdue_request();
+    let decision = keep_last_owners(&f.state, t0() + days(40), || f.fresh_id());
+    assert_eq!(decision, Decision::new());
+}
+
+#[test]
+fn v3_v7_a_tick_is_the_three_jobs_in_turn() {
+    let f = one_expiry_and_one_overdue_request();
     let at = t0() + hours(25);
-    let first = run(&f, at);
-    assert_eq!(first.actions().len(), 2, "{:?}", first.actions());
-    f.commit(first);
-    assert_eq!(run(&f, at), Decision::new());
-    assert_eq!(run(&f, at + hours(1)), Decision::new());
+    let ticked = run(&f, at);
+    let mut jobs = deny_overdue_approvals(&f.state, at, || f.fresh_id());
+    jobs.append(record_expiries(&f.state, at, || f.fresh_id()));
+    jobs.append(keep_last_owners(&f.state, at, || f.fresh_id()));
+    assert_eq!(ticked.actions(), ["request.expire", "schedule.expire"]);
+    assert_eq!(ticked.actions(), jobs.actions());
+    assert_eq!(ticked.changes.len(), jobs.changes.len());
 }
