@@ -48,7 +48,7 @@ pub(crate) async fn run(pool: &PgPool) -> Result<(), StoreError> {
         .execute(&mut *transaction)
         .await
         .map_err(from_sqlx)?;
-    let mut session = Session(&mut transaction);
+    let mut session = Session(&mut *transaction);
     schema::migrate(&mut session, &STATEMENTS, MIGRATIONS, SCHEMA_VERSION).await?;
     transaction.commit().await.map_err(from_sqlx)
 }
@@ -61,7 +61,7 @@ pub(crate) async fn verify(pool: &PgPool) -> Result<(), StoreError> {
         .await
         .map_err(from_sqlx)?;
     let found = if versioned {
-        schema::current_version(&mut Session(&mut connection), &STATEMENTS).await?
+        schema::current_version(&mut Session(&mut *connection), &STATEMENTS).await?
     } else {
         0
     };

@@ -40,7 +40,7 @@ pub(crate) async fn run(pool: &SqlitePool) -> Result<(), StoreError> {
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(from_sqlx)?;
-    let mut session = Session(&mut transaction);
+    let mut session = Session(&mut *transaction);
     schema::migrate(&mut session, &STATEMENTS, MIGRATIONS, SCHEMA_VERSION).await?;
     transaction.commit().await.map_err(from_sqlx)
 }
@@ -57,7 +57,7 @@ pub(crate) async fn verify(pool: &SqlitePool) -> Result<(), StoreError> {
     let found = if versioned == 0 {
         0
     } else {
-        schema::current_version(&mut Session(&mut connection), &STATEMENTS).await?
+        schema::current_version(&mut Session(&mut *connection), &STATEMENTS).await?
     };
     schema::compare(found, SCHEMA_VERSION)
 }

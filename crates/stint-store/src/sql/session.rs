@@ -18,10 +18,10 @@ macro_rules! sqlx_session {
     ($database:ty, $connection:ty, $row:ty, $from_sqlx:path $(,)?) => {
         /// A connection of the store (perhaps inside a transaction), as the shared SQL code
         /// runs statements on it.
-        pub(crate) struct Session<C>(pub(crate) C);
+        pub struct Session<C>(pub C);
 
         /// One row of a query's result.
-        pub(crate) struct Row($row);
+        pub struct Row($row);
 
         type Query<'q> =
             ::sqlx::query::Query<'q, $database, <$database as ::sqlx::Database>::Arguments<'q>>;
@@ -48,16 +48,19 @@ macro_rules! sqlx_session {
                 sql: &str,
                 params: Vec<$crate::sql::Param>,
             ) -> Result<(), $crate::StoreError> {
+                let connection: &mut $connection = &mut self.0;
                 bind(::sqlx::query(sql), params)
-                    .execute(&mut *self.0)
+                    .execute(connection)
                     .await
                     .map_err($from_sqlx)?;
                 Ok(())
             }
 
             async fn execute_script(&mut self, sql: &str) -> Result<(), $crate::StoreError> {
-                ::sqlx::raw_sql(sql)
-                    .execute(&mut *self.0)
+                let connection: &mut $connection = &mut self.0;
+                // `RawSql::execute` is generic over its executor, which makes this future fail
+                // the `Send` check; the executor's own method is not.
+                ::sqlx::Executor::execute(connection, ::sqlx::raw_sql(sql))
                     .await
                     .map_err($from_sqlx)?;
                 Ok(())
@@ -68,8 +71,9 @@ macro_rules! sqlx_session {
                 sql: &str,
                 params: Vec<$crate::sql::Param>,
             ) -> Result<Vec<Row>, $crate::StoreError> {
+                let connection: &mut $connection = &mut self.0;
                 let rows = bind(::sqlx::query(sql), params)
-                    .fetch_all(&mut *self.0)
+                    .fetch_all(connection)
                     .await
                     .map_err($from_sqlx)?;
                 Ok(rows.into_iter().map(Row).collect())
@@ -79,7 +83,8 @@ macro_rules! sqlx_session {
                 &'s mut self,
                 sql: &'s str,
             ) -> ::futures::stream::BoxStream<'s, Result<String, $crate::StoreError>> {
-                let texts = ::sqlx::query_scalar::<_, String>(sql).fetch(&mut *self.0);
+                let connection: &mut $connection = &mut self.0;
+                let texts = ::sqlx::query_scalar::<_, String>(sql).fetch(connection);
                 Box::pin(::futures::TryStreamExt::map_err(texts, $from_sqlx))
             }
         }
