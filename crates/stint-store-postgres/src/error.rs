@@ -7,7 +7,9 @@ use stint_store::StoreError;
 
 /// Maps an error from sqlx.
 pub(crate) fn from_sqlx(error: sqlx::Error) -> StoreError {
-    let duplicate = error.as_database_error().filter(|e| e.is_unique_violation());
+    let duplicate = error
+        .as_database_error()
+        .filter(|e| e.is_unique_violation());
     database_error(duplicate.map(|e| rule_name(e.constraint())), &error)
 }
 

@@ -44,7 +44,8 @@ const UPSERTS: Upserts = Upserts {
     ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
     administrative_unit: "INSERT INTO administrative_units (id, doc) VALUES ($1, $2::json)
     ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
-    role_assignment: "INSERT INTO role_assignments (id, principal_id, doc) VALUES ($1, $2, $3::json)
+    role_assignment:
+        "INSERT INTO role_assignments (id, principal_id, doc) VALUES ($1, $2, $3::json)
     ON CONFLICT (id) DO UPDATE SET principal_id = excluded.principal_id, doc = excluded.doc",
     policy: "INSERT INTO policies (group_id, access, doc) VALUES ($1, $2, $3::json)
     ON CONFLICT (group_id, access) DO UPDATE SET doc = excluded.doc",

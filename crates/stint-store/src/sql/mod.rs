@@ -50,8 +50,11 @@ pub trait Session: Send {
     async fn execute_script(&mut self, sql: &str) -> Result<(), StoreError>;
 
     /// Runs one query with its parameters and returns every row.
-    async fn fetch_all(&mut self, sql: &str, params: Vec<Param>)
-        -> Result<Vec<Self::Row>, StoreError>;
+    async fn fetch_all(
+        &mut self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<Self::Row>, StoreError>;
 
     /// Runs a query of one text column and streams its values.
     fn fetch_texts<'s>(&'s mut self, sql: &'s str) -> BoxStream<'s, Result<String, StoreError>>;

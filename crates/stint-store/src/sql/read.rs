@@ -4,7 +4,9 @@
 use stint_core::audit::{AuditEvent, AuditQuery};
 use stint_core::State;
 
-use super::codec::{decode, from_integer, limit, parse_timestamp, revision_from, timestamp, to_integer};
+use super::codec::{
+    decode, from_integer, limit, parse_timestamp, revision_from, timestamp, to_integer,
+};
 use super::documents::TABLES;
 use super::{fetch_one, Param, RowValues, Session, Statements};
 use crate::bulk::{self, Decoder};

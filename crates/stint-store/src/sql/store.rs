@@ -134,9 +134,14 @@ impl<T: Transaction, G: Send> WriteLock for TransactionLock<T, G> {
         committed_at: DateTime<Utc>,
     ) -> Result<Revision, StoreError> {
         let (current, statements) = (self.revision, self.statements);
-        let revision =
-            write::commit(&mut self.transaction, statements, current, decision, committed_at)
-                .await?;
+        let revision = write::commit(
+            &mut self.transaction,
+            statements,
+            current,
+            decision,
+            committed_at,
+        )
+        .await?;
         self.transaction.commit().await?;
         Ok(revision)
     }

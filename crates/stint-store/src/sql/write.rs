@@ -25,7 +25,14 @@ pub async fn commit<S: Session>(
     }
     append_audit(session, statements, &decision.audit).await?;
     let revision = current + 1;
-    log_revision(session, statements, revision, committed_at, &decision.changes).await?;
+    log_revision(
+        session,
+        statements,
+        revision,
+        committed_at,
+        &decision.changes,
+    )
+    .await?;
     Ok(revision)
 }
 
@@ -43,7 +50,9 @@ async fn append_audit<S: Session>(
         sequence += 1;
         let hash = chain_hash(&previous_hash, sequence, record);
         let params = audit_params(sequence, record, &previous_hash, &hash)?;
-        session.execute(statements.insert_audit_event, params).await?;
+        session
+            .execute(statements.insert_audit_event, params)
+            .await?;
         previous_hash = hash;
     }
     Ok(())
