@@ -61,10 +61,7 @@ pub async fn changes_since<S: Session>(
     revision: Revision,
     max: usize,
 ) -> Result<Vec<CommittedChanges>, StoreError> {
-    let params = vec![
-        Param::Integer(to_integer(revision, "revision")?),
-        Param::Integer(limit(max)),
-    ];
+    let params = page_after(revision, "revision", max)?;
     let rows = session.fetch_all(statements.changes_since, params).await?;
     rows.iter().map(committed_changes).collect()
 }
@@ -147,12 +144,17 @@ pub async fn audit_chain<S: Session>(
     after_sequence: u64,
     max: usize,
 ) -> Result<Vec<AuditEvent>, StoreError> {
-    let params = vec![
-        Param::Integer(to_integer(after_sequence, "audit sequence")?),
-        Param::Integer(limit(max)),
-    ];
+    let params = page_after(after_sequence, "audit sequence", max)?;
     let rows = session.fetch_all(statements.audit_chain, params).await?;
     rows.iter().map(audit_event).collect()
+}
+
+/// The parameters of a page of rows: those after the `what` numbered `after`, at most `max`.
+fn page_after(after: u64, what: &str, max: usize) -> Result<Vec<Param>, StoreError> {
+    Ok(vec![
+        Param::Integer(to_integer(after, what)?),
+        Param::Integer(limit(max)),
+    ])
 }
 
 fn audit_event(row: &impl RowValues) -> Result<AuditEvent, StoreError> {
