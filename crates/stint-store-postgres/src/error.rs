@@ -2,28 +2,15 @@
 //! everything else is a backend error whose text is for logs only (the server's message, never
 //! the SQL text).
 
+use stint_store::sql::codec::database_error;
 use stint_store::StoreError;
 
 /// Maps an error from sqlx.
 pub(crate) fn from_sqlx(error: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(database) = &error {
-        if database.is_unique_violation() {
-            return StoreError::Duplicate(rule_name(database.constraint()).to_owned());
-        }
-    }
-    StoreError::Backend(error.to_string())
-}
-
-/// Maps an error from encoding or decoding a stored JSON document.
-pub(crate) fn from_json(what: &str, error: serde_json::Error) -> StoreError {
-    StoreError::Backend(format!(
-        "could not encode or decode a stored {what}: {error}"
-    ))
-}
-
-/// Maps a number that does not fit the type it is stored as or read into.
-pub(crate) fn out_of_range(what: &str) -> StoreError {
-    StoreError::Backend(format!("the {what} is out of range"))
+    let duplicate = error
+        .as_database_error()
+        .filter(|e| e.is_unique_violation());
+    database_error(duplicate.map(|e| rule_name(e.constraint())), &error)
 }
 
 /// The name of the broken rule as the application knows it, from the constraint's name (the

@@ -1,5 +1,7 @@
 //! `stint-store-postgres` owns Stint's shared database: the PostgreSQL schema and its migrations,
-//! and the [`Store`] port implemented on it, for one or several `stint serve` nodes.
+//! and the [`Store`](stint_store::Store) port implemented on it, for one or several `stint serve`
+//! nodes. The port's SQL-free half is shared with the SQLite adapter ([`stint_store::sql`]);
+//! this crate supplies PostgreSQL's statements, connections, locks and notifications.
 //!
 //! A commit is one READ COMMITTED transaction whose first statement locks the single row of the
 //! `revision` table (`SELECT ... FOR UPDATE`): that is [`Store::lock_for_write`], which writers on
@@ -16,30 +18,33 @@
 //!
 //! Each object is stored whole as JSON in a `doc` column, next to the key and lookup columns; the
 //! schema is in `migrations/`, and its versions mirror the SQLite adapter's.
+//!
+//! [`Store::lock_for_write`]: stint_store::Store::lock_for_write
+//! [`Store::wait_for_change`]: stint_store::Store::wait_for_change
+//! [`Store::load`]: stint_store::Store::load
 
-mod column;
 mod connect;
 mod error;
 mod migrations;
 mod notify;
-mod read;
+mod session;
+mod statements;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod write;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres, Transaction};
-use stint_core::audit::{AuditEvent, AuditQuery};
-use stint_core::{Decision, State};
-use stint_store::{CommittedChanges, Revision, Store, StoreError, WriteLock};
+use stint_store::sql::{self, SqlStore, Statements};
+use stint_store::{StoreError, WriteLock};
 
 use crate::error::from_sqlx;
+use crate::session::Session;
+use crate::statements::{LOCK_REVISION, STATEMENTS};
 
 pub use crate::migrations::SCHEMA_VERSION;
 
-/// How [`Store::load`] begins: one snapshot for every table, and no writes.
+/// How a load begins ([`SqlStore::snapshot`]): one snapshot for every table, and no writes.
 const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 /// A Stint database on a PostgreSQL server, shared by every node that opens it.
@@ -97,84 +102,28 @@ impl PostgresStore {
 }
 
 #[async_trait]
-impl Store for PostgresStore {
-    async fn load(&self) -> Result<State, StoreError> {
-        let mut transaction = self
-            .pool
-            .begin_with(BEGIN_SNAPSHOT)
-            .await
-            .map_err(from_sqlx)?;
-        let state = read::load(&mut transaction).await?;
-        transaction.commit().await.map_err(from_sqlx)?;
-        Ok(state)
+impl SqlStore for PostgresStore {
+    type Session = Session<PoolConnection<Postgres>>;
+    type Transaction = Session<Transaction<'static, Postgres>>;
+
+    const STATEMENTS: &'static Statements = &STATEMENTS;
+
+    async fn session(&self) -> Result<Self::Session, StoreError> {
+        self.connection().await.map(Session)
     }
 
-    async fn revision(&self) -> Result<Revision, StoreError> {
-        read::current_revision(&mut *self.connection().await?).await
+    async fn snapshot(&self) -> Result<Self::Transaction, StoreError> {
+        let snapshot = self.pool.begin_with(BEGIN_SNAPSHOT).await;
+        snapshot.map(Session).map_err(from_sqlx)
     }
 
+    /// A transaction holding the lock on the `revision` row.
     async fn lock_for_write(&self) -> Result<Box<dyn WriteLock + '_>, StoreError> {
-        let mut transaction = self.pool.begin().await.map_err(from_sqlx)?;
-        let revision = write::lock_revision(&mut transaction).await?;
-        Ok(Box::new(PgWriteLock {
-            transaction,
-            revision,
-        }))
-    }
-
-    async fn changes_since(
-        &self,
-        revision: Revision,
-        limit: usize,
-    ) -> Result<Vec<CommittedChanges>, StoreError> {
-        read::changes_since(&mut *self.connection().await?, revision, limit).await
-    }
-
-    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
-        read::audit(&mut *self.connection().await?, query).await
-    }
-
-    async fn audit_chain(
-        &self,
-        after_sequence: u64,
-        limit: usize,
-    ) -> Result<Vec<AuditEvent>, StoreError> {
-        read::audit_chain(&mut *self.connection().await?, after_sequence, limit).await
+        let transaction = self.pool.begin().await.map_err(from_sqlx)?;
+        sql::lock_for_write(Session(transaction), &STATEMENTS, LOCK_REVISION, ()).await
     }
 
     async fn wait_for_change(&self, timeout: std::time::Duration) -> Result<(), StoreError> {
         self.listener.wait(&self.pool, timeout).await
-    }
-}
-
-/// A transaction holding the lock on the `revision` row.
-struct PgWriteLock {
-    transaction: Transaction<'static, Postgres>,
-    revision: Revision,
-}
-
-#[async_trait]
-impl WriteLock for PgWriteLock {
-    fn revision(&self) -> Revision {
-        self.revision
-    }
-
-    async fn changes_since(
-        &mut self,
-        revision: Revision,
-        limit: usize,
-    ) -> Result<Vec<CommittedChanges>, StoreError> {
-        read::changes_since(&mut self.transaction, revision, limit).await
-    }
-
-    async fn commit(
-        mut self: Box<Self>,
-        decision: &Decision,
-        committed_at: DateTime<Utc>,
-    ) -> Result<Revision, StoreError> {
-        let revision =
-            write::commit(&mut self.transaction, self.revision, decision, committed_at).await?;
-        self.transaction.commit().await.map_err(from_sqlx)?;
-        Ok(revision)
     }
 }

@@ -10,12 +10,11 @@ use std::sync::Arc;
 
 use sqlx::Connection as _;
 
-use chrono::{DateTime, Utc};
-use stint_core::audit::{first_broken_link, AuditRecord, Outcome};
-use stint_core::directory::{Group, GroupKind, GroupSource};
-use stint_core::ids::GroupId;
+use stint_core::audit::{first_broken_link, AuditRecord};
+use stint_core::directory::Group;
 use stint_core::{Change, Decision};
 use stint_store::conformance::Fixture;
+use stint_store::samples::{at, audit_record, group, new_group, race};
 use stint_store::{Store, StoreError};
 use stint_store_postgres::testing::TestDatabase;
 use stint_store_postgres::{PostgresStore, SCHEMA_VERSION};
@@ -33,48 +32,6 @@ async fn fresh_fixture() -> Option<Fixture> {
     let database = TestDatabase::create().await?;
     let store = database.open().await;
     Some(Fixture::with_guard(store, database))
-}
-
-fn at(second: i64) -> DateTime<Utc> {
-    DateTime::UNIX_EPOCH + chrono::TimeDelta::seconds(1_750_000_000 + second)
-}
-
-fn group(name: &str) -> Group {
-    Group {
-        id: GroupId(uuid::Uuid::new_v4()),
-        display_name: name.into(),
-        description: None,
-        kind: GroupKind::Security,
-        is_assignable_to_role: false,
-        membership_rule: None,
-        source: GroupSource::Cloud,
-        created_at: at(0),
-        managed_since: None,
-        deleted_at: None,
-    }
-}
-
-fn new_group(name: &str) -> Decision {
-    Decision::new().change(Change::Group(group(name)))
-}
-
-fn audit_record(action: &str) -> AuditRecord {
-    AuditRecord {
-        id: uuid::Uuid::new_v4(),
-        at: at(1),
-        actor: None,
-        action: action.into(),
-        outcome: Outcome::Success,
-        target_type: "group".into(),
-        target_id: action.into(),
-        group_id: None,
-        principal_id: None,
-        justification: None,
-        ticket: None,
-        correlation_id: None,
-        client: None,
-        message: String::new(),
-    }
 }
 
 #[tokio::test]
@@ -176,23 +133,6 @@ async fn concurrent_commits_from_two_nodes_let_exactly_one_through() {
     assert_eq!(chain.len(), 20);
     assert_eq!(first_broken_link(&chain), None);
     assert_eq!(one.changes_since(0, 100).await.unwrap().len(), 20);
-}
-
-/// Commits a new group with an audit event from each store at once, both expecting the current
-/// revision.
-async fn race(one: Arc<PostgresStore>, other: Arc<PostgresStore>) -> Vec<Result<u64, StoreError>> {
-    let expected = one.revision().await.expect("the revision reads");
-    let spawn = |store: Arc<PostgresStore>, name: &'static str| {
-        tokio::spawn(async move {
-            let decision = new_group(name).audit(audit_record(name));
-            store.commit(Some(expected), &decision, at(1)).await
-        })
-    };
-    let (a, b) = tokio::join!(spawn(one, "One"), spawn(other, "Other"));
-    vec![
-        a.expect("the first commit runs to the end"),
-        b.expect("the second commit runs to the end"),
-    ]
 }
 
 /// Writers that do not expect a revision all commit, one after the other, and the audit chain

@@ -1,6 +1,7 @@
 //! How database errors become [`StoreError`]s: a uniqueness violation names the rule it broke,
 //! everything else is a backend error whose text is for logs only.
 
+use stint_store::sql::codec::database_error;
 use stint_store::StoreError;
 
 /// The prefix of SQLite's message for a broken `UNIQUE` or `PRIMARY KEY` constraint.
@@ -8,24 +9,10 @@ const UNIQUE_FAILED: &str = "UNIQUE constraint failed: ";
 
 /// Maps an error from sqlx.
 pub(crate) fn from_sqlx(error: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(database) = &error {
-        if database.is_unique_violation() {
-            return StoreError::Duplicate(rule_name(database.message()).to_owned());
-        }
-    }
-    StoreError::Backend(error.to_string())
-}
-
-/// Maps an error from encoding or decoding a stored JSON document.
-pub(crate) fn from_json(what: &str, error: serde_json::Error) -> StoreError {
-    StoreError::Backend(format!(
-        "could not encode or decode a stored {what}: {error}"
-    ))
-}
-
-/// Maps a number that does not fit the type it is stored as or read into.
-pub(crate) fn out_of_range(what: &str) -> StoreError {
-    StoreError::Backend(format!("the {what} is out of range"))
+    let duplicate = error
+        .as_database_error()
+        .filter(|e| e.is_unique_violation());
+    database_error(duplicate.map(|e| rule_name(e.message())), &error)
 }
 
 /// The name of the broken rule as the application knows it, from `UNIQUE constraint failed: t.c`.

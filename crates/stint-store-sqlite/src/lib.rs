@@ -1,5 +1,7 @@
 //! `stint-store-sqlite` owns Stint's embedded database: the SQLite schema and its migrations, and
-//! the [`Store`] port implemented on it.
+//! the [`Store`](stint_store::Store) port implemented on it: the port's SQL-free half is shared
+//! with the PostgreSQL adapter ([`stint_store::sql`]); this crate supplies SQLite's statements,
+//! connections and locks.
 //!
 //! Every connection runs with `journal_mode=WAL`, `synchronous=FULL`, `foreign_keys=ON` and
 //! `busy_timeout=5000`. A commit is one `BEGIN IMMEDIATE` transaction that checks the revision,
@@ -10,24 +12,23 @@
 //! Each object is stored whole as JSON in a `doc` column, next to the key and lookup columns; the
 //! schema is in `migrations/`.
 
-mod column;
 mod connect;
 mod error;
 mod migrations;
 mod process_lock;
-mod read;
-mod write;
+mod session;
+mod statements;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqlitePool, Transaction};
-use stint_core::audit::{AuditEvent, AuditQuery};
-use stint_core::{Decision, State};
-use stint_store::{CommittedChanges, Revision, Store, StoreError, WriteLock};
-use tokio::sync::{Mutex, MutexGuard};
+use stint_store::sql::{self, SqlStore, Statements};
+use stint_store::{StoreError, WriteLock};
+use tokio::sync::Mutex;
 
 use crate::error::from_sqlx;
+use crate::session::Session;
+use crate::statements::STATEMENTS;
 
 pub use crate::migrations::SCHEMA_VERSION;
 pub use crate::process_lock::{ProcessLock, ProcessLockError};
@@ -112,84 +113,31 @@ where
 }
 
 #[async_trait]
-impl Store for SqliteStore {
-    async fn load(&self) -> Result<State, StoreError> {
-        // One read transaction: every table is read from the same snapshot.
-        let mut transaction = self.pool.begin().await.map_err(from_sqlx)?;
-        let state = read::load(&mut transaction).await?;
-        transaction.commit().await.map_err(from_sqlx)?;
-        Ok(state)
+impl SqlStore for SqliteStore {
+    type Session = Session<PoolConnection<Sqlite>>;
+    type Transaction = Session<Transaction<'static, Sqlite>>;
+
+    const STATEMENTS: &'static Statements = &STATEMENTS;
+
+    async fn session(&self) -> Result<Self::Session, StoreError> {
+        self.connection().await.map(Session)
     }
 
-    async fn revision(&self) -> Result<Revision, StoreError> {
-        read::current_revision(&mut *self.connection().await?).await
+    async fn snapshot(&self) -> Result<Self::Transaction, StoreError> {
+        // A read transaction: every table is read from the same snapshot.
+        self.pool.begin().await.map(Session).map_err(from_sqlx)
     }
 
+    /// A `BEGIN IMMEDIATE` transaction: SQLite's write lock, taken after this process's own
+    /// queue.
     async fn lock_for_write(&self) -> Result<Box<dyn WriteLock + '_>, StoreError> {
         let in_process = self.writer.lock().await;
-        let mut transaction = self
+        let transaction = self
             .pool
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(from_sqlx)?;
-        let revision = read::current_revision(&mut transaction).await?;
-        Ok(Box::new(SqliteWriteLock {
-            _in_process: in_process,
-            transaction,
-            revision,
-        }))
-    }
-
-    async fn changes_since(
-        &self,
-        revision: Revision,
-        limit: usize,
-    ) -> Result<Vec<CommittedChanges>, StoreError> {
-        read::changes_since(&mut *self.connection().await?, revision, limit).await
-    }
-
-    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
-        read::audit(&mut *self.connection().await?, query).await
-    }
-
-    async fn audit_chain(
-        &self,
-        after_sequence: u64,
-        limit: usize,
-    ) -> Result<Vec<AuditEvent>, StoreError> {
-        read::audit_chain(&mut *self.connection().await?, after_sequence, limit).await
-    }
-}
-
-/// A `BEGIN IMMEDIATE` transaction: SQLite's write lock, taken after this process's own queue.
-struct SqliteWriteLock<'store> {
-    _in_process: MutexGuard<'store, ()>,
-    transaction: Transaction<'static, Sqlite>,
-    revision: Revision,
-}
-
-#[async_trait]
-impl WriteLock for SqliteWriteLock<'_> {
-    fn revision(&self) -> Revision {
-        self.revision
-    }
-
-    async fn changes_since(
-        &mut self,
-        revision: Revision,
-        limit: usize,
-    ) -> Result<Vec<CommittedChanges>, StoreError> {
-        read::changes_since(&mut self.transaction, revision, limit).await
-    }
-
-    async fn commit(
-        mut self: Box<Self>,
-        decision: &Decision,
-        committed_at: DateTime<Utc>,
-    ) -> Result<Revision, StoreError> {
-        let revision =
-            write::commit(&mut self.transaction, self.revision, decision, committed_at).await?;
-        self.transaction.commit().await.map_err(from_sqlx)?;
-        Ok(revision)
+        let latest = STATEMENTS.current_revision;
+        sql::lock_for_write(Session(transaction), &STATEMENTS, latest, in_process).await
     }
 }

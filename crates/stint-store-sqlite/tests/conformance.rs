@@ -1,13 +1,10 @@
 //! The store conformance suite on a database file and in memory, and what only SQLite has to show:
 //! durability settings, reopening, schema versions and writers in two processes.
 
-use chrono::{DateTime, Utc};
 use sqlx::{Connection, SqliteConnection};
 use stint_core::audit::first_broken_link;
-use stint_core::directory::{Group, GroupKind, GroupSource};
-use stint_core::ids::GroupId;
-use stint_core::{Change, Decision};
 use stint_store::conformance::Fixture;
+use stint_store::samples::{at, new_group, race};
 use stint_store::{Store, StoreError};
 use stint_store_sqlite::{SqliteStore, SCHEMA_VERSION};
 use tempfile::TempDir;
@@ -34,25 +31,6 @@ fn temporary_database() -> (TempDir, String) {
     let directory = tempfile::tempdir().expect("a temporary directory");
     let path = directory.path().join("stint.db");
     (directory, path.to_string_lossy().into_owned())
-}
-
-fn at(second: i64) -> DateTime<Utc> {
-    DateTime::UNIX_EPOCH + chrono::TimeDelta::seconds(1_750_000_000 + second)
-}
-
-fn new_group(name: &str) -> Decision {
-    Decision::new().change(Change::Group(Group {
-        id: GroupId(uuid::Uuid::new_v4()),
-        display_name: name.into(),
-        description: None,
-        kind: GroupKind::Security,
-        is_assignable_to_role: false,
-        membership_rule: None,
-        source: GroupSource::Cloud,
-        created_at: at(0),
-        managed_since: None,
-        deleted_at: None,
-    }))
 }
 
 #[tokio::test]
@@ -165,25 +143,6 @@ async fn concurrent_commits_from_two_processes_let_exactly_one_through() {
     );
 }
 
-/// Commits a new group from each store at once, both expecting the current revision.
-async fn race(
-    one: std::sync::Arc<SqliteStore>,
-    other: std::sync::Arc<SqliteStore>,
-) -> Vec<Result<u64, StoreError>> {
-    let expected = one.revision().await.expect("the revision reads");
-    let spawn = |store: std::sync::Arc<SqliteStore>, name: &'static str| {
-        tokio::spawn(async move {
-            let decision = new_group(name).audit(audit_record(name));
-            store.commit(Some(expected), &decision, at(1)).await
-        })
-    };
-    let (a, b) = tokio::join!(spawn(one, "One"), spawn(other, "Other"));
-    vec![
-        a.expect("the first commit runs to the end"),
-        b.expect("the second commit runs to the end"),
-    ]
-}
-
 fn assert_one_committed_one_conflicted(outcomes: &[Result<u64, StoreError>]) {
     let committed = outcomes.iter().filter(|o| o.is_ok()).count();
     let conflicts = outcomes
@@ -191,23 +150,4 @@ fn assert_one_committed_one_conflicted(outcomes: &[Result<u64, StoreError>]) {
         .filter(|o| matches!(o, Err(StoreError::Conflict { .. })))
         .count();
     assert_eq!((committed, conflicts), (1, 1), "{outcomes:?}");
-}
-
-fn audit_record(action: &str) -> stint_core::audit::AuditRecord {
-    stint_core::audit::AuditRecord {
-        id: uuid::Uuid::new_v4(),
-        at: at(1),
-        actor: None,
-        action: action.into(),
-        outcome: stint_core::audit::Outcome::Success,
-        target_type: "group".into(),
-        target_id: action.into(),
-        group_id: None,
-        principal_id: None,
-        justification: None,
-        ticket: None,
-        correlation_id: None,
-        client: None,
-        message: String::new(),
-    }
 }

@@ -2,11 +2,15 @@
 //! application reads and writes its state, and the conformance suite that every adapter
 //! (SQLite, PostgreSQL) must pass.
 //!
+//! The SQL adapters share their SQL-free code through [`sql`].
+//!
 //! A write is one [`Decision`]: the changed objects and their audit events, committed in one
 //! transaction with the next revision, or not at all (SPEC U3).
 
 pub mod bulk;
 pub mod conformance;
+pub mod samples;
+pub mod sql;
 
 use std::time::Duration;
 

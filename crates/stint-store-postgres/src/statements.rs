@@ -1,0 +1,69 @@
+//! The SQL of every read and write, in PostgreSQL's dialect; what binds and reads them is shared
+//! with the SQLite adapter ([`stint_store::sql`]). JSON columns are written from text
+//! (`::json`) and read as text (`doc::text`), exactly as they were written.
+
+use stint_store::sql::{Statements, Upserts};
+
+/// Locks the single row of `revision` until the end of the transaction, and reads it: the
+/// store's write lock. Every writer on every node takes that lock first, so commits are
+/// serialised by the database: a writer that waited reads the revision its predecessor committed
+/// (READ COMMITTED re-reads a locked row once the lock is released), and decides knowing nobody
+/// can commit before it. Each later statement of the transaction sees everything committed
+/// before the lock was granted, so the audit chain's head is the true head.
+pub(crate) const LOCK_REVISION: &str =
+    "SELECT revision FROM revision WHERE singleton = 1 FOR UPDATE";
+
+pub(crate) const STATEMENTS: Statements = Statements {
+    current_revision: "SELECT revision FROM revision WHERE singleton = 1",
+    count_rows: |table| format!("SELECT count(*) FROM {table}"),
+    select_documents: |table| format!("SELECT doc::text FROM {table}"),
+    changes_since: "SELECT revision, committed_at, changes::text AS changes FROM revisions
+         WHERE revision > $1 ORDER BY revision LIMIT $2",
+    audit_where: "SELECT sequence, doc::text AS doc, previous_hash, hash FROM audit_events \
+                  WHERE TRUE",
+    audit_chain: "SELECT sequence, doc::text AS doc, previous_hash, hash FROM audit_events
+         WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+    parameter: |n| format!("${n}"),
+    upserts: UPSERTS,
+    chain_head: "SELECT sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1",
+    insert_audit_event: "INSERT INTO audit_events (sequence, id, at, actor, group_id,
+        principal_id, action, outcome, doc, previous_hash, hash)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::json, $10, $11)",
+    insert_revision:
+        "INSERT INTO revisions (revision, committed_at, changes) VALUES ($1, $2, $3::json)",
+    move_revision: "UPDATE revision SET revision = $1 WHERE singleton = 1",
+    notify: Some(crate::notify::NOTIFY),
+};
+
+const UPSERTS: Upserts = Upserts {
+    tenant: "INSERT INTO tenant (singleton, id, doc) VALUES (1, $1, $2::json)
+    ON CONFLICT (singleton) DO UPDATE SET id = excluded.id, doc = excluded.doc",
+    user: "INSERT INTO users (id, upn_lower, doc) VALUES ($1, $2, $3::json)
+    ON CONFLICT (id) DO UPDATE SET upn_lower = excluded.upn_lower, doc = excluded.doc",
+    group: "INSERT INTO groups (id, doc) VALUES ($1, $2::json)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+    administrative_unit: "INSERT INTO administrative_units (id, doc) VALUES ($1, $2::json)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+    role_assignment:
+        "INSERT INTO role_assignments (id, principal_id, doc) VALUES ($1, $2, $3::json)
+    ON CONFLICT (id) DO UPDATE SET principal_id = excluded.principal_id, doc = excluded.doc",
+    policy: "INSERT INTO policies (group_id, access, doc) VALUES ($1, $2, $3::json)
+    ON CONFLICT (group_id, access) DO UPDATE SET doc = excluded.doc",
+    schedule: "INSERT INTO schedules (id, group_id, principal_id, access, kind, doc)
+    VALUES ($1, $2, $3, $4, $5, $6::json)
+    ON CONFLICT (id) DO UPDATE SET principal_id = excluded.principal_id, kind = excluded.kind,
+        doc = excluded.doc",
+    request: "INSERT INTO requests (id, group_id, principal_id, status, doc)
+    VALUES ($1, $2, $3, $4, $5::json)
+    ON CONFLICT (id) DO UPDATE SET group_id = excluded.group_id,
+        principal_id = excluded.principal_id, status = excluded.status, doc = excluded.doc",
+    role_request: "INSERT INTO role_requests (id, principal_id, status, doc)
+    VALUES ($1, $2, $3, $4::json)
+    ON CONFLICT (id) DO UPDATE SET principal_id = excluded.principal_id, status = excluded.status,
+        doc = excluded.doc",
+    token: "INSERT INTO tokens (hash, user_id, expires_at, doc)
+    VALUES ($1, $2, $3, $4::json)
+    ON CONFLICT (hash) DO UPDATE SET user_id = excluded.user_id, expires_at = excluded.expires_at,
+        doc = excluded.doc",
+    delete_token: "DELETE FROM tokens WHERE hash = $1",
+};

@@ -1,0 +1,53 @@
+//! The SQL of every read and write, in SQLite's dialect; what binds and reads them is shared
+//! with the PostgreSQL adapter ([`stint_store::sql`]).
+
+use stint_store::sql::{Statements, Upserts};
+
+pub(crate) const STATEMENTS: Statements = Statements {
+    current_revision: "SELECT revision FROM revision",
+    count_rows: |table| format!("SELECT count(*) FROM {table}"),
+    select_documents: |table| format!("SELECT doc FROM {table}"),
+    changes_since: "SELECT revision, committed_at, changes FROM revisions
+         WHERE revision > ? ORDER BY revision LIMIT ?",
+    audit_where: "SELECT sequence, doc, previous_hash, hash FROM audit_events WHERE 1 = 1",
+    audit_chain: "SELECT sequence, doc, previous_hash, hash FROM audit_events
+         WHERE sequence > ? ORDER BY sequence LIMIT ?",
+    parameter: |_| "?".to_owned(),
+    upserts: UPSERTS,
+    chain_head: "SELECT sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1",
+    insert_audit_event: "INSERT INTO audit_events (sequence, id, at, actor, group_id,
+             principal_id, action, outcome, doc, previous_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    insert_revision: "INSERT INTO revisions (revision, committed_at, changes) VALUES (?, ?, ?)",
+    move_revision: "UPDATE revision SET revision = ?",
+    notify: None,
+};
+
+const UPSERTS: Upserts = Upserts {
+    tenant: "INSERT INTO tenant (singleton, id, doc) VALUES (1, ?, ?)
+    ON CONFLICT (singleton) DO UPDATE SET id = excluded.id, doc = excluded.doc",
+    user: "INSERT INTO users (id, upn_lower, doc) VALUES (?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET upn_lower = excluded.upn_lower, doc = excluded.doc",
+    group: "INSERT INTO groups (id, doc) VALUES (?, ?)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+    administrative_unit: "INSERT INTO administrative_units (id, doc) VALUES (?, ?)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+    role_assignment: "INSERT INTO role_assignments (id, principal_id, doc) VALUES (?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET principal_id = excluded.principal_id, doc = excluded.doc",
+    policy: "INSERT INTO policies (group_id, access, doc) VALUES (?, ?, ?)
+    ON CONFLICT (group_id, access) DO UPDATE SET doc = excluded.doc",
+    schedule: "INSERT INTO schedules (id, group_id, principal_id, access, kind, doc)
+    VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET principal_id = excluded.principal_id, kind = excluded.kind,
+        doc = excluded.doc",
+    request: "INSERT INTO requests (id, group_id, principal_id, status, doc) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET group_id = excluded.group_id,
+        principal_id = excluded.principal_id, status = excluded.status, doc = excluded.doc",
+    role_request: "INSERT INTO role_requests (id, principal_id, status, doc) VALUES (?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET principal_id = excluded.principal_id, status = excluded.status,
+        doc = excluded.doc",
+    token: "INSERT INTO tokens (hash, user_id, expires_at, doc) VALUES (?, ?, ?, ?)
+    ON CONFLICT (hash) DO UPDATE SET user_id = excluded.user_id, expires_at = excluded.expires_at,
+        doc = excluded.doc",
+    delete_token: "DELETE FROM tokens WHERE hash = ?",
+};

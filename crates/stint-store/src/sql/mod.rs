@@ -1,0 +1,142 @@
+//! The SQL-free half of the SQL adapters (SQLite, PostgreSQL), written once.
+//!
+//! An adapter supplies its dialect's statements ([`Statements`], [`schema::SchemaStatements`])
+//! and a [`Session`] that runs them on its driver (see [`sqlx_session!`](crate::sqlx_session)).
+//! Everything else lives here: the [`Store`](crate::Store) implementation ([`SqlStore`]),
+//! which statement a change needs and with which values
+//! ([`documents`]), how column values become domain objects and back ([`codec`]), the shape of
+//! the start-up load and of the other reads ([`read`]), the commit with its audit chain
+//! ([`write`]) and the migration bookkeeping ([`schema`]).
+
+pub mod codec;
+pub mod documents;
+pub mod read;
+pub mod schema;
+mod session;
+mod store;
+pub mod write;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+
+use crate::StoreError;
+
+pub use store::{lock_for_write, SqlStore};
+
+/// One value bound to a statement's parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Param {
+    Integer(i64),
+    Text(String),
+    /// Text, or `NULL`.
+    OptionalText(Option<String>),
+}
+
+/// One row of a query's result, read by column position (from 0).
+pub trait RowValues {
+    fn integer(&self, column: usize) -> Result<i64, StoreError>;
+    fn text(&self, column: usize) -> Result<String, StoreError>;
+}
+
+/// One connection (perhaps inside a transaction) of an adapter, as the shared code uses it.
+#[async_trait]
+pub trait Session: Send {
+    type Row: RowValues + Send;
+
+    /// Runs one statement with its parameters, in order.
+    async fn execute(&mut self, sql: &str, params: Vec<Param>) -> Result<(), StoreError>;
+
+    /// Runs several statements without parameters (a migration).
+    async fn execute_script(&mut self, sql: &str) -> Result<(), StoreError>;
+
+    /// Runs one query with its parameters and returns every row.
+    async fn fetch_all(
+        &mut self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<Self::Row>, StoreError>;
+
+    /// Runs a query of one text column and streams its values.
+    fn fetch_texts<'s>(&'s mut self, sql: &'s str) -> BoxStream<'s, Result<String, StoreError>>;
+}
+
+/// A session inside a transaction, which it ends.
+#[async_trait]
+pub trait Transaction: Session {
+    /// Commits the transaction; dropped without, it rolls back.
+    async fn commit(self) -> Result<(), StoreError>;
+}
+
+/// The first row of a query's result, if any.
+async fn fetch_optional<S: Session>(
+    session: &mut S,
+    sql: &str,
+    params: Vec<Param>,
+) -> Result<Option<S::Row>, StoreError> {
+    Ok(session.fetch_all(sql, params).await?.into_iter().next())
+}
+
+/// The only row of a query that always returns one.
+async fn fetch_one<S: Session>(
+    session: &mut S,
+    sql: &str,
+    params: Vec<Param>,
+) -> Result<S::Row, StoreError> {
+    fetch_optional(session, sql, params)
+        .await?
+        .ok_or_else(|| StoreError::Backend(format!("no row came back from `{sql}`")))
+}
+
+/// The statements of one adapter's dialect, with the parameters and columns the shared code
+/// binds and reads, in this order.
+#[derive(Debug)]
+pub struct Statements {
+    /// Columns: the latest revision.
+    pub current_revision: &'static str,
+    /// The number of rows of a table. Columns: the count.
+    pub count_rows: fn(&str) -> String,
+    /// Every stored document of a table. Columns: the document as text.
+    pub select_documents: fn(&str) -> String,
+    /// Parameters: the revision after which, the row limit. Columns: the revision, when it was
+    /// committed, its changes as text; oldest first.
+    pub changes_since: &'static str,
+    /// The audit events followed by a `WHERE` clause that filters can follow with `AND`.
+    /// Columns: the sequence, the record as text, the previous hash, the hash.
+    pub audit_where: &'static str,
+    /// Parameters: the sequence after which, the row limit. Columns as for `audit_where`; in
+    /// chain order.
+    pub audit_chain: &'static str,
+    /// How the `n`th parameter (from 1) of a statement is written.
+    pub parameter: fn(usize) -> String,
+    /// How each change is written (see [`documents::change_params`]).
+    pub upserts: Upserts,
+    /// Columns: the sequence and hash of the newest audit event.
+    pub chain_head: &'static str,
+    /// Parameters: the event's sequence, id, time, actor, group, principal, action, outcome,
+    /// the record as JSON, the previous event's hash and its own.
+    pub insert_audit_event: &'static str,
+    /// Parameters: the revision, when it was committed, its changes as JSON.
+    pub insert_revision: &'static str,
+    /// Parameters: the new latest revision.
+    pub move_revision: &'static str,
+    /// Tells other nodes of a commit, with the new revision as text, where the database can.
+    pub notify: Option<&'static str>,
+}
+
+/// One statement for each kind of change; the parameters are those of
+/// [`documents::change_params`]: keys first, the JSON document last.
+#[derive(Debug)]
+pub struct Upserts {
+    pub tenant: &'static str,
+    pub user: &'static str,
+    pub group: &'static str,
+    pub administrative_unit: &'static str,
+    pub role_assignment: &'static str,
+    pub policy: &'static str,
+    pub schedule: &'static str,
+    pub request: &'static str,
+    pub role_request: &'static str,
+    pub token: &'static str,
+    /// Parameters: the token's hash.
+    pub delete_token: &'static str,
+}

@@ -1,0 +1,148 @@
+//! The [`Store`] port implemented once for every SQL adapter ([`SqlStore`]), and the write lock
+//! that a transaction holds.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use stint_core::audit::{AuditEvent, AuditQuery};
+use stint_core::{Decision, State};
+
+use super::{read, write, Session, Statements, Transaction};
+use crate::{CommittedChanges, Revision, Store, StoreError, WriteLock};
+
+/// What a SQL adapter supplies: its statements, connections from its pool and how it begins
+/// its transactions. [`Store`] follows.
+#[async_trait]
+pub trait SqlStore: Send + Sync + std::fmt::Debug + 'static {
+    /// A connection from the pool.
+    type Session: Session;
+    /// A transaction of the store.
+    type Transaction: Transaction;
+
+    /// The adapter's statements.
+    const STATEMENTS: &'static Statements;
+
+    /// A connection from the pool.
+    async fn session(&self) -> Result<Self::Session, StoreError>;
+
+    /// Begins a transaction from whose one snapshot every table and the revision are read.
+    async fn snapshot(&self) -> Result<Self::Transaction, StoreError>;
+
+    /// See [`Store::lock_for_write`]; the adapter takes its locks, then [`lock_for_write`].
+    async fn lock_for_write(&self) -> Result<Box<dyn WriteLock + '_>, StoreError>;
+
+    /// See [`Store::wait_for_change`]; this default just sleeps, so callers poll.
+    async fn wait_for_change(&self, timeout: Duration) -> Result<(), StoreError> {
+        tokio::time::sleep(timeout).await;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<S: SqlStore> Store for S {
+    async fn load(&self) -> Result<State, StoreError> {
+        let mut snapshot = self.snapshot().await?;
+        let state = read::load(&mut snapshot, S::STATEMENTS).await?;
+        snapshot.commit().await?;
+        Ok(state)
+    }
+
+    async fn revision(&self) -> Result<Revision, StoreError> {
+        let latest = S::STATEMENTS.current_revision;
+        read::revision(&mut self.session().await?, latest).await
+    }
+
+    async fn lock_for_write(&self) -> Result<Box<dyn WriteLock + '_>, StoreError> {
+        SqlStore::lock_for_write(self).await
+    }
+
+    async fn changes_since(
+        &self,
+        revision: Revision,
+        limit: usize,
+    ) -> Result<Vec<CommittedChanges>, StoreError> {
+        let mut session = self.session().await?;
+        read::changes_since(&mut session, S::STATEMENTS, revision, limit).await
+    }
+
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
+        read::audit(&mut self.session().await?, S::STATEMENTS, query).await
+    }
+
+    async fn audit_chain(
+        &self,
+        after_sequence: u64,
+        limit: usize,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let mut session = self.session().await?;
+        read::audit_chain(&mut session, S::STATEMENTS, after_sequence, limit).await
+    }
+
+    async fn wait_for_change(&self, timeout: Duration) -> Result<(), StoreError> {
+        SqlStore::wait_for_change(self, timeout).await
+    }
+}
+
+/// The write lock held by `transaction`, which has just taken the database's lock, and by
+/// `guard` (another lock of the adapter, or `()`): reads the revision with `revision` (the
+/// latest, or the one the statement locks) and holds both until it commits or is dropped.
+pub async fn lock_for_write<'a, T, G>(
+    mut transaction: T,
+    statements: &'static Statements,
+    revision: &str,
+    guard: G,
+) -> Result<Box<dyn WriteLock + 'a>, StoreError>
+where
+    T: Transaction + 'a,
+    G: Send + 'a,
+{
+    let revision = read::revision(&mut transaction, revision).await?;
+    Ok(Box::new(TransactionLock {
+        transaction,
+        statements,
+        revision,
+        _guard: guard,
+    }))
+}
+
+/// A transaction that holds the store's write lock.
+struct TransactionLock<T, G> {
+    transaction: T,
+    statements: &'static Statements,
+    revision: Revision,
+    _guard: G,
+}
+
+#[async_trait]
+impl<T: Transaction, G: Send> WriteLock for TransactionLock<T, G> {
+    fn revision(&self) -> Revision {
+        self.revision
+    }
+
+    async fn changes_since(
+        &mut self,
+        revision: Revision,
+        limit: usize,
+    ) -> Result<Vec<CommittedChanges>, StoreError> {
+        read::changes_since(&mut self.transaction, self.statements, revision, limit).await
+    }
+
+    async fn commit(
+        mut self: Box<Self>,
+        decision: &Decision,
+        committed_at: DateTime<Utc>,
+    ) -> Result<Revision, StoreError> {
+        let (current, statements) = (self.revision, self.statements);
+        let revision = write::commit(
+            &mut self.transaction,
+            statements,
+            current,
+            decision,
+            committed_at,
+        )
+        .await?;
+        self.transaction.commit().await?;
+        Ok(revision)
+    }
+}
