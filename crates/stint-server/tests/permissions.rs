@@ -38,14 +38,19 @@ fn named(routes: Vec<(axum::http::Method, String)>) -> BTreeSet<Route> {
 #[derive(Debug)]
 struct Answer {
     status: u16,
-    /// A console redirect to its sign-in page.
+    /// A console redirect to its sign-in page, which carries the page asked for (`?next=`).
     to_sign_in: bool,
+    /// From the console, whose forms show a refusal again with 400 and whose allowed calls
+    /// answer below 400.
+    console: bool,
 }
 
 impl Answer {
     fn fits(&self, cell: Cell) -> bool {
         match cell {
-            Cell::Yes => !self.to_sign_in && ![401, 403, 404].contains(&self.status),
+            Cell::Yes if self.console => !self.to_sign_in && self.status < 400,
+            Cell::Yes => ![401, 403, 404].contains(&self.status),
+            Cell::No if self.console => [400, 403].contains(&self.status),
             Cell::No => self.status == 403,
             Cell::Hidden => self.status == 404,
             Cell::SignIn => self.status == 401 || self.to_sign_in,
@@ -106,7 +111,8 @@ async fn d7_d8_p2_a6_s4_v3_every_route_answers_every_caller_as_docs_permissions_
                     status: page.status,
                     to_sign_in: page
                         .location()
-                        .is_some_and(|to| to.starts_with("/ui/sign-in")),
+                        .is_some_and(|to| to.starts_with("/ui/sign-in?next=")),
+                    console: true,
                 }
             } else {
                 let base = clock.as_deref().unwrap_or_default();
@@ -114,6 +120,7 @@ async fn d7_d8_p2_a6_s4_v3_every_route_answers_every_caller_as_docs_permissions_
                 Answer {
                     status: reply.status,
                     to_sign_in: false,
+                    console: false,
                 }
             };
             observed.push_str(&format!(" {} |", answer.word()));
