@@ -5,15 +5,15 @@
 //! fails the test too.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-mod policy_helpers;
-mod ui_kit;
 #[path = "permissions_kit/api.rs"]
 mod api;
+mod common;
 #[path = "permissions_kit/console.rs"]
 mod console;
 #[path = "permissions_kit/matrix.rs"]
 mod matrix;
+mod policy_helpers;
+mod ui_kit;
 #[path = "permissions_kit/world.rs"]
 mod world;
 
@@ -86,7 +86,10 @@ fn every_route_of_the_router_has_one_row_in_docs_permissions_md_and_every_row_a_
         "routes with no row in docs/permissions.md: {undocumented:?}; rows naming no route: {unrouted:?}"
     );
     let cast: Vec<&str> = CAST.iter().map(|(name, _)| *name).collect();
-    assert_eq!(matrix.columns, cast, "the columns of docs/permissions.md are the cast");
+    assert_eq!(
+        matrix.columns, cast,
+        "the columns of docs/permissions.md are the cast"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

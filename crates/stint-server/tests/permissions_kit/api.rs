@@ -37,9 +37,7 @@ pub async fn send(
     let call = prepare(world, method, template).await;
     // Signing out ends the token it is called with: a token of its own, not the caller's.
     let client = match (&caller.id, template) {
-        (Some(_), "/stint/v1/auth/signout") => {
-            world.server.client_as(caller.name, PASSWORD).await
-        }
+        (Some(_), "/stint/v1/auth/signout") => world.server.client_as(caller.name, PASSWORD).await,
         _ => caller.api.clone(),
     };
     if *method == Method::DELETE && template == "/stint/v1/me/authenticators/totp" {
@@ -67,7 +65,12 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
     let member = world.caller_id("member");
     let get = |path: String| call(path, None);
     let with = |path: String, body: Value| call(path, Some(body));
-    let pim_list = |collection: &str| get(format!("{PIM}/{collection}?$filter=groupId eq '{}'", world.gated));
+    let pim_list = |collection: &str| {
+        get(format!(
+            "{PIM}/{collection}?$filter=groupId eq '{}'",
+            world.gated
+        ))
+    };
     let pim_one = |collection: &str, id: &str| get(format!("{PIM}/{collection}/{id}"));
     match (method.as_str(), template) {
         ("GET", "/stint/v1/openapi.json") => get(template.into()),
@@ -199,7 +202,7 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
             pim_list("assignmentScheduleInstances")
         }
         ("GET", "/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleInstances/{id}") => {
-            pim_one("assignmentScheduleInstances", &world.record("assignmentScheduleInstances").await)
+            pim_one("assignmentScheduleInstances", &world.record("assignmentScheduleInstances", &world.caller_id("owner")).await)
         }
         ("GET", "/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests") => {
             pim_list("assignmentScheduleRequests")
@@ -223,13 +226,13 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
             pim_list("assignmentSchedules")
         }
         ("GET", "/v1.0/identityGovernance/privilegedAccess/group/assignmentSchedules/{id}") => {
-            pim_one("assignmentSchedules", &world.record("assignmentSchedules").await)
+            pim_one("assignmentSchedules", &world.record("assignmentSchedules", &world.caller_id("owner")).await)
         }
         ("GET", "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances") => {
             pim_list("eligibilityScheduleInstances")
         }
         ("GET", "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances/{id}") => {
-            pim_one("eligibilityScheduleInstances", &world.record("eligibilityScheduleInstances").await)
+            pim_one("eligibilityScheduleInstances", &world.record("eligibilityScheduleInstances", &member).await)
         }
         ("GET", "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests") => {
             pim_list("eligibilityScheduleRequests")
@@ -251,7 +254,7 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
             pim_list("eligibilitySchedules")
         }
         ("GET", "/v1.0/identityGovernance/privilegedAccess/group/eligibilitySchedules/{id}") => {
-            pim_one("eligibilitySchedules", &world.record("eligibilitySchedules").await)
+            pim_one("eligibilitySchedules", &world.record("eligibilitySchedules", &member).await)
         }
         ("GET", "/v1.0/me" | "/v1.0/me/memberOf" | "/v1.0/me/transitiveMemberOf") => {
             get(template.into())
@@ -318,8 +321,11 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
             HelpdeskAdministrator.id()
         )),
         ("GET", path) if path.starts_with(ROLES) && path.ends_with("/{id}") => {
+            // Role schedules and instances: the bootstrap administrator's, or Holder's eligibility.
             let collection = path.trim_end_matches("/{id}");
-            get(format!("{collection}/{}", world.first_id(collection).await))
+            let mine = format!("{collection}?$filter=principalId eq '{}'", world.admin_id);
+            let listed = if collection.contains("Eligibility") { collection } else { &mine };
+            get(format!("{collection}/{}", world.first_id(listed).await))
         }
         ("GET", path) if path.starts_with(ROLES) => get(path.into()),
         ("GET", "/v1.0/users") => get(template.into()),

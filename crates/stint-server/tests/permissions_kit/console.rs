@@ -43,7 +43,8 @@ pub async fn send(world: &World, caller: &Caller, method: &Method, template: &st
         } else {
             String::new()
         };
-        let fields: Vec<(&str, &str)> = visit.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let fields: Vec<(&str, &str)> =
+            visit.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         browser.post(&visit.path, &csrf, &fields).await
     };
     if let Some(request) = visit.pending {
@@ -81,7 +82,11 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
     match (method.as_str(), template) {
         ("POST", "/ui/sign-in") => form(
             template.into(),
-            &[("username", "user"), ("password", PASSWORD), ("next", "/ui/my-roles")],
+            &[
+                ("username", "user"),
+                ("password", PASSWORD),
+                ("next", "/ui/my-roles"),
+            ],
         ),
         ("POST", "/ui/sign-in/totp") => form(template.into(), &[("code", "000000")]),
         ("POST", "/ui/profile/totp/confirm" | "/ui/profile/step-up") => {
@@ -92,7 +97,12 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
         }
         ("POST", "/ui/my-roles/activate") => form(
             template.into(),
-            &[("group", gated), ("access", "member"), ("duration", "PT1H"), ("justification", "Permission matrix")],
+            &[
+                ("group", gated),
+                ("access", "member"),
+                ("duration", "PT1H"),
+                ("justification", "Permission matrix"),
+            ],
         ),
         ("POST", "/ui/my-roles/deactivate") => {
             form(template.into(), &[("group", gated), ("access", "member")])
@@ -102,7 +112,11 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
         }
         ("POST", "/ui/my-roles/{change}") => form(
             "/ui/my-roles/extend".into(),
-            &[("group", gated), ("access", "member"), ("justification", "Permission matrix")],
+            &[
+                ("group", gated),
+                ("access", "member"),
+                ("justification", "Permission matrix"),
+            ],
         ),
         ("POST", "/ui/my-requests/{id}/cancel") => {
             let (request, _) = world.fresh_pending().await;
@@ -116,7 +130,10 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
             let (request, _) = world.fresh_pending().await;
             Visit {
                 pending: Some(request.clone()),
-                ..form(path(&request), &[("decision", "deny"), ("justification", "Permission matrix")])
+                ..form(
+                    path(&request),
+                    &[("decision", "deny"), ("justification", "Permission matrix")],
+                )
             }
         }
         ("POST", "/ui/groups/{id}/manage") => visit(path(&world.fresh_group().await)),
@@ -124,7 +141,12 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
             let principal = world.fresh_principal(false).await;
             form(
                 path(team),
-                &[("principal", &principal), ("access", "member"), ("kind", "eligible"), ("justification", "Permission matrix")],
+                &[
+                    ("principal", &principal),
+                    ("access", "member"),
+                    ("kind", "eligible"),
+                    ("justification", "Permission matrix"),
+                ],
             )
         }
         ("POST", "/ui/groups/{id}/assignments/new") => form(path(team), &[("q", "target")]),
@@ -136,7 +158,11 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
             let group = world.fresh_group().await;
             form(
                 path(&group),
-                &[("principal", &member), ("access", "member"), ("kind", "active")],
+                &[
+                    ("principal", &member),
+                    ("access", "member"),
+                    ("kind", "active"),
+                ],
             )
         }
         ("GET" | "POST", "/ui/groups/{id}/settings/{access}") => {
@@ -146,7 +172,12 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
             let name = world.fresh_name("console");
             form(
                 template.into(),
-                &[("upn", &name), ("display_name", &name), ("password", PASSWORD), ("enabled", "on")],
+                &[
+                    ("upn", &name),
+                    ("display_name", &name),
+                    ("password", PASSWORD),
+                    ("enabled", "on"),
+                ],
             )
         }
         ("POST", "/ui/directory/users/{id}/enabled") => form(path(target), &[("enabled", "on")]),
@@ -155,11 +186,16 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
         }
         ("POST", "/ui/directory/groups") => {
             let name = world.fresh_name("Console");
-            form(template.into(), &[("display_name", &name), ("kind", "security")])
+            form(
+                template.into(),
+                &[("display_name", &name), ("kind", "security")],
+            )
         }
         ("POST", "/ui/directory/roles") => {
             let principal = world.fresh_principal(true).await;
-            let role = stint_core::directory::BuiltInRole::HelpdeskAdministrator.id().to_string();
+            let role = stint_core::directory::BuiltInRole::HelpdeskAdministrator
+                .id()
+                .to_string();
             form(
                 template.into(),
                 &[("principal", &principal), ("role", &role), ("scope", "/")],
@@ -169,7 +205,11 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
             let principal = world.fresh_principal(true).await;
             let id = world
                 .admin
-                .assign_role(&principal, stint_core::directory::BuiltInRole::HelpdeskAdministrator, "/")
+                .assign_role(
+                    &principal,
+                    stint_core::directory::BuiltInRole::HelpdeskAdministrator,
+                    "/",
+                )
                 .await;
             visit(path(&id))
         }
@@ -179,6 +219,8 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
             visit(path.replace("{id}", target))
         }
         (_, path) if !path.contains('{') => visit(path.into()),
-        _ => panic!("no visit for {method} {template}: add one to tests/permissions_kit/console.rs"),
+        _ => {
+            panic!("no visit for {method} {template}: add one to tests/permissions_kit/console.rs")
+        }
     }
 }

@@ -41,6 +41,8 @@ pub struct Caller {
 pub struct World {
     pub server: TestServer,
     pub admin: Client,
+    /// The bootstrap Global Administrator's id.
+    pub admin_id: String,
     pub callers: Vec<Caller>,
     /// `Team`: a plain security group under PIM, owned by `owner`, with `member` as a direct member.
     pub team: String,
@@ -229,9 +231,11 @@ impl World {
                 .expect(201),
         );
         let requester = server.client_as("requester", PASSWORD).await;
+        let admin_id = id_of(&admin.get("/v1.0/me").await.expect(200));
         World {
             server,
             admin,
+            admin_id,
             callers,
             team,
             gated,
@@ -333,10 +337,10 @@ impl World {
         (request, stage)
     }
 
-    /// The first id of a PIM `collection` about Gated, as the Global Administrator lists it.
-    pub async fn record(&self, collection: &str) -> String {
+    /// The id of `principal`'s record in a PIM `collection` about Gated.
+    pub async fn record(&self, collection: &str, principal: &str) -> String {
         self.first_id(&format!(
-            "{PIM}/{collection}?$filter=groupId eq '{}'",
+            "{PIM}/{collection}?$filter=groupId eq '{}' and principalId eq '{principal}'",
             self.gated
         ))
         .await
