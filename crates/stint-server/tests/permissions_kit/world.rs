@@ -305,13 +305,18 @@ impl World {
                 .await
                 .expect(201),
         );
+        let stage = self.stage_of(&request).await;
+        (request, stage)
+    }
+
+    /// The id of the one approval stage of `request`, as the Global Administrator reads it.
+    async fn stage_of(&self, request: &str) -> String {
         let approval = self
             .admin
             .get(&format!("{PIM}/assignmentApprovals/{request}"))
             .await
             .expect(200);
-        let stage = approval["stages"][0]["id"].as_str().unwrap().to_string();
-        (request, stage)
+        approval["stages"][0]["id"].as_str().unwrap().to_string()
     }
 
     /// Cancels `requester`'s request if a refused call left it pending.
@@ -328,12 +333,7 @@ impl World {
     /// The approval stage of `member`'s pending request.
     pub async fn pending_stage(&self) -> (String, String) {
         let request = self.pending_request.clone();
-        let approval = self
-            .admin
-            .get(&format!("{PIM}/assignmentApprovals/{request}"))
-            .await
-            .expect(200);
-        let stage = approval["stages"][0]["id"].as_str().unwrap().to_string();
+        let stage = self.stage_of(&request).await;
         (request, stage)
     }
 
