@@ -2,7 +2,8 @@
 //! router, enumerated from the router itself (`stint_server::api_routes`, `stint_console::routes`),
 //! is called by every caller of a cast in one fixture world, and each answer must be what
 //! docs/permissions.md documents for that cell. A route with no row, or a row with no route,
-//! fails the test too.
+//! fails the test too. With `STINT_PERMISSIONS_OBSERVED=FILE`, the answers are also written to
+//! FILE as matrix rows, to update the document after a deliberate change.
 #![allow(clippy::unwrap_used)]
 
 #[path = "permissions_kit/api.rs"]

@@ -263,7 +263,7 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
             "{template}?$filter=scopeId eq '{team}' and scopeType eq 'Group'"
         )),
         ("GET", "/v1.0/policies/roleManagementPolicies/{id}") => {
-            get(format!("{template}", template = template.replace("{id}", &world.team_policy().await)))
+            get(template.replace("{id}", &world.team_policy().await))
         }
         ("PATCH", "/v1.0/policies/roleManagementPolicies/{id}") => with(
             template.replace("{id}", &world.team_policy().await),

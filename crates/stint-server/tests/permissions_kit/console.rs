@@ -78,7 +78,7 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
     let gated = &world.gated;
     let target = &world.target;
     let member = world.caller_id("member");
-    let path = |p: &str| template.replace("{id}", p);
+    let on = |id: &str| template.replace("{id}", id);
     match (method.as_str(), template) {
         ("POST", "/ui/sign-in") => form(
             template.into(),
@@ -122,25 +122,25 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
             let (request, _) = world.fresh_pending().await;
             Visit {
                 pending: Some(request.clone()),
-                ..visit(path(&request))
+                ..visit(on(&request))
             }
         }
-        ("GET", "/ui/approvals/{id}") => visit(path(&world.pending_request)),
+        ("GET", "/ui/approvals/{id}") => visit(on(&world.pending_request)),
         ("POST", "/ui/approvals/{id}") => {
             let (request, _) = world.fresh_pending().await;
             Visit {
                 pending: Some(request.clone()),
                 ..form(
-                    path(&request),
+                    on(&request),
                     &[("decision", "deny"), ("justification", "Permission matrix")],
                 )
             }
         }
-        ("POST", "/ui/groups/{id}/manage") => visit(path(&world.fresh_group().await)),
+        ("POST", "/ui/groups/{id}/manage") => visit(on(&world.fresh_group().await)),
         ("POST", "/ui/groups/{id}/assignments") => {
             let principal = world.fresh_principal(false).await;
             form(
-                path(team),
+                on(team),
                 &[
                     ("principal", &principal),
                     ("access", "member"),
@@ -149,15 +149,15 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
                 ],
             )
         }
-        ("POST", "/ui/groups/{id}/assignments/new") => form(path(team), &[("q", "target")]),
+        ("POST", "/ui/groups/{id}/assignments/new") => form(on(team), &[("q", "target")]),
         ("GET", "/ui/groups/{id}/assignments/edit") => visit(format!(
             "{}?principal={member}&access=member&kind=active",
-            path(team)
+            on(team)
         )),
         ("POST", "/ui/groups/{id}/assignments/update" | "/ui/groups/{id}/assignments/remove") => {
             let group = world.fresh_group().await;
             form(
-                path(&group),
+                on(&group),
                 &[
                     ("principal", &member),
                     ("access", "member"),
@@ -180,9 +180,9 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
                 ],
             )
         }
-        ("POST", "/ui/directory/users/{id}/enabled") => form(path(target), &[("enabled", "on")]),
+        ("POST", "/ui/directory/users/{id}/enabled") => form(on(target), &[("enabled", "on")]),
         ("POST", "/ui/directory/users/{id}/reset") => {
-            form(path(target), &[("remove_authenticator", "on")])
+            form(on(target), &[("remove_authenticator", "on")])
         }
         ("POST", "/ui/directory/groups") => {
             let name = world.fresh_name("Console");
@@ -211,7 +211,7 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
                     "/",
                 )
                 .await;
-            visit(path(&id))
+            visit(on(&id))
         }
         ("GET", "/ui/{*rest}") => visit("/ui/no-such-page".into()),
         (_, path) if path.starts_with("/ui/groups/{id}") => visit(path.replace("{id}", team)),
