@@ -20,10 +20,9 @@ mod widgets;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{Redirect, Response};
-use axum::routing::get;
 use axum::Router;
 use stint_app::App;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -52,13 +51,8 @@ pub fn router(app: Arc<App>) -> Router {
         app,
         tracker: Arc::new(session::Tracker::default()),
     };
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/ui") }))
-        .route("/ui", get(pages::home))
-        .route("/ui/", get(pages::home))
-        .route(assets::CSS_PATH, get(assets::css))
-        .route(assets::ICON_PATH, get(assets::icon))
-        .merge(pages::routes())
+    let (pages, _) = pages().into_parts();
+    pages
         .with_state(state)
         .layer(axum::middleware::from_fn(security_headers))
         .layer(CatchPanicLayer::custom(|_| {
@@ -66,6 +60,21 @@ pub fn router(app: Arc<App>) -> Router {
             axum::response::IntoResponse::into_response(error::UiError::Unavailable)
         }))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+}
+
+/// Every route [`router`] answers, as (method, path template), recorded as it registers them.
+pub fn routes() -> Vec<(Method, String)> {
+    pages().into_parts().1
+}
+
+fn pages() -> pages::Pages {
+    let pages = pages::Pages::new()
+        .get("/", || async { Redirect::to("/ui") })
+        .get("/ui", pages::home)
+        .get("/ui/", pages::home)
+        .get(assets::CSS_PATH, assets::css)
+        .get(assets::ICON_PATH, assets::icon);
+    pages::register(pages)
 }
 
 /// Request ids and the security headers on every console response.

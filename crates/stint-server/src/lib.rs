@@ -19,6 +19,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
 use axum::Router;
 use stint_app::App;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -68,6 +69,34 @@ pub fn router(app: Arc<App>) -> Router {
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let (_, api) = routes::all().split_for_parts();
     openapi::finish(api)
+}
+
+/// Every API route the router answers, as (method, path template): the paths and methods of
+/// the OpenAPI document (every route registered through `routes!`), the document itself, and
+/// the test clock when it is compiled in. The web console's are [`stint_console::routes`].
+pub fn api_routes() -> Vec<(Method, String)> {
+    let mut routes = vec![(Method::GET, openapi::DOCUMENT_PATH.to_string())];
+    #[cfg(feature = "test-clock")]
+    routes
+        .extend([Method::GET, Method::POST].map(|method| (method, test_clock::CLOCK_PATH.into())));
+    for (path, item) in openapi_document().paths.paths {
+        let operations = [
+            (Method::GET, &item.get),
+            (Method::PUT, &item.put),
+            (Method::POST, &item.post),
+            (Method::DELETE, &item.delete),
+            (Method::OPTIONS, &item.options),
+            (Method::HEAD, &item.head),
+            (Method::PATCH, &item.patch),
+            (Method::TRACE, &item.trace),
+        ];
+        for (method, operation) in operations {
+            if operation.is_some() {
+                routes.push((method, path.clone()));
+            }
+        }
+    }
+    routes
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.

@@ -7,6 +7,9 @@ use utoipa::openapi::{InfoBuilder, OpenApi};
 
 use crate::ServerState;
 
+/// Where the document is served.
+pub const DOCUMENT_PATH: &str = "/stint/v1/openapi.json";
+
 pub fn finish(mut api: OpenApi) -> OpenApi {
     api.info = InfoBuilder::new()
         .title("Stint")
@@ -25,8 +28,5 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
 
 pub fn serve(api: OpenApi) -> Router<ServerState> {
     let document = Json(api);
-    Router::new().route(
-        "/stint/v1/openapi.json",
-        get(move || async move { document.clone() }),
-    )
+    Router::new().route(DOCUMENT_PATH, get(move || async move { document.clone() }))
 }

@@ -17,6 +17,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, GraphJson};
 use crate::ServerState;
 
+/// Where the clock is read (`GET`) and moved (`POST`).
+pub const CLOCK_PATH: &str = "/stint/v1/test/clock";
+
 #[derive(Clone, Debug)]
 struct ClockState {
     server: ServerState,
@@ -30,7 +33,7 @@ pub fn router_with_test_clock(app: Arc<App>, clock: ManualClock) -> Router {
         clock,
     };
     let clock_routes = Router::new()
-        .route("/stint/v1/test/clock", get(now).post(move_clock))
+        .route(CLOCK_PATH, get(now).post(move_clock))
         .with_state(state);
     Router::new().merge(clock_routes).merge(crate::router(app))
 }

@@ -16,8 +16,10 @@ mod requests;
 mod settings;
 mod sign_in;
 
+use axum::handler::Handler;
+use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use stint_core::totp::TotpCode;
 
@@ -26,94 +28,140 @@ use super::forms::Errors;
 use super::session::Console;
 use super::UiState;
 
-/// Every page under `/ui`.
-pub fn routes() -> Router<UiState> {
-    Router::new()
-        .route("/ui/sign-in", get(sign_in::form).post(sign_in::submit))
-        .route(
-            "/ui/sign-in/totp",
-            get(sign_in::totp_form).post(sign_in::totp_submit),
-        )
-        .route("/ui/sign-out", post(sign_in::sign_out))
-        .route("/ui/profile", get(profile::show))
-        .route("/ui/profile/totp", post(profile::enrol))
-        .route("/ui/profile/totp/confirm", post(profile::confirm))
-        .route("/ui/profile/totp/remove", post(profile::remove))
-        .route("/ui/profile/step-up", post(profile::step_up))
-        .route("/ui/my-roles", get(my_roles::show))
-        .route(
-            "/ui/my-roles/activate",
-            get(activate::form).post(activate::submit),
-        )
-        .route("/ui/my-roles/deactivate", post(my_roles::deactivate))
-        .route(
+/// Adds every page under `/ui` to `pages`.
+pub fn register(pages: Pages) -> Pages {
+    pages
+        .get_post("/ui/sign-in", sign_in::form, sign_in::submit)
+        .get_post("/ui/sign-in/totp", sign_in::totp_form, sign_in::totp_submit)
+        .post("/ui/sign-out", sign_in::sign_out)
+        .get("/ui/profile", profile::show)
+        .post("/ui/profile/totp", profile::enrol)
+        .post("/ui/profile/totp/confirm", profile::confirm)
+        .post("/ui/profile/totp/remove", profile::remove)
+        .post("/ui/profile/step-up", profile::step_up)
+        .get("/ui/my-roles", my_roles::show)
+        .get_post("/ui/my-roles/activate", activate::form, activate::submit)
+        .post("/ui/my-roles/deactivate", my_roles::deactivate)
+        .get_post(
             "/ui/my-roles/{change}",
-            get(activate::change_form).post(activate::change_submit),
+            activate::change_form,
+            activate::change_submit,
         )
-        .route("/ui/my-requests", get(requests::show))
-        .route("/ui/my-requests/{id}/cancel", post(requests::cancel))
-        .route("/ui/approvals", get(approvals::list))
-        .route(
-            "/ui/approvals/{id}",
-            get(approvals::review).post(approvals::decide),
-        )
-        .route("/ui/audit", get(audit::mine))
-        .route("/ui/groups", get(groups::managed))
-        .route("/ui/groups/discover", get(groups::discover_page))
-        .route("/ui/groups/{id}", get(groups::home))
-        .route("/ui/groups/{id}/manage", post(groups::manage))
-        .route(
+        .get("/ui/my-requests", requests::show)
+        .post("/ui/my-requests/{id}/cancel", requests::cancel)
+        .get("/ui/approvals", approvals::list)
+        .get_post("/ui/approvals/{id}", approvals::review, approvals::decide)
+        .get("/ui/audit", audit::mine)
+        .get("/ui/groups", groups::managed)
+        .get("/ui/groups/discover", groups::discover_page)
+        .get("/ui/groups/{id}", groups::home)
+        .post("/ui/groups/{id}/manage", groups::manage)
+        .get_post(
             "/ui/groups/{id}/assignments",
-            get(assignments::show).post(assignment_form::create),
+            assignments::show,
+            assignment_form::create,
         )
-        .route(
+        .get_post(
             "/ui/groups/{id}/assignments/new",
-            get(assignment_form::new_form).post(assignment_form::search),
+            assignment_form::new_form,
+            assignment_form::search,
         )
-        .route(
+        .get(
             "/ui/groups/{id}/assignments/edit",
-            get(assignment_form::edit_form),
+            assignment_form::edit_form,
         )
-        .route(
+        .post(
             "/ui/groups/{id}/assignments/update",
-            post(assignment_form::update),
+            assignment_form::update,
         )
-        .route(
-            "/ui/groups/{id}/assignments/remove",
-            post(assignments::remove),
-        )
-        .route("/ui/groups/{id}/settings", get(settings::overview))
-        .route(
+        .post("/ui/groups/{id}/assignments/remove", assignments::remove)
+        .get("/ui/groups/{id}/settings", settings::overview)
+        .get_post(
             "/ui/groups/{id}/settings/{access}",
-            get(settings::edit).post(settings::save),
+            settings::edit,
+            settings::save,
         )
-        .route("/ui/groups/{id}/audit", get(audit::resource))
-        .route(
+        .get("/ui/groups/{id}/audit", audit::resource)
+        .get_post(
             "/ui/directory/users",
-            get(directory_users::list).post(directory_users::create),
+            directory_users::list,
+            directory_users::create,
         )
-        .route("/ui/directory/users/{id}", get(directory_users::detail))
-        .route(
+        .get("/ui/directory/users/{id}", directory_users::detail)
+        .post(
             "/ui/directory/users/{id}/enabled",
-            post(directory_users::set_enabled),
+            directory_users::set_enabled,
         )
-        .route(
-            "/ui/directory/users/{id}/reset",
-            post(directory_users::reset),
-        )
-        .route(
+        .post("/ui/directory/users/{id}/reset", directory_users::reset)
+        .get_post(
             "/ui/directory/groups",
-            get(directory_groups::list).post(directory_groups::create),
+            directory_groups::list,
+            directory_groups::create,
         )
-        .route(
+        .get_post(
             "/ui/directory/roles",
-            get(directory_roles::list).post(directory_roles::assign),
+            directory_roles::list,
+            directory_roles::assign,
         )
-        .route(
-            "/ui/directory/roles/{id}/remove",
-            post(directory_roles::remove),
-        )
-        .route("/ui/{*rest}", get(not_found))
+        .post("/ui/directory/roles/{id}/remove", directory_roles::remove)
+        .get("/ui/{*rest}", not_found)
+}
+
+/// The console's routes, registered once: each call adds the handler to the axum router and
+/// records (method, path), so the list of routes is the router's own.
+pub struct Pages {
+    router: Router<UiState>,
+    routes: Vec<(Method, String)>,
+}
+
+impl Pages {
+    pub fn new() -> Pages {
+        Pages {
+            router: Router::new(),
+            routes: Vec::new(),
+        }
+    }
+
+    pub fn get<H, T>(self, path: &str, handler: H) -> Pages
+    where
+        H: Handler<T, UiState>,
+        T: 'static,
+    {
+        self.route(path, &[Method::GET], get(handler))
+    }
+
+    pub fn post<H, T>(self, path: &str, handler: H) -> Pages
+    where
+        H: Handler<T, UiState>,
+        T: 'static,
+    {
+        self.route(path, &[Method::POST], post(handler))
+    }
+
+    /// A page that renders on GET and acts on POST.
+    pub fn get_post<G, TG, P, TP>(self, path: &str, render: G, act: P) -> Pages
+    where
+        G: Handler<TG, UiState>,
+        TG: 'static,
+        P: Handler<TP, UiState>,
+        TP: 'static,
+    {
+        self.route(path, &[Method::GET, Method::POST], get(render).post(act))
+    }
+
+    fn route(mut self, path: &str, methods: &[Method], handlers: MethodRouter<UiState>) -> Pages {
+        self.router = self.router.route(path, handlers);
+        self.routes.extend(
+            methods
+                .iter()
+                .map(|method| (method.clone(), path.to_string())),
+        );
+        self
+    }
+
+    pub fn into_parts(self) -> (Router<UiState>, Vec<(Method, String)>) {
+        (self.router, self.routes)
+    }
 }
 
 /// `GET /ui`: the signed-in user's roles (or the sign-in page, through the session check).
