@@ -9,6 +9,13 @@ use stint_core::Violation;
 
 use super::View;
 
+/// A role a user holds now, with the group it comes through if not directly (D6).
+#[derive(Clone, Copy, Debug)]
+pub struct RoleHeld<'v> {
+    pub held: HeldRole,
+    pub via_group: Option<&'v Group>,
+}
+
 impl View<'_> {
     /// The role assignments in force now, oldest first.
     pub fn role_assignments(&self) -> Vec<&RoleAssignment> {
@@ -47,10 +54,7 @@ impl View<'_> {
 
     /// D6: the roles `user` holds now, each with the group it comes through if not directly;
     /// `None` if there is no such user. Refused unless the caller may read `user`'s holdings.
-    pub fn roles_of(
-        &self,
-        user: UserId,
-    ) -> Result<Option<Vec<(HeldRole, Option<&Group>)>>, Violation> {
+    pub fn roles_of(&self, user: UserId) -> Result<Option<Vec<RoleHeld<'_>>>, Violation> {
         if !self.authority().sees_holdings_of(user.into()) {
             return Err(Violation::forbidden("You may read your own roles only."));
         }
@@ -58,8 +62,8 @@ impl View<'_> {
             return Ok(None);
         }
         let held = self.state.roles_of(user, self.now).into_iter().map(|held| {
-            let via = held.via_group.and_then(|group| self.any_group(group));
-            (held, via)
+            let via_group = held.via_group.and_then(|group| self.any_group(group));
+            RoleHeld { held, via_group }
         });
         Ok(Some(held.collect()))
     }

@@ -26,6 +26,7 @@ use stint_store::Revision;
 use crate::{App, Session};
 
 pub use directory::Holders;
+pub use directory_roles::RoleHeld;
 pub use pim::{Awaiting, Whose};
 
 /// What one caller may read at one instant.

@@ -3,10 +3,8 @@
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::Value;
 use stint_core::ids::AdministrativeUnitId;
-use utoipa::ToSchema;
 use utoipa_axum::routes;
 
 use super::group_members::{ReferenceBody, DIRECTORY_OBJECTS};
@@ -16,6 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
 use crate::wire::{self, ListOptions, SelectOption};
+use crate::wire::{graph_body, MAX_DESCRIPTION, MAX_NAME};
 use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
@@ -32,18 +31,12 @@ const UNIT_PROPERTIES: &[&str] = &["id", "displayName", "description", "visibili
 const UNITS: ListSpec = ListSpec::graph("directory/administrativeUnits", UNIT_PROPERTIES);
 const UNIT: ListSpec = UNITS.entity();
 
-const MAX_NAME: usize = 256;
-const MAX_DESCRIPTION: usize = 1024;
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewUnitBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    display_name: String,
-    #[serde(default)]
-    description: Option<String>,
+graph_body! {
+    struct NewUnitBody {
+        display_name: String,
+        #[serde(default)]
+        description: Option<String>,
+    }
 }
 
 /// Creates an administrative unit.

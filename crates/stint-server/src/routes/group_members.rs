@@ -5,12 +5,10 @@
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::Value;
 use stint_app::view::Holders;
 use stint_core::ids::{GroupId, PrincipalId};
 use stint_core::schedule::Access;
-use utoipa::ToSchema;
 use utoipa_axum::routes;
 
 use super::groups::group_not_found;
@@ -19,6 +17,7 @@ use crate::collection::ListSpec;
 use crate::error::ApiResult;
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
+use crate::wire::graph_body;
 use crate::wire::{self, ListOptions};
 use crate::ApiRouter;
 
@@ -55,15 +54,12 @@ const DIRECTORY_OBJECT_PROPERTIES: &[&str] = &[
     "accountEnabled",
 ];
 
-/// `{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/{id}"}`.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ReferenceBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    #[serde(rename = "@odata.id")]
-    odata_id: String,
+graph_body! {
+    /// `{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/{id}"}`.
+    pub(super) struct ReferenceBody {
+        #[serde(rename = "@odata.id")]
+        odata_id: String,
+    }
 }
 
 impl ReferenceBody {

@@ -5,12 +5,10 @@ use std::str::FromStr;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::Value;
 use stint_core::directory::{GroupKind, GroupSource};
 use stint_core::ids::GroupId;
 use stint_core::rules::directory::{GroupPatch, NewGroup};
-use utoipa::ToSchema;
 use utoipa_axum::routes;
 
 use crate::call::Call;
@@ -19,6 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
 use crate::wire::{self, ListOptions, SelectOption};
+use crate::wire::{graph_body, MAX_DESCRIPTION, MAX_MAIL_NICKNAME, MAX_NAME};
 use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
@@ -44,60 +43,51 @@ pub(super) const GROUP_PROPERTIES: &[&str] = &[
 const GROUPS: ListSpec = ListSpec::graph("groups", GROUP_PROPERTIES);
 const GROUP: ListSpec = GROUPS.entity();
 
-const MAX_NAME: usize = 256;
-const MAX_DESCRIPTION: usize = 1024;
-const MAX_MAIL_NICKNAME: usize = 64;
 /// Graph's limit on a dynamic membership rule.
 const MAX_MEMBERSHIP_RULE: usize = 3072;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewGroupBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    display_name: String,
-    #[serde(default)]
-    description: Option<String>,
-    /// `[]` for a security group, `["Unified"]` for a Microsoft 365 group, plus `"DynamicMembership"`.
-    #[serde(default)]
-    group_types: Vec<String>,
-    security_enabled: bool,
-    #[serde(default)]
-    mail_enabled: Option<bool>,
-    /// Accepted for compatibility with Graph scripts; Stint keeps no mailbox.
-    #[serde(default)]
-    mail_nickname: Option<String>,
-    #[serde(default)]
-    is_assignable_to_role: Option<bool>,
-    #[serde(default)]
-    membership_rule: Option<String>,
-    #[serde(default)]
-    membership_rule_processing_state: Option<String>,
-    /// `true` marks a group mastered by an external directory (`synced`, SPEC D2).
-    #[serde(default)]
-    on_premises_sync_enabled: Option<bool>,
+graph_body! {
+    struct NewGroupBody {
+        display_name: String,
+        #[serde(default)]
+        description: Option<String>,
+        /// `[]` for a security group, `["Unified"]` for a Microsoft 365 group, plus `"DynamicMembership"`.
+        #[serde(default)]
+        group_types: Vec<String>,
+        security_enabled: bool,
+        #[serde(default)]
+        mail_enabled: Option<bool>,
+        /// Accepted for compatibility with Graph scripts; Stint keeps no mailbox.
+        #[serde(default)]
+        mail_nickname: Option<String>,
+        #[serde(default)]
+        is_assignable_to_role: Option<bool>,
+        #[serde(default)]
+        membership_rule: Option<String>,
+        #[serde(default)]
+        membership_rule_processing_state: Option<String>,
+        /// `true` marks a group mastered by an external directory (`synced`, SPEC D2).
+        #[serde(default)]
+        on_premises_sync_enabled: Option<bool>,
+    }
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct GroupPatchBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<String>)]
-    display_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<String>)]
-    description: Option<Option<String>>,
-    /// Set when the group is created; a different value is refused (SPEC D2).
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<bool>)]
-    is_assignable_to_role: Option<Option<bool>>,
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<String>)]
-    membership_rule: Option<Option<String>>,
+graph_body! {
+    struct GroupPatchBody {
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<String>)]
+        display_name: Option<Option<String>>,
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<String>)]
+        description: Option<Option<String>>,
+        /// Set when the group is created; a different value is refused (SPEC D2).
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<bool>)]
+        is_assignable_to_role: Option<Option<bool>>,
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<String>)]
+        membership_rule: Option<Option<String>>,
+    }
 }
 
 /// The `groupTypes` values Stint knows.

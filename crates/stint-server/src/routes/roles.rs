@@ -3,13 +3,11 @@
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::Value;
 use stint_app::View;
 use stint_core::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
 use stint_core::ids::{PrincipalId, RoleAssignmentId, RoleDefinitionId};
 use stint_odata::Allowed;
-use utoipa::ToSchema;
 use utoipa_axum::routes;
 
 use crate::call::Call;
@@ -17,6 +15,7 @@ use crate::collection::{ListQuery, ListSpec};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
+use crate::wire::graph_body;
 use crate::wire::{self, ListOptions};
 use crate::ApiRouter;
 
@@ -70,18 +69,15 @@ const ASSIGNMENTS: ListSpec = ListSpec {
 
 const ASSIGNMENT: ListSpec = ASSIGNMENTS.entity();
 
-/// Graph's `unifiedRoleAssignment` as POSTed.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewRoleAssignmentBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    /// A user, or a role-assignable group.
-    principal_id: String,
-    role_definition_id: String,
-    /// `/` for the whole directory, or `/administrativeUnits/{id}`.
-    directory_scope_id: String,
+graph_body! {
+    /// Graph's `unifiedRoleAssignment` as POSTed.
+    struct NewRoleAssignmentBody {
+        /// A user, or a role-assignable group.
+        principal_id: String,
+        role_definition_id: String,
+        /// `/` for the whole directory, or `/administrativeUnits/{id}`.
+        directory_scope_id: String,
+    }
 }
 
 /// `$select` and `$expand` on one role assignment, for the OpenAPI document only.

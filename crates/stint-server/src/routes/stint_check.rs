@@ -2,7 +2,7 @@
 //! `GET /stint/v1/principals/{id}/groups`, each answering with the revision it was computed at.
 //! Reads honour `Stint-At-Least-Revision` / `atLeast` (see `revision.rs`).
 
-use axum::extract::{Path, Query};
+use axum::extract::Path;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use crate::call::Call;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::GraphJson;
+use crate::extract::{GraphJson, Params};
 use crate::wire::{optional_time, parse_enum, parse_id};
 use crate::ApiRouter;
 
@@ -44,13 +44,7 @@ struct CheckParams {
 #[utoipa::path(get, path = "/stint/v1/check", tag = "stint", params(CheckParams),
     responses((status = 200, description = "{allowed, revision, until, via}"), (status = 403, description = "Not yours to ask")),
     security(("bearer" = [])))]
-async fn check_one(
-    call: Call,
-    params: Result<Query<CheckParams>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
-    let Query(params) = params.map_err(|rejection| {
-        ApiError::bad_request(format!("Invalid query: {}", rejection.body_text()))
-    })?;
+async fn check_one(call: Call, Params(params): Params<CheckParams>) -> ApiResult<Json<Value>> {
     let question = Question::parse(
         &params.principal_id,
         &params.group_id,

@@ -4,6 +4,7 @@
 use axum::extract::Path;
 use axum::Json;
 use serde_json::{json, Value};
+use stint_app::view::RoleHeld;
 use stint_core::ids::UserId;
 use utoipa_axum::routes;
 
@@ -28,8 +29,8 @@ async fn roles_of_principal(call: Call, Path(id): Path<String>) -> ApiResult<Jso
     let user: UserId = parse_id("id", &id)?;
     let view = call.view();
     let roles = view.roles_of(user)?.map(|roles| {
-        let roles = roles.into_iter().map(|(held, via)| {
-            let via = via.map(
+        let roles = roles.into_iter().map(|RoleHeld { held, via_group }| {
+            let via = via_group.map(
                 |group| json!({ "id": group.id.to_string(), "displayName": group.display_name }),
             );
             json!({

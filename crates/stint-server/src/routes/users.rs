@@ -19,6 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
 use crate::wire::{self, ListOptions, SelectOption};
+use crate::wire::{graph_body, MAX_MAIL_NICKNAME, MAX_NAME};
 use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
@@ -45,25 +46,20 @@ const USER: ListSpec = USERS.entity();
 
 /// Graph's limits on a user principal name and a password.
 const MAX_USER_PRINCIPAL_NAME: usize = 113;
-const MAX_NAME: usize = 256;
-const MAX_MAIL_NICKNAME: usize = 64;
 pub(super) const MIN_PASSWORD: usize = 8;
 pub(super) const MAX_PASSWORD: usize = 256;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewUserBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    account_enabled: bool,
-    display_name: String,
-    user_principal_name: String,
-    #[serde(deserialize_with = "crate::extract::object")]
-    password_profile: PasswordProfile,
-    /// Accepted for compatibility with Graph scripts; Stint keeps no mailbox.
-    #[serde(default)]
-    mail_nickname: Option<String>,
+graph_body! {
+    struct NewUserBody {
+        account_enabled: bool,
+        display_name: String,
+        user_principal_name: String,
+        #[serde(deserialize_with = "crate::extract::object")]
+        password_profile: PasswordProfile,
+        /// Accepted for compatibility with Graph scripts; Stint keeps no mailbox.
+        #[serde(default)]
+        mail_nickname: Option<String>,
+    }
 }
 
 /// Graph's `passwordProfile`. Stint has no "change at next sign-in"; the flags are accepted and ignored.
@@ -83,22 +79,19 @@ impl std::fmt::Debug for PasswordProfile {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct UserPatchBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<String>)]
-    display_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<bool>)]
-    account_enabled: Option<Option<bool>>,
-    /// A password reset (SPEC D8).
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<PasswordProfile>)]
-    password_profile: Option<Option<PasswordProfile>>,
+graph_body! {
+    struct UserPatchBody {
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<String>)]
+        display_name: Option<Option<String>>,
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<bool>)]
+        account_enabled: Option<Option<bool>>,
+        /// A password reset (SPEC D8).
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<PasswordProfile>)]
+        password_profile: Option<Option<PasswordProfile>>,
+    }
 }
 
 /// Creates a user (SPEC D1).
