@@ -20,6 +20,35 @@ pub struct ListSpec {
     pub properties: &'static [&'static str],
 }
 
+impl ListSpec {
+    /// A list of `context` whose `properties` may be filtered on and selected, paged by `$top`.
+    pub const fn graph(context: &'static str, properties: &'static [&'static str]) -> ListSpec {
+        ListSpec {
+            context,
+            allowed: Allowed {
+                filter: true,
+                select: true,
+                expand: &[],
+                top: true,
+            },
+            properties,
+        }
+    }
+
+    /// One entity of the same set: `$select` and `$expand` as the list has them, no `$filter`
+    /// and no `$top`.
+    pub const fn entity(self) -> ListSpec {
+        ListSpec {
+            allowed: Allowed {
+                filter: false,
+                top: false,
+                ..self.allowed
+            },
+            ..self
+        }
+    }
+}
+
 /// A parsed list request.
 #[derive(Debug)]
 pub struct ListQuery {

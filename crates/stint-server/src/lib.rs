@@ -3,6 +3,7 @@
 //!
 //! Handlers are thin: authenticate, parse, call one use case of `stint-app`, shape the answer.
 
+mod call;
 mod collection;
 mod error;
 mod extract;

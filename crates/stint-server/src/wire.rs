@@ -10,6 +10,29 @@ use stint_odata::apply_select;
 use crate::collection::{self, ListQuery, ListSpec};
 use crate::error::ApiError;
 
+/// A Graph request body: unknown properties are refused, `@odata.type` is accepted and ignored,
+/// properties are camelCase.
+macro_rules! graph_body {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($fields:tt)* }) => {
+        $(#[$meta])*
+        #[derive(serde::Deserialize, utoipa::ToSchema)]
+        #[serde(deny_unknown_fields, rename_all = "camelCase")]
+        $vis struct $name {
+            #[serde(rename = "@odata.type", default)]
+            #[schema(value_type = Option<String>)]
+            _odata_type: Option<serde_json::Value>,
+            $($fields)*
+        }
+    };
+}
+pub(crate) use graph_body;
+
+/// Graph's limits on names and descriptions of directory objects.
+pub const MAX_NAME: usize = 256;
+pub const MAX_DESCRIPTION: usize = 1024;
+/// Accepted for compatibility with Graph scripts and checked as Graph does; Stint keeps no mailbox.
+pub const MAX_MAIL_NICKNAME: usize = 64;
+
 pub fn time(at: DateTime<Utc>) -> Value {
     Value::String(at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }

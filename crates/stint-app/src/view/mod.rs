@@ -8,8 +8,13 @@
 //! A view holds the read lock: take it, ask, shape the answer, and drop it before awaiting
 //! anything (it is not `Send`, so an async handler that forgets cannot compile).
 
+mod audit;
+mod check;
 mod directory;
+mod directory_roles;
+mod onboarding;
 mod pim;
+mod policies;
 
 use std::sync::{PoisonError, RwLockReadGuard};
 
@@ -20,6 +25,8 @@ use stint_store::Revision;
 
 use crate::{App, Session};
 
+pub use directory::Holders;
+pub use directory_roles::RoleHeld;
 pub use pim::{Awaiting, Whose};
 
 /// What one caller may read at one instant.

@@ -180,6 +180,12 @@ impl<'s> Authority<'s> {
         principal == self.caller.user.into() || self.pim_reader(group).is_some()
     }
 
+    /// Whether the caller may read which groups and directory roles `principal` holds now (X2,
+    /// D6): their own, and anyone's for Global and Privileged Role Administrators.
+    pub fn sees_holdings_of(&self, principal: PrincipalId) -> bool {
+        principal == self.caller.user.into() || may_manage_roles(self.caller)
+    }
+
     /// V3: a named approver for activations, a PIM administrator for extend and renew, never the
     /// requester or a disabled user.
     pub fn approver(&self, request: &'s ScheduleRequest) -> Option<Approver<'s>> {

@@ -1,22 +1,21 @@
 //! `/v1.0/directory/administrativeUnits` and their members (SPEC D5, D7, D8: scopes of roles).
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::Value;
-use stint_core::ids::{AdministrativeUnitId, PrincipalId};
-use stint_odata::Allowed;
-use utoipa::ToSchema;
+use stint_core::ids::AdministrativeUnitId;
 use utoipa_axum::routes;
 
 use super::group_members::{ReferenceBody, DIRECTORY_OBJECTS};
-use crate::collection::{self, ListQuery, ListSpec};
+use crate::call::Call;
+use crate::collection::ListSpec;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, GraphJson, Meta};
+use crate::extract::GraphJson;
 use crate::shape::directory as shape;
 use crate::wire::{self, ListOptions, SelectOption};
-use crate::{ApiRouter, ServerState};
+use crate::wire::{graph_body, MAX_DESCRIPTION, MAX_NAME};
+use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
@@ -29,40 +28,15 @@ pub fn routes() -> ApiRouter {
 
 const UNIT_PROPERTIES: &[&str] = &["id", "displayName", "description", "visibility"];
 
-const UNITS: ListSpec = ListSpec {
-    context: "directory/administrativeUnits",
-    allowed: Allowed {
-        filter: true,
-        select: true,
-        expand: &[],
-        top: true,
-    },
-    properties: UNIT_PROPERTIES,
-};
+const UNITS: ListSpec = ListSpec::graph("directory/administrativeUnits", UNIT_PROPERTIES);
+const UNIT: ListSpec = UNITS.entity();
 
-const UNIT: ListSpec = ListSpec {
-    context: "directory/administrativeUnits",
-    allowed: Allowed {
-        filter: false,
-        select: true,
-        expand: &[],
-        top: false,
-    },
-    properties: UNIT_PROPERTIES,
-};
-
-const MAX_NAME: usize = 256;
-const MAX_DESCRIPTION: usize = 1024;
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewUnitBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    display_name: String,
-    #[serde(default)]
-    description: Option<String>,
+graph_body! {
+    struct NewUnitBody {
+        display_name: String,
+        #[serde(default)]
+        description: Option<String>,
+    }
 }
 
 /// Creates an administrative unit.
@@ -72,27 +46,16 @@ struct NewUnitBody {
               (status = 403, description = "The caller may not manage administrative units")),
     security(("bearer" = [])))]
 async fn create_unit(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
+    call: Call,
     GraphJson(body): GraphJson<NewUnitBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let display_name = wire::required_text("displayName", body.display_name, MAX_NAME)?;
     let description = wire::optional_text("description", body.description, MAX_DESCRIPTION)?;
-    let created = server
-        .app
-        .create_administrative_unit(&session, &meta, display_name, description)
+    let created = call
+        .app()
+        .create_administrative_unit(&call.session, &call.meta, display_name, description)
         .await?;
-    let base = collection::base_url(&headers);
-    Ok((
-        StatusCode::CREATED,
-        Json(collection::entity(
-            &base,
-            UNITS.context,
-            shape::administrative_unit(&created.value),
-        )),
-    ))
+    Ok(call.created(&UNITS, shape::administrative_unit(&created.value)))
 }
 
 /// Lists the administrative units, sorted by display name.
@@ -100,26 +63,12 @@ async fn create_unit(
     responses((status = 200, description = "A collection of administrative units"),
               (status = 400, description = "An invalid query option")),
     security(("bearer" = [])))]
-async fn list_units(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(raw, &UNITS)?;
-    let mut units = server.app.read(|state| {
-        state
-            .administrative_units
-            .values()
-            .map(shape::administrative_unit)
-            .collect::<Vec<_>>()
-    });
-    shape::sort_by_display_name(&mut units);
-    let base = collection::base_url(&headers);
-    let path = "/v1.0/directory/administrativeUnits";
-    Ok(Json(collection::collection(
-        &base, path, &UNITS, &query, units,
-    )?))
+async fn list_units(call: Call) -> ApiResult<Json<Value>> {
+    let query = call.query(&UNITS)?;
+    let units = (call.view().administrative_units().into_iter())
+        .map(shape::administrative_unit)
+        .collect();
+    call.directory_collection("/v1.0/directory/administrativeUnits", &UNITS, &query, units)
 }
 
 /// Reads an administrative unit.
@@ -128,26 +77,14 @@ async fn list_units(
     responses((status = 200, description = "The administrative unit"),
               (status = 404, description = "No such administrative unit")),
     security(("bearer" = [])))]
-async fn get_unit(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+async fn get_unit(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: AdministrativeUnitId = wire::parse_id("id", &id)?;
-    let query = ListQuery::parse(raw, &UNIT)?;
-    let unit = server
-        .app
-        .read(|state| {
-            state
-                .administrative_units
-                .get(&id)
-                .map(shape::administrative_unit)
-        })
-        .ok_or_else(|| not_found(id))?;
-    let base = collection::base_url(&headers);
-    Ok(Json(wire::selected_entity(&base, &UNIT, &query, unit)))
+    let query = call.query(&UNIT)?;
+    let unit = call
+        .view()
+        .administrative_unit(id)
+        .map(shape::administrative_unit);
+    Ok(call.entity(&UNIT, &query, unit.ok_or_else(|| not_found(id))?))
 }
 
 /// The users and groups in an administrative unit.
@@ -156,38 +93,16 @@ async fn get_unit(
     responses((status = 200, description = "A collection of directoryObjects"),
               (status = 404, description = "No such administrative unit")),
     security(("bearer" = [])))]
-async fn list_unit_members(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+async fn list_unit_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: AdministrativeUnitId = wire::parse_id("id", &id)?;
-    let query = ListQuery::parse(raw, &DIRECTORY_OBJECTS)?;
-    let mut members = server
-        .app
-        .read(|state| {
-            let unit = state.administrative_units.get(&id)?;
-            Some(
-                unit.members
-                    .iter()
-                    .map(|member| shape::principal(state, PrincipalId(*member)))
-                    .filter(|object| !object.is_null())
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .ok_or_else(|| not_found(id))?;
-    shape::sort_by_display_name(&mut members);
-    let base = collection::base_url(&headers);
+    let query = call.query(&DIRECTORY_OBJECTS)?;
+    let members = call
+        .view()
+        .unit_members(id)
+        .map(|members| members.into_iter().map(shape::directory_object).collect());
+    let members = members.ok_or_else(|| not_found(id))?;
     let path = format!("/v1.0/directory/administrativeUnits/{id}/members");
-    Ok(Json(collection::collection(
-        &base,
-        &path,
-        &DIRECTORY_OBJECTS,
-        &query,
-        members,
-    )?))
+    call.directory_collection(&path, &DIRECTORY_OBJECTS, &query, members)
 }
 
 /// Adds a user or group to an administrative unit.
@@ -200,19 +115,12 @@ async fn list_unit_members(
               (status = 404, description = "No such administrative unit or directory object")),
     security(("bearer" = [])))]
 async fn add_unit_member(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
+    call: Call,
     Path(id): Path<String>,
     GraphJson(body): GraphJson<ReferenceBody>,
 ) -> ApiResult<StatusCode> {
     let id: AdministrativeUnitId = wire::parse_id("id", &id)?;
-    let member = body.object_id()?;
-    server
-        .app
-        .change_unit_member(&session, &meta, id, member, true)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    change_member(call, id, body.object_id()?, true).await
 }
 
 /// Removes a user or group from an administrative unit.
@@ -224,16 +132,21 @@ async fn add_unit_member(
               (status = 404, description = "No such administrative unit, or not a member")),
     security(("bearer" = [])))]
 async fn remove_unit_member(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
+    call: Call,
     Path((id, member)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let id: AdministrativeUnitId = wire::parse_id("id", &id)?;
-    let member: uuid::Uuid = wire::parse_id("memberId", &member)?;
-    server
-        .app
-        .change_unit_member(&session, &meta, id, member, false)
+    change_member(call, id, wire::parse_id("memberId", &member)?, false).await
+}
+
+async fn change_member(
+    call: Call,
+    id: AdministrativeUnitId,
+    member: uuid::Uuid,
+    add: bool,
+) -> ApiResult<StatusCode> {
+    call.app()
+        .change_unit_member(&call.session, &call.meta, id, member, add)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,23 +2,24 @@
 //!
 //! A change made here is an active, permanent, direct assignment that PIM shows (D7).
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::Value;
+use stint_app::view::Holders;
 use stint_core::ids::{GroupId, PrincipalId};
 use stint_core::schedule::Access;
-use stint_odata::Allowed;
-use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-use crate::collection::{self, ListQuery, ListSpec};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, GraphJson, Meta};
+use super::groups::group_not_found;
+use crate::call::Call;
+use crate::collection::ListSpec;
+use crate::error::ApiResult;
+use crate::extract::GraphJson;
 use crate::shape::directory as shape;
+use crate::wire::graph_body;
 use crate::wire::{self, ListOptions};
-use crate::{ApiRouter, ServerState};
+use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
@@ -32,16 +33,8 @@ pub fn routes() -> ApiRouter {
 }
 
 /// Lists of users and groups as `directoryObject`s: the properties of both may be named.
-pub(super) const DIRECTORY_OBJECTS: ListSpec = ListSpec {
-    context: "directoryObjects",
-    allowed: Allowed {
-        filter: true,
-        select: true,
-        expand: &[],
-        top: true,
-    },
-    properties: DIRECTORY_OBJECT_PROPERTIES,
-};
+pub(super) const DIRECTORY_OBJECTS: ListSpec =
+    ListSpec::graph("directoryObjects", DIRECTORY_OBJECT_PROPERTIES);
 
 const DIRECTORY_OBJECT_PROPERTIES: &[&str] = &[
     // groups::GROUP_PROPERTIES
@@ -61,15 +54,12 @@ const DIRECTORY_OBJECT_PROPERTIES: &[&str] = &[
     "accountEnabled",
 ];
 
-/// `{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/{id}"}`.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(super) struct ReferenceBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    #[serde(rename = "@odata.id")]
-    odata_id: String,
+graph_body! {
+    /// `{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/{id}"}`.
+    pub(super) struct ReferenceBody {
+        #[serde(rename = "@odata.id")]
+        odata_id: String,
+    }
 }
 
 impl ReferenceBody {
@@ -85,14 +75,8 @@ impl ReferenceBody {
     responses((status = 200, description = "A collection of directoryObjects"),
               (status = 404, description = "No such group")),
     security(("bearer" = [])))]
-async fn list_members(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    holders(&server, &headers, raw, &id, Holders::Direct(Access::Member))
+async fn list_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    holders(&call, &id, Holders::Direct(Access::Member))
 }
 
 /// The direct, active owners of the group now.
@@ -101,14 +85,8 @@ async fn list_members(
     responses((status = 200, description = "A collection of directoryObjects"),
               (status = 404, description = "No such group")),
     security(("bearer" = [])))]
-async fn list_owners(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    holders(&server, &headers, raw, &id, Holders::Direct(Access::Owner))
+async fn list_owners(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    holders(&call, &id, Holders::Direct(Access::Owner))
 }
 
 /// The effective members of the group now, through nested groups.
@@ -117,14 +95,8 @@ async fn list_owners(
     responses((status = 200, description = "A collection of directoryObjects"),
               (status = 404, description = "No such group")),
     security(("bearer" = [])))]
-async fn list_transitive_members(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    holders(&server, &headers, raw, &id, Holders::Transitive)
+async fn list_transitive_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    holders(&call, &id, Holders::Transitive)
 }
 
 /// Adds a user or group as a member (SPEC D4, D7).
@@ -136,19 +108,11 @@ async fn list_transitive_members(
               (status = 404, description = "No such group or directory object")),
     security(("bearer" = [])))]
 async fn add_member(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
+    call: Call,
     Path(id): Path<String>,
     GraphJson(body): GraphJson<ReferenceBody>,
 ) -> ApiResult<StatusCode> {
-    let group: GroupId = wire::parse_id("id", &id)?;
-    let principal = PrincipalId(body.object_id()?);
-    server
-        .app
-        .add_to_group(&session, &meta, group, principal, Access::Member)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    add(call, &id, &body, Access::Member).await
 }
 
 /// Adds a user as an owner (SPEC D7).
@@ -160,19 +124,11 @@ async fn add_member(
               (status = 404, description = "No such group or directory object")),
     security(("bearer" = [])))]
 async fn add_owner(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
+    call: Call,
     Path(id): Path<String>,
     GraphJson(body): GraphJson<ReferenceBody>,
 ) -> ApiResult<StatusCode> {
-    let group: GroupId = wire::parse_id("id", &id)?;
-    let principal = PrincipalId(body.object_id()?);
-    server
-        .app
-        .add_to_group(&session, &meta, group, principal, Access::Owner)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    add(call, &id, &body, Access::Owner).await
 }
 
 /// Removes a member (SPEC D7).
@@ -183,19 +139,8 @@ async fn add_owner(
               (status = 403, description = "The caller may not manage this group's members"),
               (status = 404, description = "No such group, or not a member")),
     security(("bearer" = [])))]
-async fn remove_member(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
-    Path((id, member)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    let group: GroupId = wire::parse_id("id", &id)?;
-    let principal: PrincipalId = wire::parse_id("memberId", &member)?;
-    server
-        .app
-        .remove_from_group(&session, &meta, group, principal, Access::Member)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+async fn remove_member(call: Call, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {
+    remove(call, ids, Access::Member).await
 }
 
 /// Removes an owner (SPEC D7).
@@ -206,74 +151,50 @@ async fn remove_member(
               (status = 403, description = "The caller may not manage this group's owners"),
               (status = 404, description = "No such group, or not an owner")),
     security(("bearer" = [])))]
-async fn remove_owner(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
-    Path((id, owner)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    let group: GroupId = wire::parse_id("id", &id)?;
-    let principal: PrincipalId = wire::parse_id("memberId", &owner)?;
-    server
-        .app
-        .remove_from_group(&session, &meta, group, principal, Access::Owner)
+async fn remove_owner(call: Call, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {
+    remove(call, ids, Access::Owner).await
+}
+
+async fn add(call: Call, id: &str, body: &ReferenceBody, access: Access) -> ApiResult<StatusCode> {
+    let group: GroupId = wire::parse_id("id", id)?;
+    let principal = PrincipalId(body.object_id()?);
+    call.app()
+        .add_to_group(&call.session, &call.meta, group, principal, access)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Clone, Copy)]
-enum Holders {
-    Direct(Access),
-    Transitive,
+async fn remove(
+    call: Call,
+    (id, member): (String, String),
+    access: Access,
+) -> ApiResult<StatusCode> {
+    let group: GroupId = wire::parse_id("id", &id)?;
+    let principal: PrincipalId = wire::parse_id("memberId", &member)?;
+    call.app()
+        .remove_from_group(&call.session, &call.meta, group, principal, access)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-impl Holders {
-    fn segment(self) -> &'static str {
-        match self {
-            Holders::Direct(Access::Member) => "members",
-            Holders::Direct(Access::Owner) => "owners",
-            Holders::Transitive => "transitiveMembers",
-        }
+fn segment(which: Holders) -> &'static str {
+    match which {
+        Holders::Direct(Access::Member) => "members",
+        Holders::Direct(Access::Owner) => "owners",
+        Holders::Transitive => "transitiveMembers",
     }
 }
 
-fn holders(
-    server: &ServerState,
-    headers: &HeaderMap,
-    raw: Option<String>,
-    id: &str,
-    which: Holders,
-) -> ApiResult<Json<Value>> {
+fn holders(call: &Call, id: &str, which: Holders) -> ApiResult<Json<Value>> {
     let group: GroupId = wire::parse_id("id", id)?;
-    let query = ListQuery::parse(raw, &DIRECTORY_OBJECTS)?;
-    let now = server.app.now();
-    let mut objects = server
-        .app
-        .read(|state| {
-            state.live_group(group)?;
-            let principals = match which {
-                Holders::Direct(access) => state.direct_holders(group, access, now),
-                Holders::Transitive => state.transitive_members(group, now),
-            };
-            Some(
-                principals
-                    .into_iter()
-                    .map(|principal| shape::principal(state, principal))
-                    .filter(|object| !object.is_null())
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .ok_or_else(|| ApiError::not_found(format!("Group '{group}'")))?;
-    shape::sort_by_display_name(&mut objects);
-    let base = collection::base_url(headers);
-    let path = format!("/v1.0/groups/{group}/{}", which.segment());
-    Ok(Json(collection::collection(
-        &base,
-        &path,
-        &DIRECTORY_OBJECTS,
-        &query,
-        objects,
-    )?))
+    let query = call.query(&DIRECTORY_OBJECTS)?;
+    let objects = call
+        .view()
+        .holders_of(group, which)
+        .map(|holders| holders.into_iter().map(shape::directory_object).collect());
+    let objects = objects.ok_or_else(|| group_not_found(group))?;
+    let path = format!("/v1.0/groups/{group}/{}", segment(which));
+    call.directory_collection(&path, &DIRECTORY_OBJECTS, &query, objects)
 }
 
 #[cfg(test)]

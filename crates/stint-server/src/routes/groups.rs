@@ -2,24 +2,23 @@
 
 use std::str::FromStr;
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::Value;
 use stint_core::directory::{GroupKind, GroupSource};
 use stint_core::ids::GroupId;
 use stint_core::rules::directory::{GroupPatch, NewGroup};
-use stint_odata::Allowed;
-use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-use crate::collection::{self, ListQuery, ListSpec};
+use crate::call::Call;
+use crate::collection::ListSpec;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, GraphJson, Meta};
+use crate::extract::GraphJson;
 use crate::shape::directory as shape;
 use crate::wire::{self, ListOptions, SelectOption};
-use crate::{ApiRouter, ServerState};
+use crate::wire::{graph_body, MAX_DESCRIPTION, MAX_MAIL_NICKNAME, MAX_NAME};
+use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
@@ -41,82 +40,54 @@ pub(super) const GROUP_PROPERTIES: &[&str] = &[
     "createdDateTime",
 ];
 
-const GROUPS: ListSpec = ListSpec {
-    context: "groups",
-    allowed: Allowed {
-        filter: true,
-        select: true,
-        expand: &[],
-        top: true,
-    },
-    properties: GROUP_PROPERTIES,
-};
+const GROUPS: ListSpec = ListSpec::graph("groups", GROUP_PROPERTIES);
+const GROUP: ListSpec = GROUPS.entity();
 
-const GROUP: ListSpec = ListSpec {
-    context: "groups",
-    allowed: Allowed {
-        filter: false,
-        select: true,
-        expand: &[],
-        top: false,
-    },
-    properties: GROUP_PROPERTIES,
-};
-
-const MAX_NAME: usize = 256;
-const MAX_DESCRIPTION: usize = 1024;
-const MAX_MAIL_NICKNAME: usize = 64;
 /// Graph's limit on a dynamic membership rule.
 const MAX_MEMBERSHIP_RULE: usize = 3072;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewGroupBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    display_name: String,
-    #[serde(default)]
-    description: Option<String>,
-    /// `[]` for a security group, `["Unified"]` for a Microsoft 365 group, plus `"DynamicMembership"`.
-    #[serde(default)]
-    group_types: Vec<String>,
-    security_enabled: bool,
-    #[serde(default)]
-    mail_enabled: Option<bool>,
-    /// Accepted for compatibility with Graph scripts; Stint keeps no mailbox.
-    #[serde(default)]
-    mail_nickname: Option<String>,
-    #[serde(default)]
-    is_assignable_to_role: Option<bool>,
-    #[serde(default)]
-    membership_rule: Option<String>,
-    #[serde(default)]
-    membership_rule_processing_state: Option<String>,
-    /// `true` marks a group mastered by an external directory (`synced`, SPEC D2).
-    #[serde(default)]
-    on_premises_sync_enabled: Option<bool>,
+graph_body! {
+    struct NewGroupBody {
+        display_name: String,
+        #[serde(default)]
+        description: Option<String>,
+        /// `[]` for a security group, `["Unified"]` for a Microsoft 365 group, plus `"DynamicMembership"`.
+        #[serde(default)]
+        group_types: Vec<String>,
+        security_enabled: bool,
+        #[serde(default)]
+        mail_enabled: Option<bool>,
+        /// Accepted for compatibility with Graph scripts; Stint keeps no mailbox.
+        #[serde(default)]
+        mail_nickname: Option<String>,
+        #[serde(default)]
+        is_assignable_to_role: Option<bool>,
+        #[serde(default)]
+        membership_rule: Option<String>,
+        #[serde(default)]
+        membership_rule_processing_state: Option<String>,
+        /// `true` marks a group mastered by an external directory (`synced`, SPEC D2).
+        #[serde(default)]
+        on_premises_sync_enabled: Option<bool>,
+    }
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct GroupPatchBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<String>)]
-    display_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<String>)]
-    description: Option<Option<String>>,
-    /// Set when the group is created; a different value is refused (SPEC D2).
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<bool>)]
-    is_assignable_to_role: Option<Option<bool>>,
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<String>)]
-    membership_rule: Option<Option<String>>,
+graph_body! {
+    struct GroupPatchBody {
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<String>)]
+        display_name: Option<Option<String>>,
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<String>)]
+        description: Option<Option<String>>,
+        /// Set when the group is created; a different value is refused (SPEC D2).
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<bool>)]
+        is_assignable_to_role: Option<Option<bool>>,
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<String>)]
+        membership_rule: Option<Option<String>>,
+    }
 }
 
 /// The `groupTypes` values Stint knows.
@@ -158,23 +129,15 @@ impl FromStr for ProcessingOn {
               (status = 403, description = "The caller may not create this group")),
     security(("bearer" = [])))]
 async fn create_group(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
+    call: Call,
     GraphJson(body): GraphJson<NewGroupBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let input = new_group(body)?;
-    let created = server.app.create_group(&session, &meta, input).await?;
-    let base = collection::base_url(&headers);
-    Ok((
-        StatusCode::CREATED,
-        Json(collection::entity(
-            &base,
-            GROUPS.context,
-            shape::group(&created.value),
-        )),
-    ))
+    let created = call
+        .app()
+        .create_group(&call.session, &call.meta, input)
+        .await?;
+    Ok(call.created(&GROUPS, shape::group(&created.value)))
 }
 
 /// Lists the groups that exist, sorted by display name.
@@ -182,30 +145,15 @@ async fn create_group(
     responses((status = 200, description = "A collection of groups"),
               (status = 400, description = "An invalid query option")),
     security(("bearer" = [])))]
-async fn list_groups(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(raw, &GROUPS)?;
-    let mut groups = server.app.read(|state| {
-        state
-            .groups
-            .values()
-            .filter(|group| !group.is_deleted())
-            .map(shape::group)
-            .collect::<Vec<_>>()
-    });
-    shape::sort_by_display_name(&mut groups);
-    let base = collection::base_url(&headers);
-    Ok(Json(collection::collection(
-        &base,
-        "/v1.0/groups",
-        &GROUPS,
-        &query,
-        groups,
-    )?))
+async fn list_groups(call: Call) -> ApiResult<Json<Value>> {
+    let query = call.query(&GROUPS)?;
+    let groups = call
+        .view()
+        .live_groups()
+        .into_iter()
+        .map(shape::group)
+        .collect();
+    call.directory_collection("/v1.0/groups", &GROUPS, &query, groups)
 }
 
 /// Reads a group.
@@ -215,21 +163,11 @@ async fn list_groups(
               (status = 400, description = "The id is not a GUID"),
               (status = 404, description = "No such group")),
     security(("bearer" = [])))]
-async fn get_group(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+async fn get_group(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: GroupId = wire::parse_id("id", &id)?;
-    let query = ListQuery::parse(raw, &GROUP)?;
-    let group = server
-        .app
-        .read(|state| state.live_group(id).map(shape::group))
-        .ok_or_else(|| ApiError::not_found(format!("Group '{id}'")))?;
-    let base = collection::base_url(&headers);
-    Ok(Json(wire::selected_entity(&base, &GROUP, &query, group)))
+    let query = call.query(&GROUP)?;
+    let group = call.view().live_group(id).map(shape::group);
+    Ok(call.entity(&GROUP, &query, group.ok_or_else(|| group_not_found(id))?))
 }
 
 /// Changes a group's displayName, description or membershipRule (SPEC D2).
@@ -241,9 +179,7 @@ async fn get_group(
               (status = 404, description = "No such group")),
     security(("bearer" = [])))]
 async fn update_group(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
+    call: Call,
     Path(id): Path<String>,
     GraphJson(body): GraphJson<GroupPatchBody>,
 ) -> ApiResult<StatusCode> {
@@ -262,7 +198,9 @@ async fn update_group(
             .map(|rule| wire::optional_text("membershipRule", rule, MAX_MEMBERSHIP_RULE))
             .transpose()?,
     };
-    server.app.update_group(&session, &meta, id, patch).await?;
+    let app = call.app();
+    app.update_group(&call.session, &call.meta, id, patch)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -273,15 +211,16 @@ async fn update_group(
               (status = 403, description = "The caller may not delete this group"),
               (status = 404, description = "No such group")),
     security(("bearer" = [])))]
-async fn delete_group(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
+async fn delete_group(call: Call, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id: GroupId = wire::parse_id("id", &id)?;
-    server.app.delete_group(&session, &meta, id).await?;
+    call.app()
+        .delete_group(&call.session, &call.meta, id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) fn group_not_found(id: GroupId) -> ApiError {
+    ApiError::not_found(format!("Group '{id}'"))
 }
 
 /// Reads Graph's group body into Stint's new group, refusing what Stint does not model.

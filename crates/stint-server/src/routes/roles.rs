@@ -1,23 +1,23 @@
 //! `/v1.0/roleManagement/directory/roleDefinitions` and `/roleAssignments` (SPEC D5, D6).
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::Value;
+use stint_app::View;
 use stint_core::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
 use stint_core::ids::{PrincipalId, RoleAssignmentId, RoleDefinitionId};
-use stint_core::State as DirectoryState;
 use stint_odata::Allowed;
-use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-use crate::collection::{self, ListQuery, ListSpec};
+use crate::call::Call;
+use crate::collection::{ListQuery, ListSpec};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, GraphJson, Meta};
+use crate::extract::GraphJson;
 use crate::shape::directory as shape;
+use crate::wire::graph_body;
 use crate::wire::{self, ListOptions};
-use crate::{ApiRouter, ServerState};
+use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
@@ -37,27 +37,11 @@ const DEFINITION_PROPERTIES: &[&str] = &[
     "rolePermissions",
 ];
 
-const DEFINITIONS: ListSpec = ListSpec {
-    context: "roleManagement/directory/roleDefinitions",
-    allowed: Allowed {
-        filter: true,
-        select: true,
-        expand: &[],
-        top: true,
-    },
-    properties: DEFINITION_PROPERTIES,
-};
-
-const DEFINITION: ListSpec = ListSpec {
-    context: "roleManagement/directory/roleDefinitions",
-    allowed: Allowed {
-        filter: false,
-        select: true,
-        expand: &[],
-        top: false,
-    },
-    properties: DEFINITION_PROPERTIES,
-};
+const DEFINITIONS: ListSpec = ListSpec::graph(
+    "roleManagement/directory/roleDefinitions",
+    DEFINITION_PROPERTIES,
+);
+const DEFINITION: ListSpec = DEFINITIONS.entity();
 
 /// The properties of a role assignment, and the two relationships `$expand` can add.
 const ASSIGNMENT_PROPERTIES: &[&str] = &[
@@ -83,29 +67,17 @@ const ASSIGNMENTS: ListSpec = ListSpec {
     properties: ASSIGNMENT_PROPERTIES,
 };
 
-const ASSIGNMENT: ListSpec = ListSpec {
-    context: "roleManagement/directory/roleAssignments",
-    allowed: Allowed {
-        filter: false,
-        select: true,
-        expand: EXPANDABLE,
-        top: false,
-    },
-    properties: ASSIGNMENT_PROPERTIES,
-};
+const ASSIGNMENT: ListSpec = ASSIGNMENTS.entity();
 
-/// Graph's `unifiedRoleAssignment` as POSTed.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewRoleAssignmentBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    /// A user, or a role-assignable group.
-    principal_id: String,
-    role_definition_id: String,
-    /// `/` for the whole directory, or `/administrativeUnits/{id}`.
-    directory_scope_id: String,
+graph_body! {
+    /// Graph's `unifiedRoleAssignment` as POSTed.
+    struct NewRoleAssignmentBody {
+        /// A user, or a role-assignable group.
+        principal_id: String,
+        role_definition_id: String,
+        /// `/` for the whole directory, or `/administrativeUnits/{id}`.
+        directory_scope_id: String,
+    }
 }
 
 /// `$select` and `$expand` on one role assignment, for the OpenAPI document only.
@@ -126,26 +98,14 @@ struct AssignmentOptions {
     responses((status = 200, description = "A collection of role definitions"),
               (status = 400, description = "An invalid query option")),
     security(("bearer" = [])))]
-async fn list_role_definitions(
-    Auth(_): Auth,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(raw, &DEFINITIONS)?;
-    let mut definitions: Vec<Value> = BuiltInRole::ALL
+async fn list_role_definitions(call: Call) -> ApiResult<Json<Value>> {
+    let query = call.query(&DEFINITIONS)?;
+    let definitions = BuiltInRole::ALL
         .into_iter()
         .map(shape::role_definition)
         .collect();
-    shape::sort_by_display_name(&mut definitions);
-    let base = collection::base_url(&headers);
     let path = "/v1.0/roleManagement/directory/roleDefinitions";
-    Ok(Json(collection::collection(
-        &base,
-        path,
-        &DEFINITIONS,
-        &query,
-        definitions,
-    )?))
+    call.directory_collection(path, &DEFINITIONS, &query, definitions)
 }
 
 /// One built-in directory role.
@@ -154,23 +114,12 @@ async fn list_role_definitions(
     responses((status = 200, description = "The role definition"),
               (status = 404, description = "No such role definition")),
     security(("bearer" = [])))]
-async fn get_role_definition(
-    Auth(_): Auth,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+async fn get_role_definition(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: RoleDefinitionId = wire::parse_id("id", &id)?;
-    let query = ListQuery::parse(raw, &DEFINITION)?;
+    let query = call.query(&DEFINITION)?;
     let role = BuiltInRole::from_id(id)
         .ok_or_else(|| ApiError::not_found(format!("Role definition '{id}'")))?;
-    let base = collection::base_url(&headers);
-    Ok(Json(wire::selected_entity(
-        &base,
-        &DEFINITION,
-        &query,
-        shape::role_definition(role),
-    )))
+    Ok(call.entity(&DEFINITION, &query, shape::role_definition(role)))
 }
 
 /// Assigns a directory role to a user or a role-assignable group (SPEC D5).
@@ -181,10 +130,7 @@ async fn get_role_definition(
               (status = 403, description = "The caller may not manage directory roles")),
     security(("bearer" = [])))]
 async fn create_role_assignment(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
+    call: Call,
     GraphJson(body): GraphJson<NewRoleAssignmentBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let principal: PrincipalId = wire::parse_id("principalId", &body.principal_id)?;
@@ -205,19 +151,11 @@ async fn create_role_assignment(
             ),
         )
     })?;
-    let created = server
-        .app
-        .assign_role(&session, &meta, principal, role, scope)
+    let created = call
+        .app()
+        .assign_role(&call.session, &call.meta, principal, role, scope)
         .await?;
-    let base = collection::base_url(&headers);
-    Ok((
-        StatusCode::CREATED,
-        Json(collection::entity(
-            &base,
-            ASSIGNMENTS.context,
-            shape::role_assignment(&created.value),
-        )),
-    ))
+    Ok(call.created(&ASSIGNMENTS, shape::role_assignment(&created.value)))
 }
 
 /// The role assignments in force, oldest first. Filter with `principalId eq '…'` or `roleDefinitionId eq '…'`.
@@ -226,35 +164,17 @@ async fn create_role_assignment(
     responses((status = 200, description = "A collection of role assignments"),
               (status = 400, description = "An invalid query option")),
     security(("bearer" = [])))]
-async fn list_role_assignments(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(raw, &ASSIGNMENTS)?;
-    let now = server.app.now();
-    let assignments = server.app.read(|state| {
-        let mut in_force: Vec<&RoleAssignment> = state
-            .role_assignments
-            .values()
-            .filter(|assignment| assignment.is_active_at(now))
-            .collect();
-        in_force.sort_by_key(|assignment| (assignment.created_at, assignment.id));
+async fn list_role_assignments(call: Call) -> ApiResult<Json<Value>> {
+    let query = call.query(&ASSIGNMENTS)?;
+    let assignments = {
+        let view = call.view();
+        let in_force = view.role_assignments().into_iter();
         in_force
-            .into_iter()
-            .map(|assignment| assignment_json(state, assignment, &query))
-            .collect::<Vec<_>>()
-    });
-    let base = collection::base_url(&headers);
+            .map(|found| assignment_json(&view, found, &query))
+            .collect()
+    };
     let path = "/v1.0/roleManagement/directory/roleAssignments";
-    Ok(Json(collection::collection(
-        &base,
-        path,
-        &ASSIGNMENTS,
-        &query,
-        assignments,
-    )?))
+    call.collection(path, &ASSIGNMENTS, &query, assignments)
 }
 
 /// One role assignment in force.
@@ -263,33 +183,17 @@ async fn list_role_assignments(
     responses((status = 200, description = "The role assignment"),
               (status = 404, description = "No such role assignment")),
     security(("bearer" = [])))]
-async fn get_role_assignment(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+async fn get_role_assignment(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: RoleAssignmentId = wire::parse_id("id", &id)?;
-    let query = ListQuery::parse(raw, &ASSIGNMENT)?;
-    let now = server.app.now();
-    let assignment = server
-        .app
-        .read(|state| {
-            state
-                .role_assignments
-                .get(&id)
-                .filter(|assignment| assignment.is_active_at(now))
-                .map(|assignment| assignment_json(state, assignment, &query))
-        })
-        .ok_or_else(|| ApiError::not_found(format!("Role assignment '{id}'")))?;
-    let base = collection::base_url(&headers);
-    Ok(Json(wire::selected_entity(
-        &base,
-        &ASSIGNMENT,
-        &query,
-        assignment,
-    )))
+    let query = call.query(&ASSIGNMENT)?;
+    let assignment = {
+        let view = call.view();
+        let found = view.role_assignment(id);
+        found.map(|found| assignment_json(&view, found, &query))
+    };
+    let assignment =
+        assignment.ok_or_else(|| ApiError::not_found(format!("Role assignment '{id}'")))?;
+    Ok(call.entity(&ASSIGNMENT, &query, assignment))
 }
 
 /// Removes a role assignment (SPEC D5).
@@ -299,32 +203,22 @@ async fn get_role_assignment(
               (status = 403, description = "The caller may not manage directory roles"),
               (status = 404, description = "No such role assignment")),
     security(("bearer" = [])))]
-async fn delete_role_assignment(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
+async fn delete_role_assignment(call: Call, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id: RoleAssignmentId = wire::parse_id("id", &id)?;
-    server
-        .app
-        .remove_role_assignment(&session, &meta, id)
+    let app = call.app();
+    app.remove_role_assignment(&call.session, &call.meta, id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// A role assignment with the relationships `$expand` asked for.
-fn assignment_json(
-    state: &DirectoryState,
-    assignment: &RoleAssignment,
-    query: &ListQuery,
-) -> Value {
+fn assignment_json(view: &View<'_>, assignment: &RoleAssignment, query: &ListQuery) -> Value {
     let mut json = shape::role_assignment(assignment);
     if let Value::Object(fields) = &mut json {
         if query.expands("principal") {
             fields.insert(
                 "principal".into(),
-                shape::principal(state, assignment.principal_id),
+                shape::principal(view, assignment.principal_id),
             );
         }
         if query.expands("roleDefinition") {

@@ -1,8 +1,6 @@
 //! `GET /stint/v1/audit`: the audit log (U1, U2), filtered by group, principal, actor and time,
 //! newest first, paged.
 
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -11,11 +9,11 @@ use stint_core::audit::{AuditEvent, AuditQuery, Outcome};
 use utoipa::IntoParams;
 use utoipa_axum::routes;
 
-use crate::collection::base_url;
+use crate::call::Call;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Auth;
+use crate::extract::Params;
 use crate::wire::{parse_id, position, time};
-use crate::{ApiRouter, ServerState};
+use crate::ApiRouter;
 
 const DEFAULT_PAGE: usize = 100;
 const MAX_PAGE: usize = 999;
@@ -56,15 +54,7 @@ struct AuditParams {
 #[utoipa::path(get, path = "/stint/v1/audit", tag = "stint", params(AuditParams),
     responses((status = 200, description = "Audit events, newest first"), (status = 403, description = "Not yours to read")),
     security(("bearer" = [])))]
-async fn list_audit(
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Auth(session): Auth,
-    params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
-    let Query(params) = params.map_err(|rejection| {
-        ApiError::bad_request(format!("Invalid query: {}", rejection.body_text()))
-    })?;
+async fn list_audit(call: Call, Params(params): Params<AuditParams>) -> ApiResult<Json<Value>> {
     let limit = params.top.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::invalid_field(
@@ -88,7 +78,7 @@ async fn list_audit(
             .as_deref()
             .map(|id| parse_id("actorId", id))
             .transpose()?,
-        involving: params.mine.unwrap_or(false).then_some(session.user),
+        involving: params.mine.unwrap_or(false).then_some(call.session.user),
         since: params
             .since
             .as_deref()
@@ -105,7 +95,7 @@ async fn list_audit(
             .transpose()?,
         limit: limit + 1,
     };
-    let mut events = server.app.audit(&session, query.clone()).await?;
+    let mut events = call.app().audit(&call.session, query.clone()).await?;
     let more = events.len() > limit;
     events.truncate(limit);
     let mut body = Map::new();
@@ -113,7 +103,7 @@ async fn list_audit(
         if let Some(last) = events.last() {
             body.insert(
                 "@odata.nextLink".into(),
-                next_link(&headers, &query, limit, last.sequence).into(),
+                next_link(call.base(), &query, limit, last.sequence).into(),
             );
         }
     }
@@ -135,7 +125,7 @@ fn parse_time(field: &str, text: &str) -> ApiResult<DateTime<Utc>> {
         })
 }
 
-fn next_link(headers: &HeaderMap, query: &AuditQuery, limit: usize, last_sequence: u64) -> String {
+fn next_link(base: &str, query: &AuditQuery, limit: usize, last_sequence: u64) -> String {
     let mut parts = vec![
         format!("$top={limit}"),
         format!("$skiptoken={last_sequence}"),
@@ -156,7 +146,7 @@ fn next_link(headers: &HeaderMap, query: &AuditQuery, limit: usize, last_sequenc
             parts.push(format!("{name}={}", at.to_rfc3339().replace('+', "%2B")));
         }
     }
-    format!("{}/stint/v1/audit?{}", base_url(headers), parts.join("&"))
+    format!("{base}/stint/v1/audit?{}", parts.join("&"))
 }
 
 fn event(event: &AuditEvent) -> Value {

@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use axum::extract::{Query, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -13,10 +12,11 @@ use stint_app::feed::{FeedChange, FeedEntry};
 use utoipa::IntoParams;
 use utoipa_axum::routes;
 
+use crate::call::Call;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Auth;
+use crate::extract::Params;
 use crate::wire::{optional_time, position, time};
-use crate::{ApiRouter, ServerState};
+use crate::ApiRouter;
 
 /// The longest a call waits for a new commit.
 const MAX_WAIT_SECONDS: u64 = 30;
@@ -42,14 +42,7 @@ struct ChangesParams {
               (status = 400, description = "A parameter is out of range"),
               (status = 403, description = "Not a Global or Privileged Role Administrator")),
     security(("bearer" = [])))]
-async fn list_changes(
-    State(server): State<ServerState>,
-    Auth(session): Auth,
-    params: Result<Query<ChangesParams>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
-    let Query(params) = params.map_err(|rejection| {
-        ApiError::bad_request(format!("Invalid query: {}", rejection.body_text()))
-    })?;
+async fn list_changes(call: Call, Params(params): Params<ChangesParams>) -> ApiResult<Json<Value>> {
     let wait = params.wait.unwrap_or(0);
     if wait > MAX_WAIT_SECONDS {
         return Err(ApiError::invalid_field(
@@ -57,10 +50,10 @@ async fn list_changes(
             format!("must be from 0 to {MAX_WAIT_SECONDS} seconds."),
         ));
     }
-    let page = server
-        .app
+    let page = call
+        .app()
         .changes(
-            &session,
+            &call.session,
             position("after", params.after.unwrap_or(0))?,
             Duration::from_secs(wait),
         )

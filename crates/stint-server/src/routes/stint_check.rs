@@ -2,24 +2,22 @@
 //! `GET /stint/v1/principals/{id}/groups`, each answering with the revision it was computed at.
 //! Reads honour `Stint-At-Least-Revision` / `atLeast` (see `revision.rs`).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::Path;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use stint_app::pim::may_view_group;
-use stint_core::authz::Caller;
-use stint_core::check::{check, groups_of, Grant};
+use stint_app::View;
+use stint_core::check::Grant;
 use stint_core::ids::{GroupId, PrincipalId};
 use stint_core::schedule::Access;
-use stint_core::state::State as PimState;
 use utoipa::IntoParams;
 use utoipa_axum::routes;
 
+use crate::call::Call;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, GraphJson};
+use crate::extract::{GraphJson, Params};
 use crate::wire::{optional_time, parse_enum, parse_id};
-use crate::{ApiRouter, ServerState};
+use crate::ApiRouter;
 
 /// The most checks one batch may hold.
 pub const MAX_BATCH: usize = 1000;
@@ -46,24 +44,16 @@ struct CheckParams {
 #[utoipa::path(get, path = "/stint/v1/check", tag = "stint", params(CheckParams),
     responses((status = 200, description = "{allowed, revision, until, via}"), (status = 403, description = "Not yours to ask")),
     security(("bearer" = [])))]
-async fn check_one(
-    State(server): State<ServerState>,
-    Auth(session): Auth,
-    params: Result<Query<CheckParams>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
-    let Query(params) = params.map_err(|rejection| {
-        ApiError::bad_request(format!("Invalid query: {}", rejection.body_text()))
-    })?;
+async fn check_one(call: Call, Params(params): Params<CheckParams>) -> ApiResult<Json<Value>> {
     let question = Question::parse(
         &params.principal_id,
         &params.group_id,
         params.access.as_deref(),
     )?;
-    let caller = server.app.caller(&session);
-    let now = server.app.now();
-    let (answer, revision) = server
-        .app
-        .read(|state| (question.answer(state, &caller, now), state.revision));
+    let (answer, revision) = {
+        let view = call.view();
+        (question.answer(&view), view.revision())
+    };
     let mut answer = answer?;
     answer["revision"] = revision.into();
     Ok(Json(answer))
@@ -89,11 +79,7 @@ struct BatchItem {
     request_body(content = Object, description = "checks"),
     responses((status = 200, description = "{revision, value: [...]} in the order asked")),
     security(("bearer" = [])))]
-async fn check_batch(
-    State(server): State<ServerState>,
-    Auth(session): Auth,
-    GraphJson(body): GraphJson<BatchBody>,
-) -> ApiResult<Json<Value>> {
+async fn check_batch(call: Call, GraphJson(body): GraphJson<BatchBody>) -> ApiResult<Json<Value>> {
     if body.checks.len() > MAX_BATCH {
         return Err(ApiError::invalid_field(
             "checks",
@@ -110,19 +96,16 @@ async fn check_batch(
             )
         })
         .collect::<ApiResult<Vec<Question>>>()?;
-    let caller = server.app.caller(&session);
-    let now = server.app.now();
-    let (answers, revision) = server.app.read(|state| {
-        let answers: Vec<Value> = questions
-            .iter()
-            .map(|question| {
-                question.answer(state, &caller, now).unwrap_or_else(
-                    |error| json!({ "error": { "code": error.code, "message": error.message } }),
-                )
-            })
-            .collect();
-        (answers, state.revision)
-    });
+    let view = call.view();
+    let answers: Vec<Value> = questions
+        .iter()
+        .map(|question| {
+            question.answer(&view).unwrap_or_else(
+                |error| json!({ "error": { "code": error.code, "message": error.message } }),
+            )
+        })
+        .collect();
+    let revision = view.revision();
     Ok(Json(json!({ "revision": revision, "value": answers })))
 }
 
@@ -131,25 +114,15 @@ async fn check_batch(
     params(("id" = String, Path, description = "A user or group id")),
     responses((status = 200, description = "{revision, value: [{groupId, until, via}]}"), (status = 403, description = "Not yours to read")),
     security(("bearer" = [])))]
-async fn groups_of_principal(
-    State(server): State<ServerState>,
-    Auth(session): Auth,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+async fn groups_of_principal(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let principal: PrincipalId = parse_id("id", &id)?;
-    let caller = server.app.caller(&session);
-    if principal != session.user.into() && !stint_core::authz::may_manage_roles(&caller) {
-        return Err(stint_core::Violation::forbidden("You may list your own groups only.").into());
-    }
-    let now = server.app.now();
-    let (groups, revision) = server.app.read(|state| {
-        let groups: Vec<Value> = groups_of(state, principal, now)
-            .into_iter()
-            .map(|(group, grant)| grant_json(group, &grant))
-            .collect();
-        (groups, state.revision)
-    });
-    Ok(Json(json!({ "revision": revision, "value": groups })))
+    let view = call.view();
+    let groups: Vec<Value> = (view.groups_held_by(principal)?.into_iter())
+        .map(|(group, grant)| grant_json(group, &grant))
+        .collect();
+    Ok(Json(
+        json!({ "revision": view.revision(), "value": groups }),
+    ))
 }
 
 struct Question {
@@ -170,15 +143,8 @@ impl Question {
     }
 
     /// Anyone may ask about themselves; a group's administrators (and privileged roles) about anyone.
-    fn answer(&self, state: &PimState, caller: &Caller, now: DateTime<Utc>) -> ApiResult<Value> {
-        let own = self.principal == caller.user.into();
-        if !own && !may_view_group(state, caller, self.group, now) {
-            return Err(stint_core::Violation::forbidden(
-                "You may check your own access, or access to groups you administer.",
-            )
-            .into());
-        }
-        let grant = check(state, self.principal, self.group, self.access, now);
+    fn answer(&self, view: &View<'_>) -> ApiResult<Value> {
+        let grant = view.check(self.principal, self.group, self.access)?;
         let mut answer = match &grant {
             Some(grant) => grant_json(self.group, grant),
             None => json!({ "groupId": self.group.to_string(), "until": null, "via": [] }),

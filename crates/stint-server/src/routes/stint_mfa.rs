@@ -15,9 +15,10 @@ use stint_core::totp::TotpCode;
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
-use super::users::{resolve, MAX_PASSWORD, MIN_PASSWORD};
+use super::users::{resolve_id, MAX_PASSWORD, MIN_PASSWORD};
+use crate::call::Call;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{bearer_token, Auth, GraphJson, Meta};
+use crate::extract::{bearer_token, GraphJson, Meta};
 use crate::wire;
 use crate::{ApiRouter, ServerState};
 
@@ -69,21 +70,13 @@ impl std::fmt::Debug for ResetBody {
 #[utoipa::path(get, path = "/stint/v1/me/authenticators", tag = "stint",
     responses((status = 200, description = "The caller's authenticators, without secrets")),
     security(("bearer" = [])))]
-async fn my_authenticators(
-    Auth(session): Auth,
-    State(server): State<ServerState>,
-) -> ApiResult<Json<Value>> {
-    let totp = server.app.read(|state| {
-        state
-            .users
-            .get(&session.user)
-            .and_then(|user| user.authenticator.as_ref())
-            .map(|authenticator| {
-                json!({
-                    "confirmed": authenticator.confirmed,
-                    "createdDateTime": wire::time(authenticator.created_at),
-                })
-            })
+async fn my_authenticators(call: Call) -> ApiResult<Json<Value>> {
+    let totp = call.view().me().and_then(|user| {
+        let authenticator = user.authenticator.as_ref()?;
+        Some(json!({
+            "confirmed": authenticator.confirmed,
+            "createdDateTime": wire::time(authenticator.created_at),
+        }))
     });
     Ok(Json(json!({ "totp": totp.unwrap_or(Value::Null) })))
 }
@@ -94,12 +87,8 @@ async fn my_authenticators(
     responses((status = 201, description = "`secret` (base32), `otpauthUri` and `confirmed: false`"),
               (status = 400, description = "A confirmed authenticator exists: remove or reset it first")),
     security(("bearer" = [])))]
-async fn enrol_totp(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let enrolled = server.app.enrol_totp(&session, &meta).await?;
+async fn enrol_totp(call: Call) -> ApiResult<(StatusCode, Json<Value>)> {
+    let enrolled = call.app().enrol_totp(&call.session, &call.meta).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -118,15 +107,10 @@ async fn enrol_totp(
               (status = 403, description = "The code is wrong or was already used (InvalidTotpCode)"),
               (status = 429, description = "Too many wrong codes lately; the message says when to retry")),
     security(("bearer" = [])))]
-async fn confirm_totp(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
-    GraphJson(body): GraphJson<CodeBody>,
-) -> ApiResult<StatusCode> {
-    server
-        .app
-        .confirm_totp(&session, &meta, TotpCode::new(body.code))
+async fn confirm_totp(call: Call, GraphJson(body): GraphJson<CodeBody>) -> ApiResult<StatusCode> {
+    let code = TotpCode::new(body.code);
+    call.app()
+        .confirm_totp(&call.session, &call.meta, code)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -137,12 +121,8 @@ async fn confirm_totp(
               (status = 403, description = "No recent TOTP check on this token (MfaRequired): step up first"),
               (status = 404, description = "The caller has no authenticator")),
     security(("bearer" = [])))]
-async fn remove_totp(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
-) -> ApiResult<StatusCode> {
-    server.app.remove_totp(&session, &meta).await?;
+async fn remove_totp(call: Call) -> ApiResult<StatusCode> {
+    call.app().remove_totp(&call.session, &call.meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -179,23 +159,18 @@ async fn step_up(
               (status = 404, description = "No such user")),
     security(("bearer" = [])))]
 async fn reset_credentials(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
+    call: Call,
     Path(key): Path<String>,
     GraphJson(body): GraphJson<ResetBody>,
 ) -> ApiResult<StatusCode> {
     let password = body.password.map(password).transpose()?;
-    let target = server
-        .app
-        .read(|state| resolve(state, &key).map(|user| user.id))?;
+    let target = resolve_id(&call, &key)?;
     let reset = CredentialReset {
         password,
         remove_authenticator: body.remove_authenticator.unwrap_or(false),
     };
-    server
-        .app
-        .reset_credentials(&session, &meta, target, reset)
+    call.app()
+        .reset_credentials(&call.session, &call.meta, target, reset)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,21 +1,21 @@
 //! `/stint/v1/pim/groups`: discover groups (P1), list managed ones, bring one under PIM (P2, P3).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use stint_core::directory::Group;
 use stint_core::ids::GroupId;
-use stint_core::rules::onboarding::{discover, why_not_manageable};
+use stint_core::rules::onboarding::why_not_manageable;
 use utoipa::IntoParams;
 use utoipa_axum::routes;
 
+use crate::call::Call;
 use crate::collection::values;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Meta};
 use crate::shape::directory;
 use crate::wire::{optional_time, parse_id};
-use crate::{ApiRouter, ServerState};
+use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
@@ -35,8 +35,7 @@ struct GroupsQuery {
     responses((status = 200, description = "Groups with whether and why they can be managed")),
     security(("bearer" = [])))]
 async fn list_groups(
-    State(server): State<ServerState>,
-    Auth(session): Auth,
+    call: Call,
     query: Result<Query<GroupsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
     let Query(query) = query.map_err(|_| {
@@ -45,14 +44,9 @@ async fn list_groups(
         )
     })?;
     let managed = query.managed.unwrap_or(false);
-    let caller = server.app.caller(&session);
-    let now = server.app.now();
-    let groups = server.app.read(|state| {
-        discover(state, &caller, now, managed)
-            .into_iter()
-            .map(pim_group)
-            .collect()
-    });
+    let groups = (call.view().pim_groups(managed).into_iter())
+        .map(pim_group)
+        .collect();
     Ok(Json(values(groups)))
 }
 
@@ -63,17 +57,12 @@ async fn list_groups(
               (status = 400, description = "Dynamic or synced groups cannot be managed, or already managed"),
               (status = 403, description = "Not an administrator of this group")),
     security(("bearer" = [])))]
-async fn manage_group(
-    State(server): State<ServerState>,
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+async fn manage_group(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: GroupId = parse_id("id", &id)?;
-    server.app.manage_group(&session, &meta, id).await?;
-    let group = server
-        .app
-        .read(|state| state.groups.get(&id).map(pim_group));
+    call.app()
+        .manage_group(&call.session, &call.meta, id)
+        .await?;
+    let group = call.view().any_group(id).map(pim_group);
     group
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("Group '{id}'")))

@@ -1,27 +1,26 @@
 //! `/v1.0/users`, `/v1.0/users/{id}`, `/v1.0/me` and the groups a user is a member of (SPEC D1, D8).
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use stint_app::directory::{UserChanges, UserInput};
-use stint_app::Password;
+use stint_app::{Password, View};
 use stint_core::directory::User;
 use stint_core::ids::UserId;
-use stint_core::State as DirectoryState;
-use stint_odata::Allowed;
 use utoipa::ToSchema;
 use utoipa_axum::routes;
 
 use super::group_members::DIRECTORY_OBJECTS;
-use crate::collection::{self, ListQuery, ListSpec};
+use crate::call::Call;
+use crate::collection::ListSpec;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, GraphJson, Meta};
+use crate::extract::GraphJson;
 use crate::shape::directory as shape;
 use crate::wire::{self, ListOptions, SelectOption};
-use crate::{ApiRouter, ServerState};
+use crate::wire::{graph_body, MAX_MAIL_NICKNAME, MAX_NAME};
+use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
@@ -42,49 +41,25 @@ const USER_PROPERTIES: &[&str] = &[
     "createdDateTime",
 ];
 
-const USERS: ListSpec = ListSpec {
-    context: "users",
-    allowed: Allowed {
-        filter: true,
-        select: true,
-        expand: &[],
-        top: true,
-    },
-    properties: USER_PROPERTIES,
-};
-
-const USER: ListSpec = ListSpec {
-    context: "users",
-    allowed: Allowed {
-        filter: false,
-        select: true,
-        expand: &[],
-        top: false,
-    },
-    properties: USER_PROPERTIES,
-};
+const USERS: ListSpec = ListSpec::graph("users", USER_PROPERTIES);
+const USER: ListSpec = USERS.entity();
 
 /// Graph's limits on a user principal name and a password.
 const MAX_USER_PRINCIPAL_NAME: usize = 113;
-const MAX_NAME: usize = 256;
-const MAX_MAIL_NICKNAME: usize = 64;
 pub(super) const MIN_PASSWORD: usize = 8;
 pub(super) const MAX_PASSWORD: usize = 256;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewUserBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    account_enabled: bool,
-    display_name: String,
-    user_principal_name: String,
-    #[serde(deserialize_with = "crate::extract::object")]
-    password_profile: PasswordProfile,
-    /// Accepted for compatibility with Graph scripts; Stint keeps no mailbox.
-    #[serde(default)]
-    mail_nickname: Option<String>,
+graph_body! {
+    struct NewUserBody {
+        account_enabled: bool,
+        display_name: String,
+        user_principal_name: String,
+        #[serde(deserialize_with = "crate::extract::object")]
+        password_profile: PasswordProfile,
+        /// Accepted for compatibility with Graph scripts; Stint keeps no mailbox.
+        #[serde(default)]
+        mail_nickname: Option<String>,
+    }
 }
 
 /// Graph's `passwordProfile`. Stint has no "change at next sign-in"; the flags are accepted and ignored.
@@ -104,22 +79,19 @@ impl std::fmt::Debug for PasswordProfile {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct UserPatchBody {
-    #[serde(rename = "@odata.type", default)]
-    #[schema(value_type = Option<String>)]
-    _odata_type: Option<Value>,
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<String>)]
-    display_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<bool>)]
-    account_enabled: Option<Option<bool>>,
-    /// A password reset (SPEC D8).
-    #[serde(default, deserialize_with = "wire::nullable")]
-    #[schema(value_type = Option<PasswordProfile>)]
-    password_profile: Option<Option<PasswordProfile>>,
+graph_body! {
+    struct UserPatchBody {
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<String>)]
+        display_name: Option<Option<String>>,
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<bool>)]
+        account_enabled: Option<Option<bool>>,
+        /// A password reset (SPEC D8).
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<PasswordProfile>)]
+        password_profile: Option<Option<PasswordProfile>>,
+    }
 }
 
 /// Creates a user (SPEC D1).
@@ -129,10 +101,7 @@ struct UserPatchBody {
               (status = 403, description = "The caller may not create users")),
     security(("bearer" = [])))]
 async fn create_user(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
+    call: Call,
     GraphJson(body): GraphJson<NewUserBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     wire::optional_text("mailNickname", body.mail_nickname, MAX_MAIL_NICKNAME)?;
@@ -142,16 +111,11 @@ async fn create_user(
         account_enabled: body.account_enabled,
         password: password(body.password_profile)?,
     };
-    let created = server.app.create_user(&session, &meta, input).await?;
-    let base = collection::base_url(&headers);
-    Ok((
-        StatusCode::CREATED,
-        Json(collection::entity(
-            &base,
-            USERS.context,
-            shape::user(&created.value),
-        )),
-    ))
+    let created = call
+        .app()
+        .create_user(&call.session, &call.meta, input)
+        .await?;
+    Ok(call.created(&USERS, shape::user(&created.value)))
 }
 
 /// Lists users, sorted by display name.
@@ -159,25 +123,10 @@ async fn create_user(
     responses((status = 200, description = "A collection of users"),
               (status = 400, description = "An invalid query option")),
     security(("bearer" = [])))]
-async fn list_users(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(raw, &USERS)?;
-    let mut users = server
-        .app
-        .read(|state| state.users.values().map(shape::user).collect::<Vec<_>>());
-    shape::sort_by_display_name(&mut users);
-    let base = collection::base_url(&headers);
-    Ok(Json(collection::collection(
-        &base,
-        "/v1.0/users",
-        &USERS,
-        &query,
-        users,
-    )?))
+async fn list_users(call: Call) -> ApiResult<Json<Value>> {
+    let query = call.query(&USERS)?;
+    let users = call.view().users().into_iter().map(shape::user).collect();
+    call.directory_collection("/v1.0/users", &USERS, &query, users)
 }
 
 /// Reads a user by id or by userPrincipalName.
@@ -186,19 +135,10 @@ async fn list_users(
     responses((status = 200, description = "The user"),
               (status = 404, description = "No such user")),
     security(("bearer" = [])))]
-async fn get_user(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Path(key): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(raw, &USER)?;
-    let user = server
-        .app
-        .read(|state| resolve(state, &key).map(shape::user))?;
-    let base = collection::base_url(&headers);
-    Ok(Json(wire::selected_entity(&base, &USER, &query, user)))
+async fn get_user(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>> {
+    let query = call.query(&USER)?;
+    let user = resolve(&call.view(), &key).map(shape::user)?;
+    Ok(call.entity(&USER, &query, user))
 }
 
 /// Changes a user's displayName or accountEnabled, or resets the password (SPEC D1, D8).
@@ -210,9 +150,7 @@ async fn get_user(
               (status = 404, description = "No such user")),
     security(("bearer" = [])))]
 async fn update_user(
-    Auth(session): Auth,
-    Meta(meta): Meta,
-    State(server): State<ServerState>,
+    call: Call,
     Path(key): Path<String>,
     GraphJson(body): GraphJson<UserPatchBody>,
 ) -> ApiResult<StatusCode> {
@@ -225,10 +163,10 @@ async fn update_user(
             .map(password)
             .transpose()?,
     };
-    let id = server
-        .app
-        .read(|state| resolve(state, &key).map(|user| user.id))?;
-    server.app.update_user(&session, &meta, id, changes).await?;
+    let id = resolve_id(&call, &key)?;
+    call.app()
+        .update_user(&call.session, &call.meta, id, changes)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -236,19 +174,10 @@ async fn update_user(
 #[utoipa::path(get, path = "/v1.0/me", tag = "directory", params(SelectOption),
     responses((status = 200, description = "The signed-in user")),
     security(("bearer" = [])))]
-async fn me(
-    Auth(session): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(raw, &USER)?;
-    let user = server
-        .app
-        .read(|state| state.users.get(&session.user).map(shape::user))
-        .ok_or_else(ApiError::unauthenticated)?;
-    let base = collection::base_url(&headers);
-    Ok(Json(wire::selected_entity(&base, &USER, &query, user)))
+async fn me(call: Call) -> ApiResult<Json<Value>> {
+    let query = call.query(&USER)?;
+    let user = call.view().me().map(shape::user);
+    Ok(call.entity(&USER, &query, user.ok_or_else(ApiError::unauthenticated)?))
 }
 
 /// The groups the user is an active direct member of now.
@@ -257,15 +186,13 @@ async fn me(
     responses((status = 200, description = "A collection of directoryObjects (groups)"),
               (status = 404, description = "No such user")),
     security(("bearer" = [])))]
-async fn member_of(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Path(key): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let path = format!("/v1.0/users/{key}/memberOf");
-    groups_of(&server, &headers, raw, &path, Who::Key(&key), false)
+async fn member_of(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>> {
+    groups_of(
+        &call,
+        &format!("/v1.0/users/{key}/memberOf"),
+        Some(&key),
+        false,
+    )
 }
 
 /// The groups the user is an effective member of now, through nesting.
@@ -274,120 +201,60 @@ async fn member_of(
     responses((status = 200, description = "A collection of directoryObjects (groups)"),
               (status = 404, description = "No such user")),
     security(("bearer" = [])))]
-async fn transitive_member_of(
-    Auth(_): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Path(key): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+async fn transitive_member_of(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>> {
     let path = format!("/v1.0/users/{key}/transitiveMemberOf");
-    groups_of(&server, &headers, raw, &path, Who::Key(&key), true)
+    groups_of(&call, &path, Some(&key), true)
 }
 
 /// The groups the signed-in user is an active direct member of now.
 #[utoipa::path(get, path = "/v1.0/me/memberOf", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of directoryObjects (groups)")),
     security(("bearer" = [])))]
-async fn my_member_of(
-    Auth(session): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    groups_of(
-        &server,
-        &headers,
-        raw,
-        "/v1.0/me/memberOf",
-        Who::Id(session.user),
-        false,
-    )
+async fn my_member_of(call: Call) -> ApiResult<Json<Value>> {
+    groups_of(&call, "/v1.0/me/memberOf", None, false)
 }
 
 /// The groups the signed-in user is an effective member of now, through nesting.
 #[utoipa::path(get, path = "/v1.0/me/transitiveMemberOf", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of directoryObjects (groups)")),
     security(("bearer" = [])))]
-async fn my_transitive_member_of(
-    Auth(session): Auth,
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    groups_of(
-        &server,
-        &headers,
-        raw,
-        "/v1.0/me/transitiveMemberOf",
-        Who::Id(session.user),
-        true,
-    )
+async fn my_transitive_member_of(call: Call) -> ApiResult<Json<Value>> {
+    groups_of(&call, "/v1.0/me/transitiveMemberOf", None, true)
 }
 
-enum Who<'a> {
-    Key(&'a str),
-    Id(UserId),
-}
-
+/// The live groups of the user `key` names (the caller if `None`) as directory objects.
 fn groups_of(
-    server: &ServerState,
-    headers: &HeaderMap,
-    raw: Option<String>,
+    call: &Call,
     path: &str,
-    who: Who<'_>,
+    key: Option<&str>,
     transitive: bool,
 ) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(raw, &DIRECTORY_OBJECTS)?;
-    let now = server.app.now();
-    let mut groups = server.app.read(|state| {
-        let user = match who {
-            Who::Key(key) => resolve(state, key)?.id,
-            Who::Id(id) => id,
+    let query = call.query(&DIRECTORY_OBJECTS)?;
+    let groups = {
+        let view = call.view();
+        let user = match key {
+            Some(key) => resolve(&view, key)?.id,
+            None => call.session.user,
         };
-        Ok::<_, ApiError>(member_of_now(state, user, now, transitive))
-    })?;
-    shape::sort_by_display_name(&mut groups);
-    let base = collection::base_url(headers);
-    Ok(Json(collection::collection(
-        &base,
-        path,
-        &DIRECTORY_OBJECTS,
-        &query,
-        groups,
-    )?))
-}
-
-fn member_of_now(
-    state: &DirectoryState,
-    user: UserId,
-    now: DateTime<Utc>,
-    transitive: bool,
-) -> Vec<Value> {
-    let groups = if transitive {
-        state.transitive_member_of(user.into(), now)
-    } else {
-        state.direct_member_of(user.into(), now)
+        let groups = view.member_of(user, transitive);
+        groups.into_iter().map(shape::group).collect()
     };
-    groups
-        .into_iter()
-        .filter_map(|group| state.live_group(group))
-        .map(shape::group)
-        .collect()
+    call.directory_collection(path, &DIRECTORY_OBJECTS, &query, groups)
 }
 
 /// A user by id, or by userPrincipalName as Graph allows in `/users/{id | userPrincipalName}`.
-pub(super) fn resolve<'a>(state: &'a DirectoryState, key: &str) -> ApiResult<&'a User> {
-    let found = match key.parse::<UserId>() {
-        Ok(id) => state.users.get(&id),
-        Err(_) => state.user_by_name(key),
-    };
-    found.ok_or_else(|| {
+fn resolve<'v>(view: &'v View<'_>, key: &str) -> ApiResult<&'v User> {
+    view.user_by_key(key).ok_or_else(|| {
         ApiError::not_found(format!(
             "User '{}'",
             key.chars().take(120).collect::<String>()
         ))
     })
+}
+
+/// The id of the user `key` names, for a change.
+pub(super) fn resolve_id(call: &Call, key: &str) -> ApiResult<UserId> {
+    resolve(&call.view(), key).map(|user| user.id)
 }
 
 fn user_principal_name(text: String) -> ApiResult<String> {

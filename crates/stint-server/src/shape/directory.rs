@@ -1,11 +1,12 @@
 //! Graph's `user`, `group`, `directoryObject`, role and administrative unit shapes.
 
 use serde_json::{json, Value};
+use stint_app::View;
 use stint_core::directory::{
     AdministrativeUnit, BuiltInRole, Group, GroupKind, GroupSource, RoleAssignment, User,
 };
 use stint_core::ids::PrincipalId;
-use stint_core::state::{Principal, State};
+use stint_core::state::Principal;
 
 use crate::wire::time;
 
@@ -45,11 +46,33 @@ pub fn group(group: &Group) -> Value {
 }
 
 /// A user or group as a `directoryObject`, or `null` if it no longer exists.
-pub fn principal(state: &State, id: PrincipalId) -> Value {
-    match state.principal(id) {
-        Some(Principal::User(found)) => user(found),
-        Some(Principal::Group(found)) => group(found),
-        None => Value::Null,
+pub fn principal(view: &impl Principals, id: PrincipalId) -> Value {
+    view.find(id).map_or(Value::Null, directory_object)
+}
+
+/// Where [`principal`] looks principals up: the [`View`]. Until the PIM shapes (`shape/pim.rs`,
+/// `shape/role.rs`) read through the view too, they still pass the state; that impl goes then.
+pub trait Principals {
+    fn find(&self, id: PrincipalId) -> Option<Principal<'_>>;
+}
+
+impl Principals for View<'_> {
+    fn find(&self, id: PrincipalId) -> Option<Principal<'_>> {
+        self.principal(id)
+    }
+}
+
+impl Principals for stint_core::State {
+    fn find(&self, id: PrincipalId) -> Option<Principal<'_>> {
+        self.principal(id)
+    }
+}
+
+/// A user or group as a `directoryObject`.
+pub fn directory_object(principal: Principal<'_>) -> Value {
+    match principal {
+        Principal::User(found) => user(found),
+        Principal::Group(found) => group(found),
     }
 }
 

@@ -2,10 +2,10 @@
 //! `unifiedRoleManagementPolicyAssignment`, as Graph writes them for groups.
 
 use serde_json::{json, Value};
+use stint_app::View;
 use stint_core::policy::{Approver, Policy};
 use stint_core::policy_rules::{self, ApprovalStage, PolicyRuleId, RuleSetting};
 use stint_core::rules::policies::policy_assignment_id;
-use stint_core::state::State;
 
 use crate::wire::optional_time;
 
@@ -18,9 +18,9 @@ pub enum AssignmentExpand {
 }
 
 /// A group policy; with `rules` when they are expanded.
-pub fn policy(state: &State, policy: &Policy, with_rules: bool) -> Value {
+pub fn policy(view: &View<'_>, policy: &Policy, with_rules: bool) -> Value {
     let modified_by = policy.modified_by.map(|user| {
-        let name = state.users.get(&user).map(|u| u.display_name.clone());
+        let name = view.user(user).map(|u| u.display_name.clone());
         json!({ "displayName": name, "id": user.to_string() })
     });
     let mut value = json!({
@@ -127,7 +127,7 @@ fn subject_set(approver: &Approver) -> Value {
 }
 
 /// The assignment of `policy` to its group and access (`roleDefinitionId` `member` or `owner`).
-pub fn assignment(state: &State, policy: &Policy, expand: AssignmentExpand) -> Value {
+pub fn assignment(view: &View<'_>, policy: &Policy, expand: AssignmentExpand) -> Value {
     let mut value = json!({
         "id": policy_assignment_id(policy),
         "policyId": policy.graph_id(),
@@ -137,7 +137,7 @@ pub fn assignment(state: &State, policy: &Policy, expand: AssignmentExpand) -> V
     });
     if expand != AssignmentExpand::Nothing {
         let with_rules = expand == AssignmentExpand::PolicyWithRules;
-        value["policy"] = self::policy(state, policy, with_rules);
+        value["policy"] = self::policy(view, policy, with_rules);
     }
     value
 }

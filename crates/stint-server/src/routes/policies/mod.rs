@@ -6,19 +6,20 @@ mod body;
 mod read;
 mod rules;
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
-use stint_core::rules::policies::{policies_of, resolve_policy_id};
 use stint_odata::Allowed;
 use utoipa_axum::routes;
 
-use crate::collection::{base_url, ListQuery, ListSpec};
+use self::read::Frame;
+use crate::call::Call;
+use crate::collection::{ListQuery, ListSpec};
 use crate::error::ApiResult;
-use crate::extract::{Auth, GraphJson, Meta};
+use crate::extract::GraphJson;
 use crate::shape;
-use crate::{ApiRouter, ServerState};
+use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
@@ -51,17 +52,15 @@ const POLICIES: ListSpec = ListSpec {
     properties: POLICY_PROPERTIES,
 };
 
-const POLICY: ListSpec = ListSpec {
-    allowed: Allowed {
-        filter: false,
-        ..POLICIES.allowed
-    },
-    ..POLICIES
-};
+const POLICY: ListSpec = POLICIES.entity();
 
 /// `@odata.context`'s note of what `$expand=rules` inlined.
-fn rules_expanded(query: &ListQuery) -> Option<&'static str> {
-    query.expands("rules").then_some("rules()")
+fn frame(query: &ListQuery) -> Frame<'static> {
+    Frame {
+        set: POLICY_SET,
+        expanded: query.expands("rules").then_some("rules()"),
+        navigation: Some("rules"),
+    }
 }
 
 /// The member and owner policies of a group; `$filter=scopeId eq '{groupId}' and scopeType eq 'Group'` is required.
@@ -73,39 +72,13 @@ fn rules_expanded(query: &ListQuery) -> Option<&'static str> {
               (status = 400, description = "No $filter on scopeId and scopeType"),
               (status = 403, description = "Not an administrator of this group")),
     security(("bearer" = [])))]
-async fn list_policies(
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Auth(session): Auth,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(raw, &POLICIES)?;
-    let group = read::required_scope(&query)?;
+async fn list_policies(call: Call) -> ApiResult<Json<Value>> {
+    let query = call.query(&POLICIES)?;
     let with_rules = query.expands("rules");
-    let caller = server.app.caller(&session);
-    let now = server.app.now();
-    let items = server.app.read(|state| -> ApiResult<Vec<Value>> {
-        read::require_view(state, &caller, group, now)?;
-        let Some(group) = state.live_group(group) else {
-            return Ok(Vec::new());
-        };
-        Ok(policies_of(state, group)
-            .iter()
-            .map(|policy| shape::policy::policy(state, policy, with_rules))
-            .collect())
+    let items = read::group_policies(&call, &query, |view, policy| {
+        shape::policy::policy(view, policy, with_rules)
     })?;
-    let context = read::context(
-        &base_url(&headers),
-        POLICY_SET,
-        &query,
-        rules_expanded(&query),
-    );
-    Ok(Json(read::collection(
-        context,
-        &query,
-        items,
-        Some("rules"),
-    )))
+    Ok(frame(&query).collection(&call, &query, items))
 }
 
 /// One policy, by the id `Group_{groupId}_{guid}` (ids change when a group is brought under PIM).
@@ -116,28 +89,14 @@ async fn list_policies(
     responses((status = 200, description = "The policy"), (status = 403, description = "Not an administrator of this group"),
               (status = 404, description = "No such policy")),
     security(("bearer" = [])))]
-async fn get_policy(
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Auth(session): Auth,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(raw, &POLICY)?;
+async fn get_policy(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let query = call.query(&POLICY)?;
     let with_rules = query.expands("rules");
-    let caller = server.app.caller(&session);
-    let now = server.app.now();
-    let item = server.app.read(|state| -> ApiResult<Value> {
-        let policy = read::visible_policy(state, &caller, now, resolve_policy_id(state, &id)?)?;
-        Ok(shape::policy::policy(state, &policy, with_rules))
-    })?;
-    let context = read::context(
-        &base_url(&headers),
-        POLICY_SET,
-        &query,
-        rules_expanded(&query),
-    );
-    Ok(Json(read::entity(context, &query, item, Some("rules"))))
+    let item = {
+        let view = call.view();
+        shape::policy::policy(&view, &view.policy_by_id(&id)?, with_rules)
+    };
+    Ok(frame(&query).entity(&call, &query, item))
 }
 
 /// Changes several rules of a policy at once (`{"rules": [...]}`, each with its `id` and
@@ -149,17 +108,14 @@ async fn get_policy(
               (status = 403, description = "Not an administrator of this group (S4)"), (status = 404, description = "No such policy")),
     security(("bearer" = [])))]
 async fn update_policy(
-    State(server): State<ServerState>,
-    Auth(session): Auth,
-    Meta(meta): Meta,
+    call: Call,
     Path(id): Path<String>,
     GraphJson(body): GraphJson<Value>,
 ) -> ApiResult<StatusCode> {
-    let (group, access) = server.app.read(|state| resolve_policy_id(state, &id))?;
+    let (group, access) = call.view().policy_key(&id)?;
     let rules = body::policy_rules(body)?;
-    server
-        .app
-        .update_policy_rules(&session, &meta, group, access, rules)
+    call.app()
+        .update_policy_rules(&call.session, &call.meta, group, access, rules)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

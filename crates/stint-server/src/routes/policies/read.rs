@@ -1,17 +1,14 @@
-//! What the policy endpoints share for reading: the `$filter` Graph requires, who may read a
-//! group's policies, and the collection and entity envelopes with `$expand` in `@odata.context`.
+//! What the policy endpoints share for reading: the `$filter` Graph requires, a group's policies
+//! through the view, and the collection and entity envelopes with `$expand` in `@odata.context`.
 
-use chrono::{DateTime, Utc};
+use axum::Json;
 use serde_json::{Map, Value};
-use stint_app::pim::may_view_group;
-use stint_core::authz::Caller;
+use stint_app::View;
 use stint_core::ids::GroupId;
 use stint_core::policy::Policy;
-use stint_core::rules::policies::policy_of;
-use stint_core::schedule::Access;
-use stint_core::state::State;
 use stint_odata::apply_select;
 
+use crate::call::Call;
 use crate::collection::ListQuery;
 use crate::error::{ApiError, ApiResult};
 use crate::wire::parse_id;
@@ -32,36 +29,44 @@ pub fn required_scope(query: &ListQuery) -> ApiResult<GroupId> {
     }
 }
 
-/// Only those who may see a group's PIM data may read its policies.
-pub fn require_view(
-    state: &State,
-    caller: &Caller,
-    group: GroupId,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
-    if may_view_group(state, caller, group, now) {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        axum::http::StatusCode::FORBIDDEN,
-        "Authorization_RequestDenied",
-        "Only the group's PIM administrators (P2) may read its policies.",
-    ))
+/// The policies of the group a list's `$filter` names, each shaped by `shape`; refused unless the
+/// caller may read that group's policies (P2).
+pub fn group_policies(
+    call: &Call,
+    query: &ListQuery,
+    shape: impl Fn(&View<'_>, &Policy) -> Value,
+) -> ApiResult<Vec<Value>> {
+    let group = required_scope(query)?;
+    let view = call.view();
+    let policies = view.policies_of(group)?;
+    Ok(policies.iter().map(|policy| shape(&view, policy)).collect())
 }
 
-/// The policy of (group, access) for a caller who may read it.
-pub fn visible_policy(
-    state: &State,
-    caller: &Caller,
-    now: DateTime<Utc>,
-    (group, access): (GroupId, Access),
-) -> ApiResult<Policy> {
-    require_view(state, caller, group, now)?;
-    policy_of(state, group, access).ok_or_else(|| ApiError::not_found(format!("Group '{group}'")))
+/// How a policy endpoint frames its answer: the entity set `@odata.context` names, what
+/// `$expand` inlined as the context notes it, and the property that holds it.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame<'a> {
+    pub set: &'a str,
+    pub expanded: Option<&'static str>,
+    pub navigation: Option<&'static str>,
+}
+
+impl Frame<'_> {
+    /// A Graph collection of `items` that pass `$filter`, narrowed by `$select`.
+    pub fn collection(&self, call: &Call, query: &ListQuery, items: Vec<Value>) -> Json<Value> {
+        let context = context(call.base(), self.set, query, self.expanded);
+        Json(collection(context, query, items, self.navigation))
+    }
+
+    /// One entity with its `@odata.context` first.
+    pub fn entity(&self, call: &Call, query: &ListQuery, item: Value) -> Json<Value> {
+        let context = context(call.base(), self.set, query, self.expanded);
+        Json(entity(context, query, item, self.navigation))
+    }
 }
 
 /// `@odata.context` for `entity_set`, with the selected properties and expanded relationships.
-pub fn context(base: &str, entity_set: &str, query: &ListQuery, expanded: Option<&str>) -> String {
+fn context(base: &str, entity_set: &str, query: &ListQuery, expanded: Option<&str>) -> String {
     let mut parts: Vec<String> = query.options.select.clone().unwrap_or_default();
     parts.extend(expanded.map(str::to_string));
     if parts.is_empty() {
@@ -72,7 +77,7 @@ pub fn context(base: &str, entity_set: &str, query: &ListQuery, expanded: Option
 }
 
 /// `$select` on one item, keeping what `$expand` inlined in its `navigation` property.
-pub fn select(query: &ListQuery, item: Value, navigation: Option<&str>) -> Value {
+fn select(query: &ListQuery, item: Value, navigation: Option<&str>) -> Value {
     let Some(fields) = &query.options.select else {
         return item;
     };
@@ -85,7 +90,7 @@ pub fn select(query: &ListQuery, item: Value, navigation: Option<&str>) -> Value
 }
 
 /// A Graph collection of `items` that pass `$filter`, narrowed by `$select`.
-pub fn collection(
+fn collection(
     context: String,
     query: &ListQuery,
     items: Vec<Value>,
@@ -109,7 +114,7 @@ pub fn collection(
 }
 
 /// One entity with its `@odata.context` first.
-pub fn entity(context: String, query: &ListQuery, item: Value, navigation: Option<&str>) -> Value {
+fn entity(context: String, query: &ListQuery, item: Value, navigation: Option<&str>) -> Value {
     let mut body = Map::new();
     body.insert("@odata.context".into(), format!("{context}/$entity").into());
     if let Value::Object(mut fields) = select(query, item, navigation) {

@@ -1,21 +1,23 @@
 //! `/v1.0/policies/roleManagementPolicies/{id}/rules`: the 17 rules of a policy, each readable and
 //! updatable with its `@odata.type` (SPEC S3).
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
+use stint_core::policy::Policy;
 use stint_core::policy_rules::{self, PolicyRuleId};
-use stint_core::rules::policies::resolve_policy_id;
 use stint_odata::Allowed;
 use utoipa_axum::routes;
 
-use super::{body, read};
-use crate::collection::{base_url, ListQuery, ListSpec};
+use super::body;
+use super::read::Frame;
+use crate::call::Call;
+use crate::collection::ListSpec;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, GraphJson, Meta};
+use crate::extract::GraphJson;
 use crate::shape;
-use crate::{ApiRouter, ServerState};
+use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
@@ -39,7 +41,7 @@ const RULE_PROPERTIES: &[&str] = &[
     "notificationRecipients",
 ];
 
-/// The `@odata.context` names the policy, so it is made per call by [`rules_set`].
+/// The `@odata.context` names the policy, so it is made per call by [`with_policy`].
 const RULES: ListSpec = ListSpec {
     context: "policies/roleManagementPolicies/rules",
     allowed: Allowed {
@@ -51,17 +53,26 @@ const RULES: ListSpec = ListSpec {
     properties: RULE_PROPERTIES,
 };
 
-const RULE: ListSpec = ListSpec {
-    allowed: Allowed {
-        filter: false,
-        ..RULES.allowed
-    },
-    ..RULES
-};
+const RULE: ListSpec = RULES.entity();
 
-/// `policies/roleManagementPolicies('{id}')/rules`, as Graph names a contained collection.
-fn rules_set(policy_id: &str) -> String {
-    format!("policies/roleManagementPolicies('{policy_id}')/rules")
+/// The rules of one policy, read by [`with_policy`].
+fn rules_frame(set: &str) -> Frame<'_> {
+    Frame {
+        set,
+        expanded: None,
+        navigation: None,
+    }
+}
+
+/// `f` of the policy with Graph id `id`, if the caller may read it, with the entity set of its
+/// rules: `policies/roleManagementPolicies('{id}')/rules`, as Graph names a contained collection.
+fn with_policy<T>(call: &Call, id: &str, f: impl FnOnce(&Policy) -> T) -> ApiResult<(String, T)> {
+    let policy = call.view().policy_by_id(id)?;
+    let set = format!(
+        "policies/roleManagementPolicies('{}')/rules",
+        policy.graph_id()
+    );
+    Ok((set, f(&policy)))
 }
 
 fn rule_id(text: &str) -> ApiResult<PolicyRuleId> {
@@ -87,24 +98,10 @@ fn rule_id(text: &str) -> ApiResult<PolicyRuleId> {
     responses((status = 200, description = "The rules"), (status = 403, description = "Not an administrator of this group"),
               (status = 404, description = "No such policy")),
     security(("bearer" = [])))]
-async fn list_rules(
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Auth(session): Auth,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(raw, &RULES)?;
-    let caller = server.app.caller(&session);
-    let now = server.app.now();
-    let (policy_id, items) = server
-        .app
-        .read(|state| -> ApiResult<(String, Vec<Value>)> {
-            let policy = read::visible_policy(state, &caller, now, resolve_policy_id(state, &id)?)?;
-            Ok((policy.graph_id(), shape::policy::rules(&policy)))
-        })?;
-    let context = read::context(&base_url(&headers), &rules_set(&policy_id), &query, None);
-    Ok(Json(read::collection(context, &query, items, None)))
+async fn list_rules(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let query = call.query(&RULES)?;
+    let (set, items) = with_policy(&call, &id, shape::policy::rules)?;
+    Ok(rules_frame(&set).collection(&call, &query, items))
 }
 
 /// One rule of a policy.
@@ -115,24 +112,13 @@ async fn list_rules(
     responses((status = 200, description = "The rule"), (status = 403, description = "Not an administrator of this group"),
               (status = 404, description = "No such policy or rule")),
     security(("bearer" = [])))]
-async fn get_rule(
-    State(server): State<ServerState>,
-    headers: HeaderMap,
-    Auth(session): Auth,
-    Path((id, rule)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = ListQuery::parse(raw, &RULE)?;
+async fn get_rule(call: Call, Path((id, rule)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+    let query = call.query(&RULE)?;
     let rule = rule_id(&rule)?;
-    let caller = server.app.caller(&session);
-    let now = server.app.now();
-    let (policy_id, item) = server.app.read(|state| -> ApiResult<(String, Value)> {
-        let policy = read::visible_policy(state, &caller, now, resolve_policy_id(state, &id)?)?;
-        let setting = policy_rules::rule(&policy.settings, rule);
-        Ok((policy.graph_id(), shape::policy::rule(rule, &setting)))
+    let (set, item) = with_policy(&call, &id, |policy| {
+        shape::policy::rule(rule, &policy_rules::rule(&policy.settings, rule))
     })?;
-    let context = read::context(&base_url(&headers), &rules_set(&policy_id), &query, None);
-    Ok(Json(read::entity(context, &query, item, None)))
+    Ok(rules_frame(&set).entity(&call, &query, item))
 }
 
 /// Changes one rule. The body is the rule with its `@odata.type`; its `id` and `target`, if
@@ -147,18 +133,15 @@ async fn get_rule(
               (status = 404, description = "No such policy or rule")),
     security(("bearer" = [])))]
 async fn update_rule(
-    State(server): State<ServerState>,
-    Auth(session): Auth,
-    Meta(meta): Meta,
+    call: Call,
     Path((id, rule)): Path<(String, String)>,
     GraphJson(body): GraphJson<Value>,
 ) -> ApiResult<StatusCode> {
     let rule = rule_id(&rule)?;
-    let (group, access) = server.app.read(|state| resolve_policy_id(state, &id))?;
+    let (group, access) = call.view().policy_key(&id)?;
     let setting = body::rule_setting(rule, body)?;
-    server
-        .app
-        .update_policy_rule(&session, &meta, group, access, rule, setting)
+    call.app()
+        .update_policy_rule(&call.session, &call.meta, group, access, rule, setting)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
