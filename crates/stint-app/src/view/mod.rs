@@ -10,6 +10,7 @@
 
 mod directory;
 mod pim;
+mod roles;
 
 use std::sync::{PoisonError, RwLockReadGuard};
 
