@@ -16,18 +16,7 @@ use crate::wire::{optional_time, time};
 
 /// `privilegedAccessGroupEligibilityScheduleRequest` / `...AssignmentScheduleRequest`.
 pub fn request(request: &ScheduleRequest) -> Value {
-    let common = RequestCommon {
-        id: request.id,
-        status: request.status,
-        created_at: request.created_at,
-        completed_at: request.completed_at,
-        has_approval: request.approval.is_some(),
-        created_by: request.created_by,
-        action: request.action,
-        schedule: request.schedule,
-        resolved_start: request.resolved_start,
-        ticket: request.ticket.as_ref(),
-    };
+    let common = request_common!(request, request.approval.is_some());
     joined([
         common.head(),
         json!({
@@ -121,6 +110,25 @@ pub(crate) struct RequestCommon<'a> {
     pub resolved_start: Option<DateTime<Utc>>,
     pub ticket: Option<&'a TicketInfo>,
 }
+
+/// The [`RequestCommon`] of a group or role request, whose fields are named alike.
+macro_rules! request_common {
+    ($request:expr, $has_approval:expr) => {
+        $crate::shape::pim::RequestCommon {
+            id: $request.id,
+            status: $request.status,
+            created_at: $request.created_at,
+            completed_at: $request.completed_at,
+            has_approval: $has_approval,
+            created_by: $request.created_by,
+            action: $request.action,
+            schedule: $request.schedule,
+            resolved_start: $request.resolved_start,
+            ticket: $request.ticket.as_ref(),
+        }
+    };
+}
+pub(crate) use request_common;
 
 impl RequestCommon<'_> {
     /// The properties every request starts with, `id` to `action`.

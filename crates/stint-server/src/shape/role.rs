@@ -9,23 +9,14 @@ use stint_core::ids::PrincipalId;
 use stint_core::role_request::RoleScheduleRequest;
 use stint_core::schedule::AssignmentType;
 
-use crate::shape::pim::{assignment_type, insert, joined, member_type, window_info, RequestCommon};
+use crate::shape::pim::{
+    assignment_type, insert, joined, member_type, request_common, window_info,
+};
 use crate::wire::{optional_time, time};
 
 /// `unifiedRoleEligibilityScheduleRequest` / `unifiedRoleAssignmentScheduleRequest`.
 pub fn request(request: &RoleScheduleRequest) -> Value {
-    let common = RequestCommon {
-        id: request.id,
-        status: request.status,
-        created_at: request.created_at,
-        completed_at: request.completed_at,
-        has_approval: false,
-        created_by: request.created_by,
-        action: request.action,
-        schedule: request.schedule,
-        resolved_start: request.resolved_start,
-        ticket: request.ticket.as_ref(),
-    };
+    let common = request_common!(request, false);
     joined([
         common.head(),
         role_fields(request.principal_id, request.role, request.scope),

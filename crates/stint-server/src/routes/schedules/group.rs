@@ -12,10 +12,10 @@ use stint_app::{App, CallMeta, Committed, Session, View};
 use stint_core::ids::{GroupId, RequestId, ScheduleId};
 use stint_core::request::ScheduleRequest;
 use stint_core::rules::assignments::RequestInput;
-use stint_core::schedule::{Schedule, ScheduleKind};
+use stint_core::schedule::Schedule;
 
 use super::body::RequestBody;
-use super::{Assignable, Family};
+use super::{entity_sets, Assignable, ById, Family, Records};
 use crate::collection::ListQuery;
 use crate::error::{ApiError, ApiResult};
 use crate::shape::{directory, pim};
@@ -76,89 +76,32 @@ impl Assignable for Groups {
     type Body = RequestBody;
     type Input = RequestInput;
 
-    const ENTITY_SETS: [[&'static str; 2]; 3] = [
-        [
-            "identityGovernance/privilegedAccess/group/eligibilityScheduleRequests",
-            "identityGovernance/privilegedAccess/group/assignmentScheduleRequests",
-        ],
-        [
-            "identityGovernance/privilegedAccess/group/eligibilitySchedules",
-            "identityGovernance/privilegedAccess/group/assignmentSchedules",
-        ],
-        [
-            "identityGovernance/privilegedAccess/group/eligibilityScheduleInstances",
-            "identityGovernance/privilegedAccess/group/assignmentScheduleInstances",
-        ],
-    ];
+    const ENTITY_SETS: [[&'static str; 2]; 3] = entity_sets!(
+        "identityGovernance/privilegedAccess/group/",
+        "eligibility",
+        "assignment"
+    );
     const PROPERTIES: [&'static [&'static str]; 3] =
         [REQUEST_PROPERTIES, SCHEDULE_PROPERTIES, INSTANCE_PROPERTIES];
     const EXPANDABLE: &'static [&'static str; 2] = &["principal", "group"];
     const APPROVERS_LIST: bool = true;
     const SINGLE_READS_QUERY: bool = false;
 
-    /// The group or principal a plain list is about: Graph requires one of them in `$filter`.
-    fn listed(query: &ListQuery) -> ApiResult<Whose> {
-        if let Some(group) = query.required_eq("groupId") {
-            return Ok(Whose::Group(parse_id("groupId", group)?));
-        }
-        if let Some(principal) = query.required_eq("principalId") {
-            return Ok(Whose::Principal(parse_id("principalId", principal)?));
-        }
-        Err(ApiError::bad_request(
-            "This list needs a $filter on groupId or principalId, for example $filter=groupId eq '2b5ed229-4072-478d-9504-a047ebd4b07d'.",
-        ))
-    }
+    const LISTED: fn(&ListQuery) -> ApiResult<Whose> = required_anchor;
+    const REQUESTS: Records<ScheduleRequest> = |view, whose, kind| view.requests(whose, kind);
+    const SCHEDULES: Records<Schedule> = |view, whose, kind| view.schedules(whose, kind);
+    const REQUEST: ById<RequestId, ScheduleRequest> = |view, id| view.request(id);
+    const SCHEDULE: ById<ScheduleId, Schedule> = |view, id| view.schedule(id);
 
-    fn requests<'v>(
-        view: &'v View<'_>,
-        whose: Whose,
-        kind: ScheduleKind,
-    ) -> Vec<&'v ScheduleRequest> {
-        view.requests(whose, kind)
-    }
+    const SHAPE_REQUEST: fn(&ScheduleRequest) -> Value = pim::request;
+    const SHAPE_SCHEDULE: fn(&Schedule, DateTime<Utc>) -> Value = pim::schedule;
+    const SHAPE_INSTANCE: fn(&Schedule) -> Value = pim::instance;
+    const SHAPE_TARGET: fn(&View<'_>, GroupId) -> Value = |view, group| {
+        let group = view.any_group(group);
+        group.map(directory::group).unwrap_or(Value::Null)
+    };
 
-    fn schedules<'v>(view: &'v View<'_>, whose: Whose, kind: ScheduleKind) -> Vec<&'v Schedule> {
-        view.schedules(whose, kind)
-    }
-
-    fn request<'v>(
-        view: &'v View<'_>,
-        id: RequestId,
-        kind: ScheduleKind,
-    ) -> Option<&'v ScheduleRequest> {
-        view.request(id).filter(|request| request.kind == kind)
-    }
-
-    fn schedule<'v>(
-        view: &'v View<'_>,
-        id: ScheduleId,
-        kind: ScheduleKind,
-    ) -> Option<&'v Schedule> {
-        view.schedule(id).filter(|schedule| schedule.kind == kind)
-    }
-
-    fn shape_request(request: &ScheduleRequest) -> Value {
-        pim::request(request)
-    }
-
-    fn shape_schedule(schedule: &Schedule, now: DateTime<Utc>) -> Value {
-        pim::schedule(schedule, now)
-    }
-
-    fn shape_instance(schedule: &Schedule) -> Value {
-        pim::instance(schedule)
-    }
-
-    fn shape_target(view: &View<'_>, group: GroupId) -> Value {
-        view.any_group(group)
-            .map(directory::group)
-            .unwrap_or(Value::Null)
-    }
-
-    fn into_input(body: RequestBody, family: Family) -> ApiResult<RequestInput> {
-        body.into_input(family)
-    }
-
+    const INTO_INPUT: fn(RequestBody, Family) -> ApiResult<RequestInput> = RequestBody::into_input;
     fn submit(
         app: &App,
         session: &Session,
@@ -167,4 +110,17 @@ impl Assignable for Groups {
     ) -> impl Future<Output = AppResult<Committed<ScheduleRequest>>> + Send {
         app.submit_request(session, meta, input)
     }
+}
+
+/// The group or principal a plain list is about: Graph requires one of them in `$filter`.
+fn required_anchor(query: &ListQuery) -> ApiResult<Whose> {
+    if let Some(group) = query.required_eq("groupId") {
+        return Ok(Whose::Group(parse_id("groupId", group)?));
+    }
+    if let Some(principal) = query.required_eq("principalId") {
+        return Ok(Whose::Principal(parse_id("principalId", principal)?));
+    }
+    Err(ApiError::bad_request(
+        "This list needs a $filter on groupId or principalId, for example $filter=groupId eq '2b5ed229-4072-478d-9504-a047ebd4b07d'.",
+    ))
 }

@@ -3,38 +3,7 @@
 //! `filterByCurrentUser`, cancel), `eligibilitySchedules`, `assignmentSchedules` and their
 //! `...ScheduleInstances` (list with the `$filter` Graph requires, get, `filterByCurrentUser`).
 
-use axum::extract::Path;
-use axum::http::StatusCode;
-use axum::Json;
-use serde_json::Value;
-use utoipa_axum::routes;
-
-use super::handlers::{cancel, create, get, list, paths, Call};
-use super::{Assignable, Family, Groups, Listing, Scope};
-use crate::error::ApiResult;
-use crate::extract::{GraphJson, Meta};
-use crate::ApiRouter;
-
-pub fn routes() -> ApiRouter {
-    ApiRouter::new()
-        .routes(routes!(
-            create_eligibility_request,
-            list_eligibility_requests
-        ))
-        .routes(routes!(get_eligibility_request))
-        .routes(routes!(cancel_eligibility_request))
-        .routes(routes!(create_assignment_request, list_assignment_requests))
-        .routes(routes!(get_assignment_request))
-        .routes(routes!(cancel_assignment_request))
-        .routes(routes!(list_eligibility_schedules))
-        .routes(routes!(get_eligibility_schedule))
-        .routes(routes!(list_assignment_schedules))
-        .routes(routes!(get_assignment_schedule))
-        .routes(routes!(list_eligibility_instances))
-        .routes(routes!(get_eligibility_instance))
-        .routes(routes!(list_assignment_instances))
-        .routes(routes!(get_assignment_instance))
-}
+use super::handlers::paths;
 
 paths! {
     /// Creates an eligibility schedule request (`adminAssign`, `adminUpdate`, `adminRemove`, `adminExtend`, `adminRenew`).

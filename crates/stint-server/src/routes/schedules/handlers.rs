@@ -88,12 +88,12 @@ pub async fn create<T: Assignable>(
     GraphJson(body): GraphJson<T::Body>,
     family: Family,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let input = T::into_input(body, family)?;
+    let input = (T::INTO_INPUT)(body, family)?;
     let committed = T::submit(&call.server.app, &call.session, &meta, input).await?;
     let body = entity(
         &call.base,
         read::entity_set::<T>(family, Listing::Requests),
-        T::shape_request(&committed.value),
+        (T::SHAPE_REQUEST)(&committed.value),
     );
     Ok((StatusCode::CREATED, Json(body)))
 }
@@ -114,37 +114,52 @@ pub async fn cancel(
 }
 
 /// The documented per-path functions: each entry is its doc comment, its `#[utoipa::path]`, and
-/// which handler it is with its arguments.
+/// which handler it is with its arguments; and `routes()` serving them all. Paths are spelled
+/// out so that a path module needs nothing but this macro.
 macro_rules! paths {
     ($($(#[doc = $doc:tt])* #[utoipa::path $spec:tt] $handler:ident $name:ident $args:tt;)*) => {
+        /// Every path of this module (methods of one path merge into one route).
+        pub fn routes() -> $crate::ApiRouter {
+            $crate::ApiRouter::new()$(.routes(::utoipa_axum::routes!($name)))*
+        }
         $( paths!(@one [$(#[doc = $doc])* #[utoipa::path $spec]] $handler $name $args); )*
     };
     (@one [$($attr:tt)*] list $name:ident ($target:ident, $family:ident, $listing:ident)) => {
         $($attr)*
-        async fn $name(call: Call) -> ApiResult<Json<Value>> {
-            list::<$target>(call, Family::$family, Listing::$listing, Scope::Listed).await
+        async fn $name(call: $crate::routes::schedules::handlers::Call) -> $crate::error::ApiResult<::axum::Json<::serde_json::Value>> {
+            use $crate::routes::schedules::{handlers, Family, Listing, Scope, $target};
+            handlers::list::<$target>(call, Family::$family, Listing::$listing, Scope::Listed).await
         }
     };
     (@one [$($attr:tt)*] get $name:ident ($target:ident, $family:ident, $listing:ident)) => {
         $($attr)*
-        async fn $name(call: Call, id: Path<String>) -> ApiResult<Json<Value>> {
-            get::<$target>(call, id, Family::$family, Listing::$listing).await
+        async fn $name(call: $crate::routes::schedules::handlers::Call, id: ::axum::extract::Path<String>) -> $crate::error::ApiResult<::axum::Json<::serde_json::Value>> {
+            use $crate::routes::schedules::{handlers, Family, Listing, $target};
+            handlers::get::<$target>(call, id, Family::$family, Listing::$listing).await
         }
     };
     (@one [$($attr:tt)*] create $name:ident ($target:ident, $family:ident)) => {
         $($attr)*
         async fn $name(
-            call: Call,
-            meta: Meta,
-            body: GraphJson<<$target as Assignable>::Body>,
-        ) -> ApiResult<(StatusCode, Json<Value>)> {
-            create::<$target>(call, meta, body, Family::$family).await
+            call: $crate::routes::schedules::handlers::Call,
+            meta: $crate::extract::Meta,
+            body: $crate::extract::GraphJson<
+                <$crate::routes::schedules::$target as $crate::routes::schedules::Assignable>::Body,
+            >,
+        ) -> $crate::error::ApiResult<(::axum::http::StatusCode, ::axum::Json<::serde_json::Value>)> {
+            use $crate::routes::schedules::{handlers, Family, $target};
+            handlers::create::<$target>(call, meta, body, Family::$family).await
         }
     };
     (@one [$($attr:tt)*] cancel $name:ident ($family:ident)) => {
         $($attr)*
-        async fn $name(call: Call, meta: Meta, id: Path<String>) -> ApiResult<StatusCode> {
-            cancel(call, meta, id, Family::$family).await
+        async fn $name(
+            call: $crate::routes::schedules::handlers::Call,
+            meta: $crate::extract::Meta,
+            id: ::axum::extract::Path<String>,
+        ) -> $crate::error::ApiResult<::axum::http::StatusCode> {
+            use $crate::routes::schedules::{handlers, Family};
+            handlers::cancel(call, meta, id, Family::$family).await
         }
     };
 }

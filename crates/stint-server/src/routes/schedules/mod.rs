@@ -84,6 +84,11 @@ pub enum On {
     Approver,
 }
 
+/// A view query for the records of `kind` that are `Whose`.
+pub type Records<R> = for<'v, 'a> fn(&'v View<'a>, Whose, ScheduleKind) -> Vec<&'v R>;
+/// A view query for one record, if the caller may see it.
+pub type ById<Id, R> = for<'v, 'a> fn(&'v View<'a>, Id) -> Option<&'v R>;
+
 /// What schedules assign (a group's membership or ownership, a directory role), and everything
 /// the shared handlers need to know about it.
 pub trait Assignable: 'static {
@@ -109,32 +114,19 @@ pub trait Assignable: 'static {
     const SINGLE_READS_QUERY: bool;
 
     /// Whose records a plain list holds, from what its `$filter` names.
-    fn listed(query: &ListQuery) -> ApiResult<Whose>;
-    fn requests<'v>(view: &'v View<'_>, whose: Whose, kind: ScheduleKind)
-        -> Vec<&'v Self::Request>;
-    fn schedules<'v>(
-        view: &'v View<'_>,
-        whose: Whose,
-        kind: ScheduleKind,
-    ) -> Vec<&'v Self::Schedule>;
-    fn request<'v>(
-        view: &'v View<'_>,
-        id: RequestId,
-        kind: ScheduleKind,
-    ) -> Option<&'v Self::Request>;
-    fn schedule<'v>(
-        view: &'v View<'_>,
-        id: Self::ScheduleId,
-        kind: ScheduleKind,
-    ) -> Option<&'v Self::Schedule>;
+    const LISTED: fn(&ListQuery) -> ApiResult<Whose>;
+    const REQUESTS: Records<Self::Request>;
+    const SCHEDULES: Records<Self::Schedule>;
+    const REQUEST: ById<RequestId, Self::Request>;
+    const SCHEDULE: ById<Self::ScheduleId, Self::Schedule>;
 
-    fn shape_request(request: &Self::Request) -> Value;
-    fn shape_schedule(schedule: &Self::Schedule, now: DateTime<Utc>) -> Value;
-    fn shape_instance(schedule: &Self::Schedule) -> Value;
+    const SHAPE_REQUEST: fn(&Self::Request) -> Value;
+    const SHAPE_SCHEDULE: fn(&Self::Schedule, DateTime<Utc>) -> Value;
+    const SHAPE_INSTANCE: fn(&Self::Schedule) -> Value;
     /// The target as `$expand` adds it.
-    fn shape_target(view: &View<'_>, target: Self::Target) -> Value;
+    const SHAPE_TARGET: fn(&View<'_>, Self::Target) -> Value;
 
-    fn into_input(body: Self::Body, family: Family) -> ApiResult<Self::Input>;
+    const INTO_INPUT: fn(Self::Body, Family) -> ApiResult<Self::Input>;
     fn submit(
         app: &App,
         session: &Session,
@@ -142,3 +134,25 @@ pub trait Assignable: 'static {
         input: Self::Input,
     ) -> impl Future<Output = AppResult<Committed<Self::Request>>> + Send;
 }
+
+/// The six entity sets of [`Assignable::ENTITY_SETS`], named as Graph names them: the base, the
+/// family's prefix, and the collection.
+macro_rules! entity_sets {
+    ($base:literal, $eligibility:literal, $assignment:literal) => {
+        [
+            [
+                concat!($base, $eligibility, "ScheduleRequests"),
+                concat!($base, $assignment, "ScheduleRequests"),
+            ],
+            [
+                concat!($base, $eligibility, "Schedules"),
+                concat!($base, $assignment, "Schedules"),
+            ],
+            [
+                concat!($base, $eligibility, "ScheduleInstances"),
+                concat!($base, $assignment, "ScheduleInstances"),
+            ],
+        ]
+    };
+}
+use entity_sets;

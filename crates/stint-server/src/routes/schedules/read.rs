@@ -116,7 +116,7 @@ pub fn list<T: Assignable>(view: &View<'_>, call: ListCall<'_>) -> ApiResult<Val
     let spec = list_spec::<T>(call.family, call.listing);
     let query = ListQuery::parse(call.raw_query, &spec)?;
     let whose = match call.scope {
-        Scope::Listed => T::listed(&query)?,
+        Scope::Listed => (T::LISTED)(&query)?,
         Scope::CurrentUser(On::Principal) => Whose::Mine,
         Scope::CurrentUser(On::CreatedBy) => Whose::CreatedByMe,
         Scope::CurrentUser(On::Approver) => Whose::AwaitingMe,
@@ -124,13 +124,13 @@ pub fn list<T: Assignable>(view: &View<'_>, call: ListCall<'_>) -> ApiResult<Val
     let kind = call.family.kind();
     let now = view.now();
     let mut rows: Vec<(DateTime<Utc>, String, Value)> = match call.listing {
-        Listing::Requests => T::requests(view, whose, kind)
+        Listing::Requests => (T::REQUESTS)(view, whose, kind)
             .into_iter()
-            .map(|request| row::<T>(view, &query, request, T::shape_request(request)))
+            .map(|request| row::<T>(view, &query, request, (T::SHAPE_REQUEST)(request)))
             .collect(),
         Listing::Schedules | Listing::Instances => {
             let include_ended = call.listing == Listing::Schedules && mentions_status(&query);
-            T::schedules(view, whose, kind)
+            (T::SCHEDULES)(view, whose, kind)
                 .into_iter()
                 .filter(|schedule| match call.listing {
                     Listing::Instances => schedule.is_in_force_at(now),
@@ -164,8 +164,9 @@ pub fn request<T: Assignable>(
 ) -> ApiResult<Value> {
     let spec = single_spec::<T>(call.family, call.listing);
     let query = single_query::<T>(call.raw_query, &spec)?;
-    let value = T::request(view, id, call.family.kind())
-        .map(|request| expand::<T>(view, &query, request, T::shape_request(request)))
+    let value = (T::REQUEST)(view, id)
+        .filter(|request| request.kind() == call.family.kind())
+        .map(|request| expand::<T>(view, &query, request, (T::SHAPE_REQUEST)(request)))
         .ok_or_else(|| ApiError::not_found(format!("Request '{id}'")))?;
     Ok(selected_entity(call.base, &spec, &query, value))
 }
@@ -178,7 +179,8 @@ pub fn schedule<T: Assignable>(
     let spec = single_spec::<T>(call.family, call.listing);
     let query = single_query::<T>(call.raw_query, &spec)?;
     let now = view.now();
-    let value = T::schedule(view, id, call.family.kind())
+    let value = (T::SCHEDULE)(view, id)
+        .filter(|schedule| schedule.kind() == call.family.kind())
         .filter(|schedule| call.listing != Listing::Instances || schedule.is_in_force_at(now))
         .map(|schedule| {
             let value = shaped::<T>(schedule, call.listing, now);
@@ -194,8 +196,8 @@ fn single_query<T: Assignable>(raw: Option<String>, spec: &ListSpec) -> ApiResul
 
 fn shaped<T: Assignable>(schedule: &T::Schedule, listing: Listing, now: DateTime<Utc>) -> Value {
     match listing {
-        Listing::Instances => T::shape_instance(schedule),
-        _ => T::shape_schedule(schedule, now),
+        Listing::Instances => (T::SHAPE_INSTANCE)(schedule),
+        _ => (T::SHAPE_SCHEDULE)(schedule, now),
     }
 }
 
@@ -225,7 +227,7 @@ fn expand<T: Assignable>(
             .then(|| crate::shape::pim::principal(view, record.principal())),
         query
             .expands(target)
-            .then(|| (target, T::shape_target(view, record.target()))),
+            .then(|| (target, (T::SHAPE_TARGET)(view, record.target()))),
     )
 }
 

@@ -5,7 +5,7 @@ use stint_core::directory::{BuiltInRole, RoleAssignment};
 use stint_core::ids::{GroupId, PrincipalId};
 use stint_core::request::ScheduleRequest;
 use stint_core::role_request::RoleScheduleRequest;
-use stint_core::schedule::Schedule;
+use stint_core::schedule::{Schedule, ScheduleKind};
 
 /// A request or schedule as lists sort and `$expand` completes it.
 pub trait Record {
@@ -14,6 +14,7 @@ pub trait Record {
     fn id_text(&self) -> String;
     fn principal(&self) -> PrincipalId;
     fn target(&self) -> Self::Target;
+    fn kind(&self) -> ScheduleKind;
 }
 
 /// A schedule's window: lists hold the open ones, instances those in force.
@@ -23,7 +24,7 @@ pub trait Timed {
 }
 
 macro_rules! record {
-    ($record:ty, $target:ty, |$it:ident| $target_of:expr) => {
+    ($record:ty, $target:ty, |$it:ident| $target_of:expr, $kind_of:expr) => {
         impl Record for $record {
             type Target = $target;
             fn created_at(&self) -> DateTime<Utc> {
@@ -38,6 +39,10 @@ macro_rules! record {
             fn target(&self) -> $target {
                 let $it = self;
                 $target_of
+            }
+            fn kind(&self) -> ScheduleKind {
+                let $it = self;
+                $kind_of
             }
         }
     };
@@ -56,9 +61,30 @@ macro_rules! timed {
     };
 }
 
-record!(ScheduleRequest, GroupId, |request| request.group_id);
-record!(Schedule, GroupId, |schedule| schedule.group_id());
-record!(RoleScheduleRequest, BuiltInRole, |request| request.role);
-record!(RoleAssignment, BuiltInRole, |assignment| assignment.role);
+record!(
+    ScheduleRequest,
+    GroupId,
+    |request| request.group_id,
+    request.kind
+);
+record!(
+    Schedule,
+    GroupId,
+    |schedule| schedule.group_id(),
+    schedule.kind
+);
+record!(
+    RoleScheduleRequest,
+    BuiltInRole,
+    |request| request.role,
+    request.kind
+);
+record!(RoleAssignment, BuiltInRole, |assignment| assignment.role, {
+    if assignment.eligible {
+        ScheduleKind::Eligible
+    } else {
+        ScheduleKind::Active
+    }
+});
 timed!(Schedule);
 timed!(RoleAssignment);

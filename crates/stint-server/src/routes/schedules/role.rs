@@ -14,10 +14,9 @@ use stint_core::directory::{BuiltInRole, RoleAssignment};
 use stint_core::ids::{RequestId, RoleAssignmentId};
 use stint_core::role_request::RoleScheduleRequest;
 use stint_core::rules::roles::RoleRequestInput;
-use stint_core::schedule::ScheduleKind;
 
 use super::role_body::RoleRequestBody;
-use super::{Assignable, Family};
+use super::{entity_sets, Assignable, ById, Family, Records};
 use crate::collection::ListQuery;
 use crate::error::ApiResult;
 use crate::shape::{directory, role};
@@ -87,83 +86,32 @@ impl Assignable for Roles {
     type Body = RoleRequestBody;
     type Input = RoleRequestInput;
 
-    const ENTITY_SETS: [[&'static str; 2]; 3] = [
-        [
-            "roleManagement/directory/roleEligibilityScheduleRequests",
-            "roleManagement/directory/roleAssignmentScheduleRequests",
-        ],
-        [
-            "roleManagement/directory/roleEligibilitySchedules",
-            "roleManagement/directory/roleAssignmentSchedules",
-        ],
-        [
-            "roleManagement/directory/roleEligibilityScheduleInstances",
-            "roleManagement/directory/roleAssignmentScheduleInstances",
-        ],
-    ];
+    const ENTITY_SETS: [[&'static str; 2]; 3] = entity_sets!(
+        "roleManagement/directory/",
+        "roleEligibility",
+        "roleAssignment"
+    );
     const PROPERTIES: [&'static [&'static str]; 3] =
         [REQUEST_PROPERTIES, SCHEDULE_PROPERTIES, INSTANCE_PROPERTIES];
     const EXPANDABLE: &'static [&'static str; 2] = &["principal", "roleDefinition"];
     const APPROVERS_LIST: bool = false;
     const SINGLE_READS_QUERY: bool = true;
 
-    fn listed(_: &ListQuery) -> ApiResult<Whose> {
-        Ok(Whose::Visible)
-    }
+    const LISTED: fn(&ListQuery) -> ApiResult<Whose> = |_| Ok(Whose::Visible);
+    const REQUESTS: Records<RoleScheduleRequest> =
+        |view, whose, kind| view.role_requests(whose, kind);
+    const SCHEDULES: Records<RoleAssignment> = |view, whose, kind| view.role_schedules(whose, kind);
+    const REQUEST: ById<RequestId, RoleScheduleRequest> = |view, id| view.role_request(id);
+    const SCHEDULE: ById<RoleAssignmentId, RoleAssignment> = |view, id| view.role_schedule(id);
 
-    fn requests<'v>(
-        view: &'v View<'_>,
-        whose: Whose,
-        kind: ScheduleKind,
-    ) -> Vec<&'v RoleScheduleRequest> {
-        view.role_requests(whose, kind)
-    }
+    const SHAPE_REQUEST: fn(&RoleScheduleRequest) -> Value = role::request;
+    const SHAPE_SCHEDULE: fn(&RoleAssignment, DateTime<Utc>) -> Value = role::schedule;
+    const SHAPE_INSTANCE: fn(&RoleAssignment) -> Value = role::instance;
+    const SHAPE_TARGET: fn(&View<'_>, BuiltInRole) -> Value =
+        |_, role| directory::role_definition(role);
 
-    fn schedules<'v>(
-        view: &'v View<'_>,
-        whose: Whose,
-        kind: ScheduleKind,
-    ) -> Vec<&'v RoleAssignment> {
-        view.role_schedules(whose, kind)
-    }
-
-    fn request<'v>(
-        view: &'v View<'_>,
-        id: RequestId,
-        kind: ScheduleKind,
-    ) -> Option<&'v RoleScheduleRequest> {
-        view.role_request(id).filter(|request| request.kind == kind)
-    }
-
-    fn schedule<'v>(
-        view: &'v View<'_>,
-        id: RoleAssignmentId,
-        kind: ScheduleKind,
-    ) -> Option<&'v RoleAssignment> {
-        let eligible = kind == ScheduleKind::Eligible;
-        view.role_schedule(id).filter(|a| a.eligible == eligible)
-    }
-
-    fn shape_request(request: &RoleScheduleRequest) -> Value {
-        role::request(request)
-    }
-
-    fn shape_schedule(assignment: &RoleAssignment, now: DateTime<Utc>) -> Value {
-        role::schedule(assignment, now)
-    }
-
-    fn shape_instance(assignment: &RoleAssignment) -> Value {
-        role::instance(assignment)
-    }
-
-    fn shape_target(_: &View<'_>, role: BuiltInRole) -> Value {
-        directory::role_definition(role)
-    }
-
-    fn into_input(body: RoleRequestBody, family: Family) -> ApiResult<RoleRequestInput> {
-        body.into_input(family)
-    }
-
+    const INTO_INPUT: fn(RoleRequestBody, Family) -> ApiResult<RoleRequestInput> =
+        RoleRequestBody::into_input;
     fn submit(
         app: &App,
         session: &Session,
