@@ -16,16 +16,22 @@ use crate::wire::selected_entity;
 
 /// The entity set of a collection, e.g. `roleManagement/directory/roleEligibilitySchedules`.
 pub fn entity_set<T: Assignable>(family: Family, listing: Listing) -> &'static str {
-    let row = match listing {
-        Listing::Requests => 0,
-        Listing::Schedules => 1,
-        Listing::Instances => 2,
-    };
     let column = match family {
         Family::Eligibility => 0,
         Family::Assignment => 1,
     };
-    T::ENTITY_SETS[row][column]
+    T::ENTITY_SETS[listing.index()][column]
+}
+
+impl Listing {
+    /// The row of [`Assignable::ENTITY_SETS`] and [`Assignable::PROPERTIES`].
+    fn index(self) -> usize {
+        match self {
+            Listing::Requests => 0,
+            Listing::Schedules => 1,
+            Listing::Instances => 2,
+        }
+    }
 }
 
 fn list_spec<T: Assignable>(family: Family, listing: Listing) -> ListSpec {
@@ -37,7 +43,7 @@ fn list_spec<T: Assignable>(family: Family, listing: Listing) -> ListSpec {
             expand: T::EXPANDABLE,
             top: true,
         },
-        properties: T::PROPERTIES[listing as usize],
+        properties: T::PROPERTIES[listing.index()],
     }
 }
 
