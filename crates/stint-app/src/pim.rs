@@ -54,31 +54,17 @@ impl App {
     }
 }
 
-/// Who may see PIM data of a group: its PIM administrators (P2), and anyone for their own records.
+/// Whether `caller` may read every PIM record of `group` ([`authz::Authority::pim_reader`]).
+/// Kept only for the drivers not yet reading through [`crate::View`]; it goes with them.
 pub fn may_view_group(
     state: &State,
     caller: &Caller,
     group: GroupId,
     now: chrono::DateTime<chrono::Utc>,
 ) -> bool {
-    caller.has_any_directory_role(&[
-        stint_core::directory::BuiltInRole::GlobalAdministrator,
-        stint_core::directory::BuiltInRole::PrivilegedRoleAdministrator,
-    ]) || state
-        .groups
-        .get(&group)
-        .is_some_and(|group| authz::may_administer_pim(state, caller, group, now))
-}
-
-/// Whether `caller` may see a record about `principal` in `group`.
-pub fn may_view_record(
-    state: &State,
-    caller: &Caller,
-    group: GroupId,
-    principal: stint_core::ids::PrincipalId,
-    now: chrono::DateTime<chrono::Utc>,
-) -> bool {
-    principal == caller.user.into() || may_view_group(state, caller, group, now)
+    authz::Authority::new(state, caller, now)
+        .pim_reader(group)
+        .is_some()
 }
 
 impl App {

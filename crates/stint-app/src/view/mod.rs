@@ -15,6 +15,7 @@ mod directory_roles;
 mod onboarding;
 mod pim;
 mod policies;
+mod roles;
 
 use std::sync::{PoisonError, RwLockReadGuard};
 

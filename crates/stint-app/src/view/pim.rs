@@ -22,6 +22,9 @@ pub enum Whose {
     CreatedByMe,
     /// Pending requests waiting for the caller's decision (V3).
     AwaitingMe,
+    /// Every record the caller may see. Directory roles list so; group lists name a group or a
+    /// principal, and find nothing with this.
+    Visible,
 }
 
 /// A pending request the caller may decide (V3), with the authority to decide it.
@@ -50,7 +53,7 @@ impl View<'_> {
                     .chain(through_groups)
                     .collect()
             }
-            Whose::CreatedByMe | Whose::AwaitingMe => Vec::new(),
+            Whose::CreatedByMe | Whose::AwaitingMe | Whose::Visible => Vec::new(),
         };
         let own = whose == Whose::Mine;
         found
@@ -78,6 +81,7 @@ impl View<'_> {
                 .into_iter()
                 .map(|awaiting| awaiting.request)
                 .collect(),
+            Whose::Visible => Vec::new(),
         };
         let awaiting = whose == Whose::AwaitingMe;
         found
@@ -139,6 +143,15 @@ impl View<'_> {
         authority
             .sees_approval(request)
             .then(|| (request, authority.approver(request).is_some()))
+    }
+
+    /// Whether request `id` exists and has an approval, whoever may read it: an approval the
+    /// caller may not read is refused rather than not found.
+    pub fn has_approval(&self, id: RequestId) -> bool {
+        self.state
+            .requests
+            .get(&id)
+            .is_some_and(|request| request.approval.is_some())
     }
 
     fn sees_record(&self, group: GroupId, principal: PrincipalId) -> bool {

@@ -3,10 +3,9 @@
 mod administrative_units;
 mod group_members;
 mod groups;
-mod pim;
 mod policies;
-mod role_schedules;
 mod roles;
+mod schedules;
 mod stint_audit;
 mod stint_auth;
 mod stint_changes;
@@ -27,7 +26,7 @@ pub fn all() -> ApiRouter {
         .merge(stint_health::routes())
         .merge(stint_auth::routes())
         .merge(stint_mfa::routes())
-        .merge(pim::routes())
+        .merge(schedules::routes())
         .merge(policies::routes())
         .merge(stint_onboarding::routes())
         .merge(stint_audit::routes())
@@ -38,7 +37,6 @@ pub fn all() -> ApiRouter {
         .merge(groups::routes())
         .merge(group_members::routes())
         .merge(roles::routes())
-        .merge(role_schedules::routes())
         .merge(administrative_units::routes())
 }
 

@@ -5,10 +5,16 @@ use stint_core::request::{Approval, ScheduleRequest};
 
 use crate::wire::optional_time;
 
-pub fn approval(request: &ScheduleRequest, approval: &Approval, assigned_to_me: bool) -> Value {
+/// The approval of `request` with its one stage.
+pub fn approval(request: &ScheduleRequest, assigned_to_me: bool) -> Value {
+    let stages: Vec<Value> = request
+        .approval
+        .iter()
+        .map(|approval| stage(approval, assigned_to_me))
+        .collect();
     json!({
         "id": request.id.to_string(),
-        "stages": [stage(approval, assigned_to_me)],
+        "stages": stages,
     })
 }
 

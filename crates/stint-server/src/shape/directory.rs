@@ -46,26 +46,8 @@ pub fn group(group: &Group) -> Value {
 }
 
 /// A user or group as a `directoryObject`, or `null` if it no longer exists.
-pub fn principal(view: &impl Principals, id: PrincipalId) -> Value {
-    view.find(id).map_or(Value::Null, directory_object)
-}
-
-/// Where [`principal`] looks principals up: the [`View`]. Until the PIM shapes (`shape/pim.rs`,
-/// `shape/role.rs`) read through the view too, they still pass the state; that impl goes then.
-pub trait Principals {
-    fn find(&self, id: PrincipalId) -> Option<Principal<'_>>;
-}
-
-impl Principals for View<'_> {
-    fn find(&self, id: PrincipalId) -> Option<Principal<'_>> {
-        self.principal(id)
-    }
-}
-
-impl Principals for stint_core::State {
-    fn find(&self, id: PrincipalId) -> Option<Principal<'_>> {
-        self.principal(id)
-    }
+pub fn principal(view: &View<'_>, id: PrincipalId) -> Value {
+    view.principal(id).map_or(Value::Null, directory_object)
 }
 
 /// A user or group as a `directoryObject`.

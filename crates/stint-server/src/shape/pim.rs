@@ -1,73 +1,166 @@
-//! Graph's `privilegedAccessGroup*` shapes: schedule requests, schedules and schedule instances.
+//! Graph's `privilegedAccessGroup*` shapes: schedule requests, schedules and schedule instances;
+//! and the parts that Graph's directory-role shapes ([`super::role`]) share with them.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
-use stint_core::request::{Expiration, ScheduleRequest};
-use stint_core::schedule::{AssignmentType, MemberType, Schedule, ScheduleKind};
-use stint_core::state::State;
+use serde_json::{json, Map, Value};
+use stint_app::View;
+use stint_core::ids::{GroupId, PrincipalId, RequestId, UserId};
+use stint_core::request::{
+    Expiration, RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest, TicketInfo,
+};
+use stint_core::schedule::{Access, AssignmentType, MemberType, Schedule, ScheduleKind, Window};
+use stint_core::state::Principal;
 
 use crate::shape::directory;
 use crate::wire::{optional_time, time};
 
-/// Which of Graph's two families an endpoint serves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Family {
-    Eligibility,
-    Assignment,
-}
-
-impl Family {
-    pub fn kind(self) -> ScheduleKind {
-        match self {
-            Family::Eligibility => ScheduleKind::Eligible,
-            Family::Assignment => ScheduleKind::Active,
-        }
-    }
-
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Family::Eligibility => "eligibility",
-            Family::Assignment => "assignment",
-        }
-    }
-
-    /// The entity set name after `identityGovernance/privilegedAccess/group/`.
-    pub fn entity_set(self, collection: &str) -> String {
-        format!(
-            "identityGovernance/privilegedAccess/group/{}{collection}",
-            self.prefix()
-        )
-    }
-}
-
+/// `privilegedAccessGroupEligibilityScheduleRequest` / `...AssignmentScheduleRequest`.
 pub fn request(request: &ScheduleRequest) -> Value {
-    let schedule_info = request.schedule.map(|schedule| {
-        let start = request.resolved_start.or(schedule.start);
+    let common = request_common!(request, request.approval.is_some());
+    joined([
+        common.head(),
         json!({
-            "startDateTime": optional_time(start),
+            "isValidationOnly": request.is_validation_only,
+            "justification": request.justification,
+            "scheduleInfo": common.schedule_info(),
+            "ticketInfo": common.ticket_info(),
+        }),
+        group_fields(request.access, request.principal_id, request.group_id),
+        json!({ "targetScheduleId": request.target_schedule_id.map(|id| id.to_string()) }),
+    ])
+}
+
+/// `privilegedAccessGroupEligibilitySchedule` / `...AssignmentSchedule` (with `assignmentType`).
+pub fn schedule(schedule: &Schedule, now: DateTime<Utc>) -> Value {
+    let mut value = joined([
+        json!({
+            "id": schedule.id.to_string(),
+            "scheduleInfo": window_info(schedule.effective_window()),
+            "createdUsing": schedule.created_using.map(|id| id.to_string()),
+            "createdDateTime": time(schedule.created_at),
+            "modifiedDateTime": time(schedule.modified_at),
+            "status": schedule.status_at(now),
+            "memberType": member_type(schedule.member_type),
+        }),
+        schedule_group_fields(schedule),
+    ]);
+    if schedule.kind == ScheduleKind::Active {
+        insert(
+            &mut value,
+            "assignmentType",
+            assignment_type(schedule.assignment_type).into(),
+        );
+    }
+    value
+}
+
+/// `privilegedAccessGroupEligibilityScheduleInstance` / `...AssignmentScheduleInstance`.
+pub fn instance(schedule: &Schedule) -> Value {
+    let window = schedule.effective_window();
+    let id = schedule.id.to_string();
+    let mut value = joined([
+        json!({
+            "id": id,
+            "startDateTime": time(window.start),
+            "endDateTime": optional_time(window.end),
+        }),
+        schedule_group_fields(schedule),
+        json!({ "memberType": member_type(schedule.member_type) }),
+    ]);
+    match schedule.kind {
+        ScheduleKind::Active => {
+            insert(&mut value, "assignmentScheduleId", id.into());
+            insert(
+                &mut value,
+                "assignmentType",
+                assignment_type(schedule.assignment_type).into(),
+            );
+        }
+        ScheduleKind::Eligible => insert(&mut value, "eligibilityScheduleId", id.into()),
+    }
+    value
+}
+
+fn schedule_group_fields(schedule: &Schedule) -> Value {
+    group_fields(
+        schedule.access(),
+        schedule.principal_id,
+        schedule.group_id(),
+    )
+}
+
+fn group_fields(access: Access, principal: PrincipalId, group: GroupId) -> Value {
+    json!({
+        "accessId": access.as_str(),
+        "principalId": principal.to_string(),
+        "groupId": group.to_string(),
+    })
+}
+
+/// What group and role schedule requests have in common, as Graph writes it.
+pub(crate) struct RequestCommon<'a> {
+    pub id: RequestId,
+    pub status: RequestStatus,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub has_approval: bool,
+    pub created_by: UserId,
+    pub action: RequestAction,
+    pub schedule: Option<RequestedSchedule>,
+    pub resolved_start: Option<DateTime<Utc>>,
+    pub ticket: Option<&'a TicketInfo>,
+}
+
+/// The [`RequestCommon`] of a group or role request, whose fields are named alike.
+macro_rules! request_common {
+    ($request:expr, $has_approval:expr) => {
+        $crate::shape::pim::RequestCommon {
+            id: $request.id,
+            status: $request.status,
+            created_at: $request.created_at,
+            completed_at: $request.completed_at,
+            has_approval: $has_approval,
+            created_by: $request.created_by,
+            action: $request.action,
+            schedule: $request.schedule,
+            resolved_start: $request.resolved_start,
+            ticket: $request.ticket.as_ref(),
+        }
+    };
+}
+pub(crate) use request_common;
+
+impl RequestCommon<'_> {
+    /// The properties every request starts with, `id` to `action`.
+    pub fn head(&self) -> Value {
+        json!({
+            "id": self.id.to_string(),
+            "status": self.status.as_str(),
+            "createdDateTime": time(self.created_at),
+            "completedDateTime": optional_time(self.completed_at),
+            "approvalId": self.has_approval.then(|| self.id.to_string()),
+            "customData": null,
+            "createdBy": { "user": { "id": self.created_by.to_string() } },
+            "action": self.action.as_str(),
+        })
+    }
+
+    /// `scheduleInfo` as requested, with the start actually used.
+    pub fn schedule_info(&self) -> Value {
+        let Some(schedule) = self.schedule else {
+            return Value::Null;
+        };
+        json!({
+            "startDateTime": optional_time(self.resolved_start.or(schedule.start)),
             "recurrence": null,
             "expiration": expiration(&schedule.expiration),
         })
-    });
-    let ticket = request.ticket.clone().unwrap_or_default();
-    json!({
-        "id": request.id.to_string(),
-        "status": request.status.as_str(),
-        "createdDateTime": time(request.created_at),
-        "completedDateTime": optional_time(request.completed_at),
-        "approvalId": request.approval.as_ref().map(|_| request.id.to_string()),
-        "customData": null,
-        "createdBy": { "user": { "id": request.created_by.to_string() } },
-        "action": request.action.as_str(),
-        "isValidationOnly": request.is_validation_only,
-        "justification": request.justification,
-        "scheduleInfo": schedule_info,
-        "ticketInfo": { "ticketNumber": ticket.number, "ticketSystem": ticket.system },
-        "accessId": request.access.as_str(),
-        "principalId": request.principal_id.to_string(),
-        "groupId": request.group_id.to_string(),
-        "targetScheduleId": request.target_schedule_id.map(|id| id.to_string()),
-    })
+    }
+
+    pub fn ticket_info(&self) -> Value {
+        let ticket = self.ticket.cloned().unwrap_or_default();
+        json!({ "ticketNumber": ticket.number, "ticketSystem": ticket.system })
+    }
 }
 
 pub fn expiration(expiration: &Expiration) -> Value {
@@ -79,116 +172,62 @@ pub fn expiration(expiration: &Expiration) -> Value {
     json!({ "type": expiration.type_name(), "endDateTime": end, "duration": duration })
 }
 
-pub fn schedule_expiration(end: Option<DateTime<Utc>>) -> Value {
-    match end {
+/// A schedule's `scheduleInfo`: the window in force.
+pub(crate) fn window_info(window: Window) -> Value {
+    let expiration = match window.end {
         Some(end) => json!({ "type": "afterDateTime", "endDateTime": time(end), "duration": null }),
         None => json!({ "type": "noExpiration", "endDateTime": null, "duration": null }),
-    }
-}
-
-pub fn schedule(schedule: &Schedule, now: DateTime<Utc>) -> Value {
-    let window = schedule.effective_window();
-    let mut value = json!({
-        "id": schedule.id.to_string(),
-        "scheduleInfo": {
-            "startDateTime": time(window.start),
-            "recurrence": null,
-            "expiration": schedule_expiration(window.end),
-        },
-        "createdUsing": schedule.created_using.map(|id| id.to_string()),
-        "createdDateTime": time(schedule.created_at),
-        "modifiedDateTime": time(schedule.modified_at),
-        "status": schedule.status_at(now),
-        "memberType": member_type(schedule.member_type),
-        "accessId": schedule.access().as_str(),
-        "principalId": schedule.principal_id.to_string(),
-        "groupId": schedule.group_id().to_string(),
-    });
-    if schedule.kind == ScheduleKind::Active {
-        insert(
-            &mut value,
-            "assignmentType",
-            assignment_type(schedule.assignment_type).into(),
-        );
-    }
-    value
-}
-
-pub fn instance(schedule: &Schedule) -> Value {
-    let window = schedule.effective_window();
-    let mut value = json!({
-        "id": schedule.id.to_string(),
+    };
+    json!({
         "startDateTime": time(window.start),
-        "endDateTime": optional_time(window.end),
-        "accessId": schedule.access().as_str(),
-        "principalId": schedule.principal_id.to_string(),
-        "groupId": schedule.group_id().to_string(),
-        "memberType": member_type(schedule.member_type),
-    });
-    match schedule.kind {
-        ScheduleKind::Active => {
-            insert(
-                &mut value,
-                "assignmentScheduleId",
-                schedule.id.to_string().into(),
-            );
-            insert(
-                &mut value,
-                "assignmentType",
-                assignment_type(schedule.assignment_type).into(),
-            );
-        }
-        ScheduleKind::Eligible => {
-            insert(
-                &mut value,
-                "eligibilityScheduleId",
-                schedule.id.to_string().into(),
-            );
-        }
+        "recurrence": null,
+        "expiration": expiration,
+    })
+}
+
+/// Adds the `principal` and the assigned object (`group`, `roleDefinition`) that `$expand` asked
+/// for, each `None` when not asked for.
+pub fn expanded(
+    mut value: Value,
+    principal: Option<Value>,
+    target: Option<(&str, Value)>,
+) -> Value {
+    if let Some(principal) = principal {
+        insert(&mut value, "principal", principal);
+    }
+    if let Some((name, target)) = target {
+        insert(&mut value, name, target);
     }
     value
 }
 
-/// Adds `principal` and `group` objects when `$expand` asks for them.
-pub fn expand(state: &State, mut value: Value, principal: bool, group: bool) -> Value {
-    let principal_value = value
-        .get("principalId")
-        .and_then(Value::as_str)
-        .and_then(|id| id.parse().ok())
-        .map(|id| directory::principal(state, id));
-    let group_value = value
-        .get("groupId")
-        .and_then(Value::as_str)
-        .and_then(|id| id.parse().ok())
-        .and_then(|id| state.groups.get(&id))
-        .map(directory::group);
-    if principal {
-        insert(
-            &mut value,
-            "principal",
-            principal_value.unwrap_or(Value::Null),
-        );
+/// The objects of `parts`, in order, as one object.
+pub(crate) fn joined<const N: usize>(parts: [Value; N]) -> Value {
+    let mut map = Map::new();
+    for part in parts {
+        if let Value::Object(part) = part {
+            map.extend(part);
+        }
     }
-    if group {
-        insert(&mut value, "group", group_value.unwrap_or(Value::Null));
-    }
-    value
+    Value::Object(map)
 }
 
-fn insert(value: &mut Value, key: &str, field: Value) {
+pub(crate) fn insert(value: &mut Value, key: &str, field: Value) {
     if let Value::Object(map) = value {
         map.insert(key.to_string(), field);
     }
 }
 
-fn member_type(member_type: MemberType) -> &'static str {
+/// `direct` or `group`; directory roles capitalise it.
+pub(crate) fn member_type(member_type: MemberType) -> &'static str {
     match member_type {
         MemberType::Direct => "direct",
         MemberType::Group => "group",
     }
 }
 
-fn assignment_type(assignment_type: AssignmentType) -> &'static str {
+/// `assigned` or `activated`; directory roles capitalise it.
+pub(crate) fn assignment_type(assignment_type: AssignmentType) -> &'static str {
     match assignment_type {
         AssignmentType::Assigned => "assigned",
         AssignmentType::Activated => "activated",

@@ -4,72 +4,51 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use stint_core::directory::{BuiltInRole, RoleAssignment};
+use stint_core::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
 use stint_core::ids::PrincipalId;
 use stint_core::role_request::RoleScheduleRequest;
-use stint_core::schedule::MemberType;
-use stint_core::state::State;
+use stint_core::schedule::AssignmentType;
 
-use crate::shape::directory;
-use crate::shape::pim::{expiration, schedule_expiration};
+use crate::shape::pim::{
+    assignment_type, insert, joined, member_type, request_common, window_info,
+};
 use crate::wire::{optional_time, time};
 
 /// `unifiedRoleEligibilityScheduleRequest` / `unifiedRoleAssignmentScheduleRequest`.
 pub fn request(request: &RoleScheduleRequest) -> Value {
-    let schedule_info = request.schedule.map(|schedule| {
+    let common = request_common!(request, false);
+    joined([
+        common.head(),
+        role_fields(request.principal_id, request.role, request.scope),
         json!({
-            "startDateTime": optional_time(request.resolved_start.or(schedule.start)),
-            "recurrence": null,
-            "expiration": expiration(&schedule.expiration),
-        })
-    });
-    let ticket = request.ticket.clone().unwrap_or_default();
-    json!({
-        "id": request.id.to_string(),
-        "status": request.status.as_str(),
-        "createdDateTime": time(request.created_at),
-        "completedDateTime": optional_time(request.completed_at),
-        "approvalId": null,
-        "customData": null,
-        "createdBy": { "user": { "id": request.created_by.to_string() } },
-        "action": request.action.as_str(),
-        "principalId": request.principal_id.to_string(),
-        "roleDefinitionId": request.role.id().to_string(),
-        "directoryScopeId": request.scope.to_string(),
-        "appScopeId": null,
-        "isValidationOnly": request.is_validation_only,
-        "targetScheduleId": request.target_schedule_id.map(|id| id.to_string()),
-        "justification": request.justification,
-        "scheduleInfo": schedule_info,
-        "ticketInfo": { "ticketNumber": ticket.number, "ticketSystem": ticket.system },
-    })
+            "isValidationOnly": request.is_validation_only,
+            "targetScheduleId": request.target_schedule_id.map(|id| id.to_string()),
+            "justification": request.justification,
+            "scheduleInfo": common.schedule_info(),
+            "ticketInfo": common.ticket_info(),
+        }),
+    ])
 }
 
 /// `unifiedRoleEligibilitySchedule` / `unifiedRoleAssignmentSchedule` (with `assignmentType`).
 pub fn schedule(assignment: &RoleAssignment, now: DateTime<Utc>) -> Value {
-    let window = assignment.effective_window();
-    let mut value = json!({
-        "id": assignment.id.to_string(),
-        "principalId": assignment.principal_id.to_string(),
-        "roleDefinitionId": assignment.role.id().to_string(),
-        "directoryScopeId": assignment.scope.to_string(),
-        "appScopeId": null,
-        "createdUsing": assignment.created_using.map(|id| id.to_string()),
-        "createdDateTime": time(assignment.created_at),
-        "modifiedDateTime": optional_time(assignment.removed_at),
-        "status": assignment.status_at(now),
-        "memberType": member_type(assignment.member_type),
-        "scheduleInfo": {
-            "startDateTime": time(window.start),
-            "recurrence": null,
-            "expiration": schedule_expiration(window.end),
-        },
-    });
+    let mut value = joined([
+        json!({ "id": assignment.id.to_string() }),
+        assignment_role_fields(assignment),
+        json!({
+            "createdUsing": assignment.created_using.map(|id| id.to_string()),
+            "createdDateTime": time(assignment.created_at),
+            "modifiedDateTime": optional_time(assignment.removed_at),
+            "status": assignment.status_at(now),
+            "memberType": capitalised(member_type(assignment.member_type)),
+            "scheduleInfo": window_info(assignment.effective_window()),
+        }),
+    ]);
     if !assignment.eligible {
         insert(
             &mut value,
             "assignmentType",
-            assignment_type(assignment).into(),
+            role_assignment_type(assignment),
         );
     }
     value
@@ -79,23 +58,22 @@ pub fn schedule(assignment: &RoleAssignment, now: DateTime<Utc>) -> Value {
 pub fn instance(assignment: &RoleAssignment) -> Value {
     let window = assignment.effective_window();
     let id = assignment.id.to_string();
-    let mut value = json!({
-        "id": id,
-        "principalId": assignment.principal_id.to_string(),
-        "roleDefinitionId": assignment.role.id().to_string(),
-        "directoryScopeId": assignment.scope.to_string(),
-        "appScopeId": null,
-        "startDateTime": time(window.start),
-        "endDateTime": optional_time(window.end),
-        "memberType": member_type(assignment.member_type),
-    });
+    let mut value = joined([
+        json!({ "id": id }),
+        assignment_role_fields(assignment),
+        json!({
+            "startDateTime": time(window.start),
+            "endDateTime": optional_time(window.end),
+            "memberType": capitalised(member_type(assignment.member_type)),
+        }),
+    ]);
     if assignment.eligible {
         insert(&mut value, "roleEligibilityScheduleId", id.into());
     } else {
         insert(
             &mut value,
             "assignmentType",
-            assignment_type(assignment).into(),
+            role_assignment_type(assignment),
         );
         insert(&mut value, "roleAssignmentOriginId", id.clone().into());
         insert(&mut value, "roleAssignmentScheduleId", id.into());
@@ -103,48 +81,32 @@ pub fn instance(assignment: &RoleAssignment) -> Value {
     value
 }
 
-/// Adds `principal` and `roleDefinition` objects when `$expand` asks for them.
-pub fn expand(
-    state: &State,
-    mut value: Value,
-    (principal_id, role): (PrincipalId, BuiltInRole),
-    principal: bool,
-    role_definition: bool,
-) -> Value {
-    if principal {
-        insert(
-            &mut value,
-            "principal",
-            directory::principal(state, principal_id),
-        );
-    }
-    if role_definition {
-        insert(
-            &mut value,
-            "roleDefinition",
-            directory::role_definition(role),
-        );
-    }
-    value
+fn assignment_role_fields(assignment: &RoleAssignment) -> Value {
+    role_fields(assignment.principal_id, assignment.role, assignment.scope)
 }
 
-fn insert(value: &mut Value, key: &str, field: Value) {
-    if let Value::Object(map) = value {
-        map.insert(key.to_string(), field);
-    }
+fn role_fields(principal: PrincipalId, role: BuiltInRole, scope: DirectoryScope) -> Value {
+    json!({
+        "principalId": principal.to_string(),
+        "roleDefinitionId": role.id().to_string(),
+        "directoryScopeId": scope.to_string(),
+        "appScopeId": null,
+    })
 }
 
-fn member_type(member_type: MemberType) -> &'static str {
-    match member_type {
-        MemberType::Direct => "Direct",
-        MemberType::Group => "Group",
-    }
-}
-
-fn assignment_type(assignment: &RoleAssignment) -> &'static str {
-    if assignment.activated {
-        "Activated"
+fn role_assignment_type(assignment: &RoleAssignment) -> Value {
+    let assignment_type = if assignment.activated {
+        AssignmentType::Activated
     } else {
-        "Assigned"
-    }
+        AssignmentType::Assigned
+    };
+    capitalised(self::assignment_type(assignment_type)).into()
+}
+
+fn capitalised(word: &str) -> String {
+    let mut letters = word.chars();
+    letters
+        .next()
+        .map(|first| first.to_uppercase().chain(letters).collect())
+        .unwrap_or_default()
 }

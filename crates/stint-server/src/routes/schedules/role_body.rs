@@ -8,9 +8,11 @@ use stint_core::ids::{RoleAssignmentId, RoleDefinitionId};
 use stint_core::request::RequestAction;
 use stint_core::rules::roles::RoleRequestInput;
 
+use super::body::{
+    check_target_and_custom_data, schedule_and_ticket, ScheduleInfoBody, TicketBody,
+};
+use super::Family;
 use crate::error::ApiError;
-use crate::routes::pim::body::{ScheduleInfoBody, TicketBody};
-use crate::shape::pim::Family;
 use crate::wire::{parse_enum, parse_id};
 
 const ACTIONS: &[&str] = &[
@@ -80,31 +82,21 @@ impl RoleRequestBody {
                 ),
             )
         })?;
-        if let Some(target) = &self.target_schedule_id {
-            parse_id::<RoleAssignmentId>("targetScheduleId", target)?;
-        }
-        if self
-            .custom_data
-            .as_deref()
-            .is_some_and(|data| data.len() > 1024)
-        {
-            return Err(ApiError::invalid_field(
-                "customData",
-                "at most 1024 characters.",
-            ));
-        }
+        check_target_and_custom_data::<RoleAssignmentId>(
+            self.target_schedule_id.as_deref(),
+            self.custom_data.as_deref(),
+        )?;
+        let principal_id = parse_id("principalId", &self.principal_id)?;
+        let (schedule, ticket) = schedule_and_ticket(self.schedule_info, self.ticket_info)?;
         Ok(RoleRequestInput {
             kind: family.kind(),
             action,
-            principal_id: parse_id("principalId", &self.principal_id)?,
+            principal_id,
             role,
             scope,
-            schedule: self
-                .schedule_info
-                .map(ScheduleInfoBody::into_schedule)
-                .transpose()?,
+            schedule,
             justification: self.justification,
-            ticket: self.ticket_info.map(TicketBody::into_ticket).transpose()?,
+            ticket,
             is_validation_only: self.is_validation_only.unwrap_or(false),
         })
     }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use stint_core::ids::RequestId;
-use stint_core::rules::approval::{may_decide, may_view, ChosenSchedule, Review};
+use stint_core::rules::approval::{ChosenSchedule, Review};
 use stint_core::schedule::{at_time_precision, ScheduleKind};
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -41,23 +41,15 @@ async fn get_approval(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id: RequestId = parse_id("id", &id)?;
-    let now = server.app.now();
-    let found = server.app.read(|state| {
-        let request = state.requests.get(&id)?;
-        let pending = request.approval.as_ref()?;
-        Some(may_view(state, session.user, request, now).then(|| {
-            approval::approval(
-                request,
-                pending,
-                may_decide(state, session.user, request, now),
-            )
-        }))
-    });
-    match found {
-        None => Err(ApiError::not_found(format!("Approval '{id}'"))),
-        Some(None) => Err(ApiError::from(stint_core::Violation::forbidden("Only the requester, the approvers and the group's administrators may see this approval."))),
-        Some(Some(value)) => Ok(Json(entity(&base_url(&headers), ENTITY_SET, value))),
-    }
+    let view = server.app.view(&session);
+    let Some((request, decides)) = view.approval(id) else {
+        if view.has_approval(id) {
+            return Err(ApiError::from(stint_core::Violation::forbidden("Only the requester, the approvers and the group's administrators may see this approval.")));
+        }
+        return Err(ApiError::not_found(format!("Approval '{id}'")));
+    };
+    let value = approval::approval(request, decides);
+    Ok(Json(entity(&base_url(&headers), ENTITY_SET, value)))
 }
 
 /// One stage of an approval.
@@ -72,12 +64,10 @@ async fn get_stage(
 ) -> ApiResult<Json<Value>> {
     let id: RequestId = parse_id("id", &id)?;
     let stage: Uuid = parse_id("stageId", &stage)?;
-    let now = server.app.now();
-    let found = server.app.read(|state| {
-        let request = state.requests.get(&id)?;
+    let view = server.app.view(&session);
+    let found = view.approval(id).and_then(|(request, decides)| {
         let pending = request.approval.as_ref().filter(|a| a.stage_id == stage)?;
-        may_view(state, session.user, request, now)
-            .then(|| approval::stage(pending, may_decide(state, session.user, request, now)))
+        Some(approval::stage(pending, decides))
     });
     found
         .map(Json)

@@ -10,9 +10,9 @@ use stint_core::rules::assignments::RequestInput;
 use stint_core::schedule::{at_time_precision, Access};
 use stint_core::{ErrorCode, Violation};
 
+use super::Family;
 use crate::error::ApiError;
 use crate::extract::optional_object;
-use crate::shape::pim::Family;
 use crate::wire::{parse_enum, parse_id};
 
 const ACTIONS: &[&str] = &[
@@ -98,38 +98,58 @@ impl RequestBody {
     pub fn into_input(self, family: Family) -> Result<RequestInput, ApiError> {
         let action: RequestAction = parse_enum("action", &self.action, ACTIONS)?;
         let access: Access = parse_enum("accessId", &self.access_id, &["member", "owner"])?;
-        if let Some(target) = &self.target_schedule_id {
-            parse_id::<stint_core::ids::ScheduleId>("targetScheduleId", target)?;
-        }
-        if self
-            .custom_data
-            .as_deref()
-            .is_some_and(|data| data.len() > 1024)
-        {
-            return Err(ApiError::invalid_field(
-                "customData",
-                "at most 1024 characters.",
-            ));
-        }
+        check_target_and_custom_data::<stint_core::ids::ScheduleId>(
+            self.target_schedule_id.as_deref(),
+            self.custom_data.as_deref(),
+        )?;
+        let group_id = parse_id("groupId", &self.group_id)?;
+        let principal_id = parse_id("principalId", &self.principal_id)?;
+        let (schedule, ticket) = schedule_and_ticket(self.schedule_info, self.ticket_info)?;
         Ok(RequestInput {
             kind: family.kind(),
             action,
-            group_id: parse_id("groupId", &self.group_id)?,
-            principal_id: parse_id("principalId", &self.principal_id)?,
+            group_id,
+            principal_id,
             access,
-            schedule: self
-                .schedule_info
-                .map(ScheduleInfoBody::into_schedule)
-                .transpose()?,
+            schedule,
             justification: self.justification,
-            ticket: self.ticket_info.map(TicketBody::into_ticket).transpose()?,
+            ticket,
             is_validation_only: self.is_validation_only.unwrap_or(false),
         })
     }
 }
 
+/// `targetScheduleId`, if given, is an id of `Id`; `customData` is at most 1024 bytes.
+pub(crate) fn check_target_and_custom_data<Id: std::str::FromStr>(
+    target: Option<&str>,
+    custom_data: Option<&str>,
+) -> Result<(), ApiError> {
+    if let Some(target) = target {
+        parse_id::<Id>("targetScheduleId", target)?;
+    }
+    if custom_data.is_some_and(|data| data.len() > 1024) {
+        return Err(ApiError::invalid_field(
+            "customData",
+            "at most 1024 characters.",
+        ));
+    }
+    Ok(())
+}
+
+/// `scheduleInfo` and `ticketInfo`, read in that order.
+pub(crate) fn schedule_and_ticket(
+    schedule_info: Option<ScheduleInfoBody>,
+    ticket_info: Option<TicketBody>,
+) -> Result<(Option<RequestedSchedule>, Option<TicketInfo>), ApiError> {
+    let schedule = schedule_info
+        .map(ScheduleInfoBody::into_schedule)
+        .transpose()?;
+    let ticket = ticket_info.map(TicketBody::into_ticket).transpose()?;
+    Ok((schedule, ticket))
+}
+
 impl ScheduleInfoBody {
-    pub(crate) fn into_schedule(self) -> Result<RequestedSchedule, ApiError> {
+    fn into_schedule(self) -> Result<RequestedSchedule, ApiError> {
         if self.recurrence.as_ref().is_some_and(|r| !r.is_null()) {
             return Err(invalid_request(
                 "scheduleInfo.recurrence",
@@ -205,7 +225,7 @@ fn parse_duration(text: &str) -> Result<IsoDuration, ApiError> {
 }
 
 impl TicketBody {
-    pub(crate) fn into_ticket(self) -> Result<TicketInfo, ApiError> {
+    fn into_ticket(self) -> Result<TicketInfo, ApiError> {
         for (field, value) in [
             ("ticketInfo.ticketNumber", &self.ticket_number),
             ("ticketInfo.ticketSystem", &self.ticket_system),

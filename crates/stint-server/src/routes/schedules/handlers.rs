@@ -1,0 +1,167 @@
+//! The handlers, written once over [`Assignable`]; the per-path functions that utoipa documents
+//! ([`super::group_paths`], [`super::role_paths`]) call them through [`paths!`].
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::Value;
+use stint_app::Session;
+use stint_core::ids::RequestId;
+
+use super::read::{self, current_user_function, GetCall, ListCall};
+use super::{Assignable, Family, Listing, Scope};
+use crate::collection::{base_url, entity};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Auth, GraphJson, Meta};
+use crate::wire::parse_id;
+use crate::ServerState;
+
+/// What every schedule route takes from its call, the caller first (401 before anything else).
+pub struct Call {
+    server: ServerState,
+    session: Session,
+    base: String,
+    raw_query: Option<String>,
+}
+
+impl FromRequestParts<ServerState> for Call {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, server: &ServerState) -> Result<Self, ApiError> {
+        let Auth(session) = Auth::from_request_parts(parts, server).await?;
+        Ok(Call {
+            server: server.clone(),
+            session,
+            base: base_url(&parts.headers),
+            raw_query: parts.uri.query().map(str::to_owned),
+        })
+    }
+}
+
+pub async fn list<T: Assignable>(
+    call: Call,
+    family: Family,
+    listing: Listing,
+    scope: Scope,
+) -> ApiResult<Json<Value>> {
+    let view = call.server.app.view(&call.session);
+    let list = ListCall {
+        family,
+        listing,
+        scope,
+        base: &call.base,
+        raw_query: call.raw_query,
+    };
+    read::list::<T>(&view, list).map(Json)
+}
+
+/// One entity by id, or the caller's own list when the id is `filterByCurrentUser(...)`.
+pub async fn get<T: Assignable>(
+    call: Call,
+    Path(id): Path<String>,
+    family: Family,
+    listing: Listing,
+) -> ApiResult<Json<Value>> {
+    if let Some(on) = current_user_function::<T>(&id, listing) {
+        return list::<T>(call, family, listing, Scope::CurrentUser(on?)).await;
+    }
+    let get = GetCall {
+        family,
+        listing,
+        base: &call.base,
+        raw_query: call.raw_query.clone(),
+    };
+    let found = if listing == Listing::Requests {
+        let id: RequestId = parse_id("id", &id)?;
+        read::request::<T>(&call.server.app.view(&call.session), id, get)
+    } else {
+        let id: T::ScheduleId = parse_id("id", &id)?;
+        read::schedule::<T>(&call.server.app.view(&call.session), id, get)
+    };
+    found.map(Json)
+}
+
+pub async fn create<T: Assignable>(
+    call: Call,
+    Meta(meta): Meta,
+    GraphJson(body): GraphJson<T::Body>,
+    family: Family,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let input = (T::INTO_INPUT)(body, family)?;
+    let committed = T::submit(&call.server.app, &call.session, &meta, input).await?;
+    let body = entity(
+        &call.base,
+        read::entity_set::<T>(family, Listing::Requests),
+        (T::SHAPE_REQUEST)(&committed.value),
+    );
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// V4: cancels a pending group request.
+pub async fn cancel(
+    call: Call,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    family: Family,
+) -> ApiResult<StatusCode> {
+    let id: RequestId = parse_id("id", &id)?;
+    call.server
+        .app
+        .cancel_request(&call.session, &meta, id, family.kind())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The documented per-path functions: each entry is its doc comment, its `#[utoipa::path]`, and
+/// which handler it is with its arguments; and `routes()` serving them all. Paths are spelled
+/// out so that a path module needs nothing but this macro.
+macro_rules! paths {
+    ($($(#[doc = $doc:tt])* #[utoipa::path $spec:tt] $handler:ident $name:ident $args:tt;)*) => {
+        /// Every path of this module (methods of one path merge into one route).
+        pub fn routes() -> $crate::ApiRouter {
+            $crate::ApiRouter::new()$(.routes(::utoipa_axum::routes!($name)))*
+        }
+        $( paths!(@one [$(#[doc = $doc])* #[utoipa::path $spec]] $handler $name $args); )*
+    };
+    (@one [$($attr:tt)*] list $name:ident ($target:ident, $family:ident, $listing:ident)) => {
+        $($attr)*
+        async fn $name(call: $crate::routes::schedules::handlers::Call) -> $crate::error::ApiResult<::axum::Json<::serde_json::Value>> {
+            use $crate::routes::schedules::{handlers, Family, Listing, Scope, $target};
+            handlers::list::<$target>(call, Family::$family, Listing::$listing, Scope::Listed).await
+        }
+    };
+    (@one [$($attr:tt)*] get $name:ident ($target:ident, $family:ident, $listing:ident)) => {
+        $($attr)*
+        async fn $name(call: $crate::routes::schedules::handlers::Call, id: ::axum::extract::Path<String>) -> $crate::error::ApiResult<::axum::Json<::serde_json::Value>> {
+            use $crate::routes::schedules::{handlers, Family, Listing, $target};
+            handlers::get::<$target>(call, id, Family::$family, Listing::$listing).await
+        }
+    };
+    (@one [$($attr:tt)*] create $name:ident ($target:ident, $family:ident)) => {
+        $($attr)*
+        async fn $name(
+            call: $crate::routes::schedules::handlers::Call,
+            meta: $crate::extract::Meta,
+            body: $crate::extract::GraphJson<
+                <$crate::routes::schedules::$target as $crate::routes::schedules::Assignable>::Body,
+            >,
+        ) -> $crate::error::ApiResult<(::axum::http::StatusCode, ::axum::Json<::serde_json::Value>)> {
+            use $crate::routes::schedules::{handlers, Family, $target};
+            handlers::create::<$target>(call, meta, body, Family::$family).await
+        }
+    };
+    (@one [$($attr:tt)*] cancel $name:ident ($family:ident)) => {
+        $($attr)*
+        async fn $name(
+            call: $crate::routes::schedules::handlers::Call,
+            meta: $crate::extract::Meta,
+            id: ::axum::extract::Path<String>,
+        ) -> $crate::error::ApiResult<::axum::http::StatusCode> {
+            use $crate::routes::schedules::{handlers, Family};
+            handlers::cancel(call, meta, id, Family::$family).await
+        }
+    };
+}
+
+pub(super) use paths;
