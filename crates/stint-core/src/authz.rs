@@ -14,6 +14,8 @@ use chrono::{DateTime, Utc};
 use crate::directory::{BuiltInRole, DirectoryScope, Group, GroupKind};
 use crate::ids::UserId;
 use crate::protection::{is_protected_group, is_protected_user};
+use crate::request::ScheduleRequest;
+use crate::rules::requests::is_approver;
 use crate::state::{HeldRole, State};
 
 use BuiltInRole::*;
@@ -150,6 +152,49 @@ pub fn may_manage_user(
         return false;
     }
     caller.has_directory_role(UserAdministrator)
+}
+
+/// V3: a named approver for activations, an administrator of the group for extend and renew,
+/// never the requester, never a disabled user (D1).
+pub fn may_decide_approval(
+    state: &State,
+    caller: &Caller,
+    request: &ScheduleRequest,
+    now: DateTime<Utc>,
+) -> bool {
+    let Some(approval) = &request.approval else {
+        return false;
+    };
+    let user = caller.user;
+    if request.created_by == user || request.principal_id == user.into() {
+        return false;
+    }
+    if !state.users.get(&user).is_some_and(|u| u.account_enabled) {
+        return false;
+    }
+    if approval.by_group_administrators {
+        return state
+            .live_group(request.group_id)
+            .is_some_and(|group| may_administer_pim(state, caller, group, now));
+    }
+    is_approver(state, user, request, now)
+}
+
+/// Who may read an approval: its deciders, the requester and the group's PIM administrators.
+pub fn may_view_approval(
+    state: &State,
+    caller: &Caller,
+    request: &ScheduleRequest,
+    now: DateTime<Utc>,
+) -> bool {
+    let user = caller.user;
+    request.created_by == user
+        || request.principal_id == user.into()
+        || may_decide_approval(state, caller, request, now)
+        || state
+            .groups
+            .get(&request.group_id)
+            .is_some_and(|group| may_administer_pim(state, caller, group, now))
 }
 
 /// Directory roles and administrative units are managed by the privileged roles only.

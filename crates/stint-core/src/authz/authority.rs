@@ -7,14 +7,14 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 
 use super::{
-    may_administer_pim, may_manage_group_directly, may_manage_roles, may_manage_user,
-    may_read_all_audit, may_reset_credentials, Caller, PRIVILEGED,
+    may_administer_pim, may_decide_approval, may_manage_group_directly, may_manage_roles,
+    may_manage_user, may_read_all_audit, may_reset_credentials, may_view_approval, Caller,
+    PRIVILEGED,
 };
-use crate::directory::{Group, GroupKind};
+use crate::directory::{Group, GroupKind, User};
 use crate::ids::{GroupId, PrincipalId, UserId};
-use crate::protection::{is_protected_group, LEADS_TO_PRIVILEGE};
+use crate::protection::{is_protected_group, is_protected_user, LEADS_TO_PRIVILEGE};
 use crate::request::ScheduleRequest;
-use crate::rules::approval;
 use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::Violation;
@@ -153,9 +153,83 @@ impl<'s> Authority<'s> {
             .then_some(CredentialResetter { user })
     }
 
+    /// [`Self::credential_resetter`], refused in words.
+    pub fn credential_resetter_of(&self, user: &User) -> Result<CredentialResetter, Violation> {
+        self.credential_resetter(user.id).ok_or_else(|| {
+            let message = if is_protected_user(self.state, user.id, self.now) {
+                format!(
+                    "You may not reset the credentials of {}: a user who holds or may activate privileged access (a member or owner of a role-assignable group or of a group nested in one, eligible or active, an approver of one, or a holder of a directory role, eligible or active) can be reset only by a Global Administrator or Privileged Role Administrator.",
+                    user.user_principal_name
+                )
+            } else {
+                format!(
+                    "Resetting the credentials of {} needs the Helpdesk, Authentication or User Administrator role.",
+                    user.user_principal_name
+                )
+            };
+            Violation::forbidden(message).rule(Rule::D8)
+        })
+    }
+
     /// D8, for creating (`None`) or changing a user.
     pub fn user_manager(&self, user: Option<UserId>) -> Option<UserManager> {
         may_manage_user(self.state, self.caller, user, self.now).then_some(UserManager { user })
+    }
+
+    /// Creating users.
+    pub fn user_creator(&self) -> Result<UserManager, Violation> {
+        self.user_manager(None).ok_or_else(|| {
+            Violation::forbidden(
+                "Creating users needs the User Administrator, Privileged Role Administrator or Global Administrator role.",
+            )
+        })
+    }
+
+    /// D8: changing `user`'s password (`resets_password`), or their name or whether they may sign
+    /// in (`changes_profile`).
+    pub fn user_editor(
+        &self,
+        user: &User,
+        resets_password: bool,
+        changes_profile: bool,
+    ) -> Result<UserManager, Violation> {
+        let allowed = (!resets_password || self.credential_resetter(user.id).is_some())
+            && (!changes_profile || self.user_manager(Some(user.id)).is_some());
+        if allowed {
+            return Ok(UserManager {
+                user: Some(user.id),
+            });
+        }
+        let message = if is_protected_user(self.state, user.id, self.now) {
+            format!(
+                "You may not change {}: a user who holds or may activate privileged access can be changed only by a Global Administrator or Privileged Role Administrator.",
+                user.user_principal_name
+            )
+        } else if resets_password {
+            format!(
+                "Resetting the password of {} needs the Helpdesk, Authentication or User Administrator role.",
+                user.user_principal_name
+            )
+        } else {
+            format!(
+                "Changing {} needs the User Administrator role.",
+                user.user_principal_name
+            )
+        };
+        Err(Violation::forbidden(message).rule(Rule::D8))
+    }
+
+    /// Creating groups: role-assignable ones by the privileged only (D7).
+    pub fn group_creator(&self, role_assignable: bool, kind: GroupKind) -> Result<(), Violation> {
+        if super::may_create_group(self.caller, role_assignable, kind) {
+            return Ok(());
+        }
+        Err(Violation::forbidden(if role_assignable {
+            "Creating a role-assignable group needs the Privileged Role Administrator or Global Administrator role."
+        } else {
+            "Creating a group needs a group-managing administrator role."
+        })
+        .rule(Rule::D7))
     }
 
     pub fn audit_reader(&self) -> Option<AuditReader> {
@@ -189,14 +263,50 @@ impl<'s> Authority<'s> {
     /// V3: a named approver for activations, a PIM administrator for extend and renew, never the
     /// requester or a disabled user.
     pub fn approver(&self, request: &'s ScheduleRequest) -> Option<Approver<'s>> {
-        approval::may_decide(self.state, self.caller.user, request, self.now)
+        may_decide_approval(self.state, self.caller, request, self.now)
             .then_some(Approver { request })
+    }
+
+    /// [`Self::approver`], refused in words.
+    pub fn approver_of(&self, request: &'s ScheduleRequest) -> Result<Approver<'s>, Violation> {
+        self.approver(request).ok_or_else(|| {
+            let user = self.caller.user;
+            let message = if request.created_by == user || request.principal_id == user.into() {
+                "You cannot decide your own request."
+            } else {
+                "You are not an approver of this request."
+            };
+            Violation::forbidden(message).rule(Rule::V3)
+        })
+    }
+
+    /// V4: the requester, or an administrator of the group, may cancel a request.
+    pub fn canceler_of(&self, request: &ScheduleRequest) -> Result<(), Violation> {
+        let user = self.caller.user;
+        let is_requester = request.created_by == user || request.principal_id == user.into();
+        let is_administrator = self
+            .state
+            .groups
+            .get(&request.group_id)
+            .is_some_and(|group| may_administer_pim(self.state, self.caller, group, self.now));
+        if is_requester || is_administrator {
+            return Ok(());
+        }
+        Err(Violation::forbidden(
+            "Only the requester or an administrator of the group may cancel this request.",
+        )
+        .rule(Rule::V4))
+    }
+
+    /// P1: whether the caller may administer `group` in PIM, for lists that only filter.
+    pub fn administers_pim(&self, group: &Group) -> bool {
+        may_administer_pim(self.state, self.caller, group, self.now)
     }
 
     /// Whether the caller may read the approval of `request`: its deciders, its requester and
     /// the group's PIM administrators.
     pub fn sees_approval(&self, request: &ScheduleRequest) -> bool {
-        approval::may_view(self.state, self.caller.user, request, self.now)
+        may_view_approval(self.state, self.caller, request, self.now)
     }
 
     /// Who may read which directory-role records.

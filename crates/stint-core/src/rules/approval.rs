@@ -3,16 +3,15 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::authz;
+use crate::authz::Authority;
 use crate::change::{Change, Decision};
-use crate::ids::{RequestId, ScheduleId, UserId};
+use crate::ids::{RequestId, ScheduleId};
 use crate::request::{
     ActivationSource, Approval, ApprovalDecision, RequestAction, RequestStatus, ScheduleRequest,
 };
 use crate::rules::activation::{activation_schedule, find_eligibility, holds_active};
 use crate::rules::assignment::{check_extends, Assigned, RENEWAL_WINDOW};
 use crate::rules::assignments::{check_no_overlap, check_window, new_schedule, RequestInput};
-use crate::rules::requests::is_approver;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{EndReason, ScheduleKind, Window};
 use crate::spec::Rule;
@@ -37,53 +36,6 @@ pub struct ChosenSchedule {
     /// `None` means permanent (allowed only where the policy allows it, A4).
     pub end: Option<DateTime<Utc>>,
     pub kind: Option<ScheduleKind>,
-}
-
-/// Whether `user` may decide `request`: a named approver for activations, an administrator of the
-/// group for extend and renew, never the requester.
-pub fn may_decide(
-    state: &State,
-    user: UserId,
-    request: &ScheduleRequest,
-    now: DateTime<Utc>,
-) -> bool {
-    let Some(approval) = &request.approval else {
-        return false;
-    };
-    if request.created_by == user || request.principal_id == user.into() {
-        return false;
-    }
-    // D1: a disabled user cannot approve.
-    if !state.users.get(&user).is_some_and(|u| u.account_enabled) {
-        return false;
-    }
-    if approval.by_group_administrators {
-        let caller = authz::Caller::of(state, user, now);
-        return state
-            .live_group(request.group_id)
-            .is_some_and(|group| authz::may_administer_pim(state, &caller, group, now));
-    }
-    is_approver(state, user, request, now)
-}
-
-/// Whether `user` may read the approval: deciders, the requester and the group's administrators.
-pub fn may_view(
-    state: &State,
-    user: UserId,
-    request: &ScheduleRequest,
-    now: DateTime<Utc>,
-) -> bool {
-    if request.created_by == user
-        || request.principal_id == user.into()
-        || may_decide(state, user, request, now)
-    {
-        return true;
-    }
-    let caller = authz::Caller::of(state, user, now);
-    state
-        .groups
-        .get(&request.group_id)
-        .is_some_and(|group| authz::may_administer_pim(state, &caller, group, now))
 }
 
 pub fn review(
@@ -117,16 +69,7 @@ pub fn review(
         )
         .rule(Rule::V3));
     }
-    if !may_decide(state, ctx.caller.user, request, ctx.now) {
-        let message = if request.created_by == ctx.caller.user
-            || request.principal_id == ctx.caller.user.into()
-        {
-            "You cannot decide your own request."
-        } else {
-            "You are not an approver of this request."
-        };
-        return Err(Violation::forbidden(message).rule(Rule::V3));
-    }
+    Authority::new(state, ctx.caller, ctx.now).approver_of(request)?;
     if ctx.now - request.created_at >= APPROVAL_TIMEOUT {
         return Err(Violation::new(
             ErrorCode::ApprovalAlreadyDecided,

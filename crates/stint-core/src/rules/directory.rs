@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::authz::{self, Authority, RoleManager};
+use crate::authz::{Authority, RoleManager};
 use crate::change::{Change, Decision};
 use crate::directory::{
     AdministrativeUnit, BuiltInRole, DirectoryScope, Group, GroupKind, GroupSource, PasswordHash,
@@ -35,11 +35,7 @@ pub fn create_user(
     ctx: &Context,
     input: NewUser,
 ) -> Result<(Decision, User), Violation> {
-    if !authz::may_manage_user(state, ctx.caller, None, ctx.now) {
-        return Err(Violation::forbidden(
-            "Creating users needs the User Administrator, Privileged Role Administrator or Global Administrator role.",
-        ));
-    }
+    Authority::new(state, ctx.caller, ctx.now).user_creator()?;
     check_name("userPrincipalName", &input.user_principal_name)?;
     check_name("displayName", &input.display_name)?;
     if state.user_by_name(&input.user_principal_name).is_some() {
@@ -90,28 +86,11 @@ pub fn update_user(
     let resets_password = patch.password_hash.is_some();
     let disables = patch.account_enabled == Some(false);
     let changes_profile = patch.display_name.is_some() || patch.account_enabled.is_some();
-    let allowed = (!resets_password
-        || authz::may_reset_credentials(state, ctx.caller, id, ctx.now))
-        && (!changes_profile || authz::may_manage_user(state, ctx.caller, Some(id), ctx.now));
-    if !allowed {
-        let message = if crate::protection::is_protected_user(state, id, ctx.now) {
-            format!(
-                "You may not change {}: a user who holds or may activate privileged access can be changed only by a Global Administrator or Privileged Role Administrator.",
-                current.user_principal_name
-            )
-        } else if resets_password {
-            format!(
-                "Resetting the password of {} needs the Helpdesk, Authentication or User Administrator role.",
-                current.user_principal_name
-            )
-        } else {
-            format!(
-                "Changing {} needs the User Administrator role.",
-                current.user_principal_name
-            )
-        };
-        return Err(Violation::forbidden(message).rule(Rule::D8));
-    }
+    Authority::new(state, ctx.caller, ctx.now).user_editor(
+        current,
+        resets_password,
+        changes_profile,
+    )?;
     if let Some(name) = &patch.display_name {
         check_name("displayName", name)?;
     }
@@ -164,14 +143,8 @@ pub fn create_group(
     ctx: &Context,
     input: NewGroup,
 ) -> Result<(Decision, Group), Violation> {
-    if !authz::may_create_group(ctx.caller, input.is_assignable_to_role, input.kind) {
-        return Err(Violation::forbidden(if input.is_assignable_to_role {
-            "Creating a role-assignable group needs the Privileged Role Administrator or Global Administrator role."
-        } else {
-            "Creating a group needs a group-managing administrator role."
-        })
-        .rule(Rule::D7));
-    }
+    Authority::new(state, ctx.caller, ctx.now)
+        .group_creator(input.is_assignable_to_role, input.kind)?;
     check_name("displayName", &input.display_name)?;
     if input.is_assignable_to_role && input.membership_rule.is_some() {
         return Err(Violation::bad_request(

@@ -12,7 +12,7 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
 use crate::audit::AuditRecord;
 use crate::auth::TokenHash;
-use crate::authz;
+use crate::authz::Authority;
 use crate::change::{Change, Decision};
 use crate::directory::{PasswordHash, User};
 use crate::ids::UserId;
@@ -391,20 +391,7 @@ pub fn reset_credentials(
             "Say what to reset: a new \"password\", \"removeAuthenticator\": true, or both.",
         ));
     }
-    if !authz::may_reset_credentials(state, ctx.caller, target, ctx.now) {
-        let message = if crate::protection::is_protected_user(state, target, ctx.now) {
-            format!(
-                "You may not reset the credentials of {}: a user who holds or may activate privileged access (a member or owner of a role-assignable group or of a group nested in one, eligible or active, an approver of one, or a holder of a directory role, eligible or active) can be reset only by a Global Administrator or Privileged Role Administrator.",
-                current.user_principal_name
-            )
-        } else {
-            format!(
-                "Resetting the credentials of {} needs the Helpdesk, Authentication or User Administrator role.",
-                current.user_principal_name
-            )
-        };
-        return Err(Violation::forbidden(message).rule(Rule::D8));
-    }
+    Authority::new(state, ctx.caller, ctx.now).credential_resetter_of(current)?;
     let mut updated = current.clone();
     let mut what = Vec::new();
     if let Some(hash) = new_password_hash {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::authz::{self, Authority, Caller};
+use crate::authz::{Authority, Caller};
 use crate::change::{Change, Decision};
 use crate::directory::{Group, GroupSource};
 use crate::ids::GroupId;
@@ -39,11 +39,12 @@ pub fn discover<'a>(
     now: DateTime<Utc>,
     managed: bool,
 ) -> Vec<&'a Group> {
+    let authority = Authority::new(state, caller, now);
     let mut groups: Vec<&Group> = state
         .groups
         .values()
         .filter(|group| !group.is_deleted() && group.is_managed() == managed)
-        .filter(|group| authz::may_administer_pim(state, caller, group, now))
+        .filter(|group| authority.administers_pim(group))
         .collect();
     groups.sort_by(|a, b| a.display_name.cmp(&b.display_name).then(a.id.cmp(&b.id)));
     groups

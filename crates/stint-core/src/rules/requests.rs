@@ -1,6 +1,6 @@
 //! The life of a request after it is made: cancelling a pending one (SPEC V4).
 
-use crate::authz;
+use crate::authz::Authority;
 use crate::change::{Change, Decision};
 use crate::ids::RequestId;
 use crate::request::RequestStatus;
@@ -22,18 +22,7 @@ pub fn cancel(
         .get(&id)
         .filter(|request| request.kind == kind)
         .ok_or_else(|| Violation::not_found(format!("Request '{id}'")))?;
-    let caller = ctx.caller.user;
-    let is_requester = request.created_by == caller || request.principal_id == caller.into();
-    let is_administrator = state
-        .groups
-        .get(&request.group_id)
-        .is_some_and(|group| authz::may_administer_pim(state, ctx.caller, group, ctx.now));
-    if !is_requester && !is_administrator {
-        return Err(Violation::forbidden(
-            "Only the requester or an administrator of the group may cancel this request.",
-        )
-        .rule(Rule::V4));
-    }
+    Authority::new(state, ctx.caller, ctx.now).canceler_of(request)?;
     if !request.status.is_pending() {
         return Err(Violation::new(
             ErrorCode::RequestNotCancelable,
