@@ -153,9 +153,16 @@ impl App {
     }
 
     /// Runs `f` on the current state. Keep it short: writers wait for it.
-    pub fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
         let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
         f(&state)
+    }
+
+    /// Runs `f` on the current state, for tests and the benchmark. Drivers read through
+    /// [`App::view`], which applies the permission rules.
+    #[cfg(feature = "inspect")]
+    pub fn inspect_state<T>(&self, f: impl FnOnce(&State) -> T) -> T {
+        self.read(f)
     }
 
     pub fn revision(&self) -> Revision {

@@ -118,7 +118,7 @@ async fn u1_a_refused_business_rule_is_audited_and_changes_nothing() {
     assert_eq!(violation.code, ErrorCode::RoleAssignableGroupLimitReached);
 
     assert_eq!(
-        app.read(|state| state.groups.len()),
+        app.inspect_state(|state| state.groups.len()),
         1,
         "nothing was created"
     );
@@ -180,7 +180,7 @@ async fn u3_a_restarted_app_sees_exactly_what_was_committed() {
     .unwrap();
     assert_eq!(reopened.revision(), app.revision());
     let names = |app: &App| {
-        app.read(|state| {
+        app.inspect_state(|state| {
             state
                 .groups
                 .values()

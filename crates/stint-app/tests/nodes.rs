@@ -154,7 +154,7 @@ async fn x2_the_follower_brings_a_node_up_to_date_within_its_poll() {
     }
     follower.abort();
     let ended = |app: &App| {
-        app.read(|state| {
+        app.inspect_state(|state| {
             state
                 .schedules
                 .values()
@@ -183,7 +183,7 @@ async fn x2_a_stale_node_catches_up_instead_of_recording_twice() {
         None,
         "b catches up before deciding"
     );
-    let ended = b.read(|state| {
+    let ended = b.inspect_state(|state| {
         state
             .schedules
             .values()

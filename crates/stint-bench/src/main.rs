@@ -275,7 +275,7 @@ async fn run_scale(
     let state_rss = report::rss_bytes() - rss_before_open;
     app.bootstrap(Some(Password::new(ADMIN_PASSWORD))).await?;
     let now = Utc::now();
-    let (index_bytes, indexed, schedules) = app.read(|state| {
+    let (index_bytes, indexed, schedules) = app.inspect_state(|state| {
         (
             state.index().approximate_bytes(),
             state.index().assignment_count(),
@@ -323,13 +323,13 @@ async fn run_scale(
         ),
     );
 
-    let queries = app.read(|state| inproc::queries(state, &dataset, now, 1_000_000));
+    let queries = app.inspect_state(|state| inproc::queries(state, &dataset, now, 1_000_000));
     let setup = if options.cedar {
-        Some(app.read(|state| inproc::cedar_setup(state, &dataset, now))?)
+        Some(app.inspect_state(|state| inproc::cedar_setup(state, &dataset, now))?)
     } else {
         None
     };
-    let comparison = app.read(|state| {
+    let comparison = app.inspect_state(|state| {
         let cedar = setup.as_ref().map(|setup| (setup, CEDAR_QUERIES));
         inproc::compare(state, &queries, now, PASSES, cedar)
     })?;

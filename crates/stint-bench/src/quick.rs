@@ -66,17 +66,17 @@ pub async fn run(scale: Scale, work: &Path, quick: &Quick) -> anyhow::Result<()>
     app.bootstrap(Some(Password::new(ADMIN_PASSWORD))).await?;
     let dataset = match generated {
         Some(dataset) => dataset,
-        None => app.read(dataset_of),
+        None => app.inspect_state(dataset_of),
     };
     let now = Utc::now();
-    let queries = app.read(|state| inproc::queries(state, &dataset, now, 1_000_000));
+    let queries = app.inspect_state(|state| inproc::queries(state, &dataset, now, 1_000_000));
     let setup = if cedar {
-        Some(app.read(|state| inproc::cedar_setup(state, &dataset, now))?)
+        Some(app.inspect_state(|state| inproc::cedar_setup(state, &dataset, now))?)
     } else {
         None
     };
     for round in 1..=rounds {
-        let comparison = app.read(|state| {
+        let comparison = app.inspect_state(|state| {
             let cedar = setup.as_ref().map(|setup| (setup, CEDAR_QUERIES));
             inproc::compare(state, &queries, now, 1, cedar)
         })?;

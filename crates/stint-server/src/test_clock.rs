@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use stint_app::{App, ManualClock};
-use stint_core::directory::BuiltInRole;
 use stint_core::duration::IsoDuration;
 
 use crate::error::{ApiError, ApiResult};
@@ -60,17 +59,12 @@ async fn move_clock(
     Auth(session): Auth,
     GraphJson(body): GraphJson<MoveClock>,
 ) -> ApiResult<Json<Value>> {
-    if !state
+    state
         .server
         .app
-        .caller(&session)
-        .has_directory_role(BuiltInRole::GlobalAdministrator)
-    {
-        return Err(stint_core::Violation::forbidden(
-            "Only a Global Administrator may move the test clock.",
-        )
-        .into());
-    }
+        .view(&session)
+        .authority()
+        .global_administrator("move the test clock")?;
     match (body.advance, body.set) {
         (Some(by), None) => state.clock.advance(by.as_delta()),
         (None, Some(at)) => state.clock.set(at),

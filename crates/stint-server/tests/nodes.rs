@@ -711,7 +711,7 @@ async fn v7_x3_5000_schedules_ending_at_once_end_once_each_with_both_schedulers_
     let latest = cluster.store.revision().await.unwrap();
     for node in cluster.nodes() {
         assert!(node.app.reach_revision(latest).await.unwrap());
-        let ended = node.app.read(|state| {
+        let ended = node.app.inspect_state(|state| {
             state
                 .schedules
                 .values()

@@ -307,7 +307,7 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
     );
     chrome.shot("my-roles-active").await;
     chrome.phone_shot("my-roles-active").await;
-    assert!(server.app.read(|s| s.is_effective_member(
+    assert!(server.app.inspect_state(|s| s.is_effective_member(
         alice_id.parse::<stint_core::ids::UserId>().unwrap().into(),
         group,
         server.now()
@@ -326,7 +326,7 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
         "{expired}"
     );
     chrome.shot("my-roles-expired").await;
-    assert!(!server.app.read(|s| s.is_effective_member(
+    assert!(!server.app.inspect_state(|s| s.is_effective_member(
         alice_id.parse::<stint_core::ids::UserId>().unwrap().into(),
         group,
         server.now()

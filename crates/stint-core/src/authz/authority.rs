@@ -141,6 +141,19 @@ impl<'s> Authority<'s> {
         Err(Violation::forbidden(message).rule(rule))
     }
 
+    /// What only a Global Administrator may do; `to` says what was attempted.
+    pub fn global_administrator(&self, to: &str) -> Result<(), Violation> {
+        if self
+            .caller
+            .has_directory_role(crate::directory::BuiltInRole::GlobalAdministrator)
+        {
+            return Ok(());
+        }
+        Err(Violation::forbidden(format!(
+            "Only a Global Administrator may {to}."
+        )))
+    }
+
     /// Directory roles and administrative units; `to` says what was attempted ("remove directory
     /// role assignments").
     pub fn role_manager(&self, to: &str) -> Result<RoleManager, Violation> {
