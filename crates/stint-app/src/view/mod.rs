@@ -9,6 +9,9 @@
 //! anything (it is not `Send`, so an async handler that forgets cannot compile).
 
 mod directory;
+mod directory_lists;
+mod groups;
+mod my;
 mod pim;
 
 use std::sync::{PoisonError, RwLockReadGuard};
@@ -20,6 +23,7 @@ use stint_store::Revision;
 
 use crate::{App, Session};
 
+pub use my::{MyAssignment, MyAssignments};
 pub use pim::{Awaiting, Whose};
 
 /// What one caller may read at one instant.

@@ -403,38 +403,15 @@ fn extend_or_renew(
     input: &RequestInput,
 ) -> Result<Outcome, Violation> {
     check_no_pending(state, input)?;
-    let own = state
-        .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
-        .filter(|s| {
-            s.member_type == MemberType::Direct && s.assignment_type == AssignmentType::Assigned
-        })
-        .filter(|s| !is_superseded(s));
+    let own = state.schedules_for(input.group_id, input.principal_id, input.access, input.kind);
     let (target, rule) = if input.action == RequestAction::SelfExtend {
-        let ending_soon = own.filter(|s| {
-            s.is_open_at(ctx.now)
-                && s.effective_window()
-                    .end
-                    .is_some_and(|end| end - ctx.now <= EXTENSION_WINDOW)
-        });
+        let ending_soon = own.filter(|s| is_extendable(s, ctx.now));
         (latest(ending_soon), "E1")
     } else {
         let has_open = state
             .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
             .any(|s| s.is_open_at(ctx.now));
-        let recently_ended = own.filter(|s| {
-            let window = s.effective_window();
-            window.has_ended_by(ctx.now)
-                && window
-                    .end
-                    .is_some_and(|end| ctx.now - end <= RENEWAL_WINDOW)
-                && !matches!(
-                    s.ended,
-                    Some(Ended {
-                        reason: EndReason::Removed,
-                        ..
-                    })
-                )
-        });
+        let recently_ended = own.filter(|s| is_renewable(s, ctx.now));
         (latest(recently_ended).filter(|_| !has_open), "E2")
     };
     let target = target.ok_or_else(|| {
@@ -475,6 +452,42 @@ fn extend_or_renew(
         schedules: Vec::new(),
         summary,
     })
+}
+
+/// E1: an assignment its principal may ask to extend at `now`: assigned to them directly, not
+/// yet ended, and ending within [`EXTENSION_WINDOW`].
+pub fn is_extendable(schedule: &Schedule, now: DateTime<Utc>) -> bool {
+    is_direct_assignment(schedule)
+        && schedule.is_open_at(now)
+        && schedule
+            .effective_window()
+            .end
+            .is_some_and(|end| end - now <= EXTENSION_WINDOW)
+}
+
+/// E2: an assignment its principal may ask to renew at `now`: assigned to them directly, ended
+/// within the last [`RENEWAL_WINDOW`], and not removed by an administrator. (The request also
+/// needs no assignment of the same access and kind in force.)
+pub fn is_renewable(schedule: &Schedule, now: DateTime<Utc>) -> bool {
+    let window = schedule.effective_window();
+    is_direct_assignment(schedule)
+        && window.has_ended_by(now)
+        && window.end.is_some_and(|end| now - end <= RENEWAL_WINDOW)
+        && !matches!(
+            schedule.ended,
+            Some(Ended {
+                reason: EndReason::Removed,
+                ..
+            })
+        )
+}
+
+/// Assigned by an administrator to the principal themselves (not an activation, not through a
+/// group), and not replaced by a later schedule.
+fn is_direct_assignment(schedule: &Schedule) -> bool {
+    schedule.member_type == MemberType::Direct
+        && schedule.assignment_type == AssignmentType::Assigned
+        && !is_superseded(schedule)
 }
 
 fn require_assignment_family(input: &RequestInput) -> Result<(), Violation> {
