@@ -15,21 +15,22 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
+use stint_app::view::Whose;
+use stint_app::View;
 use stint_core::directory::Group;
 use stint_core::ids::PrincipalId;
 use stint_core::policy::PolicySettings;
 use stint_core::request::{Expiration, RequestAction, RequestedSchedule};
 use stint_core::rules::assignments::{RequestInput, MAX_JUSTIFICATION_CHARS};
 use stint_core::schedule::{Access, ScheduleKind};
-use stint_core::state::State;
 
 use super::groups::{group_for, group_head, Section};
 use crate::error::UiError;
 use crate::forms::{parse_time, time_value, Errors, FormData, Posted};
 use crate::layout::{csrf_field, error_summary, page, Nav};
 use crate::session::Console;
-use crate::view;
 use crate::widgets::{checkbox, radios, select, Field, Kind};
+use crate::wording;
 
 /// How many principals a search shows.
 const SEARCH_RESULTS: usize = 25;
@@ -48,14 +49,6 @@ fn field_of(key: &str) -> Option<&'static str> {
         "scheduleInfo" => "start",
         _ => return None,
     })
-}
-
-fn settings(state: &State, group: &Group, access: Access) -> PolicySettings {
-    state
-        .policies
-        .get(&(group.id, access))
-        .map(|p| p.settings.clone())
-        .unwrap_or_default()
 }
 
 /// The role shown on a page (Member until one is picked); posts read it with [`access_from`].
@@ -155,7 +148,7 @@ pub async fn search(Path(id): Path<String>, Posted { console, form }: Posted) ->
 
 /// Users and groups whose name contains the search, for the picker.
 fn candidates(
-    state: &State,
+    view: &View<'_>,
     group: &Group,
     access: Access,
     search: &str,
@@ -167,9 +160,8 @@ fn candidates(
             || name.to_lowercase().contains(&needle)
             || detail.to_lowercase().contains(&needle)
     };
-    let mut found: Vec<(PrincipalId, String, String)> = state
-        .users
-        .values()
+    let mut found: Vec<(PrincipalId, String, String)> = view
+        .users()
         .filter(|u| matches(&u.display_name, &u.user_principal_name))
         .map(|u| {
             (
@@ -181,10 +173,8 @@ fn candidates(
         .collect();
     if access == Access::Member {
         found.extend(
-            state
-                .groups
-                .values()
-                .filter(|g| !g.is_deleted() && g.id != group.id && matches(&g.display_name, ""))
+            view.live_groups()
+                .filter(|g| g.id != group.id && matches(&g.display_name, ""))
                 .map(|g| (g.id.into(), g.display_name.clone(), "Group".to_string())),
         );
     }
@@ -196,7 +186,7 @@ fn candidates(
     found.truncate(SEARCH_RESULTS);
     if let Some(keep) = keep {
         if !found.iter().any(|(id, ..)| *id == keep) {
-            let (name, detail) = view::principal(state, keep);
+            let (name, detail) = wording::principal(view, keep);
             found.insert(0, (keep, name, detail));
         }
     }
@@ -210,12 +200,13 @@ fn add_page(console: &Console, group: &Group, form: &FormData, errors: &Errors) 
     let chosen = form
         .get("principal")
         .and_then(|p| p.parse::<PrincipalId>().ok());
-    let (people, policy) = console.app.read(|state| {
+    let (people, policy) = {
+        let view = console.view();
         (
-            candidates(state, group, access, &search, chosen),
-            settings(state, group, access),
+            candidates(&view, group, access, &search, chosen),
+            view.policy_settings(group.id, access),
         )
-    });
+    };
     let base = format!("/ui/groups/{}/assignments", group.id);
     // A role or type refused is shown unpicked, so the page never shows a choice not made.
     let mut access_options = vec![
@@ -329,8 +320,8 @@ fn schedule_fields(
     };
     let end_hint = format!(
         "Leave empty for the longest the settings allow: {} eligible, {} active.",
-        view::duration(policy.eligible_assignment.maximum.as_delta()),
-        view::duration(policy.active_assignment.maximum.as_delta())
+        wording::duration(policy.eligible_assignment.maximum.as_delta()),
+        wording::duration(policy.active_assignment.maximum.as_delta())
     );
     html! {
         @if permanent_eligible || permanent_active {
@@ -406,7 +397,7 @@ pub async fn create(Path(id): Path<String>, Posted { mut console, form }: Posted
     if let (true, Some(access), Some(principal), Some(kind)) =
         (errors.is_empty(), access, principal, kind)
     {
-        let policy = console.app.read(|state| settings(state, &group, access));
+        let policy = console.view().policy_settings(group.id, access);
         let input = RequestInput {
             kind,
             action: RequestAction::AdminAssign,
@@ -523,14 +514,13 @@ fn current_window(
     group: &Group,
     target: Target,
 ) -> Option<(DateTime<Utc>, Option<DateTime<Utc>>)> {
-    let now = console.now;
-    console.app.read(|state| {
-        state
-            .schedules_for(group.id, target.principal, target.access, target.kind)
-            .filter(|s| s.is_open_at(now))
-            .max_by_key(|s| (s.created_at, s.id))
-            .map(|s| (s.window.start, s.window.end))
-    })
+    let view = console.view();
+    view.schedules(Whose::Group(group.id), target.kind)
+        .into_iter()
+        .filter(|s| s.principal_id == target.principal && s.access() == target.access)
+        .filter(|s| s.is_open_at(view.now()))
+        .max_by_key(|s| (s.created_at, s.id))
+        .map(|s| (s.window.start, s.window.end))
 }
 
 fn edit_page(
@@ -545,12 +535,13 @@ fn edit_page(
         access,
         kind,
     } = target;
-    let (name, policy) = console.app.read(|state| {
+    let (name, policy) = {
+        let view = console.view();
         (
-            view::principal(state, principal),
-            settings(state, group, access),
+            wording::principal(&view, principal),
+            view.policy_settings(group.id, access),
         )
-    });
+    };
     let allow = match kind {
         ScheduleKind::Eligible => !policy.eligible_assignment.expiration_required,
         ScheduleKind::Active => !policy.active_assignment.expiration_required,
@@ -596,9 +587,7 @@ pub async fn update(Path(id): Path<String>, Posted { console, form }: Posted) ->
     let mut errors = Errors::default();
     let times = times_from(&form, &mut errors);
     if errors.is_empty() {
-        let policy = console
-            .app
-            .read(|state| settings(state, &group, target.access));
+        let policy = console.view().policy_settings(group.id, target.access);
         let input = RequestInput {
             kind: target.kind,
             action: RequestAction::AdminUpdate,

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
+use stint_app::view::Whose;
 use stint_core::directory::Group;
 use stint_core::ids::PrincipalId;
 use stint_core::request::RequestAction;
@@ -18,7 +19,7 @@ use super::groups::{group_for, group_head, Section};
 use crate::forms::{Errors, Posted};
 use crate::layout::{csrf_field, empty, error_summary, notice, page, tabs, Nav, Tone};
 use crate::session::Console;
-use crate::view;
+use crate::wording;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tab {
@@ -71,49 +72,47 @@ pub async fn show(
 }
 
 fn rows(console: &Console, group: &Group) -> (Vec<Row>, Vec<Row>, Vec<Row>) {
-    let now = console.now;
-    console.app.read(|state| {
-        let mut lists = (Vec::new(), Vec::new(), Vec::new());
-        let mut schedules: Vec<_> = state
-            .schedules_of_group(group.id)
-            .filter(|s| !matches!(s.ended.map(|e| e.reason), Some(EndReason::Superseded)))
-            .collect();
-        schedules.sort_by_key(|s| (s.access(), s.effective_window().start, s.id));
-        for schedule in schedules {
-            let window = schedule.effective_window();
-            let row = Row {
-                principal: schedule.principal_id,
-                name: view::principal(state, schedule.principal_id),
-                access: schedule.access(),
-                kind: schedule.kind,
-                how: match (
-                    schedule.assignment_type,
-                    schedule.member_type,
-                    schedule.created_using,
-                ) {
-                    (AssignmentType::Activated, MemberType::Group, _) => {
-                        "Activated through a group"
-                    }
-                    (AssignmentType::Activated, _, _) => "Activated",
-                    (_, _, None) => "Direct (groups API)",
-                    _ => "Assigned",
-                },
-                start: window.start,
-                end: window.end,
-                managed: schedule.assignment_type == AssignmentType::Assigned,
-            };
-            if schedule.is_open_at(now) {
-                match schedule.kind {
-                    ScheduleKind::Eligible => lists.0.push(row),
-                    ScheduleKind::Active => lists.1.push(row),
-                }
-            } else if window.end.is_some_and(|end| now - end <= RENEWAL_WINDOW) {
-                lists.2.push(row);
+    let view = console.view();
+    let now = view.now();
+    let mut lists = (Vec::new(), Vec::new(), Vec::new());
+    let mut schedules: Vec<_> = [ScheduleKind::Eligible, ScheduleKind::Active]
+        .into_iter()
+        .flat_map(|kind| view.schedules(Whose::Group(group.id), kind))
+        .filter(|s| !matches!(s.ended.map(|e| e.reason), Some(EndReason::Superseded)))
+        .collect();
+    schedules.sort_by_key(|s| (s.access(), s.effective_window().start, s.id));
+    for schedule in schedules {
+        let window = schedule.effective_window();
+        let row = Row {
+            principal: schedule.principal_id,
+            name: wording::principal(&view, schedule.principal_id),
+            access: schedule.access(),
+            kind: schedule.kind,
+            how: match (
+                schedule.assignment_type,
+                schedule.member_type,
+                schedule.created_using,
+            ) {
+                (AssignmentType::Activated, MemberType::Group, _) => "Activated through a group",
+                (AssignmentType::Activated, _, _) => "Activated",
+                (_, _, None) => "Direct (groups API)",
+                _ => "Assigned",
+            },
+            start: window.start,
+            end: window.end,
+            managed: schedule.assignment_type == AssignmentType::Assigned,
+        };
+        if schedule.is_open_at(now) {
+            match schedule.kind {
+                ScheduleKind::Eligible => lists.0.push(row),
+                ScheduleKind::Active => lists.1.push(row),
             }
+        } else if window.end.is_some_and(|end| now - end <= RENEWAL_WINDOW) {
+            lists.2.push(row);
         }
-        lists.2.sort_by_key(|row| std::cmp::Reverse(row.end));
-        lists
-    })
+    }
+    lists.2.sort_by_key(|row| std::cmp::Reverse(row.end));
+    lists
 }
 
 fn list_page(
@@ -167,10 +166,10 @@ fn list_page(
                             @for row in shown {
                                 tr {
                                     td data-label="Name" { strong { (row.name.0) } br; span.muted { (row.name.1) } }
-                                    td data-label="Role" { (view::access(row.access)) }
+                                    td data-label="Role" { (wording::access(row.access)) }
                                     td data-label="How" { (row.how) }
-                                    td data-label="Start" { (view::time(row.start)) }
-                                    td data-label="End" { (view::end(row.end)) }
+                                    td data-label="Start" { (wording::time(row.start)) }
+                                    td data-label="End" { (wording::end(row.end)) }
                                     @if tab != Tab::Expired {
                                         td.actions-cell { (actions(console, group, row)) }
                                     }
@@ -192,7 +191,11 @@ fn actions(console: &Console, group: &Group, row: &Row) -> Markup {
         ScheduleKind::Eligible => "eligible",
         ScheduleKind::Active => "active",
     };
-    let label = format!("{} {}", view::access(row.access).to_lowercase(), row.name.0);
+    let label = format!(
+        "{} {}",
+        wording::access(row.access).to_lowercase(),
+        row.name.0
+    );
     html! {
         div.row-actions {
             a.button.secondary.small

@@ -14,8 +14,8 @@ use crate::error::UiError;
 use crate::forms::{parse_date, Errors};
 use crate::layout::{badge, empty, error_summary, heading, page, Nav};
 use crate::session::Console;
-use crate::view;
 use crate::widgets::{Field, Kind};
+use crate::wording;
 
 /// How many events a view shows.
 const LIMIT: usize = 200;
@@ -61,23 +61,24 @@ fn filter_form(action: &str, query: &HashMap<String, String>, errors: &Errors) -
 }
 
 fn events_table(console: &Console, events: &[AuditEvent]) -> Markup {
-    let names: Vec<(String, String)> = console.app.read(|state| {
+    let names: Vec<(String, String)> = {
+        let view = console.view();
         events
             .iter()
             .map(|e| {
                 (
                     e.record
                         .actor
-                        .map(|a| view::principal(state, a.into()).0)
+                        .map(|a| wording::principal(&view, a.into()).0)
                         .unwrap_or_else(|| "Stint".into()),
                     e.record
                         .principal_id
-                        .map(|p| view::principal(state, p).0)
+                        .map(|p| wording::principal(&view, p).0)
                         .unwrap_or_default(),
                 )
             })
             .collect()
-    });
+    };
     html! {
         div.table-wrap { table.audit {
             thead { tr {
@@ -91,7 +92,7 @@ fn events_table(console: &Console, events: &[AuditEvent]) -> Markup {
             tbody {
                 @for (event, (actor, about)) in events.iter().zip(names) {
                     tr {
-                        td data-label="Time" { (view::time(event.record.at)) }
+                        td data-label="Time" { (wording::time(event.record.at)) }
                         td data-label="Who" { (actor) }
                         td data-label="Action" { code { (event.record.action) } }
                         td data-label="About" { (about) }
