@@ -120,11 +120,8 @@ pub async fn new_form(
     console: Console,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let mut form = FormData::default();
     for key in ["access", "kind", "q"] {
         if let Some(value) = query.get(key) {
@@ -132,18 +129,18 @@ pub async fn new_form(
         }
     }
     let body = add_page(&console, &group, &form, &Errors::default());
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 /// `POST /ui/groups/{id}/assignments/new`: the Search button. Shows the page again with the
 /// principals found and every choice made so far; changes nothing.
-pub async fn search(Path(id): Path<String>, Posted { console, form }: Posted) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+pub async fn search(
+    Path(id): Path<String>,
+    Posted { console, form }: Posted,
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let body = add_page(&console, &group, &form, &Errors::default());
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 /// Users and groups whose name contains the search, for the picker.
@@ -384,11 +381,11 @@ fn times_from(form: &FormData, errors: &mut Errors) -> Times {
 }
 
 /// `POST /ui/groups/{id}/assignments`: the Assign button.
-pub async fn create(Path(id): Path<String>, Posted { mut console, form }: Posted) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+pub async fn create(
+    Path(id): Path<String>,
+    Posted { mut console, form }: Posted,
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let mut errors = Errors::default();
     let access = access_from(&form, &mut errors);
     let principal = principal_from(&form, &mut errors);
@@ -416,16 +413,16 @@ pub async fn create(Path(id): Path<String>, Posted { mut console, form }: Posted
                 } else {
                     "eligible"
                 };
-                return console.finish(Redirect::to(&format!(
+                return Ok(console.finish(Redirect::to(&format!(
                     "/ui/groups/{}/assignments?tab={tab}&notice=assigned",
                     group.id
-                )));
+                ))));
             }
             Err(refused) => errors = refused,
         }
     }
     let body = add_page(&console, &group, &form, &errors);
-    (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+    Ok((StatusCode::BAD_REQUEST, console.finish(body)).into_response())
 }
 
 /// Steps up with the code given, if any, then submits the assignment.
@@ -484,11 +481,8 @@ pub async fn edit_form(
     console: Console,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let mut form = FormData::default();
     for key in ["principal", "access", "kind"] {
         if let Some(value) = query.get(key) {
@@ -496,7 +490,7 @@ pub async fn edit_form(
         }
     }
     let Some(target) = Target::from_form(&form) else {
-        return no_target();
+        return Ok(no_target());
     };
     if let Some((start, end)) = current_window(&console, &group, target) {
         form.0.push(("start".into(), time_value(start)));
@@ -506,7 +500,7 @@ pub async fn edit_form(
         }
     }
     let body = edit_page(&console, &group, target, &form, &Errors::default());
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 fn current_window(
@@ -576,13 +570,13 @@ fn edit_page(
 }
 
 /// `POST /ui/groups/{id}/assignments/update`
-pub async fn update(Path(id): Path<String>, Posted { console, form }: Posted) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+pub async fn update(
+    Path(id): Path<String>,
+    Posted { console, form }: Posted,
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let Some(target) = Target::from_form(&form) else {
-        return no_target();
+        return Ok(no_target());
     };
     let mut errors = Errors::default();
     let times = times_from(&form, &mut errors);
@@ -605,16 +599,16 @@ pub async fn update(Path(id): Path<String>, Posted { console, form }: Posted) ->
             .await
         {
             Ok(_) => {
-                return Redirect::to(&format!(
+                return Ok(Redirect::to(&format!(
                     "/ui/groups/{}/assignments?tab={}&notice=updated",
                     group.id,
                     target.kind_name()
                 ))
-                .into_response()
+                .into_response());
             }
             Err(error) => errors = Errors::from_app(error, &field_of),
         }
     }
     let body = edit_page(&console, &group, target, &form, &errors);
-    (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+    Ok((StatusCode::BAD_REQUEST, console.finish(body)).into_response())
 }

@@ -16,6 +16,7 @@ use stint_core::rules::assignments::{RequestInput, RENEWAL_WINDOW};
 use stint_core::schedule::{Access, AssignmentType, EndReason, MemberType, ScheduleKind};
 
 use super::groups::{group_for, group_head, Section};
+use crate::error::UiError;
 use crate::forms::{Errors, Posted};
 use crate::layout::{csrf_field, empty, error_summary, notice, page, tabs, Nav, Tone};
 use crate::session::Console;
@@ -46,11 +47,8 @@ pub async fn show(
     console: Console,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let tab = match query.get("tab").map(String::as_str) {
         Some("active") => Tab::Active,
         Some("expired") => Tab::Expired,
@@ -68,7 +66,7 @@ pub async fn show(
         _ => None,
     };
     let body = list_page(&console, &group, tab, message, &Errors::default());
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 fn rows(console: &Console, group: &Group) -> (Vec<Row>, Vec<Row>, Vec<Row>) {
@@ -213,11 +211,11 @@ fn actions(console: &Console, group: &Group, row: &Row) -> Markup {
 }
 
 /// `POST /ui/groups/{id}/assignments/remove`
-pub async fn remove(Path(id): Path<String>, Posted { console, form }: Posted) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+pub async fn remove(
+    Path(id): Path<String>,
+    Posted { console, form }: Posted,
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let kind = match form.get("kind").as_deref() {
         Some("active") => ScheduleKind::Active,
         _ => ScheduleKind::Eligible,
@@ -227,8 +225,10 @@ pub async fn remove(Path(id): Path<String>, Posted { console, form }: Posted) ->
             .and_then(|p| p.parse::<PrincipalId>().ok()),
         form.get("access").and_then(|a| a.parse::<Access>().ok()),
     ) else {
-        return crate::error::UiError::BadRequest("Choose an assignment to remove.".into())
-            .into_response();
+        return Ok(
+            crate::error::UiError::BadRequest("Choose an assignment to remove.".into())
+                .into_response(),
+        );
     };
     let input = RequestInput {
         kind,
@@ -246,20 +246,22 @@ pub async fn remove(Path(id): Path<String>, Posted { console, form }: Posted) ->
     } else {
         Tab::Eligible
     };
-    match console
-        .app
-        .submit_request(&console.session, &console.meta, input)
-        .await
-    {
-        Ok(_) => Redirect::to(&format!(
-            "/ui/groups/{}/assignments?tab=expired&notice=removed",
-            group.id
-        ))
-        .into_response(),
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| None);
-            let body = list_page(&console, &group, tab, None, &errors);
-            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-        }
-    }
+    Ok(
+        match console
+            .app
+            .submit_request(&console.session, &console.meta, input)
+            .await
+        {
+            Ok(_) => Redirect::to(&format!(
+                "/ui/groups/{}/assignments?tab=expired&notice=removed",
+                group.id
+            ))
+            .into_response(),
+            Err(error) => {
+                let errors = Errors::from_app(error, &|_| None);
+                let body = list_page(&console, &group, tab, None, &errors);
+                (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+            }
+        },
+    )
 }

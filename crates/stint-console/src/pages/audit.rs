@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::TimeDelta;
 use maud::{html, Markup};
 use stint_core::audit::{AuditEvent, AuditQuery, Outcome};
@@ -111,38 +111,58 @@ fn events_table(console: &Console, events: &[AuditEvent]) -> Markup {
     }
 }
 
-/// `GET /ui/audit?from=&to=`
-pub async fn mine(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
-    let (audit_query, errors) = range(
-        &query,
-        AuditQuery {
-            involving: Some(console.me.id),
-            ..AuditQuery::default()
-        },
-    );
-    let events = if errors.is_empty() {
-        match console.app.audit(&console.session, audit_query).await {
-            Ok(events) => events,
-            Err(error) => return UiError::from(error).into_response(),
+/// The events of `base` in the query's date range (none while the range cannot be read), and
+/// the range's errors.
+async fn events_in_range(
+    console: &Console,
+    query: &HashMap<String, String>,
+    base: AuditQuery,
+) -> Result<(Vec<AuditEvent>, Errors), UiError> {
+    let (audit_query, errors) = range(query, base);
+    if !errors.is_empty() {
+        return Ok((Vec::new(), errors));
+    }
+    let events = console.app.audit(&console.session, audit_query).await?;
+    Ok((events, errors))
+}
+
+/// The range filter posting to `action` and the events found, or `nothing` when there are none.
+fn filtered_events(
+    console: &Console,
+    (action, query): (&str, &HashMap<String, String>),
+    (events, errors): &(Vec<AuditEvent>, Errors),
+    nothing: &str,
+) -> Markup {
+    html! {
+        (error_summary(errors))
+        (filter_form(action, query, errors))
+        section.card.flush {
+            @if events.is_empty() { (empty("No events", nothing)) }
+            @else { (events_table(console, events)) }
         }
-    } else {
-        Vec::new()
+    }
+}
+
+/// `GET /ui/audit?from=&to=`
+pub async fn mine(
+    console: Console,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, UiError> {
+    let base = AuditQuery {
+        involving: Some(console.me.id),
+        ..AuditQuery::default()
     };
+    let found = events_in_range(&console, &query, base).await?;
     let body = page(
         &console,
         Nav::MyAudit,
         "My audit",
         html! {
             (heading("My audit", Some("Everything you did, and everything done about you, newest first.")))
-            (error_summary(&errors))
-            (filter_form("/ui/audit", &query, &errors))
-            section.card.flush {
-                @if events.is_empty() { (empty("No events", "Nothing in this date range.")) }
-                @else { (events_table(&console, &events)) }
-            }
+            (filtered_events(&console, ("/ui/audit", &query), &found, "Nothing in this date range."))
         },
     );
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 /// `GET /ui/groups/{id}/audit?from=&to=`
@@ -150,26 +170,13 @@ pub async fn resource(
     console: Console,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
+    let base = AuditQuery {
+        group_id: Some(group.id),
+        ..AuditQuery::default()
     };
-    let (audit_query, errors) = range(
-        &query,
-        AuditQuery {
-            group_id: Some(group.id),
-            ..AuditQuery::default()
-        },
-    );
-    let events = if errors.is_empty() {
-        match console.app.audit(&console.session, audit_query).await {
-            Ok(events) => events,
-            Err(error) => return UiError::from(error).into_response(),
-        }
-    } else {
-        Vec::new()
-    };
+    let found = events_in_range(&console, &query, base).await?;
     let action = format!("/ui/groups/{}/audit", group.id);
     let body = page(
         &console,
@@ -177,13 +184,8 @@ pub async fn resource(
         &format!("{} · Resource audit", group.display_name),
         html! {
             (group_head(&group, Section::Audit, "Resource audit"))
-            (error_summary(&errors))
-            (filter_form(&action, &query, &errors))
-            section.card.flush {
-                @if events.is_empty() { (empty("No events", "Nothing happened to this group in this date range.")) }
-                @else { (events_table(&console, &events)) }
-            }
+            (filtered_events(&console, (&action, &query), &found, "Nothing happened to this group in this date range."))
         },
     );
-    console.finish(body)
+    Ok(console.finish(body))
 }

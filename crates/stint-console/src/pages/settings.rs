@@ -23,6 +23,7 @@ use stint_core::Violation;
 
 use super::activate::approver_names;
 use super::groups::{group_for, group_head, Section};
+use crate::error::UiError;
 use crate::forms::{Errors, FormData, Posted};
 use crate::layout::{csrf_field, error_summary, notice, page, Nav, Tone};
 use crate::session::Console;
@@ -152,11 +153,8 @@ pub async fn overview(
     console: Console,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let policies: Vec<(Access, PolicySettings, Vec<String>)> = {
         let view = console.view();
         Access::ALL
@@ -224,11 +222,16 @@ pub async fn overview(
             }
         },
     );
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
-fn access_from(text: &str) -> Option<Access> {
-    text.parse().ok()
+/// The group administered and the role (`member`, `owner`) of a policy page.
+fn policy_of(console: &Console, id: &str, access: &str) -> Result<(Group, Access), UiError> {
+    let group = group_for(console, id)?;
+    let access = access
+        .parse()
+        .map_err(|_| UiError::not_found("That page"))?;
+    Ok((group, access))
 }
 
 /// `GET /ui/groups/{id}/settings/{access}`
@@ -236,14 +239,8 @@ pub async fn edit(
     console: Console,
     Path((id, access)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
-    let Some(access) = access_from(&access) else {
-        return crate::error::UiError::not_found("That page").into_response();
-    };
+) -> Result<Response, UiError> {
+    let (group, access) = policy_of(&console, &id, &access)?;
     let settings = console.view().policy_settings(group.id, access);
     let search = query.get("q").cloned().unwrap_or_default();
     let body = edit_page(
@@ -254,7 +251,7 @@ pub async fn edit(
         &search,
         &Errors::default(),
     );
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 fn options(minutes: &[i64], current: &str) -> Vec<(String, String)> {
@@ -594,25 +591,19 @@ fn input_for(violation: &Violation) -> Option<&'static str> {
 pub async fn save(
     Path((id, access)): Path<(String, String)>,
     Posted { console, form }: Posted,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
-    let Some(access) = access_from(&access) else {
-        return crate::error::UiError::not_found("That page").into_response();
-    };
+) -> Result<Response, UiError> {
+    let (group, access) = policy_of(&console, &id, &access)?;
     let current = console.view().policy_settings(group.id, access);
     let values = Values::posted(&form);
     let mut errors = Errors::default();
     let changes = wanted_rules(&current, &values, &mut errors);
     if errors.is_empty() {
         if changes.is_empty() {
-            return Redirect::to(&format!(
+            return Ok(Redirect::to(&format!(
                 "/ui/groups/{}/settings?notice=unchanged",
                 group.id
             ))
-            .into_response();
+            .into_response());
         }
         match console
             .app
@@ -620,8 +611,10 @@ pub async fn save(
             .await
         {
             Ok(_) => {
-                return Redirect::to(&format!("/ui/groups/{}/settings?notice=saved", group.id))
-                    .into_response()
+                return Ok(
+                    Redirect::to(&format!("/ui/groups/{}/settings?notice=saved", group.id))
+                        .into_response(),
+                );
             }
             Err(stint_app::AppError::Rule(violation)) => match input_for(&violation) {
                 Some(input) => errors.add(input, violation.message),
@@ -631,5 +624,5 @@ pub async fn save(
         }
     }
     let body = edit_page(&console, &group, access, &values, "", &errors);
-    (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+    Ok((StatusCode::BAD_REQUEST, console.finish(body)).into_response())
 }
