@@ -21,9 +21,11 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, TimeDelta, Utc};
-use stint_app::{App, CallMeta, Password, Session, View};
+use stint_app::{App, AppResult, CallMeta, Committed, Password, Session, View};
 use stint_core::auth::TokenHash;
 use stint_core::ids::UserId;
+use stint_core::request::ScheduleRequest;
+use stint_core::rules::assignments::RequestInput;
 
 use super::{csrf, UiState};
 use crate::RequestId;
@@ -165,6 +167,16 @@ impl Console {
         self.session = session;
         self.token = new_token;
         Ok(())
+    }
+
+    /// Submits a schedule request as the signed-in user (the use case of every assignment form).
+    pub async fn submit_request(
+        &self,
+        input: RequestInput,
+    ) -> AppResult<Committed<ScheduleRequest>> {
+        self.app
+            .submit_request(&self.session, &self.meta, input)
+            .await
     }
 
     /// `response` with the rotated session's cookie, if any.

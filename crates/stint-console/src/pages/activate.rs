@@ -22,7 +22,7 @@ use stint_core::rules::assignments::{RequestInput, MAX_JUSTIFICATION_CHARS, RENE
 use stint_core::schedule::{Access, ScheduleKind};
 
 use crate::error::UiError;
-use crate::forms::{parse_time, Errors, FormData, Posted};
+use crate::forms::{Errors, FormData, Posted};
 use crate::layout::{breadcrumbs, csrf_field, error_summary, heading, page, Nav};
 use crate::session::Console;
 use crate::widgets::{select, Field, Kind};
@@ -87,17 +87,17 @@ pub fn approver_names(view: &View<'_>, approvers: &[Approver]) -> Vec<String> {
 }
 
 /// `GET /ui/my-roles/activate?group=&access=`
-pub async fn form(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
-    let target = match target(
+pub async fn form(
+    console: Console,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, UiError> {
+    let target = target(
         &console,
         query.get("group").map(String::as_str),
         query.get("access").map(String::as_str),
-    ) {
-        Ok(target) => target,
-        Err(error) => return error.into_response(),
-    };
+    )?;
     let body = activate_page(&console, &target, &FormData::default(), &Errors::default());
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 /// Durations offered: common ones up to the policy's maximum, and the maximum itself.
@@ -199,39 +199,28 @@ fn activate_page(console: &Console, target: &Target, form: &FormData, errors: &E
 }
 
 /// `POST /ui/my-roles/activate`
-pub async fn submit(Posted { mut console, form }: Posted) -> Response {
-    let target = match target(
+pub async fn submit(Posted { mut console, form }: Posted) -> Result<Response, UiError> {
+    let target = target(
         &console,
         form.get("group").as_deref(),
         form.get("access").as_deref(),
-    ) {
-        Ok(target) => target,
-        Err(error) => return error.into_response(),
-    };
+    )?;
     let mut errors = Errors::default();
     let duration = form
         .get("duration")
         .and_then(|d| d.parse::<IsoDuration>().ok())
         .unwrap_or(target.settings.activation_maximum);
-    let start = match form.get("start") {
-        None => None,
-        Some(text) => match parse_time(&text) {
-            Some(at) => Some(at),
-            None => {
-                errors.add(
-                    "start",
-                    "Enter the start as a date and time, such as 2026-01-05 14:30.",
-                );
-                None
-            }
-        },
-    };
+    let start = form.time(
+        "start",
+        &mut errors,
+        "Enter the start as a date and time, such as 2026-01-05 14:30.",
+    );
     if !errors.is_empty() {
-        return rerender(&console, &target, &form, &errors);
+        return Ok(rerender(&console, &target, &form, &errors));
     }
     if let Some(code) = form.get("totp") {
         if let Err(step_errors) = super::step_up_into(&mut console, code, "totp").await {
-            return rerender(&console, &target, &form, &step_errors);
+            return Ok(rerender(&console, &target, &form, &step_errors));
         }
     }
     let input = RequestInput {
@@ -248,11 +237,7 @@ pub async fn submit(Posted { mut console, form }: Posted) -> Response {
         ticket: ticket(&form),
         is_validation_only: false,
     };
-    match console
-        .app
-        .submit_request(&console.session, &console.meta, input)
-        .await
-    {
+    Ok(match console.submit_request(input).await {
         Ok(committed) => {
             let to = match committed.value.status {
                 RequestStatus::PendingApproval => "/ui/my-requests?notice=pending".to_string(),
@@ -267,7 +252,7 @@ pub async fn submit(Posted { mut console, form }: Posted) -> Response {
             let errors = Errors::from_app(error, &field_of);
             rerender(&console, &target, &form, &errors)
         }
-    }
+    })
 }
 
 fn ticket(form: &FormData) -> Option<TicketInfo> {
@@ -301,18 +286,15 @@ pub async fn change_form(
     console: Console,
     Path(which): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, UiError> {
     let Some(change) = change_of(&which) else {
-        return UiError::not_found("That page").into_response();
+        return Ok(UiError::not_found("That page").into_response());
     };
-    let target = match target(
+    let target = target(
         &console,
         query.get("group").map(String::as_str),
         query.get("access").map(String::as_str),
-    ) {
-        Ok(target) => target,
-        Err(error) => return error.into_response(),
-    };
+    )?;
     let mut form = FormData::default();
     form.0.push((
         "kind".into(),
@@ -322,7 +304,7 @@ pub async fn change_form(
             .unwrap_or_else(|| "active".into()),
     ));
     let body = change_page(&console, change, &target, &form, &Errors::default());
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 fn change_page(
@@ -386,36 +368,25 @@ fn change_page(
 pub async fn change_submit(
     Path(which): Path<String>,
     Posted { console, form }: Posted,
-) -> Response {
+) -> Result<Response, UiError> {
     let Some(change) = change_of(&which) else {
-        return UiError::not_found("That page").into_response();
+        return Ok(UiError::not_found("That page").into_response());
     };
-    let target = match target(
+    let target = target(
         &console,
         form.get("group").as_deref(),
         form.get("access").as_deref(),
-    ) {
-        Ok(target) => target,
-        Err(error) => return error.into_response(),
-    };
+    )?;
     let kind = match form.get("kind").as_deref() {
         Some("eligible") => ScheduleKind::Eligible,
         _ => ScheduleKind::Active,
     };
     let mut errors = Errors::default();
-    let end = match form.get("end") {
-        None => None,
-        Some(text) => match parse_time(&text) {
-            Some(at) => Some(at),
-            None => {
-                errors.add(
-                    "end",
-                    "Enter the end as a date and time, such as 2026-02-01 17:00.",
-                );
-                None
-            }
-        },
-    };
+    let end = form.time(
+        "end",
+        &mut errors,
+        "Enter the end as a date and time, such as 2026-02-01 17:00.",
+    );
     if errors.is_empty() {
         let input = RequestInput {
             kind,
@@ -434,12 +405,8 @@ pub async fn change_submit(
             ticket: None,
             is_validation_only: false,
         };
-        match console
-            .app
-            .submit_request(&console.session, &console.meta, input)
-            .await
-        {
-            Ok(_) => return console.finish(Redirect::to("/ui/my-requests?notice=sent")),
+        match console.submit_request(input).await {
+            Ok(_) => return Ok(console.finish(Redirect::to("/ui/my-requests?notice=sent"))),
             Err(error) => {
                 errors = Errors::from_app(error, &|key| match key {
                     "justification" => Some("justification"),
@@ -450,5 +417,5 @@ pub async fn change_submit(
         }
     }
     let body = change_page(&console, change, &target, &form, &errors);
-    (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+    Ok((StatusCode::BAD_REQUEST, console.finish(body)).into_response())
 }

@@ -17,7 +17,7 @@ use stint_core::schedule::ScheduleKind;
 
 use super::requests::{action_label, schedule_text};
 use crate::error::UiError;
-use crate::forms::{parse_time, Errors, FormData, Posted};
+use crate::forms::{Errors, FormData, Posted};
 use crate::layout::{
     badge, breadcrumbs, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone,
 };
@@ -261,17 +261,9 @@ pub async fn decide(Path(id): Path<String>, Posted { console, form }: Posted) ->
             Some("active") => Some(ScheduleKind::Active),
             _ => None,
         };
-        for (name, slot) in [("start", &mut chosen.start), ("end", &mut chosen.end)] {
-            if let Some(text) = form.get(name) {
-                match parse_time(&text) {
-                    Some(at) => *slot = Some(at),
-                    None => errors.add(
-                        if name == "start" { "start" } else { "end" },
-                        "Enter a date and time, such as 2026-02-01 17:00.",
-                    ),
-                }
-            }
-        }
+        let unreadable = "Enter a date and time, such as 2026-02-01 17:00.";
+        chosen.start = form.time("start", &mut errors, unreadable);
+        chosen.end = form.time("end", &mut errors, unreadable);
     }
     if errors.is_empty() {
         let Some(approval) = item.request.approval.as_ref() else {

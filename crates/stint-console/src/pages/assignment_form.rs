@@ -26,7 +26,7 @@ use stint_core::schedule::{Access, ScheduleKind};
 
 use super::groups::{group_for, group_head, Section};
 use crate::error::UiError;
-use crate::forms::{parse_time, time_value, Errors, FormData, Posted};
+use crate::forms::{time_value, Errors, FormData, Posted};
 use crate::layout::{csrf_field, error_summary, page, Nav};
 use crate::session::Console;
 use crate::widgets::{checkbox, radios, select, Field, Kind};
@@ -358,17 +358,9 @@ impl Times {
 /// Reads start, end and "Permanently"; an unreadable time, or an end with "Permanently", is an
 /// error under its field.
 fn times_from(form: &FormData, errors: &mut Errors) -> Times {
-    let mut read = |name: &'static str| {
-        form.get(name).and_then(|text| {
-            let parsed = parse_time(&text);
-            if parsed.is_none() {
-                errors.add(name, "Enter a date and time, such as 2026-02-01 17:00.");
-            }
-            parsed
-        })
-    };
-    let start = read("start");
-    let end = read("end");
+    let unreadable = "Enter a date and time, such as 2026-02-01 17:00.";
+    let start = form.time("start", errors, unreadable);
+    let end = form.time("end", errors, unreadable);
     let permanent = form.checked("permanent");
     if permanent && end.is_some() {
         errors.add("end", "Either give an end or tick Permanently, not both.");
@@ -431,8 +423,7 @@ async fn assign(console: &mut Console, form: &FormData, input: RequestInput) -> 
         super::step_up_into(console, code, "totp").await?;
     }
     console
-        .app
-        .submit_request(&console.session, &console.meta, input)
+        .submit_request(input)
         .await
         .map(|_| ())
         .map_err(|error| Errors::from_app(error, &field_of))
@@ -593,11 +584,7 @@ pub async fn update(
             ticket: None,
             is_validation_only: false,
         };
-        match console
-            .app
-            .submit_request(&console.session, &console.meta, input)
-            .await
-        {
+        match console.submit_request(input).await {
             Ok(_) => {
                 return Ok(Redirect::to(&format!(
                     "/ui/groups/{}/assignments?tab={}&notice=updated",

@@ -246,22 +246,16 @@ pub async fn remove(
     } else {
         Tab::Eligible
     };
-    Ok(
-        match console
-            .app
-            .submit_request(&console.session, &console.meta, input)
-            .await
-        {
-            Ok(_) => Redirect::to(&format!(
-                "/ui/groups/{}/assignments?tab=expired&notice=removed",
-                group.id
-            ))
-            .into_response(),
-            Err(error) => {
-                let errors = Errors::from_app(error, &|_| None);
-                let body = list_page(&console, &group, tab, None, &errors);
-                (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-            }
-        },
-    )
+    Ok(match console.submit_request(input).await {
+        Ok(_) => Redirect::to(&format!(
+            "/ui/groups/{}/assignments?tab=expired&notice=removed",
+            group.id
+        ))
+        .into_response(),
+        Err(error) => {
+            let errors = Errors::from_app(error, &|_| None);
+            let body = list_page(&console, &group, tab, None, &errors);
+            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+        }
+    })
 }

@@ -269,11 +269,7 @@ pub async fn deactivate(Posted { console, form }: Posted) -> Response {
         ticket: None,
         is_validation_only: false,
     };
-    match console
-        .app
-        .submit_request(&console.session, &console.meta, input)
-        .await
-    {
+    match console.submit_request(input).await {
         Ok(_) => Redirect::to("/ui/my-roles?tab=expired&notice=deactivated").into_response(),
         Err(error) => {
             let errors = Errors::from_app(error, &|_| None);
