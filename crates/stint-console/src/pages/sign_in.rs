@@ -54,18 +54,16 @@ pub async fn form(
 
 /// `POST /ui/sign-in`
 pub async fn submit(State(ui): State<UiState>, request: Request) -> Response {
-    let headers = request.headers().clone();
-    let (parts, body) = request.into_parts();
-    let meta = call_meta(&parts);
-    let form = match read_form(Request::from_parts(parts, body), &ui).await {
-        Ok(form) => form,
-        Err(response) => return response,
+    let SignInPost {
+        headers,
+        meta,
+        form,
+        secure,
+        next,
+    } = match SignInPost::read(&ui, request).await {
+        Ok(post) => post,
+        Err(refused) => return *refused,
     };
-    if let Err(refused) = check_presession(&headers, &form) {
-        return *refused;
-    }
-    let secure = is_secure(&headers);
-    let next = safe_next(form.get("next").as_deref());
     let user_name = form.get("username").unwrap_or_default();
     let Some(password) = form.raw("password").map(Password::new) else {
         let mut errors = Errors::default();
@@ -134,18 +132,16 @@ pub async fn totp_form(State(ui): State<UiState>, headers: HeaderMap) -> Respons
 
 /// `POST /ui/sign-in/totp`
 pub async fn totp_submit(State(ui): State<UiState>, request: Request) -> Response {
-    let headers = request.headers().clone();
-    let (parts, body) = request.into_parts();
-    let meta = call_meta(&parts);
-    let form = match read_form(Request::from_parts(parts, body), &ui).await {
-        Ok(form) => form,
-        Err(response) => return response,
+    let SignInPost {
+        headers,
+        meta,
+        form,
+        secure,
+        next,
+    } = match SignInPost::read(&ui, request).await {
+        Ok(post) => post,
+        Err(refused) => return *refused,
     };
-    if let Err(refused) = check_presession(&headers, &form) {
-        return *refused;
-    }
-    let secure = is_secure(&headers);
-    let next = safe_next(form.get("next").as_deref());
     let key = cookie(&headers, PENDING_COOKIE).unwrap_or_default();
     let Some(pending) = ui.tracker.pending(&key, ui.app.now()) else {
         let value = form.value(csrf::FIELD);
@@ -298,6 +294,35 @@ fn presession(headers: &HeaderMap) -> (String, bool) {
     match cookie(headers, PRESESSION_COOKIE) {
         Some(value) if value.len() >= 16 && value.len() <= 64 => (value, false),
         _ => (csrf::random_value(), true),
+    }
+}
+
+/// A posted sign-in form that passed the double-submit check, with what its answer needs.
+struct SignInPost {
+    headers: HeaderMap,
+    meta: CallMeta,
+    form: FormData,
+    secure: bool,
+    /// Where to go once signed in.
+    next: String,
+}
+
+impl SignInPost {
+    async fn read(ui: &UiState, request: Request) -> Result<SignInPost, Box<Response>> {
+        let headers = request.headers().clone();
+        let (parts, body) = request.into_parts();
+        let meta = call_meta(&parts);
+        let form = read_form(Request::from_parts(parts, body), ui)
+            .await
+            .map_err(Box::new)?;
+        check_presession(&headers, &form)?;
+        Ok(SignInPost {
+            secure: is_secure(&headers),
+            next: safe_next(form.get("next").as_deref()),
+            headers,
+            meta,
+            form,
+        })
     }
 }
 
