@@ -15,19 +15,13 @@ use stint_core::request::RequestAction;
 use stint_core::rules::assignments::{RequestInput, RENEWAL_WINDOW};
 use stint_core::schedule::{Access, AssignmentType, EndReason, MemberType, ScheduleKind};
 
+use super::assignment_tabs::{ByTab, Tab};
 use super::groups::{group_for, group_head, Section};
 use crate::error::UiError;
 use crate::forms::{Errors, Posted};
-use crate::layout::{csrf_field, empty, error_summary, notice, page, tabs, Nav, Tone};
+use crate::layout::{csrf_field, empty, error_summary, notice, page, Nav, Tone};
 use crate::session::Console;
 use crate::wording;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tab {
-    Eligible,
-    Active,
-    Expired,
-}
 
 #[derive(Clone, Debug)]
 struct Row {
@@ -49,11 +43,7 @@ pub async fn show(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, UiError> {
     let group = group_for(&console, &id)?;
-    let tab = match query.get("tab").map(String::as_str) {
-        Some("active") => Tab::Active,
-        Some("expired") => Tab::Expired,
-        _ => Tab::Eligible,
-    };
+    let tab = Tab::asked(&query);
     let message = match query.get("notice").map(String::as_str) {
         Some("managed") => Some(notice(
             Tone::Success,
@@ -69,10 +59,14 @@ pub async fn show(
     Ok(console.finish(body))
 }
 
-fn rows(console: &Console, group: &Group) -> (Vec<Row>, Vec<Row>, Vec<Row>) {
+fn rows(console: &Console, group: &Group) -> ByTab<Row> {
     let view = console.view();
     let now = view.now();
-    let mut lists = (Vec::new(), Vec::new(), Vec::new());
+    let mut lists = ByTab {
+        eligible: Vec::new(),
+        active: Vec::new(),
+        expired: Vec::new(),
+    };
     let mut schedules: Vec<_> = [ScheduleKind::Eligible, ScheduleKind::Active]
         .into_iter()
         .flat_map(|kind| view.schedules(Whose::Group(group.id), kind))
@@ -102,14 +96,14 @@ fn rows(console: &Console, group: &Group) -> (Vec<Row>, Vec<Row>, Vec<Row>) {
         };
         if schedule.is_open_at(now) {
             match schedule.kind {
-                ScheduleKind::Eligible => lists.0.push(row),
-                ScheduleKind::Active => lists.1.push(row),
+                ScheduleKind::Eligible => lists.eligible.push(row),
+                ScheduleKind::Active => lists.active.push(row),
             }
         } else if window.end.is_some_and(|end| now - end <= RENEWAL_WINDOW) {
-            lists.2.push(row);
+            lists.expired.push(row);
         }
     }
-    lists.2.sort_by_key(|row| std::cmp::Reverse(row.end));
+    lists.expired.sort_by_key(|row| std::cmp::Reverse(row.end));
     lists
 }
 
@@ -120,12 +114,8 @@ fn list_page(
     message: Option<Markup>,
     errors: &Errors,
 ) -> Markup {
-    let (eligible, active, expired) = rows(console, group);
-    let shown = match tab {
-        Tab::Eligible => &eligible,
-        Tab::Active => &active,
-        Tab::Expired => &expired,
-    };
+    let lists = rows(console, group);
+    let shown = lists.of(tab);
     let base = format!("/ui/groups/{}/assignments", group.id);
     page(
         console,
@@ -138,11 +128,7 @@ fn list_page(
             div.toolbar {
                 a.button.primary href=(format!("{base}/new")) { "Add assignments" }
             }
-            (tabs("Assignment lists", &[
-                ("Eligible assignments", format!("{base}?tab=eligible"), tab == Tab::Eligible, Some(eligible.len())),
-                ("Active assignments", format!("{base}?tab=active"), tab == Tab::Active, Some(active.len())),
-                ("Expired assignments", format!("{base}?tab=expired"), tab == Tab::Expired, Some(expired.len())),
-            ]))
+            (lists.links("Assignment lists", &base, tab))
             section.card.flush {
                 @if shown.is_empty() {
                     (empty("Nothing here", match tab {

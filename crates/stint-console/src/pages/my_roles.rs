@@ -15,20 +15,11 @@ use stint_core::request::RequestAction;
 use stint_core::rules::assignments::RequestInput;
 use stint_core::schedule::{Access, AssignmentType, EndReason, ScheduleKind};
 
+use super::assignment_tabs::{ByTab, Tab};
 use crate::forms::{Errors, Posted};
-use crate::layout::{
-    badge, csrf_field, empty, error_summary, heading, notice, page, tabs, Nav, Tone,
-};
+use crate::layout::{badge, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone};
 use crate::session::Console;
 use crate::wording;
-
-/// Which list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tab {
-    Eligible,
-    Active,
-    Expired,
-}
 
 /// One row of a list.
 #[derive(Clone, Debug)]
@@ -49,11 +40,7 @@ struct Row {
 
 /// `GET /ui/my-roles?tab=eligible|active|expired`
 pub async fn show(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
-    let tab = match query.get("tab").map(String::as_str) {
-        Some("active") => Tab::Active,
-        Some("expired") => Tab::Expired,
-        _ => Tab::Eligible,
-    };
+    let tab = Tab::asked(&query);
     let message = query.get("notice").and_then(|n| notice_for(n));
     let body = list_page(&console, tab, message, &Errors::default());
     console.finish(body)
@@ -81,13 +68,8 @@ fn notice_for(code: &str) -> Option<Markup> {
 }
 
 fn list_page(console: &Console, tab: Tab, message: Option<Markup>, errors: &Errors) -> Markup {
-    let (eligible, active, expired) = rows(&console.view());
-    let shown = match tab {
-        Tab::Eligible => &eligible,
-        Tab::Active => &active,
-        Tab::Expired => &expired,
-    };
-    let tab_link = |name: &str| format!("/ui/my-roles?tab={name}");
+    let lists = rows(&console.view());
+    let shown = lists.of(tab);
     page(
         console,
         Nav::MyRoles,
@@ -96,11 +78,7 @@ fn list_page(console: &Console, tab: Tab, message: Option<Markup>, errors: &Erro
             (heading("My roles", Some("Group memberships and ownerships you can activate or hold now.")))
             @if let Some(message) = message { (message) }
             (error_summary(errors))
-            (tabs("Assignments", &[
-                ("Eligible assignments", tab_link("eligible"), tab == Tab::Eligible, Some(eligible.len())),
-                ("Active assignments", tab_link("active"), tab == Tab::Active, Some(active.len())),
-                ("Expired assignments", tab_link("expired"), tab == Tab::Expired, Some(expired.len())),
-            ]))
+            (lists.links("Assignments", "/ui/my-roles", tab))
             section.card.flush {
                 @if shown.is_empty() {
                     @match tab {
@@ -195,16 +173,16 @@ fn actions(console: &Console, tab: Tab, row: &Row) -> Markup {
 }
 
 /// The user's eligible, active and recently ended assignments, as rows.
-fn rows(view: &View<'_>) -> (Vec<Row>, Vec<Row>, Vec<Row>) {
+fn rows(view: &View<'_>) -> ByTab<Row> {
     let mine = view.my_assignments();
     let shape = |items: &[MyAssignment<'_>]| -> Vec<Row> {
         items.iter().map(|item| row(view, item)).collect()
     };
-    (
-        shape(&mine.eligible),
-        shape(&mine.active),
-        shape(&mine.expired),
-    )
+    ByTab {
+        eligible: shape(&mine.eligible),
+        active: shape(&mine.active),
+        expired: shape(&mine.expired),
+    }
 }
 
 fn row(view: &View<'_>, item: &MyAssignment<'_>) -> Row {

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Query, Request, State};
+use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
@@ -53,17 +53,14 @@ pub async fn form(
 }
 
 /// `POST /ui/sign-in`
-pub async fn submit(State(ui): State<UiState>, request: Request) -> Response {
+pub async fn submit(State(ui): State<UiState>, post: SignInPost) -> Response {
     let SignInPost {
         headers,
         meta,
         form,
         secure,
         next,
-    } = match SignInPost::read(&ui, request).await {
-        Ok(post) => post,
-        Err(refused) => return *refused,
-    };
+    } = post;
     let user_name = form.get("username").unwrap_or_default();
     let Some(password) = form.raw("password").map(Password::new) else {
         let mut errors = Errors::default();
@@ -131,17 +128,14 @@ pub async fn totp_form(State(ui): State<UiState>, headers: HeaderMap) -> Respons
 }
 
 /// `POST /ui/sign-in/totp`
-pub async fn totp_submit(State(ui): State<UiState>, request: Request) -> Response {
+pub async fn totp_submit(State(ui): State<UiState>, post: SignInPost) -> Response {
     let SignInPost {
         headers,
         meta,
         form,
         secure,
         next,
-    } = match SignInPost::read(&ui, request).await {
-        Ok(post) => post,
-        Err(refused) => return *refused,
-    };
+    } = post;
     let key = cookie(&headers, PENDING_COOKIE).unwrap_or_default();
     let Some(pending) = ui.tracker.pending(&key, ui.app.now()) else {
         let value = form.value(csrf::FIELD);
@@ -298,7 +292,7 @@ fn presession(headers: &HeaderMap) -> (String, bool) {
 }
 
 /// A posted sign-in form that passed the double-submit check, with what its answer needs.
-struct SignInPost {
+pub struct SignInPost {
     headers: HeaderMap,
     meta: CallMeta,
     form: FormData,
@@ -307,15 +301,15 @@ struct SignInPost {
     next: String,
 }
 
-impl SignInPost {
-    async fn read(ui: &UiState, request: Request) -> Result<SignInPost, Box<Response>> {
+impl FromRequest<UiState> for SignInPost {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, ui: &UiState) -> Result<SignInPost, Response> {
         let headers = request.headers().clone();
         let (parts, body) = request.into_parts();
         let meta = call_meta(&parts);
-        let form = read_form(Request::from_parts(parts, body), ui)
-            .await
-            .map_err(Box::new)?;
-        check_presession(&headers, &form)?;
+        let form = read_form(Request::from_parts(parts, body), ui).await?;
+        check_presession(&headers, &form).map_err(|refused| *refused)?;
         Ok(SignInPost {
             secure: is_secure(&headers),
             next: safe_next(form.get("next").as_deref()),
