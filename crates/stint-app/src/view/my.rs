@@ -151,5 +151,8 @@ impl View<'_> {
 }
 
 fn is_superseded(schedule: &Schedule) -> bool {
-    matches!(schedule.ended.map(|e| e.reason), Some(EndReason::Superseded))
+    matches!(
+        schedule.ended.map(|e| e.reason),
+        Some(EndReason::Superseded)
+    )
 }
