@@ -265,7 +265,7 @@ impl App {
     }
 }
 
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     format!("stint_{}", URL_SAFE_NO_PAD.encode(bytes))

@@ -8,9 +8,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use stint_core::directory::{BuiltInRole, Group, User};
+use stint_core::directory::{Group, User};
 use stint_core::schedule::Schedule;
-use stint_core::{Change, Violation};
+use stint_core::Change;
 use stint_store::Revision;
 
 use crate::error::{AppError, AppResult};
@@ -60,15 +60,10 @@ impl App {
         after: Revision,
         wait: Duration,
     ) -> AppResult<FeedPage> {
-        let caller = self.caller(session);
-        if !caller.has_any_directory_role(&[
-            BuiltInRole::GlobalAdministrator,
-            BuiltInRole::PrivilegedRoleAdministrator,
-        ]) {
-            return Err(AppError::Rule(Violation::forbidden(
-                "Only Global and Privileged Role Administrators may follow the change feed.",
-            )));
-        }
+        self.view(session)
+            .authority()
+            .feed_follower()
+            .map_err(AppError::Rule)?;
         let deadline = tokio::time::Instant::now() + wait;
         let mut applied = self.applied_revisions();
         let mut after = after;

@@ -21,7 +21,7 @@ pub mod recover;
 pub mod roles;
 pub mod scheduler;
 pub mod throttle;
-pub mod ui_support;
+pub mod token_exchange;
 pub mod view;
 
 use std::sync::{Arc, PoisonError, RwLock};

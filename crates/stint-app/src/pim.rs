@@ -1,13 +1,11 @@
 //! PIM use cases: onboarding (P1–P6) and schedule requests (A1–A10).
 
-use stint_core::authz::{self, Caller};
 use stint_core::ids::{GroupId, RequestId};
 use stint_core::request::ScheduleRequest;
 use stint_core::rules::approval::{self, Review};
 use stint_core::rules::assignments::{self, RequestInput};
 use stint_core::rules::{activation, onboarding, requests};
 use stint_core::schedule::ScheduleKind;
-use stint_core::State;
 
 use crate::engine::Attempt;
 use crate::error::AppResult;
@@ -46,25 +44,6 @@ impl App {
         })
         .await
     }
-
-    /// The caller with the roles they hold now.
-    pub fn caller(&self, session: &Session) -> Caller {
-        let now = self.now();
-        self.read(|state| Caller::of(state, session.user, now))
-    }
-}
-
-/// Whether `caller` may read every PIM record of `group` ([`authz::Authority::pim_reader`]).
-/// Kept only for the drivers not yet reading through [`crate::View`]; it goes with them.
-pub fn may_view_group(
-    state: &State,
-    caller: &Caller,
-    group: GroupId,
-    now: chrono::DateTime<chrono::Utc>,
-) -> bool {
-    authz::Authority::new(state, caller, now)
-        .pim_reader(group)
-        .is_some()
 }
 
 impl App {

@@ -54,6 +54,22 @@ impl FormData {
         self.0.iter().any(|(key, _)| key == name)
     }
 
+    /// The `datetime-local` value of `name` as UTC; `None` when blank, or when unreadable, then
+    /// with `message` under the field.
+    pub fn time(
+        &self,
+        name: &'static str,
+        errors: &mut Errors,
+        message: &str,
+    ) -> Option<DateTime<Utc>> {
+        let text = self.get(name)?;
+        let parsed = parse_time(&text);
+        if parsed.is_none() {
+            errors.add(name, message);
+        }
+        parsed
+    }
+
     /// The value of `name`, or an empty string (to put back in the form).
     pub fn value(&self, name: &str) -> String {
         self.raw(name).unwrap_or_default().to_string()

@@ -25,7 +25,13 @@ pub enum Nav {
 
 /// A full console page.
 pub fn page(console: &Console, nav: Nav, title: &str, body: Markup) -> Markup {
-    let pending = super::view::pending_approvals(console);
+    let (pending, directory) = {
+        let view = console.view();
+        (
+            view.requests_awaiting_me().len(),
+            view.holds_directory_roles(),
+        )
+    };
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -63,7 +69,7 @@ pub fn page(console: &Console, nav: Nav, title: &str, body: Markup) -> Markup {
                             (nav_item(nav, Nav::Groups, "/ui/groups", "Groups", None))
                             (nav_item(nav, Nav::Profile, "/ui/profile", "Profile", None))
                         }
-                        @if console.is_directory_admin() {
+                        @if directory {
                             p.nav-title { "Directory" }
                             ul {
                                 (nav_item(nav, Nav::Users, "/ui/directory/users", "Users", None))

@@ -14,8 +14,8 @@ mod layout;
 mod pages;
 mod qr;
 mod session;
-mod view;
 mod widgets;
+mod wording;
 
 use std::sync::Arc;
 

@@ -21,10 +21,11 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, TimeDelta, Utc};
-use stint_app::{App, CallMeta, Password, Session};
+use stint_app::{App, AppResult, CallMeta, Committed, Password, Session, View};
 use stint_core::auth::TokenHash;
-use stint_core::authz::Caller;
 use stint_core::ids::UserId;
+use stint_core::request::ScheduleRequest;
+use stint_core::rules::assignments::RequestInput;
 
 use super::{csrf, UiState};
 use crate::RequestId;
@@ -146,7 +147,6 @@ pub struct Console {
     pub token: String,
     pub session: Session,
     pub me: Me,
-    pub caller: Caller,
     pub csrf: String,
     pub meta: CallMeta,
     pub secure: bool,
@@ -169,6 +169,16 @@ impl Console {
         Ok(())
     }
 
+    /// Submits a schedule request as the signed-in user (the use case of every assignment form).
+    pub async fn submit_request(
+        &self,
+        input: RequestInput,
+    ) -> AppResult<Committed<ScheduleRequest>> {
+        self.app
+            .submit_request(&self.session, &self.meta, input)
+            .await
+    }
+
     /// `response` with the rotated session's cookie, if any.
     pub fn finish(&self, response: impl IntoResponse) -> Response {
         let mut response = response.into_response();
@@ -180,9 +190,9 @@ impl Console {
         response
     }
 
-    /// Whether the caller holds any directory role: then the directory area is shown.
-    pub fn is_directory_admin(&self) -> bool {
-        !self.caller.roles.is_empty()
+    /// What the signed-in user may read now. Drop it before awaiting anything.
+    pub fn view(&self) -> View<'_> {
+        self.app.view(&self.session)
     }
 }
 
@@ -223,18 +233,15 @@ impl FromRequestParts<UiState> for Console {
             let _ = app.sign_out(&token, &meta).await;
             return Err(back_to_sign_in(Some("idle")));
         }
-        let me = app.read(|state| {
-            state.users.get(&session.user).map(|user| Me {
-                id: user.id,
-                user_principal_name: user.user_principal_name.clone(),
-                display_name: user.display_name.clone(),
-                has_totp: user.authenticator.as_ref().is_some_and(|a| a.confirmed),
-            })
+        let me = app.view(&session).me().map(|user| Me {
+            id: user.id,
+            user_principal_name: user.user_principal_name.clone(),
+            display_name: user.display_name.clone(),
+            has_totp: user.authenticator.as_ref().is_some_and(|a| a.confirmed),
         });
         let Some(me) = me else {
             return Err(back_to_sign_in(Some("session-ended")));
         };
-        let caller = app.caller(&session);
         Ok(Console {
             csrf: csrf::token_for(&token),
             tracker: ui.tracker.clone(),
@@ -242,7 +249,6 @@ impl FromRequestParts<UiState> for Console {
             token,
             session,
             me,
-            caller,
             meta,
             secure,
             now,

@@ -11,7 +11,10 @@
 mod audit;
 mod check;
 mod directory;
+mod directory_lists;
 mod directory_roles;
+mod groups;
+mod my;
 mod onboarding;
 mod pim;
 mod policies;
@@ -28,6 +31,7 @@ use crate::{App, Session};
 
 pub use directory::Holders;
 pub use directory_roles::RoleHeld;
+pub use my::{MyAssignment, MyAssignments};
 pub use pim::{Awaiting, Whose};
 
 /// What one caller may read at one instant.

@@ -10,22 +10,23 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::TimeDelta;
 use maud::{html, Markup};
+use stint_app::View;
 use stint_core::duration::IsoDuration;
 use stint_core::ids::GroupId;
 use stint_core::policy::{Approver, PolicySettings};
 use stint_core::request::{
     Expiration, RequestAction, RequestStatus, RequestedSchedule, TicketInfo,
 };
-use stint_core::rules::assignments::{RequestInput, MAX_JUSTIFICATION_CHARS};
+use stint_core::rules::activation::EXTENSION_WINDOW;
+use stint_core::rules::assignments::{RequestInput, MAX_JUSTIFICATION_CHARS, RENEWAL_WINDOW};
 use stint_core::schedule::{Access, ScheduleKind};
-use stint_core::state::State;
 
 use crate::error::UiError;
-use crate::forms::{parse_time, Errors, FormData, Posted};
+use crate::forms::{Errors, FormData, Posted};
 use crate::layout::{breadcrumbs, csrf_field, error_summary, heading, page, Nav};
 use crate::session::Console;
-use crate::view;
 use crate::widgets::{select, Field, Kind};
+use crate::wording;
 
 /// Where a refusal of an activation goes in the form.
 fn field_of(key: &str) -> Option<&'static str> {
@@ -57,49 +58,46 @@ fn target(console: &Console, group: Option<&str>, access: Option<&str>) -> Resul
     let access: Access = access
         .and_then(|a| a.parse().ok())
         .ok_or_else(|| UiError::BadRequest("Choose member or owner.".into()))?;
-    console
-        .app
-        .read(|state| {
-            let found = state.live_group(group)?;
-            let settings = state
-                .policies
-                .get(&(group, access))
-                .map(|p| p.settings.clone())
-                .unwrap_or_default();
-            let approvers = approver_names(state, &settings.approval.approvers);
-            Some(Target {
-                group,
-                group_name: found.display_name.clone(),
-                access,
-                settings,
-                approvers,
-            })
-        })
-        .ok_or_else(|| UiError::not_found("That group"))
+    let view = console.view();
+    let found = view
+        .live_group(group)
+        .ok_or_else(|| UiError::not_found("That group"))?;
+    let settings = view.policy_settings(group, access);
+    let approvers = approver_names(&view, &settings.approval.approvers);
+    Ok(Target {
+        group,
+        group_name: found.display_name.clone(),
+        access,
+        settings,
+        approvers,
+    })
 }
 
-fn approver_names(state: &State, approvers: &[Approver]) -> Vec<String> {
+/// The approvers of a policy as people read them.
+pub fn approver_names(view: &View<'_>, approvers: &[Approver]) -> Vec<String> {
     approvers
         .iter()
         .map(|approver| match approver {
-            Approver::User(user) => view::principal(state, (*user).into()).0,
-            Approver::MembersOf(group) => format!("members of {}", view::group_name(state, *group)),
+            Approver::User(user) => wording::principal(view, (*user).into()).0,
+            Approver::MembersOf(group) => {
+                format!("members of {}", wording::group_name(view, *group))
+            }
         })
         .collect()
 }
 
 /// `GET /ui/my-roles/activate?group=&access=`
-pub async fn form(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
-    let target = match target(
+pub async fn form(
+    console: Console,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, UiError> {
+    let target = target(
         &console,
         query.get("group").map(String::as_str),
         query.get("access").map(String::as_str),
-    ) {
-        Ok(target) => target,
-        Err(error) => return error.into_response(),
-    };
+    )?;
     let body = activate_page(&console, &target, &FormData::default(), &Errors::default());
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 /// Durations offered: common ones up to the policy's maximum, and the maximum itself.
@@ -112,7 +110,7 @@ fn durations(maximum: TimeDelta) -> Vec<(String, String)> {
     options.push(maximum);
     options
         .into_iter()
-        .map(|d| (IsoDuration::from_delta(d).to_string(), view::duration(d)))
+        .map(|d| (IsoDuration::from_delta(d).to_string(), wording::duration(d)))
         .collect()
 }
 
@@ -123,19 +121,19 @@ fn activate_page(console: &Console, target: &Target, form: &FormData, errors: &E
         .get("duration")
         .unwrap_or_else(|| settings.activation_maximum.to_string());
     let needs_mfa = settings.activation_requires_mfa();
-    let has_fresh_mfa = console
-        .session
-        .mfa_at
-        .is_some_and(|at| console.now - at <= console.app.config().mfa_freshness);
+    let (has_fresh_mfa, freshness) = {
+        let view = console.view();
+        (view.mfa_is_fresh(), wording::duration(view.mfa_freshness()))
+    };
     let required = &settings.activation_requirements;
-    let title = format!("Activate {}", view::access(target.access).to_lowercase());
+    let title = format!("Activate {}", wording::access(target.access).to_lowercase());
     page(
         console,
         Nav::MyRoles,
         &title,
         html! {
             (breadcrumbs(&[("My roles", "/ui/my-roles")]))
-            (heading(&title, Some(&format!("{} · {}", target.group_name, view::access(target.access)))))
+            (heading(&title, Some(&format!("{} · {}", target.group_name, wording::access(target.access)))))
             (error_summary(errors))
             div.grid-2.wide-first {
                 section.card {
@@ -144,7 +142,7 @@ fn activate_page(console: &Console, target: &Target, form: &FormData, errors: &E
                         input type="hidden" name="group" value=(target.group);
                         input type="hidden" name="access" value=(target.access);
                         (select("duration", "Duration", &durations(maximum), &chosen, errors,
-                            Some(&format!("At most {} for this group.", view::duration(maximum)))))
+                            Some(&format!("At most {} for this group.", wording::duration(maximum)))))
                         (Field::new(Kind::DateTime, "start", "Start later (UTC)")
                             .value(form.value("start"))
                             .hint("Leave empty to start now.")
@@ -167,11 +165,11 @@ fn activate_page(console: &Console, target: &Target, form: &FormData, errors: &E
                             (Field::new(Kind::Code, "totp", "Authenticator code")
                                 .required(needs_mfa && !has_fresh_mfa)
                                 .hint(if !needs_mfa {
-                                    "Not needed for this group."
+                                    "Not needed for this group.".to_string()
                                 } else if has_fresh_mfa {
-                                    "Not needed: you verified a code in the last 10 minutes."
+                                    format!("Not needed: you verified a code in the last {freshness}.")
                                 } else {
-                                    "This group needs a code verified in the last 10 minutes."
+                                    format!("This group needs a code verified in the last {freshness}.")
                                 })
                                 .errors(errors).render())
                         }
@@ -184,7 +182,7 @@ fn activate_page(console: &Console, target: &Target, form: &FormData, errors: &E
                 aside.card.muted-card {
                     h2 { "This group's rules" }
                     ul.checks {
-                        li { "Up to " strong { (view::duration(maximum)) } " per activation" }
+                        li { "Up to " strong { (wording::duration(maximum)) } " per activation" }
                         li { @if required.justification { "A reason is required" } @else { "A reason is optional" } }
                         li { @if required.ticket { "A ticket is required" } @else { "A ticket is optional" } }
                         li { @if needs_mfa { "A recent authenticator code is required" } @else { "No authenticator code needed" } }
@@ -201,39 +199,28 @@ fn activate_page(console: &Console, target: &Target, form: &FormData, errors: &E
 }
 
 /// `POST /ui/my-roles/activate`
-pub async fn submit(Posted { mut console, form }: Posted) -> Response {
-    let target = match target(
+pub async fn submit(Posted { mut console, form }: Posted) -> Result<Response, UiError> {
+    let target = target(
         &console,
         form.get("group").as_deref(),
         form.get("access").as_deref(),
-    ) {
-        Ok(target) => target,
-        Err(error) => return error.into_response(),
-    };
+    )?;
     let mut errors = Errors::default();
     let duration = form
         .get("duration")
         .and_then(|d| d.parse::<IsoDuration>().ok())
         .unwrap_or(target.settings.activation_maximum);
-    let start = match form.get("start") {
-        None => None,
-        Some(text) => match parse_time(&text) {
-            Some(at) => Some(at),
-            None => {
-                errors.add(
-                    "start",
-                    "Enter the start as a date and time, such as 2026-01-05 14:30.",
-                );
-                None
-            }
-        },
-    };
+    let start = form.time(
+        "start",
+        &mut errors,
+        "Enter the start as a date and time, such as 2026-01-05 14:30.",
+    );
     if !errors.is_empty() {
-        return rerender(&console, &target, &form, &errors);
+        return Ok(rerender(&console, &target, &form, &errors));
     }
     if let Some(code) = form.get("totp") {
         if let Err(step_errors) = super::step_up_into(&mut console, code, "totp").await {
-            return rerender(&console, &target, &form, &step_errors);
+            return Ok(rerender(&console, &target, &form, &step_errors));
         }
     }
     let input = RequestInput {
@@ -250,11 +237,7 @@ pub async fn submit(Posted { mut console, form }: Posted) -> Response {
         ticket: ticket(&form),
         is_validation_only: false,
     };
-    match console
-        .app
-        .submit_request(&console.session, &console.meta, input)
-        .await
-    {
+    Ok(match console.submit_request(input).await {
         Ok(committed) => {
             let to = match committed.value.status {
                 RequestStatus::PendingApproval => "/ui/my-requests?notice=pending".to_string(),
@@ -269,7 +252,7 @@ pub async fn submit(Posted { mut console, form }: Posted) -> Response {
             let errors = Errors::from_app(error, &field_of);
             rerender(&console, &target, &form, &errors)
         }
-    }
+    })
 }
 
 fn ticket(form: &FormData) -> Option<TicketInfo> {
@@ -303,18 +286,15 @@ pub async fn change_form(
     console: Console,
     Path(which): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, UiError> {
     let Some(change) = change_of(&which) else {
-        return UiError::not_found("That page").into_response();
+        return Ok(UiError::not_found("That page").into_response());
     };
-    let target = match target(
+    let target = target(
         &console,
         query.get("group").map(String::as_str),
         query.get("access").map(String::as_str),
-    ) {
-        Ok(target) => target,
-        Err(error) => return error.into_response(),
-    };
+    )?;
     let mut form = FormData::default();
     form.0.push((
         "kind".into(),
@@ -324,7 +304,7 @@ pub async fn change_form(
             .unwrap_or_else(|| "active".into()),
     ));
     let body = change_page(&console, change, &target, &form, &Errors::default());
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 fn change_page(
@@ -338,12 +318,18 @@ fn change_page(
         Change::Extend => (
             "Request an extension",
             "/ui/my-roles/extend",
-            "Your assignment ends within 14 days. An administrator of the group decides the new end.",
+            format!(
+                "Your assignment ends within {}. An administrator of the group decides the new end.",
+                wording::duration(EXTENSION_WINDOW)
+            ),
         ),
         Change::Renew => (
             "Request a renewal",
             "/ui/my-roles/renew",
-            "Your assignment ended within the last 30 days. An administrator of the group decides whether and until when to renew it.",
+            format!(
+                "Your assignment ended within the last {}. An administrator of the group decides whether and until when to renew it.",
+                wording::duration(RENEWAL_WINDOW)
+            ),
         ),
     };
     let kind = form.get("kind").unwrap_or_else(|| "active".into());
@@ -353,7 +339,7 @@ fn change_page(
         title,
         html! {
             (breadcrumbs(&[("My roles", "/ui/my-roles")]))
-            (heading(title, Some(&format!("{} · {} ({})", target.group_name, view::access(target.access), kind))))
+            (heading(title, Some(&format!("{} · {} ({})", target.group_name, wording::access(target.access), kind))))
             (error_summary(errors))
             section.card {
                 p { (explain) }
@@ -382,36 +368,25 @@ fn change_page(
 pub async fn change_submit(
     Path(which): Path<String>,
     Posted { console, form }: Posted,
-) -> Response {
+) -> Result<Response, UiError> {
     let Some(change) = change_of(&which) else {
-        return UiError::not_found("That page").into_response();
+        return Ok(UiError::not_found("That page").into_response());
     };
-    let target = match target(
+    let target = target(
         &console,
         form.get("group").as_deref(),
         form.get("access").as_deref(),
-    ) {
-        Ok(target) => target,
-        Err(error) => return error.into_response(),
-    };
+    )?;
     let kind = match form.get("kind").as_deref() {
         Some("eligible") => ScheduleKind::Eligible,
         _ => ScheduleKind::Active,
     };
     let mut errors = Errors::default();
-    let end = match form.get("end") {
-        None => None,
-        Some(text) => match parse_time(&text) {
-            Some(at) => Some(at),
-            None => {
-                errors.add(
-                    "end",
-                    "Enter the end as a date and time, such as 2026-02-01 17:00.",
-                );
-                None
-            }
-        },
-    };
+    let end = form.time(
+        "end",
+        &mut errors,
+        "Enter the end as a date and time, such as 2026-02-01 17:00.",
+    );
     if errors.is_empty() {
         let input = RequestInput {
             kind,
@@ -430,12 +405,8 @@ pub async fn change_submit(
             ticket: None,
             is_validation_only: false,
         };
-        match console
-            .app
-            .submit_request(&console.session, &console.meta, input)
-            .await
-        {
-            Ok(_) => return console.finish(Redirect::to("/ui/my-requests?notice=sent")),
+        match console.submit_request(input).await {
+            Ok(_) => return Ok(console.finish(Redirect::to("/ui/my-requests?notice=sent"))),
             Err(error) => {
                 errors = Errors::from_app(error, &|key| match key {
                     "justification" => Some("justification"),
@@ -446,5 +417,5 @@ pub async fn change_submit(
         }
     }
     let body = change_page(&console, change, &target, &form, &errors);
-    (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+    Ok((StatusCode::BAD_REQUEST, console.finish(body)).into_response())
 }

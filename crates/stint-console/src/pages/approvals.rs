@@ -8,22 +8,22 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
+use stint_app::View;
 use stint_core::ids::RequestId;
 use stint_core::request::{RequestAction, ScheduleRequest};
-use stint_core::rules::approval::{may_decide, ChosenSchedule, Review};
+use stint_core::rules::approval::{ChosenSchedule, Review};
 use stint_core::rules::assignments::MAX_JUSTIFICATION_CHARS;
 use stint_core::schedule::ScheduleKind;
-use stint_core::state::State;
 
 use super::requests::{action_label, schedule_text};
 use crate::error::UiError;
-use crate::forms::{parse_time, Errors, FormData, Posted};
+use crate::forms::{Errors, FormData, Posted};
 use crate::layout::{
     badge, breadcrumbs, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone,
 };
 use crate::session::Console;
-use crate::view;
 use crate::widgets::{radios, Field, Kind};
+use crate::wording;
 
 /// A request as the approver sees it.
 #[derive(Clone, Debug)]
@@ -34,10 +34,10 @@ struct Item {
     ticket: Option<String>,
 }
 
-fn item(state: &State, request: &ScheduleRequest) -> Item {
+fn item(view: &View<'_>, request: &ScheduleRequest) -> Item {
     Item {
-        requester: view::principal(state, request.principal_id),
-        group: view::group_name(state, request.group_id),
+        requester: wording::principal(view, request.principal_id),
+        group: wording::group_name(view, request.group_id),
         ticket: request.ticket.as_ref().map(|t| {
             format!(
                 "{} {}",
@@ -53,31 +53,19 @@ fn item(state: &State, request: &ScheduleRequest) -> Item {
 
 /// `GET /ui/approvals`
 pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
-    let me = console.me.id;
-    let now = console.now;
-    let mut waiting: Vec<Item> = console.app.read(|state| {
-        state
-            .requests
-            .values()
-            .filter(|r| r.status.is_pending() && may_decide(state, me, r, now))
-            .map(|r| item(state, r))
-            .collect()
-    });
-    waiting.sort_by_key(|i| i.request.created_at);
-    let mut decided: Vec<Item> = console.app.read(|state| {
-        state
-            .requests
-            .values()
-            .filter(|r| {
-                r.approval
-                    .as_ref()
-                    .and_then(|a| a.decision.as_ref())
-                    .is_some_and(|d| d.reviewed_by == Some(me))
-            })
-            .map(|r| item(state, r))
-            .collect()
-    });
-    decided.sort_by_key(|i| std::cmp::Reverse(i.request.completed_at));
+    let (waiting, mut decided): (Vec<Item>, Vec<Item>) = {
+        let view = console.view();
+        (
+            view.requests_awaiting_me()
+                .into_iter()
+                .map(|awaiting| item(&view, awaiting.request))
+                .collect(),
+            view.requests_decided_by_me()
+                .into_iter()
+                .map(|request| item(&view, request))
+                .collect(),
+        )
+    };
     decided.truncate(20);
     let message = match query.get("notice").map(String::as_str) {
         Some("approved") => Some(notice(
@@ -136,13 +124,13 @@ fn table(items: &[Item], review: bool) -> Markup {
                     @for item in items {
                         tr {
                             td data-label="Requester" { strong { (item.requester.0) } br; span.muted { (item.requester.1) } }
-                            td data-label="Group" { (item.group) br; span.muted { (view::access(item.request.access)) } }
+                            td data-label="Group" { (item.group) br; span.muted { (wording::access(item.request.access)) } }
                             td data-label="Request" { (action_label(item.request.action)) }
                             td data-label="Schedule" { (schedule_text(&item.request)) }
                             td data-label="Reason" { (item.request.justification.clone().unwrap_or_else(|| "—".into())) }
                             td data-label="Ticket" { (item.ticket.clone().unwrap_or_else(|| "—".into())) }
                             @if review {
-                                td data-label="Requested" { (view::time(item.request.created_at)) }
+                                td data-label="Requested" { (wording::time(item.request.created_at)) }
                                 td.actions-cell {
                                     a.button.primary.small href=(format!("/ui/approvals/{}", item.request.id))
                                         aria-label=(format!("Review the request of {}", item.requester.0)) { "Review" }
@@ -160,17 +148,9 @@ fn table(items: &[Item], review: bool) -> Markup {
 
 fn find(console: &Console, id: &str) -> Result<Item, UiError> {
     let id: RequestId = id.parse().map_err(|_| UiError::not_found("That request"))?;
-    let me = console.me.id;
-    let now = console.now;
-    console
-        .app
-        .read(|state| {
-            state
-                .requests
-                .get(&id)
-                .filter(|r| r.status.is_pending() && may_decide(state, me, r, now))
-                .map(|r| item(state, r))
-        })
+    let view = console.view();
+    view.request_awaiting_me(id)
+        .map(|awaiting| item(&view, awaiting.request))
         .ok_or_else(|| {
             UiError::NotFound(
                 "This request does not wait for your decision: it was decided, canceled, or is not yours to decide."
@@ -210,7 +190,7 @@ fn review_page(console: &Console, item: &Item, form: &FormData, errors: &Errors)
         html! {
             (breadcrumbs(&[("Approve requests", "/ui/approvals")]))
             (heading("Review request", Some(&format!("{} asks to {} {} of {}", item.requester.0,
-                action_label(request.action).to_lowercase(), view::access(request.access).to_lowercase(), item.group))))
+                action_label(request.action).to_lowercase(), wording::access(request.access).to_lowercase(), item.group))))
             (error_summary(errors))
             div.grid-2 {
                 section.card {
@@ -218,13 +198,13 @@ fn review_page(console: &Console, item: &Item, form: &FormData, errors: &Errors)
                     dl.facts {
                         dt { "Requester" } dd { (item.requester.0) " (" (item.requester.1) ")" }
                         dt { "Group" } dd { (item.group) }
-                        dt { "Role" } dd { (view::access(request.access)) }
+                        dt { "Role" } dd { (wording::access(request.access)) }
                         dt { "Request" } dd { (action_label(request.action)) }
                         dt { "Schedule" } dd { (schedule_text(request)) }
                         dt { "Reason" } dd { (request.justification.clone().unwrap_or_else(|| "—".into())) }
                         dt { "Ticket" } dd { (item.ticket.clone().unwrap_or_else(|| "—".into())) }
-                        dt { "Requested" } dd { (view::time(request.created_at)) }
-                        dt { "Decide by" } dd { (view::time(request.created_at + stint_core::rules::approval::APPROVAL_TIMEOUT)) }
+                        dt { "Requested" } dd { (wording::time(request.created_at)) }
+                        dt { "Decide by" } dd { (wording::time(request.created_at + stint_core::rules::approval::APPROVAL_TIMEOUT)) }
                     }
                 }
                 section.card {
@@ -281,17 +261,9 @@ pub async fn decide(Path(id): Path<String>, Posted { console, form }: Posted) ->
             Some("active") => Some(ScheduleKind::Active),
             _ => None,
         };
-        for (name, slot) in [("start", &mut chosen.start), ("end", &mut chosen.end)] {
-            if let Some(text) = form.get(name) {
-                match parse_time(&text) {
-                    Some(at) => *slot = Some(at),
-                    None => errors.add(
-                        if name == "start" { "start" } else { "end" },
-                        "Enter a date and time, such as 2026-02-01 17:00.",
-                    ),
-                }
-            }
-        }
+        let unreadable = "Enter a date and time, such as 2026-02-01 17:00.";
+        chosen.start = form.time("start", &mut errors, unreadable);
+        chosen.end = form.time("end", &mut errors, unreadable);
     }
     if errors.is_empty() {
         let Some(approval) = item.request.approval.as_ref() else {

@@ -15,21 +15,22 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
+use stint_app::view::Whose;
+use stint_app::View;
 use stint_core::directory::Group;
 use stint_core::ids::PrincipalId;
 use stint_core::policy::PolicySettings;
 use stint_core::request::{Expiration, RequestAction, RequestedSchedule};
 use stint_core::rules::assignments::{RequestInput, MAX_JUSTIFICATION_CHARS};
 use stint_core::schedule::{Access, ScheduleKind};
-use stint_core::state::State;
 
 use super::groups::{group_for, group_head, Section};
 use crate::error::UiError;
-use crate::forms::{parse_time, time_value, Errors, FormData, Posted};
+use crate::forms::{time_value, Errors, FormData, Posted};
 use crate::layout::{csrf_field, error_summary, page, Nav};
 use crate::session::Console;
-use crate::view;
 use crate::widgets::{checkbox, radios, select, Field, Kind};
+use crate::wording;
 
 /// How many principals a search shows.
 const SEARCH_RESULTS: usize = 25;
@@ -48,14 +49,6 @@ fn field_of(key: &str) -> Option<&'static str> {
         "scheduleInfo" => "start",
         _ => return None,
     })
-}
-
-fn settings(state: &State, group: &Group, access: Access) -> PolicySettings {
-    state
-        .policies
-        .get(&(group.id, access))
-        .map(|p| p.settings.clone())
-        .unwrap_or_default()
 }
 
 /// The role shown on a page (Member until one is picked); posts read it with [`access_from`].
@@ -127,11 +120,8 @@ pub async fn new_form(
     console: Console,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let mut form = FormData::default();
     for key in ["access", "kind", "q"] {
         if let Some(value) = query.get(key) {
@@ -139,23 +129,23 @@ pub async fn new_form(
         }
     }
     let body = add_page(&console, &group, &form, &Errors::default());
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 /// `POST /ui/groups/{id}/assignments/new`: the Search button. Shows the page again with the
 /// principals found and every choice made so far; changes nothing.
-pub async fn search(Path(id): Path<String>, Posted { console, form }: Posted) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+pub async fn search(
+    Path(id): Path<String>,
+    Posted { console, form }: Posted,
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let body = add_page(&console, &group, &form, &Errors::default());
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 /// Users and groups whose name contains the search, for the picker.
 fn candidates(
-    state: &State,
+    view: &View<'_>,
     group: &Group,
     access: Access,
     search: &str,
@@ -167,9 +157,9 @@ fn candidates(
             || name.to_lowercase().contains(&needle)
             || detail.to_lowercase().contains(&needle)
     };
-    let mut found: Vec<(PrincipalId, String, String)> = state
-        .users
-        .values()
+    let mut found: Vec<(PrincipalId, String, String)> = view
+        .users()
+        .into_iter()
         .filter(|u| matches(&u.display_name, &u.user_principal_name))
         .map(|u| {
             (
@@ -181,10 +171,9 @@ fn candidates(
         .collect();
     if access == Access::Member {
         found.extend(
-            state
-                .groups
-                .values()
-                .filter(|g| !g.is_deleted() && g.id != group.id && matches(&g.display_name, ""))
+            view.live_groups()
+                .into_iter()
+                .filter(|g| g.id != group.id && matches(&g.display_name, ""))
                 .map(|g| (g.id.into(), g.display_name.clone(), "Group".to_string())),
         );
     }
@@ -196,7 +185,7 @@ fn candidates(
     found.truncate(SEARCH_RESULTS);
     if let Some(keep) = keep {
         if !found.iter().any(|(id, ..)| *id == keep) {
-            let (name, detail) = view::principal(state, keep);
+            let (name, detail) = wording::principal(view, keep);
             found.insert(0, (keep, name, detail));
         }
     }
@@ -210,12 +199,13 @@ fn add_page(console: &Console, group: &Group, form: &FormData, errors: &Errors) 
     let chosen = form
         .get("principal")
         .and_then(|p| p.parse::<PrincipalId>().ok());
-    let (people, policy) = console.app.read(|state| {
+    let (people, policy) = {
+        let view = console.view();
         (
-            candidates(state, group, access, &search, chosen),
-            settings(state, group, access),
+            candidates(&view, group, access, &search, chosen),
+            view.policy_settings(group.id, access),
         )
-    });
+    };
     let base = format!("/ui/groups/{}/assignments", group.id);
     // A role or type refused is shown unpicked, so the page never shows a choice not made.
     let mut access_options = vec![
@@ -329,8 +319,8 @@ fn schedule_fields(
     };
     let end_hint = format!(
         "Leave empty for the longest the settings allow: {} eligible, {} active.",
-        view::duration(policy.eligible_assignment.maximum.as_delta()),
-        view::duration(policy.active_assignment.maximum.as_delta())
+        wording::duration(policy.eligible_assignment.maximum.as_delta()),
+        wording::duration(policy.active_assignment.maximum.as_delta())
     );
     html! {
         @if permanent_eligible || permanent_active {
@@ -370,17 +360,9 @@ impl Times {
 /// Reads start, end and "Permanently"; an unreadable time, or an end with "Permanently", is an
 /// error under its field.
 fn times_from(form: &FormData, errors: &mut Errors) -> Times {
-    let mut read = |name: &'static str| {
-        form.get(name).and_then(|text| {
-            let parsed = parse_time(&text);
-            if parsed.is_none() {
-                errors.add(name, "Enter a date and time, such as 2026-02-01 17:00.");
-            }
-            parsed
-        })
-    };
-    let start = read("start");
-    let end = read("end");
+    let unreadable = "Enter a date and time, such as 2026-02-01 17:00.";
+    let start = form.time("start", errors, unreadable);
+    let end = form.time("end", errors, unreadable);
     let permanent = form.checked("permanent");
     if permanent && end.is_some() {
         errors.add("end", "Either give an end or tick Permanently, not both.");
@@ -393,11 +375,11 @@ fn times_from(form: &FormData, errors: &mut Errors) -> Times {
 }
 
 /// `POST /ui/groups/{id}/assignments`: the Assign button.
-pub async fn create(Path(id): Path<String>, Posted { mut console, form }: Posted) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+pub async fn create(
+    Path(id): Path<String>,
+    Posted { mut console, form }: Posted,
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let mut errors = Errors::default();
     let access = access_from(&form, &mut errors);
     let principal = principal_from(&form, &mut errors);
@@ -406,7 +388,7 @@ pub async fn create(Path(id): Path<String>, Posted { mut console, form }: Posted
     if let (true, Some(access), Some(principal), Some(kind)) =
         (errors.is_empty(), access, principal, kind)
     {
-        let policy = console.app.read(|state| settings(state, &group, access));
+        let policy = console.view().policy_settings(group.id, access);
         let input = RequestInput {
             kind,
             action: RequestAction::AdminAssign,
@@ -425,16 +407,16 @@ pub async fn create(Path(id): Path<String>, Posted { mut console, form }: Posted
                 } else {
                     "eligible"
                 };
-                return console.finish(Redirect::to(&format!(
+                return Ok(console.finish(Redirect::to(&format!(
                     "/ui/groups/{}/assignments?tab={tab}&notice=assigned",
                     group.id
-                )));
+                ))));
             }
             Err(refused) => errors = refused,
         }
     }
     let body = add_page(&console, &group, &form, &errors);
-    (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+    Ok((StatusCode::BAD_REQUEST, console.finish(body)).into_response())
 }
 
 /// Steps up with the code given, if any, then submits the assignment.
@@ -443,8 +425,7 @@ async fn assign(console: &mut Console, form: &FormData, input: RequestInput) -> 
         super::step_up_into(console, code, "totp").await?;
     }
     console
-        .app
-        .submit_request(&console.session, &console.meta, input)
+        .submit_request(input)
         .await
         .map(|_| ())
         .map_err(|error| Errors::from_app(error, &field_of))
@@ -493,11 +474,8 @@ pub async fn edit_form(
     console: Console,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let mut form = FormData::default();
     for key in ["principal", "access", "kind"] {
         if let Some(value) = query.get(key) {
@@ -505,7 +483,7 @@ pub async fn edit_form(
         }
     }
     let Some(target) = Target::from_form(&form) else {
-        return no_target();
+        return Ok(no_target());
     };
     if let Some((start, end)) = current_window(&console, &group, target) {
         form.0.push(("start".into(), time_value(start)));
@@ -515,7 +493,7 @@ pub async fn edit_form(
         }
     }
     let body = edit_page(&console, &group, target, &form, &Errors::default());
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 fn current_window(
@@ -523,14 +501,13 @@ fn current_window(
     group: &Group,
     target: Target,
 ) -> Option<(DateTime<Utc>, Option<DateTime<Utc>>)> {
-    let now = console.now;
-    console.app.read(|state| {
-        state
-            .schedules_for(group.id, target.principal, target.access, target.kind)
-            .filter(|s| s.is_open_at(now))
-            .max_by_key(|s| (s.created_at, s.id))
-            .map(|s| (s.window.start, s.window.end))
-    })
+    let view = console.view();
+    view.schedules(Whose::Group(group.id), target.kind)
+        .into_iter()
+        .filter(|s| s.principal_id == target.principal && s.access() == target.access)
+        .filter(|s| s.is_open_at(view.now()))
+        .max_by_key(|s| (s.created_at, s.id))
+        .map(|s| (s.window.start, s.window.end))
 }
 
 fn edit_page(
@@ -545,12 +522,13 @@ fn edit_page(
         access,
         kind,
     } = target;
-    let (name, policy) = console.app.read(|state| {
+    let (name, policy) = {
+        let view = console.view();
         (
-            view::principal(state, principal),
-            settings(state, group, access),
+            wording::principal(&view, principal),
+            view.policy_settings(group.id, access),
         )
-    });
+    };
     let allow = match kind {
         ScheduleKind::Eligible => !policy.eligible_assignment.expiration_required,
         ScheduleKind::Active => !policy.active_assignment.expiration_required,
@@ -585,20 +563,18 @@ fn edit_page(
 }
 
 /// `POST /ui/groups/{id}/assignments/update`
-pub async fn update(Path(id): Path<String>, Posted { console, form }: Posted) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+pub async fn update(
+    Path(id): Path<String>,
+    Posted { console, form }: Posted,
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let Some(target) = Target::from_form(&form) else {
-        return no_target();
+        return Ok(no_target());
     };
     let mut errors = Errors::default();
     let times = times_from(&form, &mut errors);
     if errors.is_empty() {
-        let policy = console
-            .app
-            .read(|state| settings(state, &group, target.access));
+        let policy = console.view().policy_settings(group.id, target.access);
         let input = RequestInput {
             kind: target.kind,
             action: RequestAction::AdminUpdate,
@@ -610,22 +586,18 @@ pub async fn update(Path(id): Path<String>, Posted { console, form }: Posted) ->
             ticket: None,
             is_validation_only: false,
         };
-        match console
-            .app
-            .submit_request(&console.session, &console.meta, input)
-            .await
-        {
+        match console.submit_request(input).await {
             Ok(_) => {
-                return Redirect::to(&format!(
+                return Ok(Redirect::to(&format!(
                     "/ui/groups/{}/assignments?tab={}&notice=updated",
                     group.id,
                     target.kind_name()
                 ))
-                .into_response()
+                .into_response());
             }
             Err(error) => errors = Errors::from_app(error, &field_of),
         }
     }
     let body = edit_page(&console, &group, target, &form, &errors);
-    (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+    Ok((StatusCode::BAD_REQUEST, console.finish(body)).into_response())
 }

@@ -8,24 +8,20 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
+use stint_app::view::Whose;
 use stint_core::directory::Group;
 use stint_core::ids::PrincipalId;
 use stint_core::request::RequestAction;
 use stint_core::rules::assignments::{RequestInput, RENEWAL_WINDOW};
 use stint_core::schedule::{Access, AssignmentType, EndReason, MemberType, ScheduleKind};
 
+use super::assignment_tabs::{ByTab, Tab};
 use super::groups::{group_for, group_head, Section};
+use crate::error::UiError;
 use crate::forms::{Errors, Posted};
-use crate::layout::{csrf_field, empty, error_summary, notice, page, tabs, Nav, Tone};
+use crate::layout::{csrf_field, empty, error_summary, notice, page, Nav, Tone};
 use crate::session::Console;
-use crate::view;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tab {
-    Eligible,
-    Active,
-    Expired,
-}
+use crate::wording;
 
 #[derive(Clone, Debug)]
 struct Row {
@@ -45,16 +41,9 @@ pub async fn show(
     console: Console,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
-    let tab = match query.get("tab").map(String::as_str) {
-        Some("active") => Tab::Active,
-        Some("expired") => Tab::Expired,
-        _ => Tab::Eligible,
-    };
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
+    let tab = Tab::asked(&query);
     let message = match query.get("notice").map(String::as_str) {
         Some("managed") => Some(notice(
             Tone::Success,
@@ -67,53 +56,55 @@ pub async fn show(
         _ => None,
     };
     let body = list_page(&console, &group, tab, message, &Errors::default());
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
-fn rows(console: &Console, group: &Group) -> (Vec<Row>, Vec<Row>, Vec<Row>) {
-    let now = console.now;
-    console.app.read(|state| {
-        let mut lists = (Vec::new(), Vec::new(), Vec::new());
-        let mut schedules: Vec<_> = state
-            .schedules_of_group(group.id)
-            .filter(|s| !matches!(s.ended.map(|e| e.reason), Some(EndReason::Superseded)))
-            .collect();
-        schedules.sort_by_key(|s| (s.access(), s.effective_window().start, s.id));
-        for schedule in schedules {
-            let window = schedule.effective_window();
-            let row = Row {
-                principal: schedule.principal_id,
-                name: view::principal(state, schedule.principal_id),
-                access: schedule.access(),
-                kind: schedule.kind,
-                how: match (
-                    schedule.assignment_type,
-                    schedule.member_type,
-                    schedule.created_using,
-                ) {
-                    (AssignmentType::Activated, MemberType::Group, _) => {
-                        "Activated through a group"
-                    }
-                    (AssignmentType::Activated, _, _) => "Activated",
-                    (_, _, None) => "Direct (groups API)",
-                    _ => "Assigned",
-                },
-                start: window.start,
-                end: window.end,
-                managed: schedule.assignment_type == AssignmentType::Assigned,
-            };
-            if schedule.is_open_at(now) {
-                match schedule.kind {
-                    ScheduleKind::Eligible => lists.0.push(row),
-                    ScheduleKind::Active => lists.1.push(row),
-                }
-            } else if window.end.is_some_and(|end| now - end <= RENEWAL_WINDOW) {
-                lists.2.push(row);
+fn rows(console: &Console, group: &Group) -> ByTab<Row> {
+    let view = console.view();
+    let now = view.now();
+    let mut lists = ByTab {
+        eligible: Vec::new(),
+        active: Vec::new(),
+        expired: Vec::new(),
+    };
+    let mut schedules: Vec<_> = [ScheduleKind::Eligible, ScheduleKind::Active]
+        .into_iter()
+        .flat_map(|kind| view.schedules(Whose::Group(group.id), kind))
+        .filter(|s| !matches!(s.ended.map(|e| e.reason), Some(EndReason::Superseded)))
+        .collect();
+    schedules.sort_by_key(|s| (s.access(), s.effective_window().start, s.id));
+    for schedule in schedules {
+        let window = schedule.effective_window();
+        let row = Row {
+            principal: schedule.principal_id,
+            name: wording::principal(&view, schedule.principal_id),
+            access: schedule.access(),
+            kind: schedule.kind,
+            how: match (
+                schedule.assignment_type,
+                schedule.member_type,
+                schedule.created_using,
+            ) {
+                (AssignmentType::Activated, MemberType::Group, _) => "Activated through a group",
+                (AssignmentType::Activated, _, _) => "Activated",
+                (_, _, None) => "Direct (groups API)",
+                _ => "Assigned",
+            },
+            start: window.start,
+            end: window.end,
+            managed: schedule.assignment_type == AssignmentType::Assigned,
+        };
+        if schedule.is_open_at(now) {
+            match schedule.kind {
+                ScheduleKind::Eligible => lists.eligible.push(row),
+                ScheduleKind::Active => lists.active.push(row),
             }
+        } else if window.end.is_some_and(|end| now - end <= RENEWAL_WINDOW) {
+            lists.expired.push(row);
         }
-        lists.2.sort_by_key(|row| std::cmp::Reverse(row.end));
-        lists
-    })
+    }
+    lists.expired.sort_by_key(|row| std::cmp::Reverse(row.end));
+    lists
 }
 
 fn list_page(
@@ -123,12 +114,8 @@ fn list_page(
     message: Option<Markup>,
     errors: &Errors,
 ) -> Markup {
-    let (eligible, active, expired) = rows(console, group);
-    let shown = match tab {
-        Tab::Eligible => &eligible,
-        Tab::Active => &active,
-        Tab::Expired => &expired,
-    };
+    let lists = rows(console, group);
+    let shown = lists.of(tab);
     let base = format!("/ui/groups/{}/assignments", group.id);
     page(
         console,
@@ -141,11 +128,7 @@ fn list_page(
             div.toolbar {
                 a.button.primary href=(format!("{base}/new")) { "Add assignments" }
             }
-            (tabs("Assignment lists", &[
-                ("Eligible assignments", format!("{base}?tab=eligible"), tab == Tab::Eligible, Some(eligible.len())),
-                ("Active assignments", format!("{base}?tab=active"), tab == Tab::Active, Some(active.len())),
-                ("Expired assignments", format!("{base}?tab=expired"), tab == Tab::Expired, Some(expired.len())),
-            ]))
+            (lists.links("Assignment lists", &base, tab))
             section.card.flush {
                 @if shown.is_empty() {
                     (empty("Nothing here", match tab {
@@ -167,10 +150,10 @@ fn list_page(
                             @for row in shown {
                                 tr {
                                     td data-label="Name" { strong { (row.name.0) } br; span.muted { (row.name.1) } }
-                                    td data-label="Role" { (view::access(row.access)) }
+                                    td data-label="Role" { (wording::access(row.access)) }
                                     td data-label="How" { (row.how) }
-                                    td data-label="Start" { (view::time(row.start)) }
-                                    td data-label="End" { (view::end(row.end)) }
+                                    td data-label="Start" { (wording::time(row.start)) }
+                                    td data-label="End" { (wording::end(row.end)) }
                                     @if tab != Tab::Expired {
                                         td.actions-cell { (actions(console, group, row)) }
                                     }
@@ -192,7 +175,11 @@ fn actions(console: &Console, group: &Group, row: &Row) -> Markup {
         ScheduleKind::Eligible => "eligible",
         ScheduleKind::Active => "active",
     };
-    let label = format!("{} {}", view::access(row.access).to_lowercase(), row.name.0);
+    let label = format!(
+        "{} {}",
+        wording::access(row.access).to_lowercase(),
+        row.name.0
+    );
     html! {
         div.row-actions {
             a.button.secondary.small
@@ -210,11 +197,11 @@ fn actions(console: &Console, group: &Group, row: &Row) -> Markup {
 }
 
 /// `POST /ui/groups/{id}/assignments/remove`
-pub async fn remove(Path(id): Path<String>, Posted { console, form }: Posted) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
+pub async fn remove(
+    Path(id): Path<String>,
+    Posted { console, form }: Posted,
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
     let kind = match form.get("kind").as_deref() {
         Some("active") => ScheduleKind::Active,
         _ => ScheduleKind::Eligible,
@@ -224,8 +211,10 @@ pub async fn remove(Path(id): Path<String>, Posted { console, form }: Posted) ->
             .and_then(|p| p.parse::<PrincipalId>().ok()),
         form.get("access").and_then(|a| a.parse::<Access>().ok()),
     ) else {
-        return crate::error::UiError::BadRequest("Choose an assignment to remove.".into())
-            .into_response();
+        return Ok(
+            crate::error::UiError::BadRequest("Choose an assignment to remove.".into())
+                .into_response(),
+        );
     };
     let input = RequestInput {
         kind,
@@ -243,11 +232,7 @@ pub async fn remove(Path(id): Path<String>, Posted { console, form }: Posted) ->
     } else {
         Tab::Eligible
     };
-    match console
-        .app
-        .submit_request(&console.session, &console.meta, input)
-        .await
-    {
+    Ok(match console.submit_request(input).await {
         Ok(_) => Redirect::to(&format!(
             "/ui/groups/{}/assignments?tab=expired&notice=removed",
             group.id
@@ -258,5 +243,5 @@ pub async fn remove(Path(id): Path<String>, Posted { console, form }: Posted) ->
             let body = list_page(&console, &group, tab, None, &errors);
             (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
         }
-    }
+    })
 }

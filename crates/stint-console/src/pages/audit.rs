@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::TimeDelta;
 use maud::{html, Markup};
 use stint_core::audit::{AuditEvent, AuditQuery, Outcome};
@@ -14,8 +14,8 @@ use crate::error::UiError;
 use crate::forms::{parse_date, Errors};
 use crate::layout::{badge, empty, error_summary, heading, page, Nav};
 use crate::session::Console;
-use crate::view;
 use crate::widgets::{Field, Kind};
+use crate::wording;
 
 /// How many events a view shows.
 const LIMIT: usize = 200;
@@ -61,23 +61,24 @@ fn filter_form(action: &str, query: &HashMap<String, String>, errors: &Errors) -
 }
 
 fn events_table(console: &Console, events: &[AuditEvent]) -> Markup {
-    let names: Vec<(String, String)> = console.app.read(|state| {
+    let names: Vec<(String, String)> = {
+        let view = console.view();
         events
             .iter()
             .map(|e| {
                 (
                     e.record
                         .actor
-                        .map(|a| view::principal(state, a.into()).0)
+                        .map(|a| wording::principal(&view, a.into()).0)
                         .unwrap_or_else(|| "Stint".into()),
                     e.record
                         .principal_id
-                        .map(|p| view::principal(state, p).0)
+                        .map(|p| wording::principal(&view, p).0)
                         .unwrap_or_default(),
                 )
             })
             .collect()
-    });
+    };
     html! {
         div.table-wrap { table.audit {
             thead { tr {
@@ -91,7 +92,7 @@ fn events_table(console: &Console, events: &[AuditEvent]) -> Markup {
             tbody {
                 @for (event, (actor, about)) in events.iter().zip(names) {
                     tr {
-                        td data-label="Time" { (view::time(event.record.at)) }
+                        td data-label="Time" { (wording::time(event.record.at)) }
                         td data-label="Who" { (actor) }
                         td data-label="Action" { code { (event.record.action) } }
                         td data-label="About" { (about) }
@@ -110,38 +111,58 @@ fn events_table(console: &Console, events: &[AuditEvent]) -> Markup {
     }
 }
 
-/// `GET /ui/audit?from=&to=`
-pub async fn mine(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
-    let (audit_query, errors) = range(
-        &query,
-        AuditQuery {
-            involving: Some(console.me.id),
-            ..AuditQuery::default()
-        },
-    );
-    let events = if errors.is_empty() {
-        match console.app.audit(&console.session, audit_query).await {
-            Ok(events) => events,
-            Err(error) => return UiError::from(error).into_response(),
+/// The events of `base` in the query's date range (none while the range cannot be read), and
+/// the range's errors.
+async fn events_in_range(
+    console: &Console,
+    query: &HashMap<String, String>,
+    base: AuditQuery,
+) -> Result<(Vec<AuditEvent>, Errors), UiError> {
+    let (audit_query, errors) = range(query, base);
+    if !errors.is_empty() {
+        return Ok((Vec::new(), errors));
+    }
+    let events = console.app.audit(&console.session, audit_query).await?;
+    Ok((events, errors))
+}
+
+/// The range filter posting to `action` and the events found, or `nothing` when there are none.
+fn filtered_events(
+    console: &Console,
+    (action, query): (&str, &HashMap<String, String>),
+    (events, errors): &(Vec<AuditEvent>, Errors),
+    nothing: &str,
+) -> Markup {
+    html! {
+        (error_summary(errors))
+        (filter_form(action, query, errors))
+        section.card.flush {
+            @if events.is_empty() { (empty("No events", nothing)) }
+            @else { (events_table(console, events)) }
         }
-    } else {
-        Vec::new()
+    }
+}
+
+/// `GET /ui/audit?from=&to=`
+pub async fn mine(
+    console: Console,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, UiError> {
+    let base = AuditQuery {
+        involving: Some(console.me.id),
+        ..AuditQuery::default()
     };
+    let found = events_in_range(&console, &query, base).await?;
     let body = page(
         &console,
         Nav::MyAudit,
         "My audit",
         html! {
             (heading("My audit", Some("Everything you did, and everything done about you, newest first.")))
-            (error_summary(&errors))
-            (filter_form("/ui/audit", &query, &errors))
-            section.card.flush {
-                @if events.is_empty() { (empty("No events", "Nothing in this date range.")) }
-                @else { (events_table(&console, &events)) }
-            }
+            (filtered_events(&console, ("/ui/audit", &query), &found, "Nothing in this date range."))
         },
     );
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 /// `GET /ui/groups/{id}/audit?from=&to=`
@@ -149,26 +170,13 @@ pub async fn resource(
     console: Console,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
+    let base = AuditQuery {
+        group_id: Some(group.id),
+        ..AuditQuery::default()
     };
-    let (audit_query, errors) = range(
-        &query,
-        AuditQuery {
-            group_id: Some(group.id),
-            ..AuditQuery::default()
-        },
-    );
-    let events = if errors.is_empty() {
-        match console.app.audit(&console.session, audit_query).await {
-            Ok(events) => events,
-            Err(error) => return UiError::from(error).into_response(),
-        }
-    } else {
-        Vec::new()
-    };
+    let found = events_in_range(&console, &query, base).await?;
     let action = format!("/ui/groups/{}/audit", group.id);
     let body = page(
         &console,
@@ -176,13 +184,8 @@ pub async fn resource(
         &format!("{} · Resource audit", group.display_name),
         html! {
             (group_head(&group, Section::Audit, "Resource audit"))
-            (error_summary(&errors))
-            (filter_form(&action, &query, &errors))
-            section.card.flush {
-                @if events.is_empty() { (empty("No events", "Nothing happened to this group in this date range.")) }
-                @else { (events_table(&console, &events)) }
-            }
+            (filtered_events(&console, (&action, &query), &found, "Nothing happened to this group in this date range."))
         },
     );
-    console.finish(body)
+    Ok(console.finish(body))
 }

@@ -34,19 +34,11 @@ fn list_page(
     errors: &Errors,
     message: Option<Markup>,
 ) -> Markup {
-    let groups: Vec<Group> = console.app.read(|state| {
-        let mut groups: Vec<Group> = state
-            .groups
-            .values()
-            .filter(|g| !g.is_deleted())
-            .cloned()
-            .collect();
-        groups.sort_by(|a, b| {
-            a.display_name
-                .to_lowercase()
-                .cmp(&b.display_name.to_lowercase())
-        });
-        groups
+    let mut groups: Vec<Group> = console.view().live_groups().into_iter().cloned().collect();
+    groups.sort_by(|a, b| {
+        a.display_name
+            .to_lowercase()
+            .cmp(&b.display_name.to_lowercase())
     });
     let kinds = vec![
         ("security".to_string(), "Security".to_string()),

@@ -15,8 +15,8 @@ use crate::error::UiError;
 use crate::forms::{Errors, FormData, Posted};
 use crate::layout::{csrf_field, empty, error_summary, heading, notice, page, Nav, Tone};
 use crate::session::Console;
-use crate::view;
 use crate::widgets::select;
+use crate::wording;
 
 /// `GET /ui/directory/roles`
 pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
@@ -35,18 +35,16 @@ fn list_page(
     errors: &Errors,
     message: Option<Markup>,
 ) -> Markup {
-    let now = console.now;
-    let (assignments, principals, scopes) = console.app.read(|state| {
-        let mut list: Vec<(RoleAssignment, String)> = state
-            .role_assignments
-            .values()
-            .filter(|a| a.is_open_at(now))
-            .map(|a| (a.clone(), view::principal(state, a.principal_id).0))
+    let (assignments, principals, scopes) = {
+        let view = console.view();
+        let mut list: Vec<(RoleAssignment, String)> = view
+            .role_assignments_in_force()
+            .map(|a| (a.clone(), wording::principal(&view, a.principal_id).0))
             .collect();
         list.sort_by(|a, b| (a.0.role, &a.1).cmp(&(b.0.role, &b.1)));
-        let mut principals: Vec<(String, String)> = state
-            .users
-            .values()
+        let mut principals: Vec<(String, String)> = view
+            .users()
+            .into_iter()
             .map(|u| {
                 (
                     u.id.to_string(),
@@ -54,23 +52,22 @@ fn list_page(
                 )
             })
             .chain(
-                state
-                    .groups
-                    .values()
-                    .filter(|g| !g.is_deleted() && g.is_assignable_to_role)
+                view.live_groups()
+                    .into_iter()
+                    .filter(|g| g.is_assignable_to_role)
                     .map(|g| (g.id.to_string(), format!("{} (group)", g.display_name))),
             )
             .collect();
         principals.sort_by_key(|p| p.1.to_lowercase());
         let mut scopes = vec![("/".to_string(), "Whole directory".to_string())];
-        scopes.extend(state.administrative_units.values().map(|u| {
+        scopes.extend(view.administrative_units().into_iter().map(|u| {
             (
                 DirectoryScope::AdministrativeUnit(u.id).to_string(),
                 format!("Administrative unit: {}", u.display_name),
             )
         }));
         (list, principals, scopes)
-    });
+    };
     let roles: Vec<(String, String)> = BuiltInRole::ALL
         .iter()
         .map(|r| (r.id().to_string(), r.display_name().to_string()))
@@ -120,7 +117,7 @@ fn list_page(
                                     td data-label="Held by" { (name) }
                                     td data-label="Scope" { (scope_name(assignment.scope)) }
                                     td data-label="Type" { (if assignment.eligible { "Eligible" } else { "Active" }) }
-                                    td data-label="End" { (view::end(assignment.window.end)) }
+                                    td data-label="End" { (wording::end(assignment.window.end)) }
                                     td.actions-cell {
                                         form method="post" action=(format!("/ui/directory/roles/{}/remove", assignment.id)) {
                                             (csrf_field(console))

@@ -13,7 +13,6 @@ use stint_app::mfa::CredentialReset;
 use stint_app::Password;
 use stint_core::directory::User;
 use stint_core::ids::UserId;
-use stint_core::protection::is_protected_user;
 
 use crate::error::UiError;
 use crate::forms::{Errors, FormData, Posted};
@@ -75,24 +74,22 @@ fn list_page(
     message: Option<Markup>,
 ) -> Markup {
     let needle = search.trim().to_lowercase();
-    let now = console.now;
-    let users: Vec<(User, bool)> = console.app.read(|state| {
-        let mut users: Vec<(User, bool)> = state
-            .users
-            .values()
+    let mut users: Vec<(User, bool)> = {
+        let view = console.view();
+        view.users()
+            .into_iter()
             .filter(|u| {
                 needle.is_empty()
                     || u.display_name.to_lowercase().contains(&needle)
                     || u.user_principal_name.to_lowercase().contains(&needle)
             })
-            .map(|u| (u.clone(), is_protected_user(state, u.id, now)))
-            .collect();
-        users.sort_by(|a, b| {
-            a.0.display_name
-                .to_lowercase()
-                .cmp(&b.0.display_name.to_lowercase())
-        });
-        users
+            .map(|u| (u.clone(), view.is_protected_user(u.id)))
+            .collect()
+    };
+    users.sort_by(|a, b| {
+        a.0.display_name
+            .to_lowercase()
+            .cmp(&b.0.display_name.to_lowercase())
     });
     page(
         console,
@@ -250,16 +247,12 @@ fn reset_page(
     message: Option<Markup>,
 ) -> Result<Markup, UiError> {
     let id: UserId = id.parse().map_err(|_| UiError::not_found("That user"))?;
-    let now = console.now;
-    let (user, protected) = console
-        .app
-        .read(|state| {
-            state
-                .users
-                .get(&id)
-                .map(|u| (u.clone(), is_protected_user(state, id, now)))
-        })
-        .ok_or_else(|| UiError::not_found("That user"))?;
+    let (user, protected) = {
+        let view = console.view();
+        view.user(id)
+            .map(|u| (u.clone(), view.is_protected_user(id)))
+            .ok_or_else(|| UiError::not_found("That user"))?
+    };
     Ok(page(
         console,
         Nav::Users,

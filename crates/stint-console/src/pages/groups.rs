@@ -8,10 +8,10 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use stint_app::pim::may_view_group;
+use stint_app::view::Whose;
 use stint_core::directory::{Group, GroupKind};
 use stint_core::ids::GroupId;
-use stint_core::rules::onboarding::{discover, why_not_manageable};
+use stint_core::rules::onboarding::why_not_manageable;
 use stint_core::schedule::{Access, ScheduleKind};
 
 use crate::error::UiError;
@@ -33,14 +33,14 @@ pub enum Section {
 /// A group the signed-in user may administer in PIM, or the page that says they may not.
 pub fn group_for(console: &Console, id: &str) -> Result<Group, UiError> {
     let id: GroupId = id.parse().map_err(|_| UiError::not_found("That group"))?;
-    let now = console.now;
-    console.app.read(|state| match state.live_group(id) {
+    let view = console.view();
+    match view.live_group(id) {
         None => Err(UiError::not_found("That group")),
-        Some(group) if !may_view_group(state, &console.caller, id, now) => Err(UiError::Forbidden(
+        Some(group) if view.authority().pim_reader(id).is_none() => Err(UiError::Forbidden(
             format!("You do not administer {} in PIM.", group.display_name),
         )),
         Some(group) => Ok(group.clone()),
-    })
+    }
 }
 
 fn describe(group: &Group) -> String {
@@ -71,25 +71,25 @@ pub fn group_head(group: &Group, section: Section, title: &str) -> Markup {
 
 /// `GET /ui/groups`
 pub async fn managed(console: Console) -> Response {
-    let now = console.now;
-    let rows: Vec<(Group, usize, usize)> = console.app.read(|state| {
-        discover(state, &console.caller, now, true)
+    let rows: Vec<(Group, usize, usize)> = {
+        let view = console.view();
+        let open = |group: GroupId, kind: ScheduleKind| {
+            view.schedules(Whose::Group(group), kind)
+                .into_iter()
+                .filter(|s| s.is_open_at(view.now()))
+                .count()
+        };
+        view.groups_i_manage()
             .into_iter()
             .map(|group| {
-                let open = |kind: ScheduleKind| {
-                    state
-                        .schedules_of_group(group.id)
-                        .filter(|s| s.kind == kind && s.is_open_at(now))
-                        .count()
-                };
                 (
                     group.clone(),
-                    open(ScheduleKind::Eligible),
-                    open(ScheduleKind::Active),
+                    open(group.id, ScheduleKind::Eligible),
+                    open(group.id, ScheduleKind::Active),
                 )
             })
             .collect()
-    });
+    };
     let body = page(
         &console,
         Nav::Groups,
@@ -150,15 +150,14 @@ pub async fn discover_page(
 }
 
 fn discover_body(console: &Console, search: Option<&str>, errors: &Errors) -> Markup {
-    let now = console.now;
     let needle = search.unwrap_or_default().trim().to_lowercase();
-    let groups: Vec<(Group, Option<String>)> = console.app.read(|state| {
-        discover(state, &console.caller, now, false)
-            .into_iter()
-            .filter(|g| needle.is_empty() || g.display_name.to_lowercase().contains(&needle))
-            .map(|g| (g.clone(), why_not_manageable(g)))
-            .collect()
-    });
+    let groups: Vec<(Group, Option<String>)> = console
+        .view()
+        .groups_to_discover()
+        .into_iter()
+        .filter(|g| needle.is_empty() || g.display_name.to_lowercase().contains(&needle))
+        .map(|g| (g.clone(), why_not_manageable(g)))
+        .collect();
     page(
         console,
         Nav::Groups,
@@ -240,7 +239,7 @@ pub async fn home(Path(id): Path<String>) -> Response {
 pub fn access_kind(access: Access, kind: ScheduleKind) -> String {
     format!(
         "{} {}",
-        crate::view::kind(kind).to_lowercase(),
-        crate::view::access(access).to_lowercase()
+        crate::wording::kind(kind).to_lowercase(),
+        crate::wording::access(access).to_lowercase()
     )
 }

@@ -4,6 +4,7 @@
 mod activate;
 mod approvals;
 mod assignment_form;
+mod assignment_tabs;
 mod assignments;
 mod audit;
 mod directory_groups;

@@ -12,8 +12,8 @@ use crate::forms::{Errors, Posted};
 use crate::layout::{csrf_field, error_summary, heading, notice, page, Nav, Tone};
 use crate::qr;
 use crate::session::Console;
-use crate::view;
 use crate::widgets::{Field, Kind};
+use crate::wording;
 
 /// `GET /ui/profile`
 pub async fn show(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
@@ -40,38 +40,36 @@ pub async fn show(console: Console, Query(query): Query<HashMap<String, String>>
 }
 
 fn profile_page(console: &Console, errors: &Errors, message: Option<(Tone, &str, &str)>) -> Markup {
-    let roles: Vec<String> = console
-        .caller
-        .roles
-        .iter()
-        .map(|held| {
-            let via = held.via_group.map(|group| {
+    let (roles, pending_enrolment) = {
+        let view = console.view();
+        let roles: Vec<String> = view
+            .caller()
+            .roles
+            .iter()
+            .map(|held| {
+                let via = held
+                    .via_group
+                    .map(|group| format!(" (through {})", wording::group_name(&view, group)));
                 format!(
-                    " (through {})",
-                    console.app.read(|state| view::group_name(state, group))
+                    "{}{}{}",
+                    held.role.display_name(),
+                    if held.scope == stint_core::directory::DirectoryScope::Directory {
+                        String::new()
+                    } else {
+                        format!(" for {}", held.scope)
+                    },
+                    via.unwrap_or_default()
                 )
-            });
-            format!(
-                "{}{}{}",
-                held.role.display_name(),
-                if held.scope == stint_core::directory::DirectoryScope::Directory {
-                    String::new()
-                } else {
-                    format!(" for {}", held.scope)
-                },
-                via.unwrap_or_default()
-            )
-        })
-        .collect();
-    let pending_enrolment = console.app.read(|state| {
-        state
-            .users
-            .get(&console.me.id)
+            })
+            .collect();
+        let pending_enrolment = view
+            .me()
             .and_then(|user| user.authenticator.as_ref())
-            .is_some_and(|a| !a.confirmed)
-    });
+            .is_some_and(|a| !a.confirmed);
+        (roles, pending_enrolment)
+    };
     let mfa = match console.session.mfa_at {
-        Some(at) => format!("Verified with a code at {}.", view::time(at)),
+        Some(at) => format!("Verified with a code at {}.", wording::time(at)),
         None => "Not verified with a code in this session.".into(),
     };
     page(

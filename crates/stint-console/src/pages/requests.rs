@@ -7,9 +7,8 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use stint_core::ids::{PrincipalId, RequestId};
+use stint_core::ids::RequestId;
 use stint_core::request::{Expiration, RequestAction, ScheduleRequest};
-use stint_core::state::State;
 
 use crate::error::UiError;
 use crate::forms::{Errors, Posted};
@@ -17,7 +16,7 @@ use crate::layout::{
     badge, csrf_field, empty, error_summary, heading, notice, page, tabs, Nav, Tone,
 };
 use crate::session::Console;
-use crate::view;
+use crate::wording;
 
 /// `GET /ui/my-requests?tab=pending|past`
 pub async fn show(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
@@ -62,24 +61,14 @@ pub fn schedule_text(request: &ScheduleRequest) -> String {
     let start = request
         .resolved_start
         .or(schedule.start)
-        .map_or_else(|| "now".to_string(), view::time);
+        .map_or_else(|| "now".to_string(), wording::time);
     match schedule.expiration {
         Expiration::AfterDuration(duration) => {
-            format!("{} from {start}", view::duration(duration.as_delta()))
+            format!("{} from {start}", wording::duration(duration.as_delta()))
         }
-        Expiration::AfterDateTime(end) => format!("{start} until {}", view::time(end)),
+        Expiration::AfterDateTime(end) => format!("{start} until {}", wording::time(end)),
         Expiration::NoExpiration | Expiration::NotSpecified => format!("From {start}"),
     }
-}
-
-fn mine(state: &State, me: PrincipalId) -> Vec<ScheduleRequest> {
-    let mut requests: Vec<ScheduleRequest> = state
-        .requests_of_principal(me)
-        .filter(|r| !r.is_validation_only)
-        .cloned()
-        .collect();
-    requests.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-    requests
 }
 
 fn requests_page(
@@ -88,9 +77,9 @@ fn requests_page(
     message: Option<Markup>,
     errors: &Errors,
 ) -> Markup {
-    let me: PrincipalId = console.me.id.into();
-    let (pending, done, names) = console.app.read(|state| {
-        let all = mine(state, me);
+    let (pending, done, names) = {
+        let view = console.view();
+        let all = view.my_requests();
         let names: HashMap<RequestId, (String, Option<String>)> = all
             .iter()
             .map(|r| {
@@ -99,14 +88,16 @@ fn requests_page(
                     .as_ref()
                     .and_then(|a| a.decision.as_ref())
                     .and_then(|d| d.reviewed_by)
-                    .map(|u| view::principal(state, u.into()).0);
-                (r.id, (view::group_name(state, r.group_id), decider))
+                    .map(|u| wording::principal(&view, u.into()).0);
+                (r.id, (wording::group_name(&view, r.group_id), decider))
             })
             .collect();
-        let (pending, done): (Vec<_>, Vec<_>) =
-            all.into_iter().partition(|r| r.status.is_pending());
+        let (pending, done): (Vec<ScheduleRequest>, Vec<ScheduleRequest>) = all
+            .into_iter()
+            .cloned()
+            .partition(|r| r.status.is_pending());
         (pending, done, names)
-    });
+    };
     let shown = if past { &done } else { &pending };
     page(
         console,
@@ -140,7 +131,7 @@ fn requests_page(
                                 @for request in shown {
                                     @let (group, decider) = names.get(&request.id).cloned().unwrap_or_default();
                                     tr {
-                                        td data-label="Group" { strong { (group) } br; span.muted { (view::access(request.access)) } }
+                                        td data-label="Group" { strong { (group) } br; span.muted { (wording::access(request.access)) } }
                                         td data-label="Request" { (action_label(request.action)) }
                                         td data-label="Status" {
                                             (badge(request.status.as_str()))
@@ -154,7 +145,7 @@ fn requests_page(
                                         }
                                         td data-label="Schedule" { (schedule_text(request)) }
                                         td data-label="Reason" { (request.justification.clone().unwrap_or_else(|| "—".into())) }
-                                        td data-label="Requested" { (view::time(request.created_at)) }
+                                        td data-label="Requested" { (wording::time(request.created_at)) }
                                         td.actions-cell {
                                             @if request.status.is_pending() {
                                                 form method="post" action=(format!("/ui/my-requests/{}/cancel", request.id)) {
@@ -180,10 +171,7 @@ pub async fn cancel(Path(id): Path<String>, Posted { console, .. }: Posted) -> R
     let Ok(id) = id.parse::<RequestId>() else {
         return UiError::not_found("That request").into_response();
     };
-    let Some(kind) = console
-        .app
-        .read(|state| state.requests.get(&id).map(|r| r.kind))
-    else {
+    let Some(kind) = console.view().request_family(id) else {
         return UiError::not_found("That request").into_response();
     };
     match console

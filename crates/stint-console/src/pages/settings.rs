@@ -21,12 +21,14 @@ use stint_core::policy_rules::{
 use stint_core::schedule::Access;
 use stint_core::Violation;
 
+use super::activate::approver_names;
 use super::groups::{group_for, group_head, Section};
+use crate::error::UiError;
 use crate::forms::{Errors, FormData, Posted};
 use crate::layout::{csrf_field, error_summary, notice, page, Nav, Tone};
 use crate::session::Console;
-use crate::view;
 use crate::widgets::{checkbox, checkbox_with_value, select, Field, Kind};
+use crate::wording;
 
 /// The notification rules, in Graph's order, with the names of their inputs.
 const NOTIFICATION_INPUTS: [&str; 9] = ["n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8"];
@@ -151,30 +153,19 @@ pub async fn overview(
     console: Console,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
-    let policies: Vec<(Access, PolicySettings, Vec<String>)> = console.app.read(|state| {
+) -> Result<Response, UiError> {
+    let group = group_for(&console, &id)?;
+    let policies: Vec<(Access, PolicySettings, Vec<String>)> = {
+        let view = console.view();
         Access::ALL
             .into_iter()
             .map(|access| {
-                let settings = state
-                    .policies
-                    .get(&(group.id, access))
-                    .map(|p| p.settings.clone())
-                    .unwrap_or_default();
-                let approvers = settings
-                    .approval
-                    .approvers
-                    .iter()
-                    .map(|a| approver_name(state, a))
-                    .collect();
+                let settings = view.policy_settings(group.id, access);
+                let approvers = approver_names(&view, &settings.approval.approvers);
                 (access, settings, approvers)
             })
             .collect()
-    });
+    };
     let message = match query.get("notice").map(String::as_str) {
         Some("saved") => Some(notice(
             Tone::Success,
@@ -196,13 +187,13 @@ pub async fn overview(
                 @for (access, settings, approvers) in &policies {
                     section.card {
                         div.card-head {
-                            h2 { (view::access(*access)) }
+                            h2 { (wording::access(*access)) }
                             a.button.secondary.small href=(format!("/ui/groups/{}/settings/{}", group.id, access))
                                 aria-label=(format!("Edit the {} settings", access)) { "Edit" }
                         }
                         h3 { "Activation" }
                         dl.facts {
-                            dt { "Maximum duration" } dd { (view::duration(settings.activation_maximum.as_delta())) }
+                            dt { "Maximum duration" } dd { (wording::duration(settings.activation_maximum.as_delta())) }
                             dt { "Require MFA" } dd { (yes_no(settings.activation_requires_mfa())) }
                             dt { "Require justification" } dd { (yes_no(settings.activation_requirements.justification)) }
                             dt { "Require ticket" } dd { (yes_no(settings.activation_requirements.ticket)) }
@@ -215,12 +206,12 @@ pub async fn overview(
                         dl.facts {
                             dt { "Permanent eligible" } dd {
                                 @if settings.eligible_assignment.expiration_required {
-                                    "No, at most " (view::duration(settings.eligible_assignment.maximum.as_delta()))
+                                    "No, at most " (wording::duration(settings.eligible_assignment.maximum.as_delta()))
                                 } @else { "Allowed" }
                             }
                             dt { "Permanent active" } dd {
                                 @if settings.active_assignment.expiration_required {
-                                    "No, at most " (view::duration(settings.active_assignment.maximum.as_delta()))
+                                    "No, at most " (wording::duration(settings.active_assignment.maximum.as_delta()))
                                 } @else { "Allowed" }
                             }
                             dt { "MFA on active assignment" } dd { (yes_no(settings.active_assignment_requirements.mfa)) }
@@ -231,18 +222,16 @@ pub async fn overview(
             }
         },
     );
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
-fn approver_name(state: &stint_core::State, approver: &Approver) -> String {
-    match approver {
-        Approver::User(user) => view::principal(state, (*user).into()).0,
-        Approver::MembersOf(group) => format!("members of {}", view::group_name(state, *group)),
-    }
-}
-
-fn access_from(text: &str) -> Option<Access> {
-    text.parse().ok()
+/// The group administered and the role (`member`, `owner`) of a policy page.
+fn policy_of(console: &Console, id: &str, access: &str) -> Result<(Group, Access), UiError> {
+    let group = group_for(console, id)?;
+    let access = access
+        .parse()
+        .map_err(|_| UiError::not_found("That page"))?;
+    Ok((group, access))
 }
 
 /// `GET /ui/groups/{id}/settings/{access}`
@@ -250,21 +239,9 @@ pub async fn edit(
     console: Console,
     Path((id, access)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
-    let Some(access) = access_from(&access) else {
-        return crate::error::UiError::not_found("That page").into_response();
-    };
-    let settings = console.app.read(|state| {
-        state
-            .policies
-            .get(&(group.id, access))
-            .map(|p| p.settings.clone())
-            .unwrap_or_default()
-    });
+) -> Result<Response, UiError> {
+    let (group, access) = policy_of(&console, &id, &access)?;
+    let settings = console.view().policy_settings(group.id, access);
     let search = query.get("q").cloned().unwrap_or_default();
     let body = edit_page(
         &console,
@@ -274,7 +251,7 @@ pub async fn edit(
         &search,
         &Errors::default(),
     );
-    console.finish(body)
+    Ok(console.finish(body))
 }
 
 fn options(minutes: &[i64], current: &str) -> Vec<(String, String)> {
@@ -282,13 +259,13 @@ fn options(minutes: &[i64], current: &str) -> Vec<(String, String)> {
         .iter()
         .map(|minutes| {
             let d = IsoDuration::minutes(*minutes);
-            (d.to_string(), view::duration(d.as_delta()))
+            (d.to_string(), wording::duration(d.as_delta()))
         })
         .collect();
     if !current.is_empty() && !list.iter().any(|(v, _)| v == current) {
         let label = current
             .parse::<IsoDuration>()
-            .map(|d| view::duration(d.as_delta()))
+            .map(|d| wording::duration(d.as_delta()))
             .unwrap_or_else(|_| current.to_string());
         list.push((current.to_string(), label));
     }
@@ -315,38 +292,37 @@ fn approver_candidates(
     search: &str,
 ) -> Vec<(String, String, String)> {
     let needle = search.trim().to_lowercase();
-    console.app.read(|state| {
-        let mut all: Vec<(String, String, String)> = state
-            .users
-            .values()
-            .map(|u| {
-                (
-                    format!("user:{}", u.id),
-                    u.display_name.clone(),
-                    u.user_principal_name.clone(),
-                )
-            })
-            .chain(state.groups.values().filter(|g| !g.is_deleted()).map(|g| {
-                (
-                    format!("group:{}", g.id),
-                    g.display_name.clone(),
-                    "Members of the group".to_string(),
-                )
-            }))
-            .filter(|(value, name, detail)| {
-                chosen.contains(value)
-                    || needle.is_empty()
-                    || name.to_lowercase().contains(&needle)
-                    || detail.to_lowercase().contains(&needle)
-            })
-            .collect();
-        all.sort_by(|a, b| {
-            (!chosen.contains(&a.0), a.1.to_lowercase())
-                .cmp(&(!chosen.contains(&b.0), b.1.to_lowercase()))
-        });
-        all.truncate(100);
-        all
-    })
+    let view = console.view();
+    let mut all: Vec<(String, String, String)> = view
+        .users()
+        .into_iter()
+        .map(|u| {
+            (
+                format!("user:{}", u.id),
+                u.display_name.clone(),
+                u.user_principal_name.clone(),
+            )
+        })
+        .chain(view.live_groups().into_iter().map(|g| {
+            (
+                format!("group:{}", g.id),
+                g.display_name.clone(),
+                "Members of the group".to_string(),
+            )
+        }))
+        .filter(|(value, name, detail)| {
+            chosen.contains(value)
+                || needle.is_empty()
+                || name.to_lowercase().contains(&needle)
+                || detail.to_lowercase().contains(&needle)
+        })
+        .collect();
+    all.sort_by(|a, b| {
+        (!chosen.contains(&a.0), a.1.to_lowercase())
+            .cmp(&(!chosen.contains(&b.0), b.1.to_lowercase()))
+    });
+    all.truncate(100);
+    all
 }
 
 fn edit_page(
@@ -365,7 +341,7 @@ fn edit_page(
         ("Critical".to_string(), "Critical e-mails only".to_string()),
         ("None".to_string(), "None".to_string()),
     ];
-    let title = format!("{} settings", view::access(access));
+    let title = format!("{} settings", wording::access(access));
     page(
         console,
         Nav::Groups,
@@ -616,31 +592,19 @@ fn input_for(violation: &Violation) -> Option<&'static str> {
 pub async fn save(
     Path((id, access)): Path<(String, String)>,
     Posted { console, form }: Posted,
-) -> Response {
-    let group = match group_for(&console, &id) {
-        Ok(group) => group,
-        Err(error) => return error.into_response(),
-    };
-    let Some(access) = access_from(&access) else {
-        return crate::error::UiError::not_found("That page").into_response();
-    };
-    let current = console.app.read(|state| {
-        state
-            .policies
-            .get(&(group.id, access))
-            .map(|p| p.settings.clone())
-            .unwrap_or_default()
-    });
+) -> Result<Response, UiError> {
+    let (group, access) = policy_of(&console, &id, &access)?;
+    let current = console.view().policy_settings(group.id, access);
     let values = Values::posted(&form);
     let mut errors = Errors::default();
     let changes = wanted_rules(&current, &values, &mut errors);
     if errors.is_empty() {
         if changes.is_empty() {
-            return Redirect::to(&format!(
+            return Ok(Redirect::to(&format!(
                 "/ui/groups/{}/settings?notice=unchanged",
                 group.id
             ))
-            .into_response();
+            .into_response());
         }
         match console
             .app
@@ -648,8 +612,10 @@ pub async fn save(
             .await
         {
             Ok(_) => {
-                return Redirect::to(&format!("/ui/groups/{}/settings?notice=saved", group.id))
-                    .into_response()
+                return Ok(
+                    Redirect::to(&format!("/ui/groups/{}/settings?notice=saved", group.id))
+                        .into_response(),
+                );
             }
             Err(stint_app::AppError::Rule(violation)) => match input_for(&violation) {
                 Some(input) => errors.add(input, violation.message),
@@ -659,5 +625,5 @@ pub async fn save(
         }
     }
     let body = edit_page(&console, &group, access, &values, "", &errors);
-    (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+    Ok((StatusCode::BAD_REQUEST, console.finish(body)).into_response())
 }

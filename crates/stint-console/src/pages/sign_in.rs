@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Query, Request, State};
+use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
@@ -53,51 +53,39 @@ pub async fn form(
 }
 
 /// `POST /ui/sign-in`
-pub async fn submit(State(ui): State<UiState>, request: Request) -> Response {
-    let headers = request.headers().clone();
-    let (parts, body) = request.into_parts();
-    let meta = call_meta(&parts);
-    let form = match read_form(Request::from_parts(parts, body), &ui).await {
-        Ok(form) => form,
-        Err(response) => return response,
-    };
-    if let Err(refused) = check_presession(&headers, &form) {
-        return *refused;
-    }
-    let secure = is_secure(&headers);
-    let next = safe_next(form.get("next").as_deref());
-    let user_name = form.get("username").unwrap_or_default();
-    let Some(password) = form.raw("password").map(Password::new) else {
+pub async fn submit(State(ui): State<UiState>, post: SignInPost) -> Response {
+    let user_name = post.form.get("username").unwrap_or_default();
+    let Some(password) = post.form.raw("password").map(Password::new) else {
         let mut errors = Errors::default();
         if user_name.is_empty() {
             errors.add("username", "Enter your user name.");
         }
         errors.add("password", "Enter your password.");
-        let value = form.value(csrf::FIELD);
+        let value = post.csrf_value();
         return (
             StatusCode::BAD_REQUEST,
-            sign_in_page(&value, &next, &user_name, &errors, None),
+            sign_in_page(&value, &post.next, &user_name, &errors, None),
         )
             .into_response();
     };
     let outcome = ui
         .app
-        .sign_in_with_totp(&user_name, password.clone(), None, &meta)
+        .sign_in_with_totp(&user_name, password.clone(), None, &post.meta)
         .await;
     match outcome {
-        Ok(issued) => start_session(&ui, &headers, &issued.token, &meta, secure, &next).await,
+        Ok(issued) => start_session(&ui, &post, &issued.token).await,
         Err(AppError::Rule(violation)) if violation.code == ErrorCode::MfaRequired => {
             let key = ui.tracker.hold(PendingSignIn {
                 user_name: user_name.clone(),
                 password,
                 since: ui.app.now(),
             });
-            let value = form.value(csrf::FIELD);
+            let value = post.csrf_value();
             let mut response =
-                totp_page(&value, &next, &user_name, &Errors::default()).into_response();
+                totp_page(&value, &post.next, &user_name, &Errors::default()).into_response();
             response.headers_mut().append(
                 header::SET_COOKIE,
-                session::sign_in_cookie(PENDING_COOKIE, &key, secure),
+                session::sign_in_cookie(PENDING_COOKIE, &key, post.secure),
             );
             response
         }
@@ -108,8 +96,8 @@ pub async fn submit(State(ui): State<UiState>, request: Request) -> Response {
                 AppError::Unauthenticated => errors.add("password", WRONG_PASSWORD),
                 other => errors = Errors::from_app(other, &|_| None),
             }
-            let value = form.value(csrf::FIELD);
-            let page = sign_in_page(&value, &next, &user_name, &errors, None);
+            let value = post.csrf_value();
+            let page = sign_in_page(&value, &post.next, &user_name, &errors, None);
             refusal(page, throttled)
         }
     }
@@ -133,41 +121,29 @@ pub async fn totp_form(State(ui): State<UiState>, headers: HeaderMap) -> Respons
 }
 
 /// `POST /ui/sign-in/totp`
-pub async fn totp_submit(State(ui): State<UiState>, request: Request) -> Response {
-    let headers = request.headers().clone();
-    let (parts, body) = request.into_parts();
-    let meta = call_meta(&parts);
-    let form = match read_form(Request::from_parts(parts, body), &ui).await {
-        Ok(form) => form,
-        Err(response) => return response,
-    };
-    if let Err(refused) = check_presession(&headers, &form) {
-        return *refused;
-    }
-    let secure = is_secure(&headers);
-    let next = safe_next(form.get("next").as_deref());
-    let key = cookie(&headers, PENDING_COOKIE).unwrap_or_default();
+pub async fn totp_submit(State(ui): State<UiState>, post: SignInPost) -> Response {
+    let key = cookie(&post.headers, PENDING_COOKIE).unwrap_or_default();
     let Some(pending) = ui.tracker.pending(&key, ui.app.now()) else {
-        let value = form.value(csrf::FIELD);
+        let value = post.csrf_value();
         let body = sign_in_page(
             &value,
-            &next,
+            &post.next,
             "",
             &Errors::default(),
             Some("The sign-in waited too long for its code. Enter your password again."),
         );
         return (StatusCode::UNAUTHORIZED, body).into_response();
     };
-    let Some(code) = form.get("code") else {
+    let Some(code) = post.form.get("code") else {
         let mut errors = Errors::default();
         errors.add(
             "code",
             "Enter the 6-digit code from your authenticator app.",
         );
-        let value = form.value(csrf::FIELD);
+        let value = post.csrf_value();
         return (
             StatusCode::BAD_REQUEST,
-            totp_page(&value, &next, &pending.user_name, &errors),
+            totp_page(&value, &post.next, &pending.user_name, &errors),
         )
             .into_response();
     };
@@ -177,17 +153,16 @@ pub async fn totp_submit(State(ui): State<UiState>, request: Request) -> Respons
             &pending.user_name,
             pending.password.clone(),
             Some(TotpCode::new(code)),
-            &meta,
+            &post.meta,
         )
         .await;
     match outcome {
         Ok(issued) => {
             ui.tracker.release(&key);
-            let mut response =
-                start_session(&ui, &headers, &issued.token, &meta, secure, &next).await;
+            let mut response = start_session(&ui, &post, &issued.token).await;
             response.headers_mut().append(
                 header::SET_COOKIE,
-                clear_cookie(PENDING_COOKIE, "/ui/sign-in", secure),
+                clear_cookie(PENDING_COOKIE, "/ui/sign-in", post.secure),
             );
             response
         }
@@ -210,9 +185,9 @@ pub async fn totp_submit(State(ui): State<UiState>, request: Request) -> Respons
                 }
                 other => errors = Errors::from_app(other, &|_| Some("code")),
             }
-            let value = form.value(csrf::FIELD);
+            let value = post.csrf_value();
             refusal(
-                totp_page(&value, &next, &pending.user_name, &errors),
+                totp_page(&value, &post.next, &pending.user_name, &errors),
                 throttled,
             )
         }
@@ -234,14 +209,15 @@ pub async fn sign_out(Posted { console, .. }: Posted) -> Response {
 }
 
 /// Exchanges the sign-in's token for a console session and goes on to `next`.
-async fn start_session(
-    ui: &UiState,
-    headers: &HeaderMap,
-    token: &str,
-    meta: &CallMeta,
-    secure: bool,
-    next: &str,
-) -> Response {
+async fn start_session(ui: &UiState, post: &SignInPost, token: &str) -> Response {
+    let SignInPost {
+        headers,
+        meta,
+        secure,
+        next,
+        ..
+    } = post;
+    let secure = *secure;
     if let Some(old) = cookie(headers, SESSION_COOKIE) {
         if ui.app.authenticate(&old).is_ok() {
             let _ = ui.app.sign_out(&old, meta).await;
@@ -298,6 +274,42 @@ fn presession(headers: &HeaderMap) -> (String, bool) {
     match cookie(headers, PRESESSION_COOKIE) {
         Some(value) if value.len() >= 16 && value.len() <= 64 => (value, false),
         _ => (csrf::random_value(), true),
+    }
+}
+
+/// A posted sign-in form that passed the double-submit check, with what its answer needs.
+pub struct SignInPost {
+    headers: HeaderMap,
+    meta: CallMeta,
+    form: FormData,
+    secure: bool,
+    /// Where to go once signed in.
+    next: String,
+}
+
+impl SignInPost {
+    /// The double-submit value, to put back in the page that answers.
+    fn csrf_value(&self) -> String {
+        self.form.value(csrf::FIELD)
+    }
+}
+
+impl FromRequest<UiState> for SignInPost {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, ui: &UiState) -> Result<SignInPost, Response> {
+        let headers = request.headers().clone();
+        let (parts, body) = request.into_parts();
+        let meta = call_meta(&parts);
+        let form = read_form(Request::from_parts(parts, body), ui).await?;
+        check_presession(&headers, &form).map_err(|refused| *refused)?;
+        Ok(SignInPost {
+            secure: is_secure(&headers),
+            next: safe_next(form.get("next").as_deref()),
+            headers,
+            meta,
+            form,
+        })
     }
 }
 

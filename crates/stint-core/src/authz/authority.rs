@@ -141,6 +141,16 @@ impl<'s> Authority<'s> {
         Err(Violation::forbidden(message).rule(rule))
     }
 
+    /// The change feed: Global and Privileged Role Administrators.
+    pub fn feed_follower(&self) -> Result<(), Violation> {
+        if self.caller.has_any_directory_role(PRIVILEGED) {
+            return Ok(());
+        }
+        Err(Violation::forbidden(
+            "Only Global and Privileged Role Administrators may follow the change feed.",
+        ))
+    }
+
     /// What only a Global Administrator may do; `to` says what was attempted.
     pub fn global_administrator(&self, to: &str) -> Result<(), Violation> {
         if self

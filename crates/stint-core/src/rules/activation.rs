@@ -320,30 +320,15 @@ fn extend_or_renew(
     input: &RequestInput,
 ) -> Result<Outcome, Violation> {
     check_no_pending(state, input)?;
-    let own = state
-        .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
-        .filter(|s| {
-            s.member_type == MemberType::Direct && s.assignment_type == AssignmentType::Assigned
-        })
-        .filter(|s| !s.is_superseded());
+    let own = state.schedules_for(input.group_id, input.principal_id, input.access, input.kind);
     let (target, rule) = if input.action == RequestAction::SelfExtend {
-        let ending_soon = own.filter(|s| {
-            s.is_open_at(ctx.now)
-                && s.effective_window()
-                    .end
-                    .is_some_and(|end| end - ctx.now <= EXTENSION_WINDOW)
-        });
+        let ending_soon = own.filter(|s| is_extendable(s, ctx.now));
         (latest(ending_soon), Rule::E1)
     } else {
         let has_open = state
             .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
             .any(|s| s.is_open_at(ctx.now));
-        let recently_ended = own.filter(|s| {
-            ended_within_renewal(*s, ctx.now)
-                && !s
-                    .ended
-                    .is_some_and(|ended| ended.reason == EndReason::Removed)
-        });
+        let recently_ended = own.filter(|s| is_renewable(s, ctx.now));
         (latest(recently_ended).filter(|_| !has_open), Rule::E2)
     };
     let target = target.ok_or_else(|| {
@@ -382,6 +367,37 @@ fn extend_or_renew(
 /// Where group activations are asked, and where they are not.
 const ASSIGNMENT_REQUESTS: &str = "assignmentScheduleRequests";
 const ELIGIBILITY_REQUESTS: &str = "eligibilityScheduleRequests";
+
+/// E1: an assignment its principal may ask to extend at `now`: assigned to them directly, not
+/// yet ended, and ending within [`EXTENSION_WINDOW`].
+pub fn is_extendable(schedule: &Schedule, now: DateTime<Utc>) -> bool {
+    is_direct_assignment(schedule)
+        && schedule.is_open_at(now)
+        && schedule
+            .effective_window()
+            .end
+            .is_some_and(|end| end - now <= EXTENSION_WINDOW)
+}
+
+/// E2: an assignment its principal may ask to renew at `now`: assigned to them directly, ended
+/// within the last [`RENEWAL_WINDOW`](crate::rules::assignment::RENEWAL_WINDOW), and not removed
+/// by an administrator. (The request also needs no assignment of the same access and kind in
+/// force.)
+pub fn is_renewable(schedule: &Schedule, now: DateTime<Utc>) -> bool {
+    is_direct_assignment(schedule)
+        && ended_within_renewal(schedule, now)
+        && !schedule
+            .ended
+            .is_some_and(|ended| ended.reason == EndReason::Removed)
+}
+
+/// Assigned by an administrator to the principal themselves (not an activation, not through a
+/// group), and not replaced by a later schedule.
+fn is_direct_assignment(schedule: &Schedule) -> bool {
+    schedule.member_type == MemberType::Direct
+        && schedule.assignment_type == AssignmentType::Assigned
+        && !schedule.is_superseded()
+}
 
 /// V8: whether `principal` holds `access` in `group`, activated or assigned, at a time of `window`.
 pub(crate) fn holds_active(

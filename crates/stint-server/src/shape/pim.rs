@@ -3,15 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
-use stint_app::View;
 use stint_core::ids::{GroupId, PrincipalId, RequestId, UserId};
 use stint_core::request::{
     Expiration, RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest, TicketInfo,
 };
 use stint_core::schedule::{Access, AssignmentType, MemberType, Schedule, ScheduleKind, Window};
-use stint_core::state::Principal;
 
-use crate::shape::directory;
 use crate::wire::{optional_time, time};
 
 /// `privilegedAccessGroupEligibilityScheduleRequest` / `...AssignmentScheduleRequest`.

@@ -1,21 +1,18 @@
-//! What the web console needs beyond the use cases every driver shares: exchanging a bearer token
-//! for a fresh one with its own lifetime, which is how a console session is started (after sign-in)
-//! and rotated (after a step-up) without a second kind of credential.
+//! The use case that exchanges a valid bearer token for a fresh one with its own lifetime: how a
+//! web console session is started (after sign-in) and rotated (after a step-up) without a second
+//! kind of credential.
 //!
-//! A console session *is* an [`AccessToken`] in the store, so it works on every node and survives
+//! The new token is an [`AccessToken`] in the store, so it works on every node and survives
 //! restarts; the old token is revoked in the same commit as the new one is created.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
-use rand::RngCore;
 use stint_core::audit::{AuditRecord, Outcome};
 use stint_core::auth::{AccessToken, TokenHash};
 use stint_core::ids::UserId;
 use stint_core::{Change, Decision};
 use uuid::Uuid;
 
-use crate::auth::IssuedToken;
+use crate::auth::{random_token, IssuedToken};
 use crate::error::{AppError, AppResult};
 use crate::{App, CallMeta};
 
@@ -89,10 +86,4 @@ fn rotation_event(meta: &CallMeta, now: DateTime<Utc>, user: UserId) -> AuditRec
             "Exchanged a token for a new web console session token; the old token no longer works."
                 .into(),
     }
-}
-
-fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!("stint_{}", URL_SAFE_NO_PAD.encode(bytes))
 }

@@ -1,13 +1,11 @@
-//! How the console words things: times, durations, names of principals and groups, and the few
-//! counts the navigation shows. Reading only; the decisions are the app's.
+//! How the console words things: times, durations, and the names of principals and groups.
+//! Reading only; the decisions are the app's.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use stint_app::View;
 use stint_core::ids::{GroupId, PrincipalId};
-use stint_core::rules::approval::may_decide;
 use stint_core::schedule::{Access, ScheduleKind};
-use stint_core::state::{Principal, State};
-
-use super::session::Console;
+use stint_core::state::Principal;
 
 /// A time as people read it, always in UTC: `Mon 5 Jan 2026, 09:00 UTC`.
 pub fn time(at: DateTime<Utc>) -> String {
@@ -51,37 +49,22 @@ pub fn kind(kind: ScheduleKind) -> &'static str {
 }
 
 /// A principal's display name and, for users, their user name.
-pub fn principal(state: &State, id: PrincipalId) -> (String, String) {
-    match state.principal(id) {
+pub fn principal(view: &View<'_>, id: PrincipalId) -> (String, String) {
+    match view.principal(id) {
         Some(Principal::User(user)) => {
             (user.display_name.clone(), user.user_principal_name.clone())
         }
         Some(Principal::Group(group)) => (group.display_name.clone(), "Group".into()),
-        None => match state.groups.get(&GroupId(id.0)) {
+        None => match view.any_group(GroupId(id.0)) {
             Some(group) => (group.display_name.clone(), "Deleted group".into()),
             None => (id.to_string(), "Unknown".into()),
         },
     }
 }
 
-pub fn group_name(state: &State, id: GroupId) -> String {
-    state
-        .groups
-        .get(&id)
+pub fn group_name(view: &View<'_>, id: GroupId) -> String {
+    view.any_group(id)
         .map_or_else(|| id.to_string(), |group| group.display_name.clone())
-}
-
-/// How many requests wait for the signed-in user's decision.
-pub fn pending_approvals(console: &Console) -> usize {
-    let me = console.me.id;
-    let now = console.now;
-    console.app.read(|state| {
-        state
-            .requests
-            .values()
-            .filter(|r| r.status.is_pending() && may_decide(state, me, r, now))
-            .count()
-    })
 }
 
 #[cfg(test)]
