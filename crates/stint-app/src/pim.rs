@@ -21,7 +21,8 @@ impl App {
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("group.manage", "group", group).about(Some(group), None);
         self.decide(session, meta, attempt, |state, ctx| {
-            onboarding::manage(state, ctx, group).map(|decision| (decision, ()))
+            let admin = ctx.authority(state).pim_admin_of(group)?;
+            onboarding::manage(ctx, admin).map(|decision| (decision, ()))
         })
         .await
     }

@@ -37,7 +37,8 @@ impl App {
         let attempt = Attempt::new("policy.update", "policy", format!("{group}/{access}"))
             .about(Some(group), None);
         self.decide(session, meta, attempt, |state, ctx| {
-            policies::update_rules(state, ctx, group, access, rules.clone())
+            let admin = ctx.authority(state).policy_admin_of(group)?;
+            policies::update_rules(state, ctx, admin, access, rules.clone())
         })
         .await
     }

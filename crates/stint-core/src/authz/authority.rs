@@ -15,6 +15,7 @@ use crate::directory::{Group, GroupKind, User};
 use crate::ids::{GroupId, PrincipalId, UserId};
 use crate::protection::{is_protected_group, is_protected_user, LEADS_TO_PRIVILEGE};
 use crate::request::ScheduleRequest;
+use crate::rules::directory::live_group;
 use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::Violation;
@@ -106,6 +107,18 @@ impl<'s> Authority<'s> {
             )
         };
         Err(Violation::forbidden(message).rule(Rule::P2))
+    }
+
+    /// [`Self::pim_admin`] of a live group found by id.
+    pub fn pim_admin_of(&self, group: GroupId) -> Result<PimAdmin<'s>, Violation> {
+        self.pim_admin(live_group(self.state, group)?)
+    }
+
+    /// S4: changing a group's policies is P2's right, refused as S4.
+    pub fn policy_admin_of(&self, group: GroupId) -> Result<PimAdmin<'s>, Violation> {
+        let group = live_group(self.state, group)?;
+        self.pim_admin(group)
+            .map_err(|violation| violation.rule(Rule::S4))
     }
 
     /// D7, and D4 for a group that leads to a role-assignable one.

@@ -22,7 +22,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use uuid::Uuid;
 
 use crate::audit::{AuditRecord, Outcome};
-use crate::authz::Caller;
+use crate::authz::{Authority, Caller};
 use crate::change::{Change, Decision};
 use crate::ids::{GroupId, PrincipalId, UserId};
 use crate::state::State;
@@ -92,6 +92,11 @@ impl<'a> Context<'a> {
     /// Whether the caller passed a TOTP check recently enough (V2, A5).
     pub fn has_fresh_mfa(&self) -> bool {
         mfa_is_fresh(self.mfa_at, self.now, self.mfa_freshness)
+    }
+
+    /// The caller's standing on `state` at this decision's instant.
+    pub fn authority<'s>(&'s self, state: &'s State) -> Authority<'s> {
+        Authority::new(state, self.caller, self.now)
     }
 
     pub fn fresh_id(&self) -> Uuid {

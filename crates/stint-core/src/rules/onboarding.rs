@@ -2,13 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::authz::{Authority, Caller};
+use crate::authz::{Authority, Caller, PimAdmin};
 use crate::change::{Change, Decision};
 use crate::directory::{Group, GroupSource};
-use crate::ids::GroupId;
 use crate::policy::{Policy, PolicySettings};
 
-use crate::rules::directory::live_group;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::Access;
 use crate::spec::Rule;
@@ -50,10 +48,9 @@ pub fn discover<'a>(
     groups
 }
 
-/// P2: bring a group under management explicitly.
-pub fn manage(state: &State, ctx: &Context, group_id: GroupId) -> Result<Decision, Violation> {
-    let group = live_group(state, group_id)?;
-    require_pim_administrator(state, ctx, group)?;
+/// P2: bring a group under management explicitly; `admin` is the caller's right to.
+pub fn manage(ctx: &Context, admin: PimAdmin<'_>) -> Result<Decision, Violation> {
+    let group = admin.group();
     if group.is_managed() {
         return Err(Violation::new(
             ErrorCode::GroupAlreadyManaged,

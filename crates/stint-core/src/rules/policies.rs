@@ -7,30 +7,28 @@
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::authz::PimAdmin;
 use crate::change::{Change, Decision};
 use crate::directory::Group;
 use crate::ids::GroupId;
 use crate::policy::{Approver, Policy, PolicySettings};
 use crate::policy_rules::{self, invalid, PolicyRuleId, RuleSetting};
-use crate::rules::directory::live_group;
-use crate::rules::onboarding::{ensure_managed, require_pim_administrator};
+use crate::rules::onboarding::ensure_managed;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::Access;
-use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, Violation};
 
-/// S3, S4, P6: sets one rule of `group`'s `access` policy.
+/// S3, S4, P6: sets one rule of the `access` policy of `admin`'s group.
 pub fn update_rule(
     state: &State,
     ctx: &Context,
-    group_id: GroupId,
+    admin: PimAdmin<'_>,
     access: Access,
     rule_id: PolicyRuleId,
     setting: RuleSetting,
 ) -> Result<Decision, Violation> {
-    update_rules(state, ctx, group_id, access, vec![(rule_id, setting)])
-        .map(|(decision, _)| decision)
+    update_rules(state, ctx, admin, access, vec![(rule_id, setting)]).map(|(decision, _)| decision)
 }
 
 /// Sets several rules of one policy at once: all are applied, in order, or none.
@@ -39,12 +37,11 @@ pub fn update_rule(
 pub fn update_rules(
     state: &State,
     ctx: &Context,
-    group_id: GroupId,
+    admin: PimAdmin<'_>,
     access: Access,
     changes: Vec<(PolicyRuleId, RuleSetting)>,
 ) -> Result<(Decision, Policy), Violation> {
-    let group = live_group(state, group_id)?;
-    require_pim_administrator(state, ctx, group).map_err(|violation| violation.rule(Rule::S4))?;
+    let group = admin.group();
     check_each_rule_once(&changes)?;
     let mut decision = ensure_managed(state, ctx, group)?;
     let current = decision

@@ -21,8 +21,10 @@ const P2_GROUP_MANAGERS: [BuiltInRole; 6] = [
     IdentityGovernanceAdministrator,
 ];
 
+/// As the app calls the rule: the right to manage the group first (P2), then the change.
 fn manage_as(f: &Fixture, caller: UserId, group: GroupId) -> Result<Decision, Violation> {
-    manage(&f.state, &f.context(caller, t0()), group)
+    let ctx = f.context(caller, t0());
+    manage(&ctx, ctx.authority(&f.state).pim_admin_of(group)?)
 }
 
 fn discovered(f: &Fixture, caller: UserId, managed: bool) -> Vec<GroupId> {

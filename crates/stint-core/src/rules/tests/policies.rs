@@ -9,11 +9,12 @@ use crate::policy_rules::{
 use crate::rules::assignments::admin_request;
 use crate::rules::fixture::*;
 use crate::rules::policies::{
-    policy_assignment_id, policy_of, resolve_policy_assignment_id, resolve_policy_id, update_rule,
-    update_rules,
+    self, policy_assignment_id, policy_of, resolve_policy_assignment_id, resolve_policy_id,
 };
+use crate::rules::Context;
 use crate::schedule::{Access, ScheduleKind};
 use crate::spec::Rule;
+use crate::state::State;
 use crate::violation::{ErrorCode, Violation};
 use crate::Decision;
 
@@ -406,4 +407,28 @@ fn p6_old_policy_ids_are_not_found_after_onboarding() {
     }
     assert!(resolve_policy_assignment_id(&f.state, &new).is_err());
     assert!(resolve_policy_assignment_id(&f.state, &format!("{new}_owner")).is_err());
+}
+
+/// As the app calls the rule: the right to change the group's policies first (S4), then the change.
+fn update_rule(
+    state: &State,
+    ctx: &Context,
+    group: GroupId,
+    access: Access,
+    rule_id: PolicyRuleId,
+    setting: RuleSetting,
+) -> Result<Decision, Violation> {
+    let admin = ctx.authority(state).policy_admin_of(group)?;
+    policies::update_rule(state, ctx, admin, access, rule_id, setting)
+}
+
+fn update_rules(
+    state: &State,
+    ctx: &Context,
+    group: GroupId,
+    access: Access,
+    changes: Vec<(PolicyRuleId, RuleSetting)>,
+) -> Result<(Decision, crate::policy::Policy), Violation> {
+    let admin = ctx.authority(state).policy_admin_of(group)?;
+    policies::update_rules(state, ctx, admin, access, changes)
 }
