@@ -258,7 +258,6 @@ impl State {
         self.users.values().find(|user| user.has_name_key(&key))
     }
 
-    /// A group that exists (not deleted).
     /// The settings of the policy for (`group`, `access`), or the defaults where it has none.
     pub fn policy_settings(&self, group: GroupId, access: Access) -> PolicySettings {
         self.policies
@@ -267,6 +266,7 @@ impl State {
             .unwrap_or_default()
     }
 
+    /// A group that exists (not deleted).
     pub fn live_group(&self, id: GroupId) -> Option<&Group> {
         self.groups.get(&id).filter(|group| !group.is_deleted())
     }
