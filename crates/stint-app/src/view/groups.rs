@@ -22,10 +22,6 @@ impl View<'_> {
 
     /// The settings of a group's policy for `access` (the defaults until changed).
     pub fn policy_settings(&self, group: GroupId, access: Access) -> PolicySettings {
-        self.state
-            .policies
-            .get(&(group, access))
-            .map(|policy| policy.settings.clone())
-            .unwrap_or_default()
+        self.state.policy_settings(group, access)
     }
 }
