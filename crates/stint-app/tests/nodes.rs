@@ -41,6 +41,7 @@ fn active_membership(group: GroupId) -> Schedule {
         created_at: start(),
         modified_at: start(),
         ended: None,
+        reminders_sent: 0,
     }
 }
 

@@ -158,7 +158,7 @@ pub async fn generate(
     while changes.peek().is_some() {
         let decision = Decision {
             changes: changes.by_ref().take(BATCH).collect(),
-            audit: Vec::new(),
+            ..Decision::default()
         };
         store.commit(None, &decision, now).await?;
     }
@@ -207,6 +207,7 @@ pub fn build(
             created_at: long_ago,
             authenticator: None,
             recent_failed_codes: Vec::new(),
+            mail: None,
         }));
         users.push(id);
     }
@@ -470,6 +471,7 @@ fn schedule(
         created_at: created,
         modified_at: ended.map_or(created, |e| e.at),
         ended,
+        reminders_sent: 0,
     }
 }
 

@@ -12,10 +12,13 @@ pub use authority::{
 use chrono::{DateTime, Utc};
 
 use crate::directory::{BuiltInRole, DirectoryScope, Group, GroupKind};
-use crate::ids::UserId;
+use std::collections::BTreeSet;
+
+use crate::ids::{GroupId, PrincipalId, UserId};
 use crate::protection::{is_protected_group, is_protected_user};
 use crate::request::ScheduleRequest;
 use crate::rules::requests::is_approver;
+use crate::schedule::Access;
 use crate::state::{HeldRole, State};
 
 use BuiltInRole::*;
@@ -84,6 +87,28 @@ pub fn may_administer_pim(
         return true;
     }
     caller.has_any_directory_role(GROUP_MANAGERS) && !is_protected_group(state, group, now)
+}
+
+/// P2: everyone who may administer PIM for `group` at `now`, the "Admin" recipients of its
+/// notifications (N2). The candidates (holders of directory-wide roles, directly or through a
+/// group, and the group's owners) are each asked [`may_administer_pim`].
+pub fn pim_administrators(state: &State, group: &Group, now: DateTime<Utc>) -> Vec<UserId> {
+    let mut candidates: BTreeSet<PrincipalId> = state
+        .direct_holders(group.id, Access::Owner, now)
+        .into_iter()
+        .collect();
+    for assignment in state.role_assignments.values() {
+        if assignment.is_active_at(now) && assignment.scope == DirectoryScope::Directory {
+            candidates.insert(assignment.principal_id);
+            candidates.extend(state.transitive_members(GroupId(assignment.principal_id.0), now));
+        }
+    }
+    candidates
+        .into_iter()
+        .map(|principal| UserId(principal.0))
+        .filter(|user| state.users.contains_key(user))
+        .filter(|user| may_administer_pim(state, &Caller::of(state, *user, now), group, now))
+        .collect()
 }
 
 /// D7: who may change members and owners through the plain groups API, and the group itself.

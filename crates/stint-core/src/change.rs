@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 use crate::audit::AuditRecord;
 use crate::auth::{AccessToken, TokenHash};
 use crate::directory::{AdministrativeUnit, Group, RoleAssignment, Tenant, User};
+use crate::notify::OutboxMessage;
 use crate::policy::Policy;
 use crate::request::ScheduleRequest;
 use crate::role_request::RoleScheduleRequest;
 use crate::schedule::Schedule;
+use crate::webhook::Webhook;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "object", rename_all = "camelCase")]
@@ -28,13 +30,18 @@ pub enum Change {
     RoleRequest(RoleScheduleRequest),
     Token(AccessToken),
     TokenRevoked(TokenHash),
+    /// A webhook subscription made, changed or deleted (N3).
+    Webhook(Webhook),
 }
 
-/// The outcome of a rule: changes and audit events to commit together (U3).
+/// The outcome of a rule: changes, audit events and the messages that tell of them, to commit
+/// together (U3, N3).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Decision {
     pub changes: Vec<Change>,
     pub audit: Vec<AuditRecord>,
+    /// Filled in from the changes by [`notify::plan`](crate::notify::plan) before the commit.
+    pub outbox: Vec<OutboxMessage>,
 }
 
 impl Decision {
@@ -69,5 +76,6 @@ impl Decision {
     pub fn append(&mut self, other: Decision) {
         self.changes.extend(other.changes);
         self.audit.extend(other.audit);
+        self.outbox.extend(other.outbox);
     }
 }

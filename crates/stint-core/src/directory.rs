@@ -49,6 +49,9 @@ pub struct User {
     /// I5: when recent TOTP codes were refused, for the rate limit.
     #[serde(default)]
     pub recent_failed_codes: Vec<DateTime<Utc>>,
+    /// Graph's `mail`: where notifications reach them (N2).
+    #[serde(default)]
+    pub mail: Option<String>,
 }
 
 impl User {
@@ -369,6 +372,7 @@ mod tests {
             created_at: DateTime::UNIX_EPOCH,
             authenticator: None,
             recent_failed_codes: Vec::new(),
+            mail: None,
         };
         assert!(user.has_name("alice@contoso.com"));
         assert!(!format!("{user:?}").contains("\"x\""));

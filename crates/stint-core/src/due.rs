@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 
 use crate::ids::{RequestId, ScheduleId};
+use crate::notify::next_reminder;
 use crate::request::ScheduleRequest;
 use crate::schedule::{Access, EndReason, Schedule, ScheduleKind};
 
@@ -20,6 +21,8 @@ pub struct DueQueues {
     owner_ends: BTreeSet<(DateTime<Utc>, ScheduleId)>,
     /// V3: requests awaiting approval, by creation.
     pending: BTreeSet<(DateTime<Utc>, RequestId)>,
+    /// E5: schedules with a reminder left to send, by when it falls due.
+    reminders: BTreeSet<(DateTime<Utc>, ScheduleId)>,
 }
 
 impl DueQueues {
@@ -31,6 +34,12 @@ impl DueQueues {
             if let Some(key) = owner_end_key(previous) {
                 self.owner_ends.remove(&key);
             }
+            if let Some(due) = next_reminder(previous) {
+                self.reminders.remove(&(due, previous.id));
+            }
+        }
+        if let Some(due) = next_reminder(schedule) {
+            self.reminders.insert((due, schedule.id));
         }
         if let Some(key) = end_key(schedule) {
             self.ends.insert(key);
@@ -61,6 +70,11 @@ impl DueQueues {
     /// Active ownerships that end (or ended) by themselves at or before `at`, earliest first.
     pub fn owner_ends_by(&self, at: DateTime<Utc>) -> impl Iterator<Item = ScheduleId> + '_ {
         up_to(&self.owner_ends, at)
+    }
+
+    /// Schedules with a reminder due at or before `at`, earliest first (E5).
+    pub fn reminders_by(&self, at: DateTime<Utc>) -> impl Iterator<Item = ScheduleId> + '_ {
+        up_to(&self.reminders, at)
     }
 
     /// Requests still awaiting approval that were created at or before `at`, oldest first.

@@ -74,6 +74,10 @@ uuid_id!(
     /// The tenant this deployment serves.
     TenantId
 );
+uuid_id!(
+    /// A webhook subscription (N3).
+    WebhookId
+);
 
 impl From<UserId> for PrincipalId {
     fn from(id: UserId) -> Self {

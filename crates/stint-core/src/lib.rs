@@ -37,6 +37,7 @@ pub mod duration;
 pub mod ids;
 pub mod index;
 pub mod names;
+pub mod notify;
 pub mod policy;
 pub mod policy_rules;
 pub mod protection;
@@ -48,6 +49,7 @@ pub mod spec;
 pub mod state;
 pub mod totp;
 pub mod violation;
+pub mod webhook;
 
 pub use change::{Change, Decision};
 pub use spec::Rule;

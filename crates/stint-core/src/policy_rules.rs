@@ -51,7 +51,8 @@ pub enum RuleKind {
 }
 
 /// Whose notification a notification rule configures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum RecipientType {
     Admin,
     Requestor,

@@ -127,6 +127,14 @@ pub struct Schedule {
     pub modified_at: DateTime<Utc>,
     /// Set when the schedule stopped early, or was tidied up at its end.
     pub ended: Option<Ended>,
+    /// E5: how many of the reminders before its end were sent (see
+    /// [`REMINDER_LEADS`](crate::notify::REMINDER_LEADS)).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reminders_sent: u8,
+}
+
+fn is_zero(count: &u8) -> bool {
+    *count == 0
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,10 +17,12 @@ use crate::ids::{
     AdministrativeUnitId, GroupId, PrincipalId, RequestId, RoleAssignmentId, ScheduleId, UserId,
 };
 use crate::index::{MembershipIndex, PrincipalFacts};
+use crate::notify::EventType;
 use crate::policy::{Policy, PolicySettings};
 use crate::request::ScheduleRequest;
 use crate::role_request::RoleScheduleRequest;
 use crate::schedule::{Access, Schedule, ScheduleKind};
+use crate::webhook::{Webhook, WebhookId};
 
 #[derive(Clone, Debug, Default)]
 pub struct State {
@@ -36,6 +38,8 @@ pub struct State {
     /// Role schedule requests (D5, D6), by id.
     pub role_requests: HashMap<RequestId, RoleScheduleRequest>,
     pub tokens: HashMap<TokenHash, AccessToken>,
+    /// Webhook subscriptions (N3), deleted ones included.
+    pub webhooks: HashMap<WebhookId, Webhook>,
     schedules_by_group: HashMap<GroupId, BTreeSet<ScheduleId>>,
     schedules_by_principal: HashMap<PrincipalId, BTreeSet<ScheduleId>>,
     requests_by_group: HashMap<GroupId, BTreeSet<RequestId>>,
@@ -166,6 +170,9 @@ impl State {
             Change::TokenRevoked(hash) => {
                 self.tokens.remove(&hash);
             }
+            Change::Webhook(webhook) => {
+                self.webhooks.insert(webhook.id, webhook);
+            }
         }
     }
 
@@ -267,6 +274,18 @@ impl State {
     }
 
     /// A group that exists (not deleted).
+    /// The live subscriptions that want `event`.
+    pub fn webhooks_for(&self, event: EventType) -> impl Iterator<Item = WebhookId> + '_ {
+        let mut ids: Vec<WebhookId> = self
+            .webhooks
+            .values()
+            .filter(|webhook| webhook.wants(event))
+            .map(|webhook| webhook.id)
+            .collect();
+        ids.sort();
+        ids.into_iter()
+    }
+
     pub fn live_group(&self, id: GroupId) -> Option<&Group> {
         self.groups.get(&id).filter(|group| !group.is_deleted())
     }

@@ -655,6 +655,7 @@ fn membership(group: GroupId, now: chrono::DateTime<chrono::Utc>) -> Schedule {
         created_at: now,
         modified_at: now,
         ended: None,
+        reminders_sent: 0,
     }
 }
 

@@ -2,7 +2,7 @@
 //! with the SQLite adapter ([`stint_store::sql`]). JSON columns are written from text
 //! (`::json`) and read as text (`doc::text`), exactly as they were written.
 
-use stint_store::sql::{Statements, Upserts};
+use stint_store::sql::{OutboxStatements, Statements, Upserts};
 
 /// Locks the single row of `revision` until the end of the transaction, and reads it: the
 /// store's write lock. Every writer on every node takes that lock first, so commits are
@@ -33,6 +33,39 @@ pub(crate) const STATEMENTS: Statements = Statements {
         "INSERT INTO revisions (revision, committed_at, changes) VALUES ($1, $2, $3::json)",
     move_revision: "UPDATE revision SET revision = $1 WHERE singleton = 1",
     notify: Some(crate::notify::NOTIFY),
+    outbox: OutboxStatements {
+        insert:
+            "INSERT INTO outbox (id, revision, created_at, event_type, channel, target, doc, state,
+             attempts, series_start, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::json, 'pending', 0, 0, $8)",
+        // SKIP LOCKED: workers of other nodes claiming at the same moment take other rows.
+        claim: "UPDATE outbox SET claimed_by = $1, claimed_until = $2
+         WHERE id IN (SELECT id FROM outbox
+             WHERE state = 'pending' AND next_attempt_at <= $3
+               AND (claimed_until IS NULL OR claimed_until <= $4)
+             ORDER BY next_attempt_at LIMIT $5
+             FOR UPDATE SKIP LOCKED)
+         RETURNING doc::text, attempts, series_start",
+        settle:
+            "UPDATE outbox SET state = $1, next_attempt_at = $2, last_error = $3, settled_at = $4,
+             attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
+         WHERE id = $5 AND claimed_by = $6
+         RETURNING attempts",
+        insert_attempt:
+            "INSERT INTO outbox_attempts (message_id, attempt, at, outcome, status, detail)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        list_where:
+            "SELECT doc::text AS doc, revision, created_at, state, attempts, next_attempt_at,
+             last_error, settled_at FROM outbox WHERE TRUE",
+        attempts: "SELECT message_id, attempt, at, outcome, status, detail FROM outbox_attempts
+         WHERE message_id = $1 ORDER BY attempt",
+        redrive:
+            "UPDATE outbox SET state = 'pending', next_attempt_at = $1, series_start = attempts,
+             settled_at = NULL, claimed_by = NULL, claimed_until = NULL
+         WHERE id = $2 AND state = 'dead'
+         RETURNING id",
+        stats: "SELECT state, count(*), min(created_at) FROM outbox GROUP BY state",
+    },
 };
 
 const UPSERTS: Upserts = Upserts {
@@ -66,4 +99,6 @@ const UPSERTS: Upserts = Upserts {
     ON CONFLICT (hash) DO UPDATE SET user_id = excluded.user_id, expires_at = excluded.expires_at,
         doc = excluded.doc",
     delete_token: "DELETE FROM tokens WHERE hash = $1",
+    webhook: "INSERT INTO webhooks (id, doc) VALUES ($1, $2::json)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
 };

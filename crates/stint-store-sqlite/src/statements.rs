@@ -1,7 +1,7 @@
 //! The SQL of every read and write, in SQLite's dialect; what binds and reads them is shared
 //! with the PostgreSQL adapter ([`stint_store::sql`]).
 
-use stint_store::sql::{Statements, Upserts};
+use stint_store::sql::{OutboxStatements, Statements, Upserts};
 
 pub(crate) const STATEMENTS: Statements = Statements {
     current_revision: "SELECT revision FROM revision",
@@ -21,6 +21,36 @@ pub(crate) const STATEMENTS: Statements = Statements {
     insert_revision: "INSERT INTO revisions (revision, committed_at, changes) VALUES (?, ?, ?)",
     move_revision: "UPDATE revision SET revision = ?",
     notify: None,
+    outbox: OutboxStatements {
+        insert:
+            "INSERT INTO outbox (id, revision, created_at, event_type, channel, target, doc, state,
+             attempts, series_start, next_attempt_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, ?)",
+        claim: "UPDATE outbox SET claimed_by = ?, claimed_until = ?
+         WHERE id IN (SELECT id FROM outbox
+             WHERE state = 'pending' AND next_attempt_at <= ?
+               AND (claimed_until IS NULL OR claimed_until <= ?)
+             ORDER BY next_attempt_at LIMIT ?)
+         RETURNING doc, attempts, series_start",
+        settle: "UPDATE outbox SET state = ?, next_attempt_at = ?, last_error = ?, settled_at = ?,
+             attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL
+         WHERE id = ? AND claimed_by = ?
+         RETURNING attempts",
+        insert_attempt:
+            "INSERT INTO outbox_attempts (message_id, attempt, at, outcome, status, detail)
+         VALUES (?, ?, ?, ?, ?, ?)",
+        list_where:
+            "SELECT doc, revision, created_at, state, attempts, next_attempt_at, last_error,
+             settled_at FROM outbox WHERE 1 = 1",
+        attempts: "SELECT message_id, attempt, at, outcome, status, detail FROM outbox_attempts
+         WHERE message_id = ? ORDER BY attempt",
+        redrive:
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, series_start = attempts,
+             settled_at = NULL, claimed_by = NULL, claimed_until = NULL
+         WHERE id = ? AND state = 'dead'
+         RETURNING id",
+        stats: "SELECT state, count(*), min(created_at) FROM outbox GROUP BY state",
+    },
 };
 
 const UPSERTS: Upserts = Upserts {
@@ -50,4 +80,6 @@ const UPSERTS: Upserts = Upserts {
     ON CONFLICT (hash) DO UPDATE SET user_id = excluded.user_id, expires_at = excluded.expires_at,
         doc = excluded.doc",
     delete_token: "DELETE FROM tokens WHERE hash = ?",
+    webhook: "INSERT INTO webhooks (id, doc) VALUES (?, ?)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
 };

@@ -45,6 +45,14 @@ use uuid::Uuid;
 
 use crate::{CommittedChanges, Store, StoreError};
 
+mod outbox;
+
+pub use outbox::{
+    a_retried_outbox_message_waits_and_a_dead_one_can_be_redriven,
+    an_outbox_message_is_held_by_one_worker_at_a_time, message,
+    outbox_messages_are_committed_with_their_decision_or_not_at_all,
+};
+
 /// Expands to one `#[tokio::test]` per conformance function, each on a fresh store from `$fresh`.
 #[macro_export]
 macro_rules! conformance_tests {
@@ -68,6 +76,9 @@ macro_rules! conformance_tests {
             a_write_lock_sees_the_latest_revision_and_the_commits_before_it,
             a_writer_that_comes_while_the_lock_is_held_commits_after_its_holder,
             a_dropped_write_lock_commits_nothing,
+            outbox_messages_are_committed_with_their_decision_or_not_at_all,
+            an_outbox_message_is_held_by_one_worker_at_a_time,
+            a_retried_outbox_message_waits_and_a_dead_one_can_be_redriven,
         );
     };
     (@each $fresh:expr; $($test:ident),+ $(,)?) => {
@@ -503,6 +514,7 @@ pub async fn changes_since_returns_each_commit_once_in_order(store: &dyn Store) 
         let decision = Decision {
             changes: changes.clone(),
             audit: vec![record("change", at(minute))],
+            outbox: Vec::new(),
         };
         let revision = commit(store, None, decision, at(minute)).await;
         expected.push(CommittedChanges {
@@ -723,6 +735,7 @@ fn user(name: &str) -> User {
         created_at: at(0),
         authenticator: None,
         recent_failed_codes: Vec::new(),
+        mail: None,
     }
 }
 
@@ -791,6 +804,7 @@ fn schedule(group: GroupId, principal: PrincipalId) -> Schedule {
         created_at: at(0),
         modified_at: at(0),
         ended: None,
+        reminders_sent: 0,
     }
 }
 

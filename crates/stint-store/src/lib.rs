@@ -9,6 +9,7 @@
 
 pub mod bulk;
 pub mod conformance;
+pub mod outbox;
 pub mod samples;
 pub mod sql;
 
@@ -18,6 +19,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use stint_core::audit::{AuditEvent, AuditQuery};
 use stint_core::{Change, Decision, State};
+use uuid::Uuid;
+
+use crate::outbox::{
+    ClaimedMessage, DeliveryAttempt, OutboxEntry, OutboxQuery, OutboxStats, Settlement,
+};
 
 /// A committed write's number. Revisions increase by one with every commit.
 pub type Revision = u64;
@@ -99,6 +105,40 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         after_sequence: u64,
         limit: usize,
     ) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// N3: claims up to `limit` pending messages due at `now` that nobody holds, for `worker`
+    /// until `lease_until`, oldest due first. On PostgreSQL, workers of several nodes claim
+    /// disjoint sets (`FOR UPDATE SKIP LOCKED`).
+    async fn claim_messages(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<ClaimedMessage>, StoreError>;
+
+    /// Records an attempt on a message `worker` holds, and settles it. Returns `false`, changing
+    /// nothing, when the claim lapsed and another worker holds it now.
+    async fn settle_message(
+        &self,
+        id: Uuid,
+        worker: &str,
+        settlement: &Settlement,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Messages matching the query, newest first.
+    async fn outbox(&self, query: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError>;
+
+    /// The attempts to deliver a message, oldest first.
+    async fn delivery_attempts(&self, id: Uuid) -> Result<Vec<DeliveryAttempt>, StoreError>;
+
+    /// Makes a dead message pending again, due at `now`, with its attempts counted afresh.
+    /// Returns `false` when there is no dead message with that id.
+    async fn redrive_message(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Counts by state, for the console and metrics.
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
 
     /// Returns when another writer may have committed, or after `timeout` at the latest; nodes
     /// follow each other with it (X2). A return says nothing for sure: the caller reads

@@ -431,6 +431,7 @@ pub(crate) fn activation_schedule(
         created_at: ctx.now,
         modified_at: ctx.now,
         ended: None,
+        reminders_sent: 0,
     }
 }
 

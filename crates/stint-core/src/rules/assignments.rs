@@ -277,6 +277,7 @@ pub(crate) fn new_schedule(
         created_at: ctx.now,
         modified_at: ctx.now,
         ended: None,
+        reminders_sent: 0,
     }
 }
 

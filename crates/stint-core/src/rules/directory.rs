@@ -58,6 +58,7 @@ pub fn create_user(
         created_at: ctx.now,
         authenticator: None,
         recent_failed_codes: Vec::new(),
+        mail: None,
     };
     let event = ctx
         .event("user.create", "user", user.id)
@@ -355,6 +356,7 @@ pub fn add_direct(
         created_at: ctx.now,
         modified_at: ctx.now,
         ended: None,
+        reminders_sent: 0,
     };
     let event = ctx
         .event(&format!("group.{access}.add"), "group", group_id)

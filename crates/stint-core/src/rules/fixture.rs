@@ -144,6 +144,7 @@ impl Fixture {
             created_at: t0() - days(100),
             authenticator: None,
             recent_failed_codes: Vec::new(),
+            mail: None,
         };
         let id = user.id;
         self.state.apply(Change::User(user));
@@ -323,6 +324,7 @@ impl Fixture {
             created_at: window.start,
             modified_at: window.start,
             ended: None,
+            reminders_sent: 0,
         }));
         id
     }

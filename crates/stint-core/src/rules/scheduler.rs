@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::audit::{AuditRecord, Outcome};
 use crate::change::{Change, Decision};
 use crate::ids::{GroupId, ScheduleId};
+use crate::notify::remind;
 use crate::request::{Approval, ApprovalDecision, RequestStatus};
 use crate::rules::approval::APPROVAL_TIMEOUT;
 use crate::rules::assignment::Assigned;
@@ -132,6 +133,40 @@ pub fn record_expiries(
     decision
 }
 
+/// E5: the reminders due before assignments end, each recorded on its schedule so that it is sent
+/// once; the notification planner tells the principal and the administrators.
+pub fn send_reminders(
+    state: &State,
+    now: DateTime<Utc>,
+    mut fresh_id: impl FnMut() -> Uuid,
+) -> Decision {
+    let mut decision = Decision::new();
+    let due = state
+        .due()
+        .reminders_by(now)
+        .filter_map(|id| state.schedules.get(&id))
+        .take(BATCH);
+    for schedule in due {
+        let Some(reminded) = remind(schedule, now) else {
+            continue;
+        };
+        decision.record(schedule_event(
+            fresh_id(),
+            now,
+            "schedule.remind",
+            schedule,
+            format!(
+                "Reminded that the {:?} {} schedule ends at {}.",
+                schedule.kind,
+                schedule.access(),
+                schedule.window.end.unwrap_or(now).to_rfc3339()
+            ),
+        ));
+        decision.push(Change::Schedule(reminded));
+    }
+    decision
+}
+
 /// A11 after 30 days: a last owner retained that long, with no other owner since, stays owner
 /// permanently.
 pub fn keep_last_owners(
@@ -179,6 +214,7 @@ pub fn keep_last_owners(
             created_at: now,
             modified_at: now,
             ended: None,
+            reminders_sent: 0,
         };
         decision.record(schedule_event(
             fresh_id(),

@@ -294,6 +294,7 @@ fn bulk_changes() -> (Vec<Change>, usize) {
             created_at: window.start,
             modified_at: window.start,
             ended: None,
+            reminders_sent: 0,
         }));
     };
     let mut n = 0;

@@ -192,6 +192,7 @@ impl World {
             created_at: window.start,
             modified_at: window.start,
             ended: None,
+            reminders_sent: 0,
         }));
     }
 

@@ -10,7 +10,7 @@ use crate::bulk::Decoder;
 use crate::StoreError;
 
 /// Every entity table, and how its documents become changes.
-pub const TABLES: [(&str, Decoder); 10] = [
+pub const TABLES: [(&str, Decoder); 11] = [
     ("tenant", |doc| decode(doc).map(Change::Tenant)),
     ("users", |doc| decode(doc).map(Change::User)),
     ("groups", |doc| decode(doc).map(Change::Group)),
@@ -25,6 +25,7 @@ pub const TABLES: [(&str, Decoder); 10] = [
     ("requests", |doc| decode(doc).map(Change::Request)),
     ("role_requests", |doc| decode(doc).map(Change::RoleRequest)),
     ("tokens", |doc| decode(doc).map(Change::Token)),
+    ("webhooks", |doc| decode(doc).map(Change::Webhook)),
 ];
 
 /// The statement that writes a change and its parameters, all text: keys first, the JSON
@@ -113,6 +114,10 @@ pub fn change_params(
             ],
         ),
         Change::TokenRevoked(hash) => (upserts.delete_token, vec![hash.0.clone()]),
+        Change::Webhook(webhook) => (
+            upserts.webhook,
+            vec![webhook.id.to_string(), json("webhook", webhook)?],
+        ),
     };
     Ok((sql, params.into_iter().map(Param::Text).collect()))
 }

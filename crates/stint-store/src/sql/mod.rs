@@ -10,6 +10,7 @@
 
 pub mod codec;
 pub mod documents;
+pub mod outbox;
 pub mod read;
 pub mod schema;
 mod session;
@@ -30,12 +31,16 @@ pub enum Param {
     Text(String),
     /// Text, or `NULL`.
     OptionalText(Option<String>),
+    /// An integer, or `NULL`.
+    OptionalInteger(Option<i64>),
 }
 
 /// One row of a query's result, read by column position (from 0).
 pub trait RowValues {
     fn integer(&self, column: usize) -> Result<i64, StoreError>;
     fn text(&self, column: usize) -> Result<String, StoreError>;
+    fn optional_integer(&self, column: usize) -> Result<Option<i64>, StoreError>;
+    fn optional_text(&self, column: usize) -> Result<Option<String>, StoreError>;
 }
 
 /// One connection (perhaps inside a transaction) of an adapter, as the shared code uses it.
@@ -121,6 +126,36 @@ pub struct Statements {
     pub move_revision: &'static str,
     /// Tells other nodes of a commit, with the new revision as text, where the database can.
     pub notify: Option<&'static str>,
+    /// The notification outbox's statements.
+    pub outbox: OutboxStatements,
+}
+
+/// The statements of the notification outbox (N3).
+#[derive(Debug)]
+pub struct OutboxStatements {
+    /// Parameters: the id, revision, creation time, event type, channel, target, the message as
+    /// JSON and when it is first due. The message starts pending, with no attempts.
+    pub insert: &'static str,
+    /// Parameters: the worker, its lease's end, now (twice), the row limit. Columns: the message
+    /// as text, its attempts and its series start; marks the rows claimed.
+    pub claim: &'static str,
+    /// Parameters: the new state, the next attempt's time, the last error, the settling time,
+    /// the id and the worker holding it. Columns: the attempts now made (no row when the claim
+    /// lapsed).
+    pub settle: &'static str,
+    /// Parameters: the message id, the attempt, when, the outcome, the status, the detail.
+    pub insert_attempt: &'static str,
+    /// The messages followed by a `WHERE` clause that filters can follow with `AND`. Columns: the
+    /// message as text, revision, creation time, state, attempts, next attempt's time, last
+    /// error, settling time.
+    pub list_where: &'static str,
+    /// Parameters: the message id. Columns: the message id, attempt, time, outcome, status,
+    /// detail; oldest first.
+    pub attempts: &'static str,
+    /// Parameters: the time it is due, the id. Columns: the id (no row unless it was dead).
+    pub redrive: &'static str,
+    /// Columns: a state, its count, the oldest creation time in it.
+    pub stats: &'static str,
 }
 
 /// One statement for each kind of change; the parameters are those of
@@ -139,4 +174,5 @@ pub struct Upserts {
     pub token: &'static str,
     /// Parameters: the token's hash.
     pub delete_token: &'static str,
+    pub webhook: &'static str,
 }

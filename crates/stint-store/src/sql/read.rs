@@ -80,7 +80,7 @@ pub async fn audit<S: Session>(
     statements: &Statements,
     query: &AuditQuery,
 ) -> Result<Vec<AuditEvent>, StoreError> {
-    let mut sql = Filtered::new(statements);
+    let mut sql = Filtered::new(statements, statements.audit_where);
     if let Some(group) = query.group_id {
         sql.and(" AND group_id = ", Param::Text(group.to_string()));
     }
@@ -115,22 +115,23 @@ pub async fn audit<S: Session>(
 }
 
 /// A query whose filters are added one at a time, each with its parameter.
-struct Filtered {
-    text: String,
-    params: Vec<Param>,
+pub(super) struct Filtered {
+    pub text: String,
+    pub params: Vec<Param>,
     parameter: fn(usize) -> String,
 }
 
 impl Filtered {
-    fn new(statements: &Statements) -> Filtered {
+    /// `base` ends in a `WHERE` clause that filters can follow with `AND`.
+    pub fn new(statements: &Statements, base: &str) -> Filtered {
         Filtered {
-            text: statements.audit_where.to_owned(),
+            text: base.to_owned(),
             params: Vec::new(),
             parameter: statements.parameter,
         }
     }
 
-    fn and(&mut self, clause: &str, param: Param) {
+    pub fn and(&mut self, clause: &str, param: Param) {
         self.params.push(param);
         self.text.push_str(clause);
         self.text.push_str(&(self.parameter)(self.params.len()));

@@ -34,6 +34,14 @@ macro_rules! sqlx_session {
             fn text(&self, column: usize) -> Result<String, $crate::StoreError> {
                 ::sqlx::Row::try_get(&self.0, column).map_err($from_sqlx)
             }
+
+            fn optional_integer(&self, column: usize) -> Result<Option<i64>, $crate::StoreError> {
+                ::sqlx::Row::try_get(&self.0, column).map_err($from_sqlx)
+            }
+
+            fn optional_text(&self, column: usize) -> Result<Option<String>, $crate::StoreError> {
+                ::sqlx::Row::try_get(&self.0, column).map_err($from_sqlx)
+            }
         }
 
         #[::async_trait::async_trait]
@@ -102,6 +110,7 @@ macro_rules! sqlx_session {
                 $crate::sql::Param::Integer(number) => query.bind(number),
                 $crate::sql::Param::Text(text) => query.bind(text),
                 $crate::sql::Param::OptionalText(text) => query.bind(text),
+                $crate::sql::Param::OptionalInteger(number) => query.bind(number),
             })
         }
     };

@@ -8,7 +8,12 @@ use chrono::{DateTime, Utc};
 use stint_core::audit::{AuditEvent, AuditQuery};
 use stint_core::{Decision, State};
 
-use super::{read, write, Session, Statements, Transaction};
+use uuid::Uuid;
+
+use super::{outbox, read, write, Session, Statements, Transaction};
+use crate::outbox::{
+    ClaimedMessage, DeliveryAttempt, OutboxEntry, OutboxQuery, OutboxStats, Settlement,
+};
 use crate::{CommittedChanges, Revision, Store, StoreError, WriteLock};
 
 /// What a SQL adapter supplies: its statements, connections from its pool and how it begins
@@ -77,6 +82,44 @@ impl<S: SqlStore> Store for S {
     ) -> Result<Vec<AuditEvent>, StoreError> {
         let mut session = self.session().await?;
         read::audit_chain(&mut session, S::STATEMENTS, after_sequence, limit).await
+    }
+
+    async fn claim_messages(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<ClaimedMessage>, StoreError> {
+        let mut session = self.session().await?;
+        outbox::claim(&mut session, S::STATEMENTS, worker, now, lease_until, limit).await
+    }
+
+    async fn settle_message(
+        &self,
+        id: Uuid,
+        worker: &str,
+        settlement: &Settlement,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut session = self.session().await?;
+        outbox::settle(&mut session, S::STATEMENTS, id, worker, settlement, now).await
+    }
+
+    async fn outbox(&self, query: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError> {
+        outbox::list(&mut self.session().await?, S::STATEMENTS, query).await
+    }
+
+    async fn delivery_attempts(&self, id: Uuid) -> Result<Vec<DeliveryAttempt>, StoreError> {
+        outbox::attempts(&mut self.session().await?, S::STATEMENTS, id).await
+    }
+
+    async fn redrive_message(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        outbox::redrive(&mut self.session().await?, S::STATEMENTS, id, now).await
+    }
+
+    async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
+        outbox::stats(&mut self.session().await?, S::STATEMENTS).await
     }
 
     async fn wait_for_change(&self, timeout: Duration) -> Result<(), StoreError> {

@@ -25,6 +25,14 @@ pub async fn commit<S: Session>(
     }
     append_audit(session, statements, &decision.audit).await?;
     let revision = current + 1;
+    super::outbox::insert(
+        session,
+        statements,
+        revision,
+        &decision.outbox,
+        committed_at,
+    )
+    .await?;
     log_revision(
         session,
         statements,

@@ -1,0 +1,188 @@
+//! N1–N4, E5: what a committed decision tells people. [`plan`] reads a decision against the state
+//! it was made on and returns the outbox messages to commit with it: one e-mail for each recipient
+//! the group's notification rules name, and one webhook call for each subscription that wants the
+//! event. Deciding who hears of what is a rule of PIM and lives here; sending is the delivery
+//! worker's job.
+
+mod events;
+mod recipients;
+mod reminders;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::ids::{GroupId, PrincipalId, RequestId, ScheduleId, UserId};
+use crate::request::{Approval, RequestAction};
+use crate::schedule::{Access, ScheduleKind};
+use crate::webhook::WebhookId;
+use crate::{Decision, State};
+
+pub use events::events_of;
+pub use recipients::{mail_recipients, MailRecipient, MAX_RECIPIENTS};
+pub use reminders::{next_reminder, remind, REMINDER_LEADS};
+
+macro_rules! event_types {
+    ($($variant:ident = $text:literal, $doc:literal;)*) => {
+        /// The events Stint tells of (N1), named as webhooks and the audit name them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum EventType {
+            $(#[doc = $doc] #[serde(rename = $text)] $variant,)*
+        }
+
+        impl EventType {
+            pub const ALL: [EventType; [$(EventType::$variant,)*].len()] = [$(EventType::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(EventType::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+event_types! {
+    EligibilityAssigned = "eligibility.assigned", "An administrator made someone eligible.";
+    EligibilityRemoved = "eligibility.removed", "An eligibility ended before its time.";
+    AssignmentAssigned = "assignment.assigned", "An administrator gave someone active access.";
+    AssignmentActivated = "assignment.activated", "Someone activated their eligibility.";
+    AssignmentDeactivated = "assignment.deactivated", "Someone ended their activation.";
+    AssignmentExpired = "assignment.expired", "An assignment reached its end.";
+    AssignmentRemoved = "assignment.removed", "An active assignment ended before its time.";
+    RequestPendingApproval = "request.pendingApproval", "A request waits for an approver.";
+    RequestApproved = "request.approved", "An approver said yes.";
+    RequestDenied = "request.denied", "An approver said no.";
+    RequestTimedOut = "request.timedOut", "Nobody decided within 24 hours (V3).";
+    RequestCanceled = "request.canceled", "The requester withdrew the request.";
+    ReminderExpiringSoon = "reminder.expiringSoon", "An assignment ends in 14 days or 1 day (E5).";
+}
+
+graph_names!(EventType);
+
+impl EventType {
+    /// Whether it asks someone to act: the only mails a rule at `Critical` level sends (N2).
+    pub fn needs_action(self) -> bool {
+        self == EventType::RequestPendingApproval
+    }
+}
+
+/// An id with the name it had when the event happened, so that a message reads well even after
+/// the object is renamed or deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Named<Id> {
+    pub id: Id,
+    pub name: String,
+}
+
+/// One N1 event about a membership or ownership of a group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub id: Uuid,
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    pub at: DateTime<Utc>,
+    /// The revision that committed it: `/stint/v1/check?atLeast=` sees its effect.
+    pub revision: u64,
+    pub group: Named<GroupId>,
+    pub access: Access,
+    /// Whether the assignment concerned is eligible or active.
+    pub assignment: ScheduleKind,
+    pub principal: Named<PrincipalId>,
+    /// Who acted: the administrator, requester or approver; `None` for the scheduler.
+    pub actor: Option<Named<UserId>>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    pub action: Option<RequestAction>,
+    pub request_id: Option<RequestId>,
+    pub schedule_id: Option<ScheduleId>,
+    pub justification: Option<String>,
+    pub ticket: Option<String>,
+    /// The approver's words, on a decided request.
+    pub reason: Option<String>,
+}
+
+/// Where one outbox message goes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "channel", rename_all = "camelCase")]
+pub enum Delivery {
+    Mail(MailRecipient),
+    Webhook { subscription: WebhookId },
+}
+
+impl Delivery {
+    /// The channel's name as stored and shown.
+    pub fn channel(&self) -> &'static str {
+        match self {
+            Delivery::Mail(_) => "mail",
+            Delivery::Webhook { .. } => "webhook",
+        }
+    }
+
+    /// The address or subscription it goes to, as shown to administrators.
+    pub fn target(&self) -> String {
+        match self {
+            Delivery::Mail(recipient) => recipient.address.clone(),
+            Delivery::Webhook { subscription } => subscription.to_string(),
+        }
+    }
+}
+
+/// A message to deliver, committed with the decision it tells of (N3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    pub event: Event,
+    pub delivery: Delivery,
+}
+
+/// N1–N4: the messages `decision`, made on `state` at `now` and committed as `revision`, sends.
+pub fn plan(
+    state: &State,
+    decision: &Decision,
+    revision: u64,
+    now: DateTime<Utc>,
+    fresh_id: fn() -> Uuid,
+) -> Vec<OutboxMessage> {
+    events_of(state, decision, revision, now, fresh_id)
+        .into_iter()
+        .flat_map(|(event, request)| {
+            let approval = request.and_then(|request| request.approval.as_ref());
+            messages(state, event, approval, now, fresh_id)
+        })
+        .collect()
+}
+
+/// An event's mails (N2) and webhook calls. `approval` is that of the request the event is
+/// about, when it has one.
+pub fn messages(
+    state: &State,
+    event: Event,
+    approval: Option<&Approval>,
+    now: DateTime<Utc>,
+    fresh_id: fn() -> Uuid,
+) -> Vec<OutboxMessage> {
+    let mails = mail_recipients(state, &event, approval, now)
+        .into_iter()
+        .map(Delivery::Mail);
+    let calls = state
+        .webhooks_for(event.kind)
+        .map(|subscription| Delivery::Webhook { subscription });
+    mails
+        .chain(calls)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|delivery| OutboxMessage {
+            id: fresh_id(),
+            event: event.clone(),
+            delivery,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "notify/tests.rs"]
+mod tests;
