@@ -1,5 +1,7 @@
 //! The two errors of the crate: a configuration that cannot work, and a delivery that failed.
 
+use crate::text::cut;
+
 /// Longest text a [`DeliveryError`] carries, in characters.
 const MAX_TEXT: usize = 200;
 
@@ -59,13 +61,7 @@ pub(crate) fn clean(text: &str) -> String {
         .split(|c: char| c.is_whitespace() || c.is_control())
         .filter(|w| !w.is_empty())
         .collect();
-    let line = words.join(" ");
-    if line.chars().count() <= MAX_TEXT {
-        return line;
-    }
-    let mut cut: String = line.chars().take(MAX_TEXT - 1).collect();
-    cut.push('…');
-    cut
+    cut(&words.join(" "), MAX_TEXT)
 }
 
 /// The message of an error followed by those of its sources, `: `-separated, skipping a source

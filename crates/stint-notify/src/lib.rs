@@ -9,6 +9,7 @@
 mod backoff;
 mod error;
 mod smtp;
+mod text;
 mod webhook;
 
 pub use backoff::Backoff;

@@ -2,6 +2,8 @@
 
 use serde_json::{json, Value};
 
+use crate::text::cut;
+
 /// A notification for people in a chat: a title, a sentence or two, facts as label and value,
 /// and a link to act on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -115,16 +117,6 @@ fn slack_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
-}
-
-/// At most `max` characters, the last an ellipsis when cut.
-fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(max - 1).collect();
-    cut.push('…');
-    cut
 }
 
 #[cfg(test)]
