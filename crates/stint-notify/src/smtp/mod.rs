@@ -1,0 +1,7 @@
+//! E-mail over SMTP: where the server is ([`SmtpSettings`]) and how a mail is sent ([`Mailer`]).
+
+mod mailer;
+mod settings;
+
+pub use mailer::{Mail, Mailer};
+pub use settings::{SmtpSecurity, SmtpSettings};
