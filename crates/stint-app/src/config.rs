@@ -14,6 +14,10 @@ pub struct AppConfig {
     pub revision_wait: std::time::Duration,
     /// F3: how wrong passwords are throttled and how much password hashing may run at once.
     pub sign_in: SignInLimits,
+    /// N3: whether e-mail is sent (an SMTP server is configured); without it, no mail is planned.
+    pub mail_enabled: bool,
+    /// The console's address as people reach it, for the links in messages.
+    pub public_url: String,
 }
 
 /// F3: the limits on password sign-ins. The defaults are the numbers the README states.
@@ -61,6 +65,8 @@ impl Default for AppConfig {
             mfa_freshness: TimeDelta::minutes(10),
             revision_wait: std::time::Duration::from_secs(2),
             sign_in: SignInLimits::default(),
+            mail_enabled: false,
+            public_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 }

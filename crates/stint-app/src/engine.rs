@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use stint_core::audit::AuditRecord;
 use stint_core::authz::Caller;
+use stint_core::notify::{self, Channels};
 use stint_core::rules::{last_admin, AuditRecordExt, Context};
 use stint_core::{Decision, State, Violation};
 use stint_store::{CommittedChanges, Revision, StoreError, WriteLock};
@@ -104,7 +105,13 @@ impl App {
         let now = self.now();
         let (decision, value) = {
             let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
-            decide(&state, now)
+            let (mut decision, value) = decide(&state, now);
+            let channels = Channels {
+                mail: self.config.mail_enabled,
+            };
+            let next = lock.revision() + 1;
+            decision.outbox = notify::plan(&state, &decision, next, now, channels, Uuid::new_v4);
+            (decision, value)
         };
         if decision.changes.is_empty() && decision.audit.is_empty() {
             return Ok((value, None));

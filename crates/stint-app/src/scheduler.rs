@@ -1,5 +1,6 @@
 //! The scheduler: one idempotent `tick(now)` that tests call directly, and a loop that calls it.
-//! A tick runs three jobs (approval timeouts, expiries, last-owner retention), each its own commit.
+//! A tick runs four jobs (approval timeouts, expiries, last-owner retention, reminders), each its
+//! own commit.
 //!
 //! Every node runs it. A job decides while holding the store's write lock, on the latest
 //! revision: when two nodes find the same items due, the second to get the lock sees what the
@@ -22,13 +23,19 @@ type Job = fn(&State, DateTime<Utc>, fn() -> Uuid) -> Decision;
 
 impl App {
     /// Records what is due at the clock's now, job after job: auto-denials (V3), ends of schedules
-    /// (V7) and last owners kept for good (A11). Returns the revision of the last commit, or
-    /// `None` when nothing was due.
+    /// (V7), last owners kept for good (A11) and reminders (E5). Returns the revision of the last
+    /// commit, or `None` when nothing was due.
     pub async fn tick(&self) -> AppResult<Option<Revision>> {
         let denied = self.deny_overdue_approvals().await?;
         let expired = self.record_expiries().await?;
         let kept = self.keep_last_owners().await?;
-        Ok(kept.or(expired).or(denied))
+        let reminded = self.send_reminders().await?;
+        Ok(reminded.or(kept).or(expired).or(denied))
+    }
+
+    /// E5: records the reminders due before assignments end; the outbox carries them.
+    pub async fn send_reminders(&self) -> AppResult<Option<Revision>> {
+        self.run_job(scheduler::send_reminders).await
     }
 
     /// V3: denies the requests undecided for 24 hours.

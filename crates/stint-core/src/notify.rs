@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ids::{GroupId, PrincipalId, RequestId, ScheduleId, UserId};
-use crate::request::{Approval, RequestAction};
+use crate::request::RequestAction;
 use crate::schedule::{Access, ScheduleKind};
 use crate::webhook::WebhookId;
 use crate::{Decision, State};
@@ -139,48 +139,42 @@ pub struct OutboxMessage {
     pub delivery: Delivery,
 }
 
+/// Which channels are on: e-mail needs an SMTP server; webhooks are on when subscribed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Channels {
+    pub mail: bool,
+}
+
 /// N1–N4: the messages `decision`, made on `state` at `now` and committed as `revision`, sends.
 pub fn plan(
     state: &State,
     decision: &Decision,
     revision: u64,
     now: DateTime<Utc>,
+    channels: Channels,
     fresh_id: fn() -> Uuid,
 ) -> Vec<OutboxMessage> {
-    events_of(state, decision, revision, now, fresh_id)
-        .into_iter()
-        .flat_map(|(event, request)| {
-            let approval = request.and_then(|request| request.approval.as_ref());
-            messages(state, event, approval, now, fresh_id)
-        })
-        .collect()
-}
-
-/// An event's mails (N2) and webhook calls. `approval` is that of the request the event is
-/// about, when it has one.
-pub fn messages(
-    state: &State,
-    event: Event,
-    approval: Option<&Approval>,
-    now: DateTime<Utc>,
-    fresh_id: fn() -> Uuid,
-) -> Vec<OutboxMessage> {
-    let mails = mail_recipients(state, &event, approval, now)
-        .into_iter()
-        .map(Delivery::Mail);
-    let calls = state
-        .webhooks_for(event.kind)
-        .map(|subscription| Delivery::Webhook { subscription });
-    mails
-        .chain(calls)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|delivery| OutboxMessage {
-            id: fresh_id(),
-            event: event.clone(),
-            delivery,
-        })
-        .collect()
+    let mut messages = Vec::new();
+    for (event, request) in events_of(state, decision, revision, now, fresh_id) {
+        let approval = request.and_then(|request| request.approval.as_ref());
+        let mails = channels
+            .mail
+            .then(|| mail_recipients(state, &event, approval, now))
+            .unwrap_or_default()
+            .into_iter()
+            .map(Delivery::Mail);
+        let calls = state
+            .webhooks_for(event.kind)
+            .map(|subscription| Delivery::Webhook { subscription });
+        for delivery in mails.chain(calls) {
+            messages.push(OutboxMessage {
+                id: fresh_id(),
+                event: event.clone(),
+                delivery,
+            });
+        }
+    }
+    messages
 }
 
 #[cfg(test)]

@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
+use stint_app::delivery::Courier;
 #[cfg(not(feature = "test-clock"))]
 use stint_app::SystemClock;
 use stint_app::{App, AppConfig, Bootstrap, Password};
+use stint_notify::{Mailer, SmtpSettings};
 use stint_store::Store;
 use stint_store_postgres::PostgresStore;
 use stint_store_sqlite::{ProcessLock, ProcessLockError, SqliteStore};
@@ -54,6 +56,26 @@ pub struct ServeArgs {
     /// up to 2 s, then answer 503.
     #[arg(long, env = "STINT_PASSWORD_CHECKS", value_parser = clap::value_parser!(u16).range(1..))]
     password_checks: Option<u16>,
+    /// The SMTP server notifications are mailed through: `smtp://host:port` (no TLS, for a local
+    /// relay), `smtp://user:pass@host:587?tls=starttls` or `smtps://user:pass@host:465`. Without
+    /// it, e-mail is off.
+    #[arg(long, env = "STINT_SMTP_URL", value_parser = parse_smtp_url)]
+    smtp_url: Option<SmtpSettings>,
+    /// The sender of notification mails: an address, or `Name <address>`.
+    #[arg(
+        long,
+        env = "STINT_MAIL_FROM",
+        default_value = "Stint <stint@localhost>"
+    )]
+    mail_from: String,
+    /// The console's address as people reach it, for the links in notifications (default: the
+    /// listening address over http).
+    #[arg(long, env = "STINT_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+fn parse_smtp_url(text: &str) -> Result<SmtpSettings, String> {
+    SmtpSettings::from_url(text).map_err(|error| error.to_string())
 }
 
 impl ServeArgs {
@@ -84,8 +106,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         token_lifetime: args.token_lifetime.as_delta(),
         revision_wait: std::time::Duration::from_millis(args.revision_wait_ms),
         sign_in: sign_in_limits(&args),
+        mail_enabled: args.smtp_url.is_some(),
+        public_url: args
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", args.listen)),
         ..AppConfig::default()
     };
+    let mailer = args
+        .smtp_url
+        .clone()
+        .map(|smtp| Mailer::new(smtp, &args.mail_from))
+        .transpose()
+        .context("setting up e-mail (--smtp-url, --mail-from)")?;
+    let courier = Courier::new(mailer).context("setting up webhook delivery")?;
     #[cfg(feature = "test-clock")]
     let clock = stint_app::ManualClock::starting_at(chrono::Utc::now());
     #[cfg(feature = "test-clock")]
@@ -123,6 +157,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     // Other nodes' writes reach this node's memory within a second, at once on PostgreSQL.
     let follower = stint_app::follower::spawn(app.clone(), stint_app::follower::DEFAULT_POLL);
+    // N3: what the decisions wrote to the outbox leaves from here, never on a request's path.
+    let delivery = stint_app::delivery::spawn_delivery(app.clone(), courier);
     #[cfg(feature = "test-clock")]
     let router = stint_server::test_clock::router_with_test_clock(app, clock);
     #[cfg(not(feature = "test-clock"))]
@@ -130,6 +166,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     stint_server::serve_router(listener, router, shutdown_signal()).await?;
     scheduler.abort();
     follower.abort();
+    delivery.abort();
     tracing::info!("Stint stopped cleanly");
     Ok(())
 }

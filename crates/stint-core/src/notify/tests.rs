@@ -19,6 +19,8 @@ use crate::schedule::{Access, ScheduleKind, Window};
 use crate::webhook::{Webhook, WebhookFormat, WebhookSecret};
 use crate::Change;
 
+const MAIL_ON: Channels = Channels { mail: true };
+
 struct Setup {
     f: Fixture,
     /// A Global Administrator with a mailbox.
@@ -70,7 +72,7 @@ fn address(f: &Fixture, user: UserId) -> String {
 
 /// The decision's messages, planned on the state before it is committed; then committed.
 fn planned(f: &mut Fixture, decision: Decision, now: DateTime<Utc>) -> Vec<OutboxMessage> {
-    let messages = plan(&f.state, &decision, 7, now, Uuid::new_v4);
+    let messages = plan(&f.state, &decision, 7, now, MAIL_ON, Uuid::new_v4);
     f.commit(decision);
     messages
 }
@@ -451,5 +453,34 @@ fn e5_the_expiry_itself_tells_the_principal_and_the_administrators() {
 fn n1_decisions_that_change_no_assignment_send_nothing() {
     let s = setup();
     let decision = Decision::new();
-    assert!(plan(&s.f.state, &decision, 1, t0(), Uuid::new_v4).is_empty());
+    assert!(plan(&s.f.state, &decision, 1, t0(), MAIL_ON, Uuid::new_v4).is_empty());
+}
+
+#[test]
+fn n3_without_an_smtp_server_no_mail_is_planned_but_webhooks_are() {
+    let mut s = setup();
+    let admin = s.admin;
+    s.f.state.apply(Change::Webhook(Webhook {
+        id: crate::webhook::WebhookId(Uuid::from_u128(998)),
+        url: "https://hooks.test/all".into(),
+        events: EventType::ALL.to_vec(),
+        format: WebhookFormat::Slack,
+        secret: WebhookSecret("whsec_c2VjcmV0".into()),
+        created_at: t0(),
+        created_by: admin,
+        deleted_at: None,
+    }));
+    let context = s.f.context(s.alice, t0());
+    let (decision, _) =
+        self_request(&s.f.state, &context, self_activate(s.group, s.alice)).expect("accepted");
+    let messages = plan(
+        &s.f.state,
+        &decision,
+        3,
+        t0(),
+        Channels { mail: false },
+        Uuid::new_v4,
+    );
+    assert_eq!(messages.len(), 1);
+    assert!(matches!(messages[0].delivery, Delivery::Webhook { .. }));
 }
