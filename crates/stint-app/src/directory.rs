@@ -20,6 +20,7 @@ pub struct UserInput {
     pub display_name: String,
     pub account_enabled: bool,
     pub password: Password,
+    pub mail: Option<String>,
 }
 
 /// Changes to a user; `password` resets it (D8).
@@ -28,6 +29,8 @@ pub struct UserChanges {
     pub display_name: Option<String>,
     pub account_enabled: Option<bool>,
     pub password: Option<Password>,
+    /// `Some(None)` removes the address.
+    pub mail: Option<Option<String>>,
 }
 
 impl App {
@@ -43,6 +46,7 @@ impl App {
             display_name: input.display_name,
             account_enabled: input.account_enabled,
             password_hash,
+            mail: input.mail,
         };
         let attempt = Attempt::new("user.create", "user", &new_user.user_principal_name);
         self.decide(session, meta, attempt, |state, ctx| {
@@ -66,6 +70,7 @@ impl App {
             display_name: changes.display_name,
             account_enabled: changes.account_enabled,
             password_hash,
+            mail: changes.mail,
         };
         let attempt = Attempt::new("user.update", "user", id).about(None, Some(id.into()));
         self.decide(session, meta, attempt, |state, ctx| {

@@ -152,6 +152,7 @@ async fn u3_a_change_and_its_event_are_one_commit() {
                 display_name: "Alice".into(),
                 account_enabled: true,
                 password: Password::new("alice-password"),
+                mail: None,
             },
         )
         .await

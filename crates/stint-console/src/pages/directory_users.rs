@@ -44,6 +44,7 @@ fn user_field(key: &str) -> Option<&'static str> {
         "userPrincipalName" => "upn",
         "displayName" => "display_name",
         "password" => "password",
+        "mail" => "mail",
         _ => return None,
     })
 }
@@ -109,6 +110,8 @@ fn list_page(
                         (Field::new(Kind::Text, "display_name", "Display name").value(form.value("display_name"))
                             .required(true).errors(errors).render())
                     }
+                    (Field::new(Kind::Text, "mail", "E-mail (optional)").value(form.value("mail"))
+                        .autocomplete("off").hint("Where notifications reach them, such as alice@contoso.com.").errors(errors).render())
                     (Field::new(Kind::Password, "password", "Password").required(true)
                         .autocomplete("new-password").hint("8 to 256 characters. Tell it to the user safely.").errors(errors).render())
                     (checkbox("enabled", "Account enabled", form.0.is_empty() || form.checked("enabled"), None))
@@ -195,6 +198,7 @@ pub async fn create(Posted { console, form }: Posted) -> Response {
             display_name,
             account_enabled: form.checked("enabled"),
             password,
+            mail: form.get("mail"),
         };
         match console
             .app

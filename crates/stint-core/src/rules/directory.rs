@@ -28,6 +28,8 @@ pub struct NewUser {
     pub display_name: String,
     pub account_enabled: bool,
     pub password_hash: PasswordHash,
+    /// Graph's `mail`: where notifications reach the user (N2).
+    pub mail: Option<String>,
 }
 
 pub fn create_user(
@@ -38,6 +40,9 @@ pub fn create_user(
     Authority::new(state, ctx.caller, ctx.now).user_creator()?;
     check_name("userPrincipalName", &input.user_principal_name)?;
     check_name("displayName", &input.display_name)?;
+    if let Some(mail) = &input.mail {
+        check_mail(mail)?;
+    }
     if state.user_by_name(&input.user_principal_name).is_some() {
         return Err(Violation::new(
             ErrorCode::ObjectConflict,
@@ -58,7 +63,7 @@ pub fn create_user(
         created_at: ctx.now,
         authenticator: None,
         recent_failed_codes: Vec::new(),
-        mail: None,
+        mail: input.mail,
     };
     let event = ctx
         .event("user.create", "user", user.id)
@@ -72,6 +77,8 @@ pub struct UserPatch {
     pub display_name: Option<String>,
     pub account_enabled: Option<bool>,
     pub password_hash: Option<PasswordHash>,
+    /// `Some(None)` removes the address.
+    pub mail: Option<Option<String>>,
 }
 
 pub fn update_user(
@@ -86,7 +93,8 @@ pub fn update_user(
         .ok_or_else(|| Violation::not_found(format!("User '{id}'")))?;
     let resets_password = patch.password_hash.is_some();
     let disables = patch.account_enabled == Some(false);
-    let changes_profile = patch.display_name.is_some() || patch.account_enabled.is_some();
+    let changes_profile =
+        patch.display_name.is_some() || patch.account_enabled.is_some() || patch.mail.is_some();
     Authority::new(state, ctx.caller, ctx.now).user_editor(
         current,
         resets_password,
@@ -94,6 +102,9 @@ pub fn update_user(
     )?;
     if let Some(name) = &patch.display_name {
         check_name("displayName", name)?;
+    }
+    if let Some(Some(mail)) = &patch.mail {
+        check_mail(mail)?;
     }
     let mut user = current.clone();
     let mut what = Vec::new();
@@ -108,6 +119,10 @@ pub fn update_user(
     if let Some(hash) = patch.password_hash {
         user.password_hash = hash;
         what.push("password");
+    }
+    if let Some(mail) = patch.mail {
+        user.mail = mail;
+        what.push("mail");
     }
     let mut decision = Decision::new().change(Change::User(user.clone()));
     // F4: disabling an account or resetting its password ends its tokens and console sessions for
@@ -127,6 +142,28 @@ pub fn update_user(
         ));
     decision.record(event);
     Ok((decision, user))
+}
+
+/// The longest address SMTP carries (RFC 5321's path limit, less its brackets).
+const MAX_MAIL: usize = 254;
+
+/// N2: a mail address that a notification can be sent to: `local@domain`, no spaces or control
+/// characters (which could forge mail headers), at most 254 characters.
+fn check_mail(mail: &str) -> Result<(), Violation> {
+    let well_formed = mail.len() <= MAX_MAIL
+        && !mail
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"\\".contains(c))
+        && mail.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@') && domain.contains('.')
+        });
+    if well_formed {
+        return Ok(());
+    }
+    Err(Violation::bad_request(
+        "mail",
+        "mail must be an e-mail address such as alice@contoso.com, at most 254 characters.",
+    ))
 }
 
 #[derive(Clone, Debug)]

@@ -39,6 +39,7 @@ const USER_PROPERTIES: &[&str] = &[
     "userPrincipalName",
     "accountEnabled",
     "createdDateTime",
+    "mail",
 ];
 
 const USERS: ListSpec = ListSpec::graph("users", USER_PROPERTIES);
@@ -59,6 +60,9 @@ graph_body! {
         /// Accepted for compatibility with Graph scripts; Stint keeps no mailbox.
         #[serde(default)]
         mail_nickname: Option<String>,
+        /// Where notifications reach the user (SPEC N2).
+        #[serde(default)]
+        mail: Option<String>,
     }
 }
 
@@ -91,6 +95,10 @@ graph_body! {
         #[serde(default, deserialize_with = "wire::nullable")]
         #[schema(value_type = Option<PasswordProfile>)]
         password_profile: Option<Option<PasswordProfile>>,
+        /// Where notifications reach the user (SPEC N2); `null` removes it.
+        #[serde(default, deserialize_with = "wire::nullable")]
+        #[schema(value_type = Option<String>)]
+        mail: Option<Option<String>>,
     }
 }
 
@@ -110,6 +118,7 @@ async fn create_user(
         display_name: wire::required_text("displayName", body.display_name, MAX_NAME)?,
         account_enabled: body.account_enabled,
         password: password(body.password_profile)?,
+        mail: body.mail,
     };
     let created = call
         .app()
@@ -162,6 +171,7 @@ async fn update_user(
         password: wire::not_null("passwordProfile", body.password_profile)?
             .map(password)
             .transpose()?,
+        mail: body.mail,
     };
     let id = resolve_id(&call, &key)?;
     call.app()

@@ -18,6 +18,7 @@ pub fn user(user: &User) -> Value {
         "userPrincipalName": user.user_principal_name,
         "accountEnabled": user.account_enabled,
         "createdDateTime": time(user.created_at),
+        "mail": user.mail,
     })
 }
 

@@ -53,6 +53,7 @@ fn new_user(name: &str) -> NewUser {
         display_name: "Alice".into(),
         account_enabled: true,
         password_hash: PasswordHash("$argon2id$new".into()),
+        mail: None,
     }
 }
 
@@ -1171,4 +1172,34 @@ fn p5_only_a_group_manager_may_delete_a_group() {
     let tier0 = f.role_assignable_group("Tier 0");
     let violation = delete_group(&f.state, &f.context(groups_admin, t0()), tier0).unwrap_err();
     assert_forbidden(&violation, Rule::D7);
+}
+
+#[test]
+fn n2_a_user_s_mail_is_kept_when_it_is_an_address_and_refused_naming_the_field_otherwise() {
+    let mut f = Fixture::new();
+    let admin = f.admin("gaby", GlobalAdministrator);
+    let ctx = f.context(admin, t0());
+    let with_mail = |mail: &str| NewUser {
+        mail: Some(mail.into()),
+        ..new_user("alice@contoso.test")
+    };
+    let (_, user) = create_user(&f.state, &ctx, with_mail("alice@contoso.test")).expect("created");
+    assert_eq!(user.mail.as_deref(), Some("alice@contoso.test"));
+    for bad in [
+        "alice",
+        "alice@",
+        "@contoso.test",
+        "a b@contoso.test",
+        "a@b@contoso.test",
+        "alice@contoso.test\r\nBcc: x@y.z",
+    ] {
+        let violation = create_user(&f.state, &ctx, with_mail(bad)).expect_err(bad);
+        assert_eq!(violation.field, Some("mail"), "{bad}");
+    }
+    let patch = UserPatch {
+        mail: Some(Some("not an address".into())),
+        ..UserPatch::default()
+    };
+    let refused = update_user(&f.state, &ctx, admin, patch).expect_err("refused");
+    assert_eq!(refused.field, Some("mail"));
 }
