@@ -5,7 +5,7 @@
 //! `violation.field`, or, for `RoleAssignmentRequestPolicyValidationFailed`, the fields of the
 //! policy rules the message names. Each page says which of its inputs stands for which field.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
@@ -22,6 +22,15 @@ use super::{csrf, UiState};
 pub struct FormData(pub Vec<(String, String)>);
 
 impl FormData {
+    /// The values of `names` in a query string, as a form to show again.
+    pub fn from_query(query: &HashMap<String, String>, names: &[&str]) -> FormData {
+        let picked = names
+            .iter()
+            .filter_map(|name| Some((name.to_string(), query.get(*name)?.clone())))
+            .collect();
+        FormData(picked)
+    }
+
     /// The first value of `name`, trimmed; `None` when missing or blank.
     pub fn get(&self, name: &str) -> Option<String> {
         self.raw(name)
