@@ -8,9 +8,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use stint_app::AppError;
+use maud::Markup;
+use stint_app::{AppError, AppResult};
 use stint_core::Violation;
 
 use super::error::UiError;
@@ -118,6 +120,23 @@ pub async fn read_form(request: Request, ui: &UiState) -> Result<FormData, Respo
             UiError::BadRequest("The form could not be read; send it as the page does.".into())
                 .into_response()
         })
+}
+
+/// Where a button that acts with no form of its own leads: on to `done` when the app did it, else
+/// back to the page `again` makes, with the app's refusal at its top (a 400).
+pub fn done_or_again<T>(
+    console: &Console,
+    result: AppResult<T>,
+    done: &str,
+    again: impl FnOnce(&Errors) -> Markup,
+) -> Response {
+    match result {
+        Ok(_) => Redirect::to(done).into_response(),
+        Err(error) => {
+            let errors = Errors::from_app(error, &|_| None);
+            (StatusCode::BAD_REQUEST, console.finish(again(&errors))).into_response()
+        }
+    }
 }
 
 /// What went wrong with a form: messages by field, and messages about the whole form.

@@ -9,6 +9,7 @@
 //! error under its field, never a default.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -85,14 +86,18 @@ fn required<T>(
     value
 }
 
+/// [`required`] for a value that reads itself from text.
+fn required_parsed<T: FromStr>(
+    form: &FormData,
+    errors: &mut Errors,
+    name: &'static str,
+    message: &str,
+) -> Option<T> {
+    required(form, errors, name, |text| text.parse().ok(), message)
+}
+
 fn access_from(form: &FormData, errors: &mut Errors) -> Option<Access> {
-    required(
-        form,
-        errors,
-        "access",
-        |text| text.parse().ok(),
-        "Select a role: Member or Owner.",
-    )
+    required_parsed(form, errors, "access", "Select a role: Member or Owner.")
 }
 
 fn kind_from(form: &FormData, errors: &mut Errors) -> Option<ScheduleKind> {
@@ -106,11 +111,10 @@ fn kind_from(form: &FormData, errors: &mut Errors) -> Option<ScheduleKind> {
 }
 
 fn principal_from(form: &FormData, errors: &mut Errors) -> Option<PrincipalId> {
-    required(
+    required_parsed(
         form,
         errors,
         "principal",
-        |text| text.parse().ok(),
         "Pick a user or group from the list.",
     )
 }

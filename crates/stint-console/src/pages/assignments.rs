@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use stint_app::view::Whose;
@@ -18,7 +17,7 @@ use stint_core::schedule::{Access, AssignmentType, EndReason, MemberType, Schedu
 use super::assignment_tabs::{ByTab, Tab};
 use super::groups::{group_for, group_head, GroupPage, Section};
 use crate::error::UiError;
-use crate::forms::{Errors, Posted};
+use crate::forms::{done_or_again, Errors, Posted};
 use crate::layout::{csrf_field, notice, page, Nav, Tone};
 use crate::session::Console;
 use crate::table::{list_card, Table};
@@ -216,16 +215,12 @@ pub async fn remove(
     } else {
         Tab::Eligible
     };
-    Ok(match console.submit_request(input).await {
-        Ok(_) => Redirect::to(&format!(
-            "/ui/groups/{}/assignments?tab=expired&notice=removed",
-            group.id
-        ))
-        .into_response(),
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| None);
-            let body = list_page(&console, &group, tab, None, &errors);
-            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-        }
-    })
+    let removed = console.submit_request(input).await;
+    let done = format!(
+        "/ui/groups/{}/assignments?tab=expired&notice=removed",
+        group.id
+    );
+    Ok(done_or_again(&console, removed, &done, |errors| {
+        list_page(&console, &group, tab, None, errors)
+    }))
 }

@@ -12,7 +12,7 @@ use stint_core::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
 use stint_core::ids::{PrincipalId, RoleAssignmentId};
 
 use crate::error::UiError;
-use crate::forms::{Errors, FormData, Posted};
+use crate::forms::{done_or_again, Errors, FormData, Posted};
 use crate::layout::{csrf_field, notice, page, Head, Nav, Tone};
 use crate::session::Console;
 use crate::table::{list_card, Table};
@@ -174,16 +174,12 @@ pub async fn remove(Path(id): Path<String>, Posted { console, .. }: Posted) -> R
     let Ok(id) = id.parse::<RoleAssignmentId>() else {
         return UiError::not_found("That role assignment").into_response();
     };
-    match console
+    let removed = console
         .app
         .remove_role_assignment(&console.session, &console.meta, id)
-        .await
-    {
-        Ok(_) => Redirect::to("/ui/directory/roles?notice=removed").into_response(),
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| None);
-            let body = list_page(&console, &FormData::default(), &errors, None);
-            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-        }
-    }
+        .await;
+    let done = "/ui/directory/roles?notice=removed";
+    done_or_again(&console, removed, done, |errors| {
+        list_page(&console, &FormData::default(), errors, None)
+    })
 }

@@ -15,7 +15,7 @@ use stint_core::directory::User;
 use stint_core::ids::UserId;
 
 use crate::error::UiError;
-use crate::forms::{Errors, FormData, Posted};
+use crate::forms::{done_or_again, Errors, FormData, Posted};
 use crate::layout::{badge, creation_card, csrf_field, notice, page, Head, Nav, Tone};
 use crate::session::Console;
 use crate::table::{list_card, Table};
@@ -199,18 +199,14 @@ pub async fn set_enabled(Path(id): Path<String>, Posted { console, form }: Poste
         account_enabled: Some(form.get("enabled").as_deref() == Some("true")),
         ..UserChanges::default()
     };
-    match console
+    let updated = console
         .app
         .update_user(&console.session, &console.meta, id, changes)
-        .await
-    {
-        Ok(_) => Redirect::to("/ui/directory/users?notice=updated").into_response(),
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| None);
-            let body = list_page(&console, "", &FormData::default(), &errors, None);
-            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-        }
-    }
+        .await;
+    let done = "/ui/directory/users?notice=updated";
+    done_or_again(&console, updated, done, |errors| {
+        list_page(&console, "", &FormData::default(), errors, None)
+    })
 }
 
 /// `GET /ui/directory/users/{id}`: the credential reset form.

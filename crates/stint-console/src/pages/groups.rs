@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use stint_app::view::Whose;
@@ -16,7 +15,7 @@ use stint_core::rules::onboarding::why_not_manageable;
 use stint_core::schedule::{Access, ScheduleKind};
 
 use crate::error::UiError;
-use crate::forms::{Errors, Posted};
+use crate::forms::{done_or_again, Errors, Posted};
 use crate::layout::{badge, csrf_field, page, tabs, Head, Nav};
 use crate::session::Console;
 use crate::table::{list_card, Table};
@@ -223,20 +222,14 @@ pub async fn manage(Path(id): Path<String>, Posted { console, .. }: Posted) -> R
     let Ok(group) = id.parse::<GroupId>() else {
         return UiError::not_found("That group").into_response();
     };
-    match console
+    let managed = console
         .app
         .manage_group(&console.session, &console.meta, group)
-        .await
-    {
-        Ok(_) => {
-            Redirect::to(&format!("/ui/groups/{group}/assignments?notice=managed")).into_response()
-        }
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| None);
-            let body = discover_body(&console, None, &errors);
-            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-        }
-    }
+        .await;
+    let done = format!("/ui/groups/{group}/assignments?notice=managed");
+    done_or_again(&console, managed, &done, |errors| {
+        discover_body(&console, None, errors)
+    })
 }
 
 /// A group's default page.

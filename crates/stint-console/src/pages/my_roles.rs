@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::Query;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use stint_app::view::MyAssignment;
@@ -16,7 +16,7 @@ use stint_core::rules::assignments::RequestInput;
 use stint_core::schedule::{Access, AssignmentType, EndReason, ScheduleKind};
 
 use super::assignment_tabs::{ByTab, Tab};
-use crate::forms::{Errors, Posted};
+use crate::forms::{done_or_again, Errors, Posted};
 use crate::layout::{badge, csrf_field, notice, page, Head, Nav, Tone};
 use crate::session::Console;
 use crate::table::{list_card, Table};
@@ -225,12 +225,9 @@ pub async fn deactivate(Posted { console, form }: Posted) -> Response {
         ticket: None,
         is_validation_only: false,
     };
-    match console.submit_request(input).await {
-        Ok(_) => Redirect::to("/ui/my-roles?tab=expired&notice=deactivated").into_response(),
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| None);
-            let body = list_page(&console, Tab::Active, None, &errors);
-            (axum::http::StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-        }
-    }
+    let deactivated = console.submit_request(input).await;
+    let done = "/ui/my-roles?tab=expired&notice=deactivated";
+    done_or_again(&console, deactivated, done, |errors| {
+        list_page(&console, Tab::Active, None, errors)
+    })
 }

@@ -4,14 +4,13 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use stint_core::ids::RequestId;
 use stint_core::request::{Expiration, RequestAction, ScheduleRequest};
 
 use crate::error::UiError;
-use crate::forms::{Errors, Posted};
+use crate::forms::{done_or_again, Errors, Posted};
 use crate::layout::{badge, csrf_field, notice, page, tabs, Head, Nav, Tone};
 use crate::session::Console;
 use crate::table::{list_card, Table};
@@ -175,16 +174,12 @@ pub async fn cancel(Path(id): Path<String>, Posted { console, .. }: Posted) -> R
     let Some(kind) = console.view().request_family(id) else {
         return UiError::not_found("That request").into_response();
     };
-    match console
+    let canceled = console
         .app
         .cancel_request(&console.session, &console.meta, id, kind)
-        .await
-    {
-        Ok(_) => Redirect::to("/ui/my-requests?tab=past&notice=canceled").into_response(),
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| None);
-            let body = requests_page(&console, false, None, &errors);
-            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-        }
-    }
+        .await;
+    let done = "/ui/my-requests?tab=past&notice=canceled";
+    done_or_again(&console, canceled, done, |errors| {
+        requests_page(&console, false, None, errors)
+    })
 }
