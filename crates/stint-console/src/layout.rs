@@ -1,6 +1,7 @@
 //! The page shell: the document head, the top bar with the signed-in user, the left navigation
-//! (like Entra's PIM blade; it moves to the top on narrow screens), and small shared pieces
-//! (notices, error summaries, tabs, empty states, status badges).
+//! (like Entra's PIM blade; it moves to the top on narrow screens), the top of each page
+//! ([`Head`]), and small shared pieces (notices, error summaries, tabs, creation cards, empty
+//! states, status badges).
 //!
 //! Every page has exactly one `h1`; no inline script or style (the CSP forbids both).
 

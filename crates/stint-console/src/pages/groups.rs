@@ -1,6 +1,6 @@
 //! Groups (SPEC P1–P4): the groups PIM manages that the signed-in user administers, discovering
-//! groups not yet managed, and bringing one under management (there is no way back, P4). Also the
-//! header every group page shares.
+//! groups not yet managed, and bringing one under management (there is no way back, P4). Also what
+//! every group page shares: the group from its path ([`GroupPage`]) and its head.
 
 use std::collections::HashMap;
 
@@ -80,33 +80,18 @@ impl FromRequestParts<UiState> for GroupPage {
 pub fn group_head(group: &Group, section: Section, title: &str) -> Head {
     let base = format!("/ui/groups/{}", group.id);
     let home = format!("{base}/assignments");
-    let tabs = tabs(
-        "Group",
-        &[
-            (
-                "Assignments",
-                home.clone(),
-                section == Section::Assignments,
-                None,
-            ),
-            (
-                "Settings",
-                format!("{base}/settings"),
-                section == Section::Settings,
-                None,
-            ),
-            (
-                "Resource audit",
-                format!("{base}/audit"),
-                section == Section::Audit,
-                None,
-            ),
-        ],
-    );
+    let sections: Vec<_> = [
+        (Section::Assignments, "Assignments", "assignments"),
+        (Section::Settings, "Settings", "settings"),
+        (Section::Audit, "Resource audit", "audit"),
+    ]
+    .into_iter()
+    .map(|(tab, label, path)| (label, format!("{base}/{path}"), tab == section, None))
+    .collect();
     Head::new(format!("{} · {title}", group.display_name))
         .subtitle(&describe(group))
         .trail(&[("Groups", "/ui/groups"), (&group.display_name, &home)])
-        .tabs(tabs)
+        .tabs(tabs("Group", &sections))
 }
 
 /// `GET /ui/groups`
