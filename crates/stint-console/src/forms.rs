@@ -5,12 +5,14 @@
 //! `violation.field`, or, for `RoleAssignmentRequestPolicyValidationFailed`, the fields of the
 //! policy rules the message names. Each page says which of its inputs stands for which field.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use stint_app::AppError;
+use maud::Markup;
+use stint_app::{AppError, AppResult};
 use stint_core::Violation;
 
 use super::error::UiError;
@@ -22,6 +24,15 @@ use super::{csrf, UiState};
 pub struct FormData(pub Vec<(String, String)>);
 
 impl FormData {
+    /// The values of `names` in a query string, as a form to show again.
+    pub fn from_query(query: &HashMap<String, String>, names: &[&str]) -> FormData {
+        let picked = names
+            .iter()
+            .filter_map(|name| Some((name.to_string(), query.get(*name)?.clone())))
+            .collect();
+        FormData(picked)
+    }
+
     /// The first value of `name`, trimmed; `None` when missing or blank.
     pub fn get(&self, name: &str) -> Option<String> {
         self.raw(name)
@@ -109,6 +120,23 @@ pub async fn read_form(request: Request, ui: &UiState) -> Result<FormData, Respo
             UiError::BadRequest("The form could not be read; send it as the page does.".into())
                 .into_response()
         })
+}
+
+/// Where a button that acts with no form of its own leads: on to `done` when the app did it, else
+/// back to the page `again` makes, with the app's refusal at its top (a 400).
+pub fn done_or_again<T>(
+    console: &Console,
+    result: AppResult<T>,
+    done: &str,
+    again: impl FnOnce(&Errors) -> Markup,
+) -> Response {
+    match result {
+        Ok(_) => Redirect::to(done).into_response(),
+        Err(error) => {
+            let errors = Errors::from_app(error, &|_| None);
+            (StatusCode::BAD_REQUEST, console.finish(again(&errors))).into_response()
+        }
+    }
 }
 
 /// What went wrong with a form: messages by field, and messages about the whole form.

@@ -1,6 +1,7 @@
 //! The page shell: the document head, the top bar with the signed-in user, the left navigation
-//! (like Entra's PIM blade; it moves to the top on narrow screens), and small shared pieces
-//! (notices, error summaries, tabs, empty states, status badges).
+//! (like Entra's PIM blade; it moves to the top on narrow screens), the top of each page
+//! ([`Head`]), and small shared pieces (notices, error summaries, tabs, creation cards, empty
+//! states, status badges).
 //!
 //! Every page has exactly one `h1`; no inline script or style (the CSP forbids both).
 
@@ -23,8 +24,8 @@ pub enum Nav {
     RoleAssignments,
 }
 
-/// A full console page.
-pub fn page(console: &Console, nav: Nav, title: &str, body: Markup) -> Markup {
+/// A full console page: the shell, then `head` and `body` in the main area.
+pub fn page(console: &Console, nav: Nav, head: Head, body: Markup) -> Markup {
     let (pending, directory) = {
         let view = console.view();
         (
@@ -35,7 +36,7 @@ pub fn page(console: &Console, nav: Nav, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            (head(title))
+            (document_head(&head.title))
             body {
                 a.skip href="#main" { "Skip to content" }
                 header.topbar {
@@ -79,6 +80,7 @@ pub fn page(console: &Console, nav: Nav, title: &str, body: Markup) -> Markup {
                         }
                     }
                     main #main tabindex="-1" {
+                        (head.render())
                         (body)
                     }
                 }
@@ -92,7 +94,7 @@ pub fn bare_page(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            (head(title))
+            (document_head(title))
             body.bare {
                 main.bare-main #main {
                     div.bare-brand {
@@ -106,7 +108,7 @@ pub fn bare_page(title: &str, body: Markup) -> Markup {
     }
 }
 
-fn head(title: &str) -> Markup {
+fn document_head(title: &str) -> Markup {
     html! {
         head {
             meta charset="utf-8";
@@ -146,27 +148,78 @@ fn initials(name: &str) -> String {
     }
 }
 
-/// The page heading with an optional line under it.
-pub fn heading(title: &str, subtitle: Option<&str>) -> Markup {
-    html! {
-        div.page-head {
-            h1 { (title) }
-            @if let Some(subtitle) = subtitle {
-                p.subtitle { (subtitle) }
-            }
-        }
-    }
+/// The top of a page, in this order: a trail of links, the `h1` (also the document's title) with
+/// an optional line under it, tabs, the notice of what just happened, and the errors of the
+/// page's form.
+#[derive(Debug)]
+pub struct Head {
+    title: String,
+    subtitle: Option<String>,
+    trail: Option<Markup>,
+    tabs: Option<Markup>,
+    notice: Option<Markup>,
+    errors: Option<Markup>,
 }
 
-/// A trail of links above the heading.
-pub fn breadcrumbs(items: &[(&str, &str)]) -> Markup {
-    html! {
-        nav.breadcrumbs aria-label="Breadcrumb" {
-            ol {
-                @for (label, href) in items {
-                    li { a href=(href) { (label) } }
+impl Head {
+    pub fn new(title: impl Into<String>) -> Head {
+        Head {
+            title: title.into(),
+            subtitle: None,
+            trail: None,
+            tabs: None,
+            notice: None,
+            errors: None,
+        }
+    }
+
+    /// A line under the heading.
+    pub fn subtitle(mut self, text: &str) -> Head {
+        self.subtitle = Some(text.to_string());
+        self
+    }
+
+    /// Links above the heading: `(label, href)`.
+    pub fn trail(mut self, items: &[(&str, &str)]) -> Head {
+        self.trail = Some(html! {
+            nav.breadcrumbs aria-label="Breadcrumb" {
+                ol {
+                    @for (label, href) in items {
+                        li { a href=(href) { (label) } }
+                    }
                 }
             }
+        });
+        self
+    }
+
+    pub fn tabs(mut self, tabs: Markup) -> Head {
+        self.tabs = Some(tabs);
+        self
+    }
+
+    pub fn notice(mut self, notice: Option<Markup>) -> Head {
+        self.notice = notice;
+        self
+    }
+
+    pub fn errors(mut self, errors: &Errors) -> Head {
+        self.errors = Some(error_summary(errors));
+        self
+    }
+
+    fn render(&self) -> Markup {
+        html! {
+            @if let Some(trail) = &self.trail { (trail) }
+            div.page-head {
+                h1 { (self.title) }
+                @if let Some(subtitle) = &self.subtitle {
+                    p.subtitle { (subtitle) }
+                }
+            }
+            @if let Some(tabs) = &self.tabs { (tabs) }
+            @if let Some(notice) = &self.notice { (notice) }
+            @if let Some(errors) = &self.errors { (errors) }
         }
     }
 }
@@ -174,6 +227,27 @@ pub fn breadcrumbs(items: &[(&str, &str)]) -> Markup {
 /// The hidden CSRF field of a signed-in form.
 pub fn csrf_field(console: &Console) -> Markup {
     html! { input type="hidden" name=(super::csrf::FIELD) value=(console.csrf); }
+}
+
+/// A card that opens to a form creating something, named by `summary` and sent with the button
+/// `submit`; it is open while the form has errors.
+pub fn creation_card(
+    console: &Console,
+    (summary, submit): (&str, &str),
+    action: &str,
+    errors: &Errors,
+    fields: Markup,
+) -> Markup {
+    html! {
+        details.card open[!errors.is_empty()] {
+            summary { (summary) }
+            form.stack method="post" action=(action) novalidate {
+                (csrf_field(console))
+                (fields)
+                div.actions { button.button.primary type="submit" { (submit) } }
+            }
+        }
+    }
 }
 
 /// How a notice looks.

@@ -14,6 +14,7 @@ mod layout;
 mod pages;
 mod qr;
 mod session;
+mod table;
 mod widgets;
 mod wording;
 

@@ -23,7 +23,7 @@ use stint_core::schedule::{Access, ScheduleKind};
 
 use crate::error::UiError;
 use crate::forms::{Errors, FormData, Posted};
-use crate::layout::{breadcrumbs, csrf_field, error_summary, heading, page, Nav};
+use crate::layout::{csrf_field, page, Head, Nav};
 use crate::session::Console;
 use crate::widgets::{select, Field, Kind};
 use crate::wording;
@@ -127,75 +127,73 @@ fn activate_page(console: &Console, target: &Target, form: &FormData, errors: &E
     };
     let required = &settings.activation_requirements;
     let title = format!("Activate {}", wording::access(target.access).to_lowercase());
-    page(
-        console,
-        Nav::MyRoles,
-        &title,
-        html! {
-            (breadcrumbs(&[("My roles", "/ui/my-roles")]))
-            (heading(&title, Some(&format!("{} · {}", target.group_name, wording::access(target.access)))))
-            (error_summary(errors))
-            div.grid-2.wide-first {
-                section.card {
-                    form.stack method="post" action="/ui/my-roles/activate" novalidate {
-                        (csrf_field(console))
-                        input type="hidden" name="group" value=(target.group);
-                        input type="hidden" name="access" value=(target.access);
-                        (select("duration", "Duration", &durations(maximum), &chosen, errors,
-                            Some(&format!("At most {} for this group.", wording::duration(maximum)))))
-                        (Field::new(Kind::DateTime, "start", "Start later (UTC)")
-                            .value(form.value("start"))
-                            .hint("Leave empty to start now.")
-                            .errors(errors).render())
-                        (Field::new(Kind::TextArea, "justification", "Reason")
-                            .value(form.value("justification"))
-                            .required(required.justification)
-                            .maxlength(MAX_JUSTIFICATION_CHARS)
-                            .hint("Why you need this access (at most 500 characters).")
-                            .errors(errors).render())
-                        div.field-row {
-                            (Field::new(Kind::Text, "ticket_number", "Ticket number")
-                                .value(form.value("ticket_number")).required(required.ticket)
-                                .maxlength(100).errors(errors).render())
-                            (Field::new(Kind::Text, "ticket_system", "Ticket system")
-                                .value(form.value("ticket_system")).required(required.ticket)
-                                .maxlength(100).errors(errors).render())
-                        }
-                        @if needs_mfa {
-                            (Field::new(Kind::Code, "totp", "Authenticator code")
-                                .required(needs_mfa && !has_fresh_mfa)
-                                .hint(if !needs_mfa {
-                                    "Not needed for this group.".to_string()
-                                } else if has_fresh_mfa {
-                                    format!("Not needed: you verified a code in the last {freshness}.")
-                                } else {
-                                    format!("This group needs a code verified in the last {freshness}.")
-                                })
-                                .errors(errors).render())
-                        }
-                        div.actions {
-                            button.button.primary type="submit" { "Activate" }
-                            a.button.secondary href="/ui/my-roles" { "Cancel" }
-                        }
+    let subtitle = format!("{} · {}", target.group_name, wording::access(target.access));
+    let head = Head::new(title)
+        .subtitle(&subtitle)
+        .trail(&[("My roles", "/ui/my-roles")])
+        .errors(errors);
+    let body = html! {
+        div.grid-2.wide-first {
+            section.card {
+                form.stack method="post" action="/ui/my-roles/activate" novalidate {
+                    (csrf_field(console))
+                    input type="hidden" name="group" value=(target.group);
+                    input type="hidden" name="access" value=(target.access);
+                    (select("duration", "Duration", &durations(maximum), &chosen, errors,
+                        Some(&format!("At most {} for this group.", wording::duration(maximum)))))
+                    (Field::new(Kind::DateTime, "start", "Start later (UTC)")
+                        .value(form.value("start"))
+                        .hint("Leave empty to start now.")
+                        .errors(errors).render())
+                    (Field::new(Kind::TextArea, "justification", "Reason")
+                        .value(form.value("justification"))
+                        .required(required.justification)
+                        .maxlength(MAX_JUSTIFICATION_CHARS)
+                        .hint("Why you need this access (at most 500 characters).")
+                        .errors(errors).render())
+                    div.field-row {
+                        (Field::new(Kind::Text, "ticket_number", "Ticket number")
+                            .value(form.value("ticket_number")).required(required.ticket)
+                            .maxlength(100).errors(errors).render())
+                        (Field::new(Kind::Text, "ticket_system", "Ticket system")
+                            .value(form.value("ticket_system")).required(required.ticket)
+                            .maxlength(100).errors(errors).render())
                     }
-                }
-                aside.card.muted-card {
-                    h2 { "This group's rules" }
-                    ul.checks {
-                        li { "Up to " strong { (wording::duration(maximum)) } " per activation" }
-                        li { @if required.justification { "A reason is required" } @else { "A reason is optional" } }
-                        li { @if required.ticket { "A ticket is required" } @else { "A ticket is optional" } }
-                        li { @if needs_mfa { "A recent authenticator code is required" } @else { "No authenticator code needed" } }
-                        li {
-                            @if settings.approval.required {
-                                "Needs approval by " strong { (target.approvers.join(", ")) }
-                            } @else { "No approval needed" }
-                        }
+                    @if needs_mfa {
+                        (Field::new(Kind::Code, "totp", "Authenticator code")
+                            .required(needs_mfa && !has_fresh_mfa)
+                            .hint(if !needs_mfa {
+                                "Not needed for this group.".to_string()
+                            } else if has_fresh_mfa {
+                                format!("Not needed: you verified a code in the last {freshness}.")
+                            } else {
+                                format!("This group needs a code verified in the last {freshness}.")
+                            })
+                            .errors(errors).render())
+                    }
+                    div.actions {
+                        button.button.primary type="submit" { "Activate" }
+                        a.button.secondary href="/ui/my-roles" { "Cancel" }
                     }
                 }
             }
-        },
-    )
+            aside.card.muted-card {
+                h2 { "This group's rules" }
+                ul.checks {
+                    li { "Up to " strong { (wording::duration(maximum)) } " per activation" }
+                    li { @if required.justification { "A reason is required" } @else { "A reason is optional" } }
+                    li { @if required.ticket { "A ticket is required" } @else { "A ticket is optional" } }
+                    li { @if needs_mfa { "A recent authenticator code is required" } @else { "No authenticator code needed" } }
+                    li {
+                        @if settings.approval.required {
+                            "Needs approval by " strong { (target.approvers.join(", ")) }
+                        } @else { "No approval needed" }
+                    }
+                }
+            }
+        }
+    };
+    page(console, Nav::MyRoles, head, body)
 }
 
 /// `POST /ui/my-roles/activate`
@@ -333,35 +331,38 @@ fn change_page(
         ),
     };
     let kind = form.get("kind").unwrap_or_else(|| "active".into());
-    page(
-        console,
-        Nav::MyRoles,
-        title,
-        html! {
-            (breadcrumbs(&[("My roles", "/ui/my-roles")]))
-            (heading(title, Some(&format!("{} · {} ({})", target.group_name, wording::access(target.access), kind))))
-            (error_summary(errors))
-            section.card {
-                p { (explain) }
-                form.stack method="post" action=(action) novalidate {
-                    (csrf_field(console))
-                    input type="hidden" name="group" value=(target.group);
-                    input type="hidden" name="access" value=(target.access);
-                    input type="hidden" name="kind" value=(kind);
-                    (Field::new(Kind::DateTime, "end", "Requested end (UTC)")
-                        .value(form.value("end")).errors(errors)
-                        .hint("The administrator may choose another end.").render())
-                    (Field::new(Kind::TextArea, "justification", "Reason")
-                        .value(form.value("justification")).maxlength(MAX_JUSTIFICATION_CHARS)
-                        .errors(errors).render())
-                    div.actions {
-                        button.button.primary type="submit" { "Send request" }
-                        a.button.secondary href="/ui/my-roles" { "Cancel" }
-                    }
+    let subtitle = format!(
+        "{} · {} ({})",
+        target.group_name,
+        wording::access(target.access),
+        kind
+    );
+    let head = Head::new(title)
+        .subtitle(&subtitle)
+        .trail(&[("My roles", "/ui/my-roles")])
+        .errors(errors);
+    let body = html! {
+        section.card {
+            p { (explain) }
+            form.stack method="post" action=(action) novalidate {
+                (csrf_field(console))
+                input type="hidden" name="group" value=(target.group);
+                input type="hidden" name="access" value=(target.access);
+                input type="hidden" name="kind" value=(kind);
+                (Field::new(Kind::DateTime, "end", "Requested end (UTC)")
+                    .value(form.value("end")).errors(errors)
+                    .hint("The administrator may choose another end.").render())
+                (Field::new(Kind::TextArea, "justification", "Reason")
+                    .value(form.value("justification")).maxlength(MAX_JUSTIFICATION_CHARS)
+                    .errors(errors).render())
+                div.actions {
+                    button.button.primary type="submit" { "Send request" }
+                    a.button.secondary href="/ui/my-roles" { "Cancel" }
                 }
             }
-        },
-    )
+        }
+    };
+    page(console, Nav::MyRoles, head, body)
 }
 
 /// `POST /ui/my-roles/{extend|renew}`

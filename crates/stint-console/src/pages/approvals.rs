@@ -18,10 +18,9 @@ use stint_core::schedule::ScheduleKind;
 use super::requests::{action_label, schedule_text};
 use crate::error::UiError;
 use crate::forms::{Errors, FormData, Posted};
-use crate::layout::{
-    badge, breadcrumbs, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone,
-};
+use crate::layout::{badge, csrf_field, empty, notice, page, Head, Nav, Tone};
 use crate::session::Console;
+use crate::table::Table;
 use crate::widgets::{radios, Field, Kind};
 use crate::wording;
 
@@ -80,70 +79,58 @@ pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>
         )),
         _ => None,
     };
-    let body = page(
-        &console,
-        Nav::Approvals,
-        "Approve requests",
-        html! {
-            (heading("Approve requests", Some("Requests that wait for your decision. Any one approver decides.")))
-            @if let Some(message) = message { (message) }
+    let head = Head::new("Approve requests")
+        .subtitle("Requests that wait for your decision. Any one approver decides.")
+        .notice(message);
+    let body = html! {
+        section.card.flush {
+            h2.card-title { "Waiting for you" }
+            @if waiting.is_empty() {
+                (empty("Nothing to approve", "Requests you can decide appear here."))
+            } @else {
+                (table(&waiting, true))
+            }
+        }
+        @if !decided.is_empty() {
             section.card.flush {
-                h2.card-title { "Waiting for you" }
-                @if waiting.is_empty() {
-                    (empty("Nothing to approve", "Requests you can decide appear here."))
-                } @else {
-                    (table(&waiting, true))
-                }
+                h2.card-title { "Decided by you" }
+                (table(&decided, false))
             }
-            @if !decided.is_empty() {
-                section.card.flush {
-                    h2.card-title { "Decided by you" }
-                    (table(&decided, false))
-                }
-            }
-        },
-    );
-    console.finish(body)
+        }
+    };
+    console.finish(page(&console, Nav::Approvals, head, body))
 }
 
 fn table(items: &[Item], review: bool) -> Markup {
-    html! {
-        div.table-wrap {
-            table {
-                thead { tr {
-                    th scope="col" { "Requester" }
-                    th scope="col" { "Group" }
-                    th scope="col" { "Request" }
-                    th scope="col" { "Schedule" }
-                    th scope="col" { "Reason" }
-                    th scope="col" { "Ticket" }
-                    th scope="col" { @if review { "Requested" } @else { "Status" } }
-                    @if review { th scope="col" { span.visually-hidden { "Actions" } } }
-                } }
-                tbody {
-                    @for item in items {
-                        tr {
-                            td data-label="Requester" { strong { (item.requester.0) } br; span.muted { (item.requester.1) } }
-                            td data-label="Group" { (item.group) br; span.muted { (wording::access(item.request.access)) } }
-                            td data-label="Request" { (action_label(item.request.action)) }
-                            td data-label="Schedule" { (schedule_text(&item.request)) }
-                            td data-label="Reason" { (item.request.justification.clone().unwrap_or_else(|| "—".into())) }
-                            td data-label="Ticket" { (item.ticket.clone().unwrap_or_else(|| "—".into())) }
-                            @if review {
-                                td data-label="Requested" { (wording::time(item.request.created_at)) }
-                                td.actions-cell {
-                                    a.button.primary.small href=(format!("/ui/approvals/{}", item.request.id))
-                                        aria-label=(format!("Review the request of {}", item.requester.0)) { "Review" }
-                                }
-                            } @else {
-                                td data-label="Status" { (badge(item.request.status.as_str())) }
-                            }
-                        }
-                    }
+    let last = if review { "Requested" } else { "Status" };
+    let columns = [
+        "Requester",
+        "Group",
+        "Request",
+        "Schedule",
+        "Reason",
+        "Ticket",
+        last,
+    ];
+    Table::new(&columns).actions(review).rows(items, |item| {
+        html! {
+            td data-label="Requester" { strong { (item.requester.0) } br; span.muted { (item.requester.1) } }
+            td data-label="Group" { (item.group) br; span.muted { (wording::access(item.request.access)) } }
+            td data-label="Request" { (action_label(item.request.action)) }
+            td data-label="Schedule" { (schedule_text(&item.request)) }
+            td data-label="Reason" { (item.request.justification.clone().unwrap_or_else(|| "—".into())) }
+            td data-label="Ticket" { (item.ticket.clone().unwrap_or_else(|| "—".into())) }
+            @if review {
+                td data-label="Requested" { (wording::time(item.request.created_at)) }
+                td.actions-cell {
+                    a.button.primary.small href=(format!("/ui/approvals/{}", item.request.id))
+                        aria-label=(format!("Review the request of {}", item.requester.0)) { "Review" }
                 }
+            } @else {
+                td data-label="Status" { (badge(item.request.status.as_str())) }
             }
         }
-    }
+    })
 }
 
 fn find(console: &Console, id: &str) -> Result<Item, UiError> {
@@ -183,60 +170,63 @@ fn review_page(console: &Console, item: &Item, form: &FormData, errors: &Errors)
         ScheduleKind::Eligible => "eligible".into(),
         ScheduleKind::Active => "active".into(),
     });
-    page(
-        console,
-        Nav::Approvals,
-        "Review request",
-        html! {
-            (breadcrumbs(&[("Approve requests", "/ui/approvals")]))
-            (heading("Review request", Some(&format!("{} asks to {} {} of {}", item.requester.0,
-                action_label(request.action).to_lowercase(), wording::access(request.access).to_lowercase(), item.group))))
-            (error_summary(errors))
-            div.grid-2 {
-                section.card {
-                    h2 { "Request" }
-                    dl.facts {
-                        dt { "Requester" } dd { (item.requester.0) " (" (item.requester.1) ")" }
-                        dt { "Group" } dd { (item.group) }
-                        dt { "Role" } dd { (wording::access(request.access)) }
-                        dt { "Request" } dd { (action_label(request.action)) }
-                        dt { "Schedule" } dd { (schedule_text(request)) }
-                        dt { "Reason" } dd { (request.justification.clone().unwrap_or_else(|| "—".into())) }
-                        dt { "Ticket" } dd { (item.ticket.clone().unwrap_or_else(|| "—".into())) }
-                        dt { "Requested" } dd { (wording::time(request.created_at)) }
-                        dt { "Decide by" } dd { (wording::time(request.created_at + stint_core::rules::approval::APPROVAL_TIMEOUT)) }
-                    }
+    let subtitle = format!(
+        "{} asks to {} {} of {}",
+        item.requester.0,
+        action_label(request.action).to_lowercase(),
+        wording::access(request.access).to_lowercase(),
+        item.group
+    );
+    let head = Head::new("Review request")
+        .subtitle(&subtitle)
+        .trail(&[("Approve requests", "/ui/approvals")])
+        .errors(errors);
+    let body = html! {
+        div.grid-2 {
+            section.card {
+                h2 { "Request" }
+                dl.facts {
+                    dt { "Requester" } dd { (item.requester.0) " (" (item.requester.1) ")" }
+                    dt { "Group" } dd { (item.group) }
+                    dt { "Role" } dd { (wording::access(request.access)) }
+                    dt { "Request" } dd { (action_label(request.action)) }
+                    dt { "Schedule" } dd { (schedule_text(request)) }
+                    dt { "Reason" } dd { (request.justification.clone().unwrap_or_else(|| "—".into())) }
+                    dt { "Ticket" } dd { (item.ticket.clone().unwrap_or_else(|| "—".into())) }
+                    dt { "Requested" } dd { (wording::time(request.created_at)) }
+                    dt { "Decide by" } dd { (wording::time(request.created_at + stint_core::rules::approval::APPROVAL_TIMEOUT)) }
                 }
-                section.card {
-                    h2 { "Your decision" }
-                    form.stack method="post" action=(format!("/ui/approvals/{}", request.id)) novalidate {
-                        (csrf_field(console))
-                        @if is_extension(item) {
-                            (radios("kind", "Assignment type", &[
-                                ("eligible", "Eligible", None),
-                                ("active", "Active", None),
-                            ], &kind, errors))
-                            (Field::new(Kind::DateTime, "start", "New start (UTC)").value(form.value("start"))
-                                .hint("Leave empty to keep the current start (extension) or start now (renewal).")
-                                .errors(errors).render())
-                            (Field::new(Kind::DateTime, "end", "New end (UTC)").value(form.value("end"))
-                                .hint("Leave empty for the end the requester asked for.")
-                                .errors(errors).render())
-                        }
-                        (Field::new(Kind::TextArea, "justification", "Justification")
-                            .value(form.value("justification")).required(true)
-                            .maxlength(MAX_JUSTIFICATION_CHARS)
-                            .hint("The requester and the audit log see it.")
+            }
+            section.card {
+                h2 { "Your decision" }
+                form.stack method="post" action=(format!("/ui/approvals/{}", request.id)) novalidate {
+                    (csrf_field(console))
+                    @if is_extension(item) {
+                        (radios("kind", "Assignment type", &[
+                            ("eligible", "Eligible", None),
+                            ("active", "Active", None),
+                        ], &kind, errors))
+                        (Field::new(Kind::DateTime, "start", "New start (UTC)").value(form.value("start"))
+                            .hint("Leave empty to keep the current start (extension) or start now (renewal).")
                             .errors(errors).render())
-                        div.actions {
-                            button.button.primary type="submit" name="decision" value="approve" { "Approve" }
-                            button.button.danger type="submit" name="decision" value="deny" { "Deny" }
-                        }
+                        (Field::new(Kind::DateTime, "end", "New end (UTC)").value(form.value("end"))
+                            .hint("Leave empty for the end the requester asked for.")
+                            .errors(errors).render())
+                    }
+                    (Field::new(Kind::TextArea, "justification", "Justification")
+                        .value(form.value("justification")).required(true)
+                        .maxlength(MAX_JUSTIFICATION_CHARS)
+                        .hint("The requester and the audit log see it.")
+                        .errors(errors).render())
+                    div.actions {
+                        button.button.primary type="submit" name="decision" value="approve" { "Approve" }
+                        button.button.danger type="submit" name="decision" value="deny" { "Deny" }
                     }
                 }
             }
-        },
-    )
+        }
+    };
+    page(console, Nav::Approvals, head, body)
 }
 
 /// `POST /ui/approvals/{id}`

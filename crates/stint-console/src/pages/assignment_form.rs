@@ -9,6 +9,7 @@
 //! error under its field, never a default.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -24,10 +25,10 @@ use stint_core::request::{Expiration, RequestAction, RequestedSchedule};
 use stint_core::rules::assignments::{RequestInput, MAX_JUSTIFICATION_CHARS};
 use stint_core::schedule::{Access, ScheduleKind};
 
-use super::groups::{group_for, group_head, Section};
+use super::groups::{group_for, group_head, GroupPage, Section};
 use crate::error::UiError;
 use crate::forms::{time_value, Errors, FormData, Posted};
-use crate::layout::{csrf_field, error_summary, page, Nav};
+use crate::layout::{csrf_field, page, Nav};
 use crate::session::Console;
 use crate::widgets::{checkbox, radios, select, Field, Kind};
 use crate::wording;
@@ -85,14 +86,18 @@ fn required<T>(
     value
 }
 
+/// [`required`] for a value that reads itself from text.
+fn required_parsed<T: FromStr>(
+    form: &FormData,
+    errors: &mut Errors,
+    name: &'static str,
+    message: &str,
+) -> Option<T> {
+    required(form, errors, name, |text| text.parse().ok(), message)
+}
+
 fn access_from(form: &FormData, errors: &mut Errors) -> Option<Access> {
-    required(
-        form,
-        errors,
-        "access",
-        |text| text.parse().ok(),
-        "Select a role: Member or Owner.",
-    )
+    required_parsed(form, errors, "access", "Select a role: Member or Owner.")
 }
 
 fn kind_from(form: &FormData, errors: &mut Errors) -> Option<ScheduleKind> {
@@ -106,30 +111,22 @@ fn kind_from(form: &FormData, errors: &mut Errors) -> Option<ScheduleKind> {
 }
 
 fn principal_from(form: &FormData, errors: &mut Errors) -> Option<PrincipalId> {
-    required(
+    required_parsed(
         form,
         errors,
         "principal",
-        |text| text.parse().ok(),
         "Pick a user or group from the list.",
     )
 }
 
 /// `GET /ui/groups/{id}/assignments/new?access=&kind=&q=`
 pub async fn new_form(
-    console: Console,
-    Path(id): Path<String>,
+    GroupPage { console, group }: GroupPage,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, UiError> {
-    let group = group_for(&console, &id)?;
-    let mut form = FormData::default();
-    for key in ["access", "kind", "q"] {
-        if let Some(value) = query.get(key) {
-            form.0.push((key.to_string(), value.clone()));
-        }
-    }
+) -> Response {
+    let form = FormData::from_query(&query, &["access", "kind", "q"]);
     let body = add_page(&console, &group, &form, &Errors::default());
-    Ok(console.finish(body))
+    console.finish(body)
 }
 
 /// `POST /ui/groups/{id}/assignments/new`: the Search button. Shows the page again with the
@@ -226,51 +223,46 @@ fn add_page(console: &Console, group: &Group, form: &FormData, errors: &Errors) 
     let chosen_text = chosen.map(|c| c.to_string()).unwrap_or_default();
     let permanent_eligible = !policy.eligible_assignment.expiration_required;
     let permanent_active = !policy.active_assignment.expiration_required;
-    page(
-        console,
-        Nav::Groups,
-        &format!("{} · Add assignments", group.display_name),
-        html! {
-            (group_head(group, Section::Assignments, "Add assignments"))
-            (error_summary(errors))
-            form method="post" action=(base) novalidate {
-                (csrf_field(console))
-                section.card {
-                    h2 { "1. Role and who" }
-                    (select("access", "Select role", &access_options, access_shown, errors,
-                        Some("Users can be members or owners; groups can only be members.")))
-                    div.search-row role="search" {
-                        (Field::new(Kind::Search, "q", "Search users and groups").value(search.clone()).render())
-                        // The first submit button: pressing Enter in a field searches, never assigns.
-                        button.button.secondary type="submit" formaction=(format!("{base}/new")) { "Search" }
-                    }
-                    (principal_picker(&people, &chosen_text, errors))
+    let head = group_head(group, Section::Assignments, "Add assignments").errors(errors);
+    let body = html! {
+        form method="post" action=(base) novalidate {
+            (csrf_field(console))
+            section.card {
+                h2 { "1. Role and who" }
+                (select("access", "Select role", &access_options, access_shown, errors,
+                    Some("Users can be members or owners; groups can only be members.")))
+                div.search-row role="search" {
+                    (Field::new(Kind::Search, "q", "Search users and groups").value(search.clone()).render())
+                    // The first submit button: pressing Enter in a field searches, never assigns.
+                    button.button.secondary type="submit" formaction=(format!("{base}/new")) { "Search" }
                 }
-                section.card.stack {
-                    h2 { "2. Assignment" }
-                    (radios("kind", "Assignment type", &[
-                        ("eligible", "Eligible", Some("Must activate to use the role.")),
-                        ("active", "Active", Some("Holds the role without activating.")),
-                    ], kind_shown, errors))
-                    (schedule_fields(form, errors, permanent_eligible, permanent_active, &policy))
-                    (Field::new(Kind::TextArea, "justification", "Justification")
-                        .value(form.value("justification")).maxlength(MAX_JUSTIFICATION_CHARS)
-                        .required(policy.active_assignment_requirements.justification && kind == ScheduleKind::Active)
-                        .hint(if policy.active_assignment_requirements.justification { "Required for active assignments." } else { "Kept in the audit log." })
+                (principal_picker(&people, &chosen_text, errors))
+            }
+            section.card.stack {
+                h2 { "2. Assignment" }
+                (radios("kind", "Assignment type", &[
+                    ("eligible", "Eligible", Some("Must activate to use the role.")),
+                    ("active", "Active", Some("Holds the role without activating.")),
+                ], kind_shown, errors))
+                (schedule_fields(form, errors, permanent_eligible, permanent_active, &policy))
+                (Field::new(Kind::TextArea, "justification", "Justification")
+                    .value(form.value("justification")).maxlength(MAX_JUSTIFICATION_CHARS)
+                    .required(policy.active_assignment_requirements.justification && kind == ScheduleKind::Active)
+                    .hint(if policy.active_assignment_requirements.justification { "Required for active assignments." } else { "Kept in the audit log." })
+                    .errors(errors).render())
+                @if policy.active_assignment_requirements.mfa {
+                    (Field::new(Kind::Code, "totp", "Your authenticator code")
+                        .hint("Active assignments in this group need a code verified in the last 10 minutes.")
                         .errors(errors).render())
-                    @if policy.active_assignment_requirements.mfa {
-                        (Field::new(Kind::Code, "totp", "Your authenticator code")
-                            .hint("Active assignments in this group need a code verified in the last 10 minutes.")
-                            .errors(errors).render())
-                    }
-                    div.actions {
-                        button.button.primary type="submit" { "Assign" }
-                        a.button.secondary href=(base) { "Cancel" }
-                    }
+                }
+                div.actions {
+                    button.button.primary type="submit" { "Assign" }
+                    a.button.secondary href=(base) { "Cancel" }
                 }
             }
-        },
-    )
+        }
+    };
+    page(console, Nav::Groups, head, body)
 }
 
 /// The principals found, one radio each; `chosen` stays picked.
@@ -471,19 +463,12 @@ fn no_target() -> Response {
 
 /// `GET /ui/groups/{id}/assignments/edit?principal=&access=&kind=`
 pub async fn edit_form(
-    console: Console,
-    Path(id): Path<String>,
+    GroupPage { console, group }: GroupPage,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, UiError> {
-    let group = group_for(&console, &id)?;
-    let mut form = FormData::default();
-    for key in ["principal", "access", "kind"] {
-        if let Some(value) = query.get(key) {
-            form.0.push((key.to_string(), value.clone()));
-        }
-    }
+) -> Response {
+    let mut form = FormData::from_query(&query, &["principal", "access", "kind"]);
     let Some(target) = Target::from_form(&form) else {
-        return Ok(no_target());
+        return no_target();
     };
     if let Some((start, end)) = current_window(&console, &group, target) {
         form.0.push(("start".into(), time_value(start)));
@@ -493,7 +478,7 @@ pub async fn edit_form(
         }
     }
     let body = edit_page(&console, &group, target, &form, &Errors::default());
-    Ok(console.finish(body))
+    console.finish(body)
 }
 
 fn current_window(
@@ -534,32 +519,27 @@ fn edit_page(
         ScheduleKind::Active => !policy.active_assignment.expiration_required,
     };
     let base = format!("/ui/groups/{}/assignments", group.id);
-    page(
-        console,
-        Nav::Groups,
-        &format!("{} · Update assignment", group.display_name),
-        html! {
-            (group_head(group, Section::Assignments, "Update assignment"))
-            (error_summary(errors))
-            section.card {
-                p { strong { (name.0) } " (" (name.1) ") · " (super::groups::access_kind(access, kind)) }
-                form.stack method="post" action=(format!("{base}/update")) novalidate {
-                    (csrf_field(console))
-                    input type="hidden" name="principal" value=(principal.to_string());
-                    input type="hidden" name="access" value=(access);
-                    input type="hidden" name="kind" value=(target.kind_name());
-                    (schedule_fields(form, errors, allow && kind == ScheduleKind::Eligible, allow && kind == ScheduleKind::Active, &policy))
-                    (Field::new(Kind::TextArea, "justification", "Justification")
-                        .value(form.value("justification")).maxlength(MAX_JUSTIFICATION_CHARS)
-                        .errors(errors).render())
-                    div.actions {
-                        button.button.primary type="submit" { "Save" }
-                        a.button.secondary href=(base) { "Cancel" }
-                    }
+    let head = group_head(group, Section::Assignments, "Update assignment").errors(errors);
+    let body = html! {
+        section.card {
+            p { strong { (name.0) } " (" (name.1) ") · " (super::groups::access_kind(access, kind)) }
+            form.stack method="post" action=(format!("{base}/update")) novalidate {
+                (csrf_field(console))
+                input type="hidden" name="principal" value=(principal.to_string());
+                input type="hidden" name="access" value=(access);
+                input type="hidden" name="kind" value=(target.kind_name());
+                (schedule_fields(form, errors, allow && kind == ScheduleKind::Eligible, allow && kind == ScheduleKind::Active, &policy))
+                (Field::new(Kind::TextArea, "justification", "Justification")
+                    .value(form.value("justification")).maxlength(MAX_JUSTIFICATION_CHARS)
+                    .errors(errors).render())
+                div.actions {
+                    button.button.primary type="submit" { "Save" }
+                    a.button.secondary href=(base) { "Cancel" }
                 }
             }
-        },
-    )
+        }
+    };
+    page(console, Nav::Groups, head, body)
 }
 
 /// `POST /ui/groups/{id}/assignments/update`

@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use stint_app::view::Whose;
@@ -16,11 +15,12 @@ use stint_core::rules::assignments::{RequestInput, RENEWAL_WINDOW};
 use stint_core::schedule::{Access, AssignmentType, EndReason, MemberType, ScheduleKind};
 
 use super::assignment_tabs::{ByTab, Tab};
-use super::groups::{group_for, group_head, Section};
+use super::groups::{group_for, group_head, GroupPage, Section};
 use crate::error::UiError;
-use crate::forms::{Errors, Posted};
-use crate::layout::{csrf_field, empty, error_summary, notice, page, Nav, Tone};
+use crate::forms::{done_or_again, Errors, Posted};
+use crate::layout::{csrf_field, notice, page, Nav, Tone};
 use crate::session::Console;
+use crate::table::{list_card, Table};
 use crate::wording;
 
 #[derive(Clone, Debug)]
@@ -38,11 +38,9 @@ struct Row {
 
 /// `GET /ui/groups/{id}/assignments?tab=`
 pub async fn show(
-    console: Console,
-    Path(id): Path<String>,
+    GroupPage { console, group }: GroupPage,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, UiError> {
-    let group = group_for(&console, &id)?;
+) -> Response {
     let tab = Tab::asked(&query);
     let message = match query.get("notice").map(String::as_str) {
         Some("managed") => Some(notice(
@@ -56,7 +54,7 @@ pub async fn show(
         _ => None,
     };
     let body = list_page(&console, &group, tab, message, &Errors::default());
-    Ok(console.finish(body))
+    console.finish(body)
 }
 
 fn rows(console: &Console, group: &Group) -> ByTab<Row> {
@@ -117,54 +115,39 @@ fn list_page(
     let lists = rows(console, group);
     let shown = lists.of(tab);
     let base = format!("/ui/groups/{}/assignments", group.id);
-    page(
-        console,
-        Nav::Groups,
-        &format!("{} · Assignments", group.display_name),
+    let nothing = match tab {
+        Tab::Eligible => "No one is eligible for membership or ownership of this group.",
+        Tab::Active => "No one holds membership or ownership of this group now.",
+        Tab::Expired => "No assignment of this group ended in the last 30 days.",
+    };
+    let head = group_head(group, Section::Assignments, "Assignments")
+        .notice(message)
+        .errors(errors);
+    let body = html! {
+        div.toolbar {
+            a.button.primary href=(format!("{base}/new")) { "Add assignments" }
+        }
+        (lists.links("Assignment lists", &base, tab))
+        (list_card(shown.is_empty(), ("Nothing here", nothing), assignments_table(console, group, tab, shown)))
+    };
+    page(console, Nav::Groups, head, body)
+}
+
+fn assignments_table(console: &Console, group: &Group, tab: Tab, rows: &[Row]) -> Markup {
+    let open = tab != Tab::Expired;
+    let table = Table::new(&["Name", "Role", "How", "Start", "End"]).actions(open);
+    table.rows(rows, |row| {
         html! {
-            (group_head(group, Section::Assignments, "Assignments"))
-            @if let Some(message) = message { (message) }
-            (error_summary(errors))
-            div.toolbar {
-                a.button.primary href=(format!("{base}/new")) { "Add assignments" }
+            td data-label="Name" { strong { (row.name.0) } br; span.muted { (row.name.1) } }
+            td data-label="Role" { (wording::access(row.access)) }
+            td data-label="How" { (row.how) }
+            td data-label="Start" { (wording::time(row.start)) }
+            td data-label="End" { (wording::end(row.end)) }
+            @if open {
+                td.actions-cell { (actions(console, group, row)) }
             }
-            (lists.links("Assignment lists", &base, tab))
-            section.card.flush {
-                @if shown.is_empty() {
-                    (empty("Nothing here", match tab {
-                        Tab::Eligible => "No one is eligible for membership or ownership of this group.",
-                        Tab::Active => "No one holds membership or ownership of this group now.",
-                        Tab::Expired => "No assignment of this group ended in the last 30 days.",
-                    }))
-                } @else {
-                    div.table-wrap { table {
-                        thead { tr {
-                            th scope="col" { "Name" }
-                            th scope="col" { "Role" }
-                            th scope="col" { "How" }
-                            th scope="col" { "Start" }
-                            th scope="col" { "End" }
-                            @if tab != Tab::Expired { th scope="col" { span.visually-hidden { "Actions" } } }
-                        } }
-                        tbody {
-                            @for row in shown {
-                                tr {
-                                    td data-label="Name" { strong { (row.name.0) } br; span.muted { (row.name.1) } }
-                                    td data-label="Role" { (wording::access(row.access)) }
-                                    td data-label="How" { (row.how) }
-                                    td data-label="Start" { (wording::time(row.start)) }
-                                    td data-label="End" { (wording::end(row.end)) }
-                                    @if tab != Tab::Expired {
-                                        td.actions-cell { (actions(console, group, row)) }
-                                    }
-                                }
-                            }
-                        }
-                    } }
-                }
-            }
-        },
-    )
+        }
+    })
 }
 
 fn actions(console: &Console, group: &Group, row: &Row) -> Markup {
@@ -232,16 +215,12 @@ pub async fn remove(
     } else {
         Tab::Eligible
     };
-    Ok(match console.submit_request(input).await {
-        Ok(_) => Redirect::to(&format!(
-            "/ui/groups/{}/assignments?tab=expired&notice=removed",
-            group.id
-        ))
-        .into_response(),
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| None);
-            let body = list_page(&console, &group, tab, None, &errors);
-            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-        }
-    })
+    let removed = console.submit_request(input).await;
+    let done = format!(
+        "/ui/groups/{}/assignments?tab=expired&notice=removed",
+        group.id
+    );
+    Ok(done_or_again(&console, removed, &done, |errors| {
+        list_page(&console, &group, tab, None, errors)
+    }))
 }

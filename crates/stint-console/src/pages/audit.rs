@@ -3,17 +3,18 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query};
+use axum::extract::Query;
 use axum::response::Response;
 use chrono::TimeDelta;
 use maud::{html, Markup};
 use stint_core::audit::{AuditEvent, AuditQuery, Outcome};
 
-use super::groups::{group_for, group_head, Section};
+use super::groups::{group_head, GroupPage, Section};
 use crate::error::UiError;
 use crate::forms::{parse_date, Errors};
-use crate::layout::{badge, empty, error_summary, heading, page, Nav};
+use crate::layout::{badge, page, Head, Nav};
 use crate::session::Console;
+use crate::table::{list_card, Table};
 use crate::widgets::{Field, Kind};
 use crate::wording;
 
@@ -79,68 +80,47 @@ fn events_table(console: &Console, events: &[AuditEvent]) -> Markup {
             })
             .collect()
     };
-    html! {
-        div.table-wrap { table.audit {
-            thead { tr {
-                th scope="col" { "Time" }
-                th scope="col" { "Who" }
-                th scope="col" { "Action" }
-                th scope="col" { "About" }
-                th scope="col" { "Result" }
-                th scope="col" { "Details" }
-            } }
-            tbody {
-                @for (event, (actor, about)) in events.iter().zip(names) {
-                    tr {
-                        td data-label="Time" { (wording::time(event.record.at)) }
-                        td data-label="Who" { (actor) }
-                        td data-label="Action" { code { (event.record.action) } }
-                        td data-label="About" { (about) }
-                        td data-label="Result" {
-                            (badge(match event.record.outcome { Outcome::Success => "Success", Outcome::Failure => "Failure" }))
-                        }
-                        td data-label="Details" {
-                            (event.record.message)
-                            @if let Some(j) = &event.record.justification { p.small { "Reason: " (j) } }
-                            @if let Some(t) = &event.record.ticket { p.small { "Ticket: " (t) } }
-                        }
-                    }
-                }
+    let columns = ["Time", "Who", "Action", "About", "Result", "Details"];
+    let table = Table::new(&columns).class("audit");
+    table.rows(events.iter().zip(names), |(event, (actor, about))| {
+        html! {
+            td data-label="Time" { (wording::time(event.record.at)) }
+            td data-label="Who" { (actor) }
+            td data-label="Action" { code { (event.record.action) } }
+            td data-label="About" { (about) }
+            td data-label="Result" {
+                (badge(match event.record.outcome { Outcome::Success => "Success", Outcome::Failure => "Failure" }))
             }
-        } }
-    }
-}
-
-/// The events of `base` in the query's date range (none while the range cannot be read), and
-/// the range's errors.
-async fn events_in_range(
-    console: &Console,
-    query: &HashMap<String, String>,
-    base: AuditQuery,
-) -> Result<(Vec<AuditEvent>, Errors), UiError> {
-    let (audit_query, errors) = range(query, base);
-    if !errors.is_empty() {
-        return Ok((Vec::new(), errors));
-    }
-    let events = console.app.audit(&console.session, audit_query).await?;
-    Ok((events, errors))
-}
-
-/// The range filter posting to `action` and the events found, or `nothing` when there are none.
-fn filtered_events(
-    console: &Console,
-    (action, query): (&str, &HashMap<String, String>),
-    (events, errors): &(Vec<AuditEvent>, Errors),
-    nothing: &str,
-) -> Markup {
-    html! {
-        (error_summary(errors))
-        (filter_form(action, query, errors))
-        section.card.flush {
-            @if events.is_empty() { (empty("No events", nothing)) }
-            @else { (events_table(console, events)) }
+            td data-label="Details" {
+                (event.record.message)
+                @if let Some(j) = &event.record.justification { p.small { "Reason: " (j) } }
+                @if let Some(t) = &event.record.ticket { p.small { "Ticket: " (t) } }
+            }
         }
-    }
+    })
+}
+
+/// The page of the events of `base` in the query's date range (none while the range cannot be
+/// read), under `head` and the range filter posting to `action`; `nothing` is what an empty
+/// range says.
+async fn events_page(
+    console: &Console,
+    (nav, head): (Nav, Head),
+    (action, query): (&str, &HashMap<String, String>),
+    base: AuditQuery,
+    nothing: &str,
+) -> Result<Response, UiError> {
+    let (audit_query, errors) = range(query, base);
+    let events = if errors.is_empty() {
+        console.app.audit(&console.session, audit_query).await?
+    } else {
+        Vec::new()
+    };
+    let body = html! {
+        (filter_form(action, query, &errors))
+        (list_card(events.is_empty(), ("No events", nothing), events_table(console, &events)))
+    };
+    Ok(console.finish(page(console, nav, head.errors(&errors), body)))
 }
 
 /// `GET /ui/audit?from=&to=`
@@ -148,44 +128,41 @@ pub async fn mine(
     console: Console,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, UiError> {
+    let head = Head::new("My audit")
+        .subtitle("Everything you did, and everything done about you, newest first.");
     let base = AuditQuery {
         involving: Some(console.me.id),
         ..AuditQuery::default()
     };
-    let found = events_in_range(&console, &query, base).await?;
-    let body = page(
+    let nothing = "Nothing in this date range.";
+    events_page(
         &console,
-        Nav::MyAudit,
-        "My audit",
-        html! {
-            (heading("My audit", Some("Everything you did, and everything done about you, newest first.")))
-            (filtered_events(&console, ("/ui/audit", &query), &found, "Nothing in this date range."))
-        },
-    );
-    Ok(console.finish(body))
+        (Nav::MyAudit, head),
+        ("/ui/audit", &query),
+        base,
+        nothing,
+    )
+    .await
 }
 
 /// `GET /ui/groups/{id}/audit?from=&to=`
 pub async fn resource(
-    console: Console,
-    Path(id): Path<String>,
+    GroupPage { console, group }: GroupPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, UiError> {
-    let group = group_for(&console, &id)?;
+    let head = group_head(&group, Section::Audit, "Resource audit");
+    let action = format!("/ui/groups/{}/audit", group.id);
     let base = AuditQuery {
         group_id: Some(group.id),
         ..AuditQuery::default()
     };
-    let found = events_in_range(&console, &query, base).await?;
-    let action = format!("/ui/groups/{}/audit", group.id);
-    let body = page(
+    let nothing = "Nothing happened to this group in this date range.";
+    events_page(
         &console,
-        Nav::Groups,
-        &format!("{} · Resource audit", group.display_name),
-        html! {
-            (group_head(&group, Section::Audit, "Resource audit"))
-            (filtered_events(&console, (&action, &query), &found, "Nothing happened to this group in this date range."))
-        },
-    );
-    Ok(console.finish(body))
+        (Nav::Groups, head),
+        (&action, &query),
+        base,
+        nothing,
+    )
+    .await
 }

@@ -11,8 +11,9 @@ use stint_core::directory::{Group, GroupKind, GroupSource};
 use stint_core::rules::directory::NewGroup;
 
 use crate::forms::{Errors, FormData, Posted};
-use crate::layout::{badge, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone};
+use crate::layout::{badge, creation_card, notice, page, Head, Nav, Tone};
 use crate::session::Console;
+use crate::table::{list_card, Table};
 use crate::widgets::{checkbox, select, Field, Kind};
 
 /// `GET /ui/directory/groups`
@@ -44,66 +45,48 @@ fn list_page(
         ("security".to_string(), "Security".to_string()),
         ("microsoft365".to_string(), "Microsoft 365".to_string()),
     ];
-    page(
-        console,
-        Nav::DirectoryGroups,
-        "Directory groups",
+    let head = Head::new("Directory groups")
+        .subtitle("Every group of the directory, managed by PIM or not.")
+        .notice(message)
+        .errors(errors);
+    let body = html! {
+        (creation_card(console, ("New group", "Create group"), "/ui/directory/groups", errors, html! {
+            div.field-row {
+                (Field::new(Kind::Text, "display_name", "Name").value(form.value("display_name"))
+                    .required(true).maxlength(256).errors(errors).render())
+                (select("kind", "Type", &kinds, &form.get("kind").unwrap_or_else(|| "security".into()), errors, None))
+            }
+            (Field::new(Kind::Text, "description", "Description").value(form.value("description"))
+                .maxlength(1024).errors(errors).render())
+            (checkbox("role_assignable", "Microsoft Entra roles can be assigned to the group",
+                form.checked("role_assignable"), Some("Set only now; it can never change. Such groups get extra protection.")))
+        }))
+        (list_card(groups.is_empty(), ("No groups", "Create one above."), groups_table(&groups)))
+    };
+    page(console, Nav::DirectoryGroups, head, body)
+}
+
+fn groups_table(groups: &[Group]) -> Markup {
+    let table = Table::new(&["Name", "Type", "Role-assignable", "PIM"]);
+    table.rows(groups, |group| {
         html! {
-            (heading("Directory groups", Some("Every group of the directory, managed by PIM or not.")))
-            @if let Some(message) = message { (message) }
-            (error_summary(errors))
-            details.card open[!errors.is_empty()] {
-                summary { "New group" }
-                form.stack method="post" action="/ui/directory/groups" novalidate {
-                    (csrf_field(console))
-                    div.field-row {
-                        (Field::new(Kind::Text, "display_name", "Name").value(form.value("display_name"))
-                            .required(true).maxlength(256).errors(errors).render())
-                        (select("kind", "Type", &kinds, &form.get("kind").unwrap_or_else(|| "security".into()), errors, None))
-                    }
-                    (Field::new(Kind::Text, "description", "Description").value(form.value("description"))
-                        .maxlength(1024).errors(errors).render())
-                    (checkbox("role_assignable", "Microsoft Entra roles can be assigned to the group",
-                        form.checked("role_assignable"), Some("Set only now; it can never change. Such groups get extra protection.")))
-                    div.actions { button.button.primary type="submit" { "Create group" } }
-                }
+            td data-label="Name" {
+                strong { (group.display_name) }
+                @if let Some(d) = &group.description { br; span.muted { (d) } }
             }
-            section.card.flush {
-                @if groups.is_empty() { (empty("No groups", "Create one above.")) }
-                @else {
-                    div.table-wrap { table {
-                        thead { tr {
-                            th scope="col" { "Name" }
-                            th scope="col" { "Type" }
-                            th scope="col" { "Role-assignable" }
-                            th scope="col" { "PIM" }
-                        } }
-                        tbody {
-                            @for group in &groups {
-                                tr {
-                                    td data-label="Name" {
-                                        strong { (group.display_name) }
-                                        @if let Some(d) = &group.description { br; span.muted { (d) } }
-                                    }
-                                    td data-label="Type" {
-                                        (match group.kind { GroupKind::Security => "Security", GroupKind::Microsoft365 => "Microsoft 365" })
-                                        @if group.is_dynamic() { " · dynamic" }
-                                        @if group.source == GroupSource::Synced { " · synced" }
-                                    }
-                                    td data-label="Role-assignable" { (if group.is_assignable_to_role { "Yes" } else { "No" }) }
-                                    td data-label="PIM" {
-                                        @if group.is_managed() {
-                                            a href=(format!("/ui/groups/{}/assignments", group.id)) { (badge("Managed")) }
-                                        } @else { span.muted { "Not managed" } }
-                                    }
-                                }
-                            }
-                        }
-                    } }
-                }
+            td data-label="Type" {
+                (match group.kind { GroupKind::Security => "Security", GroupKind::Microsoft365 => "Microsoft 365" })
+                @if group.is_dynamic() { " · dynamic" }
+                @if group.source == GroupSource::Synced { " · synced" }
             }
-        },
-    )
+            td data-label="Role-assignable" { (if group.is_assignable_to_role { "Yes" } else { "No" }) }
+            td data-label="PIM" {
+                @if group.is_managed() {
+                    a href=(format!("/ui/groups/{}/assignments", group.id)) { (badge("Managed")) }
+                } @else { span.muted { "Not managed" } }
+            }
+        }
+    })
 }
 
 /// `POST /ui/directory/groups`

@@ -12,9 +12,10 @@ use stint_core::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
 use stint_core::ids::{PrincipalId, RoleAssignmentId};
 
 use crate::error::UiError;
-use crate::forms::{Errors, FormData, Posted};
-use crate::layout::{csrf_field, empty, error_summary, heading, notice, page, Nav, Tone};
+use crate::forms::{done_or_again, Errors, FormData, Posted};
+use crate::layout::{csrf_field, notice, page, Head, Nav, Tone};
 use crate::session::Console;
+use crate::table::{list_card, Table};
 use crate::widgets::select;
 use crate::wording;
 
@@ -78,61 +79,51 @@ fn list_page(
             .find(|(value, _)| *value == scope.to_string())
             .map_or_else(|| scope.to_string(), |(_, name)| name.clone())
     };
-    page(
-        console,
-        Nav::RoleAssignments,
-        "Role assignments",
+    let head = Head::new("Role assignments")
+        .subtitle("Built-in directory roles held by users and role-assignable groups.")
+        .notice(message)
+        .errors(errors);
+    let body = html! {
+        section.card {
+            h2 { "Assign a role" }
+            form.stack method="post" action="/ui/directory/roles" novalidate {
+                (csrf_field(console))
+                div.field-row {
+                    (select("principal", "User or group", &principals, &form.value("principal"), errors, None))
+                    (select("role", "Role", &roles, &form.value("role"), errors, None))
+                    (select("scope", "Scope", &scopes, &form.get("scope").unwrap_or_else(|| "/".into()), errors, None))
+                }
+                div.actions { button.button.primary type="submit" { "Assign role" } }
+            }
+        }
+        (list_card(assignments.is_empty(), ("No role assignments", "Assign one above."),
+            roles_table(console, &assignments, &scope_name)))
+    };
+    page(console, Nav::RoleAssignments, head, body)
+}
+
+fn roles_table(
+    console: &Console,
+    assignments: &[(RoleAssignment, String)],
+    scope_name: &dyn Fn(DirectoryScope) -> String,
+) -> Markup {
+    let table = Table::new(&["Role", "Held by", "Scope", "Type", "End"]).actions(true);
+    table.rows(assignments, |(assignment, name)| {
         html! {
-            (heading("Role assignments", Some("Built-in directory roles held by users and role-assignable groups.")))
-            @if let Some(message) = message { (message) }
-            (error_summary(errors))
-            section.card {
-                h2 { "Assign a role" }
-                form.stack method="post" action="/ui/directory/roles" novalidate {
+            td data-label="Role" { strong { (assignment.role.display_name()) } }
+            td data-label="Held by" { (name) }
+            td data-label="Scope" { (scope_name(assignment.scope)) }
+            td data-label="Type" { (if assignment.eligible { "Eligible" } else { "Active" }) }
+            td data-label="End" { (wording::end(assignment.window.end)) }
+            td.actions-cell {
+                form method="post" action=(format!("/ui/directory/roles/{}/remove", assignment.id)) {
                     (csrf_field(console))
-                    div.field-row {
-                        (select("principal", "User or group", &principals, &form.value("principal"), errors, None))
-                        (select("role", "Role", &roles, &form.value("role"), errors, None))
-                        (select("scope", "Scope", &scopes, &form.get("scope").unwrap_or_else(|| "/".into()), errors, None))
-                    }
-                    div.actions { button.button.primary type="submit" { "Assign role" } }
+                    button.button.danger.small type="submit"
+                        aria-label=(format!("Remove {} from {}", assignment.role.display_name(), name)) { "Remove" }
                 }
             }
-            section.card.flush {
-                @if assignments.is_empty() { (empty("No role assignments", "Assign one above.")) }
-                @else {
-                    div.table-wrap { table {
-                        thead { tr {
-                            th scope="col" { "Role" }
-                            th scope="col" { "Held by" }
-                            th scope="col" { "Scope" }
-                            th scope="col" { "Type" }
-                            th scope="col" { "End" }
-                            th scope="col" { span.visually-hidden { "Actions" } }
-                        } }
-                        tbody {
-                            @for (assignment, name) in &assignments {
-                                tr {
-                                    td data-label="Role" { strong { (assignment.role.display_name()) } }
-                                    td data-label="Held by" { (name) }
-                                    td data-label="Scope" { (scope_name(assignment.scope)) }
-                                    td data-label="Type" { (if assignment.eligible { "Eligible" } else { "Active" }) }
-                                    td data-label="End" { (wording::end(assignment.window.end)) }
-                                    td.actions-cell {
-                                        form method="post" action=(format!("/ui/directory/roles/{}/remove", assignment.id)) {
-                                            (csrf_field(console))
-                                            button.button.danger.small type="submit"
-                                                aria-label=(format!("Remove {} from {}", assignment.role.display_name(), name)) { "Remove" }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    } }
-                }
-            }
-        },
-    )
+        }
+    })
 }
 
 /// `POST /ui/directory/roles`
@@ -183,16 +174,12 @@ pub async fn remove(Path(id): Path<String>, Posted { console, .. }: Posted) -> R
     let Ok(id) = id.parse::<RoleAssignmentId>() else {
         return UiError::not_found("That role assignment").into_response();
     };
-    match console
+    let removed = console
         .app
         .remove_role_assignment(&console.session, &console.meta, id)
-        .await
-    {
-        Ok(_) => Redirect::to("/ui/directory/roles?notice=removed").into_response(),
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| None);
-            let body = list_page(&console, &FormData::default(), &errors, None);
-            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-        }
-    }
+        .await;
+    let done = "/ui/directory/roles?notice=removed";
+    done_or_again(&console, removed, done, |errors| {
+        list_page(&console, &FormData::default(), errors, None)
+    })
 }

@@ -15,11 +15,10 @@ use stint_core::directory::User;
 use stint_core::ids::UserId;
 
 use crate::error::UiError;
-use crate::forms::{Errors, FormData, Posted};
-use crate::layout::{
-    badge, breadcrumbs, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone,
-};
+use crate::forms::{done_or_again, Errors, FormData, Posted};
+use crate::layout::{badge, creation_card, csrf_field, notice, page, Head, Nav, Tone};
 use crate::session::Console;
+use crate::table::{list_card, Table};
 use crate::widgets::{checkbox, Field, Kind};
 
 /// The same bounds as the API's.
@@ -92,78 +91,60 @@ fn list_page(
             .to_lowercase()
             .cmp(&b.0.display_name.to_lowercase())
     });
-    page(
-        console,
-        Nav::Users,
-        "Users",
+    let head = Head::new("Users")
+        .subtitle("People who can sign in to Stint.")
+        .notice(message)
+        .errors(errors);
+    let body = html! {
+        (creation_card(console, ("New user", "Create user"), "/ui/directory/users", errors, html! {
+            div.field-row {
+                (Field::new(Kind::Text, "upn", "User name").value(form.value("upn"))
+                    .required(true).autocomplete("off").hint("Such as alice@contoso.com.").errors(errors).render())
+                (Field::new(Kind::Text, "display_name", "Display name").value(form.value("display_name"))
+                    .required(true).errors(errors).render())
+            }
+            (Field::new(Kind::Text, "mail", "E-mail (optional)").value(form.value("mail"))
+                .autocomplete("off").hint("Where notifications reach them, such as alice@contoso.com.").errors(errors).render())
+            (Field::new(Kind::Password, "password", "Password").required(true)
+                .autocomplete("new-password").hint("8 to 256 characters. Tell it to the user safely.").errors(errors).render())
+            (checkbox("enabled", "Account enabled", form.0.is_empty() || form.checked("enabled"), None))
+        }))
+        form.search method="get" action="/ui/directory/users" role="search" {
+            (Field::new(Kind::Search, "q", "Search users").value(search).render())
+            button.button.secondary type="submit" { "Search" }
+        }
+        (list_card(users.is_empty(), ("No users", "No user matches."), users_table(console, &users)))
+    };
+    page(console, Nav::Users, head, body)
+}
+
+fn users_table(console: &Console, users: &[(User, bool)]) -> Markup {
+    let table = Table::new(&["Name", "Status", "Authenticator"]).actions(true);
+    table.rows(users, |(user, protected)| {
         html! {
-            (heading("Users", Some("People who can sign in to Stint.")))
-            @if let Some(message) = message { (message) }
-            (error_summary(errors))
-            details.card open[!errors.is_empty()] {
-                summary { "New user" }
-                form.stack method="post" action="/ui/directory/users" novalidate {
+            td data-label="Name" {
+                strong { (user.display_name) } br; span.muted { (user.user_principal_name) }
+                @if *protected { br; span.small { "Privileged: only Global and Privileged Role Administrators may reset" } }
+            }
+            td data-label="Status" { (badge(if user.account_enabled { "Enabled" } else { "Disabled" })) }
+            td data-label="Authenticator" {
+                @if user.authenticator.as_ref().is_some_and(|a| a.confirmed) { "TOTP" } @else { "None" }
+            }
+            td.actions-cell { div.row-actions {
+                form method="post" action=(format!("/ui/directory/users/{}/enabled", user.id)) {
                     (csrf_field(console))
-                    div.field-row {
-                        (Field::new(Kind::Text, "upn", "User name").value(form.value("upn"))
-                            .required(true).autocomplete("off").hint("Such as alice@contoso.com.").errors(errors).render())
-                        (Field::new(Kind::Text, "display_name", "Display name").value(form.value("display_name"))
-                            .required(true).errors(errors).render())
+                    input type="hidden" name="enabled" value=(if user.account_enabled { "false" } else { "true" });
+                    @if user.account_enabled {
+                        button.button.secondary.small type="submit" aria-label=(format!("Disable {}", user.display_name)) { "Disable" }
+                    } @else {
+                        button.button.secondary.small type="submit" aria-label=(format!("Enable {}", user.display_name)) { "Enable" }
                     }
-                    (Field::new(Kind::Text, "mail", "E-mail (optional)").value(form.value("mail"))
-                        .autocomplete("off").hint("Where notifications reach them, such as alice@contoso.com.").errors(errors).render())
-                    (Field::new(Kind::Password, "password", "Password").required(true)
-                        .autocomplete("new-password").hint("8 to 256 characters. Tell it to the user safely.").errors(errors).render())
-                    (checkbox("enabled", "Account enabled", form.0.is_empty() || form.checked("enabled"), None))
-                    div.actions { button.button.primary type="submit" { "Create user" } }
                 }
-            }
-            form.search method="get" action="/ui/directory/users" role="search" {
-                (Field::new(Kind::Search, "q", "Search users").value(search).render())
-                button.button.secondary type="submit" { "Search" }
-            }
-            section.card.flush {
-                @if users.is_empty() { (empty("No users", "No user matches.")) }
-                @else {
-                    div.table-wrap { table {
-                        thead { tr {
-                            th scope="col" { "Name" }
-                            th scope="col" { "Status" }
-                            th scope="col" { "Authenticator" }
-                            th scope="col" { span.visually-hidden { "Actions" } }
-                        } }
-                        tbody {
-                            @for (user, protected) in &users {
-                                tr {
-                                    td data-label="Name" {
-                                        strong { (user.display_name) } br; span.muted { (user.user_principal_name) }
-                                        @if *protected { br; span.small { "Privileged: only Global and Privileged Role Administrators may reset" } }
-                                    }
-                                    td data-label="Status" { (badge(if user.account_enabled { "Enabled" } else { "Disabled" })) }
-                                    td data-label="Authenticator" {
-                                        @if user.authenticator.as_ref().is_some_and(|a| a.confirmed) { "TOTP" } @else { "None" }
-                                    }
-                                    td.actions-cell { div.row-actions {
-                                        form method="post" action=(format!("/ui/directory/users/{}/enabled", user.id)) {
-                                            (csrf_field(console))
-                                            input type="hidden" name="enabled" value=(if user.account_enabled { "false" } else { "true" });
-                                            @if user.account_enabled {
-                                                button.button.secondary.small type="submit" aria-label=(format!("Disable {}", user.display_name)) { "Disable" }
-                                            } @else {
-                                                button.button.secondary.small type="submit" aria-label=(format!("Enable {}", user.display_name)) { "Enable" }
-                                            }
-                                        }
-                                        a.button.secondary.small href=(format!("/ui/directory/users/{}", user.id))
-                                            aria-label=(format!("Reset the credentials of {}", user.display_name)) { "Reset credentials" }
-                                    } }
-                                }
-                            }
-                        }
-                    } }
-                }
-            }
-        },
-    )
+                a.button.secondary.small href=(format!("/ui/directory/users/{}", user.id))
+                    aria-label=(format!("Reset the credentials of {}", user.display_name)) { "Reset credentials" }
+            } }
+        }
+    })
 }
 
 /// `POST /ui/directory/users`
@@ -222,18 +203,14 @@ pub async fn set_enabled(Path(id): Path<String>, Posted { console, form }: Poste
         account_enabled: Some(form.get("enabled").as_deref() == Some("true")),
         ..UserChanges::default()
     };
-    match console
+    let updated = console
         .app
         .update_user(&console.session, &console.meta, id, changes)
-        .await
-    {
-        Ok(_) => Redirect::to("/ui/directory/users?notice=updated").into_response(),
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| None);
-            let body = list_page(&console, "", &FormData::default(), &errors, None);
-            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-        }
-    }
+        .await;
+    let done = "/ui/directory/users?notice=updated";
+    done_or_again(&console, updated, done, |errors| {
+        list_page(&console, "", &FormData::default(), errors, None)
+    })
 }
 
 /// `GET /ui/directory/users/{id}`: the credential reset form.
@@ -257,34 +234,32 @@ fn reset_page(
             .map(|u| (u.clone(), view.is_protected_user(id)))
             .ok_or_else(|| UiError::not_found("That user"))?
     };
-    Ok(page(
-        console,
-        Nav::Users,
-        "Reset credentials",
-        html! {
-            (breadcrumbs(&[("Users", "/ui/directory/users")]))
-            (heading("Reset credentials", Some(&format!("{} · {}", user.display_name, user.user_principal_name))))
-            @if let Some(message) = message { (message) }
-            (error_summary(errors))
-            @if protected {
-                (notice(Tone::Warning, "Privileged user", Some("This user holds privileged access now, so only a Global Administrator or Privileged Role Administrator may reset their credentials.")))
-            }
-            section.card {
-                form.stack method="post" action=(format!("/ui/directory/users/{}/reset", user.id)) novalidate {
-                    (csrf_field(console))
-                    (Field::new(Kind::Password, "new_password", "New password").autocomplete("new-password")
-                        .hint("Leave empty to keep the password.").errors(errors).render())
-                    (checkbox("remove_authenticator", "Remove the authenticator app", false,
-                        Some("The user signs in with the password alone until they add a new one.")))
-                    p.hint { "Resetting ends every session of the user." }
-                    div.actions {
-                        button.button.danger type="submit" { "Reset" }
-                        a.button.secondary href="/ui/directory/users" { "Cancel" }
-                    }
+    let subtitle = format!("{} · {}", user.display_name, user.user_principal_name);
+    let head = Head::new("Reset credentials")
+        .subtitle(&subtitle)
+        .trail(&[("Users", "/ui/directory/users")])
+        .notice(message)
+        .errors(errors);
+    let body = html! {
+        @if protected {
+            (notice(Tone::Warning, "Privileged user", Some("This user holds privileged access now, so only a Global Administrator or Privileged Role Administrator may reset their credentials.")))
+        }
+        section.card {
+            form.stack method="post" action=(format!("/ui/directory/users/{}/reset", user.id)) novalidate {
+                (csrf_field(console))
+                (Field::new(Kind::Password, "new_password", "New password").autocomplete("new-password")
+                    .hint("Leave empty to keep the password.").errors(errors).render())
+                (checkbox("remove_authenticator", "Remove the authenticator app", false,
+                    Some("The user signs in with the password alone until they add a new one.")))
+                p.hint { "Resetting ends every session of the user." }
+                div.actions {
+                    button.button.danger type="submit" { "Reset" }
+                    a.button.secondary href="/ui/directory/users" { "Cancel" }
                 }
             }
-        },
-    ))
+        }
+    };
+    Ok(page(console, Nav::Users, head, body))
 }
 
 /// `POST /ui/directory/users/{id}/reset`

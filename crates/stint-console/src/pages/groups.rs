@@ -1,11 +1,11 @@
 //! Groups (SPEC P1–P4): the groups PIM manages that the signed-in user administers, discovering
-//! groups not yet managed, and bringing one under management (there is no way back, P4). Also the
-//! header every group page shares.
+//! groups not yet managed, and bringing one under management (there is no way back, P4). Also what
+//! every group page shares: the group from its path ([`GroupPage`]) and its head.
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query};
-use axum::http::StatusCode;
+use axum::extract::{FromRequestParts, Path, Query};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use stint_app::view::Whose;
@@ -15,12 +15,12 @@ use stint_core::rules::onboarding::why_not_manageable;
 use stint_core::schedule::{Access, ScheduleKind};
 
 use crate::error::UiError;
-use crate::forms::{Errors, Posted};
-use crate::layout::{
-    badge, breadcrumbs, csrf_field, empty, error_summary, heading, page, tabs, Nav,
-};
+use crate::forms::{done_or_again, Errors, Posted};
+use crate::layout::{badge, csrf_field, page, tabs, Head, Nav};
 use crate::session::Console;
+use crate::table::{list_card, Table};
 use crate::widgets::{Field, Kind};
+use crate::UiState;
 
 /// The sections of a group's pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,18 +55,43 @@ fn describe(group: &Group) -> String {
     }
 }
 
-/// The heading and section tabs of a group's pages.
-pub fn group_head(group: &Group, section: Section, title: &str) -> Markup {
-    let base = format!("/ui/groups/{}", group.id);
-    html! {
-        (breadcrumbs(&[("Groups", "/ui/groups"), (&group.display_name, &format!("{base}/assignments"))]))
-        (heading(&format!("{} · {title}", group.display_name), Some(&describe(group))))
-        (tabs("Group", &[
-            ("Assignments", format!("{base}/assignments"), section == Section::Assignments, None),
-            ("Settings", format!("{base}/settings"), section == Section::Settings, None),
-            ("Resource audit", format!("{base}/audit"), section == Section::Audit, None),
-        ]))
+/// The signed-in user and the group the path's `{id}` names, which they administer in PIM; a
+/// request for any other group gets the page that says why not.
+pub struct GroupPage {
+    pub console: Console,
+    pub group: Group,
+}
+
+impl FromRequestParts<UiState> for GroupPage {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, ui: &UiState) -> Result<Self, Response> {
+        let console = Console::from_request_parts(parts, ui).await?;
+        let Path(path) = Path::<HashMap<String, String>>::from_request_parts(parts, ui)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let id = path.get("id").map_or("", String::as_str);
+        let group = group_for(&console, id).map_err(IntoResponse::into_response)?;
+        Ok(GroupPage { console, group })
     }
+}
+
+/// The head of a group's pages: the trail back, the heading and the section tabs.
+pub fn group_head(group: &Group, section: Section, title: &str) -> Head {
+    let base = format!("/ui/groups/{}", group.id);
+    let home = format!("{base}/assignments");
+    let sections: Vec<_> = [
+        (Section::Assignments, "Assignments", "assignments"),
+        (Section::Settings, "Settings", "settings"),
+        (Section::Audit, "Resource audit", "audit"),
+    ]
+    .into_iter()
+    .map(|(tab, label, path)| (label, format!("{base}/{path}"), tab == section, None))
+    .collect();
+    Head::new(format!("{} · {title}", group.display_name))
+        .subtitle(&describe(group))
+        .trail(&[("Groups", "/ui/groups"), (&group.display_name, &home)])
+        .tabs(tabs("Group", &sections))
 }
 
 /// `GET /ui/groups`
@@ -90,50 +115,34 @@ pub async fn managed(console: Console) -> Response {
             })
             .collect()
     };
-    let body = page(
-        &console,
-        Nav::Groups,
-        "Groups",
+    let head = Head::new("Groups").subtitle("Groups managed by PIM that you administer.");
+    let body = html! {
+        div.toolbar {
+            a.button.primary href="/ui/groups/discover" { "Discover groups" }
+        }
+        (list_card(rows.is_empty(), ("No managed groups", "Use Discover groups to bring a group you administer under PIM."),
+            managed_table(&rows)))
+    };
+    console.finish(page(&console, Nav::Groups, head, body))
+}
+
+fn managed_table(rows: &[(Group, usize, usize)]) -> Markup {
+    let table = Table::new(&["Group", "Type", "Eligible", "Active"]).actions(true);
+    table.rows(rows, |(group, eligible, active)| {
         html! {
-            (heading("Groups", Some("Groups managed by PIM that you administer.")))
-            div.toolbar {
-                a.button.primary href="/ui/groups/discover" { "Discover groups" }
+            td data-label="Group" {
+                a href=(format!("/ui/groups/{}/assignments", group.id)) { strong { (group.display_name) } }
+                @if let Some(description) = &group.description { br; span.muted { (description) } }
             }
-            section.card.flush {
-                @if rows.is_empty() {
-                    (empty("No managed groups", "Use Discover groups to bring a group you administer under PIM."))
-                } @else {
-                    div.table-wrap { table {
-                        thead { tr {
-                            th scope="col" { "Group" }
-                            th scope="col" { "Type" }
-                            th scope="col" { "Eligible" }
-                            th scope="col" { "Active" }
-                            th scope="col" { span.visually-hidden { "Actions" } }
-                        } }
-                        tbody {
-                            @for (group, eligible, active) in &rows {
-                                tr {
-                                    td data-label="Group" {
-                                        a href=(format!("/ui/groups/{}/assignments", group.id)) { strong { (group.display_name) } }
-                                        @if let Some(description) = &group.description { br; span.muted { (description) } }
-                                    }
-                                    td data-label="Type" { (describe(group)) }
-                                    td data-label="Eligible" { (eligible) }
-                                    td data-label="Active" { (active) }
-                                    td.actions-cell {
-                                        a.button.secondary.small href=(format!("/ui/groups/{}/settings", group.id))
-                                            aria-label=(format!("Settings of {}", group.display_name)) { "Settings" }
-                                    }
-                                }
-                            }
-                        }
-                    } }
-                }
+            td data-label="Type" { (describe(group)) }
+            td data-label="Eligible" { (eligible) }
+            td data-label="Active" { (active) }
+            td.actions-cell {
+                a.button.secondary.small href=(format!("/ui/groups/{}/settings", group.id))
+                    aria-label=(format!("Settings of {}", group.display_name)) { "Settings" }
             }
-        },
-    );
-    console.finish(body)
+        }
+    })
 }
 
 /// `GET /ui/groups/discover?q=`
@@ -158,52 +167,39 @@ fn discover_body(console: &Console, search: Option<&str>, errors: &Errors) -> Ma
         .filter(|g| needle.is_empty() || g.display_name.to_lowercase().contains(&needle))
         .map(|g| (g.clone(), why_not_manageable(g)))
         .collect();
-    page(
-        console,
-        Nav::Groups,
-        "Discover groups",
+    let head = Head::new("Discover groups").subtitle("Groups you administer that PIM does not manage yet. Once managed, a group cannot be taken out of management.")
+    .trail(&[("Groups", "/ui/groups")])
+    .errors(errors);
+    let body = html! {
+        form.search method="get" action="/ui/groups/discover" role="search" {
+            (Field::new(Kind::Search, "q", "Search groups").value(search.unwrap_or_default()).render())
+            button.button.secondary type="submit" { "Search" }
+        }
+        (list_card(groups.is_empty(), ("No groups to discover", "Every group you administer is managed already, or none matches."),
+            discover_table(console, &groups)))
+    };
+    page(console, Nav::Groups, head, body)
+}
+
+fn discover_table(console: &Console, groups: &[(Group, Option<String>)]) -> Markup {
+    let table = Table::new(&["Group", "Type"]).actions(true);
+    table.rows(groups, |(group, why_not)| {
         html! {
-            (breadcrumbs(&[("Groups", "/ui/groups")]))
-            (heading("Discover groups", Some("Groups you administer that PIM does not manage yet. Once managed, a group cannot be taken out of management.")))
-            (error_summary(errors))
-            form.search method="get" action="/ui/groups/discover" role="search" {
-                (Field::new(Kind::Search, "q", "Search groups").value(search.unwrap_or_default()).render())
-                button.button.secondary type="submit" { "Search" }
-            }
-            section.card.flush {
-                @if groups.is_empty() {
-                    (empty("No groups to discover", "Every group you administer is managed already, or none matches."))
+            td data-label="Group" { strong { (group.display_name) } }
+            td data-label="Type" { (describe(group)) }
+            td.actions-cell {
+                @if let Some(reason) = why_not {
+                    (badge("Not manageable")) p.small { (reason) }
                 } @else {
-                    div.table-wrap { table {
-                        thead { tr {
-                            th scope="col" { "Group" }
-                            th scope="col" { "Type" }
-                            th scope="col" { span.visually-hidden { "Actions" } }
-                        } }
-                        tbody {
-                            @for (group, why_not) in &groups {
-                                tr {
-                                    td data-label="Group" { strong { (group.display_name) } }
-                                    td data-label="Type" { (describe(group)) }
-                                    td.actions-cell {
-                                        @if let Some(reason) = why_not {
-                                            (badge("Not manageable")) p.small { (reason) }
-                                        } @else {
-                                            form method="post" action=(format!("/ui/groups/{}/manage", group.id)) {
-                                                (csrf_field(console))
-                                                button.button.primary.small type="submit"
-                                                    aria-label=(format!("Manage {}", group.display_name)) { "Manage group" }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    } }
+                    form method="post" action=(format!("/ui/groups/{}/manage", group.id)) {
+                        (csrf_field(console))
+                        button.button.primary.small type="submit"
+                            aria-label=(format!("Manage {}", group.display_name)) { "Manage group" }
+                    }
                 }
             }
-        },
-    )
+        }
+    })
 }
 
 /// `POST /ui/groups/{id}/manage`
@@ -211,20 +207,14 @@ pub async fn manage(Path(id): Path<String>, Posted { console, .. }: Posted) -> R
     let Ok(group) = id.parse::<GroupId>() else {
         return UiError::not_found("That group").into_response();
     };
-    match console
+    let managed = console
         .app
         .manage_group(&console.session, &console.meta, group)
-        .await
-    {
-        Ok(_) => {
-            Redirect::to(&format!("/ui/groups/{group}/assignments?notice=managed")).into_response()
-        }
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| None);
-            let body = discover_body(&console, None, &errors);
-            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-        }
-    }
+        .await;
+    let done = format!("/ui/groups/{group}/assignments?notice=managed");
+    done_or_again(&console, managed, &done, |errors| {
+        discover_body(&console, None, errors)
+    })
 }
 
 /// A group's default page.

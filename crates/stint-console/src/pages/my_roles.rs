@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use axum::extract::Query;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
 use stint_app::view::MyAssignment;
@@ -16,9 +16,10 @@ use stint_core::rules::assignments::RequestInput;
 use stint_core::schedule::{Access, AssignmentType, EndReason, ScheduleKind};
 
 use super::assignment_tabs::{ByTab, Tab};
-use crate::forms::{Errors, Posted};
-use crate::layout::{badge, csrf_field, empty, error_summary, heading, notice, page, Nav, Tone};
+use crate::forms::{done_or_again, Errors, Posted};
+use crate::layout::{badge, csrf_field, notice, page, Head, Nav, Tone};
 use crate::session::Console;
+use crate::table::{list_card, Table};
 use crate::wording;
 
 /// One row of a list.
@@ -70,65 +71,42 @@ fn notice_for(code: &str) -> Option<Markup> {
 fn list_page(console: &Console, tab: Tab, message: Option<Markup>, errors: &Errors) -> Markup {
     let lists = rows(&console.view());
     let shown = lists.of(tab);
-    page(
-        console,
-        Nav::MyRoles,
-        "My roles",
-        html! {
-            (heading("My roles", Some("Group memberships and ownerships you can activate or hold now.")))
-            @if let Some(message) = message { (message) }
-            (error_summary(errors))
-            (lists.links("Assignments", "/ui/my-roles", tab))
-            section.card.flush {
-                @if shown.is_empty() {
-                    @match tab {
-                        Tab::Eligible => (empty("No eligible assignments", "When an administrator makes you eligible for a group, it appears here and you can activate it.")),
-                        Tab::Active => (empty("No active assignments", "Activate an eligible assignment to hold it for a while.")),
-                        Tab::Expired => (empty("No expired assignments", "Assignments that ended in the last 30 days appear here.")),
-                    }
-                } @else {
-                    (table(console, tab, shown))
-                }
-            }
-        },
-    )
+    let nothing = match tab {
+        Tab::Eligible => ("No eligible assignments", "When an administrator makes you eligible for a group, it appears here and you can activate it."),
+        Tab::Active => ("No active assignments", "Activate an eligible assignment to hold it for a while."),
+        Tab::Expired => ("No expired assignments", "Assignments that ended in the last 30 days appear here."),
+    };
+    let head = Head::new("My roles")
+        .subtitle("Group memberships and ownerships you can activate or hold now.")
+        .notice(message)
+        .errors(errors);
+    let body = html! {
+        (lists.links("Assignments", "/ui/my-roles", tab))
+        (list_card(shown.is_empty(), nothing, table(console, tab, shown)))
+    };
+    page(console, Nav::MyRoles, head, body)
 }
 
 fn table(console: &Console, tab: Tab, rows: &[Row]) -> Markup {
-    html! {
-        div.table-wrap {
-            table {
-                thead {
-                    tr {
-                        th scope="col" { "Group" }
-                        th scope="col" { "Role" }
-                        th scope="col" { "Type" }
-                        th scope="col" { "Start" }
-                        th scope="col" { @if tab == Tab::Expired { "Ended" } @else { "End" } }
-                        th scope="col" { span.visually-hidden { "Actions" } }
-                    }
-                }
-                tbody {
-                    @for row in rows {
-                        tr {
-                            td data-label="Group" { strong { (row.group_name) } }
-                            td data-label="Role" { (wording::access(row.access)) }
-                            td data-label="Type" {
-                                (row.how)
-                                @if let Some(reason) = row.ended { " · " (reason) }
-                            }
-                            td data-label="Start" { (wording::time(row.start)) }
-                            td data-label="End" {
-                                @if tab == Tab::Active && row.end.is_some() { strong { (wording::end(row.end)) } }
-                                @else { (wording::end(row.end)) }
-                            }
-                            td.actions-cell { (actions(console, tab, row)) }
-                        }
-                    }
-                }
+    let end = if tab == Tab::Expired { "Ended" } else { "End" };
+    let columns = ["Group", "Role", "Type", "Start", end];
+    let table = Table::new(&columns).actions(true);
+    table.rows(rows, |row| {
+        html! {
+            td data-label="Group" { strong { (row.group_name) } }
+            td data-label="Role" { (wording::access(row.access)) }
+            td data-label="Type" {
+                (row.how)
+                @if let Some(reason) = row.ended { " · " (reason) }
             }
+            td data-label="Start" { (wording::time(row.start)) }
+            td data-label="End" {
+                @if tab == Tab::Active && row.end.is_some() { strong { (wording::end(row.end)) } }
+                @else { (wording::end(row.end)) }
+            }
+            td.actions-cell { (actions(console, tab, row)) }
         }
-    }
+    })
 }
 
 fn actions(console: &Console, tab: Tab, row: &Row) -> Markup {
@@ -247,12 +225,9 @@ pub async fn deactivate(Posted { console, form }: Posted) -> Response {
         ticket: None,
         is_validation_only: false,
     };
-    match console.submit_request(input).await {
-        Ok(_) => Redirect::to("/ui/my-roles?tab=expired&notice=deactivated").into_response(),
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| None);
-            let body = list_page(&console, Tab::Active, None, &errors);
-            (axum::http::StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-        }
-    }
+    let deactivated = console.submit_request(input).await;
+    let done = "/ui/my-roles?tab=expired&notice=deactivated";
+    done_or_again(&console, deactivated, done, |errors| {
+        list_page(&console, Tab::Active, None, errors)
+    })
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use stint_core::totp::TotpCode;
 
 use crate::forms::{Errors, Posted};
-use crate::layout::{csrf_field, error_summary, heading, notice, page, Nav, Tone};
+use crate::layout::{csrf_field, notice, page, Head, Nav, Tone};
 use crate::qr;
 use crate::session::Console;
 use crate::widgets::{Field, Kind};
@@ -72,58 +72,55 @@ fn profile_page(console: &Console, errors: &Errors, message: Option<(Tone, &str,
         Some(at) => format!("Verified with a code at {}.", wording::time(at)),
         None => "Not verified with a code in this session.".into(),
     };
-    page(
-        console,
-        Nav::Profile,
-        "Profile",
-        html! {
-            (heading("Profile", Some(&console.me.user_principal_name)))
-            @if let Some((tone, title, text)) = message { (notice(tone, title, Some(text))) }
-            (error_summary(errors))
-            div.grid-2 {
-                section.card {
-                    h2 { "Account" }
-                    dl.facts {
-                        dt { "Name" } dd { (console.me.display_name) }
-                        dt { "User name" } dd { (console.me.user_principal_name) }
-                        dt { "Directory roles now" }
-                        dd {
-                            @if roles.is_empty() { "None" }
-                            @else { ul.plain { @for role in &roles { li { (role) } } } }
-                        }
-                        dt { "This session" } dd { (mfa) }
+    let head = Head::new("Profile")
+        .subtitle(&console.me.user_principal_name)
+        .notice(message.map(|(tone, title, text)| notice(tone, title, Some(text))))
+        .errors(errors);
+    let body = html! {
+        div.grid-2 {
+            section.card {
+                h2 { "Account" }
+                dl.facts {
+                    dt { "Name" } dd { (console.me.display_name) }
+                    dt { "User name" } dd { (console.me.user_principal_name) }
+                    dt { "Directory roles now" }
+                    dd {
+                        @if roles.is_empty() { "None" }
+                        @else { ul.plain { @for role in &roles { li { (role) } } } }
                     }
+                    dt { "This session" } dd { (mfa) }
                 }
-                section.card {
-                    h2 { "Authenticator app" }
-                    @if console.me.has_totp {
-                        p { (crate::layout::badge("Active")) " Sign-ins ask for a code from your authenticator app." }
-                        form.stack method="post" action="/ui/profile/step-up" novalidate {
-                            (csrf_field(console))
-                            (Field::new(Kind::Code, "code", "Verify a code now")
-                                .hint("Some activations need a code verified in the last 10 minutes.")
-                                .required(true).errors(errors).render())
-                            div.actions { button.button.primary type="submit" { "Verify" } }
-                        }
-                        form method="post" action="/ui/profile/totp/remove" {
-                            (csrf_field(console))
-                            p.hint { "Removing it needs a code verified in the last 10 minutes." }
-                            button.button.danger type="submit" { "Remove authenticator" }
-                        }
-                    } @else {
-                        p {
-                            @if pending_enrolment { "You started adding an authenticator but did not confirm it. Start again to get a new QR code." }
-                            @else { "Protect your account with a time-based code (TOTP) from an authenticator app." }
-                        }
-                        form method="post" action="/ui/profile/totp" {
-                            (csrf_field(console))
-                            button.button.primary type="submit" { "Set up authenticator app" }
-                        }
+            }
+            section.card {
+                h2 { "Authenticator app" }
+                @if console.me.has_totp {
+                    p { (crate::layout::badge("Active")) " Sign-ins ask for a code from your authenticator app." }
+                    form.stack method="post" action="/ui/profile/step-up" novalidate {
+                        (csrf_field(console))
+                        (Field::new(Kind::Code, "code", "Verify a code now")
+                            .hint("Some activations need a code verified in the last 10 minutes.")
+                            .required(true).errors(errors).render())
+                        div.actions { button.button.primary type="submit" { "Verify" } }
+                    }
+                    form method="post" action="/ui/profile/totp/remove" {
+                        (csrf_field(console))
+                        p.hint { "Removing it needs a code verified in the last 10 minutes." }
+                        button.button.danger type="submit" { "Remove authenticator" }
+                    }
+                } @else {
+                    p {
+                        @if pending_enrolment { "You started adding an authenticator but did not confirm it. Start again to get a new QR code." }
+                        @else { "Protect your account with a time-based code (TOTP) from an authenticator app." }
+                    }
+                    form method="post" action="/ui/profile/totp" {
+                        (csrf_field(console))
+                        button.button.primary type="submit" { "Set up authenticator app" }
                     }
                 }
             }
-        },
-    )
+        }
+    };
+    page(console, Nav::Profile, head, body)
 }
 
 /// `POST /ui/profile/totp`: a new authenticator; its secret is shown on this page only.
@@ -136,33 +133,29 @@ pub async fn enrol(Posted { console, .. }: Posted) -> Response {
         Ok(enrolled) => {
             let enrolment = enrolled.value;
             let qr = qr::data_uri(&enrolment.otpauth_uri);
-            let body = page(
-                &console,
-                Nav::Profile,
-                "Set up authenticator app",
-                html! {
-                    (heading("Set up authenticator app", Some("Scan the code, then type the first code the app shows.")))
-                    div.grid-2 {
-                        section.card {
-                            h2 { "1. Add Stint to your app" }
-                            @if let Some(src) = qr {
-                                img.qr src=(src) width="220" height="220"
-                                    alt="QR code of the otpauth link below, for your authenticator app";
-                            }
-                            p.hint { "Can't scan? Enter this key in the app:" }
-                            p { code.secret { (enrolment.secret) } }
-                            p.hint { "Or open this link on the device that has the app:" }
-                            p { code.wrap { (enrolment.otpauth_uri) } }
-                            p.hint { "This key is shown only now. Stint never shows it again." }
+            let head = Head::new("Set up authenticator app")
+                .subtitle("Scan the code, then type the first code the app shows.");
+            let body = html! {
+                div.grid-2 {
+                    section.card {
+                        h2 { "1. Add Stint to your app" }
+                        @if let Some(src) = qr {
+                            img.qr src=(src) width="220" height="220"
+                                alt="QR code of the otpauth link below, for your authenticator app";
                         }
-                        section.card {
-                            h2 { "2. Confirm with a code" }
-                            (confirm_form(&console, &Errors::default()))
-                        }
+                        p.hint { "Can't scan? Enter this key in the app:" }
+                        p { code.secret { (enrolment.secret) } }
+                        p.hint { "Or open this link on the device that has the app:" }
+                        p { code.wrap { (enrolment.otpauth_uri) } }
+                        p.hint { "This key is shown only now. Stint never shows it again." }
                     }
-                },
-            );
-            console.finish(body)
+                    section.card {
+                        h2 { "2. Confirm with a code" }
+                        (confirm_form(&console, &Errors::default()))
+                    }
+                }
+            };
+            console.finish(page(&console, Nav::Profile, head, body))
         }
         Err(error) => {
             let errors = Errors::from_app(error, &|_| None);
@@ -203,24 +196,19 @@ pub async fn confirm(Posted { console, form }: Posted) -> Response {
 }
 
 fn confirm_again(console: &Console, errors: &Errors) -> Response {
-    let body = page(
-        console,
-        Nav::Profile,
-        "Confirm your authenticator",
-        html! {
-            (heading("Confirm your authenticator", None))
-            (error_summary(errors))
-            section.card {
-                (confirm_form(console, errors))
-                form method="post" action="/ui/profile/totp" {
-                    (csrf_field(console))
-                    p.hint { "Lost the QR code? Start again to get a new one." }
-                    button.button.secondary type="submit" { "Start again" }
-                }
+    let head = Head::new("Confirm your authenticator").errors(errors);
+    let body = html! {
+        section.card {
+            (confirm_form(console, errors))
+            form method="post" action="/ui/profile/totp" {
+                (csrf_field(console))
+                p.hint { "Lost the QR code? Start again to get a new one." }
+                button.button.secondary type="submit" { "Start again" }
             }
-        },
-    );
-    (axum::http::StatusCode::BAD_REQUEST, console.finish(body)).into_response()
+        }
+    };
+    let page = page(console, Nav::Profile, head, body);
+    (axum::http::StatusCode::BAD_REQUEST, console.finish(page)).into_response()
 }
 
 /// `POST /ui/profile/step-up`: verifies a code and rotates the session.

@@ -4,18 +4,16 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use stint_core::ids::RequestId;
 use stint_core::request::{Expiration, RequestAction, ScheduleRequest};
 
 use crate::error::UiError;
-use crate::forms::{Errors, Posted};
-use crate::layout::{
-    badge, csrf_field, empty, error_summary, heading, notice, page, tabs, Nav, Tone,
-};
+use crate::forms::{done_or_again, Errors, Posted};
+use crate::layout::{badge, csrf_field, notice, page, tabs, Head, Nav, Tone};
 use crate::session::Console;
+use crate::table::{list_card, Table};
 use crate::wording;
 
 /// `GET /ui/my-requests?tab=pending|past`
@@ -99,71 +97,73 @@ fn requests_page(
         (pending, done, names)
     };
     let shown = if past { &done } else { &pending };
-    page(
-        console,
-        Nav::MyRequests,
-        "My requests",
+    let nothing = if past {
+        (
+            "No past requests",
+            "Requests that were decided, canceled or completed appear here.",
+        )
+    } else {
+        (
+            "No pending requests",
+            "Requests that wait for an approver appear here.",
+        )
+    };
+    let head = Head::new("My requests")
+        .subtitle("Activations, extensions and renewals you asked for.")
+        .notice(message)
+        .errors(errors);
+    let body = html! {
+        (tabs("Requests", &[
+            ("Pending requests", "/ui/my-requests".to_string(), !past, Some(pending.len())),
+            ("Past requests", "/ui/my-requests?tab=past".to_string(), past, Some(done.len())),
+        ]))
+        (list_card(shown.is_empty(), nothing, requests_table(console, shown, &names)))
+    };
+    page(console, Nav::MyRequests, head, body)
+}
+
+fn requests_table(
+    console: &Console,
+    requests: &[ScheduleRequest],
+    names: &HashMap<RequestId, (String, Option<String>)>,
+) -> Markup {
+    let columns = [
+        "Group",
+        "Request",
+        "Status",
+        "Schedule",
+        "Reason",
+        "Requested",
+    ];
+    Table::new(&columns).actions(true).rows(requests, |request| {
+        let (group, decider) = names.get(&request.id).cloned().unwrap_or_default();
         html! {
-            (heading("My requests", Some("Activations, extensions and renewals you asked for.")))
-            @if let Some(message) = message { (message) }
-            (error_summary(errors))
-            (tabs("Requests", &[
-                ("Pending requests", "/ui/my-requests".to_string(), !past, Some(pending.len())),
-                ("Past requests", "/ui/my-requests?tab=past".to_string(), past, Some(done.len())),
-            ]))
-            section.card.flush {
-                @if shown.is_empty() {
-                    @if past { (empty("No past requests", "Requests that were decided, canceled or completed appear here.")) }
-                    @else { (empty("No pending requests", "Requests that wait for an approver appear here.")) }
-                } @else {
-                    div.table-wrap {
-                        table {
-                            thead { tr {
-                                th scope="col" { "Group" }
-                                th scope="col" { "Request" }
-                                th scope="col" { "Status" }
-                                th scope="col" { "Schedule" }
-                                th scope="col" { "Reason" }
-                                th scope="col" { "Requested" }
-                                th scope="col" { span.visually-hidden { "Actions" } }
-                            } }
-                            tbody {
-                                @for request in shown {
-                                    @let (group, decider) = names.get(&request.id).cloned().unwrap_or_default();
-                                    tr {
-                                        td data-label="Group" { strong { (group) } br; span.muted { (wording::access(request.access)) } }
-                                        td data-label="Request" { (action_label(request.action)) }
-                                        td data-label="Status" {
-                                            (badge(request.status.as_str()))
-                                            @if let Some(decision) = request.approval.as_ref().and_then(|a| a.decision.as_ref()) {
-                                                p.small {
-                                                    (if decision.approved { "Approved" } else { "Denied" })
-                                                    " by " (decider.clone().unwrap_or_else(|| "Stint (no decision in 24 hours)".into()))
-                                                    ": “" (decision.justification) "”"
-                                                }
-                                            }
-                                        }
-                                        td data-label="Schedule" { (schedule_text(request)) }
-                                        td data-label="Reason" { (request.justification.clone().unwrap_or_else(|| "—".into())) }
-                                        td data-label="Requested" { (wording::time(request.created_at)) }
-                                        td.actions-cell {
-                                            @if request.status.is_pending() {
-                                                form method="post" action=(format!("/ui/my-requests/{}/cancel", request.id)) {
-                                                    (csrf_field(console))
-                                                    button.button.secondary.small type="submit"
-                                                        aria-label=(format!("Cancel the request for {group}")) { "Cancel request" }
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
+            td data-label="Group" { strong { (group) } br; span.muted { (wording::access(request.access)) } }
+            td data-label="Request" { (action_label(request.action)) }
+            td data-label="Status" {
+                (badge(request.status.as_str()))
+                @if let Some(decision) = request.approval.as_ref().and_then(|a| a.decision.as_ref()) {
+                    p.small {
+                        (if decision.approved { "Approved" } else { "Denied" })
+                        " by " (decider.clone().unwrap_or_else(|| "Stint (no decision in 24 hours)".into()))
+                        ": “" (decision.justification) "”"
                     }
                 }
             }
-        },
-    )
+            td data-label="Schedule" { (schedule_text(request)) }
+            td data-label="Reason" { (request.justification.clone().unwrap_or_else(|| "—".into())) }
+            td data-label="Requested" { (wording::time(request.created_at)) }
+            td.actions-cell {
+                @if request.status.is_pending() {
+                    form method="post" action=(format!("/ui/my-requests/{}/cancel", request.id)) {
+                        (csrf_field(console))
+                        button.button.secondary.small type="submit"
+                            aria-label=(format!("Cancel the request for {group}")) { "Cancel request" }
+                    }
+                }
+            }
+        }
+    })
 }
 
 /// `POST /ui/my-requests/{id}/cancel`
@@ -174,16 +174,12 @@ pub async fn cancel(Path(id): Path<String>, Posted { console, .. }: Posted) -> R
     let Some(kind) = console.view().request_family(id) else {
         return UiError::not_found("That request").into_response();
     };
-    match console
+    let canceled = console
         .app
         .cancel_request(&console.session, &console.meta, id, kind)
-        .await
-    {
-        Ok(_) => Redirect::to("/ui/my-requests?tab=past&notice=canceled").into_response(),
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| None);
-            let body = requests_page(&console, false, None, &errors);
-            (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
-        }
-    }
+        .await;
+    let done = "/ui/my-requests?tab=past&notice=canceled";
+    done_or_again(&console, canceled, done, |errors| {
+        requests_page(&console, false, None, errors)
+    })
 }

@@ -22,10 +22,10 @@ use stint_core::schedule::Access;
 use stint_core::Violation;
 
 use super::activate::approver_names;
-use super::groups::{group_for, group_head, Section};
+use super::groups::{group_for, group_head, GroupPage, Section};
 use crate::error::UiError;
 use crate::forms::{Errors, FormData, Posted};
-use crate::layout::{csrf_field, error_summary, notice, page, Nav, Tone};
+use crate::layout::{csrf_field, notice, page, Nav, Tone};
 use crate::session::Console;
 use crate::widgets::{checkbox, checkbox_with_value, select, Field, Kind};
 use crate::wording;
@@ -150,11 +150,9 @@ impl Values {
 
 /// `GET /ui/groups/{id}/settings`
 pub async fn overview(
-    console: Console,
-    Path(id): Path<String>,
+    GroupPage { console, group }: GroupPage,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, UiError> {
-    let group = group_for(&console, &id)?;
+) -> Response {
     let policies: Vec<(Access, PolicySettings, Vec<String>)> = {
         let view = console.view();
         Access::ALL
@@ -176,53 +174,47 @@ pub async fn overview(
         _ => None,
     };
     let yes_no = |on: bool| if on { "Yes" } else { "No" };
-    let body = page(
-        &console,
-        Nav::Groups,
-        &format!("{} · Settings", group.display_name),
-        html! {
-            (group_head(&group, Section::Settings, "Settings"))
-            @if let Some(message) = message { (message) }
-            div.grid-2 {
-                @for (access, settings, approvers) in &policies {
-                    section.card {
-                        div.card-head {
-                            h2 { (wording::access(*access)) }
-                            a.button.secondary.small href=(format!("/ui/groups/{}/settings/{}", group.id, access))
-                                aria-label=(format!("Edit the {} settings", access)) { "Edit" }
+    let head = group_head(&group, Section::Settings, "Settings").notice(message);
+    let body = html! {
+        div.grid-2 {
+            @for (access, settings, approvers) in &policies {
+                section.card {
+                    div.card-head {
+                        h2 { (wording::access(*access)) }
+                        a.button.secondary.small href=(format!("/ui/groups/{}/settings/{}", group.id, access))
+                            aria-label=(format!("Edit the {} settings", access)) { "Edit" }
+                    }
+                    h3 { "Activation" }
+                    dl.facts {
+                        dt { "Maximum duration" } dd { (wording::duration(settings.activation_maximum.as_delta())) }
+                        dt { "Require MFA" } dd { (yes_no(settings.activation_requires_mfa())) }
+                        dt { "Require justification" } dd { (yes_no(settings.activation_requirements.justification)) }
+                        dt { "Require ticket" } dd { (yes_no(settings.activation_requirements.ticket)) }
+                        dt { "Require approval" } dd {
+                            (yes_no(settings.approval.required))
+                            @if !approvers.is_empty() { " · " (approvers.join(", ")) }
                         }
-                        h3 { "Activation" }
-                        dl.facts {
-                            dt { "Maximum duration" } dd { (wording::duration(settings.activation_maximum.as_delta())) }
-                            dt { "Require MFA" } dd { (yes_no(settings.activation_requires_mfa())) }
-                            dt { "Require justification" } dd { (yes_no(settings.activation_requirements.justification)) }
-                            dt { "Require ticket" } dd { (yes_no(settings.activation_requirements.ticket)) }
-                            dt { "Require approval" } dd {
-                                (yes_no(settings.approval.required))
-                                @if !approvers.is_empty() { " · " (approvers.join(", ")) }
-                            }
+                    }
+                    h3 { "Assignment" }
+                    dl.facts {
+                        dt { "Permanent eligible" } dd {
+                            @if settings.eligible_assignment.expiration_required {
+                                "No, at most " (wording::duration(settings.eligible_assignment.maximum.as_delta()))
+                            } @else { "Allowed" }
                         }
-                        h3 { "Assignment" }
-                        dl.facts {
-                            dt { "Permanent eligible" } dd {
-                                @if settings.eligible_assignment.expiration_required {
-                                    "No, at most " (wording::duration(settings.eligible_assignment.maximum.as_delta()))
-                                } @else { "Allowed" }
-                            }
-                            dt { "Permanent active" } dd {
-                                @if settings.active_assignment.expiration_required {
-                                    "No, at most " (wording::duration(settings.active_assignment.maximum.as_delta()))
-                                } @else { "Allowed" }
-                            }
-                            dt { "MFA on active assignment" } dd { (yes_no(settings.active_assignment_requirements.mfa)) }
-                            dt { "Justification on active assignment" } dd { (yes_no(settings.active_assignment_requirements.justification)) }
+                        dt { "Permanent active" } dd {
+                            @if settings.active_assignment.expiration_required {
+                                "No, at most " (wording::duration(settings.active_assignment.maximum.as_delta()))
+                            } @else { "Allowed" }
                         }
+                        dt { "MFA on active assignment" } dd { (yes_no(settings.active_assignment_requirements.mfa)) }
+                        dt { "Justification on active assignment" } dd { (yes_no(settings.active_assignment_requirements.justification)) }
                     }
                 }
             }
-        },
-    );
-    Ok(console.finish(body))
+        }
+    };
+    console.finish(page(&console, Nav::Groups, head, body))
 }
 
 /// The group administered and the role (`member`, `owner`) of a policy page.
@@ -342,82 +334,77 @@ fn edit_page(
         ("None".to_string(), "None".to_string()),
     ];
     let title = format!("{} settings", wording::access(access));
-    page(
-        console,
-        Nav::Groups,
-        &format!("{} · {title}", group.display_name),
-        html! {
-            (group_head(group, Section::Settings, &title))
-            (error_summary(errors))
-            form.search method="get" action=(action.clone()) role="search" {
-                (Field::new(Kind::Search, "q", "Find approvers").value(search).render())
-                button.button.secondary type="submit" { "Search" }
-            }
-            form.stack method="post" action=(action) novalidate {
-                (csrf_field(console))
-                section.card {
-                    h2 { "Activation" }
-                    (select("act_max", "Activation maximum duration", &options(&activation_options(), &values.activation_maximum),
-                        &values.activation_maximum, errors, Some("Between 30 minutes and 24 hours.")))
-                    (checkbox("act_mfa", "Require multifactor authentication on activation", values.activation_mfa, None))
-                    (checkbox("act_justification", "Require justification on activation", values.activation_justification, None))
-                    (checkbox("act_ticket", "Require ticket information on activation", values.activation_ticket, None))
-                    (Field::new(Kind::Text, "auth_context", "Conditional Access authentication context")
-                        .value(values.authentication_context.clone()).maxlength(64)
-                        .hint("Such as c1. Stint asks for a recent authenticator code instead.")
-                        .errors(errors).render())
-                    (checkbox("approval", "Require approval to activate", values.approval, None))
-                    fieldset.field.has-error[approver_error.is_some()] id="f-approvers" {
-                        legend { "Approvers" }
-                        p.hint { "Any one of them decides. Pick users, or groups whose members approve." }
-                        @if let Some(error) = approver_error {
-                            p.field-error { span.visually-hidden { "Error: " } (error) }
-                        }
-                        div.pick-list {
-                            @for (value, name, detail) in &candidates {
-                                (checkbox_with_value("approver", value, &format!("f-approver-{}", value.replace(':', "-")),
-                                    &format!("{name} ({detail})"), values.approvers.contains(value), None))
-                            }
+    let head = group_head(group, Section::Settings, &title).errors(errors);
+    let body = html! {
+        form.search method="get" action=(action.clone()) role="search" {
+            (Field::new(Kind::Search, "q", "Find approvers").value(search).render())
+            button.button.secondary type="submit" { "Search" }
+        }
+        form.stack method="post" action=(action) novalidate {
+            (csrf_field(console))
+            section.card {
+                h2 { "Activation" }
+                (select("act_max", "Activation maximum duration", &options(&activation_options(), &values.activation_maximum),
+                    &values.activation_maximum, errors, Some("Between 30 minutes and 24 hours.")))
+                (checkbox("act_mfa", "Require multifactor authentication on activation", values.activation_mfa, None))
+                (checkbox("act_justification", "Require justification on activation", values.activation_justification, None))
+                (checkbox("act_ticket", "Require ticket information on activation", values.activation_ticket, None))
+                (Field::new(Kind::Text, "auth_context", "Conditional Access authentication context")
+                    .value(values.authentication_context.clone()).maxlength(64)
+                    .hint("Such as c1. Stint asks for a recent authenticator code instead.")
+                    .errors(errors).render())
+                (checkbox("approval", "Require approval to activate", values.approval, None))
+                fieldset.field.has-error[approver_error.is_some()] id="f-approvers" {
+                    legend { "Approvers" }
+                    p.hint { "Any one of them decides. Pick users, or groups whose members approve." }
+                    @if let Some(error) = approver_error {
+                        p.field-error { span.visually-hidden { "Error: " } (error) }
+                    }
+                    div.pick-list {
+                        @for (value, name, detail) in &candidates {
+                            (checkbox_with_value("approver", value, &format!("f-approver-{}", value.replace(':', "-")),
+                                &format!("{name} ({detail})"), values.approvers.contains(value), None))
                         }
                     }
                 }
-                section.card {
-                    h2 { "Assignment" }
-                    (checkbox("elig_permanent", "Allow permanent eligible assignment", values.eligible_permanent, None))
-                    (select("elig_max", "Expire eligible assignments after", &options(&assignment_options(), &values.eligible_maximum),
-                        &values.eligible_maximum, errors, None))
-                    (checkbox("active_permanent", "Allow permanent active assignment", values.active_permanent, None))
-                    (select("active_max", "Expire active assignments after", &options(&assignment_options(), &values.active_maximum),
-                        &values.active_maximum, errors, None))
-                    (checkbox("assign_mfa", "Require multifactor authentication on active assignment", values.assignment_mfa, None))
-                    (checkbox("assign_justification", "Require justification on active assignment", values.assignment_justification, None))
-                }
-                details.card {
-                    summary { "Notifications (nine e-mail rules)" }
-                    @for (block, title) in NOTIFICATION_BLOCKS.iter().enumerate() {
-                        h3 { (title) }
-                        @for index in (block * 3)..(block * 3 + 3) {
-                            @let name = NOTIFICATION_INPUTS[index];
-                            @let (level, default_on, extra) = values.notifications.get(index).cloned().unwrap_or_default();
-                            fieldset.notification {
-                                legend { (recipient_label(index)) }
-                                div.field-row {
-                                    (select(&format!("{name}_level"), "E-mails", &levels, &level, errors, None))
-                                    (Field::new(Kind::Text, &format!("{name}_extra"), "Additional recipients")
-                                        .value(extra).hint("E-mail addresses, separated by commas.").errors(errors).render())
-                                }
-                                (checkbox(&format!("{name}_default"), "Default recipients", default_on, None))
+            }
+            section.card {
+                h2 { "Assignment" }
+                (checkbox("elig_permanent", "Allow permanent eligible assignment", values.eligible_permanent, None))
+                (select("elig_max", "Expire eligible assignments after", &options(&assignment_options(), &values.eligible_maximum),
+                    &values.eligible_maximum, errors, None))
+                (checkbox("active_permanent", "Allow permanent active assignment", values.active_permanent, None))
+                (select("active_max", "Expire active assignments after", &options(&assignment_options(), &values.active_maximum),
+                    &values.active_maximum, errors, None))
+                (checkbox("assign_mfa", "Require multifactor authentication on active assignment", values.assignment_mfa, None))
+                (checkbox("assign_justification", "Require justification on active assignment", values.assignment_justification, None))
+            }
+            details.card {
+                summary { "Notifications (nine e-mail rules)" }
+                @for (block, title) in NOTIFICATION_BLOCKS.iter().enumerate() {
+                    h3 { (title) }
+                    @for index in (block * 3)..(block * 3 + 3) {
+                        @let name = NOTIFICATION_INPUTS[index];
+                        @let (level, default_on, extra) = values.notifications.get(index).cloned().unwrap_or_default();
+                        fieldset.notification {
+                            legend { (recipient_label(index)) }
+                            div.field-row {
+                                (select(&format!("{name}_level"), "E-mails", &levels, &level, errors, None))
+                                (Field::new(Kind::Text, &format!("{name}_extra"), "Additional recipients")
+                                    .value(extra).hint("E-mail addresses, separated by commas.").errors(errors).render())
                             }
+                            (checkbox(&format!("{name}_default"), "Default recipients", default_on, None))
                         }
                     }
                 }
-                div.actions.sticky-actions {
-                    button.button.primary type="submit" { "Save settings" }
-                    a.button.secondary href=(format!("/ui/groups/{}/settings", group.id)) { "Cancel" }
-                }
             }
-        },
-    )
+            div.actions.sticky-actions {
+                button.button.primary type="submit" { "Save settings" }
+                a.button.secondary href=(format!("/ui/groups/{}/settings", group.id)) { "Cancel" }
+            }
+        }
+    };
+    page(console, Nav::Groups, head, body)
 }
 
 /// The rules the form asks for; `Err` names the input that cannot be read.
