@@ -46,6 +46,7 @@ pub mod rules;
 pub mod schedule;
 pub mod spec;
 pub mod state;
+pub mod text;
 pub mod totp;
 pub mod violation;
 

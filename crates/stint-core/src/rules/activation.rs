@@ -8,8 +8,9 @@ use crate::ids::{GroupId, PrincipalId, RequestId, ScheduleId};
 use crate::policy::PolicySettings;
 use crate::request::{ActivationSource, RequestAction, RequestStatus, ScheduleRequest};
 use crate::rules::assignment::{
-    activation_start, activation_window, check_deactivatable, end_all, ended_within_renewal,
-    latest, overlaps_any, require_active_kind, require_own, Assigned,
+    activation_start, activation_window, already_held, check_deactivatable, end_all,
+    ended_within_renewal, latest, no_activation, not_eligible, overlaps_any, require_active_kind,
+    require_own, Assigned,
 };
 use crate::rules::assignments::{
     check_justification_length, is_blank, kind_word, new_request, requested_group, ticket_text,
@@ -106,16 +107,7 @@ fn activate(
         requested_start,
         ctx.now,
     )
-    .ok_or_else(|| {
-        Violation::policy_failed(
-            &[PolicyRule::EligibilityRule],
-            &format!(
-                "You are not eligible for {} of this group at that time.",
-                input.access
-            ),
-        )
-        .rule(Rule::V1)
-    })?;
+    .ok_or_else(|| not_eligible(&format!("{} of this group", input.access), ""))?;
     let window = activation_window(
         input,
         requested_start,
@@ -244,11 +236,7 @@ fn check_not_active(state: &State, input: &RequestInput, window: &Window) -> Res
         input.access,
         window,
     ) {
-        return Err(Violation::new(
-            ErrorCode::RoleAssignmentExists,
-            format!("The Role assignment already exists: you already hold {} of this group at that time.", input.access),
-        )
-        .rule(Rule::V8));
+        return Err(already_held(&format!("{} of this group", input.access)));
     }
     Ok(())
 }
@@ -284,14 +272,7 @@ fn deactivate(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outc
         .filter(|s| s.assignment_type == AssignmentType::Activated && s.is_open_at(ctx.now))
         .collect();
     if activations.is_empty() {
-        return Err(Violation::new(
-            ErrorCode::RoleAssignmentDoesNotExist,
-            format!(
-                "You have no activation of {} in this group to deactivate.",
-                input.access
-            ),
-        )
-        .rule(Rule::V5));
+        return Err(no_activation(&format!("{} in this group", input.access)));
     }
     check_deactivatable(&activations, ctx.now)?;
     let request_id = RequestId(ctx.fresh_id());

@@ -64,7 +64,7 @@ pub fn review(
             ErrorCode::ApprovalAlreadyDecided,
             format!(
                 "This request was already decided; it is {}.",
-                request.status.as_str()
+                request.status
             ),
         )
         .rule(Rule::V3));

@@ -363,6 +363,34 @@ pub(crate) fn require_active_kind(
     ))
 }
 
+/// V1: nothing lets the caller activate `what` ("Member of this group", "Global Administrator at
+/// scope /") at that time; `why_not` adds what the family checked.
+pub(crate) fn not_eligible(what: &str, why_not: &str) -> Violation {
+    Violation::policy_failed(
+        &[PolicyRule::EligibilityRule],
+        &format!("You are not eligible for {what} at that time{why_not}."),
+    )
+    .rule(Rule::V1)
+}
+
+/// V8: the caller already holds `what` for an overlapping time.
+pub(crate) fn already_held(what: &str) -> Violation {
+    Violation::new(
+        ErrorCode::RoleAssignmentExists,
+        format!("The Role assignment already exists: you already hold {what} at that time."),
+    )
+    .rule(Rule::V8)
+}
+
+/// V5: the caller has no activation of `what` ("Member in this group") to end.
+pub(crate) fn no_activation(what: &str) -> Violation {
+    Violation::new(
+        ErrorCode::RoleAssignmentDoesNotExist,
+        format!("You have no activation of {what} to deactivate."),
+    )
+    .rule(Rule::V5)
+}
+
 /// Self-service acts for the caller alone.
 pub(crate) fn require_own(input: &impl AssignmentRequest, caller: UserId) -> Result<(), Violation> {
     if input.principal_id() == caller.into() {

@@ -22,6 +22,7 @@ use crate::schedule::{
 };
 use crate::spec::Rule;
 use crate::state::{Principal, State};
+use crate::text::capitalised;
 use crate::violation::{ErrorCode, PolicyRule, Violation};
 
 pub use crate::rules::assignment::RENEWAL_WINDOW;
@@ -426,14 +427,6 @@ pub(crate) fn kind_word(kind: ScheduleKind) -> &'static str {
         ScheduleKind::Eligible => "eligible",
         ScheduleKind::Active => "active",
     }
-}
-
-fn capitalised(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 pub(crate) fn is_blank(text: Option<&str>) -> bool {

@@ -28,7 +28,7 @@ pub fn cancel(
             ErrorCode::RequestNotCancelable,
             format!(
                 "Only a pending request can be canceled; this one is {}.",
-                request.status.as_str()
+                request.status
             ),
         )
         .rule(Rule::V4));

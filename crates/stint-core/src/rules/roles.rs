@@ -44,6 +44,13 @@ pub struct RoleRequestInput {
 
 assignment_request!(RoleRequestInput);
 
+impl RoleRequestInput {
+    /// The role and where it applies, in words: "Global Administrator at scope /".
+    pub(crate) fn role_at_scope(&self) -> String {
+        format!("{} at scope {}", self.role.display_name(), self.scope)
+    }
+}
+
 /// The role assignments a request ends and creates, and what the audit says about it.
 #[derive(Debug)]
 pub(crate) struct RoleOutcome {
@@ -371,12 +378,7 @@ fn does_not_exist(input: &RoleRequestInput, verb: &str) -> Violation {
 
 /// What a request is about, for its audit: "eligible Global Administrator at scope /".
 fn held(input: &RoleRequestInput) -> String {
-    format!(
-        "{} {} at scope {}",
-        kind_word(input.kind),
-        input.role.display_name(),
-        input.scope
-    )
+    format!("{} {}", kind_word(input.kind), input.role_at_scope())
 }
 
 pub(crate) fn until(window: &Window) -> String {

@@ -8,6 +8,7 @@ use stint_core::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
 use stint_core::ids::PrincipalId;
 use stint_core::role_request::RoleScheduleRequest;
 use stint_core::schedule::AssignmentType;
+use stint_core::text::capitalised;
 
 use crate::shape::pim::{
     assignment_type, insert, joined, member_type, request_common, window_info,
@@ -101,12 +102,4 @@ fn role_assignment_type(assignment: &RoleAssignment) -> Value {
         AssignmentType::Assigned
     };
     capitalised(self::assignment_type(assignment_type)).into()
-}
-
-fn capitalised(word: &str) -> String {
-    let mut letters = word.chars();
-    letters
-        .next()
-        .map(|first| first.to_uppercase().chain(letters).collect())
-        .unwrap_or_default()
 }
