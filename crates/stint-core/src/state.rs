@@ -148,7 +148,7 @@ impl State {
                 self.due
                     .replace_request(self.requests.get(&request.id), &request);
                 self.requests_by_group
-                    .entry(request.group_id)
+                    .entry(request.target.group_id)
                     .or_default()
                     .insert(request.id);
                 self.requests_by_principal

@@ -35,7 +35,7 @@ pub(crate) fn activate(
 ) -> Result<RoleOutcome, Violation> {
     require_self(ctx, input)?;
     let start = activation_start(input, ctx.now);
-    let held = input.role_at_scope();
+    let held = input.target.to_string();
     let (eligibility, member_type) =
         find_role_eligibility(state, ctx.caller.user, input, start, ctx.now).ok_or_else(|| {
             not_eligible(
@@ -88,8 +88,8 @@ pub fn find_role_eligibility<'a>(
     let candidates = || {
         state.role_assignments.values().filter(move |a| {
             a.eligible
-                && a.role == input.role
-                && a.scope == input.scope
+                && a.role == input.target.role
+                && a.scope == input.target.scope
                 && a.is_in_force_at(at)
                 && a.is_open_at(now)
         })
@@ -117,7 +117,7 @@ pub(crate) fn deactivate(
     let activations: Vec<&RoleAssignment> = open_assignments(state, input, ctx.now)
         .filter(|a| a.activated)
         .collect();
-    let held = input.role_at_scope();
+    let held = input.target.to_string();
     if activations.is_empty() {
         return Err(no_activation(&held));
     }

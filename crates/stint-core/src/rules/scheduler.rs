@@ -73,7 +73,7 @@ pub fn deny_overdue_approvals(
                     request.action
                 ),
             )
-            .about(Some(request.group_id), Some(request.principal_id)),
+            .about(Some(request.target.group_id), Some(request.principal_id)),
         );
         decision.push(Change::Request(denied));
     }

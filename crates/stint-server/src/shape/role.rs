@@ -20,7 +20,11 @@ pub fn request(request: &RoleScheduleRequest) -> Value {
     let common = request_common!(request, false);
     joined([
         common.head(),
-        role_fields(request.principal_id, request.role, request.scope),
+        role_fields(
+            request.principal_id,
+            request.target.role,
+            request.target.scope,
+        ),
         json!({
             "isValidationOnly": request.is_validation_only,
             "targetScheduleId": request.target_schedule_id.map(|id| id.to_string()),

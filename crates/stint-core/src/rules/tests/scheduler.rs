@@ -96,7 +96,7 @@ fn v3_a_request_pending_for_24_hours_is_denied_by_the_scheduler() {
     let event = &decision.audit[0];
     assert_eq!(event.actor, None);
     assert_eq!(event.target_id, request.id.to_string());
-    assert_eq!(event.group_id, Some(request.group_id));
+    assert_eq!(event.group_id, Some(request.target.group_id));
     assert_eq!(event.principal_id, Some(request.principal_id));
 }
 
@@ -162,7 +162,7 @@ fn v3_after_the_automatic_denial_a_new_request_may_be_made() {
     let again = submit(
         &mut f,
         t0() + hours(25),
-        self_activate(request.group_id, alice),
+        self_activate(request.target.group_id, alice),
     );
     assert_eq!(again.status, RequestStatus::PendingApproval);
 }
