@@ -8,9 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use stint_core::rules::scheduler;
-use stint_core::{Decision, State};
+use stint_core::rules::scheduler::Tick;
+use stint_core::Decision;
 use stint_store::Revision;
 use uuid::Uuid;
 
@@ -18,7 +17,7 @@ use crate::error::AppResult;
 use crate::App;
 
 /// One of core's scheduler jobs: what is due at a time, with fresh ids from the given source.
-type Job = fn(&State, DateTime<Utc>, fn() -> Uuid) -> Decision;
+type Job = fn(&mut Tick<fn() -> Uuid>) -> Decision;
 
 impl App {
     /// Records what is due at the clock's now, job after job: auto-denials (V3), ends of schedules
@@ -33,17 +32,17 @@ impl App {
 
     /// V3: denies the requests undecided for 24 hours.
     pub async fn deny_overdue_approvals(&self) -> AppResult<Option<Revision>> {
-        self.run_job(scheduler::deny_overdue_approvals).await
+        self.run_job(|tick| tick.deny_overdue_approvals()).await
     }
 
     /// V7: records the ends of schedules that reached them.
     pub async fn record_expiries(&self) -> AppResult<Option<Revision>> {
-        self.run_job(scheduler::record_expiries).await
+        self.run_job(|tick| tick.record_expiries()).await
     }
 
     /// A11: keeps for good a last owner retained for 30 days.
     pub async fn keep_last_owners(&self) -> AppResult<Option<Revision>> {
-        self.run_job(scheduler::keep_last_owners).await
+        self.run_job(|tick| tick.keep_last_owners()).await
     }
 
     /// Commits what `job` finds due. Decided under the store's write lock on the latest revision,
@@ -51,7 +50,7 @@ impl App {
     /// twice.
     async fn run_job(&self, job: Job) -> AppResult<Option<Revision>> {
         let ((), revision) = self
-            .write(|state, now| (job(state, now, Uuid::new_v4), ()))
+            .write(|state, now| (job(&mut Tick::new(state, now, Uuid::new_v4)), ()))
             .await?;
         Ok(revision)
     }

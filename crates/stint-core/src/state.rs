@@ -241,6 +241,23 @@ impl State {
         &self.due
     }
 
+    /// V3: the requests still pending that were made by `at`, oldest first.
+    pub fn requests_pending_since(
+        &self,
+        at: DateTime<Utc>,
+    ) -> impl Iterator<Item = &ScheduleRequest> + '_ {
+        self.due
+            .pending_since(at)
+            .filter_map(|id| self.requests.get(&id))
+    }
+
+    /// V7: the schedules not yet recorded as ended whose planned end is by `at`, earliest first.
+    pub fn schedules_ending_by(&self, at: DateTime<Utc>) -> impl Iterator<Item = &Schedule> + '_ {
+        self.due
+            .ends_by(at)
+            .filter_map(|id| self.schedules.get(&id))
+    }
+
     /// Releases the membership index's spare capacity (after many changes at once).
     pub fn shrink_index(&mut self) {
         self.index.shrink_to_fit();
