@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::{json, Value};
 
-use super::resolve::{self, GroupRef};
+use super::resolve::{self, GroupRef, PrincipalRef};
 use super::{
     policy, request_body, rows, schedule_info, AccessChoice, Ctx, Family, KindChoice, Ticket,
 };
@@ -48,6 +48,16 @@ pub struct Target {
     access: AccessChoice,
     #[command(flatten)]
     kind: KindChoice,
+}
+
+impl Target {
+    /// The group and the principal, looked up by id or name.
+    fn resolve(&self, client: &Client) -> CliResult<(GroupRef, PrincipalRef)> {
+        Ok((
+            resolve::group(client, &self.group)?,
+            resolve::principal(client, &self.principal)?,
+        ))
+    }
 }
 
 /// How long an assignment lasts; at most one of the three.
@@ -94,8 +104,7 @@ pub struct AssignmentsArgs {
 
 pub fn assign(ctx: &Ctx, args: AssignArgs) -> CliResult<()> {
     let client = ctx.client()?;
-    let group = resolve::group(&client, &args.target.group)?;
-    let principal = resolve::principal(&client, &args.target.principal)?;
+    let (group, principal) = args.target.resolve(&client)?;
     let family = args.target.kind.family();
     let access = args.target.access.access_id();
     let expiration = match (
@@ -180,8 +189,7 @@ fn policy_default(client: &Client, group: &GroupRef, access: &str, family: Famil
 
 pub fn unassign(ctx: &Ctx, args: UnassignArgs) -> CliResult<()> {
     let client = ctx.client()?;
-    let group = resolve::group(&client, &args.target.group)?;
-    let principal = resolve::principal(&client, &args.target.principal)?;
+    let (group, principal) = args.target.resolve(&client)?;
     let family = args.target.kind.family();
     let access = args.target.access.access_id();
     let mut body = request_body(access, &principal.id, &group.id, "adminRemove");
