@@ -34,8 +34,12 @@ impl App {
         meta: &CallMeta,
         input: RequestInput,
     ) -> AppResult<Committed<ScheduleRequest>> {
-        let attempt = Attempt::new(format!("request.{}", input.action), "group", input.group_id)
-            .about(Some(input.group_id), Some(input.principal_id));
+        let attempt = Attempt::new(
+            format!("request.{}", input.action),
+            "group",
+            input.target.group_id,
+        )
+        .about(Some(input.target.group_id), Some(input.principal_id));
         self.decide(session, meta, attempt, |state, ctx| {
             if input.action.is_admin() {
                 assignments::admin_request(state, ctx, input.clone())
@@ -79,7 +83,7 @@ impl App {
             state
                 .requests
                 .get(&request)
-                .map(|r| (r.group_id, r.principal_id))
+                .map(|r| (r.target.group_id, r.principal_id))
         });
         let attempt = Attempt::new(format!("approval.{verb}"), "request", request)
             .about(group.map(|g| g.0), group.map(|g| g.1));

@@ -20,7 +20,7 @@ impl App {
         let attempt = Attempt::new(
             format!("roleRequest.{}", input.action),
             "roleRequest",
-            input.role.id(),
+            input.target.role.id(),
         )
         .about(None, Some(input.principal_id));
         self.decide(session, meta, attempt, |state, ctx| {

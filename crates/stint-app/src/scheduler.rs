@@ -9,9 +9,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use stint_core::rules::scheduler;
-use stint_core::{Decision, State};
+use stint_core::rules::scheduler::Tick;
+use stint_core::Decision;
 use stint_store::Revision;
 use uuid::Uuid;
 
@@ -19,7 +18,7 @@ use crate::error::AppResult;
 use crate::App;
 
 /// One of core's scheduler jobs: what is due at a time, with fresh ids from the given source.
-type Job = fn(&State, DateTime<Utc>, fn() -> Uuid) -> Decision;
+type Job = fn(&mut Tick<fn() -> Uuid>) -> Decision;
 
 impl App {
     /// Records what is due at the clock's now, job after job: auto-denials (V3), ends of schedules
@@ -35,22 +34,22 @@ impl App {
 
     /// E5: records the reminders due before assignments end; the outbox carries them.
     pub async fn send_reminders(&self) -> AppResult<Option<Revision>> {
-        self.run_job(scheduler::send_reminders).await
+        self.run_job(|tick| tick.send_reminders()).await
     }
 
     /// V3: denies the requests undecided for 24 hours.
     pub async fn deny_overdue_approvals(&self) -> AppResult<Option<Revision>> {
-        self.run_job(scheduler::deny_overdue_approvals).await
+        self.run_job(|tick| tick.deny_overdue_approvals()).await
     }
 
     /// V7: records the ends of schedules that reached them.
     pub async fn record_expiries(&self) -> AppResult<Option<Revision>> {
-        self.run_job(scheduler::record_expiries).await
+        self.run_job(|tick| tick.record_expiries()).await
     }
 
     /// A11: keeps for good a last owner retained for 30 days.
     pub async fn keep_last_owners(&self) -> AppResult<Option<Revision>> {
-        self.run_job(scheduler::keep_last_owners).await
+        self.run_job(|tick| tick.keep_last_owners()).await
     }
 
     /// Commits what `job` finds due. Decided under the store's write lock on the latest revision,
@@ -58,7 +57,7 @@ impl App {
     /// twice.
     async fn run_job(&self, job: Job) -> AppResult<Option<Revision>> {
         let ((), revision) = self
-            .write(|state, now| (job(state, now, Uuid::new_v4), ()))
+            .write(|state, now| (job(&mut Tick::new(state, now, Uuid::new_v4)), ()))
             .await?;
         Ok(revision)
     }

@@ -199,7 +199,7 @@ pub fn may_decide_approval(
     }
     if approval.by_group_administrators {
         return state
-            .live_group(request.group_id)
+            .live_group(request.target.group_id)
             .is_some_and(|group| may_administer_pim(state, caller, group, now));
     }
     is_approver(state, user, request, now)
@@ -218,7 +218,7 @@ pub fn may_view_approval(
         || may_decide_approval(state, caller, request, now)
         || state
             .groups
-            .get(&request.group_id)
+            .get(&request.target.group_id)
             .is_some_and(|group| may_administer_pim(state, caller, group, now))
 }
 

@@ -47,6 +47,7 @@ pub mod rules;
 pub mod schedule;
 pub mod spec;
 pub mod state;
+pub mod text;
 pub mod totp;
 pub mod violation;
 pub mod webhook;

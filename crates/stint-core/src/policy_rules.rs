@@ -198,6 +198,12 @@ macro_rules! graph_enum {
             }
         }
 
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
         impl FromStr for $name {
             type Err = ();
 
@@ -419,24 +425,8 @@ pub fn check_rule_target(
     operations: &[String],
 ) -> Result<(), Violation> {
     let target = rule.target();
-    if let Some(caller) = caller {
-        if caller.parse::<RuleCaller>() != Ok(target.caller) {
-            return Err(invalid(
-                rule,
-                "target.caller",
-                format!("is fixed to '{}'.", target.caller.as_str()),
-            ));
-        }
-    }
-    if let Some(level) = level {
-        if level.parse::<RuleLevel>() != Ok(target.level) {
-            return Err(invalid(
-                rule,
-                "target.level",
-                format!("is fixed to '{}'.", target.level.as_str()),
-            ));
-        }
-    }
+    check_fixed(rule, "target.caller", caller, target.caller)?;
+    check_fixed(rule, "target.level", level, target.level)?;
     if operations
         .iter()
         .any(|operation| !operation.trim().eq_ignore_ascii_case("all"))
@@ -448,6 +438,21 @@ pub fn check_rule_target(
         ));
     }
     Ok(())
+}
+
+/// A part of `rule`'s target that cannot change: `sent`, if given, must be `fixed`.
+fn check_fixed<T: FromStr + PartialEq + fmt::Display>(
+    rule: PolicyRuleId,
+    field: &'static str,
+    sent: Option<&str>,
+    fixed: T,
+) -> Result<(), Violation> {
+    match sent {
+        Some(sent) if sent.parse::<T>().ok().as_ref() != Some(&fixed) => {
+            Err(invalid(rule, field, format!("is fixed to '{fixed}'.")))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

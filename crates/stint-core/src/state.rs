@@ -152,7 +152,7 @@ impl State {
                 self.due
                     .replace_request(self.requests.get(&request.id), &request);
                 self.requests_by_group
-                    .entry(request.group_id)
+                    .entry(request.target.group_id)
                     .or_default()
                     .insert(request.id);
                 self.requests_by_principal
@@ -246,6 +246,23 @@ impl State {
     /// What the scheduler will find due, by when.
     pub fn due(&self) -> &DueQueues {
         &self.due
+    }
+
+    /// V3: the requests still pending that were made by `at`, oldest first.
+    pub fn requests_pending_since(
+        &self,
+        at: DateTime<Utc>,
+    ) -> impl Iterator<Item = &ScheduleRequest> + '_ {
+        self.due
+            .pending_since(at)
+            .filter_map(|id| self.requests.get(&id))
+    }
+
+    /// V7: the schedules not yet recorded as ended whose planned end is by `at`, earliest first.
+    pub fn schedules_ending_by(&self, at: DateTime<Utc>) -> impl Iterator<Item = &Schedule> + '_ {
+        self.due
+            .ends_by(at)
+            .filter_map(|id| self.schedules.get(&id))
     }
 
     /// Releases the membership index's spare capacity (after many changes at once).

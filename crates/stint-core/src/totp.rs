@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use totp_rs::{Algorithm, Secret, TOTP};
 
+use crate::text::percent_encode;
+
 /// The length of a time step, in seconds (RFC 6238's default).
 pub const STEP_SECONDS: u64 = 30;
 /// The number of digits of a code.
@@ -156,19 +158,6 @@ pub fn otpauth_uri(issuer: &str, account: &str, secret: &TotpSecret) -> String {
         account = percent_encode(account),
         secret = secret.to_base32(),
     )
-}
-
-/// Percent-encodes all but RFC 3986's unreserved characters and `@`.
-fn percent_encode(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~@".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
 }
 
 #[cfg(test)]

@@ -34,9 +34,10 @@ use stint_core::ids::{
 };
 use stint_core::policy::{Policy, PolicySettings};
 use stint_core::request::{
-    Expiration, RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest, TicketInfo,
+    Expiration, GroupAccess, RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest,
+    TicketInfo,
 };
-use stint_core::role_request::RoleScheduleRequest;
+use stint_core::role_request::{RoleAtScope, RoleScheduleRequest};
 use stint_core::schedule::{
     Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
 };
@@ -813,9 +814,11 @@ fn request(schedule: &Schedule, principal: UserId) -> ScheduleRequest {
         id: RequestId(Uuid::new_v4()),
         kind: ScheduleKind::Active,
         action: RequestAction::SelfActivate,
-        group_id: schedule.group_id(),
+        target: GroupAccess {
+            group_id: schedule.group_id(),
+            access: schedule.access(),
+        },
         principal_id: principal.into(),
-        access: schedule.access(),
         status: RequestStatus::PendingApproval,
         created_at: at(1),
         completed_at: None,
@@ -843,8 +846,10 @@ fn role_request(principal: UserId) -> RoleScheduleRequest {
         kind: ScheduleKind::Active,
         action: RequestAction::SelfActivate,
         principal_id: principal.into(),
-        role: BuiltInRole::ExchangeAdministrator,
-        scope: DirectoryScope::Directory,
+        target: RoleAtScope {
+            role: BuiltInRole::ExchangeAdministrator,
+            scope: DirectoryScope::Directory,
+        },
         status: RequestStatus::Provisioned,
         created_at: at(2),
         completed_at: Some(at(2)),
@@ -858,6 +863,8 @@ fn role_request(principal: UserId) -> RoleScheduleRequest {
         resolved_start: Some(at(2)),
         target_schedule_id: Some(RoleAssignmentId(Uuid::new_v4())),
         is_validation_only: false,
+        activated_using: None,
+        approval: None,
     }
 }
 

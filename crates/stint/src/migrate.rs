@@ -7,17 +7,12 @@ use std::process::ExitCode;
 use clap::Args;
 use stint_store::StoreError;
 
-use crate::serve::{open_store, redacted};
+use crate::serve::{open_store, redacted, Database};
 
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
-    /// Database: a SQLite file path or `sqlite://PATH`, or `postgres://USER@HOST/DB`.
-    #[arg(
-        long = "database",
-        env = "STINT_DATABASE_URL",
-        default_value = "sqlite://stint.db"
-    )]
-    database: String,
+    #[command(flatten)]
+    database: Database,
 }
 
 /// The schema version this Stint writes for the database's kind.
@@ -37,12 +32,12 @@ pub fn run(args: MigrateArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let shown = redacted(&args.database);
-    match runtime.block_on(open_store(&args.database, true)) {
+    let shown = redacted(&args.database.url);
+    match runtime.block_on(open_store(&args.database.url, true)) {
         Ok(_store) => {
             println!(
                 "The database {shown} is at schema version {}.",
-                schema_version(&args.database)
+                schema_version(&args.database.url)
             );
             ExitCode::SUCCESS
         }

@@ -13,28 +13,23 @@ use clap::Args;
 use stint_app::{App, AppConfig, SystemClock};
 use stint_store_sqlite::{ProcessLock, ProcessLockError};
 
-use crate::serve::{is_postgres, open_store, redacted};
+use crate::serve::{is_postgres, open_store, redacted, Database};
 
 #[derive(Debug, Args)]
 pub struct RecoverAdminArgs {
-    /// Database: a SQLite file path or `sqlite://PATH`, or `postgres://USER@HOST/DB`.
-    #[arg(
-        long = "database",
-        env = "STINT_DATABASE_URL",
-        default_value = "sqlite://stint.db"
-    )]
-    database: String,
+    #[command(flatten)]
+    database: Database,
     /// The user to re-enable, or to create if there is none of that name.
     #[arg(long, default_value = "admin")]
     user: String,
 }
 
 pub fn run(args: RecoverAdminArgs) -> ExitCode {
-    let shown = redacted(&args.database);
-    let _only_writer = if is_postgres(&args.database) {
+    let shown = redacted(&args.database.url);
+    let _only_writer = if is_postgres(&args.database.url) {
         None
     } else {
-        match ProcessLock::exclusive(&args.database) {
+        match ProcessLock::exclusive(&args.database.url) {
             Ok(lock) => lock,
             Err(ProcessLockError::Held(path)) => {
                 eprintln!(
@@ -66,7 +61,7 @@ pub fn run(args: RecoverAdminArgs) -> ExitCode {
 }
 
 async fn recover(args: &RecoverAdminArgs) -> anyhow::Result<()> {
-    let store = open_store(&args.database, true).await?;
+    let store = open_store(&args.database.url, true).await?;
     let app = App::open(store, Arc::new(SystemClock), AppConfig::default()).await?;
     let recovered = app.recover_admin(&args.user, operator()).await?;
     println!(

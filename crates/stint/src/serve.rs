@@ -20,13 +20,8 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "STINT_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Database: a SQLite file path or `sqlite://PATH`, or `postgres://USER@HOST/DB`.
-    #[arg(
-        long = "database",
-        env = "STINT_DATABASE_URL",
-        default_value = "sqlite://stint.db"
-    )]
-    database: String,
+    #[command(flatten)]
+    database: Database,
     /// Seconds between scheduler ticks (auto-denial, expiry records).
     #[arg(long, env = "STINT_SCHEDULER_INTERVAL", default_value_t = 5)]
     scheduler_interval: u64,
@@ -97,10 +92,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .init();
 
     // Held until the server stops: `stint recover-admin` refuses to run on a database in use.
-    let _database_in_use = hold_database(&args.database)?;
-    let store = open_store(&args.database, !args.no_migrate)
+    let _database_in_use = hold_database(&args.database.url)?;
+    let store = open_store(&args.database.url, !args.no_migrate)
         .await
-        .with_context(|| format!("opening the database {}", redacted(&args.database)))?;
+        .with_context(|| format!("opening the database {}", redacted(&args.database.url)))?;
     let config = AppConfig {
         role_assignable_group_limit: args.role_assignable_group_limit,
         token_lifetime: args.token_lifetime.as_delta(),
@@ -150,7 +145,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
-    tracing::info!(address = %listener.local_addr()?, database = %redacted(&args.database), "Stint is serving");
+    tracing::info!(address = %listener.local_addr()?, database = %redacted(&args.database.url), "Stint is serving");
     let scheduler = stint_app::scheduler::spawn(
         app.clone(),
         std::time::Duration::from_secs(args.scheduler_interval.max(1)),
@@ -190,6 +185,18 @@ async fn shutdown_signal() {
         () = interrupt => {}
         () = terminate => {}
     }
+}
+
+/// `--database`, which `serve`, `migrate` and `recover-admin` all open.
+#[derive(Debug, Args)]
+pub struct Database {
+    /// Database: a SQLite file path or `sqlite://PATH`, or `postgres://USER@HOST/DB`.
+    #[arg(
+        long = "database",
+        env = "STINT_DATABASE_URL",
+        default_value = "sqlite://stint.db"
+    )]
+    pub url: String,
 }
 
 pub(crate) fn is_postgres(database: &str) -> bool {

@@ -145,7 +145,10 @@ impl View<'_> {
         action: RequestAction,
     ) -> bool {
         self.requests(Whose::Mine, kind).into_iter().any(|r| {
-            r.status.is_pending() && r.group_id == group && r.access == access && r.action == action
+            r.status.is_pending()
+                && r.target.group_id == group
+                && r.target.access == access
+                && r.action == action
         })
     }
 }

@@ -87,7 +87,7 @@ impl View<'_> {
         found
             .into_iter()
             .filter(|r| r.kind == kind)
-            .filter(|r| awaiting || self.sees_record(r.group_id, r.principal_id))
+            .filter(|r| awaiting || self.sees_record(r.target.group_id, r.principal_id))
             .collect()
     }
 
@@ -104,7 +104,7 @@ impl View<'_> {
         self.state
             .requests
             .get(&id)
-            .filter(|r| self.sees_record(r.group_id, r.principal_id))
+            .filter(|r| self.sees_record(r.target.group_id, r.principal_id))
     }
 
     /// V3: the pending requests waiting for the caller's decision, oldest first.

@@ -15,7 +15,7 @@ use stint_core::duration::IsoDuration;
 use stint_core::ids::GroupId;
 use stint_core::policy::{Approver, PolicySettings};
 use stint_core::request::{
-    Expiration, RequestAction, RequestStatus, RequestedSchedule, TicketInfo,
+    Expiration, GroupAccess, RequestAction, RequestStatus, RequestedSchedule, TicketInfo,
 };
 use stint_core::rules::activation::EXTENSION_WINDOW;
 use stint_core::rules::assignments::{RequestInput, MAX_JUSTIFICATION_CHARS, RENEWAL_WINDOW};
@@ -224,9 +224,11 @@ pub async fn submit(Posted { mut console, form }: Posted) -> Result<Response, Ui
     let input = RequestInput {
         kind: ScheduleKind::Active,
         action: RequestAction::SelfActivate,
-        group_id: target.group,
+        target: GroupAccess {
+            group_id: target.group,
+            access: target.access,
+        },
         principal_id: console.me.id.into(),
-        access: target.access,
         schedule: Some(RequestedSchedule {
             start,
             expiration: Expiration::AfterDuration(duration),
@@ -395,9 +397,11 @@ pub async fn change_submit(
                 Change::Extend => RequestAction::SelfExtend,
                 Change::Renew => RequestAction::SelfRenew,
             },
-            group_id: target.group,
+            target: GroupAccess {
+                group_id: target.group,
+                access: target.access,
+            },
             principal_id: console.me.id.into(),
-            access: target.access,
             schedule: end.map(|end| RequestedSchedule {
                 start: None,
                 expiration: Expiration::AfterDateTime(end),

@@ -36,7 +36,7 @@ struct Item {
 fn item(view: &View<'_>, request: &ScheduleRequest) -> Item {
     Item {
         requester: wording::principal(view, request.principal_id),
-        group: wording::group_name(view, request.group_id),
+        group: wording::group_name(view, request.target.group_id),
         ticket: request.ticket.as_ref().map(|t| {
             format!(
                 "{} {}",
@@ -115,7 +115,7 @@ fn table(items: &[Item], review: bool) -> Markup {
     Table::new(&columns).actions(review).rows(items, |item| {
         html! {
             td data-label="Requester" { strong { (item.requester.0) } br; span.muted { (item.requester.1) } }
-            td data-label="Group" { (item.group) br; span.muted { (wording::access(item.request.access)) } }
+            td data-label="Group" { (item.group) br; span.muted { (wording::access(item.request.target.access)) } }
             td data-label="Request" { (action_label(item.request.action)) }
             td data-label="Schedule" { (schedule_text(&item.request)) }
             td data-label="Reason" { (item.request.justification.clone().unwrap_or_else(|| "—".into())) }
@@ -174,7 +174,7 @@ fn review_page(console: &Console, item: &Item, form: &FormData, errors: &Errors)
         "{} asks to {} {} of {}",
         item.requester.0,
         action_label(request.action).to_lowercase(),
-        wording::access(request.access).to_lowercase(),
+        wording::access(request.target.access).to_lowercase(),
         item.group
     );
     let head = Head::new("Review request")
@@ -188,7 +188,7 @@ fn review_page(console: &Console, item: &Item, form: &FormData, errors: &Errors)
                 dl.facts {
                     dt { "Requester" } dd { (item.requester.0) " (" (item.requester.1) ")" }
                     dt { "Group" } dd { (item.group) }
-                    dt { "Role" } dd { (wording::access(request.access)) }
+                    dt { "Role" } dd { (wording::access(request.target.access)) }
                     dt { "Request" } dd { (action_label(request.action)) }
                     dt { "Schedule" } dd { (schedule_text(request)) }
                     dt { "Reason" } dd { (request.justification.clone().unwrap_or_else(|| "—".into())) }

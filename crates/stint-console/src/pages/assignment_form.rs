@@ -21,7 +21,7 @@ use stint_app::View;
 use stint_core::directory::Group;
 use stint_core::ids::PrincipalId;
 use stint_core::policy::PolicySettings;
-use stint_core::request::{Expiration, RequestAction, RequestedSchedule};
+use stint_core::request::{Expiration, GroupAccess, RequestAction, RequestedSchedule};
 use stint_core::rules::assignments::{RequestInput, MAX_JUSTIFICATION_CHARS};
 use stint_core::schedule::{Access, ScheduleKind};
 
@@ -384,9 +384,11 @@ pub async fn create(
         let input = RequestInput {
             kind,
             action: RequestAction::AdminAssign,
-            group_id: group.id,
+            target: GroupAccess {
+                group_id: group.id,
+                access,
+            },
             principal_id: principal,
-            access,
             schedule: Some(times.schedule(&policy, kind)),
             justification: form.get("justification"),
             ticket: None,
@@ -558,9 +560,11 @@ pub async fn update(
         let input = RequestInput {
             kind: target.kind,
             action: RequestAction::AdminUpdate,
-            group_id: group.id,
+            target: GroupAccess {
+                group_id: group.id,
+                access: target.access,
+            },
             principal_id: target.principal,
-            access: target.access,
             schedule: Some(times.schedule(&policy, target.kind)),
             justification: form.get("justification"),
             ticket: None,

@@ -10,7 +10,7 @@ use maud::{html, Markup};
 use stint_app::view::Whose;
 use stint_core::directory::Group;
 use stint_core::ids::PrincipalId;
-use stint_core::request::RequestAction;
+use stint_core::request::{GroupAccess, RequestAction};
 use stint_core::rules::assignments::{RequestInput, RENEWAL_WINDOW};
 use stint_core::schedule::{Access, AssignmentType, EndReason, MemberType, ScheduleKind};
 
@@ -202,9 +202,11 @@ pub async fn remove(
     let input = RequestInput {
         kind,
         action: RequestAction::AdminRemove,
-        group_id: group.id,
+        target: GroupAccess {
+            group_id: group.id,
+            access,
+        },
         principal_id: principal,
-        access,
         schedule: None,
         justification: None,
         ticket: None,

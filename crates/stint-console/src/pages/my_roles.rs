@@ -11,7 +11,7 @@ use maud::{html, Markup};
 use stint_app::view::MyAssignment;
 use stint_app::View;
 use stint_core::ids::GroupId;
-use stint_core::request::RequestAction;
+use stint_core::request::{GroupAccess, RequestAction};
 use stint_core::rules::assignments::RequestInput;
 use stint_core::schedule::{Access, AssignmentType, EndReason, ScheduleKind};
 
@@ -217,9 +217,11 @@ pub async fn deactivate(Posted { console, form }: Posted) -> Response {
     let input = RequestInput {
         kind: ScheduleKind::Active,
         action: RequestAction::SelfDeactivate,
-        group_id: group,
+        target: GroupAccess {
+            group_id: group,
+            access,
+        },
         principal_id: console.me.id.into(),
-        access,
         schedule: None,
         justification: None,
         ticket: None,

@@ -87,7 +87,10 @@ fn requests_page(
                     .and_then(|a| a.decision.as_ref())
                     .and_then(|d| d.reviewed_by)
                     .map(|u| wording::principal(&view, u.into()).0);
-                (r.id, (wording::group_name(&view, r.group_id), decider))
+                (
+                    r.id,
+                    (wording::group_name(&view, r.target.group_id), decider),
+                )
             })
             .collect();
         let (pending, done): (Vec<ScheduleRequest>, Vec<ScheduleRequest>) = all
@@ -138,7 +141,7 @@ fn requests_table(
     Table::new(&columns).actions(true).rows(requests, |request| {
         let (group, decider) = names.get(&request.id).cloned().unwrap_or_default();
         html! {
-            td data-label="Group" { strong { (group) } br; span.muted { (wording::access(request.access)) } }
+            td data-label="Group" { strong { (group) } br; span.muted { (wording::access(request.target.access)) } }
             td data-label="Request" { (action_label(request.action)) }
             td data-label="Status" {
                 (badge(request.status.as_str()))

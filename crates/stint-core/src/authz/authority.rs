@@ -323,7 +323,7 @@ impl<'s> Authority<'s> {
         let is_administrator = self
             .state
             .groups
-            .get(&request.group_id)
+            .get(&request.target.group_id)
             .is_some_and(|group| may_administer_pim(self.state, self.caller, group, self.now));
         if is_requester || is_administrator {
             return Ok(());

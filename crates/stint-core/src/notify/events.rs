@@ -128,8 +128,8 @@ impl<'a> Context<'a> {
         };
         let event = self.event(
             kind,
-            request.group_id,
-            request.access,
+            request.target.group_id,
+            request.target.access,
             request.kind,
             request.principal_id,
             requested_window(request),

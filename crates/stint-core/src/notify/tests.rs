@@ -14,7 +14,7 @@ use crate::rules::approval::{review, Review};
 use crate::rules::assignments::admin_request;
 use crate::rules::fixture::*;
 use crate::rules::requests::cancel;
-use crate::rules::scheduler::{deny_overdue_approvals, record_expiries, send_reminders};
+use crate::rules::scheduler::Tick;
 use crate::schedule::{Access, ScheduleKind, Window};
 use crate::webhook::{Webhook, WebhookFormat, WebhookSecret};
 use crate::Change;
@@ -223,7 +223,7 @@ fn n1_a_request_undecided_for_a_day_is_told_as_timed_out() {
     let mut s = setup();
     submit(&mut s, t0());
     let later = t0() + days(1) + minutes(1);
-    let decision = deny_overdue_approvals(&s.f.state, later, Uuid::new_v4);
+    let decision = Tick::new(&s.f.state, later, Uuid::new_v4).deny_overdue_approvals();
     let messages = planned(&mut s.f, decision, later);
     assert_eq!(
         mails(&messages),
@@ -390,7 +390,7 @@ fn reminder_setup(length: chrono::TimeDelta) -> (Setup, ScheduleId) {
 }
 
 fn remind_at(s: &mut Setup, now: DateTime<Utc>) -> Vec<OutboxMessage> {
-    let decision = send_reminders(&s.f.state, now, Uuid::new_v4);
+    let decision = Tick::new(&s.f.state, now, Uuid::new_v4).send_reminders();
     planned(&mut s.f, decision, now)
 }
 
@@ -439,7 +439,7 @@ fn e5_after_a_long_pause_only_the_latest_reminder_is_sent() {
 fn e5_the_expiry_itself_tells_the_principal_and_the_administrators() {
     let (mut s, _) = reminder_setup(days(30));
     let end = t0() + days(30);
-    let decision = record_expiries(&s.f.state, end, Uuid::new_v4);
+    let decision = Tick::new(&s.f.state, end, Uuid::new_v4).record_expiries();
     let expired: Vec<String> = mails(&planned(&mut s.f, decision, end))
         .into_iter()
         .filter(|(kind, _, _)| *kind == EventType::AssignmentExpired)

@@ -8,12 +8,12 @@ use crate::ids::{GroupId, PrincipalId, RequestId, ScheduleId};
 use crate::policy::PolicySettings;
 use crate::request::{ActivationSource, RequestAction, RequestStatus, ScheduleRequest};
 use crate::rules::assignment::{
-    activation_start, activation_window, check_deactivatable, end_all, ended_within_renewal,
-    latest, overlaps_any, require_active_kind, require_own, Assigned,
+    activation_start, activation_window, already_held, check_deactivatable, end_all,
+    ended_within_renewal, latest, new_request, no_activation, not_eligible, overlaps_any,
+    require_active_kind, require_own, Assigned,
 };
 use crate::rules::assignments::{
-    check_justification_length, is_blank, kind_word, new_request, requested_group, ticket_text,
-    RequestInput,
+    check_justification_length, is_blank, kind_word, requested_group, ticket_text, RequestInput,
 };
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{
@@ -35,7 +35,7 @@ pub fn self_request(
     require_own(&input, ctx.caller.user)?;
     check_justification_length(input.justification.as_deref())?;
     let group = requested_group(state, &input)?;
-    let settings = state.policy_settings(group.id, input.access);
+    let settings = state.policy_settings(group.id, input.target.access);
     let request = match input.action {
         RequestAction::SelfActivate => activate(state, ctx, &input, &settings)?,
         RequestAction::SelfDeactivate => deactivate(state, ctx, &input)?,
@@ -100,22 +100,13 @@ fn activate(
     let requested_start = activation_start(input, ctx.now);
     let source = find_eligibility(
         state,
-        input.group_id,
+        input.target.group_id,
         input.principal_id,
-        input.access,
+        input.target.access,
         requested_start,
         ctx.now,
     )
-    .ok_or_else(|| {
-        Violation::policy_failed(
-            &[PolicyRule::EligibilityRule],
-            &format!(
-                "You are not eligible for {} of this group at that time.",
-                input.access
-            ),
-        )
-        .rule(Rule::V1)
-    })?;
+    .ok_or_else(|| not_eligible(&format!("{} of this group", input.target.access), ""))?;
     let window = activation_window(
         input,
         requested_start,
@@ -131,8 +122,8 @@ fn activate(
 
     let request_id = RequestId(ctx.fresh_id());
     let target = ScheduleId {
-        group: input.group_id,
-        access: input.access,
+        group: input.target.group_id,
+        access: input.target.access,
         origin: request_id.0,
     };
     let mut request = new_request(ctx, input, request_id, Some(target), window.start);
@@ -141,8 +132,8 @@ fn activate(
         request.await_approval(ctx.fresh_id(), settings.approval.approvers.clone(), false);
         let summary = format!(
             "Requested {} of group {} from {}, pending approval.",
-            input.access,
-            input.group_id,
+            input.target.access,
+            input.target.group_id,
             window.start.to_rfc3339()
         );
         return Ok(Outcome {
@@ -161,8 +152,8 @@ fn activate(
     );
     let summary = format!(
         "Activated {} of group {} until {}.",
-        input.access,
-        input.group_id,
+        input.target.access,
+        input.target.group_id,
         window.end.map(|end| end.to_rfc3339()).unwrap_or_default()
     );
     Ok(Outcome {
@@ -239,16 +230,15 @@ fn check_requirements(
 fn check_not_active(state: &State, input: &RequestInput, window: &Window) -> Result<(), Violation> {
     if holds_active(
         state,
-        input.group_id,
+        input.target.group_id,
         input.principal_id,
-        input.access,
+        input.target.access,
         window,
     ) {
-        return Err(Violation::new(
-            ErrorCode::RoleAssignmentExists,
-            format!("The Role assignment already exists: you already hold {} of this group at that time.", input.access),
-        )
-        .rule(Rule::V8));
+        return Err(already_held(&format!(
+            "{} of this group",
+            input.target.access
+        )));
     }
     Ok(())
 }
@@ -257,8 +247,8 @@ fn check_not_active(state: &State, input: &RequestInput, window: &Window) -> Res
 fn check_no_pending(state: &State, input: &RequestInput) -> Result<(), Violation> {
     let pending = state.requests_of_principal(input.principal_id).any(|r| {
         r.status.is_pending()
-            && r.group_id == input.group_id
-            && r.access == input.access
+            && r.target.group_id == input.target.group_id
+            && r.target.access == input.target.access
             && r.kind == input.kind
     });
     if pending {
@@ -276,22 +266,18 @@ fn deactivate(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outc
     require_active_kind(input, ASSIGNMENT_REQUESTS, ELIGIBILITY_REQUESTS)?;
     let activations: Vec<&Schedule> = state
         .schedules_for(
-            input.group_id,
+            input.target.group_id,
             input.principal_id,
-            input.access,
+            input.target.access,
             ScheduleKind::Active,
         )
         .filter(|s| s.assignment_type == AssignmentType::Activated && s.is_open_at(ctx.now))
         .collect();
     if activations.is_empty() {
-        return Err(Violation::new(
-            ErrorCode::RoleAssignmentDoesNotExist,
-            format!(
-                "You have no activation of {} in this group to deactivate.",
-                input.access
-            ),
-        )
-        .rule(Rule::V5));
+        return Err(no_activation(&format!(
+            "{} in this group",
+            input.target.access
+        )));
     }
     check_deactivatable(&activations, ctx.now)?;
     let request_id = RequestId(ctx.fresh_id());
@@ -304,7 +290,10 @@ fn deactivate(state: &State, ctx: &Context, input: &RequestInput) -> Result<Outc
     );
     request.status = RequestStatus::Revoked;
     let schedules = end_all(activations, ctx.now, EndReason::Deactivated);
-    let summary = format!("Deactivated {} of group {}.", input.access, input.group_id);
+    let summary = format!(
+        "Deactivated {} of group {}.",
+        input.target.access, input.target.group_id
+    );
     Ok(Outcome {
         request,
         schedules,
@@ -320,13 +309,23 @@ fn extend_or_renew(
     input: &RequestInput,
 ) -> Result<Outcome, Violation> {
     check_no_pending(state, input)?;
-    let own = state.schedules_for(input.group_id, input.principal_id, input.access, input.kind);
+    let own = state.schedules_for(
+        input.target.group_id,
+        input.principal_id,
+        input.target.access,
+        input.kind,
+    );
     let (target, rule) = if input.action == RequestAction::SelfExtend {
         let ending_soon = own.filter(|s| is_extendable(s, ctx.now));
         (latest(ending_soon), Rule::E1)
     } else {
         let has_open = state
-            .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
+            .schedules_for(
+                input.target.group_id,
+                input.principal_id,
+                input.target.access,
+                input.kind,
+            )
             .any(|s| s.is_open_at(ctx.now));
         let recently_ended = own.filter(|s| is_renewable(s, ctx.now));
         (latest(recently_ended).filter(|_| !has_open), Rule::E2)
@@ -342,7 +341,7 @@ fn extend_or_renew(
             format!(
                 "You have no {} {} assignment in this group {what}.",
                 kind_word(input.kind),
-                input.access
+                input.target.access
             ),
         )
         .rule(rule)
@@ -354,7 +353,7 @@ fn extend_or_renew(
         "Asked the administrators to {} the {} {} assignment {}.",
         if rule == Rule::E1 { "extend" } else { "renew" },
         kind_word(input.kind),
-        input.access,
+        input.target.access,
         target.id
     );
     Ok(Outcome {

@@ -12,6 +12,7 @@ use crate::request::{
 use crate::rules::activation::{activation_schedule, find_eligibility, holds_active};
 use crate::rules::assignment::{check_extends, Assigned, RENEWAL_WINDOW};
 use crate::rules::assignments::{check_no_overlap, check_window, new_schedule, RequestInput};
+use crate::rules::requests::not_pending;
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::{EndReason, ScheduleKind, Window};
 use crate::spec::Rule;
@@ -60,12 +61,10 @@ pub fn review(
         .ok_or_else(|| Violation::not_found("The approval"))?;
     // Graph answers a decided stage with 409 to whoever asks (the first decision won).
     if approval.decision.is_some() || !request.status.is_pending() {
-        return Err(Violation::new(
+        return Err(not_pending(
+            request,
             ErrorCode::ApprovalAlreadyDecided,
-            format!(
-                "This request was already decided; it is {}.",
-                request.status.as_str()
-            ),
+            "This request was already decided; it is",
         )
         .rule(Rule::V3));
     }
@@ -126,7 +125,7 @@ pub fn review(
     let verb = if review.approve { "approve" } else { "deny" };
     decision.record(
         ctx.event(&format!("approval.{verb}"), "request", request.id)
-            .about(Some(request.group_id), Some(request.principal_id))
+            .about(Some(request.target.group_id), Some(request.principal_id))
             .justified(Some(justification), None)
             .saying(format!(
                 "{} the {} request {}.",
@@ -151,9 +150,9 @@ fn grant_activation(
     let start = requested_start.max(ctx.now);
     let source = find_eligibility(
         state,
-        request.group_id,
+        request.target.group_id,
         request.principal_id,
-        request.access,
+        request.target.access,
         start,
         ctx.now,
     )
@@ -164,7 +163,7 @@ fn grant_activation(
         )
         .rule(Rule::V3)
     })?;
-    let settings = state.policy_settings(request.group_id, request.access);
+    let settings = state.policy_settings(request.target.group_id, request.target.access);
     let length = match request.schedule.map(|s| s.expiration) {
         Some(crate::request::Expiration::AfterDuration(duration)) => duration.as_delta(),
         Some(crate::request::Expiration::AfterDateTime(end)) => end - requested_start,
@@ -178,9 +177,9 @@ fn grant_activation(
     };
     if holds_active(
         state,
-        request.group_id,
+        request.target.group_id,
         request.principal_id,
-        request.access,
+        request.target.access,
         &window,
     ) {
         return Err(Violation::new(
@@ -190,8 +189,8 @@ fn grant_activation(
         .rule(Rule::V8));
     }
     let id = ScheduleId {
-        group: request.group_id,
-        access: request.access,
+        group: request.target.group_id,
+        access: request.target.access,
         origin: request.id.0,
     };
     let schedule = activation_schedule(
@@ -266,22 +265,21 @@ fn grant_extension(
     let input = RequestInput {
         kind,
         action: RequestAction::AdminExtend,
-        group_id: request.group_id,
         principal_id: request.principal_id,
-        access: request.access,
+        target: request.target,
         schedule: None,
         justification: request.justification.clone(),
         ticket: request.ticket.clone(),
         is_validation_only: false,
     };
-    let settings = state.policy_settings(request.group_id, request.access);
+    let settings = state.policy_settings(request.target.group_id, request.target.access);
     check_window(ctx, &input, &settings, &window)?;
     let replaced = (request.action == RequestAction::SelfExtend).then_some(current.id);
     let same_kind_replaced = replaced.filter(|_| current.kind == kind);
     check_no_overlap(state, &input, &window, same_kind_replaced)?;
     let id = ScheduleId {
-        group: request.group_id,
-        access: request.access,
+        group: request.target.group_id,
+        access: request.target.access,
         origin: request.id.0,
     };
     let mut schedules = vec![new_schedule(ctx, &input, id, window)];

@@ -10,8 +10,12 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::directory::RoleAssignment;
-use crate::ids::{PrincipalId, RoleAssignmentId, ScheduleId, UserId};
-use crate::request::{Expiration, RequestAction, RequestedSchedule};
+use crate::ids::{PrincipalId, RequestId, RoleAssignmentId, ScheduleId, UserId};
+use crate::request::{
+    Expiration, GroupAccess, RequestAction, RequestStatus, RequestTarget, RequestedSchedule,
+    ScheduleRequest, TicketInfo,
+};
+use crate::rules::Context;
 use crate::schedule::{EndReason, Ended, Schedule, ScheduleKind, Window};
 use crate::spec::Rule;
 use crate::violation::{ErrorCode, PolicyRule, Violation};
@@ -90,52 +94,63 @@ impl Assigned for RoleAssignment {
     }
 }
 
-/// What the shared checks read of a request, for a group or a directory role.
-pub trait AssignmentRequest {
-    fn action(&self) -> RequestAction;
-    fn kind(&self) -> ScheduleKind;
-    fn principal_id(&self) -> PrincipalId;
-    fn requested_schedule(&self) -> Option<RequestedSchedule>;
+/// A schedule request as received, before any rule has looked at it: for a group's access
+/// ([`RequestInput`]) or a directory role ([`RoleRequestInput`](crate::rules::roles::RoleRequestInput)).
+#[derive(Clone, Debug)]
+pub struct RequestInput<T = GroupAccess> {
+    pub kind: ScheduleKind,
+    pub action: RequestAction,
+    pub principal_id: PrincipalId,
+    pub target: T,
+    pub schedule: Option<RequestedSchedule>,
+    pub justification: Option<String>,
+    pub ticket: Option<TicketInfo>,
+    pub is_validation_only: bool,
 }
 
-/// Implements [`AssignmentRequest`] for a request input with the fields `action`, `kind`,
-/// `principal_id` and `schedule`.
-macro_rules! assignment_request {
-    ($input:ty) => {
-        impl $crate::rules::assignment::AssignmentRequest for $input {
-            fn action(&self) -> $crate::request::RequestAction {
-                self.action
-            }
-
-            fn kind(&self) -> $crate::schedule::ScheduleKind {
-                self.kind
-            }
-
-            fn principal_id(&self) -> $crate::ids::PrincipalId {
-                self.principal_id
-            }
-
-            fn requested_schedule(&self) -> Option<$crate::request::RequestedSchedule> {
-                self.schedule
-            }
-        }
-    };
+/// The request `input` makes as the caller's, `Provisioned` now, for `target_schedule_id` from
+/// `start`; a family changes what its action makes otherwise.
+pub(crate) fn new_request<T: RequestTarget + Copy>(
+    ctx: &Context,
+    input: &RequestInput<T>,
+    id: RequestId,
+    target_schedule_id: Option<T::ScheduleId>,
+    start: DateTime<Utc>,
+) -> ScheduleRequest<T> {
+    ScheduleRequest {
+        id,
+        kind: input.kind,
+        action: input.action,
+        principal_id: input.principal_id,
+        target: input.target,
+        status: RequestStatus::Provisioned,
+        created_at: ctx.now,
+        completed_at: Some(ctx.now),
+        created_by: ctx.caller.user,
+        justification: input.justification.clone(),
+        ticket: input.ticket.clone(),
+        schedule: input.schedule,
+        resolved_start: Some(start),
+        target_schedule_id,
+        is_validation_only: input.is_validation_only,
+        activated_using: None,
+        approval: None,
+    }
 }
-pub(crate) use assignment_request;
 
 /// The window an administrator asks for: from `default_start` unless the request names a start,
 /// never before `earliest` (a start in the past means "now", as Graph normalises it).
 pub fn resolve_window(
-    input: &impl AssignmentRequest,
+    input: &RequestInput<impl Sized>,
     default_start: DateTime<Utc>,
     earliest: DateTime<Utc>,
 ) -> Result<Window, Violation> {
-    let schedule = input.requested_schedule().ok_or_else(|| {
+    let schedule = input.schedule.ok_or_else(|| {
         Violation::new(
             ErrorCode::InvalidRoleAssignmentRequest,
             format!(
                 "'{}' needs scheduleInfo with a startDateTime and an expiration.",
-                input.action()
+                input.action
             ),
         )
         .field("scheduleInfo")
@@ -160,11 +175,11 @@ fn end_before_start() -> Violation {
 
 /// V1: an activation starts when asked, never in the past.
 pub(crate) fn activation_start(
-    input: &impl AssignmentRequest,
+    input: &RequestInput<impl Sized>,
     now: DateTime<Utc>,
 ) -> DateTime<Utc> {
     input
-        .requested_schedule()
+        .schedule
         .and_then(|schedule| schedule.start)
         .unwrap_or(now)
         .max(now)
@@ -173,14 +188,14 @@ pub(crate) fn activation_start(
 /// V1, A2: an activation from `start` lasts as asked or `maximum`, never more than `maximum`
 /// (`too_long` says so), never past `eligible_until`, and at least five minutes.
 pub(crate) fn activation_window(
-    input: &impl AssignmentRequest,
+    input: &RequestInput<impl Sized>,
     start: DateTime<Utc>,
     maximum: TimeDelta,
     too_long: &str,
     eligible_until: Option<DateTime<Utc>>,
 ) -> Result<Window, Violation> {
     let expiration = input
-        .requested_schedule()
+        .schedule
         .map_or(Expiration::NotSpecified, |s| s.expiration);
     let end = match expiration {
         Expiration::AfterDuration(duration) => start + duration.as_delta(),
@@ -290,14 +305,14 @@ pub(crate) fn check_extends(
 /// start unless the request names one, and not before now unless `current` started earlier. An
 /// extension ends later than `current` (`not_later` says so in the family's words).
 pub(crate) fn replacement_window(
-    input: &impl AssignmentRequest,
+    input: &RequestInput<impl Sized>,
     current: &impl Assigned,
     now: DateTime<Utc>,
     not_later: &'static str,
 ) -> Result<Window, Violation> {
     let start = current.planned().start;
     let window = resolve_window(input, start, now.min(start))?;
-    if input.action() == RequestAction::AdminExtend {
+    if input.action == RequestAction::AdminExtend {
         check_extends(
             current.planned().end,
             window.end,
@@ -347,30 +362,61 @@ pub(crate) fn ended_within_renewal(assigned: &impl Assigned, now: DateTime<Utc>)
 /// V1, V5: activating and deactivating are asked on requests for active assignments
 /// (`active_requests`), not on `eligible_requests`.
 pub(crate) fn require_active_kind(
-    input: &impl AssignmentRequest,
+    input: &RequestInput<impl Sized>,
     active_requests: &str,
     eligible_requests: &str,
 ) -> Result<(), Violation> {
-    if input.kind() == ScheduleKind::Active {
+    if input.kind == ScheduleKind::Active {
         return Ok(());
     }
     Err(Violation::bad_request(
         "action",
         format!(
             "'{}' is made on {active_requests}, not {eligible_requests}.",
-            input.action()
+            input.action
         ),
     ))
 }
 
+/// V1: nothing lets the caller activate `what` ("Member of this group", "Global Administrator at
+/// scope /") at that time; `why_not` adds what the family checked.
+pub(crate) fn not_eligible(what: &str, why_not: &str) -> Violation {
+    Violation::policy_failed(
+        &[PolicyRule::EligibilityRule],
+        &format!("You are not eligible for {what} at that time{why_not}."),
+    )
+    .rule(Rule::V1)
+}
+
+/// V8: the caller already holds `what` for an overlapping time.
+pub(crate) fn already_held(what: &str) -> Violation {
+    Violation::new(
+        ErrorCode::RoleAssignmentExists,
+        format!("The Role assignment already exists: you already hold {what} at that time."),
+    )
+    .rule(Rule::V8)
+}
+
+/// V5: the caller has no activation of `what` ("Member in this group") to end.
+pub(crate) fn no_activation(what: &str) -> Violation {
+    Violation::new(
+        ErrorCode::RoleAssignmentDoesNotExist,
+        format!("You have no activation of {what} to deactivate."),
+    )
+    .rule(Rule::V5)
+}
+
 /// Self-service acts for the caller alone.
-pub(crate) fn require_own(input: &impl AssignmentRequest, caller: UserId) -> Result<(), Violation> {
-    if input.principal_id() == caller.into() {
+pub(crate) fn require_own(
+    input: &RequestInput<impl Sized>,
+    caller: UserId,
+) -> Result<(), Violation> {
+    if input.principal_id == caller.into() {
         return Ok(());
     }
     Err(Violation::forbidden(format!(
         "'{}' acts for the caller only: principalId must be your own id.",
-        input.action()
+        input.action
     ))
     .field("principalId"))
 }

@@ -5,45 +5,26 @@ use chrono::{DateTime, Utc};
 
 use crate::change::{Change, Decision};
 use crate::directory::Group;
-use crate::ids::{GroupId, PrincipalId, RequestId, ScheduleId};
+use crate::ids::{RequestId, ScheduleId};
 use crate::policy::PolicySettings;
-use crate::request::{
-    RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest, TicketInfo,
-};
+use crate::request::{RequestAction, RequestStatus, ScheduleRequest, TicketInfo};
 use crate::rules::assignment::{
-    assignment_request, check_minimum_length, check_removable, end_all, ended_within_renewal,
-    latest, overlaps_any, replacement_window, resolve_window, Assigned,
+    check_minimum_length, check_removable, end_all, ended_within_renewal, latest, new_request,
+    overlaps_any, replacement_window, resolve_window, Assigned,
 };
 use crate::rules::directory::{check_group_nesting, live_group};
 use crate::rules::onboarding::{ensure_managed, require_pim_administrator};
 use crate::rules::{AuditRecordExt, Context};
-use crate::schedule::{
-    Access, AssignmentType, EndReason, MemberType, Schedule, ScheduleKind, Window,
-};
+use crate::schedule::{AssignmentType, EndReason, MemberType, Schedule, ScheduleKind, Window};
 use crate::spec::Rule;
 use crate::state::{Principal, State};
+use crate::text::capitalised;
 use crate::violation::{ErrorCode, PolicyRule, Violation};
 
-pub use crate::rules::assignment::RENEWAL_WINDOW;
+pub use crate::rules::assignment::{RequestInput, RENEWAL_WINDOW};
 
 /// V2: the longest justification.
 pub const MAX_JUSTIFICATION_CHARS: usize = 500;
-
-/// A schedule request as received, before any rule has looked at it.
-#[derive(Clone, Debug)]
-pub struct RequestInput {
-    pub kind: ScheduleKind,
-    pub action: RequestAction,
-    pub group_id: GroupId,
-    pub principal_id: PrincipalId,
-    pub access: Access,
-    pub schedule: Option<RequestedSchedule>,
-    pub justification: Option<String>,
-    pub ticket: Option<TicketInfo>,
-    pub is_validation_only: bool,
-}
-
-assignment_request!(RequestInput);
 
 /// Decides an administrator's request. On success the request is `Provisioned` (or `Revoked` for a
 /// removal, `Granted` for a validation-only call, which changes nothing).
@@ -63,12 +44,12 @@ pub fn admin_request(
     require_pim_administrator(state, ctx, group)?;
     let mut decision = ensure_managed(state, ctx, group)?;
     check_principal(state, ctx.now, group, &input)?;
-    let settings = state.policy_settings(group.id, input.access);
+    let settings = state.policy_settings(group.id, input.target.access);
 
     let request_id = RequestId(ctx.fresh_id());
     let target = ScheduleId {
         group: group.id,
-        access: input.access,
+        access: input.target.access,
         origin: request_id.0,
     };
     let mut request = new_request(ctx, &input, request_id, Some(target), ctx.now);
@@ -119,10 +100,10 @@ pub(crate) fn requested_group<'a>(
     state: &'a State,
     input: &RequestInput,
 ) -> Result<&'a Group, Violation> {
-    live_group(state, input.group_id).map_err(|_| {
+    live_group(state, input.target.group_id).map_err(|_| {
         Violation::new(
             ErrorCode::InvalidRoleAssignmentRequest,
-            format!("The group '{}' does not exist.", input.group_id),
+            format!("The group '{}' does not exist.", input.target.group_id),
         )
         .field("groupId")
     })
@@ -134,6 +115,9 @@ fn unreachable_action(action: RequestAction) -> Result<Outcome, Violation> {
         format!("'{action}' is not an administrator action."),
     ))
 }
+
+/// A7: what an `adminExtend` that does not extend is told.
+const NOT_LATER: &str = "An extension must end later than the assignment it extends; a permanent assignment cannot be extended.";
 
 /// The schedules a request ends and creates.
 #[derive(Debug, Default)]
@@ -171,12 +155,7 @@ impl AdminCall<'_, '_> {
         let (ctx, input) = (self.ctx, self.input);
         let current = latest(open_schedules(self.state, input, ctx.now))
             .ok_or_else(|| does_not_exist(input, "update or extend"))?;
-        let window = replacement_window(
-            input,
-            current,
-            ctx.now,
-            "An extension must end later than the assignment it extends; a permanent assignment cannot be extended.",
-        )?;
+        let window = replacement_window(input, current, ctx.now, NOT_LATER)?;
         check_window(ctx, input, &self.settings, &window)?;
         check_no_overlap(self.state, input, &window, Some(current.id))?;
         let superseded = current.ended_at(ctx.now, EndReason::Superseded);
@@ -194,7 +173,12 @@ impl AdminCall<'_, '_> {
         let (ctx, input) = (self.ctx, self.input);
         let renewable = self
             .state
-            .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
+            .schedules_for(
+                input.target.group_id,
+                input.principal_id,
+                input.target.access,
+                input.kind,
+            )
             .filter(|s| ended_within_renewal(*s, ctx.now) && !s.is_superseded());
         if latest(renewable).is_none() {
             return Err(does_not_exist(
@@ -227,37 +211,13 @@ fn open_schedules<'a>(
     now: DateTime<Utc>,
 ) -> impl Iterator<Item = &'a Schedule> + 'a {
     state
-        .schedules_for(input.group_id, input.principal_id, input.access, input.kind)
+        .schedules_for(
+            input.target.group_id,
+            input.principal_id,
+            input.target.access,
+            input.kind,
+        )
         .filter(move |s| s.is_open_at(now))
-}
-
-pub(crate) fn new_request(
-    ctx: &Context,
-    input: &RequestInput,
-    id: RequestId,
-    target: Option<ScheduleId>,
-    start: DateTime<Utc>,
-) -> ScheduleRequest {
-    ScheduleRequest {
-        id,
-        kind: input.kind,
-        action: input.action,
-        group_id: input.group_id,
-        principal_id: input.principal_id,
-        access: input.access,
-        status: RequestStatus::Provisioned,
-        created_at: ctx.now,
-        completed_at: Some(ctx.now),
-        created_by: ctx.caller.user,
-        justification: input.justification.clone(),
-        ticket: input.ticket.clone(),
-        schedule: input.schedule,
-        resolved_start: Some(start),
-        target_schedule_id: target,
-        is_validation_only: input.is_validation_only,
-        activated_using: None,
-        approval: None,
-    }
 }
 
 pub(crate) fn new_schedule(
@@ -345,15 +305,19 @@ pub(crate) fn check_no_overlap(
     window: &Window,
     replacing: Option<ScheduleId>,
 ) -> Result<(), Violation> {
-    let existing =
-        state.schedules_for(input.group_id, input.principal_id, input.access, input.kind);
+    let existing = state.schedules_for(
+        input.target.group_id,
+        input.principal_id,
+        input.target.access,
+        input.kind,
+    );
     if overlaps_any(existing, window, replacing) {
         return Err(Violation::new(
             ErrorCode::RoleAssignmentExists,
             format!(
                 "The Role assignment already exists: the principal already has an {} {} assignment in this group for an overlapping time. Update or extend it instead.",
                 kind_word(input.kind),
-                input.access
+                input.target.access
             ),
         )
         .rule(Rule::A8));
@@ -377,7 +341,7 @@ fn check_principal(
         Some(Principal::User(_)) => Ok(()),
         Some(Principal::Group(_)) if input.action == RequestAction::AdminRemove => Ok(()),
         Some(Principal::Group(child)) => {
-            check_group_nesting(state, now, child.id, group, input.access, input.kind)
+            check_group_nesting(state, now, child.id, group, input.target.access, input.kind)
         }
     }
 }
@@ -400,7 +364,7 @@ fn does_not_exist(input: &RequestInput, verb: &str) -> Violation {
         format!(
             "There is no {} {} assignment of this principal in this group to {verb}.",
             kind_word(input.kind),
-            input.access
+            input.target.access
         ),
     )
     .rule(Rule::A7)
@@ -416,7 +380,7 @@ fn describe(input: &RequestInput, group: &Group, created: Option<&Schedule>) -> 
         "{} of {} {} {} in {}{until}.",
         input.action,
         kind_word(input.kind),
-        input.access,
+        input.target.access,
         input.principal_id,
         group.display_name
     )
@@ -427,14 +391,6 @@ pub(crate) fn kind_word(kind: ScheduleKind) -> &'static str {
         ScheduleKind::Eligible => "eligible",
         ScheduleKind::Active => "active",
     }
-}
-
-fn capitalised(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 pub(crate) fn is_blank(text: Option<&str>) -> bool {

@@ -87,10 +87,7 @@ pub fn update_user(
     id: UserId,
     patch: UserPatch,
 ) -> Result<(Decision, User), Violation> {
-    let current = state
-        .users
-        .get(&id)
-        .ok_or_else(|| Violation::not_found(format!("User '{id}'")))?;
+    let current = existing_user(state, id)?;
     let resets_password = patch.password_hash.is_some();
     let disables = patch.account_enabled == Some(false);
     let changes_profile =
@@ -634,6 +631,13 @@ pub fn change_unit_member(
             unit.display_name
         ));
     Ok(Decision::of(Change::AdministrativeUnit(unit), event))
+}
+
+pub(crate) fn existing_user(state: &State, id: UserId) -> Result<&User, Violation> {
+    state
+        .users
+        .get(&id)
+        .ok_or_else(|| Violation::not_found(format!("User '{id}'")))
 }
 
 pub(crate) fn live_group(state: &State, id: GroupId) -> Result<&Group, Violation> {

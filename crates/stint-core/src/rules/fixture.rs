@@ -32,7 +32,7 @@ use crate::ids::{
 };
 use crate::policy::{Policy, PolicySettings};
 use crate::request::{
-    Expiration, RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest,
+    Expiration, GroupAccess, RequestAction, RequestStatus, RequestedSchedule, ScheduleRequest,
 };
 use crate::rules::assignments::RequestInput;
 use crate::rules::Context;
@@ -376,9 +376,11 @@ impl Fixture {
             id: RequestId(self.fresh_id()),
             kind: ScheduleKind::Active,
             action: RequestAction::SelfActivate,
-            group_id: group,
+            target: GroupAccess {
+                group_id: group,
+                access,
+            },
             principal_id: principal,
-            access,
             status: RequestStatus::PendingApproval,
             created_at: t0(),
             completed_at: None,
@@ -425,9 +427,11 @@ pub(crate) fn request(
     RequestInput {
         kind,
         action,
-        group_id: group,
+        target: GroupAccess {
+            group_id: group,
+            access,
+        },
         principal_id: principal.into(),
-        access,
         schedule: action.needs_schedule().then_some(RequestedSchedule {
             start: None,
             expiration: Expiration::AfterDuration(IsoDuration::days(30)),
@@ -496,7 +500,7 @@ impl RequestInputExt for RequestInput {
     }
 
     fn for_access(mut self, access: Access) -> Self {
-        self.access = access;
+        self.target.access = access;
         self
     }
 

@@ -16,9 +16,11 @@ use crate::authz::Authority;
 use crate::change::{Change, Decision};
 use crate::directory::{PasswordHash, User};
 use crate::ids::UserId;
+use crate::rules::directory::existing_user;
 use crate::rules::{AuditRecordExt, Context};
 use crate::spec::Rule;
 use crate::state::State;
+use crate::text::capitalised;
 use crate::totp::{matching_step, TotpAuthenticator, TotpCode, TotpSecret};
 use crate::violation::{ErrorCode, Violation};
 
@@ -381,10 +383,7 @@ pub fn reset_credentials(
     new_password_hash: Option<PasswordHash>,
     remove_authenticator: bool,
 ) -> Result<(Decision, User), Violation> {
-    let current = state
-        .users
-        .get(&target)
-        .ok_or_else(|| Violation::not_found(format!("User '{target}'")))?;
+    let current = existing_user(state, target)?;
     if new_password_hash.is_none() && !remove_authenticator {
         return Err(Violation::bad_request(
             "password",
@@ -416,10 +415,7 @@ pub fn reset_credentials(
 }
 
 fn caller_user<'a>(state: &'a State, ctx: &Context) -> Result<&'a User, Violation> {
-    state
-        .users
-        .get(&ctx.caller.user)
-        .ok_or_else(|| Violation::not_found(format!("User '{}'", ctx.caller.user)))
+    existing_user(state, ctx.caller.user)
 }
 
 fn not_enrolled() -> Violation {
@@ -480,14 +476,6 @@ fn refusal_event(ctx: &Context, action: &str, user: UserId, violation: &Violatio
 
 fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use crate::authz::Authority;
 use crate::change::{Change, Decision};
 use crate::ids::RequestId;
-use crate::request::RequestStatus;
+use crate::request::{RequestStatus, ScheduleRequest};
 use crate::rules::{AuditRecordExt, Context};
 use crate::schedule::ScheduleKind;
 use crate::spec::Rule;
@@ -24,12 +24,10 @@ pub fn cancel(
         .ok_or_else(|| Violation::not_found(format!("Request '{id}'")))?;
     Authority::new(state, ctx.caller, ctx.now).canceler_of(request)?;
     if !request.status.is_pending() {
-        return Err(Violation::new(
+        return Err(not_pending(
+            request,
             ErrorCode::RequestNotCancelable,
-            format!(
-                "Only a pending request can be canceled; this one is {}.",
-                request.status.as_str()
-            ),
+            "Only a pending request can be canceled; this one is",
         )
         .rule(Rule::V4));
     }
@@ -38,11 +36,17 @@ pub fn cancel(
     canceled.completed_at = Some(ctx.now);
     let event = ctx
         .event("request.cancel", "request", id)
-        .about(Some(request.group_id), Some(request.principal_id))
+        .about(Some(request.target.group_id), Some(request.principal_id))
         .saying(format!("Canceled the pending {} request.", request.action));
     Ok(Decision::new()
         .change(Change::Request(canceled))
         .audit(event))
+}
+
+/// V3, V4: `request` is no longer pending, so it cannot be decided or canceled; `refusal` says
+/// so, and the message ends with the request's status.
+pub(crate) fn not_pending(request: &ScheduleRequest, code: ErrorCode, refusal: &str) -> Violation {
+    Violation::new(code, format!("{refusal} {}.", request.status))
 }
 
 /// V3: whether `user` is one of the approvers the policy names for `request`. A requester never
@@ -50,7 +54,7 @@ pub fn cancel(
 pub fn is_approver(
     state: &State,
     user: crate::ids::UserId,
-    request: &crate::request::ScheduleRequest,
+    request: &ScheduleRequest,
     now: chrono::DateTime<chrono::Utc>,
 ) -> bool {
     if request.created_by == user || request.principal_id == user.into() {

@@ -10,18 +10,18 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::directory::RoleAssignment;
 use crate::ids::{GroupId, RequestId, UserId};
 use crate::rules::assignment::{
-    activation_start, activation_window, check_deactivatable, end_all, require_active_kind,
-    require_own,
+    activation_start, activation_window, already_held, check_deactivatable, end_all, no_activation,
+    not_eligible, require_active_kind, require_own,
 };
 use crate::rules::assignments::is_blank;
 use crate::rules::roles::{
     holds_overlapping, new_assignment, open_assignments, until, RoleOutcome, RoleRequestInput,
 };
 use crate::rules::Context;
-use crate::schedule::{EndReason, MemberType, Window};
+use crate::schedule::{EndReason, MemberType};
 use crate::spec::Rule;
 use crate::state::State;
-use crate::violation::{ErrorCode, PolicyRule, Violation};
+use crate::violation::{PolicyRule, Violation};
 
 /// V1: the longest activation of a directory role.
 pub const ROLE_ACTIVATION_MAXIMUM: TimeDelta = TimeDelta::hours(8);
@@ -35,17 +35,13 @@ pub(crate) fn activate(
 ) -> Result<RoleOutcome, Violation> {
     require_self(ctx, input)?;
     let start = activation_start(input, ctx.now);
-    let (eligibility, member_type) = find_role_eligibility(state, ctx.caller.user, input, start, ctx.now)
-        .ok_or_else(|| {
-            Violation::policy_failed(
-                &[PolicyRule::EligibilityRule],
-                &format!(
-                    "You are not eligible for {} at scope {} at that time, neither yourself nor through a group you are a member of.",
-                    input.role.display_name(),
-                    input.scope
-                ),
+    let held = input.target.to_string();
+    let (eligibility, member_type) =
+        find_role_eligibility(state, ctx.caller.user, input, start, ctx.now).ok_or_else(|| {
+            not_eligible(
+                &held,
+                ", neither yourself nor through a group you are a member of",
             )
-            .rule(Rule::V1)
         })?;
     let window = activation_window(
         input,
@@ -61,7 +57,10 @@ pub(crate) fn activate(
         )
         .rule(Rule::V2));
     }
-    check_not_active(state, input, &window)?;
+    // `input` is for an active role assignment (`require_self`), so the same target is active.
+    if holds_overlapping(state, input, &window, None) {
+        return Err(already_held(&held));
+    }
     let mut created = new_assignment(ctx, input, request, window);
     created.member_type = member_type;
     created.activated = true;
@@ -69,12 +68,7 @@ pub(crate) fn activate(
         MemberType::Group => format!(" through group {}", eligibility.principal_id),
         MemberType::Direct => String::new(),
     };
-    let summary = format!(
-        "Activated {} at scope {}{through}{}.",
-        input.role.display_name(),
-        input.scope,
-        until(&window)
-    );
+    let summary = format!("Activated {held}{through}{}.", until(&window));
     Ok(RoleOutcome {
         ended: Vec::new(),
         created: Some(created),
@@ -94,8 +88,8 @@ pub fn find_role_eligibility<'a>(
     let candidates = || {
         state.role_assignments.values().filter(move |a| {
             a.eligible
-                && a.role == input.role
-                && a.scope == input.scope
+                && a.role == input.target.role
+                && a.scope == input.target.scope
                 && a.is_in_force_at(at)
                 && a.is_open_at(now)
         })
@@ -113,27 +107,6 @@ pub fn find_role_eligibility<'a>(
         .map(|a| (a, MemberType::Group))
 }
 
-/// V8: the caller already holds the role at that scope, for an overlapping time.
-fn check_not_active(
-    state: &State,
-    input: &RoleRequestInput,
-    window: &Window,
-) -> Result<(), Violation> {
-    // `input` is for an active role assignment (`require_self`), so the same target is active.
-    if holds_overlapping(state, input, window, None) {
-        return Err(Violation::new(
-            ErrorCode::RoleAssignmentExists,
-            format!(
-                "The Role assignment already exists: you already hold {} at scope {} at that time.",
-                input.role.display_name(),
-                input.scope
-            ),
-        )
-        .rule(Rule::V8));
-    }
-    Ok(())
-}
-
 /// V5: end one's own activation, not within 5 minutes of its start (A3).
 pub(crate) fn deactivate(
     state: &State,
@@ -144,26 +117,15 @@ pub(crate) fn deactivate(
     let activations: Vec<&RoleAssignment> = open_assignments(state, input, ctx.now)
         .filter(|a| a.activated)
         .collect();
+    let held = input.target.to_string();
     if activations.is_empty() {
-        return Err(Violation::new(
-            ErrorCode::RoleAssignmentDoesNotExist,
-            format!(
-                "You have no activation of {} at scope {} to deactivate.",
-                input.role.display_name(),
-                input.scope
-            ),
-        )
-        .rule(Rule::V5));
+        return Err(no_activation(&held));
     }
     check_deactivatable(&activations, ctx.now)?;
     Ok(RoleOutcome {
         ended: end_all(activations, ctx.now, EndReason::Deactivated),
         created: None,
-        summary: format!(
-            "Deactivated {} at scope {}.",
-            input.role.display_name(),
-            input.scope
-        ),
+        summary: format!("Deactivated {held}."),
     })
 }
 

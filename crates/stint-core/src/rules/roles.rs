@@ -11,13 +11,13 @@ use chrono::{DateTime, Utc};
 
 use crate::authz::RoleManager;
 use crate::change::{Change, Decision};
-use crate::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
-use crate::ids::{PrincipalId, RequestId, RoleAssignmentId};
-use crate::request::{RequestAction, RequestStatus, RequestedSchedule, TicketInfo};
-use crate::role_request::RoleScheduleRequest;
+use crate::directory::{DirectoryScope, RoleAssignment};
+use crate::ids::{RequestId, RoleAssignmentId};
+use crate::request::{RequestAction, RequestStatus};
+use crate::role_request::{RoleAtScope, RoleScheduleRequest};
 use crate::rules::assignment::{
-    assignment_request, check_minimum_length, check_removable, end_all, latest, overlaps_any,
-    replacement_window, resolve_window, Assigned,
+    check_minimum_length, check_removable, end_all, latest, new_request, overlaps_any,
+    replacement_window, resolve_window, Assigned, RequestInput,
 };
 use crate::rules::assignments::{check_justification_length, kind_word, ticket_text};
 use crate::rules::role_activation;
@@ -27,22 +27,12 @@ use crate::spec::Rule;
 use crate::state::{Principal, State};
 use crate::violation::{ErrorCode, Violation};
 
-/// A role schedule request as received, before any rule has looked at it.
-#[derive(Clone, Debug)]
-pub struct RoleRequestInput {
-    /// `Eligible` on `roleEligibilityScheduleRequests`, `Active` on `roleAssignmentScheduleRequests`.
-    pub kind: ScheduleKind,
-    pub action: RequestAction,
-    pub principal_id: PrincipalId,
-    pub role: BuiltInRole,
-    pub scope: DirectoryScope,
-    pub schedule: Option<RequestedSchedule>,
-    pub justification: Option<String>,
-    pub ticket: Option<TicketInfo>,
-    pub is_validation_only: bool,
-}
+/// A role schedule request as received: `Eligible` on `roleEligibilityScheduleRequests`, `Active`
+/// on `roleAssignmentScheduleRequests`.
+pub type RoleRequestInput = RequestInput<RoleAtScope>;
 
-assignment_request!(RoleRequestInput);
+/// A7: what an `adminExtend` that does not extend is told.
+const NOT_LATER: &str = "An extension must end later than the role assignment it extends; a permanent one cannot be extended.";
 
 /// The role assignments a request ends and creates, and what the audit says about it.
 #[derive(Debug)]
@@ -88,33 +78,14 @@ pub fn role_request(
         Some(created) => Some(created.id),
         None => outcome.ended.first().map(|ended| ended.id),
     };
-    let mut request = RoleScheduleRequest {
-        id: request_id,
-        kind: input.kind,
-        action: input.action,
-        principal_id: input.principal_id,
-        role: input.role,
-        scope: input.scope,
-        status: if removes {
-            RequestStatus::Revoked
-        } else {
-            RequestStatus::Provisioned
-        },
-        created_at: ctx.now,
-        completed_at: Some(ctx.now),
-        created_by: ctx.caller.user,
-        justification: input.justification.clone(),
-        ticket: input.ticket.clone(),
-        schedule: input.schedule,
-        resolved_start: Some(
-            outcome
-                .created
-                .as_ref()
-                .map_or(ctx.now, |created| created.window.start),
-        ),
-        target_schedule_id: target,
-        is_validation_only: input.is_validation_only,
-    };
+    let start = outcome
+        .created
+        .as_ref()
+        .map_or(ctx.now, |created| created.window.start);
+    let mut request = new_request(ctx, &input, request_id, target, start);
+    if removes {
+        request.status = RequestStatus::Revoked;
+    }
     if input.is_validation_only {
         request.status = RequestStatus::Granted;
         return Ok((Decision::new(), request));
@@ -155,7 +126,7 @@ impl AdminCall<'_, '_> {
         let (state, ctx, input) = (self.state, self.ctx, self.input);
         require_role_manager(ctx, input)?;
         check_principal(state, input)?;
-        check_scope(state, input.scope)?;
+        check_scope(state, input.target.scope)?;
         let window = resolve_window(input, ctx.now, ctx.now)?;
         check_minimum_length(&window, "A role assignment")?;
         check_no_overlap(state, input, &window, None)?;
@@ -181,12 +152,7 @@ impl AdminCall<'_, '_> {
         check_principal(state, input)?;
         let current = latest(open_assignments(state, input, ctx.now))
             .ok_or_else(|| does_not_exist(input, "update or extend"))?;
-        let window = replacement_window(
-            input,
-            current,
-            ctx.now,
-            "An extension must end later than the role assignment it extends; a permanent one cannot be extended.",
-        )?;
+        let window = replacement_window(input, current, ctx.now, NOT_LATER)?;
         check_minimum_length(&window, "A role assignment")?;
         check_no_overlap(state, input, &window, Some(current.id))?;
         let ended = current.ended_at(ctx.now, EndReason::Superseded);
@@ -245,8 +211,8 @@ pub(crate) fn open_assignments<'a>(
 
 fn same_target(assignment: &RoleAssignment, input: &RoleRequestInput) -> bool {
     assignment.principal_id == input.principal_id
-        && assignment.role == input.role
-        && assignment.scope == input.scope
+        && assignment.role == input.target.role
+        && assignment.scope == input.target.scope
         && assignment.eligible == (input.kind == ScheduleKind::Eligible)
 }
 
@@ -259,8 +225,8 @@ pub(crate) fn new_assignment(
     RoleAssignment {
         id: RoleAssignmentId(ctx.fresh_id()),
         principal_id: input.principal_id,
-        role: input.role,
-        scope: input.scope,
+        role: input.target.role,
+        scope: input.target.scope,
         eligible: input.kind == ScheduleKind::Eligible,
         window,
         created_at: ctx.now,
@@ -332,8 +298,8 @@ fn check_no_overlap(
             format!(
                 "The Role assignment already exists: the principal already has an {} {} assignment at scope {} for an overlapping time. Update or extend it instead.",
                 kind_word(input.kind),
-                input.role.display_name(),
-                input.scope
+                input.target.role.display_name(),
+                input.target.scope
             ),
         )
         .rule(Rule::A8));
@@ -362,8 +328,8 @@ fn does_not_exist(input: &RoleRequestInput, verb: &str) -> Violation {
         format!(
             "There is no {} {} assignment of this principal at scope {} to {verb}.",
             kind_word(input.kind),
-            input.role.display_name(),
-            input.scope
+            input.target.role.display_name(),
+            input.target.scope
         ),
     )
     .rule(Rule::A7)
@@ -371,12 +337,7 @@ fn does_not_exist(input: &RoleRequestInput, verb: &str) -> Violation {
 
 /// What a request is about, for its audit: "eligible Global Administrator at scope /".
 fn held(input: &RoleRequestInput) -> String {
-    format!(
-        "{} {} at scope {}",
-        kind_word(input.kind),
-        input.role.display_name(),
-        input.scope
-    )
+    format!("{} {}", kind_word(input.kind), input.target)
 }
 
 pub(crate) fn until(window: &Window) -> String {

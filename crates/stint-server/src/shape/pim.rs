@@ -22,7 +22,11 @@ pub fn request(request: &ScheduleRequest) -> Value {
             "scheduleInfo": common.schedule_info(),
             "ticketInfo": common.ticket_info(),
         }),
-        group_fields(request.access, request.principal_id, request.group_id),
+        group_fields(
+            request.target.access,
+            request.principal_id,
+            request.target.group_id,
+        ),
         json!({ "targetScheduleId": request.target_schedule_id.map(|id| id.to_string()) }),
     ])
 }

@@ -8,6 +8,7 @@ use stint_core::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
 use stint_core::ids::PrincipalId;
 use stint_core::role_request::RoleScheduleRequest;
 use stint_core::schedule::AssignmentType;
+use stint_core::text::capitalised;
 
 use crate::shape::pim::{
     assignment_type, insert, joined, member_type, request_common, window_info,
@@ -19,7 +20,11 @@ pub fn request(request: &RoleScheduleRequest) -> Value {
     let common = request_common!(request, false);
     joined([
         common.head(),
-        role_fields(request.principal_id, request.role, request.scope),
+        role_fields(
+            request.principal_id,
+            request.target.role,
+            request.target.scope,
+        ),
         json!({
             "isValidationOnly": request.is_validation_only,
             "targetScheduleId": request.target_schedule_id.map(|id| id.to_string()),
@@ -101,12 +106,4 @@ fn role_assignment_type(assignment: &RoleAssignment) -> Value {
         AssignmentType::Assigned
     };
     capitalised(self::assignment_type(assignment_type)).into()
-}
-
-fn capitalised(word: &str) -> String {
-    let mut letters = word.chars();
-    letters
-        .next()
-        .map(|first| first.to_uppercase().chain(letters).collect())
-        .unwrap_or_default()
 }

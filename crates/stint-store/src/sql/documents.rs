@@ -89,7 +89,7 @@ pub fn change_params(
             upserts.request,
             vec![
                 request.id.to_string(),
-                request.group_id.to_string(),
+                request.target.group_id.to_string(),
                 request.principal_id.to_string(),
                 request.status.as_str().to_owned(),
                 json("request", request)?,

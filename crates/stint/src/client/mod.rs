@@ -13,6 +13,7 @@ use chrono::Utc;
 use reqwest::blocking::{Client as Http, RequestBuilder};
 use reqwest::Method;
 use serde_json::Value;
+use stint_core::text::percent_encode;
 
 pub use error::{CliError, CliResult};
 
@@ -377,15 +378,7 @@ fn hint_for(code: &str, message: &str) -> Option<String> {
 
 /// `text` as one URL path segment.
 pub fn segment(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~@".contains(&byte) {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
+    percent_encode(text)
 }
 
 /// `text` as an OData string literal, quotes doubled.

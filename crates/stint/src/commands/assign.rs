@@ -5,8 +5,10 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::{json, Value};
 
-use super::resolve::{self, GroupRef};
-use super::{policy, rows, AccessChoice, Ctx, Family, KindChoice, Ticket};
+use super::resolve::{self, GroupRef, PrincipalRef};
+use super::{
+    policy, request_body, rows, schedule_info, AccessChoice, Ctx, Family, KindChoice, Ticket,
+};
 use crate::client::{odata_string, CliResult, Client};
 use crate::output::{format_time, Cell, Table};
 use crate::when::{parse_span, parse_time, rfc3339, Span};
@@ -20,14 +22,8 @@ use crate::when::{parse_span, parse_time, rfc3339, Span};
 Without --for, --until or --permanent the assignment lasts as long as the group's policy allows
 (permanent where it allows that). PRINCIPAL is a user principal name or user id, or a group's name or id.")]
 pub struct AssignArgs {
-    /// The group: its id, or its display name.
-    group: String,
-    /// Who: a user principal name or user id, or a group name or id.
-    principal: String,
     #[command(flatten)]
-    access: AccessChoice,
-    #[command(flatten)]
-    kind: KindChoice,
+    target: Target,
     #[command(flatten)]
     length: Length,
     /// When it starts (default now): 2026-05-01, "2026-05-01 14:00" (UTC), RFC 3339 or +2h.
@@ -39,6 +35,29 @@ pub struct AssignArgs {
     /// A ticket as SYSTEM:NUMBER, e.g. Jira:OPS-42.
     #[arg(long, value_name = "SYSTEM:NUMBER", value_parser = super::parse_ticket)]
     ticket: Option<Ticket>,
+}
+
+/// Which assignment `assign` makes and `unassign` removes.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// The group: its id, or its display name.
+    group: String,
+    /// Who: a user principal name or user id, or a group name or id.
+    principal: String,
+    #[command(flatten)]
+    access: AccessChoice,
+    #[command(flatten)]
+    kind: KindChoice,
+}
+
+impl Target {
+    /// The group and the principal, looked up by id or name.
+    fn resolve(&self, client: &Client) -> CliResult<(GroupRef, PrincipalRef)> {
+        Ok((
+            resolve::group(client, &self.group)?,
+            resolve::principal(client, &self.principal)?,
+        ))
+    }
 }
 
 /// How long an assignment lasts; at most one of the three.
@@ -63,14 +82,8 @@ pub struct Length {
 
 Nothing can be removed within 5 minutes of being assigned.")]
 pub struct UnassignArgs {
-    /// The group: its id, or its display name.
-    group: String,
-    /// Who: a user principal name or user id, or a group name or id.
-    principal: String,
     #[command(flatten)]
-    access: AccessChoice,
-    #[command(flatten)]
-    kind: KindChoice,
+    target: Target,
     /// Why.
     #[arg(long, value_name = "TEXT")]
     reason: Option<String>,
@@ -91,10 +104,9 @@ pub struct AssignmentsArgs {
 
 pub fn assign(ctx: &Ctx, args: AssignArgs) -> CliResult<()> {
     let client = ctx.client()?;
-    let group = resolve::group(&client, &args.group)?;
-    let principal = resolve::principal(&client, &args.principal)?;
-    let family = args.kind.family();
-    let access = args.access.access_id();
+    let (group, principal) = args.target.resolve(&client)?;
+    let family = args.target.kind.family();
+    let access = args.target.access.access_id();
     let expiration = match (
         &args.length.duration,
         &args.length.until,
@@ -105,17 +117,8 @@ pub fn assign(ctx: &Ctx, args: AssignArgs) -> CliResult<()> {
         (_, _, true) => json!({ "type": "noExpiration" }),
         _ => policy_default(&client, &group, access, family),
     };
-    let mut schedule = json!({ "expiration": expiration });
-    if let Some(start) = args.start {
-        schedule["startDateTime"] = Value::String(rfc3339(start));
-    }
-    let mut body = json!({
-        "accessId": access,
-        "principalId": principal.id,
-        "groupId": group.id,
-        "action": "adminAssign",
-        "scheduleInfo": schedule,
-    });
+    let mut body = request_body(access, &principal.id, &group.id, "adminAssign");
+    body["scheduleInfo"] = schedule_info(expiration, args.start);
     if let Some(reason) = &args.reason {
         body["justification"] = Value::String(reason.clone());
     }
@@ -186,16 +189,10 @@ fn policy_default(client: &Client, group: &GroupRef, access: &str, family: Famil
 
 pub fn unassign(ctx: &Ctx, args: UnassignArgs) -> CliResult<()> {
     let client = ctx.client()?;
-    let group = resolve::group(&client, &args.group)?;
-    let principal = resolve::principal(&client, &args.principal)?;
-    let family = args.kind.family();
-    let access = args.access.access_id();
-    let mut body = json!({
-        "accessId": access,
-        "principalId": principal.id,
-        "groupId": group.id,
-        "action": "adminRemove",
-    });
+    let (group, principal) = args.target.resolve(&client)?;
+    let family = args.target.kind.family();
+    let access = args.target.access.access_id();
+    let mut body = request_body(access, &principal.id, &group.id, "adminRemove");
     if let Some(reason) = &args.reason {
         body["justification"] = Value::String(reason.clone());
     }

@@ -13,11 +13,13 @@ pub mod selfservice;
 
 use std::io::IsTerminal;
 
+use chrono::{DateTime, Utc};
 use clap::Args;
 use serde_json::{json, Value};
 
 use crate::client::{CliError, CliResult, Client};
 use crate::output::Output;
+use crate::when::rfc3339;
 
 /// The base of the PIM for Groups endpoints.
 pub const PIM: &str = "/v1.0/identityGovernance/privilegedAccess/group";
@@ -111,6 +113,25 @@ impl Family {
     pub fn path(self, collection: &str) -> String {
         format!("{PIM}/{}{collection}", self.prefix())
     }
+}
+
+/// The body of a group schedule request: `action` on `access` of `group` for `principal`.
+pub fn request_body(access: &str, principal: &str, group: &str, action: &str) -> Value {
+    json!({
+        "accessId": access,
+        "principalId": principal,
+        "groupId": group,
+        "action": action,
+    })
+}
+
+/// A request's `scheduleInfo`: `expiration`, from `start` when one is given.
+pub fn schedule_info(expiration: Value, start: Option<DateTime<Utc>>) -> Value {
+    let mut schedule = json!({ "expiration": expiration });
+    if let Some(start) = start {
+        schedule["startDateTime"] = Value::String(rfc3339(start));
+    }
+    schedule
 }
 
 /// A ticket as `SYSTEM:NUMBER`, e.g. `Jira:OPS-42`.

@@ -8,7 +8,7 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use super::resolve::{self, GroupRef, PrincipalRef};
-use super::{interactive, prompt_totp, rows, Ctx, Family, Ticket};
+use super::{interactive, prompt_totp, request_body, rows, schedule_info, Ctx, Family, Ticket};
 use crate::client::{segment, CliError, CliResult, Client};
 use crate::output::{format_time, Cell, Table};
 use crate::when::{parse_span, parse_time, rfc3339, Span};
@@ -187,18 +187,9 @@ pub fn activate(ctx: &Ctx, args: ActivateArgs) -> CliResult<()> {
         Some(span) => json!({ "type": "afterDuration", "duration": span.to_iso() }),
         None => json!({ "type": "notSpecified" }),
     };
-    let mut schedule = json!({ "expiration": expiration });
-    if let Some(at) = args.at {
-        schedule["startDateTime"] = Value::String(rfc3339(at));
-    }
-    let mut body = json!({
-        "accessId": access,
-        "principalId": me.id,
-        "groupId": group.id,
-        "action": "selfActivate",
-        "scheduleInfo": schedule,
-        "justification": args.reason,
-    });
+    let mut body = request_body(access, &me.id, &group.id, "selfActivate");
+    body["scheduleInfo"] = schedule_info(expiration, args.at);
+    body["justification"] = json!(args.reason);
     if let Some(ticket) = &args.ticket {
         body["ticketInfo"] = ticket.to_json();
     }

@@ -5,6 +5,7 @@ use super::*;
 use crate::directory::BuiltInRole::GlobalAdministrator;
 use crate::duration::IsoDuration;
 use crate::request::{Expiration, RequestAction, RequestedSchedule};
+use crate::role_request::RoleAtScope;
 use crate::rules::directory::UserPatch;
 use crate::rules::directory::{delete_group, delete_role_assignment, remove_direct, update_user};
 use crate::rules::fixture::*;
@@ -53,8 +54,10 @@ fn ga_request(
         kind: ScheduleKind::Active,
         action,
         principal_id: principal.into(),
-        role: GlobalAdministrator,
-        scope: DirectoryScope::Directory,
+        target: RoleAtScope {
+            role: GlobalAdministrator,
+            scope: DirectoryScope::Directory,
+        },
         schedule: end.map(|expiration| RequestedSchedule {
             start: None,
             expiration,

@@ -2,7 +2,7 @@
 
 use crate::ids::{GroupId, UserId};
 use crate::rules::fixture::*;
-use crate::rules::scheduler::{keep_last_owners, record_expiries, tick, LAST_OWNER_RETRY};
+use crate::rules::scheduler::{tick, Tick, LAST_OWNER_RETRY};
 use crate::schedule::{Access, ScheduleKind};
 
 struct Setup {
@@ -138,18 +138,20 @@ fn a11_after_thirty_days_the_owner_stays_and_the_audit_says_so() {
 #[test]
 fn a11_the_retention_job_alone_keeps_the_last_owner_after_thirty_days() {
     let Setup { mut f, bob, group } = setup();
-    let expiry = record_expiries(&f.state, t0() + days(1), || f.fresh_id());
+    let expiry = Tick::new(&f.state, t0() + days(1), || f.fresh_id()).record_expiries();
     assert_eq!(expiry.actions(), ["owner.retained", "schedule.expire"]);
     f.commit(expiry);
     let at = t0() + days(1) + LAST_OWNER_RETRY;
-    assert!(record_expiries(&f.state, at, || f.fresh_id())
+    assert!(Tick::new(&f.state, at, || f.fresh_id())
+        .record_expiries()
         .audit
         .is_empty());
-    let kept = keep_last_owners(&f.state, at, || f.fresh_id());
+    let kept = Tick::new(&f.state, at, || f.fresh_id()).keep_last_owners();
     assert_eq!(kept.actions(), ["owner.kept"]);
     assert_eq!(kept.audit[0].group_id, Some(group));
     assert_eq!(kept.audit[0].principal_id, Some(bob.into()));
-    assert!(keep_last_owners(&f.state, at - minutes(1), || f.fresh_id())
+    assert!(Tick::new(&f.state, at - minutes(1), || f.fresh_id())
+        .keep_last_owners()
         .audit
         .is_empty());
 }

@@ -3,10 +3,11 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::*;
+use crate::directory::BuiltInRole;
 use crate::directory::BuiltInRole::*;
 use crate::duration::IsoDuration;
-use crate::ids::{GroupId, UserId};
-use crate::request::Expiration;
+use crate::ids::{GroupId, PrincipalId, UserId};
+use crate::request::{Expiration, RequestedSchedule};
 use crate::rules::fixture::*;
 use crate::rules::role_activation::ROLE_ACTIVATION_MAXIMUM;
 use crate::spec::Rule;
@@ -57,8 +58,10 @@ fn input(
         kind,
         action,
         principal_id: principal.into(),
-        role,
-        scope: DirectoryScope::Directory,
+        target: RoleAtScope {
+            role,
+            scope: DirectoryScope::Directory,
+        },
         schedule: action.needs_schedule().then_some(RequestedSchedule {
             start: None,
             expiration: Expiration::AfterDuration(length),
@@ -220,11 +223,11 @@ fn d5_the_scope_is_the_directory_or_an_existing_administrative_unit() {
     } = setup();
     let europe = f.unit("Europe", &[alice.0]);
     let mut in_unit = active(alice, HelpdeskAdministrator);
-    in_unit.scope = DirectoryScope::AdministrativeUnit(europe);
+    in_unit.target.scope = DirectoryScope::AdministrativeUnit(europe);
     let request = commit(&mut f, admin, t0(), in_unit.clone());
-    assert_eq!(target(&f, &request).scope, in_unit.scope);
+    assert_eq!(target(&f, &request).scope, in_unit.target.scope);
 
-    in_unit.scope = DirectoryScope::AdministrativeUnit(crate::ids::AdministrativeUnitId(
+    in_unit.target.scope = DirectoryScope::AdministrativeUnit(crate::ids::AdministrativeUnitId(
         uuid::Uuid::from_u128(999_999),
     ));
     let violation = refused(&f, admin, t0(), in_unit);

@@ -10,7 +10,7 @@ use crate::rules::approval::{review, Review};
 use crate::rules::assignments::RequestInput;
 use crate::rules::fixture::*;
 use crate::rules::requests::cancel;
-use crate::rules::scheduler::{deny_overdue_approvals, keep_last_owners, record_expiries, tick};
+use crate::rules::scheduler::{tick, Tick};
 use crate::schedule::{Access, EndReason, ScheduleKind};
 use crate::violation::ErrorCode;
 use crate::Decision;
@@ -96,7 +96,7 @@ fn v3_a_request_pending_for_24_hours_is_denied_by_the_scheduler() {
     let event = &decision.audit[0];
     assert_eq!(event.actor, None);
     assert_eq!(event.target_id, request.id.to_string());
-    assert_eq!(event.group_id, Some(request.group_id));
+    assert_eq!(event.group_id, Some(request.target.group_id));
     assert_eq!(event.principal_id, Some(request.principal_id));
 }
 
@@ -162,7 +162,7 @@ fn v3_after_the_automatic_denial_a_new_request_may_be_made() {
     let again = submit(
         &mut f,
         t0() + hours(25),
-        self_activate(request.group_id, alice),
+        self_activate(request.target.group_id, alice),
     );
     assert_eq!(again.status, RequestStatus::PendingApproval);
 }
@@ -257,7 +257,7 @@ fn one_expiry_and_one_overdue_request() -> Fixture {
 #[test]
 fn v3_the_approval_timeout_job_denies_the_overdue_request_and_nothing_else() {
     let f = one_expiry_and_one_overdue_request();
-    let decision = deny_overdue_approvals(&f.state, t0() + hours(25), || f.fresh_id());
+    let decision = Tick::new(&f.state, t0() + hours(25), || f.fresh_id()).deny_overdue_approvals();
     assert_eq!(decision.actions(), ["request.expire"]);
     assert_eq!(decision.requests().len(), 1);
     assert_eq!(decision.requests()[0].status, RequestStatus::Denied);
@@ -267,7 +267,7 @@ fn v3_the_approval_timeout_job_denies_the_overdue_request_and_nothing_else() {
 #[test]
 fn v7_the_expiry_job_records_the_end_and_nothing_else() {
     let f = one_expiry_and_one_overdue_request();
-    let decision = record_expiries(&f.state, t0() + hours(25), || f.fresh_id());
+    let decision = Tick::new(&f.state, t0() + hours(25), || f.fresh_id()).record_expiries();
     assert_eq!(decision.actions(), ["schedule.expire"]);
     assert_eq!(decision.schedules().len(), 1);
     assert_eq!(
@@ -280,7 +280,7 @@ fn v7_the_expiry_job_records_the_end_and_nothing_else() {
 #[test]
 fn a11_the_retention_job_finds_nothing_where_no_owner_ended() {
     let f = one_expiry_and_one_overdue_request();
-    let decision = keep_last_owners(&f.state, t0() + days(40), || f.fresh_id());
+    let decision = Tick::new(&f.state, t0() + days(40), || f.fresh_id()).keep_last_owners();
     assert_eq!(decision, Decision::new());
 }
 
@@ -289,9 +289,9 @@ fn v3_v7_a_tick_is_the_three_jobs_in_turn() {
     let f = one_expiry_and_one_overdue_request();
     let at = t0() + hours(25);
     let ticked = run(&f, at);
-    let mut jobs = deny_overdue_approvals(&f.state, at, || f.fresh_id());
-    jobs.append(record_expiries(&f.state, at, || f.fresh_id()));
-    jobs.append(keep_last_owners(&f.state, at, || f.fresh_id()));
+    let mut jobs = Tick::new(&f.state, at, || f.fresh_id()).deny_overdue_approvals();
+    jobs.append(Tick::new(&f.state, at, || f.fresh_id()).record_expiries());
+    jobs.append(Tick::new(&f.state, at, || f.fresh_id()).keep_last_owners());
     assert_eq!(ticked.actions(), ["request.expire", "schedule.expire"]);
     assert_eq!(ticked.actions(), jobs.actions());
     assert_eq!(ticked.changes.len(), jobs.changes.len());

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use stint_core::duration::{DurationError, IsoDuration};
-use stint_core::request::{Expiration, RequestAction, RequestedSchedule, TicketInfo};
+use stint_core::request::{Expiration, GroupAccess, RequestAction, RequestedSchedule, TicketInfo};
 use stint_core::rules::assignments::RequestInput;
 use stint_core::schedule::{at_time_precision, Access};
 use stint_core::{ErrorCode, Violation};
@@ -108,9 +108,8 @@ impl RequestBody {
         Ok(RequestInput {
             kind: family.kind(),
             action,
-            group_id,
+            target: GroupAccess { group_id, access },
             principal_id,
-            access,
             schedule,
             justification: self.justification,
             ticket,

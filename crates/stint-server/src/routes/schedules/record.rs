@@ -64,7 +64,7 @@ macro_rules! timed {
 record!(
     ScheduleRequest,
     GroupId,
-    |request| request.group_id,
+    |request| request.target.group_id,
     request.kind
 );
 record!(
@@ -76,7 +76,7 @@ record!(
 record!(
     RoleScheduleRequest,
     BuiltInRole,
-    |request| request.role,
+    |request| request.target.role,
     request.kind
 );
 record!(RoleAssignment, BuiltInRole, |assignment| assignment.role, {

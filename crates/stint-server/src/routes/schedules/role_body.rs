@@ -6,6 +6,7 @@ use serde_json::Value;
 use stint_core::directory::{BuiltInRole, DirectoryScope};
 use stint_core::ids::{RoleAssignmentId, RoleDefinitionId};
 use stint_core::request::RequestAction;
+use stint_core::role_request::RoleAtScope;
 use stint_core::rules::roles::RoleRequestInput;
 
 use super::body::{
@@ -92,8 +93,7 @@ impl RoleRequestBody {
             kind: family.kind(),
             action,
             principal_id,
-            role,
-            scope,
+            target: RoleAtScope { role, scope },
             schedule,
             justification: self.justification,
             ticket,
