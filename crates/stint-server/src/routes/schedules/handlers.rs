@@ -10,7 +10,9 @@ use stint_app::Session;
 use stint_core::ids::RequestId;
 
 use super::read::{self, current_user_function, GetCall, ListCall};
-use super::{Assignable, Family, Listing, Scope};
+use super::{
+    Assignable, Family, Listing, Record, RequestBody, RequestOf, ScheduleIdOf, Scope, Submit,
+};
 use crate::collection::{base_url, entity};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, GraphJson, Meta};
@@ -76,7 +78,7 @@ pub async fn get<T: Assignable>(
         let id: RequestId = parse_id("id", &id)?;
         read::request::<T>(&call.server.app.view(&call.session), id, get)
     } else {
-        let id: T::ScheduleId = parse_id("id", &id)?;
+        let id: ScheduleIdOf<T> = parse_id("id", &id)?;
         read::schedule::<T>(&call.server.app.view(&call.session), id, get)
     };
     found.map(Json)
@@ -88,12 +90,15 @@ pub async fn create<T: Assignable>(
     GraphJson(body): GraphJson<T::Body>,
     family: Family,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let input = (T::INTO_INPUT)(body, family)?;
-    let committed = T::submit(&call.server.app, &call.session, &meta, input).await?;
+    let app = &call.server.app;
+    let committed = body
+        .into_input(family)?
+        .submit(app, &call.session, &meta)
+        .await?;
     let body = entity(
         &call.base,
         read::entity_set::<T>(family, Listing::Requests),
-        (T::SHAPE_REQUEST)(&committed.value),
+        (RequestOf::<T>::SHAPE)(&committed.value, app.now()),
     );
     Ok((StatusCode::CREATED, Json(body)))
 }

@@ -15,24 +15,17 @@ mod record;
 mod role;
 mod role_body;
 mod role_paths;
+mod submit;
 
-use std::fmt::Display;
-use std::future::Future;
-use std::str::FromStr;
-
-use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
-use stint_app::error::AppResult;
 use stint_app::view::Whose;
-use stint_app::{App, CallMeta, Committed, Session, View};
-use stint_core::ids::RequestId;
 use stint_core::schedule::ScheduleKind;
 
 use crate::collection::ListQuery;
 use crate::error::ApiResult;
 use crate::ApiRouter;
-use record::{Record, Timed};
+use record::{Record, Target, Timed};
+use submit::Submit;
 
 pub use group::Groups;
 pub use role::Roles;
@@ -84,55 +77,43 @@ pub enum On {
     Approver,
 }
 
-/// A view query for the records of `kind` that are `Whose`.
-pub type Records<R> = for<'v, 'a> fn(&'v View<'a>, Whose, ScheduleKind) -> Vec<&'v R>;
-/// A view query for one record, if the caller may see it.
-pub type ById<Id, R> = for<'v, 'a> fn(&'v View<'a>, Id) -> Option<&'v R>;
+/// The request that `T`'s POSTed body commits.
+pub type RequestOf<T> = <InputOf<T> as Submit>::Request;
+/// The group or role that `T`'s records are about.
+pub type TargetOf<T> = <RequestOf<T> as Record>::Target;
+/// The id of one of `T`'s schedules.
+pub type ScheduleIdOf<T> = <<T as Assignable>::Schedule as Record>::Id;
+/// The use case's input that `T`'s POSTed body is read into.
+pub type InputOf<T> = <<T as Assignable>::Body as RequestBody>::Input;
 
-/// What schedules assign (a group's membership or ownership, a directory role), and everything
-/// the shared handlers need to know about it.
+/// What schedules assign (a group's membership or ownership, a directory role): a request body
+/// that says what its requests commit, schedules, entity sets, and what sets it apart.
+/// [`Record`] says how requests and schedules are read and shaped.
 pub trait Assignable: 'static {
-    type Request: Record<Target = Self::Target>;
-    type Schedule: Record<Target = Self::Target> + Timed;
-    type ScheduleId: FromStr + Display + Copy;
-    /// The group or role a record is about.
-    type Target: Copy;
-    /// A schedule request as POSTed, and what the use case takes.
-    type Body: DeserializeOwned + Send;
-    type Input: Send;
+    type Body: RequestBody;
+    type Schedule: Record<Target = TargetOf<Self>> + Timed;
 
     /// Entity sets after `$metadata#`, by listing (requests, schedules, instances) and family
     /// (eligibility, assignment); the path of each is `/v1.0/` and the set.
-    const ENTITY_SETS: [[&'static str; 2]; 3];
-    /// Properties `$filter` and `$select` may name, by listing.
-    const PROPERTIES: [&'static [&'static str]; 3];
-    /// `principal` and the target's name, which `$expand` may add.
-    const EXPANDABLE: &'static [&'static str; 2];
+    const ENTITY_SETS: EntitySets;
+    /// Whose records a plain list holds, from what its `$filter` names: all the caller may see,
+    /// unless Graph requires a `$filter`.
+    const LISTED: fn(&ListQuery) -> ApiResult<Whose> = |_| Ok(Whose::Visible);
     /// Whether requests list `filterByCurrentUser(on='approver')` (V3).
-    const APPROVERS_LIST: bool;
+    const APPROVERS_LIST: bool = false;
     /// Whether a single entity honours `$select` and `$expand`.
-    const SINGLE_READS_QUERY: bool;
+    const SINGLE_READS_QUERY: bool = true;
+    /// `$expand` may add the principal and the target.
+    const EXPANDABLE: &'static [&'static str; 2] = &["principal", TargetOf::<Self>::NAME];
+}
 
-    /// Whose records a plain list holds, from what its `$filter` names.
-    const LISTED: fn(&ListQuery) -> ApiResult<Whose>;
-    const REQUESTS: Records<Self::Request>;
-    const SCHEDULES: Records<Self::Schedule>;
-    const REQUEST: ById<RequestId, Self::Request>;
-    const SCHEDULE: ById<Self::ScheduleId, Self::Schedule>;
+/// [`Assignable::ENTITY_SETS`].
+pub type EntitySets = [[&'static str; 2]; 3];
 
-    const SHAPE_REQUEST: fn(&Self::Request) -> Value;
-    const SHAPE_SCHEDULE: fn(&Self::Schedule, DateTime<Utc>) -> Value;
-    const SHAPE_INSTANCE: fn(&Self::Schedule) -> Value;
-    /// The target as `$expand` adds it.
-    const SHAPE_TARGET: fn(&View<'_>, Self::Target) -> Value;
-
-    const INTO_INPUT: fn(Self::Body, Family) -> ApiResult<Self::Input>;
-    fn submit(
-        app: &App,
-        session: &Session,
-        meta: &CallMeta,
-        input: Self::Input,
-    ) -> impl Future<Output = AppResult<Committed<Self::Request>>> + Send;
+/// A schedule request as POSTed, read into what the use case takes.
+pub trait RequestBody: DeserializeOwned + Send {
+    type Input: Submit;
+    fn into_input(self, family: Family) -> ApiResult<Self::Input>;
 }
 
 /// The six entity sets of [`Assignable::ENTITY_SETS`], named as Graph names them: the base, the
