@@ -43,8 +43,7 @@ graph_body! {
 #[utoipa::path(post, path = "/v1.0/directory/administrativeUnits", tag = "directory", request_body = NewUnitBody,
     responses((status = 201, description = "The new administrative unit"),
               (status = 400, description = "Invalid body"),
-              (status = 403, description = "The caller may not manage administrative units")),
-    security(("bearer" = [])))]
+              (status = 403, description = "The caller may not manage administrative units")))]
 async fn create_unit(
     call: Call,
     GraphJson(body): GraphJson<NewUnitBody>,
@@ -61,8 +60,7 @@ async fn create_unit(
 /// Lists the administrative units, sorted by display name.
 #[utoipa::path(get, path = "/v1.0/directory/administrativeUnits", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of administrative units"),
-              (status = 400, description = "An invalid query option")),
-    security(("bearer" = [])))]
+              (status = 400, description = "An invalid query option")))]
 async fn list_units(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&UNITS)?;
     let units = (call.view().administrative_units().into_iter())
@@ -75,8 +73,7 @@ async fn list_units(call: Call) -> ApiResult<Json<Value>> {
 #[utoipa::path(get, path = "/v1.0/directory/administrativeUnits/{id}", tag = "directory",
     params(("id" = String, Path, description = "The administrative unit's id"), SelectOption),
     responses((status = 200, description = "The administrative unit"),
-              (status = 404, description = "No such administrative unit")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such administrative unit")))]
 async fn get_unit(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: AdministrativeUnitId = wire::parse_id("id", &id)?;
     let query = call.query(&UNIT)?;
@@ -91,8 +88,7 @@ async fn get_unit(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> 
 #[utoipa::path(get, path = "/v1.0/directory/administrativeUnits/{id}/members", tag = "directory",
     params(("id" = String, Path, description = "The administrative unit's id"), ListOptions),
     responses((status = 200, description = "A collection of directoryObjects"),
-              (status = 404, description = "No such administrative unit")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such administrative unit")))]
 async fn list_unit_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: AdministrativeUnitId = wire::parse_id("id", &id)?;
     let query = call.query(&DIRECTORY_OBJECTS)?;
@@ -112,8 +108,7 @@ async fn list_unit_members(call: Call, Path(id): Path<String>) -> ApiResult<Json
     responses((status = 204, description = "Added"),
               (status = 400, description = "Invalid reference, or already a member"),
               (status = 403, description = "The caller may not manage administrative units"),
-              (status = 404, description = "No such administrative unit or directory object")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such administrative unit or directory object")))]
 async fn add_unit_member(
     call: Call,
     Path(id): Path<String>,
@@ -129,8 +124,7 @@ async fn add_unit_member(
            ("memberId" = String, Path, description = "The member's id")),
     responses((status = 204, description = "Removed"),
               (status = 403, description = "The caller may not manage administrative units"),
-              (status = 404, description = "No such administrative unit, or not a member")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such administrative unit, or not a member")))]
 async fn remove_unit_member(
     call: Call,
     Path((id, member)): Path<(String, String)>,

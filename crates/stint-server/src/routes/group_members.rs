@@ -73,8 +73,7 @@ impl ReferenceBody {
 #[utoipa::path(get, path = "/v1.0/groups/{id}/members", tag = "directory",
     params(("id" = String, Path, description = "The group's id"), ListOptions),
     responses((status = 200, description = "A collection of directoryObjects"),
-              (status = 404, description = "No such group")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group")))]
 async fn list_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     holders(&call, &id, Holders::Direct(Access::Member))
 }
@@ -83,8 +82,7 @@ async fn list_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Valu
 #[utoipa::path(get, path = "/v1.0/groups/{id}/owners", tag = "directory",
     params(("id" = String, Path, description = "The group's id"), ListOptions),
     responses((status = 200, description = "A collection of directoryObjects"),
-              (status = 404, description = "No such group")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group")))]
 async fn list_owners(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     holders(&call, &id, Holders::Direct(Access::Owner))
 }
@@ -93,8 +91,7 @@ async fn list_owners(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value
 #[utoipa::path(get, path = "/v1.0/groups/{id}/transitiveMembers", tag = "directory",
     params(("id" = String, Path, description = "The group's id"), ListOptions),
     responses((status = 200, description = "A collection of directoryObjects"),
-              (status = 404, description = "No such group")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group")))]
 async fn list_transitive_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     holders(&call, &id, Holders::Transitive)
 }
@@ -105,8 +102,7 @@ async fn list_transitive_members(call: Call, Path(id): Path<String>) -> ApiResul
     responses((status = 204, description = "Added"),
               (status = 400, description = "Invalid reference, already a member, or nesting not allowed"),
               (status = 403, description = "The caller may not manage this group's members"),
-              (status = 404, description = "No such group or directory object")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group or directory object")))]
 async fn add_member(
     call: Call,
     Path(id): Path<String>,
@@ -121,8 +117,7 @@ async fn add_member(
     responses((status = 204, description = "Added"),
               (status = 400, description = "Invalid reference, or already an owner"),
               (status = 403, description = "The caller may not manage this group's owners"),
-              (status = 404, description = "No such group or directory object")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group or directory object")))]
 async fn add_owner(
     call: Call,
     Path(id): Path<String>,
@@ -137,8 +132,7 @@ async fn add_owner(
            ("memberId" = String, Path, description = "The member's id")),
     responses((status = 204, description = "Removed"),
               (status = 403, description = "The caller may not manage this group's members"),
-              (status = 404, description = "No such group, or not a member")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group, or not a member")))]
 async fn remove_member(call: Call, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {
     remove(call, ids, Access::Member).await
 }
@@ -149,8 +143,7 @@ async fn remove_member(call: Call, Path(ids): Path<(String, String)>) -> ApiResu
            ("memberId" = String, Path, description = "The owner's id")),
     responses((status = 204, description = "Removed"),
               (status = 403, description = "The caller may not manage this group's owners"),
-              (status = 404, description = "No such group, or not an owner")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group, or not an owner")))]
 async fn remove_owner(call: Call, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {
     remove(call, ids, Access::Owner).await
 }

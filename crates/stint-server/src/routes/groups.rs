@@ -126,8 +126,7 @@ impl FromStr for ProcessingOn {
 #[utoipa::path(post, path = "/v1.0/groups", tag = "directory", request_body = NewGroupBody,
     responses((status = 201, description = "The new group"),
               (status = 400, description = "Invalid body, or the role-assignable group limit is reached"),
-              (status = 403, description = "The caller may not create this group")),
-    security(("bearer" = [])))]
+              (status = 403, description = "The caller may not create this group")))]
 async fn create_group(
     call: Call,
     GraphJson(body): GraphJson<NewGroupBody>,
@@ -143,8 +142,7 @@ async fn create_group(
 /// Lists the groups that exist, sorted by display name.
 #[utoipa::path(get, path = "/v1.0/groups", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of groups"),
-              (status = 400, description = "An invalid query option")),
-    security(("bearer" = [])))]
+              (status = 400, description = "An invalid query option")))]
 async fn list_groups(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&GROUPS)?;
     let groups = call
@@ -161,8 +159,7 @@ async fn list_groups(call: Call) -> ApiResult<Json<Value>> {
     params(("id" = String, Path, description = "The group's id"), SelectOption),
     responses((status = 200, description = "The group"),
               (status = 400, description = "The id is not a GUID"),
-              (status = 404, description = "No such group")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group")))]
 async fn get_group(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: GroupId = wire::parse_id("id", &id)?;
     let query = call.query(&GROUP)?;
@@ -176,8 +173,7 @@ async fn get_group(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>>
     responses((status = 204, description = "Changed"),
               (status = 400, description = "Invalid body, or isAssignableToRole would change"),
               (status = 403, description = "The caller may not change this group"),
-              (status = 404, description = "No such group")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group")))]
 async fn update_group(
     call: Call,
     Path(id): Path<String>,
@@ -209,8 +205,7 @@ async fn update_group(
     params(("id" = String, Path, description = "The group's id")),
     responses((status = 204, description = "Deleted"),
               (status = 403, description = "The caller may not delete this group"),
-              (status = 404, description = "No such group")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group")))]
 async fn delete_group(call: Call, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id: GroupId = wire::parse_id("id", &id)?;
     call.app()

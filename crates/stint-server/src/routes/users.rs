@@ -98,8 +98,7 @@ graph_body! {
 #[utoipa::path(post, path = "/v1.0/users", tag = "directory", request_body = NewUserBody,
     responses((status = 201, description = "The new user"),
               (status = 400, description = "Invalid body, or the userPrincipalName is taken"),
-              (status = 403, description = "The caller may not create users")),
-    security(("bearer" = [])))]
+              (status = 403, description = "The caller may not create users")))]
 async fn create_user(
     call: Call,
     GraphJson(body): GraphJson<NewUserBody>,
@@ -121,8 +120,7 @@ async fn create_user(
 /// Lists users, sorted by display name.
 #[utoipa::path(get, path = "/v1.0/users", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of users"),
-              (status = 400, description = "An invalid query option")),
-    security(("bearer" = [])))]
+              (status = 400, description = "An invalid query option")))]
 async fn list_users(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&USERS)?;
     let users = call.view().users().into_iter().map(shape::user).collect();
@@ -133,8 +131,7 @@ async fn list_users(call: Call) -> ApiResult<Json<Value>> {
 #[utoipa::path(get, path = "/v1.0/users/{id}", tag = "directory",
     params(("id" = String, Path, description = "The user's id or userPrincipalName"), SelectOption),
     responses((status = 200, description = "The user"),
-              (status = 404, description = "No such user")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such user")))]
 async fn get_user(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>> {
     let query = call.query(&USER)?;
     let user = resolve(&call.view(), &key).map(shape::user)?;
@@ -147,8 +144,7 @@ async fn get_user(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>>
     responses((status = 204, description = "Changed"),
               (status = 400, description = "Invalid body"),
               (status = 403, description = "The caller may not change this user"),
-              (status = 404, description = "No such user")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such user")))]
 async fn update_user(
     call: Call,
     Path(key): Path<String>,
@@ -172,8 +168,7 @@ async fn update_user(
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/v1.0/me", tag = "directory", params(SelectOption),
-    responses((status = 200, description = "The signed-in user")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The signed-in user")))]
 async fn me(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&USER)?;
     let user = call.view().me().map(shape::user);
@@ -184,8 +179,7 @@ async fn me(call: Call) -> ApiResult<Json<Value>> {
 #[utoipa::path(get, path = "/v1.0/users/{id}/memberOf", tag = "directory",
     params(("id" = String, Path, description = "The user's id or userPrincipalName"), ListOptions),
     responses((status = 200, description = "A collection of directoryObjects (groups)"),
-              (status = 404, description = "No such user")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such user")))]
 async fn member_of(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>> {
     groups_of(
         &call,
@@ -199,8 +193,7 @@ async fn member_of(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>
 #[utoipa::path(get, path = "/v1.0/users/{id}/transitiveMemberOf", tag = "directory",
     params(("id" = String, Path, description = "The user's id or userPrincipalName"), ListOptions),
     responses((status = 200, description = "A collection of directoryObjects (groups)"),
-              (status = 404, description = "No such user")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such user")))]
 async fn transitive_member_of(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>> {
     let path = format!("/v1.0/users/{key}/transitiveMemberOf");
     groups_of(&call, &path, Some(&key), true)
@@ -208,16 +201,14 @@ async fn transitive_member_of(call: Call, Path(key): Path<String>) -> ApiResult<
 
 /// The groups the signed-in user is an active direct member of now.
 #[utoipa::path(get, path = "/v1.0/me/memberOf", tag = "directory", params(ListOptions),
-    responses((status = 200, description = "A collection of directoryObjects (groups)")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "A collection of directoryObjects (groups)")))]
 async fn my_member_of(call: Call) -> ApiResult<Json<Value>> {
     groups_of(&call, "/v1.0/me/memberOf", None, false)
 }
 
 /// The groups the signed-in user is an effective member of now, through nesting.
 #[utoipa::path(get, path = "/v1.0/me/transitiveMemberOf", tag = "directory", params(ListOptions),
-    responses((status = 200, description = "A collection of directoryObjects (groups)")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "A collection of directoryObjects (groups)")))]
 async fn my_transitive_member_of(call: Call) -> ApiResult<Json<Value>> {
     groups_of(&call, "/v1.0/me/transitiveMemberOf", None, true)
 }

@@ -61,8 +61,7 @@ fn expansion(query: &ListQuery) -> (AssignmentExpand, Frame<'static>) {
            crate::wire::SelectOption),
     responses((status = 200, description = "The group's two policy assignments"),
               (status = 400, description = "No $filter on scopeId and scopeType"),
-              (status = 403, description = "Not an administrator of this group")),
-    security(("bearer" = [])))]
+              (status = 403, description = "Not an administrator of this group")))]
 async fn list_assignments(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&ASSIGNMENTS)?;
     let (expand, frame) = expansion(&query);
@@ -78,8 +77,7 @@ async fn list_assignments(call: Call) -> ApiResult<Json<Value>> {
            ("$expand" = Option<String>, Query, description = "policy or policy($expand=rules)"),
            crate::wire::SelectOption),
     responses((status = 200, description = "The policy assignment"), (status = 403, description = "Not an administrator of this group"),
-              (status = 404, description = "No such policy assignment")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such policy assignment")))]
 async fn get_assignment(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let query = call.query(&ASSIGNMENT)?;
     let (expand, frame) = expansion(&query);

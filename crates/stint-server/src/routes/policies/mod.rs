@@ -70,8 +70,7 @@ fn frame(query: &ListQuery) -> Frame<'static> {
            crate::wire::SelectOption),
     responses((status = 200, description = "The group's two policies"),
               (status = 400, description = "No $filter on scopeId and scopeType"),
-              (status = 403, description = "Not an administrator of this group")),
-    security(("bearer" = [])))]
+              (status = 403, description = "Not an administrator of this group")))]
 async fn list_policies(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&POLICIES)?;
     let with_rules = query.expands("rules");
@@ -87,8 +86,7 @@ async fn list_policies(call: Call) -> ApiResult<Json<Value>> {
            ("$expand" = Option<String>, Query, description = "rules"),
            crate::wire::SelectOption),
     responses((status = 200, description = "The policy"), (status = 403, description = "Not an administrator of this group"),
-              (status = 404, description = "No such policy")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such policy")))]
 async fn get_policy(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let query = call.query(&POLICY)?;
     let with_rules = query.expands("rules");
@@ -105,8 +103,7 @@ async fn get_policy(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>
     params(("id" = String, Path, description = "Group_{groupId}_{guid}")),
     request_body(content = Object, description = "unifiedRoleManagementPolicy with rules"),
     responses((status = 204, description = "Changed"), (status = 400, description = "An invalid rule (InvalidPolicy)"),
-              (status = 403, description = "Not an administrator of this group (S4)"), (status = 404, description = "No such policy")),
-    security(("bearer" = [])))]
+              (status = 403, description = "Not an administrator of this group (S4)"), (status = 404, description = "No such policy")))]
 async fn update_policy(
     call: Call,
     Path(id): Path<String>,

@@ -96,8 +96,7 @@ fn rule_id(text: &str) -> ApiResult<PolicyRuleId> {
            ("$filter" = Option<String>, Query, description = "e.g. id eq 'Expiration_EndUser_Assignment'"),
            crate::wire::SelectOption),
     responses((status = 200, description = "The rules"), (status = 403, description = "Not an administrator of this group"),
-              (status = 404, description = "No such policy")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such policy")))]
 async fn list_rules(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let query = call.query(&RULES)?;
     let (set, items) = with_policy(&call, &id, shape::policy::rules)?;
@@ -110,8 +109,7 @@ async fn list_rules(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>
            ("ruleId" = String, Path, description = "e.g. Expiration_EndUser_Assignment"),
            crate::wire::SelectOption),
     responses((status = 200, description = "The rule"), (status = 403, description = "Not an administrator of this group"),
-              (status = 404, description = "No such policy or rule")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such policy or rule")))]
 async fn get_rule(call: Call, Path((id, rule)): Path<(String, String)>) -> ApiResult<Json<Value>> {
     let query = call.query(&RULE)?;
     let rule = rule_id(&rule)?;
@@ -130,8 +128,7 @@ async fn get_rule(call: Call, Path((id, rule)): Path<(String, String)>) -> ApiRe
     responses((status = 204, description = "Changed"),
               (status = 400, description = "Invalid rule (InvalidPolicy, InvalidPolicyEnabledRules) or wrong @odata.type"),
               (status = 403, description = "Not an administrator of this group (S4)"),
-              (status = 404, description = "No such policy or rule")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such policy or rule")))]
 async fn update_rule(
     call: Call,
     Path((id, rule)): Path<(String, String)>,

@@ -32,8 +32,7 @@ pub fn routes() -> ApiRouter {
 /// The approval of an assignment schedule request; its id is the request id.
 #[utoipa::path(get, path = "/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}", tag = "pim",
     params(("id" = String, Path, description = "The request id")),
-    responses((status = 200, description = "The approval with its stage"), (status = 403, description = "Not yours to see"), (status = 404, description = "No approval")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The approval with its stage"), (status = 403, description = "Not yours to see"), (status = 404, description = "No approval")))]
 async fn get_approval(
     State(server): State<ServerState>,
     headers: HeaderMap,
@@ -55,8 +54,7 @@ async fn get_approval(
 /// One stage of an approval.
 #[utoipa::path(get, path = "/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}/stages/{stageId}", tag = "pim",
     params(("id" = String, Path, description = "The request id"), ("stageId" = String, Path, description = "The stage id")),
-    responses((status = 200, description = "The stage"), (status = 404, description = "No such stage")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The stage"), (status = 404, description = "No such stage")))]
 async fn get_stage(
     State(server): State<ServerState>,
     Auth(session): Auth,
@@ -79,8 +77,7 @@ async fn get_stage(
 #[utoipa::path(patch, path = "/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}/stages/{stageId}", tag = "pim",
     params(("id" = String, Path, description = "The request id"), ("stageId" = String, Path, description = "The stage id")),
     request_body(content = Object, description = "reviewResult and justification"),
-    responses((status = 204, description = "Decided"), (status = 403, description = "Not an approver, or your own request"), (status = 409, description = "Already decided")),
-    security(("bearer" = [])))]
+    responses((status = 204, description = "Decided"), (status = 403, description = "Not an approver, or your own request"), (status = 409, description = "Already decided")))]
 async fn update_stage(
     server: State<ServerState>,
     auth: Auth,
@@ -95,8 +92,7 @@ async fn update_stage(
 #[utoipa::path(patch, path = "/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}/steps/{stageId}", tag = "pim",
     params(("id" = String, Path, description = "The request id"), ("stageId" = String, Path, description = "The stage id")),
     request_body(content = Object, description = "reviewResult and justification"),
-    responses((status = 204, description = "Decided"), (status = 403, description = "Not an approver, or your own request"), (status = 409, description = "Already decided")),
-    security(("bearer" = [])))]
+    responses((status = 204, description = "Decided"), (status = 403, description = "Not an approver, or your own request"), (status = 409, description = "Already decided")))]
 async fn update_step(
     server: State<ServerState>,
     auth: Auth,
