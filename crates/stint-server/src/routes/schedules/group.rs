@@ -6,7 +6,7 @@ use stint_app::view::Whose;
 use stint_core::schedule::Schedule;
 
 use super::body::GroupRequestBody;
-use super::{entity_sets, Assignable, EntitySets};
+use super::Assignable;
 use crate::collection::ListQuery;
 use crate::error::{ApiError, ApiResult};
 use crate::wire::parse_id;
@@ -18,11 +18,6 @@ impl Assignable for Groups {
     type Body = GroupRequestBody;
     type Schedule = Schedule;
 
-    const ENTITY_SETS: EntitySets = entity_sets!(
-        "identityGovernance/privilegedAccess/group/",
-        "eligibility",
-        "assignment"
-    );
     const LISTED: fn(&ListQuery) -> ApiResult<Whose> = required_anchor;
     const APPROVERS_LIST: bool = true;
     const SINGLE_READS_QUERY: bool = false;

@@ -1,5 +1,5 @@
 //! The handlers, written once over [`Assignable`]; the per-path functions that utoipa documents
-//! ([`super::group_paths`], [`super::role_paths`]) call them through [`paths!`].
+//! ([`super::paths`]) call them.
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
@@ -117,56 +117,3 @@ pub async fn cancel(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
-
-/// The documented per-path functions: each entry is its doc comment, its `#[utoipa::path]`, and
-/// which handler it is with its arguments; and `routes()` serving them all. Paths are spelled
-/// out so that a path module needs nothing but this macro.
-macro_rules! paths {
-    ($($(#[doc = $doc:tt])* #[utoipa::path $spec:tt] $handler:ident $name:ident $args:tt;)*) => {
-        /// Every path of this module (methods of one path merge into one route).
-        pub fn routes() -> $crate::ApiRouter {
-            $crate::ApiRouter::new()$(.routes(::utoipa_axum::routes!($name)))*
-        }
-        $( paths!(@one [$(#[doc = $doc])* #[utoipa::path $spec]] $handler $name $args); )*
-    };
-    (@one [$($attr:tt)*] list $name:ident ($target:ident, $family:ident, $listing:ident)) => {
-        $($attr)*
-        async fn $name(call: $crate::routes::schedules::handlers::Call) -> $crate::error::ApiResult<::axum::Json<::serde_json::Value>> {
-            use $crate::routes::schedules::{handlers, Family, Listing, Scope, $target};
-            handlers::list::<$target>(call, Family::$family, Listing::$listing, Scope::Listed).await
-        }
-    };
-    (@one [$($attr:tt)*] get $name:ident ($target:ident, $family:ident, $listing:ident)) => {
-        $($attr)*
-        async fn $name(call: $crate::routes::schedules::handlers::Call, id: ::axum::extract::Path<String>) -> $crate::error::ApiResult<::axum::Json<::serde_json::Value>> {
-            use $crate::routes::schedules::{handlers, Family, Listing, $target};
-            handlers::get::<$target>(call, id, Family::$family, Listing::$listing).await
-        }
-    };
-    (@one [$($attr:tt)*] create $name:ident ($target:ident, $family:ident)) => {
-        $($attr)*
-        async fn $name(
-            call: $crate::routes::schedules::handlers::Call,
-            meta: $crate::extract::Meta,
-            body: $crate::extract::GraphJson<
-                <$crate::routes::schedules::$target as $crate::routes::schedules::Assignable>::Body,
-            >,
-        ) -> $crate::error::ApiResult<(::axum::http::StatusCode, ::axum::Json<::serde_json::Value>)> {
-            use $crate::routes::schedules::{handlers, Family, $target};
-            handlers::create::<$target>(call, meta, body, Family::$family).await
-        }
-    };
-    (@one [$($attr:tt)*] cancel $name:ident ($family:ident)) => {
-        $($attr)*
-        async fn $name(
-            call: $crate::routes::schedules::handlers::Call,
-            meta: $crate::extract::Meta,
-            id: ::axum::extract::Path<String>,
-        ) -> $crate::error::ApiResult<::axum::http::StatusCode> {
-            use $crate::routes::schedules::{handlers, Family};
-            handlers::cancel(call, meta, id, Family::$family).await
-        }
-    };
-}
-
-pub(super) use paths;

@@ -8,13 +8,12 @@
 mod approvals;
 mod body;
 mod group;
-mod group_paths;
 mod handlers;
+mod paths;
 mod read;
 mod record;
 mod role;
 mod role_body;
-mod role_paths;
 mod submit;
 
 use serde::de::DeserializeOwned;
@@ -33,8 +32,7 @@ pub use role::Roles;
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
         .merge(approvals::routes())
-        .merge(group_paths::routes())
-        .merge(role_paths::routes())
+        .merge(paths::routes())
 }
 
 /// Which of Graph's two families an endpoint serves.
@@ -87,15 +85,12 @@ pub type ScheduleIdOf<T> = <<T as Assignable>::Schedule as Record>::Id;
 pub type InputOf<T> = <<T as Assignable>::Body as RequestBody>::Input;
 
 /// What schedules assign (a group's membership or ownership, a directory role): a request body
-/// that says what its requests commit, schedules, entity sets, and what sets it apart.
-/// [`Record`] says how requests and schedules are read and shaped.
-pub trait Assignable: 'static {
+/// that says what its requests commit, schedules, and what sets it apart. [`Record`] says how
+/// requests and schedules are read and shaped, [`Named`] where Graph lists them.
+pub trait Assignable: Named + 'static {
     type Body: RequestBody;
     type Schedule: Record<Target = TargetOf<Self>> + Timed;
 
-    /// Entity sets after `$metadata#`, by listing (requests, schedules, instances) and family
-    /// (eligibility, assignment); the path of each is `/v1.0/` and the set.
-    const ENTITY_SETS: EntitySets;
     /// Whose records a plain list holds, from what its `$filter` names: all the caller may see,
     /// unless Graph requires a `$filter`.
     const LISTED: fn(&ListQuery) -> ApiResult<Whose> = |_| Ok(Whose::Visible);
@@ -107,33 +102,16 @@ pub trait Assignable: 'static {
     const EXPANDABLE: &'static [&'static str; 2] = &["principal", TargetOf::<Self>::NAME];
 }
 
-/// [`Assignable::ENTITY_SETS`].
-pub type EntitySets = [[&'static str; 2]; 3];
+/// Where Graph lists an [`Assignable`]'s records, declared with its documented paths
+/// ([`paths`]).
+pub trait Named {
+    /// Entity sets after `$metadata#`, by listing (requests, schedules, instances) and family
+    /// (eligibility, assignment); the path of each is `/v1.0/` and the set.
+    const ENTITY_SETS: [[&'static str; 2]; 3];
+}
 
 /// A schedule request as POSTed, read into what the use case takes.
 pub trait RequestBody: DeserializeOwned + Send {
     type Input: Submit;
     fn into_input(self, family: Family) -> ApiResult<Self::Input>;
 }
-
-/// The six entity sets of [`Assignable::ENTITY_SETS`], named as Graph names them: the base, the
-/// family's prefix, and the collection.
-macro_rules! entity_sets {
-    ($base:literal, $eligibility:literal, $assignment:literal) => {
-        [
-            [
-                concat!($base, $eligibility, "ScheduleRequests"),
-                concat!($base, $assignment, "ScheduleRequests"),
-            ],
-            [
-                concat!($base, $eligibility, "Schedules"),
-                concat!($base, $assignment, "Schedules"),
-            ],
-            [
-                concat!($base, $eligibility, "ScheduleInstances"),
-                concat!($base, $assignment, "ScheduleInstances"),
-            ],
-        ]
-    };
-}
-use entity_sets;

@@ -26,6 +26,11 @@ pub fn entity_set<T: Assignable>(family: Family, listing: Listing) -> &'static s
     T::ENTITY_SETS[listing.index()][column]
 }
 
+/// The path of the collection of an entity set, `/v1.0/` and the set, and what follows it.
+pub fn path<T: Assignable>(family: Family, listing: Listing, rest: &str) -> String {
+    format!("/v1.0/{}{rest}", entity_set::<T>(family, listing))
+}
+
 impl Listing {
     /// The row of [`Assignable::ENTITY_SETS`].
     fn index(self) -> usize {
@@ -148,7 +153,7 @@ pub fn list<T: Assignable>(view: &View<'_>, call: ListCall<'_>) -> ApiResult<Val
     };
     rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let values = rows.into_iter().map(|(_, _, value)| value).collect();
-    let path = format!("/v1.0/{}{}", spec.context, call.scope.path_suffix());
+    let path = path::<T>(call.family, call.listing, call.scope.path_suffix());
     collection(call.base, &path, &spec, &query, values)
 }
 

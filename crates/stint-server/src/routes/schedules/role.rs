@@ -6,7 +6,7 @@
 use stint_core::directory::RoleAssignment;
 
 use super::role_body::RoleRequestBody;
-use super::{entity_sets, Assignable, EntitySets};
+use super::Assignable;
 
 /// Schedules of a directory role.
 pub enum Roles {}
@@ -14,10 +14,4 @@ pub enum Roles {}
 impl Assignable for Roles {
     type Body = RoleRequestBody;
     type Schedule = RoleAssignment;
-
-    const ENTITY_SETS: EntitySets = entity_sets!(
-        "roleManagement/directory/",
-        "roleEligibility",
-        "roleAssignment"
-    );
 }
