@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 use super::group_members::{ReferenceBody, DIRECTORY_OBJECTS};
 use crate::call::Call;
 use crate::collection::ListSpec;
+use crate::documented::{InvalidQuery, UnitPath};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
@@ -60,7 +61,7 @@ async fn create_unit(
 /// Lists the administrative units, sorted by display name.
 #[utoipa::path(get, path = "/v1.0/directory/administrativeUnits", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of administrative units"),
-              (status = 400, description = "An invalid query option")))]
+              InvalidQuery))]
 async fn list_units(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&UNITS)?;
     let units = (call.view().administrative_units().into_iter())
@@ -71,7 +72,7 @@ async fn list_units(call: Call) -> ApiResult<Json<Value>> {
 
 /// Reads an administrative unit.
 #[utoipa::path(get, path = "/v1.0/directory/administrativeUnits/{id}", tag = "directory",
-    params(("id" = String, Path, description = "The administrative unit's id"), SelectOption),
+    params(UnitPath, SelectOption),
     responses((status = 200, description = "The administrative unit"),
               (status = 404, description = "No such administrative unit")))]
 async fn get_unit(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
@@ -86,7 +87,7 @@ async fn get_unit(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> 
 
 /// The users and groups in an administrative unit.
 #[utoipa::path(get, path = "/v1.0/directory/administrativeUnits/{id}/members", tag = "directory",
-    params(("id" = String, Path, description = "The administrative unit's id"), ListOptions),
+    params(UnitPath, ListOptions),
     responses((status = 200, description = "A collection of directoryObjects"),
               (status = 404, description = "No such administrative unit")))]
 async fn list_unit_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
@@ -104,7 +105,7 @@ async fn list_unit_members(call: Call, Path(id): Path<String>) -> ApiResult<Json
 /// Adds a user or group to an administrative unit.
 #[utoipa::path(post, path = "/v1.0/directory/administrativeUnits/{id}/members/$ref", tag = "directory",
     request_body = ReferenceBody,
-    params(("id" = String, Path, description = "The administrative unit's id")),
+    params(UnitPath),
     responses((status = 204, description = "Added"),
               (status = 400, description = "Invalid reference, or already a member"),
               (status = 403, description = "The caller may not manage administrative units"),
@@ -120,7 +121,7 @@ async fn add_unit_member(
 
 /// Removes a user or group from an administrative unit.
 #[utoipa::path(delete, path = "/v1.0/directory/administrativeUnits/{id}/members/{memberId}/$ref", tag = "directory",
-    params(("id" = String, Path, description = "The administrative unit's id"),
+    params(UnitPath,
            ("memberId" = String, Path, description = "The member's id")),
     responses((status = 204, description = "Removed"),
               (status = 403, description = "The caller may not manage administrative units"),

@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 use super::groups::group_not_found;
 use crate::call::Call;
 use crate::collection::ListSpec;
+use crate::documented::{GroupPath, NoSuchGroup};
 use crate::error::ApiResult;
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
@@ -71,34 +72,34 @@ impl ReferenceBody {
 
 /// The direct, active members of the group now: users and groups.
 #[utoipa::path(get, path = "/v1.0/groups/{id}/members", tag = "directory",
-    params(("id" = String, Path, description = "The group's id"), ListOptions),
+    params(GroupPath, ListOptions),
     responses((status = 200, description = "A collection of directoryObjects"),
-              (status = 404, description = "No such group")))]
+              NoSuchGroup))]
 async fn list_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     holders(&call, &id, Holders::Direct(Access::Member))
 }
 
 /// The direct, active owners of the group now.
 #[utoipa::path(get, path = "/v1.0/groups/{id}/owners", tag = "directory",
-    params(("id" = String, Path, description = "The group's id"), ListOptions),
+    params(GroupPath, ListOptions),
     responses((status = 200, description = "A collection of directoryObjects"),
-              (status = 404, description = "No such group")))]
+              NoSuchGroup))]
 async fn list_owners(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     holders(&call, &id, Holders::Direct(Access::Owner))
 }
 
 /// The effective members of the group now, through nested groups.
 #[utoipa::path(get, path = "/v1.0/groups/{id}/transitiveMembers", tag = "directory",
-    params(("id" = String, Path, description = "The group's id"), ListOptions),
+    params(GroupPath, ListOptions),
     responses((status = 200, description = "A collection of directoryObjects"),
-              (status = 404, description = "No such group")))]
+              NoSuchGroup))]
 async fn list_transitive_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     holders(&call, &id, Holders::Transitive)
 }
 
 /// Adds a user or group as a member (SPEC D4, D7).
 #[utoipa::path(post, path = "/v1.0/groups/{id}/members/$ref", tag = "directory", request_body = ReferenceBody,
-    params(("id" = String, Path, description = "The group's id")),
+    params(GroupPath),
     responses((status = 204, description = "Added"),
               (status = 400, description = "Invalid reference, already a member, or nesting not allowed"),
               (status = 403, description = "The caller may not manage this group's members"),
@@ -113,7 +114,7 @@ async fn add_member(
 
 /// Adds a user as an owner (SPEC D7).
 #[utoipa::path(post, path = "/v1.0/groups/{id}/owners/$ref", tag = "directory", request_body = ReferenceBody,
-    params(("id" = String, Path, description = "The group's id")),
+    params(GroupPath),
     responses((status = 204, description = "Added"),
               (status = 400, description = "Invalid reference, or already an owner"),
               (status = 403, description = "The caller may not manage this group's owners"),
@@ -128,7 +129,7 @@ async fn add_owner(
 
 /// Removes a member (SPEC D7).
 #[utoipa::path(delete, path = "/v1.0/groups/{id}/members/{memberId}/$ref", tag = "directory",
-    params(("id" = String, Path, description = "The group's id"),
+    params(GroupPath,
            ("memberId" = String, Path, description = "The member's id")),
     responses((status = 204, description = "Removed"),
               (status = 403, description = "The caller may not manage this group's members"),
@@ -139,7 +140,7 @@ async fn remove_member(call: Call, Path(ids): Path<(String, String)>) -> ApiResu
 
 /// Removes an owner (SPEC D7).
 #[utoipa::path(delete, path = "/v1.0/groups/{id}/owners/{memberId}/$ref", tag = "directory",
-    params(("id" = String, Path, description = "The group's id"),
+    params(GroupPath,
            ("memberId" = String, Path, description = "The owner's id")),
     responses((status = 204, description = "Removed"),
               (status = 403, description = "The caller may not manage this group's owners"),

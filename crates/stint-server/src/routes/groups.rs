@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 
 use crate::call::Call;
 use crate::collection::ListSpec;
+use crate::documented::{GroupPath, InvalidQuery, NoSuchGroup};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
@@ -142,7 +143,7 @@ async fn create_group(
 /// Lists the groups that exist, sorted by display name.
 #[utoipa::path(get, path = "/v1.0/groups", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of groups"),
-              (status = 400, description = "An invalid query option")))]
+              InvalidQuery))]
 async fn list_groups(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&GROUPS)?;
     let groups = call
@@ -156,10 +157,10 @@ async fn list_groups(call: Call) -> ApiResult<Json<Value>> {
 
 /// Reads a group.
 #[utoipa::path(get, path = "/v1.0/groups/{id}", tag = "directory",
-    params(("id" = String, Path, description = "The group's id"), SelectOption),
+    params(GroupPath, SelectOption),
     responses((status = 200, description = "The group"),
               (status = 400, description = "The id is not a GUID"),
-              (status = 404, description = "No such group")))]
+              NoSuchGroup))]
 async fn get_group(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: GroupId = wire::parse_id("id", &id)?;
     let query = call.query(&GROUP)?;
@@ -169,11 +170,11 @@ async fn get_group(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>>
 
 /// Changes a group's displayName, description or membershipRule (SPEC D2).
 #[utoipa::path(patch, path = "/v1.0/groups/{id}", tag = "directory", request_body = GroupPatchBody,
-    params(("id" = String, Path, description = "The group's id")),
+    params(GroupPath),
     responses((status = 204, description = "Changed"),
               (status = 400, description = "Invalid body, or isAssignableToRole would change"),
               (status = 403, description = "The caller may not change this group"),
-              (status = 404, description = "No such group")))]
+              NoSuchGroup))]
 async fn update_group(
     call: Call,
     Path(id): Path<String>,
@@ -202,10 +203,10 @@ async fn update_group(
 
 /// Deletes a group; PIM ends its schedules and cancels its pending requests (SPEC P5).
 #[utoipa::path(delete, path = "/v1.0/groups/{id}", tag = "directory",
-    params(("id" = String, Path, description = "The group's id")),
+    params(GroupPath),
     responses((status = 204, description = "Deleted"),
               (status = 403, description = "The caller may not delete this group"),
-              (status = 404, description = "No such group")))]
+              NoSuchGroup))]
 async fn delete_group(call: Call, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id: GroupId = wire::parse_id("id", &id)?;
     call.app()

@@ -12,6 +12,7 @@ use utoipa_axum::routes;
 
 use crate::call::Call;
 use crate::collection::{ListQuery, ListSpec};
+use crate::documented::{InvalidQuery, RoleAssignmentPath};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
@@ -96,7 +97,7 @@ struct AssignmentOptions {
 /// The built-in directory roles (SPEC D5).
 #[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleDefinitions", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of role definitions"),
-              (status = 400, description = "An invalid query option")))]
+              InvalidQuery))]
 async fn list_role_definitions(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&DEFINITIONS)?;
     let definitions = BuiltInRole::ALL
@@ -159,7 +160,7 @@ async fn create_role_assignment(
 #[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleAssignments", tag = "directory",
     params(ListOptions, ("$expand" = Option<String>, Query, description = "`principal` and/or `roleDefinition`")),
     responses((status = 200, description = "A collection of role assignments"),
-              (status = 400, description = "An invalid query option")))]
+              InvalidQuery))]
 async fn list_role_assignments(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&ASSIGNMENTS)?;
     let assignments = {
@@ -175,7 +176,7 @@ async fn list_role_assignments(call: Call) -> ApiResult<Json<Value>> {
 
 /// One role assignment in force.
 #[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleAssignments/{id}", tag = "directory",
-    params(("id" = String, Path, description = "The role assignment's id"), AssignmentOptions),
+    params(RoleAssignmentPath, AssignmentOptions),
     responses((status = 200, description = "The role assignment"),
               (status = 404, description = "No such role assignment")))]
 async fn get_role_assignment(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
@@ -193,7 +194,7 @@ async fn get_role_assignment(call: Call, Path(id): Path<String>) -> ApiResult<Js
 
 /// Removes a role assignment (SPEC D5).
 #[utoipa::path(delete, path = "/v1.0/roleManagement/directory/roleAssignments/{id}", tag = "directory",
-    params(("id" = String, Path, description = "The role assignment's id")),
+    params(RoleAssignmentPath),
     responses((status = 204, description = "Removed"),
               (status = 403, description = "The caller may not manage directory roles"),
               (status = 404, description = "No such role assignment")))]

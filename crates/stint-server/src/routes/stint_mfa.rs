@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 
 use super::users::{resolve_id, MAX_PASSWORD, MIN_PASSWORD};
 use crate::call::Call;
+use crate::documented::{NoSuchUser, UserPath};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{bearer_token, GraphJson, Meta};
 use crate::wire;
@@ -147,11 +148,11 @@ async fn step_up(
 /// access: those only a Global or Privileged Role Administrator may reset (SPEC D8).
 #[utoipa::path(post, path = "/stint/v1/users/{id}/resetCredentials", tag = "stint",
     request_body = ResetBody,
-    params(("id" = String, Path, description = "The user's id or userPrincipalName")),
+    params(UserPath),
     responses((status = 204, description = "Reset"),
               (status = 400, description = "Nothing to reset, or an invalid password"),
               (status = 403, description = "The caller may not reset this user's credentials"),
-              (status = 404, description = "No such user")))]
+              NoSuchUser))]
 async fn reset_credentials(
     call: Call,
     Path(key): Path<String>,

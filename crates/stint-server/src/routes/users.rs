@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 use super::group_members::DIRECTORY_OBJECTS;
 use crate::call::Call;
 use crate::collection::ListSpec;
+use crate::documented::{InvalidQuery, NoSuchUser, UserPath};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
@@ -120,7 +121,7 @@ async fn create_user(
 /// Lists users, sorted by display name.
 #[utoipa::path(get, path = "/v1.0/users", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of users"),
-              (status = 400, description = "An invalid query option")))]
+              InvalidQuery))]
 async fn list_users(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&USERS)?;
     let users = call.view().users().into_iter().map(shape::user).collect();
@@ -129,9 +130,9 @@ async fn list_users(call: Call) -> ApiResult<Json<Value>> {
 
 /// Reads a user by id or by userPrincipalName.
 #[utoipa::path(get, path = "/v1.0/users/{id}", tag = "directory",
-    params(("id" = String, Path, description = "The user's id or userPrincipalName"), SelectOption),
+    params(UserPath, SelectOption),
     responses((status = 200, description = "The user"),
-              (status = 404, description = "No such user")))]
+              NoSuchUser))]
 async fn get_user(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>> {
     let query = call.query(&USER)?;
     let user = resolve(&call.view(), &key).map(shape::user)?;
@@ -140,11 +141,11 @@ async fn get_user(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>>
 
 /// Changes a user's displayName or accountEnabled, or resets the password (SPEC D1, D8).
 #[utoipa::path(patch, path = "/v1.0/users/{id}", tag = "directory", request_body = UserPatchBody,
-    params(("id" = String, Path, description = "The user's id or userPrincipalName")),
+    params(UserPath),
     responses((status = 204, description = "Changed"),
               (status = 400, description = "Invalid body"),
               (status = 403, description = "The caller may not change this user"),
-              (status = 404, description = "No such user")))]
+              NoSuchUser))]
 async fn update_user(
     call: Call,
     Path(key): Path<String>,
@@ -177,9 +178,9 @@ async fn me(call: Call) -> ApiResult<Json<Value>> {
 
 /// The groups the user is an active direct member of now.
 #[utoipa::path(get, path = "/v1.0/users/{id}/memberOf", tag = "directory",
-    params(("id" = String, Path, description = "The user's id or userPrincipalName"), ListOptions),
+    params(UserPath, ListOptions),
     responses((status = 200, description = "A collection of directoryObjects (groups)"),
-              (status = 404, description = "No such user")))]
+              NoSuchUser))]
 async fn member_of(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>> {
     groups_of(
         &call,
@@ -191,9 +192,9 @@ async fn member_of(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>
 
 /// The groups the user is an effective member of now, through nesting.
 #[utoipa::path(get, path = "/v1.0/users/{id}/transitiveMemberOf", tag = "directory",
-    params(("id" = String, Path, description = "The user's id or userPrincipalName"), ListOptions),
+    params(UserPath, ListOptions),
     responses((status = 200, description = "A collection of directoryObjects (groups)"),
-              (status = 404, description = "No such user")))]
+              NoSuchUser))]
 async fn transitive_member_of(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>> {
     let path = format!("/v1.0/users/{key}/transitiveMemberOf");
     groups_of(&call, &path, Some(&key), true)

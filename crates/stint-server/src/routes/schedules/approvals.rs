@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::collection::{base_url, entity};
+use crate::documented::RequestPath;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{optional_object, Auth, GraphJson, Meta};
 use crate::shape::approval;
@@ -31,7 +32,7 @@ pub fn routes() -> ApiRouter {
 
 /// The approval of an assignment schedule request; its id is the request id.
 #[utoipa::path(get, path = "/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}", tag = "pim",
-    params(("id" = String, Path, description = "The request id")),
+    params(RequestPath),
     responses((status = 200, description = "The approval with its stage"), (status = 403, description = "Not yours to see"), (status = 404, description = "No approval")))]
 async fn get_approval(
     State(server): State<ServerState>,
@@ -53,7 +54,7 @@ async fn get_approval(
 
 /// One stage of an approval.
 #[utoipa::path(get, path = "/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}/stages/{stageId}", tag = "pim",
-    params(("id" = String, Path, description = "The request id"), ("stageId" = String, Path, description = "The stage id")),
+    params(RequestPath, ("stageId" = String, Path, description = "The stage id")),
     responses((status = 200, description = "The stage"), (status = 404, description = "No such stage")))]
 async fn get_stage(
     State(server): State<ServerState>,
@@ -78,7 +79,7 @@ macro_rules! decide_at {
     ($($(#[doc = $doc:tt])* $name:ident $path:tt;)*) => {$(
         $(#[doc = $doc])*
         #[utoipa::path(patch, path = $path, tag = "pim",
-            params(("id" = String, Path, description = "The request id"), ("stageId" = String, Path, description = "The stage id")),
+            params(RequestPath, ("stageId" = String, Path, description = "The stage id")),
             request_body(content = Object, description = "reviewResult and justification"),
             responses((status = 204, description = "Decided"), (status = 403, description = "Not an approver, or your own request"), (status = 409, description = "Already decided")))]
         async fn $name(

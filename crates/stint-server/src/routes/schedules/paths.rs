@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::handlers::{self, Call};
 use super::read::path;
 use super::{Assignable, Family, Groups, Listing, Roles, Scope};
+use crate::documented::{InvalidQuery, RequestPath};
 use crate::error::ApiResult;
 use crate::extract::{GraphJson, Meta};
 use crate::wire::ListOptions;
@@ -127,11 +128,11 @@ paths! {
             responses((status = 200, description = "The request or a collection"), (status = 404, description = "No such request")))]
         get get_assignment_request (Assignment, Requests);
         /// Cancels a pending eligibility schedule request.
-        #[utoipa::path(post, params(("id" = String, Path, description = "The request id")),
+        #[utoipa::path(post, params(RequestPath),
             responses((status = 204, description = "Canceled"), (status = 400, description = "Not pending")))]
         cancel cancel_eligibility_request (Eligibility);
         /// Cancels a pending assignment schedule request.
-        #[utoipa::path(post, params(("id" = String, Path, description = "The request id")),
+        #[utoipa::path(post, params(RequestPath),
             responses((status = 204, description = "Canceled"), (status = 400, description = "Not pending")))]
         cancel cancel_assignment_request (Assignment);
         /// Current and future eligibilities; `$filter` on `groupId` or `principalId` is required. A filter on
@@ -181,11 +182,11 @@ paths! {
         create create_assignment_request (Assignment);
         /// Role eligibility schedule requests the caller may see (all of them for role administrators).
         #[utoipa::path(get, params(ListOptions),
-            responses((status = 200, description = "A collection"), (status = 400, description = "An invalid query option")))]
+            responses((status = 200, description = "A collection"), InvalidQuery))]
         list list_eligibility_requests (Eligibility, Requests);
         /// Role assignment schedule requests the caller may see (all of them for role administrators).
         #[utoipa::path(get, params(ListOptions),
-            responses((status = 200, description = "A collection"), (status = 400, description = "An invalid query option")))]
+            responses((status = 200, description = "A collection"), InvalidQuery))]
         list list_assignment_requests (Assignment, Requests);
         /// One role eligibility schedule request, or `filterByCurrentUser(on='principal'|'createdBy')`.
         #[utoipa::path(get, params(("id" = String, Path, description = "A request id, or filterByCurrentUser(on='principal')")),
@@ -198,7 +199,7 @@ paths! {
         /// Current and future eligible role assignments the caller may see, e.g. with
         /// `$filter=principalId eq '…'`. A filter on `status` also returns ended ones.
         #[utoipa::path(get, params(ListOptions),
-            responses((status = 200, description = "A collection"), (status = 400, description = "An invalid query option")))]
+            responses((status = 200, description = "A collection"), InvalidQuery))]
         list list_eligibility_schedules (Eligibility, Schedules);
         /// One eligible role assignment, or `filterByCurrentUser(on='principal')`.
         #[utoipa::path(get, params(("id" = String, Path, description = "A schedule id, or filterByCurrentUser(on='principal')")),
@@ -206,7 +207,7 @@ paths! {
         get get_eligibility_schedule (Eligibility, Schedules);
         /// Current and future active role assignments (assigned and activated) the caller may see.
         #[utoipa::path(get, params(ListOptions),
-            responses((status = 200, description = "A collection"), (status = 400, description = "An invalid query option")))]
+            responses((status = 200, description = "A collection"), InvalidQuery))]
         list list_assignment_schedules (Assignment, Schedules);
         /// One active role assignment, or `filterByCurrentUser(on='principal')`.
         #[utoipa::path(get, params(("id" = String, Path, description = "A schedule id, or filterByCurrentUser(on='principal')")),
@@ -214,7 +215,7 @@ paths! {
         get get_assignment_schedule (Assignment, Schedules);
         /// Eligible role assignments in force now.
         #[utoipa::path(get, params(ListOptions),
-            responses((status = 200, description = "A collection"), (status = 400, description = "An invalid query option")))]
+            responses((status = 200, description = "A collection"), InvalidQuery))]
         list list_eligibility_instances (Eligibility, Instances);
         /// One eligibility instance in force now, or `filterByCurrentUser(on='principal')`.
         #[utoipa::path(get, params(("id" = String, Path, description = "An instance id, or filterByCurrentUser(on='principal')")),
@@ -222,7 +223,7 @@ paths! {
         get get_eligibility_instance (Eligibility, Instances);
         /// Active role assignments (assigned and activated) in force now.
         #[utoipa::path(get, params(ListOptions),
-            responses((status = 200, description = "A collection"), (status = 400, description = "An invalid query option")))]
+            responses((status = 200, description = "A collection"), InvalidQuery))]
         list list_assignment_instances (Assignment, Instances);
         /// One assignment instance in force now, or `filterByCurrentUser(on='principal')`.
         #[utoipa::path(get, params(("id" = String, Path, description = "An instance id, or filterByCurrentUser(on='principal')")),
