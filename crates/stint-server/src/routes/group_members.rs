@@ -11,7 +11,7 @@ use stint_core::ids::{GroupId, PrincipalId};
 use stint_core::schedule::Access;
 use utoipa_axum::routes;
 
-use super::groups::group_not_found;
+use super::groups::{group_not_found, group_properties};
 use crate::call::Call;
 use crate::collection::ListSpec;
 use crate::documented::{GroupPath, NoSuchGroup};
@@ -37,23 +37,9 @@ pub fn routes() -> ApiRouter {
 pub(super) const DIRECTORY_OBJECTS: ListSpec =
     ListSpec::graph("directoryObjects", DIRECTORY_OBJECT_PROPERTIES);
 
-const DIRECTORY_OBJECT_PROPERTIES: &[&str] = &[
-    // groups::GROUP_PROPERTIES
-    "id",
-    "displayName",
-    "description",
-    "groupTypes",
-    "securityEnabled",
-    "mailEnabled",
-    "isAssignableToRole",
-    "membershipRule",
-    "membershipRuleProcessingState",
-    "onPremisesSyncEnabled",
-    "createdDateTime",
-    // and the user's own
-    "userPrincipalName",
-    "accountEnabled",
-];
+/// A group's properties, and the user's own.
+const DIRECTORY_OBJECT_PROPERTIES: &[&str] =
+    group_properties!("userPrincipalName", "accountEnabled");
 
 graph_body! {
     /// `{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/{id}"}`.
@@ -70,31 +56,28 @@ impl ReferenceBody {
     }
 }
 
-/// The direct, active members of the group now: users and groups.
-#[utoipa::path(get, path = "/v1.0/groups/{id}/members", tag = "directory",
-    params(GroupPath, ListOptions),
-    responses((status = 200, description = "A collection of directoryObjects"),
-              NoSuchGroup))]
-async fn list_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    holders(&call, &id, Holders::Direct(Access::Member))
+/// The lists of a group's holders, documented alike: each entry is its doc comment, its name, its
+/// path and the holders it lists.
+macro_rules! holders_at {
+    ($($(#[doc = $doc:tt])* $name:ident $path:tt $which:expr;)*) => {$(
+        $(#[doc = $doc])*
+        #[utoipa::path(get, path = $path, tag = "directory",
+            params(GroupPath, ListOptions),
+            responses((status = 200, description = "A collection of directoryObjects"),
+                      NoSuchGroup))]
+        async fn $name(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+            holders(&call, &id, $which)
+        }
+    )*};
 }
 
-/// The direct, active owners of the group now.
-#[utoipa::path(get, path = "/v1.0/groups/{id}/owners", tag = "directory",
-    params(GroupPath, ListOptions),
-    responses((status = 200, description = "A collection of directoryObjects"),
-              NoSuchGroup))]
-async fn list_owners(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    holders(&call, &id, Holders::Direct(Access::Owner))
-}
-
-/// The effective members of the group now, through nested groups.
-#[utoipa::path(get, path = "/v1.0/groups/{id}/transitiveMembers", tag = "directory",
-    params(GroupPath, ListOptions),
-    responses((status = 200, description = "A collection of directoryObjects"),
-              NoSuchGroup))]
-async fn list_transitive_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    holders(&call, &id, Holders::Transitive)
+holders_at! {
+    /// The direct, active members of the group now: users and groups.
+    list_members "/v1.0/groups/{id}/members" Holders::Direct(Access::Member);
+    /// The direct, active owners of the group now.
+    list_owners "/v1.0/groups/{id}/owners" Holders::Direct(Access::Owner);
+    /// The effective members of the group now, through nested groups.
+    list_transitive_members "/v1.0/groups/{id}/transitiveMembers" Holders::Transitive;
 }
 
 /// Adds a user or group as a member (SPEC D4, D7).

@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
 use crate::wire::{self, ListOptions, SelectOption};
-use crate::wire::{graph_body, MAX_DESCRIPTION, MAX_MAIL_NICKNAME, MAX_NAME};
+use crate::wire::{graph_body, graph_patch_body, MAX_DESCRIPTION, MAX_MAIL_NICKNAME, MAX_NAME};
 use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
@@ -27,19 +27,28 @@ pub fn routes() -> ApiRouter {
         .routes(routes!(get_group, update_group, delete_group))
 }
 
-pub(super) const GROUP_PROPERTIES: &[&str] = &[
-    "id",
-    "displayName",
-    "description",
-    "groupTypes",
-    "securityEnabled",
-    "mailEnabled",
-    "isAssignableToRole",
-    "membershipRule",
-    "membershipRuleProcessingState",
-    "onPremisesSyncEnabled",
-    "createdDateTime",
-];
+/// A group's properties, then those given.
+macro_rules! group_properties {
+    ($($more:literal),*) => {
+        &[
+            "id",
+            "displayName",
+            "description",
+            "groupTypes",
+            "securityEnabled",
+            "mailEnabled",
+            "isAssignableToRole",
+            "membershipRule",
+            "membershipRuleProcessingState",
+            "onPremisesSyncEnabled",
+            "createdDateTime",
+            $($more),*
+        ]
+    };
+}
+pub(super) use group_properties;
+
+pub(super) const GROUP_PROPERTIES: &[&str] = group_properties!();
 
 const GROUPS: ListSpec = ListSpec::graph("groups", GROUP_PROPERTIES);
 const GROUP: ListSpec = GROUPS.entity();
@@ -73,21 +82,13 @@ graph_body! {
     }
 }
 
-graph_body! {
+graph_patch_body! {
     struct GroupPatchBody {
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<String>)]
-        display_name: Option<Option<String>>,
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<String>)]
-        description: Option<Option<String>>,
+        display_name: String,
+        description: String,
         /// Set when the group is created; a different value is refused (SPEC D2).
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<bool>)]
-        is_assignable_to_role: Option<Option<bool>>,
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<String>)]
-        membership_rule: Option<Option<String>>,
+        is_assignable_to_role: bool,
+        membership_rule: String,
     }
 }
 

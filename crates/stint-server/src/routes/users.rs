@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
 use crate::wire::{self, ListOptions, SelectOption};
-use crate::wire::{graph_body, MAX_MAIL_NICKNAME, MAX_NAME};
+use crate::wire::{graph_body, graph_patch_body, MAX_MAIL_NICKNAME, MAX_NAME};
 use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
@@ -80,18 +80,12 @@ impl std::fmt::Debug for PasswordProfile {
     }
 }
 
-graph_body! {
+graph_patch_body! {
     struct UserPatchBody {
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<String>)]
-        display_name: Option<Option<String>>,
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<bool>)]
-        account_enabled: Option<Option<bool>>,
+        display_name: String,
+        account_enabled: bool,
         /// A password reset (SPEC D8).
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<PasswordProfile>)]
-        password_profile: Option<Option<PasswordProfile>>,
+        password_profile: PasswordProfile,
     }
 }
 
