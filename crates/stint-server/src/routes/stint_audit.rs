@@ -62,32 +62,12 @@ async fn list_audit(call: Call, Params(params): Params<AuditParams>) -> ApiResul
         ));
     }
     let query = AuditQuery {
-        group_id: params
-            .group_id
-            .as_deref()
-            .map(|id| parse_id("groupId", id))
-            .transpose()?,
-        principal_id: params
-            .principal_id
-            .as_deref()
-            .map(|id| parse_id("principalId", id))
-            .transpose()?,
-        actor: params
-            .actor_id
-            .as_deref()
-            .map(|id| parse_id("actorId", id))
-            .transpose()?,
+        group_id: optional("groupId", params.group_id.as_deref(), parse_id)?,
+        principal_id: optional("principalId", params.principal_id.as_deref(), parse_id)?,
+        actor: optional("actorId", params.actor_id.as_deref(), parse_id)?,
         involving: params.mine.unwrap_or(false).then_some(call.session.user),
-        since: params
-            .since
-            .as_deref()
-            .map(|t| parse_time("since", t))
-            .transpose()?,
-        until: params
-            .until
-            .as_deref()
-            .map(|t| parse_time("until", t))
-            .transpose()?,
+        since: optional("since", params.since.as_deref(), parse_time)?,
+        until: optional("until", params.until.as_deref(), parse_time)?,
         before_sequence: params
             .skip_token
             .map(|token| position("$skiptoken", token))
@@ -111,6 +91,15 @@ async fn list_audit(call: Call, Params(params): Params<AuditParams>) -> ApiResul
         events.iter().map(event).collect::<Vec<_>>().into(),
     );
     Ok(Json(Value::Object(body)))
+}
+
+/// A query parameter read with `parse`, if given.
+fn optional<T>(
+    field: &str,
+    text: Option<&str>,
+    parse: fn(&str, &str) -> ApiResult<T>,
+) -> ApiResult<Option<T>> {
+    text.map(|text| parse(field, text)).transpose()
 }
 
 fn parse_time(field: &str, text: &str) -> ApiResult<DateTime<Utc>> {
