@@ -35,9 +35,19 @@ path_parameters! {
 }
 
 answers! {
+    Added: 204, "Added";
+    Changed: 204, "Changed";
+    Removed: 204, "Removed";
+    InvalidBody: 400, "Invalid body";
     InvalidQuery: 400, "An invalid query option";
+    NotGroupAdministrator: 403, "Not an administrator of this group";
+    MayNotManageUnits: 403, "The caller may not manage administrative units";
+    MayNotManageRoles: 403, "The caller may not manage directory roles";
+    NotYoursToRead: 403, "Not yours to read";
     NoSuchGroup: 404, "No such group";
     NoSuchUser: 404, "No such user";
+    NoSuchUnit: 404, "No such administrative unit";
+    NoSuchRoleAssignment: 404, "No such role assignment";
     NoSuchPolicy: 404, "No such policy";
-    NotGroupAdministrator: 403, "Not an administrator of this group";
+    NoSuchPolicyOrRule: 404, "No such policy or rule";
 }

@@ -10,7 +10,9 @@ use utoipa_axum::routes;
 use super::group_members::{ReferenceBody, DIRECTORY_OBJECTS};
 use crate::call::Call;
 use crate::collection::ListSpec;
-use crate::documented::{InvalidQuery, UnitPath};
+use crate::documented::{
+    Added, InvalidBody, InvalidQuery, MayNotManageUnits, NoSuchUnit, Removed, UnitPath,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
@@ -43,8 +45,8 @@ graph_body! {
 /// Creates an administrative unit.
 #[utoipa::path(post, path = "/v1.0/directory/administrativeUnits", tag = "directory", request_body = NewUnitBody,
     responses((status = 201, description = "The new administrative unit"),
-              (status = 400, description = "Invalid body"),
-              (status = 403, description = "The caller may not manage administrative units")))]
+              InvalidBody,
+              MayNotManageUnits))]
 async fn create_unit(
     call: Call,
     GraphJson(body): GraphJson<NewUnitBody>,
@@ -74,7 +76,7 @@ async fn list_units(call: Call) -> ApiResult<Json<Value>> {
 #[utoipa::path(get, path = "/v1.0/directory/administrativeUnits/{id}", tag = "directory",
     params(UnitPath, SelectOption),
     responses((status = 200, description = "The administrative unit"),
-              (status = 404, description = "No such administrative unit")))]
+              NoSuchUnit))]
 async fn get_unit(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: AdministrativeUnitId = wire::parse_id("id", &id)?;
     let query = call.query(&UNIT)?;
@@ -89,7 +91,7 @@ async fn get_unit(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> 
 #[utoipa::path(get, path = "/v1.0/directory/administrativeUnits/{id}/members", tag = "directory",
     params(UnitPath, ListOptions),
     responses((status = 200, description = "A collection of directoryObjects"),
-              (status = 404, description = "No such administrative unit")))]
+              NoSuchUnit))]
 async fn list_unit_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: AdministrativeUnitId = wire::parse_id("id", &id)?;
     let query = call.query(&DIRECTORY_OBJECTS)?;
@@ -106,9 +108,9 @@ async fn list_unit_members(call: Call, Path(id): Path<String>) -> ApiResult<Json
 #[utoipa::path(post, path = "/v1.0/directory/administrativeUnits/{id}/members/$ref", tag = "directory",
     request_body = ReferenceBody,
     params(UnitPath),
-    responses((status = 204, description = "Added"),
+    responses(Added,
               (status = 400, description = "Invalid reference, or already a member"),
-              (status = 403, description = "The caller may not manage administrative units"),
+              MayNotManageUnits,
               (status = 404, description = "No such administrative unit or directory object")))]
 async fn add_unit_member(
     call: Call,
@@ -123,8 +125,8 @@ async fn add_unit_member(
 #[utoipa::path(delete, path = "/v1.0/directory/administrativeUnits/{id}/members/{memberId}/$ref", tag = "directory",
     params(UnitPath,
            ("memberId" = String, Path, description = "The member's id")),
-    responses((status = 204, description = "Removed"),
-              (status = 403, description = "The caller may not manage administrative units"),
+    responses(Removed,
+              MayNotManageUnits,
               (status = 404, description = "No such administrative unit, or not a member")))]
 async fn remove_unit_member(
     call: Call,

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use super::groups::{group_not_found, group_properties};
 use crate::call::Call;
 use crate::collection::ListSpec;
-use crate::documented::{GroupPath, NoSuchGroup};
+use crate::documented::{Added, GroupPath, NoSuchGroup, Removed};
 use crate::error::ApiResult;
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
@@ -83,7 +83,7 @@ holders_at! {
 /// Adds a user or group as a member (SPEC D4, D7).
 #[utoipa::path(post, path = "/v1.0/groups/{id}/members/$ref", tag = "directory", request_body = ReferenceBody,
     params(GroupPath),
-    responses((status = 204, description = "Added"),
+    responses(Added,
               (status = 400, description = "Invalid reference, already a member, or nesting not allowed"),
               (status = 403, description = "The caller may not manage this group's members"),
               (status = 404, description = "No such group or directory object")))]
@@ -98,7 +98,7 @@ async fn add_member(
 /// Adds a user as an owner (SPEC D7).
 #[utoipa::path(post, path = "/v1.0/groups/{id}/owners/$ref", tag = "directory", request_body = ReferenceBody,
     params(GroupPath),
-    responses((status = 204, description = "Added"),
+    responses(Added,
               (status = 400, description = "Invalid reference, or already an owner"),
               (status = 403, description = "The caller may not manage this group's owners"),
               (status = 404, description = "No such group or directory object")))]
@@ -114,7 +114,7 @@ async fn add_owner(
 #[utoipa::path(delete, path = "/v1.0/groups/{id}/members/{memberId}/$ref", tag = "directory",
     params(GroupPath,
            ("memberId" = String, Path, description = "The member's id")),
-    responses((status = 204, description = "Removed"),
+    responses(Removed,
               (status = 403, description = "The caller may not manage this group's members"),
               (status = 404, description = "No such group, or not a member")))]
 async fn remove_member(call: Call, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {
@@ -125,7 +125,7 @@ async fn remove_member(call: Call, Path(ids): Path<(String, String)>) -> ApiResu
 #[utoipa::path(delete, path = "/v1.0/groups/{id}/owners/{memberId}/$ref", tag = "directory",
     params(GroupPath,
            ("memberId" = String, Path, description = "The owner's id")),
-    responses((status = 204, description = "Removed"),
+    responses(Removed,
               (status = 403, description = "The caller may not manage this group's owners"),
               (status = 404, description = "No such group, or not an owner")))]
 async fn remove_owner(call: Call, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {

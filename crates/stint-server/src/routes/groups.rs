@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use crate::call::Call;
 use crate::collection::ListSpec;
-use crate::documented::{GroupPath, InvalidQuery, NoSuchGroup};
+use crate::documented::{Changed, GroupPath, InvalidQuery, NoSuchGroup};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
@@ -172,7 +172,7 @@ async fn get_group(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>>
 /// Changes a group's displayName, description or membershipRule (SPEC D2).
 #[utoipa::path(patch, path = "/v1.0/groups/{id}", tag = "directory", request_body = GroupPatchBody,
     params(GroupPath),
-    responses((status = 204, description = "Changed"),
+    responses(Changed,
               (status = 400, description = "Invalid body, or isAssignableToRole would change"),
               (status = 403, description = "The caller may not change this group"),
               NoSuchGroup))]

@@ -12,7 +12,9 @@ use utoipa_axum::routes;
 
 use crate::call::Call;
 use crate::collection::{ListQuery, ListSpec};
-use crate::documented::{InvalidQuery, RoleAssignmentPath};
+use crate::documented::{
+    InvalidQuery, MayNotManageRoles, NoSuchRoleAssignment, Removed, RoleAssignmentPath,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
@@ -126,7 +128,7 @@ async fn get_role_definition(call: Call, Path(id): Path<String>) -> ApiResult<Js
     request_body = NewRoleAssignmentBody,
     responses((status = 201, description = "The new role assignment"),
               (status = 400, description = "Invalid body, unknown principal, or a group that is not role-assignable"),
-              (status = 403, description = "The caller may not manage directory roles")))]
+              MayNotManageRoles))]
 async fn create_role_assignment(
     call: Call,
     GraphJson(body): GraphJson<NewRoleAssignmentBody>,
@@ -178,7 +180,7 @@ async fn list_role_assignments(call: Call) -> ApiResult<Json<Value>> {
 #[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleAssignments/{id}", tag = "directory",
     params(RoleAssignmentPath, AssignmentOptions),
     responses((status = 200, description = "The role assignment"),
-              (status = 404, description = "No such role assignment")))]
+              NoSuchRoleAssignment))]
 async fn get_role_assignment(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: RoleAssignmentId = wire::parse_id("id", &id)?;
     let query = call.query(&ASSIGNMENT)?;
@@ -193,11 +195,13 @@ async fn get_role_assignment(call: Call, Path(id): Path<String>) -> ApiResult<Js
 }
 
 /// Removes a role assignment (SPEC D5).
-#[utoipa::path(delete, path = "/v1.0/roleManagement/directory/roleAssignments/{id}", tag = "directory",
+#[utoipa::path(
+    delete,
+    path = "/v1.0/roleManagement/directory/roleAssignments/{id}",
+    tag = "directory",
     params(RoleAssignmentPath),
-    responses((status = 204, description = "Removed"),
-              (status = 403, description = "The caller may not manage directory roles"),
-              (status = 404, description = "No such role assignment")))]
+    responses(Removed, MayNotManageRoles, NoSuchRoleAssignment)
+)]
 async fn delete_role_assignment(call: Call, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id: RoleAssignmentId = wire::parse_id("id", &id)?;
     let app = call.app();

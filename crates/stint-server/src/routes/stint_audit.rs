@@ -10,6 +10,7 @@ use utoipa::IntoParams;
 use utoipa_axum::routes;
 
 use crate::call::Call;
+use crate::documented::NotYoursToRead;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Params;
 use crate::wire::{parse_id, position, time};
@@ -52,7 +53,7 @@ struct AuditParams {
 /// Audit events newest first. Privileged administrators see everything, group administrators their
 /// groups, everyone their own activity.
 #[utoipa::path(get, path = "/stint/v1/audit", tag = "stint", params(AuditParams),
-    responses((status = 200, description = "Audit events, newest first"), (status = 403, description = "Not yours to read")))]
+    responses((status = 200, description = "Audit events, newest first"), NotYoursToRead))]
 async fn list_audit(call: Call, Params(params): Params<AuditParams>) -> ApiResult<Json<Value>> {
     let limit = params.top.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {

@@ -14,6 +14,7 @@ use utoipa::IntoParams;
 use utoipa_axum::routes;
 
 use crate::call::Call;
+use crate::documented::NotYoursToRead;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, GraphJson, Params};
 use crate::wire::{optional_time, parse_enum, parse_id};
@@ -115,7 +116,7 @@ async fn check_batch(call: Call, GraphJson(body): GraphJson<BatchBody>) -> ApiRe
 /// All groups the principal effectively belongs to now, each with its end and path.
 #[utoipa::path(get, path = "/stint/v1/principals/{id}/groups", tag = "stint",
     params(("id" = String, Path, description = "A user or group id")),
-    responses((status = 200, description = "{revision, value: [{groupId, until, via}]}"), (status = 403, description = "Not yours to read")))]
+    responses((status = 200, description = "{revision, value: [{groupId, until, via}]}"), NotYoursToRead))]
 async fn groups_of_principal(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let principal: PrincipalId = parse_id("id", &id)?;
     let view = call.view();

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 
 use super::users::{resolve_id, MAX_PASSWORD, MIN_PASSWORD};
 use crate::call::Call;
-use crate::documented::{NoSuchUser, UserPath};
+use crate::documented::{NoSuchUser, Removed, UserPath};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{bearer_token, GraphJson, Meta};
 use crate::wire;
@@ -115,7 +115,7 @@ async fn confirm_totp(call: Call, GraphJson(body): GraphJson<CodeBody>) -> ApiRe
 
 /// Removes the caller's TOTP authenticator. A confirmed one needs a recent step-up on this token.
 #[utoipa::path(delete, path = "/stint/v1/me/authenticators/totp", tag = "stint",
-    responses((status = 204, description = "Removed"),
+    responses(Removed,
               (status = 403, description = "No recent TOTP check on this token (MfaRequired): step up first"),
               (status = 404, description = "The caller has no authenticator")))]
 async fn remove_totp(call: Call) -> ApiResult<StatusCode> {

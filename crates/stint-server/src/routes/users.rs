@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use super::group_members::DIRECTORY_OBJECTS;
 use crate::call::Call;
 use crate::collection::ListSpec;
-use crate::documented::{InvalidQuery, NoSuchUser, UserPath};
+use crate::documented::{Changed, InvalidBody, InvalidQuery, NoSuchUser, UserPath};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
@@ -136,8 +136,8 @@ async fn get_user(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>>
 /// Changes a user's displayName or accountEnabled, or resets the password (SPEC D1, D8).
 #[utoipa::path(patch, path = "/v1.0/users/{id}", tag = "directory", request_body = UserPatchBody,
     params(UserPath),
-    responses((status = 204, description = "Changed"),
-              (status = 400, description = "Invalid body"),
+    responses(Changed,
+              InvalidBody,
               (status = 403, description = "The caller may not change this user"),
               NoSuchUser))]
 async fn update_user(

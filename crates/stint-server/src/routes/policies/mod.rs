@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use self::read::Frame;
 use crate::call::Call;
 use crate::collection::{ListQuery, ListSpec};
-use crate::documented::{NoSuchPolicy, NotGroupAdministrator, PolicyPath};
+use crate::documented::{Changed, NoSuchPolicy, NotGroupAdministrator, PolicyPath};
 use crate::error::ApiResult;
 use crate::extract::GraphJson;
 use crate::shape;
@@ -103,7 +103,7 @@ async fn get_policy(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>
 #[utoipa::path(patch, path = "/v1.0/policies/roleManagementPolicies/{id}", tag = "policies",
     params(PolicyPath),
     request_body(content = Object, description = "unifiedRoleManagementPolicy with rules"),
-    responses((status = 204, description = "Changed"), (status = 400, description = "An invalid rule (InvalidPolicy)"),
+    responses(Changed, (status = 400, description = "An invalid rule (InvalidPolicy)"),
               (status = 403, description = "Not an administrator of this group (S4)"), NoSuchPolicy))]
 async fn update_policy(
     call: Call,

@@ -14,7 +14,9 @@ use super::body;
 use super::read::Frame;
 use crate::call::Call;
 use crate::collection::ListSpec;
-use crate::documented::{NoSuchPolicy, NotGroupAdministrator, PolicyPath};
+use crate::documented::{
+    Changed, NoSuchPolicy, NoSuchPolicyOrRule, NotGroupAdministrator, PolicyPath,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape;
@@ -110,7 +112,7 @@ async fn list_rules(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>
            ("ruleId" = String, Path, description = "e.g. Expiration_EndUser_Assignment"),
            crate::wire::SelectOption),
     responses((status = 200, description = "The rule"), NotGroupAdministrator,
-              (status = 404, description = "No such policy or rule")))]
+              NoSuchPolicyOrRule))]
 async fn get_rule(call: Call, Path((id, rule)): Path<(String, String)>) -> ApiResult<Json<Value>> {
     let query = call.query(&RULE)?;
     let rule = rule_id(&rule)?;
@@ -126,10 +128,10 @@ async fn get_rule(call: Call, Path((id, rule)): Path<(String, String)>) -> ApiRe
     params(PolicyPath,
            ("ruleId" = String, Path, description = "e.g. Expiration_EndUser_Assignment")),
     request_body(content = Object, description = "unifiedRoleManagementPolicyRule (a derived type)"),
-    responses((status = 204, description = "Changed"),
+    responses(Changed,
               (status = 400, description = "Invalid rule (InvalidPolicy, InvalidPolicyEnabledRules) or wrong @odata.type"),
               (status = 403, description = "Not an administrator of this group (S4)"),
-              (status = 404, description = "No such policy or rule")))]
+              NoSuchPolicyOrRule))]
 async fn update_rule(
     call: Call,
     Path((id, rule)): Path<(String, String)>,
