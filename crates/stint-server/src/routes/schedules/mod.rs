@@ -2,8 +2,9 @@
 //! group membership and ownership (`/v1.0/identityGovernance/privilegedAccess/group/...`) and
 //! directory roles (`/v1.0/roleManagement/directory/role...`). Each serves schedule requests
 //! (create, list, get, `filterByCurrentUser`), schedules and schedule instances of both families
-//! (eligibility and assignment); [`Assignable`] says how the two differ, [`handlers`] and [`read`]
-//! do the rest. Group requests also cancel, and have approvals.
+//! (eligibility and assignment); [`Assignable`] and the [`Record`]s it names say how the two
+//! differ, [`paths`] documents both, [`handlers`] and [`read`] do the rest. Group requests also
+//! cancel, and have approvals.
 
 mod approvals;
 mod body;

@@ -32,7 +32,7 @@ pub fn path<T: Assignable>(family: Family, listing: Listing, rest: &str) -> Stri
 }
 
 impl Listing {
-    /// The row of [`Assignable::ENTITY_SETS`].
+    /// The row of [`super::Named::ENTITY_SETS`].
     fn index(self) -> usize {
         match self {
             Listing::Requests => 0,
