@@ -5,6 +5,7 @@
 
 mod call;
 mod collection;
+mod documented;
 mod error;
 mod extract;
 mod middleware;

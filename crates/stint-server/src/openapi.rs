@@ -2,7 +2,7 @@
 
 use axum::routing::get;
 use axum::{Json, Router};
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{InfoBuilder, OpenApi};
 
 use crate::ServerState;
@@ -24,6 +24,25 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
         SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
     );
     api
+}
+
+/// Marks every operation of `api` as needing the bearer token.
+pub fn require_bearer(api: &mut OpenApi) {
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation.security = Some(vec![SecurityRequirement::new("bearer", [""; 0])]);
+        }
+    }
 }
 
 pub fn serve(api: OpenApi) -> Router<ServerState> {

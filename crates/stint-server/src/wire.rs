@@ -27,6 +27,27 @@ macro_rules! graph_body {
 }
 pub(crate) use graph_body;
 
+/// A Graph PATCH body ([`graph_body!`]): each property, declared by its type, may be left out
+/// (`None`) or sent as `null` (`Some(None)`); see [`nullable`].
+macro_rules! graph_patch_body {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident {
+        $($(#[doc = $doc:tt])* $field:ident: $type:ty,)*
+    }) => {
+        $crate::wire::graph_body! {
+            $(#[$meta])*
+            $vis struct $name {
+                $(
+                    $(#[doc = $doc])*
+                    #[serde(default, deserialize_with = "crate::wire::nullable")]
+                    #[schema(value_type = Option<$type>)]
+                    $field: Option<Option<$type>>,
+                )*
+            }
+        }
+    };
+}
+pub(crate) use graph_patch_body;
+
 /// Graph's limits on names and descriptions of directory objects.
 pub const MAX_NAME: usize = 256;
 pub const MAX_DESCRIPTION: usize = 1024;
@@ -78,7 +99,7 @@ pub fn parse_enum<T: FromStr>(field: &str, text: &str, accepted: &[&str]) -> Res
 }
 
 /// For PATCH bodies: an absent property is `None`, an explicit `null` is `Some(None)`.
-/// Use with `#[serde(default, deserialize_with = "wire::nullable")]`.
+/// [`graph_patch_body!`] reads every property with it.
 pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,

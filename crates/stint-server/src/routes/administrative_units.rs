@@ -10,6 +10,9 @@ use utoipa_axum::routes;
 use super::group_members::{ReferenceBody, DIRECTORY_OBJECTS};
 use crate::call::Call;
 use crate::collection::ListSpec;
+use crate::documented::{
+    Added, InvalidBody, InvalidQuery, MayNotManageUnits, NoSuchUnit, Removed, UnitPath,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
@@ -42,9 +45,8 @@ graph_body! {
 /// Creates an administrative unit.
 #[utoipa::path(post, path = "/v1.0/directory/administrativeUnits", tag = "directory", request_body = NewUnitBody,
     responses((status = 201, description = "The new administrative unit"),
-              (status = 400, description = "Invalid body"),
-              (status = 403, description = "The caller may not manage administrative units")),
-    security(("bearer" = [])))]
+              InvalidBody,
+              MayNotManageUnits))]
 async fn create_unit(
     call: Call,
     GraphJson(body): GraphJson<NewUnitBody>,
@@ -61,8 +63,7 @@ async fn create_unit(
 /// Lists the administrative units, sorted by display name.
 #[utoipa::path(get, path = "/v1.0/directory/administrativeUnits", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of administrative units"),
-              (status = 400, description = "An invalid query option")),
-    security(("bearer" = [])))]
+              InvalidQuery))]
 async fn list_units(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&UNITS)?;
     let units = (call.view().administrative_units().into_iter())
@@ -73,10 +74,9 @@ async fn list_units(call: Call) -> ApiResult<Json<Value>> {
 
 /// Reads an administrative unit.
 #[utoipa::path(get, path = "/v1.0/directory/administrativeUnits/{id}", tag = "directory",
-    params(("id" = String, Path, description = "The administrative unit's id"), SelectOption),
+    params(UnitPath, SelectOption),
     responses((status = 200, description = "The administrative unit"),
-              (status = 404, description = "No such administrative unit")),
-    security(("bearer" = [])))]
+              NoSuchUnit))]
 async fn get_unit(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: AdministrativeUnitId = wire::parse_id("id", &id)?;
     let query = call.query(&UNIT)?;
@@ -89,10 +89,9 @@ async fn get_unit(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> 
 
 /// The users and groups in an administrative unit.
 #[utoipa::path(get, path = "/v1.0/directory/administrativeUnits/{id}/members", tag = "directory",
-    params(("id" = String, Path, description = "The administrative unit's id"), ListOptions),
+    params(UnitPath, ListOptions),
     responses((status = 200, description = "A collection of directoryObjects"),
-              (status = 404, description = "No such administrative unit")),
-    security(("bearer" = [])))]
+              NoSuchUnit))]
 async fn list_unit_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: AdministrativeUnitId = wire::parse_id("id", &id)?;
     let query = call.query(&DIRECTORY_OBJECTS)?;
@@ -108,12 +107,11 @@ async fn list_unit_members(call: Call, Path(id): Path<String>) -> ApiResult<Json
 /// Adds a user or group to an administrative unit.
 #[utoipa::path(post, path = "/v1.0/directory/administrativeUnits/{id}/members/$ref", tag = "directory",
     request_body = ReferenceBody,
-    params(("id" = String, Path, description = "The administrative unit's id")),
-    responses((status = 204, description = "Added"),
+    params(UnitPath),
+    responses(Added,
               (status = 400, description = "Invalid reference, or already a member"),
-              (status = 403, description = "The caller may not manage administrative units"),
-              (status = 404, description = "No such administrative unit or directory object")),
-    security(("bearer" = [])))]
+              MayNotManageUnits,
+              (status = 404, description = "No such administrative unit or directory object")))]
 async fn add_unit_member(
     call: Call,
     Path(id): Path<String>,
@@ -125,12 +123,11 @@ async fn add_unit_member(
 
 /// Removes a user or group from an administrative unit.
 #[utoipa::path(delete, path = "/v1.0/directory/administrativeUnits/{id}/members/{memberId}/$ref", tag = "directory",
-    params(("id" = String, Path, description = "The administrative unit's id"),
+    params(UnitPath,
            ("memberId" = String, Path, description = "The member's id")),
-    responses((status = 204, description = "Removed"),
-              (status = 403, description = "The caller may not manage administrative units"),
-              (status = 404, description = "No such administrative unit, or not a member")),
-    security(("bearer" = [])))]
+    responses(Removed,
+              MayNotManageUnits,
+              (status = 404, description = "No such administrative unit, or not a member")))]
 async fn remove_unit_member(
     call: Call,
     Path((id, member)): Path<(String, String)>,

@@ -11,9 +11,10 @@ use stint_core::ids::{GroupId, PrincipalId};
 use stint_core::schedule::Access;
 use utoipa_axum::routes;
 
-use super::groups::group_not_found;
+use super::groups::{group_not_found, group_properties};
 use crate::call::Call;
 use crate::collection::ListSpec;
+use crate::documented::{Added, GroupPath, NoSuchGroup, Removed};
 use crate::error::ApiResult;
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
@@ -36,23 +37,9 @@ pub fn routes() -> ApiRouter {
 pub(super) const DIRECTORY_OBJECTS: ListSpec =
     ListSpec::graph("directoryObjects", DIRECTORY_OBJECT_PROPERTIES);
 
-const DIRECTORY_OBJECT_PROPERTIES: &[&str] = &[
-    // groups::GROUP_PROPERTIES
-    "id",
-    "displayName",
-    "description",
-    "groupTypes",
-    "securityEnabled",
-    "mailEnabled",
-    "isAssignableToRole",
-    "membershipRule",
-    "membershipRuleProcessingState",
-    "onPremisesSyncEnabled",
-    "createdDateTime",
-    // and the user's own
-    "userPrincipalName",
-    "accountEnabled",
-];
+/// A group's properties, and the user's own.
+const DIRECTORY_OBJECT_PROPERTIES: &[&str] =
+    group_properties!("userPrincipalName", "accountEnabled");
 
 graph_body! {
     /// `{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/{id}"}`.
@@ -69,44 +56,37 @@ impl ReferenceBody {
     }
 }
 
-/// The direct, active members of the group now: users and groups.
-#[utoipa::path(get, path = "/v1.0/groups/{id}/members", tag = "directory",
-    params(("id" = String, Path, description = "The group's id"), ListOptions),
-    responses((status = 200, description = "A collection of directoryObjects"),
-              (status = 404, description = "No such group")),
-    security(("bearer" = [])))]
-async fn list_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    holders(&call, &id, Holders::Direct(Access::Member))
+/// The lists of a group's holders, documented alike: each entry is its doc comment, its name, its
+/// path and the holders it lists.
+macro_rules! holders_at {
+    ($($(#[doc = $doc:tt])* $name:ident $path:tt $which:expr;)*) => {$(
+        $(#[doc = $doc])*
+        #[utoipa::path(get, path = $path, tag = "directory",
+            params(GroupPath, ListOptions),
+            responses((status = 200, description = "A collection of directoryObjects"),
+                      NoSuchGroup))]
+        async fn $name(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+            holders(&call, &id, $which)
+        }
+    )*};
 }
 
-/// The direct, active owners of the group now.
-#[utoipa::path(get, path = "/v1.0/groups/{id}/owners", tag = "directory",
-    params(("id" = String, Path, description = "The group's id"), ListOptions),
-    responses((status = 200, description = "A collection of directoryObjects"),
-              (status = 404, description = "No such group")),
-    security(("bearer" = [])))]
-async fn list_owners(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    holders(&call, &id, Holders::Direct(Access::Owner))
-}
-
-/// The effective members of the group now, through nested groups.
-#[utoipa::path(get, path = "/v1.0/groups/{id}/transitiveMembers", tag = "directory",
-    params(("id" = String, Path, description = "The group's id"), ListOptions),
-    responses((status = 200, description = "A collection of directoryObjects"),
-              (status = 404, description = "No such group")),
-    security(("bearer" = [])))]
-async fn list_transitive_members(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    holders(&call, &id, Holders::Transitive)
+holders_at! {
+    /// The direct, active members of the group now: users and groups.
+    list_members "/v1.0/groups/{id}/members" Holders::Direct(Access::Member);
+    /// The direct, active owners of the group now.
+    list_owners "/v1.0/groups/{id}/owners" Holders::Direct(Access::Owner);
+    /// The effective members of the group now, through nested groups.
+    list_transitive_members "/v1.0/groups/{id}/transitiveMembers" Holders::Transitive;
 }
 
 /// Adds a user or group as a member (SPEC D4, D7).
 #[utoipa::path(post, path = "/v1.0/groups/{id}/members/$ref", tag = "directory", request_body = ReferenceBody,
-    params(("id" = String, Path, description = "The group's id")),
-    responses((status = 204, description = "Added"),
+    params(GroupPath),
+    responses(Added,
               (status = 400, description = "Invalid reference, already a member, or nesting not allowed"),
               (status = 403, description = "The caller may not manage this group's members"),
-              (status = 404, description = "No such group or directory object")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group or directory object")))]
 async fn add_member(
     call: Call,
     Path(id): Path<String>,
@@ -117,12 +97,11 @@ async fn add_member(
 
 /// Adds a user as an owner (SPEC D7).
 #[utoipa::path(post, path = "/v1.0/groups/{id}/owners/$ref", tag = "directory", request_body = ReferenceBody,
-    params(("id" = String, Path, description = "The group's id")),
-    responses((status = 204, description = "Added"),
+    params(GroupPath),
+    responses(Added,
               (status = 400, description = "Invalid reference, or already an owner"),
               (status = 403, description = "The caller may not manage this group's owners"),
-              (status = 404, description = "No such group or directory object")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group or directory object")))]
 async fn add_owner(
     call: Call,
     Path(id): Path<String>,
@@ -133,24 +112,22 @@ async fn add_owner(
 
 /// Removes a member (SPEC D7).
 #[utoipa::path(delete, path = "/v1.0/groups/{id}/members/{memberId}/$ref", tag = "directory",
-    params(("id" = String, Path, description = "The group's id"),
+    params(GroupPath,
            ("memberId" = String, Path, description = "The member's id")),
-    responses((status = 204, description = "Removed"),
+    responses(Removed,
               (status = 403, description = "The caller may not manage this group's members"),
-              (status = 404, description = "No such group, or not a member")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group, or not a member")))]
 async fn remove_member(call: Call, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {
     remove(call, ids, Access::Member).await
 }
 
 /// Removes an owner (SPEC D7).
 #[utoipa::path(delete, path = "/v1.0/groups/{id}/owners/{memberId}/$ref", tag = "directory",
-    params(("id" = String, Path, description = "The group's id"),
+    params(GroupPath,
            ("memberId" = String, Path, description = "The owner's id")),
-    responses((status = 204, description = "Removed"),
+    responses(Removed,
               (status = 403, description = "The caller may not manage this group's owners"),
-              (status = 404, description = "No such group, or not an owner")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such group, or not an owner")))]
 async fn remove_owner(call: Call, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {
     remove(call, ids, Access::Owner).await
 }

@@ -13,11 +13,12 @@ use utoipa_axum::routes;
 
 use crate::call::Call;
 use crate::collection::ListSpec;
+use crate::documented::{Changed, GroupPath, InvalidQuery, NoSuchGroup};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
 use crate::wire::{self, ListOptions, SelectOption};
-use crate::wire::{graph_body, MAX_DESCRIPTION, MAX_MAIL_NICKNAME, MAX_NAME};
+use crate::wire::{graph_body, graph_patch_body, MAX_DESCRIPTION, MAX_MAIL_NICKNAME, MAX_NAME};
 use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
@@ -26,19 +27,28 @@ pub fn routes() -> ApiRouter {
         .routes(routes!(get_group, update_group, delete_group))
 }
 
-pub(super) const GROUP_PROPERTIES: &[&str] = &[
-    "id",
-    "displayName",
-    "description",
-    "groupTypes",
-    "securityEnabled",
-    "mailEnabled",
-    "isAssignableToRole",
-    "membershipRule",
-    "membershipRuleProcessingState",
-    "onPremisesSyncEnabled",
-    "createdDateTime",
-];
+/// A group's properties, then those given.
+macro_rules! group_properties {
+    ($($more:literal),*) => {
+        &[
+            "id",
+            "displayName",
+            "description",
+            "groupTypes",
+            "securityEnabled",
+            "mailEnabled",
+            "isAssignableToRole",
+            "membershipRule",
+            "membershipRuleProcessingState",
+            "onPremisesSyncEnabled",
+            "createdDateTime",
+            $($more),*
+        ]
+    };
+}
+pub(super) use group_properties;
+
+pub(super) const GROUP_PROPERTIES: &[&str] = group_properties!();
 
 const GROUPS: ListSpec = ListSpec::graph("groups", GROUP_PROPERTIES);
 const GROUP: ListSpec = GROUPS.entity();
@@ -72,21 +82,13 @@ graph_body! {
     }
 }
 
-graph_body! {
+graph_patch_body! {
     struct GroupPatchBody {
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<String>)]
-        display_name: Option<Option<String>>,
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<String>)]
-        description: Option<Option<String>>,
+        display_name: String,
+        description: String,
         /// Set when the group is created; a different value is refused (SPEC D2).
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<bool>)]
-        is_assignable_to_role: Option<Option<bool>>,
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<String>)]
-        membership_rule: Option<Option<String>>,
+        is_assignable_to_role: bool,
+        membership_rule: String,
     }
 }
 
@@ -126,8 +128,7 @@ impl FromStr for ProcessingOn {
 #[utoipa::path(post, path = "/v1.0/groups", tag = "directory", request_body = NewGroupBody,
     responses((status = 201, description = "The new group"),
               (status = 400, description = "Invalid body, or the role-assignable group limit is reached"),
-              (status = 403, description = "The caller may not create this group")),
-    security(("bearer" = [])))]
+              (status = 403, description = "The caller may not create this group")))]
 async fn create_group(
     call: Call,
     GraphJson(body): GraphJson<NewGroupBody>,
@@ -143,8 +144,7 @@ async fn create_group(
 /// Lists the groups that exist, sorted by display name.
 #[utoipa::path(get, path = "/v1.0/groups", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of groups"),
-              (status = 400, description = "An invalid query option")),
-    security(("bearer" = [])))]
+              InvalidQuery))]
 async fn list_groups(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&GROUPS)?;
     let groups = call
@@ -158,11 +158,10 @@ async fn list_groups(call: Call) -> ApiResult<Json<Value>> {
 
 /// Reads a group.
 #[utoipa::path(get, path = "/v1.0/groups/{id}", tag = "directory",
-    params(("id" = String, Path, description = "The group's id"), SelectOption),
+    params(GroupPath, SelectOption),
     responses((status = 200, description = "The group"),
               (status = 400, description = "The id is not a GUID"),
-              (status = 404, description = "No such group")),
-    security(("bearer" = [])))]
+              NoSuchGroup))]
 async fn get_group(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: GroupId = wire::parse_id("id", &id)?;
     let query = call.query(&GROUP)?;
@@ -172,12 +171,11 @@ async fn get_group(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>>
 
 /// Changes a group's displayName, description or membershipRule (SPEC D2).
 #[utoipa::path(patch, path = "/v1.0/groups/{id}", tag = "directory", request_body = GroupPatchBody,
-    params(("id" = String, Path, description = "The group's id")),
-    responses((status = 204, description = "Changed"),
+    params(GroupPath),
+    responses(Changed,
               (status = 400, description = "Invalid body, or isAssignableToRole would change"),
               (status = 403, description = "The caller may not change this group"),
-              (status = 404, description = "No such group")),
-    security(("bearer" = [])))]
+              NoSuchGroup))]
 async fn update_group(
     call: Call,
     Path(id): Path<String>,
@@ -206,11 +204,10 @@ async fn update_group(
 
 /// Deletes a group; PIM ends its schedules and cancels its pending requests (SPEC P5).
 #[utoipa::path(delete, path = "/v1.0/groups/{id}", tag = "directory",
-    params(("id" = String, Path, description = "The group's id")),
+    params(GroupPath),
     responses((status = 204, description = "Deleted"),
               (status = 403, description = "The caller may not delete this group"),
-              (status = 404, description = "No such group")),
-    security(("bearer" = [])))]
+              NoSuchGroup))]
 async fn delete_group(call: Call, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id: GroupId = wire::parse_id("id", &id)?;
     call.app()

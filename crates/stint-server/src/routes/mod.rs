@@ -1,4 +1,4 @@
-//! Every route, one module per resource.
+//! Every route, one module per resource. All but health and signing in need a signed-in caller.
 
 mod administrative_units;
 mod group_members;
@@ -19,25 +19,36 @@ mod users;
 use axum::http::StatusCode;
 
 use crate::error::ApiError;
+use crate::openapi;
 use crate::ApiRouter;
 
+/// The routes of every module whose callers must be signed in.
+const SIGNED_IN: &[fn() -> ApiRouter] = &[
+    stint_auth::routes,
+    stint_mfa::routes,
+    schedules::routes,
+    policies::routes,
+    stint_onboarding::routes,
+    stint_audit::routes,
+    stint_changes::routes,
+    stint_principals::routes,
+    stint_check::routes,
+    users::routes,
+    groups::routes,
+    group_members::routes,
+    roles::routes,
+    administrative_units::routes,
+];
+
 pub fn all() -> ApiRouter {
+    let mut signed_in = SIGNED_IN
+        .iter()
+        .fold(ApiRouter::new(), |all, routes| all.merge(routes()));
+    openapi::require_bearer(signed_in.get_openapi_mut());
     ApiRouter::new()
         .merge(stint_health::routes())
-        .merge(stint_auth::routes())
-        .merge(stint_mfa::routes())
-        .merge(schedules::routes())
-        .merge(policies::routes())
-        .merge(stint_onboarding::routes())
-        .merge(stint_audit::routes())
-        .merge(stint_changes::routes())
-        .merge(stint_principals::routes())
-        .merge(stint_check::routes())
-        .merge(users::routes())
-        .merge(groups::routes())
-        .merge(group_members::routes())
-        .merge(roles::routes())
-        .merge(administrative_units::routes())
+        .merge(stint_auth::public_routes())
+        .merge(signed_in)
 }
 
 pub async fn not_found() -> ApiError {

@@ -12,6 +12,9 @@ use utoipa_axum::routes;
 
 use crate::call::Call;
 use crate::collection::{ListQuery, ListSpec};
+use crate::documented::{
+    InvalidQuery, MayNotManageRoles, NoSuchRoleAssignment, Removed, RoleAssignmentPath,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
@@ -96,8 +99,7 @@ struct AssignmentOptions {
 /// The built-in directory roles (SPEC D5).
 #[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleDefinitions", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of role definitions"),
-              (status = 400, description = "An invalid query option")),
-    security(("bearer" = [])))]
+              InvalidQuery))]
 async fn list_role_definitions(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&DEFINITIONS)?;
     let definitions = BuiltInRole::ALL
@@ -112,8 +114,7 @@ async fn list_role_definitions(call: Call) -> ApiResult<Json<Value>> {
 #[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleDefinitions/{id}", tag = "directory",
     params(("id" = String, Path, description = "The role definition's id (its template id)"), wire::SelectOption),
     responses((status = 200, description = "The role definition"),
-              (status = 404, description = "No such role definition")),
-    security(("bearer" = [])))]
+              (status = 404, description = "No such role definition")))]
 async fn get_role_definition(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: RoleDefinitionId = wire::parse_id("id", &id)?;
     let query = call.query(&DEFINITION)?;
@@ -127,8 +128,7 @@ async fn get_role_definition(call: Call, Path(id): Path<String>) -> ApiResult<Js
     request_body = NewRoleAssignmentBody,
     responses((status = 201, description = "The new role assignment"),
               (status = 400, description = "Invalid body, unknown principal, or a group that is not role-assignable"),
-              (status = 403, description = "The caller may not manage directory roles")),
-    security(("bearer" = [])))]
+              MayNotManageRoles))]
 async fn create_role_assignment(
     call: Call,
     GraphJson(body): GraphJson<NewRoleAssignmentBody>,
@@ -162,8 +162,7 @@ async fn create_role_assignment(
 #[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleAssignments", tag = "directory",
     params(ListOptions, ("$expand" = Option<String>, Query, description = "`principal` and/or `roleDefinition`")),
     responses((status = 200, description = "A collection of role assignments"),
-              (status = 400, description = "An invalid query option")),
-    security(("bearer" = [])))]
+              InvalidQuery))]
 async fn list_role_assignments(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&ASSIGNMENTS)?;
     let assignments = {
@@ -179,10 +178,9 @@ async fn list_role_assignments(call: Call) -> ApiResult<Json<Value>> {
 
 /// One role assignment in force.
 #[utoipa::path(get, path = "/v1.0/roleManagement/directory/roleAssignments/{id}", tag = "directory",
-    params(("id" = String, Path, description = "The role assignment's id"), AssignmentOptions),
+    params(RoleAssignmentPath, AssignmentOptions),
     responses((status = 200, description = "The role assignment"),
-              (status = 404, description = "No such role assignment")),
-    security(("bearer" = [])))]
+              NoSuchRoleAssignment))]
 async fn get_role_assignment(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: RoleAssignmentId = wire::parse_id("id", &id)?;
     let query = call.query(&ASSIGNMENT)?;
@@ -197,12 +195,13 @@ async fn get_role_assignment(call: Call, Path(id): Path<String>) -> ApiResult<Js
 }
 
 /// Removes a role assignment (SPEC D5).
-#[utoipa::path(delete, path = "/v1.0/roleManagement/directory/roleAssignments/{id}", tag = "directory",
-    params(("id" = String, Path, description = "The role assignment's id")),
-    responses((status = 204, description = "Removed"),
-              (status = 403, description = "The caller may not manage directory roles"),
-              (status = 404, description = "No such role assignment")),
-    security(("bearer" = [])))]
+#[utoipa::path(
+    delete,
+    path = "/v1.0/roleManagement/directory/roleAssignments/{id}",
+    tag = "directory",
+    params(RoleAssignmentPath),
+    responses(Removed, MayNotManageRoles, NoSuchRoleAssignment)
+)]
 async fn delete_role_assignment(call: Call, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id: RoleAssignmentId = wire::parse_id("id", &id)?;
     let app = call.app();

@@ -10,6 +10,7 @@ use utoipa::IntoParams;
 use utoipa_axum::routes;
 
 use crate::call::Call;
+use crate::documented::NotYoursToRead;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Params;
 use crate::wire::{parse_id, position, time};
@@ -52,8 +53,7 @@ struct AuditParams {
 /// Audit events newest first. Privileged administrators see everything, group administrators their
 /// groups, everyone their own activity.
 #[utoipa::path(get, path = "/stint/v1/audit", tag = "stint", params(AuditParams),
-    responses((status = 200, description = "Audit events, newest first"), (status = 403, description = "Not yours to read")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "Audit events, newest first"), NotYoursToRead))]
 async fn list_audit(call: Call, Params(params): Params<AuditParams>) -> ApiResult<Json<Value>> {
     let limit = params.top.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
@@ -63,32 +63,12 @@ async fn list_audit(call: Call, Params(params): Params<AuditParams>) -> ApiResul
         ));
     }
     let query = AuditQuery {
-        group_id: params
-            .group_id
-            .as_deref()
-            .map(|id| parse_id("groupId", id))
-            .transpose()?,
-        principal_id: params
-            .principal_id
-            .as_deref()
-            .map(|id| parse_id("principalId", id))
-            .transpose()?,
-        actor: params
-            .actor_id
-            .as_deref()
-            .map(|id| parse_id("actorId", id))
-            .transpose()?,
+        group_id: optional("groupId", params.group_id.as_deref(), parse_id)?,
+        principal_id: optional("principalId", params.principal_id.as_deref(), parse_id)?,
+        actor: optional("actorId", params.actor_id.as_deref(), parse_id)?,
         involving: params.mine.unwrap_or(false).then_some(call.session.user),
-        since: params
-            .since
-            .as_deref()
-            .map(|t| parse_time("since", t))
-            .transpose()?,
-        until: params
-            .until
-            .as_deref()
-            .map(|t| parse_time("until", t))
-            .transpose()?,
+        since: optional("since", params.since.as_deref(), parse_time)?,
+        until: optional("until", params.until.as_deref(), parse_time)?,
         before_sequence: params
             .skip_token
             .map(|token| position("$skiptoken", token))
@@ -112,6 +92,15 @@ async fn list_audit(call: Call, Params(params): Params<AuditParams>) -> ApiResul
         events.iter().map(event).collect::<Vec<_>>().into(),
     );
     Ok(Json(Value::Object(body)))
+}
+
+/// A query parameter read with `parse`, if given.
+fn optional<T>(
+    field: &str,
+    text: Option<&str>,
+    parse: fn(&str, &str) -> ApiResult<T>,
+) -> ApiResult<Option<T>> {
+    text.map(|text| parse(field, text)).transpose()
 }
 
 fn parse_time(field: &str, text: &str) -> ApiResult<DateTime<Utc>> {

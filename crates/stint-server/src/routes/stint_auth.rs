@@ -15,10 +15,13 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{bearer_token, GraphJson, Meta};
 use crate::{ApiRouter, ServerState};
 
+/// Signing in, which needs no token.
+pub fn public_routes() -> ApiRouter {
+    ApiRouter::new().routes(routes!(token))
+}
+
 pub fn routes() -> ApiRouter {
-    ApiRouter::new()
-        .routes(routes!(token))
-        .routes(routes!(sign_out))
+    ApiRouter::new().routes(routes!(sign_out))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -79,8 +82,7 @@ async fn token(
 
 /// Ends the bearer token used for this call.
 #[utoipa::path(post, path = "/stint/v1/auth/signout", tag = "stint",
-    responses((status = 204, description = "The token no longer works")),
-    security(("bearer" = [])))]
+    responses((status = 204, description = "The token no longer works")))]
 async fn sign_out(
     State(server): State<ServerState>,
     Meta(meta): Meta,

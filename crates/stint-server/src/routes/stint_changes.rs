@@ -40,8 +40,7 @@ struct ChangesParams {
 #[utoipa::path(get, path = "/stint/v1/changes", tag = "stint", params(ChangesParams),
     responses((status = 200, description = "`value`: changes with their revision; `lastRevision`: resume after it"),
               (status = 400, description = "A parameter is out of range"),
-              (status = 403, description = "Not a Global or Privileged Role Administrator")),
-    security(("bearer" = [])))]
+              (status = 403, description = "Not a Global or Privileged Role Administrator")))]
 async fn list_changes(call: Call, Params(params): Params<ChangesParams>) -> ApiResult<Json<Value>> {
     let wait = params.wait.unwrap_or(0);
     if wait > MAX_WAIT_SECONDS {

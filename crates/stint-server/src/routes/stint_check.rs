@@ -14,6 +14,7 @@ use utoipa::IntoParams;
 use utoipa_axum::routes;
 
 use crate::call::Call;
+use crate::documented::NotYoursToRead;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, GraphJson, Params};
 use crate::wire::{optional_time, parse_enum, parse_id};
@@ -42,8 +43,7 @@ struct CheckParams {
 
 /// Is the principal an effective member (or owner) of the group now? With `until` and the path.
 #[utoipa::path(get, path = "/stint/v1/check", tag = "stint", params(CheckParams),
-    responses((status = 200, description = "{allowed, revision, until, via}"), (status = 403, description = "Not yours to ask")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "{allowed, revision, until, via}"), (status = 403, description = "Not yours to ask")))]
 async fn check_one(
     State(server): State<ServerState>,
     Auth(session): Auth,
@@ -82,8 +82,7 @@ struct BatchItem {
 /// Up to 1,000 checks at one revision: `{"checks":[{"principalId","groupId","access"}]}`.
 #[utoipa::path(post, path = "/stint/v1/check", tag = "stint",
     request_body(content = Object, description = "checks"),
-    responses((status = 200, description = "{revision, value: [...]} in the order asked")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "{revision, value: [...]} in the order asked")))]
 async fn check_batch(call: Call, GraphJson(body): GraphJson<BatchBody>) -> ApiResult<Json<Value>> {
     if body.checks.len() > MAX_BATCH {
         return Err(ApiError::invalid_field(
@@ -117,8 +116,7 @@ async fn check_batch(call: Call, GraphJson(body): GraphJson<BatchBody>) -> ApiRe
 /// All groups the principal effectively belongs to now, each with its end and path.
 #[utoipa::path(get, path = "/stint/v1/principals/{id}/groups", tag = "stint",
     params(("id" = String, Path, description = "A user or group id")),
-    responses((status = 200, description = "{revision, value: [{groupId, until, via}]}"), (status = 403, description = "Not yours to read")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "{revision, value: [{groupId, until, via}]}"), NotYoursToRead))]
 async fn groups_of_principal(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let principal: PrincipalId = parse_id("id", &id)?;
     let view = call.view();

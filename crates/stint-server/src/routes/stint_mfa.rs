@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 
 use super::users::{resolve_id, MAX_PASSWORD, MIN_PASSWORD};
 use crate::call::Call;
+use crate::documented::{NoSuchUser, Removed, UserPath};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{bearer_token, GraphJson, Meta};
 use crate::wire;
@@ -68,8 +69,7 @@ impl std::fmt::Debug for ResetBody {
 
 /// The caller's authenticators: `totp` is null or says whether it is confirmed (SPEC I5).
 #[utoipa::path(get, path = "/stint/v1/me/authenticators", tag = "stint",
-    responses((status = 200, description = "The caller's authenticators, without secrets")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The caller's authenticators, without secrets")))]
 async fn my_authenticators(call: Call) -> ApiResult<Json<Value>> {
     let totp = call.view().me().and_then(|user| {
         let authenticator = user.authenticator.as_ref()?;
@@ -85,8 +85,7 @@ async fn my_authenticators(call: Call) -> ApiResult<Json<Value>> {
 /// a first code confirms it; enrolling again replaces an unconfirmed one (SPEC I5).
 #[utoipa::path(post, path = "/stint/v1/me/authenticators/totp", tag = "stint",
     responses((status = 201, description = "`secret` (base32), `otpauthUri` and `confirmed: false`"),
-              (status = 400, description = "A confirmed authenticator exists: remove or reset it first")),
-    security(("bearer" = [])))]
+              (status = 400, description = "A confirmed authenticator exists: remove or reset it first")))]
 async fn enrol_totp(call: Call) -> ApiResult<(StatusCode, Json<Value>)> {
     let enrolled = call.app().enrol_totp(&call.session, &call.meta).await?;
     Ok((
@@ -105,8 +104,7 @@ async fn enrol_totp(call: Call) -> ApiResult<(StatusCode, Json<Value>)> {
     responses((status = 204, description = "Confirmed"),
               (status = 400, description = "No authenticator to confirm, or it is confirmed already"),
               (status = 403, description = "The code is wrong or was already used (InvalidTotpCode)"),
-              (status = 429, description = "Too many wrong codes lately; the message says when to retry")),
-    security(("bearer" = [])))]
+              (status = 429, description = "Too many wrong codes lately; the message says when to retry")))]
 async fn confirm_totp(call: Call, GraphJson(body): GraphJson<CodeBody>) -> ApiResult<StatusCode> {
     let code = TotpCode::new(body.code);
     call.app()
@@ -117,10 +115,9 @@ async fn confirm_totp(call: Call, GraphJson(body): GraphJson<CodeBody>) -> ApiRe
 
 /// Removes the caller's TOTP authenticator. A confirmed one needs a recent step-up on this token.
 #[utoipa::path(delete, path = "/stint/v1/me/authenticators/totp", tag = "stint",
-    responses((status = 204, description = "Removed"),
+    responses(Removed,
               (status = 403, description = "No recent TOTP check on this token (MfaRequired): step up first"),
-              (status = 404, description = "The caller has no authenticator")),
-    security(("bearer" = [])))]
+              (status = 404, description = "The caller has no authenticator")))]
 async fn remove_totp(call: Call) -> ApiResult<StatusCode> {
     call.app().remove_totp(&call.session, &call.meta).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -131,8 +128,7 @@ async fn remove_totp(call: Call) -> ApiResult<StatusCode> {
     responses((status = 200, description = "`mfaAt`: the token's new MFA time"),
               (status = 400, description = "The caller has no confirmed authenticator"),
               (status = 403, description = "The code is wrong or was already used (InvalidTotpCode)"),
-              (status = 429, description = "Too many wrong codes lately; the message says when to retry")),
-    security(("bearer" = [])))]
+              (status = 429, description = "Too many wrong codes lately; the message says when to retry")))]
 async fn step_up(
     Meta(meta): Meta,
     State(server): State<ServerState>,
@@ -152,12 +148,11 @@ async fn step_up(
 /// access: those only a Global or Privileged Role Administrator may reset (SPEC D8).
 #[utoipa::path(post, path = "/stint/v1/users/{id}/resetCredentials", tag = "stint",
     request_body = ResetBody,
-    params(("id" = String, Path, description = "The user's id or userPrincipalName")),
+    params(UserPath),
     responses((status = 204, description = "Reset"),
               (status = 400, description = "Nothing to reset, or an invalid password"),
               (status = 403, description = "The caller may not reset this user's credentials"),
-              (status = 404, description = "No such user")),
-    security(("bearer" = [])))]
+              NoSuchUser))]
 async fn reset_credentials(
     call: Call,
     Path(key): Path<String>,

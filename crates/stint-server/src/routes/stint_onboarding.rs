@@ -12,6 +12,7 @@ use utoipa_axum::routes;
 
 use crate::call::Call;
 use crate::collection::values;
+use crate::documented::NotGroupAdministrator;
 use crate::error::{ApiError, ApiResult};
 use crate::shape::directory;
 use crate::wire::{optional_time, parse_id};
@@ -32,8 +33,7 @@ struct GroupsQuery {
 
 /// Groups the caller administers, not yet managed (discover) or managed by PIM.
 #[utoipa::path(get, path = "/stint/v1/pim/groups", tag = "stint", params(GroupsQuery),
-    responses((status = 200, description = "Groups with whether and why they can be managed")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "Groups with whether and why they can be managed")))]
 async fn list_groups(
     call: Call,
     query: Result<Query<GroupsQuery>, axum::extract::rejection::QueryRejection>,
@@ -55,8 +55,7 @@ async fn list_groups(
     params(("id" = String, Path, description = "The group id")),
     responses((status = 200, description = "The group, now managed"),
               (status = 400, description = "Dynamic or synced groups cannot be managed, or already managed"),
-              (status = 403, description = "Not an administrator of this group")),
-    security(("bearer" = [])))]
+              NotGroupAdministrator))]
 async fn manage_group(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: GroupId = parse_id("id", &id)?;
     call.app()

@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 
 use crate::call::Call;
 use crate::collection::values;
+use crate::documented::{NoSuchUser, NotYoursToRead};
 use crate::error::{ApiError, ApiResult};
 use crate::wire::parse_id;
 use crate::ApiRouter;
@@ -23,8 +24,7 @@ pub fn routes() -> ApiRouter {
 #[utoipa::path(get, path = "/stint/v1/principals/{id}/roles", tag = "stint",
     params(("id" = String, Path, description = "A user id")),
     responses((status = 200, description = "Roles with their scope and the group they come through"),
-              (status = 403, description = "Not yours to read"), (status = 404, description = "No such user")),
-    security(("bearer" = [])))]
+              NotYoursToRead, NoSuchUser))]
 async fn roles_of_principal(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let user: UserId = parse_id("id", &id)?;
     let view = call.view();

@@ -15,11 +15,12 @@ use utoipa_axum::routes;
 use super::group_members::DIRECTORY_OBJECTS;
 use crate::call::Call;
 use crate::collection::ListSpec;
+use crate::documented::{Changed, InvalidBody, InvalidQuery, NoSuchUser, UserPath};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape::directory as shape;
 use crate::wire::{self, ListOptions, SelectOption};
-use crate::wire::{graph_body, MAX_MAIL_NICKNAME, MAX_NAME};
+use crate::wire::{graph_body, graph_patch_body, MAX_MAIL_NICKNAME, MAX_NAME};
 use crate::ApiRouter;
 
 pub fn routes() -> ApiRouter {
@@ -83,22 +84,14 @@ impl std::fmt::Debug for PasswordProfile {
     }
 }
 
-graph_body! {
+graph_patch_body! {
     struct UserPatchBody {
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<String>)]
-        display_name: Option<Option<String>>,
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<bool>)]
-        account_enabled: Option<Option<bool>>,
+        display_name: String,
+        account_enabled: bool,
         /// A password reset (SPEC D8).
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<PasswordProfile>)]
-        password_profile: Option<Option<PasswordProfile>>,
+        password_profile: PasswordProfile,
         /// Where notifications reach the user (SPEC N2); `null` removes it.
-        #[serde(default, deserialize_with = "wire::nullable")]
-        #[schema(value_type = Option<String>)]
-        mail: Option<Option<String>>,
+        mail: String,
     }
 }
 
@@ -106,8 +99,7 @@ graph_body! {
 #[utoipa::path(post, path = "/v1.0/users", tag = "directory", request_body = NewUserBody,
     responses((status = 201, description = "The new user"),
               (status = 400, description = "Invalid body, or the userPrincipalName is taken"),
-              (status = 403, description = "The caller may not create users")),
-    security(("bearer" = [])))]
+              (status = 403, description = "The caller may not create users")))]
 async fn create_user(
     call: Call,
     GraphJson(body): GraphJson<NewUserBody>,
@@ -130,8 +122,7 @@ async fn create_user(
 /// Lists users, sorted by display name.
 #[utoipa::path(get, path = "/v1.0/users", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of users"),
-              (status = 400, description = "An invalid query option")),
-    security(("bearer" = [])))]
+              InvalidQuery))]
 async fn list_users(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&USERS)?;
     let users = call.view().users().into_iter().map(shape::user).collect();
@@ -140,10 +131,9 @@ async fn list_users(call: Call) -> ApiResult<Json<Value>> {
 
 /// Reads a user by id or by userPrincipalName.
 #[utoipa::path(get, path = "/v1.0/users/{id}", tag = "directory",
-    params(("id" = String, Path, description = "The user's id or userPrincipalName"), SelectOption),
+    params(UserPath, SelectOption),
     responses((status = 200, description = "The user"),
-              (status = 404, description = "No such user")),
-    security(("bearer" = [])))]
+              NoSuchUser))]
 async fn get_user(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>> {
     let query = call.query(&USER)?;
     let user = resolve(&call.view(), &key).map(shape::user)?;
@@ -152,12 +142,11 @@ async fn get_user(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>>
 
 /// Changes a user's displayName or accountEnabled, or resets the password (SPEC D1, D8).
 #[utoipa::path(patch, path = "/v1.0/users/{id}", tag = "directory", request_body = UserPatchBody,
-    params(("id" = String, Path, description = "The user's id or userPrincipalName")),
-    responses((status = 204, description = "Changed"),
-              (status = 400, description = "Invalid body"),
+    params(UserPath),
+    responses(Changed,
+              InvalidBody,
               (status = 403, description = "The caller may not change this user"),
-              (status = 404, description = "No such user")),
-    security(("bearer" = [])))]
+              NoSuchUser))]
 async fn update_user(
     call: Call,
     Path(key): Path<String>,
@@ -182,8 +171,7 @@ async fn update_user(
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/v1.0/me", tag = "directory", params(SelectOption),
-    responses((status = 200, description = "The signed-in user")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The signed-in user")))]
 async fn me(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&USER)?;
     let user = call.view().me().map(shape::user);
@@ -192,10 +180,9 @@ async fn me(call: Call) -> ApiResult<Json<Value>> {
 
 /// The groups the user is an active direct member of now.
 #[utoipa::path(get, path = "/v1.0/users/{id}/memberOf", tag = "directory",
-    params(("id" = String, Path, description = "The user's id or userPrincipalName"), ListOptions),
+    params(UserPath, ListOptions),
     responses((status = 200, description = "A collection of directoryObjects (groups)"),
-              (status = 404, description = "No such user")),
-    security(("bearer" = [])))]
+              NoSuchUser))]
 async fn member_of(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>> {
     groups_of(
         &call,
@@ -207,10 +194,9 @@ async fn member_of(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>
 
 /// The groups the user is an effective member of now, through nesting.
 #[utoipa::path(get, path = "/v1.0/users/{id}/transitiveMemberOf", tag = "directory",
-    params(("id" = String, Path, description = "The user's id or userPrincipalName"), ListOptions),
+    params(UserPath, ListOptions),
     responses((status = 200, description = "A collection of directoryObjects (groups)"),
-              (status = 404, description = "No such user")),
-    security(("bearer" = [])))]
+              NoSuchUser))]
 async fn transitive_member_of(call: Call, Path(key): Path<String>) -> ApiResult<Json<Value>> {
     let path = format!("/v1.0/users/{key}/transitiveMemberOf");
     groups_of(&call, &path, Some(&key), true)
@@ -218,16 +204,14 @@ async fn transitive_member_of(call: Call, Path(key): Path<String>) -> ApiResult<
 
 /// The groups the signed-in user is an active direct member of now.
 #[utoipa::path(get, path = "/v1.0/me/memberOf", tag = "directory", params(ListOptions),
-    responses((status = 200, description = "A collection of directoryObjects (groups)")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "A collection of directoryObjects (groups)")))]
 async fn my_member_of(call: Call) -> ApiResult<Json<Value>> {
     groups_of(&call, "/v1.0/me/memberOf", None, false)
 }
 
 /// The groups the signed-in user is an effective member of now, through nesting.
 #[utoipa::path(get, path = "/v1.0/me/transitiveMemberOf", tag = "directory", params(ListOptions),
-    responses((status = 200, description = "A collection of directoryObjects (groups)")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "A collection of directoryObjects (groups)")))]
 async fn my_transitive_member_of(call: Call) -> ApiResult<Json<Value>> {
     groups_of(&call, "/v1.0/me/transitiveMemberOf", None, true)
 }

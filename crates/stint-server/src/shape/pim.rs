@@ -11,6 +11,16 @@ use stint_core::schedule::{Access, AssignmentType, MemberType, Schedule, Schedul
 
 use crate::wire::{optional_time, time};
 
+/// Properties of the entities this module shapes: those `$filter` and `$select` may name.
+pub const REQUEST_PROPERTIES: &[&str] = properties!(requests and "accessId", "groupId");
+pub const SCHEDULE_PROPERTIES: &[&str] = properties!(schedules and "accessId", "groupId");
+pub const INSTANCE_PROPERTIES: &[&str] = properties!(
+    instances and "accessId",
+    "groupId",
+    "assignmentScheduleId",
+    "eligibilityScheduleId"
+);
+
 /// `privilegedAccessGroupEligibilityScheduleRequest` / `...AssignmentScheduleRequest`.
 pub fn request(request: &ScheduleRequest) -> Value {
     let common = request_common!(request, request.approval.is_some());
@@ -130,6 +140,48 @@ macro_rules! request_common {
     };
 }
 pub(crate) use request_common;
+
+/// The properties of a group or role schedule request, schedule or instance: those every one has
+/// (for requests, [`RequestCommon::head`]'s first), then those given.
+macro_rules! properties {
+    (requests and $($own:literal),*) => {
+        &[
+            "id",
+            "status",
+            "createdDateTime",
+            "completedDateTime",
+            "approvalId",
+            "customData",
+            "createdBy",
+            "action",
+            "principalId",
+            "isValidationOnly",
+            "justification",
+            "scheduleInfo",
+            "ticketInfo",
+            "targetScheduleId",
+            $($own),*
+        ]
+    };
+    (schedules and $($own:literal),*) => {
+        &[
+            "id",
+            "principalId",
+            "scheduleInfo",
+            "createdUsing",
+            "createdDateTime",
+            "modifiedDateTime",
+            "status",
+            "memberType",
+            "assignmentType",
+            $($own),*
+        ]
+    };
+    (instances and $($own:literal),*) => {
+        &["id", "principalId", "startDateTime", "endDateTime", "memberType", "assignmentType", $($own),*]
+    };
+}
+pub(crate) use properties;
 
 impl RequestCommon<'_> {
     /// The properties every request starts with, `id` to `action`.

@@ -11,9 +11,35 @@ use stint_core::schedule::AssignmentType;
 use stint_core::text::capitalised;
 
 use crate::shape::pim::{
-    assignment_type, insert, joined, member_type, request_common, window_info,
+    assignment_type, insert, joined, member_type, properties, request_common, window_info,
 };
 use crate::wire::{optional_time, time};
+
+/// Properties of the entities this module shapes: those `$filter` and `$select` may name.
+pub const REQUEST_PROPERTIES: &[&str] = properties!(
+    requests and "roleDefinitionId",
+    "directoryScopeId",
+    "appScopeId",
+    "principal",
+    "roleDefinition"
+);
+pub const SCHEDULE_PROPERTIES: &[&str] = properties!(
+    schedules and "roleDefinitionId",
+    "directoryScopeId",
+    "appScopeId",
+    "principal",
+    "roleDefinition"
+);
+pub const INSTANCE_PROPERTIES: &[&str] = properties!(
+    instances and "roleDefinitionId",
+    "directoryScopeId",
+    "appScopeId",
+    "principal",
+    "roleDefinition",
+    "roleEligibilityScheduleId",
+    "roleAssignmentOriginId",
+    "roleAssignmentScheduleId"
+);
 
 /// `unifiedRoleEligibilityScheduleRequest` / `unifiedRoleAssignmentScheduleRequest`.
 pub fn request(request: &RoleScheduleRequest) -> Value {

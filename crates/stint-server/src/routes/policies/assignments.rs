@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 use super::read::{self, Frame};
 use crate::call::Call;
 use crate::collection::{ListQuery, ListSpec};
+use crate::documented::NotGroupAdministrator;
 use crate::error::ApiResult;
 use crate::shape::policy::{assignment, AssignmentExpand};
 use crate::ApiRouter;
@@ -61,8 +62,7 @@ fn expansion(query: &ListQuery) -> (AssignmentExpand, Frame<'static>) {
            crate::wire::SelectOption),
     responses((status = 200, description = "The group's two policy assignments"),
               (status = 400, description = "No $filter on scopeId and scopeType"),
-              (status = 403, description = "Not an administrator of this group")),
-    security(("bearer" = [])))]
+              NotGroupAdministrator))]
 async fn list_assignments(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&ASSIGNMENTS)?;
     let (expand, frame) = expansion(&query);
@@ -77,9 +77,8 @@ async fn list_assignments(call: Call) -> ApiResult<Json<Value>> {
     params(("id" = String, Path, description = "Group_{groupId}_{guid}_{member|owner}"),
            ("$expand" = Option<String>, Query, description = "policy or policy($expand=rules)"),
            crate::wire::SelectOption),
-    responses((status = 200, description = "The policy assignment"), (status = 403, description = "Not an administrator of this group"),
-              (status = 404, description = "No such policy assignment")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The policy assignment"), NotGroupAdministrator,
+              (status = 404, description = "No such policy assignment")))]
 async fn get_assignment(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let query = call.query(&ASSIGNMENT)?;
     let (expand, frame) = expansion(&query);

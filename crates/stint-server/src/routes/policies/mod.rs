@@ -16,6 +16,7 @@ use utoipa_axum::routes;
 use self::read::Frame;
 use crate::call::Call;
 use crate::collection::{ListQuery, ListSpec};
+use crate::documented::{Changed, NoSuchPolicy, NotGroupAdministrator, PolicyPath};
 use crate::error::ApiResult;
 use crate::extract::GraphJson;
 use crate::shape;
@@ -70,8 +71,7 @@ fn frame(query: &ListQuery) -> Frame<'static> {
            crate::wire::SelectOption),
     responses((status = 200, description = "The group's two policies"),
               (status = 400, description = "No $filter on scopeId and scopeType"),
-              (status = 403, description = "Not an administrator of this group")),
-    security(("bearer" = [])))]
+              NotGroupAdministrator))]
 async fn list_policies(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&POLICIES)?;
     let with_rules = query.expands("rules");
@@ -83,12 +83,11 @@ async fn list_policies(call: Call) -> ApiResult<Json<Value>> {
 
 /// One policy, by the id `Group_{groupId}_{guid}` (ids change when a group is brought under PIM).
 #[utoipa::path(get, path = "/v1.0/policies/roleManagementPolicies/{id}", tag = "policies",
-    params(("id" = String, Path, description = "Group_{groupId}_{guid}"),
+    params(PolicyPath,
            ("$expand" = Option<String>, Query, description = "rules"),
            crate::wire::SelectOption),
-    responses((status = 200, description = "The policy"), (status = 403, description = "Not an administrator of this group"),
-              (status = 404, description = "No such policy")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The policy"), NotGroupAdministrator,
+              NoSuchPolicy))]
 async fn get_policy(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let query = call.query(&POLICY)?;
     let with_rules = query.expands("rules");
@@ -102,11 +101,10 @@ async fn get_policy(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>
 /// Changes several rules of a policy at once (`{"rules": [...]}`, each with its `id` and
 /// `@odata.type`): all are applied or none. Onboards an unmanaged group (P6).
 #[utoipa::path(patch, path = "/v1.0/policies/roleManagementPolicies/{id}", tag = "policies",
-    params(("id" = String, Path, description = "Group_{groupId}_{guid}")),
+    params(PolicyPath),
     request_body(content = Object, description = "unifiedRoleManagementPolicy with rules"),
-    responses((status = 204, description = "Changed"), (status = 400, description = "An invalid rule (InvalidPolicy)"),
-              (status = 403, description = "Not an administrator of this group (S4)"), (status = 404, description = "No such policy")),
-    security(("bearer" = [])))]
+    responses(Changed, (status = 400, description = "An invalid rule (InvalidPolicy)"),
+              (status = 403, description = "Not an administrator of this group (S4)"), NoSuchPolicy))]
 async fn update_policy(
     call: Call,
     Path(id): Path<String>,

@@ -14,6 +14,9 @@ use super::body;
 use super::read::Frame;
 use crate::call::Call;
 use crate::collection::ListSpec;
+use crate::documented::{
+    Changed, NoSuchPolicy, NoSuchPolicyOrRule, NotGroupAdministrator, PolicyPath,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::shape;
@@ -92,12 +95,11 @@ fn rule_id(text: &str) -> ApiResult<PolicyRuleId> {
 
 /// The 17 rules of a policy.
 #[utoipa::path(get, path = "/v1.0/policies/roleManagementPolicies/{id}/rules", tag = "policies",
-    params(("id" = String, Path, description = "Group_{groupId}_{guid}"),
+    params(PolicyPath,
            ("$filter" = Option<String>, Query, description = "e.g. id eq 'Expiration_EndUser_Assignment'"),
            crate::wire::SelectOption),
-    responses((status = 200, description = "The rules"), (status = 403, description = "Not an administrator of this group"),
-              (status = 404, description = "No such policy")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The rules"), NotGroupAdministrator,
+              NoSuchPolicy))]
 async fn list_rules(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let query = call.query(&RULES)?;
     let (set, items) = with_policy(&call, &id, shape::policy::rules)?;
@@ -106,12 +108,11 @@ async fn list_rules(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>
 
 /// One rule of a policy.
 #[utoipa::path(get, path = "/v1.0/policies/roleManagementPolicies/{id}/rules/{ruleId}", tag = "policies",
-    params(("id" = String, Path, description = "Group_{groupId}_{guid}"),
+    params(PolicyPath,
            ("ruleId" = String, Path, description = "e.g. Expiration_EndUser_Assignment"),
            crate::wire::SelectOption),
-    responses((status = 200, description = "The rule"), (status = 403, description = "Not an administrator of this group"),
-              (status = 404, description = "No such policy or rule")),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The rule"), NotGroupAdministrator,
+              NoSuchPolicyOrRule))]
 async fn get_rule(call: Call, Path((id, rule)): Path<(String, String)>) -> ApiResult<Json<Value>> {
     let query = call.query(&RULE)?;
     let rule = rule_id(&rule)?;
@@ -124,14 +125,13 @@ async fn get_rule(call: Call, Path((id, rule)): Path<(String, String)>) -> ApiRe
 /// Changes one rule. The body is the rule with its `@odata.type`; its `id` and `target`, if
 /// given, must be the rule's own. Onboards an unmanaged group (P6).
 #[utoipa::path(patch, path = "/v1.0/policies/roleManagementPolicies/{id}/rules/{ruleId}", tag = "policies",
-    params(("id" = String, Path, description = "Group_{groupId}_{guid}"),
+    params(PolicyPath,
            ("ruleId" = String, Path, description = "e.g. Expiration_EndUser_Assignment")),
     request_body(content = Object, description = "unifiedRoleManagementPolicyRule (a derived type)"),
-    responses((status = 204, description = "Changed"),
+    responses(Changed,
               (status = 400, description = "Invalid rule (InvalidPolicy, InvalidPolicyEnabledRules) or wrong @odata.type"),
               (status = 403, description = "Not an administrator of this group (S4)"),
-              (status = 404, description = "No such policy or rule")),
-    security(("bearer" = [])))]
+              NoSuchPolicyOrRule))]
 async fn update_rule(
     call: Call,
     Path((id, rule)): Path<(String, String)>,

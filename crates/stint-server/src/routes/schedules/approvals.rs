@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::collection::{base_url, entity};
+use crate::documented::RequestPath;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{optional_object, Auth, GraphJson, Meta};
 use crate::shape::approval;
@@ -31,9 +32,8 @@ pub fn routes() -> ApiRouter {
 
 /// The approval of an assignment schedule request; its id is the request id.
 #[utoipa::path(get, path = "/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}", tag = "pim",
-    params(("id" = String, Path, description = "The request id")),
-    responses((status = 200, description = "The approval with its stage"), (status = 403, description = "Not yours to see"), (status = 404, description = "No approval")),
-    security(("bearer" = [])))]
+    params(RequestPath),
+    responses((status = 200, description = "The approval with its stage"), (status = 403, description = "Not yours to see"), (status = 404, description = "No approval")))]
 async fn get_approval(
     State(server): State<ServerState>,
     headers: HeaderMap,
@@ -54,9 +54,8 @@ async fn get_approval(
 
 /// One stage of an approval.
 #[utoipa::path(get, path = "/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}/stages/{stageId}", tag = "pim",
-    params(("id" = String, Path, description = "The request id"), ("stageId" = String, Path, description = "The stage id")),
-    responses((status = 200, description = "The stage"), (status = 404, description = "No such stage")),
-    security(("bearer" = [])))]
+    params(RequestPath, ("stageId" = String, Path, description = "The stage id")),
+    responses((status = 200, description = "The stage"), (status = 404, description = "No such stage")))]
 async fn get_stage(
     State(server): State<ServerState>,
     Auth(session): Auth,
@@ -74,37 +73,33 @@ async fn get_stage(
         .ok_or_else(|| ApiError::not_found(format!("Stage '{stage}' of approval '{id}'")))
 }
 
-/// Approves or denies: `{"reviewResult":"Approve"|"Deny","justification":"..."}`. For extend and
-/// renew requests the administrator may add `stintSchedule` with the new start, end and kind (E3).
-#[utoipa::path(patch, path = "/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}/stages/{stageId}", tag = "pim",
-    params(("id" = String, Path, description = "The request id"), ("stageId" = String, Path, description = "The stage id")),
-    request_body(content = Object, description = "reviewResult and justification"),
-    responses((status = 204, description = "Decided"), (status = 403, description = "Not an approver, or your own request"), (status = 409, description = "Already decided")),
-    security(("bearer" = [])))]
-async fn update_stage(
-    server: State<ServerState>,
-    auth: Auth,
-    meta: Meta,
-    path: Path<(String, String)>,
-    body: GraphJson<ReviewBody>,
-) -> ApiResult<StatusCode> {
-    decide(server, auth, meta, path, body).await
+/// A decision, documented at each path that takes it: each entry is its doc comment, its name and
+/// its path.
+macro_rules! decide_at {
+    ($($(#[doc = $doc:tt])* $name:ident $path:tt;)*) => {$(
+        $(#[doc = $doc])*
+        #[utoipa::path(patch, path = $path, tag = "pim",
+            params(RequestPath, ("stageId" = String, Path, description = "The stage id")),
+            request_body(content = Object, description = "reviewResult and justification"),
+            responses((status = 204, description = "Decided"), (status = 403, description = "Not an approver, or your own request"), (status = 409, description = "Already decided")))]
+        async fn $name(
+            server: State<ServerState>,
+            auth: Auth,
+            meta: Meta,
+            path: Path<(String, String)>,
+            body: GraphJson<ReviewBody>,
+        ) -> ApiResult<StatusCode> {
+            decide(server, auth, meta, path, body).await
+        }
+    )*};
 }
 
-/// The same as `stages/{stageId}`, at the path Graph's documentation uses.
-#[utoipa::path(patch, path = "/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}/steps/{stageId}", tag = "pim",
-    params(("id" = String, Path, description = "The request id"), ("stageId" = String, Path, description = "The stage id")),
-    request_body(content = Object, description = "reviewResult and justification"),
-    responses((status = 204, description = "Decided"), (status = 403, description = "Not an approver, or your own request"), (status = 409, description = "Already decided")),
-    security(("bearer" = [])))]
-async fn update_step(
-    server: State<ServerState>,
-    auth: Auth,
-    meta: Meta,
-    path: Path<(String, String)>,
-    body: GraphJson<ReviewBody>,
-) -> ApiResult<StatusCode> {
-    decide(server, auth, meta, path, body).await
+decide_at! {
+    /// Approves or denies: `{"reviewResult":"Approve"|"Deny","justification":"..."}`. For extend and
+    /// renew requests the administrator may add `stintSchedule` with the new start, end and kind (E3).
+    update_stage "/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}/stages/{stageId}";
+    /// The same as `stages/{stageId}`, at the path Graph's documentation uses.
+    update_step "/v1.0/identityGovernance/privilegedAccess/group/assignmentApprovals/{id}/steps/{stageId}";
 }
 
 #[derive(Debug, Deserialize)]

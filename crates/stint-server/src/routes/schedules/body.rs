@@ -1,5 +1,5 @@
-//! The body of a schedule request, read as Graph clients send it, and turned into a
-//! [`RequestInput`] with errors that name the field.
+//! The body of a schedule request, read as Graph clients send it, and turned into the use case's
+//! input with errors that name the field: what every schedule request has, and a group's.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -10,8 +10,8 @@ use stint_core::rules::assignments::RequestInput;
 use stint_core::schedule::{at_time_precision, Access};
 use stint_core::{ErrorCode, Violation};
 
-use super::Family;
-use crate::error::ApiError;
+use super::{Family, RequestBody};
+use crate::error::{ApiError, ApiResult};
 use crate::extract::optional_object;
 use crate::wire::{parse_enum, parse_id};
 
@@ -34,27 +34,45 @@ const EXPIRATION_TYPES: &[&str] = &[
 ];
 const MAX_TICKET_CHARS: usize = 200;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RequestBody {
-    #[serde(rename = "@odata.type", default)]
-    _odata_type: Option<Value>,
-    access_id: String,
-    principal_id: String,
-    group_id: String,
-    action: String,
-    #[serde(default, deserialize_with = "optional_object")]
-    schedule_info: Option<ScheduleInfoBody>,
-    #[serde(default)]
-    justification: Option<String>,
-    #[serde(default, deserialize_with = "optional_object")]
-    ticket_info: Option<TicketBody>,
-    #[serde(default)]
-    is_validation_only: Option<bool>,
-    #[serde(default)]
-    target_schedule_id: Option<String>,
-    #[serde(default)]
-    custom_data: Option<String>,
+/// A schedule request's body as POSTed: `@odata.type`, the fields that say what is assigned,
+/// then those every schedule request has, in Graph's order. `scheduleInfo` and `ticketInfo` are
+/// read with the `deserialize_with` function given.
+macro_rules! request_body {
+    ($(#[$meta:meta])* $name:ident { $($fields:tt)* } objects read by $object:tt) => {
+        $(#[$meta])*
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "camelCase")]
+        pub struct $name {
+            #[serde(rename = "@odata.type", default)]
+            _odata_type: Option<Value>,
+            $($fields)*
+            #[serde(default, deserialize_with = $object)]
+            schedule_info: Option<$crate::routes::schedules::body::ScheduleInfoBody>,
+            #[serde(default)]
+            justification: Option<String>,
+            #[serde(default, deserialize_with = $object)]
+            ticket_info: Option<$crate::routes::schedules::body::TicketBody>,
+            #[serde(default)]
+            is_validation_only: Option<bool>,
+            #[serde(default)]
+            target_schedule_id: Option<String>,
+            #[serde(default)]
+            custom_data: Option<String>,
+        }
+    };
+}
+pub(super) use request_body;
+
+request_body! {
+    /// Graph's `privilegedAccessGroupEligibilityScheduleRequest` /
+    /// `privilegedAccessGroupAssignmentScheduleRequest` as POSTed.
+    GroupRequestBody {
+        access_id: String,
+        principal_id: String,
+        group_id: String,
+        action: String,
+    }
+    objects read by "optional_object"
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,8 +112,10 @@ pub(crate) struct TicketBody {
     ticket_system: Option<String>,
 }
 
-impl RequestBody {
-    pub fn into_input(self, family: Family) -> Result<RequestInput, ApiError> {
+impl RequestBody for GroupRequestBody {
+    type Input = RequestInput;
+
+    fn into_input(self, family: Family) -> ApiResult<RequestInput> {
         let action: RequestAction = parse_enum("action", &self.action, ACTIONS)?;
         let access: Access = parse_enum("accessId", &self.access_id, &["member", "owner"])?;
         check_target_and_custom_data::<stint_core::ids::ScheduleId>(

@@ -1,5 +1,5 @@
 //! The handlers, written once over [`Assignable`]; the per-path functions that utoipa documents
-//! ([`super::group_paths`], [`super::role_paths`]) call them through [`paths!`].
+//! ([`super::paths`]) call them.
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
@@ -10,7 +10,9 @@ use stint_app::Session;
 use stint_core::ids::RequestId;
 
 use super::read::{self, current_user_function, GetCall, ListCall};
-use super::{Assignable, Family, Listing, Scope};
+use super::{
+    Assignable, Family, Listing, Record, RequestBody, RequestOf, ScheduleIdOf, Scope, Submit,
+};
 use crate::collection::{base_url, entity};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, GraphJson, Meta};
@@ -76,7 +78,7 @@ pub async fn get<T: Assignable>(
         let id: RequestId = parse_id("id", &id)?;
         read::request::<T>(&call.server.app.view(&call.session), id, get)
     } else {
-        let id: T::ScheduleId = parse_id("id", &id)?;
+        let id: ScheduleIdOf<T> = parse_id("id", &id)?;
         read::schedule::<T>(&call.server.app.view(&call.session), id, get)
     };
     found.map(Json)
@@ -88,12 +90,15 @@ pub async fn create<T: Assignable>(
     GraphJson(body): GraphJson<T::Body>,
     family: Family,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let input = (T::INTO_INPUT)(body, family)?;
-    let committed = T::submit(&call.server.app, &call.session, &meta, input).await?;
+    let app = &call.server.app;
+    let committed = body
+        .into_input(family)?
+        .submit(app, &call.session, &meta)
+        .await?;
     let body = entity(
         &call.base,
         read::entity_set::<T>(family, Listing::Requests),
-        (T::SHAPE_REQUEST)(&committed.value),
+        (RequestOf::<T>::SHAPE)(&committed.value, app.now()),
     );
     Ok((StatusCode::CREATED, Json(body)))
 }
@@ -112,56 +117,3 @@ pub async fn cancel(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
-
-/// The documented per-path functions: each entry is its doc comment, its `#[utoipa::path]`, and
-/// which handler it is with its arguments; and `routes()` serving them all. Paths are spelled
-/// out so that a path module needs nothing but this macro.
-macro_rules! paths {
-    ($($(#[doc = $doc:tt])* #[utoipa::path $spec:tt] $handler:ident $name:ident $args:tt;)*) => {
-        /// Every path of this module (methods of one path merge into one route).
-        pub fn routes() -> $crate::ApiRouter {
-            $crate::ApiRouter::new()$(.routes(::utoipa_axum::routes!($name)))*
-        }
-        $( paths!(@one [$(#[doc = $doc])* #[utoipa::path $spec]] $handler $name $args); )*
-    };
-    (@one [$($attr:tt)*] list $name:ident ($target:ident, $family:ident, $listing:ident)) => {
-        $($attr)*
-        async fn $name(call: $crate::routes::schedules::handlers::Call) -> $crate::error::ApiResult<::axum::Json<::serde_json::Value>> {
-            use $crate::routes::schedules::{handlers, Family, Listing, Scope, $target};
-            handlers::list::<$target>(call, Family::$family, Listing::$listing, Scope::Listed).await
-        }
-    };
-    (@one [$($attr:tt)*] get $name:ident ($target:ident, $family:ident, $listing:ident)) => {
-        $($attr)*
-        async fn $name(call: $crate::routes::schedules::handlers::Call, id: ::axum::extract::Path<String>) -> $crate::error::ApiResult<::axum::Json<::serde_json::Value>> {
-            use $crate::routes::schedules::{handlers, Family, Listing, $target};
-            handlers::get::<$target>(call, id, Family::$family, Listing::$listing).await
-        }
-    };
-    (@one [$($attr:tt)*] create $name:ident ($target:ident, $family:ident)) => {
-        $($attr)*
-        async fn $name(
-            call: $crate::routes::schedules::handlers::Call,
-            meta: $crate::extract::Meta,
-            body: $crate::extract::GraphJson<
-                <$crate::routes::schedules::$target as $crate::routes::schedules::Assignable>::Body,
-            >,
-        ) -> $crate::error::ApiResult<(::axum::http::StatusCode, ::axum::Json<::serde_json::Value>)> {
-            use $crate::routes::schedules::{handlers, Family, $target};
-            handlers::create::<$target>(call, meta, body, Family::$family).await
-        }
-    };
-    (@one [$($attr:tt)*] cancel $name:ident ($family:ident)) => {
-        $($attr)*
-        async fn $name(
-            call: $crate::routes::schedules::handlers::Call,
-            meta: $crate::extract::Meta,
-            id: ::axum::extract::Path<String>,
-        ) -> $crate::error::ApiResult<::axum::http::StatusCode> {
-            use $crate::routes::schedules::{handlers, Family};
-            handlers::cancel(call, meta, id, Family::$family).await
-        }
-    };
-}
-
-pub(super) use paths;

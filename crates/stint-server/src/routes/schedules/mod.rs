@@ -2,37 +2,30 @@
 //! group membership and ownership (`/v1.0/identityGovernance/privilegedAccess/group/...`) and
 //! directory roles (`/v1.0/roleManagement/directory/role...`). Each serves schedule requests
 //! (create, list, get, `filterByCurrentUser`), schedules and schedule instances of both families
-//! (eligibility and assignment); [`Assignable`] says how the two differ, [`handlers`] and [`read`]
-//! do the rest. Group requests also cancel, and have approvals.
+//! (eligibility and assignment); [`Assignable`] and the [`Record`]s it names say how the two
+//! differ, [`paths`] documents both, [`handlers`] and [`read`] do the rest. Group requests also
+//! cancel, and have approvals.
 
 mod approvals;
 mod body;
 mod group;
-mod group_paths;
 mod handlers;
+mod paths;
 mod read;
 mod record;
 mod role;
 mod role_body;
-mod role_paths;
+mod submit;
 
-use std::fmt::Display;
-use std::future::Future;
-use std::str::FromStr;
-
-use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
-use stint_app::error::AppResult;
 use stint_app::view::Whose;
-use stint_app::{App, CallMeta, Committed, Session, View};
-use stint_core::ids::RequestId;
 use stint_core::schedule::ScheduleKind;
 
 use crate::collection::ListQuery;
 use crate::error::ApiResult;
 use crate::ApiRouter;
-use record::{Record, Timed};
+use record::{Record, Target, Timed};
+use submit::Submit;
 
 pub use group::Groups;
 pub use role::Roles;
@@ -40,8 +33,7 @@ pub use role::Roles;
 pub fn routes() -> ApiRouter {
     ApiRouter::new()
         .merge(approvals::routes())
-        .merge(group_paths::routes())
-        .merge(role_paths::routes())
+        .merge(paths::routes())
 }
 
 /// Which of Graph's two families an endpoint serves.
@@ -84,75 +76,43 @@ pub enum On {
     Approver,
 }
 
-/// A view query for the records of `kind` that are `Whose`.
-pub type Records<R> = for<'v, 'a> fn(&'v View<'a>, Whose, ScheduleKind) -> Vec<&'v R>;
-/// A view query for one record, if the caller may see it.
-pub type ById<Id, R> = for<'v, 'a> fn(&'v View<'a>, Id) -> Option<&'v R>;
+/// The request that `T`'s POSTed body commits.
+pub type RequestOf<T> = <InputOf<T> as Submit>::Request;
+/// The group or role that `T`'s records are about.
+pub type TargetOf<T> = <RequestOf<T> as Record>::Target;
+/// The id of one of `T`'s schedules.
+pub type ScheduleIdOf<T> = <<T as Assignable>::Schedule as Record>::Id;
+/// The use case's input that `T`'s POSTed body is read into.
+pub type InputOf<T> = <<T as Assignable>::Body as RequestBody>::Input;
 
-/// What schedules assign (a group's membership or ownership, a directory role), and everything
-/// the shared handlers need to know about it.
-pub trait Assignable: 'static {
-    type Request: Record<Target = Self::Target>;
-    type Schedule: Record<Target = Self::Target> + Timed;
-    type ScheduleId: FromStr + Display + Copy;
-    /// The group or role a record is about.
-    type Target: Copy;
-    /// A schedule request as POSTed, and what the use case takes.
-    type Body: DeserializeOwned + Send;
-    type Input: Send;
+/// What schedules assign (a group's membership or ownership, a directory role): a request body
+/// that says what its requests commit, schedules, and what sets it apart. [`Record`] says how
+/// requests and schedules are read and shaped, [`Named`] where Graph lists them.
+pub trait Assignable: Named + 'static {
+    type Body: RequestBody;
+    type Schedule: Record<Target = TargetOf<Self>> + Timed;
 
+    /// Whose records a plain list holds, from what its `$filter` names: all the caller may see,
+    /// unless Graph requires a `$filter`.
+    const LISTED: fn(&ListQuery) -> ApiResult<Whose> = |_| Ok(Whose::Visible);
+    /// Whether requests list `filterByCurrentUser(on='approver')` (V3).
+    const APPROVERS_LIST: bool = false;
+    /// Whether a single entity honours `$select` and `$expand`.
+    const SINGLE_READS_QUERY: bool = true;
+    /// `$expand` may add the principal and the target.
+    const EXPANDABLE: &'static [&'static str; 2] = &["principal", TargetOf::<Self>::NAME];
+}
+
+/// Where Graph lists an [`Assignable`]'s records, declared with its documented paths
+/// ([`paths`]).
+pub trait Named {
     /// Entity sets after `$metadata#`, by listing (requests, schedules, instances) and family
     /// (eligibility, assignment); the path of each is `/v1.0/` and the set.
     const ENTITY_SETS: [[&'static str; 2]; 3];
-    /// Properties `$filter` and `$select` may name, by listing.
-    const PROPERTIES: [&'static [&'static str]; 3];
-    /// `principal` and the target's name, which `$expand` may add.
-    const EXPANDABLE: &'static [&'static str; 2];
-    /// Whether requests list `filterByCurrentUser(on='approver')` (V3).
-    const APPROVERS_LIST: bool;
-    /// Whether a single entity honours `$select` and `$expand`.
-    const SINGLE_READS_QUERY: bool;
-
-    /// Whose records a plain list holds, from what its `$filter` names.
-    const LISTED: fn(&ListQuery) -> ApiResult<Whose>;
-    const REQUESTS: Records<Self::Request>;
-    const SCHEDULES: Records<Self::Schedule>;
-    const REQUEST: ById<RequestId, Self::Request>;
-    const SCHEDULE: ById<Self::ScheduleId, Self::Schedule>;
-
-    const SHAPE_REQUEST: fn(&Self::Request) -> Value;
-    const SHAPE_SCHEDULE: fn(&Self::Schedule, DateTime<Utc>) -> Value;
-    const SHAPE_INSTANCE: fn(&Self::Schedule) -> Value;
-    /// The target as `$expand` adds it.
-    const SHAPE_TARGET: fn(&View<'_>, Self::Target) -> Value;
-
-    const INTO_INPUT: fn(Self::Body, Family) -> ApiResult<Self::Input>;
-    fn submit(
-        app: &App,
-        session: &Session,
-        meta: &CallMeta,
-        input: Self::Input,
-    ) -> impl Future<Output = AppResult<Committed<Self::Request>>> + Send;
 }
 
-/// The six entity sets of [`Assignable::ENTITY_SETS`], named as Graph names them: the base, the
-/// family's prefix, and the collection.
-macro_rules! entity_sets {
-    ($base:literal, $eligibility:literal, $assignment:literal) => {
-        [
-            [
-                concat!($base, $eligibility, "ScheduleRequests"),
-                concat!($base, $assignment, "ScheduleRequests"),
-            ],
-            [
-                concat!($base, $eligibility, "Schedules"),
-                concat!($base, $assignment, "Schedules"),
-            ],
-            [
-                concat!($base, $eligibility, "ScheduleInstances"),
-                concat!($base, $assignment, "ScheduleInstances"),
-            ],
-        ]
-    };
+/// A schedule request as POSTed, read into what the use case takes.
+pub trait RequestBody: DeserializeOwned + Send {
+    type Input: Submit;
+    fn into_input(self, family: Family) -> ApiResult<Self::Input>;
 }
-use entity_sets;

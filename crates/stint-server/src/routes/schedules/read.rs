@@ -8,7 +8,10 @@ use stint_app::View;
 use stint_core::ids::RequestId;
 use stint_odata::Allowed;
 
-use super::{Assignable, Family, Listing, On, Record, Scope, Timed};
+use super::record::{Properties, Target};
+use super::{
+    Assignable, Family, Listing, On, Record, RequestOf, ScheduleIdOf, Scope, TargetOf, Timed,
+};
 use crate::collection::{collection, ListQuery, ListSpec};
 use crate::error::{ApiError, ApiResult};
 use crate::shape::pim::expanded;
@@ -23,8 +26,13 @@ pub fn entity_set<T: Assignable>(family: Family, listing: Listing) -> &'static s
     T::ENTITY_SETS[listing.index()][column]
 }
 
+/// The path of the collection of an entity set, `/v1.0/` and the set, and what follows it.
+pub fn path<T: Assignable>(family: Family, listing: Listing, rest: &str) -> String {
+    format!("/v1.0/{}{rest}", entity_set::<T>(family, listing))
+}
+
 impl Listing {
-    /// The row of [`Assignable::ENTITY_SETS`] and [`Assignable::PROPERTIES`].
+    /// The row of [`super::Named::ENTITY_SETS`].
     fn index(self) -> usize {
         match self {
             Listing::Requests => 0,
@@ -35,28 +43,22 @@ impl Listing {
 }
 
 fn list_spec<T: Assignable>(family: Family, listing: Listing) -> ListSpec {
+    let spec = ListSpec::graph(entity_set::<T>(family, listing), properties::<T>(listing));
     ListSpec {
-        context: entity_set::<T>(family, listing),
         allowed: Allowed {
-            filter: true,
-            select: true,
             expand: T::EXPANDABLE,
-            top: true,
-        },
-        properties: T::PROPERTIES[listing.index()],
-    }
-}
-
-/// One entity takes neither `$filter` nor `$top`.
-fn single_spec<T: Assignable>(family: Family, listing: Listing) -> ListSpec {
-    let spec = list_spec::<T>(family, listing);
-    ListSpec {
-        allowed: Allowed {
-            filter: false,
-            top: false,
             ..spec.allowed
         },
         ..spec
+    }
+}
+
+/// Properties `$filter` and `$select` may name.
+fn properties<T: Assignable>(listing: Listing) -> Properties {
+    match listing {
+        Listing::Requests => RequestOf::<T>::PROPERTIES,
+        Listing::Schedules => T::Schedule::PROPERTIES,
+        Listing::Instances => T::Schedule::INSTANCE_PROPERTIES,
     }
 }
 
@@ -130,13 +132,13 @@ pub fn list<T: Assignable>(view: &View<'_>, call: ListCall<'_>) -> ApiResult<Val
     let kind = call.family.kind();
     let now = view.now();
     let mut rows: Vec<(DateTime<Utc>, String, Value)> = match call.listing {
-        Listing::Requests => (T::REQUESTS)(view, whose, kind)
+        Listing::Requests => (RequestOf::<T>::LISTED)(view, whose, kind)
             .into_iter()
-            .map(|request| row::<T>(view, &query, request, (T::SHAPE_REQUEST)(request)))
+            .map(|request| row::<T>(view, &query, request, (RequestOf::<T>::SHAPE)(request, now)))
             .collect(),
         Listing::Schedules | Listing::Instances => {
             let include_ended = call.listing == Listing::Schedules && mentions_status(&query);
-            (T::SCHEDULES)(view, whose, kind)
+            (T::Schedule::LISTED)(view, whose, kind)
                 .into_iter()
                 .filter(|schedule| match call.listing {
                     Listing::Instances => schedule.is_in_force_at(now),
@@ -151,7 +153,7 @@ pub fn list<T: Assignable>(view: &View<'_>, call: ListCall<'_>) -> ApiResult<Val
     };
     rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let values = rows.into_iter().map(|(_, _, value)| value).collect();
-    let path = format!("/v1.0/{}{}", spec.context, call.scope.path_suffix());
+    let path = path::<T>(call.family, call.listing, call.scope.path_suffix());
     collection(call.base, &path, &spec, &query, values)
 }
 
@@ -168,24 +170,31 @@ pub fn request<T: Assignable>(
     id: RequestId,
     call: GetCall<'_>,
 ) -> ApiResult<Value> {
-    let spec = single_spec::<T>(call.family, call.listing);
+    let spec = list_spec::<T>(call.family, call.listing).entity();
     let query = single_query::<T>(call.raw_query, &spec)?;
-    let value = (T::REQUEST)(view, id)
+    let value = (RequestOf::<T>::FOUND)(view, id)
         .filter(|request| request.kind() == call.family.kind())
-        .map(|request| expand::<T>(view, &query, request, (T::SHAPE_REQUEST)(request)))
+        .map(|request| {
+            expand::<T>(
+                view,
+                &query,
+                request,
+                (RequestOf::<T>::SHAPE)(request, view.now()),
+            )
+        })
         .ok_or_else(|| ApiError::not_found(format!("Request '{id}'")))?;
     Ok(selected_entity(call.base, &spec, &query, value))
 }
 
 pub fn schedule<T: Assignable>(
     view: &View<'_>,
-    id: T::ScheduleId,
+    id: ScheduleIdOf<T>,
     call: GetCall<'_>,
 ) -> ApiResult<Value> {
-    let spec = single_spec::<T>(call.family, call.listing);
+    let spec = list_spec::<T>(call.family, call.listing).entity();
     let query = single_query::<T>(call.raw_query, &spec)?;
     let now = view.now();
-    let value = (T::SCHEDULE)(view, id)
+    let value = (T::Schedule::FOUND)(view, id)
         .filter(|schedule| schedule.kind() == call.family.kind())
         .filter(|schedule| call.listing != Listing::Instances || schedule.is_in_force_at(now))
         .map(|schedule| {
@@ -202,8 +211,8 @@ fn single_query<T: Assignable>(raw: Option<String>, spec: &ListSpec) -> ApiResul
 
 fn shaped<T: Assignable>(schedule: &T::Schedule, listing: Listing, now: DateTime<Utc>) -> Value {
     match listing {
-        Listing::Instances => (T::SHAPE_INSTANCE)(schedule),
-        _ => (T::SHAPE_SCHEDULE)(schedule, now),
+        Listing::Instances => (T::Schedule::SHAPE_INSTANCE)(schedule),
+        _ => (T::Schedule::SHAPE)(schedule, now),
     }
 }
 
@@ -211,18 +220,18 @@ fn shaped<T: Assignable>(schedule: &T::Schedule, listing: Listing, now: DateTime
 fn row<T: Assignable>(
     view: &View<'_>,
     query: &ListQuery,
-    record: &impl Record<Target = T::Target>,
+    record: &impl Record<Target = TargetOf<T>>,
     value: Value,
 ) -> (DateTime<Utc>, String, Value) {
     let value = expand::<T>(view, query, record, value);
-    (record.created_at(), record.id_text(), value)
+    (record.created_at(), record.id().to_string(), value)
 }
 
 /// `value` with the `principal` and target that `$expand` asks for.
 fn expand<T: Assignable>(
     view: &View<'_>,
     query: &ListQuery,
-    record: &impl Record<Target = T::Target>,
+    record: &impl Record<Target = TargetOf<T>>,
     value: Value,
 ) -> Value {
     let [principal, target] = *T::EXPANDABLE;
@@ -233,7 +242,7 @@ fn expand<T: Assignable>(
             .then(|| crate::shape::directory::principal(view, record.principal())),
         query
             .expands(target)
-            .then(|| (target, (T::SHAPE_TARGET)(view, record.target()))),
+            .then(|| (target, record.target().expanded(view))),
     )
 }
 

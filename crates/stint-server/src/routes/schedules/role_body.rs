@@ -9,11 +9,9 @@ use stint_core::request::RequestAction;
 use stint_core::role_request::RoleAtScope;
 use stint_core::rules::roles::RoleRequestInput;
 
-use super::body::{
-    check_target_and_custom_data, schedule_and_ticket, ScheduleInfoBody, TicketBody,
-};
-use super::Family;
-use crate::error::ApiError;
+use super::body::{check_target_and_custom_data, request_body, schedule_and_ticket};
+use super::{Family, RequestBody};
+use crate::error::{ApiError, ApiResult};
 use crate::wire::{parse_enum, parse_id};
 
 const ACTIONS: &[&str] = &[
@@ -25,35 +23,25 @@ const ACTIONS: &[&str] = &[
     "selfDeactivate",
 ];
 
-/// Graph's `unifiedRoleEligibilityScheduleRequest` / `unifiedRoleAssignmentScheduleRequest` as POSTed.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RoleRequestBody {
-    #[serde(rename = "@odata.type", default)]
-    _odata_type: Option<Value>,
-    action: String,
-    principal_id: String,
-    role_definition_id: String,
-    #[serde(default)]
-    directory_scope_id: Option<String>,
-    #[serde(default)]
-    app_scope_id: Option<String>,
-    #[serde(default)]
-    schedule_info: Option<ScheduleInfoBody>,
-    #[serde(default)]
-    justification: Option<String>,
-    #[serde(default)]
-    ticket_info: Option<TicketBody>,
-    #[serde(default)]
-    is_validation_only: Option<bool>,
-    #[serde(default)]
-    target_schedule_id: Option<String>,
-    #[serde(default)]
-    custom_data: Option<String>,
+request_body! {
+    /// Graph's `unifiedRoleEligibilityScheduleRequest` / `unifiedRoleAssignmentScheduleRequest`
+    /// as POSTed.
+    RoleRequestBody {
+        action: String,
+        principal_id: String,
+        role_definition_id: String,
+        #[serde(default)]
+        directory_scope_id: Option<String>,
+        #[serde(default)]
+        app_scope_id: Option<String>,
+    }
+    objects read by "Option::deserialize"
 }
 
-impl RoleRequestBody {
-    pub fn into_input(self, family: Family) -> Result<RoleRequestInput, ApiError> {
+impl RequestBody for RoleRequestBody {
+    type Input = RoleRequestInput;
+
+    fn into_input(self, family: Family) -> ApiResult<RoleRequestInput> {
         let action: RequestAction = parse_enum("action", &self.action, ACTIONS)?;
         let definition: RoleDefinitionId = parse_id("roleDefinitionId", &self.role_definition_id)?;
         let role = BuiltInRole::from_id(definition).ok_or_else(|| {

@@ -1,0 +1,53 @@
+//! Path parameters and answers that many operations document alike, for the OpenAPI document
+//! only: `params(GroupPath)`, `responses(..., InvalidQuery)`.
+
+use utoipa::{IntoParams, IntoResponses};
+
+/// A type per path parameter: its name in the path and its description.
+macro_rules! path_parameters {
+    ($($type:ident: $name:ident, $description:tt;)*) => {$(
+        #[derive(IntoParams)]
+        #[into_params(parameter_in = Path)]
+        #[allow(dead_code)]
+        pub struct $type {
+            #[doc = $description]
+            $name: String,
+        }
+    )*};
+}
+
+/// A type per answer: its status and description.
+macro_rules! answers {
+    ($($type:ident: $status:tt, $description:tt;)*) => {$(
+        #[derive(IntoResponses)]
+        #[response(status = $status, description = $description)]
+        pub struct $type;
+    )*};
+}
+
+path_parameters! {
+    GroupPath: id, "The group's id";
+    UserPath: id, "The user's id or userPrincipalName";
+    UnitPath: id, "The administrative unit's id";
+    PolicyPath: id, "Group_{groupId}_{guid}";
+    RequestPath: id, "The request id";
+    RoleAssignmentPath: id, "The role assignment's id";
+}
+
+answers! {
+    Added: 204, "Added";
+    Changed: 204, "Changed";
+    Removed: 204, "Removed";
+    InvalidBody: 400, "Invalid body";
+    InvalidQuery: 400, "An invalid query option";
+    NotGroupAdministrator: 403, "Not an administrator of this group";
+    MayNotManageUnits: 403, "The caller may not manage administrative units";
+    MayNotManageRoles: 403, "The caller may not manage directory roles";
+    NotYoursToRead: 403, "Not yours to read";
+    NoSuchGroup: 404, "No such group";
+    NoSuchUser: 404, "No such user";
+    NoSuchUnit: 404, "No such administrative unit";
+    NoSuchRoleAssignment: 404, "No such role assignment";
+    NoSuchPolicy: 404, "No such policy";
+    NoSuchPolicyOrRule: 404, "No such policy or rule";
+}
