@@ -136,6 +136,8 @@ pub struct Me {
     pub user_principal_name: String,
     pub display_name: String,
     pub has_totp: bool,
+    /// Where notifications reach them.
+    pub mail: Option<String>,
 }
 
 /// Everything a console page knows about its request: who is signed in, with which token, the
@@ -238,6 +240,7 @@ impl FromRequestParts<UiState> for Console {
             user_principal_name: user.user_principal_name.clone(),
             display_name: user.display_name.clone(),
             has_totp: user.authenticator.as_ref().is_some_and(|a| a.confirmed),
+            mail: user.mail.clone(),
         });
         let Some(me) = me else {
             return Err(back_to_sign_in(Some("session-ended")));

@@ -22,40 +22,88 @@ pub use events::events_of;
 pub use recipients::{mail_recipients, MailRecipient, MAX_RECIPIENTS};
 pub use reminders::{next_reminder, remind, REMINDER_LEADS};
 
-macro_rules! event_types {
-    ($($variant:ident = $text:literal, $doc:literal;)*) => {
-        /// The events Stint tells of (N1), named as webhooks and the audit name them.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum EventType {
-            $(#[doc = $doc] #[serde(rename = $text)] $variant,)*
-        }
-
-        impl EventType {
-            pub const ALL: [EventType; [$(EventType::$variant,)*].len()] = [$(EventType::$variant,)*];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(EventType::$variant => $text,)*
-                }
-            }
-        }
-    };
+/// The events Stint tells of (N1), named as webhooks and the audit name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventType {
+    /// An administrator made someone eligible.
+    EligibilityAssigned,
+    /// An eligibility ended before its time.
+    EligibilityRemoved,
+    /// An administrator gave someone active access.
+    AssignmentAssigned,
+    /// Someone activated their eligibility.
+    AssignmentActivated,
+    /// Someone ended their activation.
+    AssignmentDeactivated,
+    /// An assignment reached its end.
+    AssignmentExpired,
+    /// An active assignment ended before its time.
+    AssignmentRemoved,
+    /// A request waits for an approver.
+    RequestPendingApproval,
+    /// An approver said yes.
+    RequestApproved,
+    /// An approver said no.
+    RequestDenied,
+    /// Nobody decided within 24 hours (V3).
+    RequestTimedOut,
+    /// The requester withdrew the request.
+    RequestCanceled,
+    /// An assignment ends in 14 days or 1 day (E5).
+    ReminderExpiringSoon,
 }
 
-event_types! {
-    EligibilityAssigned = "eligibility.assigned", "An administrator made someone eligible.";
-    EligibilityRemoved = "eligibility.removed", "An eligibility ended before its time.";
-    AssignmentAssigned = "assignment.assigned", "An administrator gave someone active access.";
-    AssignmentActivated = "assignment.activated", "Someone activated their eligibility.";
-    AssignmentDeactivated = "assignment.deactivated", "Someone ended their activation.";
-    AssignmentExpired = "assignment.expired", "An assignment reached its end.";
-    AssignmentRemoved = "assignment.removed", "An active assignment ended before its time.";
-    RequestPendingApproval = "request.pendingApproval", "A request waits for an approver.";
-    RequestApproved = "request.approved", "An approver said yes.";
-    RequestDenied = "request.denied", "An approver said no.";
-    RequestTimedOut = "request.timedOut", "Nobody decided within 24 hours (V3).";
-    RequestCanceled = "request.canceled", "The requester withdrew the request.";
-    ReminderExpiringSoon = "reminder.expiringSoon", "An assignment ends in 14 days or 1 day (E5).";
+impl EventType {
+    pub const ALL: [EventType; 13] = [
+        EventType::EligibilityAssigned,
+        EventType::EligibilityRemoved,
+        EventType::AssignmentAssigned,
+        EventType::AssignmentActivated,
+        EventType::AssignmentDeactivated,
+        EventType::AssignmentExpired,
+        EventType::AssignmentRemoved,
+        EventType::RequestPendingApproval,
+        EventType::RequestApproved,
+        EventType::RequestDenied,
+        EventType::RequestTimedOut,
+        EventType::RequestCanceled,
+        EventType::ReminderExpiringSoon,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::EligibilityAssigned => "eligibility.assigned",
+            EventType::EligibilityRemoved => "eligibility.removed",
+            EventType::AssignmentAssigned => "assignment.assigned",
+            EventType::AssignmentActivated => "assignment.activated",
+            EventType::AssignmentDeactivated => "assignment.deactivated",
+            EventType::AssignmentExpired => "assignment.expired",
+            EventType::AssignmentRemoved => "assignment.removed",
+            EventType::RequestPendingApproval => "request.pendingApproval",
+            EventType::RequestApproved => "request.approved",
+            EventType::RequestDenied => "request.denied",
+            EventType::RequestTimedOut => "request.timedOut",
+            EventType::RequestCanceled => "request.canceled",
+            EventType::ReminderExpiringSoon => "reminder.expiringSoon",
+        }
+    }
+}
+
+/// On the wire and in stored messages, an event type is its name (`as_str`).
+impl Serialize for EventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        EventType::ALL
+            .into_iter()
+            .find(|event| event.as_str() == name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown event type '{name}'")))
+    }
 }
 
 graph_names!(EventType);

@@ -41,6 +41,7 @@ pub struct View<'a> {
     session: Session,
     now: DateTime<Utc>,
     mfa_freshness: chrono::TimeDelta,
+    mail_enabled: bool,
 }
 
 impl std::fmt::Debug for View<'_> {
@@ -65,6 +66,7 @@ impl App {
             session: session.clone(),
             now,
             mfa_freshness: self.config.mfa_freshness,
+            mail_enabled: self.config.mail_enabled,
         }
     }
 }
@@ -98,5 +100,10 @@ impl<'a> View<'a> {
     /// How recent a TOTP check must be to count (V2).
     pub fn mfa_freshness(&self) -> chrono::TimeDelta {
         self.mfa_freshness
+    }
+
+    /// N3: whether notifications are mailed (an SMTP server is configured).
+    pub fn mail_enabled(&self) -> bool {
+        self.mail_enabled
     }
 }

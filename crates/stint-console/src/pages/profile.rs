@@ -83,6 +83,8 @@ fn profile_page(console: &Console, errors: &Errors, message: Option<(Tone, &str,
                 dl.facts {
                     dt { "Name" } dd { (console.me.display_name) }
                     dt { "User name" } dd { (console.me.user_principal_name) }
+                    dt { "E-mail" }
+                    dd { (console.me.mail.as_deref().unwrap_or("None: an administrator can add one, so that notifications reach you")) }
                     dt { "Directory roles now" }
                     dd {
                         @if roles.is_empty() { "None" }

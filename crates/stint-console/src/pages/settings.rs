@@ -328,6 +328,7 @@ fn edit_page(
     let action = format!("/ui/groups/{}/settings/{}", group.id, access);
     let candidates = approver_candidates(console, &values.approvers, search);
     let approver_error = errors.field("approvers");
+    let mail_enabled = console.view().mail_enabled();
     let levels = vec![
         ("All".to_string(), "All e-mails".to_string()),
         ("Critical".to_string(), "Critical e-mails only".to_string()),
@@ -381,6 +382,9 @@ fn edit_page(
             }
             details.card {
                 summary { "Notifications (nine e-mail rules)" }
+                @if !mail_enabled {
+                    (notice(Tone::Info, "E-mail is off", Some("No SMTP server is configured (stint serve --smtp-url), so nothing is mailed. These rules are kept and apply once e-mail is on; webhooks are sent either way.")))
+                }
                 @for (block, title) in NOTIFICATION_BLOCKS.iter().enumerate() {
                     h3 { (title) }
                     @for index in (block * 3)..(block * 3 + 3) {
