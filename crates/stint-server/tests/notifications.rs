@@ -462,3 +462,67 @@ async fn n3_without_an_smtp_server_nothing_is_mailed_and_users_keep_their_addres
         .inspect_state(|state| state.users[&id.parse().unwrap()].mail.clone());
     assert_eq!(outbox.as_deref(), Some("erin@mail.test"));
 }
+
+/// N3: two nodes on one database, each with its own delivery worker running at the same time,
+/// send every message once (on PostgreSQL the claims use `FOR UPDATE SKIP LOCKED`).
+#[common::both_backends(flavor = "multi_thread", worker_threads = 4)]
+async fn n3_two_nodes_deliver_each_notification_once() {
+    let Some(smtp) = SmtpServer::start() else {
+        return;
+    };
+    let database = common::SharedDatabase::fresh().await;
+    let clock = stint_app::ManualClock::starting_at(common::start_time());
+    let a = TestServer::serve(database.open().await, clock.clone(), mail_config()).await;
+    a.app
+        .bootstrap(Some(stint_app::Password::new(common::ADMIN_PASSWORD)))
+        .await
+        .unwrap();
+    let b = TestServer::serve(database.open().await, clock.clone(), mail_config()).await;
+    let admin = a.admin().await;
+    let group = managed_group(&admin, "Finance", false).await;
+    const PEOPLE: usize = 40;
+    for n in 0..PEOPLE {
+        let id = admin.create_user(&format!("user{n}")).await;
+        admin
+            .patch(
+                &format!("/v1.0/users/{id}"),
+                json!({ "mail": format!("user{n}@mail.test") }),
+            )
+            .await
+            .expect(204);
+        admin
+            .post(&format!("{PIM}/eligibilityScheduleRequests"), json!({
+                "accessId": "member", "principalId": id, "groupId": group, "action": "adminAssign",
+                "scheduleInfo": { "expiration": { "type": "afterDuration", "duration": "P30D" } },
+                "justification": "On call",
+            }))
+            .await
+            .expect(201);
+    }
+    let (courier_a, courier_b) = (smtp.courier(), smtp.courier());
+    let drain = |app: std::sync::Arc<stint_app::App>, courier: Courier| async move {
+        let mut claimed = 0;
+        loop {
+            let round = app.deliver_due(&courier).await.unwrap();
+            if round == 0 {
+                return claimed;
+            }
+            claimed += round;
+        }
+    };
+    let (by_a, by_b) = tokio::join!(
+        tokio::spawn(drain(a.app.clone(), courier_a)),
+        tokio::spawn(drain(b.app.clone(), courier_b)),
+    );
+    let (by_a, by_b) = (by_a.unwrap(), by_b.unwrap());
+    assert_eq!(
+        by_a + by_b,
+        PEOPLE,
+        "every message claimed once between the nodes"
+    );
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), PEOPLE, "each mail sent once");
+    for n in 0..PEOPLE {
+        assert_eq!(to(&mails, &format!("user{n}@mail.test")).len(), 1);
+    }
+}
