@@ -203,19 +203,22 @@ pub fn plan(
     fresh_id: fn() -> Uuid,
 ) -> Vec<OutboxMessage> {
     let mut messages = Vec::new();
-    let subscribed = state.webhooks.values().any(|webhook| webhook.deleted_at.is_none());
+    let subscribed = state
+        .webhooks
+        .values()
+        .any(|webhook| webhook.deleted_at.is_none());
     if !channels.mail && !subscribed {
         // Nobody to tell: the write path pays nothing for notifications that are off.
         return messages;
     }
     for (event, request) in events_of(state, decision, revision, now, fresh_id) {
         let approval = request.and_then(|request| request.approval.as_ref());
-        let mails = channels
-            .mail
-            .then(|| mail_recipients(state, &event, approval, now))
-            .unwrap_or_default()
-            .into_iter()
-            .map(Delivery::Mail);
+        let recipients = if channels.mail {
+            mail_recipients(state, &event, approval, now)
+        } else {
+            Vec::new()
+        };
+        let mails = recipients.into_iter().map(Delivery::Mail);
         let calls = state
             .webhooks_for(event.kind)
             .map(|subscription| Delivery::Webhook { subscription });

@@ -54,13 +54,14 @@ impl SmtpServer {
             .stdout(Stdio::null())
             .spawn()
             .expect("python3 -m aiosmtpd runs (pip install aiosmtpd)");
+        let server = SmtpServer {
+            child,
+            port,
+            maildir,
+        };
         for _ in 0..200 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(SmtpServer {
-                    child,
-                    port,
-                    maildir,
-                });
+                return Some(server);
             }
             std::thread::sleep(std::time::Duration::from_millis(25));
         }

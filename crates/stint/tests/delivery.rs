@@ -49,12 +49,13 @@ async fn serve(database: &str, smtp_port: u16) -> (Process, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let process = Process(child);
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     for _ in 0..400 {
         let health = http.get(format!("{base}/stint/v1/health")).send().await;
         if health.is_ok_and(|answer| answer.status().is_success()) {
-            return (Process(child), base);
+            return (process, base);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -69,9 +70,10 @@ fn smtp_server(port: u16, maildir: &Path) -> Process {
         .stdout(Stdio::null())
         .spawn()
         .expect("python3 -m aiosmtpd runs (pip install aiosmtpd)");
+    let process = Process(child);
     for _ in 0..200 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Process(child);
+            return process;
         }
         std::thread::sleep(Duration::from_millis(25));
     }

@@ -53,11 +53,11 @@ impl RuleBlock {
         }
     }
 
-    fn setting<'a>(
+    fn setting(
         self,
-        settings: &'a [NotificationSetting],
+        settings: &[NotificationSetting],
         audience: RecipientType,
-    ) -> Option<&'a NotificationSetting> {
+    ) -> Option<&NotificationSetting> {
         let offset = match audience {
             RecipientType::Admin => 0,
             RecipientType::Requestor => 1,

@@ -21,6 +21,14 @@ use crate::Change;
 
 const MAIL_ON: Channels = Channels { mail: true };
 
+/// Ids for planned messages, from a counter, so the tests stay deterministic.
+fn next_id() -> Uuid {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1 << 32);
+    Uuid::from_u128(u128::from(
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+    ))
+}
+
 struct Setup {
     f: Fixture,
     /// A Global Administrator with a mailbox.
@@ -72,7 +80,7 @@ fn address(f: &Fixture, user: UserId) -> String {
 
 /// The decision's messages, planned on the state before it is committed; then committed.
 fn planned(f: &mut Fixture, decision: Decision, now: DateTime<Utc>) -> Vec<OutboxMessage> {
-    let messages = plan(&f.state, &decision, 7, now, MAIL_ON, Uuid::new_v4);
+    let messages = plan(&f.state, &decision, 7, now, MAIL_ON, next_id);
     f.commit(decision);
     messages
 }
@@ -223,7 +231,7 @@ fn n1_a_request_undecided_for_a_day_is_told_as_timed_out() {
     let mut s = setup();
     submit(&mut s, t0());
     let later = t0() + days(1) + minutes(1);
-    let decision = Tick::new(&s.f.state, later, Uuid::new_v4).deny_overdue_approvals();
+    let decision = Tick::new(&s.f.state, later, next_id).deny_overdue_approvals();
     let messages = planned(&mut s.f, decision, later);
     assert_eq!(
         mails(&messages),
@@ -390,7 +398,7 @@ fn reminder_setup(length: chrono::TimeDelta) -> (Setup, ScheduleId) {
 }
 
 fn remind_at(s: &mut Setup, now: DateTime<Utc>) -> Vec<OutboxMessage> {
-    let decision = Tick::new(&s.f.state, now, Uuid::new_v4).send_reminders();
+    let decision = Tick::new(&s.f.state, now, next_id).send_reminders();
     planned(&mut s.f, decision, now)
 }
 
@@ -439,7 +447,7 @@ fn e5_after_a_long_pause_only_the_latest_reminder_is_sent() {
 fn e5_the_expiry_itself_tells_the_principal_and_the_administrators() {
     let (mut s, _) = reminder_setup(days(30));
     let end = t0() + days(30);
-    let decision = Tick::new(&s.f.state, end, Uuid::new_v4).record_expiries();
+    let decision = Tick::new(&s.f.state, end, next_id).record_expiries();
     let expired: Vec<String> = mails(&planned(&mut s.f, decision, end))
         .into_iter()
         .filter(|(kind, _, _)| *kind == EventType::AssignmentExpired)
@@ -453,7 +461,7 @@ fn e5_the_expiry_itself_tells_the_principal_and_the_administrators() {
 fn n1_decisions_that_change_no_assignment_send_nothing() {
     let s = setup();
     let decision = Decision::new();
-    assert!(plan(&s.f.state, &decision, 1, t0(), MAIL_ON, Uuid::new_v4).is_empty());
+    assert!(plan(&s.f.state, &decision, 1, t0(), MAIL_ON, next_id).is_empty());
 }
 
 #[test]
@@ -479,7 +487,7 @@ fn n3_without_an_smtp_server_no_mail_is_planned_but_webhooks_are() {
         3,
         t0(),
         Channels { mail: false },
-        Uuid::new_v4,
+        next_id,
     );
     assert_eq!(messages.len(), 1);
     assert!(matches!(messages[0].delivery, Delivery::Webhook { .. }));
