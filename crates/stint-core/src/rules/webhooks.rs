@@ -9,6 +9,8 @@
 
 use std::collections::BTreeSet;
 
+use uuid::Uuid;
+
 use crate::change::{Change, Decision};
 use crate::ids::WebhookId;
 use crate::notify::EventType;
@@ -112,11 +114,18 @@ pub fn delete(state: &State, ctx: &Context, id: WebhookId) -> Result<Decision, V
     webhook.deleted_at = Some(ctx.now);
     let event = ctx
         .event("webhook.delete", "webhook", webhook.id)
-        .saying(format!(
-            "Deleted the webhook at {}.",
-            host_of(&webhook.url)
-        ));
+        .saying(format!("Deleted the webhook at {}.", host_of(&webhook.url)));
     Ok(Decision::of(Change::Webhook(webhook), event))
+}
+
+/// Records an administrator's re-drive of a dead outbox message, which the store makes pending
+/// again (the outbox is not part of the state).
+pub fn redrive(state: &State, ctx: &Context, message: Uuid) -> Result<Decision, Violation> {
+    ctx.authority(state).webhook_manager()?;
+    let event = ctx
+        .event("outbox.redrive", "outboxMessage", message)
+        .saying("Re-drove a dead notification: it is tried again from now.");
+    Ok(Decision::new().audit(event))
 }
 
 /// A subscription that is not deleted.
@@ -149,8 +158,9 @@ fn check_url(text: &str) -> Result<String, Violation> {
             "it must be at most {MAX_URL} characters long."
         )));
     }
-    let url = url::Url::parse(text)
-        .map_err(|_| refuse("it is not an absolute URL such as https://hooks.example.com/stint."))?;
+    let url = url::Url::parse(text).map_err(|_| {
+        refuse("it is not an absolute URL such as https://hooks.example.com/stint.")
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(refuse("only http and https URLs can receive webhooks."));
     }
@@ -226,7 +236,6 @@ fn known(values: &[impl std::fmt::Display]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
 
 #[cfg(test)]
 #[path = "tests/webhooks.rs"]

@@ -13,7 +13,9 @@ mod stint_check;
 mod stint_health;
 mod stint_mfa;
 mod stint_onboarding;
+mod stint_outbox;
 mod stint_principals;
+mod stint_webhooks;
 mod users;
 
 use axum::http::StatusCode;
@@ -33,6 +35,8 @@ pub fn all() -> ApiRouter {
         .merge(stint_changes::routes())
         .merge(stint_principals::routes())
         .merge(stint_check::routes())
+        .merge(stint_webhooks::routes())
+        .merge(stint_outbox::routes())
         .merge(users::routes())
         .merge(groups::routes())
         .merge(group_members::routes())

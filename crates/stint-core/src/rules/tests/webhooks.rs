@@ -4,7 +4,7 @@ use crate::directory::BuiltInRole::*;
 use crate::ids::{UserId, WebhookId};
 use crate::notify::EventType;
 use crate::rules::fixture::*;
-use crate::rules::webhooks::{create, delete, update, NewWebhook, WebhookPatch, MAX_URL};
+use crate::rules::webhooks::{create, delete, redrive, update, NewWebhook, WebhookPatch, MAX_URL};
 use crate::spec::Rule;
 use crate::violation::{ErrorCode, Violation};
 use crate::webhook::{Webhook, WebhookFormat, WebhookSecret};
@@ -54,8 +54,12 @@ fn n3_global_and_privileged_role_administrators_subscribe_with_standard_as_the_d
     ] {
         let admin = f.admin(name, role);
         let events = ["request.pendingApproval", "eligibility.assigned"];
-        let webhook = subscribe(&f, admin, input("https://hooks.example.com/a", &events, None))
-            .unwrap();
+        let webhook = subscribe(
+            &f,
+            admin,
+            input("https://hooks.example.com/a", &events, None),
+        )
+        .unwrap();
         assert_eq!(webhook.format, WebhookFormat::Standard);
         assert_eq!(
             webhook.events,
@@ -89,10 +93,15 @@ fn n3_other_administrators_and_owners_may_not_manage_webhooks() {
     for caller in callers {
         let ctx = f.context(caller, t0());
         let refusals = [
-            subscribe(&f, caller, input("https://x.example", &["request.approved"], None))
-                .unwrap_err(),
+            subscribe(
+                &f,
+                caller,
+                input("https://x.example", &["request.approved"], None),
+            )
+            .unwrap_err(),
             update(&f.state, &ctx, id, WebhookPatch::default()).unwrap_err(),
             delete(&f.state, &ctx, id).unwrap_err(),
+            redrive(&f.state, &ctx, f.fresh_id()).unwrap_err(),
         ];
         for violation in refusals {
             assert_eq!(violation.code, ErrorCode::AuthorizationRequestDenied);
@@ -129,7 +138,10 @@ fn n3_only_http_and_https_urls_without_credentials_and_of_at_most_2000_character
         "HTTPS://Hooks.Example.com/a?b=c",
         exact.as_str(),
     ] {
-        assert!(subscribe(&f, admin, input(url, &events, None)).is_ok(), "{url}");
+        assert!(
+            subscribe(&f, admin, input(url, &events, None)).is_ok(),
+            "{url}"
+        );
     }
 }
 
