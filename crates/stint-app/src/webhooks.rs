@@ -102,7 +102,7 @@ impl App {
         session: &Session,
         state: Option<MessageState>,
     ) -> AppResult<Vec<OutboxEntry>> {
-        self.view(session).outbox_reader()?;
+        self.view(session).webhook_manager()?;
         let query = OutboxQuery {
             state,
             limit: LISTED,
@@ -118,7 +118,7 @@ impl App {
         meta: &CallMeta,
         id: Uuid,
     ) -> AppResult<Committed<()>> {
-        self.view(session).outbox_reader()?;
+        self.view(session).webhook_manager()?;
         if !self.redrive(id).await? {
             return Err(Violation::not_found(format!("Dead message '{id}'")).into());
         }

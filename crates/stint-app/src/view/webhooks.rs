@@ -14,7 +14,7 @@ use super::View;
 impl View<'_> {
     /// The live subscriptions, oldest first.
     pub fn webhooks(&self) -> Result<Vec<&Webhook>, Violation> {
-        self.outbox_reader()?;
+        self.webhook_manager()?;
         let mut live: Vec<&Webhook> = (self.state.webhooks.values())
             .filter(|webhook| webhook.deleted_at.is_none())
             .collect();
@@ -24,19 +24,19 @@ impl View<'_> {
 
     /// One live subscription; `None` when there is none with that id.
     pub fn webhook(&self, id: WebhookId) -> Result<Option<&Webhook>, Violation> {
-        self.outbox_reader()?;
+        self.webhook_manager()?;
         Ok(live_webhook(&self.state, id).ok())
     }
 
     /// Whether a subscription with that id was ever made: a deleted one's deliveries stay
     /// readable.
     pub fn webhook_ever_made(&self, id: WebhookId) -> Result<bool, Violation> {
-        self.outbox_reader()?;
+        self.webhook_manager()?;
         Ok(self.state.webhooks.contains_key(&id))
     }
 
-    /// The right to read and re-drive the notification outbox, and to read subscriptions.
-    pub fn outbox_reader(&self) -> Result<WebhookManager, Violation> {
+    /// The right to manage subscriptions and to read and re-drive the notification outbox.
+    pub fn webhook_manager(&self) -> Result<WebhookManager, Violation> {
         self.authority().webhook_manager()
     }
 }
