@@ -16,6 +16,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use futures::stream::{self, StreamExt};
 use stint_core::notify::{Delivery, OutboxMessage};
+use stint_core::schedule::at_time_precision;
 use stint_core::webhook::{Webhook, WebhookFormat};
 use stint_notify::{Backoff, DeliveryError, Mailer, WebhookSecret, WebhookSender};
 use stint_store::outbox::{ClaimedMessage, Settlement};
@@ -137,7 +138,9 @@ impl App {
                 if error.is_transient() && !courier.backoff.is_exhausted(tries) {
                     let wait = courier.backoff.delay(tries, rand::random::<f64>());
                     Settlement::Retry {
-                        at: self.now() + TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(1)),
+                        at: at_time_precision(
+                            self.now() + TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(1)),
+                        ),
                         status: None,
                         error: text,
                     }

@@ -24,6 +24,7 @@ pub mod scheduler;
 pub mod throttle;
 pub mod token_exchange;
 pub mod view;
+pub mod webhooks;
 
 use std::sync::{Arc, PoisonError, RwLock};
 

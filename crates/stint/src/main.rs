@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use client::CliResult;
-use commands::{assign, audit, auth, groups, policy, requests, selfservice, Ctx};
+use commands::{assign, audit, auth, groups, policy, requests, selfservice, webhooks, Ctx};
 use output::{Format, Output};
 
 const EXAMPLES: &str = "Examples:
@@ -124,6 +124,12 @@ enum Command {
     Audit(audit::AuditArgs),
     /// Whether a user or group is an effective member of a group now.
     Check(audit::CheckArgs),
+    /// Webhook subscriptions: add, list, remove, and what was sent to each.
+    #[command(subcommand)]
+    Webhooks(webhooks::WebhooksCommand),
+    /// Notifications waiting, sent or given up (dead), and re-driving the dead.
+    #[command(subcommand)]
+    Outbox(webhooks::OutboxCommand),
     /// Print a shell completion script.
     #[command(after_long_help = "Examples:
   stint completions bash > ~/.local/share/bash-completion/completions/stint
@@ -201,6 +207,8 @@ fn dispatch(ctx: &Ctx, command: Command) -> CliResult<()> {
         Command::Policy(command) => policy::run(ctx, command),
         Command::Audit(args) => audit::audit(ctx, args),
         Command::Check(args) => audit::check(ctx, args),
+        Command::Webhooks(command) => webhooks::run(ctx, command),
+        Command::Outbox(command) => webhooks::run_outbox(ctx, command),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "stint", &mut std::io::stdout());
             Ok(())

@@ -44,6 +44,10 @@ pub struct GroupManager<'s> {
 #[derive(Clone, Copy, Debug)]
 pub struct RoleManager(());
 
+/// N3: Global and Privileged Role Administrators: webhook subscriptions and the outbox.
+#[derive(Clone, Copy, Debug)]
+pub struct WebhookManager(());
+
 /// D8: may reset the password and authenticators of `user`.
 #[derive(Clone, Copy, Debug)]
 pub struct CredentialResetter {
@@ -181,6 +185,17 @@ impl<'s> Authority<'s> {
     /// role assignments").
     pub fn role_manager(&self, to: &str) -> Result<RoleManager, Violation> {
         RoleManager::of(self.caller, to)
+    }
+
+    /// N3: webhook subscriptions and the notification outbox.
+    pub fn webhook_manager(&self) -> Result<WebhookManager, Violation> {
+        if self.caller.has_any_directory_role(PRIVILEGED) {
+            return Ok(WebhookManager(()));
+        }
+        Err(Violation::forbidden(
+            "Only a Global Administrator or Privileged Role Administrator may manage webhooks and the notification outbox.",
+        )
+        .rule(Rule::N3))
     }
 
     /// D8, for resetting credentials.

@@ -13,7 +13,9 @@ mod stint_check;
 mod stint_health;
 mod stint_mfa;
 mod stint_onboarding;
+mod stint_outbox;
 mod stint_principals;
+mod stint_webhooks;
 mod users;
 
 use axum::http::StatusCode;
@@ -33,6 +35,8 @@ const SIGNED_IN: &[fn() -> ApiRouter] = &[
     stint_changes::routes,
     stint_principals::routes,
     stint_check::routes,
+    stint_webhooks::routes,
+    stint_outbox::routes,
     users::routes,
     groups::routes,
     group_members::routes,

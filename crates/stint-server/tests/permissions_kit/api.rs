@@ -101,6 +101,11 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
         ("POST", "/stint/v1/me/authenticators/totp/confirm") => {
             with(template.into(), json!({ "code": "000000" }))
         }
+        ("GET", "/stint/v1/outbox") => get(format!("{template}?state=dead")),
+        ("POST", "/stint/v1/outbox/{id}/redrive") => get(format!(
+            "/stint/v1/outbox/{}/redrive",
+            world.dead_message().await
+        )),
         ("GET", "/stint/v1/pim/groups") => get(template.into()),
         ("POST", "/stint/v1/pim/groups/{id}/manage") => {
             let group = world.fresh_group().await;
@@ -116,6 +121,25 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
             format!("/stint/v1/users/{target}/resetCredentials"),
             json!({ "removeAuthenticator": true }),
         ),
+        ("GET", "/stint/v1/webhooks") => get(template.into()),
+        ("POST", "/stint/v1/webhooks") => with(
+            template.into(),
+            json!({ "url": "http://127.0.0.1:9/stint", "events": ["reminder.expiringSoon"] }),
+        ),
+        ("GET", "/stint/v1/webhooks/{id}") => {
+            get(format!("/stint/v1/webhooks/{}", world.fresh_webhook().await))
+        }
+        ("PATCH", "/stint/v1/webhooks/{id}") => with(
+            format!("/stint/v1/webhooks/{}", world.fresh_webhook().await),
+            json!({ "format": "slack" }),
+        ),
+        ("DELETE", "/stint/v1/webhooks/{id}") => {
+            get(format!("/stint/v1/webhooks/{}", world.fresh_webhook().await))
+        }
+        ("GET", "/stint/v1/webhooks/{id}/deliveries") => get(format!(
+            "/stint/v1/webhooks/{}/deliveries",
+            world.fresh_webhook().await
+        )),
         ("GET", "/v1.0/directory/administrativeUnits") => get(template.into()),
         ("POST", "/v1.0/directory/administrativeUnits") => with(
             template.into(),

@@ -286,6 +286,40 @@ impl World {
         group
     }
 
+    /// A webhook subscription made for one call, to an address where nothing listens, for an
+    /// event the matrix never causes.
+    pub async fn fresh_webhook(&self) -> String {
+        self.subscribe("reminder.expiringSoon").await
+    }
+
+    /// The id of a dead outbox message made for one call: an adminAssign told to a subscription
+    /// that was deleted before the worker's round, which gives the message up at once.
+    pub async fn dead_message(&self) -> String {
+        let webhook = self.subscribe("assignment.assigned").await;
+        let principal = self.fresh_principal(false).await;
+        self.admin
+            .post(
+                &format!("{PIM}/assignmentScheduleRequests"),
+                pim_request("adminAssign", &principal, &self.team, "P30D"),
+            )
+            .await
+            .expect(201);
+        let path = format!("/stint/v1/webhooks/{webhook}");
+        self.admin.delete(&path).await.expect(204);
+        let courier = stint_app::delivery::Courier::new(None).unwrap();
+        self.server.app.deliver_due(&courier).await.unwrap();
+        let deliveries = self.admin.get(&format!("{path}/deliveries")).await;
+        let message = &deliveries.expect(200)["value"][0];
+        assert_eq!(message["state"], "dead", "{message}");
+        message["id"].as_str().unwrap().to_string()
+    }
+
+    async fn subscribe(&self, event: &str) -> String {
+        let body = json!({ "url": "http://127.0.0.1:9/stint", "events": [event] });
+        let created = self.admin.post("/stint/v1/webhooks", body).await;
+        id_of(&created.expect(201))
+    }
+
     /// A group with no relation to anyone, to be a principal of one call.
     pub async fn fresh_principal(&self, role_assignable: bool) -> String {
         self.admin
