@@ -22,6 +22,7 @@ pub enum Nav {
     Users,
     DirectoryGroups,
     RoleAssignments,
+    Outbox,
 }
 
 /// A full console page: the shell, then `head` and `body` in the main area.
@@ -76,6 +77,7 @@ pub fn page(console: &Console, nav: Nav, head: Head, body: Markup) -> Markup {
                                 (nav_item(nav, Nav::Users, "/ui/directory/users", "Users", None))
                                 (nav_item(nav, Nav::DirectoryGroups, "/ui/directory/groups", "Groups", None))
                                 (nav_item(nav, Nav::RoleAssignments, "/ui/directory/roles", "Role assignments", None))
+                                (nav_item(nav, Nav::Outbox, "/ui/outbox", "Outbox", None))
                             }
                         }
                     }
@@ -320,10 +322,9 @@ pub fn empty(title: &str, text: &str) -> Markup {
 /// A status as a coloured badge.
 pub fn badge(status: &str) -> Markup {
     let tone = match status {
-        "Provisioned" | "Active" | "Approved" | "Granted" | "Success" | "Managed" | "Enabled" => {
-            "ok"
-        }
-        "PendingApproval" | "Pending approval" | "Eligible" | "Scheduled" => "pending",
+        "Provisioned" | "Active" | "Approved" | "Granted" | "Success" | "Managed" | "Enabled"
+        | "Sent" => "ok",
+        "PendingApproval" | "Pending approval" | "Eligible" | "Scheduled" | "Pending" => "pending",
         "Denied" | "Failed" | "Failure" | "Revoked" | "Disabled" => "bad",
         _ => "neutral",
     };

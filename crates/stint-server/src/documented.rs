@@ -32,6 +32,8 @@ path_parameters! {
     PolicyPath: id, "Group_{groupId}_{guid}";
     RequestPath: id, "The request id";
     RoleAssignmentPath: id, "The role assignment's id";
+    WebhookPath: id, "The subscription's id";
+    MessagePath: id, "The message's id";
 }
 
 answers! {
@@ -50,4 +52,8 @@ answers! {
     NoSuchRoleAssignment: 404, "No such role assignment";
     NoSuchPolicy: 404, "No such policy";
     NoSuchPolicyOrRule: 404, "No such policy or rule";
+    Deleted: 204, "Deleted";
+    InvalidWebhook: 400, "Invalid URL, events or format";
+    NotWebhookManager: 403, "Not a Global or Privileged Role Administrator";
+    NoSuchSubscription: 404, "No such subscription";
 }

@@ -110,6 +110,13 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
         .parse()
         .unwrap();
     api.create_group("Helpdesk Operators", false).await;
+    // A subscription nobody delivers to in this test, so the outbox page has messages to show.
+    api.post(
+        "/stint/v1/webhooks",
+        serde_json::json!({ "url": "https://hooks.example/stint", "events": ["eligibility.assigned"] }),
+    )
+    .await
+    .expect(201);
 
     let mut chrome = Chrome::start(&server.base_url).await;
 
@@ -196,10 +203,12 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
         ("/ui/profile", "profile-admin"),
         ("/ui/approvals", "approvals-empty"),
         ("/ui/my-requests", "my-requests-empty"),
+        ("/ui/outbox?state=pending", "outbox-pending"),
     ] {
         chrome.goto(path).await;
         chrome.shot(name).await;
     }
+    chrome.phone_shot("outbox-pending").await;
     chrome
         .goto(&format!("/ui/directory/users/{alice_id}"))
         .await;

@@ -12,6 +12,7 @@ mod directory_roles;
 mod directory_users;
 mod groups;
 mod my_roles;
+mod outbox;
 mod profile;
 mod requests;
 mod settings;
@@ -105,6 +106,8 @@ pub fn register(pages: Pages) -> Pages {
             directory_roles::assign,
         )
         .post("/ui/directory/roles/{id}/remove", directory_roles::remove)
+        .get("/ui/outbox", outbox::show)
+        .post("/ui/outbox/{id}/redrive", outbox::redrive)
         .get("/ui/{*rest}", not_found)
 }
 

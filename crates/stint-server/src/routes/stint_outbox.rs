@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 use super::stint_webhooks::outbox_message;
 use crate::call::Call;
 use crate::collection::values;
+use crate::documented::{MessagePath, NotWebhookManager};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Params;
 use crate::wire::parse_id;
@@ -36,7 +37,7 @@ struct OutboxParams {
 #[utoipa::path(get, path = "/stint/v1/outbox", tag = "stint", params(OutboxParams),
     responses((status = 200, description = "Messages, newest first"),
               (status = 400, description = "An unknown state"),
-              (status = 403, description = "Not a Global or Privileged Role Administrator")))]
+              NotWebhookManager))]
 async fn list_outbox(call: Call, Params(params): Params<OutboxParams>) -> ApiResult<Json<Value>> {
     let state = params
         .state
@@ -51,9 +52,9 @@ async fn list_outbox(call: Call, Params(params): Params<OutboxParams>) -> ApiRes
 
 /// Makes a dead message pending again, due now, with its attempts counted afresh.
 #[utoipa::path(post, path = "/stint/v1/outbox/{id}/redrive", tag = "stint",
-    params(("id" = String, Path, description = "The message's id")),
+    params(MessagePath),
     responses((status = 204, description = "Pending again"),
-              (status = 403, description = "Not a Global or Privileged Role Administrator"),
+              NotWebhookManager,
               (status = 404, description = "No dead message has that id")))]
 async fn redrive(call: Call, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id: uuid::Uuid = parse_id("id", &id)?;

@@ -13,6 +13,9 @@ use utoipa_axum::routes;
 
 use crate::call::Call;
 use crate::collection::values;
+use crate::documented::{
+    Changed, Deleted, InvalidWebhook, NoSuchSubscription, NotWebhookManager, WebhookPath,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
 use crate::wire::{self, graph_body, optional_time, time};
@@ -54,8 +57,8 @@ graph_body! {
 /// Subscribes a URL to events. The answer carries the signing secret, which is never shown again.
 #[utoipa::path(post, path = "/stint/v1/webhooks", tag = "stint", request_body = NewWebhookBody,
     responses((status = 201, description = "The subscription, with its secret (shown only here)"),
-              (status = 400, description = "Invalid URL, events or format"),
-              (status = 403, description = "Not a Global or Privileged Role Administrator")))]
+              InvalidWebhook,
+              NotWebhookManager))]
 async fn create_webhook(
     call: Call,
     GraphJson(body): GraphJson<NewWebhookBody>,
@@ -77,7 +80,7 @@ async fn create_webhook(
 /// The live subscriptions, oldest first.
 #[utoipa::path(get, path = "/stint/v1/webhooks", tag = "stint",
     responses((status = 200, description = "The subscriptions, without their secrets"),
-              (status = 403, description = "Not a Global or Privileged Role Administrator")))]
+              NotWebhookManager))]
 async fn list_webhooks(call: Call) -> ApiResult<Json<Value>> {
     let webhooks = call.view().webhooks()?.into_iter().map(webhook).collect();
     Ok(Json(values(webhooks)))
@@ -85,10 +88,10 @@ async fn list_webhooks(call: Call) -> ApiResult<Json<Value>> {
 
 /// One live subscription.
 #[utoipa::path(get, path = "/stint/v1/webhooks/{id}", tag = "stint",
-    params(("id" = String, Path, description = "The subscription's id")),
+    params(WebhookPath),
     responses((status = 200, description = "The subscription, without its secret"),
-              (status = 403, description = "Not a Global or Privileged Role Administrator"),
-              (status = 404, description = "No such subscription")))]
+              NotWebhookManager,
+              NoSuchSubscription))]
 async fn get_webhook(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: WebhookId = wire::parse_id("id", &id)?;
     let found = call.view().webhook(id)?.map(webhook);
@@ -97,11 +100,11 @@ async fn get_webhook(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value
 
 /// Changes a subscription's URL, events or format; its secret stays.
 #[utoipa::path(patch, path = "/stint/v1/webhooks/{id}", tag = "stint", request_body = WebhookPatchBody,
-    params(("id" = String, Path, description = "The subscription's id")),
-    responses((status = 204, description = "Changed"),
-              (status = 400, description = "Invalid URL, events or format"),
-              (status = 403, description = "Not a Global or Privileged Role Administrator"),
-              (status = 404, description = "No such subscription")))]
+    params(WebhookPath),
+    responses(Changed,
+              InvalidWebhook,
+              NotWebhookManager,
+              NoSuchSubscription))]
 async fn update_webhook(
     call: Call,
     Path(id): Path<String>,
@@ -120,11 +123,13 @@ async fn update_webhook(
 }
 
 /// Deletes a subscription: nothing more is sent to it; its deliveries stay readable.
-#[utoipa::path(delete, path = "/stint/v1/webhooks/{id}", tag = "stint",
-    params(("id" = String, Path, description = "The subscription's id")),
-    responses((status = 204, description = "Deleted"),
-              (status = 403, description = "Not a Global or Privileged Role Administrator"),
-              (status = 404, description = "No such subscription")))]
+#[utoipa::path(
+    delete,
+    path = "/stint/v1/webhooks/{id}",
+    tag = "stint",
+    params(WebhookPath),
+    responses(Deleted, NotWebhookManager, NoSuchSubscription)
+)]
 async fn delete_webhook(call: Call, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id: WebhookId = wire::parse_id("id", &id)?;
     call.app()
@@ -135,10 +140,10 @@ async fn delete_webhook(call: Call, Path(id): Path<String>) -> ApiResult<StatusC
 
 /// The newest 100 messages to a subscription (a deleted one too), each with its attempts.
 #[utoipa::path(get, path = "/stint/v1/webhooks/{id}/deliveries", tag = "stint",
-    params(("id" = String, Path, description = "The subscription's id")),
+    params(WebhookPath),
     responses((status = 200, description = "Messages, newest first, each with its attempts, oldest first"),
-              (status = 403, description = "Not a Global or Privileged Role Administrator"),
-              (status = 404, description = "No such subscription")))]
+              NotWebhookManager,
+              NoSuchSubscription))]
 async fn list_deliveries(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: WebhookId = wire::parse_id("id", &id)?;
     let deliveries = call

@@ -213,6 +213,9 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
                 .await;
             visit(on(&id))
         }
+        ("POST", "/ui/outbox/{id}/redrive") => {
+            visit(format!("/ui/outbox/{}/redrive", world.dead_message().await))
+        }
         ("GET", "/ui/{*rest}") => visit("/ui/no-such-page".into()),
         (_, path) if path.starts_with("/ui/groups/{id}") => visit(path.replace("{id}", team)),
         (_, path) if path.starts_with("/ui/directory/users/{id}") => {
