@@ -115,16 +115,16 @@ impl App {
                         .await
                         .map(|()| None)
                 }
-                None => Err(DeliveryError::Permanent(
-                    "e-mail is off: no SMTP server is configured".to_owned(),
+                None => Err(DeliveryError::permanent(
+                    "e-mail is off: no SMTP server is configured",
                 )),
             },
             Delivery::Webhook { subscription } => {
                 let webhook = self.read(|state| state.webhooks.get(subscription).cloned());
                 match webhook.filter(|webhook| webhook.deleted_at.is_none()) {
                     Some(webhook) => self.post(courier, &webhook, message).await.map(Some),
-                    None => Err(DeliveryError::Permanent(
-                        "the webhook subscription was deleted".to_owned(),
+                    None => Err(DeliveryError::permanent(
+                        "the webhook subscription was deleted",
                     )),
                 }
             }
@@ -141,12 +141,12 @@ impl App {
                         at: at_time_precision(
                             self.now() + TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(1)),
                         ),
-                        status: None,
+                        status: error.status(),
                         error: text,
                     }
                 } else {
                     Settlement::Dead {
-                        status: None,
+                        status: error.status(),
                         error: text,
                     }
                 }
@@ -165,10 +165,10 @@ impl App {
         match webhook.format {
             WebhookFormat::Standard => {
                 let secret = WebhookSecret::parse(webhook.secret.expose()).map_err(|_| {
-                    DeliveryError::Permanent("the subscription's secret is unreadable".to_owned())
+                    DeliveryError::permanent("the subscription's secret is unreadable")
                 })?;
                 let body = serde_json::to_vec(&formats::standard(&message.event))
-                    .map_err(|error| DeliveryError::Permanent(error.to_string()))?;
+                    .map_err(|error| DeliveryError::permanent(error.to_string()))?;
                 let msg_id = format!("msg_{}", message.id.simple());
                 let timestamp = self.now().timestamp();
                 courier

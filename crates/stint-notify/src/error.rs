@@ -21,36 +21,55 @@ impl SettingsError {
 /// 200 characters, on one line) and safe for logs and an administrator's page: no password, no
 /// secret, no webhook URL, no more than the start of a response body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DeliveryError {
-    /// The other side could not be reached or asked us to come back: a refused or timed-out
-    /// connection, a TLS failure, HTTP 5xx, 408 or 429, an SMTP 4xx reply.
-    #[error("transient: {0}")]
-    Transient(String),
-    /// Sending the same message again will fail the same way: another HTTP 4xx, an SMTP 5xx reply,
-    /// an address that is not one.
-    #[error("permanent: {0}")]
-    Permanent(String),
+#[error("{}: {text}", if *.transient { "transient" } else { "permanent" })]
+pub struct DeliveryError {
+    /// The other side could not be reached or asked us to come back (a refused or timed-out
+    /// connection, a TLS failure, HTTP 5xx, 408 or 429, an SMTP 4xx reply); otherwise sending the
+    /// same message again fails the same way (another HTTP 4xx, an SMTP 5xx reply, an address
+    /// that is not one).
+    transient: bool,
+    /// The HTTP status or SMTP reply code, where the other side answered.
+    status: Option<u16>,
+    text: String,
 }
 
 impl DeliveryError {
-    pub(crate) fn transient(text: impl AsRef<str>) -> DeliveryError {
-        DeliveryError::Transient(clean(text.as_ref()))
+    pub fn transient(text: impl AsRef<str>) -> DeliveryError {
+        DeliveryError {
+            transient: true,
+            status: None,
+            text: clean(text.as_ref()),
+        }
     }
 
-    pub(crate) fn permanent(text: impl AsRef<str>) -> DeliveryError {
-        DeliveryError::Permanent(clean(text.as_ref()))
+    pub fn permanent(text: impl AsRef<str>) -> DeliveryError {
+        DeliveryError {
+            transient: false,
+            ..DeliveryError::transient(text)
+        }
+    }
+
+    /// The same error, answered with `status`.
+    pub fn with_status(self, status: u16) -> DeliveryError {
+        DeliveryError {
+            status: Some(status),
+            ..self
+        }
     }
 
     /// Whether a later attempt can succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, DeliveryError::Transient(_))
+        self.transient
+    }
+
+    /// The HTTP status or SMTP reply code, where the other side answered.
+    pub fn status(&self) -> Option<u16> {
+        self.status
     }
 
     /// The short text, without the kind.
     pub fn text(&self) -> &str {
-        match self {
-            DeliveryError::Transient(text) | DeliveryError::Permanent(text) => text,
-        }
+        &self.text
     }
 }
 

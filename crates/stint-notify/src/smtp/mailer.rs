@@ -131,10 +131,14 @@ impl fmt::Debug for Mailer {
 /// 4xx replies, timeouts, connection and TLS failures may not.
 fn refusal(error: &lettre::transport::smtp::Error) -> DeliveryError {
     let text = chain(error);
-    if error.is_permanent() || error.is_client() {
+    let refused = if error.is_permanent() || error.is_client() {
         DeliveryError::permanent(text)
     } else {
         DeliveryError::transient(text)
+    };
+    match error.status() {
+        Some(code) => refused.with_status(u16::from(code)),
+        None => refused,
     }
 }
 

@@ -93,14 +93,15 @@ async fn deliver(request: RequestBuilder) -> Result<u16, DeliveryError> {
         text.push_str(": ");
         text.push_str(&start);
     }
-    if status.is_server_error()
+    let error = if status.is_server_error()
         || status == StatusCode::REQUEST_TIMEOUT
         || status == StatusCode::TOO_MANY_REQUESTS
     {
-        Err(DeliveryError::transient(text))
+        DeliveryError::transient(text)
     } else {
-        Err(DeliveryError::permanent(text))
-    }
+        DeliveryError::permanent(text)
+    };
+    Err(error.with_status(status.as_u16()))
 }
 
 /// A request that got no answer: a URL that is not one will never work; anything else (no
