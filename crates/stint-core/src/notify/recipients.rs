@@ -97,6 +97,10 @@ pub fn mail_recipients(
 ) -> Vec<MailRecipient> {
     let settings = state.policy_settings(event.group.id, event.access);
     let block = RuleBlock::of(event);
+    // E5 tells of assignments ending; an activation ends within hours, by design, untold.
+    if event.kind == EventType::AssignmentExpired && block == RuleBlock::EndUserAssignment {
+        return Vec::new();
+    }
     let mut chosen = Recipients::default();
     for &audience in audiences(event.kind) {
         let Some(setting) = block.setting(&settings.notifications, audience) else {

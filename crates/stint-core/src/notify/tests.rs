@@ -492,3 +492,23 @@ fn n3_without_an_smtp_server_no_mail_is_planned_but_webhooks_are() {
     assert_eq!(messages.len(), 1);
     assert!(matches!(messages[0].delivery, Delivery::Webhook { .. }));
 }
+
+#[test]
+fn e5_the_end_of_an_activation_is_not_mailed() {
+    let mut s = setup();
+    let group = s.group;
+    s.f.policy(group, Access::Member, |p| p.approval.required = false);
+    let context = s.f.context(s.alice, t0());
+    let (decision, _) =
+        self_request(&s.f.state, &context, self_activate(group, s.alice)).expect("activated");
+    s.f.commit(decision);
+    let end = t0() + hours(2);
+    let decision = Tick::new(&s.f.state, end, next_id).record_expiries();
+    assert_eq!(
+        decision.changes.len(),
+        1,
+        "the activation's end is recorded"
+    );
+    let messages = planned(&mut s.f, decision, end);
+    assert!(mails(&messages).is_empty(), "{:?}", mails(&messages));
+}
