@@ -82,24 +82,25 @@ impl App {
             .claim_messages(&courier.worker, now, now + LEASE, BATCH)
             .await?;
         let count = claimed.len();
-        let settled: Vec<(Uuid, Settlement)> = stream::iter(claimed)
+        // Each message is settled as soon as its attempt ends, so a slow receiver holds back no
+        // other message's record, and a crash re-sends only what was in flight.
+        let settled: Vec<AppResult<()>> = stream::iter(claimed)
             .map(|claimed| async move {
                 let id = claimed.message.id;
-                (id, self.attempt(courier, claimed).await)
+                let settlement = self.attempt(courier, claimed).await;
+                let held = self
+                    .store
+                    .settle_message(id, &courier.worker, &settlement, self.now())
+                    .await?;
+                if !held {
+                    tracing::warn!(%id, "a delivery outlasted its claim; another worker has it now");
+                }
+                Ok(())
             })
             .buffer_unordered(CONCURRENT_SENDS)
             .collect()
             .await;
-        let now = self.now();
-        for (id, settlement) in settled {
-            if !self
-                .store
-                .settle_message(id, &courier.worker, &settlement, now)
-                .await?
-            {
-                tracing::warn!(%id, "a delivery outlasted its claim; another worker has it now");
-            }
-        }
+        settled.into_iter().collect::<AppResult<()>>()?;
         Ok(count)
     }
 
