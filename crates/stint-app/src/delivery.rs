@@ -25,9 +25,6 @@ use uuid::Uuid;
 use crate::error::AppResult;
 use crate::App;
 
-pub use formats::{card, mail, standard};
-pub use words::{words, Words};
-
 /// How long a claimed message is held before another worker may take it: longer than any one
 /// attempt may last (SMTP's and the webhook client's own timeouts are 30 s at most).
 const LEASE: TimeDelta = TimeDelta::seconds(90);
