@@ -4,8 +4,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::{ConnectOptions, Connection, SqlitePool};
 use stint_store::StoreError;
+use tokio::time::Instant;
 
 use crate::error::from_sqlx;
 
@@ -15,19 +16,61 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Readers run in parallel under WAL; writers queue on the store's lock.
 const MAX_FILE_CONNECTIONS: u32 = 8;
 
+/// How long to wait before trying again to switch a busy file to WAL.
+const WAL_RETRY_PAUSE: Duration = Duration::from_millis(20);
+
+/// SQLite's primary result code for "the database file is locked".
+const SQLITE_BUSY: i64 = 5;
+
 /// Opens a pool on `sqlite://PATH`, `sqlite:PATH`, `sqlite::memory:` or a plain path, creating
 /// the file if it is missing.
 pub(crate) async fn pool(url_or_path: &str) -> Result<SqlitePool, StoreError> {
+    let in_memory = is_in_memory(url_or_path);
     let options = options(url_or_path)?
         .create_if_missing(true)
+        .busy_timeout(BUSY_TIMEOUT);
+    if !in_memory {
+        switch_to_wal(&options).await?;
+    }
+    let options = options
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        .busy_timeout(BUSY_TIMEOUT);
-    pool_options(is_in_memory(url_or_path))
+        .foreign_keys(true);
+    pool_options(in_memory)
         .connect_with(options)
         .await
         .map_err(from_sqlx)
+}
+
+/// Puts the file in WAL mode once, before the pool opens. The switch needs an exclusive lock that
+/// SQLite's busy timeout does not wait for, so two processes creating the same file at once would
+/// otherwise see "database is locked"; here the loser tries again until [`BUSY_TIMEOUT`]. Once the
+/// file is in WAL mode, every later connection's `journal_mode=WAL` changes nothing.
+async fn switch_to_wal(options: &SqliteConnectOptions) -> Result<(), StoreError> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match try_switch_to_wal(options).await {
+            Err(error) if is_busy(&error) && Instant::now() < deadline => {
+                tokio::time::sleep(WAL_RETRY_PAUSE).await;
+            }
+            outcome => return outcome.map_err(from_sqlx),
+        }
+    }
+}
+
+async fn try_switch_to_wal(options: &SqliteConnectOptions) -> Result<(), sqlx::Error> {
+    let mut connection = options.connect().await?;
+    let switched = sqlx::query("PRAGMA journal_mode = WAL")
+        .execute(&mut connection)
+        .await;
+    connection.close().await?;
+    switched.map(drop)
+}
+
+fn is_busy(error: &sqlx::Error) -> bool {
+    let code = error.as_database_error().and_then(|e| e.code());
+    code.and_then(|code| code.parse::<i64>().ok())
+        .is_some_and(|code| code & 0xff == SQLITE_BUSY)
 }
 
 pub(crate) fn options(url_or_path: &str) -> Result<SqliteConnectOptions, StoreError> {
