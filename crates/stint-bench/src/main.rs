@@ -9,7 +9,8 @@
 //! starts `stint serve` on it (start-up, memory), drives it with `wrk` (HTTP), makes 10,000
 //! memberships end within a minute (expiry), and runs two nodes on PostgreSQL (cross-node),
 //! then prints the Markdown report and writes it to `target/stint-bench/report.md`.
-//! See BENCHMARKS.md. `stint-bench check` runs the in-process check alone (module `quick`).
+//! See BENCHMARKS.md. `stint-bench check` runs the in-process check alone (module `quick`);
+//! `stint-bench notify` the notification benchmarks (module `notify`).
 
 /// jemalloc: the in-memory state's many small vectors stay packed by size class, so a check
 /// touches fewer pages than with glibc's allocator.
@@ -20,7 +21,9 @@ mod expiry;
 mod generate;
 mod http;
 mod inproc;
+mod mail_sink;
 mod nodes;
+mod notify;
 mod quick;
 mod report;
 mod server;
@@ -53,6 +56,8 @@ const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 struct Options {
     /// `check`: the in-process check alone, this many rounds (module `quick`).
     check_rounds: Option<usize>,
+    /// `notify`: the notification benchmarks alone (module `notify`).
+    notify: bool,
     /// `check --http N`: also the HTTP check for N seconds.
     check_http: Option<u32>,
     scales: Vec<Scale>,
@@ -70,7 +75,8 @@ fn usage() -> ! {
         "usage: stint-bench all [--scale tenth|full] [--no-build] [--no-cedar] [--no-nodes] \
          [--http-seconds N] [--server-workers N] [--work DIR]\n       \
          stint-bench check [--scale tenth|full] [--rounds N] [--cedar] [--http SECONDS] \
-         [--server-workers N] [--work DIR]\n\
+         [--server-workers N] [--work DIR]\n       \
+         stint-bench notify [--no-build] [--write-seconds N] [--work DIR]\n\
          --server-workers 0: one per CPU (default 1: one core for stint serve, one for wrk)"
     );
     std::process::exit(2)
@@ -78,13 +84,15 @@ fn usage() -> ! {
 
 fn options() -> Options {
     let mut args = std::env::args().skip(1);
-    let check_rounds = match args.next().as_deref() {
-        Some("all") => None,
-        Some("check") => Some(3),
+    let (check_rounds, notify) = match args.next().as_deref() {
+        Some("all") => (None, false),
+        Some("check") => (Some(3), false),
+        Some("notify") => (None, true),
         _ => usage(),
     };
     let mut options = Options {
         check_rounds,
+        notify,
         check_http: None,
         scales: vec![Scale::TENTH, Scale::FULL],
         build: true,
@@ -114,7 +122,7 @@ fn options() -> Options {
                 options.check_rounds = args.next().and_then(|n| n.parse().ok()).or_else(|| usage())
             }
             "--no-nodes" => options.nodes = false,
-            "--http-seconds" => {
+            "--http-seconds" | "--write-seconds" => {
                 options.http_seconds = args
                     .next()
                     .and_then(|n| n.parse().ok())
@@ -163,6 +171,11 @@ async fn main() -> anyhow::Result<()> {
     }
     let binary = stint_binary(options.build)?;
     std::fs::create_dir_all(&options.work)?;
+    if options.notify {
+        let markdown = notify::run(&binary, &options.work, options.http_seconds.into()).await?;
+        println!("\n{markdown}");
+        return Ok(());
+    }
     let mut report = Report {
         scales: options
             .scales
@@ -456,6 +469,7 @@ async fn run_scale(
         SCHEDULER_INTERVAL,
         options.server_workers,
         &dir.join("serve.log"),
+        &[],
     )
     .await?;
     let rss = rss_of(&server.pid().to_string());
@@ -560,7 +574,7 @@ async fn run_scale(
         format!("{} / {}", e.allowed_before_end, e.early_denials),
     );
     report.set(at, "expiry", &format!("tidy-up commit after the end, p50 / p99 / max (scheduler interval {SCHEDULER_INTERVAL} s)"), "p99 < 1 s", format!(
-        "{} / {} / {} ({} tidied)", nanos(e.lag.p50), nanos(e.lag.p99), nanos(e.lag.max), e.tidied
+        "{} ({} tidied)", e.lag.p50_p99_max(), e.tidied
     ));
     report.set(
         at,
@@ -613,8 +627,16 @@ async fn cross_node(
     let generate_seconds = generated.elapsed().as_secs_f64();
     drop(store);
     let port = 18_081 + at as u16 * 10;
-    let (a, a_startup) =
-        Server::start(binary, &database, port, 5, None, &dir.join("node-a.log")).await?;
+    let (a, a_startup) = Server::start(
+        binary,
+        &database,
+        port,
+        5,
+        None,
+        &dir.join("node-a.log"),
+        &[],
+    )
+    .await?;
     let (b, b_startup) = Server::start(
         binary,
         &database,
@@ -622,6 +644,7 @@ async fn cross_node(
         5,
         None,
         &dir.join("node-b.log"),
+        &[],
     )
     .await?;
     let result = nodes::run(&a, &b, &dataset).await;
@@ -646,10 +669,8 @@ async fn cross_node(
         "activation on A (selfActivate answered) to allowed on B: p50 / p99 / max",
         "p99 < 50 ms",
         format!(
-            "{} / {} / {} ({} rounds, {} checks on B)",
-            nanos(result.after_commit.p50),
-            nanos(result.after_commit.p99),
-            nanos(result.after_commit.max),
+            "{} ({} rounds, {} checks on B)",
+            result.after_commit.p50_p99_max(),
             result.rounds,
             result.polls
         ),
@@ -659,22 +680,14 @@ async fn cross_node(
         "cross-node",
         "request sent to A to allowed on B: p50 / p99",
         "",
-        format!(
-            "{} / {}",
-            nanos(result.end_to_end.p50),
-            nanos(result.end_to_end.p99)
-        ),
+        result.end_to_end.p50_p99(),
     );
     report.set(
         at,
         "cross-node",
         "selfActivate on A itself: p50 / p99",
         "",
-        format!(
-            "{} / {}",
-            nanos(result.activation.p50),
-            nanos(result.activation.p99)
-        ),
+        result.activation.p50_p99(),
     );
     if database.starts_with("postgres") {
         let _ = drop_postgres(&admin_url, &name).await;

@@ -108,7 +108,7 @@ pub async fn run(scale: Scale, work: &Path, quick: &Quick) -> anyhow::Result<()>
         let database = format!("sqlite://{}", file.display());
         let log = dir.join("serve.log");
         let (server, startup) =
-            Server::start(binary, &database, 18_090, 1, server_workers, &log).await?;
+            Server::start(binary, &database, 18_090, 1, server_workers, &log, &[]).await?;
         println!(
             "stint serve ({}) ready in {:.2} s",
             crate::workers_label(server_workers),

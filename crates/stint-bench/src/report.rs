@@ -35,6 +35,18 @@ impl Latency {
     }
 }
 
+impl Latency {
+    /// `p50 / p99`, each with a sensible unit.
+    pub fn p50_p99(&self) -> String {
+        format!("{} / {}", nanos(self.p50), nanos(self.p99))
+    }
+
+    /// `p50 / p99 / max`, each with a sensible unit.
+    pub fn p50_p99_max(&self) -> String {
+        format!("{} / {}", self.p50_p99(), nanos(self.max))
+    }
+}
+
 /// A duration in nanoseconds, written with a sensible unit.
 pub fn nanos(value: u64) -> String {
     let v = value as f64;

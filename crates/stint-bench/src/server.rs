@@ -18,7 +18,8 @@ pub struct Server {
 
 impl Server {
     /// Starts `binary serve` on `database` and `port` with `workers` threads (`None`: one per
-    /// CPU); returns once `/stint/v1/health` answers 200, with the time from spawn to that answer.
+    /// CPU) and `serve_args` besides; returns once `/stint/v1/health` answers 200, with the time
+    /// from spawn to that answer.
     pub async fn start(
         binary: &Path,
         database: &str,
@@ -26,6 +27,7 @@ impl Server {
         scheduler_interval: u64,
         workers: Option<u16>,
         log: &Path,
+        serve_args: &[String],
     ) -> anyhow::Result<(Server, Duration)> {
         let log_file = std::fs::File::create(log)?;
         let started = Instant::now();
@@ -43,6 +45,7 @@ impl Server {
             .arg(scheduler_interval.to_string())
             .arg("--token-lifetime")
             .arg("PT12H")
+            .args(serve_args)
             .env("STINT_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("STINT_LOG", "warn")
             .stdin(Stdio::null())

@@ -1,0 +1,124 @@
+//! A real SMTP server inside the benchmark (`mailin-embedded`, a thread pool over blocking IO):
+//! it accepts every mail and notes when it accepted each one, by the `Message-ID` Stint gives it
+//! (the outbox message's id), so a mail is matched with the decision that wrote it.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono::{DateTime, Utc};
+use mailin_embedded::response::{Response, OK};
+use mailin_embedded::{Handler, Server, SslConfig};
+
+/// Enough threads for the delivery worker's pool of SMTP connections and then some.
+const THREADS: u32 = 32;
+
+/// When each message was accepted: the first time, and how many times it came.
+#[derive(Debug, Default)]
+pub struct Accepted {
+    pub first: HashMap<String, DateTime<Utc>>,
+    pub copies: HashMap<String, u32>,
+}
+
+#[derive(Clone)]
+struct Recorder {
+    accepted: Arc<Mutex<Accepted>>,
+    message: Vec<u8>,
+}
+
+impl Handler for Recorder {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        _from: &str,
+        _is8bit: bool,
+        _to: &[String],
+    ) -> Response {
+        self.message.clear();
+        OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.message.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let at = Utc::now();
+        if let Some(id) = message_id(&self.message) {
+            let mut accepted = self.accepted.lock().unwrap_or_else(PoisonError::into_inner);
+            *accepted.copies.entry(id.clone()).or_default() += 1;
+            accepted.first.entry(id).or_insert(at);
+        }
+        OK
+    }
+}
+
+/// The local part of the `Message-ID` header: `<LOCAL@domain>`.
+fn message_id(message: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(message);
+    let line = text
+        .lines()
+        .take_while(|line| !line.is_empty())
+        .find(|line| line.to_ascii_lowercase().starts_with("message-id:"))?;
+    let (_, rest) = line.split_once('<')?;
+    let (local, _) = rest.split_once('@')?;
+    Some(local.to_owned())
+}
+
+/// The running server: its port and what it accepted so far. It runs until the process ends.
+pub struct MailSink {
+    pub port: u16,
+    accepted: Arc<Mutex<Accepted>>,
+}
+
+impl MailSink {
+    pub fn start() -> anyhow::Result<MailSink> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        let accepted = Arc::new(Mutex::new(Accepted::default()));
+        let mut server = Server::new(Recorder {
+            accepted: accepted.clone(),
+            message: Vec::new(),
+        });
+        server
+            .with_name("sink.bench.example")
+            .with_ssl(SslConfig::None)
+            .map_err(|error| anyhow::anyhow!("mail sink: {error}"))?
+            .with_num_threads(THREADS)
+            .with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            if let Err(error) = server.serve() {
+                eprintln!("the mail sink stopped: {error}");
+            }
+        });
+        Ok(MailSink { port, accepted })
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Runs `f` on what was accepted so far.
+    pub fn read<T>(&self, f: impl FnOnce(&Accepted) -> T) -> T {
+        f(&self.accepted.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Forgets what was accepted (between runs).
+    pub fn clear(&self) {
+        *self.accepted.lock().unwrap_or_else(PoisonError::into_inner) = Accepted::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_id_is_read_from_the_headers_only() {
+        let mail =
+            b"From: a@b\r\nMessage-ID: <0f8fad5b@stint.example>\r\n\r\nMessage-ID: <x@y>\r\n";
+        assert_eq!(message_id(mail).as_deref(), Some("0f8fad5b"));
+        assert_eq!(message_id(b"From: a@b\r\n\r\nMessage-ID: <x@y>\r\n"), None);
+    }
+}
