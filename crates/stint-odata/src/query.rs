@@ -187,6 +187,13 @@ mod tests {
         parse_query(raw_query, allowed).expect_err("should be refused")
     }
 
+    /// `raw_query` is refused on `option`, saying `message`.
+    fn assert_refused(raw_query: &str, option: &str, message: &str) {
+        let refused = error(raw_query, &EVERYTHING);
+        assert_eq!(refused.message(), message);
+        assert_eq!(refused.option(), option);
+    }
+
     #[test]
     fn percent_encoded_filter_is_decoded() {
         let options =
@@ -277,12 +284,11 @@ mod tests {
 
     #[test]
     fn unsupported_orderby_is_refused_with_its_name() {
-        let refused = error("$orderby=createdDateTime desc", &EVERYTHING);
-        assert_eq!(
-            refused.message(),
-            "The query option '$orderby' is not supported on this endpoint."
+        assert_refused(
+            "$orderby=createdDateTime desc",
+            "$orderby",
+            "The query option '$orderby' is not supported on this endpoint.",
         );
-        assert_eq!(refused.option(), "$orderby");
     }
 
     #[test]
@@ -323,12 +329,11 @@ mod tests {
 
     #[test]
     fn repeated_options_are_refused() {
-        let refused = error("$top=1&$TOP=2", &EVERYTHING);
-        assert_eq!(
-            refused.message(),
-            "The query option '$top' is specified more than once."
+        assert_refused(
+            "$top=1&$TOP=2",
+            "$top",
+            "The query option '$top' is specified more than once.",
         );
-        assert_eq!(refused.option(), "$top");
     }
 
     #[test]
