@@ -391,10 +391,14 @@ mod tests {
 
     #[test]
     fn decode_handles_malformed_escapes() {
-        assert_eq!(decode("100%"), "100%");
-        assert_eq!(decode("%zz%4"), "%zz%4");
-        assert_eq!(decode("%C3%A9"), "é");
-        assert_eq!(decode("%FF"), "\u{FFFD}");
-        assert_eq!(decode("a+b%2Bc"), "a b+c");
+        for (encoded, decoded) in [
+            ("100%", "100%"),
+            ("%zz%4", "%zz%4"),
+            ("%C3%A9", "é"),
+            ("%FF", "\u{FFFD}"),
+            ("a+b%2Bc", "a b+c"),
+        ] {
+            assert_eq!(decode(encoded), decoded, "{encoded}");
+        }
     }
 }
