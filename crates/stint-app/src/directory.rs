@@ -113,8 +113,8 @@ impl App {
         id: GroupId,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("group.delete", "group", id).about(Some(id), None);
-        self.decide(session, meta, attempt, |state, ctx| {
-            rules::delete_group(state, ctx, id).map(|decision| (decision, ()))
+        self.decide_alone(session, meta, attempt, |state, ctx| {
+            rules::delete_group(state, ctx, id)
         })
         .await
     }
@@ -130,8 +130,8 @@ impl App {
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new(format!("group.{access}.add"), "group", group)
             .about(Some(group), Some(principal));
-        self.decide(session, meta, attempt, |state, ctx| {
-            rules::add_direct(state, ctx, group, principal, access).map(|decision| (decision, ()))
+        self.decide_alone(session, meta, attempt, |state, ctx| {
+            rules::add_direct(state, ctx, group, principal, access)
         })
         .await
     }
@@ -147,9 +147,8 @@ impl App {
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new(format!("group.{access}.remove"), "group", group)
             .about(Some(group), Some(principal));
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, |state, ctx| {
             rules::remove_direct(state, ctx, group, principal, access)
-                .map(|decision| (decision, ()))
         })
         .await
     }
@@ -177,8 +176,8 @@ impl App {
         id: RoleAssignmentId,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("roleAssignment.delete", "roleAssignment", id);
-        self.decide(session, meta, attempt, |state, ctx| {
-            rules::delete_role_assignment(state, ctx, id).map(|decision| (decision, ()))
+        self.decide_alone(session, meta, attempt, |state, ctx| {
+            rules::delete_role_assignment(state, ctx, id)
         })
         .await
     }
@@ -216,8 +215,8 @@ impl App {
             unit,
         )
         .about(None, Some(PrincipalId(member)));
-        self.decide(session, meta, attempt, |state, ctx| {
-            rules::change_unit_member(state, ctx, unit, member, add).map(|decision| (decision, ()))
+        self.decide_alone(session, meta, attempt, |state, ctx| {
+            rules::change_unit_member(state, ctx, unit, member, add)
         })
         .await
     }

@@ -62,24 +62,50 @@ impl App {
         attempt: Attempt,
         rule: impl FnOnce(&State, &Context) -> Result<(Decision, T), Violation>,
     ) -> AppResult<Committed<T>> {
+        self.write_as(session, meta, |state, ctx| {
+            let guarded = rule(state, ctx).and_then(|(decision, value)| {
+                last_admin::guard(state, &decision, ctx.now)?;
+                Ok((decision, value))
+            });
+            match guarded {
+                Ok((decision, value)) => (decision, Ok(value)),
+                Err(violation) if violation.is_business_rule() => {
+                    let event = refusal(ctx, &attempt, &violation);
+                    (Decision::new().audit(event), Err(violation))
+                }
+                Err(violation) => (Decision::new(), Err(violation)),
+            }
+        })
+        .await
+    }
+
+    /// [`decide`](Self::decide) for a rule that answers nothing but its decision.
+    pub(crate) async fn decide_alone(
+        &self,
+        session: &Session,
+        meta: &CallMeta,
+        attempt: Attempt,
+        rule: impl FnOnce(&State, &Context) -> Result<Decision, Violation>,
+    ) -> AppResult<Committed<()>> {
+        let rule = |state: &State, ctx: &Context| rule(state, ctx).map(|decision| (decision, ()));
+        self.decide(session, meta, attempt, rule).await
+    }
+
+    /// Writes as `session`'s user: `decide` gets the state and the caller's context at the
+    /// clock's now, and answers the decision to commit with the result to answer.
+    pub(crate) async fn write_as<T>(
+        &self,
+        session: &Session,
+        meta: &CallMeta,
+        decide: impl FnOnce(&State, &Context) -> (Decision, Result<T, Violation>),
+    ) -> AppResult<Committed<T>> {
         let (outcome, revision) = self
             .write(|state, now| {
                 let caller = Caller::of(state, session.user, now);
                 let ctx = Context::new(&caller, now, Uuid::new_v4)
                     .with_correlation(meta.request_id.clone(), meta.client.clone())
                     .with_mfa(session.mfa_at, self.config.mfa_freshness);
-                let guarded = rule(state, &ctx).and_then(|(decision, value)| {
-                    last_admin::guard(state, &decision, now)?;
-                    Ok((decision, value))
-                });
-                match guarded {
-                    Ok((decision, value)) => (decision, Ok(value)),
-                    Err(violation) if violation.is_business_rule() => {
-                        let event = refusal(&ctx, &attempt, &violation);
-                        (Decision::new().audit(event), Err(violation))
-                    }
-                    Err(violation) => (Decision::new(), Err(violation)),
-                }
+                decide(state, &ctx)
             })
             .await?;
         let value = outcome.map_err(AppError::Rule)?;

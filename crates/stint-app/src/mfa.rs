@@ -8,16 +8,14 @@
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use stint_core::auth::TokenHash;
-use stint_core::authz::Caller;
 use stint_core::ids::UserId;
 use stint_core::rules::mfa::{self as rules, CodeCheck};
 use stint_core::rules::Context;
 use stint_core::totp::{otpauth_uri, TotpCode, TotpSecret, ISSUER};
 use stint_core::State;
-use uuid::Uuid;
 
 use crate::engine::Attempt;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::password::Password;
 use crate::{App, CallMeta, Committed, Session};
 
@@ -106,8 +104,8 @@ impl App {
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("user.authenticator.remove", "user", session.user)
             .about(None, Some(session.user.into()));
-        self.decide(session, meta, attempt, |state, ctx| {
-            rules::remove_authenticator(state, ctx).map(|decision| (decision, ()))
+        self.decide_alone(session, meta, attempt, |state, ctx| {
+            rules::remove_authenticator(state, ctx)
         })
         .await
     }
@@ -147,21 +145,11 @@ impl App {
         meta: &CallMeta,
         rule: impl FnOnce(&State, &Context) -> CodeCheck<T>,
     ) -> AppResult<Committed<T>> {
-        let (result, revision) = self
-            .write(|state, now| {
-                let caller = Caller::of(state, session.user, now);
-                let ctx = Context::new(&caller, now, Uuid::new_v4)
-                    .with_correlation(meta.request_id.clone(), meta.client.clone())
-                    .with_mfa(session.mfa_at, self.config.mfa_freshness);
-                let check = rule(state, &ctx);
-                (check.decision, check.result)
-            })
-            .await?;
-        let value = result.map_err(AppError::Rule)?;
-        Ok(Committed {
-            value,
-            revision: revision.unwrap_or_else(|| self.revision()),
+        self.write_as(session, meta, |state, ctx| {
+            let check = rule(state, ctx);
+            (check.decision, check.result)
         })
+        .await
     }
 }
 

@@ -20,9 +20,9 @@ impl App {
         group: GroupId,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("group.manage", "group", group).about(Some(group), None);
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, |state, ctx| {
             let admin = ctx.authority(state).pim_admin_of(group)?;
-            onboarding::manage(ctx, admin).map(|decision| (decision, ()))
+            onboarding::manage(ctx, admin)
         })
         .await
     }
@@ -61,8 +61,8 @@ impl App {
         kind: ScheduleKind,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("request.cancel", "request", id);
-        self.decide(session, meta, attempt, |state, ctx| {
-            requests::cancel(state, ctx, id, kind).map(|decision| (decision, ()))
+        self.decide_alone(session, meta, attempt, |state, ctx| {
+            requests::cancel(state, ctx, id, kind)
         })
         .await
     }
@@ -87,9 +87,8 @@ impl App {
         });
         let attempt = Attempt::new(format!("approval.{verb}"), "request", request)
             .about(group.map(|g| g.0), group.map(|g| g.1));
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, |state, ctx| {
             approval::review(state, ctx, request, stage, review.clone())
-                .map(|decision| (decision, ()))
         })
         .await
     }

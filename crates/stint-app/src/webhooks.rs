@@ -66,8 +66,8 @@ impl App {
         id: WebhookId,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("webhook.delete", "webhook", id);
-        self.decide(session, meta, attempt, |state, ctx| {
-            rules::delete(state, ctx, id).map(|decision| (decision, ()))
+        self.decide_alone(session, meta, attempt, |state, ctx| {
+            rules::delete(state, ctx, id)
         })
         .await
     }
@@ -123,8 +123,8 @@ impl App {
             return Err(Violation::not_found(format!("Dead message '{id}'")).into());
         }
         let attempt = Attempt::new("outbox.redrive", "outboxMessage", id);
-        self.decide(session, meta, attempt, |state, ctx| {
-            rules::redrive(state, ctx, id).map(|decision| (decision, ()))
+        self.decide_alone(session, meta, attempt, |state, ctx| {
+            rules::redrive(state, ctx, id)
         })
         .await
     }

@@ -5,6 +5,8 @@
 //!
 //! Every page has exactly one `h1`; no inline script or style (the CSP forbids both).
 
+use std::collections::HashMap;
+
 use maud::{html, Markup, DOCTYPE};
 
 use super::forms::Errors;
@@ -261,6 +263,48 @@ pub enum Tone {
 }
 
 /// A banner that says what just happened.
+/// A notice a page shows after a redirect, chosen by the `notice` value of its query.
+#[derive(Clone, Copy, Debug)]
+pub struct Flash {
+    code: &'static str,
+    tone: Tone,
+    title: &'static str,
+    text: Option<&'static str>,
+}
+
+impl Flash {
+    pub const fn success(code: &'static str, title: &'static str) -> Flash {
+        Flash {
+            code,
+            tone: Tone::Success,
+            title,
+            text: None,
+        }
+    }
+
+    pub const fn info(code: &'static str, title: &'static str) -> Flash {
+        Flash {
+            tone: Tone::Info,
+            ..Flash::success(code, title)
+        }
+    }
+
+    /// The sentence under the title.
+    pub const fn saying(self, text: &'static str) -> Flash {
+        Flash {
+            text: Some(text),
+            ..self
+        }
+    }
+}
+
+/// The notice of `flashes` that the query's `notice` names, if any.
+pub fn flash(query: &HashMap<String, String>, flashes: &[Flash]) -> Option<Markup> {
+    let code = query.get("notice")?;
+    let flash = flashes.iter().find(|flash| flash.code == code)?;
+    Some(notice(flash.tone, flash.title, flash.text))
+}
+
 pub fn notice(tone: Tone, title: &str, text: Option<&str>) -> Markup {
     let class = match tone {
         Tone::Success => "notice success",

@@ -165,28 +165,41 @@ fn can_hold(state: &State, principal: PrincipalId) -> bool {
 mod tests {
     use super::*;
     use crate::rules::fixture::*;
-    use crate::schedule::ScheduleKind;
+    use crate::schedule::{ScheduleKind, Window};
+
+    /// Makes `principal` an active member of `group` during `window`.
+    fn active_member(
+        f: &mut Fixture,
+        group: GroupId,
+        principal: impl Into<PrincipalId>,
+        window: Window,
+    ) {
+        f.schedule(
+            group,
+            principal,
+            Access::Member,
+            ScheduleKind::Active,
+            window,
+        );
+    }
+
+    /// Whether, and until when, `principal` is an effective member of `group` at `at`.
+    fn membership(
+        f: &Fixture,
+        principal: impl Into<PrincipalId>,
+        group: GroupId,
+        at: DateTime<Utc>,
+    ) -> Option<Grant> {
+        check(&f.state, principal.into(), group, Access::Member, at)
+    }
 
     #[test]
     fn x2_a_direct_member_is_allowed_until_the_schedule_ends() {
         let mut f = Fixture::new();
         let alice = f.user("alice");
         let group = f.group("Finance");
-        f.schedule(
-            group,
-            alice,
-            Access::Member,
-            ScheduleKind::Active,
-            window(t0(), t0() + hours(2)),
-        );
-        let grant = check(
-            &f.state,
-            alice.into(),
-            group,
-            Access::Member,
-            t0() + minutes(1),
-        )
-        .unwrap();
+        active_member(&mut f, group, alice, window(t0(), t0() + hours(2)));
+        let grant = membership(&f, alice, group, t0() + minutes(1)).unwrap();
         assert_eq!(
             grant,
             Grant {
@@ -194,16 +207,7 @@ mod tests {
                 until: Some(t0() + hours(2))
             }
         );
-        assert_eq!(
-            check(
-                &f.state,
-                alice.into(),
-                group,
-                Access::Member,
-                t0() + hours(2)
-            ),
-            None
-        );
+        assert_eq!(membership(&f, alice, group, t0() + hours(2)), None);
     }
 
     #[test]
@@ -212,28 +216,9 @@ mod tests {
         let alice = f.user("alice");
         let team = f.group("SRE");
         let production = f.group("Production");
-        f.schedule(
-            team,
-            alice,
-            Access::Member,
-            ScheduleKind::Active,
-            window(t0(), t0() + days(10)),
-        );
-        f.schedule(
-            production,
-            team,
-            Access::Member,
-            ScheduleKind::Active,
-            window(t0(), t0() + days(3)),
-        );
-        let grant = check(
-            &f.state,
-            alice.into(),
-            production,
-            Access::Member,
-            t0() + hours(1),
-        )
-        .unwrap();
+        active_member(&mut f, team, alice, window(t0(), t0() + days(10)));
+        active_member(&mut f, production, team, window(t0(), t0() + days(3)));
+        let grant = membership(&f, alice, production, t0() + hours(1)).unwrap();
         assert_eq!(grant.via, vec![team]);
         assert_eq!(grant.until, Some(t0() + days(3)));
         assert_eq!(groups_of(&f.state, alice.into(), t0() + hours(1)).len(), 2);
@@ -246,10 +231,7 @@ mod tests {
         let group = f.group("Finance");
         f.eligible_member(group, alice);
         f.owner(group, alice);
-        assert_eq!(
-            check(&f.state, alice.into(), group, Access::Member, t0()),
-            None
-        );
+        assert_eq!(membership(&f, alice, group, t0()), None);
         assert!(check(&f.state, alice.into(), group, Access::Owner, t0()).is_some());
     }
 }

@@ -52,6 +52,18 @@ pub struct State {
     due: DueQueues,
 }
 
+/// Lists `id` under `key` in the index `by_key`.
+fn file_under<K: Eq + Hash, Id: Ord>(by_key: &mut HashMap<K, BTreeSet<Id>>, key: K, id: Id) {
+    by_key.entry(key).or_default().insert(id);
+}
+
+/// Takes `id` off the list under `key` in the index `by_key`.
+fn unfile<K: Eq + Hash, Id: Ord>(by_key: &mut HashMap<K, BTreeSet<Id>>, key: &K, id: &Id) {
+    if let Some(ids) = by_key.get_mut(key) {
+        ids.remove(id);
+    }
+}
+
 /// The objects `by_key` lists under `key`, looked up in `objects`.
 fn looked_up<'a, K: Eq + Hash, Id: Eq + Hash, T>(
     by_key: &'a HashMap<K, BTreeSet<Id>>,
@@ -107,17 +119,11 @@ impl State {
                 let key = (policy.group_id, policy.access);
                 if let Some(previous) = self.policies.get(&key) {
                     for approver in &previous.settings.approval.approvers {
-                        if let Some(keys) = self.policies_by_approver.get_mut(&approver.principal())
-                        {
-                            keys.remove(&key);
-                        }
+                        unfile(&mut self.policies_by_approver, &approver.principal(), &key);
                     }
                 }
                 for approver in &policy.settings.approval.approvers {
-                    self.policies_by_approver
-                        .entry(approver.principal())
-                        .or_default()
-                        .insert(key);
+                    file_under(&mut self.policies_by_approver, approver.principal(), key);
                 }
                 self.policies.insert(key, policy);
             }
@@ -131,34 +137,26 @@ impl State {
                 self.due.replace_schedule(previous, &schedule);
                 if let Some(previous) = previous {
                     if previous.principal_id != schedule.principal_id {
-                        if let Some(ids) =
-                            self.schedules_by_principal.get_mut(&previous.principal_id)
-                        {
-                            ids.remove(&schedule.id);
-                        }
+                        let by_principal = &mut self.schedules_by_principal;
+                        unfile(by_principal, &previous.principal_id, &schedule.id);
                     }
                 }
-                self.schedules_by_group
-                    .entry(schedule.group_id())
-                    .or_default()
-                    .insert(schedule.id);
-                self.schedules_by_principal
-                    .entry(schedule.principal_id)
-                    .or_default()
-                    .insert(schedule.id);
+                file_under(
+                    &mut self.schedules_by_group,
+                    schedule.group_id(),
+                    schedule.id,
+                );
+                let by_principal = &mut self.schedules_by_principal;
+                file_under(by_principal, schedule.principal_id, schedule.id);
                 self.schedules.insert(schedule.id, schedule);
             }
             Change::Request(request) => {
                 self.due
                     .replace_request(self.requests.get(&request.id), &request);
-                self.requests_by_group
-                    .entry(request.target.group_id)
-                    .or_default()
-                    .insert(request.id);
-                self.requests_by_principal
-                    .entry(request.principal_id)
-                    .or_default()
-                    .insert(request.id);
+                let by_group = &mut self.requests_by_group;
+                file_under(by_group, request.target.group_id, request.id);
+                let by_principal = &mut self.requests_by_principal;
+                file_under(by_principal, request.principal_id, request.id);
                 self.requests.insert(request.id, request);
             }
             Change::RoleRequest(request) => {

@@ -187,6 +187,13 @@ mod tests {
         parse_query(raw_query, allowed).expect_err("should be refused")
     }
 
+    /// `raw_query` is refused on `option`, saying `message`.
+    fn assert_refused(raw_query: &str, option: &str, message: &str) {
+        let refused = error(raw_query, &EVERYTHING);
+        assert_eq!(refused.message(), message);
+        assert_eq!(refused.option(), option);
+    }
+
     #[test]
     fn percent_encoded_filter_is_decoded() {
         let options =
@@ -277,12 +284,11 @@ mod tests {
 
     #[test]
     fn unsupported_orderby_is_refused_with_its_name() {
-        let refused = error("$orderby=createdDateTime desc", &EVERYTHING);
-        assert_eq!(
-            refused.message(),
-            "The query option '$orderby' is not supported on this endpoint."
+        assert_refused(
+            "$orderby=createdDateTime desc",
+            "$orderby",
+            "The query option '$orderby' is not supported on this endpoint.",
         );
-        assert_eq!(refused.option(), "$orderby");
     }
 
     #[test]
@@ -323,12 +329,11 @@ mod tests {
 
     #[test]
     fn repeated_options_are_refused() {
-        let refused = error("$top=1&$TOP=2", &EVERYTHING);
-        assert_eq!(
-            refused.message(),
-            "The query option '$top' is specified more than once."
+        assert_refused(
+            "$top=1&$TOP=2",
+            "$top",
+            "The query option '$top' is specified more than once.",
         );
-        assert_eq!(refused.option(), "$top");
     }
 
     #[test]
@@ -386,10 +391,14 @@ mod tests {
 
     #[test]
     fn decode_handles_malformed_escapes() {
-        assert_eq!(decode("100%"), "100%");
-        assert_eq!(decode("%zz%4"), "%zz%4");
-        assert_eq!(decode("%C3%A9"), "é");
-        assert_eq!(decode("%FF"), "\u{FFFD}");
-        assert_eq!(decode("a+b%2Bc"), "a b+c");
+        for (encoded, decoded) in [
+            ("100%", "100%"),
+            ("%zz%4", "%zz%4"),
+            ("%C3%A9", "é"),
+            ("%FF", "\u{FFFD}"),
+            ("a+b%2Bc", "a b+c"),
+        ] {
+            assert_eq!(decode(encoded), decoded, "{encoded}");
+        }
     }
 }

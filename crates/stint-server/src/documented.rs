@@ -55,5 +55,18 @@ answers! {
     Deleted: 204, "Deleted";
     InvalidWebhook: 400, "Invalid URL, events or format";
     NotWebhookManager: 403, "Not a Global or Privileged Role Administrator";
-    NoSuchSubscription: 404, "No such subscription";
+}
+
+/// What every operation on one subscription may answer besides its own: the caller may not manage
+/// webhooks, or there is no such subscription.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum SubscriptionRefusals {
+    #[response(
+        status = 403,
+        description = "Not a Global or Privileged Role Administrator"
+    )]
+    NotWebhookManager,
+    #[response(status = 404, description = "No such subscription")]
+    NoSuchSubscription,
 }

@@ -71,6 +71,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
     }
 }
 
+/// The query parameters a [`Params`] reads: an unknown one is refused, and each is documented as
+/// a query parameter.
+macro_rules! query_params {
+    ($(#[$meta:meta])* struct $name:ident { $($fields:tt)* }) => {
+        #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        $(#[$meta])*
+        #[into_params(parameter_in = Query)]
+        struct $name {
+            $($fields)*
+        }
+    };
+}
+pub(crate) use query_params;
+
 /// Request id and client address, for audit events.
 #[derive(Debug, Clone)]
 pub struct Meta(pub CallMeta);

@@ -67,6 +67,26 @@ impl Output {
         }
     }
 
+    /// `rows` as the server answered them (JSON), or a table of `headers` with the `cells` of
+    /// each row, or `empty` when there are none.
+    pub fn rows(
+        &self,
+        rows: Vec<Value>,
+        headers: &[&str],
+        cells: impl Fn(&Value) -> Vec<Cell>,
+        empty: &str,
+    ) {
+        if self.is_json() {
+            self.json(&Value::Array(rows));
+            return;
+        }
+        let mut table = Table::new(headers);
+        for row in &rows {
+            table.row(cells(row));
+        }
+        self.table(&table, empty);
+    }
+
     /// A note on stderr, e.g. progress while waiting.
     pub fn note(&self, text: &str) {
         let mut stderr = std::io::stderr().lock();

@@ -18,7 +18,7 @@ use stint_core::schedule::ScheduleKind;
 use super::requests::{action_label, schedule_text};
 use crate::error::UiError;
 use crate::forms::{Errors, FormData, Posted};
-use crate::layout::{badge, csrf_field, empty, notice, page, Head, Nav, Tone};
+use crate::layout::{badge, csrf_field, empty, flash, page, Flash, Head, Nav};
 use crate::session::Console;
 use crate::table::Table;
 use crate::widgets::{radios, Field, Kind};
@@ -50,6 +50,13 @@ fn item(view: &View<'_>, request: &ScheduleRequest) -> Item {
     }
 }
 
+/// What the list says after a decision.
+const NOTICES: &[Flash] = &[
+    Flash::success("approved", "Approved")
+        .saying("The requester now has the access they asked for, from the time they asked."),
+    Flash::info("denied", "Denied").saying("The requester sees your reason."),
+];
+
 /// `GET /ui/approvals`
 pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
     let (waiting, mut decided): (Vec<Item>, Vec<Item>) = {
@@ -66,19 +73,7 @@ pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>
         )
     };
     decided.truncate(20);
-    let message = match query.get("notice").map(String::as_str) {
-        Some("approved") => Some(notice(
-            Tone::Success,
-            "Approved",
-            Some("The requester now has the access they asked for, from the time they asked."),
-        )),
-        Some("denied") => Some(notice(
-            Tone::Info,
-            "Denied",
-            Some("The requester sees your reason."),
-        )),
-        _ => None,
-    };
+    let message = flash(&query, NOTICES);
     let head = Head::new("Approve requests")
         .subtitle("Requests that wait for your decision. Any one approver decides.")
         .notice(message);

@@ -18,7 +18,7 @@ use super::assignment_tabs::{ByTab, Tab};
 use super::groups::{group_for, group_head, GroupPage, Section};
 use crate::error::UiError;
 use crate::forms::{done_or_again, Errors, Posted};
-use crate::layout::{csrf_field, notice, page, Nav, Tone};
+use crate::layout::{csrf_field, flash, page, Flash, Nav};
 use crate::session::Console;
 use crate::table::{list_card, Table};
 use crate::wording;
@@ -36,23 +36,23 @@ struct Row {
     managed: bool,
 }
 
+/// What the list says after a change.
+const NOTICES: &[Flash] = &[
+    Flash::success("managed", "Group managed by PIM").saying(
+        "It has the default member and owner settings. Add assignments, or review the settings.",
+    ),
+    Flash::success("assigned", "Assignment added"),
+    Flash::success("updated", "Assignment updated"),
+    Flash::info("removed", "Assignment removed"),
+];
+
 /// `GET /ui/groups/{id}/assignments?tab=`
 pub async fn show(
     GroupPage { console, group }: GroupPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let tab = Tab::asked(&query);
-    let message = match query.get("notice").map(String::as_str) {
-        Some("managed") => Some(notice(
-            Tone::Success,
-            "Group managed by PIM",
-            Some("It has the default member and owner settings. Add assignments, or review the settings."),
-        )),
-        Some("assigned") => Some(notice(Tone::Success, "Assignment added", None)),
-        Some("updated") => Some(notice(Tone::Success, "Assignment updated", None)),
-        Some("removed") => Some(notice(Tone::Info, "Assignment removed", None)),
-        _ => None,
-    };
+    let message = flash(&query, NOTICES);
     let body = list_page(&console, &group, tab, message, &Errors::default());
     console.finish(body)
 }

@@ -13,19 +13,21 @@ use stint_core::ids::{PrincipalId, RoleAssignmentId};
 
 use crate::error::UiError;
 use crate::forms::{done_or_again, Errors, FormData, Posted};
-use crate::layout::{csrf_field, notice, page, Head, Nav, Tone};
+use crate::layout::{csrf_field, flash, page, Flash, Head, Nav};
 use crate::session::Console;
 use crate::table::{list_card, Table};
 use crate::widgets::select;
 use crate::wording;
 
+/// What the list says after a change.
+const NOTICES: &[Flash] = &[
+    Flash::success("assigned", "Role assigned"),
+    Flash::info("removed", "Role assignment removed"),
+];
+
 /// `GET /ui/directory/roles`
 pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
-    let message = match query.get("notice").map(String::as_str) {
-        Some("assigned") => Some(notice(Tone::Success, "Role assigned", None)),
-        Some("removed") => Some(notice(Tone::Info, "Role assignment removed", None)),
-        _ => None,
-    };
+    let message = flash(&query, NOTICES);
     let body = list_page(&console, &FormData::default(), &Errors::default(), message);
     console.finish(body)
 }

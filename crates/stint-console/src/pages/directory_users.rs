@@ -16,7 +16,9 @@ use stint_core::ids::UserId;
 
 use crate::error::UiError;
 use crate::forms::{done_or_again, Errors, FormData, Posted};
-use crate::layout::{badge, creation_card, csrf_field, notice, page, Head, Nav, Tone};
+use crate::layout::{
+    badge, creation_card, csrf_field, flash, notice, page, Flash, Head, Nav, Tone,
+};
 use crate::session::Console;
 use crate::table::{list_card, Table};
 use crate::widgets::{checkbox, Field, Kind};
@@ -48,13 +50,15 @@ fn user_field(key: &str) -> Option<&'static str> {
     })
 }
 
+/// What the list says after a change.
+const NOTICES: &[Flash] = &[
+    Flash::success("created", "User created"),
+    Flash::success("updated", "User updated"),
+];
+
 /// `GET /ui/directory/users?q=`
 pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
-    let message = match query.get("notice").map(String::as_str) {
-        Some("created") => Some(notice(Tone::Success, "User created", None)),
-        Some("updated") => Some(notice(Tone::Success, "User updated", None)),
-        _ => None,
-    };
+    let message = flash(&query, NOTICES);
     let search = query.get("q").cloned().unwrap_or_default();
     let body = list_page(
         &console,

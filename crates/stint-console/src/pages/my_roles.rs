@@ -17,7 +17,7 @@ use stint_core::schedule::{Access, AssignmentType, EndReason, ScheduleKind};
 
 use super::assignment_tabs::{ByTab, Tab};
 use crate::forms::{done_or_again, Errors, Posted};
-use crate::layout::{badge, csrf_field, notice, page, Head, Nav, Tone};
+use crate::layout::{badge, csrf_field, flash, page, Flash, Head, Nav};
 use crate::session::Console;
 use crate::table::{list_card, Table};
 use crate::wording;
@@ -42,31 +42,19 @@ struct Row {
 /// `GET /ui/my-roles?tab=eligible|active|expired`
 pub async fn show(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
     let tab = Tab::asked(&query);
-    let message = query.get("notice").and_then(|n| notice_for(n));
+    let message = flash(&query, NOTICES);
     let body = list_page(&console, tab, message, &Errors::default());
     console.finish(body)
 }
 
-fn notice_for(code: &str) -> Option<Markup> {
-    Some(match code {
-        "activated" => notice(
-            Tone::Success,
-            "Activated",
-            Some("Your activation is in the Active tab with its end time."),
-        ),
-        "scheduled" => notice(
-            Tone::Success,
-            "Activation scheduled",
-            Some("It starts at the time you chose; see the Active tab."),
-        ),
-        "deactivated" => notice(
-            Tone::Success,
-            "Deactivated",
-            Some("You no longer hold that access."),
-        ),
-        _ => return None,
-    })
-}
+/// What the page says after an activation or a deactivation.
+const NOTICES: &[Flash] = &[
+    Flash::success("activated", "Activated")
+        .saying("Your activation is in the Active tab with its end time."),
+    Flash::success("scheduled", "Activation scheduled")
+        .saying("It starts at the time you chose; see the Active tab."),
+    Flash::success("deactivated", "Deactivated").saying("You no longer hold that access."),
+];
 
 fn list_page(console: &Console, tab: Tab, message: Option<Markup>, errors: &Errors) -> Markup {
     let lists = rows(&console.view());

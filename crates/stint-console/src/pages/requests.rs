@@ -11,28 +11,24 @@ use stint_core::request::{Expiration, RequestAction, ScheduleRequest};
 
 use crate::error::UiError;
 use crate::forms::{done_or_again, Errors, Posted};
-use crate::layout::{badge, csrf_field, notice, page, tabs, Head, Nav, Tone};
+use crate::layout::{badge, csrf_field, flash, page, tabs, Flash, Head, Nav};
 use crate::session::Console;
 use crate::table::{list_card, Table};
 use crate::wording;
 
+/// What the list says after a request or a cancellation.
+const NOTICES: &[Flash] = &[
+    Flash::success("pending", "Request submitted: pending approval").saying(
+        "An approver must approve it before you get access. You can follow it here, or cancel it.",
+    ),
+    Flash::success("sent", "Request sent").saying("An administrator of the group will decide it."),
+    Flash::info("canceled", "Request canceled"),
+];
+
 /// `GET /ui/my-requests?tab=pending|past`
 pub async fn show(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
     let past = query.get("tab").is_some_and(|t| t == "past");
-    let message = match query.get("notice").map(String::as_str) {
-        Some("pending") => Some(notice(
-            Tone::Success,
-            "Request submitted: pending approval",
-            Some("An approver must approve it before you get access. You can follow it here, or cancel it."),
-        )),
-        Some("sent") => Some(notice(
-            Tone::Success,
-            "Request sent",
-            Some("An administrator of the group will decide it."),
-        )),
-        Some("canceled") => Some(notice(Tone::Info, "Request canceled", None)),
-        _ => None,
-    };
+    let message = flash(&query, NOTICES);
     let body = requests_page(&console, past, message, &Errors::default());
     console.finish(body)
 }

@@ -25,7 +25,7 @@ use super::activate::approver_names;
 use super::groups::{group_for, group_head, GroupPage, Section};
 use crate::error::UiError;
 use crate::forms::{Errors, FormData, Posted};
-use crate::layout::{csrf_field, notice, page, Nav, Tone};
+use crate::layout::{csrf_field, flash, notice, page, Flash, Nav, Tone};
 use crate::session::Console;
 use crate::widgets::{checkbox, checkbox_with_value, select, Field, Kind};
 use crate::wording;
@@ -148,6 +148,13 @@ impl Values {
     }
 }
 
+/// What the settings say after a save.
+const NOTICES: &[Flash] = &[
+    Flash::success("saved", "Settings saved")
+        .saying("They apply to new requests; existing assignments keep their ends."),
+    Flash::info("unchanged", "Nothing changed"),
+];
+
 /// `GET /ui/groups/{id}/settings`
 pub async fn overview(
     GroupPage { console, group }: GroupPage,
@@ -164,15 +171,7 @@ pub async fn overview(
             })
             .collect()
     };
-    let message = match query.get("notice").map(String::as_str) {
-        Some("saved") => Some(notice(
-            Tone::Success,
-            "Settings saved",
-            Some("They apply to new requests; existing assignments keep their ends."),
-        )),
-        Some("unchanged") => Some(notice(Tone::Info, "Nothing changed", None)),
-        _ => None,
-    };
+    let message = flash(&query, NOTICES);
     let yes_no = |on: bool| if on { "Yes" } else { "No" };
     let head = group_head(&group, Section::Settings, "Settings").notice(message);
     let body = html! {

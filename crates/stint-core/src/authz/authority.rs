@@ -94,21 +94,13 @@ impl<'s> Authority<'s> {
             return Ok(PimAdmin { group });
         }
         let privileged = "a Global Administrator, a Privileged Role Administrator (assigned for the whole directory) or an owner of the group";
+        let name = &group.display_name;
         let message = if group.is_assignable_to_role {
-            format!(
-                "Only {privileged} may manage '{}' in PIM.",
-                group.display_name
-            )
+            format!("Only {privileged} may manage '{name}' in PIM.")
         } else if is_protected_group(self.state, group, self.now) {
-            format!(
-                "'{}' {LEADS_TO_PRIVILEGE}: only {privileged} may manage it in PIM.",
-                group.display_name
-            )
+            format!("'{name}' {LEADS_TO_PRIVILEGE}: only {privileged} may manage it in PIM.")
         } else {
-            format!(
-                "Only an owner of the group or a Global, Privileged Role, Groups, User or Identity Governance Administrator or Directory Writer (assigned for the whole directory) may manage '{}' in PIM.",
-                group.display_name
-            )
+            format!("Only an owner of the group or a Global, Privileged Role, Groups, User or Identity Governance Administrator or Directory Writer (assigned for the whole directory) may manage '{name}' in PIM.")
         };
         Err(Violation::forbidden(message).rule(Rule::P2))
     }
@@ -251,21 +243,13 @@ impl<'s> Authority<'s> {
                 user: Some(user.id),
             });
         }
+        let name = &user.user_principal_name;
         let message = if is_protected_user(self.state, user.id, self.now) {
-            format!(
-                "You may not change {}: a user who holds or may activate privileged access can be changed only by a Global Administrator or Privileged Role Administrator.",
-                user.user_principal_name
-            )
+            format!("You may not change {name}: a user who holds or may activate privileged access can be changed only by a Global Administrator or Privileged Role Administrator.")
         } else if resets_password {
-            format!(
-                "Resetting the password of {} needs the Helpdesk, Authentication or User Administrator role.",
-                user.user_principal_name
-            )
+            format!("Resetting the password of {name} needs the Helpdesk, Authentication or User Administrator role.")
         } else {
-            format!(
-                "Changing {} needs the User Administrator role.",
-                user.user_principal_name
-            )
+            format!("Changing {name} needs the User Administrator role.")
         };
         Err(Violation::forbidden(message).rule(Rule::D8))
     }

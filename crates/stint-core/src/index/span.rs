@@ -57,25 +57,22 @@ impl From<&Span> for Descendant {
     }
 }
 
-impl Keyed for Descendant {
-    type Key = u32;
-    fn key(&self) -> u32 {
-        self.slot
-    }
-    fn window(&self) -> &Window {
-        &self.window
-    }
+/// Descendants and spans are both keyed by their slot.
+macro_rules! keyed_by_slot {
+    ($($type:ty),*) => {$(
+        impl Keyed for $type {
+            type Key = u32;
+            fn key(&self) -> u32 {
+                self.slot
+            }
+            fn window(&self) -> &Window {
+                &self.window
+            }
+        }
+    )*};
 }
 
-impl Keyed for Span {
-    type Key = u32;
-    fn key(&self) -> u32 {
-        self.slot
-    }
-    fn window(&self) -> &Window {
-        &self.window
-    }
-}
+keyed_by_slot!(Descendant, Span);
 
 /// The intersection of two windows; `None` when empty.
 pub(super) fn intersect(a: &Window, b: &Window) -> Option<Window> {

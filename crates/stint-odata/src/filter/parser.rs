@@ -250,26 +250,28 @@ impl Parser {
     }
 
     fn enter(&mut self, pos: usize) -> Result<(), ODataError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(syntax_error(
-                format!("the expression is nested more than {MAX_DEPTH} levels deep"),
-                pos,
-            ));
-        }
-        Ok(())
+        let too_deep = || format!("the expression is nested more than {MAX_DEPTH} levels deep");
+        count_one(&mut self.depth, MAX_DEPTH, pos, too_deep)
     }
 
     fn count_term(&mut self, pos: usize) -> Result<(), ODataError> {
-        self.terms += 1;
-        if self.terms > MAX_TERMS {
-            return Err(syntax_error(
-                format!("the expression has more than {MAX_TERMS} comparisons"),
-                pos,
-            ));
-        }
-        Ok(())
+        let too_many = || format!("the expression has more than {MAX_TERMS} comparisons");
+        count_one(&mut self.terms, MAX_TERMS, pos, too_many)
     }
+}
+
+/// Adds one to `count`; past `max`, the expression is refused at `pos` with `why`.
+fn count_one(
+    count: &mut usize,
+    max: usize,
+    pos: usize,
+    why: impl FnOnce() -> String,
+) -> Result<(), ODataError> {
+    *count += 1;
+    if *count > max {
+        return Err(syntax_error(why(), pos));
+    }
+    Ok(())
 }
 
 fn chain(mut items: Vec<Expr>, combine: fn(Vec<Expr>) -> Expr) -> Expr {

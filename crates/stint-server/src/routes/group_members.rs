@@ -80,56 +80,66 @@ holders_at! {
     list_transitive_members "/v1.0/groups/{id}/transitiveMembers" Holders::Transitive;
 }
 
-/// Adds a user or group as a member (SPEC D4, D7).
-#[utoipa::path(post, path = "/v1.0/groups/{id}/members/$ref", tag = "directory", request_body = ReferenceBody,
-    params(GroupPath),
-    responses(Added,
-              (status = 400, description = "Invalid reference, already a member, or nesting not allowed"),
-              (status = 403, description = "The caller may not manage this group's members"),
-              (status = 404, description = "No such group or directory object")))]
-async fn add_member(
-    call: Call,
-    Path(id): Path<String>,
-    GraphJson(body): GraphJson<ReferenceBody>,
-) -> ApiResult<StatusCode> {
-    add(call, &id, &body, Access::Member).await
+/// The `$ref` additions, documented alike: each entry is its doc comment, its name, its path, the
+/// access it gives, and what its 400 and 403 answers say.
+macro_rules! additions_at {
+    ($($(#[doc = $doc:tt])* $name:ident $path:tt $access:expr, $invalid:tt, $forbidden:tt;)*) => {$(
+        $(#[doc = $doc])*
+        #[utoipa::path(post, path = $path, tag = "directory", request_body = ReferenceBody,
+            params(GroupPath),
+            responses(Added,
+                      (status = 400, description = $invalid),
+                      (status = 403, description = $forbidden),
+                      (status = 404, description = "No such group or directory object")))]
+        async fn $name(
+            call: Call,
+            Path(id): Path<String>,
+            GraphJson(body): GraphJson<ReferenceBody>,
+        ) -> ApiResult<StatusCode> {
+            add(call, &id, &body, $access).await
+        }
+    )*};
 }
 
-/// Adds a user as an owner (SPEC D7).
-#[utoipa::path(post, path = "/v1.0/groups/{id}/owners/$ref", tag = "directory", request_body = ReferenceBody,
-    params(GroupPath),
-    responses(Added,
-              (status = 400, description = "Invalid reference, or already an owner"),
-              (status = 403, description = "The caller may not manage this group's owners"),
-              (status = 404, description = "No such group or directory object")))]
-async fn add_owner(
-    call: Call,
-    Path(id): Path<String>,
-    GraphJson(body): GraphJson<ReferenceBody>,
-) -> ApiResult<StatusCode> {
-    add(call, &id, &body, Access::Owner).await
+additions_at! {
+    /// Adds a user or group as a member (SPEC D4, D7).
+    add_member "/v1.0/groups/{id}/members/$ref" Access::Member,
+        "Invalid reference, already a member, or nesting not allowed",
+        "The caller may not manage this group's members";
+    /// Adds a user as an owner (SPEC D7).
+    add_owner "/v1.0/groups/{id}/owners/$ref" Access::Owner,
+        "Invalid reference, or already an owner",
+        "The caller may not manage this group's owners";
 }
 
-/// Removes a member (SPEC D7).
-#[utoipa::path(delete, path = "/v1.0/groups/{id}/members/{memberId}/$ref", tag = "directory",
-    params(GroupPath,
-           ("memberId" = String, Path, description = "The member's id")),
-    responses(Removed,
-              (status = 403, description = "The caller may not manage this group's members"),
-              (status = 404, description = "No such group, or not a member")))]
-async fn remove_member(call: Call, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {
-    remove(call, ids, Access::Member).await
+/// The `$ref` removals, documented alike: each entry is its doc comment, its name, its path, the
+/// access it takes away, and what its `memberId`, 403 and 404 answers say.
+macro_rules! removals_at {
+    ($($(#[doc = $doc:tt])* $name:ident $path:tt $access:expr, $member:tt, $forbidden:tt, $missing:tt;)*) => {$(
+        $(#[doc = $doc])*
+        #[utoipa::path(delete, path = $path, tag = "directory",
+            params(GroupPath,
+                   ("memberId" = String, Path, description = $member)),
+            responses(Removed,
+                      (status = 403, description = $forbidden),
+                      (status = 404, description = $missing)))]
+        async fn $name(call: Call, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {
+            remove(call, ids, $access).await
+        }
+    )*};
 }
 
-/// Removes an owner (SPEC D7).
-#[utoipa::path(delete, path = "/v1.0/groups/{id}/owners/{memberId}/$ref", tag = "directory",
-    params(GroupPath,
-           ("memberId" = String, Path, description = "The owner's id")),
-    responses(Removed,
-              (status = 403, description = "The caller may not manage this group's owners"),
-              (status = 404, description = "No such group, or not an owner")))]
-async fn remove_owner(call: Call, Path(ids): Path<(String, String)>) -> ApiResult<StatusCode> {
-    remove(call, ids, Access::Owner).await
+removals_at! {
+    /// Removes a member (SPEC D7).
+    remove_member "/v1.0/groups/{id}/members/{memberId}/$ref" Access::Member,
+        "The member's id",
+        "The caller may not manage this group's members",
+        "No such group, or not a member";
+    /// Removes an owner (SPEC D7).
+    remove_owner "/v1.0/groups/{id}/owners/{memberId}/$ref" Access::Owner,
+        "The owner's id",
+        "The caller may not manage this group's owners",
+        "No such group, or not an owner";
 }
 
 async fn add(call: Call, id: &str, body: &ReferenceBody, access: Access) -> ApiResult<StatusCode> {

@@ -3,16 +3,14 @@
 
 use axum::Json;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use stint_core::audit::{AuditEvent, AuditQuery, Outcome};
-use utoipa::IntoParams;
 use utoipa_axum::routes;
 
 use crate::call::Call;
 use crate::documented::NotYoursToRead;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Params;
+use crate::extract::{query_params, Params};
 use crate::wire::{parse_id, position, time};
 use crate::ApiRouter;
 
@@ -23,31 +21,30 @@ pub fn routes() -> ApiRouter {
     ApiRouter::new().routes(routes!(list_audit))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-struct AuditParams {
-    /// Events about this group (resource audit).
-    #[serde(rename = "groupId")]
-    group_id: Option<String>,
-    /// Events about this principal.
-    #[serde(rename = "principalId")]
-    principal_id: Option<String>,
-    /// Events caused by this user.
-    #[serde(rename = "actorId")]
-    actor_id: Option<String>,
-    /// Only your own activity and what happened to you ("my audit").
-    mine: Option<bool>,
-    /// Events at or after this time (RFC 3339).
-    since: Option<String>,
-    /// Events before this time (RFC 3339).
-    until: Option<String>,
-    /// Page size, 1–999 (default 100).
-    #[serde(rename = "$top")]
-    top: Option<usize>,
-    /// From `@odata.nextLink`.
-    #[serde(rename = "$skiptoken")]
-    skip_token: Option<u64>,
+query_params! {
+    struct AuditParams {
+        /// Events about this group (resource audit).
+        #[serde(rename = "groupId")]
+        group_id: Option<String>,
+        /// Events about this principal.
+        #[serde(rename = "principalId")]
+        principal_id: Option<String>,
+        /// Events caused by this user.
+        #[serde(rename = "actorId")]
+        actor_id: Option<String>,
+        /// Only your own activity and what happened to you ("my audit").
+        mine: Option<bool>,
+        /// Events at or after this time (RFC 3339).
+        since: Option<String>,
+        /// Events before this time (RFC 3339).
+        until: Option<String>,
+        /// Page size, 1–999 (default 100).
+        #[serde(rename = "$top")]
+        top: Option<usize>,
+        /// From `@odata.nextLink`.
+        #[serde(rename = "$skiptoken")]
+        skip_token: Option<u64>,
+    }
 }
 
 /// Audit events newest first. Privileged administrators see everything, group administrators their

@@ -6,15 +6,13 @@
 use std::time::Duration;
 
 use axum::Json;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use stint_app::feed::{FeedChange, FeedEntry};
-use utoipa::IntoParams;
 use utoipa_axum::routes;
 
 use crate::call::Call;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Params;
+use crate::extract::{query_params, Params};
 use crate::wire::{optional_time, position, time};
 use crate::ApiRouter;
 
@@ -25,14 +23,13 @@ pub fn routes() -> ApiRouter {
     ApiRouter::new().routes(routes!(list_changes))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-struct ChangesParams {
-    /// Changes committed after this revision (default 0: from the beginning).
-    after: Option<u64>,
-    /// When nothing is new, wait up to this many seconds (0–30, default 0) for the next commit.
-    wait: Option<u64>,
+query_params! {
+    struct ChangesParams {
+        /// Changes committed after this revision (default 0: from the beginning).
+        after: Option<u64>,
+        /// When nothing is new, wait up to this many seconds (0–30, default 0) for the next commit.
+        wait: Option<u64>,
+    }
 }
 
 /// Membership and ownership changes after a revision, oldest first, at most 1000 per page

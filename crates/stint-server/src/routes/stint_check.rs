@@ -10,13 +10,12 @@ use stint_app::View;
 use stint_core::check::Grant;
 use stint_core::ids::{GroupId, PrincipalId};
 use stint_core::schedule::Access;
-use utoipa::IntoParams;
 use utoipa_axum::routes;
 
 use crate::call::Call;
 use crate::documented::NotYoursToRead;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, GraphJson, Params};
+use crate::extract::{query_params, Auth, GraphJson, Params};
 use crate::wire::{optional_time, parse_enum, parse_id};
 use crate::{ApiRouter, ServerState};
 
@@ -29,16 +28,16 @@ pub fn routes() -> ApiRouter {
         .routes(routes!(groups_of_principal))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-struct CheckParams {
-    /// The user or group asked about.
-    principal_id: String,
-    /// The group.
-    group_id: String,
-    /// `member` (default) or `owner`.
-    access: Option<String>,
+query_params! {
+    #[serde(rename_all = "camelCase")]
+    struct CheckParams {
+        /// The user or group asked about.
+        principal_id: String,
+        /// The group.
+        group_id: String,
+        /// `member` (default) or `owner`.
+        access: Option<String>,
+    }
 }
 
 /// Is the principal an effective member (or owner) of the group now? With `until` and the path.

@@ -4,10 +4,8 @@
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::Value;
 use stint_app::webhooks::MessageState;
-use utoipa::IntoParams;
 use utoipa_axum::routes;
 
 use super::stint_webhooks::outbox_message;
@@ -15,7 +13,7 @@ use crate::call::Call;
 use crate::collection::values;
 use crate::documented::{MessagePath, NotWebhookManager};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Params;
+use crate::extract::{query_params, Params};
 use crate::wire::parse_id;
 use crate::ApiRouter;
 
@@ -25,12 +23,11 @@ pub fn routes() -> ApiRouter {
         .routes(routes!(redrive))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-struct OutboxParams {
-    /// `pending`, `sent` or `dead`; every state when absent.
-    state: Option<String>,
+query_params! {
+    struct OutboxParams {
+        /// `pending`, `sent` or `dead`; every state when absent.
+        state: Option<String>,
+    }
 }
 
 /// The newest 100 messages of the outbox, e-mail and webhooks, in one state or all.

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use crate::call::Call;
 use crate::collection::values;
 use crate::documented::{
-    Changed, Deleted, InvalidWebhook, NoSuchSubscription, NotWebhookManager, WebhookPath,
+    Changed, Deleted, InvalidWebhook, NotWebhookManager, SubscriptionRefusals, WebhookPath,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::GraphJson;
@@ -89,9 +89,7 @@ async fn list_webhooks(call: Call) -> ApiResult<Json<Value>> {
 /// One live subscription.
 #[utoipa::path(get, path = "/stint/v1/webhooks/{id}", tag = "stint",
     params(WebhookPath),
-    responses((status = 200, description = "The subscription, without its secret"),
-              NotWebhookManager,
-              NoSuchSubscription))]
+    responses((status = 200, description = "The subscription, without its secret"), SubscriptionRefusals))]
 async fn get_webhook(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: WebhookId = wire::parse_id("id", &id)?;
     let found = call.view().webhook(id)?.map(webhook);
@@ -101,10 +99,7 @@ async fn get_webhook(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value
 /// Changes a subscription's URL, events or format; its secret stays.
 #[utoipa::path(patch, path = "/stint/v1/webhooks/{id}", tag = "stint", request_body = WebhookPatchBody,
     params(WebhookPath),
-    responses(Changed,
-              InvalidWebhook,
-              NotWebhookManager,
-              NoSuchSubscription))]
+    responses(Changed, InvalidWebhook, SubscriptionRefusals))]
 async fn update_webhook(
     call: Call,
     Path(id): Path<String>,
@@ -128,7 +123,7 @@ async fn update_webhook(
     path = "/stint/v1/webhooks/{id}",
     tag = "stint",
     params(WebhookPath),
-    responses(Deleted, NotWebhookManager, NoSuchSubscription)
+    responses(Deleted, SubscriptionRefusals)
 )]
 async fn delete_webhook(call: Call, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id: WebhookId = wire::parse_id("id", &id)?;
@@ -141,9 +136,7 @@ async fn delete_webhook(call: Call, Path(id): Path<String>) -> ApiResult<StatusC
 /// The newest 100 messages to a subscription (a deleted one too), each with its attempts.
 #[utoipa::path(get, path = "/stint/v1/webhooks/{id}/deliveries", tag = "stint",
     params(WebhookPath),
-    responses((status = 200, description = "Messages, newest first, each with its attempts, oldest first"),
-              NotWebhookManager,
-              NoSuchSubscription))]
+    responses((status = 200, description = "Messages, newest first, each with its attempts, oldest first"), SubscriptionRefusals))]
 async fn list_deliveries(call: Call, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let id: WebhookId = wire::parse_id("id", &id)?;
     let deliveries = call

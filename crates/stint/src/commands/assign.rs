@@ -10,7 +10,7 @@ use super::{
     policy, request_body, rows, schedule_info, AccessChoice, Ctx, Family, KindChoice, Ticket,
 };
 use crate::client::{odata_string, CliResult, Client};
-use crate::output::{format_time, Cell, Table};
+use crate::output::{format_time, Cell};
 use crate::when::{parse_span, parse_time, rfc3339, Span};
 
 #[derive(Debug, Args)]
@@ -237,34 +237,6 @@ pub fn assignments(ctx: &Ctx, args: AssignmentsArgs) -> CliResult<()> {
             rows::text(row, "principalName"),
         )
     });
-    if ctx.out.is_json() {
-        ctx.out.json(&Value::Array(rows));
-        return Ok(());
-    }
-    let mut table = Table::new(&[
-        "PRINCIPAL",
-        "TYPE",
-        "ACCESS",
-        "KIND",
-        "STATUS",
-        "START",
-        "END",
-    ]);
-    for row in &rows {
-        let how = match row.get("assignmentType").and_then(Value::as_str) {
-            Some(kind) => format!("{} ({kind})", rows::text(row, "kind")),
-            None => rows::text(row, "kind"),
-        };
-        table.row(vec![
-            rows::cell(row, "principalName"),
-            rows::cell(row, "principalType"),
-            rows::cell(row, "accessId"),
-            how.into(),
-            Cell::status(&rows::text(row, "status")),
-            rows::time_cell(row, "startDateTime", "-"),
-            rows::time_cell(row, "endDateTime", "permanent"),
-        ]);
-    }
     let empty = if args.expired {
         format!("No ended assignments in {}.", group.display_name)
     } else {
@@ -273,6 +245,31 @@ pub fn assignments(ctx: &Ctx, args: AssignmentsArgs) -> CliResult<()> {
             group.display_name
         )
     };
-    ctx.out.table(&table, &empty);
+    let headers = [
+        "PRINCIPAL",
+        "TYPE",
+        "ACCESS",
+        "KIND",
+        "STATUS",
+        "START",
+        "END",
+    ];
+    ctx.out.rows(rows, &headers, assignment_cells, &empty);
     Ok(())
+}
+
+fn assignment_cells(row: &Value) -> Vec<Cell> {
+    let how = match row.get("assignmentType").and_then(Value::as_str) {
+        Some(kind) => format!("{} ({kind})", rows::text(row, "kind")),
+        None => rows::text(row, "kind"),
+    };
+    vec![
+        rows::cell(row, "principalName"),
+        rows::cell(row, "principalType"),
+        rows::cell(row, "accessId"),
+        how.into(),
+        Cell::status(&rows::text(row, "status")),
+        rows::time_cell(row, "startDateTime", "-"),
+        rows::time_cell(row, "endDateTime", "permanent"),
+    ]
 }

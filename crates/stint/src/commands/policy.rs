@@ -200,6 +200,15 @@ fn show(ctx: &Ctx, client: &Client, group: &GroupRef, access: &str) -> CliResult
     Ok(())
 }
 
+/// `items` after `lead`, joined by commas, or `none` when there are none.
+fn listed(items: &[impl AsRef<str>], lead: &str, none: &str) -> String {
+    if items.is_empty() {
+        return none.into();
+    }
+    let items: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+    format!("{lead} {}", items.join(", "))
+}
+
 fn applies_to(rule: &Value) -> &'static str {
     match (
         rule.pointer("/target/caller").and_then(Value::as_str),
@@ -250,11 +259,7 @@ pub fn describe(rule: &Value, name: &mut dyn FnMut(&str) -> Option<String>) -> S
                         .collect()
                 })
                 .unwrap_or_default();
-            if required.is_empty() {
-                "requires nothing".into()
-            } else {
-                format!("requires {}", required.join(", "))
-            }
+            listed(&required, "requires", "requires nothing")
         }
         "ApprovalRule" => {
             let setting = rule.get("setting").cloned().unwrap_or(Value::Null);
@@ -270,11 +275,11 @@ pub fn describe(rule: &Value, name: &mut dyn FnMut(&str) -> Option<String>) -> S
                         .collect()
                 })
                 .unwrap_or_default();
-            if approvers.is_empty() {
-                "approval required (no approvers named)".into()
-            } else {
-                format!("approval by {}", approvers.join(", "))
-            }
+            listed(
+                &approvers,
+                "approval by",
+                "approval required (no approvers named)",
+            )
         }
         "AuthenticationContextRule" => match rule.get("claimValue").and_then(Value::as_str) {
             Some(claim) if flag("isEnabled") => format!("authentication context {claim}"),

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::{rows, Ctx, Family, PIM};
 use crate::client::{segment, CliError, CliResult, Client};
-use crate::output::{Cell, Table};
+use crate::output::Cell;
 
 #[derive(Debug, Args)]
 #[command(after_long_help = "Examples:
@@ -78,43 +78,34 @@ fn list_mine(client: &Client, on: &str, pending: bool) -> CliResult<Vec<Value>> 
 pub fn requests(ctx: &Ctx, args: RequestsArgs) -> CliResult<()> {
     let client = ctx.client()?;
     let rows = list_mine(&client, "principal", args.pending)?;
-    if ctx.out.is_json() {
-        ctx.out.json(&Value::Array(rows));
-        return Ok(());
-    }
-    let mut table = Table::new(&[
+    let headers = [
         "ID", "CREATED", "ACTION", "GROUP", "WHAT", "STATUS", "LENGTH",
-    ]);
-    for row in &rows {
-        table.row(vec![
-            rows::cell(row, "id"),
-            rows::time_cell(row, "createdDateTime", "-"),
-            rows::cell(row, "action"),
-            rows::cell(row, "groupName"),
-            rows::what(row).into(),
-            Cell::status(&rows::text(row, "status")),
-            rows::request_length(row).into(),
-        ]);
-    }
-    ctx.out.table(
-        &table,
-        if args.pending {
-            "You have no pending requests."
-        } else {
-            "You have no requests."
-        },
-    );
+    ];
+    let empty = if args.pending {
+        "You have no pending requests."
+    } else {
+        "You have no requests."
+    };
+    ctx.out.rows(rows, &headers, request_cells, empty);
     Ok(())
+}
+
+fn request_cells(row: &Value) -> Vec<Cell> {
+    vec![
+        rows::cell(row, "id"),
+        rows::time_cell(row, "createdDateTime", "-"),
+        rows::cell(row, "action"),
+        rows::cell(row, "groupName"),
+        rows::what(row).into(),
+        Cell::status(&rows::text(row, "status")),
+        rows::request_length(row).into(),
+    ]
 }
 
 pub fn approvals(ctx: &Ctx, _args: ApprovalsArgs) -> CliResult<()> {
     let client = ctx.client()?;
     let rows = list_mine(&client, "approver", true)?;
-    if ctx.out.is_json() {
-        ctx.out.json(&Value::Array(rows));
-        return Ok(());
-    }
-    let mut table = Table::new(&[
+    let headers = [
         "ID",
         "CREATED",
         "REQUESTER",
@@ -124,27 +115,29 @@ pub fn approvals(ctx: &Ctx, _args: ApprovalsArgs) -> CliResult<()> {
         "LENGTH",
         "REASON",
         "TICKET",
-    ]);
-    for row in &rows {
-        let ticket = match (row["ticketSystem"].as_str(), row["ticketNumber"].as_str()) {
-            (Some(system), Some(number)) => format!("{system}:{number}"),
-            (None, Some(number)) => number.to_string(),
-            _ => "-".into(),
-        };
-        table.row(vec![
-            rows::cell(row, "id"),
-            rows::time_cell(row, "createdDateTime", "-"),
-            rows::cell(row, "principalName"),
-            rows::cell(row, "action"),
-            rows::cell(row, "groupName"),
-            rows::what(row).into(),
-            rows::request_length(row).into(),
-            rows::cell(row, "justification"),
-            ticket.into(),
-        ]);
-    }
-    ctx.out.table(&table, "Nothing waits for your approval.");
+    ];
+    let empty = "Nothing waits for your approval.";
+    ctx.out.rows(rows, &headers, approval_cells, empty);
     Ok(())
+}
+
+fn approval_cells(row: &Value) -> Vec<Cell> {
+    let ticket = match (row["ticketSystem"].as_str(), row["ticketNumber"].as_str()) {
+        (Some(system), Some(number)) => format!("{system}:{number}"),
+        (None, Some(number)) => number.to_string(),
+        _ => "-".into(),
+    };
+    vec![
+        rows::cell(row, "id"),
+        rows::time_cell(row, "createdDateTime", "-"),
+        rows::cell(row, "principalName"),
+        rows::cell(row, "action"),
+        rows::cell(row, "groupName"),
+        rows::what(row).into(),
+        rows::request_length(row).into(),
+        rows::cell(row, "justification"),
+        ticket.into(),
+    ]
 }
 
 /// Finds which family a request belongs to.

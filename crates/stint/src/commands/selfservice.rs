@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::resolve::{self, GroupRef, PrincipalRef};
 use super::{interactive, prompt_totp, request_body, rows, schedule_info, Ctx, Family, Ticket};
 use crate::client::{segment, CliError, CliResult, Client};
-use crate::output::{format_time, Cell, Table};
+use crate::output::{format_time, Cell};
 use crate::when::{parse_span, parse_time, rfc3339, Span};
 
 /// The first pause between two looks at a pending request, and the longest.
@@ -146,35 +146,31 @@ fn mine(ctx: &Ctx, family: Family, collection: &str) -> CliResult<()> {
         .map(|item| rows::schedule(item, family, None))
         .collect();
     rows.sort_by_key(|row| (rows::text(row, "groupName"), rows::text(row, "accessId")));
-    if ctx.out.is_json() {
-        ctx.out.json(&Value::Array(rows));
-        return Ok(());
-    }
-    let mut table = match family {
-        Family::Eligibility => Table::new(&["GROUP", "ACCESS", "STATUS", "FROM", "UNTIL", "VIA"]),
-        Family::Assignment => Table::new(&["GROUP", "ACCESS", "TYPE", "FROM", "UNTIL", "VIA"]),
+    let headers = match family {
+        Family::Eligibility => ["GROUP", "ACCESS", "STATUS", "FROM", "UNTIL", "VIA"],
+        Family::Assignment => ["GROUP", "ACCESS", "TYPE", "FROM", "UNTIL", "VIA"],
     };
-    for row in &rows {
+    let cells = |row: &Value| {
         let third = match family {
             Family::Eligibility => Cell::status(&rows::text(row, "status")),
             Family::Assignment => rows::cell(row, "assignmentType"),
         };
-        table.row(vec![
+        vec![
             rows::cell(row, "groupName"),
             rows::cell(row, "accessId"),
             third,
             rows::time_cell(row, "startDateTime", "-"),
             rows::time_cell(row, "endDateTime", "permanent"),
             rows::cell(row, "memberType"),
-        ]);
-    }
+        ]
+    };
     let empty = match family {
         Family::Eligibility => "You are not eligible for any group.",
         Family::Assignment => {
             "You hold no membership or ownership through PIM now. `stint eligible` shows what you can activate."
         }
     };
-    ctx.out.table(&table, empty);
+    ctx.out.rows(rows, &headers, cells, empty);
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use stint_core::webhook::WebhookFormat;
 
 use super::{rows, Ctx};
 use crate::client::{segment, CliResult};
-use crate::output::{Cell, Table, Tone};
+use crate::output::{Cell, Tone};
 
 const WEBHOOKS: &str = "/stint/v1/webhooks";
 
@@ -129,25 +129,20 @@ fn add(ctx: &Ctx, args: AddArgs) -> CliResult<()> {
 fn list(ctx: &Ctx) -> CliResult<()> {
     let client = ctx.client()?;
     let webhooks = client.get_all(WEBHOOKS, &[])?;
-    if ctx.out.is_json() {
-        ctx.out.json(&Value::Array(webhooks));
-        return Ok(());
-    }
-    let mut table = Table::new(&["ID", "URL", "FORMAT", "EVENTS", "CREATED"]);
-    for webhook in &webhooks {
-        table.row(vec![
-            rows::cell(webhook, "id"),
-            rows::cell(webhook, "url"),
-            rows::cell(webhook, "format"),
-            events(webhook).into(),
-            rows::time_cell(webhook, "createdAt", "-"),
-        ]);
-    }
-    ctx.out.table(
-        &table,
-        "No webhooks. `stint webhooks add --url URL --event EVENT` subscribes one.",
-    );
+    let headers = ["ID", "URL", "FORMAT", "EVENTS", "CREATED"];
+    let empty = "No webhooks. `stint webhooks add --url URL --event EVENT` subscribes one.";
+    ctx.out.rows(webhooks, &headers, webhook_cells, empty);
     Ok(())
+}
+
+fn webhook_cells(webhook: &Value) -> Vec<Cell> {
+    vec![
+        rows::cell(webhook, "id"),
+        rows::cell(webhook, "url"),
+        rows::cell(webhook, "format"),
+        events(webhook).into(),
+        rows::time_cell(webhook, "createdAt", "-"),
+    ]
 }
 
 fn remove(ctx: &Ctx, args: WebhookArgs) -> CliResult<()> {
@@ -195,11 +190,7 @@ fn redrive(ctx: &Ctx, args: RedriveArgs) -> CliResult<()> {
 
 /// Outbox messages as the server answers them (JSON), or one row each.
 fn show_messages(ctx: &Ctx, messages: Vec<Value>, empty: &str) -> CliResult<()> {
-    if ctx.out.is_json() {
-        ctx.out.json(&Value::Array(messages));
-        return Ok(());
-    }
-    let mut table = Table::new(&[
+    let headers = [
         "CREATED",
         "ID",
         "EVENT",
@@ -208,26 +199,27 @@ fn show_messages(ctx: &Ctx, messages: Vec<Value>, empty: &str) -> CliResult<()> 
         "ATTEMPTS",
         "NEXT TRY",
         "LAST ERROR",
-    ]);
-    for message in &messages {
-        let to = format!(
-            "{} {}",
-            rows::text(message, "channel"),
-            rows::text(message, "target")
-        );
-        table.row(vec![
-            rows::time_cell(message, "createdAt", "-"),
-            rows::cell(message, "id"),
-            rows::cell(message, "eventType"),
-            to.into(),
-            state_cell(message),
-            Cell::from(message["attemptCount"].to_string()),
-            rows::time_cell(message, "nextAttemptAt", "-"),
-            rows::cell(message, "lastError"),
-        ]);
-    }
-    ctx.out.table(&table, empty);
+    ];
+    ctx.out.rows(messages, &headers, message_cells, empty);
     Ok(())
+}
+
+fn message_cells(message: &Value) -> Vec<Cell> {
+    let to = format!(
+        "{} {}",
+        rows::text(message, "channel"),
+        rows::text(message, "target")
+    );
+    vec![
+        rows::time_cell(message, "createdAt", "-"),
+        rows::cell(message, "id"),
+        rows::cell(message, "eventType"),
+        to.into(),
+        state_cell(message),
+        Cell::from(message["attemptCount"].to_string()),
+        rows::time_cell(message, "nextAttemptAt", "-"),
+        rows::cell(message, "lastError"),
+    ]
 }
 
 fn state_cell(message: &Value) -> Cell {

@@ -79,17 +79,11 @@ pub fn policy_rules(body: Value) -> Result<Vec<(PolicyRuleId, RuleSetting)>, Api
 struct TargetBody {
     #[serde(rename = "@odata.type", default)]
     _odata_type: Option<Value>,
-    #[serde(default)]
     caller: Option<String>,
-    #[serde(default)]
     operations: Option<Vec<String>>,
-    #[serde(default)]
     level: Option<String>,
-    #[serde(default)]
     inheritable_settings: Option<Vec<Value>>,
-    #[serde(default)]
     enforced_settings: Option<Vec<Value>>,
-    #[serde(default)]
     target_objects: Option<Vec<Value>>,
 }
 
@@ -127,7 +121,6 @@ macro_rules! rule_body {
             _odata_type: Option<Value>,
             #[serde(rename = "id", default)]
             _id: Option<Value>,
-            #[serde(default)]
             target: Option<TargetBody>,
             $($field)*
         }
@@ -136,7 +129,6 @@ macro_rules! rule_body {
 
 rule_body!(ExpirationBody {
     is_expiration_required: bool,
-    #[serde(default)]
     maximum_duration: Option<String>,
 });
 
@@ -150,18 +142,14 @@ rule_body!(ApprovalBody {
 
 rule_body!(AuthenticationContextBody {
     is_enabled: bool,
-    #[serde(default)]
     claim_value: Option<String>,
 });
 
 rule_body!(NotificationBody {
-    #[serde(default)]
     notification_type: Option<String>,
-    #[serde(default)]
     recipient_type: Option<String>,
     notification_level: String,
     is_default_recipients_enabled: bool,
-    #[serde(default)]
     notification_recipients: Option<Vec<String>>,
 });
 
@@ -171,13 +159,9 @@ struct ApprovalSettingsBody {
     #[serde(rename = "@odata.type", default)]
     _odata_type: Option<Value>,
     is_approval_required: bool,
-    #[serde(default)]
     is_approval_required_for_extension: Option<bool>,
-    #[serde(default)]
     is_requestor_justification_required: Option<bool>,
-    #[serde(default)]
     approval_mode: Option<String>,
-    #[serde(default)]
     approval_stages: Option<Vec<StageBody>>,
 }
 
@@ -186,17 +170,11 @@ struct ApprovalSettingsBody {
 struct StageBody {
     #[serde(rename = "@odata.type", default)]
     _odata_type: Option<Value>,
-    #[serde(default)]
     approval_stage_time_out_in_days: Option<i64>,
-    #[serde(default)]
     is_approver_justification_required: Option<bool>,
-    #[serde(default)]
     escalation_time_in_minutes: Option<i64>,
-    #[serde(default)]
     is_escalation_enabled: Option<bool>,
-    #[serde(default)]
     primary_approvers: Option<Vec<SubjectSetBody>>,
-    #[serde(default)]
     escalation_approvers: Option<Vec<SubjectSetBody>>,
 }
 
@@ -205,9 +183,7 @@ struct StageBody {
 struct SubjectSetBody {
     #[serde(rename = "@odata.type", default)]
     odata_type: Option<String>,
-    #[serde(default)]
     user_id: Option<String>,
-    #[serde(default)]
     group_id: Option<String>,
     #[serde(rename = "description", default)]
     _description: Option<Value>,
