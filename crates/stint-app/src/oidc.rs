@@ -1,0 +1,246 @@
+//! Sign-in through the organisation's OpenID Provider (O1, O2).
+//!
+//! [`App::start_oidc_sign_in`] gives the provider's authorization URL and the sealed login state
+//! for the browser's cookie; [`App::finish_oidc_sign_in`] checks the callback against that state,
+//! redeems the code, validates the ID token ([`provider`]) and signs the identity in
+//! ([`App::sign_in_with_identity`]): the core decides who it is (O1) and whether its
+//! authentication counts as MFA (O2), and the sign-in gets a bearer token as a password sign-in
+//! does.
+
+pub mod login_state;
+pub mod provider;
+
+use stint_core::auth::{AccessToken, TokenHash};
+use stint_core::authz::Caller;
+use stint_core::ids::UserId;
+use stint_core::rules::federation::{federated_sign_in, FederatedIdentity};
+use stint_core::rules::Context;
+use stint_core::Change;
+use uuid::Uuid;
+
+use crate::auth::{random_token, IssuedToken};
+use crate::config::OidcSettings;
+use crate::error::AppError;
+use crate::{App, CallMeta};
+use login_state::{LoginState, Sealer};
+use provider::{AuthorizationOptions, Provider, ProviderError};
+
+/// The configured provider and the key of its login states.
+#[derive(Debug)]
+pub struct Oidc {
+    provider: Provider,
+    sealer: Sealer,
+}
+
+impl Oidc {
+    /// The provider of `settings`, answering to `{public_url}/ui/auth/oidc/callback`.
+    pub fn new(settings: OidcSettings, public_url: &str) -> Result<Oidc, String> {
+        let redirect_uri = format!("{}/ui/auth/oidc/callback", public_url.trim_end_matches('/'));
+        let sealer = Sealer::new(settings.client_secret.as_ref().map(|s| s.expose()));
+        Ok(Oidc {
+            provider: Provider::new(settings, &redirect_uri)?,
+            sealer,
+        })
+    }
+
+    pub fn provider(&self) -> &Provider {
+        &self.provider
+    }
+
+    /// The name on the console's button.
+    pub fn display_name(&self) -> &str {
+        &self.provider.settings().display_name
+    }
+}
+
+/// A sign-in leaving for the provider.
+#[derive(Debug)]
+pub struct Started {
+    /// Where to send the browser.
+    pub url: String,
+    /// The sealed login state, for the browser's cookie.
+    pub cookie: String,
+}
+
+/// A sign-in back from the provider.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub token: IssuedToken,
+    pub return_to: String,
+    /// The session this sign-in replaces (a step-up), to be signed out.
+    pub replaces: Option<UserId>,
+}
+
+/// Why a sign-in through the provider did not succeed. The messages are for people.
+#[derive(Debug, thiserror::Error)]
+pub enum OidcError {
+    /// No provider is configured.
+    #[error("sign-in through an identity provider is not configured")]
+    NotConfigured,
+    /// The provider cannot be reached now; retrying later may work.
+    #[error("the identity provider cannot be reached")]
+    Unavailable,
+    /// The answer did not belong to a sign-in this browser started, or its token was refused.
+    #[error("the sign-in could not be verified")]
+    Invalid,
+    /// The provider said the person did not sign in (e.g. they cancelled).
+    #[error("the identity provider did not sign you in: {0}")]
+    Declined(String),
+    /// O1 refused: the message says why, in plain words.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+/// What a sign-in asks of the provider and where it goes afterwards.
+#[derive(Clone, Debug, Default)]
+pub struct SignInRequest {
+    pub return_to: String,
+    pub options: AuthorizationOptions,
+    /// A step-up of this user's session: the provider must sign in the same person.
+    pub step_up_of: Option<UserId>,
+}
+
+impl App {
+    /// The configured OpenID Provider, if any.
+    pub fn oidc(&self) -> Option<&Oidc> {
+        self.oidc.as_ref()
+    }
+
+    /// Starts a sign-in: the provider's authorization URL and the state to keep in the browser.
+    pub async fn start_oidc_sign_in(&self, request: SignInRequest) -> Result<Started, OidcError> {
+        let oidc = self.oidc().ok_or(OidcError::NotConfigured)?;
+        let now = self.now();
+        let authorization = oidc
+            .provider
+            .authorization_request(&request.options, now)
+            .await
+            .map_err(unavailable)?;
+        let state = LoginState {
+            state: authorization.state,
+            nonce: authorization.nonce,
+            pkce_verifier: authorization.pkce_verifier,
+            return_to: request.return_to,
+            step_up_of: request.step_up_of,
+            started_at: now,
+        };
+        Ok(Started {
+            url: authorization.url,
+            cookie: oidc.sealer.seal(&state),
+        })
+    }
+
+    /// Finishes a sign-in at the callback: `cookie` is the sealed state of the browser,
+    /// `state` and `code` (or `error`) what the provider sent back.
+    pub async fn finish_oidc_sign_in(
+        &self,
+        cookie: Option<&str>,
+        callback: &Callback,
+        meta: &CallMeta,
+    ) -> Result<SignedIn, OidcError> {
+        let oidc = self.oidc().ok_or(OidcError::NotConfigured)?;
+        let now = self.now();
+        let login = cookie
+            .and_then(|sealed| oidc.sealer.open(sealed, now))
+            .filter(|login| crate::auth::same_secret(&callback.state, &login.state))
+            .ok_or(OidcError::Invalid)?;
+        if let Some(error) = &callback.error {
+            return Err(OidcError::Declined(error.clone()));
+        }
+        let code = callback.code.as_deref().ok_or(OidcError::Invalid)?;
+        let identity = oidc
+            .provider
+            .redeem(code, &login.pkce_verifier, &login.nonce, now)
+            .await
+            .map_err(|error| match error {
+                ProviderError::Unavailable(_) => unavailable(error),
+                ProviderError::Rejected(why) => {
+                    tracing::warn!(reason = %why, "refused an ID token");
+                    OidcError::Invalid
+                }
+            })?;
+        let token = self
+            .sign_in_with_identity(&identity, login.step_up_of, meta)
+            .await
+            .map_err(|error| match error {
+                AppError::Rule(violation) => OidcError::Refused(violation.message),
+                other => OidcError::App(other),
+            })?;
+        Ok(SignedIn {
+            token,
+            return_to: login.return_to,
+            replaces: login.step_up_of,
+        })
+    }
+
+    /// O1, O2: signs in the identity of a validated ID token. With `same_as`, the identity must
+    /// be that user's (a step-up). Every outcome is audited.
+    pub async fn sign_in_with_identity(
+        &self,
+        identity: &FederatedIdentity,
+        same_as: Option<UserId>,
+        meta: &CallMeta,
+    ) -> Result<IssuedToken, AppError> {
+        let oidc = self.oidc().ok_or(AppError::Unauthenticated)?;
+        let settings = oidc.provider.settings();
+        let token = random_token();
+        let lifetime = self.config.token_lifetime;
+        let freshness = self.config.mfa_freshness;
+        let (result, _) = self
+            .write(|state, now| {
+                let nobody = Caller {
+                    user: UserId(Uuid::nil()),
+                    roles: Vec::new(),
+                };
+                let ctx = Context::new(&nobody, now, Uuid::new_v4)
+                    .with_correlation(meta.request_id.clone(), meta.client.clone())
+                    .with_mfa(None, freshness);
+                let mut outcome = federated_sign_in(
+                    state,
+                    &ctx,
+                    identity,
+                    settings.enrolment,
+                    settings.mfa_acr.as_deref(),
+                );
+                if let (Ok((user, _)), Some(expected)) = (&outcome.result, same_as) {
+                    if *user != expected {
+                        outcome.decision = stint_core::Decision::new();
+                        outcome.result = Err(stint_core::Violation::new(
+                            stint_core::ErrorCode::AuthorizationRequestDenied,
+                            "The identity provider signed in someone else. Sign in again as yourself.",
+                        ));
+                    }
+                }
+                if let Ok((user, mfa_at)) = &outcome.result {
+                    outcome.decision.push(Change::Token(AccessToken {
+                        hash: TokenHash::of(&token),
+                        user_id: *user,
+                        issued_at: now,
+                        expires_at: now + lifetime,
+                        mfa_at: *mfa_at,
+                    }));
+                }
+                (outcome.decision, outcome.result)
+            })
+            .await?;
+        result?;
+        Ok(IssuedToken {
+            token,
+            expires_in: lifetime,
+        })
+    }
+}
+
+/// What the provider sent to the callback.
+#[derive(Clone, Debug, Default)]
+pub struct Callback {
+    pub state: String,
+    pub code: Option<String>,
+    pub error: Option<String>,
+}
+
+fn unavailable(error: ProviderError) -> OidcError {
+    tracing::warn!(%error, "the identity provider is unavailable");
+    OidcError::Unavailable
+}
