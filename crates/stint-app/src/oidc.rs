@@ -240,6 +240,21 @@ pub struct Callback {
     pub error: Option<String>,
 }
 
+/// Discovers the provider, if one is configured, and says in the log how that went.
+pub async fn discover_in_background(app: std::sync::Arc<App>) {
+    let Some(oidc) = app.oidc() else {
+        return;
+    };
+    match oidc.provider.discover(false, app.now()).await {
+        Ok(_) => {
+            tracing::info!(issuer = %oidc.provider.settings().issuer, "discovered the identity provider")
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the identity provider is not reachable yet; Stint tries again at the first sign-in")
+        }
+    }
+}
+
 fn unavailable(error: ProviderError) -> OidcError {
     tracing::warn!(%error, "the identity provider is unavailable");
     OidcError::Unavailable

@@ -15,6 +15,7 @@ mod migrate;
 mod output;
 mod recover;
 mod serve;
+mod serve_oidc;
 mod when;
 
 use std::process::ExitCode;
