@@ -312,7 +312,7 @@ pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
         && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn sign_in_event(
+pub(crate) fn sign_in_event(
     meta: &CallMeta,
     now: chrono::DateTime<chrono::Utc>,
     user: Option<stint_core::ids::UserId>,

@@ -10,6 +10,7 @@
 pub mod login_state;
 pub mod provider;
 
+use stint_core::audit::Outcome;
 use stint_core::auth::{AccessToken, TokenHash};
 use stint_core::authz::Caller;
 use stint_core::ids::UserId;
@@ -114,7 +115,7 @@ impl App {
         let now = self.now();
         let authorization = oidc
             .provider
-            .authorization_request(&request.options, now)
+            .authorization_request(&request.options)
             .await
             .map_err(unavailable)?;
         let state = LoginState {
@@ -154,12 +155,17 @@ impl App {
             .redeem(code, &login.pkce_verifier, &login.nonce, now)
             .await
             .map_err(|error| match error {
-                ProviderError::Unavailable(_) => unavailable(error),
-                ProviderError::Rejected(why) => {
-                    tracing::warn!(reason = %why, "refused an ID token");
-                    OidcError::Invalid
-                }
-            })?;
+                ProviderError::Unavailable(_) => Err(unavailable(error)),
+                ProviderError::Rejected(why) => Ok(why),
+            });
+        let identity = match identity {
+            Ok(identity) => identity,
+            Err(Err(error)) => return Err(error),
+            Err(Ok(why)) => {
+                self.record_rejected_answer(&why, meta).await?;
+                return Err(OidcError::Invalid);
+            }
+        };
         let token = self
             .sign_in_with_identity(&identity, login.step_up_of, meta)
             .await
@@ -172,6 +178,17 @@ impl App {
             return_to: login.return_to,
             replaces: login.step_up_of,
         })
+    }
+
+    /// U1: the provider's answer was refused (its code, or its ID token failed validation).
+    async fn record_rejected_answer(&self, why: &str, meta: &CallMeta) -> Result<(), AppError> {
+        tracing::warn!(reason = %why, "refused the identity provider's answer");
+        let mut event = crate::auth::sign_in_event(meta, self.now(), None, Outcome::Failure);
+        event.action = "auth.signInFailed".into();
+        event.message = format!("Refused a sign-in through the identity provider: {why}.");
+        self.write(|_, _| (stint_core::Decision::new().audit(event), ()))
+            .await?;
+        Ok(())
     }
 
     /// O1, O2: signs in the identity of a validated ID token. With `same_as`, the identity must
@@ -245,7 +262,7 @@ pub async fn discover_in_background(app: std::sync::Arc<App>) {
     let Some(oidc) = app.oidc() else {
         return;
     };
-    match oidc.provider.discover(false, app.now()).await {
+    match oidc.provider.discover(None).await {
         Ok(_) => {
             tracing::info!(issuer = %oidc.provider.settings().issuer, "discovered the identity provider")
         }

@@ -383,6 +383,7 @@ mod tests {
             authenticator: None,
             recent_failed_codes: Vec::new(),
             mail: None,
+            identities: Vec::new(),
         };
         assert!(user.has_name("alice@contoso.com"));
         assert!(!format!("{user:?}").contains("\"x\""));

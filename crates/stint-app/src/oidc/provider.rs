@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use openidconnect::core::{
     CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreProviderMetadata,
 };
@@ -14,15 +14,10 @@ use openidconnect::{
     EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, LoginHint, Nonce, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
 };
-use stint_core::rules::federation::FederatedIdentity;
+use stint_core::rules::federation::{FederatedIdentity, CLOCK_SKEW};
 use tokio::sync::RwLock;
 
 use crate::config::OidcSettings;
-
-/// How far the provider's clock may be ahead of ours when a token's `exp` is checked.
-pub const CLOCK_SKEW: TimeDelta = TimeDelta::seconds(60);
-/// The least time between two discoveries, so that a provider that is down is not hammered.
-const REDISCOVER_AFTER: TimeDelta = TimeDelta::seconds(5);
 
 type Client = CoreClient<
     EndpointSet,
@@ -76,7 +71,6 @@ pub struct Provider {
 #[derive(Default)]
 struct Discovery {
     metadata: Option<Arc<CoreProviderMetadata>>,
-    tried_at: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for Provider {
@@ -113,25 +107,25 @@ impl Provider {
         &self.settings
     }
 
-    /// The provider's metadata and keys: those discovered before, unless `refresh`; discovered
-    /// now when there are none (at most once per [`REDISCOVER_AFTER`]).
+    /// The provider's metadata and keys: those discovered before, else discovered now. With
+    /// `stale`, the keys of `stale` lacked a token's key: discovered again, unless another
+    /// sign-in has done so meanwhile.
     pub async fn discover(
         &self,
-        refresh: bool,
-        now: DateTime<Utc>,
+        stale: Option<&Arc<CoreProviderMetadata>>,
     ) -> Result<Arc<CoreProviderMetadata>, ProviderError> {
-        if !refresh {
+        if stale.is_none() {
             if let Some(metadata) = &self.discovered.read().await.metadata {
                 return Ok(metadata.clone());
             }
         }
         let mut discovered = self.discovered.write().await;
-        if let (Some(metadata), Some(tried)) = (&discovered.metadata, discovered.tried_at) {
-            if !refresh || now - tried < REDISCOVER_AFTER {
-                return Ok(metadata.clone());
+        if let Some(current) = &discovered.metadata {
+            let refreshed_meanwhile = stale.is_some_and(|old| !Arc::ptr_eq(old, current));
+            if stale.is_none() || refreshed_meanwhile {
+                return Ok(current.clone());
             }
         }
-        discovered.tried_at = Some(now);
         let issuer = IssuerUrl::new(self.settings.issuer.clone())
             .map_err(|error| ProviderError::Unavailable(error.to_string()))?;
         let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
@@ -158,9 +152,8 @@ impl Provider {
     pub async fn authorization_request(
         &self,
         options: &AuthorizationOptions,
-        now: DateTime<Utc>,
     ) -> Result<AuthorizationRequest, ProviderError> {
-        let metadata = self.discover(false, now).await?;
+        let metadata = self.discover(None).await?;
         let client = self.client(&metadata);
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client
@@ -204,7 +197,7 @@ impl Provider {
         nonce: &str,
         now: DateTime<Utc>,
     ) -> Result<FederatedIdentity, ProviderError> {
-        let metadata = self.discover(false, now).await?;
+        let metadata = self.discover(None).await?;
         let client = self.client(&metadata);
         let response = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
@@ -240,12 +233,12 @@ impl Provider {
         nonce: &str,
         now: DateTime<Utc>,
     ) -> Result<FederatedIdentity, ProviderError> {
-        let metadata = self.discover(false, now).await?;
+        let metadata = self.discover(None).await?;
         match self.claims(&metadata, id_token, nonce, now) {
             Err(ClaimsVerificationError::SignatureVerification(
                 SignatureVerificationError::NoMatchingKey,
             )) => {
-                let metadata = self.discover(true, now).await?;
+                let metadata = self.discover(Some(&metadata)).await?;
                 self.claims(&metadata, id_token, nonce, now)
             }
             other => other,

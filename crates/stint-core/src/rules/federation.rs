@@ -123,8 +123,13 @@ pub fn federated_sign_in(
     FederatedSignIn { decision, result }
 }
 
-/// O2: when `identity`'s authentication counts as MFA: its `auth_time`, when its `amr` names a
-/// second factor (RFC 8176) or its `acr` is `mfa_acr`, and it is no older than `freshness`.
+/// How far the provider's clock may be ahead of Stint's: an `auth_time` up to this far in the
+/// future counts as now, and a token is taken as expired this much after its `exp`.
+pub const CLOCK_SKEW: TimeDelta = TimeDelta::seconds(60);
+
+/// O2: when `identity`'s authentication counts as MFA: its `auth_time` (at most now, within
+/// [`CLOCK_SKEW`]), when its `amr` names a second factor (RFC 8176) or its `acr` is `mfa_acr`,
+/// and it is no older than `freshness`.
 pub fn federated_mfa_at(
     identity: &FederatedIdentity,
     mfa_acr: Option<&str>,
@@ -136,7 +141,10 @@ pub fn federated_mfa_at(
         .iter()
         .any(|method| MFA_METHODS.contains(&method.as_str()));
     let by_class = mfa_acr.is_some_and(|wanted| identity.acr.as_deref() == Some(wanted));
-    let at = identity.auth_time?;
+    let at = identity
+        .auth_time
+        .filter(|at| *at <= now + CLOCK_SKEW)?
+        .min(now);
     ((by_method || by_class) && super::mfa_is_fresh(Some(at), now, freshness)).then_some(at)
 }
 
@@ -324,3 +332,7 @@ pub fn password_allowed(
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tests/federation.rs"]
+mod tests;
