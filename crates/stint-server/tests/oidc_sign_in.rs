@@ -52,6 +52,18 @@ async fn world_with(
     Some((world, id))
 }
 
+/// `person` visits `callback` and is refused, not signed in, as an answer that could not be
+/// verified; the refusal is audited with `reason` (where the provider's answer got that far).
+async fn assert_unverified(world: &World, person: &Person, callback: &str, reason: Option<&str>) {
+    let page = person.get(callback).await;
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(page.body.contains("could not be verified"), "{}", page.body);
+    assert!(person.session().is_none());
+    if let Some(reason) = reason {
+        oidc_kit::assert_refusal_audited(world, reason).await;
+    }
+}
+
 /// Who the console session of `person` is.
 async fn signed_in_as(server: &TestServer, person: &Person) -> String {
     let token = person.session().expect("a console session cookie");
@@ -114,14 +126,7 @@ async fn o1_an_unverified_email_is_not_linked_and_the_refusal_is_audited() {
         page.body
     );
     assert!(person.session().is_none());
-    let refused = world.audit("auth.signInFailed").await;
-    assert!(
-        refused
-            .iter()
-            .any(|(result, message)| result == "failure"
-                && message.contains("not say it is verified")),
-        "{refused:?}"
-    );
+    oidc_kit::assert_refusal_audited(&world, "not say it is verified").await;
 }
 
 #[tokio::test]
@@ -246,22 +251,11 @@ async fn o1_an_expired_id_token_is_refused() {
         return;
     };
     let person = world.person();
-    let url = person.start("erin-sub").await;
-    let callback = person.through_provider(&url).await;
+    let callback = person.to_callback("erin-sub").await;
     // The provider's ID tokens live 60 s; Stint allows 60 s of skew. Five minutes on, the token
     // has expired, while the sign-in itself (ten minutes) has not.
     world.server.advance(TimeDelta::minutes(5));
-    let page = person.get(&callback).await;
-    assert_eq!(page.status, 400, "{}", page.body);
-    assert!(page.body.contains("could not be verified"), "{}", page.body);
-    assert!(person.session().is_none());
-    let refused = world.audit("auth.signInFailed").await;
-    assert!(
-        refused
-            .iter()
-            .any(|(_, message)| message.contains("Expired")),
-        "{refused:?}"
-    );
+    assert_unverified(&world, &person, &callback, Some("Expired")).await;
 }
 
 #[tokio::test]
@@ -284,14 +278,7 @@ async fn o1_an_id_token_for_another_nonce_is_refused() {
         .collect::<Vec<_>>()
         .join("&");
     let callback = person.through_provider(&tampered).await;
-    let page = person.get(&callback).await;
-    assert_eq!(page.status, 400, "{}", page.body);
-    assert!(person.session().is_none());
-    let refused = world.audit("auth.signInFailed").await;
-    assert!(
-        refused.iter().any(|(_, message)| message.contains("nonce")),
-        "{refused:?}"
-    );
+    assert_unverified(&world, &person, &callback, Some("nonce")).await;
 }
 
 #[tokio::test]
@@ -299,14 +286,9 @@ async fn o1_a_state_from_another_browser_is_refused() {
     let Some((world, _)) = world_with(LINK_BY_EMAIL, None, "gina", true).await else {
         return;
     };
-    let victim = world.person();
-    let url = victim.start("gina-sub").await;
-    let callback = victim.through_provider(&url).await;
+    let callback = world.person().to_callback("gina-sub").await;
     // Another browser (without the login-state cookie) cannot use the answer.
-    let attacker = world.person();
-    let page = attacker.get(&callback).await;
-    assert_eq!(page.status, 400, "{}", page.body);
-    assert!(attacker.session().is_none());
+    assert_unverified(&world, &world.person(), &callback, None).await;
 }
 
 #[tokio::test]

@@ -175,6 +175,17 @@ impl World {
     }
 }
 
+/// Asserts that a refused sign-in was audited with a message containing `reason`.
+pub async fn assert_refusal_audited(world: &World, reason: &str) {
+    let refused = world.audit("auth.signInFailed").await;
+    assert!(
+        refused
+            .iter()
+            .any(|(result, message)| result == "failure" && message.contains(reason)),
+        "no refusal saying {reason:?}: {refused:?}"
+    );
+}
+
 /// A browser without a person: cookies kept, redirects followed one by one.
 pub struct Person {
     http: reqwest::Client,
@@ -258,10 +269,15 @@ impl Person {
         panic!("too many redirects at the provider");
     }
 
+    /// A sign-in through the provider as `login_hint` up to the callback URL, not yet visited.
+    pub async fn to_callback(&self, login_hint: &str) -> String {
+        let url = self.start(login_hint).await;
+        self.through_provider(&url).await
+    }
+
     /// The whole sign-in through the provider as `login_hint`: the callback's answer.
     pub async fn sign_in(&self, login_hint: &str) -> Answer {
-        let url = self.start(login_hint).await;
-        let callback = self.through_provider(&url).await;
+        let callback = self.to_callback(login_hint).await;
         self.get(&callback).await
     }
 
