@@ -115,7 +115,7 @@ pub fn federated_sign_in(
                 "{} signed in through {who}.",
                 user.user_principal_name
             )));
-            decision.push(Change::User(user));
+            decision.push(Change::User(*user));
             Ok((id, mfa_at))
         }
         Err(Unresolved { log, tell }) => Err(refused(ctx, &mut decision, None, log, &tell)),
@@ -151,7 +151,7 @@ pub fn federated_mfa_at(
 enum Resolved<'s> {
     Linked(&'s User),
     ByEmail(&'s User),
-    New(User),
+    New(Box<User>),
 }
 
 struct Unresolved {
@@ -242,7 +242,7 @@ fn new_user(
         .clone()
         .filter(|n| check_name("displayName", n).is_ok())
         .unwrap_or_else(|| name.clone());
-    Ok(Resolved::New(User {
+    Ok(Resolved::New(Box::new(User {
         id: UserId(ctx.fresh_id()),
         user_principal_name: name,
         display_name,
@@ -254,7 +254,7 @@ fn new_user(
         recent_failed_codes: Vec::new(),
         mail: identity.email.clone(),
         identities: vec![link],
-    }))
+    })))
 }
 
 fn signed_in(ctx: &Context, user: UserId) -> crate::audit::AuditRecord {
