@@ -4,8 +4,8 @@
 // Environment: PORT, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI.
 //
 // The interaction signs in the account named by `login_hint`, written `sub` or
-// `sub;amr=pwd,mfa;acr=VALUE`; without an `acr` in the hint it takes the first requested
-// `acr_values`. Test-only endpoints beside the provider (never in a real deployment):
+// `sub;amr=pwd,mfa;acr=VALUE` (without a hint, the account added last); without an `acr` in the
+// hint it takes the first requested `acr_values`. Test-only endpoints beside the provider (never in a real deployment):
 //   POST /test/accounts  {sub, email, email_verified, preferred_username, name}: adds an account
 //   POST /test/rotate    replaces the signing key (a new `kid`): key rotation
 //   GET  /test/last-authorization  the parameters of the last authorization request
@@ -18,6 +18,7 @@ import Provider from 'oidc-provider';
 const port = Number(process.env.PORT);
 const issuer = `http://127.0.0.1:${port}`;
 const accounts = new Map();
+let lastAdded;
 let lastAuthorization = {};
 
 function newKey() {
@@ -107,6 +108,7 @@ const server = http.createServer(async (req, res) => {
     if (url.pathname === '/test/accounts' && req.method === 'POST') {
       const account = await body(req);
       accounts.set(account.sub, account);
+      lastAdded = account.sub;
       return json(res, 200, { ok: true });
     }
     if (url.pathname === '/test/rotate' && req.method === 'POST') {
@@ -126,7 +128,7 @@ const server = http.createServer(async (req, res) => {
     }
     if (url.pathname.startsWith('/interaction/')) {
       const details = await provider.interactionDetails(req, res);
-      const hint = parseHint(details.params.login_hint);
+      const hint = parseHint(details.params.login_hint || lastAdded);
       if (!accounts.has(hint.sub)) {
         return provider.interactionFinished(req, res, {
           error: 'access_denied', error_description: 'no such account',
