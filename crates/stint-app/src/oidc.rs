@@ -23,6 +23,7 @@ use crate::auth::{random_token, IssuedToken};
 use crate::config::OidcSettings;
 use crate::error::AppError;
 use crate::{App, CallMeta};
+pub use login_state::StepUp;
 use login_state::{LoginState, Sealer};
 use provider::{AuthorizationOptions, Provider, ProviderError};
 
@@ -68,8 +69,6 @@ pub struct Started {
 pub struct SignedIn {
     pub token: IssuedToken,
     pub return_to: String,
-    /// The session this sign-in replaces (a step-up), to be signed out.
-    pub replaces: Option<UserId>,
 }
 
 /// Why a sign-in through the provider did not succeed. The messages are for people.
@@ -99,8 +98,8 @@ pub enum OidcError {
 pub struct SignInRequest {
     pub return_to: String,
     pub options: AuthorizationOptions,
-    /// A step-up of this user's session: the provider must sign in the same person.
-    pub step_up_of: Option<UserId>,
+    /// A step-up of a session: the provider must sign in the same person.
+    pub step_up: Option<StepUp>,
 }
 
 impl App {
@@ -123,7 +122,7 @@ impl App {
             nonce: authorization.nonce,
             pkce_verifier: authorization.pkce_verifier,
             return_to: request.return_to,
-            step_up_of: request.step_up_of,
+            step_up: request.step_up,
             started_at: now,
         };
         Ok(Started {
@@ -167,7 +166,7 @@ impl App {
             }
         };
         let token = self
-            .sign_in_with_identity(&identity, login.step_up_of, meta)
+            .sign_in_with_identity(&identity, login.step_up.as_ref(), meta)
             .await
             .map_err(|error| match error {
                 AppError::Rule(violation) => OidcError::Refused(violation.message),
@@ -176,7 +175,6 @@ impl App {
         Ok(SignedIn {
             token,
             return_to: login.return_to,
-            replaces: login.step_up_of,
         })
     }
 
@@ -191,12 +189,12 @@ impl App {
         Ok(())
     }
 
-    /// O1, O2: signs in the identity of a validated ID token. With `same_as`, the identity must
-    /// be that user's (a step-up). Every outcome is audited.
+    /// O1, O2: signs in the identity of a validated ID token. In a `step_up`, the identity must
+    /// be the session's user, and the new token replaces the session's. Every outcome is audited.
     pub async fn sign_in_with_identity(
         &self,
         identity: &FederatedIdentity,
-        same_as: Option<UserId>,
+        step_up: Option<&StepUp>,
         meta: &CallMeta,
     ) -> Result<IssuedToken, AppError> {
         let oidc = self.oidc().ok_or(AppError::Unauthenticated)?;
@@ -220,9 +218,22 @@ impl App {
                     settings.enrolment,
                     settings.mfa_acr.as_deref(),
                 );
-                if let (Ok((user, _)), Some(expected)) = (&outcome.result, same_as) {
-                    if *user != expected {
-                        outcome.decision = stint_core::Decision::new();
+                if let (Ok((user, _)), Some(step_up)) = (&outcome.result, step_up) {
+                    if *user == step_up.user {
+                        if state.tokens.contains_key(&step_up.session) {
+                            let replaced = Change::TokenRevoked(step_up.session.clone());
+                            outcome.decision.push(replaced);
+                        }
+                    } else {
+                        let mut event = crate::auth::sign_in_event(
+                            meta,
+                            now,
+                            Some(step_up.user),
+                            Outcome::Failure,
+                        );
+                        event.action = "auth.signInFailed".into();
+                        event.message = "Refused a step-up: the identity provider signed in another person.".into();
+                        outcome.decision = stint_core::Decision::new().audit(event);
                         outcome.result = Err(stint_core::Violation::new(
                             stint_core::ErrorCode::AuthorizationRequestDenied,
                             "The identity provider signed in someone else. Sign in again as yourself.",

@@ -450,6 +450,12 @@ async fn o2_a_step_up_at_the_provider_with_acr_values_satisfies_the_activation()
     );
     let second = person.session().unwrap();
     assert_ne!(first, second, "the step-up is a new session");
+    server
+        .anonymous()
+        .with_token(&first)
+        .get("/v1.0/me")
+        .await
+        .expect_error(401, "InvalidAuthenticationToken");
 
     server
         .anonymous()

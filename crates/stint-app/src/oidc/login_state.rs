@@ -29,8 +29,8 @@ pub struct LoginState {
     pub pkce_verifier: String,
     /// The console path to return to.
     pub return_to: String,
-    /// A step-up of this user's session, rather than a sign-in.
-    pub step_up_of: Option<stint_core::ids::UserId>,
+    /// A step-up of a signed-in session, rather than a sign-in.
+    pub step_up: Option<StepUp>,
     pub started_at: DateTime<Utc>,
 }
 
@@ -38,10 +38,18 @@ impl std::fmt::Debug for LoginState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoginState")
             .field("return_to", &self.return_to)
-            .field("step_up_of", &self.step_up_of)
+            .field("step_up", &self.step_up.as_ref().map(|s| s.user))
             .field("started_at", &self.started_at)
             .finish_non_exhaustive()
     }
+}
+
+/// A session that authenticates again at the provider: the provider must sign in the same user,
+/// and the new session replaces this one.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StepUp {
+    pub user: stint_core::ids::UserId,
+    pub session: stint_core::auth::TokenHash,
 }
 
 /// Seals and opens [`LoginState`]s.
@@ -130,7 +138,7 @@ mod tests {
             nonce: "n".into(),
             pkce_verifier: "v".into(),
             return_to: "/ui/my-roles".into(),
-            step_up_of: None,
+            step_up: None,
             started_at: at,
         }
     }

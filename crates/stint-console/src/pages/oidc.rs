@@ -4,7 +4,7 @@
 //! as the password sign-in does, or shows in plain words why not. `GET /ui/auth/oidc/step-up`
 //! sends a signed-in person back to the provider to authenticate again (`prompt=login`,
 //! `max_age=0`, the policy's authentication context as `acr_values`) before an activation that
-//! needs a fresh MFA.
+//! needs a fresh MFA; the session it comes back with replaces the one that left.
 //!
 //! The login-state cookie is `SameSite=Lax`, so that it comes back with the provider's redirect;
 //! the session cookie is `Strict`, so the callback answers with a page that moves on to the
@@ -18,7 +18,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use stint_app::oidc::provider::AuthorizationOptions;
-use stint_app::oidc::{Callback, OidcError, SignInRequest};
+use stint_app::oidc::{Callback, OidcError, SignInRequest, StepUp};
+use stint_core::auth::TokenHash;
 
 use crate::layout::bare_page;
 use crate::session::{self, call_meta, cookie, is_secure, Console};
@@ -40,7 +41,7 @@ pub async fn start(
             login_hint: query.get("login_hint").filter(|h| h.len() <= 256).cloned(),
             ..AuthorizationOptions::default()
         },
-        step_up_of: None,
+        step_up: None,
     };
     leave_for_provider(&ui, request, is_secure(&headers)).await
 }
@@ -63,7 +64,10 @@ pub async fn step_up(console: Console, Query(query): Query<HashMap<String, Strin
                 .into_iter()
                 .collect(),
         },
-        step_up_of: Some(console.me.id),
+        step_up: Some(StepUp {
+            user: console.me.id,
+            session: TokenHash::of(&console.token),
+        }),
     };
     leave_for_provider(&ui, request, console.secure).await
 }
