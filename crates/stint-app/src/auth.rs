@@ -6,7 +6,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngCore;
 use stint_core::audit::{AuditRecord, Outcome};
 use stint_core::auth::{AccessToken, TokenHash};
-use stint_core::rules::mfa::sign_in_factor;
+use stint_core::directory::User;
+use stint_core::rules::federation::password_allowed;
+use stint_core::rules::mfa::{sign_in_factor, CodeCheck};
+use stint_core::spec::Rule;
 use stint_core::totp::TotpCode;
 use stint_core::{Change, Decision};
 use uuid::Uuid;
@@ -100,7 +103,11 @@ impl App {
             user: user.id,
             mfa_at: None,
         };
+        let local_sign_in = self.config.local_sign_in;
         self.check_code(&session, meta, |state, ctx| {
+            if !password_allowed(state, user.id, ctx.now, local_sign_in) {
+                return password_refused(meta, ctx.now, &user);
+            }
             let mut check = sign_in_factor(state, ctx, totp.as_ref());
             let outcome = if check.result.is_ok() {
                 Outcome::Success
@@ -271,7 +278,41 @@ pub(crate) fn random_token() -> String {
     format!("stint_{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
-fn sign_in_event(
+/// O3: a right password of someone who must sign in through the identity provider: refused, and
+/// audited.
+fn password_refused(
+    meta: &CallMeta,
+    now: DateTime<Utc>,
+    user: &User,
+) -> CodeCheck<Option<DateTime<Utc>>> {
+    let mut event = sign_in_event(meta, now, Some(user.id), Outcome::Failure);
+    event.message = format!(
+        "Refused a password sign-in as {}: this account signs in through the identity provider.",
+        user.user_principal_name
+    );
+    CodeCheck {
+        decision: Decision::new().audit(event),
+        result: Err(stint_core::Violation::new(
+            stint_core::ErrorCode::AuthorizationRequestDenied,
+            PASSWORDS_OFF,
+        )
+        .rule(Rule::O3)),
+    }
+}
+
+/// O3: what a person is told when their password is not accepted.
+pub const PASSWORDS_OFF: &str =
+    "Passwords are not accepted for this account. Sign in with your identity provider.";
+
+/// Compares two secrets in time that does not depend on where they differ.
+pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
+    let (a, b) = (given.as_bytes(), expected.as_bytes());
+    a.len() == b.len()
+        && !a.is_empty()
+        && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub(crate) fn sign_in_event(
     meta: &CallMeta,
     now: chrono::DateTime<chrono::Utc>,
     user: Option<stint_core::ids::UserId>,

@@ -1,6 +1,7 @@
 //! Settings of the application layer.
 
 use chrono::TimeDelta;
+use stint_core::rules::federation::{Enrolment, LocalSignIn};
 
 #[derive(Clone, Debug)]
 pub struct AppConfig {
@@ -16,8 +17,51 @@ pub struct AppConfig {
     pub sign_in: SignInLimits,
     /// N3: whether e-mail is sent (an SMTP server is configured); without it, no mail is planned.
     pub mail_enabled: bool,
-    /// The console's address as people reach it, for the links in messages.
+    /// The console's address as people reach it, for the links in messages and the OpenID
+    /// Connect redirect URI.
     pub public_url: String,
+    /// Sign-in through the organisation's OpenID Provider, when one is configured.
+    pub oidc: Option<OidcSettings>,
+    /// O3: who may still sign in with a password.
+    pub local_sign_in: LocalSignIn,
+}
+
+/// The OpenID Provider people sign in through (O1, O2).
+#[derive(Clone, Debug)]
+pub struct OidcSettings {
+    /// The issuer URL; its discovery document is at `{issuer}/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    /// Absent for a public client (PKCE only).
+    pub client_secret: Option<ClientSecret>,
+    /// The scopes asked for; `openid` is always among them.
+    pub scopes: Vec<String>,
+    /// O1: how a first sign-in of an unknown identity is treated.
+    pub enrolment: Enrolment,
+    /// O2: the `acr` value that counts as multi-factor authentication.
+    pub mfa_acr: Option<String>,
+    /// The label of the console's button: "Sign in with {display_name}".
+    pub display_name: String,
+}
+
+/// An OAuth client secret. Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct ClientSecret(String);
+
+impl ClientSecret {
+    pub fn new(secret: impl Into<String>) -> ClientSecret {
+        ClientSecret(secret.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientSecret(<redacted>)")
+    }
 }
 
 /// F3: the limits on password sign-ins. The defaults are the numbers the README states.
@@ -67,6 +111,8 @@ impl Default for AppConfig {
             sign_in: SignInLimits::default(),
             mail_enabled: false,
             public_url: "http://127.0.0.1:8080".to_owned(),
+            oidc: None,
+            local_sign_in: LocalSignIn::On,
         }
     }
 }

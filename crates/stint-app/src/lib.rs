@@ -15,6 +15,7 @@ pub mod error;
 pub mod feed;
 pub mod follower;
 pub mod mfa;
+pub mod oidc;
 pub mod password;
 pub mod pim;
 pub mod policies;
@@ -75,6 +76,8 @@ pub struct App {
     /// F3: this node's count of failed sign-ins, and its cap on concurrent password hashing.
     throttle: throttle::SignInThrottle,
     passwords: password::PasswordGate,
+    /// O1: the organisation's OpenID Provider, when one is configured.
+    oidc: Option<oidc::Oidc>,
 }
 
 /// What the first start did.
@@ -106,7 +109,13 @@ impl App {
             limits.concurrent_password_checks,
             limits.password_check_wait,
         );
+        let oidc = config.oidc.clone().and_then(|settings| {
+            oidc::Oidc::new(settings, &config.public_url)
+                .inspect_err(|error| tracing::error!(%error, "OpenID Connect sign-in is off"))
+                .ok()
+        });
         Ok(App {
+            oidc,
             throttle: throttle::SignInThrottle::new(limits.clone()),
             passwords,
             store,

@@ -207,6 +207,7 @@ pub fn build(
             created_at: long_ago,
             authenticator: None,
             recent_failed_codes: Vec::new(),
+            identities: Vec::new(),
             mail: None,
         }));
         users.push(id);

@@ -136,6 +136,8 @@ pub struct Me {
     pub user_principal_name: String,
     pub display_name: String,
     pub has_totp: bool,
+    /// O1: linked to an identity at the OpenID Provider.
+    pub federated: bool,
     /// Where notifications reach them.
     pub mail: Option<String>,
 }
@@ -240,6 +242,7 @@ impl FromRequestParts<UiState> for Console {
             user_principal_name: user.user_principal_name.clone(),
             display_name: user.display_name.clone(),
             has_totp: user.authenticator.as_ref().is_some_and(|a| a.confirmed),
+            federated: !user.identities.is_empty(),
             mail: user.mail.clone(),
         });
         let Some(me) = me else {

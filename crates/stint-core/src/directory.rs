@@ -52,6 +52,16 @@ pub struct User {
     /// Graph's `mail`: where notifications reach them (N2).
     #[serde(default)]
     pub mail: Option<String>,
+    /// O1: the identities at OpenID Providers this user signs in with; each is linked to one user.
+    #[serde(default)]
+    pub identities: Vec<LinkedIdentity>,
+}
+
+/// O1: an identity at an OpenID Provider, named by the ID token's `iss` and `sub`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LinkedIdentity {
+    pub issuer: String,
+    pub subject: String,
 }
 
 impl User {
@@ -373,6 +383,7 @@ mod tests {
             authenticator: None,
             recent_failed_codes: Vec::new(),
             mail: None,
+            identities: Vec::new(),
         };
         assert!(user.has_name("alice@contoso.com"));
         assert!(!format!("{user:?}").contains("\"x\""));

@@ -107,6 +107,12 @@ spec_rules! {
     F6 => "Only an authenticated request may wait for a revision.",
     /// Issue 14, beyond `SPEC.md`.
     F7 => "Names refuse control characters; user names compare after NFKC and case folding.",
+    /// Issue 17, beyond `SPEC.md`.
+    O1 => "An OpenID Provider's identity (iss, sub) is linked to one user; first sign-in links by verified e-mail or creates a user only where configured.",
+    /// Issue 17, beyond `SPEC.md`.
+    O2 => "An ID token's recent multi-factor authentication (RFC 8176 amr, or the configured acr) counts as MFA.",
+    /// Issue 17, beyond `SPEC.md`.
+    O3 => "With an identity provider, passwords are accepted for everyone, administrators only, or nobody (--local-sign-in).",
 }
 
 impl Rule {

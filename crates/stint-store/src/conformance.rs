@@ -736,6 +736,7 @@ fn user(name: &str) -> User {
         created_at: at(0),
         authenticator: None,
         recent_failed_codes: Vec::new(),
+        identities: Vec::new(),
         mail: None,
     }
 }

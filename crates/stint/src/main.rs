@@ -15,6 +15,7 @@ mod migrate;
 mod output;
 mod recover;
 mod serve;
+mod serve_oidc;
 mod when;
 
 use std::process::ExitCode;
@@ -74,7 +75,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the Stint server (API and scheduler) on embedded SQLite or a database URL.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Bring the database's schema up to this version of Stint (serve also does it at start-up).
     Migrate(migrate::MigrateArgs),
     /// Re-enable or create a Global Administrator with a new one-time password, on the database
@@ -150,7 +151,7 @@ fn main() -> ExitCode {
         server: cli.server.filter(|server| !server.trim().is_empty()),
     };
     let result = match cli.command {
-        Command::Serve(args) => return serve_blocking(args),
+        Command::Serve(args) => return serve_blocking(*args),
         Command::Migrate(args) => return migrate::run(args),
         Command::RecoverAdmin(args) => return recover::run(args),
         command => dispatch(&ctx, command),

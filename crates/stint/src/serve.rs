@@ -67,6 +67,8 @@ pub struct ServeArgs {
     /// listening address over http).
     #[arg(long, env = "STINT_PUBLIC_URL")]
     public_url: Option<String>,
+    #[command(flatten)]
+    oidc: crate::serve_oidc::OidcArgs,
 }
 
 fn parse_smtp_url(text: &str) -> Result<SmtpSettings, String> {
@@ -106,8 +108,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", args.listen)),
+        oidc: args
+            .oidc
+            .settings()
+            .context("setting up sign-in through the identity provider")?,
+        local_sign_in: args.oidc.local_sign_in(),
         ..AppConfig::default()
     };
+    if let Some(settings) = &config.oidc {
+        stint_app::oidc::Oidc::new(settings.clone(), &config.public_url)
+            .map_err(anyhow::Error::msg)
+            .context("setting up sign-in through the identity provider (--oidc-issuer)")?;
+    }
     let mailer = args
         .smtp_url
         .clone()
@@ -141,6 +153,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         Bootstrap::Existing => {}
     }
+
+    // The provider is discovered now if it is up; if not, at the first sign-in: Stint starts anyway.
+    tokio::spawn(stint_app::oidc::discover_in_background(app.clone()));
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

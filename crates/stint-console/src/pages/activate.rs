@@ -159,7 +159,12 @@ fn activate_page(console: &Console, target: &Target, form: &FormData, errors: &E
                             .value(form.value("ticket_system")).required(required.ticket)
                             .maxlength(100).errors(errors).render())
                     }
-                    @if needs_mfa {
+                    @if let Some((href, provider)) = provider_step_up(console, target, has_fresh_mfa) {
+                        div.field {
+                            p.hint { "This group needs you to sign in again with " (provider) " (multi-factor) within the last " (freshness) "." }
+                            a.button.secondary href=(href) { "Verify with " (provider) }
+                        }
+                    } @else if needs_mfa {
                         (Field::new(Kind::Code, "totp", "Authenticator code")
                             .required(needs_mfa && !has_fresh_mfa)
                             .hint(if !needs_mfa {
@@ -194,6 +199,37 @@ fn activate_page(console: &Console, target: &Target, form: &FormData, errors: &E
         }
     };
     page(console, Nav::MyRoles, head, body)
+}
+
+/// O2: for a person who signs in through the identity provider and has no authenticator, where
+/// the activation needs a fresh MFA they lack: the step-up link (back to this page, with the
+/// policy's authentication context as `acr_values`) and the provider's name.
+fn provider_step_up(
+    console: &Console,
+    target: &Target,
+    has_fresh_mfa: bool,
+) -> Option<(String, String)> {
+    let oidc = console.app.oidc()?;
+    let settings = &target.settings;
+    if !settings.activation_requires_mfa()
+        || has_fresh_mfa
+        || !console.me.federated
+        || console.me.has_totp
+    {
+        return None;
+    }
+    let back = format!(
+        "/ui/my-roles/activate?group={}&access={}",
+        target.group, target.access
+    );
+    let mut href = format!(
+        "/ui/auth/oidc/step-up?next={}",
+        crate::session::encode(&back)
+    );
+    if let Some(acr) = &settings.authentication_context {
+        href.push_str(&format!("&acr={}", crate::session::encode(acr)));
+    }
+    Some((href, oidc.display_name().to_owned()))
 }
 
 /// `POST /ui/my-roles/activate`

@@ -12,6 +12,7 @@ mod directory_roles;
 mod directory_users;
 mod groups;
 mod my_roles;
+mod oidc;
 mod outbox;
 mod profile;
 mod requests;
@@ -36,6 +37,9 @@ pub fn register(pages: Pages) -> Pages {
         .get_post("/ui/sign-in", sign_in::form, sign_in::submit)
         .get_post("/ui/sign-in/totp", sign_in::totp_form, sign_in::totp_submit)
         .post("/ui/sign-out", sign_in::sign_out)
+        .get("/ui/auth/oidc/start", oidc::start)
+        .get("/ui/auth/oidc/callback", oidc::callback)
+        .get("/ui/auth/oidc/step-up", oidc::step_up)
         .get("/ui/profile", profile::show)
         .post("/ui/profile/totp", profile::enrol)
         .post("/ui/profile/totp/confirm", profile::confirm)

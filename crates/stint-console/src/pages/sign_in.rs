@@ -14,6 +14,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use stint_app::{AppError, CallMeta, Password};
+use stint_core::rules::federation::LocalSignIn;
 use stint_core::totp::TotpCode;
 use stint_core::ErrorCode;
 
@@ -48,7 +49,7 @@ pub async fn form(
         _ => None,
     };
     let (value, set) = presession(&headers);
-    let body = sign_in_page(&value, &next, "", &Errors::default(), message);
+    let body = sign_in_page(&ui, &value, &next, "", &Errors::default(), message);
     with_presession(body, set.then_some(value.as_str()), is_secure(&headers))
 }
 
@@ -64,7 +65,7 @@ pub async fn submit(State(ui): State<UiState>, post: SignInPost) -> Response {
         let value = post.csrf_value();
         return (
             StatusCode::BAD_REQUEST,
-            sign_in_page(&value, &post.next, &user_name, &errors, None),
+            sign_in_page(&ui, &value, &post.next, &user_name, &errors, None),
         )
             .into_response();
     };
@@ -97,7 +98,7 @@ pub async fn submit(State(ui): State<UiState>, post: SignInPost) -> Response {
                 other => errors = Errors::from_app(other, &|_| None),
             }
             let value = post.csrf_value();
-            let page = sign_in_page(&value, &post.next, &user_name, &errors, None);
+            let page = sign_in_page(&ui, &value, &post.next, &user_name, &errors, None);
             refusal(page, throttled)
         }
     }
@@ -126,6 +127,7 @@ pub async fn totp_submit(State(ui): State<UiState>, post: SignInPost) -> Respons
     let Some(pending) = ui.tracker.pending(&key, ui.app.now()) else {
         let value = post.csrf_value();
         let body = sign_in_page(
+            &ui,
             &value,
             &post.next,
             "",
@@ -210,39 +212,44 @@ pub async fn sign_out(Posted { console, .. }: Posted) -> Response {
 
 /// Exchanges the sign-in's token for a console session and goes on to `next`.
 async fn start_session(ui: &UiState, post: &SignInPost, token: &str) -> Response {
-    let SignInPost {
-        headers,
-        meta,
-        secure,
-        next,
-        ..
-    } = post;
-    let secure = *secure;
-    if let Some(old) = cookie(headers, SESSION_COOKIE) {
-        if ui.app.authenticate(&old).is_ok() {
-            let _ = ui.app.sign_out(&old, meta).await;
-        }
-    }
-    let issued = match ui
-        .app
-        .exchange_token(token, Some(SESSION_LIFETIME), meta)
-        .await
-    {
-        Ok(issued) => issued,
-        Err(error) => return UiError::from(error).into_response(),
+    let session = match open_session(ui, &post.headers, &post.meta, token).await {
+        Ok(session) => session,
+        Err(response) => return response,
     };
-    ui.tracker.start(&issued.token, ui.app.now());
-    let mut response = Redirect::to(next).into_response();
+    let secure = post.secure;
+    let mut response = Redirect::to(&post.next).into_response();
     let headers = response.headers_mut();
     headers.append(
         header::SET_COOKIE,
-        session::session_cookie(&issued.token, secure),
+        session::session_cookie(&session, secure),
     );
     headers.append(
         header::SET_COOKIE,
         clear_cookie(PRESESSION_COOKIE, "/ui/sign-in", secure),
     );
     response
+}
+
+/// Exchanges a sign-in's token for a console session token (the session is rotated at
+/// sign-in), ending the browser's previous session; the error page when that fails.
+pub(super) async fn open_session(
+    ui: &UiState,
+    headers: &HeaderMap,
+    meta: &CallMeta,
+    token: &str,
+) -> Result<String, Response> {
+    if let Some(old) = cookie(headers, SESSION_COOKIE) {
+        if ui.app.authenticate(&old).is_ok() {
+            let _ = ui.app.sign_out(&old, meta).await;
+        }
+    }
+    let issued = ui
+        .app
+        .exchange_token(token, Some(SESSION_LIFETIME), meta)
+        .await
+        .map_err(|error| UiError::from(error).into_response())?;
+    ui.tracker.start(&issued.token, ui.app.now());
+    Ok(issued.token)
 }
 
 /// F3: the `Retry-After` of a throttled sign-in.
@@ -335,7 +342,7 @@ fn with_presession(body: Markup, set: Option<&str>, secure: bool) -> Response {
 }
 
 /// Only a console path: never another site (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
+pub(super) fn safe_next(next: Option<&str>) -> String {
     next.filter(|n| n.starts_with("/ui/") && !n.contains("//") && !n.contains('\\'))
         .filter(|n| n.len() <= 512 && n.chars().all(|c| c.is_ascii_graphic()))
         .filter(|n| !n.starts_with("/ui/sign-in"))
@@ -344,12 +351,15 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 fn sign_in_page(
+    ui: &UiState,
     csrf_value: &str,
     next: &str,
     user_name: &str,
     errors: &Errors,
     message: Option<&str>,
 ) -> Markup {
+    let provider = ui.app.oidc().map(|oidc| oidc.display_name().to_owned());
+    let passwords = ui.app.config().local_sign_in;
     bare_page(
         "Sign in",
         html! {
@@ -358,17 +368,33 @@ fn sign_in_page(
                 p.subtitle { "Privileged Identity Management for groups" }
                 @if let Some(message) = message { (notice(Tone::Info, message, None)) }
                 (error_summary(errors))
-                form method="post" action="/ui/sign-in" novalidate {
-                    input type="hidden" name=(csrf::FIELD) value=(csrf_value);
-                    input type="hidden" name="next" value=(next);
-                    (Field::new(Kind::Text, "username", "User name")
-                        .value(user_name).required(true).autocomplete("username")
-                        .autofocus(user_name.is_empty()).errors(errors).render())
-                    (Field::new(Kind::Password, "password", "Password")
-                        .required(true).autocomplete("current-password")
-                        .autofocus(!user_name.is_empty()).errors(errors).render())
+                @if let Some(provider) = &provider {
                     div.actions {
-                        button.button.primary type="submit" { "Sign in" }
+                        a.button.primary href=(format!("/ui/auth/oidc/start?next={}", session::encode(next))) {
+                            "Sign in with " (provider)
+                        }
+                    }
+                }
+                @if passwords != LocalSignIn::Off {
+                    @if provider.is_some() && passwords == LocalSignIn::Admins {
+                        p.hint { "Administrators may also sign in with a password." }
+                    }
+                    form method="post" action="/ui/sign-in" novalidate {
+                        input type="hidden" name=(csrf::FIELD) value=(csrf_value);
+                        input type="hidden" name="next" value=(next);
+                        (Field::new(Kind::Text, "username", "User name")
+                            .value(user_name).required(true).autocomplete("username")
+                            .autofocus(user_name.is_empty()).errors(errors).render())
+                        (Field::new(Kind::Password, "password", "Password")
+                            .required(true).autocomplete("current-password")
+                            .autofocus(!user_name.is_empty()).errors(errors).render())
+                        div.actions {
+                            @if provider.is_some() {
+                                button.button.secondary type="submit" { "Sign in with a password" }
+                            } @else {
+                                button.button.primary type="submit" { "Sign in" }
+                            }
+                        }
                     }
                 }
             }

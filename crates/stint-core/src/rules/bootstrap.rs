@@ -32,6 +32,7 @@ pub fn bootstrap(
         created_at: now,
         authenticator: None,
         recent_failed_codes: Vec::new(),
+        identities: Vec::new(),
         mail: None,
     };
     let assignment = RoleAssignment::permanent(

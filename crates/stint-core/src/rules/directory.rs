@@ -63,6 +63,7 @@ pub fn create_user(
         created_at: ctx.now,
         authenticator: None,
         recent_failed_codes: Vec::new(),
+        identities: Vec::new(),
         mail: input.mail,
     };
     let event = ctx

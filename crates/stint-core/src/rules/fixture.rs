@@ -144,6 +144,7 @@ impl Fixture {
             created_at: t0() - days(100),
             authenticator: None,
             recent_failed_codes: Vec::new(),
+            identities: Vec::new(),
             mail: None,
         };
         let id = user.id;

@@ -225,6 +225,7 @@ pub fn recover_admin(
         created_at: now,
         authenticator: None,
         recent_failed_codes: Vec::new(),
+        identities: Vec::new(),
         mail: None,
     });
     user.account_enabled = true;

@@ -7,6 +7,7 @@ pub mod assignment;
 pub mod assignments;
 pub mod bootstrap;
 pub mod directory;
+pub mod federation;
 pub mod last_admin;
 pub mod mfa;
 pub mod onboarding;

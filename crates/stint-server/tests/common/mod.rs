@@ -172,9 +172,16 @@ impl TestServer {
     }
 
     pub async fn start_with(config: AppConfig) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        TestServer::start_on(listener, config).await
+    }
+
+    /// [`TestServer::start_with`] on `listener`, whose address the configuration may need to
+    /// know beforehand (its public URL).
+    pub async fn start_on(listener: tokio::net::TcpListener, config: AppConfig) -> TestServer {
         let (store, database) = Backend::current().fresh_store().await;
         let clock = ManualClock::starting_at(start_time());
-        let mut server = TestServer::serve(store, clock, config).await;
+        let mut server = TestServer::serve_on(listener, store, clock, config).await;
         server
             .app
             .bootstrap(Some(Password::new(ADMIN_PASSWORD)))
@@ -187,12 +194,21 @@ impl TestServer {
     /// A node serving `store` with `clock`, without bootstrapping: several of them on one store
     /// stand for several nodes on one database.
     pub async fn serve(store: Arc<dyn Store>, clock: ManualClock, config: AppConfig) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        TestServer::serve_on(listener, store, clock, config).await
+    }
+
+    async fn serve_on(
+        listener: tokio::net::TcpListener,
+        store: Arc<dyn Store>,
+        clock: ManualClock,
+        config: AppConfig,
+    ) -> TestServer {
         let app = Arc::new(
             App::open(store, Arc::new(clock.clone()), config)
                 .await
                 .unwrap(),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, stopped) = oneshot::channel::<()>();
         let serving = Arc::clone(&app);

@@ -213,7 +213,8 @@ impl Browser {
     }
 }
 
-fn encode(text: &str) -> String {
+/// Percent-encodes `text` for a query parameter.
+pub fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
