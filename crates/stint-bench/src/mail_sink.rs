@@ -1,17 +1,17 @@
-//! A real SMTP server inside the benchmark (`mailin-embedded`, a thread pool over blocking IO):
-//! it accepts every mail and notes when it accepted each one, by the `Message-ID` Stint gives it
-//! (the outbox message's id), so a mail is matched with the decision that wrote it.
+//! An SMTP server inside the benchmark: `mailin`'s RFC 5321 session over blocking IO, a thread a
+//! connection. It accepts every mail and notes when it accepted each one, by the `Message-ID`
+//! Stint gives it (the outbox message's id), so a mail is matched with the decision that wrote it.
 
 use std::collections::HashMap;
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
-use mailin_embedded::response::{Response, OK};
-use mailin_embedded::{Handler, Server, SslConfig};
+use mailin::response::OK;
+use mailin::{Action, Handler, Response, SessionBuilder};
 
-/// Enough threads for the delivery worker's pool of SMTP connections and then some.
-const THREADS: u32 = 32;
+const NAME: &str = "sink.bench.example";
 
 /// When each message was accepted: the first time, and how many times it came.
 #[derive(Debug, Default)]
@@ -54,6 +54,36 @@ impl Handler for Recorder {
     }
 }
 
+/// One SMTP connection, line by line, until the client quits or hangs up.
+fn converse(stream: TcpStream, recorder: Recorder) -> std::io::Result<()> {
+    let peer = stream.peer_addr()?.ip();
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = BufWriter::new(stream);
+    let builder = SessionBuilder::new(NAME);
+    let mut session = builder.build(peer, recorder);
+    reply(&mut writer, &session.greeting())?;
+    let mut line = Vec::with_capacity(1024);
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let response = session.process(&line);
+        match response.action {
+            Action::Reply => reply(&mut writer, &response)?,
+            Action::Close => return reply(&mut writer, &response),
+            Action::NoReply => {}
+            // STARTTLS is not offered, so this does not happen; without TLS there is nothing to upgrade to.
+            Action::UpgradeTls => return Ok(()),
+        }
+    }
+}
+
+fn reply(writer: &mut impl Write, response: &Response) -> std::io::Result<()> {
+    response.write_to(writer)?;
+    writer.flush()
+}
+
 /// The local part of the `Message-ID` header: `<LOCAL@domain>`.
 fn message_id(message: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(message);
@@ -77,19 +107,18 @@ impl MailSink {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
         let accepted = Arc::new(Mutex::new(Accepted::default()));
-        let mut server = Server::new(Recorder {
+        let recorder = Recorder {
             accepted: accepted.clone(),
             message: Vec::new(),
-        });
-        server
-            .with_name("sink.bench.example")
-            .with_ssl(SslConfig::None)
-            .map_err(|error| anyhow::anyhow!("mail sink: {error}"))?
-            .with_num_threads(THREADS)
-            .with_tcp_listener(listener);
+        };
         std::thread::spawn(move || {
-            if let Err(error) = server.serve() {
-                eprintln!("the mail sink stopped: {error}");
+            for stream in listener.incoming().flatten() {
+                let recorder = recorder.clone();
+                std::thread::spawn(move || {
+                    if let Err(error) = converse(stream, recorder) {
+                        eprintln!("mail sink: a connection failed: {error}");
+                    }
+                });
             }
         });
         Ok(MailSink { port, accepted })

@@ -216,6 +216,7 @@ fn user(id: UserId, name: &str, now: DateTime<Utc>) -> User {
         authenticator: None,
         recent_failed_codes: Vec::new(),
         mail: Some(format!("{name}@bench.example")),
+        identities: Vec::new(),
     }
 }
 
