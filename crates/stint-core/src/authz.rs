@@ -6,7 +6,7 @@ mod authority;
 
 pub use authority::{
     Approver, AuditReader, Authority, CredentialResetter, GroupManager, PimAdmin, PimReader,
-    RoleManager, RoleViewer, UserManager, WebhookManager,
+    ProvisioningManager, RoleManager, RoleViewer, UserManager, WebhookManager,
 };
 
 use chrono::{DateTime, Utc};

@@ -13,6 +13,7 @@ use crate::policy::Policy;
 use crate::request::ScheduleRequest;
 use crate::role_request::RoleScheduleRequest;
 use crate::schedule::Schedule;
+use crate::scim::{ScimObject, ScimToken};
 use crate::webhook::Webhook;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +33,10 @@ pub enum Change {
     TokenRevoked(TokenHash),
     /// A webhook subscription made, changed or deleted (N3).
     Webhook(Webhook),
+    /// A SCIM provisioning token made or revoked (M1).
+    ScimToken(ScimToken),
+    /// What SCIM keeps about a user or group it created (M2).
+    ScimObject(ScimObject),
 }
 
 /// The outcome of a rule: changes, audit events and the messages that tell of them, to commit

@@ -84,12 +84,14 @@ pub enum GroupKind {
     Microsoft365,
 }
 
-/// Where a group is mastered (D2): `synced` groups come from an external directory.
+/// Where a group is mastered (D2): `synced` groups come from an external directory, `scim` ones
+/// from the identity provider that provisions them (M2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum GroupSource {
     Cloud,
     Synced,
+    Scim,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

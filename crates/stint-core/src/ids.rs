@@ -78,6 +78,10 @@ uuid_id!(
     /// A webhook subscription (N3).
     WebhookId
 );
+uuid_id!(
+    /// A SCIM provisioning token (M1).
+    ScimTokenId
+);
 
 impl From<UserId> for PrincipalId {
     fn from(id: UserId) -> Self {

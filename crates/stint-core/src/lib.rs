@@ -45,6 +45,7 @@ pub mod request;
 pub mod role_request;
 pub mod rules;
 pub mod schedule;
+pub mod scim;
 pub mod spec;
 pub mod state;
 pub mod text;

@@ -113,6 +113,12 @@ spec_rules! {
     O2 => "An ID token's recent multi-factor authentication (RFC 8176 amr, or the configured acr) counts as MFA.",
     /// Issue 17, beyond `SPEC.md`.
     O3 => "With an identity provider, passwords are accepted for everyone, administrators only, or nobody (--local-sign-in).",
+    /// Issue 17, beyond `SPEC.md`.
+    M1 => "SCIM provisioning tokens are made and revoked by Global and Privileged Role Administrators, shown once, kept hashed, usable on /scim/v2 only; refused uses are audited.",
+    /// Issue 17, beyond `SPEC.md`.
+    M2 => "SCIM changes only the users and groups it created; its groups are mastered by the identity provider: PIM cannot manage them and the groups API cannot change them.",
+    /// Issue 17, beyond `SPEC.md`.
+    M3 => "A user SCIM deactivates or deletes is disabled at once: effective membership ends, tokens are revoked, history stays.",
 }
 
 impl Rule {

@@ -22,6 +22,7 @@ use crate::policy::{Policy, PolicySettings};
 use crate::request::ScheduleRequest;
 use crate::role_request::RoleScheduleRequest;
 use crate::schedule::{Access, Schedule, ScheduleKind};
+use crate::scim::{ScimObject, ScimToken, ScimTokenId};
 use crate::webhook::{Webhook, WebhookId};
 
 #[derive(Clone, Debug, Default)]
@@ -40,6 +41,10 @@ pub struct State {
     pub tokens: HashMap<TokenHash, AccessToken>,
     /// Webhook subscriptions (N3), deleted ones included.
     pub webhooks: HashMap<WebhookId, Webhook>,
+    /// SCIM provisioning tokens (M1), revoked ones included.
+    pub scim_tokens: HashMap<ScimTokenId, ScimToken>,
+    /// What SCIM keeps about the users and groups it created (M2), by their id.
+    pub scim_objects: HashMap<uuid::Uuid, ScimObject>,
     schedules_by_group: HashMap<GroupId, BTreeSet<ScheduleId>>,
     schedules_by_principal: HashMap<PrincipalId, BTreeSet<ScheduleId>>,
     requests_by_group: HashMap<GroupId, BTreeSet<RequestId>>,
@@ -170,6 +175,12 @@ impl State {
             }
             Change::Webhook(webhook) => {
                 self.webhooks.insert(webhook.id, webhook);
+            }
+            Change::ScimToken(token) => {
+                self.scim_tokens.insert(token.id, token);
+            }
+            Change::ScimObject(object) => {
+                self.scim_objects.insert(object.id, object);
             }
         }
     }

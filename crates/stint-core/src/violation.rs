@@ -67,6 +67,11 @@ error_codes! {
     ObjectConflict => "Request_MultipleObjectsWithSameKeyValue", 400, [D1, D7];
     // Stint's own.
     GroupNotManageable => "GroupNotManageable", 400, [P3];
+    GroupMasteredByIdentityProvider => "GroupMasteredByIdentityProvider", 400, [M2];
+    /// A call without a valid credential where a rule decides that (a provisioning token).
+    Unauthenticated => "InvalidAuthenticationToken", 401, [M1];
+    /// A SCIM write whose `If-Match` names another version.
+    PreconditionFailed => "PreconditionFailed", 412, [M2];
     GroupAlreadyManaged => "GroupAlreadyManaged", 400, [P2];
     RoleAssignableGroupLimitReached => "RoleAssignableGroupLimitReached", 400, [D3];
     GroupNestingNotAllowed => "GroupNestingNotAllowed", 400, [D4];

@@ -101,4 +101,8 @@ const UPSERTS: Upserts = Upserts {
     delete_token: "DELETE FROM tokens WHERE hash = $1",
     webhook: "INSERT INTO webhooks (id, doc) VALUES ($1, $2::json)
     ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+    scim_token: "INSERT INTO scim_tokens (id, doc) VALUES ($1, $2::json)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+    scim_object: "INSERT INTO scim_objects (id, doc) VALUES ($1, $2::json)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
 };

@@ -82,4 +82,8 @@ const UPSERTS: Upserts = Upserts {
     delete_token: "DELETE FROM tokens WHERE hash = ?",
     webhook: "INSERT INTO webhooks (id, doc) VALUES (?, ?)
     ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+    scim_token: "INSERT INTO scim_tokens (id, doc) VALUES (?, ?)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+    scim_object: "INSERT INTO scim_objects (id, doc) VALUES (?, ?)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
 };

@@ -41,6 +41,7 @@ use stint_core::role_request::{RoleAtScope, RoleScheduleRequest};
 use stint_core::schedule::{
     Access, AssignmentType, EndReason, Ended, MemberType, Schedule, ScheduleKind, Window,
 };
+use stint_core::scim::{ScimEmail, ScimKind, ScimName, ScimObject, ScimToken, ScimTokenId};
 use stint_core::{Change, Decision, State};
 use uuid::Uuid;
 
@@ -64,6 +65,7 @@ macro_rules! conformance_tests {
             a_commit_without_changes_still_gets_a_revision,
             upsert_replaces_the_previous_version,
             token_revocation_deletes_the_token,
+            m1_m2_scim_tokens_and_objects_are_kept_and_replaced,
             stale_expected_revision_is_a_conflict_and_writes_nothing,
             a_commit_without_expected_revision_is_never_a_conflict,
             concurrent_commits_on_the_same_revision_let_exactly_one_through,
@@ -242,6 +244,64 @@ pub async fn token_revocation_deletes_the_token(store: &dyn Store) {
     commit(store, Some(1), revoke, at(2)).await;
 
     assert_eq!(values(&load(store).await.tokens), vec![kept]);
+}
+
+/// M1, M2: provisioning tokens (by their hash only) and what SCIM keeps about the objects it
+/// created survive a reload, and a later version (a revocation, a deletion) replaces the first.
+pub async fn m1_m2_scim_tokens_and_objects_are_kept_and_replaced(store: &dyn Store) {
+    let user = user("scim@contoso.com");
+    let token = ScimToken {
+        id: ScimTokenId(Uuid::new_v4()),
+        display_name: "Entra ID".into(),
+        hash: TokenHash::of("a provisioning secret"),
+        created_at: at(1),
+        created_by: user.id,
+        revoked_at: None,
+    };
+    let object = ScimObject {
+        id: user.id.0,
+        kind: ScimKind::User,
+        external_id: Some("e-42".into()),
+        name: ScimName {
+            formatted: Some("Scim User".into()),
+            given_name: Some("Scim".into()),
+            family_name: None,
+        },
+        emails: vec![ScimEmail {
+            value: "scim@contoso.com".into(),
+            kind: Some("work".into()),
+            primary: true,
+        }],
+        created_at: at(1),
+        modified_at: at(1),
+        version: 1,
+        deleted_at: None,
+    };
+    let first = Decision::new()
+        .change(Change::User(user))
+        .change(Change::ScimToken(token.clone()))
+        .change(Change::ScimObject(object.clone()));
+    commit(store, Some(0), first, at(1)).await;
+    let state = load(store).await;
+    assert_eq!(values(&state.scim_tokens), vec![token.clone()]);
+    assert_eq!(values(&state.scim_objects), vec![object.clone()]);
+
+    let revoked = ScimToken {
+        revoked_at: Some(at(2)),
+        ..token
+    };
+    let deleted = ScimObject {
+        version: 2,
+        deleted_at: Some(at(2)),
+        ..object
+    };
+    let second = Decision::new()
+        .change(Change::ScimToken(revoked.clone()))
+        .change(Change::ScimObject(deleted.clone()));
+    commit(store, Some(1), second, at(2)).await;
+    let state = load(store).await;
+    assert_eq!(values(&state.scim_tokens), vec![revoked]);
+    assert_eq!(values(&state.scim_objects), vec![deleted]);
 }
 
 pub async fn stale_expected_revision_is_a_conflict_and_writes_nothing(store: &dyn Store) {

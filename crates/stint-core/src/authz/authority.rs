@@ -48,6 +48,10 @@ pub struct RoleManager(());
 #[derive(Clone, Copy, Debug)]
 pub struct WebhookManager(());
 
+/// M1: Global and Privileged Role Administrators: SCIM provisioning tokens.
+#[derive(Clone, Copy, Debug)]
+pub struct ProvisioningManager(());
+
 /// D8: may reset the password and authenticators of `user`.
 #[derive(Clone, Copy, Debug)]
 pub struct CredentialResetter {
@@ -188,6 +192,19 @@ impl<'s> Authority<'s> {
             "Only a Global Administrator or Privileged Role Administrator may manage webhooks and the notification outbox.",
         )
         .rule(Rule::N3))
+    }
+
+    /// M1: a provisioning token lets an identity provider decide who is in the groups it masters,
+    /// which may be eligible for role-assignable groups; so it is made by those who may change
+    /// such a protected group's members (D4, F1): Global and Privileged Role Administrators.
+    pub fn provisioning_manager(&self) -> Result<ProvisioningManager, Violation> {
+        if self.caller.has_any_directory_role(PRIVILEGED) {
+            return Ok(ProvisioningManager(()));
+        }
+        Err(Violation::forbidden(
+            "Only a Global Administrator or Privileged Role Administrator may manage SCIM provisioning tokens.",
+        )
+        .rule(Rule::M1))
     }
 
     /// D8, for resetting credentials.

@@ -147,7 +147,7 @@ const MAX_MAIL: usize = 254;
 
 /// N2: a mail address that a notification can be sent to: `local@domain`, no spaces or control
 /// characters (which could forge mail headers), at most 254 characters.
-fn check_mail(mail: &str) -> Result<(), Violation> {
+pub(crate) fn check_mail(mail: &str) -> Result<(), Violation> {
     let well_formed = mail.len() <= MAX_MAIL
         && !mail
             .chars()
@@ -238,6 +238,7 @@ pub fn update_group(
 ) -> Result<(Decision, Group), Violation> {
     let current = live_group(state, id)?;
     require_direct_manager(state, ctx, current)?;
+    refuse_if_provisioned(current)?;
     if patch
         .is_assignable_to_role
         .is_some_and(|wanted| wanted != current.is_assignable_to_role)
@@ -279,6 +280,13 @@ pub fn update_group(
 pub fn delete_group(state: &State, ctx: &Context, id: GroupId) -> Result<Decision, Violation> {
     let current = live_group(state, id)?;
     require_direct_manager(state, ctx, current)?;
+    refuse_if_provisioned(current)?;
+    Ok(group_deletion(state, ctx, current))
+}
+
+/// P5: what deleting `current` decides, once the caller may delete it.
+pub(crate) fn group_deletion(state: &State, ctx: &Context, current: &Group) -> Decision {
+    let id = current.id;
     let mut decision = Decision::new();
     let mut group = current.clone();
     group.deleted_at = Some(ctx.now);
@@ -341,7 +349,7 @@ pub fn delete_group(state: &State, ctx: &Context, id: GroupId) -> Result<Decisio
         );
         decision.push(Change::RoleAssignment(removed));
     }
-    Ok(decision)
+    decision
 }
 
 /// D7: add a member or owner through the plain groups API: an active, permanent, direct schedule.
@@ -354,6 +362,7 @@ pub fn add_direct(
 ) -> Result<Decision, Violation> {
     let group = live_group(state, group_id)?;
     require_direct_manager(state, ctx, group)?;
+    refuse_if_provisioned(group)?;
     let resolved = state
         .principal(principal)
         .ok_or_else(|| Violation::not_found(format!("Directory object '{principal}'")))?;
@@ -376,23 +385,7 @@ pub fn add_direct(
             format!("One or more added object references already exist as {access}s of the group."),
         ));
     }
-    let schedule = Schedule {
-        id: ScheduleId {
-            group: group_id,
-            access,
-            origin: ctx.fresh_id(),
-        },
-        kind: ScheduleKind::Active,
-        principal_id: principal,
-        member_type: MemberType::Direct,
-        assignment_type: AssignmentType::Assigned,
-        window: Window::permanent_from(ctx.now),
-        created_using: None,
-        created_at: ctx.now,
-        modified_at: ctx.now,
-        ended: None,
-        reminders_sent: 0,
-    };
+    let schedule = direct_schedule(ctx, group_id, principal, access);
     let event = ctx
         .event(&format!("group.{access}.add"), "group", group_id)
         .about(Some(group_id), Some(principal))
@@ -413,6 +406,7 @@ pub fn remove_direct(
 ) -> Result<Decision, Violation> {
     let group = live_group(state, group_id)?;
     require_direct_manager(state, ctx, group)?;
+    refuse_if_provisioned(group)?;
     let in_force: Vec<&Schedule> = state
         .schedules_for(group_id, principal, access, ScheduleKind::Active)
         .filter(|s| s.is_in_force_at(ctx.now))
@@ -435,6 +429,49 @@ pub fn remove_direct(
             )),
     );
     Ok(decision)
+}
+
+/// D7: an active, permanent, direct membership or ownership from now, as the groups API (and
+/// SCIM, M2) makes it.
+pub(crate) fn direct_schedule(
+    ctx: &Context,
+    group_id: GroupId,
+    principal: PrincipalId,
+    access: Access,
+) -> Schedule {
+    Schedule {
+        id: ScheduleId {
+            group: group_id,
+            access,
+            origin: ctx.fresh_id(),
+        },
+        kind: ScheduleKind::Active,
+        principal_id: principal,
+        member_type: MemberType::Direct,
+        assignment_type: AssignmentType::Assigned,
+        window: Window::permanent_from(ctx.now),
+        created_using: None,
+        created_at: ctx.now,
+        modified_at: ctx.now,
+        ended: None,
+        reminders_sent: 0,
+    }
+}
+
+/// M2: a group that SCIM provisioned is mastered by the identity provider; the groups API
+/// changes neither it nor its members and owners.
+fn refuse_if_provisioned(group: &Group) -> Result<(), Violation> {
+    if group.source != GroupSource::Scim {
+        return Ok(());
+    }
+    Err(Violation::new(
+        ErrorCode::GroupMasteredByIdentityProvider,
+        format!(
+            "'{}' is provisioned by the identity provider over SCIM, which masters it and its members; change it there.",
+            group.display_name
+        ),
+    )
+    .rule(Rule::M2))
 }
 
 /// D4 and A1: what a group may hold in another group.

@@ -16,6 +16,7 @@ pub mod requests;
 pub mod role_activation;
 pub mod roles;
 pub mod scheduler;
+pub mod scim;
 pub mod webhooks;
 
 use std::cell::RefCell;

@@ -27,6 +27,12 @@ pub fn why_not_manageable(group: &Group) -> Option<String> {
             group.display_name
         ));
     }
+    if group.source == GroupSource::Scim {
+        return Some(format!(
+            "'{}' is provisioned by the identity provider over SCIM, which masters its membership (M2); make it an eligible member of a group PIM manages instead.",
+            group.display_name
+        ));
+    }
     None
 }
 

@@ -10,7 +10,7 @@ use crate::bulk::Decoder;
 use crate::StoreError;
 
 /// Every entity table, and how its documents become changes.
-pub const TABLES: [(&str, Decoder); 11] = [
+pub const TABLES: [(&str, Decoder); 13] = [
     ("tenant", |doc| decode(doc).map(Change::Tenant)),
     ("users", |doc| decode(doc).map(Change::User)),
     ("groups", |doc| decode(doc).map(Change::Group)),
@@ -26,6 +26,8 @@ pub const TABLES: [(&str, Decoder); 11] = [
     ("role_requests", |doc| decode(doc).map(Change::RoleRequest)),
     ("tokens", |doc| decode(doc).map(Change::Token)),
     ("webhooks", |doc| decode(doc).map(Change::Webhook)),
+    ("scim_tokens", |doc| decode(doc).map(Change::ScimToken)),
+    ("scim_objects", |doc| decode(doc).map(Change::ScimObject)),
 ];
 
 /// The statement that writes a change and its parameters, all text: keys first, the JSON
@@ -117,6 +119,14 @@ pub fn change_params(
         Change::Webhook(webhook) => (
             upserts.webhook,
             vec![webhook.id.to_string(), json("webhook", webhook)?],
+        ),
+        Change::ScimToken(token) => (
+            upserts.scim_token,
+            vec![token.id.to_string(), json("SCIM token", token)?],
+        ),
+        Change::ScimObject(object) => (
+            upserts.scim_object,
+            vec![object.id.to_string(), json("SCIM object", object)?],
         ),
     };
     Ok((sql, params.into_iter().map(Param::Text).collect()))

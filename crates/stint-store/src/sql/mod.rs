@@ -175,4 +175,6 @@ pub struct Upserts {
     /// Parameters: the token's hash.
     pub delete_token: &'static str,
     pub webhook: &'static str,
+    pub scim_token: &'static str,
+    pub scim_object: &'static str,
 }
