@@ -232,7 +232,7 @@ impl App {
 /// How many commits a catch-up reads at a time.
 const CATCH_UP_BATCH: usize = 1000;
 
-fn refusal(ctx: &Context, attempt: &Attempt, violation: &Violation) -> AuditRecord {
+pub(crate) fn refusal(ctx: &Context, attempt: &Attempt, violation: &Violation) -> AuditRecord {
     let rule = violation
         .rule
         .map(|rule| format!(" ({rule})"))

@@ -22,6 +22,7 @@ pub mod policies;
 pub mod recover;
 pub mod roles;
 pub mod scheduler;
+pub mod scim;
 pub mod throttle;
 pub mod token_exchange;
 pub mod view;

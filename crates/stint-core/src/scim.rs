@@ -63,6 +63,10 @@ pub struct ScimObject {
     pub id: Uuid,
     pub kind: ScimKind,
     pub external_id: Option<String>,
+    /// A user's `displayName` as SCIM gave it (the directory's display name falls back to the
+    /// name or `userName` when it gave none).
+    #[serde(default)]
+    pub display_name: Option<String>,
     #[serde(default)]
     pub name: ScimName,
     #[serde(default)]

@@ -34,6 +34,7 @@ path_parameters! {
     RoleAssignmentPath: id, "The role assignment's id";
     WebhookPath: id, "The subscription's id";
     MessagePath: id, "The message's id";
+    ScimTokenPath: id, "The provisioning token's id";
 }
 
 answers! {
@@ -55,6 +56,7 @@ answers! {
     Deleted: 204, "Deleted";
     InvalidWebhook: 400, "Invalid URL, events or format";
     NotWebhookManager: 403, "Not a Global or Privileged Role Administrator";
+    InvalidScimToken: 400, "displayName is missing or too long";
 }
 
 /// What every operation on one subscription may answer besides its own: the caller may not manage

@@ -35,9 +35,15 @@ pub async fn graph_envelope(
         .extensions_mut()
         .insert(RequestId(request_id.clone()));
 
+    let scim = request
+        .uri()
+        .path()
+        .starts_with(crate::routes::scim::PREFIX);
     let mut response = next.run(request).await;
     let status = response.status();
-    if status.is_client_error() || status.is_server_error() {
+    if scim {
+        response = crate::routes::scim::error::enveloped(response);
+    } else if status.is_client_error() || status.is_server_error() {
         let date = server.app.now().to_rfc3339_opts(SecondsFormat::Secs, true);
         response =
             with_inner_error(response, &request_id, client_request_id.as_deref(), &date).await;

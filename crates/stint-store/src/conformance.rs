@@ -262,6 +262,7 @@ pub async fn m1_m2_scim_tokens_and_objects_are_kept_and_replaced(store: &dyn Sto
         id: user.id.0,
         kind: ScimKind::User,
         external_id: Some("e-42".into()),
+        display_name: None,
         name: ScimName {
             formatted: Some("Scim User".into()),
             given_name: Some("Scim".into()),

@@ -19,6 +19,7 @@ mod onboarding;
 mod pim;
 mod policies;
 mod roles;
+mod scim;
 mod webhooks;
 
 use std::sync::{PoisonError, RwLockReadGuard};

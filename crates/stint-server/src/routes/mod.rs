@@ -6,6 +6,7 @@ mod groups;
 mod policies;
 mod roles;
 mod schedules;
+pub mod scim;
 mod stint_audit;
 mod stint_auth;
 mod stint_changes;
@@ -15,6 +16,7 @@ mod stint_mfa;
 mod stint_onboarding;
 mod stint_outbox;
 mod stint_principals;
+mod stint_scim_tokens;
 mod stint_webhooks;
 mod users;
 
@@ -36,6 +38,7 @@ const SIGNED_IN: &[fn() -> ApiRouter] = &[
     stint_principals::routes,
     stint_check::routes,
     stint_webhooks::routes,
+    stint_scim_tokens::routes,
     stint_outbox::routes,
     users::routes,
     groups::routes,
@@ -49,16 +52,25 @@ pub fn all() -> ApiRouter {
         .iter()
         .fold(ApiRouter::new(), |all, routes| all.merge(routes()));
     openapi::require_bearer(signed_in.get_openapi_mut());
+    // SCIM calls carry a provisioning token (M1), a bearer token too.
+    let mut provisioning = scim::routes();
+    openapi::require_bearer(provisioning.get_openapi_mut());
     ApiRouter::new()
         .merge(stint_health::routes())
         .merge(stint_auth::public_routes())
         .merge(signed_in)
+        .merge(provisioning)
 }
 
-pub async fn not_found() -> ApiError {
+pub async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with(scim::PREFIX) {
+        return scim::error::ScimError::of_status(StatusCode::NOT_FOUND).into_response();
+    }
     ApiError::new(
         StatusCode::NOT_FOUND,
         "Request_ResourceNotFound",
         "No such resource or route. The API lives under /v1.0 and /stint/v1; see /stint/v1/openapi.json.",
     )
+    .into_response()
 }

@@ -87,6 +87,7 @@ fn fresh(id: Uuid, kind: ScimKind, external_id: Option<String>, now: DateTime<Ut
         id,
         kind,
         external_id,
+        display_name: None,
         name: Default::default(),
         emails: Vec::new(),
         created_at: now,

@@ -89,6 +89,7 @@ pub fn create_user(
         identities: Vec::new(),
     };
     let object = ScimObject {
+        display_name: input.display_name,
         name: input.name,
         emails: input.emails,
         ..fresh(user.id.0, ScimKind::User, input.external_id, ctx.now)
@@ -131,6 +132,7 @@ pub fn write_user(
     };
     let object = ScimObject {
         external_id: input.external_id,
+        display_name: input.display_name,
         name: input.name,
         emails: input.emails,
         ..touched(object, ctx.now)

@@ -1,0 +1,386 @@
+//! SCIM provisioning (M1–M3): the administrators' use cases for provisioning tokens, and the
+//! identity provider's — authenticating with a token, reading and writing the users and groups
+//! SCIM created. The rules are `stint_core::rules::scim`; the wire shapes are the server's.
+//!
+//! A provisioning secret is made here, answered once and never kept: the state holds its
+//! SHA-256 only. SCIM calls decide as no user; their audit events name the token.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use stint_core::auth::TokenHash;
+use stint_core::authz::Caller;
+use stint_core::directory::{Group, User};
+use stint_core::ids::{GroupId, ScimTokenId, UserId};
+use stint_core::rules::last_admin;
+use stint_core::rules::scim::{self as rules, Provisioner, ScimGroupInput, ScimUserInput};
+use stint_core::rules::Context;
+use stint_core::scim::{ScimKind, ScimObject, ScimToken};
+use stint_core::{Decision, State, Violation};
+use uuid::Uuid;
+
+use crate::engine::{refusal, Attempt};
+use crate::error::{AppError, AppResult};
+use crate::{App, CallMeta, Committed, Session};
+
+/// A provisioning secret as made: shown once to its maker. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ScimSecret(String);
+
+impl ScimSecret {
+    fn generate() -> ScimSecret {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        ScimSecret(format!("stint_scim_{}", URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ScimSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ScimSecret(<redacted>)")
+    }
+}
+
+/// A token just made, with its secret.
+#[derive(Clone, Debug)]
+pub struct MadeScimToken {
+    pub token: ScimToken,
+    pub secret: ScimSecret,
+}
+
+/// An identity provider authenticated by a live provisioning token, for one call.
+#[derive(Clone, Debug)]
+pub struct ScimSession {
+    hash: TokenHash,
+    pub token: ScimTokenId,
+}
+
+/// A SCIM user: the directory's user and what SCIM keeps about it.
+#[derive(Clone, Debug)]
+pub struct ScimUserRecord {
+    pub user: User,
+    pub object: ScimObject,
+}
+
+/// A SCIM group with its members now.
+#[derive(Clone, Debug)]
+pub struct ScimGroupRecord {
+    pub group: Group,
+    pub object: ScimObject,
+    pub members: Vec<ScimMember>,
+}
+
+/// A member of a SCIM group.
+#[derive(Clone, Debug)]
+pub struct ScimMember {
+    pub id: Uuid,
+    pub kind: ScimKind,
+    pub display: String,
+}
+
+impl App {
+    /// M1: makes a provisioning token named `display_name`; the answer carries its secret.
+    pub async fn create_scim_token(
+        &self,
+        session: &Session,
+        meta: &CallMeta,
+        display_name: &str,
+    ) -> AppResult<Committed<MadeScimToken>> {
+        let secret = ScimSecret::generate();
+        let hash = TokenHash::of(secret.expose());
+        let attempt = Attempt::new("scimToken.create", "scimToken", "-");
+        let committed = self
+            .decide(session, meta, attempt, |state, ctx| {
+                rules::create_token(state, ctx, display_name, hash)
+            })
+            .await?;
+        Ok(Committed {
+            value: MadeScimToken {
+                token: committed.value,
+                secret,
+            },
+            revision: committed.revision,
+        })
+    }
+
+    /// M1: revokes a token for good.
+    pub async fn revoke_scim_token(
+        &self,
+        session: &Session,
+        meta: &CallMeta,
+        id: ScimTokenId,
+    ) -> AppResult<Committed<()>> {
+        let attempt = Attempt::new("scimToken.revoke", "scimToken", id);
+        self.decide_alone(session, meta, attempt, |state, ctx| {
+            rules::revoke_token(state, ctx, id)
+        })
+        .await
+    }
+
+    /// M1: the provisioning session of `token`. A token that is not a live provisioning token
+    /// (a revoked one, a user's bearer token, anything else) is refused, and the refusal audited.
+    pub async fn scim_authenticate(&self, token: &str, meta: &CallMeta) -> AppResult<ScimSession> {
+        let hash = TokenHash::of(token);
+        let live = |state: &State| rules::provisioner(state, &hash).map(|p| p.token().id);
+        let found = match self.read(live) {
+            Ok(id) => Ok(id),
+            Err(_) => {
+                self.catch_up().await?;
+                self.read(live)
+            }
+        };
+        match found {
+            Ok(token) => Ok(ScimSession { hash, token }),
+            Err(why) => {
+                let audit = |state: &State, ctx: &Context| {
+                    let record = rules::refused_use(state, ctx, &hash, &why.message);
+                    (Decision::new().audit(record), ())
+                };
+                self.write_scim(meta, audit).await?;
+                Err(AppError::Unauthenticated)
+            }
+        }
+    }
+
+    /// The live SCIM users, oldest first.
+    pub fn scim_users(&self, _session: &ScimSession) -> Vec<ScimUserRecord> {
+        self.read(|state| {
+            let mut users: Vec<ScimUserRecord> = live_objects(state, ScimKind::User)
+                .filter_map(|object| user_record(state, object))
+                .collect();
+            users.sort_by_key(|record| (record.object.created_at, record.object.id));
+            users
+        })
+    }
+
+    pub fn scim_user(&self, _session: &ScimSession, id: Uuid) -> Option<ScimUserRecord> {
+        self.read(|state| {
+            let object = rules::live_object(state, ScimKind::User, id).ok()?;
+            user_record(state, object)
+        })
+    }
+
+    /// The live SCIM groups with their members, oldest first.
+    pub fn scim_groups(&self, _session: &ScimSession) -> Vec<ScimGroupRecord> {
+        let now = self.now();
+        self.read(|state| {
+            let mut groups: Vec<ScimGroupRecord> = live_objects(state, ScimKind::Group)
+                .filter_map(|object| group_record(state, object, now))
+                .collect();
+            groups.sort_by_key(|record| (record.object.created_at, record.object.id));
+            groups
+        })
+    }
+
+    pub fn scim_group(&self, _session: &ScimSession, id: Uuid) -> Option<ScimGroupRecord> {
+        let now = self.now();
+        self.read(|state| {
+            let object = rules::live_object(state, ScimKind::Group, id).ok()?;
+            group_record(state, object, now)
+        })
+    }
+
+    /// M2: creates a user; answers its id.
+    pub async fn scim_create_user(
+        &self,
+        session: &ScimSession,
+        meta: &CallMeta,
+        input: ScimUserInput,
+    ) -> AppResult<Committed<Uuid>> {
+        let attempt = Attempt::new("scim.user.create", "user", "-");
+        self.provision(session, meta, attempt, |state, ctx, provisioner| {
+            rules::create_user(state, ctx, provisioner, input).map(|(d, id)| (d, id.0))
+        })
+        .await
+    }
+
+    /// M2, M3: replaces a user with what `edit` makes of it, if `expected` is its version.
+    pub async fn scim_write_user(
+        &self,
+        session: &ScimSession,
+        meta: &CallMeta,
+        id: Uuid,
+        expected: Option<u64>,
+        edit: impl FnOnce(&User, &ScimObject) -> Result<ScimUserInput, Violation>,
+    ) -> AppResult<Committed<()>> {
+        let attempt = Attempt::new("scim.user.update", "user", id);
+        self.provision(session, meta, attempt, |state, ctx, provisioner| {
+            rules::write_user(state, ctx, provisioner, id, expected, edit).map(|d| (d, ()))
+        })
+        .await
+    }
+
+    /// M3: deletes (disables for good and hides) a user.
+    pub async fn scim_delete_user(
+        &self,
+        session: &ScimSession,
+        meta: &CallMeta,
+        id: Uuid,
+        expected: Option<u64>,
+    ) -> AppResult<Committed<()>> {
+        let attempt = Attempt::new("scim.user.delete", "user", id);
+        self.provision(session, meta, attempt, |state, ctx, provisioner| {
+            rules::delete_user(state, ctx, provisioner, id, expected).map(|d| (d, ()))
+        })
+        .await
+    }
+
+    /// M2: creates a group with its members; answers its id.
+    pub async fn scim_create_group(
+        &self,
+        session: &ScimSession,
+        meta: &CallMeta,
+        input: ScimGroupInput,
+    ) -> AppResult<Committed<Uuid>> {
+        let attempt = Attempt::new("scim.group.create", "group", "-");
+        self.provision(session, meta, attempt, |state, ctx, provisioner| {
+            rules::create_group(state, ctx, provisioner, input).map(|(d, id)| (d, id.0))
+        })
+        .await
+    }
+
+    /// M2: replaces a group with what `edit` makes of it and its members, if `expected` is its
+    /// version.
+    pub async fn scim_write_group(
+        &self,
+        session: &ScimSession,
+        meta: &CallMeta,
+        id: Uuid,
+        expected: Option<u64>,
+        edit: impl FnOnce(&Group, &ScimObject, &BTreeSet<Uuid>) -> Result<ScimGroupInput, Violation>,
+    ) -> AppResult<Committed<()>> {
+        let attempt = Attempt::new("scim.group.update", "group", id);
+        self.provision(session, meta, attempt, |state, ctx, provisioner| {
+            rules::write_group(state, ctx, provisioner, id, expected, edit).map(|d| (d, ()))
+        })
+        .await
+    }
+
+    /// M2: deletes a group.
+    pub async fn scim_delete_group(
+        &self,
+        session: &ScimSession,
+        meta: &CallMeta,
+        id: Uuid,
+        expected: Option<u64>,
+    ) -> AppResult<Committed<()>> {
+        let attempt = Attempt::new("scim.group.delete", "group", id);
+        self.provision(session, meta, attempt, |state, ctx, provisioner| {
+            rules::delete_group(state, ctx, provisioner, id, expected).map(|d| (d, ()))
+        })
+        .await
+    }
+
+    /// Decides a SCIM write as the session's token, if it is still live, and commits it unless it
+    /// would take away the last Global Administrator. Refusals of business rules are audited.
+    async fn provision<T>(
+        &self,
+        session: &ScimSession,
+        meta: &CallMeta,
+        attempt: Attempt,
+        rule: impl FnOnce(&State, &Context, &Provisioner) -> Result<(Decision, T), Violation>,
+    ) -> AppResult<Committed<T>> {
+        let (outcome, revision) = self
+            .write_scim(meta, |state, ctx| {
+                let provisioner = match rules::provisioner(state, &session.hash) {
+                    Ok(provisioner) => provisioner,
+                    Err(why) => {
+                        let record = rules::refused_use(state, ctx, &session.hash, &why.message);
+                        return (Decision::new().audit(record), Err(why));
+                    }
+                };
+                let guarded = rule(state, ctx, &provisioner).and_then(|(decision, value)| {
+                    last_admin::guard(state, &decision, ctx.now)?;
+                    Ok((decision, value))
+                });
+                match guarded {
+                    Ok((decision, value)) => (decision, Ok(value)),
+                    Err(violation) if violation.is_business_rule() => {
+                        let mut record = refusal(ctx, &attempt, &violation);
+                        record.actor = None;
+                        (Decision::new().audit(record), Err(violation))
+                    }
+                    Err(violation) => (Decision::new(), Err(violation)),
+                }
+            })
+            .await?;
+        let value = outcome.map_err(|violation| match violation.code {
+            stint_core::ErrorCode::Unauthenticated => AppError::Unauthenticated,
+            _ => AppError::Rule(violation),
+        })?;
+        Ok(Committed {
+            value,
+            revision: revision.unwrap_or_else(|| self.revision()),
+        })
+    }
+
+    /// Writes as no user, the way SCIM calls decide.
+    async fn write_scim<T>(
+        &self,
+        meta: &CallMeta,
+        decide: impl FnOnce(&State, &Context) -> (Decision, T),
+    ) -> AppResult<(T, Option<u64>)> {
+        let freshness = self.config.mfa_freshness;
+        self.write(|state, now| {
+            let nobody = Caller {
+                user: UserId(Uuid::nil()),
+                roles: Vec::new(),
+            };
+            let ctx = Context::new(&nobody, now, Uuid::new_v4)
+                .with_correlation(meta.request_id.clone(), meta.client.clone())
+                .with_mfa(None, freshness);
+            decide(state, &ctx)
+        })
+        .await
+    }
+}
+
+fn live_objects(state: &State, kind: ScimKind) -> impl Iterator<Item = &ScimObject> {
+    state
+        .scim_objects
+        .values()
+        .filter(move |object| object.kind == kind && object.is_live())
+}
+
+fn user_record(state: &State, object: &ScimObject) -> Option<ScimUserRecord> {
+    let user = state.users.get(&UserId(object.id))?;
+    Some(ScimUserRecord {
+        user: user.clone(),
+        object: object.clone(),
+    })
+}
+
+fn group_record(
+    state: &State,
+    object: &ScimObject,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<ScimGroupRecord> {
+    let group = state.live_group(GroupId(object.id))?;
+    let members = rules::members_of(state, group.id, now)
+        .into_iter()
+        .filter_map(|id| {
+            let object = state.scim_objects.get(&id)?;
+            let display = match object.kind {
+                ScimKind::User => state.users.get(&UserId(id))?.display_name.clone(),
+                ScimKind::Group => state.groups.get(&GroupId(id))?.display_name.clone(),
+            };
+            Some(ScimMember {
+                id,
+                kind: object.kind,
+                display,
+            })
+        })
+        .collect();
+    Some(ScimGroupRecord {
+        group: group.clone(),
+        object: object.clone(),
+        members,
+    })
+}

@@ -1,0 +1,225 @@
+//! `/scim/v2/Groups` (M2): groups the identity provider masters, with their members (users and
+//! groups SCIM created). PIM cannot manage them, but they can be eligible members of groups it
+//! manages; a member taken out loses the membership at once.
+
+use std::collections::BTreeSet;
+
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+use stint_app::scim::ScimGroupRecord;
+use stint_core::directory::Group;
+use stint_core::rules::scim::ScimGroupInput;
+use stint_core::scim::{ScimKind, ScimObject};
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::error::{ScimError, ScimResult};
+use super::patch::PatchRequest;
+use super::resource::{self, location, render, resource_answer, ListQuery, Resource};
+use super::users::Users;
+use super::{edit_refusal, resource_id, ScimBody, ScimCall};
+use crate::ApiRouter;
+
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+pub fn routes() -> ApiRouter {
+    ApiRouter::new()
+        .routes(routes!(create_group, list_groups))
+        .routes(routes!(get_group, replace_group, patch_group, delete_group))
+}
+
+pub struct Groups;
+
+impl Resource for Groups {
+    const NAME: &'static str = "Group";
+    const ENDPOINT: &'static str = "Groups";
+    const SCHEMA: &'static str = GROUP_SCHEMA;
+    type Record = ScimGroupRecord;
+
+    fn object(record: &ScimGroupRecord) -> &ScimObject {
+        &record.object
+    }
+
+    fn attributes(record: &ScimGroupRecord, base: &str) -> Map<String, Value> {
+        let members = (record.members.iter())
+            .map(|member| {
+                let (kind, endpoint) = match member.kind {
+                    ScimKind::User => (Users::NAME, Users::ENDPOINT),
+                    ScimKind::Group => (Groups::NAME, Groups::ENDPOINT),
+                };
+                json!({
+                    "value": member.id.to_string(),
+                    "display": member.display,
+                    "type": kind,
+                    "$ref": location(base, endpoint, member.id),
+                })
+            })
+            .collect();
+        attributes(&record.group, members)
+    }
+}
+
+fn attributes(group: &Group, members: Vec<Value>) -> Map<String, Value> {
+    let mut attributes = Map::new();
+    attributes.insert("displayName".into(), group.display_name.clone().into());
+    if !members.is_empty() {
+        attributes.insert("members".into(), members.into());
+    }
+    attributes
+}
+
+/// A group as the identity provider wrote it; of each member only its `value` counts.
+fn read(body: &Value) -> ScimResult<ScimGroupInput> {
+    let members = resource::many(body, "members")
+        .into_iter()
+        .map(|member| {
+            let value = resource::required(member, "value")
+                .map_err(|_| ScimError::invalid_value("each of members needs a value."))?;
+            Uuid::parse_str(value.trim()).map_err(|_| {
+                ScimError::invalid_value(format!(
+                    "members: '{value}' is not the id of a user or group provisioned over SCIM."
+                ))
+            })
+        })
+        .collect::<ScimResult<BTreeSet<Uuid>>>()?;
+    Ok(ScimGroupInput {
+        display_name: resource::required(body, "displayName")?,
+        external_id: resource::string(body, "externalId")?,
+        members,
+    })
+}
+
+fn found(call: &ScimCall, id: Uuid) -> ScimResult<Value> {
+    call.app()
+        .scim_group(&call.session, id)
+        .map(|record| render::<Groups>(&record, &call.base))
+        .ok_or_else(|| ScimError::not_found(format!("Group '{id}'")))
+}
+
+/// Provisions a group with its members.
+#[utoipa::path(post, path = "/scim/v2/Groups", tag = "scim",
+    responses((status = 201, description = "The group")))]
+async fn create_group(call: ScimCall, ScimBody(body): ScimBody) -> ScimResult<Response> {
+    let input = read(&body)?;
+    let created = (call.app())
+        .scim_create_group(&call.session, &call.meta, input)
+        .await?;
+    let resource = found(&call, created.value)?;
+    Ok(resource_answer(
+        StatusCode::CREATED,
+        resource,
+        &call.projection()?,
+    ))
+}
+
+/// The groups SCIM created, filtered and paged.
+#[utoipa::path(get, path = "/scim/v2/Groups", tag = "scim",
+    responses((status = 200, description = "A list response")))]
+async fn list_groups(call: ScimCall) -> ScimResult<Response> {
+    let query = ListQuery::parse(&call.params)?;
+    let groups = (call.app().scim_groups(&call.session).iter())
+        .map(|record| render::<Groups>(record, &call.base))
+        .collect();
+    Ok(resource::answer(StatusCode::OK, query.answer(groups)))
+}
+
+/// One group SCIM created.
+#[utoipa::path(get, path = "/scim/v2/Groups/{id}", tag = "scim",
+    params(("id" = String, Path, description = "The group's id")),
+    responses((status = 200, description = "The group"), (status = 404, description = "No such group")))]
+async fn get_group(call: ScimCall, Path(id): Path<String>) -> ScimResult<Response> {
+    let id = resource_id("Group", &id)?;
+    Ok(resource_answer(
+        StatusCode::OK,
+        found(&call, id)?,
+        &call.projection()?,
+    ))
+}
+
+/// Replaces a group and its members (honouring `If-Match`).
+#[utoipa::path(put, path = "/scim/v2/Groups/{id}", tag = "scim",
+    params(("id" = String, Path, description = "The group's id")),
+    responses((status = 200, description = "The group"), (status = 412, description = "If-Match names another version")))]
+async fn replace_group(
+    call: ScimCall,
+    Path(id): Path<String>,
+    ScimBody(body): ScimBody,
+) -> ScimResult<Response> {
+    let id = resource_id("Group", &id)?;
+    let input = read(&body)?;
+    (call.app())
+        .scim_write_group(&call.session, &call.meta, id, call.if_match, |_, _, _| {
+            Ok(input)
+        })
+        .await?;
+    Ok(resource_answer(
+        StatusCode::OK,
+        found(&call, id)?,
+        &call.projection()?,
+    ))
+}
+
+/// Changes a group with PATCH operations, e.g. `add`/`remove` of `members` (honouring
+/// `If-Match`).
+#[utoipa::path(patch, path = "/scim/v2/Groups/{id}", tag = "scim",
+    params(("id" = String, Path, description = "The group's id")),
+    responses((status = 200, description = "The group"), (status = 412, description = "If-Match names another version")))]
+async fn patch_group(
+    call: ScimCall,
+    Path(id): Path<String>,
+    ScimBody(body): ScimBody,
+) -> ScimResult<Response> {
+    let id = resource_id("Group", &id)?;
+    let request: PatchRequest = serde_json::from_value(body).map_err(|error| {
+        ScimError::bad(
+            "invalidSyntax",
+            format!("The body is not a PatchOp: {error}."),
+        )
+    })?;
+    let mut refused = None;
+    let written = (call.app())
+        .scim_write_group(
+            &call.session,
+            &call.meta,
+            id,
+            call.if_match,
+            |group, object, members| {
+                let members = members
+                    .iter()
+                    .map(|member| json!({"value": member.to_string()}))
+                    .collect();
+                let mut current = Value::Object(attributes(group, members));
+                if let Some(external_id) = &object.external_id {
+                    current["externalId"] = external_id.clone().into();
+                }
+                request
+                    .apply(&mut current)
+                    .and_then(|()| read(&current))
+                    .map_err(|error| edit_refusal(&mut refused, error))
+            },
+        )
+        .await;
+    if let Some(error) = refused {
+        return Err(error);
+    }
+    written?;
+    Ok(resource_answer(
+        StatusCode::OK,
+        found(&call, id)?,
+        &call.projection()?,
+    ))
+}
+
+/// Deletes a group: its memberships end and it is hidden from SCIM.
+#[utoipa::path(delete, path = "/scim/v2/Groups/{id}", tag = "scim",
+    params(("id" = String, Path, description = "The group's id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such group")))]
+async fn delete_group(call: ScimCall, Path(id): Path<String>) -> ScimResult<StatusCode> {
+    let id = resource_id("Group", &id)?;
+    (call.app())
+        .scim_delete_group(&call.session, &call.meta, id, call.if_match)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
