@@ -82,7 +82,6 @@ pub struct ScimGroupRecord {
 pub struct ScimMember {
     pub id: Uuid,
     pub kind: ScimKind,
-    pub display: String,
 }
 
 impl App {
@@ -367,14 +366,9 @@ fn group_record(
         .into_iter()
         .filter_map(|id| {
             let object = state.scim_objects.get(&id)?;
-            let display = match object.kind {
-                ScimKind::User => state.users.get(&UserId(id))?.display_name.clone(),
-                ScimKind::Group => state.groups.get(&GroupId(id))?.display_name.clone(),
-            };
             Some(ScimMember {
                 id,
                 kind: object.kind,
-                display,
             })
         })
         .collect();

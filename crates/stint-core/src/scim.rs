@@ -67,6 +67,9 @@ pub struct ScimObject {
     /// name or `userName` when it gave none).
     #[serde(default)]
     pub display_name: Option<String>,
+    /// A user's `active` as SCIM gave it; absent is enabled.
+    #[serde(default)]
+    pub active: Option<bool>,
     #[serde(default)]
     pub name: ScimName,
     #[serde(default)]

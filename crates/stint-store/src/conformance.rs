@@ -263,6 +263,7 @@ pub async fn m1_m2_scim_tokens_and_objects_are_kept_and_replaced(store: &dyn Sto
         kind: ScimKind::User,
         external_id: Some("e-42".into()),
         display_name: None,
+        active: Some(true),
         name: ScimName {
             formatted: Some("Scim User".into()),
             given_name: Some("Scim".into()),

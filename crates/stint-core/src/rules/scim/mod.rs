@@ -88,6 +88,7 @@ fn fresh(id: Uuid, kind: ScimKind, external_id: Option<String>, now: DateTime<Ut
         kind,
         external_id,
         display_name: None,
+        active: None,
         name: Default::default(),
         emails: Vec::new(),
         created_at: now,

@@ -25,7 +25,8 @@ pub struct ScimUserInput {
     pub display_name: Option<String>,
     pub name: ScimName,
     pub emails: Vec<ScimEmail>,
-    pub active: bool,
+    /// Absent is enabled.
+    pub active: Option<bool>,
     pub external_id: Option<String>,
 }
 
@@ -79,7 +80,7 @@ pub fn create_user(
         id: UserId(ctx.fresh_id()),
         user_principal_name: input.user_name.clone(),
         display_name: input.display_name(),
-        account_enabled: input.active,
+        account_enabled: input.active.unwrap_or(true),
         // Provisioned people sign in through the identity provider; no password matches this.
         password_hash: PasswordHash(String::new()),
         created_at: ctx.now,
@@ -90,6 +91,7 @@ pub fn create_user(
     };
     let object = ScimObject {
         display_name: input.display_name,
+        active: input.active,
         name: input.name,
         emails: input.emails,
         ..fresh(user.id.0, ScimKind::User, input.external_id, ctx.now)
@@ -126,13 +128,14 @@ pub fn write_user(
     let user = User {
         user_principal_name: input.user_name.clone(),
         display_name: input.display_name(),
-        account_enabled: input.active,
+        account_enabled: input.active.unwrap_or(true),
         mail: mail_of(&input.emails).map(str::to_owned),
         ..current.clone()
     };
     let object = ScimObject {
         external_id: input.external_id,
         display_name: input.display_name,
+        active: input.active,
         name: input.name,
         emails: input.emails,
         ..touched(object, ctx.now)

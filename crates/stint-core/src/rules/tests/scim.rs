@@ -53,7 +53,6 @@ fn person(name: &str) -> ScimUserInput {
             kind: Some("work".into()),
             primary: false,
         }],
-        active: true,
         ..ScimUserInput::default()
     }
 }
@@ -194,7 +193,7 @@ fn m3_deactivating_or_deleting_a_scim_user_ends_membership_and_keeps_the_user() 
         Some(1),
         |_, _| {
             Ok(ScimUserInput {
-                active: false,
+                active: Some(false),
                 ..person("ada")
             })
         },

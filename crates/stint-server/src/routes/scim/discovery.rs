@@ -258,7 +258,6 @@ fn all_schemas(base: &str) -> Vec<Value> {
             Attribute::new("$ref", "reference")
                 .mutability("immutable")
                 .references(&["User", "Group"]),
-            Attribute::new("display", "string").mutability("readOnly"),
             Attribute::new("type", "string")
                 .mutability("immutable")
                 .canonical(&["User", "Group"]),

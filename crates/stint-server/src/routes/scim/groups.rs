@@ -51,7 +51,6 @@ impl Resource for Groups {
                 };
                 json!({
                     "value": member.id.to_string(),
-                    "display": member.display,
                     "type": kind,
                     "$ref": location(base, endpoint, member.id),
                 })
@@ -91,6 +90,13 @@ fn read(body: &Value) -> ScimResult<ScimGroupInput> {
     })
 }
 
+/// Every live group SCIM created, as answered.
+pub fn all(call: &ScimCall) -> Vec<Value> {
+    (call.app().scim_groups(&call.session).iter())
+        .map(|record| render::<Groups>(record, &call.base))
+        .collect()
+}
+
 fn found(call: &ScimCall, id: Uuid) -> ScimResult<Value> {
     call.app()
         .scim_group(&call.session, id)
@@ -119,10 +125,7 @@ async fn create_group(call: ScimCall, ScimBody(body): ScimBody) -> ScimResult<Re
     responses((status = 200, description = "A list response")))]
 async fn list_groups(call: ScimCall) -> ScimResult<Response> {
     let query = ListQuery::parse(&call.params)?;
-    let groups = (call.app().scim_groups(&call.session).iter())
-        .map(|record| render::<Groups>(record, &call.base))
-        .collect();
-    Ok(resource::answer(StatusCode::OK, query.answer(groups)))
+    Ok(resource::answer(StatusCode::OK, query.answer(all(&call))))
 }
 
 /// One group SCIM created.

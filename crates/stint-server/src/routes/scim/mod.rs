@@ -11,6 +11,7 @@ mod filter;
 mod groups;
 mod patch;
 mod resource;
+mod search;
 mod users;
 
 use std::collections::HashMap;
@@ -36,6 +37,7 @@ pub fn routes() -> ApiRouter {
         .merge(discovery::routes())
         .merge(users::routes())
         .merge(groups::routes())
+        .merge(search::routes())
 }
 
 /// A call of the identity provider, authenticated by a live provisioning token (M1). Anything

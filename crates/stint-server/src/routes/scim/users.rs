@@ -75,7 +75,10 @@ fn attributes(user: &User, object: &ScimObject) -> Map<String, Value> {
             .collect();
         attributes.insert("emails".into(), emails.into());
     }
-    attributes.insert("active".into(), user.account_enabled.into());
+    // Shown unless SCIM never gave it and the account is enabled (a removed `active` stays removed).
+    if object.active.is_some() || !user.account_enabled {
+        attributes.insert("active".into(), user.account_enabled.into());
+    }
     attributes
 }
 
@@ -119,11 +122,18 @@ fn read(body: &Value) -> ScimResult<ScimUserInput> {
         name,
         emails,
         active: match get_ci(body, "active") {
-            None | Some(Value::Null) => true,
-            Some(flag) => resource::boolean(flag, "active")?,
+            None | Some(Value::Null) => None,
+            Some(flag) => Some(resource::boolean(flag, "active")?),
         },
         external_id: resource::string(body, "externalId")?,
     })
+}
+
+/// Every live user SCIM created, as answered.
+pub fn all(call: &ScimCall) -> Vec<Value> {
+    (call.app().scim_users(&call.session).iter())
+        .map(|record| render::<Users>(record, &call.base))
+        .collect()
 }
 
 fn found(call: &ScimCall, id: uuid::Uuid) -> ScimResult<Value> {
@@ -154,10 +164,7 @@ async fn create_user(call: ScimCall, ScimBody(body): ScimBody) -> ScimResult<Res
     responses((status = 200, description = "A list response")))]
 async fn list_users(call: ScimCall) -> ScimResult<Response> {
     let query = ListQuery::parse(&call.params)?;
-    let users = (call.app().scim_users(&call.session).iter())
-        .map(|record| render::<Users>(record, &call.base))
-        .collect();
-    Ok(resource::answer(StatusCode::OK, query.answer(users)))
+    Ok(resource::answer(StatusCode::OK, query.answer(all(&call))))
 }
 
 /// One user SCIM created.
