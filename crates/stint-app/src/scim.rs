@@ -148,13 +148,22 @@ impl App {
         }
     }
 
-    /// The live SCIM users, oldest first.
+    /// The live SCIM users, oldest first (then by name, so that pages are stable).
     pub fn scim_users(&self, _session: &ScimSession) -> Vec<ScimUserRecord> {
         self.read(|state| {
             let mut users: Vec<ScimUserRecord> = live_objects(state, ScimKind::User)
                 .filter_map(|object| user_record(state, object))
                 .collect();
-            users.sort_by_key(|record| (record.object.created_at, record.object.id));
+            users.sort_by(|a, b| {
+                let key = |r: &ScimUserRecord| {
+                    (
+                        r.object.created_at,
+                        r.user.user_principal_name.to_lowercase(),
+                        r.object.id,
+                    )
+                };
+                key(a).cmp(&key(b))
+            });
             users
         })
     }
@@ -166,14 +175,23 @@ impl App {
         })
     }
 
-    /// The live SCIM groups with their members, oldest first.
+    /// The live SCIM groups with their members, oldest first (then by name).
     pub fn scim_groups(&self, _session: &ScimSession) -> Vec<ScimGroupRecord> {
         let now = self.now();
         self.read(|state| {
             let mut groups: Vec<ScimGroupRecord> = live_objects(state, ScimKind::Group)
                 .filter_map(|object| group_record(state, object, now))
                 .collect();
-            groups.sort_by_key(|record| (record.object.created_at, record.object.id));
+            groups.sort_by(|a, b| {
+                let key = |r: &ScimGroupRecord| {
+                    (
+                        r.object.created_at,
+                        r.group.display_name.clone(),
+                        r.object.id,
+                    )
+                };
+                key(a).cmp(&key(b))
+            });
             groups
         })
     }
