@@ -9,6 +9,7 @@ pub mod policy;
 pub mod requests;
 pub mod resolve;
 pub mod rows;
+pub mod scim_tokens;
 pub mod selfservice;
 pub mod webhooks;
 
