@@ -121,6 +121,18 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
             format!("/stint/v1/users/{target}/resetCredentials"),
             json!({ "removeAuthenticator": true }),
         ),
+        ("GET", "/stint/v1/scim/tokens") => get(template.into()),
+        ("POST", "/stint/v1/scim/tokens") => {
+            with(template.into(), json!({ "displayName": "Matrix" }))
+        }
+        ("DELETE", "/stint/v1/scim/tokens/{id}") => get(format!(
+            "/stint/v1/scim/tokens/{}",
+            world.fresh_scim_token().await
+        )),
+        (_, scim) if scim.starts_with("/scim/v2/") => with(
+            scim.replace("{id}", "00000000-0000-0000-0000-000000000001"),
+            json!({}),
+        ),
         ("GET", "/stint/v1/webhooks") => get(template.into()),
         ("POST", "/stint/v1/webhooks") => with(
             template.into(),

@@ -292,6 +292,13 @@ impl World {
         self.subscribe("reminder.expiringSoon").await
     }
 
+    /// A SCIM provisioning token made for one call (M1).
+    pub async fn fresh_scim_token(&self) -> String {
+        let body = json!({ "displayName": self.fresh_name("Provisioning") });
+        let created = self.admin.post("/stint/v1/scim/tokens", body).await;
+        id_of(&created.expect(201))
+    }
+
     /// The id of a dead outbox message made for one call: an adminAssign told to a subscription
     /// that was deleted before the worker's round, which gives the message up at once.
     pub async fn dead_message(&self) -> String {
