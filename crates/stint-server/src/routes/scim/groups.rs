@@ -15,11 +15,11 @@ use stint_core::scim::{ScimKind, ScimObject};
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::endpoint::{self, Endpoint, Refusal};
 use super::error::{ScimError, ScimResult};
-use super::patch::PatchRequest;
-use super::resource::{self, location, render, resource_answer, ListQuery, Resource};
+use super::resource::{self, location, Resource};
 use super::users::Users;
-use super::{edit_refusal, resource_id, ScimBody, ScimCall};
+use super::{ScimBody, ScimCall};
 use crate::ApiRouter;
 
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -60,6 +60,64 @@ impl Resource for Groups {
     }
 }
 
+impl Endpoint for Groups {
+    type Input = ScimGroupInput;
+
+    fn read(body: &Value) -> ScimResult<ScimGroupInput> {
+        read(body)
+    }
+
+    fn records(call: &ScimCall) -> Vec<ScimGroupRecord> {
+        call.app().scim_groups(&call.session)
+    }
+
+    fn record(call: &ScimCall, id: Uuid) -> Option<ScimGroupRecord> {
+        call.app().scim_group(&call.session, id)
+    }
+
+    async fn create(call: &ScimCall, input: ScimGroupInput) -> ScimResult<Uuid> {
+        let app = call.app();
+        Ok(app
+            .scim_create_group(&call.session, &call.meta, input)
+            .await?
+            .value)
+    }
+
+    async fn write(
+        call: &ScimCall,
+        id: Uuid,
+        edit: impl FnOnce(Value) -> ScimResult<ScimGroupInput> + Send,
+    ) -> ScimResult<()> {
+        let mut refusal = Refusal::default();
+        let written = (call.app())
+            .scim_write_group(
+                &call.session,
+                &call.meta,
+                id,
+                call.if_match,
+                |group, object, members| {
+                    let members = (members.iter())
+                        .map(|member| json!({"value": member.to_string()}))
+                        .collect();
+                    let mut current = Value::Object(attributes(group, members));
+                    if let Some(external_id) = &object.external_id {
+                        current["externalId"] = external_id.clone().into();
+                    }
+                    edit(current).map_err(|error| refusal.keep(error))
+                },
+            )
+            .await;
+        refusal.answer(written)
+    }
+
+    async fn delete(call: &ScimCall, id: Uuid) -> ScimResult<()> {
+        let app = call.app();
+        app.scim_delete_group(&call.session, &call.meta, id, call.if_match)
+            .await?;
+        Ok(())
+    }
+}
+
 fn attributes(group: &Group, members: Vec<Value>) -> Map<String, Value> {
     let mut attributes = Map::new();
     attributes.insert("displayName".into(), group.display_name.clone().into());
@@ -90,42 +148,18 @@ fn read(body: &Value) -> ScimResult<ScimGroupInput> {
     })
 }
 
-/// Every live group SCIM created, as answered.
-pub fn all(call: &ScimCall) -> Vec<Value> {
-    (call.app().scim_groups(&call.session).iter())
-        .map(|record| render::<Groups>(record, &call.base))
-        .collect()
-}
-
-fn found(call: &ScimCall, id: Uuid) -> ScimResult<Value> {
-    call.app()
-        .scim_group(&call.session, id)
-        .map(|record| render::<Groups>(&record, &call.base))
-        .ok_or_else(|| ScimError::not_found(format!("Group '{id}'")))
-}
-
 /// Provisions a group with its members.
 #[utoipa::path(post, path = "/scim/v2/Groups", tag = "scim",
     responses((status = 201, description = "The group")))]
 async fn create_group(call: ScimCall, ScimBody(body): ScimBody) -> ScimResult<Response> {
-    let input = read(&body)?;
-    let created = (call.app())
-        .scim_create_group(&call.session, &call.meta, input)
-        .await?;
-    let resource = found(&call, created.value)?;
-    Ok(resource_answer(
-        StatusCode::CREATED,
-        resource,
-        &call.projection()?,
-    ))
+    endpoint::create::<Groups>(call, body).await
 }
 
 /// The groups SCIM created, filtered and paged.
 #[utoipa::path(get, path = "/scim/v2/Groups", tag = "scim",
     responses((status = 200, description = "A list response")))]
 async fn list_groups(call: ScimCall) -> ScimResult<Response> {
-    let query = ListQuery::parse(&call.params)?;
-    Ok(resource::answer(StatusCode::OK, query.answer(all(&call))))
+    endpoint::list::<Groups>(&call)
 }
 
 /// One group SCIM created.
@@ -133,12 +167,7 @@ async fn list_groups(call: ScimCall) -> ScimResult<Response> {
     params(("id" = String, Path, description = "The group's id")),
     responses((status = 200, description = "The group"), (status = 404, description = "No such group")))]
 async fn get_group(call: ScimCall, Path(id): Path<String>) -> ScimResult<Response> {
-    let id = resource_id("Group", &id)?;
-    Ok(resource_answer(
-        StatusCode::OK,
-        found(&call, id)?,
-        &call.projection()?,
-    ))
+    endpoint::get::<Groups>(&call, &id)
 }
 
 /// Replaces a group and its members (honouring `If-Match`).
@@ -150,18 +179,7 @@ async fn replace_group(
     Path(id): Path<String>,
     ScimBody(body): ScimBody,
 ) -> ScimResult<Response> {
-    let id = resource_id("Group", &id)?;
-    let input = read(&body)?;
-    (call.app())
-        .scim_write_group(&call.session, &call.meta, id, call.if_match, |_, _, _| {
-            Ok(input)
-        })
-        .await?;
-    Ok(resource_answer(
-        StatusCode::OK,
-        found(&call, id)?,
-        &call.projection()?,
-    ))
+    endpoint::replace::<Groups>(call, id, body).await
 }
 
 /// Changes a group with PATCH operations, e.g. `add`/`remove` of `members` (honouring
@@ -174,45 +192,7 @@ async fn patch_group(
     Path(id): Path<String>,
     ScimBody(body): ScimBody,
 ) -> ScimResult<Response> {
-    let id = resource_id("Group", &id)?;
-    let request: PatchRequest = serde_json::from_value(body).map_err(|error| {
-        ScimError::bad(
-            "invalidSyntax",
-            format!("The body is not a PatchOp: {error}."),
-        )
-    })?;
-    let mut refused = None;
-    let written = (call.app())
-        .scim_write_group(
-            &call.session,
-            &call.meta,
-            id,
-            call.if_match,
-            |group, object, members| {
-                let members = members
-                    .iter()
-                    .map(|member| json!({"value": member.to_string()}))
-                    .collect();
-                let mut current = Value::Object(attributes(group, members));
-                if let Some(external_id) = &object.external_id {
-                    current["externalId"] = external_id.clone().into();
-                }
-                request
-                    .apply(&mut current)
-                    .and_then(|()| read(&current))
-                    .map_err(|error| edit_refusal(&mut refused, error))
-            },
-        )
-        .await;
-    if let Some(error) = refused {
-        return Err(error);
-    }
-    written?;
-    Ok(resource_answer(
-        StatusCode::OK,
-        found(&call, id)?,
-        &call.projection()?,
-    ))
+    endpoint::patch::<Groups>(call, id, body).await
 }
 
 /// Deletes a group: its memberships end and it is hidden from SCIM.
@@ -220,9 +200,5 @@ async fn patch_group(
     params(("id" = String, Path, description = "The group's id")),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such group")))]
 async fn delete_group(call: ScimCall, Path(id): Path<String>) -> ScimResult<StatusCode> {
-    let id = resource_id("Group", &id)?;
-    (call.app())
-        .scim_delete_group(&call.session, &call.meta, id, call.if_match)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    endpoint::delete::<Groups>(call, id).await
 }

@@ -6,6 +6,7 @@
 //! Every answer that is not a success is a SCIM error ([`error`]), never a Graph one.
 
 mod discovery;
+mod endpoint;
 pub mod error;
 mod filter;
 mod groups;
@@ -152,12 +153,4 @@ impl<S: Send + Sync> FromRequest<S> for ScimBody {
 /// A resource id from the path: ours are UUIDs, so anything else names nothing.
 pub fn resource_id(kind: &str, id: &str) -> ScimResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| ScimError::not_found(format!("{kind} '{id}'")))
-}
-
-/// Runs a write whose edit may refuse with a SCIM error of its own (a PATCH's `noTarget`): the
-/// edit leaves it in `slot`, and it is answered instead of the placeholder refusal.
-pub fn edit_refusal(slot: &mut Option<ScimError>, error: ScimError) -> stint_core::Violation {
-    let violation = stint_core::Violation::bad_request("body", error.detail.clone());
-    *slot = Some(error);
-    violation
 }

@@ -8,9 +8,12 @@ use axum::response::Response;
 use serde_json::Value;
 use utoipa_axum::routes;
 
+use super::endpoint;
 use super::error::{ScimError, ScimResult};
+use super::groups::Groups;
 use super::resource::{self, ListQuery};
-use super::{groups, users, ScimBody, ScimCall};
+use super::users::Users;
+use super::{ScimBody, ScimCall};
 use crate::ApiRouter;
 
 const SEARCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
@@ -57,8 +60,8 @@ fn answered(query: ListQuery, resources: Vec<Value>) -> Response {
     responses((status = 200, description = "A list response")))]
 async fn search_all(call: ScimCall, ScimBody(body): ScimBody) -> ScimResult<Response> {
     let query = query_of(&body)?;
-    let mut resources = users::all(&call);
-    resources.extend(groups::all(&call));
+    let mut resources = endpoint::all::<Users>(&call);
+    resources.extend(endpoint::all::<Groups>(&call));
     Ok(answered(query, resources))
 }
 
@@ -66,12 +69,12 @@ async fn search_all(call: ScimCall, ScimBody(body): ScimBody) -> ScimResult<Resp
 #[utoipa::path(post, path = "/scim/v2/Users/.search", tag = "scim",
     responses((status = 200, description = "A list response")))]
 async fn search_users(call: ScimCall, ScimBody(body): ScimBody) -> ScimResult<Response> {
-    Ok(answered(query_of(&body)?, users::all(&call)))
+    Ok(answered(query_of(&body)?, endpoint::all::<Users>(&call)))
 }
 
 /// Searches Groups.
 #[utoipa::path(post, path = "/scim/v2/Groups/.search", tag = "scim",
     responses((status = 200, description = "A list response")))]
 async fn search_groups(call: ScimCall, ScimBody(body): ScimBody) -> ScimResult<Response> {
-    Ok(answered(query_of(&body)?, groups::all(&call)))
+    Ok(answered(query_of(&body)?, endpoint::all::<Groups>(&call)))
 }

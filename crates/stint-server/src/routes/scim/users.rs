@@ -11,12 +11,13 @@ use stint_core::directory::User;
 use stint_core::rules::scim::ScimUserInput;
 use stint_core::scim::{ScimEmail, ScimName, ScimObject};
 use utoipa_axum::routes;
+use uuid::Uuid;
 
+use super::endpoint::{self, Endpoint, Refusal};
 use super::error::{ScimError, ScimResult};
 use super::filter::get_ci;
-use super::patch::PatchRequest;
-use super::resource::{self, render, resource_answer, ListQuery, Resource};
-use super::{edit_refusal, resource_id, ScimBody, ScimCall};
+use super::resource::{self, Resource};
+use super::{ScimBody, ScimCall};
 use crate::ApiRouter;
 
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -41,6 +42,61 @@ impl Resource for Users {
 
     fn attributes(record: &ScimUserRecord, _base: &str) -> Map<String, Value> {
         attributes(&record.user, &record.object)
+    }
+}
+
+impl Endpoint for Users {
+    type Input = ScimUserInput;
+
+    fn read(body: &Value) -> ScimResult<ScimUserInput> {
+        read(body)
+    }
+
+    fn records(call: &ScimCall) -> Vec<ScimUserRecord> {
+        call.app().scim_users(&call.session)
+    }
+
+    fn record(call: &ScimCall, id: Uuid) -> Option<ScimUserRecord> {
+        call.app().scim_user(&call.session, id)
+    }
+
+    async fn create(call: &ScimCall, input: ScimUserInput) -> ScimResult<Uuid> {
+        let app = call.app();
+        Ok(app
+            .scim_create_user(&call.session, &call.meta, input)
+            .await?
+            .value)
+    }
+
+    async fn write(
+        call: &ScimCall,
+        id: Uuid,
+        edit: impl FnOnce(Value) -> ScimResult<ScimUserInput> + Send,
+    ) -> ScimResult<()> {
+        let mut refusal = Refusal::default();
+        let written = (call.app())
+            .scim_write_user(
+                &call.session,
+                &call.meta,
+                id,
+                call.if_match,
+                |user, object| {
+                    let mut current = Value::Object(attributes(user, object));
+                    if let Some(external_id) = &object.external_id {
+                        current["externalId"] = external_id.clone().into();
+                    }
+                    edit(current).map_err(|error| refusal.keep(error))
+                },
+            )
+            .await;
+        refusal.answer(written)
+    }
+
+    async fn delete(call: &ScimCall, id: Uuid) -> ScimResult<()> {
+        let app = call.app();
+        app.scim_delete_user(&call.session, &call.meta, id, call.if_match)
+            .await?;
+        Ok(())
     }
 }
 
@@ -129,42 +185,18 @@ fn read(body: &Value) -> ScimResult<ScimUserInput> {
     })
 }
 
-/// Every live user SCIM created, as answered.
-pub fn all(call: &ScimCall) -> Vec<Value> {
-    (call.app().scim_users(&call.session).iter())
-        .map(|record| render::<Users>(record, &call.base))
-        .collect()
-}
-
-fn found(call: &ScimCall, id: uuid::Uuid) -> ScimResult<Value> {
-    call.app()
-        .scim_user(&call.session, id)
-        .map(|record| render::<Users>(&record, &call.base))
-        .ok_or_else(|| ScimError::not_found(format!("User '{id}'")))
-}
-
 /// Provisions a user.
 #[utoipa::path(post, path = "/scim/v2/Users", tag = "scim",
     responses((status = 201, description = "The user"), (status = 409, description = "userName is taken")))]
 async fn create_user(call: ScimCall, ScimBody(body): ScimBody) -> ScimResult<Response> {
-    let input = read(&body)?;
-    let created = (call.app())
-        .scim_create_user(&call.session, &call.meta, input)
-        .await?;
-    let resource = found(&call, created.value)?;
-    Ok(resource_answer(
-        StatusCode::CREATED,
-        resource,
-        &call.projection()?,
-    ))
+    endpoint::create::<Users>(call, body).await
 }
 
 /// The users SCIM created, filtered and paged.
 #[utoipa::path(get, path = "/scim/v2/Users", tag = "scim",
     responses((status = 200, description = "A list response")))]
 async fn list_users(call: ScimCall) -> ScimResult<Response> {
-    let query = ListQuery::parse(&call.params)?;
-    Ok(resource::answer(StatusCode::OK, query.answer(all(&call))))
+    endpoint::list::<Users>(&call)
 }
 
 /// One user SCIM created.
@@ -172,12 +204,7 @@ async fn list_users(call: ScimCall) -> ScimResult<Response> {
     params(("id" = String, Path, description = "The user's id")),
     responses((status = 200, description = "The user"), (status = 404, description = "No such user")))]
 async fn get_user(call: ScimCall, Path(id): Path<String>) -> ScimResult<Response> {
-    let id = resource_id("User", &id)?;
-    Ok(resource_answer(
-        StatusCode::OK,
-        found(&call, id)?,
-        &call.projection()?,
-    ))
+    endpoint::get::<Users>(&call, &id)
 }
 
 /// Replaces a user (honouring `If-Match`).
@@ -189,18 +216,7 @@ async fn replace_user(
     Path(id): Path<String>,
     ScimBody(body): ScimBody,
 ) -> ScimResult<Response> {
-    let id = resource_id("User", &id)?;
-    let input = read(&body)?;
-    (call.app())
-        .scim_write_user(&call.session, &call.meta, id, call.if_match, |_, _| {
-            Ok(input)
-        })
-        .await?;
-    Ok(resource_answer(
-        StatusCode::OK,
-        found(&call, id)?,
-        &call.projection()?,
-    ))
+    endpoint::replace::<Users>(call, id, body).await
 }
 
 /// Changes a user with PATCH operations (honouring `If-Match`).
@@ -212,41 +228,7 @@ async fn patch_user(
     Path(id): Path<String>,
     ScimBody(body): ScimBody,
 ) -> ScimResult<Response> {
-    let id = resource_id("User", &id)?;
-    let request: PatchRequest = serde_json::from_value(body).map_err(|error| {
-        ScimError::bad(
-            "invalidSyntax",
-            format!("The body is not a PatchOp: {error}."),
-        )
-    })?;
-    let mut refused = None;
-    let written = (call.app())
-        .scim_write_user(
-            &call.session,
-            &call.meta,
-            id,
-            call.if_match,
-            |user, object| {
-                let mut current = Value::Object(attributes(user, object));
-                if let Some(external_id) = &object.external_id {
-                    current["externalId"] = external_id.clone().into();
-                }
-                request
-                    .apply(&mut current)
-                    .and_then(|()| read(&current))
-                    .map_err(|error| edit_refusal(&mut refused, error))
-            },
-        )
-        .await;
-    if let Some(error) = refused {
-        return Err(error);
-    }
-    written?;
-    Ok(resource_answer(
-        StatusCode::OK,
-        found(&call, id)?,
-        &call.projection()?,
-    ))
+    endpoint::patch::<Users>(call, id, body).await
 }
 
 /// Deletes a user: disabled for good, hidden from SCIM, history kept (M3).
@@ -254,9 +236,5 @@ async fn patch_user(
     params(("id" = String, Path, description = "The user's id")),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such user")))]
 async fn delete_user(call: ScimCall, Path(id): Path<String>) -> ScimResult<StatusCode> {
-    let id = resource_id("User", &id)?;
-    (call.app())
-        .scim_delete_user(&call.session, &call.meta, id, call.if_match)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    endpoint::delete::<Users>(call, id).await
 }
