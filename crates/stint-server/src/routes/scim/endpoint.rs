@@ -127,3 +127,84 @@ impl Refusal {
         }
     }
 }
+
+/// The six routes of an [`Endpoint`] at `$collection` and `$item` (`{id}`), documented in the
+/// OpenAPI document and served by the handlers above.
+macro_rules! endpoint_routes {
+    ($endpoint:ty, $collection:literal, $item:literal) => {
+        pub fn routes() -> crate::ApiRouter {
+            crate::ApiRouter::new()
+                .routes(utoipa_axum::routes!(create, list))
+                .routes(utoipa_axum::routes!(get, replace, patch, delete))
+        }
+
+        /// Provisions a resource.
+        #[utoipa::path(post, path = $collection, tag = "scim",
+                    responses((status = 201, description = "The resource"),
+                              (status = 409, description = "A unique attribute is taken")))]
+        async fn create(
+            call: super::ScimCall,
+            super::ScimBody(body): super::ScimBody,
+        ) -> super::error::ScimResult<axum::response::Response> {
+            super::endpoint::create::<$endpoint>(call, body).await
+        }
+
+        /// The resources SCIM created, filtered, paged and projected.
+        #[utoipa::path(get, path = $collection, tag = "scim",
+                    responses((status = 200, description = "A list response")))]
+        async fn list(call: super::ScimCall) -> super::error::ScimResult<axum::response::Response> {
+            super::endpoint::list::<$endpoint>(&call)
+        }
+
+        /// One resource SCIM created.
+        #[utoipa::path(get, path = $item, tag = "scim",
+                    params(("id" = String, Path, description = "The resource's id")),
+                    responses((status = 200, description = "The resource"),
+                              (status = 404, description = "No such resource")))]
+        async fn get(
+            call: super::ScimCall,
+            axum::extract::Path(id): axum::extract::Path<String>,
+        ) -> super::error::ScimResult<axum::response::Response> {
+            super::endpoint::get::<$endpoint>(&call, &id)
+        }
+
+        /// Replaces a resource (honouring `If-Match`).
+        #[utoipa::path(put, path = $item, tag = "scim",
+                    params(("id" = String, Path, description = "The resource's id")),
+                    responses((status = 200, description = "The resource"),
+                              (status = 412, description = "If-Match names another version")))]
+        async fn replace(
+            call: super::ScimCall,
+            axum::extract::Path(id): axum::extract::Path<String>,
+            super::ScimBody(body): super::ScimBody,
+        ) -> super::error::ScimResult<axum::response::Response> {
+            super::endpoint::replace::<$endpoint>(call, id, body).await
+        }
+
+        /// Changes a resource with PATCH operations (honouring `If-Match`).
+        #[utoipa::path(patch, path = $item, tag = "scim",
+                    params(("id" = String, Path, description = "The resource's id")),
+                    responses((status = 200, description = "The resource"),
+                              (status = 412, description = "If-Match names another version")))]
+        async fn patch(
+            call: super::ScimCall,
+            axum::extract::Path(id): axum::extract::Path<String>,
+            super::ScimBody(body): super::ScimBody,
+        ) -> super::error::ScimResult<axum::response::Response> {
+            super::endpoint::patch::<$endpoint>(call, id, body).await
+        }
+
+        /// Deletes a resource: hidden from SCIM, history kept (a user stays, disabled for good).
+        #[utoipa::path(delete, path = $item, tag = "scim",
+                    params(("id" = String, Path, description = "The resource's id")),
+                    responses((status = 204, description = "Deleted"),
+                              (status = 404, description = "No such resource")))]
+        async fn delete(
+            call: super::ScimCall,
+            axum::extract::Path(id): axum::extract::Path<String>,
+        ) -> super::error::ScimResult<axum::http::StatusCode> {
+            super::endpoint::delete::<$endpoint>(call, id).await
+        }
+    };
+}
+pub(super) use endpoint_routes;

@@ -4,31 +4,22 @@
 
 use std::collections::BTreeSet;
 
-use axum::extract::Path;
-use axum::http::StatusCode;
-use axum::response::Response;
 use serde_json::{json, Map, Value};
 use stint_app::scim::ScimGroupRecord;
 use stint_core::directory::Group;
 use stint_core::rules::scim::ScimGroupInput;
 use stint_core::scim::{ScimKind, ScimObject};
-use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::endpoint::{self, Endpoint, Refusal};
+use super::endpoint::{Endpoint, Refusal};
 use super::error::{ScimError, ScimResult};
 use super::resource::{self, location, Resource};
 use super::users::Users;
-use super::{ScimBody, ScimCall};
-use crate::ApiRouter;
+use super::ScimCall;
 
 pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
-pub fn routes() -> ApiRouter {
-    ApiRouter::new()
-        .routes(routes!(create_group, list_groups))
-        .routes(routes!(get_group, replace_group, patch_group, delete_group))
-}
+super::endpoint::endpoint_routes!(Groups, "/scim/v2/Groups", "/scim/v2/Groups/{id}");
 
 pub struct Groups;
 
@@ -146,59 +137,4 @@ fn read(body: &Value) -> ScimResult<ScimGroupInput> {
         external_id: resource::string(body, "externalId")?,
         members,
     })
-}
-
-/// Provisions a group with its members.
-#[utoipa::path(post, path = "/scim/v2/Groups", tag = "scim",
-    responses((status = 201, description = "The group")))]
-async fn create_group(call: ScimCall, ScimBody(body): ScimBody) -> ScimResult<Response> {
-    endpoint::create::<Groups>(call, body).await
-}
-
-/// The groups SCIM created, filtered and paged.
-#[utoipa::path(get, path = "/scim/v2/Groups", tag = "scim",
-    responses((status = 200, description = "A list response")))]
-async fn list_groups(call: ScimCall) -> ScimResult<Response> {
-    endpoint::list::<Groups>(&call)
-}
-
-/// One group SCIM created.
-#[utoipa::path(get, path = "/scim/v2/Groups/{id}", tag = "scim",
-    params(("id" = String, Path, description = "The group's id")),
-    responses((status = 200, description = "The group"), (status = 404, description = "No such group")))]
-async fn get_group(call: ScimCall, Path(id): Path<String>) -> ScimResult<Response> {
-    endpoint::get::<Groups>(&call, &id)
-}
-
-/// Replaces a group and its members (honouring `If-Match`).
-#[utoipa::path(put, path = "/scim/v2/Groups/{id}", tag = "scim",
-    params(("id" = String, Path, description = "The group's id")),
-    responses((status = 200, description = "The group"), (status = 412, description = "If-Match names another version")))]
-async fn replace_group(
-    call: ScimCall,
-    Path(id): Path<String>,
-    ScimBody(body): ScimBody,
-) -> ScimResult<Response> {
-    endpoint::replace::<Groups>(call, id, body).await
-}
-
-/// Changes a group with PATCH operations, e.g. `add`/`remove` of `members` (honouring
-/// `If-Match`).
-#[utoipa::path(patch, path = "/scim/v2/Groups/{id}", tag = "scim",
-    params(("id" = String, Path, description = "The group's id")),
-    responses((status = 200, description = "The group"), (status = 412, description = "If-Match names another version")))]
-async fn patch_group(
-    call: ScimCall,
-    Path(id): Path<String>,
-    ScimBody(body): ScimBody,
-) -> ScimResult<Response> {
-    endpoint::patch::<Groups>(call, id, body).await
-}
-
-/// Deletes a group: its memberships end and it is hidden from SCIM.
-#[utoipa::path(delete, path = "/scim/v2/Groups/{id}", tag = "scim",
-    params(("id" = String, Path, description = "The group's id")),
-    responses((status = 204, description = "Deleted"), (status = 404, description = "No such group")))]
-async fn delete_group(call: ScimCall, Path(id): Path<String>) -> ScimResult<StatusCode> {
-    endpoint::delete::<Groups>(call, id).await
 }

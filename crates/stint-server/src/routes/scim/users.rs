@@ -2,31 +2,22 @@
 //! display name, active → account enabled, the primary (else first work) address → mail. Only
 //! users SCIM created are seen or changed; a delete disables the user for good.
 
-use axum::extract::Path;
-use axum::http::StatusCode;
-use axum::response::Response;
 use serde_json::{json, Map, Value};
 use stint_app::scim::ScimUserRecord;
 use stint_core::directory::User;
 use stint_core::rules::scim::ScimUserInput;
 use stint_core::scim::{ScimEmail, ScimName, ScimObject};
-use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::endpoint::{self, Endpoint, Refusal};
+use super::endpoint::{Endpoint, Refusal};
 use super::error::{ScimError, ScimResult};
 use super::filter::get_ci;
 use super::resource::{self, Resource};
-use super::{ScimBody, ScimCall};
-use crate::ApiRouter;
+use super::ScimCall;
 
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 
-pub fn routes() -> ApiRouter {
-    ApiRouter::new()
-        .routes(routes!(create_user, list_users))
-        .routes(routes!(get_user, replace_user, patch_user, delete_user))
-}
+super::endpoint::endpoint_routes!(Users, "/scim/v2/Users", "/scim/v2/Users/{id}");
 
 pub struct Users;
 
@@ -183,58 +174,4 @@ fn read(body: &Value) -> ScimResult<ScimUserInput> {
         },
         external_id: resource::string(body, "externalId")?,
     })
-}
-
-/// Provisions a user.
-#[utoipa::path(post, path = "/scim/v2/Users", tag = "scim",
-    responses((status = 201, description = "The user"), (status = 409, description = "userName is taken")))]
-async fn create_user(call: ScimCall, ScimBody(body): ScimBody) -> ScimResult<Response> {
-    endpoint::create::<Users>(call, body).await
-}
-
-/// The users SCIM created, filtered and paged.
-#[utoipa::path(get, path = "/scim/v2/Users", tag = "scim",
-    responses((status = 200, description = "A list response")))]
-async fn list_users(call: ScimCall) -> ScimResult<Response> {
-    endpoint::list::<Users>(&call)
-}
-
-/// One user SCIM created.
-#[utoipa::path(get, path = "/scim/v2/Users/{id}", tag = "scim",
-    params(("id" = String, Path, description = "The user's id")),
-    responses((status = 200, description = "The user"), (status = 404, description = "No such user")))]
-async fn get_user(call: ScimCall, Path(id): Path<String>) -> ScimResult<Response> {
-    endpoint::get::<Users>(&call, &id)
-}
-
-/// Replaces a user (honouring `If-Match`).
-#[utoipa::path(put, path = "/scim/v2/Users/{id}", tag = "scim",
-    params(("id" = String, Path, description = "The user's id")),
-    responses((status = 200, description = "The user"), (status = 412, description = "If-Match names another version")))]
-async fn replace_user(
-    call: ScimCall,
-    Path(id): Path<String>,
-    ScimBody(body): ScimBody,
-) -> ScimResult<Response> {
-    endpoint::replace::<Users>(call, id, body).await
-}
-
-/// Changes a user with PATCH operations (honouring `If-Match`).
-#[utoipa::path(patch, path = "/scim/v2/Users/{id}", tag = "scim",
-    params(("id" = String, Path, description = "The user's id")),
-    responses((status = 200, description = "The user"), (status = 412, description = "If-Match names another version")))]
-async fn patch_user(
-    call: ScimCall,
-    Path(id): Path<String>,
-    ScimBody(body): ScimBody,
-) -> ScimResult<Response> {
-    endpoint::patch::<Users>(call, id, body).await
-}
-
-/// Deletes a user: disabled for good, hidden from SCIM, history kept (M3).
-#[utoipa::path(delete, path = "/scim/v2/Users/{id}", tag = "scim",
-    params(("id" = String, Path, description = "The user's id")),
-    responses((status = 204, description = "Deleted"), (status = 404, description = "No such user")))]
-async fn delete_user(call: ScimCall, Path(id): Path<String>) -> ScimResult<StatusCode> {
-    endpoint::delete::<Users>(call, id).await
 }
