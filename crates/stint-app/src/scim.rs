@@ -396,3 +396,30 @@ fn group_record(
         members,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn m1_a_secret_is_high_entropy_and_never_shown_by_debug() {
+        let secret = ScimSecret::generate();
+        let made = MadeScimToken {
+            token: ScimToken {
+                id: ScimTokenId(Uuid::nil()),
+                display_name: "Entra ID".into(),
+                hash: TokenHash::of(secret.expose()),
+                created_at: chrono::DateTime::UNIX_EPOCH,
+                created_by: UserId(Uuid::nil()),
+                revoked_at: None,
+            },
+            secret: secret.clone(),
+        };
+        let shown = format!("{made:?}");
+        assert!(!shown.contains(secret.expose()), "{shown}");
+        assert!(!shown.contains(&made.token.hash.0), "{shown}");
+        assert!(secret.expose().starts_with("stint_scim_"));
+        assert_eq!(secret.expose().len(), "stint_scim_".len() + 43);
+        assert_ne!(ScimSecret::generate(), secret);
+    }
+}
