@@ -313,8 +313,12 @@ impl App {
                         return (Decision::new().audit(record), Err(why));
                     }
                 };
-                let guarded = rule(state, ctx, &provisioner).and_then(|(decision, value)| {
+                let guarded = rule(state, ctx, &provisioner).and_then(|(mut decision, value)| {
                     last_admin::guard(state, &decision, ctx.now)?;
+                    // Events the shared rules record (a group's deletion) name no user either.
+                    for record in &mut decision.audit {
+                        record.actor = None;
+                    }
                     Ok((decision, value))
                 });
                 match guarded {

@@ -242,6 +242,17 @@ async fn m2_m3_okta_provisions_pushes_groups_and_deactivates_a_user() {
     okta.get(&format!("/Groups/{group_id}"))
         .await
         .expect_scim_error(404, None);
+    let audit = admin.get("/stint/v1/audit").await.expect(200);
+    let scim_events: Vec<&serde_json::Value> = (audit["value"].as_array().unwrap().iter())
+        .filter(|event| {
+            let action = event["action"].as_str().unwrap();
+            action.starts_with("scim.") || action == "group.delete"
+        })
+        .collect();
+    assert!(scim_events.len() >= 6, "{audit}");
+    for event in scim_events {
+        assert!(event["actorId"].is_null(), "SCIM acts as no user: {event}");
+    }
 }
 
 #[common::both_backends]
