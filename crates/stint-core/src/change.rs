@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditRecord;
 use crate::auth::{AccessToken, TokenHash};
+use crate::connector::Connector;
 use crate::directory::{AdministrativeUnit, Group, RoleAssignment, Tenant, User};
 use crate::notify::OutboxMessage;
 use crate::policy::Policy;
@@ -32,6 +33,8 @@ pub enum Change {
     TokenRevoked(TokenHash),
     /// A webhook subscription made, changed or deleted (N3).
     Webhook(Webhook),
+    /// A connector or its links made, changed or deleted (C1, C2).
+    Connector(Connector),
 }
 
 /// The outcome of a rule: changes, audit events and the messages that tell of them, to commit

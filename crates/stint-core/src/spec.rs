@@ -113,6 +113,12 @@ spec_rules! {
     O2 => "An ID token's recent multi-factor authentication (RFC 8176 amr, or the configured acr) counts as MFA.",
     /// Issue 17, beyond `SPEC.md`.
     O3 => "With an identity provider, passwords are accepted for everyone, administrators only, or nobody (--local-sign-in).",
+    /// Issue 18, beyond `SPEC.md`.
+    C1 => "Only Global and Privileged Role Administrators manage connectors; their credentials are write-only and never audited.",
+    /// Issue 18, beyond `SPEC.md`.
+    C2 => "A link makes a target group hold a live Stint group's effective members (or owners), once per group, access and target.",
+    /// Issue 18, beyond `SPEC.md`.
+    C3 => "Members a target holds that Stint did not put there are drift: removed (enforce) or reported (report), and audited.",
 }
 
 impl Rule {

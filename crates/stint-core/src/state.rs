@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::{AccessToken, TokenHash};
 use crate::change::Change;
+use crate::connector::{Connector, ConnectorId};
 use crate::directory::{
     AdministrativeUnit, BuiltInRole, DirectoryScope, Group, RoleAssignment, Tenant, User,
 };
@@ -40,6 +41,8 @@ pub struct State {
     pub tokens: HashMap<TokenHash, AccessToken>,
     /// Webhook subscriptions (N3), deleted ones included.
     pub webhooks: HashMap<WebhookId, Webhook>,
+    /// Connectors (C1), deleted ones included.
+    pub connectors: HashMap<ConnectorId, Connector>,
     schedules_by_group: HashMap<GroupId, BTreeSet<ScheduleId>>,
     schedules_by_principal: HashMap<PrincipalId, BTreeSet<ScheduleId>>,
     requests_by_group: HashMap<GroupId, BTreeSet<RequestId>>,
@@ -170,6 +173,9 @@ impl State {
             }
             Change::Webhook(webhook) => {
                 self.webhooks.insert(webhook.id, webhook);
+            }
+            Change::Connector(connector) => {
+                self.connectors.insert(connector.id, connector);
             }
         }
     }

@@ -101,4 +101,6 @@ const UPSERTS: Upserts = Upserts {
     delete_token: "DELETE FROM tokens WHERE hash = $1",
     webhook: "INSERT INTO webhooks (id, doc) VALUES ($1, $2::json)
     ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+    connector: "INSERT INTO connectors (id, doc) VALUES ($1, $2::json)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
 };

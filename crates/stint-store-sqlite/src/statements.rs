@@ -82,4 +82,6 @@ const UPSERTS: Upserts = Upserts {
     delete_token: "DELETE FROM tokens WHERE hash = ?",
     webhook: "INSERT INTO webhooks (id, doc) VALUES (?, ?)
     ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+    connector: "INSERT INTO connectors (id, doc) VALUES (?, ?)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
 };

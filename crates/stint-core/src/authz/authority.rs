@@ -48,6 +48,10 @@ pub struct RoleManager(());
 #[derive(Clone, Copy, Debug)]
 pub struct WebhookManager(());
 
+/// C1: Global and Privileged Role Administrators: connectors and their links.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectorManager(());
+
 /// D8: may reset the password and authenticators of `user`.
 #[derive(Clone, Copy, Debug)]
 pub struct CredentialResetter {
@@ -188,6 +192,17 @@ impl<'s> Authority<'s> {
             "Only a Global Administrator or Privileged Role Administrator may manage webhooks and the notification outbox.",
         )
         .rule(Rule::N3))
+    }
+
+    /// C1: connectors, which write group memberships into the systems that enforce access.
+    pub fn connector_manager(&self) -> Result<ConnectorManager, Violation> {
+        if self.caller.has_any_directory_role(PRIVILEGED) {
+            return Ok(ConnectorManager(()));
+        }
+        Err(Violation::forbidden(
+            "Only a Global Administrator or Privileged Role Administrator may manage connectors.",
+        )
+        .rule(Rule::C1))
     }
 
     /// D8, for resetting credentials.

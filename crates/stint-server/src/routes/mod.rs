@@ -10,6 +10,7 @@ mod stint_audit;
 mod stint_auth;
 mod stint_changes;
 mod stint_check;
+mod stint_connectors;
 mod stint_health;
 mod stint_mfa;
 mod stint_onboarding;
@@ -36,6 +37,7 @@ const SIGNED_IN: &[fn() -> ApiRouter] = &[
     stint_principals::routes,
     stint_check::routes,
     stint_webhooks::routes,
+    stint_connectors::routes,
     stint_outbox::routes,
     users::routes,
     groups::routes,

@@ -10,7 +10,7 @@ use crate::bulk::Decoder;
 use crate::StoreError;
 
 /// Every entity table, and how its documents become changes.
-pub const TABLES: [(&str, Decoder); 11] = [
+pub const TABLES: [(&str, Decoder); 12] = [
     ("tenant", |doc| decode(doc).map(Change::Tenant)),
     ("users", |doc| decode(doc).map(Change::User)),
     ("groups", |doc| decode(doc).map(Change::Group)),
@@ -26,6 +26,7 @@ pub const TABLES: [(&str, Decoder); 11] = [
     ("role_requests", |doc| decode(doc).map(Change::RoleRequest)),
     ("tokens", |doc| decode(doc).map(Change::Token)),
     ("webhooks", |doc| decode(doc).map(Change::Webhook)),
+    ("connectors", |doc| decode(doc).map(Change::Connector)),
 ];
 
 /// The statement that writes a change and its parameters, all text: keys first, the JSON
@@ -117,6 +118,10 @@ pub fn change_params(
         Change::Webhook(webhook) => (
             upserts.webhook,
             vec![webhook.id.to_string(), json("webhook", webhook)?],
+        ),
+        Change::Connector(connector) => (
+            upserts.connector,
+            vec![connector.id.to_string(), json("connector", connector)?],
         ),
     };
     Ok((sql, params.into_iter().map(Param::Text).collect()))

@@ -175,4 +175,5 @@ pub struct Upserts {
     /// Parameters: the token's hash.
     pub delete_token: &'static str,
     pub webhook: &'static str,
+    pub connector: &'static str,
 }
