@@ -48,7 +48,9 @@ where
             Ok(()) => applied.done.extend(piece),
             Err(PieceError::Whole(error)) => return Err(error),
             Err(PieceError::Values(error)) if piece.len() == 1 => {
-                applied.failed.extend(piece.into_iter().map(|v| (v, error.clone())));
+                applied
+                    .failed
+                    .extend(piece.into_iter().map(|v| (v, error.clone())));
             }
             Err(PieceError::Values(_)) => {
                 let mut left = piece;

@@ -92,7 +92,10 @@ mod tests {
         let cache = ResolutionCache::new(DEFAULT_TTL);
         let alice = member();
         cache.put("dn", &alice, &TargetValue::from("uid=alice"));
-        assert_eq!(cache.get("dn", &alice), Some(TargetValue::from("uid=alice")));
+        assert_eq!(
+            cache.get("dn", &alice),
+            Some(TargetValue::from("uid=alice"))
+        );
         assert_eq!(cache.get("uid", &alice), None, "scopes are apart");
         let renamed = Member {
             user_principal_name: "alice.b@example.com".into(),

@@ -259,7 +259,10 @@ fn is_whole_link(error: &sqlx::Error) -> bool {
 fn classify(doing: &str, error: &sqlx::Error) -> TargetError {
     match error {
         sqlx::Error::Database(database) => {
-            let code = database.code().map(|code| code.into_owned()).unwrap_or_default();
+            let code = database
+                .code()
+                .map(|code| code.into_owned())
+                .unwrap_or_default();
             let message = format!("{doing}: {} (SQLSTATE {code})", database.message());
             let transient = ["08", "53", "57P", "40001", "40P01"]
                 .iter()

@@ -133,7 +133,11 @@ impl ScimTarget {
             .json::<Value>()
             .await
             .ok()
-            .and_then(|body| body.get("detail").and_then(Value::as_str).map(str::to_owned))
+            .and_then(|body| {
+                body.get("detail")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
             .unwrap_or_default();
         let message = format!("{doing}: HTTP {}: {detail}", status.as_u16());
         Err(match status {
@@ -158,7 +162,12 @@ impl ScimTarget {
     }
 
     /// The ids of the resources of `kind` matching `attribute eq "value"`.
-    async fn find(&self, kind: &str, attribute: &str, value: &str) -> Result<Vec<String>, TargetError> {
+    async fn find(
+        &self,
+        kind: &str,
+        attribute: &str,
+        value: &str,
+    ) -> Result<Vec<String>, TargetError> {
         let filter = format!("{attribute} eq {}", json!(value));
         let request = self
             .request(Method::GET, &[kind])
@@ -224,7 +233,10 @@ impl ScimTarget {
                 }
             }
         };
-        self.groups.lock().await.insert(link.target.clone(), id.clone());
+        self.groups
+            .lock()
+            .await
+            .insert(link.target.clone(), id.clone());
         Ok(id)
     }
 
@@ -246,7 +258,9 @@ impl ScimTarget {
             .body(body.to_string());
         match self.send("changing the group's members", request).await {
             Ok(_) => Ok(()),
-            Err(error) if error.message().contains("HTTP 404") || error.message().contains("token") => {
+            Err(error)
+                if error.message().contains("HTTP 404") || error.message().contains("token") =>
+            {
                 Err(PieceError::Whole(self.group_gone(link, error).await))
             }
             Err(error) => Err(error.into()),
@@ -262,8 +276,10 @@ impl ScimTarget {
         let applied = apply_in_pieces(values, self.config.batch_size, |piece| {
             let operations = match adding {
                 true => {
-                    let members: Vec<Value> =
-                        piece.iter().map(|value| json!({"value": value.as_str()})).collect();
+                    let members: Vec<Value> = piece
+                        .iter()
+                        .map(|value| json!({"value": value.as_str()}))
+                        .collect();
                     json!([{"op": "add", "path": "members", "value": members}])
                 }
                 false => Value::Array(
@@ -302,11 +318,7 @@ impl Target for ScimTarget {
             [id] => id.clone(),
             [] if self.config.create_users => self.create_user(member).await?,
             [] => return Ok(None),
-            _ => {
-                return Err(TargetError::permanent(
-                    "several users have this userName",
-                ))
-            }
+            _ => return Err(TargetError::permanent("several users have this userName")),
         };
         let value = TargetValue::new(id);
         self.cache.put("user", member, &value);
@@ -365,8 +377,11 @@ mod tests {
 
     #[test]
     fn the_configuration_never_shows_the_token() {
-        let target = ScimTarget::new(ScimConfig::new("https://app.example.com/scim/v2", "tok-3141592"))
-            .unwrap();
+        let target = ScimTarget::new(ScimConfig::new(
+            "https://app.example.com/scim/v2",
+            "tok-3141592",
+        ))
+        .unwrap();
         assert!(!format!("{target:?}").contains("tok-3141592"));
     }
 

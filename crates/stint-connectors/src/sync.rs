@@ -135,12 +135,11 @@ pub async fn sync_link<T: Target + Sync>(
     clock: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
 ) -> Result<SyncReport, TargetError> {
     let started_at = clock();
-    let resolutions: Vec<(Uuid, Result<Option<TargetValue>, TargetError>)> =
-        stream::iter(wanted)
-            .map(|member| async move { (member.id, target.resolve(link, member).await) })
-            .buffered(RESOLVE_CONCURRENCY)
-            .collect()
-            .await;
+    let resolutions: Vec<(Uuid, Result<Option<TargetValue>, TargetError>)> = stream::iter(wanted)
+        .map(|member| async move { (member.id, target.resolve(link, member).await) })
+        .buffered(RESOLVE_CONCURRENCY)
+        .collect()
+        .await;
     let mut resolved = BTreeMap::new();
     let mut unresolved = Vec::new();
     for (member, resolution) in resolutions {
@@ -268,11 +267,17 @@ mod tests {
     use super::*;
 
     fn set(values: &[&str]) -> BTreeSet<TargetValue> {
-        values.iter().map(|value| TargetValue::from(*value)).collect()
+        values
+            .iter()
+            .map(|value| TargetValue::from(*value))
+            .collect()
     }
 
     fn list(values: &[&str]) -> Vec<TargetValue> {
-        values.iter().map(|value| TargetValue::from(*value)).collect()
+        values
+            .iter()
+            .map(|value| TargetValue::from(*value))
+            .collect()
     }
 
     #[test]

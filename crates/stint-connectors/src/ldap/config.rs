@@ -23,8 +23,9 @@ pub struct LdapConfig {
     pub user_filter: String,
     /// The attribute whose value goes into `memberUid` (posixGroup links): `uid` by default.
     pub uid_attribute: String,
-    /// A DN kept in every `groupOfNames` linked with `member`, so that removing the last real
-    /// member does not violate the object class (which requires one `member`). It is added
+    /// A DN kept in every group linked with `member` or `uniqueMember`, so that removing the
+    /// last real member does not violate `groupOfNames` (or `groupOfUniqueNames`), which
+    /// requires one value. It is added
     /// before removals when missing and is never reported as a member or as drift. Without it,
     /// removing the last member of a `groupOfNames` fails (and is reported) with a message
     /// saying to configure it.

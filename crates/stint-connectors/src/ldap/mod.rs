@@ -21,7 +21,7 @@ pub use config::LdapConfig;
 
 use crate::batch::{apply_in_pieces, PieceError};
 use crate::cache::{ResolutionCache, DEFAULT_TTL};
-use crate::{Applied, Link, Member, MemberAttribute, Target, TargetError, TargetValue};
+use crate::{Applied, Link, Member, Target, TargetError, TargetValue};
 
 /// Result codes (RFC 4511) this target treats specially.
 mod rc {
@@ -188,7 +188,7 @@ impl LdapTarget {
             rc::NO_SUCH_ATTRIBUTE if !adding && single => Ok(()),
             rc::NO_SUCH_OBJECT => Err(PieceError::Whole(no_such_group(link))),
             rc::OBJECT_CLASS_VIOLATION if !adding => Err(PieceError::Values(TargetError::permanent(
-                format!("the group must keep a {attribute} (groupOfNames requires one): configure placeholderMember ({})", result.text),
+                format!("the group must keep a {attribute} (groupOfNames and groupOfUniqueNames require one): configure placeholderMember ({})", result.text),
             ))),
             code => {
                 let error = by_code("modifying the group", code, &result.text);
@@ -200,12 +200,13 @@ impl LdapTarget {
         }
     }
 
-    /// Makes sure the placeholder is in a `groupOfNames` before members leave it.
+    /// Makes sure the placeholder is in a `groupOfNames` (or `groupOfUniqueNames`) before
+    /// members leave it.
     async fn keep_placeholder(&self, link: &Link) -> Result<(), TargetError> {
         let Some(placeholder) = &self.placeholder else {
             return Ok(());
         };
-        if link.member_attribute != MemberAttribute::Member {
+        if !link.member_attribute.holds_dns() {
             return Ok(());
         }
         match self.modify(link, true, vec![placeholder.clone()]).await {
@@ -289,7 +290,12 @@ impl Target for LdapTarget {
     async fn read_members(&self, link: &Link) -> Result<BTreeSet<TargetValue>, TargetError> {
         let attribute = link.member_attribute.ldap_name();
         let entries = self
-            .search(&link.target, Scope::Base, "(objectClass=*)", vec![attribute])
+            .search(
+                &link.target,
+                Scope::Base,
+                "(objectClass=*)",
+                vec![attribute],
+            )
             .await
             .map_err(|error| match error.is_transient() {
                 true => error,
@@ -319,9 +325,14 @@ impl Target for LdapTarget {
     }
 
     async fn health(&self) -> Result<(), TargetError> {
-        self.search(&self.config.base_dn, Scope::Base, "(objectClass=*)", vec!["1.1"])
-            .await
-            .map(|_| ())
+        self.search(
+            &self.config.base_dn,
+            Scope::Base,
+            "(objectClass=*)",
+            vec!["1.1"],
+        )
+        .await
+        .map(|_| ())
     }
 
     fn forget(&self, member: Uuid) {

@@ -1,0 +1,418 @@
+//! The LDAP target against a real OpenLDAP `slapd` (Debian's), started by each test. Mandatory
+//! where `STINT_TEST_LDAP` is set (`.ci/run` sets it); elsewhere one loud `SKIPPED` line.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use chrono::Duration;
+use stint_connectors::ldap::{LdapConfig, LdapTarget};
+use stint_connectors::{
+    sync_link, AnyTarget, Link, Member, MemberAttribute, Mode, RemovalCause, Target, TargetValue,
+};
+use support::{
+    group_dn, member, user_dn, Slapd, TestClock, PLACEHOLDER, ROOT_DN, ROOT_PASSWORD, SUFFIX,
+};
+
+const VARIABLE: &str = "STINT_TEST_LDAP";
+const NEEDS: &str = "slapd and ldap-utils";
+
+fn config(slapd: &Slapd) -> LdapConfig {
+    let mut config = LdapConfig::new(
+        slapd.url(),
+        ROOT_DN,
+        ROOT_PASSWORD,
+        SUFFIX,
+        "(&(objectClass=inetOrgPerson)(mail={userPrincipalName}))",
+    );
+    config.placeholder_member = Some(PLACEHOLDER.into());
+    config
+}
+
+fn target(slapd: &Slapd) -> AnyTarget {
+    AnyTarget::Ldap(LdapTarget::new(config(slapd)).unwrap())
+}
+
+fn link(group: &str, attribute: MemberAttribute) -> Link {
+    Link {
+        target: group_dn(group),
+        member_attribute: attribute,
+    }
+}
+
+fn people(names: &[&str]) -> Vec<Member> {
+    names
+        .iter()
+        .map(|name| member(&format!("{name}@example.com")))
+        .collect()
+}
+
+/// What a member of `name` looks like in the attribute, as `ldapsearch` shows it.
+fn expected(attribute: MemberAttribute, names: &[&str]) -> Vec<String> {
+    let mut values: Vec<String> = names
+        .iter()
+        .map(|name| match attribute {
+            MemberAttribute::MemberUid => name.to_string(),
+            _ => user_dn(name),
+        })
+        .collect();
+    if attribute != MemberAttribute::MemberUid {
+        values.push(PLACEHOLDER.to_string());
+    }
+    values.sort();
+    values
+}
+
+#[tokio::test]
+async fn an_added_member_appears_and_an_ended_one_disappears_confirmed_by_read_back() {
+    if !support::enabled(VARIABLE, "ldap: add and remove, confirmed", NEEDS) {
+        return;
+    }
+    let slapd = Slapd::start();
+    let target = target(&slapd);
+    let clock = TestClock::new();
+    for (group, attribute) in [
+        ("ops", MemberAttribute::Member),
+        ("dev", MemberAttribute::UniqueMember),
+        ("posix", MemberAttribute::MemberUid),
+    ] {
+        let link = link(group, attribute);
+        let everyone = people(&["alice", "bob"]);
+        let now = || clock.now();
+        let first = sync_link(
+            &target,
+            &link,
+            &everyone,
+            &BTreeSet::new(),
+            Mode::Enforce,
+            &now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(first.added.len(), 2, "{first:#?}");
+        assert!(
+            first.failed.is_empty() && first.unresolved.is_empty(),
+            "{first:#?}"
+        );
+        assert_eq!(first.pushed.len(), 2);
+        assert_eq!(
+            slapd.values(&link.target, attribute.ldap_name()),
+            expected(attribute, &["alice", "bob"]),
+            "{group}: both are in the directory"
+        );
+
+        let later = clock.now() + Duration::minutes(5);
+        clock.set(later);
+        let second = sync_link(
+            &target,
+            &link,
+            &everyone[..1],
+            &first.pushed,
+            Mode::Enforce,
+            &now,
+        )
+        .await
+        .unwrap();
+        assert!(second.added.is_empty());
+        assert_eq!(second.removed.len(), 1, "{second:#?}");
+        let removal = &second.removed[0];
+        assert_eq!(removal.cause, RemovalCause::NoLongerWanted);
+        assert_eq!(removal.confirmed_at, later, "confirmed at the read-back");
+        let bob = match attribute {
+            MemberAttribute::MemberUid => "bob".to_string(),
+            _ => user_dn("bob"),
+        };
+        assert_eq!(removal.value, TargetValue::new(bob));
+        assert_eq!(
+            slapd.values(&link.target, attribute.ldap_name()),
+            expected(attribute, &["alice"]),
+            "{group}: bob is gone from the directory"
+        );
+        assert_eq!(second.pushed.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn drift_is_removed_in_enforce_mode_and_only_reported_in_report_mode() {
+    if !support::enabled(VARIABLE, "ldap: drift", NEEDS) {
+        return;
+    }
+    let slapd = Slapd::start();
+    let target = target(&slapd);
+    let clock = TestClock::new();
+    let now = || clock.now();
+    let link = link("ops", MemberAttribute::Member);
+    let wanted = people(&["alice"]);
+    let first = sync_link(
+        &target,
+        &link,
+        &wanted,
+        &BTreeSet::new(),
+        Mode::Enforce,
+        &now,
+    )
+    .await
+    .unwrap();
+    slapd.modify(&format!(
+        "dn: {}\nchangetype: modify\nadd: member\nmember: {}\n",
+        link.target,
+        user_dn("mallory").to_uppercase()
+    ));
+
+    let reported = sync_link(&target, &link, &wanted, &first.pushed, Mode::Report, &now)
+        .await
+        .unwrap();
+    let mallory = TargetValue::new(user_dn("mallory"));
+    assert_eq!(reported.drift, [mallory.clone()], "{reported:#?}");
+    assert!(reported.removed.is_empty());
+    assert!(!reported.pushed.contains(&mallory), "drift is not Stint's");
+    assert_eq!(
+        slapd.values(&link.target, "member"),
+        expected(MemberAttribute::Member, &["alice", "mallory"])
+    );
+
+    let enforced = sync_link(
+        &target,
+        &link,
+        &wanted,
+        &reported.pushed,
+        Mode::Enforce,
+        &now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(enforced.drift, [mallory.clone()]);
+    assert_eq!(enforced.removed.len(), 1, "{enforced:#?}");
+    assert_eq!(enforced.removed[0].value, mallory);
+    assert_eq!(enforced.removed[0].cause, RemovalCause::Drift);
+    assert_eq!(
+        slapd.values(&link.target, "member"),
+        expected(MemberAttribute::Member, &["alice"])
+    );
+}
+
+#[tokio::test]
+async fn a_user_missing_in_the_directory_is_reported_unresolved_and_the_others_are_added() {
+    if !support::enabled(VARIABLE, "ldap: unresolved", NEEDS) {
+        return;
+    }
+    let slapd = Slapd::start();
+    let target = target(&slapd);
+    let clock = TestClock::new();
+    let now = || clock.now();
+    let link = link("posix", MemberAttribute::MemberUid);
+    let wanted = people(&["alice", "zoe"]);
+    let report = sync_link(
+        &target,
+        &link,
+        &wanted,
+        &BTreeSet::new(),
+        Mode::Enforce,
+        &now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.unresolved.len(), 1, "{report:#?}");
+    assert_eq!(report.unresolved[0].member, wanted[1].id);
+    assert_eq!(report.unresolved[0].error, None, "not found, not an error");
+    assert_eq!(report.added, [TargetValue::new("alice")]);
+}
+
+#[tokio::test]
+async fn a_filter_injection_attempt_finds_nobody() {
+    if !support::enabled(VARIABLE, "ldap: filter injection", NEEDS) {
+        return;
+    }
+    let slapd = Slapd::start();
+    let target = target(&slapd);
+    let link = link("ops", MemberAttribute::Member);
+    // Unescaped, this would make the filter match every user.
+    let attacker = member("*)(mail=*");
+    assert_eq!(target.resolve(&link, &attacker).await.unwrap(), None);
+    let alice = member("alice@example.com");
+    assert_eq!(
+        target.resolve(&link, &alice).await.unwrap(),
+        Some(TargetValue::new(user_dn("alice")))
+    );
+}
+
+#[tokio::test]
+async fn a_batch_with_one_refused_value_adds_the_others_and_reports_only_that_one() {
+    if !support::enabled(VARIABLE, "ldap: partial batch failure", NEEDS) {
+        return;
+    }
+    let slapd = Slapd::start();
+    let target = target(&slapd);
+    let link = link("ops", MemberAttribute::Member);
+    let values = [
+        TargetValue::new(user_dn("alice")),
+        TargetValue::new("this is not a DN"),
+        TargetValue::new(user_dn("bob")),
+    ];
+    let applied = target.add(&link, &values).await.unwrap();
+    assert_eq!(applied.done, [values[0].clone(), values[2].clone()]);
+    assert_eq!(applied.failed.len(), 1, "{applied:#?}");
+    assert_eq!(applied.failed[0].0, values[1]);
+    assert!(!applied.failed[0].1.is_transient());
+    assert_eq!(
+        slapd.values(&link.target, "member"),
+        expected(MemberAttribute::Member, &["alice", "bob"])
+    );
+    let removed = target.remove(&link, &values).await.unwrap();
+    assert_eq!(removed.failed.len(), 1, "{removed:#?}");
+    assert_eq!(slapd.values(&link.target, "member"), [PLACEHOLDER]);
+}
+
+#[tokio::test]
+async fn the_directory_down_is_a_transient_error_and_back_up_the_sync_completes() {
+    if !support::enabled(VARIABLE, "ldap: server down and back", NEEDS) {
+        return;
+    }
+    let mut slapd = Slapd::start();
+    let target = target(&slapd);
+    let clock = TestClock::new();
+    let now = || clock.now();
+    let link = link("dev", MemberAttribute::UniqueMember);
+    let wanted = people(&["alice", "bob"]);
+    let first = sync_link(
+        &target,
+        &link,
+        &wanted[..1],
+        &BTreeSet::new(),
+        Mode::Enforce,
+        &now,
+    )
+    .await
+    .unwrap();
+    assert!(target.health().await.is_ok());
+
+    slapd.stop();
+    let error = sync_link(&target, &link, &wanted, &first.pushed, Mode::Enforce, &now)
+        .await
+        .unwrap_err();
+    assert!(error.is_transient(), "{error}");
+    assert!(target.health().await.unwrap_err().is_transient());
+
+    slapd.resume();
+    let report = sync_link(&target, &link, &wanted, &first.pushed, Mode::Enforce, &now)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.added,
+        [TargetValue::new(user_dn("bob"))],
+        "{report:#?}"
+    );
+    assert_eq!(
+        slapd.values(&link.target, "uniqueMember"),
+        expected(MemberAttribute::UniqueMember, &["alice", "bob"])
+    );
+}
+
+#[tokio::test]
+async fn without_a_placeholder_removing_the_last_member_is_reported_with_what_to_configure() {
+    if !support::enabled(VARIABLE, "ldap: groupOfNames keeps a member", NEEDS) {
+        return;
+    }
+    let slapd = Slapd::start();
+    let mut config = config(&slapd);
+    config.placeholder_member = None;
+    let target = LdapTarget::new(config).unwrap();
+    let link = link("ops", MemberAttribute::Member);
+    let alice = TargetValue::new(user_dn("alice"));
+    target.add(&link, &[alice.clone()]).await.unwrap();
+    let placeholder = TargetValue::new(PLACEHOLDER);
+    let emptied = target
+        .remove(&link, &[placeholder.clone(), alice.clone()])
+        .await
+        .unwrap();
+    assert_eq!(emptied.failed.len(), 1, "{emptied:#?}");
+    assert!(
+        emptied.failed[0].1.message().contains("placeholderMember"),
+        "{emptied:#?}"
+    );
+    assert_eq!(
+        slapd.values(&link.target, "member").len(),
+        1,
+        "one member is left"
+    );
+}
+
+#[tokio::test]
+async fn with_the_placeholder_the_last_member_leaves_and_the_placeholder_is_never_drift() {
+    if !support::enabled(VARIABLE, "ldap: placeholder", NEEDS) {
+        return;
+    }
+    let slapd = Slapd::start();
+    let target = target(&slapd);
+    let clock = TestClock::new();
+    let now = || clock.now();
+    let link = link("ops", MemberAttribute::Member);
+    let first = sync_link(
+        &target,
+        &link,
+        &people(&["alice"]),
+        &BTreeSet::new(),
+        Mode::Enforce,
+        &now,
+    )
+    .await
+    .unwrap();
+    // Someone deleted the placeholder by hand: it comes back before the last member leaves.
+    slapd.modify(&format!(
+        "dn: {}\nchangetype: modify\ndelete: member\nmember: {PLACEHOLDER}\n",
+        link.target
+    ));
+    let second = sync_link(&target, &link, &[], &first.pushed, Mode::Enforce, &now)
+        .await
+        .unwrap();
+    assert_eq!(second.removed.len(), 1, "{second:#?}");
+    assert!(second.drift.is_empty());
+    assert!(second.pushed.is_empty());
+    assert_eq!(slapd.values(&link.target, "member"), [PLACEHOLDER]);
+}
+
+#[tokio::test]
+async fn bad_credentials_and_a_missing_group_are_permanent_errors() {
+    if !support::enabled(VARIABLE, "ldap: permanent errors", NEEDS) {
+        return;
+    }
+    let slapd = Slapd::start();
+    let mut config = config(&slapd);
+    config.bind_password = "wrong".into();
+    let refused = LdapTarget::new(config).unwrap();
+    let error = refused.health().await.unwrap_err();
+    assert!(!error.is_transient(), "{error}");
+    assert!(error.message().contains("invalid credentials"), "{error}");
+    assert!(!error.to_string().contains(ROOT_PASSWORD));
+
+    let target = target(&slapd);
+    let error = target
+        .read_members(&link("nope", MemberAttribute::Member))
+        .await
+        .unwrap_err();
+    assert!(!error.is_transient(), "{error}");
+    assert!(error.message().contains("no such group"), "{error}");
+}
+
+#[test]
+fn the_configuration_never_shows_the_bind_password() {
+    let config = LdapConfig::new(
+        "ldap://127.0.0.1:1",
+        ROOT_DN,
+        "bind-secret-4711",
+        SUFFIX,
+        "(uid={userPrincipalName})",
+    );
+    let target = LdapTarget::new(config.clone()).unwrap();
+    assert!(!format!("{config:?}").contains("bind-secret-4711"));
+    assert!(!format!("{target:?}").contains("bind-secret-4711"));
+    let bad = LdapConfig {
+        url: "http://x".into(),
+        ..config
+    };
+    assert!(LdapTarget::new(bad)
+        .unwrap_err()
+        .message()
+        .starts_with("url:"));
+}
