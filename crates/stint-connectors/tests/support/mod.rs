@@ -4,8 +4,8 @@
 //! `SKIPPED` line and passes; `.ci/run` installs both and sets the variables.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::io::Write as _;
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -19,7 +19,11 @@ pub fn enabled(variable: &str, test: &str, needs: &str) -> bool {
     if std::env::var_os(variable).is_some_and(|value| !value.is_empty()) {
         return true;
     }
-    eprintln!("SKIPPED {test}: set {variable}=1 (after installing {needs}) to run it against the real server");
+    // Written past the test harness's output capture, so that it shows in every run.
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: set {variable}=1 (after installing {needs}) to run it against the real server"
+    );
     false
 }
 
@@ -220,10 +224,6 @@ impl Slapd {
         values.sort();
         values
     }
-
-    pub fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
 }
 
 /// The DN of user `name`.
@@ -312,6 +312,128 @@ impl ScimServer {
     }
 }
 
-pub fn path_exists(path: &Path) -> bool {
-    path.exists()
+/// Requests to the SCIM server made directly, behind Stint's back: seeding and inspecting.
+impl ScimServer {
+    fn client(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    async fn post(&self, kind: &str, body: serde_json::Value) -> String {
+        let response = self
+            .client()
+            .post(format!("{}/{kind}", self.url()))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/scim+json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        let created: serde_json::Value = response.json().await.unwrap();
+        created["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a user; its id.
+    pub async fn create_user(&self, user_name: &str) -> String {
+        self.post(
+            "Users",
+            serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": user_name,
+            }),
+        )
+        .await
+    }
+
+    /// Creates an empty group; its id.
+    pub async fn create_group(&self, display_name: &str) -> String {
+        self.post(
+            "Groups",
+            serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": display_name,
+            }),
+        )
+        .await
+    }
+
+    /// Adds a member by hand.
+    pub async fn add_member(&self, group: &str, user: &str) {
+        let body = serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "add", "path": "members", "value": [{"value": user}]}],
+        });
+        let response = self
+            .client()
+            .patch(format!("{}/Groups/{group}", self.url()))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/scim+json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+
+    /// The group's member ids, sorted.
+    pub async fn members(&self, group: &str) -> Vec<String> {
+        let group: serde_json::Value = self
+            .client()
+            .get(format!("{}/Groups/{group}", self.url()))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut members: Vec<String> = group["members"]
+            .as_array()
+            .map(|members| {
+                members
+                    .iter()
+                    .map(|member| member["value"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        members.sort();
+        members
+    }
+
+    /// The users with this userName: their ids.
+    pub async fn users_named(&self, user_name: &str) -> Vec<String> {
+        let list: serde_json::Value = self
+            .client()
+            .get(format!("{}/Users", self.url()))
+            .bearer_auth(&self.token)
+            .query(&[("filter", format!("userName eq \"{user_name}\""))])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        list["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|user| user["id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Freezes the server (SIGSTOP): it accepts connections and answers nothing.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a frozen server go on (SIGCONT).
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        let status = Command::new("kill").args([signal, &pid]).status().unwrap();
+        assert!(status.success());
+    }
 }
