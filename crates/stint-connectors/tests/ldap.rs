@@ -164,7 +164,11 @@ async fn drift_is_removed_in_enforce_mode_and_only_reported_in_report_mode() {
         .await
         .unwrap();
     let mallory = TargetValue::new(user_dn("mallory"));
-    assert_eq!(reported.drift, [mallory.clone()], "{reported:#?}");
+    assert_eq!(
+        reported.drift,
+        std::slice::from_ref(&mallory),
+        "{reported:#?}"
+    );
     assert!(reported.removed.is_empty());
     assert!(!reported.pushed.contains(&mallory), "drift is not Stint's");
     assert_eq!(
@@ -182,7 +186,7 @@ async fn drift_is_removed_in_enforce_mode_and_only_reported_in_report_mode() {
     )
     .await
     .unwrap();
-    assert_eq!(enforced.drift, [mallory.clone()]);
+    assert_eq!(enforced.drift, std::slice::from_ref(&mallory));
     assert_eq!(enforced.removed.len(), 1, "{enforced:#?}");
     assert_eq!(enforced.removed[0].value, mallory);
     assert_eq!(enforced.removed[0].cause, RemovalCause::Drift);
@@ -320,7 +324,10 @@ async fn without_a_placeholder_removing_the_last_member_is_reported_with_what_to
     let target = LdapTarget::new(config).unwrap();
     let link = link("ops", MemberAttribute::Member);
     let alice = TargetValue::new(user_dn("alice"));
-    target.add(&link, &[alice.clone()]).await.unwrap();
+    target
+        .add(&link, std::slice::from_ref(&alice))
+        .await
+        .unwrap();
     let placeholder = TargetValue::new(PLACEHOLDER);
     let emptied = target
         .remove(&link, &[placeholder.clone(), alice.clone()])

@@ -168,7 +168,7 @@ async fn a_granted_login_appears_and_a_revoked_one_disappears_confirmed_by_read_
     assert_eq!(second.removed[0].value, TargetValue::new(obrien.as_str()));
     assert_eq!(second.removed[0].cause, RemovalCause::NoLongerWanted);
     assert_eq!(second.removed[0].confirmed_at, later);
-    assert_eq!(roles.members(&group).await, [alice.clone()]);
+    assert_eq!(roles.members(&group).await, std::slice::from_ref(&alice));
     assert_eq!(
         second.pushed,
         BTreeSet::from([TargetValue::new(alice.as_str())])
