@@ -423,3 +423,43 @@ fn the_configuration_never_shows_the_bind_password() {
         .message()
         .starts_with("url:"));
 }
+
+#[tokio::test]
+async fn starttls_and_ldaps_work_with_the_directory_ca_and_fail_permanently_without_it() {
+    if !support::enabled(VARIABLE, "ldap: StartTLS and LDAPS", NEEDS) {
+        return;
+    }
+    let slapd = Slapd::start_with_tls();
+    let link = link("posix", MemberAttribute::MemberUid);
+    let alice = TargetValue::new("alice");
+
+    let mut starttls = config(&slapd);
+    starttls.starttls = true;
+    starttls.ca_certificate = Some(slapd.ca_file());
+    let target = LdapTarget::new(starttls.clone()).unwrap();
+    target.health().await.unwrap();
+    target
+        .add(&link, std::slice::from_ref(&alice))
+        .await
+        .unwrap();
+
+    let mut ldaps = starttls.clone();
+    ldaps.starttls = false;
+    ldaps.url = format!("ldaps://127.0.0.1:{}", slapd.tls_port.unwrap());
+    let target = LdapTarget::new(ldaps.clone()).unwrap();
+    assert_eq!(
+        target.read_members(&link).await.unwrap(),
+        BTreeSet::from([alice])
+    );
+
+    ldaps.ca_certificate = None;
+    let untrusting = LdapTarget::new(ldaps).unwrap();
+    let error = untrusting.health().await.unwrap_err();
+    assert!(!error.is_transient(), "{error}");
+    assert!(error.message().contains("TLS"), "{error}");
+
+    let mut missing = starttls;
+    missing.ca_certificate = Some(slapd.ca_file().with_extension("missing"));
+    let error = LdapTarget::new(missing).unwrap_err();
+    assert!(error.message().starts_with("caCertificate:"), "{error}");
+}

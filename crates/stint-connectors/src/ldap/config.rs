@@ -1,5 +1,6 @@
 //! What an LDAP connector is configured with.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::Secret;
@@ -16,6 +17,8 @@ pub struct LdapConfig {
     pub bind_password: Secret,
     /// Upgrade an `ldap://` connection with StartTLS before binding.
     pub starttls: bool,
+    /// A PEM file of CA certificates trusted, besides the system's, for `ldaps://` and StartTLS.
+    pub ca_certificate: Option<PathBuf>,
     /// Where users are searched (subtree).
     pub base_dn: String,
     /// The search filter finding a member's entry, with `{userPrincipalName}`, `{mail}` or `{id}`,
@@ -37,7 +40,7 @@ pub struct LdapConfig {
 }
 
 impl LdapConfig {
-    /// A configuration with the defaults: no StartTLS, `uid`, no placeholder, 10 s, 500 values.
+    /// A configuration with the defaults: no StartTLS, the system's roots, `uid`, no placeholder, 10 s, 500 values.
     pub fn new(
         url: impl Into<String>,
         bind_dn: impl Into<String>,
@@ -50,6 +53,7 @@ impl LdapConfig {
             bind_dn: bind_dn.into(),
             bind_password: bind_password.into(),
             starttls: false,
+            ca_certificate: None,
             base_dn: base_dn.into(),
             user_filter: user_filter.into(),
             uid_attribute: "uid".into(),

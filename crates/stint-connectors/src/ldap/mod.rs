@@ -9,9 +9,12 @@
 mod config;
 mod dn;
 mod filter;
+mod tls;
 
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
+use std::io;
+use std::sync::Arc;
 
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, Mod, Scope, SearchEntry};
 use tokio::sync::Mutex;
@@ -42,6 +45,7 @@ mod rc {
 pub struct LdapTarget {
     config: LdapConfig,
     placeholder: Option<TargetValue>,
+    tls: Arc<rustls::ClientConfig>,
     connection: Mutex<Option<Ldap>>,
     cache: ResolutionCache,
 }
@@ -79,9 +83,11 @@ impl LdapTarget {
             .placeholder_member
             .as_deref()
             .map(|placeholder| TargetValue::new(dn::normalize(placeholder)));
+        let tls = tls::client_config(config.ca_certificate.as_deref())?;
         Ok(LdapTarget {
             config,
             placeholder,
+            tls,
             connection: Mutex::new(None),
             cache: ResolutionCache::new(DEFAULT_TTL),
         })
@@ -98,7 +104,8 @@ impl LdapTarget {
         *connection = None;
         let settings = LdapConnSettings::new()
             .set_conn_timeout(self.config.timeout)
-            .set_starttls(self.config.starttls);
+            .set_starttls(self.config.starttls)
+            .set_config(self.tls.clone());
         let (driver, mut ldap) = LdapConnAsync::with_settings(settings, &self.config.url)
             .await
             .map_err(|error| classify("connecting", error))?;
@@ -376,6 +383,10 @@ fn by_code(doing: &str, code: u32, text: &str) -> TargetError {
 fn classify(doing: &str, error: LdapError) -> TargetError {
     match error {
         LdapError::LdapResult { result } => by_code(doing, result.rc, &result.text),
+        // rustls reports a refused certificate or a failed handshake as invalid data.
+        LdapError::Io { source } if source.kind() == io::ErrorKind::InvalidData => {
+            TargetError::permanent(format!("{doing}: TLS failed: {source}"))
+        }
         LdapError::Io { .. }
         | LdapError::Timeout { .. }
         | LdapError::EndOfStream

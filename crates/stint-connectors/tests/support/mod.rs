@@ -6,6 +6,7 @@
 
 use std::io::Write as _;
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -92,6 +93,8 @@ pub struct Slapd {
     child: Option<Child>,
     dir: tempfile::TempDir,
     pub port: u16,
+    /// With TLS: the `ldaps://` port (StartTLS works on `port`).
+    pub tls_port: Option<u16>,
 }
 
 impl Drop for Slapd {
@@ -102,10 +105,29 @@ impl Drop for Slapd {
 
 impl Slapd {
     pub fn start() -> Slapd {
+        Slapd::start_with(false)
+    }
+
+    /// A server that also speaks TLS, with a certificate for 127.0.0.1 issued by a CA of its
+    /// own, whose certificate is `ca_file()`.
+    pub fn start_with_tls() -> Slapd {
+        Slapd::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Slapd {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("data")).unwrap();
+        let tls_config = if tls {
+            make_certificates(dir.path());
+            format!(
+                "TLSCACertificateFile {dir}/ca.pem\nTLSCertificateFile {dir}/server.pem\nTLSCertificateKeyFile {dir}/server.key\n",
+                dir = dir.path().display()
+            )
+        } else {
+            String::new()
+        };
         let config = format!(
-            "include /etc/ldap/schema/core.schema\n\
+            "{tls_config}include /etc/ldap/schema/core.schema\n\
              include /etc/ldap/schema/cosine.schema\n\
              include /etc/ldap/schema/inetorgperson.schema\n\
              include /etc/ldap/schema/nis.schema\n\
@@ -125,6 +147,7 @@ impl Slapd {
             child: None,
             dir,
             port: free_port(),
+            tls_port: tls.then(free_port),
         };
         slapd.resume();
         slapd.load(&base_ldif());
@@ -143,11 +166,19 @@ impl Slapd {
         }
     }
 
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
     pub fn resume(&mut self) {
+        let mut urls = format!("ldap://127.0.0.1:{}/", self.port);
+        if let Some(port) = self.tls_port {
+            urls.push_str(&format!(" ldaps://127.0.0.1:{port}/"));
+        }
         let mut child = Command::new("/usr/sbin/slapd")
             .arg("-f")
             .arg(self.dir.path().join("slapd.conf"))
-            .args(["-h", &format!("ldap://127.0.0.1:{}/", self.port), "-d", "0"])
+            .args(["-h", &urls, "-d", "0"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -224,6 +255,85 @@ impl Slapd {
         values.sort();
         values
     }
+}
+
+/// A CA and a server certificate for 127.0.0.1 it issued, made with `openssl` in `dir`.
+fn make_certificates(dir: &Path) {
+    let run = |args: &[&str]| {
+        let output = Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("openssl runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec[..],
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Stint test CA",
+        ][..],
+    ]
+    .concat());
+    run(&[
+        &["req"][..],
+        &ec[..],
+        &[
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ][..],
+    ]
+    .concat());
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    // slapd may run as another user than the one that wrote the key.
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
 }
 
 /// The DN of user `name`.
