@@ -1,8 +1,10 @@
 //! Applying a change to many values in as few operations as possible, and when an operation
-//! fails, splitting it in halves until only the values that really fail are left.
+//! fails, splitting it in halves until only the values that really fail are left (whose cached
+//! resolutions are then forgotten).
 
 use std::future::Future;
 
+use crate::cache::ResolutionCache;
 use crate::{Applied, TargetError, TargetValue};
 
 /// Why one operation on a piece of a batch failed.
@@ -27,10 +29,12 @@ impl From<TargetError> for PieceError {
     }
 }
 
-/// Applies `apply` to `values` in pieces of at most `max_batch`, bisecting failed pieces.
+/// Applies `apply` to `values` in pieces of at most `max_batch`, bisecting failed pieces; the
+/// values that fail are forgotten in `cache`.
 pub(crate) async fn apply_in_pieces<F, Fut>(
     values: &[TargetValue],
     max_batch: usize,
+    cache: &ResolutionCache,
     mut apply: F,
 ) -> Result<Applied, TargetError>
 where
@@ -48,9 +52,10 @@ where
             Ok(()) => applied.done.extend(piece),
             Err(PieceError::Whole(error)) => return Err(error),
             Err(PieceError::Values(error)) if piece.len() == 1 => {
-                applied
-                    .failed
-                    .extend(piece.into_iter().map(|v| (v, error.clone())));
+                for value in piece {
+                    cache.forget_value(&value);
+                    applied.failed.push((value, error.clone()));
+                }
             }
             Err(PieceError::Values(_)) => {
                 let mut left = piece;
@@ -66,6 +71,11 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::DEFAULT_TTL;
+
+    fn cache() -> ResolutionCache {
+        ResolutionCache::new(DEFAULT_TTL)
+    }
 
     fn values(names: &[&str]) -> Vec<TargetValue> {
         names.iter().map(|name| TargetValue::from(*name)).collect()
@@ -74,17 +84,22 @@ mod tests {
     #[tokio::test]
     async fn a_batch_with_one_bad_value_reports_only_that_value_failed() {
         let mut calls = Vec::new();
-        let applied = apply_in_pieces(&values(&["a", "b", "bad", "c", "d"]), 10, |piece| {
-            calls.push(piece.len());
-            let fails = piece.iter().any(|v| v.as_str() == "bad");
-            async move {
-                if fails {
-                    Err(PieceError::Values(TargetError::permanent("refused")))
-                } else {
-                    Ok(())
+        let applied = apply_in_pieces(
+            &values(&["a", "b", "bad", "c", "d"]),
+            10,
+            &cache(),
+            |piece| {
+                calls.push(piece.len());
+                let fails = piece.iter().any(|v| v.as_str() == "bad");
+                async move {
+                    if fails {
+                        Err(PieceError::Values(TargetError::permanent("refused")))
+                    } else {
+                        Ok(())
+                    }
                 }
-            }
-        })
+            },
+        )
         .await
         .unwrap();
         assert_eq!(applied.done, values(&["a", "b", "c", "d"]));
@@ -96,7 +111,7 @@ mod tests {
     #[tokio::test]
     async fn values_go_in_pieces_of_at_most_the_batch_size() {
         let mut calls = Vec::new();
-        let applied = apply_in_pieces(&values(&["a", "b", "c", "d", "e"]), 2, |piece| {
+        let applied = apply_in_pieces(&values(&["a", "b", "c", "d", "e"]), 2, &cache(), |piece| {
             calls.push(piece.len());
             async { Ok(()) }
         })
@@ -109,7 +124,7 @@ mod tests {
     #[tokio::test]
     async fn a_transient_error_stops_the_batch_without_splitting() {
         let mut calls = 0;
-        let error = apply_in_pieces(&values(&["a", "b", "c"]), 10, |_| {
+        let error = apply_in_pieces(&values(&["a", "b", "c"]), 10, &cache(), |_| {
             calls += 1;
             async { Err(TargetError::transient("connection refused").into()) }
         })

@@ -51,6 +51,7 @@ pub struct PostgresTarget {
     cache: ResolutionCache,
 }
 
+/// By hand: the pool's connect options hold the URL's password.
 impl fmt::Debug for PostgresTarget {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter
@@ -162,14 +163,10 @@ impl PostgresTarget {
         values: &[TargetValue],
     ) -> Result<Applied, TargetError> {
         self.group_exists(link).await?;
-        let applied = apply_in_pieces(values, self.config.batch_size, |piece| {
+        apply_in_pieces(values, self.config.batch_size, &self.cache, |piece| {
             self.change(link, granting, piece)
         })
-        .await?;
-        for (value, _) in &applied.failed {
-            self.cache.forget_value(value);
-        }
-        Ok(applied)
+        .await
     }
 }
 

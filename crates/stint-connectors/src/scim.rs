@@ -9,7 +9,6 @@
 //! transient; 401/403 (the token), 404 (the group) and 400 (a refused value) are permanent.
 
 use std::collections::{BTreeSet, HashMap};
-use std::fmt;
 use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -55,6 +54,7 @@ impl ScimConfig {
 }
 
 /// A SCIM service provider as a [`Target`].
+#[derive(Debug)]
 pub struct ScimTarget {
     config: ScimConfig,
     base: Url,
@@ -62,15 +62,6 @@ pub struct ScimTarget {
     cache: ResolutionCache,
     /// A link's `target` → the group's `id`.
     groups: Mutex<HashMap<String, String>>,
-}
-
-impl fmt::Debug for ScimTarget {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter
-            .debug_struct("ScimTarget")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
 }
 
 impl ScimTarget {
@@ -273,7 +264,7 @@ impl ScimTarget {
         adding: bool,
         values: &[TargetValue],
     ) -> Result<Applied, TargetError> {
-        let applied = apply_in_pieces(values, self.config.batch_size, |piece| {
+        apply_in_pieces(values, self.config.batch_size, &self.cache, |piece| {
             let operations = match adding {
                 true => {
                     let members: Vec<Value> = piece
@@ -294,11 +285,7 @@ impl ScimTarget {
             };
             self.patch(link, operations)
         })
-        .await?;
-        for (value, _) in &applied.failed {
-            self.cache.forget_value(value);
-        }
-        Ok(applied)
+        .await
     }
 }
 

@@ -9,10 +9,8 @@ use std::collections::BTreeSet;
 
 use sqlx::{Connection, PgConnection};
 use stint_connectors::postgres::{PostgresConfig, PostgresTarget};
-use stint_connectors::{
-    sync_link, AnyTarget, Link, Member, Mode, RemovalCause, Target, TargetValue,
-};
-use support::{member, TestClock};
+use stint_connectors::{sync_link, AnyTarget, Link, Member, Mode, Target, TargetValue};
+use support::{member, scenarios, TestClock};
 use uuid::Uuid;
 
 const VARIABLE: &str = "STINT_TEST_POSTGRES_URL";
@@ -132,47 +130,14 @@ async fn a_granted_login_appears_and_a_revoked_one_disappears_confirmed_by_read_
     let alice = roles.create("alice", true).await;
     // A quote in a role name stays inside the identifier.
     let obrien = roles.create("o\"brien", true).await;
-    let target = target(&url);
-    let clock = TestClock::new();
-    let now = || clock.now();
-    let link = Link::new(group.as_str());
-    let wanted = [roles.member("alice"), roles.member("o\"brien")];
-
-    let first = sync_link(
-        &target,
-        &link,
-        &wanted,
-        &BTreeSet::new(),
-        Mode::Enforce,
-        &now,
+    scenarios::add_then_end(
+        &target(&url),
+        &Link::new(group.as_str()),
+        (&roles.member("alice"), &alice),
+        (&roles.member("o\"brien"), &obrien),
+        async || roles.members(&group).await,
     )
-    .await
-    .unwrap();
-    assert_eq!(first.added.len(), 2, "{first:#?}");
-    assert!(first.failed.is_empty() && first.unresolved.is_empty());
-    assert_eq!(roles.members(&group).await, sorted(&[&alice, &obrien]));
-
-    let later = clock.now() + chrono::Duration::seconds(30);
-    clock.set(later);
-    let second = sync_link(
-        &target,
-        &link,
-        &wanted[..1],
-        &first.pushed,
-        Mode::Enforce,
-        &now,
-    )
-    .await
-    .unwrap();
-    assert_eq!(second.removed.len(), 1, "{second:#?}");
-    assert_eq!(second.removed[0].value, TargetValue::new(obrien.as_str()));
-    assert_eq!(second.removed[0].cause, RemovalCause::NoLongerWanted);
-    assert_eq!(second.removed[0].confirmed_at, later);
-    assert_eq!(roles.members(&group).await, std::slice::from_ref(&alice));
-    assert_eq!(
-        second.pushed,
-        BTreeSet::from([TargetValue::new(alice.as_str())])
-    );
+    .await;
 }
 
 #[tokio::test]
@@ -184,43 +149,15 @@ async fn drift_is_revoked_in_enforce_mode_and_only_reported_in_report_mode() {
     let group = roles.create("db_admins", false).await;
     let alice = roles.create("alice", true).await;
     let mallory = roles.create("mallory", true).await;
-    let target = target(&url);
-    let clock = TestClock::new();
-    let now = || clock.now();
-    let link = Link::new(group.as_str());
-    let wanted = [roles.member("alice")];
-    let first = sync_link(
-        &target,
-        &link,
-        &wanted,
-        &BTreeSet::new(),
-        Mode::Enforce,
-        &now,
+    scenarios::drift(
+        &target(&url),
+        &Link::new(group.as_str()),
+        (&roles.member("alice"), &alice),
+        &mallory,
+        async || roles.grant(&group, &mallory).await,
+        async || roles.members(&group).await,
     )
-    .await
-    .unwrap();
-    roles.grant(&group, &mallory).await;
-
-    let reported = sync_link(&target, &link, &wanted, &first.pushed, Mode::Report, &now)
-        .await
-        .unwrap();
-    assert_eq!(reported.drift, [TargetValue::new(mallory.as_str())]);
-    assert!(reported.removed.is_empty());
-    assert_eq!(roles.members(&group).await, sorted(&[&alice, &mallory]));
-
-    let enforced = sync_link(
-        &target,
-        &link,
-        &wanted,
-        &reported.pushed,
-        Mode::Enforce,
-        &now,
-    )
-    .await
-    .unwrap();
-    assert_eq!(enforced.removed.len(), 1, "{enforced:#?}");
-    assert_eq!(enforced.removed[0].cause, RemovalCause::Drift);
-    assert_eq!(roles.members(&group).await, [alice]);
+    .await;
 }
 
 #[tokio::test]
@@ -233,36 +170,24 @@ async fn a_missing_login_role_is_unresolved_and_a_batch_naming_it_fails_only_for
     let alice = roles.create("alice", true).await;
     let bob = roles.create("bob", true).await;
     let target = target(&url);
-    let clock = TestClock::new();
-    let now = || clock.now();
     let link = Link::new(group.as_str());
-    let zoe = roles.member("zoe");
-    let report = sync_link(
+    let observe = async || roles.members(&group).await;
+    let stint_alice = roles.member("alice");
+    scenarios::unresolved(
         &target,
         &link,
-        &[roles.member("alice"), zoe.clone()],
-        &BTreeSet::new(),
-        Mode::Enforce,
-        &now,
+        (&stint_alice, &alice),
+        &roles.member("zoe"),
+        observe,
     )
-    .await
-    .unwrap();
-    assert_eq!(report.unresolved.len(), 1, "{report:#?}");
-    assert_eq!(report.unresolved[0].member, zoe.id);
-    assert_eq!(report.unresolved[0].error, None);
-
+    .await;
+    target
+        .remove(&link, &[TargetValue::new(alice.as_str())])
+        .await
+        .unwrap();
     // One GRANT naming a role that does not exist fails as a whole; split, only it fails.
-    let values = [
-        TargetValue::new(bob.as_str()),
-        TargetValue::new(roles.name("ghost")),
-        TargetValue::new(alice.as_str()),
-    ];
-    let applied = target.add(&link, &values).await.unwrap();
-    assert_eq!(applied.done, [values[0].clone(), values[2].clone()]);
-    assert_eq!(applied.failed.len(), 1, "{applied:#?}");
-    assert_eq!(applied.failed[0].0, values[1]);
-    assert!(!applied.failed[0].1.is_transient());
-    assert_eq!(roles.members(&group).await, sorted(&[&alice, &bob]));
+    let ghost = roles.name("ghost");
+    scenarios::partial_batch(&target, &link, [&bob, &alice], &ghost, observe).await;
 }
 
 #[tokio::test]

@@ -5,12 +5,11 @@
 
 mod support;
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use stint_connectors::scim::{ScimConfig, ScimTarget};
-use stint_connectors::{sync_link, AnyTarget, Link, Mode, RemovalCause, Target, TargetValue};
-use support::{member, ScimServer, TestClock};
+use stint_connectors::{sync_link, AnyTarget, Link, Mode, Target, TargetValue};
+use support::{member, scenarios, ScimServer, TestClock};
 
 const VARIABLE: &str = "STINT_TEST_SCIM_SERVER";
 const NEEDS: &str = "scim2-server (pip install scim2-server==0.8.3)";
@@ -42,46 +41,17 @@ async fn an_added_member_appears_and_an_ended_one_disappears_confirmed_by_read_b
     let ops = server.create_group("ops").await;
     let dev = server.create_group("dev").await;
     let target = target(&server);
-    let clock = TestClock::new();
-    let now = || clock.now();
-    let wanted = [member("alice@example.com"), member("bob@example.com")];
+    let (stint_alice, stint_bob) = (member("alice@example.com"), member("bob@example.com"));
     // A group is linked by its displayName or by its id.
     for (link, id) in [(Link::new("ops"), &ops), (Link::new(dev.as_str()), &dev)] {
-        let first = sync_link(
+        scenarios::add_then_end(
             &target,
             &link,
-            &wanted,
-            &BTreeSet::new(),
-            Mode::Enforce,
-            &now,
+            (&stint_alice, &alice),
+            (&stint_bob, &bob),
+            async || server.members(id).await,
         )
-        .await
-        .unwrap();
-        assert_eq!(first.added.len(), 2, "{first:#?}");
-        assert!(first.failed.is_empty() && first.unresolved.is_empty());
-        assert_eq!(server.members(id).await, sorted(&[&alice, &bob]));
-
-        let later = clock.now() + chrono::Duration::seconds(90);
-        clock.set(later);
-        let second = sync_link(
-            &target,
-            &link,
-            &wanted[..1],
-            &first.pushed,
-            Mode::Enforce,
-            &now,
-        )
-        .await
-        .unwrap();
-        assert_eq!(second.removed.len(), 1, "{second:#?}");
-        assert_eq!(second.removed[0].value, TargetValue::new(bob.as_str()));
-        assert_eq!(second.removed[0].cause, RemovalCause::NoLongerWanted);
-        assert_eq!(second.removed[0].confirmed_at, later);
-        assert_eq!(server.members(id).await, std::slice::from_ref(&alice));
-        assert_eq!(
-            second.pushed,
-            BTreeSet::from([TargetValue::new(alice.as_str())])
-        );
+        .await;
     }
 }
 
@@ -95,42 +65,15 @@ async fn drift_is_removed_in_enforce_mode_and_only_reported_in_report_mode() {
     let mallory = server.create_user("mallory@example.com").await;
     let ops = server.create_group("ops").await;
     let target = target(&server);
-    let clock = TestClock::new();
-    let now = || clock.now();
-    let link = Link::new("ops");
-    let wanted = [member("alice@example.com")];
-    let first = sync_link(
+    scenarios::drift(
         &target,
-        &link,
-        &wanted,
-        &BTreeSet::new(),
-        Mode::Enforce,
-        &now,
+        &Link::new("ops"),
+        (&member("alice@example.com"), &alice),
+        &mallory,
+        async || server.add_member(&ops, &mallory).await,
+        async || server.members(&ops).await,
     )
-    .await
-    .unwrap();
-    server.add_member(&ops, &mallory).await;
-
-    let reported = sync_link(&target, &link, &wanted, &first.pushed, Mode::Report, &now)
-        .await
-        .unwrap();
-    assert_eq!(reported.drift, [TargetValue::new(mallory.as_str())]);
-    assert!(reported.removed.is_empty());
-    assert_eq!(server.members(&ops).await, sorted(&[&alice, &mallory]));
-
-    let enforced = sync_link(
-        &target,
-        &link,
-        &wanted,
-        &reported.pushed,
-        Mode::Enforce,
-        &now,
-    )
-    .await
-    .unwrap();
-    assert_eq!(enforced.removed.len(), 1, "{enforced:#?}");
-    assert_eq!(enforced.removed[0].cause, RemovalCause::Drift);
-    assert_eq!(server.members(&ops).await, [alice]);
+    .await;
 }
 
 #[tokio::test]
@@ -141,32 +84,20 @@ async fn a_missing_user_is_unresolved_unless_users_are_created() {
     let server = ScimServer::start();
     let alice = server.create_user("alice@example.com").await;
     let ops = server.create_group("ops").await;
-    let clock = TestClock::new();
-    let now = || clock.now();
     let link = Link::new("ops");
+    let stint_alice = member("alice@example.com");
     let zoe = member("zoe@example.com");
-    let wanted = [member("alice@example.com"), zoe.clone()];
-
+    let observe = async || server.members(&ops).await;
     let target = target(&server);
-    let report = sync_link(
-        &target,
-        &link,
-        &wanted,
-        &BTreeSet::new(),
-        Mode::Enforce,
-        &now,
-    )
-    .await
-    .unwrap();
-    assert_eq!(report.unresolved.len(), 1, "{report:#?}");
-    assert_eq!(report.unresolved[0].member, zoe.id);
-    assert_eq!(report.unresolved[0].error, None);
-    assert_eq!(server.members(&ops).await, std::slice::from_ref(&alice));
+    let report = scenarios::unresolved(&target, &link, (&stint_alice, &alice), &zoe, observe).await;
     assert!(server.users_named("zoe@example.com").await.is_empty());
 
     let mut creating = config(&server);
     creating.create_users = true;
     let target = ScimTarget::new(creating).unwrap();
+    let clock = TestClock::new();
+    let now = || clock.now();
+    let wanted = [stint_alice, zoe];
     let report = sync_link(&target, &link, &wanted, &report.pushed, Mode::Enforce, &now)
         .await
         .unwrap();
@@ -206,37 +137,16 @@ async fn a_server_that_does_not_answer_is_transient_and_once_back_the_sync_compl
     let bob = server.create_user("bob@example.com").await;
     let ops = server.create_group("ops").await;
     let target = target(&server);
-    let clock = TestClock::new();
-    let now = || clock.now();
-    let link = Link::new("ops");
-    let wanted = [member("alice@example.com"), member("bob@example.com")];
-    let first = sync_link(
+    scenarios::down_and_back(
         &target,
-        &link,
-        &wanted[..1],
-        &BTreeSet::new(),
-        Mode::Enforce,
-        &now,
+        &Link::new("ops"),
+        (&member("alice@example.com"), &alice),
+        (&member("bob@example.com"), &bob),
+        async || server.freeze(),
+        async || server.thaw(),
+        async || server.members(&ops).await,
     )
-    .await
-    .unwrap();
-
-    server.freeze();
-    let error = sync_link(&target, &link, &wanted, &first.pushed, Mode::Enforce, &now)
-        .await
-        .unwrap_err();
-    server.thaw();
-    assert!(error.is_transient(), "{error}");
-
-    let report = sync_link(&target, &link, &wanted, &first.pushed, Mode::Enforce, &now)
-        .await
-        .unwrap();
-    assert_eq!(
-        report.added,
-        [TargetValue::new(bob.as_str())],
-        "{report:#?}"
-    );
-    assert_eq!(server.members(&ops).await, sorted(&[&alice, &bob]));
+    .await;
 
     let url = format!("http://127.0.0.1:{}/v2", support::free_port());
     let refused = ScimTarget::new(ScimConfig::new(url, "t")).unwrap();

@@ -12,7 +12,6 @@ mod filter;
 mod tls;
 
 use std::collections::{BTreeSet, HashSet};
-use std::fmt;
 use std::io;
 use std::sync::Arc;
 
@@ -42,21 +41,13 @@ mod rc {
 }
 
 /// An LDAP directory as a [`Target`].
+#[derive(Debug)]
 pub struct LdapTarget {
     config: LdapConfig,
     placeholder: Option<TargetValue>,
     tls: Arc<rustls::ClientConfig>,
     connection: Mutex<Option<Ldap>>,
     cache: ResolutionCache,
-}
-
-impl fmt::Debug for LdapTarget {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter
-            .debug_struct("LdapTarget")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
 }
 
 impl LdapTarget {
@@ -228,14 +219,10 @@ impl LdapTarget {
         adding: bool,
         values: &[TargetValue],
     ) -> Result<Applied, TargetError> {
-        let applied = apply_in_pieces(values, self.config.batch_size, |piece| {
+        apply_in_pieces(values, self.config.batch_size, &self.cache, |piece| {
             self.modify(link, adding, piece)
         })
-        .await?;
-        for (value, _) in &applied.failed {
-            self.cache.forget_value(value);
-        }
-        Ok(applied)
+        .await
     }
 }
 

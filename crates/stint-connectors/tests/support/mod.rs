@@ -4,6 +4,8 @@
 //! `SKIPPED` line and passes; `.ci/run` installs both and sets the variables.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod scenarios;
+
 use std::io::Write as _;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -164,6 +166,13 @@ impl Slapd {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// The values of `attribute` of `dn` but the placeholder.
+    pub fn members(&self, dn: &str, attribute: &str) -> Vec<String> {
+        let mut values = self.values(dn, attribute);
+        values.retain(|value| value != PLACEHOLDER);
+        values
     }
 
     pub fn ca_file(&self) -> PathBuf {
@@ -424,47 +433,49 @@ impl ScimServer {
 
 /// Requests to the SCIM server made directly, behind Stint's back: seeding and inspecting.
 impl ScimServer {
-    fn client(&self) -> reqwest::Client {
-        reqwest::Client::new()
+    /// `method` on `path` (below the base URL) with an optional body; the answer's JSON
+    /// (`null` when there is none). Panics unless the status is 2xx.
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{}/{path}", self.url()))
+            .bearer_auth(&self.token)
+            .query(query);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/scim+json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        response.json().await.unwrap_or(serde_json::Value::Null)
     }
 
-    async fn post(&self, kind: &str, body: serde_json::Value) -> String {
-        let response = self
-            .client()
-            .post(format!("{}/{kind}", self.url()))
-            .bearer_auth(&self.token)
-            .header("content-type", "application/scim+json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "{}", response.status());
-        let created: serde_json::Value = response.json().await.unwrap();
+    async fn create(&self, kind: &str, schema: &str, attributes: serde_json::Value) -> String {
+        let mut body = attributes;
+        body["schemas"] =
+            serde_json::json!([format!("urn:ietf:params:scim:schemas:core:2.0:{schema}")]);
+        let created = self
+            .call(reqwest::Method::POST, kind, &[], Some(body))
+            .await;
         created["id"].as_str().unwrap().to_string()
     }
 
     /// Creates a user; its id.
     pub async fn create_user(&self, user_name: &str) -> String {
-        self.post(
-            "Users",
-            serde_json::json!({
-                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                "userName": user_name,
-            }),
-        )
-        .await
+        let user = serde_json::json!({"userName": user_name});
+        self.create("Users", "User", user).await
     }
 
     /// Creates an empty group; its id.
     pub async fn create_group(&self, display_name: &str) -> String {
-        self.post(
-            "Groups",
-            serde_json::json!({
-                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-                "displayName": display_name,
-            }),
-        )
-        .await
+        let group = serde_json::json!({"displayName": display_name});
+        self.create("Groups", "Group", group).await
     }
 
     /// Adds a member by hand.
@@ -473,62 +484,26 @@ impl ScimServer {
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": [{"op": "add", "path": "members", "value": [{"value": user}]}],
         });
-        let response = self
-            .client()
-            .patch(format!("{}/Groups/{group}", self.url()))
-            .bearer_auth(&self.token)
-            .header("content-type", "application/scim+json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success(), "{}", response.status());
+        let path = format!("Groups/{group}");
+        self.call(reqwest::Method::PATCH, &path, &[], Some(body))
+            .await;
     }
 
     /// The group's member ids, sorted.
     pub async fn members(&self, group: &str) -> Vec<String> {
-        let group: serde_json::Value = self
-            .client()
-            .get(format!("{}/Groups/{group}", self.url()))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let mut members: Vec<String> = group["members"]
-            .as_array()
-            .map(|members| {
-                members
-                    .iter()
-                    .map(|member| member["value"].as_str().unwrap().to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let path = format!("Groups/{group}");
+        let group = self.call(reqwest::Method::GET, &path, &[], None).await;
+        let mut members = ids(&group["members"], "value");
         members.sort();
         members
     }
 
     /// The users with this userName: their ids.
     pub async fn users_named(&self, user_name: &str) -> Vec<String> {
-        let list: serde_json::Value = self
-            .client()
-            .get(format!("{}/Users", self.url()))
-            .bearer_auth(&self.token)
-            .query(&[("filter", format!("userName eq \"{user_name}\""))])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        list["Resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|user| user["id"].as_str().unwrap().to_string())
-            .collect()
+        let filter = format!("userName eq \"{user_name}\"");
+        let query = [("filter", filter.as_str())];
+        let list = self.call(reqwest::Method::GET, "Users", &query, None).await;
+        ids(&list["Resources"], "id")
     }
 
     /// Freezes the server (SIGSTOP): it accepts connections and answers nothing.
@@ -546,4 +521,17 @@ impl ScimServer {
         let status = Command::new("kill").args([signal, &pid]).status().unwrap();
         assert!(status.success());
     }
+}
+
+/// The `field` of each object in a JSON array (none if it is not an array).
+fn ids(array: &serde_json::Value, field: &str) -> Vec<String> {
+    array
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|item| item[field].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
 }
