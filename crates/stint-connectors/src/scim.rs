@@ -107,14 +107,17 @@ impl ScimTarget {
             .header(reqwest::header::ACCEPT, SCIM_JSON)
     }
 
-    /// Sends `request`; any status other than 2xx becomes an error naming `doing`.
-    async fn send(&self, doing: &str, request: RequestBuilder) -> Result<Response, TargetError> {
+    /// Sends `request`; any status other than 2xx becomes a failure naming `doing`.
+    async fn send(&self, doing: &str, request: RequestBuilder) -> Result<Response, Failure> {
         let response = request.send().await.map_err(|error| {
             let error = error.without_url();
-            match error.is_timeout() || error.is_connect() || error.is_request() {
-                true => TargetError::transient(format!("{doing}: {error}")),
-                false => TargetError::permanent(format!("{doing}: {error}")),
-            }
+            let message = format!("{doing}: {error}");
+            Failure::other(
+                match error.is_timeout() || error.is_connect() || error.is_request() {
+                    true => TargetError::transient(message),
+                    false => TargetError::permanent(message),
+                },
+            )
         })?;
         let status = response.status();
         if status.is_success() {
@@ -131,7 +134,7 @@ impl ScimTarget {
             })
             .unwrap_or_default();
         let message = format!("{doing}: HTTP {}: {detail}", status.as_u16());
-        Err(match status {
+        let error = match status {
             StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => {
                 TargetError::transient(message)
             }
@@ -141,15 +144,19 @@ impl ScimTarget {
                 status.as_u16()
             )),
             _ => TargetError::permanent(message),
+        };
+        Err(Failure {
+            status: Some(status),
+            error,
         })
     }
 
-    async fn json(&self, doing: &str, request: RequestBuilder) -> Result<Value, TargetError> {
-        self.send(doing, request)
-            .await?
-            .json()
-            .await
-            .map_err(|_| TargetError::permanent(format!("{doing}: the answer is not SCIM JSON")))
+    async fn json(&self, doing: &str, request: RequestBuilder) -> Result<Value, Failure> {
+        self.send(doing, request).await?.json().await.map_err(|_| {
+            Failure::other(TargetError::permanent(format!(
+                "{doing}: the answer is not SCIM JSON"
+            )))
+        })
     }
 
     /// The ids of the resources of `kind` matching `attribute eq "value"`.
@@ -207,9 +214,7 @@ impl ScimTarget {
             .query(&[("attributes", "id")]);
         let id = match self.send("reading the group", by_id).await {
             Ok(_) => link.target.clone(),
-            Err(error) if error.is_transient() || error.message().contains("token") => {
-                return Err(error)
-            }
+            Err(failure) if !failure.is(StatusCode::NOT_FOUND) => return Err(failure.error),
             Err(_) => {
                 let ids = self.find("Groups", "displayName", &link.target).await?;
                 match ids.as_slice() {
@@ -232,12 +237,12 @@ impl ScimTarget {
     }
 
     /// Forgets a group id that the server no longer knows, and says so.
-    async fn group_gone(&self, link: &Link, error: TargetError) -> TargetError {
-        if error.message().contains("HTTP 404") {
+    async fn group_gone(&self, link: &Link, failure: Failure) -> TargetError {
+        if failure.is(StatusCode::NOT_FOUND) {
             self.groups.lock().await.remove(&link.target);
             return no_such_group(link);
         }
-        error
+        failure.error
     }
 
     async fn patch(&self, link: &Link, operations: Value) -> Result<(), PieceError> {
@@ -249,12 +254,18 @@ impl ScimTarget {
             .body(body.to_string());
         match self.send("changing the group's members", request).await {
             Ok(_) => Ok(()),
-            Err(error)
-                if error.message().contains("HTTP 404") || error.message().contains("token") =>
+            Err(failure)
+                if [
+                    StatusCode::NOT_FOUND,
+                    StatusCode::UNAUTHORIZED,
+                    StatusCode::FORBIDDEN,
+                ]
+                .iter()
+                .any(|status| failure.is(*status)) =>
             {
-                Err(PieceError::Whole(self.group_gone(link, error).await))
+                Err(PieceError::Whole(self.group_gone(link, failure).await))
             }
-            Err(error) => Err(error.into()),
+            Err(failure) => Err(failure.error.into()),
         }
     }
 
@@ -346,11 +357,38 @@ impl Target for ScimTarget {
         let request = self
             .request(Method::GET, &["Groups"])
             .query(&[("count", "1"), ("attributes", "id")]);
-        self.send("listing groups", request).await.map(|_| ())
+        self.send("listing groups", request).await?;
+        Ok(())
     }
 
     fn forget(&self, member: Uuid) {
         self.cache.forget(member);
+    }
+}
+
+/// A request that failed, with the HTTP status when there was an answer.
+#[derive(Debug)]
+struct Failure {
+    status: Option<StatusCode>,
+    error: TargetError,
+}
+
+impl Failure {
+    fn other(error: TargetError) -> Failure {
+        Failure {
+            status: None,
+            error,
+        }
+    }
+
+    fn is(&self, status: StatusCode) -> bool {
+        self.status == Some(status)
+    }
+}
+
+impl From<Failure> for TargetError {
+    fn from(failure: Failure) -> TargetError {
+        failure.error
     }
 }
 

@@ -128,13 +128,15 @@ impl LdapTarget {
         }
     }
 
-    /// A search, through the kept connection.
+    /// A search, through the kept connection; `missing` says what it means when `base` does
+    /// not exist.
     async fn search(
         &self,
         base: &str,
         scope: Scope,
         filter: &str,
         attributes: Vec<&str>,
+        missing: impl FnOnce() -> TargetError,
     ) -> Result<Vec<SearchEntry>, TargetError> {
         let mut ldap = self.connect().await?;
         let searched = ldap
@@ -144,6 +146,9 @@ impl LdapTarget {
             .and_then(|result| result.success());
         match searched {
             Ok((entries, _)) => Ok(entries.into_iter().map(SearchEntry::construct).collect()),
+            Err(LdapError::LdapResult { result }) if result.rc == rc::NO_SUCH_OBJECT => {
+                Err(missing())
+            }
             Err(error) => {
                 let error = classify("searching", error);
                 self.forget_connection_if(&error).await;
@@ -243,16 +248,10 @@ impl Target for LdapTarget {
         } else {
             vec![self.config.uid_attribute.as_str()]
         };
+        let base = &self.config.base_dn;
         let entries = self
-            .search(&self.config.base_dn, Scope::Subtree, &filter, attributes)
-            .await
-            .map_err(|error| match error.is_transient() {
-                true => error,
-                false => TargetError::permanent(format!(
-                    "searching users under baseDn: {}",
-                    error.message()
-                )),
-            })?;
+            .search(base, Scope::Subtree, &filter, attributes, no_base_dn)
+            .await?;
         let entry = match entries.as_slice() {
             [] => return Ok(None),
             [entry] => entry,
@@ -283,18 +282,16 @@ impl Target for LdapTarget {
 
     async fn read_members(&self, link: &Link) -> Result<BTreeSet<TargetValue>, TargetError> {
         let attribute = link.member_attribute.ldap_name();
+        let everything = "(objectClass=*)";
         let entries = self
             .search(
                 &link.target,
                 Scope::Base,
-                "(objectClass=*)",
+                everything,
                 vec![attribute],
+                || no_such_group(link),
             )
-            .await
-            .map_err(|error| match error.is_transient() {
-                true => error,
-                false => no_such_group(link),
-            })?;
+            .await?;
         let [entry] = entries.as_slice() else {
             return Err(no_such_group(link));
         };
@@ -319,11 +316,13 @@ impl Target for LdapTarget {
     }
 
     async fn health(&self) -> Result<(), TargetError> {
+        let base = &self.config.base_dn;
         self.search(
-            &self.config.base_dn,
+            base,
             Scope::Base,
             "(objectClass=*)",
             vec!["1.1"],
+            no_base_dn,
         )
         .await
         .map(|_| ())
@@ -342,6 +341,10 @@ fn attribute_values(entry: &SearchEntry, attribute: &str) -> Vec<String> {
         .find(|(name, _)| name.eq_ignore_ascii_case(attribute))
         .map(|(_, values)| values.clone())
         .unwrap_or_default()
+}
+
+fn no_base_dn() -> TargetError {
+    TargetError::permanent("baseDn: no such entry in the directory")
 }
 
 fn no_such_group(link: &Link) -> TargetError {
