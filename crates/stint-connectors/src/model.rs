@@ -113,3 +113,34 @@ impl From<&str> for TargetValue {
         TargetValue::new(value)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_attributes_and_modes_have_the_api_names() {
+        let names = serde_json::to_value([
+            MemberAttribute::Member,
+            MemberAttribute::UniqueMember,
+            MemberAttribute::MemberUid,
+        ])
+        .unwrap();
+        assert_eq!(
+            names,
+            serde_json::json!(["member", "uniqueMember", "memberUid"])
+        );
+        let modes = serde_json::to_value([Mode::Enforce, Mode::Report]).unwrap();
+        assert_eq!(modes, serde_json::json!(["enforce", "report"]));
+        for attribute in [
+            MemberAttribute::Member,
+            MemberAttribute::UniqueMember,
+            MemberAttribute::MemberUid,
+        ] {
+            assert_eq!(
+                serde_json::to_value(attribute).unwrap(),
+                attribute.ldap_name()
+            );
+        }
+    }
+}

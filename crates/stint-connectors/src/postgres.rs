@@ -26,7 +26,7 @@ pub struct PostgresConfig {
     pub url: Secret,
     /// The login role of a member, with `{userPrincipalName}`, `{mail}` or `{id}`.
     pub login_template: String,
-    /// How long getting a connection may take.
+    /// How long getting a connection, and each statement, may take.
     pub timeout: Duration,
     /// Roles per `GRANT`/`REVOKE` statement at most.
     pub batch_size: usize,
@@ -83,6 +83,9 @@ impl PostgresTarget {
                 "loginTemplate: must contain {userPrincipalName}, {mail} or {id}",
             ));
         }
+        // A GRANT waiting on a lock gives up with the rest of the operation.
+        let limit = format!("{}ms", config.timeout.as_millis());
+        let options = options.options([("statement_timeout", &limit), ("lock_timeout", &limit)]);
         let pool = PgPoolOptions::new()
             .max_connections(2)
             .min_connections(0)
@@ -261,7 +264,7 @@ fn classify(doing: &str, error: &sqlx::Error) -> TargetError {
                 .map(|code| code.into_owned())
                 .unwrap_or_default();
             let message = format!("{doing}: {} (SQLSTATE {code})", database.message());
-            let transient = ["08", "53", "57P", "40001", "40P01"]
+            let transient = ["08", "53", "57P", "57014", "55P03", "40001", "40P01"]
                 .iter()
                 .any(|prefix| code.starts_with(prefix));
             match transient {

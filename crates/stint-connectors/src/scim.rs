@@ -133,18 +133,7 @@ impl ScimTarget {
                     .map(str::to_owned)
             })
             .unwrap_or_default();
-        let message = format!("{doing}: HTTP {}: {detail}", status.as_u16());
-        let error = match status {
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => {
-                TargetError::transient(message)
-            }
-            status if status.is_server_error() => TargetError::transient(message),
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => TargetError::permanent(format!(
-                "{doing}: the token is refused (HTTP {})",
-                status.as_u16()
-            )),
-            _ => TargetError::permanent(message),
-        };
+        let error = status_error(doing, status, &detail);
         Err(Failure {
             status: Some(status),
             error,
@@ -366,6 +355,23 @@ impl Target for ScimTarget {
     }
 }
 
+/// What an answer with a status other than 2xx means: 429, 408 and 5xx are transient (the
+/// server is busy or failing), 401 and 403 say the token is refused, the rest are permanent.
+fn status_error(doing: &str, status: StatusCode, detail: &str) -> TargetError {
+    let message = format!("{doing}: HTTP {}: {detail}", status.as_u16());
+    match status {
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => {
+            TargetError::transient(message)
+        }
+        status if status.is_server_error() => TargetError::transient(message),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => TargetError::permanent(format!(
+            "{doing}: the token is refused (HTTP {})",
+            status.as_u16()
+        )),
+        _ => TargetError::permanent(message),
+    }
+}
+
 /// A request that failed, with the HTTP status when there was an answer.
 #[derive(Debug)]
 struct Failure {
@@ -408,6 +414,23 @@ mod tests {
         ))
         .unwrap();
         assert!(!format!("{target:?}").contains("tok-3141592"));
+    }
+
+    #[test]
+    fn busy_and_failing_servers_are_transient_and_refusals_permanent() {
+        for status in [429, 408, 500, 502, 503] {
+            let status = StatusCode::from_u16(status).unwrap();
+            assert!(status_error("x", status, "").is_transient(), "{status}");
+        }
+        for status in [400, 401, 403, 404, 409] {
+            let status = StatusCode::from_u16(status).unwrap();
+            assert!(!status_error("x", status, "").is_transient(), "{status}");
+        }
+        let refused = status_error("listing groups", StatusCode::UNAUTHORIZED, "");
+        assert_eq!(
+            refused.message(),
+            "listing groups: the token is refused (HTTP 401)"
+        );
     }
 
     #[test]
