@@ -203,7 +203,14 @@ impl ScimTarget {
             .query(&[("attributes", "id")]);
         let id = match self.send("reading the group", by_id).await {
             Ok(_) => link.target.clone(),
-            Err(failure) if !failure.is(StatusCode::NOT_FOUND) => return Err(failure.error),
+            // Some servers answer 400 rather than 404 to an id they would never issue.
+            Err(failure)
+                if failure.error.is_transient()
+                    || failure.is(StatusCode::UNAUTHORIZED)
+                    || failure.is(StatusCode::FORBIDDEN) =>
+            {
+                return Err(failure.error)
+            }
             Err(_) => {
                 let ids = self.find("Groups", "displayName", &link.target).await?;
                 match ids.as_slice() {

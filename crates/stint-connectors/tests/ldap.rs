@@ -10,10 +10,8 @@ use stint_connectors::ldap::{LdapConfig, LdapTarget};
 use stint_connectors::{
     sync_link, AnyTarget, Link, Member, MemberAttribute, Mode, Target, TargetValue,
 };
-use support::{
-    group_dn, member, scenarios, user_dn, Slapd, TestClock, PLACEHOLDER, ROOT_DN, ROOT_PASSWORD,
-    SUFFIX,
-};
+use support::slapd::{group_dn, user_dn, Slapd, PLACEHOLDER, ROOT_DN, ROOT_PASSWORD, SUFFIX};
+use support::{member, scenarios, TestClock};
 
 const VARIABLE: &str = "STINT_TEST_LDAP";
 const NEEDS: &str = "slapd and ldap-utils";

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use stint_connectors::scim::{ScimConfig, ScimTarget};
 use stint_connectors::{sync_link, AnyTarget, Link, Mode, Target, TargetValue};
-use support::{member, scenarios, ScimServer, TestClock};
+use support::scim_server::ScimServer;
+use support::{member, scenarios, TestClock};
 
 const VARIABLE: &str = "STINT_TEST_SCIM_SERVER";
 const NEEDS: &str = "scim2-server (pip install scim2-server==0.8.3)";
