@@ -25,7 +25,7 @@ pub struct PostgresConfig {
     /// `postgres://user[:password]@host[:port]/database`; secret, since it may hold a password.
     pub url: Secret,
     /// The login role of a member, with `{userPrincipalName}`, `{mail}` or `{id}`.
-    pub login_template: String,
+    pub login_role: String,
     /// How long getting a connection, and each statement, may take.
     pub timeout: Duration,
     /// Roles per `GRANT`/`REVOKE` statement at most.
@@ -37,7 +37,7 @@ impl PostgresConfig {
     pub fn new(url: impl Into<Secret>) -> PostgresConfig {
         PostgresConfig {
             url: url.into(),
-            login_template: "{userPrincipalName}".into(),
+            login_role: "{userPrincipalName}".into(),
             timeout: Duration::from_secs(10),
             batch_size: 200,
         }
@@ -77,10 +77,10 @@ impl PostgresTarget {
             })?;
         if !["{userPrincipalName}", "{mail}", "{id}"]
             .iter()
-            .any(|placeholder| config.login_template.contains(placeholder))
+            .any(|placeholder| config.login_role.contains(placeholder))
         {
             return Err(TargetError::permanent(
-                "loginTemplate: must contain {userPrincipalName}, {mail} or {id}",
+                "loginRole: must contain {userPrincipalName}, {mail} or {id}",
             ));
         }
         // A GRANT waiting on a lock gives up with the rest of the operation.
@@ -101,12 +101,12 @@ impl PostgresTarget {
     fn login_name(&self, member: &Member) -> Result<String, TargetError> {
         let mut name = self
             .config
-            .login_template
+            .login_role
             .replace("{userPrincipalName}", &member.user_principal_name)
             .replace("{id}", &member.id.to_string());
         if name.contains("{mail}") {
             let mail = member.mail.as_deref().ok_or_else(|| {
-                TargetError::permanent("the user has no mail for {mail} in loginTemplate")
+                TargetError::permanent("the user has no mail for {mail} in loginRole")
             })?;
             name = name.replace("{mail}", mail);
         }

@@ -295,18 +295,18 @@ async fn starttls_and_ldaps_work_with_the_directory_ca_and_fail_permanently_with
     let link = link("posix", MemberAttribute::MemberUid);
     let alice = TargetValue::new("alice");
 
-    let mut starttls = config(&slapd);
-    starttls.starttls = true;
-    starttls.ca_certificate = Some(slapd.ca_file());
-    let target = LdapTarget::new(starttls.clone()).unwrap();
+    let mut start_tls = config(&slapd);
+    start_tls.start_tls = true;
+    start_tls.ca_certificate = Some(slapd.ca_file());
+    let target = LdapTarget::new(start_tls.clone()).unwrap();
     target.health().await.unwrap();
     target
         .add(&link, std::slice::from_ref(&alice))
         .await
         .unwrap();
 
-    let mut ldaps = starttls.clone();
-    ldaps.starttls = false;
+    let mut ldaps = start_tls.clone();
+    ldaps.start_tls = false;
     ldaps.url = format!("ldaps://127.0.0.1:{}", slapd.tls_port.unwrap());
     let target = LdapTarget::new(ldaps.clone()).unwrap();
     assert_eq!(
@@ -320,7 +320,7 @@ async fn starttls_and_ldaps_work_with_the_directory_ca_and_fail_permanently_with
     assert!(!error.is_transient(), "{error}");
     assert!(error.message().contains("TLS"), "{error}");
 
-    let mut missing = starttls;
+    let mut missing = start_tls;
     missing.ca_certificate = Some(slapd.ca_file().with_extension("missing"));
     let error = LdapTarget::new(missing).unwrap_err();
     assert!(error.message().starts_with("caCertificate:"), "{error}");

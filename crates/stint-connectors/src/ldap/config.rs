@@ -16,7 +16,7 @@ pub struct LdapConfig {
     /// The bind DN's password.
     pub bind_password: Secret,
     /// Upgrade an `ldap://` connection with StartTLS before binding.
-    pub starttls: bool,
+    pub start_tls: bool,
     /// A PEM file of CA certificates trusted, besides the system's, for `ldaps://` and StartTLS.
     pub ca_certificate: Option<PathBuf>,
     /// Where users are searched (subtree).
@@ -52,7 +52,7 @@ impl LdapConfig {
             url: url.into(),
             bind_dn: bind_dn.into(),
             bind_password: bind_password.into(),
-            starttls: false,
+            start_tls: false,
             ca_certificate: None,
             base_dn: base_dn.into(),
             user_filter: user_filter.into(),

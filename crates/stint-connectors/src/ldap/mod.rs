@@ -58,9 +58,9 @@ impl LdapTarget {
                 "url: must start with ldap:// or ldaps://",
             ));
         }
-        if config.starttls && config.url.starts_with("ldaps://") {
+        if config.start_tls && config.url.starts_with("ldaps://") {
             return Err(TargetError::permanent(
-                "starttls: not with ldaps://, which is TLS already",
+                "startTls: not with ldaps://, which is TLS already",
             ));
         }
         if config.base_dn.trim().is_empty() {
@@ -95,7 +95,7 @@ impl LdapTarget {
         *connection = None;
         let settings = LdapConnSettings::new()
             .set_conn_timeout(self.config.timeout)
-            .set_starttls(self.config.starttls)
+            .set_starttls(self.config.start_tls)
             .set_config(self.tls.clone());
         let (driver, mut ldap) = LdapConnAsync::with_settings(settings, &self.config.url)
             .await
