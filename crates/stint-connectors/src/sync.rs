@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
-use futures::stream::{self, StreamExt};
+use futures::future::join_all;
 use uuid::Uuid;
 
 use crate::{Link, Member, Mode, Target, TargetError, TargetValue};
@@ -135,11 +135,13 @@ pub async fn sync_link<T: Target + Sync>(
     clock: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
 ) -> Result<SyncReport, TargetError> {
     let started_at = clock();
-    let resolutions: Vec<(Uuid, Result<Option<TargetValue>, TargetError>)> = stream::iter(wanted)
-        .map(|member| async move { (member.id, target.resolve(link, member).await) })
-        .buffered(RESOLVE_CONCURRENCY)
-        .collect()
-        .await;
+    // Chunks joined in turn rather than a buffered stream: a stream of closures returning
+    // futures makes the whole sync a future that is not `Send`, which a worker cannot spawn.
+    let mut resolutions = Vec::with_capacity(wanted.len());
+    for chunk in wanted.chunks(RESOLVE_CONCURRENCY) {
+        let results = join_all(chunk.iter().map(|member| target.resolve(link, member))).await;
+        resolutions.extend(chunk.iter().map(|member| member.id).zip(results));
+    }
     let mut resolved = BTreeMap::new();
     let mut unresolved = Vec::new();
     for (member, resolution) in resolutions {
@@ -290,6 +292,18 @@ mod tests {
         assert_eq!(plan.no_longer_wanted, list(&["carol"]));
         assert_eq!(plan.drift, list(&["mallory"]));
         assert_eq!(plan.found_gone, list(&["dave"]));
+    }
+
+    #[test]
+    fn a_sync_over_any_target_is_a_future_a_worker_can_spawn() {
+        fn is_send<F: Send>(_: &F) {}
+        let config = crate::scim::ScimConfig::new("https://app.example.com/scim/v2", "t");
+        let target = crate::AnyTarget::Scim(crate::scim::ScimTarget::new(config).unwrap());
+        let link = Link::new("ops");
+        let clock = Utc::now;
+        let pushed = BTreeSet::new();
+        let sync = sync_link(&target, &link, &[], &pushed, Mode::Enforce, &clock);
+        is_send(&sync);
     }
 
     #[test]
