@@ -62,6 +62,8 @@ impl Slapd {
              pidfile {dir}/slapd.pid\n\
              database mdb\n\
              maxsize 67108864\n\
+             dbnosync\n\
+             index objectClass,uid,mail eq\n\
              suffix \"{SUFFIX}\"\n\
              rootdn \"{ROOT_DN}\"\n\
              rootpw {ROOT_PASSWORD}\n\
