@@ -296,21 +296,17 @@ fn endpoint(
     fields: &ConnectorFields,
     current: Option<&Endpoint>,
 ) -> Result<Endpoint, Violation> {
-    let misplaced = |field: &'static str, given: bool| {
-        if given {
-            Err(Violation::bad_request(
+    for (field, owner, given) in kind_specific(fields) {
+        if given && owner != kind {
+            return Err(Violation::bad_request(
                 field,
                 format!("{field} does not apply to {kind} connectors."),
             )
-            .rule(Rule::C1))
-        } else {
-            Ok(())
+            .rule(Rule::C1));
         }
-    };
+    }
     match kind {
         ConnectorKind::Ldap => {
-            misplaced("token", fields.token.is_some())?;
-            misplaced("loginRole", fields.login_role.is_some())?;
             let (url, bind_dn, bind_password, base_dn, user_filter, start_tls) = match current {
                 Some(Endpoint::Ldap {
                     url,
@@ -365,16 +361,6 @@ fn endpoint(
             })
         }
         ConnectorKind::Scim => {
-            for (field, given) in [
-                ("bindDn", fields.bind_dn.is_some()),
-                ("bindPassword", fields.bind_password.is_some()),
-                ("baseDn", fields.base_dn.is_some()),
-                ("userFilter", fields.user_filter.is_some()),
-                ("startTls", fields.start_tls.is_some()),
-                ("loginRole", fields.login_role.is_some()),
-            ] {
-                misplaced(field, given)?;
-            }
             let (url, token) = match current {
                 Some(Endpoint::Scim { url, token }) => (Some(url), Some(token)),
                 _ => (None, None),
@@ -390,16 +376,6 @@ fn endpoint(
             })
         }
         ConnectorKind::Postgres => {
-            for (field, given) in [
-                ("bindDn", fields.bind_dn.is_some()),
-                ("bindPassword", fields.bind_password.is_some()),
-                ("baseDn", fields.base_dn.is_some()),
-                ("userFilter", fields.user_filter.is_some()),
-                ("startTls", fields.start_tls.is_some()),
-                ("token", fields.token.is_some()),
-            ] {
-                misplaced(field, given)?;
-            }
             let (url, login_role) = match current {
                 Some(Endpoint::Postgres { url, login_role }) => (Some(url), Some(login_role)),
                 _ => (None, None),
@@ -420,6 +396,20 @@ fn endpoint(
             Ok(Endpoint::Postgres { url, login_role })
         }
     }
+}
+
+/// The fields only one kind of connector takes: each with that kind and whether it was given.
+fn kind_specific(fields: &ConnectorFields) -> [(&'static str, ConnectorKind, bool); 7] {
+    use ConnectorKind::{Ldap, Postgres, Scim};
+    [
+        ("bindDn", Ldap, fields.bind_dn.is_some()),
+        ("bindPassword", Ldap, fields.bind_password.is_some()),
+        ("baseDn", Ldap, fields.base_dn.is_some()),
+        ("userFilter", Ldap, fields.user_filter.is_some()),
+        ("startTls", Ldap, fields.start_tls.is_some()),
+        ("token", Scim, fields.token.is_some()),
+        ("loginRole", Postgres, fields.login_role.is_some()),
+    ]
 }
 
 /// The given value, else the current one.
