@@ -29,9 +29,10 @@ use crate::App;
 /// attempt may last (SMTP's and the webhook client's own timeouts are 30 s at most).
 const LEASE: TimeDelta = TimeDelta::seconds(90);
 
-/// How many messages a worker claims at once, and sends at the same time.
-const BATCH: usize = 64;
-const CONCURRENT_SENDS: usize = 16;
+/// How many messages a worker claims at once, and sends at the same time (as many as the
+/// mailer keeps connections).
+const BATCH: usize = 256;
+const CONCURRENT_SENDS: usize = stint_notify::SMTP_CONNECTIONS;
 
 /// How often an idle worker looks for messages that fell due (retries), when no commit wakes it.
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -79,25 +80,28 @@ impl App {
             .claim_messages(&courier.worker, now, now + LEASE, BATCH)
             .await?;
         let count = claimed.len();
-        // Each message is settled as soon as its attempt ends, so a slow receiver holds back no
-        // other message's record, and a crash re-sends only what was in flight.
-        let settled: Vec<AppResult<()>> = stream::iter(claimed)
+        // The attempts that have ended are settled together, in one transaction, while the
+        // others go on: a slow receiver holds back no other message's record, a crash re-sends
+        // only what was in flight or not yet settled, and a burst costs a commit per chunk rather
+        // than per message.
+        let mut ended = stream::iter(claimed)
             .map(|claimed| async move {
                 let id = claimed.message.id;
-                let settlement = self.attempt(courier, claimed).await;
-                let held = self
-                    .store
-                    .settle_message(id, &courier.worker, &settlement, self.now())
-                    .await?;
+                (id, self.attempt(courier, claimed).await)
+            })
+            .buffer_unordered(CONCURRENT_SENDS)
+            .ready_chunks(BATCH);
+        while let Some(chunk) = ended.next().await {
+            let held = self
+                .store
+                .settle_messages(&courier.worker, &chunk, self.now())
+                .await?;
+            for ((id, _), held) in chunk.iter().zip(held) {
                 if !held {
                     tracing::warn!(%id, "a delivery outlasted its claim; another worker has it now");
                 }
-                Ok(())
-            })
-            .buffer_unordered(CONCURRENT_SENDS)
-            .collect()
-            .await;
-        settled.into_iter().collect::<AppResult<()>>()?;
+            }
+        }
         Ok(count)
     }
 

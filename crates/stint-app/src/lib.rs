@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod connectors;
 pub mod delivery;
 pub mod directory;
 mod engine;

@@ -69,6 +69,14 @@ fn converse(stream: TcpStream, recorder: Recorder) -> std::io::Result<()> {
             return Ok(());
         }
         let response = session.process(&line);
+        if response.is_error {
+            let command = String::from_utf8_lossy(&line);
+            eprintln!(
+                "mail sink: refused {:?} with {}",
+                command.trim_end(),
+                response.code
+            );
+        }
         match response.action {
             Action::Reply => reply(&mut writer, &response)?,
             Action::Close => return reply(&mut writer, &response),

@@ -353,12 +353,7 @@ async fn run_scale(
         "in-process",
         "Stint check p50 / p99 / p99.9",
         "",
-        format!(
-            "{} / {} / {}",
-            nanos(stint.latency.p50),
-            nanos(stint.latency.p99),
-            nanos(stint.latency.p999)
-        ),
+        stint.latency.percentiles_to_p999(),
     );
     report.set(
         at,
@@ -404,12 +399,7 @@ async fn run_scale(
             "in-process",
             "Cedar is_authorized p50 / p99 / p99.9",
             "",
-            format!(
-                "{} / {} / {}",
-                nanos(cedar.latency.p50),
-                nanos(cedar.latency.p99),
-                nanos(cedar.latency.p999)
-            ),
+            cedar.latency.percentiles_to_p999(),
         );
         report.set(
             at,
@@ -574,7 +564,7 @@ async fn run_scale(
         format!("{} / {}", e.allowed_before_end, e.early_denials),
     );
     report.set(at, "expiry", &format!("tidy-up commit after the end, p50 / p99 / max (scheduler interval {SCHEDULER_INTERVAL} s)"), "p99 < 1 s", format!(
-        "{} ({} tidied)", e.lag.p50_p99_max(), e.tidied
+        "{} ({} tidied)", e.lag.percentiles_and_max(), e.tidied
     ));
     report.set(
         at,
@@ -670,7 +660,7 @@ async fn cross_node(
         "p99 < 50 ms",
         format!(
             "{} ({} rounds, {} checks on B)",
-            result.after_commit.p50_p99_max(),
+            result.after_commit.percentiles_and_max(),
             result.rounds,
             result.polls
         ),
@@ -680,14 +670,14 @@ async fn cross_node(
         "cross-node",
         "request sent to A to allowed on B: p50 / p99",
         "",
-        result.end_to_end.p50_p99(),
+        result.end_to_end.percentiles(),
     );
     report.set(
         at,
         "cross-node",
         "selfActivate on A itself: p50 / p99",
         "",
-        result.activation.p50_p99(),
+        result.activation.percentiles(),
     );
     if database.starts_with("postgres") {
         let _ = drop_postgres(&admin_url, &name).await;

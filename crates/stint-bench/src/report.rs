@@ -37,13 +37,18 @@ impl Latency {
 
 impl Latency {
     /// `p50 / p99`, each with a sensible unit.
-    pub fn p50_p99(&self) -> String {
+    pub fn percentiles(&self) -> String {
         format!("{} / {}", nanos(self.p50), nanos(self.p99))
     }
 
+    /// `p50 / p99 / p99.9`, each with a sensible unit.
+    pub fn percentiles_to_p999(&self) -> String {
+        format!("{} / {}", self.percentiles(), nanos(self.p999))
+    }
+
     /// `p50 / p99 / max`, each with a sensible unit.
-    pub fn p50_p99_max(&self) -> String {
-        format!("{} / {}", self.p50_p99(), nanos(self.max))
+    pub fn percentiles_and_max(&self) -> String {
+        format!("{} / {}", self.percentiles(), nanos(self.max))
     }
 }
 

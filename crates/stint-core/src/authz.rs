@@ -5,8 +5,8 @@
 mod authority;
 
 pub use authority::{
-    Approver, AuditReader, Authority, CredentialResetter, GroupManager, PimAdmin, PimReader,
-    ProvisioningManager, RoleManager, RoleViewer, UserManager, WebhookManager,
+    Approver, AuditReader, Authority, ConnectorManager, CredentialResetter, GroupManager, PimAdmin,
+    PimReader, ProvisioningManager, RoleManager, RoleViewer, UserManager, WebhookManager,
 };
 
 use chrono::{DateTime, Utc};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::AuditRecord;
 use crate::auth::{AccessToken, TokenHash};
+use crate::connector::Connector;
 use crate::directory::{AdministrativeUnit, Group, RoleAssignment, Tenant, User};
 use crate::notify::OutboxMessage;
 use crate::policy::Policy;
@@ -37,6 +38,8 @@ pub enum Change {
     ScimToken(ScimToken),
     /// What SCIM keeps about a user or group it created (M2).
     ScimObject(ScimObject),
+    /// A connector or its links made, changed or deleted (C1, C2).
+    Connector(Connector),
 }
 
 /// The outcome of a rule: changes, audit events and the messages that tell of them, to commit

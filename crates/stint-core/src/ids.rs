@@ -82,6 +82,14 @@ uuid_id!(
     /// A SCIM provisioning token (M1).
     ScimTokenId
 );
+uuid_id!(
+    /// A connector to a system that enforces access (C1).
+    ConnectorId
+);
+uuid_id!(
+    /// A link between a Stint group and a connector's target group (C2), unique across connectors.
+    LinkId
+);
 
 impl From<UserId> for PrincipalId {
     fn from(id: UserId) -> Self {

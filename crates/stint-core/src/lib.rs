@@ -31,6 +31,7 @@ pub mod auth;
 pub mod authz;
 pub mod change;
 pub mod check;
+pub mod connector;
 pub mod directory;
 pub mod due;
 pub mod duration;

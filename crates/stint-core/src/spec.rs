@@ -119,6 +119,12 @@ spec_rules! {
     M2 => "SCIM changes only the users and groups it created; its groups are mastered by the identity provider: PIM cannot manage them and the groups API cannot change them.",
     /// Issue 17, beyond `SPEC.md`.
     M3 => "A user SCIM deactivates or deletes is disabled at once: effective membership ends, tokens are revoked, history stays.",
+    /// Issue 18, beyond `SPEC.md`.
+    C1 => "Only Global and Privileged Role Administrators manage connectors; their credentials are write-only and never audited.",
+    /// Issue 18, beyond `SPEC.md`.
+    C2 => "A link makes a target group hold a live Stint group's effective members (or owners), once per group, access and target.",
+    /// Issue 18, beyond `SPEC.md`.
+    C3 => "Members a target holds that Stint did not put there are drift: removed (enforce) or reported (report), and audited.",
 }
 
 impl Rule {

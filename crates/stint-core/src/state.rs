@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::{AccessToken, TokenHash};
 use crate::change::Change;
+use crate::connector::{Connector, ConnectorId};
 use crate::directory::{
     AdministrativeUnit, BuiltInRole, DirectoryScope, Group, RoleAssignment, Tenant, User,
 };
@@ -45,6 +46,8 @@ pub struct State {
     pub scim_tokens: HashMap<ScimTokenId, ScimToken>,
     /// What SCIM keeps about the users and groups it created (M2), by their id.
     pub scim_objects: HashMap<uuid::Uuid, ScimObject>,
+    /// Connectors (C1), deleted ones included.
+    pub connectors: HashMap<ConnectorId, Connector>,
     schedules_by_group: HashMap<GroupId, BTreeSet<ScheduleId>>,
     schedules_by_principal: HashMap<PrincipalId, BTreeSet<ScheduleId>>,
     requests_by_group: HashMap<GroupId, BTreeSet<RequestId>>,
@@ -181,6 +184,9 @@ impl State {
             }
             Change::ScimObject(object) => {
                 self.scim_objects.insert(object.id, object);
+            }
+            Change::Connector(connector) => {
+                self.connectors.insert(connector.id, connector);
             }
         }
     }

@@ -14,7 +14,7 @@ mod webhook;
 
 pub use backoff::Backoff;
 pub use error::{DeliveryError, SettingsError};
-pub use smtp::{Mail, Mailer, SmtpSecurity, SmtpSettings};
+pub use smtp::{Mail, Mailer, SmtpSecurity, SmtpSettings, SMTP_CONNECTIONS};
 pub use webhook::{
     sign, slack_body, teams_body, verify, Card, SignatureError, WebhookSecret, WebhookSender,
     SIGNATURE_TOLERANCE_SECS,

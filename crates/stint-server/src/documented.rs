@@ -35,6 +35,18 @@ path_parameters! {
     WebhookPath: id, "The subscription's id";
     MessagePath: id, "The message's id";
     ScimTokenPath: id, "The provisioning token's id";
+    ConnectorPath: id, "The connector's id";
+}
+
+/// `/stint/v1/connectors/{id}/links/{linkId}`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code, non_snake_case)]
+pub struct LinkPath {
+    /// The connector's id
+    id: String,
+    /// The link's id
+    linkId: String,
 }
 
 answers! {
@@ -57,6 +69,21 @@ answers! {
     InvalidWebhook: 400, "Invalid URL, events or format";
     NotWebhookManager: 403, "Not a Global or Privileged Role Administrator";
     InvalidScimToken: 400, "displayName is missing or too long";
+    InvalidConnector: 400, "A field is missing, invalid or does not apply to the connector's type";
+    NotConnectorManager: 403, "Not a Global or Privileged Role Administrator";
+}
+
+/// What every operation on one connector may answer besides its own.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum ConnectorRefusals {
+    #[response(
+        status = 403,
+        description = "Not a Global or Privileged Role Administrator"
+    )]
+    NotConnectorManager,
+    #[response(status = 404, description = "No such connector or link")]
+    NoSuchConnector,
 }
 
 /// What every operation on one subscription may answer besides its own: the caller may not manage

@@ -117,6 +117,10 @@ impl SqlStore for PostgresStore {
         snapshot.map(Session).map_err(from_sqlx)
     }
 
+    async fn write_transaction(&self) -> Result<Self::Transaction, StoreError> {
+        self.pool.begin().await.map(Session).map_err(from_sqlx)
+    }
+
     /// A transaction holding the lock on the `revision` row.
     async fn lock_for_write(&self) -> Result<Box<dyn WriteLock + '_>, StoreError> {
         let transaction = self.pool.begin().await.map_err(from_sqlx)?;

@@ -105,4 +105,6 @@ const UPSERTS: Upserts = Upserts {
     ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
     scim_object: "INSERT INTO scim_objects (id, doc) VALUES ($1, $2::json)
     ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+    connector: "INSERT INTO connectors (id, doc) VALUES ($1, $2::json)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
 };

@@ -128,6 +128,13 @@ impl SqlStore for SqliteStore {
         self.pool.begin().await.map(Session).map_err(from_sqlx)
     }
 
+    /// `BEGIN IMMEDIATE`: a deferred transaction that writes after reading could not take the
+    /// lock when another writer holds it, and would fail instead of waiting.
+    async fn write_transaction(&self) -> Result<Self::Transaction, StoreError> {
+        let transaction = self.pool.begin_with("BEGIN IMMEDIATE").await;
+        transaction.map(Session).map_err(from_sqlx)
+    }
+
     /// A `BEGIN IMMEDIATE` transaction: SQLite's write lock, taken after this process's own
     /// queue.
     async fn lock_for_write(&self) -> Result<Box<dyn WriteLock + '_>, StoreError> {

@@ -86,4 +86,6 @@ const UPSERTS: Upserts = Upserts {
     ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
     scim_object: "INSERT INTO scim_objects (id, doc) VALUES (?, ?)
     ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+    connector: "INSERT INTO connectors (id, doc) VALUES (?, ?)
+    ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
 };

@@ -117,15 +117,29 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         limit: usize,
     ) -> Result<Vec<ClaimedMessage>, StoreError>;
 
-    /// Records an attempt on a message `worker` holds, and settles it. Returns `false`, changing
-    /// nothing, when the claim lapsed and another worker holds it now.
+    /// Records an attempt on each message `worker` holds, and settles it, in one transaction.
+    /// Says for each whether it was settled: `false`, changing nothing for that message, when
+    /// the claim lapsed and another worker holds it now.
+    async fn settle_messages(
+        &self,
+        worker: &str,
+        settlements: &[(Uuid, Settlement)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<bool>, StoreError>;
+
+    /// [`Store::settle_messages`] for one message.
     async fn settle_message(
         &self,
         id: Uuid,
         worker: &str,
         settlement: &Settlement,
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StoreError> {
+        let settled = self
+            .settle_messages(worker, &[(id, settlement.clone())], now)
+            .await?;
+        Ok(settled.first().copied().unwrap_or(false))
+    }
 
     /// Messages matching the query, newest first.
     async fn outbox(&self, query: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError>;

@@ -10,6 +10,7 @@
 
 mod audit;
 mod check;
+mod connectors;
 mod directory;
 mod directory_lists;
 mod directory_roles;

@@ -52,6 +52,10 @@ pub struct WebhookManager(());
 #[derive(Clone, Copy, Debug)]
 pub struct ProvisioningManager(());
 
+/// C1: Global and Privileged Role Administrators: connectors and their links.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectorManager(());
+
 /// D8: may reset the password and authenticators of `user`.
 #[derive(Clone, Copy, Debug)]
 pub struct CredentialResetter {
@@ -205,6 +209,17 @@ impl<'s> Authority<'s> {
             "Only a Global Administrator or Privileged Role Administrator may manage SCIM provisioning tokens.",
         )
         .rule(Rule::M1))
+    }
+
+    /// C1: connectors, which write group memberships into the systems that enforce access.
+    pub fn connector_manager(&self) -> Result<ConnectorManager, Violation> {
+        if self.caller.has_any_directory_role(PRIVILEGED) {
+            return Ok(ConnectorManager(()));
+        }
+        Err(Violation::forbidden(
+            "Only a Global Administrator or Privileged Role Administrator may manage connectors.",
+        )
+        .rule(Rule::C1))
     }
 
     /// D8, for resetting credentials.

@@ -6,6 +6,7 @@ pub mod approval;
 pub mod assignment;
 pub mod assignments;
 pub mod bootstrap;
+pub mod connectors;
 pub mod directory;
 pub mod federation;
 pub mod last_admin;

@@ -229,7 +229,7 @@ fn check_format(name: Option<&str>) -> Result<WebhookFormat, Violation> {
 }
 
 /// The values, comma-separated.
-fn known(values: &[impl std::fmt::Display]) -> String {
+pub(crate) fn known(values: &[impl std::fmt::Display]) -> String {
     values
         .iter()
         .map(ToString::to_string)

@@ -1,13 +1,14 @@
 //! Sending one mail: multipart plain text and HTML, with a Message-ID the caller chooses.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{Address, Message};
 
-use super::{SmtpSecurity, SmtpSettings};
+use super::connections::Connections;
+use super::SmtpSettings;
 use crate::error::chain;
 use crate::{DeliveryError, SettingsError};
 
@@ -33,45 +34,22 @@ pub struct Mail {
 /// Sends mails through one SMTP server, reusing connections. Cheap to clone.
 #[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    connections: Arc<Connections>,
     settings: SmtpSettings,
     from: Mailbox,
 }
 
 impl Mailer {
     /// A mailer sending through `settings` from `from`, an address or `Name <address>`. Connects
-    /// only when a mail is sent. Call it, and drop the mailer, inside a Tokio runtime: its pool of
-    /// connections runs there.
+    /// only when a mail is sent.
     pub fn new(settings: SmtpSettings, from: &str) -> Result<Mailer, SettingsError> {
         let from: Mailbox = from.trim().parse().map_err(|error| {
             SettingsError::new(format!(
                 "the sender is not an address or `Name <address>` ({error})"
             ))
         })?;
-        let host = settings.host();
-        let tls = |error: lettre::transport::smtp::Error| {
-            SettingsError::new(format!(
-                "TLS for the SMTP server cannot be set up: {}",
-                chain(&error)
-            ))
-        };
-        let mut builder = match settings.security() {
-            SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-            SmtpSecurity::StartTls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(tls)?
-            }
-            SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(tls)?,
-        }
-        .port(settings.port())
-        .timeout(Some(COMMAND_TIMEOUT));
-        if let Some(credentials) = settings.credentials() {
-            builder = builder.credentials(Credentials::new(
-                credentials.user.clone(),
-                credentials.password.clone(),
-            ));
-        }
         Ok(Mailer {
-            transport: builder.build(),
+            connections: Arc::new(Connections::new(settings.clone(), COMMAND_TIMEOUT)),
             settings,
             from,
         })
@@ -82,9 +60,11 @@ impl Mailer {
     /// programs can tell. `message_id` is made of letters, digits and `-_.+=` (a UUID fits).
     pub async fn send(&self, mail: &Mail, message_id: &str) -> Result<(), DeliveryError> {
         let message = self.message(mail, message_id)?;
-        match tokio::time::timeout(SEND_TIMEOUT, self.transport.send(message)).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(error)) => Err(refusal(&error)),
+        let envelope = message.envelope().clone();
+        let formatted = message.formatted();
+        let sent = self.connections.send(&envelope, &formatted);
+        match tokio::time::timeout(SEND_TIMEOUT, sent).await {
+            Ok(result) => result,
             Err(_) => Err(DeliveryError::transient(format!(
                 "the SMTP server did not take the mail within {} s",
                 SEND_TIMEOUT.as_secs()
@@ -129,7 +109,7 @@ impl fmt::Debug for Mailer {
 
 /// Whether a retry can help: SMTP 5xx replies and mails the client refuses to send will fail again;
 /// 4xx replies, timeouts, connection and TLS failures may not.
-fn refusal(error: &lettre::transport::smtp::Error) -> DeliveryError {
+pub(super) fn refusal(error: &lettre::transport::smtp::Error) -> DeliveryError {
     let text = chain(error);
     let refused = if error.is_permanent() || error.is_client() {
         DeliveryError::permanent(text)

@@ -11,6 +11,7 @@ mod stint_audit;
 mod stint_auth;
 mod stint_changes;
 mod stint_check;
+mod stint_connectors;
 mod stint_health;
 mod stint_mfa;
 mod stint_onboarding;
@@ -39,6 +40,7 @@ const SIGNED_IN: &[fn() -> ApiRouter] = &[
     stint_check::routes,
     stint_webhooks::routes,
     stint_scim_tokens::routes,
+    stint_connectors::routes,
     stint_outbox::routes,
     users::routes,
     groups::routes,

@@ -94,6 +94,27 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
             template.into(),
             json!({ "checks": [{ "principalId": member, "groupId": team }] }),
         ),
+        ("GET", "/stint/v1/connectors") => get(template.into()),
+        ("POST", "/stint/v1/connectors") => with(template.into(), World::connector_body()),
+        ("GET" | "DELETE", "/stint/v1/connectors/{id}") => {
+            get(format!("/stint/v1/connectors/{}", world.fresh_connector().await))
+        }
+        ("PATCH", "/stint/v1/connectors/{id}") => with(
+            format!("/stint/v1/connectors/{}", world.fresh_connector().await),
+            json!({ "driftMode": "report" }),
+        ),
+        ("GET", "/stint/v1/connectors/{id}/links") => get(format!(
+            "/stint/v1/connectors/{}/links",
+            world.fresh_connector().await
+        )),
+        ("POST", "/stint/v1/connectors/{id}/links") => with(
+            format!("/stint/v1/connectors/{}/links", world.fresh_connector().await),
+            json!({ "groupId": team, "target": "cn=team,ou=groups,dc=example,dc=com" }),
+        ),
+        ("DELETE", "/stint/v1/connectors/{id}/links/{linkId}") => {
+            let (connector, link) = world.fresh_link().await;
+            get(format!("/stint/v1/connectors/{connector}/links/{link}"))
+        }
         ("GET", "/stint/v1/health") => get(template.into()),
         ("GET", "/stint/v1/me/authenticators") => get(template.into()),
         ("POST", "/stint/v1/me/authenticators/totp") => with(template.into(), json!({})),

@@ -321,6 +321,37 @@ impl World {
         message["id"].as_str().unwrap().to_string()
     }
 
+    /// An LDAP connector's body: nothing listens at its address, and nothing is sent there.
+    pub fn connector_body() -> serde_json::Value {
+        json!({
+            "displayName": "Matrix LDAP",
+            "type": "ldap",
+            "url": "ldap://127.0.0.1:9",
+            "bindDn": "cn=stint,dc=example,dc=com",
+            "bindPassword": "matrix-password",
+            "baseDn": "dc=example,dc=com",
+            "userFilter": "(uid={userPrincipalName})",
+        })
+    }
+
+    /// A connector made for one call.
+    pub async fn fresh_connector(&self) -> String {
+        let created = self
+            .admin
+            .post("/stint/v1/connectors", Self::connector_body())
+            .await;
+        id_of(&created.expect(201))
+    }
+
+    /// A connector and a link of it to Team, made for one call.
+    pub async fn fresh_link(&self) -> (String, String) {
+        let connector = self.fresh_connector().await;
+        let body = json!({ "groupId": self.team, "target": "cn=team,dc=example,dc=com" });
+        let path = format!("/stint/v1/connectors/{connector}/links");
+        let link = id_of(&self.admin.post(&path, body).await.expect(201));
+        (connector, link)
+    }
+
     async fn subscribe(&self, event: &str) -> String {
         let body = json!({ "url": "http://127.0.0.1:9/stint", "events": [event] });
         let created = self.admin.post("/stint/v1/webhooks", body).await;

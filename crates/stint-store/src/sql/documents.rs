@@ -10,7 +10,7 @@ use crate::bulk::Decoder;
 use crate::StoreError;
 
 /// Every entity table, and how its documents become changes.
-pub const TABLES: [(&str, Decoder); 13] = [
+pub const TABLES: [(&str, Decoder); 14] = [
     ("tenant", |doc| decode(doc).map(Change::Tenant)),
     ("users", |doc| decode(doc).map(Change::User)),
     ("groups", |doc| decode(doc).map(Change::Group)),
@@ -28,6 +28,7 @@ pub const TABLES: [(&str, Decoder); 13] = [
     ("webhooks", |doc| decode(doc).map(Change::Webhook)),
     ("scim_tokens", |doc| decode(doc).map(Change::ScimToken)),
     ("scim_objects", |doc| decode(doc).map(Change::ScimObject)),
+    ("connectors", |doc| decode(doc).map(Change::Connector)),
 ];
 
 /// The statement that writes a change and its parameters, all text: keys first, the JSON
@@ -127,6 +128,10 @@ pub fn change_params(
         Change::ScimObject(object) => (
             upserts.scim_object,
             vec![object.id.to_string(), json("SCIM object", object)?],
+        ),
+        Change::Connector(connector) => (
+            upserts.connector,
+            vec![connector.id.to_string(), json("connector", connector)?],
         ),
     };
     Ok((sql, params.into_iter().map(Param::Text).collect()))

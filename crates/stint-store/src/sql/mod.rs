@@ -177,4 +177,5 @@ pub struct Upserts {
     pub webhook: &'static str,
     pub scim_token: &'static str,
     pub scim_object: &'static str,
+    pub connector: &'static str,
 }

@@ -34,6 +34,10 @@ pub trait SqlStore: Send + Sync + std::fmt::Debug + 'static {
     /// Begins a transaction from whose one snapshot every table and the revision are read.
     async fn snapshot(&self) -> Result<Self::Transaction, StoreError>;
 
+    /// Begins a transaction that writes outside the state (the outbox), holding the database's
+    /// write lock from the start where the database has one.
+    async fn write_transaction(&self) -> Result<Self::Transaction, StoreError>;
+
     /// See [`Store::lock_for_write`]; the adapter takes its locks, then [`lock_for_write`].
     async fn lock_for_write(&self) -> Result<Box<dyn WriteLock + '_>, StoreError>;
 
@@ -95,15 +99,22 @@ impl<S: SqlStore> Store for S {
         outbox::claim(&mut session, S::STATEMENTS, worker, now, lease_until, limit).await
     }
 
-    async fn settle_message(
+    async fn settle_messages(
         &self,
-        id: Uuid,
         worker: &str,
-        settlement: &Settlement,
+        settlements: &[(Uuid, Settlement)],
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let mut session = self.session().await?;
-        outbox::settle(&mut session, S::STATEMENTS, id, worker, settlement, now).await
+    ) -> Result<Vec<bool>, StoreError> {
+        let mut transaction = self.write_transaction().await?;
+        let mut settled = Vec::with_capacity(settlements.len());
+        for (id, settlement) in settlements {
+            let statements = S::STATEMENTS;
+            settled.push(
+                outbox::settle(&mut transaction, statements, *id, worker, settlement, now).await?,
+            );
+        }
+        transaction.commit().await?;
+        Ok(settled)
     }
 
     async fn outbox(&self, query: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError> {

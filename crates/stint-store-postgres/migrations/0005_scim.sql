@@ -1,4 +1,4 @@
--- Stint schema version 4: SCIM provisioning (M1, M2). Provisioning tokens are kept by their id
+-- Stint schema version 5: SCIM provisioning (M1, M2). Provisioning tokens are kept by their id
 -- with the hash of the secret in the document (the secret itself never); what SCIM keeps about
 -- the users and groups it created is keyed by the directory object's id.
 
