@@ -25,8 +25,8 @@ use crate::auth::{random_token, IssuedToken};
 use crate::config::OidcSettings;
 use crate::error::AppError;
 use crate::{App, CallMeta};
-pub use login_state::StepUp;
 pub use cli::CliReturn;
+pub use login_state::StepUp;
 use login_state::{LoginState, Sealer};
 use provider::{AuthorizationOptions, Provider, ProviderError};
 

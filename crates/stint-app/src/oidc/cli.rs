@@ -70,7 +70,9 @@ impl CliReturn {
         loopback(redirect_uri)?;
         let code_challenge = code_challenge.ok_or("code_challenge is required")?;
         if code_challenge.len() != 43 || !code_challenge.bytes().all(is_base64url) {
-            return Err("code_challenge must be a PKCE S256 challenge (43 base64url characters)".into());
+            return Err(
+                "code_challenge must be a PKCE S256 challenge (43 base64url characters)".into(),
+            );
         }
         if code_challenge_method.is_some_and(|method| method != "S256") {
             return Err("code_challenge_method must be S256".into());
@@ -99,11 +101,7 @@ impl CliReturn {
 
     /// Where the browser goes after the provider: the loopback address with a code, or with why
     /// not (RFC 6749 §4.1.2.1).
-    pub(super) fn landing(
-        &self,
-        app: &App,
-        outcome: Result<SignedIn, OidcError>,
-    ) -> String {
+    pub(super) fn landing(&self, app: &App, outcome: Result<SignedIn, OidcError>) -> String {
         let sealer = match app.oidc() {
             Some(oidc) => &oidc.sealer,
             None => return self.redirect(&[("error", "server_error")]),
@@ -115,7 +113,8 @@ impl CliReturn {
                     OidcError::Unavailable | OidcError::App(_) => "temporarily_unavailable",
                     _ => "access_denied",
                 };
-                return self.redirect(&[("error", code), ("error_description", &error.to_string())]);
+                return self
+                    .redirect(&[("error", code), ("error_description", &error.to_string())]);
             }
         };
         let code = sealer.seal_for(
@@ -183,8 +182,8 @@ impl App {
             return Err(OidcError::Invalid);
         };
         let hash = TokenHash::of(&sealed.token);
-        let bound = pkce_matches(verifier, &sealed.code_challenge)
-            && sealed.redirect_uri == redirect_uri;
+        let bound =
+            pkce_matches(verifier, &sealed.code_challenge) && sealed.redirect_uri == redirect_uri;
         let token = random_token();
         let lifetime = self.config.token_lifetime;
         let (result, _) = self
@@ -234,7 +233,8 @@ impl App {
     async fn record_rejected_code(&self, meta: &CallMeta) -> Result<(), OidcError> {
         let mut event = sign_in_event(meta, self.now(), None, Outcome::Failure);
         event.action = "auth.signInFailed".into();
-        event.message = "Refused a command-line sign-in code: it is not a code Stint issued.".into();
+        event.message =
+            "Refused a command-line sign-in code: it is not a code Stint issued.".into();
         self.write(|_, _| (Decision::new().audit(event), ()))
             .await?;
         Ok(())

@@ -40,6 +40,7 @@ pub fn register(pages: Pages) -> Pages {
         .get("/ui/auth/oidc/start", oidc::start)
         .get("/ui/auth/oidc/callback", oidc::callback)
         .get("/ui/auth/oidc/step-up", oidc::step_up)
+        .get("/ui/auth/oidc/cli", oidc::cli)
         .get("/ui/profile", profile::show)
         .post("/ui/profile/totp", profile::enrol)
         .post("/ui/profile/totp/confirm", profile::confirm)

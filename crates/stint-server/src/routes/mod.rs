@@ -15,6 +15,7 @@ mod stint_mfa;
 mod stint_onboarding;
 mod stint_outbox;
 mod stint_principals;
+mod stint_sso;
 mod stint_webhooks;
 mod users;
 
@@ -52,6 +53,7 @@ pub fn all() -> ApiRouter {
     ApiRouter::new()
         .merge(stint_health::routes())
         .merge(stint_auth::public_routes())
+        .merge(stint_sso::public_routes())
         .merge(signed_in)
 }
 

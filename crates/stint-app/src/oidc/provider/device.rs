@@ -102,7 +102,10 @@ impl Provider {
         let endpoint = metadata
             .token_endpoint()
             .ok_or_else(|| ProviderError::Unavailable("no token endpoint".into()))?;
-        let form = [("grant_type", DEVICE_CODE_GRANT), ("device_code", device_code)];
+        let form = [
+            ("grant_type", DEVICE_CODE_GRANT),
+            ("device_code", device_code),
+        ];
         let response = self
             .authenticated(endpoint.url().as_str(), &form)
             .send()
