@@ -13,7 +13,6 @@ use serde_json::{json, Value};
 use stint_core::rules::federation::Enrolment;
 
 use common::{TestServer, ADMIN, ADMIN_PASSWORD};
-use oidc_kit::browser::hidden_field;
 use oidc_kit::{Person, World};
 
 const LINK_BY_EMAIL: Enrolment = Enrolment {
@@ -203,27 +202,6 @@ async fn o4_o1_a_refused_identity_goes_back_to_the_command_line_with_why() {
     oidc_kit::assert_refusal_audited(&world, "carol-sub").await;
 }
 
-/// The person's part of a device sign-in at the provider: enter `user_code` at
-/// `verification_uri` and sign in (the scripted interaction signs in the account added last).
-async fn enter_user_code(person: &Person, verification_uri: &str, user_code: &str) {
-    let form = person.get(verification_uri).await;
-    assert_eq!(form.status, 200, "{}", form.body);
-    let xsrf = hidden_field(&form.body, "xsrf").unwrap();
-    let fields = [
-        ("xsrf", xsrf.as_str()),
-        ("user_code", user_code),
-        ("confirm", "yes"),
-    ];
-    let posted = person.post_form(verification_uri, &fields).await;
-    let next = posted
-        .location
-        .unwrap_or_else(|| panic!("{}: {}", posted.status, posted.body));
-    let next = oidc_kit::browser::absolute(verification_uri, &next);
-    let done = person.follow(&next, |_| false).await.unwrap_err();
-    assert_eq!(done.status, 200, "{}", done.body);
-    assert!(done.body.contains("Sign-in Success"), "{}", done.body);
-}
-
 async fn poll(server: &TestServer, handle: &str) -> common::Reply {
     server
         .anonymous()
@@ -255,7 +233,10 @@ async fn o4_o1_the_device_grant_signs_in_through_the_provider() {
     poll(server, handle)
         .await
         .expect_error(400, "authorization_pending");
-    enter_user_code(&world.person(), verification_uri, user_code).await;
+    world
+        .person()
+        .enter_user_code(verification_uri, user_code)
+        .await;
     // The provider enforces no interval; the person has finished, so the next poll signs in.
     let answer = poll(server, handle).await.expect(200);
     let token = answer["access_token"].as_str().unwrap();

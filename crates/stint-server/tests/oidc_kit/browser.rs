@@ -94,6 +94,27 @@ impl Person {
         }
     }
 
+    /// The person's part of a device sign-in at the provider: enter `user_code` at
+    /// `verification_uri` and sign in (the scripted interaction signs in the account added last).
+    pub async fn enter_user_code(&self, verification_uri: &str, user_code: &str) {
+        let form = self.get(verification_uri).await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        let xsrf = hidden_field(&form.body, "xsrf").unwrap();
+        let fields = [
+            ("xsrf", xsrf.as_str()),
+            ("user_code", user_code),
+            ("confirm", "yes"),
+        ];
+        let posted = self.post_form(verification_uri, &fields).await;
+        let next = posted
+            .location
+            .unwrap_or_else(|| panic!("{}: {}", posted.status, posted.body));
+        let next = absolute(verification_uri, &next);
+        let done = self.follow(&next, |_| false).await.unwrap_err();
+        assert_eq!(done.status, 200, "{}", done.body);
+        assert!(done.body.contains("Sign-in Success"), "{}", done.body);
+    }
+
     /// The console's session token (its cookie), if signed in.
     pub fn session(&self) -> Option<String> {
         use reqwest::cookie::CookieStore;
