@@ -166,7 +166,7 @@ fn answer_browser(stream: TcpStream, state: &str) -> Option<CliResult<String>> {
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.into_owned())
     };
-    if !param("state").is_some_and(|sent| sent == state) {
+    if param("state").is_none_or(|sent| sent != state) {
         respond(
             &mut stream,
             "400 Bad Request",
