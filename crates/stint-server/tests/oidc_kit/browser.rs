@@ -39,15 +39,7 @@ impl Person {
         } else {
             format!("{}{path}", self.base_url)
         };
-        let response = self.http.get(url).send().await.unwrap();
-        let status = response.status().as_u16();
-        let location = location(response.headers());
-        let body = response.text().await.unwrap_or_default();
-        Answer {
-            status,
-            location,
-            body,
-        }
+        answer(self.http.get(url).send().await.unwrap()).await
     }
 
     /// Follows the provider's redirects from `url` until they lead back to Stint's callback;
@@ -83,15 +75,7 @@ impl Person {
 
     /// Posts `form` to the absolute `url`, as a browser submits a form.
     pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Answer {
-        let response = self.http.post(url).form(form).send().await.unwrap();
-        let status = response.status().as_u16();
-        let location = location(response.headers());
-        let body = response.text().await.unwrap_or_default();
-        Answer {
-            status,
-            location,
-            body,
-        }
+        answer(self.http.post(url).form(form).send().await.unwrap()).await
     }
 
     /// The person's part of a device sign-in at the provider: enter `user_code` at
@@ -125,6 +109,17 @@ impl Person {
             .split("; ")
             .find_map(|pair| pair.strip_prefix("stint_session="))
             .map(str::to_owned)
+    }
+}
+
+async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status().as_u16();
+    let location = location(response.headers());
+    let body = response.text().await.unwrap_or_default();
+    Answer {
+        status,
+        location,
+        body,
     }
 }
 
