@@ -115,6 +115,8 @@ spec_rules! {
     O3 => "With an identity provider, passwords are accepted for everyone, administrators only, or nobody (--local-sign-in).",
     /// Issue 17, beyond `SPEC.md`.
     O4 => "The command line signs in through the identity provider via Stint: back to a loopback address only, with a code that works once, briefly, and only with its PKCE verifier.",
+    /// Issue 17, beyond `SPEC.md`.
+    O5 => "Whoever may reset a user's credentials may see and unlink the user's identity provider identities; unlinking ends the user's sessions.",
 }
 
 impl Rule {

@@ -18,6 +18,7 @@ mod profile;
 mod requests;
 mod settings;
 mod sign_in;
+mod user_identities;
 
 use axum::handler::Handler;
 use axum::http::Method;
@@ -100,6 +101,10 @@ pub fn register(pages: Pages) -> Pages {
             directory_users::set_enabled,
         )
         .post("/ui/directory/users/{id}/reset", directory_users::reset)
+        .post(
+            "/ui/directory/users/{id}/identities/{identity}/unlink",
+            user_identities::unlink,
+        )
         .get_post(
             "/ui/directory/groups",
             directory_groups::list,

@@ -11,6 +11,7 @@ mod stint_auth;
 mod stint_changes;
 mod stint_check;
 mod stint_health;
+mod stint_identities;
 mod stint_mfa;
 mod stint_onboarding;
 mod stint_outbox;
@@ -35,6 +36,7 @@ const SIGNED_IN: &[fn() -> ApiRouter] = &[
     stint_audit::routes,
     stint_changes::routes,
     stint_principals::routes,
+    stint_identities::routes,
     stint_check::routes,
     stint_webhooks::routes,
     stint_outbox::routes,
