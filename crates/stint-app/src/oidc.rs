@@ -74,14 +74,22 @@ pub struct SignedIn {
     pub return_to: String,
 }
 
-/// Where a sign-in back from the provider goes.
-#[derive(Debug)]
+/// Where a sign-in back from the provider goes. `Debug` hides the command line's code.
 pub enum Landing {
     /// A console sign-in: a session for the browser.
     Console(SignedIn),
     /// A command-line sign-in (O4): the browser goes to the command line's loopback address,
     /// with a code or with why not.
     Cli { redirect: String },
+}
+
+impl std::fmt::Debug for Landing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Landing::Console(signed_in) => f.debug_tuple("Console").field(signed_in).finish(),
+            Landing::Cli { .. } => f.write_str("Cli { .. }"),
+        }
+    }
 }
 
 /// Why a sign-in through the provider did not succeed. The messages are for people.

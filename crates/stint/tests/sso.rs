@@ -41,6 +41,11 @@ impl Drop for Server {
 impl Server {
     /// `None` where the suite is skipped.
     fn start(device_flow: bool) -> Option<Server> {
+        Server::start_with(device_flow, true)
+    }
+
+    /// [`Server::start`]; without `oidc`, the server has no identity provider configured.
+    fn start_with(device_flow: bool, oidc: bool) -> Option<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -50,22 +55,18 @@ impl Server {
         let callback = format!("{base}/ui/auth/oidc/callback");
         let provider = OpenIdProvider::start_with("sso", &callback, device_flow)?;
         let database = tempfile::tempdir().unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_stint"))
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--database",
-            ])
-            .arg(database.path().join("stint.db"))
-            .args([
-                "--oidc-issuer",
-                &provider.issuer,
-                "--oidc-client-id",
-                CLIENT_ID,
-            ])
-            .arg("--oidc-link-by-email")
-            .env("STINT_OIDC_CLIENT_SECRET", CLIENT_SECRET)
+        let listen = format!("127.0.0.1:{port}");
+        let mut serve = Command::new(env!("CARGO_BIN_EXE_stint"));
+        serve
+            .args(["serve", "--listen", &listen, "--database"])
+            .arg(database.path().join("stint.db"));
+        if oidc {
+            serve
+                .args(["--oidc-issuer", &provider.issuer])
+                .args(["--oidc-client-id", CLIENT_ID, "--oidc-link-by-email"])
+                .env("STINT_OIDC_CLIENT_SECRET", CLIENT_SECRET);
+        }
+        let child = serve
             .env("STINT_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("STINT_LOG", "warn")
             .stdout(Stdio::null())
@@ -295,4 +296,19 @@ async fn o4_stint_login_sso_device_says_clearly_when_the_provider_lacks_the_gran
     assert_eq!(output.status.code(), Some(1), "{err}");
     assert!(err.contains("does not offer sign-in with a code"), "{err}");
     assert!(err.contains("without --device"), "{err}");
+}
+
+#[tokio::test]
+async fn o4_stint_login_sso_says_at_once_when_the_server_has_no_identity_provider() {
+    let Some(server) = Server::start_with(true, false) else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let output = server
+        .stint(&home, &["login", "--sso", "--no-browser"])
+        .wait_with_output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("not set up on this server"), "{err}");
 }

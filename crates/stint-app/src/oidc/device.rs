@@ -15,8 +15,7 @@ use crate::{App, CallMeta};
 
 const HANDLE_PURPOSE: &[u8] = b"stint-cli-device-v1";
 
-/// A device sign-in started at the provider.
-#[derive(Debug)]
+/// A device sign-in started at the provider. `Debug` hides the handle, which polls for a token.
 pub struct DeviceStarted {
     /// What the command line polls with.
     pub handle: String,
@@ -25,6 +24,17 @@ pub struct DeviceStarted {
     pub verification_uri_complete: Option<String>,
     pub expires_in: i64,
     pub interval: i64,
+}
+
+impl std::fmt::Debug for DeviceStarted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceStarted")
+            .field("user_code", &self.user_code)
+            .field("verification_uri", &self.verification_uri)
+            .field("expires_in", &self.expires_in)
+            .field("interval", &self.interval)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One poll's answer.

@@ -85,6 +85,7 @@ fn loopback(client: &Client, open_browser: bool) -> CliResult<Value> {
         client.server(),
         percent_encode(&redirect_uri),
     );
+    preflight(&url)?;
     eprintln!("Sign in with your identity provider in your browser. If it does not open, visit:");
     eprintln!("  {url}");
     if open_browser {
@@ -97,6 +98,38 @@ fn loopback(client: &Client, open_browser: bool) -> CliResult<Value> {
         error
             .with_hint("Run `stint login --sso` again; a sign-in code works once, for two minutes.")
     })
+}
+
+/// Asks Stint for the sign-in's start without following it to the provider, so that a server
+/// without an identity provider, or a refused parameter, is said here rather than in a browser
+/// the command would wait for.
+fn preflight(url: &str) -> CliResult<()> {
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|error| CliError::Other(format!("Cannot set up the HTTP client: {error}")))?;
+    let answer = http
+        .get(url)
+        .send()
+        .map_err(|error| CliError::Unreachable {
+            message: format!("Cannot reach the server: {error}"),
+            hint: "Check --server (or STINT_SERVER) and that the server runs.".into(),
+        })?;
+    match answer.status().as_u16() {
+        300..=399 => Ok(()),
+        404 => Err(CliError::local(
+            "Sign-in through an identity provider is not set up on this server.",
+            Some("Sign in with `stint login --username NAME`, or ask an administrator to configure --oidc-issuer.".into()),
+        )),
+        503 => Err(CliError::Unreachable {
+            message: "The identity provider cannot be reached right now.".into(),
+            hint: "Try again in a few minutes.".into(),
+        }),
+        status => Err(CliError::Other(format!(
+            "The server refused to start the sign-in (HTTP {status})."
+        ))),
+    }
 }
 
 /// Asks the desktop to open `url`; where it cannot, the printed URL remains.
