@@ -27,19 +27,7 @@ const LOOPBACK: &str = "http://127.0.0.1:4711/callback";
 /// A world where alice (mail alice@example.com) has the account `alice-sub` at the provider.
 async fn world(test: &str, device_flow: bool) -> Option<World> {
     let world = World::start_with(test, LINK_BY_EMAIL, None, device_flow).await?;
-    let admin = world.server.admin().await;
-    let alice = admin.create_user("alice").await;
-    admin
-        .patch(
-            &format!("/v1.0/users/{alice}"),
-            json!({ "mail": "alice@example.com" }),
-        )
-        .await
-        .expect(204);
-    world
-        .provider
-        .add_account("alice-sub", "alice@example.com", true)
-        .await;
+    world.add_person("alice").await;
     Some(world)
 }
 

@@ -23,31 +23,8 @@ const LINK_BY_EMAIL: Enrolment = Enrolment {
 /// user; alice's id and her console session token.
 async fn alice_linked() -> Option<(World, String, String)> {
     let world = World::start("oidc_identities", LINK_BY_EMAIL, None).await?;
-    let admin = world.server.admin().await;
-    let alice = admin.create_user("alice").await;
-    admin
-        .patch(
-            &format!("/v1.0/users/{alice}"),
-            json!({ "mail": "alice@example.com" }),
-        )
-        .await
-        .expect(204);
-    let bob = admin.create_user("bob").await;
-    admin
-        .patch(
-            &format!("/v1.0/users/{bob}"),
-            json!({ "mail": "bob@example.com" }),
-        )
-        .await
-        .expect(204);
-    world
-        .provider
-        .add_account("alice-sub", "alice@example.com", true)
-        .await;
-    world
-        .provider
-        .add_account("bob-sub", "bob@example.com", true)
-        .await;
+    let alice = world.add_person("alice").await;
+    world.add_person("bob").await;
     let person = world.person();
     assert_eq!(person.sign_in("alice-sub").await.status, 200);
     let session = person.session().unwrap();

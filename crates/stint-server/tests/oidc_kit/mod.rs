@@ -61,6 +61,25 @@ impl World {
         Some(World { server, provider })
     }
 
+    /// The Stint user `name`, mail `{name}@example.com`, who has the account `{name}-sub` (address
+    /// verified) at the provider; the user's id.
+    pub async fn add_person(&self, name: &str) -> String {
+        let admin = self.server.admin().await;
+        let id = admin.create_user(name).await;
+        let mail = format!("{name}@example.com");
+        admin
+            .patch(
+                &format!("/v1.0/users/{id}"),
+                serde_json::json!({ "mail": mail }),
+            )
+            .await
+            .expect(204);
+        self.provider
+            .add_account(&format!("{name}-sub"), &mail, true)
+            .await;
+        id
+    }
+
     pub fn person(&self) -> Person {
         Person::new(&self.server.base_url)
     }
