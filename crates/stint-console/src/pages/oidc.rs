@@ -56,6 +56,10 @@ pub async fn cli(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    let secure = is_secure(&headers);
+    if ui.app.oidc().is_none() {
+        return refusal(&OidcError::NotConfigured, secure);
+    }
     let param = |name: &str| query.get(name).map(String::as_str);
     let back = CliReturn::parse(
         param("redirect_uri"),
@@ -63,7 +67,6 @@ pub async fn cli(
         param("code_challenge_method"),
         param("state"),
     );
-    let secure = is_secure(&headers);
     let back = match back {
         Ok(back) => back,
         Err(why) => return refusal(&OidcError::Unacceptable(why), secure),

@@ -4,7 +4,9 @@
 use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
+use stint_app::AppError;
 use stint_core::ids::UserId;
+use stint_core::ErrorCode;
 
 use crate::error::UiError;
 use crate::forms::{done_or_again, Posted};
@@ -57,6 +59,11 @@ pub async fn unlink(
         .app
         .unlink_identity(&console.session, &console.meta, user, &identity)
         .await;
+    if let Err(AppError::Rule(violation)) = &unlinked {
+        if violation.code == ErrorCode::ResourceNotFound {
+            return UiError::not_found("That identity").into_response();
+        }
+    }
     let done = format!("/ui/directory/users/{user}");
     done_or_again(&console, unlinked, &done, |errors| {
         super::directory_users::reset_page(&console, &id, errors, None).unwrap_or_else(|_| html! {})
