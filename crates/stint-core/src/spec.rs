@@ -113,6 +113,10 @@ spec_rules! {
     O2 => "An ID token's recent multi-factor authentication (RFC 8176 amr, or the configured acr) counts as MFA.",
     /// Issue 17, beyond `SPEC.md`.
     O3 => "With an identity provider, passwords are accepted for everyone, administrators only, or nobody (--local-sign-in).",
+    /// Issue 17, beyond `SPEC.md`.
+    O4 => "The command line signs in through the identity provider via Stint: back to a loopback address only, with a code that works once, briefly, and only with its PKCE verifier.",
+    /// Issue 17, beyond `SPEC.md`.
+    O5 => "Whoever may reset a user's credentials may see and unlink the user's identity provider identities; unlinking ends the user's sessions.",
     /// Issue 18, beyond `SPEC.md`.
     C1 => "Only Global and Privileged Role Administrators manage connectors; their credentials are write-only and never audited.",
     /// Issue 18, beyond `SPEC.md`.

@@ -10,6 +10,7 @@ pub mod requests;
 pub mod resolve;
 pub mod rows;
 pub mod selfservice;
+pub mod sso;
 pub mod webhooks;
 
 use std::io::IsTerminal;
