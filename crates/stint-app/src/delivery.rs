@@ -25,14 +25,18 @@ use uuid::Uuid;
 use crate::error::AppResult;
 use crate::App;
 
-/// How long a claimed message is held before another worker may take it: longer than any one
-/// attempt may last (SMTP's and the webhook client's own timeouts are 30 s at most).
-const LEASE: TimeDelta = TimeDelta::seconds(90);
+/// How long a claimed message is held before another worker may take it: longer than a batch
+/// takes at worst — four waves of sends, each within the mailer's and the webhook client's 30-s
+/// limit — plus [`SETTLE_PATIENCE`], so that a live worker's messages are never sent twice.
+const LEASE: TimeDelta = TimeDelta::seconds(180);
 
-/// How many messages a worker claims at once, and sends at the same time (as many as the
-/// mailer keeps connections).
-const BATCH: usize = 256;
+/// How many messages a worker sends at the same time (as many as the mailer keeps connections),
+/// and claims at once: four waves of them.
 const CONCURRENT_SENDS: usize = stint_notify::SMTP_CONNECTIONS;
+const BATCH: usize = 4 * CONCURRENT_SENDS;
+
+/// How long a worker keeps trying to record sent messages in a store that refuses the write.
+const SETTLE_PATIENCE: Duration = Duration::from_secs(30);
 
 /// How often an idle worker looks for messages that fell due (retries), when no commit wakes it.
 const IDLE_POLL: Duration = Duration::from_secs(1);
@@ -92,10 +96,7 @@ impl App {
             .buffer_unordered(CONCURRENT_SENDS)
             .ready_chunks(BATCH);
         while let Some(chunk) = ended.next().await {
-            let held = self
-                .store
-                .settle_messages(&courier.worker, &chunk, self.now())
-                .await?;
+            let held = self.settle(&courier.worker, &chunk).await?;
             for ((id, _), held) in chunk.iter().zip(held) {
                 if !held {
                     tracing::warn!(%id, "a delivery outlasted its claim; another worker has it now");
@@ -103,6 +104,25 @@ impl App {
             }
         }
         Ok(count)
+    }
+
+    /// Records how the attempts ended. The messages were sent: a store busy with a long commit is
+    /// waited for (up to [`SETTLE_PATIENCE`], well within the claim) rather than leaving them to
+    /// be sent again once the claim lapses.
+    async fn settle(&self, worker: &str, chunk: &[(Uuid, Settlement)]) -> AppResult<Vec<bool>> {
+        let started = tokio::time::Instant::now();
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match self.store.settle_messages(worker, chunk, self.now()).await {
+                Ok(held) => return Ok(held),
+                Err(error) if started.elapsed() < SETTLE_PATIENCE => {
+                    tracing::warn!(%error, "settling deliveries failed; trying again");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
     }
 
     /// Sends one message and says how it ended.

@@ -15,6 +15,7 @@ mod engine;
 pub mod error;
 pub mod feed;
 pub mod follower;
+pub mod identities;
 pub mod mfa;
 pub mod oidc;
 pub mod password;

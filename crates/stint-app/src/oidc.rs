@@ -5,8 +5,10 @@
 //! redeems the code, validates the ID token ([`provider`]) and signs the identity in
 //! ([`App::sign_in_with_identity`]): the core decides who it is (O1) and whether its
 //! authentication counts as MFA (O2), and the sign-in gets a bearer token as a password sign-in
-//! does.
+//! does. The command line signs in through the same use cases ([`cli`], [`device`]; O4).
 
+pub mod cli;
+pub mod device;
 pub mod login_state;
 pub mod provider;
 
@@ -23,6 +25,7 @@ use crate::auth::{random_token, IssuedToken};
 use crate::config::OidcSettings;
 use crate::error::AppError;
 use crate::{App, CallMeta};
+pub use cli::CliReturn;
 pub use login_state::StepUp;
 use login_state::{LoginState, Sealer};
 use provider::{AuthorizationOptions, Provider, ProviderError};
@@ -71,6 +74,24 @@ pub struct SignedIn {
     pub return_to: String,
 }
 
+/// Where a sign-in back from the provider goes. `Debug` hides the command line's code.
+pub enum Landing {
+    /// A console sign-in: a session for the browser.
+    Console(SignedIn),
+    /// A command-line sign-in (O4): the browser goes to the command line's loopback address,
+    /// with a code or with why not.
+    Cli { redirect: String },
+}
+
+impl std::fmt::Debug for Landing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Landing::Console(signed_in) => f.debug_tuple("Console").field(signed_in).finish(),
+            Landing::Cli { .. } => f.write_str("Cli { .. }"),
+        }
+    }
+}
+
 /// Why a sign-in through the provider did not succeed. The messages are for people.
 #[derive(Debug, thiserror::Error)]
 pub enum OidcError {
@@ -89,6 +110,15 @@ pub enum OidcError {
     /// O1 refused: the message says why, in plain words.
     #[error("{0}")]
     Refused(String),
+    /// The provider does not offer the device authorization grant (RFC 8628).
+    #[error("the identity provider does not offer sign-in with a code on another device")]
+    NoDeviceFlow,
+    /// The sign-in took too long.
+    #[error("the sign-in took too long")]
+    Expired,
+    /// A parameter of the request is not acceptable; the message names it.
+    #[error("{0}")]
+    Unacceptable(String),
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -100,6 +130,8 @@ pub struct SignInRequest {
     pub options: AuthorizationOptions,
     /// A step-up of a session: the provider must sign in the same person.
     pub step_up: Option<StepUp>,
+    /// A sign-in of the command line (O4).
+    pub cli: Option<CliReturn>,
 }
 
 impl App {
@@ -123,6 +155,7 @@ impl App {
             pkce_verifier: authorization.pkce_verifier,
             return_to: request.return_to,
             step_up: request.step_up,
+            cli: request.cli,
             started_at: now,
         };
         Ok(Started {
@@ -138,44 +171,71 @@ impl App {
         cookie: Option<&str>,
         callback: &Callback,
         meta: &CallMeta,
-    ) -> Result<SignedIn, OidcError> {
+    ) -> Result<Landing, OidcError> {
         let oidc = self.oidc().ok_or(OidcError::NotConfigured)?;
         let now = self.now();
         let login = cookie
             .and_then(|sealed| oidc.sealer.open(sealed, now))
             .filter(|login| crate::auth::same_secret(&callback.state, &login.state))
             .ok_or(OidcError::Invalid)?;
+        let signed_in = self.finish_verified(oidc, &login, callback, meta).await;
+        match &login.cli {
+            Some(cli) => Ok(Landing::Cli {
+                redirect: cli.landing(self, signed_in),
+            }),
+            None => signed_in.map(Landing::Console),
+        }
+    }
+
+    /// [`App::finish_oidc_sign_in`] once the callback is known to belong to `login`.
+    async fn finish_verified(
+        &self,
+        oidc: &Oidc,
+        login: &LoginState,
+        callback: &Callback,
+        meta: &CallMeta,
+    ) -> Result<SignedIn, OidcError> {
         if let Some(error) = &callback.error {
             return Err(OidcError::Declined(error.clone()));
         }
         let code = callback.code.as_deref().ok_or(OidcError::Invalid)?;
         let identity = oidc
             .provider
-            .redeem(code, &login.pkce_verifier, &login.nonce, now)
-            .await
-            .map_err(|error| match error {
-                ProviderError::Unavailable(_) => Err(unavailable(error)),
-                ProviderError::Rejected(why) => Ok(why),
-            });
+            .redeem(code, &login.pkce_verifier, &login.nonce, self.now())
+            .await;
         let identity = match identity {
             Ok(identity) => identity,
-            Err(Err(error)) => return Err(error),
-            Err(Ok(why)) => {
+            Err(ProviderError::Rejected(why)) => {
                 self.record_rejected_answer(&why, meta).await?;
                 return Err(OidcError::Invalid);
             }
+            Err(error) => return Err(unavailable(error)),
+        };
+        // A command-line sign-in's token lives only until its code is redeemed (O4).
+        let lifetime = match login.cli {
+            Some(_) => cli::CODE_LIFETIME,
+            None => self.config.token_lifetime,
         };
         let token = self
-            .sign_in_with_identity(&identity, login.step_up.as_ref(), meta)
+            .sign_in_for(&identity, login.step_up.as_ref(), meta, lifetime)
             .await
-            .map_err(|error| match error {
-                AppError::Rule(violation) => OidcError::Refused(violation.message),
-                other => OidcError::App(other),
-            })?;
+            .map_err(refused)?;
         Ok(SignedIn {
             token,
-            return_to: login.return_to,
+            return_to: login.return_to.clone(),
         })
+    }
+
+    /// O1, O2: signs in the identity of a validated ID token with a token of the usual lifetime;
+    /// a refusal says why in plain words.
+    pub async fn sign_in_as_identity(
+        &self,
+        identity: &FederatedIdentity,
+        meta: &CallMeta,
+    ) -> Result<IssuedToken, OidcError> {
+        self.sign_in_for(identity, None, meta, self.config.token_lifetime)
+            .await
+            .map_err(refused)
     }
 
     /// U1: the provider's answer was refused (its code, or its ID token failed validation).
@@ -197,10 +257,21 @@ impl App {
         step_up: Option<&StepUp>,
         meta: &CallMeta,
     ) -> Result<IssuedToken, AppError> {
+        self.sign_in_for(identity, step_up, meta, self.config.token_lifetime)
+            .await
+    }
+
+    /// [`App::sign_in_with_identity`] with a token of `lifetime`.
+    async fn sign_in_for(
+        &self,
+        identity: &FederatedIdentity,
+        step_up: Option<&StepUp>,
+        meta: &CallMeta,
+        lifetime: chrono::TimeDelta,
+    ) -> Result<IssuedToken, AppError> {
         let oidc = self.oidc().ok_or(AppError::Unauthenticated)?;
         let settings = oidc.provider.settings();
         let token = random_token();
-        let lifetime = self.config.token_lifetime;
         let freshness = self.config.mfa_freshness;
         let (result, _) = self
             .write(|state, now| {
@@ -280,6 +351,14 @@ pub async fn discover_in_background(app: std::sync::Arc<App>) {
         Err(error) => {
             tracing::warn!(%error, "the identity provider is not reachable yet; Stint tries again at the first sign-in")
         }
+    }
+}
+
+/// O1's refusal in plain words; other errors as they are.
+fn refused(error: AppError) -> OidcError {
+    match error {
+        AppError::Rule(violation) => OidcError::Refused(violation.message),
+        other => OidcError::App(other),
     }
 }
 

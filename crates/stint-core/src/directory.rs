@@ -64,6 +64,19 @@ pub struct LinkedIdentity {
     pub subject: String,
 }
 
+impl LinkedIdentity {
+    /// O5: a stable, URL-safe id of this identity: the first 16 bytes of the SHA-256 of
+    /// `issuer` NUL `subject`, in hex.
+    pub fn id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(self.issuer.as_bytes());
+        hash.update([0]);
+        hash.update(self.subject.as_bytes());
+        hex::encode(&hash.finalize()[..16])
+    }
+}
+
 impl User {
     /// D1, F7: user principal names are compared after NFKC and case folding
     /// ([`crate::names::user_name_key`]).

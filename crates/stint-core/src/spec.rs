@@ -114,6 +114,10 @@ spec_rules! {
     /// Issue 17, beyond `SPEC.md`.
     O3 => "With an identity provider, passwords are accepted for everyone, administrators only, or nobody (--local-sign-in).",
     /// Issue 17, beyond `SPEC.md`.
+    O4 => "The command line signs in through the identity provider via Stint: back to a loopback address only, with a code that works once, briefly, and only with its PKCE verifier.",
+    /// Issue 17, beyond `SPEC.md`.
+    O5 => "Whoever may reset a user's credentials may see and unlink the user's identity provider identities; unlinking ends the user's sessions.",
+    /// Issue 17, beyond `SPEC.md`.
     M1 => "SCIM provisioning tokens are made and revoked by Global and Privileged Role Administrators, shown once, kept hashed, usable on /scim/v2 only; refused uses are audited.",
     /// Issue 17, beyond `SPEC.md`.
     M2 => "SCIM changes only the users and groups it created; its groups are mastered by the identity provider: PIM cannot manage them and the groups API cannot change them.",

@@ -13,6 +13,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngCore;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -31,6 +32,9 @@ pub struct LoginState {
     pub return_to: String,
     /// A step-up of a signed-in session, rather than a sign-in.
     pub step_up: Option<StepUp>,
+    /// A sign-in of the command line (O4): where the browser goes back to instead of the console.
+    #[serde(default)]
+    pub cli: Option<super::cli::CliReturn>,
     pub started_at: DateTime<Utc>,
 }
 
@@ -39,6 +43,7 @@ impl std::fmt::Debug for LoginState {
         f.debug_struct("LoginState")
             .field("return_to", &self.return_to)
             .field("step_up", &self.step_up.as_ref().map(|s| s.user))
+            .field("cli", &self.cli)
             .field("started_at", &self.started_at)
             .finish_non_exhaustive()
     }
@@ -87,16 +92,28 @@ impl Sealer {
 
     /// `state` as cookie text: base64url of nonce ‖ ciphertext.
     pub fn seal(&self, state: &LoginState) -> String {
+        self.seal_for(PURPOSE, state)
+    }
+
+    /// The state sealed in `text`, if it was sealed with this key and has not expired at `now`.
+    pub fn open(&self, text: &str, now: DateTime<Utc>) -> Option<LoginState> {
+        let state: LoginState = self.open_for(PURPOSE, text)?;
+        let age = now - state.started_at;
+        (age >= TimeDelta::zero() && age <= LOGIN_STATE_LIFETIME).then_some(state)
+    }
+
+    /// `value` sealed for `purpose` only: a value sealed for one purpose does not open for another.
+    pub fn seal_for<T: Serialize>(&self, purpose: &[u8], value: &T) -> String {
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let plain = serde_json::to_vec(state).unwrap_or_default();
+        let plain = serde_json::to_vec(value).unwrap_or_default();
         let sealed = self
             .cipher
             .encrypt(
                 Nonce::from_slice(&nonce),
                 Payload {
                     msg: &plain,
-                    aad: PURPOSE,
+                    aad: purpose,
                 },
             )
             .unwrap_or_default();
@@ -105,8 +122,8 @@ impl Sealer {
         URL_SAFE_NO_PAD.encode(out)
     }
 
-    /// The state sealed in `text`, if it was sealed with this key and has not expired at `now`.
-    pub fn open(&self, text: &str, now: DateTime<Utc>) -> Option<LoginState> {
+    /// The value sealed in `text` for `purpose` with this key, if it was.
+    pub fn open_for<T: DeserializeOwned>(&self, purpose: &[u8], text: &str) -> Option<T> {
         let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
         if bytes.len() < 12 {
             return None;
@@ -118,13 +135,11 @@ impl Sealer {
                 Nonce::from_slice(nonce),
                 Payload {
                     msg: sealed,
-                    aad: PURPOSE,
+                    aad: purpose,
                 },
             )
             .ok()?;
-        let state: LoginState = serde_json::from_slice(&plain).ok()?;
-        let age = now - state.started_at;
-        (age >= TimeDelta::zero() && age <= LOGIN_STATE_LIFETIME).then_some(state)
+        serde_json::from_slice(&plain).ok()
     }
 }
 
@@ -139,6 +154,7 @@ mod tests {
             pkce_verifier: "v".into(),
             return_to: "/ui/my-roles".into(),
             step_up: None,
+            cli: None,
             started_at: at,
         }
     }

@@ -7,17 +7,25 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use openidconnect::core::{
-    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreProviderMetadata,
+    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType,
+    CoreClient, CoreClientAuthMethod, CoreGrantType, CoreIdToken, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreResponseMode,
+    CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
-    AuthenticationContextClass, AuthorizationCode, ClaimsVerificationError, ClientId, CsrfToken,
-    EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, LoginHint, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
+    AdditionalProviderMetadata, AuthenticationContextClass, AuthorizationCode,
+    ClaimsVerificationError, ClientId, CsrfToken, DeviceAuthorizationUrl, EndpointMaybeSet,
+    EndpointNotSet, EndpointSet, IssuerUrl, LoginHint, Nonce, PkceCodeChallenge, PkceCodeVerifier,
+    ProviderMetadata, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
 };
+use serde::{Deserialize, Serialize};
 use stint_core::rules::federation::{FederatedIdentity, CLOCK_SKEW};
 use tokio::sync::RwLock;
 
 use crate::config::OidcSettings;
+
+mod device;
+pub use device::{DeviceAuthorization, DevicePoll};
 
 type Client = CoreClient<
     EndpointSet,
@@ -26,6 +34,32 @@ type Client = CoreClient<
     EndpointNotSet,
     EndpointMaybeSet,
     EndpointMaybeSet,
+>;
+
+/// The discovery document's fields beyond OpenID Connect Discovery that Stint reads.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct ExtraMetadata {
+    /// RFC 8628's endpoint, where the provider offers the device authorization grant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<DeviceAuthorizationUrl>,
+}
+
+impl AdditionalProviderMetadata for ExtraMetadata {}
+
+/// The provider's discovery document.
+pub type Metadata = ProviderMetadata<
+    ExtraMetadata,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
 >;
 
 /// Why a sign-in through the provider did not yield an identity. The text is for the log and
@@ -38,6 +72,9 @@ pub enum ProviderError {
     /// The provider refused the code, or the ID token failed validation.
     #[error("the identity provider's answer was refused: {0}")]
     Rejected(String),
+    /// The provider's discovery document names no device authorization endpoint (RFC 8628).
+    #[error("the identity provider does not offer the device authorization grant")]
+    NoDeviceFlow,
 }
 
 /// What a sign-in asks the provider for, beyond the usual.
@@ -70,7 +107,7 @@ pub struct Provider {
 
 #[derive(Default)]
 struct Discovery {
-    metadata: Option<Arc<CoreProviderMetadata>>,
+    metadata: Option<Arc<Metadata>>,
 }
 
 impl std::fmt::Debug for Provider {
@@ -112,8 +149,8 @@ impl Provider {
     /// sign-in has done so meanwhile.
     pub async fn discover(
         &self,
-        stale: Option<&Arc<CoreProviderMetadata>>,
-    ) -> Result<Arc<CoreProviderMetadata>, ProviderError> {
+        stale: Option<&Arc<Metadata>>,
+    ) -> Result<Arc<Metadata>, ProviderError> {
         if stale.is_none() {
             if let Some(metadata) = &self.discovered.read().await.metadata {
                 return Ok(metadata.clone());
@@ -128,7 +165,7 @@ impl Provider {
         }
         let issuer = IssuerUrl::new(self.settings.issuer.clone())
             .map_err(|error| ProviderError::Unavailable(error.to_string()))?;
-        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
+        let metadata = Metadata::discover_async(issuer, &self.http)
             .await
             .map_err(|error| ProviderError::Unavailable(describe(&error)))?;
         let metadata = Arc::new(metadata);
@@ -136,7 +173,7 @@ impl Provider {
         Ok(metadata)
     }
 
-    fn client(&self, metadata: &CoreProviderMetadata) -> Client {
+    fn client(&self, metadata: &Metadata) -> Client {
         CoreClient::from_provider_metadata(
             metadata.clone(),
             ClientId::new(self.settings.client_id.clone()),
@@ -209,7 +246,7 @@ impl Provider {
         let id_token = response
             .id_token()
             .ok_or_else(|| ProviderError::Rejected("the token response has no ID token".into()))?;
-        self.verify(id_token, nonce, now).await
+        self.verify(id_token, Some(nonce), now).await
     }
 
     /// Validates a raw ID token (compact JWS) as [`Provider::redeem`] does.
@@ -222,15 +259,17 @@ impl Provider {
         let token: CoreIdToken = id_token
             .parse()
             .map_err(|error: serde_json::Error| ProviderError::Rejected(error.to_string()))?;
-        self.verify(&token, nonce, now).await
+        self.verify(&token, Some(nonce), now).await
     }
 
     /// Validates `id_token`; when it is signed by a key the cached JWKS lacks, fetches the keys
     /// again (the provider rotated them) and validates once more.
+    /// `nonce`: the one the sign-in sent, or `None` where it could send none (the device grant);
+    /// then the token must carry none.
     async fn verify(
         &self,
         id_token: &CoreIdToken,
-        nonce: &str,
+        nonce: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<FederatedIdentity, ProviderError> {
         let metadata = self.discover(None).await?;
@@ -248,16 +287,22 @@ impl Provider {
 
     fn claims(
         &self,
-        metadata: &CoreProviderMetadata,
+        metadata: &Metadata,
         id_token: &CoreIdToken,
-        nonce: &str,
+        nonce: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<FederatedIdentity, ClaimsVerificationError> {
         let client = self.client(metadata);
         let verifier = client
             .id_token_verifier()
             .set_time_fn(move || now - CLOCK_SKEW);
-        let claims = id_token.claims(&verifier, &Nonce::new(nonce.to_owned()))?;
+        let claims = match nonce {
+            Some(nonce) => id_token.claims(&verifier, &Nonce::new(nonce.to_owned()))?,
+            None => id_token.claims(&verifier, |sent: Option<&Nonce>| match sent {
+                None => Ok(()),
+                Some(_) => Err("a nonce no sign-in sent".to_string()),
+            })?,
+        };
         Ok(FederatedIdentity {
             issuer: claims.issuer().to_string(),
             subject: claims.subject().to_string(),

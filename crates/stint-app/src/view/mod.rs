@@ -15,6 +15,7 @@ mod directory;
 mod directory_lists;
 mod directory_roles;
 mod groups;
+mod identities;
 mod my;
 mod onboarding;
 mod pim;

@@ -1,6 +1,7 @@
 //! Directory administration of users (SPEC D1, D8): list and search, create, enable or disable,
 //! and reset a user's credentials (password and/or authenticator) under D8's protection of
-//! privileged users. Who may do each is the app's decision.
+//! privileged users, and unlink their identities at identity providers (O5,
+//! [`super::user_identities`]). Who may do each is the app's decision.
 
 use std::collections::HashMap;
 
@@ -225,7 +226,7 @@ pub async fn detail(console: Console, Path(id): Path<String>) -> Response {
     }
 }
 
-fn reset_page(
+pub(super) fn reset_page(
     console: &Console,
     id: &str,
     errors: &Errors,
@@ -262,6 +263,7 @@ fn reset_page(
                 }
             }
         }
+        (super::user_identities::section(console, user.id))
     };
     Ok(page(console, Nav::Users, head, body))
 }

@@ -18,6 +18,7 @@ mod profile;
 mod requests;
 mod settings;
 mod sign_in;
+mod user_identities;
 
 use axum::handler::Handler;
 use axum::http::Method;
@@ -40,6 +41,7 @@ pub fn register(pages: Pages) -> Pages {
         .get("/ui/auth/oidc/start", oidc::start)
         .get("/ui/auth/oidc/callback", oidc::callback)
         .get("/ui/auth/oidc/step-up", oidc::step_up)
+        .get("/ui/auth/oidc/cli", oidc::cli)
         .get("/ui/profile", profile::show)
         .post("/ui/profile/totp", profile::enrol)
         .post("/ui/profile/totp/confirm", profile::confirm)
@@ -99,6 +101,10 @@ pub fn register(pages: Pages) -> Pages {
             directory_users::set_enabled,
         )
         .post("/ui/directory/users/{id}/reset", directory_users::reset)
+        .post(
+            "/ui/directory/users/{id}/identities/{identity}/unlink",
+            user_identities::unlink,
+        )
         .get_post(
             "/ui/directory/groups",
             directory_groups::list,

@@ -1,7 +1,9 @@
 //! Sign-in through the organisation's OpenID Provider (O1, O2): `GET /ui/auth/oidc/start` sends
 //! the browser to the provider with the login state sealed in a short-lived cookie; the provider
 //! sends it back to `GET /ui/auth/oidc/callback`, which signs the person in with a console session
-//! as the password sign-in does, or shows in plain words why not. `GET /ui/auth/oidc/step-up`
+//! as the password sign-in does, or shows in plain words why not. `GET /ui/auth/oidc/cli` is the
+//! same sign-in for `stint login --sso` (O4): the callback then sends the browser on to the
+//! command line's loopback address with a one-time code, or with why not. `GET /ui/auth/oidc/step-up`
 //! sends a signed-in person back to the provider to authenticate again (`prompt=login`,
 //! `max_age=0`, the policy's authentication context as `acr_values`) before an activation that
 //! needs a fresh MFA; the session it comes back with replaces the one that left.
@@ -18,7 +20,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use stint_app::oidc::provider::AuthorizationOptions;
-use stint_app::oidc::{Callback, OidcError, SignInRequest, StepUp};
+use stint_app::oidc::{Callback, CliReturn, Landing, OidcError, SignInRequest, StepUp};
 use stint_core::auth::TokenHash;
 
 use crate::layout::bare_page;
@@ -42,8 +44,45 @@ pub async fn start(
             ..AuthorizationOptions::default()
         },
         step_up: None,
+        cli: None,
     };
     leave_for_provider(&ui, request, is_secure(&headers)).await
+}
+
+/// `GET /ui/auth/oidc/cli?redirect_uri=…&code_challenge=…&code_challenge_method=S256&state=…`:
+/// the sign-in of `stint login --sso` (O4).
+pub async fn cli(
+    State(ui): State<UiState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let secure = is_secure(&headers);
+    if ui.app.oidc().is_none() {
+        return refusal(&OidcError::NotConfigured, secure);
+    }
+    let param = |name: &str| query.get(name).map(String::as_str);
+    let back = CliReturn::parse(
+        param("redirect_uri"),
+        param("code_challenge"),
+        param("code_challenge_method"),
+        param("state"),
+    );
+    let back = match back {
+        Ok(back) => back,
+        Err(why) => return refusal(&OidcError::Unacceptable(why), secure),
+    };
+    let request = SignInRequest {
+        return_to: "/ui/my-roles".into(),
+        options: AuthorizationOptions {
+            login_hint: param("login_hint")
+                .filter(|h| h.len() <= 256)
+                .map(str::to_owned),
+            ..AuthorizationOptions::default()
+        },
+        step_up: None,
+        cli: Some(back),
+    };
+    leave_for_provider(&ui, request, secure).await
 }
 
 /// `GET /ui/auth/oidc/step-up?next=…&acr=…`: authenticate again at the provider.
@@ -68,6 +107,7 @@ pub async fn step_up(console: Console, Query(query): Query<HashMap<String, Strin
             user: console.me.id,
             session: TokenHash::of(&console.token),
         }),
+        cli: None,
     };
     leave_for_provider(&ui, request, console.secure).await
 }
@@ -106,7 +146,15 @@ pub async fn callback(
         .finish_oidc_sign_in(sealed.as_deref(), &callback, &meta)
         .await;
     let signed_in = match outcome {
-        Ok(signed_in) => signed_in,
+        Ok(Landing::Console(signed_in)) => signed_in,
+        Ok(Landing::Cli { redirect }) => {
+            let mut response = Redirect::to(&redirect).into_response();
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                session::clear_cookie(LOGIN_STATE_COOKIE, COOKIE_PATH, secure),
+            );
+            return response;
+        }
         Err(error) => return refusal(&error, secure),
     };
     let session =
@@ -159,6 +207,15 @@ fn refusal(error: &OidcError, secure: bool) -> Response {
             "Your identity provider did not sign you in. Start again.".to_string(),
         ),
         OidcError::Refused(message) => (StatusCode::FORBIDDEN, message.clone()),
+        OidcError::Unacceptable(message) => (StatusCode::BAD_REQUEST, message.clone()),
+        OidcError::Expired => (
+            StatusCode::BAD_REQUEST,
+            "This sign-in took too long. Start again.".to_string(),
+        ),
+        OidcError::NoDeviceFlow => (
+            StatusCode::NOT_FOUND,
+            "Your identity provider does not offer sign-in with a code.".to_string(),
+        ),
         OidcError::App(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "Stint cannot sign you in right now. Try again in a few minutes.".to_string(),

@@ -1,11 +1,13 @@
 //! Sign-in through the organisation's OpenID Provider (O1, O2): who an ID token's identity is in
-//! Stint, and whether the token's authentication counts as MFA.
+//! Stint, and whether the token's authentication counts as MFA; who may see and unlink a user's
+//! identities (O5).
 //!
 //! The app has already checked the token (signature, `iss`, `aud`, `exp`, `nonce`); these rules
 //! only read its claims.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::authz::{Authority, Caller};
 use crate::change::{Change, Decision};
 use crate::directory::{LinkedIdentity, PasswordHash, User};
 use crate::ids::UserId;
@@ -121,6 +123,60 @@ pub fn federated_sign_in(
         Err(Unresolved { log, tell }) => Err(refused(ctx, &mut decision, None, log, &tell)),
     };
     FederatedSignIn { decision, result }
+}
+
+/// O5: `id`'s linked identities, for the user themselves or whoever may reset their credentials.
+pub fn identities_for<'s>(
+    state: &'s State,
+    caller: &Caller,
+    now: DateTime<Utc>,
+    id: UserId,
+) -> Result<&'s [LinkedIdentity], Violation> {
+    let user = super::directory::existing_user(state, id)?;
+    if caller.user != id {
+        Authority::new(state, caller, now)
+            .credential_resetter_of(user)
+            .map_err(|violation| violation.rule(Rule::O5))?;
+    }
+    Ok(&user.identities)
+}
+
+/// O5: unlinks the identity `identity` ([`LinkedIdentity::id`]) from user `id`, by whoever may
+/// reset their credentials, and ends the user's sessions (as a password reset does, F4): the next
+/// sign-in through that identity links anew, or is refused. Audited.
+pub fn unlink_identity(
+    state: &State,
+    ctx: &Context,
+    id: UserId,
+    identity: &str,
+) -> Result<Decision, Violation> {
+    let user = super::directory::existing_user(state, id)?;
+    Authority::new(state, ctx.caller, ctx.now)
+        .credential_resetter_of(user)
+        .map_err(|violation| violation.rule(Rule::O5))?;
+    let link = user
+        .identities
+        .iter()
+        .find(|link| link.id() == identity)
+        .ok_or_else(|| {
+            Violation::not_found(format!(
+                "The identity {identity} of {}",
+                user.user_principal_name
+            ))
+        })?;
+    let mut unlinked = user.clone();
+    unlinked.identities.retain(|other| other != link);
+    let mut decision = Decision::new().change(Change::User(unlinked));
+    let ended = super::end_sessions(state, id, &mut decision);
+    decision.record(
+        ctx.event("auth.identityUnlinked", "user", id)
+            .about(None, Some(id.into()))
+            .saying(format!(
+                "Unlinked the identity {} at {} from {}, and ended {ended} session(s).",
+                link.subject, link.issuer, user.user_principal_name
+            )),
+    );
+    Ok(decision)
 }
 
 /// How far the provider's clock may be ahead of Stint's: an `auth_time` up to this far in the

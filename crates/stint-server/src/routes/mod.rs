@@ -13,11 +13,13 @@ mod stint_changes;
 mod stint_check;
 mod stint_connectors;
 mod stint_health;
+mod stint_identities;
 mod stint_mfa;
 mod stint_onboarding;
 mod stint_outbox;
 mod stint_principals;
 mod stint_scim_tokens;
+mod stint_sso;
 mod stint_webhooks;
 mod users;
 
@@ -37,6 +39,7 @@ const SIGNED_IN: &[fn() -> ApiRouter] = &[
     stint_audit::routes,
     stint_changes::routes,
     stint_principals::routes,
+    stint_identities::routes,
     stint_check::routes,
     stint_webhooks::routes,
     stint_scim_tokens::routes,
@@ -60,6 +63,7 @@ pub fn all() -> ApiRouter {
     ApiRouter::new()
         .merge(stint_health::routes())
         .merge(stint_auth::public_routes())
+        .merge(stint_sso::public_routes())
         .merge(signed_in)
         .merge(provisioning)
 }

@@ -1,7 +1,8 @@
 // The OpenID Provider of Stint's OIDC tests: panva's oidc-provider (OpenID-certified), with one
 // static confidential client and a scripted interaction instead of a person.
 //
-// Environment: PORT, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI.
+// Environment: PORT, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI; DEVICE_FLOW=0 turns off the device
+// authorization grant (RFC 8628), which is on otherwise.
 //
 // The interaction signs in the account named by `login_hint`, written `sub` or
 // `sub;amr=pwd,mfa;acr=VALUE` (without a hint, the account added last); without an `acr` in the
@@ -38,6 +39,8 @@ function parseHint(hint = '') {
   return result;
 }
 
+const deviceFlow = process.env.DEVICE_FLOW !== '0';
+
 function makeProvider(key) {
   const provider = new Provider(issuer, {
     clients: [{
@@ -45,7 +48,9 @@ function makeProvider(key) {
       client_secret: process.env.CLIENT_SECRET,
       redirect_uris: [process.env.REDIRECT_URI],
       response_types: ['code'],
-      grant_types: ['authorization_code'],
+      grant_types: deviceFlow
+        ? ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code']
+        : ['authorization_code'],
     }],
     jwks: { keys: [key] },
     claims: {
@@ -56,7 +61,7 @@ function makeProvider(key) {
     acrValues: ['urn:stint:test:pwd', 'urn:stint:test:mfa', 'c1', 'c2'],
     conformIdTokenClaims: false,
     ttl: { IdToken: 60, AccessToken: 60, Session: 600, Grant: 600, Interaction: 600 },
-    features: { devInteractions: { enabled: false } },
+    features: { devInteractions: { enabled: false }, deviceFlow: { enabled: deviceFlow } },
     async findAccount(ctx, sub) {
       const account = accounts.get(sub);
       if (!account) return undefined;

@@ -138,6 +138,21 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
         ("GET", "/stint/v1/principals/{id}/roles") => {
             get(format!("/stint/v1/principals/{target}/roles"))
         }
+        ("POST", "/stint/v1/auth/sso/token") => with(
+            template.into(),
+            json!({ "code": "x", "code_verifier": "y", "redirect_uri": "http://127.0.0.1:9/callback" }),
+        ),
+        ("POST", "/stint/v1/auth/sso/device") => with(template.into(), json!({})),
+        ("POST", "/stint/v1/auth/sso/device/token") => {
+            with(template.into(), json!({ "handle": "x" }))
+        }
+        ("GET", "/stint/v1/users/{id}/identities") => {
+            get(format!("/stint/v1/users/{target}/identities"))
+        }
+        // Target has no linked identity: whoever may unlink gets 404 for this one.
+        ("DELETE", "/stint/v1/users/{id}/identities/{identity}") => {
+            get(format!("/stint/v1/users/{target}/identities/0123456789abcdef"))
+        }
         ("POST", "/stint/v1/users/{id}/resetCredentials") => with(
             format!("/stint/v1/users/{target}/resetCredentials"),
             json!({ "removeAuthenticator": true }),

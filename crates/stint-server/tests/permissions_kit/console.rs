@@ -181,6 +181,11 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
             )
         }
         ("POST", "/ui/directory/users/{id}/enabled") => form(on(target), &[("enabled", "on")]),
+        // Target has no linked identity: whoever may unlink is told there is no such identity.
+        ("POST", "/ui/directory/users/{id}/identities/{identity}/unlink") => form(
+            format!("/ui/directory/users/{target}/identities/0123456789abcdef/unlink"),
+            &[],
+        ),
         ("POST", "/ui/directory/users/{id}/reset") => {
             form(on(target), &[("remove_authenticator", "on")])
         }

@@ -93,6 +93,15 @@ impl Client {
         Client::new(normalize_server(server)?, None, TokenSource::None)
     }
 
+    /// A client with a token just issued by `server`.
+    pub fn with_token(server: &str, token: &str) -> CliResult<Client> {
+        Client::new(
+            normalize_server(server)?,
+            Some(token.to_string()),
+            TokenSource::None,
+        )
+    }
+
     /// A client with a token: `STINT_TOKEN` (for `server_override`, else the saved server), or the
     /// saved credentials when they are for the same server and not expired.
     pub fn authenticated(server_override: Option<&str>) -> CliResult<Client> {

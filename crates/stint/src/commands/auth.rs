@@ -2,7 +2,8 @@
 //!
 //! The password is read without echo from the terminal, or from stdin with `--password-stdin`; a
 //! TOTP code is asked for when the server answers `MfaRequired` (or given with `--totp`). Neither
-//! the password, the code nor the token is ever printed.
+//! the password, the code nor the token is ever printed. `--sso` signs in through the identity
+//! provider instead ([`super::sso`]).
 
 use std::io::{BufRead, Write};
 
@@ -22,6 +23,8 @@ use crate::when::rfc3339;
   stint login --server https://stint.example.com --username alice
   echo \"$PASSWORD\" | stint login --server http://127.0.0.1:8080 --username admin --password-stdin
   stint login --username alice --totp 123456
+  stint login --sso                  # through your identity provider, in the browser
+  stint login --sso --device         # enter a code at the identity provider on any device
 
 The sign-in is saved in $STINT_CONFIG_DIR/credentials.json, or stint/credentials.json in your config
 directory ($XDG_CONFIG_HOME, ~/.config), readable by you only. STINT_SERVER and STINT_TOKEN override it.")]
@@ -35,6 +38,17 @@ pub struct LoginArgs {
     /// The current TOTP code, for an account with an authenticator app.
     #[arg(long, value_name = "CODE")]
     totp: Option<String>,
+    /// Sign in through your organisation's identity provider, in the browser, instead of with a
+    /// password.
+    #[arg(long, conflicts_with_all = ["username", "password_stdin", "totp"])]
+    sso: bool,
+    /// With --sso: enter a code at the identity provider on any device instead of opening a
+    /// browser here (where the provider offers it).
+    #[arg(long, requires = "sso")]
+    device: bool,
+    /// With --sso: print the sign-in address instead of opening the browser.
+    #[arg(long, requires = "sso")]
+    no_browser: bool,
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +77,15 @@ pub fn login(ctx: &Ctx, args: LoginArgs) -> CliResult<()> {
         .or_else(|| saved.as_ref().map(|saved| saved.server.clone()))
         .unwrap_or_else(|| DEFAULT_SERVER.to_string());
     let client = Client::anonymous(&server)?;
+    if args.sso {
+        let issued = super::sso::sign_in(&client, args.device, !args.no_browser)?;
+        let me = Client::with_token(client.server(), &issued.token)?.get("/v1.0/me", &[])?;
+        let username = me
+            .get("userPrincipalName")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        return save(ctx, &client, &issued.token, username, issued.expires_in);
+    }
     let mut sign_in = SignIn {
         username: username(&args)?,
         password: password(&args)?,
@@ -112,10 +135,15 @@ pub fn login(ctx: &Ctx, args: LoginArgs) -> CliResult<()> {
         .get("expires_in")
         .and_then(Value::as_i64)
         .unwrap_or(3600);
+    save(ctx, &client, token, &sign_in.username, lifetime)
+}
+
+/// Saves a sign-in's token and says so.
+fn save(ctx: &Ctx, client: &Client, token: &str, username: &str, lifetime: i64) -> CliResult<()> {
     let saved = Credentials {
         server: client.server().to_string(),
         token: token.to_string(),
-        username: sign_in.username.clone(),
+        username: username.to_string(),
         expires_at: Utc::now() + TimeDelta::seconds(lifetime),
     };
     let path = credentials::save(&saved)?;

@@ -11,6 +11,7 @@ pub mod resolve;
 pub mod rows;
 pub mod scim_tokens;
 pub mod selfservice;
+pub mod sso;
 pub mod webhooks;
 
 use std::io::IsTerminal;

@@ -1,0 +1,71 @@
+//! O5: a user's identities at identity providers on the user's page, each with a button that
+//! unlinks it, for whoever may reset the user's credentials. Who may is the app's decision.
+
+use axum::extract::Path;
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use stint_app::AppError;
+use stint_core::ids::UserId;
+use stint_core::ErrorCode;
+
+use crate::error::UiError;
+use crate::forms::{done_or_again, Posted};
+use crate::layout::csrf_field;
+use crate::session::Console;
+
+/// The identities of `user`, where the caller may see them.
+pub fn section(console: &Console, user: UserId) -> Markup {
+    let Ok(identities) = console.view().identities_of(user) else {
+        return html! {};
+    };
+    html! {
+        section.card {
+            h2 { "Identity provider sign-in" }
+            @if identities.is_empty() {
+                p.hint { "No identity at an identity provider is linked to this user." }
+            } @else {
+                table {
+                    thead { tr { th { "Issuer" } th { "Subject" } th {} } }
+                    tbody {
+                        @for link in &identities {
+                            tr {
+                                td { (link.issuer) }
+                                td { code { (link.subject) } }
+                                td {
+                                    form method="post" action=(format!("/ui/directory/users/{user}/identities/{}/unlink", link.id())) {
+                                        (csrf_field(console))
+                                        button.button.danger type="submit" { "Unlink" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                p.hint { "Unlinking ends every session of the user; the identity's next sign-in links anew where Stint links by e-mail, or is refused." }
+            }
+        }
+    }
+}
+
+/// `POST /ui/directory/users/{id}/identities/{identity}/unlink`
+pub async fn unlink(
+    Path((id, identity)): Path<(String, String)>,
+    Posted { console, .. }: Posted,
+) -> Response {
+    let Ok(user) = id.parse::<UserId>() else {
+        return UiError::not_found("That user").into_response();
+    };
+    let unlinked = console
+        .app
+        .unlink_identity(&console.session, &console.meta, user, &identity)
+        .await;
+    if let Err(AppError::Rule(violation)) = &unlinked {
+        if violation.code == ErrorCode::ResourceNotFound {
+            return UiError::not_found("That identity").into_response();
+        }
+    }
+    let done = format!("/ui/directory/users/{user}");
+    done_or_again(&console, unlinked, &done, |errors| {
+        super::directory_users::reset_page(&console, &id, errors, None).unwrap_or_else(|_| html! {})
+    })
+}
