@@ -118,6 +118,8 @@ spec_rules! {
     /// Issue 17, beyond `SPEC.md`.
     O5 => "Whoever may reset a user's credentials may see and unlink the user's identity provider identities; unlinking ends the user's sessions.",
     /// Issue 17, beyond `SPEC.md`.
+    O6 => "With --oidc-link-claim, a first sign-in links to the one live SCIM-provisioned user whose externalId is that ID token claim (e.g. Entra's oid); local users never match.",
+    /// Issue 17, beyond `SPEC.md`.
     M1 => "SCIM provisioning tokens are made and revoked by Global and Privileged Role Administrators, shown once, kept hashed, usable on /scim/v2 only; refused uses are audited.",
     /// Issue 17, beyond `SPEC.md`.
     M2 => "SCIM changes only the users and groups it created; its groups are mastered by the identity provider: PIM cannot manage them and the groups API cannot change them.",

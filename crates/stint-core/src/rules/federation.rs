@@ -1,5 +1,5 @@
-//! Sign-in through the organisation's OpenID Provider (O1, O2): who an ID token's identity is in
-//! Stint, and whether the token's authentication counts as MFA; who may see and unlink a user's
+//! Sign-in through the organisation's OpenID Provider (O1, O2, O6): who an ID token's identity is
+//! in Stint, and whether the token's authentication counts as MFA; who may see and unlink a user's
 //! identities (O5).
 //!
 //! The app has already checked the token (signature, `iss`, `aud`, `exp`, `nonce`); these rules
@@ -13,6 +13,7 @@ use crate::directory::{LinkedIdentity, PasswordHash, User};
 use crate::ids::UserId;
 use crate::names::check_name;
 use crate::rules::{AuditRecordExt, Context};
+use crate::scim::ScimKind;
 use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::{ErrorCode, Violation};
@@ -32,6 +33,16 @@ pub struct FederatedIdentity {
     pub amr: Vec<String>,
     pub acr: Option<String>,
     pub auth_time: Option<DateTime<Utc>>,
+    /// O6: the configured link claim (e.g. Entra's `oid`) and its value, when configured and
+    /// the token carries it as a string.
+    pub link_claim: Option<LinkClaim>,
+}
+
+/// O6: a claim of the ID token that names the SCIM-provisioned user's `externalId`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LinkClaim {
+    pub name: String,
+    pub value: String,
 }
 
 /// How a first sign-in of an unknown identity is treated.
@@ -51,8 +62,9 @@ pub struct FederatedSignIn {
     pub result: Result<(UserId, Option<DateTime<Utc>>), Violation>,
 }
 
-/// O1: the user `identity` signs in as. A linked identity is that user; else, with
-/// `link_by_email`, the one user whose `mail` is the verified `email` (linked now); else, with
+/// O1: the user `identity` signs in as. A linked identity is that user; else (O6) the one live
+/// SCIM-provisioned user whose `externalId` is the value of its link claim (linked now); else,
+/// with `link_by_email`, the one user whose `mail` is the verified `email` (linked now); else, with
 /// `create_users`, a new user (linked now). Disabled users, unverified addresses and unknown
 /// identities are refused. Every outcome is audited. Runs at commit, so that an identity is
 /// linked to one user however many nodes sign it in at once.
@@ -83,12 +95,12 @@ pub fn federated_sign_in(
             )));
             Ok((user.id, mfa_at))
         }
-        Ok(Resolved::ByEmail(user)) if user.account_enabled => {
+        Ok(Resolved::NewLink(user, how)) if user.account_enabled => {
             let mut linked = user.clone();
             linked.identities.push(link);
             decision.push(Change::User(linked));
             decision.record(acting(ctx, "auth.identityLinked", user.id).saying(format!(
-                "Linked {who} to {} by its verified e-mail address.",
+                "Linked {who} to {} {how}.",
                 user.user_principal_name
             )));
             decision.record(signed_in(ctx, user.id).saying(format!(
@@ -97,7 +109,7 @@ pub fn federated_sign_in(
             )));
             Ok((user.id, mfa_at))
         }
-        Ok(Resolved::Linked(user) | Resolved::ByEmail(user)) => Err(refused(
+        Ok(Resolved::Linked(user) | Resolved::NewLink(user, _)) => Err(refused(
             ctx,
             &mut decision,
             Some(user.id),
@@ -206,7 +218,8 @@ pub fn federated_mfa_at(
 
 enum Resolved<'s> {
     Linked(&'s User),
-    ByEmail(&'s User),
+    /// Linked now, and how (for the audit).
+    NewLink(&'s User, String),
     New(Box<User>),
 }
 
@@ -228,6 +241,11 @@ fn resolve<'s>(
         return Ok(Resolved::Linked(user));
     }
     let who = describe(identity);
+    if let Some(user) = by_link_claim(state, identity, link)? {
+        let claim = identity.link_claim.as_ref().map_or("", |c| c.name.as_str());
+        let how = format!("by its {claim} claim matching the SCIM externalId");
+        return Ok(Resolved::NewLink(user, how));
+    }
     let email = identity.email.as_deref().filter(|e| !e.is_empty());
     if enrolment.link_by_email {
         if let Some(email) = email {
@@ -253,7 +271,10 @@ fn resolve<'s>(
                         tell: "The Stint account with your e-mail address is linked to another identity. Ask an administrator.".into(),
                     });
                 }
-                return Ok(Resolved::ByEmail(user));
+                return Ok(Resolved::NewLink(
+                    user,
+                    "by its verified e-mail address".into(),
+                ));
             }
         }
     }
@@ -265,6 +286,44 @@ fn resolve<'s>(
         tell: "You have no account in Stint yet. Ask an administrator to create one for you."
             .into(),
     })
+}
+
+/// O6: the one live SCIM-provisioned user whose `externalId` is the value of `identity`'s link
+/// claim, if any; refused when that user is linked to another identity of the same issuer. Local
+/// users never match, so that a provider's claim cannot take over an account it did not provision.
+fn by_link_claim<'s>(
+    state: &'s State,
+    identity: &FederatedIdentity,
+    link: &LinkedIdentity,
+) -> Result<Option<&'s User>, Unresolved> {
+    let Some(claim) = identity.link_claim.as_ref().filter(|c| !c.value.is_empty()) else {
+        return Ok(None);
+    };
+    let holders: Vec<&User> = state
+        .scim_objects
+        .values()
+        .filter(|object| {
+            object.kind == ScimKind::User
+                && object.is_live()
+                && object.external_id.as_deref() == Some(claim.value.as_str())
+        })
+        .filter_map(|object| state.users.get(&UserId(object.id)))
+        .collect();
+    let [user] = holders.as_slice() else {
+        return Ok(None);
+    };
+    if user.identities.iter().any(|l| l.issuer == link.issuer) {
+        return Err(Unresolved {
+            log: format!(
+                "Refused sign-in through {}: its {} claim matches the SCIM externalId of {}, which is linked to another identity of this provider.",
+                describe(identity),
+                claim.name,
+                user.user_principal_name
+            ),
+            tell: "The Stint account provisioned for you is linked to another identity. Ask an administrator.".into(),
+        });
+    }
+    Ok(Some(user))
 }
 
 /// O1: a user for an identity nobody has: `preferred_username` (else `email`) is the user

@@ -159,3 +159,117 @@ fn o3_passwords_for_administrators_only_or_nobody() {
     assert!(!password_allowed(state, user, t0(), LocalSignIn::Admins));
     assert!(!password_allowed(state, admin, t0(), LocalSignIn::Off));
 }
+
+fn provisioned(fixture: &mut Fixture, name: &str, external_id: &str) -> UserId {
+    let id = fixture.user(name);
+    fixture
+        .state
+        .apply(Change::ScimObject(crate::scim::ScimObject {
+            id: id.0,
+            kind: crate::scim::ScimKind::User,
+            external_id: Some(external_id.into()),
+            display_name: None,
+            active: None,
+            name: Default::default(),
+            emails: Vec::new(),
+            created_at: t0(),
+            modified_at: t0(),
+            version: 1,
+            deleted_at: None,
+        }));
+    id
+}
+
+fn with_oid(subject: &str, oid: &str) -> FederatedIdentity {
+    FederatedIdentity {
+        issuer: ISSUER.into(),
+        subject: subject.into(),
+        link_claim: Some(LinkClaim {
+            name: "oid".into(),
+            value: oid.into(),
+        }),
+        ..FederatedIdentity::default()
+    }
+}
+
+#[test]
+fn o6_the_link_claim_links_the_scim_user_with_that_external_id_once() {
+    let mut fixture = Fixture::new();
+    let erin = provisioned(&mut fixture, "erin", "oid-erin");
+    let first = sign_in(
+        &mut fixture,
+        &with_oid("e-1", "oid-erin"),
+        Enrolment::default(),
+    );
+    assert_eq!(first.result.map(|(user, _)| user), Ok(erin));
+    let linked = &first.decision.audit[0];
+    assert_eq!(linked.action, "auth.identityLinked");
+    assert!(
+        linked
+            .message
+            .contains("by its oid claim matching the SCIM externalId"),
+        "{}",
+        linked.message
+    );
+    assert_eq!(fixture.state.users[&erin].identities.len(), 1);
+
+    // Another identity of the same issuer with the same value is refused, not linked twice.
+    let other = sign_in(
+        &mut fixture,
+        &with_oid("e-2", "oid-erin"),
+        Enrolment::default(),
+    );
+    assert!(other
+        .result
+        .unwrap_err()
+        .message
+        .contains("another identity"));
+    assert_eq!(other.decision.audit[0].action, "auth.signInFailed");
+    assert_eq!(fixture.state.users[&erin].identities.len(), 1);
+}
+
+#[test]
+fn o6_local_deleted_and_disabled_users_are_not_taken_by_the_claim() {
+    let mut fixture = Fixture::new();
+    // A local user, even one named like the value, is never matched.
+    fixture.admin("oid-admin", BuiltInRole::GlobalAdministrator);
+    let local = sign_in(
+        &mut fixture,
+        &with_oid("l-1", "oid-admin"),
+        Enrolment::default(),
+    );
+    assert!(local.result.unwrap_err().message.contains("no account"));
+
+    let gone = provisioned(&mut fixture, "gone", "oid-gone");
+    let mut object = fixture.state.scim_objects[&gone.0].clone();
+    object.deleted_at = Some(t0());
+    fixture.state.apply(Change::ScimObject(object));
+    let deleted = sign_in(
+        &mut fixture,
+        &with_oid("g-1", "oid-gone"),
+        Enrolment::default(),
+    );
+    assert!(deleted.result.is_err());
+    assert!(fixture.state.users[&gone].identities.is_empty());
+
+    let frank = provisioned(&mut fixture, "frank", "oid-frank");
+    fixture.disable(frank);
+    let disabled = sign_in(
+        &mut fixture,
+        &with_oid("f-1", "oid-frank"),
+        Enrolment::default(),
+    );
+    assert!(disabled.result.unwrap_err().message.contains("disabled"));
+    assert!(fixture.state.users[&frank].identities.is_empty());
+}
+
+#[test]
+fn o6_the_claim_comes_before_the_verified_email() {
+    let mut fixture = Fixture::new();
+    with_mail(&mut fixture, "grace", "grace@example.com");
+    let provisioned_grace = provisioned(&mut fixture, "grace2", "oid-grace");
+    let mut who = identity("g-1", "grace@example.com", true);
+    who.link_claim = with_oid("g-1", "oid-grace").link_claim;
+    let outcome = sign_in(&mut fixture, &who, BY_EMAIL);
+    assert_eq!(outcome.result.map(|(user, _)| user), Ok(provisioned_grace));
+}
