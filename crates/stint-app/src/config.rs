@@ -40,6 +40,9 @@ pub struct OidcSettings {
     pub enrolment: Enrolment,
     /// O2: the `acr` value that counts as multi-factor authentication.
     pub mfa_acr: Option<String>,
+    /// O6: the ID token claim (e.g. Entra's `oid`) whose value links a first sign-in to the
+    /// SCIM-provisioned user with that `externalId`; `None`: off.
+    pub link_claim: Option<String>,
     /// The label of the console's button: "Sign in with {display_name}".
     pub display_name: String,
 }

@@ -6,6 +6,7 @@
 mod common;
 mod oidc_kit;
 mod policy_helpers;
+mod scim_kit;
 mod ui_kit;
 
 use chrono::TimeDelta;
@@ -486,4 +487,100 @@ async fn o3_with_local_sign_in_for_admins_only_others_passwords_are_refused() {
     assert!(page
         .body
         .contains("Administrators may also sign in with a password"));
+}
+
+/// A world with `--oidc-link-claim` `link_claim` (and `--oidc-link-by-email`), and the provider's
+/// Entra-shaped account `{name}-sub` whose `oid` is `oid` and whose address is not verified.
+async fn entra_world(link_claim: Option<&str>, name: &str, oid: &str) -> Option<World> {
+    let world = World::start_linking("oidc_sign_in", LINK_BY_EMAIL, link_claim).await?;
+    world
+        .provider
+        .add_entra_account(&format!("{name}-sub"), &format!("{name}@contoso.com"), oid)
+        .await;
+    Some(world)
+}
+
+/// The user `name`@contoso.com provisioned over SCIM with `externalId`; its id.
+async fn provisioned(server: &TestServer, name: &str, external_id: &str) -> String {
+    let (_, scim) = scim_kit::provisioning(server).await;
+    let user = scim
+        .post(
+            "/Users",
+            json!({
+                "schemas": [scim_kit::USER], "userName": format!("{name}@contoso.com"),
+                "externalId": external_id,
+            }),
+        )
+        .await
+        .expect(201);
+    user["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn o6_a_scim_user_signs_in_through_the_provider_by_its_oid_claim() {
+    let Some(world) = entra_world(Some("oid"), "ada", "oid-ada").await else {
+        return;
+    };
+    let server = &world.server;
+    provisioned(server, "ada", "oid-ada").await;
+
+    let person = world.person();
+    let page = person.sign_in("ada-sub").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(signed_in_as(server, &person).await, "ada@contoso.com");
+    let linked = world.audit("auth.identityLinked").await;
+    assert_eq!(linked.len(), 1, "{linked:?}");
+    assert!(
+        linked[0]
+            .1
+            .contains("by its oid claim matching the SCIM externalId"),
+        "{linked:?}"
+    );
+
+    // Later sign-ins go by (iss, sub): linked once.
+    let again = world.person();
+    assert_eq!(again.sign_in("ada-sub").await.status, 200);
+    assert_eq!(signed_in_as(server, &again).await, "ada@contoso.com");
+    assert_eq!(world.audit("auth.identityLinked").await.len(), 1);
+}
+
+#[tokio::test]
+async fn o6_without_the_link_claim_the_provisioned_user_is_refused() {
+    let Some(world) = entra_world(None, "bea", "oid-bea").await else {
+        return;
+    };
+    let bea = provisioned(&world.server, "bea", "oid-bea").await;
+    let person = world.person();
+    let page = person.sign_in("bea-sub").await;
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(person.session().is_none());
+    assert!(world.audit("auth.identityLinked").await.is_empty());
+    let identities = world
+        .server
+        .admin()
+        .await
+        .get(&format!("/stint/v1/users/{bea}/identities"))
+        .await
+        .expect(200);
+    assert_eq!(identities["value"], json!([]), "{identities}");
+}
+
+#[tokio::test]
+async fn o6_a_local_user_is_never_linked_by_the_claim() {
+    // Entra's `oid` is an object id: a local user whose id (or name) is the value stays unlinked.
+    let Some(world) = World::start_linking("oidc_sign_in", LINK_BY_EMAIL, Some("oid")).await else {
+        return;
+    };
+    let local = user_with_mail(&world.server, "carl", "carl@example.com").await;
+    for (sub, oid) in [("carl-sub", local.as_str()), ("carl-2-sub", "carl")] {
+        world
+            .provider
+            .add_entra_account(sub, "carl@example.com", oid)
+            .await;
+        let person = world.person();
+        let page = person.sign_in(sub).await;
+        assert_eq!(page.status, 403, "{}", page.body);
+        assert!(person.session().is_none());
+    }
+    assert!(world.audit("auth.identityLinked").await.is_empty());
 }

@@ -35,6 +35,10 @@ pub struct OidcArgs {
     /// the provider says the address is verified.
     #[arg(long, env = "STINT_OIDC_LINK_BY_EMAIL")]
     oidc_link_by_email: bool,
+    /// At a first sign-in, link the identity to the SCIM-provisioned user whose externalId is
+    /// this ID token claim's value (e.g. `oid` for Microsoft Entra ID). Checked before the e-mail.
+    #[arg(long, env = "STINT_OIDC_LINK_CLAIM")]
+    oidc_link_claim: Option<String>,
     /// At a first sign-in, create a user for an identity nobody has.
     #[arg(long, env = "STINT_OIDC_CREATE_USERS")]
     oidc_create_users: bool,
@@ -98,6 +102,10 @@ impl OidcArgs {
                 create_users: self.oidc_create_users,
             },
             mfa_acr: self.oidc_mfa_acr.clone(),
+            link_claim: self
+                .oidc_link_claim
+                .clone()
+                .filter(|claim| !claim.is_empty()),
             display_name: self.oidc_name.clone().unwrap_or(host),
         }))
     }

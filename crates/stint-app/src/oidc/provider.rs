@@ -1,25 +1,27 @@
 //! The adapter to the OpenID Provider, over the `openidconnect` crate: discovery (lazy, retried
 //! while the provider is down), the authorization URL with PKCE, `state` and `nonce`, the code
 //! exchange, and ID token validation: signature by the provider's JWKS (fetched again when a token
-//! names a key it does not have: key rotation), `iss`, `aud`, `exp` with a bounded skew, `nonce`.
+//! names a key it does not have: key rotation), `iss`, `aud`, `exp` with a bounded skew, `nonce`;
+//! then the validated token's claims, with the configured link claim (O6) among its others.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType,
-    CoreClient, CoreClientAuthMethod, CoreGrantType, CoreIdToken, CoreJsonWebKey,
-    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreResponseMode,
-    CoreResponseType, CoreSubjectIdentifierType,
+    CoreClient, CoreClientAuthMethod, CoreGenderClaim, CoreGrantType, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
-    AdditionalProviderMetadata, AuthenticationContextClass, AuthorizationCode,
+    AdditionalClaims, AdditionalProviderMetadata, AuthenticationContextClass, AuthorizationCode,
     ClaimsVerificationError, ClientId, CsrfToken, DeviceAuthorizationUrl, EndpointMaybeSet,
-    EndpointNotSet, EndpointSet, IssuerUrl, LoginHint, Nonce, PkceCodeChallenge, PkceCodeVerifier,
-    ProviderMetadata, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
+    EndpointNotSet, EndpointSet, IdToken, IssuerUrl, LoginHint, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, ProviderMetadata, RedirectUrl, Scope, SignatureVerificationError,
+    TokenResponse,
 };
 use serde::{Deserialize, Serialize};
-use stint_core::rules::federation::{FederatedIdentity, CLOCK_SKEW};
+use stint_core::rules::federation::{FederatedIdentity, LinkClaim, CLOCK_SKEW};
 use tokio::sync::RwLock;
 
 use crate::config::OidcSettings;
@@ -45,6 +47,30 @@ pub struct ExtraMetadata {
 }
 
 impl AdditionalProviderMetadata for ExtraMetadata {}
+
+/// The ID token's claims beyond the standard ones, so that the configured link claim (O6) can be
+/// read once the token is validated. Its `Debug` names the claims, not their values.
+#[derive(Clone, Default, Deserialize, Serialize)]
+pub struct OtherClaims {
+    #[serde(flatten)]
+    claims: serde_json::Map<String, serde_json::Value>,
+}
+
+impl AdditionalClaims for OtherClaims {}
+
+impl std::fmt::Debug for OtherClaims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.claims.keys()).finish()
+    }
+}
+
+/// An ID token with [`OtherClaims`]; validated exactly as the crate's `CoreIdToken`.
+pub type StintIdToken = IdToken<
+    OtherClaims,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm,
+>;
 
 /// The provider's discovery document.
 pub type Metadata = ProviderMetadata<
@@ -246,7 +272,7 @@ impl Provider {
         let id_token = response
             .id_token()
             .ok_or_else(|| ProviderError::Rejected("the token response has no ID token".into()))?;
-        self.verify(id_token, Some(nonce), now).await
+        self.verify_raw(&id_token.to_string(), nonce, now).await
     }
 
     /// Validates a raw ID token (compact JWS) as [`Provider::redeem`] does.
@@ -256,7 +282,7 @@ impl Provider {
         nonce: &str,
         now: DateTime<Utc>,
     ) -> Result<FederatedIdentity, ProviderError> {
-        let token: CoreIdToken = id_token
+        let token: StintIdToken = id_token
             .parse()
             .map_err(|error: serde_json::Error| ProviderError::Rejected(error.to_string()))?;
         self.verify(&token, Some(nonce), now).await
@@ -268,7 +294,7 @@ impl Provider {
     /// then the token must carry none.
     async fn verify(
         &self,
-        id_token: &CoreIdToken,
+        id_token: &StintIdToken,
         nonce: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<FederatedIdentity, ProviderError> {
@@ -288,7 +314,7 @@ impl Provider {
     fn claims(
         &self,
         metadata: &Metadata,
-        id_token: &CoreIdToken,
+        id_token: &StintIdToken,
         nonce: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<FederatedIdentity, ClaimsVerificationError> {
@@ -319,6 +345,13 @@ impl Provider {
                 .unwrap_or_default(),
             acr: claims.auth_context_ref().map(|acr| acr.to_string()),
             auth_time: claims.auth_time(),
+            link_claim: self.settings.link_claim.as_ref().and_then(|name| {
+                let value = claims.additional_claims().claims.get(name)?.as_str()?;
+                Some(LinkClaim {
+                    name: name.clone(),
+                    value: value.to_owned(),
+                })
+            }),
         })
     }
 }

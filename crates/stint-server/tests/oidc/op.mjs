@@ -7,7 +7,8 @@
 // The interaction signs in the account named by `login_hint`, written `sub` or
 // `sub;amr=pwd,mfa;acr=VALUE` (without a hint, the account added last); without an `acr` in the
 // hint it takes the first requested `acr_values`. Test-only endpoints beside the provider (never in a real deployment):
-//   POST /test/accounts  {sub, email, email_verified, preferred_username, name}: adds an account
+//   POST /test/accounts  {sub, email, email_verified, preferred_username, name, oid}: adds an account
+//                        (`oid`, as Entra's object id, goes into the ID token when given)
 //   POST /test/rotate    replaces the signing key (a new `kid`): key rotation
 //   GET  /test/last-authorization  the parameters of the last authorization request
 //   POST /test/forge     {claims}: an ID token signed with a key the provider never published,
@@ -54,7 +55,7 @@ function makeProvider(key) {
     }],
     jwks: { keys: [key] },
     claims: {
-      openid: ['sub', 'auth_time', 'acr', 'amr'],
+      openid: ['sub', 'auth_time', 'acr', 'amr', 'oid'],
       email: ['email', 'email_verified'],
       profile: ['name', 'preferred_username'],
     },
@@ -73,7 +74,7 @@ function makeProvider(key) {
         accountId: ctx.oidc.session.accountId,
       });
       grant.addOIDCScope('openid email profile');
-      grant.addOIDCClaims(['email', 'email_verified', 'name', 'preferred_username', 'acr', 'amr', 'auth_time']);
+      grant.addOIDCClaims(['email', 'email_verified', 'name', 'preferred_username', 'acr', 'amr', 'auth_time', 'oid']);
       await grant.save();
       return grant;
     },

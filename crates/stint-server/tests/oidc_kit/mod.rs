@@ -37,6 +37,25 @@ impl World {
         mfa_acr: Option<&str>,
         device_flow: bool,
     ) -> Option<World> {
+        World::start_configured(test, enrolment, mfa_acr, device_flow, None).await
+    }
+
+    /// [`World::start`] with `--oidc-link-claim link_claim` (O6).
+    pub async fn start_linking(
+        test: &str,
+        enrolment: Enrolment,
+        link_claim: Option<&str>,
+    ) -> Option<World> {
+        World::start_configured(test, enrolment, None, true, link_claim).await
+    }
+
+    async fn start_configured(
+        test: &str,
+        enrolment: Enrolment,
+        mfa_acr: Option<&str>,
+        device_flow: bool,
+        link_claim: Option<&str>,
+    ) -> Option<World> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let public_url = format!("http://{}", listener.local_addr().unwrap());
         let callback = format!("{public_url}/ui/auth/oidc/callback");
@@ -50,6 +69,7 @@ impl World {
                 scopes: vec!["openid".into(), "profile".into(), "email".into()],
                 enrolment,
                 mfa_acr: mfa_acr.map(str::to_owned),
+                link_claim: link_claim.map(str::to_owned),
                 display_name: "Test IdP".into(),
             }),
             local_sign_in: LocalSignIn::Admins,

@@ -96,6 +96,19 @@ impl OpenIdProvider {
         .await;
     }
 
+    /// An account with Entra's shape: an `oid` claim, an address the provider does not say is
+    /// verified.
+    pub async fn add_entra_account(&self, sub: &str, email: &str, oid: &str) {
+        self.call(
+            "/test/accounts",
+            Some(json!({
+                "sub": sub, "email": email, "preferred_username": email, "oid": oid,
+                "name": format!("Person {sub}"),
+            })),
+        )
+        .await;
+    }
+
     /// Replaces the provider's signing key; returns the new `kid`.
     pub async fn rotate_keys(&self) -> String {
         let rotated = self.call("/test/rotate", Some(json!({}))).await;

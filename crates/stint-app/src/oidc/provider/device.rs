@@ -4,7 +4,6 @@
 //! The provider's discovery document says whether it offers the grant.
 
 use chrono::{DateTime, Utc};
-use openidconnect::core::CoreIdToken;
 use serde::Deserialize;
 use stint_core::rules::federation::FederatedIdentity;
 
@@ -127,9 +126,10 @@ impl Provider {
                 "the token response has no ID token".into(),
             )),
             (None, Some(id_token)) => {
-                let token: CoreIdToken = id_token.parse().map_err(|error: serde_json::Error| {
-                    ProviderError::Rejected(error.to_string())
-                })?;
+                let token: super::StintIdToken =
+                    id_token.parse().map_err(|error: serde_json::Error| {
+                        ProviderError::Rejected(error.to_string())
+                    })?;
                 Ok(DevicePoll::SignedIn(self.verify(&token, None, now).await?))
             }
         }
