@@ -52,7 +52,7 @@ pub enum DevicePoll {
     /// The device code expired before the person finished.
     Expired,
     /// Signed in: the identity of the validated ID token.
-    SignedIn(FederatedIdentity),
+    SignedIn(Box<FederatedIdentity>),
 }
 
 #[derive(Deserialize)]
@@ -130,7 +130,9 @@ impl Provider {
                     id_token.parse().map_err(|error: serde_json::Error| {
                         ProviderError::Rejected(error.to_string())
                     })?;
-                Ok(DevicePoll::SignedIn(self.verify(&token, None, now).await?))
+                Ok(DevicePoll::SignedIn(Box::new(
+                    self.verify(&token, None, now).await?,
+                )))
             }
         }
     }
