@@ -5,6 +5,7 @@
 //! A connector's credentials are secrets ([`ConnectorSecret`]): `Debug` never shows them, and
 //! neither the audit, a refusal nor an API answer ever carries them.
 
+pub mod events;
 mod wanted;
 
 use std::fmt;

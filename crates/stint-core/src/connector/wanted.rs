@@ -15,8 +15,9 @@ use crate::state::State;
 /// What a link's target group must hold at one instant.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Wanted {
-    /// The enabled users the check allows now, in id order.
-    pub users: Vec<UserId>,
+    /// The enabled users the check allows now, in id order, each with when that ends (`None`:
+    /// it does not end by itself).
+    pub users: Vec<(UserId, Option<DateTime<Utc>>)>,
     /// The earliest instant one of `users` stops being allowed (`None`: none ends by itself).
     pub next_end: Option<DateTime<Utc>>,
 }
@@ -35,12 +36,19 @@ pub fn wanted(state: &State, link: &Link, now: DateTime<Utc>) -> Wanted {
         let Some(grant) = check(state, principal, link.group, link.access, now) else {
             continue;
         };
-        wanted.users.push(UserId(principal.0));
+        wanted.users.push((UserId(principal.0), grant.until));
         if let Some(until) = grant.until {
             wanted.next_end = Some(wanted.next_end.map_or(until, |next| next.min(until)));
         }
     }
     wanted
+}
+
+impl Wanted {
+    /// The users, without their ends.
+    pub fn ids(&self) -> Vec<UserId> {
+        self.users.iter().map(|(user, _)| *user).collect()
+    }
 }
 
 fn is_group(state: &State, principal: PrincipalId) -> bool {
@@ -88,7 +96,7 @@ mod tests {
         let now = wanted(&f.state, &link(finance, Access::Member), t0() + minutes(1));
         let mut expected = vec![alice, bob];
         expected.sort();
-        assert_eq!(now.users, expected, "groups are flattened, not listed");
+        assert_eq!(now.ids(), expected, "groups are flattened, not listed");
         assert_eq!(
             now.next_end,
             Some(t0() + hours(3)),
@@ -98,7 +106,7 @@ mod tests {
         let at_end = wanted(&f.state, &link(finance, Access::Member), t0() + hours(3));
         assert_eq!(
             at_end.users,
-            vec![alice],
+            vec![(alice, Some(t0() + hours(8)))],
             "V7: at the end instant bob is gone"
         );
         assert_eq!(at_end.next_end, Some(t0() + hours(8)));
@@ -111,7 +119,7 @@ mod tests {
         let finance = f.group("Finance");
         f.member(finance, alice);
         assert_eq!(
-            wanted(&f.state, &link(finance, Access::Member), t0()).users,
+            wanted(&f.state, &link(finance, Access::Member), t0()).ids(),
             vec![alice]
         );
         f.disable(alice);
@@ -127,7 +135,7 @@ mod tests {
         f.member(finance, alice);
         f.owner(finance, bob);
         let owners = wanted(&f.state, &link(finance, Access::Owner), t0());
-        assert_eq!(owners.users, vec![bob]);
+        assert_eq!(owners.ids(), vec![bob]);
         assert_eq!(owners.next_end, None);
     }
 }
