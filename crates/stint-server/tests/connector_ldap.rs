@@ -1,0 +1,267 @@
+//! Issue 18 end to end against a real OpenLDAP `slapd` (C2, C3, V7): a Stint group linked to a
+//! `groupOfNames` gets its effective members — nested groups flattened — on activation, loses them
+//! on deactivation and at the end instant with the confirmed removal audited, has members added by
+//! hand removed and audited, and catches up after the directory was down. `STINT_TEST_LDAP=1`
+//! makes it mandatory; `.ci/run` installs slapd and sets it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+// The slapd harness of stint-connectors' suites, shared rather than copied.
+#[path = "../../stint-connectors/tests/support/slapd.rs"]
+#[allow(dead_code)]
+mod slapd;
+
+use std::io::Write as _;
+use std::net::TcpStream;
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use chrono::TimeDelta;
+use serde_json::{json, Value};
+use stint_app::connector_worker::{ConnectorDriver, Round};
+use stint_core::connector::ConnectorId;
+
+use common::{Client, TestServer, PASSWORD};
+use slapd::{group_dn, user_dn, Slapd};
+
+const PIM: &str = "/v1.0/identityGovernance/privilegedAccess/group";
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+fn wait_until_accepting(port: u16, child: &mut Child, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("{what} exited before accepting connections: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{what} does not accept connections on port {port}");
+}
+
+fn ldap_enabled(test: &str) -> bool {
+    if std::env::var_os("STINT_TEST_LDAP").is_some_and(|value| !value.is_empty()) {
+        return true;
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: set STINT_TEST_LDAP=1 (after apt-get install slapd ldap-utils) to run it against a real slapd"
+    );
+    false
+}
+
+fn request(action: &str, principal: &str, group: &str, duration: Option<&str>) -> Value {
+    let mut body = json!({
+        "accessId": "member", "principalId": principal, "groupId": group, "action": action,
+        "justification": "Investigating the incident",
+    });
+    if let Some(duration) = duration {
+        body["scheduleInfo"] =
+            json!({ "expiration": { "type": "afterDuration", "duration": duration } });
+    }
+    body
+}
+
+/// The people in the target group: users' DNs, without the placeholders.
+fn people(slapd: &Slapd) -> Vec<String> {
+    let mut values = slapd.values(&group_dn("ops"), "member");
+    values.retain(|value| value.starts_with("uid="));
+    values.sort();
+    values
+}
+
+fn dns(names: &[&str]) -> Vec<String> {
+    let mut dns: Vec<String> = names.iter().map(|name| user_dn(name)).collect();
+    dns.sort();
+    dns
+}
+
+async fn audit(admin: &Client, action: &str) -> Vec<Value> {
+    let events = admin.get("/stint/v1/audit?$top=200").await.expect(200);
+    let events = events["value"].as_array().unwrap().clone();
+    events
+        .into_iter()
+        .filter(|event| event["action"] == action)
+        .collect()
+}
+
+async fn round(server: &TestServer, driver: &ConnectorDriver, id: ConnectorId) -> Round {
+    server.app.drive_connector(driver, id, false).await.unwrap()
+}
+
+#[common::both_backends]
+async fn c2_c3_v7_a_linked_ldap_group_follows_effective_membership_and_proves_removals() {
+    if !ldap_enabled("connector_ldap") {
+        return;
+    }
+    let mut slapd = Slapd::start();
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let alice = admin.create_user("alice").await;
+    let bob = admin.create_user("bob").await;
+    let carol = admin.create_user("carol").await;
+    let ops = admin.create_group("Ops", false).await;
+    let sre = admin.create_group("SRE", false).await;
+    admin.add_member(&sre, &carol).await;
+    admin.add_member(&ops, &sre).await;
+    for user in [&alice, &bob] {
+        let eligible = json!({
+            "accessId": "member", "principalId": user, "groupId": ops, "action": "adminAssign",
+            "scheduleInfo": { "expiration": { "type": "afterDuration", "duration": "P30D" } },
+            "justification": "On call",
+        });
+        (admin
+            .post(&format!("{PIM}/eligibilityScheduleRequests"), eligible)
+            .await)
+            .expect(201);
+    }
+    let connector = admin
+        .post(
+            "/stint/v1/connectors",
+            json!({
+                "displayName": "Test slapd", "type": "ldap", "url": slapd.url(),
+                "bindDn": slapd::ROOT_DN, "bindPassword": slapd::ROOT_PASSWORD,
+                "baseDn": slapd::SUFFIX, "userFilter": "(uid={userPrincipalName})",
+            }),
+        )
+        .await
+        .expect(201);
+    let id_text = connector["id"].as_str().unwrap().to_owned();
+    let id = ConnectorId(id_text.parse().unwrap());
+    let link = json!({ "groupId": ops, "target": group_dn("ops"), "memberAttribute": "member" });
+    (admin
+        .post(&format!("/stint/v1/connectors/{id_text}/links"), link)
+        .await)
+        .expect(201);
+    let status_path = format!("/stint/v1/connectors/{id_text}/status");
+    assert_eq!(
+        admin.get(&status_path).await.expect(200)["state"],
+        "pending"
+    );
+
+    // Nested membership is flattened: carol is in Ops through SRE.
+    let driver = ConnectorDriver::new();
+    assert!(matches!(
+        round(&server, &driver, id).await,
+        Round::Synced { .. }
+    ));
+    assert_eq!(people(&slapd), dns(&["carol"]));
+    // The placeholder slapd's group was made with is drift, removed and audited (C3).
+    assert_eq!(audit(&admin, "connector.driftCorrected").await.len(), 1);
+
+    // Activation appears; the worker is told to wake at its end (V7).
+    let alice_client = server.client_as("alice", PASSWORD).await;
+    let activated = request("selfActivate", &alice, &ops, Some("PT2H"));
+    (alice_client
+        .post(&format!("{PIM}/assignmentScheduleRequests"), activated)
+        .await)
+        .expect(201);
+    let alice_ends = server.now() + TimeDelta::hours(2);
+    assert_eq!(
+        round(&server, &driver, id).await,
+        Round::Synced {
+            next: alice_ends.min(server.now() + TimeDelta::seconds(10))
+        }
+    );
+    assert_eq!(people(&slapd), dns(&["alice", "carol"]));
+
+    // Deactivation disappears, and the audit records the confirmed removal.
+    let bob_client = server.client_as("bob", PASSWORD).await;
+    let activated = request("selfActivate", &bob, &ops, Some("PT1H"));
+    (bob_client
+        .post(&format!("{PIM}/assignmentScheduleRequests"), activated)
+        .await)
+        .expect(201);
+    round(&server, &driver, id).await;
+    assert_eq!(people(&slapd), dns(&["alice", "bob", "carol"]));
+    // An activation may be ended 5 minutes after its start at the earliest.
+    server.advance(TimeDelta::minutes(5));
+    let deactivated = request("selfDeactivate", &bob, &ops, None);
+    (bob_client
+        .post(&format!("{PIM}/assignmentScheduleRequests"), deactivated)
+        .await)
+        .expect(201);
+    round(&server, &driver, id).await;
+    assert_eq!(people(&slapd), dns(&["alice", "carol"]));
+    let removals = audit(&admin, "connector.removalConfirmed").await;
+    assert_eq!(removals.len(), 1, "{removals:?}");
+    assert_eq!(removals[0]["principalId"], bob.as_str());
+    assert_eq!(removals[0]["groupId"], ops.as_str());
+
+    // Expiry: at the end instant, with no scheduler run, alice is removed; the audit names the
+    // end instant and the confirmation.
+    server.advance(alice_ends - server.now());
+    round(&server, &driver, id).await;
+    assert_eq!(people(&slapd), dns(&["carol"]));
+    let removals = audit(&admin, "connector.removalConfirmed").await;
+    assert_eq!(removals.len(), 2);
+    let alice_removal = removals
+        .iter()
+        .find(|e| e["principalId"] == alice.as_str())
+        .unwrap();
+    let message = alice_removal["message"].as_str().unwrap();
+    assert!(message.contains(&alice_ends.to_rfc3339()), "{message}");
+    assert!(
+        message.contains("(0 ms later)"),
+        "the manual clock did not move: {message}"
+    );
+
+    // Drift added by hand is removed at the reconcile and audited.
+    slapd.modify(&format!(
+        "dn: {}\nchangetype: modify\nadd: member\nmember: {}\n",
+        group_dn("ops"),
+        user_dn("mallory")
+    ));
+    (admin
+        .post(
+            &format!("/stint/v1/connectors/{id_text}/reconcile"),
+            json!({}),
+        )
+        .await)
+        .expect(202);
+    server.app.drive_connector(&driver, id, true).await.unwrap();
+    assert_eq!(people(&slapd), dns(&["carol"]));
+    let drift = audit(&admin, "connector.driftCorrected").await;
+    assert_eq!(drift.len(), 2);
+    assert!(drift[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains(&user_dn("mallory")));
+
+    // The directory is down: the decision is not blocked, the status says so, and once it is
+    // back nothing is lost.
+    slapd.stop();
+    let activated = request("selfActivate", &alice, &ops, Some("PT1H"));
+    (alice_client
+        .post(&format!("{PIM}/assignmentScheduleRequests"), activated)
+        .await)
+        .expect(201);
+    assert!(matches!(
+        round(&server, &driver, id).await,
+        Round::Failed { .. }
+    ));
+    let status = admin.get(&status_path).await.expect(200);
+    assert_eq!(status["state"], "error", "{status}");
+    assert!(status["lagRevisions"].as_u64().unwrap() > 0, "{status}");
+    let error = status["lastError"].as_str().unwrap();
+    assert!(!error.contains(slapd::ROOT_PASSWORD), "{error}");
+    slapd.resume();
+    assert!(matches!(
+        round(&server, &driver, id).await,
+        Round::Synced { .. }
+    ));
+    assert_eq!(people(&slapd), dns(&["alice", "carol"]));
+    let status = admin.get(&status_path).await.expect(200);
+    assert_eq!(status["state"], "ok", "{status}");
+    assert_eq!(status["lastError"], Value::Null);
+    assert_eq!(status["lagRevisions"], 0);
+    assert_eq!(status["drift"], 2);
+    assert_eq!(status["removalLatencyP99Ms"], 0);
+    assert!(status["lastReconcile"].is_string());
+}
