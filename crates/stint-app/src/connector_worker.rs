@@ -133,6 +133,13 @@ impl ReconcileRequests {
     }
 }
 
+/// A link's wanted members now, each with when their access ends, and the first of those ends.
+#[derive(Debug, Clone)]
+struct LinkWanted {
+    members: Vec<(Member, Option<DateTime<Utc>>)>,
+    next_end: Option<DateTime<Utc>>,
+}
+
 /// How a round of one connector ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Round {
@@ -190,7 +197,10 @@ impl App {
                             Some((member, *until))
                         })
                         .collect();
-                    (members, wanted.next_end)
+                    LinkWanted {
+                        members,
+                        next_end: wanted.next_end,
+                    }
                 })
                 .collect();
             Some((connector, state.revision, wanted))
@@ -227,7 +237,7 @@ impl App {
                     .await?;
                 }
                 let reconcile_at = progress.status.last_reconcile.unwrap_or(now) + interval;
-                next = (wanted.iter().filter_map(|(_, end)| *end))
+                next = (wanted.iter().filter_map(|link| link.next_end))
                     .chain([reconcile_at, next])
                     .min()
                     .unwrap_or(next);
@@ -254,13 +264,13 @@ impl App {
         &self,
         driver: &ConnectorDriver,
         connector: &Connector,
-        wanted: &[(Vec<(Member, Option<DateTime<Utc>>)>, Option<DateTime<Utc>>)],
+        wanted: &[LinkWanted],
         progress: &mut ConnectorProgress,
         reconcile: bool,
     ) -> Result<Vec<stint_core::audit::AuditRecord>, String> {
         let mut audit = Vec::new();
         let mut target = None;
-        for (link, (members, _)) in connector.links.iter().zip(wanted) {
+        for (link, LinkWanted { members, .. }) in connector.links.iter().zip(wanted) {
             let memory = driver.memory(link.id);
             let pushed_before: BTreeSet<String> =
                 progress.pushed.get(&link.id).cloned().unwrap_or_default();

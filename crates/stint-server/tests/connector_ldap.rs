@@ -264,4 +264,15 @@ async fn c2_c3_v7_a_linked_ldap_group_follows_effective_membership_and_proves_re
     assert_eq!(status["drift"], 2);
     assert_eq!(status["removalLatencyP99Ms"], 0);
     assert!(status["lastReconcile"].is_string());
+
+    // One node drives a connector: another waits for the lease to lapse, then takes over.
+    let other_node = ConnectorDriver::new();
+    assert_eq!(round(&server, &other_node, id).await, Round::NotHeld);
+    server.advance(TimeDelta::seconds(30));
+    assert!(matches!(
+        round(&server, &other_node, id).await,
+        Round::Synced { .. }
+    ));
+    assert_eq!(round(&server, &driver, id).await, Round::NotHeld);
+    assert_eq!(people(&slapd), dns(&["alice", "carol"]));
 }

@@ -12,27 +12,45 @@ use super::at;
 use crate::connectors::{ConnectorProgress, ConnectorStatus};
 use crate::Store;
 
+const ANSWERS: &str = "the store answers";
+
 pub async fn a_connector_is_driven_by_one_worker_at_a_time(store: &dyn Store) {
     let connector = ConnectorId(Uuid::new_v4());
     let lease = TimeDelta::minutes(30);
     let claim =
         |worker: &'static str, now| store.claim_connector(connector, worker, now, now + lease);
-    assert_eq!(store.connector_progress(connector).await.unwrap(), None);
+    assert_eq!(
+        store.connector_progress(connector).await.expect(ANSWERS),
+        None
+    );
     assert!(
-        claim("node-a", at(0)).await.unwrap(),
+        claim("node-a", at(0)).await.expect(ANSWERS),
         "the first claim creates it"
     );
-    assert!(!claim("node-b", at(10)).await.unwrap(), "held by node-a");
-    assert!(claim("node-a", at(20)).await.unwrap(), "the holder renews");
-    assert!(!claim("node-b", at(49)).await.unwrap(), "renewed until 50");
-    let progress = store.connector_progress(connector).await.unwrap().unwrap();
+    assert!(
+        !claim("node-b", at(10)).await.expect(ANSWERS),
+        "held by node-a"
+    );
+    assert!(
+        claim("node-a", at(20)).await.expect(ANSWERS),
+        "the holder renews"
+    );
+    assert!(
+        !claim("node-b", at(49)).await.expect(ANSWERS),
+        "renewed until 50"
+    );
+    let progress = store
+        .connector_progress(connector)
+        .await
+        .expect(ANSWERS)
+        .expect("a progress row");
     assert_eq!(progress.revision, 0);
     assert_eq!(progress.lease, Some(("node-a".to_owned(), at(20) + lease)));
     assert!(
-        claim("node-b", at(50)).await.unwrap(),
+        claim("node-b", at(50)).await.expect(ANSWERS),
         "a lapsed lease passes on"
     );
-    assert!(!claim("node-a", at(51)).await.unwrap());
+    assert!(!claim("node-a", at(51)).await.expect(ANSWERS));
 }
 
 pub async fn connector_progress_is_written_by_the_lease_holder_only(store: &dyn Store) {
@@ -42,7 +60,7 @@ pub async fn connector_progress_is_written_by_the_lease_holder_only(store: &dyn 
     assert!(store
         .claim_connector(connector, "node-a", at(0), at(30))
         .await
-        .unwrap());
+        .expect(ANSWERS));
     let mut status = ConnectorStatus {
         last_error: Some("the directory refused the bind".into()),
         last_reconcile: Some(at(5)),
@@ -61,19 +79,26 @@ pub async fn connector_progress_is_written_by_the_lease_holder_only(store: &dyn 
         lease: None,
     };
     let saved = store.save_connector_progress(connector, "node-b", &progress);
-    assert!(!saved.await.unwrap(), "node-b does not hold the lease");
+    assert!(
+        !saved.await.expect(ANSWERS),
+        "node-b does not hold the lease"
+    );
     assert_eq!(
         store
             .connector_progress(connector)
             .await
-            .unwrap()
-            .unwrap()
+            .expect(ANSWERS)
+            .expect(ANSWERS)
             .revision,
         0
     );
     let saved = store.save_connector_progress(connector, "node-a", &progress);
-    assert!(saved.await.unwrap());
-    let read = store.connector_progress(connector).await.unwrap().unwrap();
+    assert!(saved.await.expect(ANSWERS));
+    let read = store
+        .connector_progress(connector)
+        .await
+        .expect(ANSWERS)
+        .expect("a progress row");
     assert_eq!(
         read,
         ConnectorProgress {
@@ -82,6 +107,6 @@ pub async fn connector_progress_is_written_by_the_lease_holder_only(store: &dyn 
         }
     );
     let unclaimed = store.save_connector_progress(other, "node-a", &progress);
-    assert!(!unclaimed.await.unwrap(), "no row, no lease");
-    assert_eq!(store.connector_progress(other).await.unwrap(), None);
+    assert!(!unclaimed.await.expect(ANSWERS), "no row, no lease");
+    assert_eq!(store.connector_progress(other).await.expect(ANSWERS), None);
 }
