@@ -7,14 +7,13 @@
 
 mod common;
 // The slapd harness of stint-connectors' suites, shared rather than copied.
+#[path = "../../stint-connectors/tests/support/process.rs"]
+mod process;
 #[path = "../../stint-connectors/tests/support/slapd.rs"]
 #[allow(dead_code)]
 mod slapd;
 
 use std::io::Write as _;
-use std::net::TcpStream;
-use std::process::Child;
-use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
 use serde_json::{json, Value};
@@ -22,28 +21,10 @@ use stint_app::connector_worker::{ConnectorDriver, Round};
 use stint_core::connector::ConnectorId;
 
 use common::{Client, TestServer, PASSWORD};
+use process::{free_port, wait_until_accepting};
 use slapd::{group_dn, user_dn, Slapd};
 
 const PIM: &str = "/v1.0/identityGovernance/privilegedAccess/group";
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-fn wait_until_accepting(port: u16, child: &mut Child, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("{what} exited before accepting connections: {status}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("{what} does not accept connections on port {port}");
-}
 
 fn ldap_enabled(test: &str) -> bool {
     if std::env::var_os("STINT_TEST_LDAP").is_some_and(|value| !value.is_empty()) {
