@@ -257,3 +257,52 @@ async fn c2_c3_v7_a_linked_ldap_group_follows_effective_membership_and_proves_re
     assert_eq!(round(&server, &driver, id).await, Round::NotHeld);
     assert_eq!(people(&slapd), dns(&["alice", "carol"]));
 }
+
+/// Polls the directory until `wanted` holds or 10 s pass: the worker runs on its own.
+async fn eventually(slapd: &Slapd, wanted: &[String]) -> Vec<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let found = people(slapd);
+        if found == wanted || std::time::Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[common::both_backends(flavor = "multi_thread")]
+async fn c2_the_spawned_worker_pushes_each_commit_without_being_asked() {
+    if !ldap_enabled("connector_ldap spawned worker") {
+        return;
+    }
+    let slapd = Slapd::start();
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let bob = admin.create_user("bob").await;
+    let ops = admin.create_group("Ops", false).await;
+    let connector = admin
+        .post(
+            "/stint/v1/connectors",
+            json!({
+                "displayName": "Test slapd", "type": "ldap", "url": slapd.url(),
+                "bindDn": slapd::ROOT_DN, "bindPassword": slapd::ROOT_PASSWORD,
+                "baseDn": slapd::SUFFIX, "userFilter": "(uid={userPrincipalName})",
+            }),
+        )
+        .await
+        .expect(201);
+    let id = connector["id"].as_str().unwrap();
+    let link = json!({ "groupId": ops, "target": group_dn("ops") });
+    (admin
+        .post(&format!("/stint/v1/connectors/{id}/links"), link)
+        .await)
+        .expect(201);
+    let worker =
+        stint_app::connector_worker::spawn_connectors(server.app.clone(), ConnectorDriver::new());
+    admin.add_member(&ops, &bob).await;
+    assert_eq!(eventually(&slapd, &dns(&["bob"])).await, dns(&["bob"]));
+    let path = format!("/v1.0/groups/{ops}/members/{bob}/$ref");
+    admin.delete(&path).await.expect(204);
+    assert_eq!(eventually(&slapd, &[]).await, Vec::<String>::new());
+    worker.abort();
+}
