@@ -218,9 +218,19 @@ impl App {
         let outcome = self
             .sync_links(driver, &connector, &wanted, &mut progress, reconcile_due)
             .await;
-        let mut next = now + LEASE / 3;
-        let round = match outcome {
-            Ok(audit) => {
+        let (audit, failure) = outcome;
+        // Audited even when a later link failed: what was removed stays proven.
+        if !audit.is_empty() {
+            self.write(|_, _| {
+                let mut decision = Decision::new();
+                decision.audit = audit;
+                (decision, ())
+            })
+            .await?;
+        }
+        let next = now + LEASE / 3;
+        let round = match failure {
+            None => {
                 let status = &mut progress.status;
                 status.last_error = None;
                 status.last_sync = Some(now);
@@ -228,27 +238,22 @@ impl App {
                     status.last_reconcile = Some(now);
                 }
                 progress.revision = revision;
-                if !audit.is_empty() {
-                    self.write(|_, _| {
-                        let mut decision = Decision::new();
-                        decision.audit = audit;
-                        (decision, ())
-                    })
-                    .await?;
-                }
                 let reconcile_at = progress.status.last_reconcile.unwrap_or(now) + interval;
-                next = (wanted.iter().filter_map(|link| link.next_end))
+                let next = (wanted.iter().filter_map(|link| link.next_end))
                     .chain([reconcile_at, next])
                     .min()
                     .unwrap_or(next);
                 Round::Synced { next }
             }
-            Err(error) => {
+            Some(error) => {
                 progress.status.last_error = Some(error.clone());
                 progress.status.last_error_at = Some(now);
                 Round::Failed { error }
             }
         };
+        progress
+            .pushed
+            .retain(|link, _| connector.link(*link).is_some());
         if !(self.store)
             .save_connector_progress(id, &driver.worker, &progress)
             .await?
@@ -259,7 +264,8 @@ impl App {
         Ok(round)
     }
 
-    /// Syncs the links that need it; returns the audit records, or the first target error.
+    /// Syncs the links that need it; returns the audit records, and the first target error (the
+    /// other links are synced all the same).
     async fn sync_links(
         &self,
         driver: &ConnectorDriver,
@@ -267,8 +273,9 @@ impl App {
         wanted: &[LinkWanted],
         progress: &mut ConnectorProgress,
         reconcile: bool,
-    ) -> Result<Vec<stint_core::audit::AuditRecord>, String> {
+    ) -> (Vec<stint_core::audit::AuditRecord>, Option<String>) {
         let mut audit = Vec::new();
+        let mut first_error = None;
         let mut target = None;
         for (link, LinkWanted { members, .. }) in connector.links.iter().zip(wanted) {
             let memory = driver.memory(link.id);
@@ -283,11 +290,10 @@ impl App {
             }
             let target = match &target {
                 Some(target) => target,
-                None => target.insert(
-                    driver
-                        .target(connector)
-                        .map_err(|e| e.message().to_owned())?,
-                ),
+                None => match driver.target(connector) {
+                    Ok(built) => target.insert(built),
+                    Err(error) => return (audit, Some(error.message().to_owned())),
+                },
             };
             let before: BTreeSet<TargetValue> =
                 pushed_before.iter().map(TargetValue::new).collect();
@@ -300,8 +306,14 @@ impl App {
                 targets::mode(connector.drift),
                 &clock,
             )
-            .await
-            .map_err(|error| format!("{}: {}", link.target, error.message()))?;
+            .await;
+            let report = match report {
+                Ok(report) => report,
+                Err(error) => {
+                    first_error.get_or_insert(format!("{}: {}", link.target, error.message()));
+                    continue;
+                }
+            };
             let owners = memory.map(|memory| memory.owners).unwrap_or_default();
             audit.extend(self.audit_report(
                 connector,
@@ -317,18 +329,13 @@ impl App {
                 .collect();
             let ends: BTreeMap<Uuid, Option<DateTime<Utc>>> =
                 members.iter().map(|(m, until)| (m.id, *until)).collect();
-            let owners = (report.resolved.iter())
-                .map(|(user, value)| {
-                    (
-                        value.clone(),
-                        (UserId(*user), ends.get(user).copied().flatten()),
-                    )
-                })
-                .chain(
-                    owners
-                        .into_iter()
-                        .filter(|(value, _)| report.pushed.contains(value)),
-                )
+            // Fresh resolutions last: they win over what an earlier sync knew.
+            let owners = (owners.into_iter())
+                .filter(|(value, _)| report.pushed.contains(value))
+                .chain(report.resolved.iter().map(|(user, value)| {
+                    let until = ends.get(user).copied().flatten();
+                    (value.clone(), (UserId(*user), until))
+                }))
                 .collect();
             driver.remember(
                 link.id,
@@ -341,7 +348,7 @@ impl App {
             );
             progress.pushed.insert(link.id, pushed);
             if let Some(failure) = report.failed.first() {
-                return Err(format!(
+                first_error.get_or_insert(format!(
                     "{}: {} of {} failed: {}",
                     link.target,
                     report.failed.len(),
@@ -350,7 +357,7 @@ impl App {
                 ));
             }
         }
-        Ok(audit)
+        (audit, first_error)
     }
 
     /// The audit records of one sync, with the status's figures updated.

@@ -23,7 +23,9 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use client::CliResult;
-use commands::{assign, audit, auth, groups, policy, requests, selfservice, webhooks, Ctx};
+use commands::{
+    assign, audit, auth, connectors, groups, policy, requests, selfservice, webhooks, Ctx,
+};
 use output::{Format, Output};
 
 const EXAMPLES: &str = "Examples:
@@ -131,6 +133,9 @@ enum Command {
     /// Notifications waiting, sent or given up (dead), and re-driving the dead.
     #[command(subcommand)]
     Outbox(webhooks::OutboxCommand),
+    /// Connectors to LDAP, SCIM and PostgreSQL: add, link, list, status, reconcile.
+    #[command(subcommand)]
+    Connectors(connectors::ConnectorsCommand),
     /// Print a shell completion script.
     #[command(after_long_help = "Examples:
   stint completions bash > ~/.local/share/bash-completion/completions/stint
@@ -210,6 +215,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> CliResult<()> {
         Command::Check(args) => audit::check(ctx, args),
         Command::Webhooks(command) => webhooks::run(ctx, command),
         Command::Outbox(command) => webhooks::run_outbox(ctx, command),
+        Command::Connectors(command) => connectors::run(ctx, command),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "stint", &mut std::io::stdout());
             Ok(())
