@@ -72,6 +72,21 @@ async fn audit(admin: &Client, action: &str) -> Vec<Value> {
         .collect()
 }
 
+/// A connector to `slapd` with Stint group `ops` linked to its `cn=ops`; its id.
+async fn link_ops(admin: &Client, slapd: &Slapd, ops: &str) -> String {
+    let body = json!({
+        "displayName": "Test slapd", "type": "ldap", "url": slapd.url(),
+        "bindDn": slapd::ROOT_DN, "bindPassword": slapd::ROOT_PASSWORD,
+        "baseDn": slapd::SUFFIX, "userFilter": "(uid={userPrincipalName})",
+    });
+    let connector = admin.post("/stint/v1/connectors", body).await.expect(201);
+    let id = connector["id"].as_str().unwrap().to_owned();
+    let link = json!({ "groupId": ops, "target": group_dn("ops"), "memberAttribute": "member" });
+    let path = format!("/stint/v1/connectors/{id}/links");
+    admin.post(&path, link).await.expect(201);
+    id
+}
+
 async fn round(server: &TestServer, driver: &ConnectorDriver, id: ConnectorId) -> Round {
     server.app.drive_connector(driver, id, false).await.unwrap()
 }
@@ -102,24 +117,8 @@ async fn c2_c3_v7_a_linked_ldap_group_follows_effective_membership_and_proves_re
             .await)
             .expect(201);
     }
-    let connector = admin
-        .post(
-            "/stint/v1/connectors",
-            json!({
-                "displayName": "Test slapd", "type": "ldap", "url": slapd.url(),
-                "bindDn": slapd::ROOT_DN, "bindPassword": slapd::ROOT_PASSWORD,
-                "baseDn": slapd::SUFFIX, "userFilter": "(uid={userPrincipalName})",
-            }),
-        )
-        .await
-        .expect(201);
-    let id_text = connector["id"].as_str().unwrap().to_owned();
+    let id_text = link_ops(&admin, &slapd, &ops).await;
     let id = ConnectorId(id_text.parse().unwrap());
-    let link = json!({ "groupId": ops, "target": group_dn("ops"), "memberAttribute": "member" });
-    (admin
-        .post(&format!("/stint/v1/connectors/{id_text}/links"), link)
-        .await)
-        .expect(201);
     let status_path = format!("/stint/v1/connectors/{id_text}/status");
     assert_eq!(
         admin.get(&status_path).await.expect(200)["state"],
@@ -280,23 +279,7 @@ async fn c2_the_spawned_worker_pushes_each_commit_without_being_asked() {
     let admin = server.admin().await;
     let bob = admin.create_user("bob").await;
     let ops = admin.create_group("Ops", false).await;
-    let connector = admin
-        .post(
-            "/stint/v1/connectors",
-            json!({
-                "displayName": "Test slapd", "type": "ldap", "url": slapd.url(),
-                "bindDn": slapd::ROOT_DN, "bindPassword": slapd::ROOT_PASSWORD,
-                "baseDn": slapd::SUFFIX, "userFilter": "(uid={userPrincipalName})",
-            }),
-        )
-        .await
-        .expect(201);
-    let id = connector["id"].as_str().unwrap();
-    let link = json!({ "groupId": ops, "target": group_dn("ops") });
-    (admin
-        .post(&format!("/stint/v1/connectors/{id}/links"), link)
-        .await)
-        .expect(201);
+    link_ops(&admin, &slapd, &ops).await;
     let worker =
         stint_app::connector_worker::spawn_connectors(server.app.clone(), ConnectorDriver::new());
     admin.add_member(&ops, &bob).await;
