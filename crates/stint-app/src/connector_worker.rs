@@ -219,14 +219,21 @@ impl App {
             .sync_links(driver, &connector, &wanted, &mut progress, reconcile_due)
             .await;
         let (audit, failure) = outcome;
+        let mut reached = revision;
         // Audited even when a later link failed: what was removed stays proven.
         if !audit.is_empty() {
-            self.write(|_, _| {
-                let mut decision = Decision::new();
-                decision.audit = audit;
-                (decision, ())
-            })
-            .await?;
+            let (_, committed) = self
+                .write(|_, _| {
+                    let mut decision = Decision::new();
+                    decision.audit = audit;
+                    (decision, ())
+                })
+                .await?;
+            // The audit changes no membership: when nothing came in between, the targets
+            // reflect its revision too.
+            if committed == Some(revision + 1) {
+                reached = revision + 1;
+            }
         }
         let next = now + LEASE / 3;
         let round = match failure {
@@ -237,7 +244,7 @@ impl App {
                 if reconcile_due {
                     status.last_reconcile = Some(now);
                 }
-                progress.revision = revision;
+                progress.revision = reached;
                 let reconcile_at = progress.status.last_reconcile.unwrap_or(now) + interval;
                 let next = (wanted.iter().filter_map(|link| link.next_end))
                     .chain([reconcile_at, next])

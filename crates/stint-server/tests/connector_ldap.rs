@@ -209,6 +209,11 @@ async fn c2_c3_v7_a_linked_ldap_group_follows_effective_membership_and_proves_re
     assert_eq!(people(&slapd), dns(&["carol"]));
     let drift = audit(&admin, "connector.driftCorrected").await;
     assert_eq!(drift.len(), 2);
+    let status = admin.get(&status_path).await.expect(200);
+    assert_eq!(
+        status["lagRevisions"], 0,
+        "its own audit is no lag: {status}"
+    );
     assert!(drift[0]["message"]
         .as_str()
         .unwrap()
