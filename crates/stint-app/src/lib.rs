@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod connector_worker;
 pub mod connectors;
 pub mod delivery;
 pub mod directory;
@@ -81,6 +82,8 @@ pub struct App {
     passwords: password::PasswordGate,
     /// O1: the organisation's OpenID Provider, when one is configured.
     oidc: Option<oidc::Oidc>,
+    /// Reconciles asked for, for this node's connector workers.
+    reconcile: connector_worker::ReconcileRequests,
 }
 
 /// What the first start did.
@@ -127,6 +130,7 @@ impl App {
             clock,
             config,
             applied,
+            reconcile: Default::default(),
         })
     }
 

@@ -5,6 +5,9 @@
 //! A connector's credentials are secrets ([`ConnectorSecret`]): `Debug` never shows them, and
 //! neither the audit, a refusal nor an API answer ever carries them.
 
+pub mod events;
+mod wanted;
+
 use std::fmt;
 
 pub use crate::ids::{ConnectorId, LinkId};
@@ -12,6 +15,8 @@ use crate::ids::{GroupId, UserId};
 use crate::schedule::Access;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+pub use wanted::{wanted, Wanted};
 
 /// A password, bearer token or URL with credentials. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

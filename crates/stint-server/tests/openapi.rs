@@ -52,6 +52,8 @@ const REQUIRED: &[(&str, &str)] = &[
     ("post", "/stint/v1/connectors/{id}/links"),
     ("get", "/stint/v1/connectors/{id}/links"),
     ("delete", "/stint/v1/connectors/{id}/links/{linkId}"),
+    ("get", "/stint/v1/connectors/{id}/status"),
+    ("post", "/stint/v1/connectors/{id}/reconcile"),
     (
         "post",
         "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleRequests",

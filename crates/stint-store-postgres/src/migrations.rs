@@ -13,7 +13,7 @@ use crate::error::from_sqlx;
 use crate::session::Session;
 
 /// The schema version this code writes and understands.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The advisory lock that migrations hold: the bytes of "STINTMIG". Advisory locks are scoped to
 /// the database, so Stints on other databases of the same server do not wait for each other.
@@ -27,6 +27,7 @@ const SCHEMA: Schema = Schema {
         Migration::new(3, include_str!("../migrations/0003_outbox.sql")),
         Migration::new(4, include_str!("../migrations/0004_connectors.sql")),
         Migration::new(5, include_str!("../migrations/0005_scim.sql")),
+        Migration::new(6, include_str!("../migrations/0006_connector_progress.sql")),
     ],
     create_version_table: "CREATE TABLE IF NOT EXISTS schema_version (
     singleton integer PRIMARY KEY CHECK (singleton = 1),

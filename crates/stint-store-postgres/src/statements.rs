@@ -2,7 +2,7 @@
 //! with the SQLite adapter ([`stint_store::sql`]). JSON columns are written from text
 //! (`::json`) and read as text (`doc::text`), exactly as they were written.
 
-use stint_store::sql::{OutboxStatements, Statements, Upserts};
+use stint_store::sql::{ConnectorStatements, OutboxStatements, Statements, Upserts};
 
 /// Locks the single row of `revision` until the end of the transaction, and reads it: the
 /// store's write lock. Every writer on every node takes that lock first, so commits are
@@ -33,6 +33,22 @@ pub(crate) const STATEMENTS: Statements = Statements {
         "INSERT INTO revisions (revision, committed_at, changes) VALUES ($1, $2, $3::json)",
     move_revision: "UPDATE revision SET revision = $1 WHERE singleton = 1",
     notify: Some(crate::notify::NOTIFY),
+    connectors: ConnectorStatements {
+        claim: "INSERT INTO connector_progress (connector_id, revision, pushed, status,
+             lease_holder, lease_until)
+         VALUES ($1, 0, '{}', '{}', $2, $3)
+         ON CONFLICT (connector_id) DO UPDATE SET lease_holder = excluded.lease_holder,
+             lease_until = excluded.lease_until
+         WHERE connector_progress.lease_holder IS NULL
+            OR connector_progress.lease_holder = excluded.lease_holder
+            OR connector_progress.lease_until <= $4
+         RETURNING connector_id",
+        read: "SELECT revision, pushed::text, status::text, lease_holder, lease_until
+         FROM connector_progress WHERE connector_id = $1",
+        save: "UPDATE connector_progress SET revision = $1, pushed = $2::json, status = $3::json
+         WHERE connector_id = $4 AND lease_holder = $5
+         RETURNING connector_id",
+    },
     outbox: OutboxStatements {
         insert:
             "INSERT INTO outbox (id, revision, created_at, event_type, channel, target, doc, state,

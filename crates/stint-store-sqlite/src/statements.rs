@@ -1,7 +1,7 @@
 //! The SQL of every read and write, in SQLite's dialect; what binds and reads them is shared
 //! with the PostgreSQL adapter ([`stint_store::sql`]).
 
-use stint_store::sql::{OutboxStatements, Statements, Upserts};
+use stint_store::sql::{ConnectorStatements, OutboxStatements, Statements, Upserts};
 
 pub(crate) const STATEMENTS: Statements = Statements {
     current_revision: "SELECT revision FROM revision",
@@ -21,6 +21,22 @@ pub(crate) const STATEMENTS: Statements = Statements {
     insert_revision: "INSERT INTO revisions (revision, committed_at, changes) VALUES (?, ?, ?)",
     move_revision: "UPDATE revision SET revision = ?",
     notify: None,
+    connectors: ConnectorStatements {
+        claim: "INSERT INTO connector_progress (connector_id, revision, pushed, status,
+             lease_holder, lease_until)
+         VALUES (?1, 0, '{}', '{}', ?2, ?3)
+         ON CONFLICT (connector_id) DO UPDATE SET lease_holder = excluded.lease_holder,
+             lease_until = excluded.lease_until
+         WHERE connector_progress.lease_holder IS NULL
+            OR connector_progress.lease_holder = excluded.lease_holder
+            OR connector_progress.lease_until <= ?4
+         RETURNING connector_id",
+        read: "SELECT revision, pushed, status, lease_holder, lease_until FROM connector_progress
+         WHERE connector_id = ?",
+        save: "UPDATE connector_progress SET revision = ?, pushed = ?, status = ?
+         WHERE connector_id = ? AND lease_holder = ?
+         RETURNING connector_id",
+    },
     outbox: OutboxStatements {
         insert:
             "INSERT INTO outbox (id, revision, created_at, event_type, channel, target, doc, state,

@@ -47,7 +47,13 @@ use uuid::Uuid;
 
 use crate::{CommittedChanges, Store, StoreError};
 
+mod connectors;
 mod outbox;
+
+pub use connectors::{
+    a_connector_is_driven_by_one_worker_at_a_time,
+    connector_progress_is_written_by_the_lease_holder_only,
+};
 
 pub use outbox::{
     a_retried_outbox_message_waits_and_a_dead_one_can_be_redriven,
@@ -82,6 +88,8 @@ macro_rules! conformance_tests {
             outbox_messages_are_committed_with_their_decision_or_not_at_all,
             an_outbox_message_is_held_by_one_worker_at_a_time,
             a_retried_outbox_message_waits_and_a_dead_one_can_be_redriven,
+            a_connector_is_driven_by_one_worker_at_a_time,
+            connector_progress_is_written_by_the_lease_holder_only,
         );
     };
     (@each $fresh:expr; $($test:ident),+ $(,)?) => {

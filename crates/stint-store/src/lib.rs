@@ -9,6 +9,7 @@
 
 pub mod bulk;
 pub mod conformance;
+pub mod connectors;
 pub mod outbox;
 pub mod samples;
 pub mod sql;
@@ -18,9 +19,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use stint_core::audit::{AuditEvent, AuditQuery};
+use stint_core::ids::ConnectorId;
 use stint_core::{Change, Decision, State};
 use uuid::Uuid;
 
+use crate::connectors::ConnectorProgress;
 use crate::outbox::{
     ClaimedMessage, DeliveryAttempt, OutboxEntry, OutboxQuery, OutboxStats, Settlement,
 };
@@ -153,6 +156,32 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Counts by state, for the console and metrics.
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError>;
+
+    /// Claims (or renews) the lease on driving `connector` for `worker` until `lease_until`,
+    /// creating its progress at revision 0 the first time. `false` when another worker holds a
+    /// lease that has not lapsed at `now`.
+    async fn claim_connector(
+        &self,
+        connector: ConnectorId,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// A connector's progress, if a worker ever claimed it.
+    async fn connector_progress(
+        &self,
+        connector: ConnectorId,
+    ) -> Result<Option<ConnectorProgress>, StoreError>;
+
+    /// Writes a connector's cursor, pushed sets and status (not its lease). `false`, writing
+    /// nothing, unless `worker` holds the lease.
+    async fn save_connector_progress(
+        &self,
+        connector: ConnectorId,
+        worker: &str,
+        progress: &ConnectorProgress,
+    ) -> Result<bool, StoreError>;
 
     /// Returns when another writer may have committed, or after `timeout` at the latest; nodes
     /// follow each other with it (X2). A return says nothing for sure: the caller reads

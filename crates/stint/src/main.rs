@@ -24,7 +24,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use client::CliResult;
 use commands::{
-    assign, audit, auth, groups, policy, requests, scim_tokens, selfservice, webhooks, Ctx,
+    assign, audit, auth, connectors, groups, policy, requests, scim_tokens, selfservice, webhooks,
+    Ctx,
 };
 use output::{Format, Output};
 
@@ -133,6 +134,9 @@ enum Command {
     /// Notifications waiting, sent or given up (dead), and re-driving the dead.
     #[command(subcommand)]
     Outbox(webhooks::OutboxCommand),
+    /// Connectors to LDAP, SCIM and PostgreSQL: add, link, list, status, reconcile.
+    #[command(subcommand)]
+    Connectors(connectors::ConnectorsCommand),
     /// SCIM provisioning tokens for the identity provider: add, list, revoke.
     #[command(subcommand)]
     ScimTokens(scim_tokens::ScimTokensCommand),
@@ -215,6 +219,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> CliResult<()> {
         Command::Check(args) => audit::check(ctx, args),
         Command::Webhooks(command) => webhooks::run(ctx, command),
         Command::Outbox(command) => webhooks::run_outbox(ctx, command),
+        Command::Connectors(command) => connectors::run(ctx, command),
         Command::ScimTokens(command) => scim_tokens::run(ctx, command),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "stint", &mut std::io::stdout());

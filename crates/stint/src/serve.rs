@@ -169,6 +169,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let follower = stint_app::follower::spawn(app.clone(), stint_app::follower::DEFAULT_POLL);
     // N3: what the decisions wrote to the outbox leaves from here, never on a request's path.
     let delivery = stint_app::delivery::spawn_delivery(app.clone(), courier);
+    // Issue 18: linked groups' effective members reach their targets from here, one node per
+    // connector under a lease.
+    let connectors = stint_app::connector_worker::spawn_connectors(
+        app.clone(),
+        stint_app::connector_worker::ConnectorDriver::new(),
+    );
     #[cfg(feature = "test-clock")]
     let router = stint_server::test_clock::router_with_test_clock(app, clock);
     #[cfg(not(feature = "test-clock"))]
@@ -177,6 +183,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     scheduler.abort();
     follower.abort();
     delivery.abort();
+    connectors.abort();
     tracing::info!("Stint stopped cleanly");
     Ok(())
 }

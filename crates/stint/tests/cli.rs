@@ -807,3 +807,74 @@ fn i4_help_has_examples_and_completions_are_generated() {
     }
     stint.fails(&["completions", "tcsh"], 2);
 }
+
+#[common::both_backends]
+async fn c1_c2_connectors_are_added_linked_listed_and_reported_with_the_secret_from_the_environment(
+) {
+    let database = common::Database::fresh().await;
+    common::blocking(|| {
+        let server = Server::start(&database);
+        let admin = Stint::new();
+        admin.login_ok(&server, "admin");
+        let token = server.token("admin", ADMIN_PASSWORD, None);
+        server.create_group(&token, "Ops");
+        const SECRET: &str = "bind-secret-in-the-environment";
+        let add = [
+            "connectors",
+            "add",
+            "--name",
+            "Corporate LDAP",
+            "--type",
+            "ldap",
+            "--url",
+            "ldap://127.0.0.1:9",
+            "--bind-dn",
+            "cn=stint,dc=example,dc=org",
+            "--base-dn",
+            "dc=example,dc=org",
+            "--user-filter",
+            "(uid={userPrincipalName})",
+            "--secret-env",
+            "STINT_TEST_BIND_PASSWORD",
+        ];
+        let missing = admin.fails(&add, 1);
+        assert!(missing.contains("STINT_TEST_BIND_PASSWORD"), "{missing}");
+        let mut with_json = add.to_vec();
+        with_json.extend(["--output", "json"]);
+        let output = admin
+            .command(&with_json)
+            .env("STINT_TEST_BIND_PASSWORD", SECRET)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let created: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let linked = admin.ok(&[
+            "connectors",
+            "link",
+            &id,
+            "--group",
+            "Ops",
+            "--target",
+            "cn=ops,dc=example,dc=org",
+        ]);
+        assert!(
+            linked.contains("Linked Ops to cn=ops,dc=example,dc=org"),
+            "{linked}"
+        );
+        let listed = admin.json(&["connectors", "list"]);
+        let row = find(&listed, "id", &id).unwrap();
+        assert_eq!(array(&row["links"]).len(), 1);
+        let status = admin.json(&["connectors", "status", &id]);
+        assert!(status["state"].is_string(), "{status}");
+        assert!(status.get("removalLatencyP99Ms").is_some(), "{status}");
+        let asked = admin.ok(&["connectors", "reconcile", &id]);
+        assert!(asked.contains("Asked for a reconcile"), "{asked}");
+        let text = admin.ok(&["connectors", "list"]) + &admin.ok(&["connectors", "status", &id]);
+        assert!(!text.contains(SECRET) && !listed.to_string().contains(SECRET));
+    });
+}

@@ -4,15 +4,15 @@
 //! `SKIPPED` line and passes; `.ci/run` installs both and sets the variables.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod process;
 pub mod scenarios;
 pub mod scim_server;
 pub mod slapd;
 
+pub use process::{free_port, wait_until_accepting};
+
 use std::io::Write as _;
-use std::net::TcpStream;
-use std::process::Child;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use stint_connectors::Member;
@@ -29,29 +29,6 @@ pub fn enabled(variable: &str, test: &str, needs: &str) -> bool {
         "SKIPPED {test}: set {variable}=1 (after installing {needs}) to run it against the real server"
     );
     false
-}
-
-/// A port nothing listens on (at the time of asking).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-pub fn wait_until_accepting(port: u16, child: &mut Child, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("{what} exited before accepting connections: {status}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("{what} does not accept connections on port {port}");
 }
 
 /// A Stint user.

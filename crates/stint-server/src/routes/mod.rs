@@ -11,6 +11,7 @@ mod stint_audit;
 mod stint_auth;
 mod stint_changes;
 mod stint_check;
+mod stint_connector_status;
 mod stint_connectors;
 mod stint_health;
 mod stint_identities;
@@ -44,6 +45,7 @@ const SIGNED_IN: &[fn() -> ApiRouter] = &[
     stint_webhooks::routes,
     stint_scim_tokens::routes,
     stint_connectors::routes,
+    stint_connector_status::routes,
     stint_outbox::routes,
     users::routes,
     groups::routes,

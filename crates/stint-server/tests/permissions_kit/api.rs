@@ -111,6 +111,10 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
             format!("/stint/v1/connectors/{}/links", world.fresh_connector().await),
             json!({ "groupId": team, "target": "cn=team,ou=groups,dc=example,dc=com" }),
         ),
+        ("GET", "/stint/v1/connectors/{id}/status") | ("POST", "/stint/v1/connectors/{id}/reconcile") => {
+            let connector = world.fresh_connector().await;
+            get(template.replace("{id}", &connector))
+        }
         ("DELETE", "/stint/v1/connectors/{id}/links/{linkId}") => {
             let (connector, link) = world.fresh_link().await;
             get(format!("/stint/v1/connectors/{connector}/links/{link}"))

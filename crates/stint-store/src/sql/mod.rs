@@ -9,6 +9,7 @@
 //! ([`write`]) and the migration bookkeeping ([`schema`]).
 
 pub mod codec;
+pub mod connectors;
 pub mod documents;
 pub mod outbox;
 pub mod read;
@@ -128,6 +129,23 @@ pub struct Statements {
     pub notify: Option<&'static str>,
     /// The notification outbox's statements.
     pub outbox: OutboxStatements,
+    /// The connector workers' statements.
+    pub connectors: ConnectorStatements,
+}
+
+/// The statements of connector progress (issue 18).
+#[derive(Debug)]
+pub struct ConnectorStatements {
+    /// Parameters: the connector id, the worker, its lease's end, now. Creates the row, or takes
+    /// the lease when the worker holds it, nobody does, or it lapsed by now. Columns: the id (no
+    /// row when another worker holds the lease).
+    pub claim: &'static str,
+    /// Parameters: the connector id. Columns: the revision, the pushed sets and the status as
+    /// text, the lease's holder and end.
+    pub read: &'static str,
+    /// Parameters: the revision, the pushed sets and the status as JSON, the connector id, the
+    /// worker. Columns: the id (no row unless the worker holds the lease).
+    pub save: &'static str,
 }
 
 /// The statements of the notification outbox (N3).

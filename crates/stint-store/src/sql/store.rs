@@ -6,11 +6,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use stint_core::audit::{AuditEvent, AuditQuery};
+use stint_core::ids::ConnectorId;
 use stint_core::{Decision, State};
 
 use uuid::Uuid;
 
-use super::{outbox, read, write, Session, Statements, Transaction};
+use super::{connectors, outbox, read, write, Session, Statements, Transaction};
+use crate::connectors::ConnectorProgress;
 use crate::outbox::{
     ClaimedMessage, DeliveryAttempt, OutboxEntry, OutboxQuery, OutboxStats, Settlement,
 };
@@ -131,6 +133,42 @@ impl<S: SqlStore> Store for S {
 
     async fn outbox_stats(&self) -> Result<OutboxStats, StoreError> {
         outbox::stats(&mut self.session().await?, S::STATEMENTS).await
+    }
+
+    async fn claim_connector(
+        &self,
+        connector: ConnectorId,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut session = self.session().await?;
+        connectors::claim(
+            &mut session,
+            S::STATEMENTS,
+            connector,
+            worker,
+            now,
+            lease_until,
+        )
+        .await
+    }
+
+    async fn connector_progress(
+        &self,
+        connector: ConnectorId,
+    ) -> Result<Option<ConnectorProgress>, StoreError> {
+        connectors::read(&mut self.session().await?, S::STATEMENTS, connector).await
+    }
+
+    async fn save_connector_progress(
+        &self,
+        connector: ConnectorId,
+        worker: &str,
+        progress: &ConnectorProgress,
+    ) -> Result<bool, StoreError> {
+        let mut session = self.session().await?;
+        connectors::save(&mut session, S::STATEMENTS, connector, worker, progress).await
     }
 
     async fn wait_for_change(&self, timeout: Duration) -> Result<(), StoreError> {

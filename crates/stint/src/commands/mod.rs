@@ -4,6 +4,7 @@
 pub mod assign;
 pub mod audit;
 pub mod auth;
+pub mod connectors;
 pub mod groups;
 pub mod policy;
 pub mod requests;
