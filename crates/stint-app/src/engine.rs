@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use stint_core::audit::AuditRecord;
 use stint_core::authz::Caller;
 use stint_core::notify::{self, Channels};
-use stint_core::rules::{last_admin, AuditRecordExt, Context};
+use stint_core::rules::{last_admin, through_groups, AuditRecordExt, Context};
 use stint_core::{Decision, State, Violation};
 use stint_store::{CommittedChanges, Revision, StoreError, WriteLock};
 use uuid::Uuid;
@@ -132,6 +132,9 @@ impl App {
         let (decision, value) = {
             let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
             let (mut decision, value) = decide(&state, now);
+            let left_without_source =
+                through_groups::ends_following(&state, &decision, now, &mut Uuid::new_v4);
+            decision.append(left_without_source);
             let channels = Channels {
                 mail: self.config.mail_enabled,
             };

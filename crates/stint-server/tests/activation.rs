@@ -241,3 +241,118 @@ async fn v6_a_member_of_an_eligible_group_activates_for_themselves_alone() {
         .await;
     assert!(!bob_groups.contains(&production));
 }
+
+/// Alice, a member of the SRE team through `membership`, activated Production access through the
+/// team's eligibility. Returns the admin, alice's client, alice, the team and Production access.
+async fn activated_through_team(
+    server: &TestServer,
+    membership: &str,
+) -> (Client, Client, String, String, String) {
+    let admin = server.admin().await;
+    let alice = admin.create_user("alice").await;
+    let team = admin.create_group("SRE team", false).await;
+    let production = admin.create_group("Production access", true).await;
+    let eligible = |group: &str, principal: &str, why: &str| {
+        json!({
+            "accessId": "member", "principalId": principal, "groupId": group, "action": "adminAssign",
+            "scheduleInfo": { "expiration": { "type": "afterDuration", "duration": "P30D" } },
+            "justification": why,
+        })
+    };
+    admin
+        .post(
+            &format!("{PIM}/eligibilityScheduleRequests"),
+            eligible(&production, &team, "SRE may elevate"),
+        )
+        .await
+        .expect(201);
+    let alice_client = server.client_as("alice", PASSWORD).await;
+    match membership {
+        "direct" => admin.add_member(&team, &alice).await,
+        "activated" => {
+            admin
+                .post(
+                    &format!("{PIM}/eligibilityScheduleRequests"),
+                    eligible(&team, &alice, "On call"),
+                )
+                .await
+                .expect(201);
+            alice_client
+                .post(
+                    &format!("{PIM}/assignmentScheduleRequests"),
+                    activation(&alice, &team, "PT1H"),
+                )
+                .await
+                .expect(201);
+        }
+        other => panic!("unknown membership {other}"),
+    }
+    alice_client
+        .post(
+            &format!("{PIM}/assignmentScheduleRequests"),
+            activation(&alice, &production, "PT2H"),
+        )
+        .await
+        .expect(201);
+    assert_eq!(member_ids(&admin, &production).await, [alice.as_str()]);
+    (admin, alice_client, alice, team, production)
+}
+
+async fn assert_activation_ended_with_its_source(admin: &Client, alice: &str, production: &str) {
+    assert!(
+        member_ids(admin, production).await.is_empty(),
+        "her activation through the team ended with her membership of the team"
+    );
+    let transitive = admin
+        .ids(&format!("/v1.0/users/{alice}/transitiveMemberOf"))
+        .await;
+    assert!(!transitive.iter().any(|g| g == production));
+    let audit = admin.get("/stint/v1/audit?$top=50").await.expect(200);
+    let ended = audit["value"].as_array().unwrap().iter().any(|event| {
+        event["action"] == "schedule.end"
+            && event["groupId"] == production
+            && event["message"].as_str().unwrap_or("").contains("SRE team")
+    });
+    assert!(
+        ended,
+        "the end is audited, naming the group it came through: {audit}"
+    );
+}
+
+#[common::both_backends]
+async fn v6_removal_from_the_group_through_the_groups_api_ends_the_activation_through_it() {
+    let server = TestServer::start().await;
+    let (admin, _, alice, team, production) = activated_through_team(&server, "direct").await;
+    server.advance(TimeDelta::minutes(10));
+    admin
+        .delete(&format!("/v1.0/groups/{team}/members/{alice}/$ref"))
+        .await
+        .expect(204);
+    assert_activation_ended_with_its_source(&admin, &alice, &production).await;
+}
+
+#[common::both_backends]
+async fn v6_deactivating_the_membership_it_came_through_ends_the_activation() {
+    let server = TestServer::start().await;
+    let (admin, alice_client, alice, team, production) =
+        activated_through_team(&server, "activated").await;
+    server.advance(TimeDelta::minutes(10));
+    alice_client
+        .post(
+            &format!("{PIM}/assignmentScheduleRequests"),
+            deactivation(&alice, &team),
+        )
+        .await
+        .expect(201);
+    assert_activation_ended_with_its_source(&admin, &alice, &production).await;
+}
+
+#[common::both_backends]
+async fn v6_v7_expiry_of_the_membership_it_came_through_ends_the_activation() {
+    let server = TestServer::start().await;
+    let (admin, _, alice, _, production) = activated_through_team(&server, "activated").await;
+    // The team membership (1 hour) ends before Production's activation (2 hours) would.
+    server.advance(TimeDelta::hours(1) + TimeDelta::minutes(1));
+    server.app.tick().await.unwrap();
+    assert_activation_ended_with_its_source(&admin, &alice, &production).await;
+}

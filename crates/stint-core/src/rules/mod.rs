@@ -18,6 +18,7 @@ pub mod role_activation;
 pub mod roles;
 pub mod scheduler;
 pub mod scim;
+pub mod through_groups;
 pub mod webhooks;
 
 use std::cell::RefCell;

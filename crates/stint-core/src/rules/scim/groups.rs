@@ -17,7 +17,7 @@ use crate::names::check_name;
 use crate::rules::assignment::end_all;
 use crate::rules::directory::{check_group_nesting, direct_schedule, group_deletion};
 use crate::rules::{AuditRecordExt, Context};
-use crate::schedule::{Access, EndReason, MemberType, Schedule, ScheduleKind};
+use crate::schedule::{Access, EndReason, Schedule, ScheduleKind};
 use crate::scim::{ScimKind, ScimObject};
 use crate::spec::Rule;
 use crate::state::State;
@@ -186,44 +186,6 @@ pub fn delete_group(
     Ok(decision)
 }
 
-/// V6: the open activations `member` made through an eligibility held by `left` or by a group
-/// that `left` is (transitively) in, which no other membership of `member` still leads to: they
-/// end when `member` leaves `left`, as the membership they came from does.
-fn activations_through(
-    state: &State,
-    member: PrincipalId,
-    left: GroupId,
-    now: DateTime<Utc>,
-) -> Vec<&Schedule> {
-    let memberships = |s: &&Schedule| {
-        s.kind == ScheduleKind::Active && s.access() == Access::Member && s.is_in_force_at(now)
-    };
-    let other_groups: Vec<GroupId> = state
-        .schedules_of_principal(member)
-        .filter(memberships)
-        .map(Schedule::group_id)
-        .filter(|group| *group != left)
-        .collect();
-    let still_reaches = |via: GroupId| {
-        other_groups
-            .iter()
-            .any(|g| *g == via || state.transitive_member_of((*g).into(), now).contains(&via))
-    };
-    let above_left = state.transitive_member_of(left.into(), now);
-    state
-        .schedules_of_principal(member)
-        .filter(|s| s.member_type == MemberType::Group && s.is_open_at(now))
-        .filter(|s| {
-            let via = (s.created_using)
-                .and_then(|request| state.requests.get(&request))
-                .and_then(|request| request.activated_using.as_ref())
-                .and_then(|source| state.schedules.get(&source.eligibility))
-                .map(|eligibility| GroupId(eligibility.principal_id.0));
-            via.is_some_and(|via| (via == left || above_left.contains(&via)) && !still_reaches(via))
-        })
-        .collect()
-}
-
 fn scim_group(state: &State, id: Uuid) -> Result<(&Group, &ScimObject), Violation> {
     let object = live_object(state, ScimKind::Group, id)?;
     let group = state
@@ -294,22 +256,6 @@ fn change_members(
         .collect();
     for ended in end_all(ending, ctx.now, EndReason::Removed) {
         decision.push(Change::Schedule(ended));
-    }
-    for &gone in &removed {
-        let through: Vec<&Schedule> =
-            activations_through(state, PrincipalId(gone), group.id, ctx.now);
-        for ended in end_all(through, ctx.now, EndReason::Removed) {
-            decision.record(
-                provisioner
-                    .event(ctx, "schedule.end", "schedule", ended.id)
-                    .about(Some(ended.group_id()), Some(ended.principal_id))
-                    .saying(format!(
-                        "Ended because {gone} left {}, through which the activation was eligible (V6, M2).",
-                        group.display_name
-                    )),
-            );
-            decision.push(Change::Schedule(ended));
-        }
     }
     for gone in removed {
         decision.record(
