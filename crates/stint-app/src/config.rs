@@ -1,6 +1,7 @@
 //! Settings of the application layer.
 
 use chrono::TimeDelta;
+use stint_core::advisor::AdvisorSettings;
 use stint_core::rules::federation::{Enrolment, LocalSignIn};
 
 #[derive(Clone, Debug)]
@@ -24,6 +25,8 @@ pub struct AppConfig {
     pub oidc: Option<OidcSettings>,
     /// O3: who may still sign in with a password.
     pub local_sign_in: LocalSignIn,
+    /// X1: the advisor's thresholds.
+    pub advisor: AdvisorSettings,
 }
 
 /// The OpenID Provider people sign in through (O1, O2).
@@ -116,6 +119,7 @@ impl Default for AppConfig {
             public_url: "http://127.0.0.1:8080".to_owned(),
             oidc: None,
             local_sign_in: LocalSignIn::On,
+            advisor: AdvisorSettings::default(),
         }
     }
 }

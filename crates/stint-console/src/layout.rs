@@ -25,15 +25,17 @@ pub enum Nav {
     DirectoryGroups,
     RoleAssignments,
     Outbox,
+    Advisor,
 }
 
 /// A full console page: the shell, then `head` and `body` in the main area.
 pub fn page(console: &Console, nav: Nav, head: Head, body: Markup) -> Markup {
-    let (pending, directory) = {
+    let (pending, directory, advisor) = {
         let view = console.view();
         (
             view.requests_awaiting_me().len(),
             view.holds_directory_roles(),
+            view.authority().advisor_reader().is_ok(),
         )
     };
     html! {
@@ -80,6 +82,9 @@ pub fn page(console: &Console, nav: Nav, head: Head, body: Markup) -> Markup {
                                 (nav_item(nav, Nav::DirectoryGroups, "/ui/directory/groups", "Groups", None))
                                 (nav_item(nav, Nav::RoleAssignments, "/ui/directory/roles", "Role assignments", None))
                                 (nav_item(nav, Nav::Outbox, "/ui/outbox", "Outbox", None))
+                                @if advisor {
+                                    (nav_item(nav, Nav::Advisor, "/ui/advisor", "Advisor", None))
+                                }
                             }
                         }
                     }

@@ -5,8 +5,9 @@
 mod authority;
 
 pub use authority::{
-    Approver, AuditReader, Authority, ConnectorManager, CredentialResetter, GroupManager, PimAdmin,
-    PimReader, ProvisioningManager, RoleManager, RoleViewer, UserManager, WebhookManager,
+    AdvisorReader, Approver, AuditReader, Authority, ConnectorManager, CredentialResetter,
+    GroupManager, PimAdmin, PimReader, ProvisioningManager, RoleManager, RoleViewer, UserManager,
+    WebhookManager,
 };
 
 use chrono::{DateTime, Utc};

@@ -26,6 +26,7 @@ macro_rules! graph_names {
     };
 }
 
+pub mod advisor;
 pub mod audit;
 pub mod auth;
 pub mod authz;

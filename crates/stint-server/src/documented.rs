@@ -71,6 +71,7 @@ answers! {
     InvalidScimToken: 400, "displayName is missing or too long";
     InvalidConnector: 400, "A field is missing, invalid or does not apply to the connector's type";
     NotConnectorManager: 403, "Not a Global or Privileged Role Administrator";
+    NotAdvisorReader: 403, "Not a Global or Privileged Role Administrator";
 }
 
 /// What every operation on one connector may answer besides its own.

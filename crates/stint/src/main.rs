@@ -24,8 +24,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use client::CliResult;
 use commands::{
-    assign, audit, auth, connectors, groups, policy, requests, scim_tokens, selfservice, webhooks,
-    Ctx,
+    advisor, assign, audit, auth, connectors, groups, policy, requests, scim_tokens, selfservice,
+    webhooks, Ctx,
 };
 use output::{Format, Output};
 
@@ -128,6 +128,8 @@ enum Command {
     Audit(audit::AuditArgs),
     /// Whether a user or group is an effective member of a group now.
     Check(audit::CheckArgs),
+    /// Risky configurations found now, each with why it matters and the fix (administrators).
+    Advisor(advisor::AdvisorArgs),
     /// Webhook subscriptions: add, list, remove, and what was sent to each.
     #[command(subcommand)]
     Webhooks(webhooks::WebhooksCommand),
@@ -221,6 +223,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> CliResult<()> {
         Command::Outbox(command) => webhooks::run_outbox(ctx, command),
         Command::Connectors(command) => connectors::run(ctx, command),
         Command::ScimTokens(command) => scim_tokens::run(ctx, command),
+        Command::Advisor(args) => advisor::run(ctx, args),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "stint", &mut std::io::stdout());
             Ok(())

@@ -9,6 +9,7 @@ use stint_app::delivery::Courier;
 #[cfg(not(feature = "test-clock"))]
 use stint_app::SystemClock;
 use stint_app::{App, AppConfig, Bootstrap, Password};
+use stint_core::advisor::AdvisorSettings;
 use stint_notify::{Mailer, SmtpSettings};
 use stint_store::Store;
 use stint_store_postgres::PostgresStore;
@@ -51,6 +52,13 @@ pub struct ServeArgs {
     /// up to 2 s, then answer 503.
     #[arg(long, env = "STINT_PASSWORD_CHECKS", value_parser = clap::value_parser!(u16).range(1..))]
     password_checks: Option<u16>,
+    /// X1: the advisor warns when more people than this are Global Administrators.
+    #[arg(long, env = "STINT_ADVISOR_MAX_GLOBAL_ADMINS", default_value_t = 4)]
+    advisor_max_global_admins: usize,
+    /// X1: the advisor calls an eligibility stale when it was not activated for this many days.
+    #[arg(long, env = "STINT_ADVISOR_STALE_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    advisor_stale_days: u16,
     /// The SMTP server notifications are mailed through: `smtp://host:port` (no TLS, for a local
     /// relay), `smtp://user:pass@host:587?tls=starttls` or `smtps://user:pass@host:465`. Without
     /// it, e-mail is off.
@@ -113,6 +121,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .settings()
             .context("setting up sign-in through the identity provider")?,
         local_sign_in: args.oidc.local_sign_in(),
+        advisor: AdvisorSettings {
+            max_global_administrators: args.advisor_max_global_admins,
+            stale_after: chrono::TimeDelta::days(args.advisor_stale_days.into()),
+        },
         ..AppConfig::default()
     };
     if let Some(settings) = &config.oidc {

@@ -878,3 +878,30 @@ async fn c1_c2_connectors_are_added_linked_listed_and_reported_with_the_secret_f
         assert!(!text.contains(SECRET) && !listed.to_string().contains(SECRET));
     });
 }
+
+#[common::both_backends]
+async fn x1_stint_advisor_prints_each_finding_with_its_fix_and_json_for_scripts() {
+    let database = common::Database::fresh().await;
+    common::blocking(|| {
+        let server = Server::start(&database);
+        let admin = Stint::new();
+        admin.login_ok(&server, "admin");
+        let answer = admin.json(&["advisor"]);
+        let findings = array(&answer["value"]);
+        let permanent = find(&answer["value"], "kind", "permanentRoleAssignment")
+            .expect("the bootstrap administrator holds Global Administrator outside PIM");
+        assert_eq!(permanent["severity"], "medium");
+        assert!(permanent["fix"].as_str().unwrap().contains("eligible"));
+        let high = answer["counts"]["high"].as_u64().unwrap();
+        let medium = answer["counts"]["medium"].as_u64().unwrap();
+        let low = answer["counts"]["low"].as_u64().unwrap();
+        assert_eq!((high + medium + low) as usize, findings.len());
+        let text = admin.ok(&["advisor"]);
+        assert!(
+            text.contains("holds Global Administrator permanently, outside PIM"),
+            "{text}"
+        );
+        assert!(text.contains("  Fix: "), "{text}");
+        assert!(text.contains("/ui/directory/roles"), "{text}");
+    });
+}

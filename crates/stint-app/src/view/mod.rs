@@ -8,6 +8,7 @@
 //! A view holds the read lock: take it, ask, shape the answer, and drop it before awaiting
 //! anything (it is not `Send`, so an async handler that forgets cannot compile).
 
+mod advisor;
 mod audit;
 mod check;
 mod connectors;
@@ -27,6 +28,7 @@ mod webhooks;
 use std::sync::{PoisonError, RwLockReadGuard};
 
 use chrono::{DateTime, Utc};
+use stint_core::advisor::AdvisorSettings;
 use stint_core::authz::{Authority, Caller};
 use stint_core::State;
 use stint_store::Revision;
@@ -46,6 +48,7 @@ pub struct View<'a> {
     now: DateTime<Utc>,
     mfa_freshness: chrono::TimeDelta,
     mail_enabled: bool,
+    advisor: AdvisorSettings,
 }
 
 impl std::fmt::Debug for View<'_> {
@@ -71,6 +74,7 @@ impl App {
             now,
             mfa_freshness: self.config.mfa_freshness,
             mail_enabled: self.config.mail_enabled,
+            advisor: self.config.advisor,
         }
     }
 }

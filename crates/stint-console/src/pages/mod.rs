@@ -2,6 +2,7 @@
 //! [`Posted`](super::forms::Posted) (session, then CSRF) and calls one use case of the app.
 
 mod activate;
+mod advisor;
 mod approvals;
 mod assignment_form;
 mod assignment_tabs;
@@ -117,6 +118,7 @@ pub fn register(pages: Pages) -> Pages {
         )
         .post("/ui/directory/roles/{id}/remove", directory_roles::remove)
         .get("/ui/outbox", outbox::show)
+        .get("/ui/advisor", advisor::show)
         .post("/ui/outbox/{id}/redrive", outbox::redrive)
         .get("/ui/{*rest}", not_found)
 }

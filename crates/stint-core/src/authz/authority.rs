@@ -56,6 +56,11 @@ pub struct ProvisioningManager(());
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectorManager(());
 
+/// X1: Global and Privileged Role Administrators: the advisor's findings, which map the paths to
+/// privilege.
+#[derive(Clone, Copy, Debug)]
+pub struct AdvisorReader(());
+
 /// D8: may reset the password and authenticators of `user`.
 #[derive(Clone, Copy, Debug)]
 pub struct CredentialResetter {
@@ -220,6 +225,17 @@ impl<'s> Authority<'s> {
             "Only a Global Administrator or Privileged Role Administrator may manage connectors.",
         )
         .rule(Rule::C1))
+    }
+
+    /// X1: the advisor's findings.
+    pub fn advisor_reader(&self) -> Result<AdvisorReader, Violation> {
+        if self.caller.has_any_directory_role(PRIVILEGED) {
+            return Ok(AdvisorReader(()));
+        }
+        Err(Violation::forbidden(
+            "Only a Global Administrator or Privileged Role Administrator may read the advisor's findings.",
+        )
+        .rule(Rule::X1))
     }
 
     /// D8, for resetting credentials.

@@ -7,6 +7,7 @@ mod policies;
 mod roles;
 mod schedules;
 pub mod scim;
+mod stint_advisor;
 mod stint_audit;
 mod stint_auth;
 mod stint_changes;
@@ -44,6 +45,7 @@ const SIGNED_IN: &[fn() -> ApiRouter] = &[
     stint_check::routes,
     stint_webhooks::routes,
     stint_scim_tokens::routes,
+    stint_advisor::routes,
     stint_connectors::routes,
     stint_connector_status::routes,
     stint_outbox::routes,

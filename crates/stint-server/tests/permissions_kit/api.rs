@@ -79,6 +79,7 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
             template.into(),
             json!({ "set": graph_time(start_time()) }),
         ),
+        ("GET", "/stint/v1/advisor") => get(template.into()),
         ("GET", "/stint/v1/audit") => get(format!("{template}?groupId={team}")),
         ("POST", "/stint/v1/auth/signout") => with(template.into(), json!({})),
         ("POST", "/stint/v1/auth/step-up") => with(template.into(), json!({ "code": "000000" })),

@@ -1,6 +1,7 @@
 //! The client commands, one module per group of commands, and what they share: the context
 //! (output format, server override), options used by several commands, and the API's paths.
 
+pub mod advisor;
 pub mod assign;
 pub mod audit;
 pub mod auth;
