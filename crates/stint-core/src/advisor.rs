@@ -373,19 +373,18 @@ impl<'a> Look<'a> {
                 if holders.is_empty() {
                     continue;
                 }
-                let mut objects = vec![self.group(group.id)];
-                objects.extend(holders.iter().map(|p| self.principal(*p)));
+                let who: Vec<Concerned> = holders.iter().map(|p| self.principal(*p)).collect();
                 found.push(self.finding(
                     FindingKind::PermanentActiveInRoleAssignableGroup,
                     format!(
-                        "{} of role-assignable {} {} permanent active {}{}.",
-                        holders.len(),
+                        "Role-assignable {} has {} permanent active {}{}: {}.",
                         group.display_name,
-                        if holders.len() == 1 { "is a" } else { "are" },
+                        holders.len(),
                         access.as_str(),
-                        if holders.len() == 1 { "" } else { "s" }
+                        if holders.len() == 1 { "" } else { "s" },
+                        listed(&who)
                     ),
-                    objects,
+                    [vec![self.group(group.id)], who].concat(),
                     format!("/ui/groups/{}?tab=active", group.id),
                 ));
             }
@@ -533,18 +532,20 @@ impl<'a> Look<'a> {
                 })
             })
             .collect();
-        for user in exposed {
-            let who = self.user(user);
-            found.push(self.finding(
-                FindingKind::PrivilegeWithoutMfa,
-                format!(
-                    "{} can reach privileged access and has neither an authenticator nor an identity-provider sign-in.",
-                    who.display_name
-                ),
-                vec![who],
-                format!("/ui/directory/users/{user}"),
-            ));
-        }
+        let mut people: Vec<Concerned> = exposed.iter().map(|u| self.user(*u)).collect();
+        people.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+        let (title, link) = match people.as_slice() {
+            [] => return,
+            [one] => (
+                format!("{} can reach privileged access and has neither an authenticator nor an identity-provider sign-in.", one.display_name),
+                format!("/ui/directory/users/{}", one.id),
+            ),
+            many => (
+                format!("{} people can reach privileged access and have neither an authenticator nor an identity-provider sign-in: {}.", many.len(), listed(many)),
+                "/ui/directory/users".to_string(),
+            ),
+        };
+        found.push(self.finding(FindingKind::PrivilegeWithoutMfa, title, people, link));
     }
 
     fn stale_eligibilities(&self, stale_after: TimeDelta, found: &mut Vec<Finding>) {
@@ -589,6 +590,20 @@ impl<'a> Look<'a> {
                         .as_ref()
                         .is_some_and(|source| source.eligibility == eligibility.id)
             })
+    }
+}
+
+/// Up to five names, then how many more.
+fn listed(objects: &[Concerned]) -> String {
+    const SHOWN: usize = 5;
+    let names: Vec<&str> = objects
+        .iter()
+        .take(SHOWN)
+        .map(|o| o.display_name.as_str())
+        .collect();
+    match objects.len().saturating_sub(SHOWN) {
+        0 => names.join(", "),
+        more => format!("{} and {more} more", names.join(", ")),
     }
 }
 

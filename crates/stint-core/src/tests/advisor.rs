@@ -147,6 +147,11 @@ fn x1_permanent_active_owners_and_members_of_role_assignable_groups_are_found() 
     assert_eq!(found.len(), 2, "one for owners, one for members: {found:?}");
     assert_eq!(names(&found[0]), ["Tier 0", "carol"]);
     assert_eq!(names(&found[1]), ["Tier 0", "dave"]);
+    assert!(
+        found[0].title.contains("1 permanent active owner: carol"),
+        "{}",
+        found[0].title
+    );
     assert!(found.iter().all(|x| x.severity == Severity::High));
 }
 
@@ -200,6 +205,12 @@ fn x1_privileged_people_without_any_mfa_are_found() {
     let found = of_kind(&f, FindingKind::PrivilegeWithoutMfa);
     assert_eq!(found.iter().map(names).collect::<Vec<_>>(), [["frank"]]);
     assert_eq!(found[0].link, format!("/ui/directory/users/{frank}"));
+    let henry = f.user("henry");
+    f.eligible_member(tier0, henry);
+    let found = of_kind(&f, FindingKind::PrivilegeWithoutMfa);
+    assert_eq!(found.len(), 1, "one finding names everyone");
+    assert_eq!(names(&found[0]), ["frank", "henry"]);
+    assert!(found[0].title.starts_with("2 people"), "{}", found[0].title);
 }
 
 #[test]
