@@ -55,7 +55,7 @@ pub enum ChainBreak {
     Inserted { sequence: u64 },
     /// The chain ends at `last` (none: it is empty) though its head is `head`.
     Truncated { last: Option<u64>, head: u64 },
-    /// The event at the head's sequence has another hash than the head.
+    /// The event at a head's sequence (the export's, or one anchored elsewhere) has another hash.
     NotTheHead { sequence: u64 },
 }
 
@@ -127,7 +127,7 @@ impl std::fmt::Display for ChainBreak {
             ),
             ChainBreak::NotTheHead { sequence } => write!(
                 f,
-                "event {sequence} is not the head it should be: its hash differs from the head's"
+                "event {sequence} has another hash than the head recorded for it"
             ),
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod assign;
 pub mod audit;
+pub mod audit_trail;
 pub mod auth;
 pub mod connectors;
 pub mod groups;
