@@ -126,12 +126,8 @@ pub async fn export_lines(
     exported_at: DateTime<Utc>,
 ) -> Result<impl Stream<Item = Result<String, StoreError>> + Send + 'static, StoreError> {
     let head = chain_head(store.as_ref()).await?;
-    let pages = ChainPages::open(
-        store,
-        range,
-        head.as_ref().map_or(0, |head| head.sequence),
-    )
-    .await?;
+    let pages =
+        ChainPages::open(store, range, head.as_ref().map_or(0, |head| head.sequence)).await?;
     let header = ExportHeader {
         stint_audit_export: EXPORT_FORMAT,
         exported_at,
@@ -165,5 +161,86 @@ impl App {
         self.view(session).whole_audit()?;
         let now = self.now();
         Ok(export_lines(self.store.clone(), range, now).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::TryStreamExt;
+    use stint_core::audit::{verify_chain, ChainStart};
+    use stint_core::Decision;
+    use stint_store::samples::{at, audit_record};
+    use stint_store_sqlite::SqliteStore;
+
+    use super::*;
+
+    /// A store whose chain holds `count` events, event `n` at second `n`.
+    async fn store_with(count: i64) -> Arc<dyn Store> {
+        let store = SqliteStore::open("sqlite::memory:").await.unwrap();
+        for second in 1..=count {
+            let mut record = audit_record("group.update");
+            record.at = at(second);
+            let decision = Decision::new().audit(record);
+            store.commit(None, &decision, at(second)).await.unwrap();
+        }
+        Arc::new(store)
+    }
+
+    async fn export(store: &Arc<dyn Store>, range: ExportRange) -> (ExportHeader, Vec<AuditEvent>) {
+        let lines: Vec<String> = export_lines(store.clone(), range, at(100))
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        let text = lines.concat();
+        let mut lines = text.lines();
+        let header = serde_json::from_str(lines.next().unwrap()).unwrap();
+        let events = lines
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        (header, events)
+    }
+
+    fn sequences(events: &[AuditEvent]) -> Vec<u64> {
+        events.iter().map(|event| event.sequence).collect()
+    }
+
+    #[tokio::test]
+    async fn u4_an_export_is_the_header_then_the_whole_chain_in_order() {
+        let store = store_with(2500).await;
+        let (header, events) = export(&store, ExportRange::default()).await;
+        assert_eq!(header.stint_audit_export, EXPORT_FORMAT);
+        assert_eq!(header.head.as_ref().map(|head| head.sequence), Some(2500));
+        assert_eq!(sequences(&events), (1..=2500).collect::<Vec<_>>());
+        let verified = verify_chain(events.into_iter().map(Ok::<_, ()>), ChainStart::Genesis);
+        assert_eq!(verified.unwrap().last, header.head);
+    }
+
+    #[tokio::test]
+    async fn u4_an_export_of_a_time_range_is_a_contiguous_stretch_of_the_chain() {
+        let store = store_with(10).await;
+        let range = ExportRange {
+            since: Some(at(4)),
+            until: Some(at(8)),
+        };
+        let (header, events) = export(&store, range).await;
+        assert_eq!(sequences(&events), vec![4, 5, 6, 7]);
+        assert_eq!(header.head.map(|head| head.sequence), Some(10));
+        assert_eq!((header.since, header.until), (range.since, range.until));
+        let nothing = ExportRange {
+            since: Some(at(50)),
+            until: None,
+        };
+        assert!(export(&store, nothing).await.1.is_empty());
+    }
+
+    #[tokio::test]
+    async fn u4_an_empty_chain_exports_a_header_without_a_head() {
+        let store = store_with(0).await;
+        let (header, events) = export(&store, ExportRange::default()).await;
+        assert_eq!(header.head, None);
+        assert!(events.is_empty());
+        assert_eq!(chain_head(store.as_ref()).await.unwrap(), None);
     }
 }

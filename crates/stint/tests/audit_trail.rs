@@ -68,7 +68,9 @@ impl World {
 fn read_export(text: &str) -> (Value, Vec<AuditEvent>) {
     let mut lines = text.lines();
     let header = serde_json::from_str(lines.next().unwrap()).unwrap();
-    let events = lines.map(|line| serde_json::from_str(line).unwrap()).collect();
+    let events = lines
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
     (header, events)
 }
 
@@ -128,12 +130,19 @@ fn u4_a_clean_chain_exports_and_verifies_over_http_and_from_the_database() {
 
     let file = world.path("audit.jsonl");
     std::fs::write(&file, &exported).unwrap();
-    let verified = succeeded(&stint(&["audit", "verify", "--file", file.to_str().unwrap()]));
+    let verified = succeeded(&stint(&[
+        "audit",
+        "verify",
+        "--file",
+        file.to_str().unwrap(),
+    ]));
     assert!(verified.contains("verifies"), "{verified}");
     assert!(verified.contains(&last.hash), "{verified}");
     let anchor = format!("{}:{}", events[3].sequence, events[3].hash);
     let file_path = file.to_str().unwrap();
-    succeeded(&stint(&["audit", "verify", "--file", file_path, "--anchor", &anchor]));
+    succeeded(&stint(&[
+        "audit", "verify", "--file", file_path, "--anchor", &anchor,
+    ]));
     let wrong = format!("{}:{}", events[3].sequence, events[4].hash);
     assert_eq!(
         broken_at(&["--file", file_path, "--anchor", &wrong]),
@@ -168,9 +177,10 @@ fn u4_a_clean_chain_exports_and_verifies_over_http_and_from_the_database() {
     .unwrap();
     assert_eq!(head["sequence"], verdict["head"]["sequence"]);
     assert_eq!(head["hash"], verdict["head"]["hash"]);
-    let over_http: Value =
-        serde_json::from_str(&succeeded(&world.stint(&["--output", "json", "audit", "head"])))
-            .unwrap();
+    let over_http: Value = serde_json::from_str(&succeeded(
+        &world.stint(&["--output", "json", "audit", "head"]),
+    ))
+    .unwrap();
     assert!(over_http["sequence"].as_u64() >= Some(last.sequence));
 }
 
@@ -182,16 +192,26 @@ fn u4_a_partial_export_verifies_and_listing_still_works() {
     let partial = succeeded(&world.stint(&["audit", "export", "--since", &since]));
     let (header, tail) = read_export(&partial);
     assert!(header["since"].is_string());
-    assert!(tail[0].sequence > 1, "the export starts at event {}", tail[0].sequence);
+    assert!(
+        tail[0].sequence > 1,
+        "the export starts at event {}",
+        tail[0].sequence
+    );
     assert!(tail[0].sequence <= events[5].sequence);
     let file = world.path("partial.jsonl");
     std::fs::write(&file, &partial).unwrap();
-    succeeded(&stint(&["audit", "verify", "--file", file.to_str().unwrap()]));
+    succeeded(&stint(&[
+        "audit",
+        "verify",
+        "--file",
+        file.to_str().unwrap(),
+    ]));
 
     // `stint audit` without a subcommand lists as before.
-    let listed: Value =
-        serde_json::from_str(&succeeded(&world.stint(&["--output", "json", "audit", "--limit", "3"])))
-            .unwrap();
+    let listed: Value = serde_json::from_str(&succeeded(
+        &world.stint(&["--output", "json", "audit", "--limit", "3"]),
+    ))
+    .unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 3);
     let usage = world.stint(&["audit", "--limit", "3", "verify", "--file", "x"]);
     assert_eq!(usage.status.code(), Some(2), "{}", stderr(&usage));
@@ -235,7 +255,11 @@ fn u4_verify_names_the_edited_deleted_reordered_and_inserted_event_of_an_export(
     std::fs::write(&file, "not an export\n").unwrap();
     let output = stint(&["audit", "verify", "--file", file.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("not an export"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not an export"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 /// Runs `statements` on the SQLite file at `path`.
@@ -245,7 +269,10 @@ fn tamper(path: &Path, statements: &[String]) {
         let url = format!("sqlite://{}", path.display());
         let mut connection = SqliteConnection::connect(&url).await.unwrap();
         for statement in statements {
-            sqlx::query(statement).execute(&mut connection).await.unwrap();
+            sqlx::query(statement)
+                .execute(&mut connection)
+                .await
+                .unwrap();
         }
         connection.close().await.unwrap();
     });
@@ -265,7 +292,10 @@ fn u4_verify_names_the_edited_deleted_reordered_and_inserted_event_of_a_database
     assert_eq!(verify(&copy), (5, "edited".into()));
 
     let copy = world.copy("deleted.db");
-    tamper(&copy, &["DELETE FROM audit_events WHERE sequence = 6".into()]);
+    tamper(
+        &copy,
+        &["DELETE FROM audit_events WHERE sequence = 6".into()],
+    );
     assert_eq!(verify(&copy), (6, "missing".into()));
 
     let copy = world.copy("reordered.db");
@@ -281,7 +311,9 @@ fn u4_verify_names_the_edited_deleted_reordered_and_inserted_event_of_a_database
 
     let copy = world.copy("inserted.db");
     let fake = forged(&events[7], 9);
-    let doc = serde_json::to_string(&fake.record).unwrap().replace('\'', "''");
+    let doc = serde_json::to_string(&fake.record)
+        .unwrap()
+        .replace('\'', "''");
     tamper(
         &copy,
         &[
@@ -303,7 +335,10 @@ fn u4_verify_names_the_edited_deleted_reordered_and_inserted_event_of_a_database
     // A chain cut at its end still verifies, but not against the head anchored before.
     let copy = world.copy("cut.db");
     let anchored = &events[11];
-    tamper(&copy, &["DELETE FROM audit_events WHERE sequence >= 10".into()]);
+    tamper(
+        &copy,
+        &["DELETE FROM audit_events WHERE sequence >= 10".into()],
+    );
     let copy_path = copy.to_str().unwrap();
     succeeded(&stint(&["audit", "verify", "--database", copy_path]));
     let anchor = format!("{}:{}", anchored.sequence, anchored.hash);
@@ -314,10 +349,19 @@ fn u4_verify_names_the_edited_deleted_reordered_and_inserted_event_of_a_database
 
     // The untouched copy verifies.
     let clean = world.copy("clean.db");
-    succeeded(&stint(&["audit", "verify", "--database", clean.to_str().unwrap()]));
+    succeeded(&stint(&[
+        "audit",
+        "verify",
+        "--database",
+        clean.to_str().unwrap(),
+    ]));
     let missing = stint(&["audit", "verify", "--database", "/nonexistent/stint.db"]);
     assert_eq!(missing.status.code(), Some(1));
-    assert!(stderr(&missing).contains("no SQLite database"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no SQLite database"),
+        "{}",
+        stderr(&missing)
+    );
 }
 
 #[test]
@@ -327,8 +371,10 @@ fn u4_only_those_who_may_read_the_whole_audit_may_export_it() {
     let response = http
         .post(format!("{}/v1.0/users", world.server.base))
         .bearer_auth(&world.token)
-        .json(&serde_json::json!({"accountEnabled": true, "displayName": "Eve",
-            "userPrincipalName": "eve", "passwordProfile": {"password": "eve-password-1"}}))
+        .json(
+            &serde_json::json!({"accountEnabled": true, "displayName": "Eve",
+            "userPrincipalName": "eve", "passwordProfile": {"password": "eve-password-1"}}),
+        )
         .send()
         .unwrap();
     assert_eq!(response.status(), 201);
@@ -338,5 +384,9 @@ fn u4_only_those_who_may_read_the_whole_audit_may_export_it() {
         .stint(&eve, &["audit", "export"], &world.path("eve"));
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(stdout(&output).is_empty());
-    assert!(stderr(&output).contains("Global Administrator"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Global Administrator"),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -89,7 +89,11 @@ fn u4_a_backup_under_write_load_holds_every_acknowledged_write_and_a_verified_ch
     let before = std::fs::read(&copy).unwrap();
     let again = stint(&["backup", "--database", &database, "--to", copy_path]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(stderr(&again).contains("exists already"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("exists already"),
+        "{}",
+        stderr(&again)
+    );
     assert_eq!(std::fs::read(&copy).unwrap(), before);
 }
 

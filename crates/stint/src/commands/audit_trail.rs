@@ -203,7 +203,10 @@ fn verify(ctx: &Ctx, args: VerifyArgs) -> CliResult<()> {
                     "The audit chain of {source} is broken at event {}: {broken}.",
                     broken.sequence()
                 ),
-                Some("Compare with a backup or an earlier export; the events before it verify.".into()),
+                Some(
+                    "Compare with a backup or an earlier export; the events before it verify."
+                        .into(),
+                ),
             ))
         }
     }
@@ -218,9 +221,10 @@ fn verify_file(
     let file = File::open(path)
         .map_err(|error| CliError::Other(format!("Cannot read {shown}: {error}")))?;
     let mut lines = BufReader::new(file).lines();
-    let first = lines.next().transpose().map_err(|error| {
-        CliError::Other(format!("Cannot read {shown}: {error}"))
-    })?;
+    let first = lines
+        .next()
+        .transpose()
+        .map_err(|error| CliError::Other(format!("Cannot read {shown}: {error}")))?;
     let header: ExportHeader = first
         .and_then(|line| serde_json::from_str(&line).ok())
         .ok_or_else(|| {
@@ -230,7 +234,8 @@ fn verify_file(
         })?;
     let events = lines.enumerate().map(|(index, line)| {
         let number = index + 2;
-        let line = line.map_err(|error| format!("Cannot read line {number} of {shown}: {error}"))?;
+        let line =
+            line.map_err(|error| format!("Cannot read line {number} of {shown}: {error}"))?;
         serde_json::from_str::<AuditEvent>(&line)
             .map_err(|error| format!("Line {number} of {shown} is not an audit event: {error}"))
     });

@@ -69,12 +69,19 @@ impl Server {
     }
 
     /// Creates a group named `name`: its id once the server answered 201, else `None`.
-    pub fn create_group(&self, http: &reqwest::blocking::Client, token: &str, name: &str) -> Option<String> {
+    pub fn create_group(
+        &self,
+        http: &reqwest::blocking::Client,
+        token: &str,
+        name: &str,
+    ) -> Option<String> {
         let response = http
             .post(format!("{}/v1.0/groups", self.base))
             .bearer_auth(token)
-            .json(&json!({ "displayName": name, "mailEnabled": false, "securityEnabled": true,
-                           "mailNickname": name, "groupTypes": [] }))
+            .json(
+                &json!({ "displayName": name, "mailEnabled": false, "securityEnabled": true,
+                           "mailNickname": name, "groupTypes": [] }),
+            )
             .send()
             .ok()?;
         if response.status() != 201 {
