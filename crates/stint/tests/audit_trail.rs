@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit_kit;
+mod common;
 
 use std::path::{Path, PathBuf};
 
@@ -389,4 +390,48 @@ fn u4_only_those_who_may_read_the_whole_audit_may_export_it() {
         "{}",
         stderr(&output)
     );
+}
+
+#[common::both_backends]
+async fn u4_export_verify_and_head_read_either_store_directly() {
+    let fresh = common::Database::fresh().await;
+    let database = fresh.url().to_string();
+    common::blocking(|| {
+        let server = Server::start(&database);
+        let token = server.admin_token();
+        let http = reqwest::blocking::Client::new();
+        for n in 0..3 {
+            server
+                .create_group(&http, &token, &format!("g{n}"))
+                .unwrap();
+        }
+        let (header, events) = read_export(&succeeded(&stint(&[
+            "audit",
+            "export",
+            "--database",
+            &database,
+        ])));
+        assert!(events.len() >= 3);
+        let verdict: Value = serde_json::from_str(&succeeded(&stint(&[
+            "--output",
+            "json",
+            "audit",
+            "verify",
+            "--database",
+            &database,
+        ])))
+        .unwrap();
+        assert_eq!(verdict["verified"], true);
+        let head: Value = serde_json::from_str(&succeeded(&stint(&[
+            "--output",
+            "json",
+            "audit",
+            "head",
+            "--database",
+            &database,
+        ])))
+        .unwrap();
+        assert!(head["sequence"].as_u64() >= header["head"]["sequence"].as_u64());
+        assert!(head["sequence"].as_u64() >= verdict["head"]["sequence"].as_u64());
+    });
 }
