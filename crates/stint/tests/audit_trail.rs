@@ -65,6 +65,13 @@ impl World {
     }
 }
 
+/// What `stint --output json ARGS` printed, once it succeeded.
+fn json_of(args: &[&str]) -> Value {
+    let mut all = vec!["--output", "json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&succeeded(&stint(&all))).unwrap()
+}
+
 /// An export's header and events.
 fn read_export(text: &str) -> (Value, Vec<AuditEvent>) {
     let mut lines = text.lines();
@@ -154,28 +161,12 @@ fn u4_a_clean_chain_exports_and_verifies_over_http_and_from_the_database() {
     let direct = succeeded(&stint(&["audit", "export", "--database", &world.database]));
     let (_, direct_events) = read_export(&direct);
     assert_eq!(direct_events[..events.len()], events[..]);
-    let verdict: Value = serde_json::from_str(&succeeded(&stint(&[
-        "--output",
-        "json",
-        "audit",
-        "verify",
-        "--database",
-        &world.database,
-    ])))
-    .unwrap();
+    let verdict: Value = json_of(&["audit", "verify", "--database", &world.database]);
     assert_eq!(verdict["verified"], true);
     assert_eq!(verdict["first"], 1);
 
     // The head, over HTTP and from the database, is the chain's newest event.
-    let head: Value = serde_json::from_str(&succeeded(&stint(&[
-        "--output",
-        "json",
-        "audit",
-        "head",
-        "--database",
-        &world.database,
-    ])))
-    .unwrap();
+    let head: Value = json_of(&["audit", "head", "--database", &world.database]);
     assert_eq!(head["sequence"], verdict["head"]["sequence"]);
     assert_eq!(head["hash"], verdict["head"]["hash"]);
     let over_http: Value = serde_json::from_str(&succeeded(
@@ -412,25 +403,9 @@ async fn u4_export_verify_and_head_read_either_store_directly() {
             &database,
         ])));
         assert!(events.len() >= 3);
-        let verdict: Value = serde_json::from_str(&succeeded(&stint(&[
-            "--output",
-            "json",
-            "audit",
-            "verify",
-            "--database",
-            &database,
-        ])))
-        .unwrap();
+        let verdict: Value = json_of(&["audit", "verify", "--database", &database]);
         assert_eq!(verdict["verified"], true);
-        let head: Value = serde_json::from_str(&succeeded(&stint(&[
-            "--output",
-            "json",
-            "audit",
-            "head",
-            "--database",
-            &database,
-        ])))
-        .unwrap();
+        let head: Value = json_of(&["audit", "head", "--database", &database]);
         assert!(head["sequence"].as_u64() >= header["head"]["sequence"].as_u64());
         assert!(head["sequence"].as_u64() >= verdict["head"]["sequence"].as_u64());
     });
