@@ -5,6 +5,7 @@
 //! No rule lives here; only orchestration, authentication and the clock.
 
 pub mod audit;
+pub mod audit_trail;
 pub mod auth;
 pub mod clock;
 pub mod config;

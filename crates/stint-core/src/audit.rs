@@ -7,6 +7,10 @@ use uuid::Uuid;
 
 use crate::ids::{GroupId, PrincipalId, UserId};
 
+mod chain;
+
+pub use chain::{verify_chain, ChainBreak, ChainHead, ChainStart, VerifiedChain, VerifyError};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
@@ -62,18 +66,17 @@ pub fn chain_hash(previous_hash: &str, sequence: u64, record: &AuditRecord) -> S
 /// The hash before the first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Returns the sequence number of the first event whose link is broken, if any.
+/// The sequence number of the first broken event of a whole chain, if any (see [`verify_chain`]).
 pub fn first_broken_link(events: &[AuditEvent]) -> Option<u64> {
-    let mut previous = GENESIS_HASH.to_string();
-    for event in events {
-        if event.previous_hash != previous
-            || chain_hash(&previous, event.sequence, &event.record) != event.hash
-        {
-            return Some(event.sequence);
-        }
-        previous = event.hash.clone();
+    let events = events
+        .iter()
+        .cloned()
+        .map(Ok::<_, std::convert::Infallible>);
+    match verify_chain(events, ChainStart::Genesis) {
+        Ok(_) => None,
+        Err(VerifyError::Broken(broken)) => Some(broken.sequence()),
+        Err(VerifyError::Source(never)) => match never {},
     }
-    None
 }
 
 /// Which events an audit view wants.
@@ -92,10 +95,10 @@ pub struct AuditQuery {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn record(action: &str) -> AuditRecord {
+    pub(crate) fn record(action: &str) -> AuditRecord {
         AuditRecord {
             id: Uuid::nil(),
             at: DateTime::UNIX_EPOCH,
@@ -114,7 +117,8 @@ mod tests {
         }
     }
 
-    fn chain(actions: &[&str]) -> Vec<AuditEvent> {
+    /// A well-formed chain of one event per action, from sequence 1.
+    pub(crate) fn chain(actions: &[&str]) -> Vec<AuditEvent> {
         let mut previous = GENESIS_HASH.to_string();
         let mut events = Vec::new();
         for (index, action) in actions.iter().enumerate() {

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use crate::error::from_sqlx;
 
 /// How long a connection waits for another writer before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Readers run in parallel under WAL; writers queue on the store's lock.
 const MAX_FILE_CONNECTIONS: u32 = 8;
@@ -83,6 +83,15 @@ pub(crate) fn options(url_or_path: &str) -> Result<SqliteConnectOptions, StoreEr
         // A plain path is taken as it is: no URL decoding, no query parameters.
         Ok(SqliteConnectOptions::new().filename(url_or_path))
     }
+}
+
+/// The file of a database URL or path; `None` for an in-memory database or an unreadable URL.
+pub fn database_file(url_or_path: &str) -> Option<std::path::PathBuf> {
+    if is_in_memory(url_or_path) {
+        return None;
+    }
+    let options = options(url_or_path).ok()?;
+    Some(options.get_filename().to_path_buf())
 }
 
 pub(crate) fn is_in_memory(url_or_path: &str) -> bool {

@@ -12,6 +12,7 @@
 //! Each object is stored whole as JSON in a `doc` column, next to the key and lookup columns; the
 //! schema is in `migrations/`.
 
+pub mod backup;
 mod connect;
 mod error;
 mod migrations;
@@ -30,6 +31,7 @@ use crate::error::from_sqlx;
 use crate::session::Session;
 use crate::statements::STATEMENTS;
 
+pub use crate::connect::database_file;
 pub use crate::migrations::SCHEMA_VERSION;
 pub use crate::process_lock::{ProcessLock, ProcessLockError};
 

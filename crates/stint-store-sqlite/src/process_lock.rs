@@ -45,11 +45,7 @@ impl ProcessLock {
 
     /// The lock file of a database: its path with `.lock` added.
     pub fn path_of(url_or_path: &str) -> Option<PathBuf> {
-        if connect::is_in_memory(url_or_path) {
-            return None;
-        }
-        let options = connect::options(url_or_path).ok()?;
-        let mut path = options.get_filename().as_os_str().to_owned();
+        let mut path = connect::database_file(url_or_path)?.into_os_string();
         path.push(".lock");
         Some(PathBuf::from(path))
     }

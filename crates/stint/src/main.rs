@@ -9,6 +9,7 @@
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+mod backup;
 mod client;
 mod commands;
 mod migrate;
@@ -84,6 +85,8 @@ enum Command {
     /// Re-enable or create a Global Administrator with a new one-time password, on the database
     /// itself (stop the servers first on SQLite).
     RecoverAdmin(recover::RecoverAdminArgs),
+    /// Copy a SQLite database consistently while servers run (for PostgreSQL, print how).
+    Backup(backup::BackupArgs),
     /// Sign in and save the token for the other commands.
     Login(auth::LoginArgs),
     /// End the saved sign-in on the server and forget it.
@@ -124,7 +127,7 @@ enum Command {
     /// Show or change a group's policy.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
-    /// The audit log.
+    /// The audit log; `export`, `verify` and `head` of its hash chain.
     Audit(audit::AuditArgs),
     /// Whether a user or group is an effective member of a group now.
     Check(audit::CheckArgs),
@@ -165,6 +168,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => return serve_blocking(*args),
         Command::Migrate(args) => return migrate::run(args),
         Command::RecoverAdmin(args) => return recover::run(args),
+        Command::Backup(args) => return backup::run(args),
         command => dispatch(&ctx, command),
     };
     match result {
@@ -197,7 +201,9 @@ fn dispatch(ctx: &Ctx, command: Command) -> CliResult<()> {
     use requests::Decision;
     use selfservice::Ask;
     match command {
-        Command::Serve(_) | Command::Migrate(_) | Command::RecoverAdmin(_) => Ok(()),
+        Command::Serve(_) | Command::Migrate(_) | Command::RecoverAdmin(_) | Command::Backup(_) => {
+            Ok(())
+        }
         Command::Login(args) => auth::login(ctx, args),
         Command::Logout(args) => auth::logout(ctx, args),
         Command::Whoami(args) => auth::whoami(ctx, args),

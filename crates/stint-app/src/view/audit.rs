@@ -29,4 +29,14 @@ impl View<'_> {
         }
         Ok(query)
     }
+
+    /// May the caller read the whole chain (an export, U4)? Those who may read all the audit.
+    pub fn whole_audit(&self) -> Result<(), Violation> {
+        match self.authority().audit_reader() {
+            Some(_) => Ok(()),
+            None => Err(Violation::forbidden(
+                "Exporting the audit chain needs a Global Administrator or Privileged Role Administrator.",
+            )),
+        }
+    }
 }

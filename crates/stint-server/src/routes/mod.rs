@@ -9,6 +9,7 @@ mod schedules;
 pub mod scim;
 mod stint_advisor;
 mod stint_audit;
+mod stint_audit_export;
 mod stint_auth;
 mod stint_changes;
 mod stint_check;
@@ -39,6 +40,7 @@ const SIGNED_IN: &[fn() -> ApiRouter] = &[
     policies::routes,
     stint_onboarding::routes,
     stint_audit::routes,
+    stint_audit_export::routes,
     stint_changes::routes,
     stint_principals::routes,
     stint_identities::routes,

@@ -92,7 +92,7 @@ async fn list_audit(call: Call, Params(params): Params<AuditParams>) -> ApiResul
 }
 
 /// A query parameter read with `parse`, if given.
-fn optional<T>(
+pub(super) fn optional<T>(
     field: &str,
     text: Option<&str>,
     parse: fn(&str, &str) -> ApiResult<T>,
@@ -100,7 +100,7 @@ fn optional<T>(
     text.map(|text| parse(field, text)).transpose()
 }
 
-fn parse_time(field: &str, text: &str) -> ApiResult<DateTime<Utc>> {
+pub(super) fn parse_time(field: &str, text: &str) -> ApiResult<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| {

@@ -81,6 +81,7 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
         ),
         ("GET", "/stint/v1/advisor") => get(template.into()),
         ("GET", "/stint/v1/audit") => get(format!("{template}?groupId={team}")),
+        ("GET", "/stint/v1/audit/export") => get(template.into()),
         ("POST", "/stint/v1/auth/signout") => with(template.into(), json!({})),
         ("POST", "/stint/v1/auth/step-up") => with(template.into(), json!({ "code": "000000" })),
         ("POST", "/stint/v1/auth/token") => with(

@@ -23,6 +23,8 @@ use crate::output::format_time;
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
 /// The most pages a list follows through `@odata.nextLink`.
 const MAX_PAGES: usize = 200;
+/// How long a download (an audit export) may take in all.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Where a token came from, for the advice given when it is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -233,6 +235,36 @@ impl Client {
 
     pub fn patch(&self, path: &str, body: &Value) -> CliResult<Value> {
         self.send(Method::PATCH, path, &[], Some(body))
+    }
+
+    /// GETs `path` and copies a successful body to `to` as it arrives (an export of JSON lines,
+    /// however long it takes); an error answer becomes its [`CliError`].
+    pub fn download(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        to: &mut dyn std::io::Write,
+    ) -> CliResult<u64> {
+        let mut request = self
+            .http
+            .get(format!("{}{path}", self.server))
+            .query(query)
+            .timeout(DOWNLOAD_TIMEOUT);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let mut response = request
+            .send()
+            .map_err(|error| self.transport_error(&error))?;
+        let status = response.status().as_u16();
+        if !response.status().is_success() {
+            let text = response.text().unwrap_or_default();
+            let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+            return self.judge(Reply { status, body }).map(|_| 0);
+        }
+        response
+            .copy_to(to)
+            .map_err(|error| self.transport_error(&error))
     }
 
     /// Every item of a collection, following `@odata.nextLink`.

@@ -1,8 +1,10 @@
-//! `stint audit` (the audit log, newest first) and `stint check` (is someone an effective member
-//! of a group right now).
+//! `stint audit` (the audit log, newest first; its chain's `export`, `verify` and `head` are in
+//! [`super::audit_trail`]) and `stint check` (is someone an effective member of a group right now).
 
 use chrono::{DateTime, Utc};
 use clap::Args;
+
+use super::audit_trail::{self, AuditCommand};
 use serde_json::{json, Value};
 
 use super::resolve::{self, Names};
@@ -19,9 +21,21 @@ const MAX_LIMIT: usize = 999;
   stint audit --since 7d
   stint audit --group \"Tier 0 Admins\" --since 2026-05-01 --limit 500
   stint audit --mine --output json | jq '.[] | select(.result == \"failure\")'
+  stint audit export > audit.jsonl
+  stint audit verify --file audit.jsonl
 
 Administrators see their groups' events; everyone sees their own activity.")]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct AuditArgs {
+    #[command(subcommand)]
+    command: Option<AuditCommand>,
+    #[command(flatten)]
+    list: ListArgs,
+}
+
+/// The options of the listing, `stint audit` without a subcommand.
+#[derive(Debug, Args)]
+pub struct ListArgs {
     /// Only events about this group (id or display name).
     #[arg(long)]
     group: Option<String>,
@@ -53,6 +67,13 @@ pub struct CheckArgs {
 }
 
 pub fn audit(ctx: &Ctx, args: AuditArgs) -> CliResult<()> {
+    match args.command {
+        Some(command) => audit_trail::run(ctx, command),
+        None => list(ctx, args.list),
+    }
+}
+
+fn list(ctx: &Ctx, args: ListArgs) -> CliResult<()> {
     let client = ctx.client()?;
     let mut query = vec![("$top", usize::from(args.limit).min(MAX_LIMIT).to_string())];
     let group = match &args.group {

@@ -4,6 +4,7 @@
 pub mod advisor;
 pub mod assign;
 pub mod audit;
+pub mod audit_trail;
 pub mod auth;
 pub mod connectors;
 pub mod groups;
