@@ -82,8 +82,6 @@ pub struct App {
     passwords: password::PasswordGate,
     /// O1: the organisation's OpenID Provider, when one is configured.
     oidc: Option<oidc::Oidc>,
-    /// Reconciles asked for, for this node's connector workers.
-    reconcile: connector_worker::ReconcileRequests,
 }
 
 /// What the first start did.
@@ -130,7 +128,6 @@ impl App {
             clock,
             config,
             applied,
-            reconcile: Default::default(),
         })
     }
 

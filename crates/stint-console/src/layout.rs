@@ -25,15 +25,17 @@ pub enum Nav {
     DirectoryGroups,
     RoleAssignments,
     Outbox,
+    Connectors,
 }
 
 /// A full console page: the shell, then `head` and `body` in the main area.
 pub fn page(console: &Console, nav: Nav, head: Head, body: Markup) -> Markup {
-    let (pending, directory) = {
+    let (pending, directory, connectors) = {
         let view = console.view();
         (
             view.requests_awaiting_me().len(),
             view.holds_directory_roles(),
+            view.connector_manager().is_ok(),
         )
     };
     html! {
@@ -80,6 +82,9 @@ pub fn page(console: &Console, nav: Nav, head: Head, body: Markup) -> Markup {
                                 (nav_item(nav, Nav::DirectoryGroups, "/ui/directory/groups", "Groups", None))
                                 (nav_item(nav, Nav::RoleAssignments, "/ui/directory/roles", "Role assignments", None))
                                 (nav_item(nav, Nav::Outbox, "/ui/outbox", "Outbox", None))
+                                @if connectors {
+                                    (nav_item(nav, Nav::Connectors, "/ui/connectors", "Connectors", None))
+                                }
                             }
                         }
                     }
@@ -367,9 +372,9 @@ pub fn empty(title: &str, text: &str) -> Markup {
 pub fn badge(status: &str) -> Markup {
     let tone = match status {
         "Provisioned" | "Active" | "Approved" | "Granted" | "Success" | "Managed" | "Enabled"
-        | "Sent" => "ok",
+        | "Sent" | "Healthy" => "ok",
         "PendingApproval" | "Pending approval" | "Eligible" | "Scheduled" | "Pending" => "pending",
-        "Denied" | "Failed" | "Failure" | "Revoked" | "Disabled" => "bad",
+        "Denied" | "Failed" | "Failure" | "Revoked" | "Disabled" | "Failing" => "bad",
         _ => "neutral",
     };
     let text = match status {

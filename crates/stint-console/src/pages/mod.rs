@@ -7,6 +7,7 @@ mod assignment_form;
 mod assignment_tabs;
 mod assignments;
 mod audit;
+mod connectors;
 mod directory_groups;
 mod directory_roles;
 mod directory_users;
@@ -118,6 +119,8 @@ pub fn register(pages: Pages) -> Pages {
         .post("/ui/directory/roles/{id}/remove", directory_roles::remove)
         .get("/ui/outbox", outbox::show)
         .post("/ui/outbox/{id}/redrive", outbox::redrive)
+        .get("/ui/connectors", connectors::show)
+        .post("/ui/connectors/{id}/reconcile", connectors::reconcile)
         .get("/ui/{*rest}", not_found)
 }
 

@@ -12,6 +12,8 @@
 //! ```
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod node;
+
 use std::path::PathBuf;
 
 use stint_store_postgres::testing::{self, TestDatabase};
