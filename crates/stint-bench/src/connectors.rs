@@ -21,16 +21,15 @@ use stint_app::connector_worker::{spawn_connectors, ConnectorDriver, Round};
 use stint_app::{App, AppConfig, Password, SystemClock};
 use stint_connectors::{AnyTarget, Link as TargetLink, Target};
 use stint_core::connector::{self as core, Connector, ConnectorId, ConnectorSecret, Endpoint};
-use stint_core::directory::{Group, GroupKind, GroupSource, PasswordHash, User};
+use stint_core::directory::{PasswordHash, User};
 use stint_core::ids::{GroupId, LinkId, ScheduleId, UserId};
-use stint_core::schedule::{
-    Access, AssignmentType, MemberType, Schedule, ScheduleKind, Window,
-};
+use stint_core::schedule::{Access, AssignmentType, MemberType, Schedule, ScheduleKind, Window};
 use stint_core::{Change, Decision};
 use stint_store::Store;
 use stint_store_sqlite::SqliteStore;
 use uuid::Uuid;
 
+use crate::generate::managed_group;
 use crate::report::Latency;
 
 #[path = "../../stint-connectors/tests/support/process.rs"]
@@ -217,7 +216,8 @@ async fn setup(work: &Path, bench: &Bench, users: usize) -> anyhow::Result<Setup
     std::fs::create_dir_all(&dir)?;
     let database = format!("sqlite://{}", dir.join("stint.db").display());
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&database).await?);
-    let app = Arc::new(App::open(store.clone(), Arc::new(SystemClock), AppConfig::default()).await?);
+    let app =
+        Arc::new(App::open(store.clone(), Arc::new(SystemClock), AppConfig::default()).await?);
     app.bootstrap(Some(Password::new("bench-admin-password-1")))
         .await?;
     let now = Utc::now();
@@ -239,18 +239,11 @@ async fn setup(work: &Path, bench: &Bench, users: usize) -> anyhow::Result<Setup
         }));
     }
     let group = GroupId(Uuid::new_v4());
-    decision.push(Change::Group(Group {
-        id: group,
-        display_name: "Ops".to_owned(),
-        description: None,
-        kind: GroupKind::Security,
-        is_assignable_to_role: false,
-        membership_rule: None,
-        source: GroupSource::Cloud,
-        created_at: long_ago,
-        managed_since: Some(long_ago),
-        deleted_at: None,
-    }));
+    decision.push(Change::Group(managed_group(
+        group,
+        "Ops".to_owned(),
+        long_ago,
+    )));
     let connector = ConnectorId(Uuid::new_v4());
     let link = core::Link {
         id: LinkId(Uuid::new_v4()),
@@ -286,11 +279,11 @@ async fn setup(work: &Path, bench: &Bench, users: usize) -> anyhow::Result<Setup
             );
             AnyTarget::Ldap(stint_connectors::ldap::LdapTarget::new(config)?)
         }
-        Endpoint::Postgres { url, .. } => AnyTarget::Postgres(
-            stint_connectors::postgres::PostgresTarget::new(
+        Endpoint::Postgres { url, .. } => {
+            AnyTarget::Postgres(stint_connectors::postgres::PostgresTarget::new(
                 stint_connectors::postgres::PostgresConfig::new(url.expose()),
-            )?,
-        ),
+            )?)
+        }
         Endpoint::Scim { .. } => bail!("no SCIM target in this benchmark"),
     };
     Ok(Setup {
@@ -307,7 +300,12 @@ async fn setup(work: &Path, bench: &Bench, users: usize) -> anyhow::Result<Setup
     })
 }
 
-fn membership(group: GroupId, user: UserId, start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> Schedule {
+fn membership(
+    group: GroupId,
+    user: UserId,
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+) -> Schedule {
     Schedule {
         id: ScheduleId {
             group,
@@ -332,11 +330,19 @@ impl Setup {
     async fn present(&self, bench: &Bench) -> anyhow::Result<Vec<usize>> {
         let values = (self.target.read_members(&self.link).await)
             .map_err(|error| anyhow::anyhow!("reading the target: {}", error.message()))?;
-        Ok(values.iter().filter_map(|v| bench.number(v.as_str())).collect())
+        Ok(values
+            .iter()
+            .filter_map(|v| bench.number(v.as_str()))
+            .collect())
     }
 
     /// Waits until the target holds exactly `count` users, or `limit` passes.
-    async fn until_count(&self, bench: &Bench, count: usize, limit: Duration) -> anyhow::Result<()> {
+    async fn until_count(
+        &self,
+        bench: &Bench,
+        count: usize,
+        limit: Duration,
+    ) -> anyhow::Result<()> {
         let deadline = Instant::now() + limit;
         loop {
             let present = self.present(bench).await?.len();
@@ -375,13 +381,27 @@ async fn measure_prepared(
     for (i, user) in setup.users[..n].iter().enumerate() {
         let spread = SPREAD.num_microseconds().unwrap_or(0) * i as i64 / n as i64;
         let end = first_end + TimeDelta::microseconds(spread);
-        decision.push(Change::Schedule(membership(setup.group, *user, now - TimeDelta::hours(1), Some(end))));
+        decision.push(Change::Schedule(membership(
+            setup.group,
+            *user,
+            now - TimeDelta::hours(1),
+            Some(end),
+        )));
     }
     let sequence_before = last_sequence(setup.store.as_ref()).await?;
     setup.commit(&decision).await?;
-    setup.until_count(bench, n, LEAD.to_std()?).await.context("pushing the removal cohort before its first end")?;
+    setup
+        .until_count(bench, n, LEAD.to_std()?)
+        .await
+        .context("pushing the removal cohort before its first end")?;
     println!("  removal cohort of {n} pushed; waiting for the ends");
-    setup.until_count(bench, 0, (SPREAD + LEAD).to_std()? + Duration::from_secs(60)).await?;
+    setup
+        .until_count(
+            bench,
+            0,
+            (SPREAD + LEAD).to_std()? + Duration::from_secs(60),
+        )
+        .await?;
     let latencies = removal_latencies(setup.store.as_ref(), sequence_before).await?;
     let unconfirmed = n.saturating_sub(latencies.len());
     let removal = Latency::from_durations(&latencies);
@@ -429,17 +449,27 @@ async fn measure_prepared(
     let held: std::collections::HashSet<usize> = (base..base + m).collect();
     for (i, user) in setup.users[..r].iter().enumerate() {
         if !held.contains(&i) {
-            decision.push(Change::Schedule(membership(setup.group, *user, Utc::now(), None)));
+            decision.push(Change::Schedule(membership(
+                setup.group,
+                *user,
+                Utc::now(),
+                None,
+            )));
         }
     }
     let pushing = Instant::now();
     setup.commit(&decision).await?;
-    setup.until_count(bench, r, Duration::from_secs(1800)).await?;
+    setup
+        .until_count(bench, r, Duration::from_secs(1800))
+        .await?;
     let initial_push = pushing.elapsed();
     worker.abort();
     let _ = worker.await;
     let reconciling = Instant::now();
-    let round = setup.app.drive_connector(&driver, setup.connector, true).await?;
+    let round = setup
+        .app
+        .drive_connector(&driver, setup.connector, true)
+        .await?;
     let reconcile_round = reconciling.elapsed();
     if !matches!(round, Round::Synced { .. }) {
         bail!("the reconcile round ended {round:?}");
@@ -563,7 +593,12 @@ pub async fn main(mut args: impl Iterator<Item = String>) -> anyhow::Result<()> 
             "--activations" => sizes.activations = number()?,
             "--reconcile" => sizes.reconcile = number()?,
             "--no-postgres" => postgres = None,
-            "--work" => work = args.next().map(Into::into).context("a directory after --work")?,
+            "--work" => {
+                work = args
+                    .next()
+                    .map(Into::into)
+                    .context("a directory after --work")?
+            }
             other => bail!("unknown option {other}"),
         }
     }

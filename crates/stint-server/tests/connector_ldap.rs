@@ -130,5 +130,9 @@ async fn c2_the_spawned_worker_pushes_each_commit_and_ends_with_its_supervisor()
     while Arc::strong_count(&driver) > 1 && std::time::Instant::now() < deadline {
         tokio::task::yield_now().await;
     }
-    assert_eq!(Arc::strong_count(&driver), 1, "a connector task outlived its supervisor");
+    assert_eq!(
+        Arc::strong_count(&driver),
+        1,
+        "a connector task outlived its supervisor"
+    );
 }

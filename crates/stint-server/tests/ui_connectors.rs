@@ -61,9 +61,15 @@ async fn c1_c3_the_connectors_page_shows_health_and_asks_for_a_reconcile() {
     let id = connector["id"].as_str().unwrap().to_owned();
     let dn = "cn=ops,ou=groups,dc=example,dc=org";
     let link = json!({ "groupId": ops, "target": dn });
-    (api.post(&format!("/stint/v1/connectors/{id}/links"), link).await).expect(201);
+    (api.post(&format!("/stint/v1/connectors/{id}/links"), link)
+        .await)
+        .expect(201);
     let round = (server.app)
-        .drive_connector(&ConnectorDriver::new(), ConnectorId(id.parse().unwrap()), false)
+        .drive_connector(
+            &ConnectorDriver::new(),
+            ConnectorId(id.parse().unwrap()),
+            false,
+        )
         .await
         .unwrap();
     assert!(matches!(round, Round::Failed { .. }), "{round:?}");
@@ -86,7 +92,10 @@ async fn c1_c3_the_connectors_page_shows_health_and_asks_for_a_reconcile() {
         dn,
         "Reconcile now",
     ] {
-        assert!(page.contains(shown), "'{shown}' is not on the page:\n{page}");
+        assert!(
+            page.contains(shown),
+            "'{shown}' is not on the page:\n{page}"
+        );
     }
     assert!(!page.contains("bind-secret-1"), "{page}");
     chrome.shot("connectors").await;

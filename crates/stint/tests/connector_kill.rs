@@ -67,8 +67,8 @@ impl Api {
     }
 
     async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = (self.http.request(method, format!("{}{path}", self.base)))
-            .bearer_auth(&self.token);
+        let mut request =
+            (self.http.request(method, format!("{}{path}", self.base))).bearer_auth(&self.token);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -207,7 +207,10 @@ async fn c2_a_sigkill_mid_push_loses_no_membership_and_no_confirmed_removal() {
         |found| *found == wanted,
     )
     .await;
-    assert_eq!(found, wanted, "the directory holds exactly the wanted users");
+    assert_eq!(
+        found, wanted,
+        "the directory holds exactly the wanted users"
+    );
 
     let removed_dns: BTreeSet<String> = (0..REMOVED).map(|n| user_dn(&name(n))).collect();
     let audited = async || {

@@ -73,4 +73,3 @@ impl Drop for Node {
         let _ = self.child.wait();
     }
 }
-
