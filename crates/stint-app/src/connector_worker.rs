@@ -11,11 +11,14 @@
 //! [`spawn_connectors`] runs one task per live connector on every node; only the lease's holder
 //! writes, and another node takes over once the lease lapses. A task runs a round on every commit
 //! this node applies, at the next instant a wanted user's access ends (V7: the check is false from
-//! that instant), when a reconcile is due or asked for, and to renew its lease.
+//! that instant), when a reconcile is due, and to renew its lease. A reconcile asked on any node
+//! is a commit (the connector's `reconciles_asked` grows), so it wakes the holder's task through
+//! the change feed like any other commit; the holder reconciles while its status has answered
+//! fewer asks (docs/design/0014-connector-operations.md).
 
 mod targets;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -28,8 +31,9 @@ use stint_core::Decision;
 use stint_store::connectors::{ConnectorProgress, ConnectorStatus};
 use uuid::Uuid;
 
+use crate::engine::Attempt;
 use crate::error::AppResult;
-use crate::{App, Session};
+use crate::{App, CallMeta, Committed, Session};
 
 /// How long a node holds a connector without renewing; it renews at a third of it.
 const LEASE: TimeDelta = TimeDelta::seconds(30);
@@ -100,39 +104,6 @@ impl ConnectorDriver {
     }
 }
 
-/// Reconciles asked for through the API, for the tasks of this node.
-#[derive(Debug)]
-pub(crate) struct ReconcileRequests {
-    asked: Mutex<HashSet<ConnectorId>>,
-    wake: tokio::sync::watch::Sender<u64>,
-}
-
-impl Default for ReconcileRequests {
-    fn default() -> Self {
-        ReconcileRequests {
-            asked: Mutex::default(),
-            wake: tokio::sync::watch::channel(0).0,
-        }
-    }
-}
-
-impl ReconcileRequests {
-    fn ask(&self, id: ConnectorId) {
-        self.asked
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id);
-        self.wake.send_modify(|count| *count += 1);
-    }
-
-    fn take(&self, id: ConnectorId) -> bool {
-        self.asked
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&id)
-    }
-}
-
 /// A link's wanted members now, each with when their access ends, and the first of those ends.
 #[derive(Debug, Clone)]
 struct LinkWanted {
@@ -160,6 +131,8 @@ pub struct ConnectorReport {
     pub state: &'static str,
     /// Commits this node applied that the targets do not reflect yet.
     pub lag_revisions: u64,
+    /// How long ago the oldest of those commits was made, in seconds; 0 without lag.
+    pub lag_seconds: u64,
     pub status: ConnectorStatus,
 }
 
@@ -209,7 +182,9 @@ impl App {
         };
         let mut progress = self.store.connector_progress(id).await?.unwrap_or_default();
         let interval = TimeDelta::seconds(i64::from(connector.reconcile_seconds.max(1)));
+        let asked = connector.reconciles_asked;
         let reconcile_due = reconcile
+            || asked > progress.status.reconciles_done
             || progress
                 .status
                 .last_reconcile
@@ -243,6 +218,7 @@ impl App {
                 status.last_sync = Some(now);
                 if reconcile_due {
                     status.last_reconcile = Some(now);
+                    status.reconciles_done = asked;
                 }
                 progress.revision = reached;
                 let reconcile_at = progress.status.last_reconcile.unwrap_or(now) + interval;
@@ -436,12 +412,19 @@ impl App {
         audit
     }
 
-    /// Asks this node's worker to reconcile connector `id` now (Global and Privileged Role
-    /// Administrators).
-    pub fn request_reconcile(&self, session: &Session, id: ConnectorId) -> AppResult<()> {
-        self.connector_report_allowed(session, id)?;
-        self.reconcile.ask(id);
-        Ok(())
+    /// Asks the node driving connector `id`, whichever it is, to reconcile it now (C3; Global
+    /// and Privileged Role Administrators): one commit, which wakes that node's task.
+    pub async fn request_reconcile(
+        &self,
+        session: &Session,
+        meta: &CallMeta,
+        id: ConnectorId,
+    ) -> AppResult<Committed<()>> {
+        let attempt = Attempt::new("connector.reconcile", "connector", id);
+        self.decide_alone(session, meta, attempt, |state, ctx| {
+            stint_core::rules::connectors::ask_reconcile(state, ctx, id)
+        })
+        .await
     }
 
     /// Connector `id`'s state, lag and figures (Global and Privileged Role Administrators).
@@ -457,9 +440,19 @@ impl App {
             (None, Some(_)) => "ok",
             (None, None) => "pending",
         };
+        let lag_revisions = self.revision().saturating_sub(progress.revision);
+        let lag_seconds = if lag_revisions == 0 {
+            0
+        } else {
+            let first = self.store.changes_since(progress.revision, 1).await?;
+            (first.first())
+                .and_then(|commit| (self.now() - commit.committed_at).to_std().ok())
+                .map_or(0, |lag| lag.as_secs())
+        };
         Ok(ConnectorReport {
             state,
-            lag_revisions: self.revision().saturating_sub(progress.revision),
+            lag_revisions,
+            lag_seconds,
             status: progress.status,
         })
     }
@@ -473,15 +466,26 @@ impl App {
     }
 }
 
-/// Runs a task per live connector until the returned handle is aborted; a task ends when its
-/// connector is deleted, and one starts for each new connector.
-pub fn spawn_connectors(app: Arc<App>, driver: ConnectorDriver) -> tokio::task::JoinHandle<()> {
-    let driver = Arc::new(driver);
+/// Runs a task per live connector until the returned handle is aborted, which ends them all (they
+/// live in its `JoinSet`); a task ends when its connector is deleted, and one starts for each new
+/// connector.
+pub fn spawn_connectors(
+    app: Arc<App>,
+    driver: impl Into<Arc<ConnectorDriver>>,
+) -> tokio::task::JoinHandle<()> {
+    let driver = driver.into();
     tokio::spawn(async move {
         let mut commits = app.applied_revisions();
-        let mut running: HashMap<ConnectorId, tokio::task::JoinHandle<()>> = HashMap::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut running: HashMap<tokio::task::Id, ConnectorId> = HashMap::new();
         loop {
-            running.retain(|_, task| !task.is_finished());
+            while let Some(ended) = tasks.try_join_next_with_id() {
+                let id = match ended {
+                    Ok((id, ())) => id,
+                    Err(error) => error.id(),
+                };
+                running.remove(&id);
+            }
             let live: Vec<ConnectorId> = app.read(|state| {
                 (state.connectors.values())
                     .filter(|c| c.is_live())
@@ -489,9 +493,10 @@ pub fn spawn_connectors(app: Arc<App>, driver: ConnectorDriver) -> tokio::task::
                     .collect()
             });
             for id in live {
-                running
-                    .entry(id)
-                    .or_insert_with(|| tokio::spawn(drive(app.clone(), driver.clone(), id)));
+                if !running.values().any(|running| *running == id) {
+                    let task = tasks.spawn(drive(app.clone(), driver.clone(), id));
+                    running.insert(task.id(), id);
+                }
             }
             if commits.changed().await.is_err() {
                 return;
@@ -503,11 +508,9 @@ pub fn spawn_connectors(app: Arc<App>, driver: ConnectorDriver) -> tokio::task::
 /// One connector's task.
 async fn drive(app: Arc<App>, driver: Arc<ConnectorDriver>, id: ConnectorId) {
     let mut commits = app.applied_revisions();
-    let mut asked = app.reconcile.wake.subscribe();
     let mut retry = FIRST_RETRY;
     loop {
-        let reconcile = app.reconcile.take(id);
-        let wait = match app.drive_connector(&driver, id, reconcile).await {
+        let wait = match app.drive_connector(&driver, id, false).await {
             Ok(Round::Gone) => return,
             Ok(Round::Synced { next }) => {
                 retry = FIRST_RETRY;
@@ -518,12 +521,18 @@ async fn drive(app: Arc<App>, driver: Arc<ConnectorDriver>, id: ConnectorId) {
                 tracing::info!(connector = %id, %error, "a connector round failed; retrying");
                 let wait = retry;
                 retry = (retry * 2).min(LAST_RETRY);
-                // Backing off: commits do not cut the wait short.
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = asked.changed() => {}
+                // Backing off: only a reconcile asked for cuts the wait short.
+                let asked = app.read(|state| reconciles_asked(state, id));
+                let deadline = tokio::time::Instant::now() + wait;
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(deadline) => break,
+                        changed = commits.changed() => if changed.is_err() { return },
+                    }
+                    if app.read(|state| reconciles_asked(state, id)) != asked {
+                        break;
+                    }
                 }
-                commits.mark_unchanged();
                 continue;
             }
             Err(error) => {
@@ -536,7 +545,10 @@ async fn drive(app: Arc<App>, driver: Arc<ConnectorDriver>, id: ConnectorId) {
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             changed = commits.changed() => if changed.is_err() { return },
-            _ = asked.changed() => {}
         }
     }
+}
+
+fn reconciles_asked(state: &stint_core::State, id: ConnectorId) -> Option<u64> {
+    state.connectors.get(&id).map(|c| c.reconciles_asked)
 }

@@ -83,8 +83,6 @@ pub struct App {
     passwords: password::PasswordGate,
     /// O1: the organisation's OpenID Provider, when one is configured.
     oidc: Option<oidc::Oidc>,
-    /// Reconciles asked for, for this node's connector workers.
-    reconcile: connector_worker::ReconcileRequests,
 }
 
 /// What the first start did.
@@ -131,7 +129,6 @@ impl App {
             clock,
             config,
             applied,
-            reconcile: Default::default(),
         })
     }
 

@@ -224,18 +224,11 @@ pub fn build(
     for index in 0..scale.groups {
         let id = GroupId(g.uuid());
         groups.push(id);
-        emit(Change::Group(Group {
+        emit(Change::Group(managed_group(
             id,
-            display_name: format!("group-{index}"),
-            description: None,
-            kind: GroupKind::Security,
-            is_assignable_to_role: false,
-            membership_rule: None,
-            source: GroupSource::Cloud,
-            created_at: long_ago,
-            managed_since: Some(long_ago),
-            deleted_at: None,
-        }));
+            format!("group-{index}"),
+            long_ago,
+        )));
     }
     let by_level: Vec<Vec<usize>> = (0..=MAX_DEPTH)
         .map(|level| {
@@ -438,6 +431,22 @@ pub fn build(
         activation_group,
     };
     Ok((dataset, changes))
+}
+
+/// A cloud security group, managed by PIM since `at`.
+pub fn managed_group(id: GroupId, display_name: String, at: DateTime<Utc>) -> Group {
+    Group {
+        id,
+        display_name,
+        description: None,
+        kind: GroupKind::Security,
+        is_assignable_to_role: false,
+        membership_rule: None,
+        source: GroupSource::Cloud,
+        created_at: at,
+        managed_since: Some(at),
+        deleted_at: None,
+    }
 }
 
 fn window(start: DateTime<Utc>, end: DateTime<Utc>) -> Window {

@@ -10,13 +10,15 @@
 //! memberships end within a minute (expiry), and runs two nodes on PostgreSQL (cross-node),
 //! then prints the Markdown report and writes it to `target/stint-bench/report.md`.
 //! See BENCHMARKS.md. `stint-bench check` runs the in-process check alone (module `quick`);
-//! `stint-bench notify` the notification benchmarks (module `notify`).
+//! `stint-bench notify` the notification benchmarks (module `notify`); `stint-bench connectors`
+//! the connector benchmarks of issue 18 (module `connectors`).
 
 /// jemalloc: the in-memory state's many small vectors stay packed by size class, so a check
 /// touches fewer pages than with glibc's allocator.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+mod connectors;
 mod expiry;
 mod generate;
 mod http;
@@ -50,7 +52,7 @@ const SCHEDULER_INTERVAL: u64 = 1;
 const PASSES: usize = 3;
 /// How many of the questions Cedar is asked (it is ten times slower).
 pub(crate) const CEDAR_QUERIES: usize = 200_000;
-const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+pub(crate) const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 #[derive(Debug)]
 struct Options {
@@ -76,7 +78,8 @@ fn usage() -> ! {
          [--http-seconds N] [--server-workers N] [--work DIR]\n       \
          stint-bench check [--scale tenth|full] [--rounds N] [--cedar] [--http SECONDS] \
          [--server-workers N] [--work DIR]\n       \
-         stint-bench notify [--no-build] [--write-seconds N] [--work DIR]\n\
+         stint-bench notify [--no-build] [--write-seconds N] [--work DIR]\n       \
+         stint-bench connectors [--removals N] [--activations N] [--reconcile N] [--no-postgres] [--work DIR]\n\
          --server-workers 0: one per CPU (default 1: one core for stint serve, one for wrk)"
     );
     std::process::exit(2)
@@ -152,6 +155,9 @@ fn workers_label(workers: Option<u16>) -> String {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    if std::env::args().nth(1).as_deref() == Some("connectors") {
+        return connectors::main(std::env::args().skip(2)).await;
+    }
     let options = options();
     if let Some(rounds) = options.check_rounds {
         let http = match options.check_http {
@@ -733,7 +739,7 @@ fn rustc_version() -> String {
         .unwrap_or_else(|| "rustc (unknown)".to_owned())
 }
 
-fn loadavg() -> String {
+pub(crate) fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_default()

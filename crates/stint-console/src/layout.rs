@@ -25,16 +25,18 @@ pub enum Nav {
     DirectoryGroups,
     RoleAssignments,
     Outbox,
+    Connectors,
     Advisor,
 }
 
 /// A full console page: the shell, then `head` and `body` in the main area.
 pub fn page(console: &Console, nav: Nav, head: Head, body: Markup) -> Markup {
-    let (pending, directory, advisor) = {
+    let (pending, directory, connectors, advisor) = {
         let view = console.view();
         (
             view.requests_awaiting_me().len(),
             view.holds_directory_roles(),
+            view.connector_manager().is_ok(),
             view.authority().advisor_reader().is_ok(),
         )
     };
@@ -82,6 +84,9 @@ pub fn page(console: &Console, nav: Nav, head: Head, body: Markup) -> Markup {
                                 (nav_item(nav, Nav::DirectoryGroups, "/ui/directory/groups", "Groups", None))
                                 (nav_item(nav, Nav::RoleAssignments, "/ui/directory/roles", "Role assignments", None))
                                 (nav_item(nav, Nav::Outbox, "/ui/outbox", "Outbox", None))
+                                @if connectors {
+                                    (nav_item(nav, Nav::Connectors, "/ui/connectors", "Connectors", None))
+                                }
                                 @if advisor {
                                     (nav_item(nav, Nav::Advisor, "/ui/advisor", "Advisor", None))
                                 }
@@ -372,9 +377,9 @@ pub fn empty(title: &str, text: &str) -> Markup {
 pub fn badge(status: &str) -> Markup {
     let tone = match status {
         "Provisioned" | "Active" | "Approved" | "Granted" | "Success" | "Managed" | "Enabled"
-        | "Sent" => "ok",
+        | "Sent" | "Healthy" => "ok",
         "PendingApproval" | "Pending approval" | "Eligible" | "Scheduled" | "Pending" => "pending",
-        "Denied" | "Failed" | "Failure" | "Revoked" | "Disabled" => "bad",
+        "Denied" | "Failed" | "Failure" | "Revoked" | "Disabled" | "Failing" => "bad",
         _ => "neutral",
     };
     let text = match status {

@@ -77,6 +77,10 @@ pub enum Endpoint {
         /// and `{id}` replaced by the user's values, escaped (RFC 4515).
         user_filter: String,
         start_tls: bool,
+        /// The DN kept in every `member`/`uniqueMember` group so that it may lose its last
+        /// member (docs/connectors-ldap.md); `None`: `cn=stint-placeholder,<baseDn>`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        placeholder_dn: Option<String>,
     },
     #[serde(rename_all = "camelCase")]
     Scim {
@@ -189,6 +193,10 @@ pub struct Connector {
     pub created_by: UserId,
     /// Deleted connectors push nothing more; their audit stays.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// How many reconciles were asked for (C3): the node driving the connector reconciles
+    /// while its status has done fewer, whichever node was asked.
+    #[serde(default)]
+    pub reconciles_asked: u64,
 }
 
 impl Connector {

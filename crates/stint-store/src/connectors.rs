@@ -45,6 +45,9 @@ pub struct ConnectorStatus {
     pub removal_latencies_ms: Vec<u64>,
     /// Wanted users without a value in a target, already audited (reported once).
     pub unresolved: BTreeSet<String>,
+    /// The connector's `reconcilesAsked` the last reconcile answered: while the connector asks
+    /// more, the node driving it reconciles.
+    pub reconciles_done: u64,
 }
 
 impl ConnectorStatus {
@@ -60,9 +63,18 @@ impl ConnectorStatus {
 
     /// The 99th percentile of the recent removal latencies (nearest rank).
     pub fn removal_latency_p99_ms(&self) -> Option<u64> {
+        self.removal_latency_percentile_ms(99)
+    }
+
+    /// The median of the recent removal latencies (nearest rank).
+    pub fn removal_latency_p50_ms(&self) -> Option<u64> {
+        self.removal_latency_percentile_ms(50)
+    }
+
+    fn removal_latency_percentile_ms(&self, percent: usize) -> Option<u64> {
         let mut sorted = self.removal_latencies_ms.clone();
         sorted.sort_unstable();
-        let rank = (sorted.len() * 99).div_ceil(100);
+        let rank = (sorted.len() * percent).div_ceil(100);
         rank.checked_sub(1).and_then(|at| sorted.get(at).copied())
     }
 }
@@ -72,13 +84,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_p99_is_the_nearest_rank_and_the_window_keeps_the_newest() {
+    fn the_p50_and_p99_are_nearest_ranks_and_the_window_keeps_the_newest() {
         let mut status = ConnectorStatus::default();
         assert_eq!(status.removal_latency_p99_ms(), None);
         for millis in 1..=100 {
             status.record_latency(millis);
         }
         assert_eq!(status.removal_latency_p99_ms(), Some(99));
+        assert_eq!(status.removal_latency_p50_ms(), Some(50));
         for _ in 0..LATENCY_WINDOW {
             status.record_latency(5);
         }

@@ -4,14 +4,16 @@
 //! node A once it is started again. On a SQLite file shared by both processes, and on PostgreSQL.
 #![allow(clippy::unwrap_used)]
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use stint_store_postgres::testing::TestDatabase;
+
+use common::node::Node;
 
 const ADMIN_PASSWORD: &str = "kill-test-admin-password";
 
@@ -21,75 +23,6 @@ const CLIENTS_PER_NODE: usize = 4;
 const ACKED_ON_A_BEFORE_THE_KILL: usize = 100;
 /// ...and the load stops once node B has acknowledged this many more after the kill.
 const ACKED_ON_B_AFTER_THE_KILL: usize = 40;
-
-/// A `stint serve` process; killed when dropped, so a failing test leaves none behind.
-struct Node {
-    child: Child,
-    base: String,
-}
-
-impl Node {
-    async fn start(database: &str) -> Node {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_stint"))
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--database",
-                database,
-                "--scheduler-interval",
-                "1",
-            ])
-            .env("STINT_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("STINT_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let node = Node {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        node.wait_until_healthy().await;
-        node
-    }
-
-    async fn wait_until_healthy(&self) {
-        let client = reqwest::Client::new();
-        for _ in 0..400 {
-            if let Ok(response) = client
-                .get(format!("{}/stint/v1/health", self.base))
-                .send()
-                .await
-            {
-                if response.status().is_success() {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the node at {} did not become healthy", self.base);
-    }
-
-    /// SIGKILL: no clean stop, no flush, no goodbye.
-    fn kill(&mut self) {
-        self.child.kill().unwrap();
-        let status = self.child.wait().unwrap();
-        assert!(!status.success(), "killed, not stopped: {status}");
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A write some node answered 201 to.
 #[derive(Clone, Debug)]
@@ -230,8 +163,8 @@ async fn missing_on(base: &str, token: &str, writes: &[Acknowledged], demand: bo
 }
 
 async fn acknowledged_writes_survive_a_sigkill_of_one_node(database: &str) {
-    let mut a = Node::start(database).await;
-    let b = Node::start(database).await;
+    let mut a = Node::start(database, ADMIN_PASSWORD).await;
+    let b = Node::start(database, ADMIN_PASSWORD).await;
     let http = reqwest::Client::new();
     let (token_a, signed_in) = sign_in(&http, &a.base, 0).await;
     let (token_b, _) = sign_in(&http, &b.base, signed_in).await;
@@ -306,7 +239,7 @@ async fn acknowledged_writes_survive_a_sigkill_of_one_node(database: &str) {
     assert!(missing.is_empty(), "missing on node B: {missing:#?}");
 
     // Node A comes back with everything, its own acknowledged writes and B's.
-    let a = Node::start(database).await;
+    let a = Node::start(database, ADMIN_PASSWORD).await;
     let missing = missing_on(&a.base, &token_a, &writes, false).await;
     assert!(
         missing.is_empty(),

@@ -8,7 +8,8 @@ use stint_connectors::{AnyTarget, Link, MemberAttribute, Mode, TargetError};
 use stint_core::connector::{self as core, DriftMode, Endpoint};
 
 /// The DN kept in every `member`/`uniqueMember` group so that it may lose its last member
-/// (docs/connectors-ldap.md): under the connector's base DN, matching no entry and so nobody.
+/// (docs/connectors-ldap.md), unless the connector names its own (`placeholderDn`): under the
+/// connector's base DN, matching no entry and so nobody.
 pub(crate) fn placeholder(base_dn: &str) -> String {
     format!("cn=stint-placeholder,{base_dn}")
 }
@@ -22,6 +23,7 @@ pub(crate) fn target(endpoint: &Endpoint) -> Result<AnyTarget, TargetError> {
             base_dn,
             user_filter,
             start_tls,
+            placeholder_dn,
         } => {
             let mut config = LdapConfig::new(
                 url.as_str(),
@@ -31,7 +33,10 @@ pub(crate) fn target(endpoint: &Endpoint) -> Result<AnyTarget, TargetError> {
                 user_filter.as_str(),
             );
             config.start_tls = *start_tls;
-            config.placeholder_member = Some(placeholder(base_dn));
+            config.placeholder_member = Some(match placeholder_dn {
+                Some(dn) => dn.clone(),
+                None => placeholder(base_dn),
+            });
             AnyTarget::Ldap(LdapTarget::new(config)?)
         }
         Endpoint::Scim { url, token } => AnyTarget::Scim(ScimTarget::new(ScimConfig::new(

@@ -60,8 +60,9 @@ impl Slapd {
              modulepath /usr/lib/ldap\n\
              moduleload back_mdb\n\
              pidfile {dir}/slapd.pid\n\
+             sortvals member uniqueMember memberUid\n\
              database mdb\n\
-             maxsize 67108864\n\
+             maxsize 1073741824\n\
              dbnosync\n\
              index objectClass,uid,mail eq\n\
              suffix \"{SUFFIX}\"\n\

@@ -8,6 +8,7 @@ mod assignment_form;
 mod assignment_tabs;
 mod assignments;
 mod audit;
+mod connectors;
 mod directory_groups;
 mod directory_roles;
 mod directory_users;
@@ -120,6 +121,8 @@ pub fn register(pages: Pages) -> Pages {
         .get("/ui/outbox", outbox::show)
         .get("/ui/advisor", advisor::show)
         .post("/ui/outbox/{id}/redrive", outbox::redrive)
+        .get("/ui/connectors", connectors::show)
+        .post("/ui/connectors/{id}/reconcile", connectors::reconcile)
         .get("/ui/{*rest}", not_found)
 }
 

@@ -45,6 +45,8 @@ pub struct ConnectorFields {
     pub base_dn: Option<String>,
     pub user_filter: Option<String>,
     pub start_tls: Option<bool>,
+    /// LDAP: the DN kept in every `member`/`uniqueMember` group; empty for the default.
+    pub placeholder_dn: Option<String>,
     pub token: Option<ConnectorSecret>,
     pub login_role: Option<String>,
     pub drift_mode: Option<String>,
@@ -85,6 +87,7 @@ pub fn create(
         created_at: ctx.now,
         created_by: ctx.caller.user,
         deleted_at: None,
+        reconciles_asked: 0,
     };
     let event = ctx
         .event("connector.create", "connector", connector.id)
@@ -157,6 +160,21 @@ pub fn delete(state: &State, ctx: &Context, id: ConnectorId) -> Result<Decision,
         .event("connector.delete", "connector", connector.id)
         .saying(format!(
             "Deleted the connector {}; its targets keep the members they have.",
+            connector.display_name
+        ));
+    Ok(Decision::of(Change::Connector(connector), event))
+}
+
+/// C3: asks the node driving the connector to read and compare every link now. The count in
+/// the state reaches that node through the change feed, whichever node was asked.
+pub fn ask_reconcile(state: &State, ctx: &Context, id: ConnectorId) -> Result<Decision, Violation> {
+    ctx.authority(state).connector_manager()?;
+    let mut connector = live_connector(state, id)?.clone();
+    connector.reconciles_asked += 1;
+    let event = ctx
+        .event("connector.reconcile", "connector", connector.id)
+        .saying(format!(
+            "Asked the connector {} to reconcile its links now.",
             connector.display_name
         ));
     Ok(Decision::of(Change::Connector(connector), event))
@@ -307,24 +325,27 @@ fn endpoint(
     }
     match kind {
         ConnectorKind::Ldap => {
-            let (url, bind_dn, bind_password, base_dn, user_filter, start_tls) = match current {
-                Some(Endpoint::Ldap {
-                    url,
-                    bind_dn,
-                    bind_password,
-                    base_dn,
-                    user_filter,
-                    start_tls,
-                }) => (
-                    Some(url),
-                    Some(bind_dn),
-                    Some(bind_password),
-                    Some(base_dn),
-                    Some(user_filter),
-                    *start_tls,
-                ),
-                _ => (None, None, None, None, None, false),
-            };
+            let (url, bind_dn, bind_password, base_dn, user_filter, start_tls, placeholder_dn) =
+                match current {
+                    Some(Endpoint::Ldap {
+                        url,
+                        bind_dn,
+                        bind_password,
+                        base_dn,
+                        user_filter,
+                        start_tls,
+                        placeholder_dn,
+                    }) => (
+                        Some(url),
+                        Some(bind_dn),
+                        Some(bind_password),
+                        Some(base_dn),
+                        Some(user_filter),
+                        *start_tls,
+                        placeholder_dn.clone(),
+                    ),
+                    _ => (None, None, None, None, None, false, None),
+                };
             let url = check_url(
                 "url",
                 pick(&fields.url, url).as_deref(),
@@ -358,6 +379,11 @@ fn endpoint(
                 base_dn: checked("baseDn", pick(&fields.base_dn, base_dn).as_deref())?,
                 user_filter,
                 start_tls,
+                placeholder_dn: match fields.placeholder_dn.as_deref().map(str::trim) {
+                    Some("") => None,
+                    Some(dn) => Some(checked("placeholderDn", Some(dn))?),
+                    None => placeholder_dn,
+                },
             })
         }
         ConnectorKind::Scim => {
@@ -399,7 +425,7 @@ fn endpoint(
 }
 
 /// The fields only one kind of connector takes: each with that kind and whether it was given.
-fn kind_specific(fields: &ConnectorFields) -> [(&'static str, ConnectorKind, bool); 7] {
+fn kind_specific(fields: &ConnectorFields) -> [(&'static str, ConnectorKind, bool); 8] {
     use ConnectorKind::{Ldap, Postgres, Scim};
     [
         ("bindDn", Ldap, fields.bind_dn.is_some()),
@@ -407,6 +433,7 @@ fn kind_specific(fields: &ConnectorFields) -> [(&'static str, ConnectorKind, boo
         ("baseDn", Ldap, fields.base_dn.is_some()),
         ("userFilter", Ldap, fields.user_filter.is_some()),
         ("startTls", Ldap, fields.start_tls.is_some()),
+        ("placeholderDn", Ldap, fields.placeholder_dn.is_some()),
         ("token", Scim, fields.token.is_some()),
         ("loginRole", Postgres, fields.login_role.is_some()),
     ]

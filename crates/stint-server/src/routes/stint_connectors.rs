@@ -48,6 +48,9 @@ graph_body! {
         user_filter: Option<String>,
         /// LDAP: upgrade an `ldap://` connection with StartTLS.
         start_tls: Option<bool>,
+        /// LDAP: the DN kept in every `member`/`uniqueMember` group so that it may lose its last
+        /// member; default `cn=stint-placeholder,<baseDn>`, and an empty value restores it.
+        placeholder_dn: Option<String>,
         /// SCIM: the bearer token; write-only.
         token: Option<String>,
         /// PostgreSQL: a user's login role, default `{userPrincipalName}`.
@@ -83,6 +86,7 @@ impl ConnectorBody {
             base_dn: self.base_dn,
             user_filter: self.user_filter,
             start_tls: self.start_tls,
+            placeholder_dn: self.placeholder_dn,
             token: self.token.map(ConnectorSecret),
             login_role: self.login_role,
             drift_mode: self.drift_mode,
@@ -247,6 +251,7 @@ fn connector(connector: &Connector) -> Value {
             base_dn,
             user_filter,
             start_tls,
+            placeholder_dn,
             ..
         } => {
             value["url"] = url.as_str().into();
@@ -254,6 +259,7 @@ fn connector(connector: &Connector) -> Value {
             value["baseDn"] = base_dn.as_str().into();
             value["userFilter"] = user_filter.as_str().into();
             value["startTls"] = (*start_tls).into();
+            value["placeholderDn"] = placeholder_dn.as_deref().into();
         }
         Endpoint::Scim { url, .. } => value["url"] = url.as_str().into(),
         Endpoint::Postgres { url, login_role } => {

@@ -221,6 +221,10 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
         ("POST", "/ui/outbox/{id}/redrive") => {
             visit(format!("/ui/outbox/{}/redrive", world.dead_message().await))
         }
+        ("POST", "/ui/connectors/{id}/reconcile") => visit(format!(
+            "/ui/connectors/{}/reconcile",
+            world.fresh_connector().await
+        )),
         ("GET", "/ui/{*rest}") => visit("/ui/no-such-page".into()),
         (_, path) if path.starts_with("/ui/groups/{id}") => visit(path.replace("{id}", team)),
         (_, path) if path.starts_with("/ui/directory/users/{id}") => {

@@ -204,9 +204,11 @@ fn status(ctx: &Ctx, args: ConnectorArgs) -> CliResult<()> {
     for (label, key) in [
         ("State", "state"),
         ("Behind by (revisions)", "lagRevisions"),
+        ("Behind by (seconds)", "lagSeconds"),
         ("Last error", "lastError"),
         ("Last reconcile", "lastReconcile"),
         ("Drift found", "drift"),
+        ("Removal latency p50 (ms)", "removalLatencyP50Ms"),
         ("Removal latency p99 (ms)", "removalLatencyP99Ms"),
     ] {
         let value = match &status[key] {

@@ -12,10 +12,13 @@
 //! ```
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod node;
+
 use std::path::PathBuf;
 
 use stint_store_postgres::testing::{self, TestDatabase};
 
+#[allow(unused_imports)] // a test file with no test on both backends
 pub use stint_test_macros::both_backends;
 
 /// The store backend of a test's database; chosen by `#[both_backends]`, SQLite elsewhere.

@@ -4,7 +4,7 @@ use crate::connector::{Connector, ConnectorSecret, DriftMode, Endpoint, MemberAt
 use crate::directory::BuiltInRole::*;
 use crate::ids::{ConnectorId, GroupId, UserId};
 use crate::rules::connectors::{
-    add_link, create, delete, remove_link, update, ConnectorFields, NewLink,
+    add_link, ask_reconcile, create, delete, remove_link, update, ConnectorFields, NewLink,
     DEFAULT_RECONCILE_SECONDS,
 };
 use crate::rules::fixture::*;
@@ -282,6 +282,76 @@ fn c1_an_update_keeps_credentials_left_out_and_the_type() {
     };
     let violation = update(&f.state, &f.context(admin, t0()), id, retype).unwrap_err();
     assert_eq!(violation.field, Some("type"));
+}
+
+#[test]
+fn c1_an_ldap_placeholder_dn_is_kept_reset_by_an_empty_value_and_ldap_only() {
+    let mut f = Fixture::new();
+    let admin = f.admin("gaby", GlobalAdministrator);
+    let placeholder = |connector: &Connector| match &connector.endpoint {
+        Endpoint::Ldap { placeholder_dn, .. } => placeholder_dn.clone(),
+        other => panic!("{other:?}"),
+    };
+    let fields = ConnectorFields {
+        placeholder_dn: Some("cn=empty,ou=groups,dc=example,dc=com".into()),
+        ..ldap()
+    };
+    let made_with = made(&f, admin, fields).unwrap();
+    assert_eq!(
+        placeholder(&made_with).as_deref(),
+        Some("cn=empty,ou=groups,dc=example,dc=com")
+    );
+    let id = committed(&mut f, admin, ldap());
+    assert_eq!(placeholder(&f.state.connectors[&id]), None);
+    let set = ConnectorFields {
+        placeholder_dn: Some("cn=nobody,dc=example,dc=com".into()),
+        ..ConnectorFields::default()
+    };
+    let (decision, changed) = update(&f.state, &f.context(admin, t0()), id, set).unwrap();
+    assert_eq!(
+        placeholder(&changed).as_deref(),
+        Some("cn=nobody,dc=example,dc=com")
+    );
+    f.commit(decision);
+    let kept = ConnectorFields {
+        display_name: Some("Renamed".into()),
+        ..ConnectorFields::default()
+    };
+    let (_, changed) = update(&f.state, &f.context(admin, t0()), id, kept).unwrap();
+    assert_eq!(
+        placeholder(&changed).as_deref(),
+        Some("cn=nobody,dc=example,dc=com")
+    );
+    let reset = ConnectorFields {
+        placeholder_dn: Some(String::new()),
+        ..ConnectorFields::default()
+    };
+    let (_, changed) = update(&f.state, &f.context(admin, t0()), id, reset).unwrap();
+    assert_eq!(placeholder(&changed), None);
+    let scim = ConnectorFields {
+        display_name: Some("App".into()),
+        kind: Some("scim".into()),
+        url: Some("https://app.example.com/scim/v2".into()),
+        token: Some(ConnectorSecret("t".into())),
+        placeholder_dn: Some("cn=x".into()),
+        ..ConnectorFields::default()
+    };
+    assert_eq!(refusal(&f, admin, scim).0, Some("placeholderDn"));
+}
+
+#[test]
+fn c3_a_reconcile_asked_counts_in_the_state_for_the_node_that_drives_it() {
+    let mut f = Fixture::new();
+    let admin = f.admin("gaby", GlobalAdministrator);
+    let helpdesk = f.admin("hans", HelpdeskAdministrator);
+    let id = committed(&mut f, admin, ldap());
+    assert_eq!(f.state.connectors[&id].reconciles_asked, 0);
+    assert!(ask_reconcile(&f.state, &f.context(helpdesk, t0()), id).is_err());
+    for _ in 0..2 {
+        let decision = ask_reconcile(&f.state, &f.context(admin, t0()), id).unwrap();
+        f.commit(decision);
+    }
+    assert_eq!(f.state.connectors[&id].reconciles_asked, 2);
 }
 
 #[test]
