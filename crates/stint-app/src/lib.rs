@@ -26,6 +26,7 @@ pub mod recover;
 pub mod roles;
 pub mod scheduler;
 pub mod scim;
+pub mod telemetry;
 pub mod throttle;
 pub mod token_exchange;
 pub mod view;
@@ -84,6 +85,8 @@ pub struct App {
     oidc: Option<oidc::Oidc>,
     /// Reconciles asked for, for this node's connector workers.
     reconcile: connector_worker::ReconcileRequests,
+    /// I2: this node's metrics.
+    telemetry: telemetry::Telemetry,
 }
 
 /// What the first start did.
@@ -131,6 +134,7 @@ impl App {
             config,
             applied,
             reconcile: Default::default(),
+            telemetry: telemetry::Telemetry::new(),
         })
     }
 

@@ -5,8 +5,9 @@
 mod authority;
 
 pub use authority::{
-    Approver, AuditReader, Authority, ConnectorManager, CredentialResetter, GroupManager, PimAdmin,
-    PimReader, ProvisioningManager, RoleManager, RoleViewer, UserManager, WebhookManager,
+    Approver, AuditReader, Authority, ConnectorManager, CredentialResetter, GroupManager,
+    MetricsReader, PimAdmin, PimReader, ProvisioningManager, RoleManager, RoleViewer, UserManager,
+    WebhookManager,
 };
 
 use chrono::{DateTime, Utc};

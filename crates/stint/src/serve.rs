@@ -69,6 +69,19 @@ pub struct ServeArgs {
     public_url: Option<String>,
     #[command(flatten)]
     oidc: crate::serve_oidc::OidcArgs,
+    /// Serve `/metrics` on this address of its own, without authentication (for a scrape
+    /// network); the main address then has none. Without it, `/metrics` is on the main address
+    /// for administrators' tokens and the scrape token.
+    #[arg(long, env = "STINT_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+    /// A file holding a token (16 characters or more) that scrapers may send as
+    /// `Authorization: Bearer ...` to `/metrics` on the main address.
+    #[arg(
+        long,
+        env = "STINT_METRICS_TOKEN_FILE",
+        conflicts_with = "metrics_listen"
+    )]
+    metrics_token_file: Option<std::path::PathBuf>,
 }
 
 fn parse_smtp_url(text: &str) -> Result<SmtpSettings, String> {
@@ -113,6 +126,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .settings()
             .context("setting up sign-in through the identity provider")?,
         local_sign_in: args.oidc.local_sign_in(),
+        metrics: metrics_settings(&args)?,
         ..AppConfig::default()
     };
     if let Some(settings) = &config.oidc {
@@ -175,6 +189,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         app.clone(),
         stint_app::connector_worker::ConnectorDriver::new(),
     );
+    let metrics = match args.metrics_listen {
+        Some(address) => Some(serve_metrics(address, app.clone()).await?),
+        None => None,
+    };
     #[cfg(feature = "test-clock")]
     let router = stint_server::test_clock::router_with_test_clock(app, clock);
     #[cfg(not(feature = "test-clock"))]
@@ -184,6 +202,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     follower.abort();
     delivery.abort();
     connectors.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     tracing::info!("Stint stopped cleanly");
     Ok(())
 }
@@ -266,6 +287,43 @@ pub(crate) fn redacted(database: &str) -> String {
         }
         _ => database.to_string(),
     }
+}
+
+/// I2: where `/metrics` is served, and the scrape token read from its file.
+fn metrics_settings(args: &ServeArgs) -> anyhow::Result<stint_app::config::MetricsSettings> {
+    let scrape_token = match &args.metrics_token_file {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading --metrics-token-file {}", path.display()))?;
+            let token = stint_app::config::ScrapeToken::new(text.trim()).map_err(|error| {
+                anyhow::anyhow!("--metrics-token-file {}: {error}", path.display())
+            })?;
+            Some(token)
+        }
+    };
+    Ok(stint_app::config::MetricsSettings {
+        on_main_address: args.metrics_listen.is_none(),
+        scrape_token,
+    })
+}
+
+/// I2: `/metrics` alone on `address`, without authentication, until the returned task is aborted.
+async fn serve_metrics(
+    address: SocketAddr,
+    app: Arc<App>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("listening on --metrics-listen {address}"))?;
+    tracing::info!(address = %listener.local_addr()?, "serving /metrics");
+    let router = stint_server::metrics_router(app);
+    Ok(tokio::spawn(async move {
+        let forever = std::future::pending();
+        if let Err(error) = stint_server::serve_router(listener, router, forever).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    }))
 }
 
 fn sign_in_limits(args: &ServeArgs) -> stint_app::config::SignInLimits {

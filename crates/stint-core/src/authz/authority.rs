@@ -56,6 +56,10 @@ pub struct ProvisioningManager(());
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectorManager(());
 
+/// I2: Global and Privileged Role Administrators: the server's metrics (`/metrics`).
+#[derive(Clone, Copy, Debug)]
+pub struct MetricsReader(());
+
 /// D8: may reset the password and authenticators of `user`.
 #[derive(Clone, Copy, Debug)]
 pub struct CredentialResetter {
@@ -220,6 +224,17 @@ impl<'s> Authority<'s> {
             "Only a Global Administrator or Privileged Role Administrator may manage connectors.",
         )
         .rule(Rule::C1))
+    }
+
+    /// I2: the server's metrics, which tell how busy every part is but name no one.
+    pub fn metrics_reader(&self) -> Result<MetricsReader, Violation> {
+        if self.caller.has_any_directory_role(PRIVILEGED) {
+            return Ok(MetricsReader(()));
+        }
+        Err(Violation::forbidden(
+            "Only a Global Administrator or Privileged Role Administrator may read the metrics.",
+        )
+        .rule(Rule::I2))
     }
 
     /// D8, for resetting credentials.
