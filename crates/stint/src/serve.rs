@@ -357,4 +357,46 @@ mod tests {
         let error = Serve::try_parse_from(["serve", "--workers", "0"]).unwrap_err();
         assert!(error.to_string().contains("--workers"), "{error}");
     }
+
+    #[test]
+    fn i2_a_scrape_token_file_is_read_trimmed_and_a_short_one_refused_naming_the_flag() {
+        let directory = tempfile::tempdir().unwrap();
+        let good = directory.path().join("good");
+        std::fs::write(&good, "scrape-token-0123456789abcdef\n").unwrap();
+        let serve =
+            Serve::try_parse_from(["serve", "--metrics-token-file", good.to_str().unwrap()])
+                .unwrap();
+        let settings = super::metrics_settings(&serve.args).unwrap();
+        assert!(settings.on_main_address);
+        let token = settings.scrape_token.unwrap();
+        assert!(token.matches("scrape-token-0123456789abcdef"));
+        assert!(!format!("{token:?}").contains("scrape-token"));
+
+        let short = directory.path().join("short");
+        std::fs::write(&short, "short-secret").unwrap();
+        let serve =
+            Serve::try_parse_from(["serve", "--metrics-token-file", short.to_str().unwrap()])
+                .unwrap();
+        let error = super::metrics_settings(&serve.args)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--metrics-token-file"), "{error}");
+        assert!(!error.contains("short-secret"), "{error}");
+    }
+
+    #[test]
+    fn i2_a_metrics_listener_takes_metrics_off_the_main_address_and_refuses_a_scrape_token() {
+        let serve = Serve::try_parse_from(["serve", "--metrics-listen", "127.0.0.1:9464"]).unwrap();
+        let settings = super::metrics_settings(&serve.args).unwrap();
+        assert!(!settings.on_main_address);
+        let both = [
+            "serve",
+            "--metrics-listen",
+            "127.0.0.1:9464",
+            "--metrics-token-file",
+            "t",
+        ];
+        let error = Serve::try_parse_from(both).unwrap_err().to_string();
+        assert!(error.contains("--metrics-token-file"), "{error}");
+    }
 }
