@@ -70,6 +70,7 @@ impl App {
             Err(refusal) => {
                 self.record_failures(user_name, meta, now, refusal.reports)
                     .await?;
+                self.telemetry().sign_in_throttled();
                 let millis = u64::try_from(refusal.retry_after.num_milliseconds()).unwrap_or(0);
                 return Err(AppError::Throttled {
                     retry_after_seconds: millis.div_ceil(1000).max(1),
@@ -92,6 +93,7 @@ impl App {
                 user
             }
             _ => {
+                self.telemetry().sign_in_failed();
                 let reports = self.throttle.failed(ticket, now);
                 self.record_failures(user_name, meta, now, reports).await?;
                 return Err(AppError::Unauthenticated);

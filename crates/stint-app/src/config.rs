@@ -27,6 +27,68 @@ pub struct AppConfig {
     pub local_sign_in: LocalSignIn,
     /// X1: the advisor's thresholds.
     pub advisor: AdvisorSettings,
+    /// I2: who may read `/metrics` on the main address.
+    pub metrics: MetricsSettings,
+}
+
+/// I2: where `/metrics` is served and to whom.
+#[derive(Clone, Debug)]
+pub struct MetricsSettings {
+    /// Whether the main address serves `/metrics` (to Global and Privileged Role Administrators
+    /// and the scrape token); `false` when a listener of its own serves it.
+    pub on_main_address: bool,
+    /// A token a scraper may send instead of an administrator's.
+    pub scrape_token: Option<ScrapeToken>,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        MetricsSettings {
+            on_main_address: true,
+            scrape_token: None,
+        }
+    }
+}
+
+/// The scrape token for `/metrics`, kept only as its SHA-256 digest; its `Debug` never shows it.
+#[derive(Clone)]
+pub struct ScrapeToken([u8; 32]);
+
+impl ScrapeToken {
+    /// The fewest characters a scrape token may have.
+    pub const MIN_LENGTH: usize = 16;
+
+    /// A token of at least [`Self::MIN_LENGTH`] characters, none of them whitespace or control
+    /// characters (it travels in an `Authorization` header).
+    pub fn new(token: &str) -> Result<ScrapeToken, String> {
+        if token.chars().count() < Self::MIN_LENGTH {
+            return Err(format!(
+                "the scrape token must have at least {} characters",
+                Self::MIN_LENGTH
+            ));
+        }
+        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("the scrape token must not contain spaces or control characters".into());
+        }
+        Ok(ScrapeToken(digest(token)))
+    }
+
+    /// Whether `candidate` is this token, in time that does not depend on where they differ.
+    pub fn matches(&self, candidate: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        digest(candidate).ct_eq(&self.0).into()
+    }
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).into()
+}
+
+impl std::fmt::Debug for ScrapeToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ScrapeToken(<redacted>)")
+    }
 }
 
 /// The OpenID Provider people sign in through (O1, O2).
@@ -120,6 +182,7 @@ impl Default for AppConfig {
             oidc: None,
             local_sign_in: LocalSignIn::On,
             advisor: AdvisorSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }

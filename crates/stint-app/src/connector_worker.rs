@@ -229,6 +229,7 @@ impl App {
                 Round::Synced { next }
             }
             Some(error) => {
+                self.telemetry().connector_failed(id);
                 progress.status.last_error = Some(error.clone());
                 progress.status.last_error_at = Some(now);
                 Round::Failed { error }
@@ -371,6 +372,7 @@ impl App {
                 confirmed_at: removal.confirmed_at,
             };
             status.record_latency(confirmed.latency_ms());
+            (self.telemetry()).removal_confirmed(connector.id, confirmed.latency_ms());
             audit.push(events::removal_confirmed(
                 Uuid::new_v4(),
                 connector,

@@ -125,6 +125,17 @@ impl App {
         &self,
         decide: impl FnOnce(&State, DateTime<Utc>) -> (Decision, T),
     ) -> AppResult<(T, Option<Revision>)> {
+        let written = self.write_locked(decide).await;
+        if let Err(AppError::Store(_)) = &written {
+            self.telemetry().store_failed("write");
+        }
+        written
+    }
+
+    async fn write_locked<T>(
+        &self,
+        decide: impl FnOnce(&State, DateTime<Utc>) -> (Decision, T),
+    ) -> AppResult<(T, Option<Revision>)> {
         let _writer = self.writer.lock().await;
         let mut lock = self.store.lock_for_write().await?;
         self.catch_up_under(lock.as_mut()).await?;
@@ -145,7 +156,9 @@ impl App {
         if decision.changes.is_empty() && decision.audit.is_empty() {
             return Ok((value, None));
         }
+        let started = std::time::Instant::now();
         let revision = lock.commit(&decision, now).await?;
+        self.telemetry().committed(started.elapsed());
         tracing::debug!(
             revision,
             changes = decision.changes.len(),
@@ -193,7 +206,8 @@ impl App {
     pub async fn catch_up(&self) -> AppResult<Revision> {
         loop {
             let from = self.revision();
-            let batch = self.store.changes_since(from, CATCH_UP_BATCH).await?;
+            let batch = (self.store.changes_since(from, CATCH_UP_BATCH).await)
+                .inspect_err(|_| self.telemetry().store_failed("catch_up"))?;
             if batch.is_empty() {
                 return Ok(from);
             }

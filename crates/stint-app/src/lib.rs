@@ -27,6 +27,7 @@ pub mod recover;
 pub mod roles;
 pub mod scheduler;
 pub mod scim;
+pub mod telemetry;
 pub mod throttle;
 pub mod token_exchange;
 pub mod view;
@@ -83,6 +84,8 @@ pub struct App {
     passwords: password::PasswordGate,
     /// O1: the organisation's OpenID Provider, when one is configured.
     oidc: Option<oidc::Oidc>,
+    /// I2: this node's metrics.
+    telemetry: telemetry::Telemetry,
 }
 
 /// What the first start did.
@@ -129,6 +132,7 @@ impl App {
             clock,
             config,
             applied,
+            telemetry: telemetry::Telemetry::new(),
         })
     }
 

@@ -25,6 +25,7 @@ impl App {
     /// (V7), last owners kept for good (A11) and reminders (E5). Returns the revision of the last
     /// commit, or `None` when nothing was due.
     pub async fn tick(&self) -> AppResult<Option<Revision>> {
+        self.telemetry().scheduler_ticked();
         let denied = self.deny_overdue_approvals().await?;
         let expired = self.record_expiries().await?;
         let kept = self.keep_last_owners().await?;
@@ -78,6 +79,7 @@ pub fn spawn(app: Arc<App>, period: Duration) -> tokio::task::JoinHandle<()> {
         let mut pruned_at = app.now();
         loop {
             interval.tick().await;
+            app.telemetry().upkeep();
             if app.now() - pruned_at >= PRUNE_EVERY {
                 pruned_at = app.now();
                 app.prune_index(pruned_at - PRUNE_MARGIN);

@@ -6,8 +6,8 @@ mod authority;
 
 pub use authority::{
     AdvisorReader, Approver, AuditReader, Authority, ConnectorManager, CredentialResetter,
-    GroupManager, PimAdmin, PimReader, ProvisioningManager, RoleManager, RoleViewer, UserManager,
-    WebhookManager,
+    GroupManager, MetricsReader, PimAdmin, PimReader, ProvisioningManager, RoleManager, RoleViewer,
+    UserManager, WebhookManager,
 };
 
 use chrono::{DateTime, Utc};

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::ids::{RequestId, ScheduleId};
 use crate::notify::next_reminder;
 use crate::request::ScheduleRequest;
+use crate::rules::approval::APPROVAL_TIMEOUT;
 use crate::schedule::{Access, EndReason, Schedule, ScheduleKind};
 
 /// Instants paired with the object they concern, oldest first.
@@ -77,10 +78,30 @@ impl DueQueues {
         up_to(&self.reminders, at)
     }
 
+    /// When the longest-waiting job fell due, of those the scheduler runs as soon as they are due
+    /// (V3 timeouts, V7 ends, E5 reminders); `None` when none is due at `now`. Its distance to
+    /// `now` is how late the scheduler runs.
+    pub fn oldest_due(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let timeouts = first_instant(&self.pending).map(|created| created + APPROVAL_TIMEOUT);
+        [
+            first_instant(&self.ends),
+            first_instant(&self.reminders),
+            timeouts,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|due| *due <= now)
+        .min()
+    }
+
     /// Requests still awaiting approval that were created at or before `at`, oldest first.
     pub fn pending_since(&self, at: DateTime<Utc>) -> impl Iterator<Item = RequestId> + '_ {
         up_to(&self.pending, at)
     }
+}
+
+fn first_instant<K: Ord>(set: &BTreeSet<(DateTime<Utc>, K)>) -> Option<DateTime<Utc>> {
+    set.first().map(|(when, _)| *when)
 }
 
 fn up_to<K: Ord + Copy>(

@@ -90,7 +90,7 @@ spec_rules! {
     X2 => "The check API answers effective membership at a revision, never older than the caller's write.",
     X3 => "Downstream systems learn of every membership change within a second, by revision.",
     I1 => "The Graph-shaped HTTP API, its OData options and its errors.",
-    I2 => "Stint's own API under /stint/v1, described with I1 by an OpenAPI document.",
+    I2 => "Stint's own API under /stint/v1, described with I1 by an OpenAPI document; metrics at /metrics.",
     I3 => "The web console for people.",
     I4 => "The stint CLI, with --output json.",
     I5 => "Local accounts: Argon2id passwords, TOTP, bearer tokens, MFA freshness, first start.",

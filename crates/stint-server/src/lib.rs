@@ -41,7 +41,9 @@ pub struct ServerState {
 /// The whole HTTP surface, with its OpenAPI document served at `/stint/v1/openapi.json`.
 pub fn router(app: Arc<App>) -> Router {
     let state = ServerState { app };
-    let console = stint_console::router(state.app.clone());
+    let console = stint_console::router(state.app.clone()).layer(
+        axum::middleware::from_fn_with_state(state.clone(), middleware::track),
+    );
     let (router, api) = routes::all().split_for_parts();
     let api = openapi::finish(api);
     let routed = router
@@ -57,6 +59,11 @@ pub fn router(app: Arc<App>) -> Router {
         ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // I2: outermost, so that what it counts is the status the client gets.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::track,
+        ))
         .with_state(state);
     // The web console answers HTML of its own, outside the Graph error envelope.
     Router::new()
@@ -65,6 +72,17 @@ pub fn router(app: Arc<App>) -> Router {
             routed,
             middleware::decode_dollar,
         ))
+}
+
+/// I2: `GET /metrics` alone, without authentication, for a listener of its own on a scrape
+/// network (`--metrics-listen`); anything else there is a bare 404.
+pub fn metrics_router(app: Arc<App>) -> Router {
+    Router::new()
+        .route(
+            routes::metrics::PATH,
+            axum::routing::get(routes::metrics::unauthenticated),
+        )
+        .with_state(ServerState { app })
 }
 
 /// The OpenAPI document, for tests and tools.

@@ -2,7 +2,9 @@
 //! and Graph-shaped bodies for errors the framework produces itself (405, 413, ...).
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -136,6 +138,21 @@ fn fallback_body(status: StatusCode) -> Value {
         status => ApiError::new(status, "BadRequest", "The request is not valid."),
     };
     serde_json::json!({"error": {"code": error.code, "message": error.message}})
+}
+
+/// I2: counts each request under the route template it matched (never its path) and times it.
+pub async fn track(State(server): State<ServerState>, request: Request, next: Next) -> Response {
+    let route = (request.extensions().get::<MatchedPath>()).map(|path| path.as_str().to_owned());
+    let method = request.method().clone();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    server.app.telemetry().http_request(
+        route.as_deref().unwrap_or("unmatched"),
+        method.as_str(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }
 
 /// Graph clients may send `$ref` as `%24ref`; routes are matched on the raw path, so decode it

@@ -77,6 +77,19 @@ pub struct ServeArgs {
     public_url: Option<String>,
     #[command(flatten)]
     oidc: crate::serve_oidc::OidcArgs,
+    /// Serve `/metrics` on this address of its own, without authentication (for a scrape
+    /// network); the main address then has none. Without it, `/metrics` is on the main address
+    /// for administrators' tokens and the scrape token.
+    #[arg(long, env = "STINT_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+    /// A file holding a token (16 characters or more) that scrapers may send as
+    /// `Authorization: Bearer ...` to `/metrics` on the main address.
+    #[arg(
+        long,
+        env = "STINT_METRICS_TOKEN_FILE",
+        conflicts_with = "metrics_listen"
+    )]
+    metrics_token_file: Option<std::path::PathBuf>,
 }
 
 fn parse_smtp_url(text: &str) -> Result<SmtpSettings, String> {
@@ -125,6 +138,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             max_global_administrators: args.advisor_max_global_admins,
             stale_after: chrono::TimeDelta::days(args.advisor_stale_days.into()),
         },
+        metrics: metrics_settings(&args)?,
         ..AppConfig::default()
     };
     if let Some(settings) = &config.oidc {
@@ -187,6 +201,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         app.clone(),
         stint_app::connector_worker::ConnectorDriver::new(),
     );
+    let metrics = match args.metrics_listen {
+        Some(address) => Some(serve_metrics(address, app.clone()).await?),
+        None => None,
+    };
     #[cfg(feature = "test-clock")]
     let router = stint_server::test_clock::router_with_test_clock(app, clock);
     #[cfg(not(feature = "test-clock"))]
@@ -196,6 +214,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     follower.abort();
     delivery.abort();
     connectors.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     tracing::info!("Stint stopped cleanly");
     Ok(())
 }
@@ -280,6 +301,43 @@ pub(crate) fn redacted(database: &str) -> String {
     }
 }
 
+/// I2: where `/metrics` is served, and the scrape token read from its file.
+fn metrics_settings(args: &ServeArgs) -> anyhow::Result<stint_app::config::MetricsSettings> {
+    let scrape_token = match &args.metrics_token_file {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading --metrics-token-file {}", path.display()))?;
+            let token = stint_app::config::ScrapeToken::new(text.trim()).map_err(|error| {
+                anyhow::anyhow!("--metrics-token-file {}: {error}", path.display())
+            })?;
+            Some(token)
+        }
+    };
+    Ok(stint_app::config::MetricsSettings {
+        on_main_address: args.metrics_listen.is_none(),
+        scrape_token,
+    })
+}
+
+/// I2: `/metrics` alone on `address`, without authentication, until the returned task is aborted.
+async fn serve_metrics(
+    address: SocketAddr,
+    app: Arc<App>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("listening on --metrics-listen {address}"))?;
+    tracing::info!(address = %listener.local_addr()?, "serving /metrics");
+    let router = stint_server::metrics_router(app);
+    Ok(tokio::spawn(async move {
+        let forever = std::future::pending();
+        if let Err(error) = stint_server::serve_router(listener, router, forever).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    }))
+}
+
 fn sign_in_limits(args: &ServeArgs) -> stint_app::config::SignInLimits {
     let defaults = stint_app::config::SignInLimits::default();
     stint_app::config::SignInLimits {
@@ -310,5 +368,47 @@ mod tests {
         assert_eq!(runtime.metrics().num_workers(), 3);
         let error = Serve::try_parse_from(["serve", "--workers", "0"]).unwrap_err();
         assert!(error.to_string().contains("--workers"), "{error}");
+    }
+
+    #[test]
+    fn i2_a_scrape_token_file_is_read_trimmed_and_a_short_one_refused_naming_the_flag() {
+        let directory = tempfile::tempdir().unwrap();
+        let good = directory.path().join("good");
+        std::fs::write(&good, "scrape-token-0123456789abcdef\n").unwrap();
+        let serve =
+            Serve::try_parse_from(["serve", "--metrics-token-file", good.to_str().unwrap()])
+                .unwrap();
+        let settings = super::metrics_settings(&serve.args).unwrap();
+        assert!(settings.on_main_address);
+        let token = settings.scrape_token.unwrap();
+        assert!(token.matches("scrape-token-0123456789abcdef"));
+        assert!(!format!("{token:?}").contains("scrape-token"));
+
+        let short = directory.path().join("short");
+        std::fs::write(&short, "short-secret").unwrap();
+        let serve =
+            Serve::try_parse_from(["serve", "--metrics-token-file", short.to_str().unwrap()])
+                .unwrap();
+        let error = super::metrics_settings(&serve.args)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("--metrics-token-file"), "{error}");
+        assert!(!error.contains("short-secret"), "{error}");
+    }
+
+    #[test]
+    fn i2_a_metrics_listener_takes_metrics_off_the_main_address_and_refuses_a_scrape_token() {
+        let serve = Serve::try_parse_from(["serve", "--metrics-listen", "127.0.0.1:9464"]).unwrap();
+        let settings = super::metrics_settings(&serve.args).unwrap();
+        assert!(!settings.on_main_address);
+        let both = [
+            "serve",
+            "--metrics-listen",
+            "127.0.0.1:9464",
+            "--metrics-token-file",
+            "t",
+        ];
+        let error = Serve::try_parse_from(both).unwrap_err().to_string();
+        assert!(error.contains("--metrics-token-file"), "{error}");
     }
 }

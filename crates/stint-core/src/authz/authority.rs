@@ -60,6 +60,9 @@ pub struct ConnectorManager(());
 /// privilege.
 #[derive(Clone, Copy, Debug)]
 pub struct AdvisorReader(());
+/// I2: Global and Privileged Role Administrators: the server's metrics (`/metrics`).
+#[derive(Clone, Copy, Debug)]
+pub struct MetricsReader(());
 
 /// D8: may reset the password and authenticators of `user`.
 #[derive(Clone, Copy, Debug)]
@@ -194,37 +197,40 @@ impl<'s> Authority<'s> {
 
     /// N3: webhook subscriptions and the notification outbox.
     pub fn webhook_manager(&self) -> Result<WebhookManager, Violation> {
-        if self.caller.has_any_directory_role(PRIVILEGED) {
-            return Ok(WebhookManager(()));
-        }
-        Err(Violation::forbidden(
-            "Only a Global Administrator or Privileged Role Administrator may manage webhooks and the notification outbox.",
-        )
-        .rule(Rule::N3))
+        self.privileged("manage webhooks and the notification outbox", Rule::N3)
+            .map(|()| WebhookManager(()))
     }
 
     /// M1: a provisioning token lets an identity provider decide who is in the groups it masters,
     /// which may be eligible for role-assignable groups; so it is made by those who may change
     /// such a protected group's members (D4, F1): Global and Privileged Role Administrators.
     pub fn provisioning_manager(&self) -> Result<ProvisioningManager, Violation> {
-        if self.caller.has_any_directory_role(PRIVILEGED) {
-            return Ok(ProvisioningManager(()));
-        }
-        Err(Violation::forbidden(
-            "Only a Global Administrator or Privileged Role Administrator may manage SCIM provisioning tokens.",
-        )
-        .rule(Rule::M1))
+        self.privileged("manage SCIM provisioning tokens", Rule::M1)
+            .map(|()| ProvisioningManager(()))
     }
 
     /// C1: connectors, which write group memberships into the systems that enforce access.
     pub fn connector_manager(&self) -> Result<ConnectorManager, Violation> {
+        self.privileged("manage connectors", Rule::C1)
+            .map(|()| ConnectorManager(()))
+    }
+
+    /// I2: the server's metrics, which tell how busy every part is but name no one.
+    pub fn metrics_reader(&self) -> Result<MetricsReader, Violation> {
+        self.privileged("read the metrics", Rule::I2)
+            .map(|()| MetricsReader(()))
+    }
+
+    /// Whether the caller is a Global or Privileged Role Administrator; refused under `rule`,
+    /// saying they alone may do `what`.
+    fn privileged(&self, what: &str, rule: Rule) -> Result<(), Violation> {
         if self.caller.has_any_directory_role(PRIVILEGED) {
-            return Ok(ConnectorManager(()));
+            return Ok(());
         }
-        Err(Violation::forbidden(
-            "Only a Global Administrator or Privileged Role Administrator may manage connectors.",
-        )
-        .rule(Rule::C1))
+        Err(Violation::forbidden(format!(
+            "Only a Global Administrator or Privileged Role Administrator may {what}."
+        ))
+        .rule(rule))
     }
 
     /// X1: the advisor's findings.

@@ -3,6 +3,7 @@
 mod administrative_units;
 mod group_members;
 mod groups;
+pub mod metrics;
 mod policies;
 mod roles;
 mod schedules;
@@ -56,6 +57,7 @@ const SIGNED_IN: &[fn() -> ApiRouter] = &[
     group_members::routes,
     roles::routes,
     administrative_units::routes,
+    metrics::routes,
 ];
 
 pub fn all() -> ApiRouter {

@@ -6,6 +6,9 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::time::Instant;
+
+use stint_app::telemetry::CheckCall;
 use stint_app::View;
 use stint_core::check::Grant;
 use stint_core::ids::{GroupId, PrincipalId};
@@ -54,10 +57,12 @@ async fn check_one(
         params.access.as_deref(),
     )?;
     // The hottest route reads the view without the `Call` every other handler builds.
+    let started = Instant::now();
     let (answer, revision) = {
         let view = server.app.view(&session);
         (question.answer(&view), view.revision())
     };
+    (server.app.telemetry()).checks_answered(CheckCall::One, 1, started.elapsed());
     let mut answer = answer?;
     answer["revision"] = revision.into();
     Ok(Json(answer))
@@ -99,6 +104,7 @@ async fn check_batch(call: Call, GraphJson(body): GraphJson<BatchBody>) -> ApiRe
             )
         })
         .collect::<ApiResult<Vec<Question>>>()?;
+    let started = Instant::now();
     let view = call.view();
     let answers: Vec<Value> = questions
         .iter()
@@ -109,6 +115,9 @@ async fn check_batch(call: Call, GraphJson(body): GraphJson<BatchBody>) -> ApiRe
         })
         .collect();
     let revision = view.revision();
+    drop(view);
+    let telemetry = call.app().telemetry();
+    telemetry.checks_answered(CheckCall::Batch, answers.len(), started.elapsed());
     Ok(Json(json!({ "revision": revision, "value": answers })))
 }
 

@@ -122,6 +122,7 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
             get(format!("/stint/v1/connectors/{connector}/links/{link}"))
         }
         ("GET", "/stint/v1/health") => get(template.into()),
+        ("GET", "/metrics") => get(template.into()),
         ("GET", "/stint/v1/me/authenticators") => get(template.into()),
         ("POST", "/stint/v1/me/authenticators/totp") => with(template.into(), json!({})),
         ("DELETE", "/stint/v1/me/authenticators/totp") => get(template.into()),
