@@ -14,7 +14,7 @@
 //! that instant), when a reconcile is due, and to renew its lease. A reconcile asked on any node
 //! is a commit (the connector's `reconciles_asked` grows), so it wakes the holder's task through
 //! the change feed like any other commit; the holder reconciles while its status has answered
-//! fewer asks (docs/design/0014-connector-operations.md).
+//! fewer asks (docs/design/0015-connector-operations.md).
 
 mod targets;
 

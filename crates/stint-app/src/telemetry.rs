@@ -1,4 +1,4 @@
-//! I2: the metrics behind `/metrics`, in Prometheus's text format (ADR 0014). Counters and
+//! I2: the metrics behind `/metrics`, in Prometheus's text format (ADR 0016). Counters and
 //! histograms are recorded where things happen; gauges are read from the state and the store
 //! when scraped. Each [`App`] has a registry of its own, so apps in one process (tests) never
 //! share series. Labels are route templates, methods, statuses and connector ids: never a user.

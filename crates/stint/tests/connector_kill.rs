@@ -4,7 +4,7 @@
 //! database, it brings the directory to exactly the wanted members, and every removal is audited
 //! as confirmed.
 //!
-//! What the design guarantees (docs/design/0014-connector-operations.md): confirmed removals are
+//! What the design guarantees (docs/design/0015-connector-operations.md): confirmed removals are
 //! audited **at least once**. A round commits its audit before it saves its progress, so a kill
 //! between the two makes the next round find the value already gone and confirm it again (as
 //! "found gone"); a kill before the audit commit loses no record either, for the same reason. A
