@@ -51,8 +51,10 @@ async fn x1_the_advisor_names_a_role_holding_group_activated_without_approval_un
     assert!(finding["why"].as_str().unwrap().len() > 20);
     assert!(finding["fix"].as_str().unwrap().contains("approval"));
     assert!(answer["counts"]["high"].as_u64().unwrap() >= 1);
+    let exposed = of_kind(&answer, "privilegeWithoutMfa");
+    assert_eq!(exposed.len(), 1, "one finding names everyone: {answer}");
     assert_eq!(
-        of_kind(&answer, "privilegeWithoutMfa").len(),
+        exposed[0]["objects"].as_array().unwrap().len(),
         2,
         "admin and alice: {answer}"
     );
