@@ -29,9 +29,12 @@ impl Node {
                 "1",
             ])
             .env("STINT_ADMIN_PASSWORD", admin_password)
-            .env("STINT_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .env(
+                "STINT_LOG",
+                std::env::var("STINT_TEST_NODE_LOG_LEVEL").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(log_file())
+            .stderr(log_file())
             .spawn()
             .unwrap();
         let node = Node {
@@ -72,4 +75,16 @@ impl Drop for Node {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Where a node's log goes: the file named by `STINT_TEST_NODE_LOG` (appended to), else nowhere.
+fn log_file() -> Stdio {
+    let Some(path) = std::env::var_os("STINT_TEST_NODE_LOG") else {
+        return Stdio::null();
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path);
+    file.map_or_else(|_| Stdio::null(), Stdio::from)
 }
