@@ -28,7 +28,7 @@ use stint_core::connector::events::{self, ConfirmedRemoval};
 use stint_core::connector::{wanted, Connector, ConnectorId, Endpoint, LinkId};
 use stint_core::ids::UserId;
 use stint_core::Decision;
-use stint_store::connectors::{ConnectorProgress, ConnectorStatus};
+use stint_store::connectors::{ConnectorProgress, ConnectorStatus, Pushed, PushedFor};
 use uuid::Uuid;
 
 use crate::engine::Attempt;
@@ -52,13 +52,11 @@ pub struct ConnectorDriver {
     links: Mutex<HashMap<LinkId, LinkMemory>>,
 }
 
-/// What a link's last successful sync on this node pushed, and for whom.
+/// What a link's last successful sync on this node was asked for and pushed.
 #[derive(Debug, Clone)]
 struct LinkMemory {
     members: Vec<Member>,
     pushed: BTreeSet<String>,
-    /// Each pushed value's user and when that user's access was to end.
-    owners: BTreeMap<TargetValue, (UserId, Option<DateTime<Utc>>)>,
     clean: bool,
 }
 
@@ -263,8 +261,8 @@ impl App {
         let mut target = None;
         for (link, LinkWanted { members, .. }) in connector.links.iter().zip(wanted) {
             let memory = driver.memory(link.id);
-            let pushed_before: BTreeSet<String> =
-                progress.pushed.get(&link.id).cloned().unwrap_or_default();
+            let owners = progress.pushed.get(&link.id).cloned().unwrap_or_default();
+            let pushed_before = owners.values();
             let wanted_members: Vec<Member> = members.iter().map(|(m, _)| m.clone()).collect();
             let unchanged = memory.as_ref().is_some_and(|memory| {
                 memory.clean && memory.members == wanted_members && memory.pushed == pushed_before
@@ -298,7 +296,6 @@ impl App {
                     continue;
                 }
             };
-            let owners = memory.map(|memory| memory.owners).unwrap_or_default();
             audit.extend(self.audit_report(
                 connector,
                 link,
@@ -306,27 +303,12 @@ impl App {
                 &owners,
                 &mut progress.status,
             ));
-            let pushed: BTreeSet<String> = report
-                .pushed
-                .iter()
-                .map(|v| v.as_str().to_owned())
-                .collect();
-            let ends: BTreeMap<Uuid, Option<DateTime<Utc>>> =
-                members.iter().map(|(m, until)| (m.id, *until)).collect();
-            // Fresh resolutions last: they win over what an earlier sync knew.
-            let owners = (owners.into_iter())
-                .filter(|(value, _)| report.pushed.contains(value))
-                .chain(report.resolved.iter().map(|(user, value)| {
-                    let until = ends.get(user).copied().flatten();
-                    (value.clone(), (UserId(*user), until))
-                }))
-                .collect();
+            let pushed = pushed_now(owners, &report, members);
             driver.remember(
                 link.id,
                 LinkMemory {
                     members: wanted_members,
-                    pushed: pushed.clone(),
-                    owners,
+                    pushed: pushed.values(),
                     clean: report.failed.is_empty(),
                 },
             );
@@ -350,7 +332,7 @@ impl App {
         connector: &Connector,
         link: &stint_core::connector::Link,
         report: &SyncReport,
-        owners: &BTreeMap<TargetValue, (UserId, Option<DateTime<Utc>>)>,
+        owners: &Pushed,
         status: &mut ConnectorStatus,
     ) -> Vec<stint_core::audit::AuditRecord> {
         let mut audit = Vec::new();
@@ -358,16 +340,15 @@ impl App {
             if removal.cause == RemovalCause::Drift {
                 continue;
             }
-            let owner = owners.get(&removal.value);
+            let owner = owners.0.get(removal.value.as_str());
             // The end as the check knew it, when it has passed; otherwise (a deactivation, a
             // removal) the round that saw it, which follows the commit at once.
-            let ended_at = owner
-                .and_then(|(_, until)| *until)
+            let ended_at = (owner.and_then(|owner| owner.until))
                 .filter(|until| *until <= report.started_at)
                 .unwrap_or(report.started_at);
             let confirmed = ConfirmedRemoval {
                 value: removal.value.as_str(),
-                user: owner.map(|(user, _)| *user),
+                user: owner.and_then(|owner| owner.user),
                 ended_at,
                 confirmed_at: removal.confirmed_at,
             };
@@ -549,6 +530,33 @@ async fn drive(app: Arc<App>, driver: Arc<ConnectorDriver>, id: ConnectorId) {
             changed = commits.changed() => if changed.is_err() { return },
         }
     }
+}
+
+/// What a link holds after a sync: each value the report says Stint is responsible for, with
+/// whom it stands for — a fresh resolution wins over what an earlier sync knew.
+fn pushed_now(
+    before: Pushed,
+    report: &SyncReport,
+    members: &[(Member, Option<DateTime<Utc>>)],
+) -> Pushed {
+    let ends: BTreeMap<Uuid, Option<DateTime<Utc>>> =
+        members.iter().map(|(m, until)| (m.id, *until)).collect();
+    let mut pushed = before.0;
+    pushed.retain(|value, _| report.pushed.contains(&TargetValue::new(value)));
+    for (user, value) in &report.resolved {
+        if report.pushed.contains(value) {
+            let until = ends.get(user).copied().flatten();
+            let owner = PushedFor {
+                user: Some(UserId(*user)),
+                until,
+            };
+            pushed.insert(value.as_str().to_owned(), owner);
+        }
+    }
+    for value in &report.pushed {
+        pushed.entry(value.as_str().to_owned()).or_default();
+    }
+    Pushed(pushed)
 }
 
 fn reconciles_asked(state: &stint_core::State, id: ConnectorId) -> Option<u64> {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use stint_core::ids::LinkId;
+use stint_core::ids::{LinkId, UserId};
 
 use crate::Revision;
 
@@ -19,12 +19,55 @@ pub const LATENCY_WINDOW: usize = 1000;
 pub struct ConnectorProgress {
     /// The targets reflect every commit up to this revision.
     pub revision: Revision,
-    /// Per link, the target values Stint is responsible for (the last sync's `pushed`).
-    pub pushed: BTreeMap<LinkId, BTreeSet<String>>,
+    /// Per link, the target values Stint is responsible for (the last sync's `pushed`), each
+    /// with whom it was pushed for, so that a removal after a restart is still audited with its
+    /// user and end.
+    pub pushed: BTreeMap<LinkId, Pushed>,
     /// What the status endpoint answers.
     pub status: ConnectorStatus,
     /// The node holding the lease, and until when.
     pub lease: Option<(String, DateTime<Utc>)>,
+}
+
+/// A link's pushed values, by value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Pushed(pub BTreeMap<String, PushedFor>);
+
+/// Whom a value was pushed for, when known.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PushedFor {
+    /// The user the value stands for.
+    pub user: Option<UserId>,
+    /// When that user's access was to end, as the check knew it when the value was pushed.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl Pushed {
+    /// The values, without whom they stand for.
+    pub fn values(&self) -> BTreeSet<String> {
+        self.0.keys().cloned().collect()
+    }
+}
+
+impl<'de> Deserialize<'de> for Pushed {
+    /// Reads both forms: a map of value to [`PushedFor`], and the list of values that progress
+    /// saved before the users were kept.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Pushed, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored {
+            Owned(BTreeMap<String, PushedFor>),
+            Values(BTreeSet<String>),
+        }
+        Ok(Pushed(match Stored::deserialize(deserializer)? {
+            Stored::Owned(owned) => owned,
+            Stored::Values(values) => (values.into_iter())
+                .map(|value| (value, PushedFor::default()))
+                .collect(),
+        }))
+    }
 }
 
 /// The figures a connector's status shows.
@@ -97,5 +140,16 @@ mod tests {
         }
         assert_eq!(status.removal_latencies_ms.len(), LATENCY_WINDOW);
         assert_eq!(status.removal_latency_p99_ms(), Some(5));
+    }
+
+    #[test]
+    fn pushed_sets_saved_before_users_were_kept_still_read() {
+        let stored = r#"["uid=alice,ou=people,dc=example,dc=org"]"#;
+        let pushed: Pushed = serde_json::from_str(stored).expect("the old form reads");
+        assert_eq!(
+            pushed.values(),
+            BTreeSet::from(["uid=alice,ou=people,dc=example,dc=org".to_owned()])
+        );
+        assert_eq!(pushed.0.values().next(), Some(&PushedFor::default()));
     }
 }

@@ -218,27 +218,47 @@ async fn c2_a_sigkill_mid_push_loses_no_membership_and_no_confirmed_removal() {
         let path = "/stint/v1/audit?$top=999";
         let (status, body) = api.call(Method::GET, path, None).await;
         assert_eq!(status, 200, "{body}");
-        let messages: Vec<String> = (body["value"].as_array().unwrap().iter())
+        let confirmations: Vec<(String, Value)> = (body["value"].as_array().unwrap().iter())
             .filter(|event| event["action"] == "connector.removalConfirmed")
-            .map(|event| event["message"].as_str().unwrap().to_lowercase())
+            .map(|event| {
+                let message = event["message"].as_str().unwrap().to_lowercase();
+                (message, event["principalId"].clone())
+            })
             .collect();
-        messages
+        confirmations
     };
     let confirmed_dn = |message: &str| {
         let dn = message.strip_prefix("removed ")?;
         Some(dn[..dn.find(" from ")?].to_owned())
     };
-    let messages = until(Duration::from_secs(30), audited, |messages| {
-        let dns: BTreeSet<String> = messages.iter().filter_map(|m| confirmed_dn(m)).collect();
+    let confirmations = until(Duration::from_secs(30), audited, |confirmations| {
+        let dns: BTreeSet<String> = (confirmations.iter())
+            .filter_map(|(message, _)| confirmed_dn(message))
+            .collect();
         removed_dns.is_subset(&dns)
     })
     .await;
-    let dns: Vec<String> = messages.iter().filter_map(|m| confirmed_dn(m)).collect();
+    let dns: Vec<String> = (confirmations.iter())
+        .filter_map(|(message, _)| confirmed_dn(message))
+        .collect();
     let distinct: BTreeSet<String> = dns.iter().cloned().collect();
     assert_eq!(
         distinct, removed_dns,
         "every removal is confirmed, and only removals are"
     );
+    // Whichever node confirmed it, each removal names the user it removed: what was pushed for
+    // whom outlives the node that pushed it.
+    let user_of: std::collections::BTreeMap<String, String> = (0..REMOVED)
+        .map(|n| (user_dn(&name(n)), users[n].clone()))
+        .collect();
+    for (message, principal) in &confirmations {
+        let dn = confirmed_dn(message).unwrap();
+        assert_eq!(
+            principal.as_str(),
+            user_of.get(&dn).map(String::as_str),
+            "the confirmation of {dn} names its user"
+        );
+    }
     let _ = writeln!(
         std::io::stderr(),
         "connector_kill: {} confirmations for {REMOVED} removals (at least once)",

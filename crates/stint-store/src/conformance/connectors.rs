@@ -2,14 +2,12 @@
 //! lease at a time and a lapsed lease passes on; only the holder writes the cursor, pushed sets
 //! and status, which read back as written.
 
-use std::collections::BTreeSet;
-
 use chrono::TimeDelta;
-use stint_core::ids::{ConnectorId, LinkId};
+use stint_core::ids::{ConnectorId, LinkId, UserId};
 use uuid::Uuid;
 
 use super::at;
-use crate::connectors::{ConnectorProgress, ConnectorStatus};
+use crate::connectors::{ConnectorProgress, ConnectorStatus, Pushed, PushedFor};
 use crate::Store;
 
 const ANSWERS: &str = "the store answers";
@@ -68,13 +66,14 @@ pub async fn connector_progress_is_written_by_the_lease_holder_only(store: &dyn 
         ..ConnectorStatus::default()
     };
     status.record_latency(120);
+    let alice = PushedFor {
+        user: Some(UserId(Uuid::from_u128(7))),
+        until: Some(at(3600)),
+    };
+    let alice_pushed = [("uid=alice,ou=people,dc=example,dc=org".to_owned(), alice)].into();
     let progress = ConnectorProgress {
         revision: 42,
-        pushed: [(
-            link,
-            BTreeSet::from(["uid=alice,ou=people,dc=example,dc=org".into()]),
-        )]
-        .into(),
+        pushed: [(link, Pushed(alice_pushed))].into(),
         status,
         lease: None,
     };
