@@ -76,7 +76,7 @@ impl FindingKind {
             RoleGroupActivationWithoutApproval => "Anyone eligible for this group's membership gets its directory roles on their own say-so: one stolen account is a directory administrator, with nobody asked.",
             RoleGroupActivationWithoutMfa => "A password alone activates this group's directory roles: a phished or reused password becomes administrative power.",
             PermanentActiveInRoleAssignableGroup => "Standing access to a role-assignable group is standing access to the roles it holds, for as long as nobody notices; this is what PIM exists to remove.",
-            PrivilegeWithoutMfa => "This account can reach privileged access but has no authenticator and no identity-provider sign-in: step-up cannot be asked of it, so its password is the only barrier.",
+            PrivilegeWithoutMfa => "These accounts can reach privileged access but have no authenticator and no identity-provider sign-in: step-up cannot be asked of them, so a password is the only barrier.",
             FewerThanTwoApprovers => "With one approver, an absence blocks every activation, and the one approver can be pressured or compromised alone.",
             ApproversOnlyEligible => "These approvers are only eligible for the group that names them: they cannot approve until they activate it, and approvals stall when it matters.",
             PermanentRoleAssignment => "A directory role held permanently and outside PIM is never asked for, never justified and never expires.",
