@@ -150,7 +150,10 @@ fn forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)> {
             format!("/ui/approvals/{}", w.request),
             owned(&[("decision", "approve"), ("justification", "ok")]),
         ),
-        (format!("/ui/groups/{}/manage", w.unmanaged), vec![]),
+        (
+            format!("/ui/groups/{}/manage", w.unmanaged),
+            owned(&[("confirm", "yes")]),
+        ),
         (
             format!("/ui/groups/{g}/assignments"),
             owned(&[
@@ -174,6 +177,7 @@ fn forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)> {
                 ("access", "member"),
                 ("principal", &w.alice),
                 ("kind", "eligible"),
+                ("confirm", "yes"),
             ]),
         ),
         (
@@ -216,7 +220,7 @@ fn forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)> {
         ),
         (
             format!("/ui/directory/roles/{}/remove", w.role_assignment),
-            vec![],
+            owned(&[("confirm", "yes")]),
         ),
         ("/ui/sign-out".into(), vec![]),
     ]
