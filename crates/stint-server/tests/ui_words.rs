@@ -105,21 +105,30 @@ fn text(html: &str) -> String {
         .to_string()
 }
 
-/// Every piece of `html` between `open` and the next `close`, as text.
-fn between(html: &str, open: &str, close: &str) -> Vec<String> {
+/// Every piece of `html` between `open` and the next `close`.
+fn raw_between<'a>(html: &'a str, open: &str, close: &str) -> Vec<&'a str> {
     html.match_indices(open)
         .filter_map(|(at, _)| {
             let rest = &html[at + open.len()..];
-            rest.find(close).map(|end| text(&rest[..end]))
+            rest.find(close).map(|end| &rest[..end])
         })
+        .collect()
+}
+
+/// Every piece of `html` between `open` and the next `close`, as text.
+fn between(html: &str, open: &str, close: &str) -> Vec<String> {
+    raw_between(html, open, close)
+        .into_iter()
+        .map(text)
         .collect()
 }
 
 /// Every error message a page shows: under its fields, in its summary, or as the whole page.
 fn error_messages(page: &Page) -> Vec<String> {
     let mut messages = between(&page.body, "Error: </span>", "</p>");
-    for summary in between(&page.body, "<div class=\"error-summary\"", "</div>") {
-        messages.push(summary.trim_start_matches(|c| c != '>').to_string());
+    let summary_open = "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\">";
+    for summary in raw_between(&page.body, summary_open, "</div>") {
+        messages.extend(between(summary, "<li>", "</li>"));
     }
     if page.status >= 400 {
         messages.extend(between(&page.body, "</h1><p>", "</p>"));
@@ -263,7 +272,8 @@ async fn an_approved_request_in_force_reads_active_and_approved_never_provisione
     let waiting = w
         .api
         .get(&format!(
-            "{PIM}/assignmentScheduleRequests?$filter=status eq 'PendingApproval'"
+            "{PIM}/assignmentScheduleRequests?$filter=groupId eq '{}' and status eq 'PendingApproval'",
+            w.group
         ))
         .await
         .expect(200);
@@ -286,6 +296,8 @@ async fn an_approved_request_in_force_reads_active_and_approved_never_provisione
     }
     // Once the activation is over, the request reads "Approved".
     w.server.advance(TimeDelta::hours(2));
+    let alice = Browser::new(&w.server.base_url);
+    alice.sign_in("alice@contoso.com", PASSWORD, None).await;
     let later = alice.get("/ui/my-requests?tab=past").await;
     assert!(later.contains(">Approved</span>"), "{}", later.body);
 }
