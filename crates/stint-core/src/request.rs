@@ -123,12 +123,13 @@ impl RequestStatus {
 
     /// The status as people read it: a provisioned request is "Active" while the active
     /// assignment it made is in force, "Approved" once that is over if an approver let it
-    /// through, and "Completed" otherwise.
+    /// through, and "Completed" otherwise; a removal or deactivation that was carried out (Graph's
+    /// "Revoked") is "Completed" too.
     pub fn in_words(self, approved: bool, in_force: bool) -> &'static str {
         match self {
             RequestStatus::Provisioned if in_force => "Active",
             RequestStatus::Provisioned if approved => "Approved",
-            RequestStatus::Provisioned => "Completed",
+            RequestStatus::Provisioned | RequestStatus::Revoked => "Completed",
             RequestStatus::PendingApproval => "Pending approval",
             other => other.as_str(),
         }

@@ -156,6 +156,7 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
         .await;
     wait_path(&chrome, &format!("/ui/groups/{group}/settings/member")).await;
     chrome.shot("group-settings-member").await;
+    chrome.phone_shot("group-settings-member").await;
     chrome.click("#f-approval").await;
     chrome.click(&format!("#f-approver-user-{carol_id}")).await;
     chrome.click_text("Save settings").await;
@@ -215,6 +216,8 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
         chrome.shot(name).await;
     }
     chrome.phone_shot("outbox-pending").await;
+    chrome.goto("/ui/directory/roles").await;
+    chrome.phone_shot("directory-roles").await;
     chrome
         .goto(&format!("/ui/directory/users/{alice_id}"))
         .await;
@@ -365,6 +368,7 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
     )));
     chrome.goto("/ui/my-requests?tab=past").await;
     chrome.shot("my-requests-past").await;
+    chrome.phone_shot("my-requests-past").await;
     chrome.goto("/ui/audit").await;
     chrome.shot("my-audit-alice").await;
     chrome.phone_shot("my-audit-alice").await;

@@ -313,7 +313,10 @@ async fn v2_a_refused_activation_says_why_next_to_the_field_and_keeps_what_was_t
     assert_eq!(refused.status, 400);
     assert!(refused.contains("id=\"f-justification-error\""));
     assert!(refused.contains("Give a reason."), "{}", refused.body);
-    assert!(!refused.contains("JustificationRule"), "Graph's rule name is not for people");
+    assert!(
+        !refused.contains("JustificationRule"),
+        "Graph's rule name is not for people"
+    );
     assert!(
         refused.contains("value=\"INC-42\""),
         "the ticket typed is kept"

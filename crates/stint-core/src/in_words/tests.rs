@@ -133,3 +133,20 @@ fn a_refusal_in_the_audit_trail_reads_without_rule_id_or_code() {
         "Ended bob's membership of Ops because bob no longer belongs to Oncall, through which it was activated."
     );
 }
+
+#[test]
+fn a_carried_out_request_reads_active_approved_or_completed_never_provisioned() {
+    use crate::request::RequestStatus;
+    assert_eq!(RequestStatus::Provisioned.in_words(true, true), "Active");
+    assert_eq!(RequestStatus::Provisioned.in_words(true, false), "Approved");
+    assert_eq!(
+        RequestStatus::Provisioned.in_words(false, false),
+        "Completed"
+    );
+    assert_eq!(RequestStatus::Revoked.in_words(false, false), "Completed");
+    assert_eq!(
+        RequestStatus::PendingApproval.in_words(false, false),
+        "Pending approval"
+    );
+    assert_eq!(RequestStatus::Denied.in_words(false, false), "Denied");
+}
