@@ -1,6 +1,7 @@
 //! I3: every state-changing form of the web console is refused (403, nothing changed — not even an
 //! audited refusal, so the store's revision stays the same) when it comes without its CSRF value,
-//! or with the value of another session; and with its own session's value the same form works.
+//! or with the value of another session; and with its own session's value the same form works,
+//! and whatever it refuses is said in words (issue 19).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -289,6 +290,7 @@ async fn i3_the_same_forms_work_with_their_sessions_csrf_value() {
         let before = server.app.revision();
         let answer = admin.post(&path, &csrf, &fields).await;
         assert_ne!(answer.status, 403, "POST {path}: {}", answer.body);
+        answer.assert_errors_in_words(&format!("POST {path}"));
         assert!(
             server.app.revision() > before || [400, 404].contains(&answer.status),
             "POST {path} answered {} and changed nothing",

@@ -12,8 +12,7 @@ use chrono::TimeDelta;
 use common::{Client, TestServer, ADMIN, ADMIN_PASSWORD, PASSWORD};
 use serde_json::json;
 use stint_core::directory::BuiltInRole;
-use stint_core::in_words::api_speak;
-use ui_kit::{Authenticator, Browser, Page};
+use ui_kit::{between, Authenticator, Browser, Page};
 
 const PIM: &str = "/v1.0/identityGovernance/privilegedAccess/group";
 
@@ -84,72 +83,17 @@ async fn eligible(server: &TestServer, api: &Client, group: &str, principal: &st
     .expect(201);
 }
 
-/// `html` as text: tags dropped, entities read.
-fn text(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-        .trim()
-        .to_string()
-}
-
-/// Every piece of `html` between `open` and the next `close`.
-fn raw_between<'a>(html: &'a str, open: &str, close: &str) -> Vec<&'a str> {
-    html.match_indices(open)
-        .filter_map(|(at, _)| {
-            let rest = &html[at + open.len()..];
-            rest.find(close).map(|end| &rest[..end])
-        })
-        .collect()
-}
-
-/// Every piece of `html` between `open` and the next `close`, as text.
-fn between(html: &str, open: &str, close: &str) -> Vec<String> {
-    raw_between(html, open, close)
-        .into_iter()
-        .map(text)
-        .collect()
-}
-
-/// Every error message a page shows: under its fields, in its summary, or as the whole page.
-fn error_messages(page: &Page) -> Vec<String> {
-    let mut messages = between(&page.body, "Error: </span>", "</p>");
-    let summary_open = "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\">";
-    for summary in raw_between(&page.body, summary_open, "</div>") {
-        messages.extend(between(summary, "<li>", "</li>"));
-    }
-    if page.status >= 400 {
-        messages.extend(between(&page.body, "</h1><p>", "</p>"));
-    }
-    messages
-}
-
 /// Asserts that `page` is a refusal saying `expected`, and that none of its error messages has
 /// API words in it.
 #[track_caller]
 fn refused_in_words(page: &Page, expected: &str) {
     assert!(page.status >= 400, "not refused: {}", page.body);
-    let messages = error_messages(page);
+    let messages = page.error_messages();
     assert!(
         messages.iter().any(|m| m.contains(expected)),
         "{expected:?} is not among {messages:?}"
     );
-    for message in &messages {
-        let api_words = api_speak(message);
-        assert!(api_words.is_empty(), "{api_words:?} in {message:?}");
-    }
+    page.assert_errors_in_words(expected);
 }
 
 #[common::both_backends]
@@ -405,7 +349,8 @@ async fn a_wrong_code_at_totp_enrolment_keeps_the_qr_code_and_key_for_a_retry() 
     assert_eq!(retry.status, 400, "{}", retry.body);
     assert!(retry.contains("class=\"qr\""), "no QR code: {}", retry.body);
     assert!(retry.contains(&format!("<code class=\"secret\">{secret}</code>")));
-    assert!(error_messages(&retry)
+    assert!(retry
+        .error_messages()
         .iter()
         .any(|m| m.contains("not correct")));
 
