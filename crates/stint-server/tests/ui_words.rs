@@ -290,6 +290,19 @@ async fn asks_first(w: &World, path: &str, fields: &[(&str, &str)], question: &s
 async fn manage_remove_assignment_and_remove_role_ask_first_without_javascript() {
     let w = world().await;
     let unmanaged = w.api.create_group("Unmanaged", false).await;
+    // Someone who may not manage it is refused at once, not asked.
+    let carol = Browser::new(&w.server.base_url);
+    carol.sign_in("carol@contoso.com", PASSWORD, None).await;
+    let refused = carol
+        .post(
+            &format!("/ui/groups/{unmanaged}/manage"),
+            &carol.csrf().await,
+            &[],
+        )
+        .await;
+    assert_ne!(refused.status, 200, "{}", refused.body);
+    assert!(!refused.contains("in PIM?"), "{}", refused.body);
+    refused.assert_errors_in_words("carol's manage");
     asks_first(
         &w,
         &format!("/ui/groups/{unmanaged}/manage"),

@@ -181,10 +181,8 @@ pub async fn remove(Path(id): Path<String>, Posted { console, form }: Posted) ->
     let Ok(id) = id.parse::<RoleAssignmentId>() else {
         return UiError::not_found("That role assignment").into_response();
     };
-    if !confirm::confirmed(&form) {
-        let Some(what) = role_assignment_words(&console, id) else {
-            return UiError::not_found("That role assignment").into_response();
-        };
+    let what = role_assignment_words(&console, id);
+    if let (Some(what), false) = (what, confirm::confirmed(&form)) {
         let action = format!("/ui/directory/roles/{id}/remove");
         return confirm::ask(
             &console,
@@ -211,9 +209,13 @@ pub async fn remove(Path(id): Path<String>, Posted { console, form }: Posted) ->
     })
 }
 
-/// What removing the role assignment `id` takes away, if it is in force.
+/// What removing the role assignment `id` takes away, if it is in force and the caller may
+/// remove it (anyone else hears the app's refusal instead of a question).
 fn role_assignment_words(console: &Console, id: RoleAssignmentId) -> Option<String> {
     let view = console.view();
+    view.authority()
+        .role_manager("remove role assignments")
+        .ok()?;
     let assignment = view.role_assignments_in_force().find(|a| a.id == id)?;
     let (name, _) = wording::principal(&view, assignment.principal_id);
     Some(format!(

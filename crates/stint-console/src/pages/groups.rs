@@ -222,7 +222,9 @@ pub async fn manage(Path(id): Path<String>, Posted { console, form }: Posted) ->
     let Ok(group) = id.parse::<GroupId>() else {
         return UiError::not_found("That group").into_response();
     };
-    if !confirm::confirmed(&form) {
+    // Only someone who may manage the group is asked; anyone else hears the app's refusal.
+    let may_manage = console.view().authority().pim_admin_of(group).is_ok();
+    if may_manage && !confirm::confirmed(&form) {
         let name = crate::wording::group_name(&console.view(), group);
         let action = format!("/ui/groups/{group}/manage");
         return confirm::ask(

@@ -57,7 +57,12 @@ pub async fn unlink(
     let Ok(user) = id.parse::<UserId>() else {
         return UiError::not_found("That user").into_response();
     };
-    if !confirm::confirmed(&form) {
+    // Only someone who sees the identity is asked; anyone else hears the app's answer.
+    let sees_it = console
+        .view()
+        .identities_of(user)
+        .is_ok_and(|links| links.iter().any(|link| link.id() == identity));
+    if sees_it && !confirm::confirmed(&form) {
         let name = wording::principal(&console.view(), user.into()).0;
         let action = format!(
             "/ui/directory/users/{user}/identities/{}/unlink",
