@@ -173,6 +173,14 @@ async fn console_refusals_say_what_to_do_about_the_field_without_api_words() {
         "An assignment cannot be removed within 5 minutes of being made",
     );
     assert!(!too_soon.contains("ActiveDurationTooShort"));
+    // The group's audit tells the refusal in the same words, without rule id or code.
+    let audit = w.admin.get(&format!("/ui/groups/{g}/audit")).await;
+    assert!(
+        audit.contains("Refused: An assignment cannot be removed within 5 minutes"),
+        "{}",
+        audit.body
+    );
+    assert!(!audit.contains("Refused ("), "{}", audit.body);
 
     // A refusal of the rules as a whole page: carol administers nothing.
     let carol = Browser::new(&w.server.base_url);

@@ -525,6 +525,15 @@ async fn i4_the_whole_life_login_manage_assign_policy_activate_with_approval_dea
         let audit_table = admin.ok(&["audit", "--group", GROUP, "--since", "1h"]);
         assert!(audit_table.starts_with("TIME"), "{audit_table}");
         assert!(audit_table.contains("approval.approve"), "{audit_table}");
+        // A refusal reads in words there too: no SPEC rule id, no Graph code.
+        assert!(
+            audit_table.contains("Refused: An activation cannot be ended within 5 minutes"),
+            "{audit_table}"
+        );
+        assert!(
+            !audit_table.contains("Refused (") && !audit_table.contains("ActiveDurationTooShort"),
+            "{audit_table}"
+        );
 
         // Logout ends the token; then authentication is needed (exit 3).
         let out = alice.json(&["logout"]);
