@@ -139,7 +139,9 @@ pub fn plain(message: &str) -> String {
     for token in message.split_whitespace() {
         let starts_sentence = words.last().is_none_or(|last| last.ends_with('.'));
         let (before, core, after) = split_punctuation(token);
-        let core = if let Some(length) = duration_in_words(core) {
+        let core = if is_quoted(before, after) {
+            core.to_string()
+        } else if let Some(length) = duration_in_words(core) {
             length
         } else if is_api_name(core) {
             let label = label(core);
@@ -177,6 +179,13 @@ fn without_api_asides(text: &str) -> String {
     }
     kept.push_str(rest);
     kept
+}
+
+/// Whether a word with these edges is quoted: someone's name or value, never rewritten.
+fn is_quoted(before: &str, after: &str) -> bool {
+    [before, after]
+        .iter()
+        .any(|edge| edge.contains(['\'', '"']))
 }
 
 /// `token` as (leading punctuation, the word, trailing punctuation).
@@ -288,7 +297,9 @@ pub fn api_speak(text: &str) -> Vec<String> {
         })
         .collect();
     text.split_whitespace()
-        .map(|token| split_punctuation(token).1)
+        .map(split_punctuation)
+        .filter(|(before, _, after)| !is_quoted(before, after))
+        .map(|(_, word, _)| word)
         .filter(|word| {
             is_api_name(word)
                 || is_rule_id(word)

@@ -150,3 +150,13 @@ fn a_carried_out_request_reads_active_approved_or_completed_never_provisioned() 
     );
     assert_eq!(RequestStatus::Denied.in_words(false, false), "Denied");
 }
+
+#[test]
+fn quoted_names_and_values_are_kept_as_typed() {
+    let violation = Violation::new(
+        ErrorCode::GroupAlreadyManaged,
+        "'payOps' is already managed by PIM.",
+    );
+    assert_eq!(violation.in_words(), "'payOps' is already managed by PIM.");
+    assert!(api_speak(&violation.in_words()).is_empty());
+}
