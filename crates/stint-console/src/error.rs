@@ -36,9 +36,9 @@ impl From<AppError> for UiError {
     fn from(error: AppError) -> Self {
         match error {
             AppError::Rule(violation) => match violation.code.http_status() {
-                403 => UiError::Forbidden(violation.message),
-                404 => UiError::NotFound(violation.message),
-                _ => UiError::BadRequest(violation.message),
+                403 => UiError::Forbidden(violation.in_words()),
+                404 => UiError::NotFound(violation.in_words()),
+                _ => UiError::BadRequest(violation.in_words()),
             },
             AppError::Unauthenticated => {
                 UiError::Forbidden("Your session ended; sign in again.".into())

@@ -1,9 +1,10 @@
 //! Posted forms: reading `application/x-www-form-urlencoded` bodies (with repeated fields), the
 //! CSRF check every state-changing form goes through, and the errors shown next to fields.
 //!
-//! A refusal from the rules (`Violation`) is shown next to the field it concerns: the one named by
-//! `violation.field`, or, for `RoleAssignmentRequestPolicyValidationFailed`, the fields of the
-//! policy rules the message names. Each page says which of its inputs stands for which field.
+//! A refusal from the rules (`Violation`) is shown in a person's words next to the field it
+//! concerns: the one named by `violation.field`, or, for
+//! `RoleAssignmentRequestPolicyValidationFailed`, the fields of the policy rules the message
+//! names. Each page says which of its inputs stands for which field.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -13,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use maud::Markup;
 use stint_app::{AppError, AppResult};
-use stint_core::Violation;
+use stint_core::{in_words, Violation};
 
 use super::error::UiError;
 use super::session::Console;
@@ -187,49 +188,44 @@ impl Errors {
         errors
     }
 
-    /// Puts `violation`'s message next to every input it concerns, or at the top of the form.
+    /// Puts `violation`, in a person's words, next to every input it concerns (each failed
+    /// policy rule's own sentence next to that rule's input), or at the top of the form.
     pub fn add_violation(
         &mut self,
         violation: &Violation,
         map: &dyn Fn(&str) -> Option<&'static str>,
     ) {
-        let mut keys: Vec<&'static str> = Vec::new();
+        let said = violation.in_words();
+        let mut placed = false;
         if let Some(field) = violation.field.and_then(map) {
-            keys.push(field);
+            self.add(field, said.clone());
+            placed = true;
         }
-        for rule in named_policy_rules(&violation.message) {
-            if let Some(field) = map(rule) {
-                if !keys.contains(&field) {
-                    keys.push(field);
+        let detail = violation.message.split_once("]. ").map_or("", |(_, d)| d);
+        let mut elsewhere = Vec::new();
+        for rule in in_words::failed_policy_rules(&violation.message) {
+            let sentence = in_words::policy_rule_in_words(rule, detail);
+            match map(rule.as_str()) {
+                Some(field) => {
+                    self.add(field, sentence);
+                    placed = true;
                 }
+                None => elsewhere.push(sentence),
             }
         }
-        if keys.is_empty() {
+        if placed && !elsewhere.is_empty() {
+            self.general(elsewhere.join(" "));
+        }
+        if !placed {
             if let Some(field) = map(violation.code.as_str()) {
-                keys.push(field);
+                self.add(field, said.clone());
+                placed = true;
             }
         }
-        if keys.is_empty() {
-            self.general(violation.message.clone());
-        }
-        for key in keys {
-            self.add(key, violation.message.clone());
+        if !placed {
+            self.general(said);
         }
     }
-}
-
-/// The policy rules a `RoleAssignmentRequestPolicyValidationFailed` message names.
-fn named_policy_rules(message: &str) -> Vec<&str> {
-    let Some(list) = message
-        .strip_prefix("The following policy rules failed: [")
-        .and_then(|rest| rest.split_once(']'))
-        .map(|(list, _)| list)
-    else {
-        return Vec::new();
-    };
-    list.split(',')
-        .map(|name| name.trim().trim_matches('"'))
-        .collect()
 }
 
 /// Reads a `datetime-local` value (`2026-01-05T09:30`, seconds optional) as UTC.

@@ -31,13 +31,15 @@ pub enum Nav {
 
 /// A full console page: the shell, then `head` and `body` in the main area.
 pub fn page(console: &Console, nav: Nav, head: Head, body: Markup) -> Markup {
-    let (pending, directory, connectors, advisor) = {
+    let (pending, directory, connectors, advisor, pim_groups) = {
         let view = console.view();
+        let directory = view.holds_directory_roles();
         (
             view.requests_awaiting_me().len(),
-            view.holds_directory_roles(),
+            directory,
             view.connector_manager().is_ok(),
             view.authority().advisor_reader().is_ok(),
+            directory || view.administers_any_group(),
         )
     };
     html! {
@@ -74,14 +76,16 @@ pub fn page(console: &Console, nav: Nav, head: Head, body: Markup) -> Markup {
                         }
                         p.nav-title { "Manage" }
                         ul {
-                            (nav_item(nav, Nav::Groups, "/ui/groups", "Groups", None))
+                            @if pim_groups {
+                                (nav_item(nav, Nav::Groups, "/ui/groups", "PIM groups", None))
+                            }
                             (nav_item(nav, Nav::Profile, "/ui/profile", "Profile", None))
                         }
                         @if directory {
                             p.nav-title { "Directory" }
                             ul {
                                 (nav_item(nav, Nav::Users, "/ui/directory/users", "Users", None))
-                                (nav_item(nav, Nav::DirectoryGroups, "/ui/directory/groups", "Groups", None))
+                                (nav_item(nav, Nav::DirectoryGroups, "/ui/directory/groups", "All groups", None))
                                 (nav_item(nav, Nav::RoleAssignments, "/ui/directory/roles", "Role assignments", None))
                                 (nav_item(nav, Nav::Outbox, "/ui/outbox", "Outbox", None))
                                 @if connectors {

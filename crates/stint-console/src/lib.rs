@@ -7,6 +7,7 @@
 //! read state for display and call one use case of `stint-app` per action: no rule lives here.
 
 mod assets;
+mod confirm;
 mod csrf;
 mod error;
 mod forms;

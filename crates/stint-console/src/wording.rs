@@ -4,6 +4,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use stint_app::View;
 use stint_core::ids::{GroupId, PrincipalId};
+use stint_core::request::ScheduleRequest;
 use stint_core::schedule::{Access, ScheduleKind};
 use stint_core::state::Principal;
 
@@ -32,6 +33,22 @@ pub fn duration(delta: TimeDelta) -> String {
     } else {
         parts.join(" ")
     }
+}
+
+/// A request's status as people read it: "Active" while the activation it made is in force,
+/// "Approved" or "Completed" after (see `RequestStatus::in_words`).
+pub fn request_status(view: &View<'_>, request: &ScheduleRequest) -> &'static str {
+    let approved = request
+        .approval
+        .as_ref()
+        .and_then(|approval| approval.decision.as_ref())
+        .is_some_and(|decision| decision.approved);
+    let in_force = request.kind == ScheduleKind::Active
+        && request
+            .target_schedule_id
+            .and_then(|id| view.schedule(id))
+            .is_some_and(|schedule| schedule.is_in_force_at(view.now()));
+    request.status.in_words(approved, in_force)
 }
 
 pub fn access(access: Access) -> &'static str {

@@ -37,6 +37,7 @@ pub mod directory;
 pub mod due;
 pub mod duration;
 pub mod ids;
+pub mod in_words;
 pub mod index;
 pub mod names;
 pub mod notify;

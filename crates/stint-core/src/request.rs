@@ -105,6 +105,35 @@ impl RequestStatus {
     pub fn is_pending(self) -> bool {
         matches!(self, RequestStatus::PendingApproval)
     }
+
+    /// The status `as_str` names, as the API sends it.
+    pub fn from_wire(text: &str) -> Option<RequestStatus> {
+        [
+            RequestStatus::Granted,
+            RequestStatus::PendingApproval,
+            RequestStatus::Provisioned,
+            RequestStatus::Revoked,
+            RequestStatus::Denied,
+            RequestStatus::Canceled,
+            RequestStatus::Failed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
+
+    /// The status as people read it: a provisioned request is "Active" while the active
+    /// assignment it made is in force, "Approved" once that is over if an approver let it
+    /// through, and "Completed" otherwise; a removal or deactivation that was carried out (Graph's
+    /// "Revoked") is "Completed" too.
+    pub fn in_words(self, approved: bool, in_force: bool) -> &'static str {
+        match self {
+            RequestStatus::Provisioned if in_force => "Active",
+            RequestStatus::Provisioned if approved => "Approved",
+            RequestStatus::Provisioned | RequestStatus::Revoked => "Completed",
+            RequestStatus::PendingApproval => "Pending approval",
+            other => other.as_str(),
+        }
+    }
 }
 
 impl fmt::Display for RequestStatus {

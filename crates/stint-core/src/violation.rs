@@ -17,6 +17,9 @@ macro_rules! error_codes {
         }
 
         impl ErrorCode {
+            /// Every code, in the table's order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$code,)+];
+
             /// The `error.code` string on the wire.
             pub fn as_str(self) -> &'static str {
                 match self {
@@ -91,6 +94,16 @@ error_codes! {
     LastGlobalAdministrator => "LastGlobalAdministrator", 409, [];
 }
 
+impl ErrorCode {
+    /// The code a wire string stands for: the first in the table when two share it.
+    pub fn from_wire(text: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str() == text)
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -108,6 +121,21 @@ pub enum PolicyRule {
 }
 
 impl PolicyRule {
+    pub const ALL: [PolicyRule; 5] = [
+        PolicyRule::ExpirationRule,
+        PolicyRule::JustificationRule,
+        PolicyRule::TicketingRule,
+        PolicyRule::MfaRule,
+        PolicyRule::EligibilityRule,
+    ];
+
+    /// The rule Graph names `name`.
+    pub fn from_name(name: &str) -> Option<PolicyRule> {
+        PolicyRule::ALL
+            .into_iter()
+            .find(|rule| rule.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             PolicyRule::ExpirationRule => "ExpirationRule",

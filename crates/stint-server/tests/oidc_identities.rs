@@ -128,10 +128,25 @@ async fn o5_the_users_console_page_lists_the_identity_and_unlinks_it() {
         .unwrap()
         .to_string();
     assert!(action.ends_with("/unlink"), "{action}");
-    let answer = browser.post(&action, &page.csrf(), &[]).await;
+    // Unlinking ends the user's sessions, so the console asks first (issue 19, item 6).
+    let asked = browser.post(&action, &page.csrf(), &[]).await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(asked.contains("Unlink this identity?"), "{}", asked.body);
+    assert!(page_still_lists(&browser, &alice).await);
+    let answer = browser
+        .post(&action, &page.csrf(), &[("confirm", "yes")])
+        .await;
     assert_eq!(answer.status, 303, "{}", answer.body);
     let page = browser.get(&format!("/ui/directory/users/{alice}")).await;
     assert!(!page.contains("alice-sub"), "{}", page.body);
     assert!(page.contains("No identity at an identity provider"));
     assert_eq!(world.audit("auth.identityUnlinked").await.len(), 1);
+}
+
+/// Whether alice's page still lists her identity.
+async fn page_still_lists(browser: &Browser, alice: &str) -> bool {
+    browser
+        .get(&format!("/ui/directory/users/{alice}"))
+        .await
+        .contains("alice-sub")
 }

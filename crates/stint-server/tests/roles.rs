@@ -628,7 +628,11 @@ async fn last_global_administrator_one_click_in_the_console_is_refused() {
     browser.sign_in(ADMIN, ADMIN_PASSWORD, None).await;
     let csrf = browser.csrf().await;
     let page = browser
-        .post(&format!("/ui/directory/roles/{own}/remove"), &csrf, &[])
+        .post(
+            &format!("/ui/directory/roles/{own}/remove"),
+            &csrf,
+            &[("confirm", "yes")],
+        )
         .await;
     assert_eq!(page.status, 400, "{}", page.body);
     assert!(

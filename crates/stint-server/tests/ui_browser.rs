@@ -136,6 +136,12 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
     chrome
         .click("button[aria-label='Manage Payments Admins']")
         .await;
+    // Managing cannot be undone, so the console asks first (issue 19, item 6).
+    wait_path(&chrome, &format!("/ui/groups/{group}/manage")).await;
+    assert_eq!(chrome.h1().await, "Manage Payments Admins in PIM?");
+    chrome.shot("groups-manage-confirm").await;
+    chrome.phone_shot("groups-manage-confirm").await;
+    chrome.click_text("Manage group").await;
     wait_path(&chrome, &format!("/ui/groups/{group}/assignments")).await;
     assert!(chrome.text().await.contains("Group managed by PIM"));
     chrome.shot("group-assignments-managed").await;
@@ -150,6 +156,7 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
         .await;
     wait_path(&chrome, &format!("/ui/groups/{group}/settings/member")).await;
     chrome.shot("group-settings-member").await;
+    chrome.phone_shot("group-settings-member").await;
     chrome.click("#f-approval").await;
     chrome.click(&format!("#f-approver-user-{carol_id}")).await;
     chrome.click_text("Save settings").await;
@@ -209,6 +216,8 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
         chrome.shot(name).await;
     }
     chrome.phone_shot("outbox-pending").await;
+    chrome.goto("/ui/directory/roles").await;
+    chrome.phone_shot("directory-roles").await;
     chrome
         .goto(&format!("/ui/directory/users/{alice_id}"))
         .await;
@@ -232,7 +241,24 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
         .text()
         .await
         .unwrap();
-    chrome.fill("code", &code(&secret, server.now())).await;
+    // A wrong code keeps the QR code and the key for another try (issue 19, item 7).
+    let right = code(&secret, server.now());
+    chrome
+        .fill(
+            "code",
+            if right == "000000" {
+                "111111"
+            } else {
+                "000000"
+            },
+        )
+        .await;
+    chrome.click_text("Confirm").await;
+    wait_path(&chrome, "/ui/profile/totp/confirm").await;
+    assert!(chrome.text().await.contains(&secret));
+    chrome.shot("profile-totp-retry").await;
+    chrome.phone_shot("profile-totp-retry").await;
+    chrome.fill("code", &right).await;
     chrome.click_text("Confirm").await;
     wait_path(&chrome, "/ui/profile?notice=confirmed").await;
     chrome.shot("profile-totp-confirmed").await;
@@ -342,6 +368,7 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
     )));
     chrome.goto("/ui/my-requests?tab=past").await;
     chrome.shot("my-requests-past").await;
+    chrome.phone_shot("my-requests-past").await;
     chrome.goto("/ui/audit").await;
     chrome.shot("my-audit-alice").await;
     chrome.phone_shot("my-audit-alice").await;

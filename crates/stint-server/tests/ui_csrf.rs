@@ -1,6 +1,7 @@
 //! I3: every state-changing form of the web console is refused (403, nothing changed — not even an
 //! audited refusal, so the store's revision stays the same) when it comes without its CSRF value,
-//! or with the value of another session; and with its own session's value the same form works.
+//! or with the value of another session; and with its own session's value the same form works,
+//! and whatever it refuses is said in words (issue 19).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -150,7 +151,10 @@ fn forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)> {
             format!("/ui/approvals/{}", w.request),
             owned(&[("decision", "approve"), ("justification", "ok")]),
         ),
-        (format!("/ui/groups/{}/manage", w.unmanaged), vec![]),
+        (
+            format!("/ui/groups/{}/manage", w.unmanaged),
+            owned(&[("confirm", "yes")]),
+        ),
         (
             format!("/ui/groups/{g}/assignments"),
             owned(&[
@@ -174,6 +178,7 @@ fn forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)> {
                 ("access", "member"),
                 ("principal", &w.alice),
                 ("kind", "eligible"),
+                ("confirm", "yes"),
             ]),
         ),
         (
@@ -216,7 +221,7 @@ fn forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)> {
         ),
         (
             format!("/ui/directory/roles/{}/remove", w.role_assignment),
-            vec![],
+            owned(&[("confirm", "yes")]),
         ),
         ("/ui/sign-out".into(), vec![]),
     ]
@@ -285,6 +290,7 @@ async fn i3_the_same_forms_work_with_their_sessions_csrf_value() {
         let before = server.app.revision();
         let answer = admin.post(&path, &csrf, &fields).await;
         assert_ne!(answer.status, 403, "POST {path}: {}", answer.body);
+        answer.assert_errors_in_words(&format!("POST {path}"));
         assert!(
             server.app.revision() > before || [400, 404].contains(&answer.status),
             "POST {path} answered {} and changed nothing",

@@ -312,7 +312,11 @@ async fn v2_a_refused_activation_says_why_next_to_the_field_and_keeps_what_was_t
         .await;
     assert_eq!(refused.status, 400);
     assert!(refused.contains("id=\"f-justification-error\""));
-    assert!(refused.contains("JustificationRule"));
+    assert!(refused.contains("Give a reason."), "{}", refused.body);
+    assert!(
+        !refused.contains("JustificationRule"),
+        "Graph's rule name is not for people"
+    );
     assert!(
         refused.contains("value=\"INC-42\""),
         "the ticket typed is kept"

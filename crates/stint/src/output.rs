@@ -138,8 +138,10 @@ impl Cell {
     /// A status with the tone of what it means.
     pub fn status(text: &str) -> Cell {
         let tone = match text {
-            "Provisioned" | "Granted" | "Approved" | "success" | "yes" => Tone::Good,
-            "PendingApproval" | "InProgress" | "NotReviewed" => Tone::Waiting,
+            "Provisioned" | "Granted" | "Approved" | "Active" | "Completed" | "success" | "yes" => {
+                Tone::Good
+            }
+            "PendingApproval" | "Pending approval" | "InProgress" | "NotReviewed" => Tone::Waiting,
             "Denied" | "Failed" | "Canceled" | "Revoked" | "Expired" | "failure" | "no" => {
                 Tone::Bad
             }

@@ -112,6 +112,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_env_filter(
             EnvFilter::try_from_env("STINT_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        // Colour only on a terminal: a log file or a journal gets no escape codes.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
 
     // Held until the server stops: `stint recover-admin` refuses to run on a database in use.

@@ -34,6 +34,11 @@ struct Server {
 
 impl Server {
     fn start(database: &common::Database) -> Server {
+        Server::start_logging_to(database, Stdio::null(), "warn")
+    }
+
+    /// Starts with the server's log (on its stdout) going to `log`, at `level`.
+    fn start_logging_to(database: &common::Database, log: Stdio, level: &str) -> Server {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_stint"))
             .args([
@@ -44,8 +49,8 @@ impl Server {
                 database.url(),
             ])
             .env("STINT_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("STINT_LOG", "warn")
-            .stdout(Stdio::null())
+            .env("STINT_LOG", level)
+            .stdout(log)
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
@@ -192,7 +197,8 @@ impl Stint {
             .unwrap_or_else(|error| panic!("stint {args:?}: {error}: {text}"))
     }
 
-    /// Runs and expects exit code `code`; returns stderr.
+    /// Runs and expects exit code `code`; returns stderr, which says what went wrong in words:
+    /// no JSON path, SPEC rule id or bare Graph code (issue 19).
     fn fails(&self, args: &[&str], code: i32) -> String {
         let output = self.run(args);
         let stderr = String::from_utf8_lossy(&output.stderr).to_string();
@@ -201,6 +207,11 @@ impl Stint {
             Some(code),
             "stint {args:?}: stdout {} stderr {stderr}",
             String::from_utf8_lossy(&output.stdout)
+        );
+        let api_words = stint_core::in_words::api_speak(&stderr);
+        assert!(
+            api_words.is_empty(),
+            "stint {args:?} printed {api_words:?}: {stderr}"
         );
         stderr
     }
@@ -354,10 +365,18 @@ async fn i4_the_whole_life_login_manage_assign_policy_activate_with_approval_dea
             1,
         );
         assert!(
-            refused.starts_with("error: RoleAssignmentExists: "),
+            refused.starts_with("error: The Role assignment already exists"),
             "{refused}"
         );
         assert!(refused.contains("hint:"), "{refused}");
+        // Removing it within 5 minutes says so in words, not as ActiveDurationTooShort.
+        let too_soon = admin.fails(&["unassign", GROUP, "alice", "--member", "--eligible"], 1);
+        assert!(
+            too_soon.starts_with(
+                "error: An assignment cannot be removed within 5 minutes of being made"
+            ),
+            "{too_soon}"
+        );
         let assignments = admin.json(&["assignments", GROUP]);
         let row = find(&assignments, "principalId", &alice_id).expect("alice's eligibility");
         assert_eq!(row["kind"], "eligible");
@@ -402,7 +421,10 @@ async fn i4_the_whole_life_login_manage_assign_policy_activate_with_approval_dea
         assert_eq!(eligible[0]["groupName"], GROUP);
         assert!(alice.ok(&["eligible"]).contains(GROUP));
         let too_long = alice.fails(&["activate", GROUP, "--for", "6h", "--reason", "INC-42"], 1);
-        assert!(too_long.contains("ExpirationRule"), "{too_long}");
+        assert!(
+            too_long.starts_with("error: An activation may last at most 4 hours"),
+            "{too_long}"
+        );
         let waiting = alice
             .command(&[
                 "activate",
@@ -466,7 +488,10 @@ async fn i4_the_whole_life_login_manage_assign_policy_activate_with_approval_dea
         assert_eq!(row["groupName"], GROUP);
         assert!(alice.ok(&["active"]).contains(GROUP));
         let requests_table = alice.ok(&["requests"]);
-        assert!(requests_table.contains("Provisioned"), "{requests_table}");
+        assert!(
+            requests_table.contains("Approved") && !requests_table.contains("Provisioned"),
+            "{requests_table}"
+        );
 
         // She is an effective member now; carol is not (exit 0 both ways).
         let check = admin.json(&["check", "alice", GROUP]);
@@ -478,14 +503,17 @@ async fn i4_the_whole_life_login_manage_assign_policy_activate_with_approval_dea
         // Ending it within 5 minutes of its start is refused by A3 (the server's clock is real).
         let early = alice.fails(&["deactivate", GROUP], 1);
         assert!(
-            early.starts_with("error: ActiveDurationTooShort: "),
+            early.starts_with("error: An activation cannot be ended within 5 minutes of its start"),
             "{early}"
         );
         assert!(early.contains("hint:"), "{early}");
 
         // Alice is not eligible for ownership.
         let owner_request = alice.fails(&["activate", GROUP, "--owner", "--reason", "x"], 1);
-        assert!(owner_request.contains("EligibilityRule"), "{owner_request}");
+        assert!(
+            owner_request.contains("You are not eligible for owner of this group"),
+            "{owner_request}"
+        );
 
         // The audit log, table and JSON.
         let audit = admin.json(&["audit", "--group", GROUP, "--since", "1h"]);
@@ -497,6 +525,15 @@ async fn i4_the_whole_life_login_manage_assign_policy_activate_with_approval_dea
         let audit_table = admin.ok(&["audit", "--group", GROUP, "--since", "1h"]);
         assert!(audit_table.starts_with("TIME"), "{audit_table}");
         assert!(audit_table.contains("approval.approve"), "{audit_table}");
+        // A refusal reads in words there too: no SPEC rule id, no Graph code.
+        assert!(
+            audit_table.contains("Refused: An activation cannot be ended within 5 minutes"),
+            "{audit_table}"
+        );
+        assert!(
+            !audit_table.contains("Refused (") && !audit_table.contains("ActiveDurationTooShort"),
+            "{audit_table}"
+        );
 
         // Logout ends the token; then authentication is needed (exit 3).
         let out = alice.json(&["logout"]);
@@ -560,7 +597,7 @@ async fn i4_denial_fails_wait_and_cancel_withdraws_a_request() {
         let id = pending["id"].as_str().unwrap();
         let duplicate = alice.fails(&["activate", GROUP, "--for", "1h", "--reason", "again"], 1);
         assert!(
-            duplicate.contains("PendingRoleAssignmentRequest"),
+            duplicate.contains("There already exists a pending request"),
             "{duplicate}"
         );
         let canceled = alice.json(&["cancel", id]);
@@ -597,7 +634,7 @@ async fn i4_denial_fails_wait_and_cancel_withdraws_a_request() {
         assert_eq!(find(&listed, "id", &id).unwrap()["status"], "Denied");
         // A decided request cannot be decided again.
         let twice = carol.fails(&["approve", &id, "--reason", "changed my mind"], 1);
-        assert!(twice.contains("Conflict"), "{twice}");
+        assert!(twice.contains("already decided"), "{twice}");
     });
 }
 
@@ -697,7 +734,11 @@ async fn i4_totp_at_login_and_a_step_up_when_the_policy_requires_mfa() {
             "--reason",
             "x",
         ]);
-        admin.ok(&["policy", "set", "Secure", "--require-mfa"]);
+        let changed = admin.ok(&["policy", "set", "Secure", "--require-mfa"]);
+        assert!(
+            changed.starts_with("Changed 1 rule of the member policy of Secure."),
+            "{changed}"
+        );
 
         // Dave signs in with his password before he has an authenticator: his token has no MFA.
         let dave = Stint::new();
@@ -706,7 +747,10 @@ async fn i4_totp_at_login_and_a_step_up_when_the_policy_requires_mfa() {
 
         // The activation needs MFA: without a terminal and --totp it says how (exit 1) ...
         let refused = dave.fails(&["activate", "Secure", "--for", "1h", "--reason", "x"], 1);
-        assert!(refused.contains("MfaRule"), "{refused}");
+        assert!(
+            refused.contains("Confirm with a current code from your authenticator app."),
+            "{refused}"
+        );
         assert!(refused.contains("--totp"), "{refused}");
         // ... and with --totp it steps up and retries once.
         let activated = dave.json(&[
@@ -903,5 +947,20 @@ async fn x1_stint_advisor_prints_each_finding_with_its_fix_and_json_for_scripts(
         );
         assert!(text.contains("  Fix: "), "{text}");
         assert!(text.contains("/ui/directory/roles"), "{text}");
+    });
+}
+
+#[common::both_backends]
+async fn the_server_log_has_no_colour_codes_when_it_is_not_a_terminal() {
+    let database = common::Database::fresh().await;
+    common::blocking(|| {
+        let dir = TempDir::new().unwrap();
+        let path = dir.path().join("stint.log");
+        let file = std::fs::File::create(&path).unwrap();
+        let server = Server::start_logging_to(&database, Stdio::from(file), "info");
+        drop(server);
+        let log = std::fs::read_to_string(&path).unwrap();
+        assert!(!log.trim().is_empty(), "the server logged nothing at info");
+        assert!(!log.contains('\u{1b}'), "escape codes in the log: {log:?}");
     });
 }

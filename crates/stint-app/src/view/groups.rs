@@ -15,6 +15,15 @@ impl View<'_> {
         discover(&self.state, &self.caller, self.now, true)
     }
 
+    /// P1: whether the caller administers any live group in PIM, managed or not.
+    pub fn administers_any_group(&self) -> bool {
+        let authority = self.authority();
+        self.state
+            .groups
+            .values()
+            .any(|group| !group.is_deleted() && authority.administers_pim(group))
+    }
+
     /// P1: the groups the caller administers that PIM does not manage yet, by name.
     pub fn groups_to_discover(&self) -> Vec<&Group> {
         discover(&self.state, &self.caller, self.now, false)

@@ -102,7 +102,7 @@ pub async fn form(
 
 /// Durations offered: common ones up to the policy's maximum, and the maximum itself.
 fn durations(maximum: TimeDelta) -> Vec<(String, String)> {
-    let mut options: Vec<TimeDelta> = [30, 60, 120, 240, 480, 720, 1440]
+    let mut options: Vec<TimeDelta> = [30, 60, 120, 180, 240, 360, 480, 720, 1440]
         .into_iter()
         .map(TimeDelta::minutes)
         .filter(|d| *d < maximum)
@@ -459,4 +459,29 @@ pub async fn change_submit(
     }
     let body = change_page(&console, change, &target, &form, &errors);
     Ok((StatusCode::BAD_REQUEST, console.finish(body)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn activation_lengths_offered_include_3_hours_and_end_at_the_maximum() {
+        let offered: Vec<String> = durations(TimeDelta::hours(8))
+            .into_iter()
+            .map(|(_, words)| words)
+            .collect();
+        assert_eq!(
+            offered,
+            [
+                "30 minutes",
+                "1 hour",
+                "2 hours",
+                "3 hours",
+                "4 hours",
+                "6 hours",
+                "8 hours"
+            ]
+        );
+    }
 }

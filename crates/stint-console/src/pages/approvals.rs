@@ -31,12 +31,14 @@ struct Item {
     requester: (String, String),
     group: String,
     ticket: Option<String>,
+    status: &'static str,
 }
 
 fn item(view: &View<'_>, request: &ScheduleRequest) -> Item {
     Item {
         requester: wording::principal(view, request.principal_id),
         group: wording::group_name(view, request.target.group_id),
+        status: wording::request_status(view, request),
         ticket: request.ticket.as_ref().map(|t| {
             format!(
                 "{} {}",
@@ -122,7 +124,7 @@ fn table(items: &[Item], review: bool) -> Markup {
                         aria-label=(format!("Review the request of {}", item.requester.0)) { "Review" }
                 }
             } @else {
-                td data-label="Status" { (badge(item.request.status.as_str())) }
+                td data-label="Status" { (badge(item.status)) }
             }
         }
     })

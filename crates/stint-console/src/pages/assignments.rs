@@ -16,6 +16,7 @@ use stint_core::schedule::{Access, AssignmentType, EndReason, MemberType, Schedu
 
 use super::assignment_tabs::{ByTab, Tab};
 use super::groups::{group_for, group_head, GroupPage, Section};
+use crate::confirm::{self, Confirmation};
 use crate::error::UiError;
 use crate::forms::{done_or_again, Errors, Posted};
 use crate::layout::{csrf_field, flash, page, Flash, Nav};
@@ -199,6 +200,32 @@ pub async fn remove(
                 .into_response(),
         );
     };
+    if !confirm::confirmed(&form) {
+        let (name, _) = wording::principal(&console.view(), principal);
+        let what = super::groups::access_kind(access, kind);
+        let action = format!("/ui/groups/{}/assignments/remove", group.id);
+        let back = format!("/ui/groups/{}/assignments", group.id);
+        let fields = [
+            ("principal", principal.to_string()),
+            ("access", access.to_string()),
+            ("kind", form.value("kind")),
+        ];
+        return Ok(confirm::ask(
+            &console,
+            Confirmation {
+                question: "Remove this assignment?",
+                consequence: format!(
+                    "{name} will no longer be an {what} of {}. This cannot be undone; assign them again if it was a mistake.",
+                    group.display_name
+                ),
+                button: "Remove",
+                action: &action,
+                fields: &fields,
+                back: &back,
+                nav: Nav::Groups,
+            },
+        ));
+    }
     let input = RequestInput {
         kind,
         action: RequestAction::AdminRemove,

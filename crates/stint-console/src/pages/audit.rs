@@ -92,7 +92,7 @@ fn events_table(console: &Console, events: &[AuditEvent]) -> Markup {
                 (badge(match event.record.outcome { Outcome::Success => "Success", Outcome::Failure => "Failure" }))
             }
             td data-label="Details" {
-                (event.record.message)
+                (stint_core::in_words::audit_message(&event.record.message))
                 @if let Some(j) = &event.record.justification { p.small { "Reason: " (j) } }
                 @if let Some(t) = &event.record.ticket { p.small { "Ticket: " (t) } }
             }

@@ -11,6 +11,7 @@ use maud::{html, Markup};
 use stint_core::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
 use stint_core::ids::{PrincipalId, RoleAssignmentId};
 
+use crate::confirm::{self, Confirmation};
 use crate::error::UiError;
 use crate::forms::{done_or_again, Errors, FormData, Posted};
 use crate::layout::{csrf_field, flash, page, Flash, Head, Nav};
@@ -62,6 +63,7 @@ fn list_page(
             )
             .collect();
         principals.sort_by_key(|p| p.1.to_lowercase());
+        principals.insert(0, (String::new(), "Choose a user or group".into()));
         let mut scopes = vec![("/".to_string(), "Whole directory".to_string())];
         scopes.extend(view.administrative_units().into_iter().map(|u| {
             (
@@ -71,9 +73,12 @@ fn list_page(
         }));
         (list, principals, scopes)
     };
-    let roles: Vec<(String, String)> = BuiltInRole::ALL
-        .iter()
-        .map(|r| (r.id().to_string(), r.display_name().to_string()))
+    let roles: Vec<(String, String)> = std::iter::once((String::new(), "Choose a role".into()))
+        .chain(
+            BuiltInRole::ALL
+                .iter()
+                .map(|r| (r.id().to_string(), r.display_name().to_string())),
+        )
         .collect();
     let scope_name = |scope: DirectoryScope| {
         scopes
@@ -172,10 +177,28 @@ pub async fn assign(Posted { console, form }: Posted) -> Response {
 }
 
 /// `POST /ui/directory/roles/{id}/remove`
-pub async fn remove(Path(id): Path<String>, Posted { console, .. }: Posted) -> Response {
+pub async fn remove(Path(id): Path<String>, Posted { console, form }: Posted) -> Response {
     let Ok(id) = id.parse::<RoleAssignmentId>() else {
         return UiError::not_found("That role assignment").into_response();
     };
+    let what = role_assignment_words(&console, id);
+    if let (Some(what), false) = (what, confirm::confirmed(&form)) {
+        let action = format!("/ui/directory/roles/{id}/remove");
+        return confirm::ask(
+            &console,
+            Confirmation {
+                question: "Remove this role assignment?",
+                consequence: format!(
+                    "{what} This cannot be undone; assign the role again if it was a mistake."
+                ),
+                button: "Remove",
+                action: &action,
+                fields: &[],
+                back: "/ui/directory/roles",
+                nav: Nav::RoleAssignments,
+            },
+        );
+    }
     let removed = console
         .app
         .remove_role_assignment(&console.session, &console.meta, id)
@@ -184,4 +207,19 @@ pub async fn remove(Path(id): Path<String>, Posted { console, .. }: Posted) -> R
     done_or_again(&console, removed, done, |errors| {
         list_page(&console, &FormData::default(), errors, None)
     })
+}
+
+/// What removing the role assignment `id` takes away, if it is in force and the caller may
+/// remove it (anyone else hears the app's refusal instead of a question).
+fn role_assignment_words(console: &Console, id: RoleAssignmentId) -> Option<String> {
+    let view = console.view();
+    view.authority()
+        .role_manager("remove role assignments")
+        .ok()?;
+    let assignment = view.role_assignments_in_force().find(|a| a.id == id)?;
+    let (name, _) = wording::principal(&view, assignment.principal_id);
+    Some(format!(
+        "{name} will no longer hold the {} role.",
+        assignment.role.display_name()
+    ))
 }

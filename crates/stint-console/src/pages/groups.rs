@@ -14,6 +14,7 @@ use stint_core::ids::GroupId;
 use stint_core::rules::onboarding::why_not_manageable;
 use stint_core::schedule::{Access, ScheduleKind};
 
+use crate::confirm::{self, Confirmation};
 use crate::error::UiError;
 use crate::forms::{done_or_again, Errors, Posted};
 use crate::layout::{badge, csrf_field, page, tabs, Head, Nav};
@@ -90,13 +91,13 @@ pub fn group_head(group: &Group, section: Section, title: &str) -> Head {
     .collect();
     Head::new(format!("{} · {title}", group.display_name))
         .subtitle(&describe(group))
-        .trail(&[("Groups", "/ui/groups"), (&group.display_name, &home)])
+        .trail(&[("PIM groups", "/ui/groups"), (&group.display_name, &home)])
         .tabs(tabs("Group", &sections))
 }
 
 /// `GET /ui/groups`
 pub async fn managed(console: Console) -> Response {
-    let rows: Vec<(Group, usize, usize)> = {
+    let (rows, discoverable): (Vec<(Group, usize, usize)>, bool) = {
         let view = console.view();
         let open = |group: GroupId, kind: ScheduleKind| {
             view.schedules(Whose::Group(group), kind)
@@ -104,7 +105,8 @@ pub async fn managed(console: Console) -> Response {
                 .filter(|s| s.is_open_at(view.now()))
                 .count()
         };
-        view.groups_i_manage()
+        let rows = view
+            .groups_i_manage()
             .into_iter()
             .map(|group| {
                 (
@@ -113,15 +115,28 @@ pub async fn managed(console: Console) -> Response {
                     open(group.id, ScheduleKind::Active),
                 )
             })
-            .collect()
+            .collect();
+        (rows, !view.groups_to_discover().is_empty())
     };
-    let head = Head::new("Groups").subtitle("Groups managed by PIM that you administer.");
+    let empty = if discoverable {
+        (
+            "No managed groups",
+            "Use Discover groups to bring a group you administer under PIM.",
+        )
+    } else {
+        (
+            "No groups to administer",
+            "You administer no group in PIM. Groups you may activate are under My roles.",
+        )
+    };
+    let head = Head::new("PIM groups").subtitle("Groups managed by PIM that you administer.");
     let body = html! {
-        div.toolbar {
-            a.button.primary href="/ui/groups/discover" { "Discover groups" }
+        @if discoverable {
+            div.toolbar {
+                a.button.primary href="/ui/groups/discover" { "Discover groups" }
+            }
         }
-        (list_card(rows.is_empty(), ("No managed groups", "Use Discover groups to bring a group you administer under PIM."),
-            managed_table(&rows)))
+        (list_card(rows.is_empty(), empty, managed_table(&rows)))
     };
     console.finish(page(&console, Nav::Groups, head, body))
 }
@@ -168,7 +183,7 @@ fn discover_body(console: &Console, search: Option<&str>, errors: &Errors) -> Ma
         .map(|g| (g.clone(), why_not_manageable(g)))
         .collect();
     let head = Head::new("Discover groups").subtitle("Groups you administer that PIM does not manage yet. Once managed, a group cannot be taken out of management.")
-    .trail(&[("Groups", "/ui/groups")])
+    .trail(&[("PIM groups", "/ui/groups")])
     .errors(errors);
     let body = html! {
         form.search method="get" action="/ui/groups/discover" role="search" {
@@ -189,7 +204,7 @@ fn discover_table(console: &Console, groups: &[(Group, Option<String>)]) -> Mark
             td data-label="Type" { (describe(group)) }
             td.actions-cell {
                 @if let Some(reason) = why_not {
-                    (badge("Not manageable")) p.small { (reason) }
+                    (badge("Not manageable")) p.small { (stint_core::in_words::plain(reason)) }
                 } @else {
                     form method="post" action=(format!("/ui/groups/{}/manage", group.id)) {
                         (csrf_field(console))
@@ -203,10 +218,28 @@ fn discover_table(console: &Console, groups: &[(Group, Option<String>)]) -> Mark
 }
 
 /// `POST /ui/groups/{id}/manage`
-pub async fn manage(Path(id): Path<String>, Posted { console, .. }: Posted) -> Response {
+pub async fn manage(Path(id): Path<String>, Posted { console, form }: Posted) -> Response {
     let Ok(group) = id.parse::<GroupId>() else {
         return UiError::not_found("That group").into_response();
     };
+    // Only someone who may manage the group is asked; anyone else hears the app's refusal.
+    let may_manage = console.view().authority().pim_admin_of(group).is_ok();
+    if may_manage && !confirm::confirmed(&form) {
+        let name = crate::wording::group_name(&console.view(), group);
+        let action = format!("/ui/groups/{group}/manage");
+        return confirm::ask(
+            &console,
+            Confirmation {
+                question: &format!("Manage {name} in PIM?"),
+                consequence: format!("PIM will manage {name} from now on: its members and owners are then assigned through PIM. This cannot be undone; a managed group cannot be taken out of management."),
+                button: "Manage group",
+                action: &action,
+                fields: &[],
+                back: "/ui/groups/discover",
+                nav: Nav::Groups,
+            },
+        );
+    }
     let managed = console
         .app
         .manage_group(&console.session, &console.meta, group)

@@ -8,7 +8,7 @@ use maud::{html, Markup};
 use std::collections::HashMap;
 use stint_core::totp::TotpCode;
 
-use crate::forms::{Errors, Posted};
+use crate::forms::{Errors, FormData, Posted};
 use crate::layout::{csrf_field, notice, page, Head, Nav, Tone};
 use crate::qr;
 use crate::session::Console;
@@ -134,30 +134,11 @@ pub async fn enrol(Posted { console, .. }: Posted) -> Response {
     {
         Ok(enrolled) => {
             let enrolment = enrolled.value;
-            let qr = qr::data_uri(&enrolment.otpauth_uri);
-            let head = Head::new("Set up authenticator app")
-                .subtitle("Scan the code, then type the first code the app shows.");
-            let body = html! {
-                div.grid-2 {
-                    section.card {
-                        h2 { "1. Add Stint to your app" }
-                        @if let Some(src) = qr {
-                            img.qr src=(src) width="220" height="220"
-                                alt="QR code of the otpauth link below, for your authenticator app";
-                        }
-                        p.hint { "Can't scan? Enter this key in the app:" }
-                        p { code.secret { (enrolment.secret) } }
-                        p.hint { "Or open this link on the device that has the app:" }
-                        p { code.wrap { (enrolment.otpauth_uri) } }
-                        p.hint { "This key is shown only now. Stint never shows it again." }
-                    }
-                    section.card {
-                        h2 { "2. Confirm with a code" }
-                        (confirm_form(&console, &Errors::default()))
-                    }
-                }
+            let setup = Setup {
+                secret: &enrolment.secret,
+                otpauth_uri: &enrolment.otpauth_uri,
             };
-            console.finish(page(&console, Nav::Profile, head, body))
+            console.finish(setup_page(&console, &setup, &Errors::default()))
         }
         Err(error) => {
             let errors = Errors::from_app(error, &|_| None);
@@ -166,10 +147,67 @@ pub async fn enrol(Posted { console, .. }: Posted) -> Response {
     }
 }
 
-fn confirm_form(console: &Console, errors: &Errors) -> Markup {
+/// The key of an enrolment not yet confirmed, as the setup page shows it. The confirm form posts
+/// it back (the page showed it already), so a wrong code shows the same QR code and key again;
+/// the app checks codes against the key it stored, never against these.
+struct Setup<'a> {
+    secret: &'a str,
+    otpauth_uri: &'a str,
+}
+
+impl<'a> Setup<'a> {
+    /// The key a confirm form posted back, if it looks like one.
+    fn posted(form: &'a FormData) -> Option<Setup<'a>> {
+        let secret = form.raw("secret")?;
+        let otpauth_uri = form.raw("otpauth_uri")?;
+        let plausible = otpauth_uri.starts_with("otpauth://totp/")
+            && secret.len() <= 128
+            && secret
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '=');
+        plausible.then_some(Setup {
+            secret,
+            otpauth_uri,
+        })
+    }
+}
+
+fn setup_page(console: &Console, setup: &Setup<'_>, errors: &Errors) -> Markup {
+    let qr = qr::data_uri(setup.otpauth_uri);
+    let head = Head::new("Set up authenticator app")
+        .subtitle("Scan the code, then type the first code the app shows.")
+        .errors(errors);
+    let body = html! {
+        div.grid-2 {
+            section.card {
+                h2 { "1. Add Stint to your app" }
+                @if let Some(src) = qr {
+                    img.qr src=(src) width="220" height="220"
+                        alt="QR code of the otpauth link below, for your authenticator app";
+                }
+                p.hint { "Can't scan? Enter this key in the app:" }
+                p { code.secret { (setup.secret) } }
+                p.hint { "Or open this link on the device that has the app:" }
+                p { code.wrap { (setup.otpauth_uri) } }
+                p.hint { "This key is shown only while you set up the app. Stint never shows it again." }
+            }
+            section.card {
+                h2 { "2. Confirm with a code" }
+                (confirm_form(console, Some(setup), errors))
+            }
+        }
+    };
+    page(console, Nav::Profile, head, body)
+}
+
+fn confirm_form(console: &Console, setup: Option<&Setup<'_>>, errors: &Errors) -> Markup {
     html! {
         form.stack method="post" action="/ui/profile/totp/confirm" novalidate {
             (csrf_field(console))
+            @if let Some(setup) = setup {
+                input type="hidden" name="secret" value=(setup.secret);
+                input type="hidden" name="otpauth_uri" value=(setup.otpauth_uri);
+            }
             (Field::new(Kind::Code, "code", "Code from the app")
                 .required(true).errors(errors).render())
             div.actions { button.button.primary type="submit" { "Confirm" } }
@@ -179,29 +217,34 @@ fn confirm_form(console: &Console, errors: &Errors) -> Markup {
 
 /// `POST /ui/profile/totp/confirm`
 pub async fn confirm(Posted { console, form }: Posted) -> Response {
-    let Some(code) = form.get("code") else {
-        let mut errors = Errors::default();
-        errors.add("code", "Enter the 6-digit code your app shows.");
-        return confirm_again(&console, &errors);
-    };
-    match console
-        .app
-        .confirm_totp(&console.session, &console.meta, TotpCode::new(code))
-        .await
-    {
-        Ok(_) => Redirect::to("/ui/profile?notice=confirmed").into_response(),
-        Err(error) => {
-            let errors = Errors::from_app(error, &|_| Some("code"));
-            confirm_again(&console, &errors)
+    let errors = match form.get("code") {
+        None => {
+            let mut errors = Errors::default();
+            errors.add("code", "Enter the 6-digit code your app shows.");
+            errors
         }
-    }
+        Some(code) => match console
+            .app
+            .confirm_totp(&console.session, &console.meta, TotpCode::new(code))
+            .await
+        {
+            Ok(_) => return Redirect::to("/ui/profile?notice=confirmed").into_response(),
+            Err(error) => Errors::from_app(error, &|_| Some("code")),
+        },
+    };
+    let page = match Setup::posted(&form) {
+        Some(setup) => setup_page(&console, &setup, &errors),
+        None => confirm_again(&console, &errors),
+    };
+    (axum::http::StatusCode::BAD_REQUEST, console.finish(page)).into_response()
 }
 
-fn confirm_again(console: &Console, errors: &Errors) -> Response {
+/// The confirm form without the key, for a post that did not carry it back.
+fn confirm_again(console: &Console, errors: &Errors) -> Markup {
     let head = Head::new("Confirm your authenticator").errors(errors);
     let body = html! {
         section.card {
-            (confirm_form(console, errors))
+            (confirm_form(console, None, errors))
             form method="post" action="/ui/profile/totp" {
                 (csrf_field(console))
                 p.hint { "Lost the QR code? Start again to get a new one." }
@@ -209,8 +252,7 @@ fn confirm_again(console: &Console, errors: &Errors) -> Response {
             }
         }
     };
-    let page = page(console, Nav::Profile, head, body);
-    (axum::http::StatusCode::BAD_REQUEST, console.finish(page)).into_response()
+    page(console, Nav::Profile, head, body)
 }
 
 /// `POST /ui/profile/step-up`: verifies a code and rotates the session.

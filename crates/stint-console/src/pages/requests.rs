@@ -65,6 +65,9 @@ pub fn schedule_text(request: &ScheduleRequest) -> String {
     }
 }
 
+/// A request's group, who decided it, and its status, in words.
+type RequestNames = (String, Option<String>, &'static str);
+
 fn requests_page(
     console: &Console,
     past: bool,
@@ -74,7 +77,7 @@ fn requests_page(
     let (pending, done, names) = {
         let view = console.view();
         let all = view.my_requests();
-        let names: HashMap<RequestId, (String, Option<String>)> = all
+        let names: HashMap<RequestId, RequestNames> = all
             .iter()
             .map(|r| {
                 let decider = r
@@ -85,7 +88,11 @@ fn requests_page(
                     .map(|u| wording::principal(&view, u.into()).0);
                 (
                     r.id,
-                    (wording::group_name(&view, r.target.group_id), decider),
+                    (
+                        wording::group_name(&view, r.target.group_id),
+                        decider,
+                        wording::request_status(&view, r),
+                    ),
                 )
             })
             .collect();
@@ -124,7 +131,7 @@ fn requests_page(
 fn requests_table(
     console: &Console,
     requests: &[ScheduleRequest],
-    names: &HashMap<RequestId, (String, Option<String>)>,
+    names: &HashMap<RequestId, RequestNames>,
 ) -> Markup {
     let columns = [
         "Group",
@@ -135,12 +142,12 @@ fn requests_table(
         "Requested",
     ];
     Table::new(&columns).actions(true).rows(requests, |request| {
-        let (group, decider) = names.get(&request.id).cloned().unwrap_or_default();
+        let (group, decider, status) = names.get(&request.id).cloned().unwrap_or_default();
         html! {
             td data-label="Group" { strong { (group) } br; span.muted { (wording::access(request.target.access)) } }
             td data-label="Request" { (action_label(request.action)) }
             td data-label="Status" {
-                (badge(request.status.as_str()))
+                (badge(status))
                 @if let Some(decision) = request.approval.as_ref().and_then(|a| a.decision.as_ref()) {
                     p.small {
                         (if decision.approved { "Approved" } else { "Denied" })

@@ -30,6 +30,9 @@ use crate::session::Console;
 use crate::widgets::{checkbox, checkbox_with_value, select, Field, Kind};
 use crate::wording;
 
+/// The button that searches approvers instead of saving.
+const SEARCH: &str = "find";
+
 /// The notification rules, in Graph's order, with the names of their inputs.
 const NOTIFICATION_INPUTS: [&str; 9] = ["n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8"];
 const NOTIFICATION_BLOCKS: [&str; 3] = [
@@ -336,10 +339,6 @@ fn edit_page(
     let title = format!("{} settings", wording::access(access));
     let head = group_head(group, Section::Settings, &title).errors(errors);
     let body = html! {
-        form.search method="get" action=(action.clone()) role="search" {
-            (Field::new(Kind::Search, "q", "Find approvers").value(search).render())
-            button.button.secondary type="submit" { "Search" }
-        }
         form.stack method="post" action=(action) novalidate {
             (csrf_field(console))
             section.card {
@@ -359,6 +358,11 @@ fn edit_page(
                     p.hint { "Any one of them decides. Pick users, or groups whose members approve." }
                     @if let Some(error) = approver_error {
                         p.field-error { span.visually-hidden { "Error: " } (error) }
+                    }
+                    // Searching posts this whole form, so what was chosen above stays chosen.
+                    div.search-row role="search" {
+                        (Field::new(Kind::Search, "q", "Find approvers").value(search).render())
+                        button.button.secondary type="submit" name=(SEARCH) value="yes" { "Search" }
                     }
                     div.pick-list {
                         @for (value, name, detail) in &candidates {
@@ -390,7 +394,7 @@ fn edit_page(
                         @let name = NOTIFICATION_INPUTS[index];
                         @let (level, default_on, extra) = values.notifications.get(index).cloned().unwrap_or_default();
                         fieldset.notification {
-                            legend { (recipient_label(index)) }
+                            legend { (recipient_label(index)) span.visually-hidden { ", " (title.to_lowercase()) } }
                             div.field-row {
                                 (select(&format!("{name}_level"), "E-mails", &levels, &level, errors, None))
                                 (Field::new(Kind::Text, &format!("{name}_extra"), "Additional recipients")
@@ -586,6 +590,17 @@ pub async fn save(
     let (group, access) = policy_of(&console, &id, &access)?;
     let current = console.view().policy_settings(group.id, access);
     let values = Values::posted(&form);
+    if form.get(SEARCH).is_some() {
+        let body = edit_page(
+            &console,
+            &group,
+            access,
+            &values,
+            &form.value("q"),
+            &Errors::default(),
+        );
+        return Ok(console.finish(body));
+    }
     let mut errors = Errors::default();
     let changes = wanted_rules(&current, &values, &mut errors);
     if errors.is_empty() {
@@ -608,8 +623,8 @@ pub async fn save(
                 );
             }
             Err(stint_app::AppError::Rule(violation)) => match input_for(&violation) {
-                Some(input) => errors.add(input, violation.message),
-                None => errors.general(violation.message),
+                Some(input) => errors.add(input, violation.in_words()),
+                None => errors.general(violation.in_words()),
             },
             Err(other) => errors = Errors::from_app(other, &|_| None),
         }

@@ -179,7 +179,7 @@ pub async fn totp_submit(State(ui): State<UiState>, post: SignInPost) -> Respons
                     );
                 }
                 AppError::Rule(violation) if violation.code == ErrorCode::TooManyAttempts => {
-                    errors.add("code", violation.message);
+                    errors.add("code", violation.in_words());
                 }
                 AppError::Unauthenticated => {
                     ui.tracker.release(&key);

@@ -8,10 +8,12 @@ use stint_app::AppError;
 use stint_core::ids::UserId;
 use stint_core::ErrorCode;
 
+use crate::confirm::{self, Confirmation};
 use crate::error::UiError;
 use crate::forms::{done_or_again, Posted};
-use crate::layout::csrf_field;
+use crate::layout::{csrf_field, Nav};
 use crate::session::Console;
+use crate::wording;
 
 /// The identities of `user`, where the caller may see them.
 pub fn section(console: &Console, user: UserId) -> Markup {
@@ -50,11 +52,36 @@ pub fn section(console: &Console, user: UserId) -> Markup {
 /// `POST /ui/directory/users/{id}/identities/{identity}/unlink`
 pub async fn unlink(
     Path((id, identity)): Path<(String, String)>,
-    Posted { console, .. }: Posted,
+    Posted { console, form }: Posted,
 ) -> Response {
     let Ok(user) = id.parse::<UserId>() else {
         return UiError::not_found("That user").into_response();
     };
+    // Only someone who sees the identity is asked; anyone else hears the app's answer.
+    let sees_it = console
+        .view()
+        .identities_of(user)
+        .is_ok_and(|links| links.iter().any(|link| link.id() == identity));
+    if sees_it && !confirm::confirmed(&form) {
+        let name = wording::principal(&console.view(), user.into()).0;
+        let action = format!(
+            "/ui/directory/users/{user}/identities/{}/unlink",
+            stint_core::text::percent_encode(&identity)
+        );
+        let back = format!("/ui/directory/users/{user}");
+        return confirm::ask(
+            &console,
+            Confirmation {
+                question: "Unlink this identity?",
+                consequence: format!("{name} can no longer sign in with this identity, and every session of theirs ends now. Their next sign-in at the identity provider links anew where Stint links by e-mail, or is refused."),
+                button: "Unlink",
+                action: &action,
+                fields: &[],
+                back: &back,
+                nav: Nav::Users,
+            },
+        );
+    }
     let unlinked = console
         .app
         .unlink_identity(&console.session, &console.meta, user, &identity)

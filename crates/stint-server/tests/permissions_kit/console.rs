@@ -1,5 +1,6 @@
 //! One call per console route for the matrix, made by the caller's signed-in browser (or, for the
-//! routes that start or end a session, a browser of its own) with the form the page would send.
+//! routes that start or end a session, a browser of its own) with the form the page would send
+//! (for an action that asks first, the confirming form).
 
 use reqwest::Method;
 
@@ -136,7 +137,9 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
                 )
             }
         }
-        ("POST", "/ui/groups/{id}/manage") => visit(on(&world.fresh_group().await)),
+        ("POST", "/ui/groups/{id}/manage") => {
+            form(on(&world.fresh_group().await), &[("confirm", "yes")])
+        }
         ("POST", "/ui/groups/{id}/assignments") => {
             let principal = world.fresh_principal(false).await;
             form(
@@ -162,6 +165,7 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
                     ("principal", &member),
                     ("access", "member"),
                     ("kind", "active"),
+                    ("confirm", "yes"),
                 ],
             )
         }
@@ -184,7 +188,7 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
         // Target has no linked identity: whoever may unlink is told there is no such identity.
         ("POST", "/ui/directory/users/{id}/identities/{identity}/unlink") => form(
             format!("/ui/directory/users/{target}/identities/0123456789abcdef/unlink"),
-            &[],
+            &[("confirm", "yes")],
         ),
         ("POST", "/ui/directory/users/{id}/reset") => {
             form(on(target), &[("remove_authenticator", "on")])
@@ -216,7 +220,7 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
                     "/",
                 )
                 .await;
-            visit(on(&id))
+            form(on(&id), &[("confirm", "yes")])
         }
         ("POST", "/ui/outbox/{id}/redrive") => {
             visit(format!("/ui/outbox/{}/redrive", world.dead_message().await))

@@ -68,6 +68,30 @@ impl Page {
     pub fn contains(&self, text: &str) -> bool {
         self.body.contains(text)
     }
+
+    /// Every error message the page shows: under its fields, in its summary, or as the whole
+    /// page of a refusal.
+    pub fn error_messages(&self) -> Vec<String> {
+        let mut messages = between(&self.body, "Error: </span>", "</p>");
+        let summary_open = "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\">";
+        for summary in raw_between(&self.body, summary_open, "</div>") {
+            messages.extend(between(summary, "<li>", "</li>"));
+        }
+        if self.status >= 400 {
+            messages.extend(between(&self.body, "</h1><p>", "</p>"));
+        }
+        messages
+    }
+
+    /// Asserts that no error message of the page has a JSON path, a SPEC rule id or a bare
+    /// Graph code in it (issue 19); `what` names the page in the failure.
+    #[track_caller]
+    pub fn assert_errors_in_words(&self, what: &str) {
+        for message in self.error_messages() {
+            let api_words = stint_core::in_words::api_speak(&message);
+            assert!(api_words.is_empty(), "{what}: {api_words:?} in {message:?}");
+        }
+    }
 }
 
 /// A browser: a cookie jar and no redirect following.
@@ -222,5 +246,44 @@ pub fn encode(text: &str) -> String {
             }
             other => format!("%{other:02X}"),
         })
+        .collect()
+}
+
+/// `html` as text: tags dropped, entities read.
+pub fn text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+        .trim()
+        .to_string()
+}
+
+/// Every piece of `html` between `open` and the next `close`.
+fn raw_between<'a>(html: &'a str, open: &str, close: &str) -> Vec<&'a str> {
+    html.match_indices(open)
+        .filter_map(|(at, _)| {
+            let rest = &html[at + open.len()..];
+            rest.find(close).map(|end| &rest[..end])
+        })
+        .collect()
+}
+
+/// Every piece of `html` between `open` and the next `close`, as text.
+pub fn between(html: &str, open: &str, close: &str) -> Vec<String> {
+    raw_between(html, open, close)
+        .into_iter()
+        .map(text)
         .collect()
 }

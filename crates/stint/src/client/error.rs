@@ -3,13 +3,16 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | success |
-//! | 1 | refused by a rule of the server (its error code and message are printed), or another failure |
+//! | 1 | refused by a rule of the server (its message is printed in words), or another failure |
 //! | 2 | usage error (clap's own code, also used for inconsistent options found later) |
 //! | 3 | authentication needed: not signed in, the token expired or was refused, a TOTP code is needed |
 //! | 4 | the server is unreachable (or unavailable: 5xx) |
 
 use std::fmt;
 use std::process::ExitCode;
+
+use stint_core::in_words::in_words;
+use stint_core::ErrorCode;
 
 /// A failed client command.
 #[derive(Debug)]
@@ -108,7 +111,7 @@ impl fmt::Display for CliError {
                 code: Some(code),
                 message,
                 ..
-            } => write!(f, "{code}: {message}"),
+            } => f.write_str(&server_message_in_words(code, message)),
             CliError::Refused {
                 code: None,
                 message,
@@ -123,6 +126,14 @@ impl fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+/// A refusal of the server, with Graph's `code` and `message`, as a person reads it.
+pub fn server_message_in_words(code: &str, message: &str) -> String {
+    match ErrorCode::from_wire(code) {
+        Some(code) => in_words(code, None, message),
+        None => in_words(ErrorCode::BadRequest, None, message),
+    }
+}
 
 /// The result of a client command.
 pub type CliResult<T> = Result<T, CliError>;
@@ -159,15 +170,15 @@ mod tests {
     }
 
     #[test]
-    fn a_refusal_prints_the_server_code_then_the_message() {
+    fn a_refusal_prints_the_message_in_words_and_keeps_the_code_for_scripts() {
         let error = CliError::refused(
-            "RoleAssignmentExists",
-            "The Role assignment already exists.",
+            "ActiveDurationTooShort",
+            "The Active duration is too short. Minimum required is 5 minutes. An assignment cannot be removed within 5 minutes of being made; try again in 9 seconds.",
         );
         assert_eq!(
             error.to_string(),
-            "RoleAssignmentExists: The Role assignment already exists."
+            "An assignment cannot be removed within 5 minutes of being made; try again in 9 seconds."
         );
-        assert_eq!(error.code(), Some("RoleAssignmentExists"));
+        assert_eq!(error.code(), Some("ActiveDurationTooShort"));
     }
 }

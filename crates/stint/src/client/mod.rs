@@ -334,7 +334,7 @@ impl Client {
             TokenSource::None => "Run `stint login` to sign in.",
         };
         let message = match reply.error_code() {
-            Some(code) => format!("{code}: {}", reply.error_message()),
+            Some(code) => error::server_message_in_words(code, &reply.error_message()),
             None => reply.error_message(),
         };
         CliError::Auth {

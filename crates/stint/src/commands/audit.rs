@@ -122,7 +122,10 @@ fn list(ctx: &Ctx, args: ListArgs) -> CliResult<()> {
             actor.into(),
             row["action"].as_str().unwrap_or("-").into(),
             Cell::status(row["result"].as_str().unwrap_or("-")),
-            row["message"].as_str().unwrap_or("-").into(),
+            row["message"]
+                .as_str()
+                .map_or_else(|| "-".into(), stint_core::in_words::audit_message)
+                .into(),
         ]);
     }
     ctx.out.table(&table, "No audit events match.");

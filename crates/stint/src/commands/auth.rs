@@ -113,10 +113,9 @@ pub fn login(ctx: &Ctx, args: LoginArgs) -> CliResult<()> {
                 "Try again with the current code of your authenticator app (each code works once).",
             ),
             _ => (
-                format!(
-                    "{}: {}",
-                    reply.error_code().unwrap_or("Unauthorized"),
-                    reply.error_message()
+                crate::client::error::server_message_in_words(
+                    reply.error_code().unwrap_or_default(),
+                    &reply.error_message(),
                 ),
                 "Check the user name and password; an administrator can reset them.",
             ),

@@ -453,8 +453,9 @@ fn set(ctx: &Ctx, args: SetArgs) -> CliResult<()> {
         &json!({ "rules": changed }),
     )?;
     if !ctx.out.is_json() {
+        let rules = if changed.len() == 1 { "rule" } else { "rules" };
         ctx.out.line(&format!(
-            "Changed {} rule(s) of the {access} policy of {}.\n",
+            "Changed {} {rules} of the {access} policy of {}.\n",
             changed.len(),
             group.display_name
         ));

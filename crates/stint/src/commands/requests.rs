@@ -3,6 +3,7 @@
 
 use clap::Args;
 use serde_json::{json, Value};
+use stint_core::request::RequestStatus;
 
 use super::{rows, Ctx, Family, PIM};
 use crate::client::{segment, CliError, CliResult, Client};
@@ -97,9 +98,18 @@ fn request_cells(row: &Value) -> Vec<Cell> {
         rows::cell(row, "action"),
         rows::cell(row, "groupName"),
         rows::what(row).into(),
-        Cell::status(&rows::text(row, "status")),
+        Cell::status(&status_in_words(row)),
         rows::request_length(row).into(),
     ]
+}
+
+/// The status of a request row as people read it: "Approved" rather than "Provisioned" when an
+/// approver let it through. Whether what it made is still in force is for `stint active`.
+fn status_in_words(row: &Value) -> String {
+    let wire = rows::text(row, "status");
+    let approved = rows::text(row, "approvalId") != "-";
+    RequestStatus::from_wire(&wire)
+        .map_or(wire, |status| status.in_words(approved, false).to_string())
 }
 
 pub fn approvals(ctx: &Ctx, _args: ApprovalsArgs) -> CliResult<()> {
