@@ -29,6 +29,8 @@ impl Node {
                 "1",
             ])
             .env("STINT_ADMIN_PASSWORD", admin_password)
+            // The default, stated: these tests prove the write path as it ships (ADR 0017).
+            .env("STINT_GROUP_COMMIT", "on")
             .env("STINT_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
