@@ -6,41 +6,26 @@ mod common;
 
 use std::sync::Arc;
 
-use chrono::{TimeZone, Utc};
-use stint_app::{App, AppConfig, AppError, CallMeta, ManualClock, Password, Session};
+use stint_app::{App, AppConfig, AppError, CallMeta, Session};
 use stint_core::audit::{first_broken_link, Outcome};
 use stint_core::directory::{GroupKind, GroupSource};
 use stint_core::rules::directory::NewGroup;
 use stint_store::Store;
 
-use common::{Backend, Keep};
+use common::Keep;
 
 const WRITERS: usize = 32;
 
-/// A bootstrapped app on a fresh store of the test's backend that allows one role-assignable
-/// group, with group commit on or off; its admin's session; the store.
+/// A bootstrapped app that allows one role-assignable group, with group commit on or off; its
+/// admin's session; the store; what must outlive them.
 async fn app(group_commit: bool) -> (Arc<App>, Session, Arc<dyn Store>, Keep) {
-    let (store, keep) = Backend::fresh_store().await;
-    let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
     let config = AppConfig {
         role_assignable_group_limit: 1,
         group_commit,
         ..AppConfig::default()
     };
-    let app = App::open(store.clone(), Arc::new(clock), config)
-        .await
-        .unwrap();
-    app.bootstrap(Some(Password::new("admin-password")))
-        .await
-        .unwrap();
-    let issued = (app.sign_in(
-        "admin",
-        Password::new("admin-password"),
-        &CallMeta::default(),
-    ))
-    .await
-    .unwrap();
-    let session = app.authenticate(&issued.token).unwrap();
+    let (app, store, keep) = common::bootstrapped(config).await;
+    let session = common::admin_session(&app).await;
     (Arc::new(app), session, store, keep)
 }
 

@@ -609,10 +609,7 @@ async fn cross_node(
     at: usize,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let admin_url = std::env::var("STINT_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_POSTGRES.to_owned());
+    let admin_url = postgres_admin_url();
     let name = format!("stint_bench_{}", scale.name);
     let (database, backend) = match fresh_postgres(&admin_url, &name).await {
         Ok(url) => (url, "PostgreSQL (LISTEN/NOTIFY)"),
@@ -700,6 +697,14 @@ async fn cross_node(
         let _ = drop_postgres(&admin_url, &name).await;
     }
     Ok(())
+}
+
+/// The PostgreSQL server to make benchmark databases on: `STINT_TEST_POSTGRES_URL`, or the local one.
+pub(crate) fn postgres_admin_url() -> String {
+    std::env::var("STINT_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_POSTGRES.to_owned())
 }
 
 /// Creates (or re-creates) database `name` on the server; returns its URL.

@@ -164,13 +164,7 @@ fn base(now: DateTime<Utc>) -> (Base, Vec<Change>) {
         .map(|i| {
             let id = UserId(Uuid::new_v4());
             changes.push(Change::User(user(id, &format!("requester-{i}"), now)));
-            changes.push(Change::Token(AccessToken {
-                hash: TokenHash::of(&requester_token(i)),
-                user_id: id,
-                issued_at: now - TimeDelta::minutes(1),
-                expires_at: now + TimeDelta::hours(12),
-                mfa_at: None,
-            }));
+            changes.push(bearer_token(id, &requester_token(i), now));
             id
         })
         .collect();
@@ -220,6 +214,17 @@ fn base(now: DateTime<Utc>) -> (Base, Vec<Change>) {
         )));
     }
     (Base { requesters, groups }, changes)
+}
+
+/// A token `text` of `user`'s, valid for twelve hours from `now`.
+pub(crate) fn bearer_token(user: UserId, text: &str, now: DateTime<Utc>) -> Change {
+    Change::Token(AccessToken {
+        hash: TokenHash::of(text),
+        user_id: user,
+        issued_at: now - TimeDelta::minutes(1),
+        expires_at: now + TimeDelta::hours(12),
+        mfa_at: None,
+    })
 }
 
 fn requester_token(index: usize) -> String {

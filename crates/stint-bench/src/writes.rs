@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
-use stint_core::auth::{AccessToken, TokenHash};
 use stint_core::ids::{GroupId, UserId};
 use stint_core::schedule::Window;
 use stint_core::Change;
@@ -18,7 +17,9 @@ use stint_store_postgres::PostgresStore;
 use uuid::Uuid;
 
 use crate::load::post_all;
-use crate::notify::{commit, commit_to, database, eligible, group, load_average, user};
+use crate::notify::{
+    bearer_token, commit, commit_to, database, eligible, group, load_average, user,
+};
 use crate::report::{per_second, Latency, Report};
 use crate::server::{Server, ADMIN_PASSWORD};
 
@@ -148,13 +149,7 @@ fn base(now: DateTime<Utc>) -> (Base, Vec<Change>) {
         .map(|i| {
             let id = UserId(Uuid::new_v4());
             changes.push(Change::User(user(id, &format!("writer-{i}"), now)));
-            changes.push(Change::Token(AccessToken {
-                hash: TokenHash::of(&token(i)),
-                user_id: id,
-                issued_at: now - TimeDelta::minutes(1),
-                expires_at: now + TimeDelta::hours(12),
-                mfa_at: None,
-            }));
+            changes.push(bearer_token(id, &token(i), now));
             for group in &activation_groups {
                 changes.push(Change::Schedule(eligible(*group, id, window)));
             }
@@ -272,10 +267,7 @@ async fn postgres(
     limit: Duration,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let admin_url = std::env::var("STINT_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|url| !url.trim().is_empty())
-        .unwrap_or_else(|| crate::DEFAULT_POSTGRES.to_owned());
+    let admin_url = crate::postgres_admin_url();
     let name = "stint_bench_writes";
     let url = crate::fresh_postgres(&admin_url, name).await?;
     commit_to(&PostgresStore::open(&url).await?, changes, Utc::now()).await?;
