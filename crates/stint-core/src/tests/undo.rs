@@ -1,7 +1,8 @@
 //! Applying changes ahead and taking them back (group commit, ADR 0017): applied ahead, the state
 //! answers as if the changes had been applied one by one; taken back, as if they never were.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::Hash;
 
 use crate::ids::{GroupId, PrincipalId};
 use crate::rules::fixture::*;
@@ -68,30 +69,27 @@ fn answers(state: &State, principals: &[PrincipalId], groups: &[GroupId]) -> Vec
 /// applies (users and groups before the schedules and requests that name them).
 fn changes_between(before: &State, after: &State) -> Vec<Change> {
     let mut changes = Vec::new();
-    let differs = |old: Option<&dyn std::fmt::Debug>, new: &dyn std::fmt::Debug| {
-        old.map(|old| format!("{old:?}")) != Some(format!("{new:?}"))
-    };
-    for user in after.users.values() {
-        if differs(before.users.get(&user.id).map(|u| u as _), user) {
-            changes.push(Change::User(user.clone()));
-        }
-    }
-    for group in after.groups.values() {
-        if differs(before.groups.get(&group.id).map(|g| g as _), group) {
-            changes.push(Change::Group(group.clone()));
-        }
-    }
-    for schedule in after.schedules.values() {
-        if differs(before.schedules.get(&schedule.id).map(|s| s as _), schedule) {
-            changes.push(Change::Schedule(schedule.clone()));
-        }
-    }
-    for request in after.requests.values() {
-        if differs(before.requests.get(&request.id).map(|r| r as _), request) {
-            changes.push(Change::Request(request.clone()));
-        }
-    }
+    changes.extend(changed(&before.users, &after.users, Change::User));
+    changes.extend(changed(&before.groups, &after.groups, Change::Group));
+    changes.extend(changed(
+        &before.schedules,
+        &after.schedules,
+        Change::Schedule,
+    ));
+    changes.extend(changed(&before.requests, &after.requests, Change::Request));
     changes
+}
+
+/// The objects of `after` that `before` does not hold as they are, made changes by `change`.
+fn changed<K: Eq + Hash, V: Clone + PartialEq>(
+    before: &HashMap<K, V>,
+    after: &HashMap<K, V>,
+    change: fn(V) -> Change,
+) -> Vec<Change> {
+    (after.iter())
+        .filter(|(key, object)| before.get(key) != Some(object))
+        .map(|(_, object)| change(object.clone()))
+        .collect()
 }
 
 #[test]
