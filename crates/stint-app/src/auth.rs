@@ -106,7 +106,10 @@ impl App {
             mfa_at: None,
         };
         let local_sign_in = self.config.local_sign_in;
-        self.check_code(&session, meta, |state, ctx| {
+        let issued = TokenHash::of(&token);
+        let call = meta.clone();
+        self.check_code(&session, meta, move |state, ctx| {
+            let meta = &call;
             if !password_allowed(state, user.id, ctx.now, local_sign_in) {
                 return password_refused(meta, ctx.now, &user);
             }
@@ -120,7 +123,7 @@ impl App {
             match &check.result {
                 Ok(mfa_at) => {
                     check.decision.push(Change::Token(AccessToken {
-                        hash: TokenHash::of(&token),
+                        hash: issued,
                         user_id: user.id,
                         issued_at: ctx.now,
                         expires_at: ctx.now + lifetime,
@@ -226,7 +229,7 @@ impl App {
             event.action = "auth.signInFailed".into();
             decision.record(event);
         }
-        self.write(|_, _| (decision, ())).await?;
+        self.write(move |_, _| (decision, ())).await?;
         Ok(())
     }
 
@@ -269,7 +272,7 @@ impl App {
         let revoke = Decision::new()
             .change(Change::TokenRevoked(TokenHash::of(token)))
             .audit(event);
-        self.write(|_, _| (revoke, ())).await?;
+        self.write(move |_, _| (revoke, ())).await?;
         Ok(())
     }
 }

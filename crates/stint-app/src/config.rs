@@ -29,6 +29,9 @@ pub struct AppConfig {
     pub advisor: AdvisorSettings,
     /// I2: who may read `/metrics` on the main address.
     pub metrics: MetricsSettings,
+    /// ADR 0017: decisions that arrive together are committed in one transaction. Off, every
+    /// decision waits for its own commit.
+    pub group_commit: bool,
 }
 
 /// I2: where `/metrics` is served and to whom.
@@ -183,6 +186,7 @@ impl Default for AppConfig {
             local_sign_in: LocalSignIn::On,
             advisor: AdvisorSettings::default(),
             metrics: MetricsSettings::default(),
+            group_commit: true,
         }
     }
 }

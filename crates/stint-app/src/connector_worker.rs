@@ -196,7 +196,7 @@ impl App {
         // Audited even when a later link failed: what was removed stays proven.
         if !audit.is_empty() {
             let (_, committed) = self
-                .write(|_, _| {
+                .write(move |_, _| {
                     let mut decision = Decision::new();
                     decision.audit = audit;
                     (decision, ())
@@ -279,7 +279,7 @@ impl App {
             };
             let before: BTreeSet<TargetValue> =
                 pushed_before.iter().map(TargetValue::new).collect();
-            let clock = || self.clock.now();
+            let clock = || self.engine.clock.now();
             let report = sync_link(
                 target.as_ref(),
                 &targets::link(link),
@@ -404,7 +404,7 @@ impl App {
         id: ConnectorId,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("connector.reconcile", "connector", id);
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             stint_core::rules::connectors::ask_reconcile(state, ctx, id)
         })
         .await

@@ -17,7 +17,7 @@ impl App {
     ) -> AppResult<Committed<Connector>> {
         let named = fields.display_name.clone().unwrap_or_default();
         let attempt = Attempt::new("connector.create", "connector", named);
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             rules::create(state, ctx, fields.clone())
         })
         .await
@@ -31,7 +31,7 @@ impl App {
         fields: ConnectorFields,
     ) -> AppResult<Committed<Connector>> {
         let attempt = Attempt::new("connector.update", "connector", id);
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             rules::update(state, ctx, id, fields.clone())
         })
         .await
@@ -44,7 +44,7 @@ impl App {
         id: ConnectorId,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("connector.delete", "connector", id);
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             rules::delete(state, ctx, id)
         })
         .await
@@ -59,7 +59,7 @@ impl App {
     ) -> AppResult<Committed<Link>> {
         let attempt =
             Attempt::new("connector.link.create", "connector", id).about(Some(input.group), None);
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             rules::add_link(state, ctx, id, input.clone())
         })
         .await
@@ -73,7 +73,7 @@ impl App {
         link: LinkId,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("connector.link.delete", "connector", id);
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             rules::remove_link(state, ctx, id, link)
         })
         .await

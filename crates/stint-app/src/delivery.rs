@@ -219,7 +219,7 @@ impl App {
 /// commit (its own or another node's), and every second for retries that fell due.
 pub fn spawn_delivery(app: Arc<App>, courier: Courier) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut commits = app.applied.subscribe();
+        let mut commits = app.applied_revisions();
         loop {
             match app.deliver_due(&courier).await {
                 Ok(count) if count == BATCH => continue,

@@ -49,7 +49,7 @@ impl App {
             mail: input.mail,
         };
         let attempt = Attempt::new("user.create", "user", &new_user.user_principal_name);
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             rules::create_user(state, ctx, new_user.clone())
         })
         .await
@@ -73,7 +73,7 @@ impl App {
             mail: changes.mail,
         };
         let attempt = Attempt::new("user.update", "user", id).about(None, Some(id.into()));
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             rules::update_user(state, ctx, id, patch.clone())
         })
         .await
@@ -86,7 +86,7 @@ impl App {
         input: NewGroup,
     ) -> AppResult<Committed<Group>> {
         let attempt = Attempt::new("group.create", "group", &input.display_name);
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             rules::create_group(state, ctx, input.clone())
         })
         .await
@@ -100,7 +100,7 @@ impl App {
         patch: GroupPatch,
     ) -> AppResult<Committed<Group>> {
         let attempt = Attempt::new("group.update", "group", id).about(Some(id), None);
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             rules::update_group(state, ctx, id, patch.clone())
         })
         .await
@@ -113,7 +113,7 @@ impl App {
         id: GroupId,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("group.delete", "group", id).about(Some(id), None);
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             rules::delete_group(state, ctx, id)
         })
         .await
@@ -130,7 +130,7 @@ impl App {
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new(format!("group.{access}.add"), "group", group)
             .about(Some(group), Some(principal));
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             rules::add_direct(state, ctx, group, principal, access)
         })
         .await
@@ -147,7 +147,7 @@ impl App {
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new(format!("group.{access}.remove"), "group", group)
             .about(Some(group), Some(principal));
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             rules::remove_direct(state, ctx, group, principal, access)
         })
         .await
@@ -163,7 +163,7 @@ impl App {
     ) -> AppResult<Committed<RoleAssignment>> {
         let attempt = Attempt::new("roleAssignment.create", "roleAssignment", role.id())
             .about(None, Some(principal));
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             rules::create_role_assignment(state, ctx, principal, role, scope)
         })
         .await
@@ -176,7 +176,7 @@ impl App {
         id: RoleAssignmentId,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("roleAssignment.delete", "roleAssignment", id);
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             rules::delete_role_assignment(state, ctx, id)
         })
         .await
@@ -194,7 +194,7 @@ impl App {
             "administrativeUnit",
             &display_name,
         );
-        self.decide(session, meta, attempt, |_, ctx| {
+        self.decide(session, meta, attempt, move |_, ctx| {
             rules::create_unit(ctx, display_name.clone(), description.clone())
         })
         .await
@@ -215,7 +215,7 @@ impl App {
             unit,
         )
         .about(None, Some(PrincipalId(member)));
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             rules::change_unit_member(state, ctx, unit, member, add)
         })
         .await

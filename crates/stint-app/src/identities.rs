@@ -19,8 +19,9 @@ impl App {
     ) -> AppResult<Committed<()>> {
         let attempt =
             Attempt::new("auth.identityUnlinked", "user", user).about(None, Some(user.into()));
-        self.decide_alone(session, meta, attempt, |state, ctx| {
-            federation::unlink_identity(state, ctx, user, identity)
+        let identity = identity.to_owned();
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
+            federation::unlink_identity(state, ctx, user, &identity)
         })
         .await
     }

@@ -33,13 +33,12 @@ pub mod token_exchange;
 pub mod view;
 pub mod webhooks;
 
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use stint_core::rules::bootstrap::bootstrap;
 use stint_core::State;
 use stint_store::{Revision, Store};
-use tokio::sync::Mutex;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::AppConfig;
@@ -72,20 +71,18 @@ pub struct Committed<T> {
 #[derive(Debug)]
 pub struct App {
     store: Arc<dyn Store>,
-    state: RwLock<State>,
-    /// Serialises decisions on this node, so a decision sees the state it is committed on.
-    writer: Mutex<()>,
-    clock: Arc<dyn Clock>,
+    /// The in-memory state and the write path (ADR 0006, 0017).
+    engine: engine::Engine,
+    /// ADR 0017: this node's group committer, started by the first write when group commit is on.
+    committer: OnceLock<engine::GroupCommitter>,
     config: AppConfig,
-    /// The revision this node has applied, for those waiting on the next commit (the change feed).
-    applied: tokio::sync::watch::Sender<Revision>,
     /// F3: this node's count of failed sign-ins, and its cap on concurrent password hashing.
     throttle: throttle::SignInThrottle,
     passwords: password::PasswordGate,
     /// O1: the organisation's OpenID Provider, when one is configured.
     oidc: Option<oidc::Oidc>,
     /// I2: this node's metrics.
-    telemetry: telemetry::Telemetry,
+    telemetry: Arc<telemetry::Telemetry>,
 }
 
 /// What the first start did.
@@ -111,7 +108,6 @@ impl App {
         // within a minute, and pack the index so that what a check reads lies close together.
         state.prune_ended(clock.now() - scheduler::PRUNE_MARGIN);
         state.shrink_index();
-        let (applied, _) = tokio::sync::watch::channel(state.revision);
         let limits = &config.sign_in;
         let passwords = password::PasswordGate::new(
             limits.concurrent_password_checks,
@@ -122,17 +118,23 @@ impl App {
                 .inspect_err(|error| tracing::error!(%error, "OpenID Connect sign-in is off"))
                 .ok()
         });
+        let telemetry = Arc::new(telemetry::Telemetry::new());
+        let engine = engine::Engine::new(
+            store.clone(),
+            state,
+            clock,
+            telemetry.clone(),
+            config.mail_enabled,
+        );
         Ok(App {
             oidc,
             throttle: throttle::SignInThrottle::new(limits.clone()),
             passwords,
             store,
-            state: RwLock::new(state),
-            writer: Mutex::new(()),
-            clock,
+            engine,
+            committer: OnceLock::new(),
             config,
-            applied,
-            telemetry: telemetry::Telemetry::new(),
+            telemetry,
         })
     }
 
@@ -144,13 +146,13 @@ impl App {
         let generated = admin_password.is_none();
         let password = admin_password.unwrap_or_else(password::generate);
         let hash = password::hash(password.clone()).await?;
+        let limit = self.config.role_assignable_group_limit;
         let (created, _) = self
-            .write(|state, now| {
+            .write(move |state, now| {
                 if state.tenant.is_some() {
                     // Another node bootstrapped first.
                     return (stint_core::Decision::new(), false);
                 }
-                let limit = self.config.role_assignable_group_limit;
                 (bootstrap(now, uuid::Uuid::new_v4, hash, limit), true)
             })
             .await?;
@@ -165,7 +167,7 @@ impl App {
     /// The clock's time, to Stint's precision (`stint_core::schedule::TIME_PRECISION`): what
     /// every decision and every answer is made at.
     pub fn now(&self) -> DateTime<Utc> {
-        stint_core::schedule::at_time_precision(self.clock.now())
+        self.engine.now()
     }
 
     pub fn config(&self) -> &AppConfig {
@@ -174,8 +176,7 @@ impl App {
 
     /// Runs `f` on the current state. Keep it short: writers wait for it.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
-        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
-        f(&state)
+        f(&self.engine.ledger.read())
     }
 
     /// Runs `f` on the current state, for tests and the benchmark. Drivers read through
@@ -186,11 +187,11 @@ impl App {
     }
 
     pub fn revision(&self) -> Revision {
-        self.read(|state| state.revision)
+        self.engine.ledger.revision()
     }
 
     /// Changes whenever this node applies a commit, its own or another node's.
     pub fn applied_revisions(&self) -> tokio::sync::watch::Receiver<Revision> {
-        self.applied.subscribe()
+        self.engine.ledger.subscribe()
     }
 }

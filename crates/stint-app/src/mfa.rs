@@ -53,9 +53,10 @@ impl App {
         let secret = new_secret();
         let attempt = Attempt::new("user.authenticator.enrol", "user", session.user)
             .about(None, Some(session.user.into()));
+        let enrolled = secret.clone();
         let committed = self
-            .decide(session, meta, attempt, |state, ctx| {
-                rules::enrol(state, ctx, secret.clone())
+            .decide(session, meta, attempt, move |state, ctx| {
+                rules::enrol(state, ctx, enrolled)
             })
             .await?;
         let enrolment = TotpEnrolment {
@@ -75,7 +76,7 @@ impl App {
         meta: &CallMeta,
         code: TotpCode,
     ) -> AppResult<Committed<()>> {
-        self.check_code(session, meta, |state, ctx| {
+        self.check_code(session, meta, move |state, ctx| {
             rules::confirm(state, ctx, &code)
         })
         .await
@@ -90,7 +91,7 @@ impl App {
     ) -> AppResult<Committed<DateTime<Utc>>> {
         let session = self.authenticate(token)?;
         let hash = TokenHash::of(token);
-        self.check_code(&session, meta, |state, ctx| {
+        self.check_code(&session, meta, move |state, ctx| {
             rules::step_up(state, ctx, &hash, &code)
         })
         .await
@@ -104,7 +105,7 @@ impl App {
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("user.authenticator.remove", "user", session.user)
             .about(None, Some(session.user.into()));
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             rules::remove_authenticator(state, ctx)
         })
         .await
@@ -124,7 +125,7 @@ impl App {
         };
         let attempt =
             Attempt::new("user.resetCredentials", "user", target).about(None, Some(target.into()));
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             rules::reset_credentials(
                 state,
                 ctx,
@@ -139,13 +140,13 @@ impl App {
 
     /// Runs a code check as `session`'s user and commits its decision, whatever its result; then
     /// answers the result.
-    pub(crate) async fn check_code<T>(
+    pub(crate) async fn check_code<T: Send + 'static>(
         &self,
         session: &Session,
         meta: &CallMeta,
-        rule: impl FnOnce(&State, &Context) -> CodeCheck<T>,
+        rule: impl FnOnce(&State, &Context) -> CodeCheck<T> + Send + 'static,
     ) -> AppResult<Committed<T>> {
-        self.write_as(session, meta, |state, ctx| {
+        self.write_as(session, meta, move |state, ctx| {
             let check = rule(state, ctx);
             (check.decision, check.result)
         })

@@ -244,7 +244,7 @@ impl App {
         let mut event = crate::auth::sign_in_event(meta, self.now(), None, Outcome::Failure);
         event.action = "auth.signInFailed".into();
         event.message = format!("Refused a sign-in through the identity provider: {why}.");
-        self.write(|_, _| (stint_core::Decision::new().audit(event), ()))
+        self.write(move |_, _| (stint_core::Decision::new().audit(event), ()))
             .await?;
         Ok(())
     }
@@ -272,9 +272,12 @@ impl App {
         let oidc = self.oidc().ok_or(AppError::Unauthenticated)?;
         let settings = oidc.provider.settings();
         let token = random_token();
+        let issued = TokenHash::of(&token);
         let freshness = self.config.mfa_freshness;
+        let (enrolment, mfa_acr) = (settings.enrolment, settings.mfa_acr.clone());
+        let (identity, step_up, meta) = (identity.clone(), step_up.cloned(), meta.clone());
         let (result, _) = self
-            .write(|state, now| {
+            .write(move |state, now| {
                 let nobody = Caller {
                     user: UserId(Uuid::nil()),
                     roles: Vec::new(),
@@ -282,14 +285,9 @@ impl App {
                 let ctx = Context::new(&nobody, now, Uuid::new_v4)
                     .with_correlation(meta.request_id.clone(), meta.client.clone())
                     .with_mfa(None, freshness);
-                let mut outcome = federated_sign_in(
-                    state,
-                    &ctx,
-                    identity,
-                    settings.enrolment,
-                    settings.mfa_acr.as_deref(),
-                );
-                if let (Ok((user, _)), Some(step_up)) = (&outcome.result, step_up) {
+                let mut outcome =
+                    federated_sign_in(state, &ctx, &identity, enrolment, mfa_acr.as_deref());
+                if let (Ok((user, _)), Some(step_up)) = (&outcome.result, &step_up) {
                     if *user == step_up.user {
                         if state.tokens.contains_key(&step_up.session) {
                             let replaced = Change::TokenRevoked(step_up.session.clone());
@@ -297,7 +295,7 @@ impl App {
                         }
                     } else {
                         let mut event = crate::auth::sign_in_event(
-                            meta,
+                            &meta,
                             now,
                             Some(step_up.user),
                             Outcome::Failure,
@@ -313,7 +311,7 @@ impl App {
                 }
                 if let Ok((user, mfa_at)) = &outcome.result {
                     outcome.decision.push(Change::Token(AccessToken {
-                        hash: TokenHash::of(&token),
+                        hash: issued,
                         user_id: *user,
                         issued_at: now,
                         expires_at: now + lifetime,

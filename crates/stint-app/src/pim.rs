@@ -20,7 +20,7 @@ impl App {
         group: GroupId,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("group.manage", "group", group).about(Some(group), None);
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             let admin = ctx.authority(state).pim_admin_of(group)?;
             onboarding::manage(ctx, admin)
         })
@@ -40,7 +40,7 @@ impl App {
             input.target.group_id,
         )
         .about(Some(input.target.group_id), Some(input.principal_id));
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             if input.action.is_admin() {
                 assignments::admin_request(state, ctx, input.clone())
             } else {
@@ -61,7 +61,7 @@ impl App {
         kind: ScheduleKind,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("request.cancel", "request", id);
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             requests::cancel(state, ctx, id, kind)
         })
         .await
@@ -87,7 +87,7 @@ impl App {
         });
         let attempt = Attempt::new(format!("approval.{verb}"), "request", request)
             .about(group.map(|g| g.0), group.map(|g| g.1));
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             approval::review(state, ctx, request, stage, review.clone())
         })
         .await

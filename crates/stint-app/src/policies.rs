@@ -36,7 +36,7 @@ impl App {
     ) -> AppResult<Committed<Policy>> {
         let attempt = Attempt::new("policy.update", "policy", format!("{group}/{access}"))
             .about(Some(group), None);
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             let admin = ctx.authority(state).policy_admin_of(group)?;
             policies::update_rules(state, ctx, admin, access, rules.clone())
         })

@@ -31,12 +31,12 @@ impl App {
             operator,
         };
         let (recovered, _) = self
-            .write(
-                |state, now| match recover_admin(state, now, uuid::Uuid::new_v4, recovery) {
+            .write(move |state, now| {
+                match recover_admin(state, now, uuid::Uuid::new_v4, recovery) {
                     Ok((decision, user)) => (decision, Ok(user)),
                     Err(violation) => (Decision::new(), Err(violation)),
-                },
-            )
+                }
+            })
             .await?;
         let user = recovered.map_err(AppError::Rule)?;
         Ok(RecoveredAdmin {

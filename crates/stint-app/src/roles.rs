@@ -23,7 +23,7 @@ impl App {
             input.target.role.id(),
         )
         .about(None, Some(input.principal_id));
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             roles::role_request(state, ctx, input.clone())
         })
         .await

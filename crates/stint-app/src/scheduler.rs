@@ -58,7 +58,7 @@ impl App {
     /// twice.
     async fn run_job(&self, job: Job) -> AppResult<Option<Revision>> {
         let ((), revision) = self
-            .write(|state, now| (job(&mut Tick::new(state, now, Uuid::new_v4)), ()))
+            .write(move |state, now| (job(&mut Tick::new(state, now, Uuid::new_v4)), ()))
             .await?;
         Ok(revision)
     }
@@ -102,10 +102,7 @@ impl App {
     /// Drops from the membership index what ended before `before` (the schedules themselves stay),
     /// so the index holds what is in force or to come. Checks at or after `before` are unchanged.
     pub fn prune_index(&self, before: chrono::DateTime<chrono::Utc>) {
-        self.state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .prune_ended(before);
+        self.engine.ledger.write().prune_ended(before);
     }
 
     /// X2: waits (bounded by `revision_wait`) until this node has applied `revision`, following

@@ -95,9 +95,10 @@ impl App {
         let secret = ScimSecret::generate();
         let hash = TokenHash::of(secret.expose());
         let attempt = Attempt::new("scimToken.create", "scimToken", "-");
+        let display_name = display_name.to_owned();
         let committed = self
-            .decide(session, meta, attempt, |state, ctx| {
-                rules::create_token(state, ctx, display_name, hash)
+            .decide(session, meta, attempt, move |state, ctx| {
+                rules::create_token(state, ctx, &display_name, hash)
             })
             .await?;
         Ok(Committed {
@@ -117,7 +118,7 @@ impl App {
         id: ScimTokenId,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("scimToken.revoke", "scimToken", id);
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             rules::revoke_token(state, ctx, id)
         })
         .await
@@ -138,7 +139,7 @@ impl App {
         match found {
             Ok(token) => Ok(ScimSession { hash, token }),
             Err(why) => {
-                let audit = |state: &State, ctx: &Context| {
+                let audit = move |state: &State, ctx: &Context| {
                     let record = rules::refused_use(state, ctx, &hash, &why.message);
                     (Decision::new().audit(record), ())
                 };
@@ -212,7 +213,7 @@ impl App {
         input: ScimUserInput,
     ) -> AppResult<Committed<Uuid>> {
         let attempt = Attempt::new("scim.user.create", "user", "-");
-        self.provision(session, meta, attempt, |state, ctx, provisioner| {
+        self.provision(session, meta, attempt, move |state, ctx, provisioner| {
             rules::create_user(state, ctx, provisioner, input).map(|(d, id)| (d, id.0))
         })
         .await
@@ -225,10 +226,10 @@ impl App {
         meta: &CallMeta,
         id: Uuid,
         expected: Option<u64>,
-        edit: impl FnOnce(&User, &ScimObject) -> Result<ScimUserInput, Violation>,
+        edit: impl FnOnce(&User, &ScimObject) -> Result<ScimUserInput, Violation> + Send + 'static,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("scim.user.update", "user", id);
-        self.provision(session, meta, attempt, |state, ctx, provisioner| {
+        self.provision(session, meta, attempt, move |state, ctx, provisioner| {
             rules::write_user(state, ctx, provisioner, id, expected, edit).map(|d| (d, ()))
         })
         .await
@@ -243,7 +244,7 @@ impl App {
         expected: Option<u64>,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("scim.user.delete", "user", id);
-        self.provision(session, meta, attempt, |state, ctx, provisioner| {
+        self.provision(session, meta, attempt, move |state, ctx, provisioner| {
             rules::delete_user(state, ctx, provisioner, id, expected).map(|d| (d, ()))
         })
         .await
@@ -257,7 +258,7 @@ impl App {
         input: ScimGroupInput,
     ) -> AppResult<Committed<Uuid>> {
         let attempt = Attempt::new("scim.group.create", "group", "-");
-        self.provision(session, meta, attempt, |state, ctx, provisioner| {
+        self.provision(session, meta, attempt, move |state, ctx, provisioner| {
             rules::create_group(state, ctx, provisioner, input).map(|(d, id)| (d, id.0))
         })
         .await
@@ -271,10 +272,12 @@ impl App {
         meta: &CallMeta,
         id: Uuid,
         expected: Option<u64>,
-        edit: impl FnOnce(&Group, &ScimObject, &BTreeSet<Uuid>) -> Result<ScimGroupInput, Violation>,
+        edit: impl FnOnce(&Group, &ScimObject, &BTreeSet<Uuid>) -> Result<ScimGroupInput, Violation>
+            + Send
+            + 'static,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("scim.group.update", "group", id);
-        self.provision(session, meta, attempt, |state, ctx, provisioner| {
+        self.provision(session, meta, attempt, move |state, ctx, provisioner| {
             rules::write_group(state, ctx, provisioner, id, expected, edit).map(|d| (d, ()))
         })
         .await
@@ -289,7 +292,7 @@ impl App {
         expected: Option<u64>,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("scim.group.delete", "group", id);
-        self.provision(session, meta, attempt, |state, ctx, provisioner| {
+        self.provision(session, meta, attempt, move |state, ctx, provisioner| {
             rules::delete_group(state, ctx, provisioner, id, expected).map(|d| (d, ()))
         })
         .await
@@ -297,19 +300,22 @@ impl App {
 
     /// Decides a SCIM write as the session's token, if it is still live, and commits it unless it
     /// would take away the last Global Administrator. Refusals of business rules are audited.
-    async fn provision<T>(
+    async fn provision<T: Send + 'static>(
         &self,
         session: &ScimSession,
         meta: &CallMeta,
         attempt: Attempt,
-        rule: impl FnOnce(&State, &Context, &Provisioner) -> Result<(Decision, T), Violation>,
+        rule: impl FnOnce(&State, &Context, &Provisioner) -> Result<(Decision, T), Violation>
+            + Send
+            + 'static,
     ) -> AppResult<Committed<T>> {
+        let hash = session.hash.clone();
         let (outcome, revision) = self
-            .write_scim(meta, |state, ctx| {
-                let provisioner = match rules::provisioner(state, &session.hash) {
+            .write_scim(meta, move |state, ctx| {
+                let provisioner = match rules::provisioner(state, &hash) {
                     Ok(provisioner) => provisioner,
                     Err(why) => {
-                        let record = rules::refused_use(state, ctx, &session.hash, &why.message);
+                        let record = rules::refused_use(state, ctx, &hash, &why.message);
                         return (Decision::new().audit(record), Err(why));
                     }
                 };
@@ -343,19 +349,20 @@ impl App {
     }
 
     /// Writes as no user, the way SCIM calls decide.
-    async fn write_scim<T>(
+    async fn write_scim<T: Send + 'static>(
         &self,
         meta: &CallMeta,
-        decide: impl FnOnce(&State, &Context) -> (Decision, T),
+        decide: impl FnOnce(&State, &Context) -> (Decision, T) + Send + 'static,
     ) -> AppResult<(T, Option<u64>)> {
         let freshness = self.config.mfa_freshness;
-        self.write(|state, now| {
+        let (request_id, client) = (meta.request_id.clone(), meta.client.clone());
+        self.write(move |state, now| {
             let nobody = Caller {
                 user: UserId(Uuid::nil()),
                 roles: Vec::new(),
             };
             let ctx = Context::new(&nobody, now, Uuid::new_v4)
-                .with_correlation(meta.request_id.clone(), meta.client.clone())
+                .with_correlation(request_id, client)
                 .with_mfa(None, freshness);
             decide(state, &ctx)
         })

@@ -28,8 +28,10 @@ impl App {
     ) -> AppResult<IssuedToken> {
         let old_hash = TokenHash::of(token);
         let new_token = random_token();
+        let new_hash = TokenHash::of(&new_token);
+        let meta = meta.clone();
         let (issued, _) = self
-            .write(|state, now| {
+            .write(move |state, now| {
                 let valid = state
                     .tokens
                     .get(&old_hash)
@@ -49,14 +51,14 @@ impl App {
                 };
                 let rotation = Decision::new()
                     .change(Change::Token(AccessToken {
-                        hash: TokenHash::of(&new_token),
+                        hash: new_hash,
                         user_id: old.user_id,
                         issued_at: now,
                         expires_at,
                         mfa_at: old.mfa_at,
                     }))
                     .change(Change::TokenRevoked(old_hash.clone()))
-                    .audit(rotation_event(meta, now, old.user_id));
+                    .audit(rotation_event(&meta, now, old.user_id));
                 (rotation, Ok(expires_at - now))
             })
             .await?;

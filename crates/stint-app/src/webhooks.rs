@@ -39,7 +39,7 @@ impl App {
     ) -> AppResult<Committed<Webhook>> {
         let secret = WebhookSecret(stint_notify::WebhookSecret::generate().expose());
         let attempt = Attempt::new("webhook.create", "webhook", rules::host_of(&input.url));
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             rules::create(state, ctx, input, secret)
         })
         .await
@@ -53,7 +53,7 @@ impl App {
         patch: WebhookPatch,
     ) -> AppResult<Committed<Webhook>> {
         let attempt = Attempt::new("webhook.update", "webhook", id);
-        self.decide(session, meta, attempt, |state, ctx| {
+        self.decide(session, meta, attempt, move |state, ctx| {
             rules::update(state, ctx, id, patch)
         })
         .await
@@ -66,7 +66,7 @@ impl App {
         id: WebhookId,
     ) -> AppResult<Committed<()>> {
         let attempt = Attempt::new("webhook.delete", "webhook", id);
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             rules::delete(state, ctx, id)
         })
         .await
@@ -123,7 +123,7 @@ impl App {
             return Err(Violation::not_found(format!("Dead message '{id}'")).into());
         }
         let attempt = Attempt::new("outbox.redrive", "outboxMessage", id);
-        self.decide_alone(session, meta, attempt, |state, ctx| {
+        self.decide_alone(session, meta, attempt, move |state, ctx| {
             rules::redrive(state, ctx, id)
         })
         .await

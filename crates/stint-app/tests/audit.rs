@@ -5,44 +5,23 @@ mod common;
 
 use std::sync::Arc;
 
-use chrono::{TimeZone, Utc};
 use stint_app::directory::UserInput;
-use stint_app::{App, AppConfig, AppError, CallMeta, ManualClock, Password, Session};
+use stint_app::{App, AppConfig, AppError, CallMeta, ManualClock, Password};
 use stint_core::audit::{AuditQuery, Outcome};
 use stint_core::directory::{GroupKind, GroupSource};
 use stint_core::rules::directory::NewGroup;
 use stint_core::ErrorCode;
 use stint_store::Store;
 
-use common::{Backend, Keep};
+use common::{admin_session, Keep};
 
-/// An app on a fresh store of the test's backend, bootstrapped; the store; what must outlive both.
+/// An app that allows one role-assignable group, bootstrapped; the store; what must outlive both.
 async fn app() -> (App, Arc<dyn Store>, Keep) {
-    let (store, keep) = Backend::fresh_store().await;
-    let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
     let config = AppConfig {
         role_assignable_group_limit: 1,
         ..AppConfig::default()
     };
-    let app = App::open(store.clone(), Arc::new(clock), config)
-        .await
-        .unwrap();
-    app.bootstrap(Some(Password::new("admin-password")))
-        .await
-        .unwrap();
-    (app, store, keep)
-}
-
-async fn admin_session(app: &App) -> Session {
-    let issued = app
-        .sign_in(
-            "admin",
-            Password::new("admin-password"),
-            &CallMeta::default(),
-        )
-        .await
-        .unwrap();
-    app.authenticate(&issued.token).unwrap()
+    common::bootstrapped(config).await
 }
 
 fn role_assignable(name: &str) -> NewGroup {

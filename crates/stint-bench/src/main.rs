@@ -11,7 +11,8 @@
 //! then prints the Markdown report and writes it to `target/stint-bench/report.md`.
 //! See BENCHMARKS.md. `stint-bench check` runs the in-process check alone (module `quick`);
 //! `stint-bench notify` the notification benchmarks (module `notify`); `stint-bench connectors`
-//! the connector benchmarks of issue 18 (module `connectors`).
+//! the connector benchmarks of issue 18 (module `connectors`); `stint-bench writes` the write
+//! path before and after group commit (issue 20, module `writes`).
 
 /// jemalloc: the in-memory state's many small vectors stay packed by size class, so a check
 /// touches fewer pages than with glibc's allocator.
@@ -23,12 +24,14 @@ mod expiry;
 mod generate;
 mod http;
 mod inproc;
+mod load;
 mod mail_sink;
 mod nodes;
 mod notify;
 mod quick;
 mod report;
 mod server;
+mod writes;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -79,6 +82,7 @@ fn usage() -> ! {
          stint-bench check [--scale tenth|full] [--rounds N] [--cedar] [--http SECONDS] \
          [--server-workers N] [--work DIR]\n       \
          stint-bench notify [--no-build] [--write-seconds N] [--work DIR]\n       \
+         stint-bench writes [--seconds N] [--no-build] [--no-postgres] [--work DIR]\n       \
          stint-bench connectors [--removals N] [--activations N] [--reconcile N] [--no-postgres] [--work DIR]\n\
          --server-workers 0: one per CPU (default 1: one core for stint serve, one for wrk)"
     );
@@ -157,6 +161,13 @@ fn workers_label(workers: Option<u16>) -> String {
 async fn main() -> anyhow::Result<()> {
     if std::env::args().nth(1).as_deref() == Some("connectors") {
         return connectors::main(std::env::args().skip(2)).await;
+    }
+    if std::env::args().nth(1).as_deref() == Some("writes") {
+        let options = writes::Options::parse(std::env::args().skip(2))?;
+        let binary = stint_binary(options.build)?;
+        let markdown = writes::run(&binary, &options).await?;
+        println!("\n{markdown}");
+        return Ok(());
     }
     let options = options();
     if let Some(rounds) = options.check_rounds {
@@ -598,10 +609,7 @@ async fn cross_node(
     at: usize,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let admin_url = std::env::var("STINT_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_POSTGRES.to_owned());
+    let admin_url = postgres_admin_url();
     let name = format!("stint_bench_{}", scale.name);
     let (database, backend) = match fresh_postgres(&admin_url, &name).await {
         Ok(url) => (url, "PostgreSQL (LISTEN/NOTIFY)"),
@@ -691,8 +699,16 @@ async fn cross_node(
     Ok(())
 }
 
+/// The PostgreSQL server to make benchmark databases on: `STINT_TEST_POSTGRES_URL`, or the local one.
+pub(crate) fn postgres_admin_url() -> String {
+    std::env::var("STINT_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_POSTGRES.to_owned())
+}
+
 /// Creates (or re-creates) database `name` on the server; returns its URL.
-async fn fresh_postgres(admin_url: &str, name: &str) -> anyhow::Result<String> {
+pub(crate) async fn fresh_postgres(admin_url: &str, name: &str) -> anyhow::Result<String> {
     use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect(admin_url).await?;
     sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -709,7 +725,7 @@ async fn fresh_postgres(admin_url: &str, name: &str) -> anyhow::Result<String> {
     Ok(format!("{base}/{name}"))
 }
 
-async fn drop_postgres(admin_url: &str, name: &str) -> anyhow::Result<()> {
+pub(crate) async fn drop_postgres(admin_url: &str, name: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect(admin_url).await?;
     sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -10,8 +10,6 @@
 //!    e-mail off and then on (each assignment mails its principal), on copies of one database.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
@@ -28,6 +26,7 @@ use stint_store::Store;
 use stint_store_sqlite::SqliteStore;
 use uuid::Uuid;
 
+use crate::load::post_all;
 use crate::mail_sink::MailSink;
 use crate::report::{per_second, Latency, Report};
 use crate::server::{Server, ADMIN_PASSWORD};
@@ -88,7 +87,7 @@ pub async fn run(binary: &Path, work: &Path, write_seconds: u64) -> anyhow::Resu
 
 /// The one-minute load average (Linux), 0 where it cannot be read: a busy machine slows every
 /// figure here.
-fn load_average() -> f64 {
+pub(crate) fn load_average() -> f64 {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|text| text.split_whitespace().next()?.parse().ok())
@@ -128,12 +127,24 @@ impl Run<'_> {
     }
 }
 
-fn database(path: &Path) -> String {
+pub(crate) fn database(path: &Path) -> String {
     format!("sqlite://{}", path.display())
 }
 
-async fn commit(url: &str, changes: Vec<Change>, now: DateTime<Utc>) -> anyhow::Result<()> {
-    let store = SqliteStore::open(url).await?;
+pub(crate) async fn commit(
+    url: &str,
+    changes: Vec<Change>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    commit_to(&SqliteStore::open(url).await?, changes, now).await
+}
+
+/// Commits `changes` to `store`, 50,000 a revision.
+pub(crate) async fn commit_to(
+    store: &dyn Store,
+    changes: Vec<Change>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let mut changes = changes.into_iter().peekable();
     while changes.peek().is_some() {
         let decision = Decision {
@@ -153,13 +164,7 @@ fn base(now: DateTime<Utc>) -> (Base, Vec<Change>) {
         .map(|i| {
             let id = UserId(Uuid::new_v4());
             changes.push(Change::User(user(id, &format!("requester-{i}"), now)));
-            changes.push(Change::Token(AccessToken {
-                hash: TokenHash::of(&requester_token(i)),
-                user_id: id,
-                issued_at: now - TimeDelta::minutes(1),
-                expires_at: now + TimeDelta::hours(12),
-                mfa_at: None,
-            }));
+            changes.push(bearer_token(id, &requester_token(i), now));
             id
         })
         .collect();
@@ -211,11 +216,22 @@ fn base(now: DateTime<Utc>) -> (Base, Vec<Change>) {
     (Base { requesters, groups }, changes)
 }
 
+/// A token `text` of `user`'s, valid for twelve hours from `now`.
+pub(crate) fn bearer_token(user: UserId, text: &str, now: DateTime<Utc>) -> Change {
+    Change::Token(AccessToken {
+        hash: TokenHash::of(text),
+        user_id: user,
+        issued_at: now - TimeDelta::minutes(1),
+        expires_at: now + TimeDelta::hours(12),
+        mfa_at: None,
+    })
+}
+
 fn requester_token(index: usize) -> String {
     format!("bench-requester-token-{index}")
 }
 
-fn user(id: UserId, name: &str, now: DateTime<Utc>) -> User {
+pub(crate) fn user(id: UserId, name: &str, now: DateTime<Utc>) -> User {
     User {
         id,
         user_principal_name: format!("{name}@bench.example"),
@@ -231,7 +247,7 @@ fn user(id: UserId, name: &str, now: DateTime<Utc>) -> User {
     }
 }
 
-fn group(id: GroupId, index: usize, now: DateTime<Utc>) -> Group {
+pub(crate) fn group(id: GroupId, index: usize, now: DateTime<Utc>) -> Group {
     Group {
         id,
         display_name: format!("Bench group {index}"),
@@ -246,7 +262,7 @@ fn group(id: GroupId, index: usize, now: DateTime<Utc>) -> Group {
     }
 }
 
-fn eligible(group: GroupId, user: UserId, window: Window) -> Schedule {
+pub(crate) fn eligible(group: GroupId, user: UserId, window: Window) -> Schedule {
     let created = window.start;
     Schedule {
         id: ScheduleId {
@@ -287,7 +303,8 @@ async fn burst(run: &Run<'_>, base: &Base, report: &mut Report) -> anyhow::Resul
         })
         .collect();
     let started = Instant::now();
-    let answered = post_all(&server.client, &url, bodies, None).await?;
+    let targets = [(server.client.clone(), url)];
+    let answered = post_all(&targets, bodies, CONCURRENCY, None).await?;
     let burst_seconds = started.elapsed().as_secs_f64();
     ensure!(
         answered.errors == 0,
@@ -401,13 +418,9 @@ async fn writes(
             })
             .collect();
         let started = Instant::now();
-        let answered = post_all(
-            &server.client,
-            &url,
-            bodies,
-            Some(Duration::from_secs(seconds)),
-        )
-        .await?;
+        let targets = [(server.client.clone(), url)];
+        let limit = Some(Duration::from_secs(seconds));
+        let answered = post_all(&targets, bodies, CONCURRENCY, limit).await?;
         let elapsed = started.elapsed().as_secs_f64();
         let outbox = SqliteStore::open(&database).await?.outbox_stats().await?;
         server.stop()?;
@@ -444,76 +457,6 @@ async fn writes(
         format!("{:+.1} %", (rates[1] / rates[0] - 1.0) * 100.0),
     );
     Ok(())
-}
-
-/// What the requests of a run got back.
-struct Answered {
-    latencies: Vec<Duration>,
-    errors: usize,
-}
-
-/// Posts `bodies` (each with its bearer token), [`CONCURRENCY`] at a time, until all are sent or
-/// `limit` has passed.
-async fn post_all(
-    client: &reqwest::Client,
-    url: &str,
-    bodies: Vec<(String, serde_json::Value)>,
-    limit: Option<Duration>,
-) -> anyhow::Result<Answered> {
-    let bodies = Arc::new(bodies);
-    let next = Arc::new(AtomicUsize::new(0));
-    let deadline = limit.map(|limit| Instant::now() + limit);
-    let workers: Vec<_> = (0..CONCURRENCY)
-        .map(|_| {
-            let (client, url, bodies, next) =
-                (client.clone(), url.to_owned(), bodies.clone(), next.clone());
-            tokio::spawn(async move {
-                let mut answered = Answered {
-                    latencies: Vec::new(),
-                    errors: 0,
-                };
-                loop {
-                    let at = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((token, body)) = bodies.get(at) else {
-                        break;
-                    };
-                    if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                        break;
-                    }
-                    let sent = Instant::now();
-                    let response = client
-                        .post(&url)
-                        .bearer_auth(token)
-                        .json(body)
-                        .send()
-                        .await?;
-                    if response.status().is_success() {
-                        answered.latencies.push(sent.elapsed());
-                    } else {
-                        answered.errors += 1;
-                        if answered.errors == 1 {
-                            eprintln!(
-                                "{} {}",
-                                response.status(),
-                                response.text().await.unwrap_or_default()
-                            );
-                        }
-                    }
-                }
-                anyhow::Ok(answered)
-            })
-        })
-        .collect();
-    let mut all = Answered {
-        latencies: Vec::new(),
-        errors: 0,
-    };
-    for worker in workers {
-        let answered = worker.await??;
-        all.latencies.extend(answered.latencies);
-        all.errors += answered.errors;
-    }
-    Ok(all)
 }
 
 /// The mails of a run, once the outbox has none left waiting.

@@ -29,15 +29,7 @@ pub struct DueQueues {
 impl DueQueues {
     pub(crate) fn replace_schedule(&mut self, previous: Option<&Schedule>, schedule: &Schedule) {
         if let Some(previous) = previous {
-            if let Some(key) = end_key(previous) {
-                self.ends.remove(&key);
-            }
-            if let Some(key) = owner_end_key(previous) {
-                self.owner_ends.remove(&key);
-            }
-            if let Some(due) = next_reminder(previous) {
-                self.reminders.remove(&(due, previous.id));
-            }
+            self.remove_schedule(previous);
         }
         if let Some(due) = next_reminder(schedule) {
             self.reminders.insert((due, schedule.id));
@@ -50,17 +42,35 @@ impl DueQueues {
         }
     }
 
+    /// Forgets what `schedule` (as it is queued) falls due for.
+    pub(crate) fn remove_schedule(&mut self, schedule: &Schedule) {
+        if let Some(key) = end_key(schedule) {
+            self.ends.remove(&key);
+        }
+        if let Some(key) = owner_end_key(schedule) {
+            self.owner_ends.remove(&key);
+        }
+        if let Some(due) = next_reminder(schedule) {
+            self.reminders.remove(&(due, schedule.id));
+        }
+    }
+
     pub(crate) fn replace_request(
         &mut self,
         previous: Option<&ScheduleRequest>,
         request: &ScheduleRequest,
     ) {
         if let Some(previous) = previous {
-            self.pending.remove(&(previous.created_at, previous.id));
+            self.remove_request(previous);
         }
         if request.status.is_pending() {
             self.pending.insert((request.created_at, request.id));
         }
+    }
+
+    /// Forgets that `request` may be pending.
+    pub(crate) fn remove_request(&mut self, request: &ScheduleRequest) {
+        self.pending.remove(&(request.created_at, request.id));
     }
 
     /// Schedules whose planned end is at or before `at` and not recorded, earliest first.

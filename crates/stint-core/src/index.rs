@@ -244,6 +244,17 @@ impl MembershipIndex {
         }
     }
 
+    /// Forgets the indexing of `schedule` (taken back before its commit: ADR 0017); recomputes the
+    /// nesting below the member group if it was a group-in-group membership.
+    pub(crate) fn remove_schedule(&mut self, schedule: &Schedule) {
+        self.remove(schedule);
+        if let Some((child, _, _)) = member_link(schedule) {
+            if self.slot(child).is_some() {
+                self.refresh(child);
+            }
+        }
+    }
+
     fn insert(&mut self, schedule: &Schedule, facts: PrincipalFacts) {
         let Some(window) = indexed_window(schedule) else {
             return;
@@ -285,6 +296,11 @@ impl MembershipIndex {
             }
             Access::Owner => remove(&mut self.at_mut(slot).owners, principal, window),
         }
+    }
+
+    /// Whether some indexed schedule makes `principal` a direct member of a group.
+    pub(crate) fn names_as_member(&self, principal: PrincipalId) -> bool {
+        !self.member_edges_of(principal).is_empty()
     }
 
     /// A user was written: whether it can hold memberships now (D1).

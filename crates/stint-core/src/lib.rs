@@ -58,5 +58,5 @@ pub mod webhook;
 
 pub use change::{Change, Decision};
 pub use spec::Rule;
-pub use state::State;
+pub use state::{State, Undo};
 pub use violation::{ErrorCode, PolicyRule, Violation};

@@ -26,6 +26,9 @@ use crate::schedule::{Access, Schedule, ScheduleKind};
 use crate::scim::{ScimObject, ScimToken, ScimTokenId};
 use crate::webhook::{Webhook, WebhookId};
 
+mod undo;
+pub use undo::Undo;
+
 #[derive(Clone, Debug, Default)]
 pub struct State {
     pub revision: u64,

@@ -48,11 +48,17 @@ use uuid::Uuid;
 use crate::{CommittedChanges, Store, StoreError};
 
 mod connectors;
+mod group_commit;
 mod outbox;
 
 pub use connectors::{
     a_connector_is_driven_by_one_worker_at_a_time,
     connector_progress_is_written_by_the_lease_holder_only,
+};
+
+pub use group_commit::{
+    commit_all_gives_each_decision_its_own_revision_and_chains_their_audit,
+    commit_all_writes_nothing_when_one_decision_is_refused,
 };
 
 pub use outbox::{
@@ -85,6 +91,8 @@ macro_rules! conformance_tests {
             a_write_lock_sees_the_latest_revision_and_the_commits_before_it,
             a_writer_that_comes_while_the_lock_is_held_commits_after_its_holder,
             a_dropped_write_lock_commits_nothing,
+            commit_all_gives_each_decision_its_own_revision_and_chains_their_audit,
+            commit_all_writes_nothing_when_one_decision_is_refused,
             outbox_messages_are_committed_with_their_decision_or_not_at_all,
             an_outbox_message_is_held_by_one_worker_at_a_time,
             a_retried_outbox_message_waits_and_a_dead_one_can_be_redriven,

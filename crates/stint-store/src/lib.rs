@@ -31,7 +31,7 @@ use crate::outbox::{
 /// A committed write's number. Revisions increase by one with every commit.
 pub type Revision = u64;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     /// Another writer committed since the state the decision was made on.
     #[error("the store moved on to revision {current} since revision {expected}")]
@@ -212,5 +212,17 @@ pub trait WriteLock: Send {
         self: Box<Self>,
         decision: &Decision,
         committed_at: DateTime<Utc>,
-    ) -> Result<Revision, StoreError>;
+    ) -> Result<Revision, StoreError> {
+        let revisions = self.commit_all(&[(decision, committed_at)]).await?;
+        revisions.first().copied().ok_or_else(|| {
+            StoreError::Backend("a commit of one decision gave no revision".to_owned())
+        })
+    }
+
+    /// Commits the decisions, in order, as the revisions after [`WriteLock::revision`], in one
+    /// transaction (group commit, ADR 0017): all of them or none. Answers their revisions.
+    async fn commit_all(
+        self: Box<Self>,
+        decisions: &[(&Decision, DateTime<Utc>)],
+    ) -> Result<Vec<Revision>, StoreError>;
 }

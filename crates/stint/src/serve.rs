@@ -90,6 +90,17 @@ pub struct ServeArgs {
         conflicts_with = "metrics_listen"
     )]
     metrics_token_file: Option<std::path::PathBuf>,
+    /// Commit the decisions that arrive together in one transaction, one fsync for many (`on`),
+    /// or each decision in a transaction of its own (`off`). See ADR 0017.
+    #[arg(long, env = "STINT_GROUP_COMMIT", value_enum, default_value_t = OnOff::On)]
+    group_commit: OnOff,
+}
+
+/// A switch given as `on` or `off`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum OnOff {
+    On,
+    Off,
 }
 
 fn parse_smtp_url(text: &str) -> Result<SmtpSettings, String> {
@@ -141,6 +152,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             stale_after: chrono::TimeDelta::days(args.advisor_stale_days.into()),
         },
         metrics: metrics_settings(&args)?,
+        group_commit: args.group_commit == OnOff::On,
         ..AppConfig::default()
     };
     if let Some(settings) = &config.oidc {

@@ -2,6 +2,9 @@
 //! node A is killed with SIGKILL in the middle of the load. Every write that either node
 //! acknowledged (a 201 with its id and revision) is readable on node B, which keeps serving, and on
 //! node A once it is started again. On a SQLite file shared by both processes, and on PostgreSQL.
+//! The nodes run with group commit on (ADR 0017): the writes in flight at the kill include whole
+//! batches. `STINT_TEST_KILL_ROUNDS` (default 1) repeats the scenario, each round on a fresh
+//! database.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -17,8 +20,8 @@ use common::node::Node;
 
 const ADMIN_PASSWORD: &str = "kill-test-admin-password";
 
-/// Concurrent writers on each node.
-const CLIENTS_PER_NODE: usize = 4;
+/// Concurrent writers on each node (so that group commit makes batches of several).
+const CLIENTS_PER_NODE: usize = 8;
 /// Node A is killed once it has acknowledged this many writes...
 const ACKED_ON_A_BEFORE_THE_KILL: usize = 100;
 /// ...and the load stops once node B has acknowledged this many more after the kill.
@@ -247,17 +250,29 @@ async fn acknowledged_writes_survive_a_sigkill_of_one_node(database: &str) {
     );
 }
 
+/// How many times the scenario runs (`STINT_TEST_KILL_ROUNDS`, default 1).
+fn rounds() -> usize {
+    std::env::var("STINT_TEST_KILL_ROUNDS")
+        .ok()
+        .and_then(|rounds| rounds.parse().ok())
+        .unwrap_or(1)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn x2_acknowledged_writes_survive_a_sigkill_of_one_node_on_sqlite() {
-    let directory = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}", directory.path().join("stint.db").display());
-    acknowledged_writes_survive_a_sigkill_of_one_node(&database).await;
+    for _ in 0..rounds() {
+        let directory = tempfile::tempdir().unwrap();
+        let database = format!("sqlite://{}", directory.path().join("stint.db").display());
+        acknowledged_writes_survive_a_sigkill_of_one_node(&database).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn x2_acknowledged_writes_survive_a_sigkill_of_one_node_on_postgres() {
-    let Some(database) = TestDatabase::create().await else {
-        return;
-    };
-    acknowledged_writes_survive_a_sigkill_of_one_node(database.url()).await;
+    for _ in 0..rounds() {
+        let Some(database) = TestDatabase::create().await else {
+            return;
+        };
+        acknowledged_writes_survive_a_sigkill_of_one_node(database.url()).await;
+    }
 }

@@ -185,15 +185,17 @@ impl App {
         let bound =
             pkce_matches(verifier, &sealed.code_challenge) && sealed.redirect_uri == redirect_uri;
         let token = random_token();
+        let issued = TokenHash::of(&token);
         let lifetime = self.config.token_lifetime;
+        let meta = meta.clone();
         let (result, _) = self
-            .write(|state, now| {
+            .write(move |state, now| {
                 let interim = state
                     .tokens
                     .get(&hash)
                     .filter(|token| token.is_valid_at(now));
                 let Some(interim) = interim else {
-                    let mut event = sign_in_event(meta, now, None, Outcome::Failure);
+                    let mut event = sign_in_event(&meta, now, None, Outcome::Failure);
                     event.action = "auth.signInFailed".into();
                     event.message = "Refused a command-line sign-in code: it was used already or has expired.".into();
                     return (Decision::new().audit(event), Err(()));
@@ -201,18 +203,18 @@ impl App {
                 let user = interim.user_id;
                 let mut decision = Decision::new().change(Change::TokenRevoked(hash.clone()));
                 if !bound {
-                    let mut event = sign_in_event(meta, now, Some(user), Outcome::Failure);
+                    let mut event = sign_in_event(&meta, now, Some(user), Outcome::Failure);
                     event.action = "auth.signInFailed".into();
                     event.message = "Refused a command-line sign-in code: its PKCE verifier or redirect URI did not match; the code no longer works.".into();
                     return (decision.audit(event), Err(()));
                 }
-                let mut event = sign_in_event(meta, now, Some(user), Outcome::Success);
+                let mut event = sign_in_event(&meta, now, Some(user), Outcome::Success);
                 event.action = "auth.tokenIssued".into();
                 event.message =
                     "Issued a token to the command line for its sign-in through the identity provider.".into();
                 decision = decision
                     .change(Change::Token(AccessToken {
-                        hash: TokenHash::of(&token),
+                        hash: issued,
                         user_id: user,
                         issued_at: now,
                         expires_at: now + lifetime,
@@ -235,7 +237,7 @@ impl App {
         event.action = "auth.signInFailed".into();
         event.message =
             "Refused a command-line sign-in code: it is not a code Stint issued.".into();
-        self.write(|_, _| (Decision::new().audit(event), ()))
+        self.write(move |_, _| (Decision::new().audit(event), ()))
             .await?;
         Ok(())
     }

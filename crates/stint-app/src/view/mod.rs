@@ -25,7 +25,7 @@ mod roles;
 mod scim;
 mod webhooks;
 
-use std::sync::{PoisonError, RwLockReadGuard};
+use std::sync::RwLockReadGuard;
 
 use chrono::{DateTime, Utc};
 use stint_core::advisor::AdvisorSettings;
@@ -65,7 +65,7 @@ impl App {
     /// A view for `session`'s user at the clock's time.
     pub fn view(&self, session: &Session) -> View<'_> {
         let now = self.now();
-        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let state = self.engine.ledger.read();
         let caller = Caller::of(&state, session.user, now);
         View {
             state,

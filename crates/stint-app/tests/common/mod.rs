@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use chrono::{TimeZone, Utc};
+use stint_app::{App, AppConfig, CallMeta, ManualClock, Password, Session};
 use stint_store::Store;
 use stint_store_postgres::testing::{self, TestDatabase};
 use stint_store_sqlite::SqliteStore;
@@ -56,4 +58,31 @@ impl Backend {
             }
         }
     }
+}
+
+/// The administrator's password of [`bootstrapped`] apps.
+pub const ADMIN_PASSWORD: &str = "admin-password";
+
+/// An app with `config` on a fresh store of the test's backend, its clock at 2026-03-02 09:00,
+/// bootstrapped with [`ADMIN_PASSWORD`]; the store; what must outlive both.
+pub async fn bootstrapped(config: AppConfig) -> (App, Arc<dyn Store>, Keep) {
+    let (store, keep) = Backend::fresh_store().await;
+    let clock = ManualClock::starting_at(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap());
+    let app = App::open(store.clone(), Arc::new(clock), config)
+        .await
+        .unwrap();
+    app.bootstrap(Some(Password::new(ADMIN_PASSWORD)))
+        .await
+        .unwrap();
+    (app, store, keep)
+}
+
+/// A session of the administrator of a [`bootstrapped`] app.
+pub async fn admin_session(app: &App) -> Session {
+    let password = Password::new(ADMIN_PASSWORD);
+    let issued = app
+        .sign_in("admin", password, &CallMeta::default())
+        .await
+        .unwrap();
+    app.authenticate(&issued.token).unwrap()
 }

@@ -220,21 +220,20 @@ impl<T: Transaction, G: Send> WriteLock for TransactionLock<T, G> {
         read::changes_since(&mut self.transaction, self.statements, revision, limit).await
     }
 
-    async fn commit(
+    async fn commit_all(
         mut self: Box<Self>,
-        decision: &Decision,
-        committed_at: DateTime<Utc>,
-    ) -> Result<Revision, StoreError> {
-        let (current, statements) = (self.revision, self.statements);
-        let revision = write::commit(
-            &mut self.transaction,
-            statements,
-            current,
-            decision,
-            committed_at,
-        )
-        .await?;
+        decisions: &[(&Decision, DateTime<Utc>)],
+    ) -> Result<Vec<Revision>, StoreError> {
+        let mut current = self.revision;
+        let mut revisions = Vec::with_capacity(decisions.len());
+        for (decision, committed_at) in decisions {
+            let statements = self.statements;
+            let transaction = &mut self.transaction;
+            current =
+                write::commit(transaction, statements, current, decision, *committed_at).await?;
+            revisions.push(current);
+        }
         self.transaction.commit().await?;
-        Ok(revision)
+        Ok(revisions)
     }
 }

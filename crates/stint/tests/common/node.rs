@@ -29,6 +29,8 @@ impl Node {
                 "1",
             ])
             .env("STINT_ADMIN_PASSWORD", admin_password)
+            // The default, stated: these tests prove the write path as it ships (ADR 0017).
+            .env("STINT_GROUP_COMMIT", "on")
             .env(
                 "STINT_LOG",
                 std::env::var("STINT_TEST_NODE_LOG_LEVEL").unwrap_or_else(|_| "warn".into()),

@@ -3,6 +3,7 @@
 //! the application.
 
 use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -17,7 +18,7 @@ use super::{resource_id, ScimCall};
 /// A resource type with its use cases.
 pub trait Endpoint: Resource + Sized {
     /// What a body says, read into the rule's input.
-    type Input: Send;
+    type Input: Send + 'static;
 
     fn read(body: &Value) -> ScimResult<Self::Input>;
 
@@ -33,7 +34,7 @@ pub trait Endpoint: Resource + Sized {
     fn write(
         call: &ScimCall,
         id: Uuid,
-        edit: impl FnOnce(Value) -> ScimResult<Self::Input> + Send,
+        edit: impl FnOnce(Value) -> ScimResult<Self::Input> + Send + 'static,
     ) -> impl Future<Output = ScimResult<()>> + Send;
 
     fn delete(call: &ScimCall, id: Uuid) -> impl Future<Output = ScimResult<()>> + Send;
@@ -82,7 +83,7 @@ pub fn get<E: Endpoint>(call: &ScimCall, id: &str) -> ScimResult<Response> {
 pub async fn replace<E: Endpoint>(call: ScimCall, id: String, body: Value) -> ScimResult<Response> {
     let id = resource_id(E::NAME, &id)?;
     let input = E::read(&body)?;
-    E::write(&call, id, |_| Ok(input)).await?;
+    E::write(&call, id, move |_| Ok(input)).await?;
     answered::<E>(&call, StatusCode::OK, id)
 }
 
@@ -94,7 +95,7 @@ pub async fn patch<E: Endpoint>(call: ScimCall, id: String, body: Value) -> Scim
             format!("The body is not a PatchOp: {error}."),
         )
     })?;
-    E::write(&call, id, |mut current| {
+    E::write(&call, id, move |mut current| {
         request.apply(&mut current)?;
         E::read(&current)
     })
@@ -110,18 +111,21 @@ pub async fn delete<E: Endpoint>(call: ScimCall, id: String) -> ScimResult<Statu
 
 /// Where an edit leaves a SCIM refusal of its own (a PATCH's `noTarget`): the rule gets a
 /// placeholder refusal, and the SCIM error is answered instead of it.
-#[derive(Debug, Default)]
-pub struct Refusal(Option<ScimError>);
+#[derive(Clone, Debug, Default)]
+pub struct Refusal(Arc<Mutex<Option<ScimError>>>);
 
 impl Refusal {
-    pub fn keep(&mut self, error: ScimError) -> stint_core::Violation {
+    /// Keeps `error` (the rule runs in the node's committer: the edit reaches the handler's
+    /// refusal through a clone).
+    pub fn keep(&self, error: ScimError) -> stint_core::Violation {
         let violation = stint_core::Violation::bad_request("body", error.detail.clone());
-        self.0 = Some(error);
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
         violation
     }
 
     pub fn answer<T>(self, written: stint_app::AppResult<T>) -> ScimResult<()> {
-        match self.0 {
+        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        match kept {
             Some(error) => Err(error),
             None => written.map(drop).map_err(ScimError::from),
         }

@@ -77,16 +77,17 @@ impl Endpoint for Groups {
     async fn write(
         call: &ScimCall,
         id: Uuid,
-        edit: impl FnOnce(Value) -> ScimResult<ScimGroupInput> + Send,
+        edit: impl FnOnce(Value) -> ScimResult<ScimGroupInput> + Send + 'static,
     ) -> ScimResult<()> {
-        let mut refusal = Refusal::default();
+        let refusal = Refusal::default();
+        let kept = refusal.clone();
         let written = (call.app())
             .scim_write_group(
                 &call.session,
                 &call.meta,
                 id,
                 call.if_match,
-                |group, object, members| {
+                move |group, object, members| {
                     let members = (members.iter())
                         .map(|member| json!({"value": member.to_string()}))
                         .collect();
@@ -94,7 +95,7 @@ impl Endpoint for Groups {
                     if let Some(external_id) = &object.external_id {
                         current["externalId"] = external_id.clone().into();
                     }
-                    edit(current).map_err(|error| refusal.keep(error))
+                    edit(current).map_err(|error| kept.keep(error))
                 },
             )
             .await;

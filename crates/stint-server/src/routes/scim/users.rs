@@ -62,21 +62,22 @@ impl Endpoint for Users {
     async fn write(
         call: &ScimCall,
         id: Uuid,
-        edit: impl FnOnce(Value) -> ScimResult<ScimUserInput> + Send,
+        edit: impl FnOnce(Value) -> ScimResult<ScimUserInput> + Send + 'static,
     ) -> ScimResult<()> {
-        let mut refusal = Refusal::default();
+        let refusal = Refusal::default();
+        let kept = refusal.clone();
         let written = (call.app())
             .scim_write_user(
                 &call.session,
                 &call.meta,
                 id,
                 call.if_match,
-                |user, object| {
+                move |user, object| {
                     let mut current = Value::Object(attributes(user, object));
                     if let Some(external_id) = &object.external_id {
                         current["externalId"] = external_id.clone().into();
                     }
-                    edit(current).map_err(|error| refusal.keep(error))
+                    edit(current).map_err(|error| kept.keep(error))
                 },
             )
             .await;
