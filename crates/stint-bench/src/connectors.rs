@@ -132,21 +132,25 @@ impl Bench {
                 }
             }
             Bench::Postgres { .. } => {
-                let mut sql = format!("CREATE ROLE \"{}\" NOLOGIN;", self.group());
-                for n in 0..users {
-                    sql.push_str(&format!("CREATE ROLE \"{}\" LOGIN;", self.user(n)));
-                }
-                self.execute(&sql).await?;
+                let group = format!("CREATE ROLE \"{}\" NOLOGIN", self.group());
+                let logins = (0..users).map(|n| format!("CREATE ROLE \"{}\" LOGIN", self.user(n)));
+                self.execute([group].into_iter().chain(logins)).await?;
             }
         }
         Ok(())
     }
 
-    async fn execute(&self, sql: &str) -> anyhow::Result<()> {
+    /// Runs `statements` a thousand to a transaction: one transaction of 100,000 role changes
+    /// runs out of PostgreSQL's lock table ("out of shared memory").
+    async fn execute(&self, statements: impl Iterator<Item = String>) -> anyhow::Result<()> {
         if let Bench::Postgres { url, .. } = self {
             use sqlx::Connection as _;
             let mut connection = sqlx::PgConnection::connect(url).await?;
-            sqlx::raw_sql(sql).execute(&mut connection).await?;
+            let statements: Vec<String> = statements.collect();
+            for chunk in statements.chunks(1000) {
+                let sql = chunk.join(";");
+                sqlx::raw_sql(&sql).execute(&mut connection).await?;
+            }
             connection.close().await?;
         }
         Ok(())
@@ -155,11 +159,9 @@ impl Bench {
     /// Drops the roles of a PostgreSQL run.
     async fn clean(&self, users: usize) -> anyhow::Result<()> {
         if matches!(self, Bench::Postgres { .. }) {
-            let mut sql = format!("DROP ROLE IF EXISTS \"{}\";", self.group());
-            for n in 0..users {
-                sql.push_str(&format!("DROP ROLE IF EXISTS \"{}\";", self.user(n)));
-            }
-            self.execute(&sql).await?;
+            let group = format!("DROP ROLE IF EXISTS \"{}\"", self.group());
+            let logins = (0..users).map(|n| format!("DROP ROLE IF EXISTS \"{}\"", self.user(n)));
+            self.execute([group].into_iter().chain(logins)).await?;
         }
         Ok(())
     }
