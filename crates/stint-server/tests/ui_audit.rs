@@ -8,7 +8,7 @@ mod ui_chrome;
 mod ui_kit;
 
 use chrono::TimeDelta;
-use common::{TestServer, ADMIN, ADMIN_PASSWORD, PASSWORD};
+use common::{Client, TestServer, ADMIN, ADMIN_PASSWORD, PASSWORD};
 use serde_json::{json, Value};
 use ui_chrome::Chrome;
 use ui_kit::{encode, text, Browser, Page};
@@ -45,8 +45,8 @@ fn to_the_second(cell: &str) -> bool {
         })
 }
 
-#[common::both_backends]
-async fn the_console_audit_reads_as_phrases_names_and_seconds_and_filters_by_action_and_person() {
+/// A managed group "Payments Admins" that alice is eligible for, for the `reason` given.
+async fn world(reason: &str) -> (TestServer, Client, String, String) {
     let server = TestServer::start().await;
     let api = server.admin().await;
     let alice = api.create_user("alice@contoso.com").await;
@@ -58,10 +58,16 @@ async fn the_console_audit_reads_as_phrases_names_and_seconds_and_filters_by_act
         &format!("{PIM}/eligibilityScheduleRequests"),
         json!({"accessId": "member", "principalId": alice, "groupId": group, "action": "adminAssign",
                "scheduleInfo": {"expiration": {"type": "afterDuration", "duration": "P10D"}},
-               "justification": "On call"}),
+               "justification": reason}),
     )
     .await
     .expect(201);
+    (server, api, alice, group)
+}
+
+#[common::both_backends]
+async fn the_console_audit_reads_as_phrases_names_and_seconds_and_filters_by_action_and_person() {
+    let (server, api, alice, group) = world("On call").await;
     server.advance(TimeDelta::minutes(10));
 
     // Alice signs in to the console once, and activates there.
@@ -166,24 +172,12 @@ async fn the_console_audit_reads_as_phrases_names_and_seconds_and_filters_by_act
 
 #[common::both_backends(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_pages_fit_their_tables_at_desktop_and_phone_widths() {
+    // Chrome::stop asserts that the tables of every page shot fit at both sizes.
     if !ui_chrome::enabled("audit_pages_fit_their_tables_at_desktop_and_phone_widths") {
         return;
     }
-    let server = TestServer::start().await;
-    let api = server.admin().await;
-    let alice = api.create_user("alice@contoso.com").await;
-    let group = api.create_group("Payments Admins", false).await;
-    api.post(&format!("/stint/v1/pim/groups/{group}/manage"), json!({}))
-        .await
-        .expect(200);
-    api.post(
-        &format!("{PIM}/eligibilityScheduleRequests"),
-        json!({"accessId": "member", "principalId": alice, "groupId": group, "action": "adminAssign",
-               "scheduleInfo": {"expiration": {"type": "afterDuration", "duration": "P10D"}},
-               "justification": "On call for the payments platform during the quarter-end freeze"}),
-    )
-    .await
-    .expect(201);
+    let (server, api, alice, group) =
+        world("On call for the payments platform during the quarter-end freeze").await;
     // A refusal, whose message is the longest a row carries.
     api.post(
         &format!("{PIM}/eligibilityScheduleRequests"),
@@ -214,7 +208,6 @@ async fn audit_pages_fit_their_tables_at_desktop_and_phone_widths() {
         chrome.goto(&path).await;
         chrome.shot(name).await;
         chrome.phone_shot(name).await;
-        chrome.assert_tables_fit().await;
     }
     chrome.stop().await;
 }

@@ -257,6 +257,40 @@ fn array(value: &Value) -> &Vec<Value> {
         .unwrap_or_else(|| panic!("not an array: {value}"))
 }
 
+/// The administrator signed in, with `GROUP` managed, alice eligible for its membership for 7
+/// days, and carol the approver of its activations, which also need what `policy` sets.
+fn alice_eligible_carol_approves(server: &Server, policy: &[&str]) -> Stint {
+    let admin = Stint::new();
+    admin.login_ok_admin(server);
+    let token = server.token("admin", ADMIN_PASSWORD, None);
+    server.create_user(&token, "alice");
+    server.create_user(&token, "carol");
+    server.create_group(&token, GROUP);
+    admin.ok(&["groups", "manage", GROUP]);
+    admin.ok(&[
+        "assign",
+        GROUP,
+        "alice",
+        "--member",
+        "--eligible",
+        "--for",
+        "7d",
+        "--reason",
+        "x",
+    ]);
+    let mut set = vec![
+        "policy",
+        "set",
+        GROUP,
+        "--require-approval",
+        "--approver",
+        "carol",
+    ];
+    set.extend_from_slice(policy);
+    admin.ok(&set);
+    admin
+}
+
 fn find<'a>(rows: &'a Value, key: &str, wanted: &str) -> Option<&'a Value> {
     array(rows).iter().find(|row| row[key] == wanted)
 }
@@ -560,32 +594,7 @@ async fn i4_denial_fails_wait_and_cancel_withdraws_a_request() {
     let database = common::Database::fresh().await;
     common::blocking(|| {
         let server = Server::start(&database);
-        let admin = Stint::new();
-        admin.login_ok_admin(&server);
-        let token = server.token("admin", ADMIN_PASSWORD, None);
-        server.create_user(&token, "alice");
-        server.create_user(&token, "carol");
-        server.create_group(&token, GROUP);
-        admin.ok(&["groups", "manage", GROUP]);
-        admin.ok(&[
-            "assign",
-            GROUP,
-            "alice",
-            "--member",
-            "--eligible",
-            "--for",
-            "7d",
-            "--reason",
-            "x",
-        ]);
-        admin.ok(&[
-            "policy",
-            "set",
-            GROUP,
-            "--require-approval",
-            "--approver",
-            "carol",
-        ]);
+        let admin = alice_eligible_carol_approves(&server, &[]);
         let alice = Stint::new();
         alice.login_ok(&server, "alice");
         let carol = Stint::new();
@@ -970,37 +979,17 @@ async fn an_eligible_person_reads_the_rules_of_their_activations_with_policy_sho
     let database = common::Database::fresh().await;
     common::blocking(|| {
         let server = Server::start(&database);
-        let admin = Stint::new();
-        admin.login_ok(&server, "admin");
+        alice_eligible_carol_approves(
+            &server,
+            &[
+                "--max-activation",
+                "3h",
+                "--require-ticket",
+                "--require-mfa",
+            ],
+        );
         let token = server.token("admin", ADMIN_PASSWORD, None);
-        server.create_user(&token, "alice");
-        server.create_user(&token, "carol");
         server.create_user(&token, "dave");
-        server.create_group(&token, GROUP);
-        admin.ok(&["groups", "manage", GROUP]);
-        admin.ok(&[
-            "assign",
-            GROUP,
-            "alice",
-            "--member",
-            "--eligible",
-            "--for",
-            "30d",
-            "--reason",
-            "On call",
-        ]);
-        admin.ok(&[
-            "policy",
-            "set",
-            GROUP,
-            "--require-approval",
-            "--approver",
-            "carol",
-            "--max-activation",
-            "3h",
-            "--require-ticket",
-            "--require-mfa",
-        ]);
 
         let alice = Stint::new();
         alice.login_ok(&server, "alice");
