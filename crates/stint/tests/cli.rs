@@ -257,9 +257,9 @@ fn array(value: &Value) -> &Vec<Value> {
         .unwrap_or_else(|| panic!("not an array: {value}"))
 }
 
-/// The administrator signed in, with `GROUP` managed, alice eligible for its membership for 7
+/// As the administrator: `GROUP` managed, alice eligible for its membership for 7
 /// days, and carol the approver of its activations, which also need what `policy` sets.
-fn alice_eligible_carol_approves(server: &Server, policy: &[&str]) -> Stint {
+fn alice_eligible_carol_approves(server: &Server, policy: &[&str]) {
     let admin = Stint::new();
     admin.login_ok_admin(server);
     let token = server.token("admin", ADMIN_PASSWORD, None);
@@ -288,7 +288,6 @@ fn alice_eligible_carol_approves(server: &Server, policy: &[&str]) -> Stint {
     ];
     set.extend_from_slice(policy);
     admin.ok(&set);
-    admin
 }
 
 fn find<'a>(rows: &'a Value, key: &str, wanted: &str) -> Option<&'a Value> {
@@ -594,7 +593,7 @@ async fn i4_denial_fails_wait_and_cancel_withdraws_a_request() {
     let database = common::Database::fresh().await;
     common::blocking(|| {
         let server = Server::start(&database);
-        let admin = alice_eligible_carol_approves(&server, &[]);
+        alice_eligible_carol_approves(&server, &[]);
         let alice = Stint::new();
         alice.login_ok(&server, "alice");
         let carol = Stint::new();
