@@ -64,6 +64,21 @@ impl App {
         totp: Option<TotpCode>,
         meta: &CallMeta,
     ) -> AppResult<IssuedToken> {
+        let lifetime = self.config.token_lifetime;
+        self.sign_in_lasting(user_name, password, totp, lifetime, meta)
+            .await
+    }
+
+    /// [`App::sign_in_with_totp`] with a token of `lifetime`: the web console's session is issued
+    /// at sign-in, so that one sign-in is one event.
+    pub async fn sign_in_lasting(
+        &self,
+        user_name: &str,
+        password: Password,
+        totp: Option<TotpCode>,
+        lifetime: TimeDelta,
+        meta: &CallMeta,
+    ) -> AppResult<IssuedToken> {
         let now = self.now();
         let ticket = match self.throttle.begin(user_name, meta.client.as_deref(), now) {
             Ok(ticket) => ticket,
@@ -100,7 +115,6 @@ impl App {
             }
         };
         let token = random_token();
-        let lifetime = self.config.token_lifetime;
         let session = Session {
             user: user.id,
             mfa_at: None,

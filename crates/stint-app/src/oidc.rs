@@ -165,12 +165,14 @@ impl App {
     }
 
     /// Finishes a sign-in at the callback: `cookie` is the sealed state of the browser,
-    /// `state` and `code` (or `error`) what the provider sent back.
+    /// `state` and `code` (or `error`) what the provider sent back. A sign-in to the web console
+    /// gets a token of `console_lifetime`, its session.
     pub async fn finish_oidc_sign_in(
         &self,
         cookie: Option<&str>,
         callback: &Callback,
         meta: &CallMeta,
+        console_lifetime: chrono::TimeDelta,
     ) -> Result<Landing, OidcError> {
         let oidc = self.oidc().ok_or(OidcError::NotConfigured)?;
         let now = self.now();
@@ -178,7 +180,9 @@ impl App {
             .and_then(|sealed| oidc.sealer.open(sealed, now))
             .filter(|login| crate::auth::same_secret(&callback.state, &login.state))
             .ok_or(OidcError::Invalid)?;
-        let signed_in = self.finish_verified(oidc, &login, callback, meta).await;
+        let signed_in = self
+            .finish_verified(oidc, &login, callback, meta, console_lifetime)
+            .await;
         match &login.cli {
             Some(cli) => Ok(Landing::Cli {
                 redirect: cli.landing(self, signed_in),
@@ -194,6 +198,7 @@ impl App {
         login: &LoginState,
         callback: &Callback,
         meta: &CallMeta,
+        console_lifetime: chrono::TimeDelta,
     ) -> Result<SignedIn, OidcError> {
         if let Some(error) = &callback.error {
             return Err(OidcError::Declined(error.clone()));
@@ -214,7 +219,7 @@ impl App {
         // A command-line sign-in's token lives only until its code is redeemed (O4).
         let lifetime = match login.cli {
             Some(_) => cli::CODE_LIFETIME,
-            None => self.config.token_lifetime,
+            None => console_lifetime,
         };
         let token = self
             .sign_in_for(&identity, login.step_up.as_ref(), meta, lifetime)

@@ -1,6 +1,7 @@
 //! Console sessions.
 //!
-//! A session is a bearer token issued by the app (see `App::exchange_token`), carried in the
+//! A session is a bearer token the app issues at sign-in for [`SESSION_LIFETIME`] (and anew at
+//! step-up, see `App::exchange_token`), carried in the
 //! `stint_session` cookie (`HttpOnly`, `SameSite=Strict`, `Path=/`, `Secure` behind TLS). Because
 //! it is an access token in the store, it works on every node and ends on the server at sign-out.
 //!

@@ -5,9 +5,9 @@
 mod authority;
 
 pub use authority::{
-    AdvisorReader, Approver, AuditReader, Authority, ConnectorManager, CredentialResetter,
-    GroupManager, MetricsReader, PimAdmin, PimReader, ProvisioningManager, RoleManager, RoleViewer,
-    UserManager, WebhookManager,
+    ActivationRulesReader, AdvisorReader, Approver, AuditReader, Authority, ConnectorManager,
+    CredentialResetter, GroupManager, MetricsReader, PimAdmin, PimReader, ProvisioningManager,
+    RoleManager, RoleViewer, UserManager, WebhookManager,
 };
 
 use chrono::{DateTime, Utc};

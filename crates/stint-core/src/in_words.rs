@@ -2,11 +2,15 @@
 //! field on the page, without Graph's error codes, JSON paths or SPEC rule ids. The API's error
 //! bodies keep Graph's code and message; only people are told it this way.
 
+mod audit_words;
+
 use std::str::FromStr;
 
 use crate::duration::IsoDuration;
 use crate::policy_rules::PolicyRuleId;
 use crate::violation::{ErrorCode, PolicyRule, Violation};
+
+pub use audit_words::{audit_action, audit_actions, audit_details, to_the_second};
 
 /// How Graph starts every five-minute refusal; people are told what happened instead.
 const GRAPH_TOO_SHORT: &str = "The Active duration is too short. Minimum required is 5 minutes. ";

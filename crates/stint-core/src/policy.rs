@@ -159,6 +159,29 @@ impl PolicySettings {
     }
 }
 
+/// What an activation must meet, as those eligible for it may read it: the settings that bind
+/// them, without who approves or who is notified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActivationRules {
+    pub maximum_duration: IsoDuration,
+    pub approval_required: bool,
+    pub mfa_required: bool,
+    pub justification_required: bool,
+    pub ticket_required: bool,
+}
+
+impl ActivationRules {
+    pub fn of(settings: &PolicySettings) -> Self {
+        ActivationRules {
+            maximum_duration: settings.activation_maximum,
+            approval_required: settings.approval.required,
+            mfa_required: settings.activation_requires_mfa(),
+            justification_required: settings.activation_requirements.justification,
+            ticket_required: settings.activation_requirements.ticket,
+        }
+    }
+}
+
 /// A group's policy for one access (P6: two per managed group).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {

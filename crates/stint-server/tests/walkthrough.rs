@@ -279,3 +279,115 @@ async fn issue_2_walkthrough_as_admin() {
         "the D3 refusal is audited"
     );
 }
+
+/// The README tour's second half, with its bodies: Alice's own token, an activation ended early
+/// (refused within five minutes, accepted after), the policy found by its assignment and its
+/// approval rule PATCHed to name Bob, who approves Alice's next activation.
+#[common::both_backends]
+async fn the_readme_tour_alice_activates_ends_early_and_bob_approves_her_next_activation() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    let alice = admin.create_user("alice").await;
+    let bob = admin.create_user("bob").await;
+    let group = admin.create_group("Tier 0 Admins", true).await;
+    admin
+        .post(&format!("/stint/v1/pim/groups/{group}/manage"), json!({}))
+        .await
+        .expect(200);
+    let expiration = |duration: &str| json!({"type": "afterDuration", "duration": duration});
+    admin
+        .post(
+            &format!("{PIM}/eligibilityScheduleRequests"),
+            request("member", &alice, &group, "adminAssign", expiration("P30D")),
+        )
+        .await
+        .expect(201);
+
+    let token = server.sign_in("alice", PASSWORD).await.expect(200);
+    let alice_client = admin.with_token(token["access_token"].as_str().unwrap());
+    let activate = |duration: &str| {
+        request(
+            "member",
+            &alice,
+            &group,
+            "selfActivate",
+            expiration(duration),
+        )
+    };
+    let deactivate = json!({
+        "accessId": "member", "principalId": alice, "groupId": group, "action": "selfDeactivate",
+    });
+    let requests = format!("{PIM}/assignmentScheduleRequests");
+    alice_client
+        .post(&requests, activate("PT2H"))
+        .await
+        .expect(201);
+    let members = admin
+        .get(&format!("/v1.0/groups/{group}/members"))
+        .await
+        .expect(200);
+    assert_eq!(ids(&members, "id"), [alice.as_str()]);
+    alice_client
+        .post(&requests, deactivate.clone())
+        .await
+        .expect_error(400, "ActiveDurationTooShort");
+    server.advance(TimeDelta::minutes(5));
+    alice_client.post(&requests, deactivate).await.expect(201);
+    let rules = alice_client
+        .get(&format!("/stint/v1/pim/groups/{group}/activationRules"))
+        .await
+        .expect(200);
+    assert_eq!(rules["maximumDuration"], "PT8H");
+    assert_eq!(rules["isApprovalRequired"], false);
+
+    let assignments = admin
+        .get(&format!(
+            "/v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId eq '{group}' and scopeType eq 'Group' and roleDefinitionId eq 'member'"
+        ))
+        .await
+        .expect(200);
+    let policy = assignments["value"][0]["policyId"].as_str().unwrap();
+    admin
+        .patch(
+            &format!("/v1.0/policies/roleManagementPolicies/{policy}/rules/Approval_EndUser_Assignment"),
+            json!({
+                "@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyApprovalRule",
+                "id": "Approval_EndUser_Assignment",
+                "setting": {"isApprovalRequired": true, "approvalMode": "SingleStage", "approvalStages": [{
+                    "approvalStageTimeOutInDays": 1, "isApproverJustificationRequired": true,
+                    "primaryApprovers": [{"@odata.type": "#microsoft.graph.singleUser", "userId": bob}]}]},
+            }),
+        )
+        .await
+        .expect(204);
+
+    let pending = alice_client
+        .post(&requests, activate("PT1H"))
+        .await
+        .expect(201);
+    assert_eq!(pending["status"], "PendingApproval");
+    let request_id = pending["id"].as_str().unwrap();
+    let bob_client = server.client_as("bob", PASSWORD).await;
+    let waiting = bob_client
+        .get(&format!("{requests}/filterByCurrentUser(on='approver')"))
+        .await
+        .expect(200);
+    assert_eq!(ids(&waiting, "id"), [request_id]);
+    let approval = bob_client
+        .get(&format!("{PIM}/assignmentApprovals/{request_id}"))
+        .await
+        .expect(200);
+    let stage = approval["stages"][0]["id"].as_str().unwrap();
+    bob_client
+        .patch(
+            &format!("{PIM}/assignmentApprovals/{request_id}/stages/{stage}"),
+            json!({"reviewResult": "Approve", "justification": "Checked INC-43"}),
+        )
+        .await
+        .expect(204);
+    let members = admin
+        .get(&format!("/v1.0/groups/{group}/members"))
+        .await
+        .expect(200);
+    assert_eq!(ids(&members, "id"), [alice.as_str()]);
+}

@@ -257,6 +257,39 @@ fn array(value: &Value) -> &Vec<Value> {
         .unwrap_or_else(|| panic!("not an array: {value}"))
 }
 
+/// As the administrator: `GROUP` managed, alice eligible for its membership for 7
+/// days, and carol the approver of its activations, which also need what `policy` sets.
+fn alice_eligible_carol_approves(server: &Server, policy: &[&str]) {
+    let admin = Stint::new();
+    admin.login_ok_admin(server);
+    let token = server.token("admin", ADMIN_PASSWORD, None);
+    server.create_user(&token, "alice");
+    server.create_user(&token, "carol");
+    server.create_group(&token, GROUP);
+    admin.ok(&["groups", "manage", GROUP]);
+    admin.ok(&[
+        "assign",
+        GROUP,
+        "alice",
+        "--member",
+        "--eligible",
+        "--for",
+        "7d",
+        "--reason",
+        "x",
+    ]);
+    let mut set = vec![
+        "policy",
+        "set",
+        GROUP,
+        "--require-approval",
+        "--approver",
+        "carol",
+    ];
+    set.extend_from_slice(policy);
+    admin.ok(&set);
+}
+
 fn find<'a>(rows: &'a Value, key: &str, wanted: &str) -> Option<&'a Value> {
     array(rows).iter().find(|row| row[key] == wanted)
 }
@@ -560,32 +593,7 @@ async fn i4_denial_fails_wait_and_cancel_withdraws_a_request() {
     let database = common::Database::fresh().await;
     common::blocking(|| {
         let server = Server::start(&database);
-        let admin = Stint::new();
-        admin.login_ok_admin(&server);
-        let token = server.token("admin", ADMIN_PASSWORD, None);
-        server.create_user(&token, "alice");
-        server.create_user(&token, "carol");
-        server.create_group(&token, GROUP);
-        admin.ok(&["groups", "manage", GROUP]);
-        admin.ok(&[
-            "assign",
-            GROUP,
-            "alice",
-            "--member",
-            "--eligible",
-            "--for",
-            "7d",
-            "--reason",
-            "x",
-        ]);
-        admin.ok(&[
-            "policy",
-            "set",
-            GROUP,
-            "--require-approval",
-            "--approver",
-            "carol",
-        ]);
+        alice_eligible_carol_approves(&server, &[]);
         let alice = Stint::new();
         alice.login_ok(&server, "alice");
         let carol = Stint::new();
@@ -962,5 +970,57 @@ async fn the_server_log_has_no_colour_codes_when_it_is_not_a_terminal() {
         let log = std::fs::read_to_string(&path).unwrap();
         assert!(!log.trim().is_empty(), "the server logged nothing at info");
         assert!(!log.contains('\u{1b}'), "escape codes in the log: {log:?}");
+    });
+}
+
+#[common::both_backends]
+async fn an_eligible_person_reads_the_rules_of_their_activations_with_policy_show() {
+    let database = common::Database::fresh().await;
+    common::blocking(|| {
+        let server = Server::start(&database);
+        alice_eligible_carol_approves(
+            &server,
+            &[
+                "--max-activation",
+                "3h",
+                "--require-ticket",
+                "--require-mfa",
+            ],
+        );
+        let token = server.token("admin", ADMIN_PASSWORD, None);
+        server.create_user(&token, "dave");
+
+        let alice = Stint::new();
+        alice.login_ok(&server, "alice");
+        let shown = alice.ok(&["policy", "show", GROUP]);
+        for line in [
+            "Activating your membership of Tier 0 Admins needs:",
+            "Longest activation: 3h",
+            "Approval: needed",
+            "Multi-factor authentication (a recent TOTP code): needed",
+            "A reason (justification): needed",
+            "A ticket (system and number): needed",
+        ] {
+            assert!(shown.contains(line), "{line:?} missing from {shown}");
+        }
+        assert!(
+            !shown.contains("carol"),
+            "the approvers are not hers to read: {shown}"
+        );
+        let rules = alice.json(&["policy", "show", GROUP]);
+        assert_eq!(rules["maximumDuration"], "PT3H");
+        assert_eq!(rules["isApprovalRequired"], true);
+        assert!(rules.get("approvers").is_none(), "{rules}");
+        // Her ownership she is not eligible for; dave is eligible for nothing.
+        let not_owner = alice.fails(&["policy", "show", GROUP, "--owner"], 1);
+        assert!(
+            not_owner.contains("Nor are you eligible for it"),
+            "{not_owner}"
+        );
+        let dave = Stint::new();
+        dave.login_ok(&server, "dave");
+        let refused = dave.fails(&["policy", "show", GROUP], 1);
+        assert!(refused.starts_with("error: "), "{refused}");
+        assert!(refused.contains("Nor are you eligible for it"), "{refused}");
     });
 }

@@ -1,8 +1,9 @@
 //! A group's member and owner policies (S1–S5), for those who may read its PIM settings (P2):
-//! its PIM administrators and the privileged.
+//! its PIM administrators and the privileged; and the summary of its activation rules, for those
+//! eligible too.
 
 use stint_core::ids::GroupId;
-use stint_core::policy::Policy;
+use stint_core::policy::{ActivationRules, Policy};
 use stint_core::rules::policies::{
     policies_of, policy_of, resolve_policy_assignment_id, resolve_policy_id,
 };
@@ -35,6 +36,19 @@ impl View<'_> {
     /// policy itself, so it needs no permission to read it: the change is checked where it is made.
     pub fn policy_key(&self, id: &str) -> Result<(GroupId, Access), Violation> {
         resolve_policy_id(&self.state, id)
+    }
+
+    /// What an activation of `group` for `access` must meet, for those eligible for it and its
+    /// PIM administrators; a group that is not live has none.
+    pub fn activation_rules(
+        &self,
+        group: GroupId,
+        access: Access,
+    ) -> Result<ActivationRules, Violation> {
+        let reader = self.authority().activation_rules_reader(group, access)?;
+        policy_of(&self.state, reader.group(), reader.access())
+            .map(|policy| ActivationRules::of(&policy.settings))
+            .ok_or_else(|| Violation::not_found(format!("Group '{group}'")))
     }
 
     fn policy_of(&self, (group, access): (GroupId, Access)) -> Result<Policy, Violation> {

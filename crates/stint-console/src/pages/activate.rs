@@ -96,6 +96,11 @@ pub async fn form(
         query.get("group").map(String::as_str),
         query.get("access").map(String::as_str),
     )?;
+    // Only those eligible (and the group's PIM administrators) read what its activations need.
+    console
+        .view()
+        .activation_rules(target.group, target.access)
+        .map_err(|refusal| UiError::from(stint_app::AppError::Rule(refusal)))?;
     let body = activate_page(&console, &target, &FormData::default(), &Errors::default());
     Ok(console.finish(body))
 }

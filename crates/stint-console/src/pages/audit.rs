@@ -1,5 +1,7 @@
 //! Audit views (SPEC U2): "My audit" (everything about or by the signed-in user) and a group's
-//! resource audit, both filtered by a date range. Who may read what is the app's decision.
+//! resource audit, filtered by a date range, an action and a person, and read as people read it:
+//! actions as phrases, names for ids, times to the second. Who may read what is the app's
+//! decision; the API keeps the recorded codes and messages.
 
 use std::collections::HashMap;
 
@@ -8,6 +10,9 @@ use axum::response::Response;
 use chrono::TimeDelta;
 use maud::{html, Markup};
 use stint_core::audit::{AuditEvent, AuditQuery, Outcome};
+use stint_core::ids::{GroupId, PrincipalId};
+use stint_core::in_words::{audit_action, audit_actions, audit_details, to_the_second};
+use uuid::Uuid;
 
 use super::groups::{group_head, GroupPage, Section};
 use crate::error::UiError;
@@ -15,11 +20,58 @@ use crate::forms::{parse_date, Errors};
 use crate::layout::{badge, page, Head, Nav};
 use crate::session::Console;
 use crate::table::{list_card, Table};
-use crate::widgets::{Field, Kind};
+use crate::widgets::{select, Field, Kind};
 use crate::wording;
 
 /// How many events a view shows.
 const LIMIT: usize = 200;
+/// How many recent events an action or person filter looks through.
+const FILTERED_SCAN: usize = 5_000;
+
+/// The action and person the events are narrowed to.
+#[derive(Debug, Default)]
+struct Narrowing {
+    action: Option<String>,
+    person: Option<PrincipalId>,
+}
+
+impl Narrowing {
+    fn is_empty(&self) -> bool {
+        self.action.is_none() && self.person.is_none()
+    }
+
+    fn keeps(&self, event: &AuditEvent) -> bool {
+        let record = &event.record;
+        self.action.as_ref().is_none_or(|a| *a == record.action)
+            && self.person.is_none_or(|p| {
+                record.principal_id == Some(p) || record.actor.map(PrincipalId::from) == Some(p)
+            })
+    }
+}
+
+/// The action and person of the query string; a person nobody is called is an error on the field.
+fn narrowing(console: &Console, query: &HashMap<String, String>, errors: &mut Errors) -> Narrowing {
+    let given = |name: &str| {
+        query
+            .get(name)
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+    };
+    let person = given("person").and_then(|name| {
+        let found = console.view().user_by_key(&name).map(|user| user.id.into());
+        if found.is_none() {
+            errors.add(
+                "person",
+                "No user has that user name. Enter one such as alice@contoso.com.",
+            );
+        }
+        found
+    });
+    Narrowing {
+        action: given("action"),
+        person,
+    }
+}
 
 /// The date range of the query string, with what could not be read.
 fn range(query: &HashMap<String, String>, base: AuditQuery) -> (AuditQuery, Errors) {
@@ -52,47 +104,69 @@ fn range(query: &HashMap<String, String>, base: AuditQuery) -> (AuditQuery, Erro
 
 fn filter_form(action: &str, query: &HashMap<String, String>, errors: &Errors) -> Markup {
     let value = |name: &str| query.get(name).cloned().unwrap_or_default();
+    let mut actions: Vec<(String, String)> = vec![(String::new(), "Any action".into())];
+    actions.extend(
+        audit_actions()
+            .into_iter()
+            .map(|(code, phrase)| (code.to_owned(), phrase.to_owned())),
+    );
     html! {
         form.search.filters method="get" action=(action) {
             (Field::new(Kind::Date, "from", "From").value(value("from")).errors(errors).render())
             (Field::new(Kind::Date, "to", "To").value(value("to")).errors(errors).render())
+            (select("action", "Action", &actions, &value("action"), errors, None))
+            (Field::new(Kind::Text, "person", "Person's user name").value(value("person"))
+                .errors(errors).render())
             button.button.secondary type="submit" { "Apply" }
         }
     }
 }
 
+/// What a row shows of an event's people and message, read under one view.
+struct Said {
+    actor: String,
+    about: String,
+    details: String,
+}
+
 fn events_table(console: &Console, events: &[AuditEvent]) -> Markup {
-    let names: Vec<(String, String)> = {
+    let said: Vec<Said> = {
         let view = console.view();
+        let name_of = |id: Uuid| match view.principal(PrincipalId(id)) {
+            Some(_) => Some(wording::principal(&view, PrincipalId(id)).0),
+            None => view.any_group(GroupId(id)).map(|g| g.display_name.clone()),
+        };
         events
             .iter()
-            .map(|e| {
-                (
-                    e.record
-                        .actor
-                        .map(|a| wording::principal(&view, a.into()).0)
-                        .unwrap_or_else(|| "Stint".into()),
-                    e.record
-                        .principal_id
-                        .map(|p| wording::principal(&view, p).0)
-                        .unwrap_or_default(),
-                )
+            .map(|e| Said {
+                actor: e
+                    .record
+                    .actor
+                    .map(|a| wording::principal(&view, a.into()).0)
+                    .unwrap_or_else(|| "Stint".into()),
+                about: e
+                    .record
+                    .principal_id
+                    .map(|p| wording::principal(&view, p).0)
+                    .unwrap_or_default(),
+                details: audit_details(&e.record.message, &name_of),
             })
             .collect()
     };
     let columns = ["Time", "Who", "Action", "About", "Result", "Details"];
     let table = Table::new(&columns).class("audit");
-    table.rows(events.iter().zip(names), |(event, (actor, about))| {
+    table.rows(events.iter().zip(said), |(event, said)| {
+        let succeeded = event.record.outcome == Outcome::Success;
         html! {
-            td data-label="Time" { (wording::time(event.record.at)) }
-            td data-label="Who" { (actor) }
-            td data-label="Action" { code { (event.record.action) } }
-            td data-label="About" { (about) }
+            td data-label="Time" { (to_the_second(event.record.at)) }
+            td data-label="Who" { (said.actor) }
+            td data-label="Action" title=(event.record.action) { (audit_action(&event.record.action, succeeded)) }
+            td data-label="About" { (said.about) }
             td data-label="Result" {
-                (badge(match event.record.outcome { Outcome::Success => "Success", Outcome::Failure => "Failure" }))
+                (badge(if succeeded { "Success" } else { "Failure" }))
             }
             td data-label="Details" {
-                (stint_core::in_words::audit_message(&event.record.message))
+                (said.details)
                 @if let Some(j) = &event.record.justification { p.small { "Reason: " (j) } }
                 @if let Some(t) = &event.record.ticket { p.small { "Ticket: " (t) } }
             }
@@ -110,9 +184,18 @@ async fn events_page(
     base: AuditQuery,
     nothing: &str,
 ) -> Result<Response, UiError> {
-    let (audit_query, errors) = range(query, base);
-    let events = if errors.is_empty() {
-        console.app.audit(&console.session, audit_query).await?
+    let (mut audit_query, mut errors) = range(query, base);
+    let narrowing = narrowing(console, query, &mut errors);
+    if !narrowing.is_empty() {
+        audit_query.limit = FILTERED_SCAN;
+    }
+    let events: Vec<AuditEvent> = if errors.is_empty() {
+        let events = console.app.audit(&console.session, audit_query).await?;
+        events
+            .into_iter()
+            .filter(|event| narrowing.keeps(event))
+            .take(LIMIT)
+            .collect()
     } else {
         Vec::new()
     };

@@ -24,7 +24,7 @@ use stint_app::oidc::{Callback, CliReturn, Landing, OidcError, SignInRequest, St
 use stint_core::auth::TokenHash;
 
 use crate::layout::bare_page;
-use crate::session::{self, call_meta, cookie, is_secure, Console};
+use crate::session::{self, call_meta, cookie, is_secure, Console, SESSION_LIFETIME};
 use crate::UiState;
 
 /// The cookie that carries a sign-in's sealed state to the provider and back.
@@ -143,7 +143,7 @@ pub async fn callback(
     let sealed = cookie(headers, LOGIN_STATE_COOKIE);
     let outcome = ui
         .app
-        .finish_oidc_sign_in(sealed.as_deref(), &callback, &meta)
+        .finish_oidc_sign_in(sealed.as_deref(), &callback, &meta, SESSION_LIFETIME)
         .await;
     let signed_in = match outcome {
         Ok(Landing::Console(signed_in)) => signed_in,

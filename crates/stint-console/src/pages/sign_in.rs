@@ -3,8 +3,8 @@
 //!
 //! The app signs in, audits failures, throttles wrong passwords (F3: 429 with `Retry-After` and
 //! "Too many attempts. Try again in N minutes.") and applies the TOTP rate limit, as for the API. A
-//! successful sign-in's token is exchanged at once for a console session token (new token, old
-//! one revoked, [`SESSION_LIFETIME`]): the session is rotated at sign-in. Before sign-in, the forms
+//! successful sign-in's token is the console session, issued for [`SESSION_LIFETIME`] (one
+//! sign-in, one audit event); a new token at each sign-in. Before sign-in, the forms
 //! are protected by a double-submit cookie.
 
 use std::collections::HashMap;
@@ -71,7 +71,13 @@ pub async fn submit(State(ui): State<UiState>, post: SignInPost) -> Response {
     };
     let outcome = ui
         .app
-        .sign_in_with_totp(&user_name, password.clone(), None, &post.meta)
+        .sign_in_lasting(
+            &user_name,
+            password.clone(),
+            None,
+            SESSION_LIFETIME,
+            &post.meta,
+        )
         .await;
     match outcome {
         Ok(issued) => start_session(&ui, &post, &issued.token).await,
@@ -151,10 +157,11 @@ pub async fn totp_submit(State(ui): State<UiState>, post: SignInPost) -> Respons
     };
     let outcome = ui
         .app
-        .sign_in_with_totp(
+        .sign_in_lasting(
             &pending.user_name,
             pending.password.clone(),
             Some(TotpCode::new(code)),
+            SESSION_LIFETIME,
             &post.meta,
         )
         .await;
@@ -210,7 +217,7 @@ pub async fn sign_out(Posted { console, .. }: Posted) -> Response {
     response
 }
 
-/// Exchanges the sign-in's token for a console session and goes on to `next`.
+/// Makes the sign-in's token the console session and goes on to `next`.
 async fn start_session(ui: &UiState, post: &SignInPost, token: &str) -> Response {
     let session = match open_session(ui, &post.headers, &post.meta, token).await {
         Ok(session) => session,
@@ -230,8 +237,8 @@ async fn start_session(ui: &UiState, post: &SignInPost, token: &str) -> Response
     response
 }
 
-/// Exchanges a sign-in's token for a console session token (the session is rotated at
-/// sign-in), ending the browser's previous session; the error page when that fails.
+/// Makes the token of a sign-in, issued with [`SESSION_LIFETIME`], the browser's session,
+/// ending the browser's previous session.
 pub(super) async fn open_session(
     ui: &UiState,
     headers: &HeaderMap,
@@ -243,13 +250,11 @@ pub(super) async fn open_session(
             let _ = ui.app.sign_out(&old, meta).await;
         }
     }
-    let issued = ui
-        .app
-        .exchange_token(token, Some(SESSION_LIFETIME), meta)
-        .await
+    ui.app
+        .authenticate(token)
         .map_err(|error| UiError::from(error).into_response())?;
-    ui.tracker.start(&issued.token, ui.app.now());
-    Ok(issued.token)
+    ui.tracker.start(token, ui.app.now());
+    Ok(token.to_owned())
 }
 
 /// F3: the `Retry-After` of a throttled sign-in.

@@ -15,7 +15,9 @@ use crate::directory::{Group, GroupKind, User};
 use crate::ids::{GroupId, PrincipalId, UserId};
 use crate::protection::{is_protected_group, is_protected_user, LEADS_TO_PRIVILEGE};
 use crate::request::ScheduleRequest;
+use crate::rules::activation::find_eligibility;
 use crate::rules::directory::live_group;
+use crate::schedule::Access;
 use crate::spec::Rule;
 use crate::state::State;
 use crate::violation::Violation;
@@ -84,6 +86,14 @@ pub struct AuditReader(());
 #[derive(Clone, Copy, Debug)]
 pub struct PimReader {
     group: GroupId,
+}
+
+/// May read the summary of what an activation of `group` for `access` must meet: those eligible
+/// to activate it now (V1, V6), and its [`PimReader`]s.
+#[derive(Clone, Copy, Debug)]
+pub struct ActivationRulesReader {
+    group: GroupId,
+    access: Access,
 }
 
 /// V3: may approve or deny `request`.
@@ -337,6 +347,22 @@ impl<'s> Authority<'s> {
             .then_some(PimReader { group })
     }
 
+    /// [`ActivationRulesReader`]: eligible for `access` of `group` now, or its PIM reader.
+    pub fn activation_rules_reader(
+        &self,
+        group: GroupId,
+        access: Access,
+    ) -> Result<ActivationRulesReader, Violation> {
+        let me = self.caller.user.into();
+        let eligible = find_eligibility(self.state, group, me, access, self.now, self.now);
+        if eligible.is_some() || self.pim_reader(group).is_some() {
+            return Ok(ActivationRulesReader { group, access });
+        }
+        Err(Violation::forbidden(
+            "Only those eligible for this group, and its PIM administrators, may read the rules of its activations.",
+        ))
+    }
+
     /// Whether a record about `principal` in `group` is the caller's to see: their own, or one
     /// their [`PimReader`] covers.
     pub fn sees_record(&self, group: GroupId, principal: PrincipalId) -> bool {
@@ -406,6 +432,16 @@ impl<'s> Authority<'s> {
     /// Groups of Microsoft 365 kind may be created by Exchange Administrators too.
     pub fn may_create_group(&self, role_assignable: bool, kind: GroupKind) -> bool {
         super::may_create_group(self.caller, role_assignable, kind)
+    }
+}
+
+impl ActivationRulesReader {
+    pub fn group(&self) -> GroupId {
+        self.group
+    }
+
+    pub fn access(&self) -> Access {
+        self.access
     }
 }
 

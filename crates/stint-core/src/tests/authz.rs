@@ -363,3 +363,32 @@ fn f1_only_the_privileged_and_owners_manage_a_group_eligible_for_a_role_assignab
     assert!(manages_directly(&f, olga, nest));
     assert!(administers(&f, olga, nest));
 }
+
+// Who may read what an activation needs: those eligible for it now (V1, V6) and its PIM readers.
+
+fn reads_activation_rules(f: &Fixture, caller: UserId, group: GroupId, access: Access) -> bool {
+    let caller = f.caller(caller, t0());
+    crate::authz::Authority::new(&f.state, &caller, t0())
+        .activation_rules_reader(group, access)
+        .is_ok()
+}
+
+#[test]
+fn those_eligible_directly_or_through_a_group_read_what_an_activation_needs_and_no_one_else() {
+    let mut f = Fixture::new();
+    let payments = f.group("Payments");
+    f.managed(payments);
+    let alice = f.user("alice");
+    let bob = f.user("bob");
+    let carol = f.user("carol");
+    let on_call = f.group("On call");
+    f.eligible_member(payments, alice);
+    f.eligible_member(payments, on_call);
+    f.member(on_call, bob);
+    let admin = f.admin("gaby", GroupsAdministrator);
+    assert!(reads_activation_rules(&f, alice, payments, Access::Member));
+    assert!(reads_activation_rules(&f, bob, payments, Access::Member));
+    assert!(reads_activation_rules(&f, admin, payments, Access::Owner));
+    assert!(!reads_activation_rules(&f, alice, payments, Access::Owner));
+    assert!(!reads_activation_rules(&f, carol, payments, Access::Member));
+}

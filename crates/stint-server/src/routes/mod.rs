@@ -8,6 +8,7 @@ mod policies;
 mod roles;
 mod schedules;
 pub mod scim;
+mod stint_activation_rules;
 mod stint_advisor;
 mod stint_audit;
 mod stint_audit_export;
@@ -40,6 +41,7 @@ const SIGNED_IN: &[fn() -> ApiRouter] = &[
     schedules::routes,
     policies::routes,
     stint_onboarding::routes,
+    stint_activation_rules::routes,
     stint_audit::routes,
     stint_audit_export::routes,
     stint_changes::routes,

@@ -139,6 +139,11 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Call {
             let group = world.fresh_group().await;
             with(format!("/stint/v1/pim/groups/{group}/manage"), json!({}))
         }
+        // Gated: `member` is eligible for it, so the summary of its rules is theirs to read.
+        ("GET", "/stint/v1/pim/groups/{id}/activationRules") => get(format!(
+            "/stint/v1/pim/groups/{}/activationRules",
+            world.gated
+        )),
         ("GET", "/stint/v1/principals/{id}/groups") => {
             get(format!("/stint/v1/principals/{target}/groups"))
         }

@@ -1,5 +1,6 @@
 //! `stint policy show|set`: a group's member or owner policy, read as a summary of its 17 rules,
-//! and changed by PATCHing the rules an option touches, all at once.
+//! and changed by PATCHing the rules an option touches, all at once. Those eligible for a group
+//! but not administering it read what their activations need instead.
 
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
@@ -12,7 +13,8 @@ use crate::when::{humane, parse_span, Span};
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
-    /// Show a group's member (or owner) policy: its 17 rules.
+    /// Show a group's member (or owner) policy: its 17 rules. To those eligible for it who do not
+    /// administer it: what an activation needs.
     #[command(after_long_help = "Examples:
   stint policy show \"Tier 0 Admins\"
   stint policy show \"Tier 0 Admins\" --owner
@@ -164,7 +166,13 @@ pub fn read(client: &Client, group_id: &str, access: &str) -> CliResult<Policy> 
 }
 
 fn show(ctx: &Ctx, client: &Client, group: &GroupRef, access: &str) -> CliResult<()> {
-    let policy = read(client, &group.id, access)?;
+    let policy = match read(client, &group.id, access) {
+        Err(refusal) if refusal.code() == Some("Authorization_RequestDenied") => {
+            return show_activation_rules(ctx, client, group, access)
+                .map_err(|_| refusal.with_hint(NOT_ELIGIBLE));
+        }
+        read => read?,
+    };
     if ctx.out.is_json() {
         ctx.out.json(&Value::Array(policy.rules));
         return Ok(());
@@ -197,6 +205,59 @@ fn show(ctx: &Ctx, client: &Client, group: &GroupRef, access: &str) -> CliResult
         ]);
     }
     ctx.out.table(&table, "The policy has no rules.");
+    Ok(())
+}
+
+const NOT_ELIGIBLE: &str = "Nor are you eligible for it: those eligible may read the rules of \
+its activations. `stint eligible` lists the groups you are eligible for.";
+
+/// For those eligible but not administrators: what an activation must meet, without the policy's
+/// approvers and notification recipients.
+fn show_activation_rules(
+    ctx: &Ctx,
+    client: &Client,
+    group: &GroupRef,
+    access: &str,
+) -> CliResult<()> {
+    let rules = client.get(
+        &format!(
+            "/stint/v1/pim/groups/{}/activationRules",
+            segment(&group.id)
+        ),
+        &[("access", access.into())],
+    )?;
+    if ctx.out.is_json() {
+        ctx.out.json(&rules);
+        return Ok(());
+    }
+    let flag = |key: &str| rules.get(key).and_then(Value::as_bool).unwrap_or(false);
+    let needed = |key: &str, what: &str| {
+        let need = if flag(key) { "needed" } else { "not needed" };
+        format!("{what}: {need}")
+    };
+    let maximum = rules
+        .get("maximumDuration")
+        .and_then(Value::as_str)
+        .map(humane)
+        .unwrap_or_else(|| "-".into());
+    ctx.out.line(&format!(
+        "Activating your {access}ship of {} needs:\n",
+        group.display_name
+    ));
+    for line in [
+        format!("Longest activation: {maximum}"),
+        needed("isApprovalRequired", "Approval"),
+        needed(
+            "isMfaRequired",
+            "Multi-factor authentication (a recent TOTP code)",
+        ),
+        needed("isJustificationRequired", "A reason (justification)"),
+        needed("isTicketRequired", "A ticket (system and number)"),
+    ] {
+        ctx.out.line(&format!("  {line}"));
+    }
+    ctx.out
+        .note("The full policy is for the group's PIM administrators to read.");
     Ok(())
 }
 
