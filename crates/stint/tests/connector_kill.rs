@@ -1,15 +1,15 @@
-//! Issue 18 (C2): a SIGKILL of `stint serve` while its connector worker pushes to a real slapd
-//! loses nothing. The node links a group to `cn=ops`, gets all of its members pushed, then takes a
-//! burst of removals and is killed right after acknowledging the last; started again on the same
-//! database, it brings the directory to exactly the wanted members, and every removal is audited
-//! as confirmed.
+//! Issue 18 (C2): a SIGKILL of `stint serve` while its connector worker pushes loses nothing, into
+//! a real slapd and into a real PostgreSQL server's roles. The node links a group to the target
+//! group, gets all of its members pushed, then takes a burst of removals and is killed right after
+//! acknowledging the last; started again on the same database, it brings the target to exactly the
+//! wanted members, and every removal is audited as confirmed, naming its user.
 //!
 //! What the design guarantees (docs/design/0015-connector-operations.md): confirmed removals are
 //! audited **at least once**. A round commits its audit before it saves its progress, so a kill
 //! between the two makes the next round find the value already gone and confirm it again (as
 //! "found gone"); a kill before the audit commit loses no record either, for the same reason. A
 //! second record for one removal is therefore possible, a missing one is not.
-//! `STINT_TEST_LDAP=1` makes it mandatory; `.ci/run` installs slapd and sets it.
+//! `STINT_TEST_LDAP=1` and `STINT_TEST_POSTGRES_URL` make them mandatory; `.ci/run` sets both.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -92,12 +92,139 @@ fn member_ref(id: &str) -> Value {
     json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}") })
 }
 
-/// The users in `cn=ops`, by uid, without the placeholders.
-fn people(slapd: &Slapd) -> BTreeSet<String> {
-    let suffix = format!(",ou=people,{}", slapd::SUFFIX);
-    (slapd.values(&group_dn("ops"), "member").into_iter())
-        .filter_map(|dn| Some(dn.strip_prefix("uid=")?.strip_suffix(&suffix)?.to_owned()))
-        .collect()
+/// Where the connector pushes: a real slapd's `cn=ops`, or a PostgreSQL role `ops.SUFFIX`
+/// granted to login roles `NAME.SUFFIX`.
+enum Directory {
+    Ldap(Slapd),
+    Roles { url: String, suffix: String },
+}
+
+impl Directory {
+    async fn ldap() -> Directory {
+        let slapd = Slapd::start();
+        let mut ldif = String::new();
+        for n in 0..USERS {
+            ldif.push_str(&format!(
+                "dn: {}\nobjectClass: inetOrgPerson\nuid: {n}\ncn: {n}\nsn: {n}\n\n",
+                user_dn(&name(n)),
+                n = name(n)
+            ));
+        }
+        slapd.load(&ldif);
+        Directory::Ldap(slapd)
+    }
+
+    /// `None` without `STINT_TEST_POSTGRES_URL`.
+    async fn roles() -> Option<Directory> {
+        let url = std::env::var("STINT_TEST_POSTGRES_URL").ok()?;
+        let suffix = uuid::Uuid::new_v4().simple().to_string()[..10].to_owned();
+        let directory = Directory::Roles { url, suffix };
+        let logins = (0..USERS).map(|n| format!("CREATE ROLE \"{}\" LOGIN", directory.value(n)));
+        let group = format!("CREATE ROLE \"{}\" NOLOGIN", directory.target());
+        directory
+            .execute(
+                &[group]
+                    .into_iter()
+                    .chain(logins)
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            )
+            .await;
+        Some(directory)
+    }
+
+    async fn execute(&self, sql: &str) {
+        use sqlx::Connection as _;
+        let Directory::Roles { url, .. } = self else {
+            return;
+        };
+        let mut connection = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::raw_sql(sql).execute(&mut connection).await.unwrap();
+        connection.close().await.unwrap();
+    }
+
+    fn connector(&self) -> Value {
+        match self {
+            Directory::Ldap(slapd) => json!({
+                "displayName": "Test slapd", "type": "ldap", "url": slapd.url(),
+                "bindDn": slapd::ROOT_DN, "bindPassword": slapd::ROOT_PASSWORD,
+                "baseDn": slapd::SUFFIX, "userFilter": "(uid={userPrincipalName})",
+            }),
+            Directory::Roles { url, suffix } => json!({
+                "displayName": "Test PostgreSQL", "type": "postgres", "url": url,
+                "loginRole": format!("{{userPrincipalName}}.{suffix}"),
+            }),
+        }
+    }
+
+    /// The linked group in the target.
+    fn target(&self) -> String {
+        match self {
+            Directory::Ldap(_) => group_dn("ops"),
+            Directory::Roles { suffix, .. } => format!("ops.{suffix}"),
+        }
+    }
+
+    /// User `n` as the target names it (lowercase, as the tests compare audit messages).
+    fn value(&self, n: usize) -> String {
+        match self {
+            Directory::Ldap(_) => user_dn(&name(n)),
+            Directory::Roles { suffix, .. } => format!("{}.{suffix}", name(n)),
+        }
+    }
+
+    /// The users in the linked group, by name, without the placeholders.
+    async fn people(&self) -> BTreeSet<String> {
+        let values: Vec<String> = match self {
+            Directory::Ldap(slapd) => slapd.values(&group_dn("ops"), "member"),
+            Directory::Roles { url, .. } => {
+                use sqlx::Connection as _;
+                let mut connection = sqlx::PgConnection::connect(url).await.unwrap();
+                let members = sqlx::query_scalar(
+                    "SELECT m.rolname::text FROM pg_auth_members a JOIN pg_roles g ON g.oid = a.roleid \
+                     JOIN pg_roles m ON m.oid = a.member WHERE g.rolname = $1",
+                )
+                .bind(self.target())
+                .fetch_all(&mut connection)
+                .await
+                .unwrap();
+                connection.close().await.unwrap();
+                members
+            }
+        };
+        (0..USERS)
+            .filter(|n| values.contains(&self.value(*n)))
+            .map(name)
+            .collect()
+    }
+}
+
+impl Drop for Directory {
+    fn drop(&mut self) {
+        let Directory::Roles { url, .. } = &*self else {
+            return;
+        };
+        let mut roles: Vec<String> = (0..USERS).map(|n| self.value(n)).collect();
+        roles.push(self.target());
+        let sql: Vec<String> = (roles.iter())
+            .map(|role| format!("DROP ROLE IF EXISTS \"{role}\""))
+            .collect();
+        let (url, sql) = (url.clone(), sql.join(";"));
+        // Dropped inside the test's runtime: the roles go on a thread of their own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                use sqlx::Connection as _;
+                if let Ok(mut connection) = sqlx::PgConnection::connect(&url).await {
+                    let _ = sqlx::raw_sql(&sql).execute(&mut connection).await;
+                }
+            });
+        });
+        let _ = dropped.join();
+    }
 }
 
 /// Polls until `done` holds of what `read` gives or `limit` passes; the last reading.
@@ -113,17 +240,30 @@ async fn until<T>(limit: Duration, read: impl AsyncFn() -> T, done: impl Fn(&T) 
 }
 
 #[common::both_backends(flavor = "multi_thread", worker_threads = 4)]
-async fn c2_a_sigkill_mid_push_loses_no_membership_and_no_confirmed_removal() {
-    let slapd = Slapd::start();
-    let mut ldif = String::new();
-    for n in 0..USERS {
-        ldif.push_str(&format!(
-            "dn: {}\nobjectClass: inetOrgPerson\nuid: {n}\ncn: {n}\nsn: {n}\n\n",
-            user_dn(&name(n)),
-            n = name(n)
-        ));
+async fn c2_a_sigkill_mid_push_to_ldap_loses_no_membership_and_no_confirmed_removal() {
+    if std::env::var_os("STINT_TEST_LDAP").is_none_or(|value| value.is_empty()) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED connector_kill into slapd: set STINT_TEST_LDAP=1 with Debian's slapd installed"
+        );
+        return;
     }
-    slapd.load(&ldif);
+    sigkill_mid_push(Directory::ldap().await).await;
+}
+
+#[common::both_backends(flavor = "multi_thread", worker_threads = 4)]
+async fn c2_a_sigkill_mid_push_to_postgres_roles_loses_no_membership_and_no_confirmed_removal() {
+    let Some(directory) = Directory::roles().await else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED connector_kill into PostgreSQL roles: set STINT_TEST_POSTGRES_URL"
+        );
+        return;
+    };
+    sigkill_mid_push(directory).await;
+}
+
+async fn sigkill_mid_push(directory: Directory) {
     let database = common::Database::fresh().await;
     let mut node = Node::start(database.url(), ADMIN_PASSWORD).await;
     let api = Api::sign_in(&node).await;
@@ -142,13 +282,10 @@ async fn c2_a_sigkill_mid_push_loses_no_membership_and_no_confirmed_removal() {
         "securityEnabled": true, "isAssignableToRole": false,
     });
     let ops = api.created("/v1.0/groups", group).await;
-    let connector = json!({
-        "displayName": "Test slapd", "type": "ldap", "url": slapd.url(),
-        "bindDn": slapd::ROOT_DN, "bindPassword": slapd::ROOT_PASSWORD,
-        "baseDn": slapd::SUFFIX, "userFilter": "(uid={userPrincipalName})",
-    });
-    let connector = api.created("/stint/v1/connectors", connector).await;
-    let link = json!({ "groupId": ops, "target": group_dn("ops") });
+    let connector = api
+        .created("/stint/v1/connectors", directory.connector())
+        .await;
+    let link = json!({ "groupId": ops, "target": directory.target() });
     api.created(&format!("/stint/v1/connectors/{connector}/links"), link)
         .await;
     let path = format!("/v1.0/groups/{ops}/members/$ref");
@@ -159,7 +296,7 @@ async fn c2_a_sigkill_mid_push_loses_no_membership_and_no_confirmed_removal() {
     let everyone: BTreeSet<String> = (0..USERS).map(name).collect();
     let pushed = until(
         Duration::from_secs(30),
-        async || people(&slapd),
+        async || directory.people().await,
         |found| *found == everyone,
     )
     .await;
@@ -182,7 +319,7 @@ async fn c2_a_sigkill_mid_push_loses_no_membership_and_no_confirmed_removal() {
         done.unwrap();
     }
     node.kill();
-    let at_the_kill = people(&slapd);
+    let at_the_kill = directory.people().await;
     let wanted: BTreeSet<String> = (REMOVED..USERS).map(name).collect();
     let _ = writeln!(
         std::io::stderr(),
@@ -204,7 +341,7 @@ async fn c2_a_sigkill_mid_push_loses_no_membership_and_no_confirmed_removal() {
     assert_eq!(status, 200, "{body}");
     let found = until(
         Duration::from_secs(90),
-        async || people(&slapd),
+        async || directory.people().await,
         |found| *found == wanted,
     )
     .await;
@@ -213,7 +350,9 @@ async fn c2_a_sigkill_mid_push_loses_no_membership_and_no_confirmed_removal() {
         "the directory holds exactly the wanted users"
     );
 
-    let removed_dns: BTreeSet<String> = (0..REMOVED).map(|n| user_dn(&name(n))).collect();
+    let removed_dns: BTreeSet<String> = (0..REMOVED)
+        .map(|n| directory.value(n).to_lowercase())
+        .collect();
     let audited = async || {
         let path = "/stint/v1/audit?$top=999";
         let (status, body) = api.call(Method::GET, path, None).await;
@@ -249,7 +388,7 @@ async fn c2_a_sigkill_mid_push_loses_no_membership_and_no_confirmed_removal() {
     // Whichever node confirmed it, each removal names the user it removed: what was pushed for
     // whom outlives the node that pushed it.
     let user_of: std::collections::BTreeMap<String, String> = (0..REMOVED)
-        .map(|n| (user_dn(&name(n)), users[n].clone()))
+        .map(|n| (directory.value(n).to_lowercase(), users[n].clone()))
         .collect();
     for (message, principal) in &confirmations {
         let dn = confirmed_dn(message).unwrap();
