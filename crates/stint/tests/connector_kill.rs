@@ -1,21 +1,26 @@
 //! Issue 18 (C2): a SIGKILL of `stint serve` while its connector worker pushes loses nothing, into
-//! a real slapd and into a real PostgreSQL server's roles. The node links a group to the target
-//! group, gets all of its members pushed, then takes a burst of removals and is killed right after
-//! acknowledging the last; started again on the same database, it brings the target to exactly the
-//! wanted members, and every removal is audited as confirmed, naming its user.
+//! a real slapd, a real PostgreSQL server's roles and a real SCIM application (scim2-server). The
+//! node links a group to the target group, gets all of its members pushed, then takes a burst of
+//! removals and is killed right after acknowledging the last; started again on the same database,
+//! it brings the target to exactly the wanted members, and every removal is audited as confirmed,
+//! naming its user.
 //!
 //! What the design guarantees (docs/design/0015-connector-operations.md): confirmed removals are
 //! audited **at least once**. A round commits its audit before it saves its progress, so a kill
 //! between the two makes the next round find the value already gone and confirm it again (as
 //! "found gone"); a kill before the audit commit loses no record either, for the same reason. A
 //! second record for one removal is therefore possible, a missing one is not.
-//! `STINT_TEST_LDAP=1` and `STINT_TEST_POSTGRES_URL` make them mandatory; `.ci/run` sets both.
+//! `STINT_TEST_LDAP=1`, `STINT_TEST_POSTGRES_URL` and `STINT_TEST_SCIM_SERVER=1` make them
+//! mandatory; `.ci/run` sets all three.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 #[path = "../../stint-connectors/tests/support/process.rs"]
 #[allow(dead_code)]
 mod process;
+#[path = "../../stint-connectors/tests/support/scim_server.rs"]
+#[allow(dead_code)]
+mod scim_server;
 #[path = "../../stint-connectors/tests/support/slapd.rs"]
 #[allow(dead_code)]
 mod slapd;
@@ -29,6 +34,7 @@ use serde_json::{json, Value};
 
 use common::node::Node;
 use process::{free_port, wait_until_accepting};
+use scim_server::ScimServer;
 use slapd::{group_dn, user_dn, Slapd};
 
 const ADMIN_PASSWORD: &str = "connector-kill-admin-password";
@@ -92,11 +98,20 @@ fn member_ref(id: &str) -> Value {
     json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}") })
 }
 
-/// Where the connector pushes: a real slapd's `cn=ops`, or a PostgreSQL role `ops.SUFFIX`
-/// granted to login roles `NAME.SUFFIX`.
+/// Where the connector pushes: a real slapd's `cn=ops`, a PostgreSQL role `ops.SUFFIX` granted
+/// to login roles `NAME.SUFFIX`, or the group `ops` of scim2-server.
 enum Directory {
     Ldap(Slapd),
-    Roles { url: String, suffix: String },
+    Roles {
+        url: String,
+        suffix: String,
+    },
+    /// The server, its users' ids in user order, and the group's id.
+    Scim {
+        server: ScimServer,
+        ids: Vec<String>,
+        ops: String,
+    },
 }
 
 impl Directory {
@@ -133,6 +148,16 @@ impl Directory {
         Some(directory)
     }
 
+    async fn scim() -> Directory {
+        let server = ScimServer::start();
+        let mut ids = Vec::new();
+        for n in 0..USERS {
+            ids.push(server.create_user(&name(n)).await);
+        }
+        let ops = server.create_group("ops").await;
+        Directory::Scim { server, ids, ops }
+    }
+
     async fn execute(&self, sql: &str) {
         use sqlx::Connection as _;
         let Directory::Roles { url, .. } = self else {
@@ -154,6 +179,10 @@ impl Directory {
                 "displayName": "Test PostgreSQL", "type": "postgres", "url": url,
                 "loginRole": format!("{{userPrincipalName}}.{suffix}"),
             }),
+            Directory::Scim { server, .. } => json!({
+                "displayName": "Test SCIM app", "type": "scim", "url": server.url(),
+                "token": server.token,
+            }),
         }
     }
 
@@ -162,6 +191,7 @@ impl Directory {
         match self {
             Directory::Ldap(_) => group_dn("ops"),
             Directory::Roles { suffix, .. } => format!("ops.{suffix}"),
+            Directory::Scim { .. } => "ops".to_owned(),
         }
     }
 
@@ -170,6 +200,7 @@ impl Directory {
         match self {
             Directory::Ldap(_) => user_dn(&name(n)),
             Directory::Roles { suffix, .. } => format!("{}.{suffix}", name(n)),
+            Directory::Scim { ids, .. } => ids[n].clone(),
         }
     }
 
@@ -191,6 +222,7 @@ impl Directory {
                 connection.close().await.unwrap();
                 members
             }
+            Directory::Scim { server, ops, .. } => server.members(ops).await,
         };
         (0..USERS)
             .filter(|n| values.contains(&self.value(*n)))
@@ -261,6 +293,18 @@ async fn c2_a_sigkill_mid_push_to_postgres_roles_loses_no_membership_and_no_conf
         return;
     };
     sigkill_mid_push(directory).await;
+}
+
+#[common::both_backends(flavor = "multi_thread", worker_threads = 4)]
+async fn c2_a_sigkill_mid_push_to_a_scim_app_loses_no_membership_and_no_confirmed_removal() {
+    if std::env::var_os("STINT_TEST_SCIM_SERVER").is_none_or(|value| value.is_empty()) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED connector_kill into scim2-server: set STINT_TEST_SCIM_SERVER=1 with scim2-server installed"
+        );
+        return;
+    }
+    sigkill_mid_push(Directory::scim().await).await;
 }
 
 async fn sigkill_mid_push(directory: Directory) {
