@@ -326,3 +326,34 @@ async fn v2_a_refused_activation_says_why_next_to_the_field_and_keeps_what_was_t
         "the duration chosen is kept"
     );
 }
+
+#[common::both_backends]
+async fn a_refused_activation_shows_a_group_rules_only_to_those_eligible_for_it() {
+    let server = TestServer::start().await;
+    let admin = server.admin().await;
+    admin.create_user("mallory@contoso.com").await;
+    let group = admin.create_group("Payments Admins", false).await;
+    let browser = Browser::new(&server.base_url);
+    browser.sign_in("mallory@contoso.com", PASSWORD, None).await;
+    let profile = browser.get("/ui/profile").await;
+    let refused = browser
+        .post(
+            "/ui/my-roles/activate",
+            &profile.csrf(),
+            &[
+                ("group", &group),
+                ("access", "member"),
+                ("duration", "PT2H"),
+                ("justification", "Curious"),
+            ],
+        )
+        .await;
+    assert_ne!(refused.status, 200, "{}", refused.body);
+    assert!(
+        !refused.contains("This group&#39;s rules")
+            && !refused.contains("This group's rules")
+            && !refused.contains("name=\"justification\""),
+        "the rules of a group she is not eligible for are not shown: {}",
+        refused.body
+    );
+}

@@ -91,16 +91,11 @@ pub async fn form(
     console: Console,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, UiError> {
-    let target = target(
+    let target = readable_target(
         &console,
         query.get("group").map(String::as_str),
         query.get("access").map(String::as_str),
     )?;
-    // Only those eligible (and the group's PIM administrators) read what its activations need.
-    console
-        .view()
-        .activation_rules(target.group, target.access)
-        .map_err(|refusal| UiError::from(stint_app::AppError::Rule(refusal)))?;
     let body = activate_page(&console, &target, &FormData::default(), &Errors::default());
     Ok(console.finish(body))
 }
@@ -238,8 +233,23 @@ fn provider_step_up(
 }
 
 /// `POST /ui/my-roles/activate`
+/// The group and access the page is about, once the caller may read what its activations need:
+/// only those eligible and the group's PIM administrators may (the page shows its rules).
+fn readable_target(
+    console: &Console,
+    group: Option<&str>,
+    access: Option<&str>,
+) -> Result<Target, UiError> {
+    let target = target(console, group, access)?;
+    console
+        .view()
+        .activation_rules(target.group, target.access)
+        .map_err(|refusal| UiError::from(stint_app::AppError::Rule(refusal)))?;
+    Ok(target)
+}
+
 pub async fn submit(Posted { mut console, form }: Posted) -> Result<Response, UiError> {
-    let target = target(
+    let target = readable_target(
         &console,
         form.get("group").as_deref(),
         form.get("access").as_deref(),
