@@ -557,7 +557,13 @@ async fn i4_the_whole_life_login_manage_assign_policy_activate_with_approval_dea
             .is_some_and(|e| e["result"] == "failure"));
         let audit_table = admin.ok(&["audit", "--group", GROUP, "--since", "1h"]);
         assert!(audit_table.starts_with("TIME"), "{audit_table}");
-        assert!(audit_table.contains("approval.approve"), "{audit_table}");
+        // Actions read as phrases in the table; the JSON keeps the codes.
+        assert!(audit_table.contains("Approved a request"), "{audit_table}");
+        assert!(
+            audit_table.contains("Tried to deactivate early"),
+            "{audit_table}"
+        );
+        assert!(!audit_table.contains("approval.approve"), "{audit_table}");
         // A refusal reads in words there too: no SPEC rule id, no Graph code.
         assert!(
             audit_table.contains("Refused: An activation cannot be ended within 5 minutes"),

@@ -120,7 +120,13 @@ fn list(ctx: &Ctx, args: ListArgs) -> CliResult<()> {
         table.row(vec![
             format_time(row["activityDateTime"].as_str().unwrap_or("-")).into(),
             actor.into(),
-            row["action"].as_str().unwrap_or("-").into(),
+            row["action"]
+                .as_str()
+                .map_or_else(
+                    || "-".into(),
+                    |action| stint_core::in_words::audit_action(action, row["result"] == "success"),
+                )
+                .into(),
             Cell::status(row["result"].as_str().unwrap_or("-")),
             row["message"]
                 .as_str()
