@@ -7,8 +7,6 @@
 mod common;
 mod ui_chrome;
 
-use std::time::Duration;
-
 use serde_json::json;
 use stint_core::directory::BuiltInRole;
 
@@ -16,25 +14,6 @@ use common::{TestServer, ADMIN, ADMIN_PASSWORD, PASSWORD};
 use ui_chrome::Chrome;
 
 const PIM: &str = "/v1.0/identityGovernance/privilegedAccess/group";
-
-async fn wait_text(chrome: &Chrome, text: &str) -> String {
-    for _ in 0..100 {
-        let shown = chrome.text().await;
-        if shown.contains(text) {
-            return shown;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("'{text}' never showed on {}", chrome.path().await);
-}
-
-async fn sign_in(chrome: &Chrome, user: &str, password: &str) {
-    chrome.goto("/ui/sign-in").await;
-    chrome.fill("username", user).await;
-    chrome.fill("password", password).await;
-    chrome.click_text("Sign in").await;
-    wait_text(chrome, "My roles").await;
-}
 
 #[common::both_backends(flavor = "multi_thread", worker_threads = 2)]
 async fn x1_the_advisor_page_lists_findings_with_why_fix_and_the_page_to_fix_them() {
@@ -62,9 +41,11 @@ async fn x1_the_advisor_page_lists_findings_with_why_fix_and_the_page_to_fix_the
     assert!(high >= 1, "{findings}");
 
     let mut chrome = Chrome::start(&server.base_url).await;
-    sign_in(&chrome, ADMIN, ADMIN_PASSWORD).await;
+    chrome.sign_in(ADMIN, ADMIN_PASSWORD).await;
     chrome.click_text("Advisor").await;
-    let page = wait_text(&chrome, "Members of Tier 0 activate without approval").await;
+    let page = chrome
+        .wait_text("Members of Tier 0 activate without approval")
+        .await;
     assert_eq!(chrome.h1().await, "Advisor");
     let medium = findings["counts"]["medium"].as_u64().unwrap();
     let low = findings["counts"]["low"].as_u64().unwrap();
@@ -90,7 +71,7 @@ async fn x1_the_advisor_page_lists_findings_with_why_fix_and_the_page_to_fix_the
     chrome
         .click(&format!("a[href='/ui/groups/{tier0}/settings/member']"))
         .await;
-    wait_text(&chrome, "Require approval").await;
+    chrome.wait_text("Require approval").await;
     assert_eq!(
         chrome.path().await,
         format!("/ui/groups/{tier0}/settings/member")
@@ -100,7 +81,7 @@ async fn x1_the_advisor_page_lists_findings_with_why_fix_and_the_page_to_fix_the
     server
         .user_with_role("helen", BuiltInRole::HelpdeskAdministrator)
         .await;
-    sign_in(&chrome, "helen", PASSWORD).await;
+    chrome.sign_in("helen", PASSWORD).await;
     assert!(!chrome.text().await.contains("Advisor"));
     chrome.goto("/ui/advisor").await;
     assert_eq!(chrome.h1().await, "Not allowed");

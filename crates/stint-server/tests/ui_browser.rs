@@ -377,18 +377,6 @@ async fn i3_the_issue_4_walk_in_a_real_browser() {
     chrome.stop().await;
 }
 
-/// Waits until the page shows `text`.
-async fn wait_text(chrome: &Chrome, text: &str) -> String {
-    for _ in 0..100 {
-        let shown = chrome.text().await;
-        if shown.contains(text) {
-            return shown;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("'{text}' never showed on {}", chrome.path().await);
-}
-
 /// Waits until the search's answer is shown: `found` listed and `filtered_out` not.
 async fn wait_search(chrome: &Chrome, found: &str, filtered_out: &str) {
     for _ in 0..100 {
@@ -456,7 +444,7 @@ async fn console_add_assignment_assigns_the_role_picked_owner_not_a_member() {
         .unwrap();
     chrome.click("#f-kind-eligible").await;
     chrome.click_text("Assign").await;
-    wait_text(&chrome, "Pick a user or group from the list").await;
+    chrome.wait_text("Pick a user or group from the list").await;
     assert_eq!(role_picked(&chrome).await, "owner");
     chrome.shot("assignment-add-refused").await;
     chrome.phone_shot("assignment-add-refused").await;
@@ -470,7 +458,7 @@ async fn console_add_assignment_assigns_the_role_picked_owner_not_a_member() {
         &format!("/ui/groups/{group}/assignments?tab=eligible"),
     )
     .await;
-    let added = wait_text(&chrome, "Assignment added").await;
+    let added = chrome.wait_text("Assignment added").await;
     assert!(added.contains("bob@contoso.com"), "{added}");
     chrome.stop().await;
 

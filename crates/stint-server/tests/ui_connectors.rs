@@ -9,8 +9,6 @@
 mod common;
 mod ui_chrome;
 
-use std::time::Duration;
-
 use serde_json::json;
 use stint_app::connector_worker::{ConnectorDriver, Round};
 use stint_core::connector::ConnectorId;
@@ -18,25 +16,6 @@ use stint_core::directory::BuiltInRole;
 
 use common::{TestServer, ADMIN, ADMIN_PASSWORD, PASSWORD};
 use ui_chrome::Chrome;
-
-async fn wait_text(chrome: &Chrome, text: &str) -> String {
-    for _ in 0..100 {
-        let shown = chrome.text().await;
-        if shown.contains(text) {
-            return shown;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("'{text}' never showed on {}", chrome.path().await);
-}
-
-async fn sign_in(chrome: &Chrome, user: &str, password: &str) {
-    chrome.goto("/ui/sign-in").await;
-    chrome.fill("username", user).await;
-    chrome.fill("password", password).await;
-    chrome.click_text("Sign in").await;
-    wait_text(chrome, "My roles").await;
-}
 
 #[common::both_backends(flavor = "multi_thread", worker_threads = 2)]
 async fn c1_c3_the_connectors_page_shows_health_and_asks_for_a_reconcile() {
@@ -75,9 +54,9 @@ async fn c1_c3_the_connectors_page_shows_health_and_asks_for_a_reconcile() {
     assert!(matches!(round, Round::Failed { .. }), "{round:?}");
 
     let mut chrome = Chrome::start(&server.base_url).await;
-    sign_in(&chrome, ADMIN, ADMIN_PASSWORD).await;
+    chrome.sign_in(ADMIN, ADMIN_PASSWORD).await;
     chrome.click_text("Connectors").await;
-    let page = wait_text(&chrome, "Corporate LDAP").await;
+    let page = chrome.wait_text("Corporate LDAP").await;
     assert_eq!(chrome.h1().await, "Connectors");
     for shown in [
         "Failing",
@@ -102,7 +81,7 @@ async fn c1_c3_the_connectors_page_shows_health_and_asks_for_a_reconcile() {
     chrome.phone_shot("connectors").await;
 
     chrome.click_text("Reconcile now").await;
-    wait_text(&chrome, "A reconcile was asked for").await;
+    chrome.wait_text("A reconcile was asked for").await;
     assert!(chrome.path().await.starts_with("/ui/connectors"));
     let audit = api.get("/stint/v1/audit?$top=50").await.expect(200);
     let asked = (audit["value"].as_array().unwrap().iter())
@@ -116,7 +95,7 @@ async fn c1_c3_the_connectors_page_shows_health_and_asks_for_a_reconcile() {
     server
         .user_with_role("helen", BuiltInRole::HelpdeskAdministrator)
         .await;
-    sign_in(&chrome, "helen", PASSWORD).await;
+    chrome.sign_in("helen", PASSWORD).await;
     assert!(!chrome.text().await.contains("Connectors"));
     chrome.goto("/ui/connectors").await;
     assert_eq!(chrome.h1().await, "Not allowed");

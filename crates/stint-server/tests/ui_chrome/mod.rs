@@ -355,6 +355,27 @@ return problems;
             .collect()
     }
 
+    /// Waits until the page shows `text`; the page's text then.
+    pub async fn wait_text(&self, text: &str) -> String {
+        for _ in 0..100 {
+            let shown = self.text().await;
+            if shown.contains(text) {
+                return shown;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("'{text}' never showed on {}", self.path().await);
+    }
+
+    /// Signs in with a password on the sign-in form and waits for "My roles".
+    pub async fn sign_in(&self, user: &str, password: &str) {
+        self.goto("/ui/sign-in").await;
+        self.fill("username", user).await;
+        self.fill("password", password).await;
+        self.click_text("Sign in").await;
+        self.wait_text("My roles").await;
+    }
+
     /// Checks the page and saves a screenshot of all of it at desktop width as `NAME.png`.
     pub async fn shot(&mut self, name: &str) {
         self.check_accessibility().await;
