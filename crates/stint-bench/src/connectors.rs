@@ -32,14 +32,9 @@ use uuid::Uuid;
 use crate::generate::managed_group;
 use crate::report::Latency;
 
-#[path = "../../stint-connectors/tests/support/process.rs"]
-#[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
-mod process;
 #[path = "../../stint-connectors/tests/support/slapd.rs"]
 #[allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 mod slapd;
-
-use process::{free_port, wait_until_accepting};
 
 /// How far ahead of the pushed cohort the first end is placed.
 const LEAD: TimeDelta = TimeDelta::seconds(20);

@@ -239,7 +239,7 @@ async fn a_lost_connection_is_taken_up_again_and_an_unreachable_server_is_transi
     );
     assert_eq!(roles.members(&group).await, sorted(&[&alice, &bob]));
 
-    let port = support::free_port();
+    let port = stint_testkit::free_port();
     let mut config = PostgresConfig::new(format!(
         "postgres://postgres:pw-4711@127.0.0.1:{port}/postgres"
     ));

@@ -149,7 +149,7 @@ async fn a_server_that_does_not_answer_is_transient_and_once_back_the_sync_compl
     )
     .await;
 
-    let url = format!("http://127.0.0.1:{}/v2", support::free_port());
+    let url = format!("http://127.0.0.1:{}/v2", stint_testkit::free_port());
     let refused = ScimTarget::new(ScimConfig::new(url, "t")).unwrap();
     assert!(refused.health().await.unwrap_err().is_transient());
 }

@@ -5,7 +5,8 @@
 mod support;
 
 use stint_notify::{Mail, Mailer, SmtpSettings};
-use support::{free_port, mails, Server};
+use stint_testkit::{free_port, Aiosmtpd};
+use support::mails;
 
 const MESSAGE_ID: &str = "3f0c9a6e-6b1d-4e43-9d0e-0a7c6a1c2b11";
 
@@ -34,7 +35,7 @@ async fn a_mail_arrives_with_both_parts_and_the_same_message_id_when_sent_again(
     }
     let dir = tempfile::tempdir().unwrap();
     let maildir = dir.path().join("maildir");
-    let server = Server::smtp(&maildir, &[]);
+    let server = Aiosmtpd::start_anywhere(&maildir, &[]);
     let mailer = mailer(server.port);
 
     mailer.send(&mail(), MESSAGE_ID).await.unwrap();
@@ -83,7 +84,7 @@ async fn a_mail_the_server_refuses_with_5xx_is_permanent() {
     }
     let dir = tempfile::tempdir().unwrap();
     let maildir = dir.path().join("maildir");
-    let server = Server::smtp(&maildir, &["-s", "1000"]);
+    let server = Aiosmtpd::start_anywhere(&maildir, &["-s", "1000"]);
     let mut big = mail();
     big.text = "x".repeat(5000);
 

@@ -9,9 +9,6 @@
 mod common;
 mod connector_kit;
 // The slapd harness of stint-connectors' suites, shared rather than copied.
-#[path = "../../stint-connectors/tests/support/process.rs"]
-#[allow(dead_code)]
-mod process;
 #[path = "../../stint-connectors/tests/support/slapd.rs"]
 #[allow(dead_code)]
 mod slapd;
@@ -24,7 +21,6 @@ use stint_app::connector_worker::{ConnectorDriver, Round};
 
 use common::TestServer;
 use connector_kit::{eventually, link, names, round, scenario, Probe};
-use process::{free_port, wait_until_accepting};
 use slapd::{group_dn, user_dn, Slapd};
 
 fn ldap_enabled(test: &str) -> bool {

@@ -8,9 +8,6 @@
 mod common;
 mod connector_kit;
 // The scim2-server harness of stint-connectors' suites, shared rather than copied.
-#[path = "../../stint-connectors/tests/support/process.rs"]
-#[allow(dead_code)]
-mod process;
 #[path = "../../stint-connectors/tests/support/scim_server.rs"]
 #[allow(dead_code)]
 mod scim_server;
@@ -21,7 +18,6 @@ use serde_json::{json, Value};
 
 use common::TestServer;
 use connector_kit::{scenario, Probe};
-use process::{free_port, wait_until_accepting};
 use scim_server::ScimServer;
 
 /// The users of the scenario in the SCIM server, and its group `ops`.

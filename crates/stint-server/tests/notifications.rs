@@ -8,12 +8,13 @@ mod policy_helpers;
 mod ui_kit;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use serde_json::{json, Value};
 use stint_app::delivery::Courier;
 use stint_app::AppConfig;
 use stint_notify::{Mailer, SmtpSettings};
+use stint_testkit::Aiosmtpd;
 
 use common::{test_config, Client, TestServer, PASSWORD};
 use policy_helpers::*;
@@ -23,16 +24,8 @@ const PUBLIC_URL: &str = "https://stint.example";
 
 /// `aiosmtpd` on a free port, killed by its pid when dropped.
 struct SmtpServer {
-    child: Child,
-    port: u16,
+    server: Aiosmtpd,
     maildir: tempfile::TempDir,
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl SmtpServer {
@@ -42,34 +35,13 @@ impl SmtpServer {
             return None;
         }
         let maildir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(maildir.path().join("mail"))
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("python3 -m aiosmtpd runs (pip install aiosmtpd)");
-        let server = SmtpServer {
-            child,
-            port,
-            maildir,
-        };
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(server);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(25));
-        }
-        panic!("aiosmtpd did not start on port {port}");
+        let server = Aiosmtpd::start_anywhere(&maildir.path().join("mail"), &[]);
+        Some(SmtpServer { server, maildir })
     }
 
     fn courier(&self) -> Courier {
-        let settings = SmtpSettings::from_url(&format!("smtp://127.0.0.1:{}", self.port)).unwrap();
+        let settings =
+            SmtpSettings::from_url(&format!("smtp://127.0.0.1:{}", self.server.port)).unwrap();
         Courier::new(Some(
             Mailer::new(settings, "Stint <pim@stint.test>").unwrap(),
         ))

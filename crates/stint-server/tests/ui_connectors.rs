@@ -26,11 +26,7 @@ async fn c1_c3_the_connectors_page_shows_health_and_asks_for_a_reconcile() {
     let api = server.admin().await;
     let ops = api.create_group("Ops", false).await;
     // A directory nobody listens on: the round fails, and the page says so.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed = stint_testkit::free_port();
     let body = json!({
         "displayName": "Corporate LDAP", "type": "ldap", "url": format!("ldap://127.0.0.1:{closed}"),
         "bindDn": "cn=stint,dc=example,dc=org", "bindPassword": "bind-secret-1",

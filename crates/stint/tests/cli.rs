@@ -8,23 +8,16 @@
 mod common;
 
 use std::io::Write;
-use std::net::TcpListener;
+
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use stint_testkit::free_port;
 use tempfile::TempDir;
 
 const ADMIN_PASSWORD: &str = "admin-password-1";
 const GROUP: &str = "Tier 0 Admins";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `stint serve` on a test's database and a free port; killed when dropped.
 struct Server {

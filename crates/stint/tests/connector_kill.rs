@@ -15,9 +15,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-#[path = "../../stint-connectors/tests/support/process.rs"]
-#[allow(dead_code)]
-mod process;
 #[path = "../../stint-connectors/tests/support/scim_server.rs"]
 #[allow(dead_code)]
 mod scim_server;
@@ -33,7 +30,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use common::node::Node;
-use process::{free_port, wait_until_accepting};
 use scim_server::ScimServer;
 use slapd::{group_dn, user_dn, Slapd};
 

@@ -4,32 +4,14 @@
 //! on the same port before the second. Mandatory where `STINT_TEST_SMTP` is set (`.ci/run`).
 #![allow(clippy::unwrap_used)]
 
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use stint_testkit::{free_port, Aiosmtpd, Process};
 
 const ADMIN_PASSWORD: &str = "delivery-test-admin-password";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A process killed when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 async fn serve(database: &str, smtp_port: u16) -> (Process, String) {
     let port = free_port();
@@ -60,24 +42,6 @@ async fn serve(database: &str, smtp_port: u16) -> (Process, String) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("stint serve did not become healthy at {base}");
-}
-
-fn smtp_server(port: u16, maildir: &Path) -> Process {
-    let child = Command::new("python3")
-        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-        .args(["-c", "aiosmtpd.handlers.Mailbox"])
-        .arg(maildir)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("python3 -m aiosmtpd runs (pip install aiosmtpd)");
-    let process = Process(child);
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return process;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    panic!("aiosmtpd did not start on port {port}");
 }
 
 /// The files of the Maildir's `new` folder: one per mail received.
@@ -177,7 +141,7 @@ async fn n3_a_mail_not_sent_when_the_server_is_killed_is_sent_once_after_the_res
     assert!(!first.0.wait().unwrap().success(), "killed, not stopped");
     assert!(received(&maildir).is_empty());
 
-    let _smtp = smtp_server(smtp_port, &maildir);
+    let _smtp = Aiosmtpd::start(smtp_port, &maildir, &[]);
     let (_second, base) = serve(&database, smtp_port).await;
     // A retry waits up to 30 s; a test-clock build is moved past it, a plain build waits.
     let admin = Admin::sign_in(&base).await;

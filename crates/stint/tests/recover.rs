@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
@@ -28,11 +27,7 @@ impl Drop for Server {
 
 impl Server {
     async fn start(database: &str) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = stint_testkit::free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_stint"))
             .args([
                 "serve",

@@ -7,7 +7,6 @@ mod common;
 #[path = "../../stint-server/tests/scenario/steps.rs"]
 mod steps;
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -28,11 +27,7 @@ impl Drop for Server {
 
 async fn target() -> (Server, Target) {
     let database = common::Database::fresh().await;
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = stint_testkit::free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_stint"))
         .args([
             "serve",

@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -25,11 +24,7 @@ struct Serving {
 
 impl Serving {
     fn start(database: &common::Database) -> Serving {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = stint_testkit::free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_stint"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--database", database.url()])

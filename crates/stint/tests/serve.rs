@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -25,11 +24,7 @@ impl Drop for Server {
 
 impl Server {
     async fn start(database: &str, admin_password: Option<&str>) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = stint_testkit::free_port();
         let mut command = Command::new(env!("CARGO_BIN_EXE_stint"));
         command
             .args([

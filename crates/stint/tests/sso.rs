@@ -46,11 +46,7 @@ impl Server {
 
     /// [`Server::start`]; without `oidc`, the server has no identity provider configured.
     fn start_with(device_flow: bool, oidc: bool) -> Option<Server> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = stint_testkit::free_port();
         let base = format!("http://127.0.0.1:{port}");
         let callback = format!("{base}/ui/auth/oidc/callback");
         let provider = OpenIdProvider::start_with("sso", &callback, device_flow)?;

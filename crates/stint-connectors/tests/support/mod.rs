@@ -4,12 +4,9 @@
 //! `SKIPPED` line and passes; `.ci/run` installs both and sets the variables.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-pub mod process;
 pub mod scenarios;
 pub mod scim_server;
 pub mod slapd;
-
-pub use process::{free_port, wait_until_accepting};
 
 use std::io::Write as _;
 use std::sync::Mutex;

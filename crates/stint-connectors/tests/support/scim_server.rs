@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 
 use uuid::Uuid;
 
-use super::{free_port, wait_until_accepting};
+use stint_testkit::{free_port, wait_until_accepting};
 
 /// `scim2-server` (PyPI), in memory, with a bearer token.
 pub struct ScimServer {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use super::{free_port, wait_until_accepting};
+use stint_testkit::{free_port, wait_until_accepting};
 
 pub const SUFFIX: &str = "dc=example,dc=org";
 pub const ROOT_DN: &str = "cn=admin,dc=example,dc=org";

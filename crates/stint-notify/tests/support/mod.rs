@@ -5,10 +5,8 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -19,15 +17,6 @@ pub fn enabled(variable: &str, test: &str) -> bool {
     }
     eprintln!("SKIPPED {test}: set {variable}=1 (after `pip install aiosmtpd standardwebhooks`) to run it against a real server");
     false
-}
-
-/// A port nothing listens on (at the time of asking).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Seconds since the Unix epoch.
@@ -52,23 +41,6 @@ impl Drop for Server {
 }
 
 impl Server {
-    /// `python3 -m aiosmtpd` on `port`, storing what it receives in the Maildir `maildir`; `extra`
-    /// goes before the handler (e.g. `-s 1000` for a size limit).
-    pub fn smtp(maildir: &Path, extra: &[&str]) -> Server {
-        let port = free_port();
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(extra)
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(maildir)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("python3 runs (pip install aiosmtpd)");
-        let mut server = Server { child, port };
-        server.wait_until_accepting();
-        server
-    }
-
     /// The webhook receiver of `receiver.py`: `mode` is `verify SECRET` (204 when the
     /// `standardwebhooks` library verifies the signature, 400 otherwise) or an HTTP status to answer
     /// with. Each request is appended to `log` as one JSON line.
@@ -90,20 +62,6 @@ impl Server {
             .parse()
             .unwrap_or_else(|_| panic!("the receiver prints its port, not {line:?}"));
         Server { child, port }
-    }
-
-    fn wait_until_accepting(&mut self) {
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("the server exited ({status}) before accepting connections");
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the server never accepted a connection"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
 }
 

@@ -37,11 +37,7 @@ impl OpenIdProvider {
             eprintln!("SKIPPED {test}: set STINT_TEST_OIDC=1 (after `npm ci` in crates/stint-server/tests/oidc) to sign in through a real OpenID Provider");
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = stint_testkit::free_port();
         let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/../stint-server/tests/oidc");
         let child = Command::new("node")
             .arg("op.mjs")
@@ -55,18 +51,13 @@ impl OpenIdProvider {
             .stderr(Stdio::null())
             .spawn()
             .expect("node runs tests/oidc/op.mjs (Node 20+, `npm ci` in tests/oidc)");
-        let provider = OpenIdProvider {
+        let mut provider = OpenIdProvider {
             child,
             issuer: format!("http://127.0.0.1:{port}"),
             http: reqwest::Client::new(),
         };
-        for _ in 0..400 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(provider);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(25));
-        }
-        panic!("oidc-provider did not start on port {port}");
+        stint_testkit::wait_until_accepting(port, &mut provider.child, "oidc-provider");
+        Some(provider)
     }
 
     async fn call(&self, path: &str, body: Option<Value>) -> Value {

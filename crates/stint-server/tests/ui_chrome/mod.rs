@@ -44,14 +44,6 @@ pub struct Chrome {
     pub misfits: Vec<String>,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn screenshot_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/ui-screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -60,7 +52,7 @@ fn screenshot_dir() -> PathBuf {
 
 impl Chrome {
     pub async fn start(base_url: &str) -> Chrome {
-        let port = free_port();
+        let port = stint_testkit::free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -69,7 +61,7 @@ impl Chrome {
             .expect("chromedriver starts (apt-get install chromium chromium-driver)");
         let url = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            if stint_testkit::accepts(port) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -2,7 +2,6 @@
 //! through its API, and runs of the `stint` binary as an operator would.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -19,11 +18,7 @@ pub struct Server {
 
 impl Server {
     pub fn start(database: &str) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = stint_testkit::free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_stint"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--database", database])

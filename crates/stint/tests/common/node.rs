@@ -1,7 +1,6 @@
 //! A `stint serve` process of the binary under test, on a free port: started, waited for until
 //! healthy, killed with SIGKILL (tests/kill.rs, tests/connector_kill.rs).
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -13,11 +12,7 @@ pub struct Node {
 
 impl Node {
     pub async fn start(database: &str, admin_password: &str) -> Node {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = stint_testkit::free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_stint"))
             .args([
                 "serve",
