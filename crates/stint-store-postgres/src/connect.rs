@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
+use stint_store::sql::multi_row::PREPARED_STATEMENTS;
 use stint_store::StoreError;
 
 use crate::error::from_sqlx;
@@ -36,9 +37,9 @@ fn options(url: &str) -> Result<PgConnectOptions, StoreError> {
         ));
     }
     // The URL may hold a password: the error names what is wrong, never the URL itself.
-    let options = PgConnectOptions::from_str(url).map_err(|error| {
-        StoreError::Backend(format!("the PostgreSQL URL is malformed: {error}"))
-    })?;
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|error| StoreError::Backend(format!("the PostgreSQL URL is malformed: {error}")))?
+        .statement_cache_capacity(PREPARED_STATEMENTS);
     if options.get_application_name().is_some() {
         Ok(options)
     } else {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, SqlitePool};
+use stint_store::sql::multi_row::PREPARED_STATEMENTS;
 use stint_store::StoreError;
 use tokio::time::Instant;
 
@@ -35,7 +36,8 @@ pub(crate) async fn pool(url_or_path: &str) -> Result<SqlitePool, StoreError> {
     let options = options
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true);
+        .foreign_keys(true)
+        .statement_cache_capacity(PREPARED_STATEMENTS);
     pool_options(in_memory)
         .connect_with(options)
         .await

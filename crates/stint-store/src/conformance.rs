@@ -58,6 +58,8 @@ pub use connectors::{
 
 pub use group_commit::{
     commit_all_gives_each_decision_its_own_revision_and_chains_their_audit,
+    commit_all_keeps_the_order_of_a_token_issued_and_revoked_in_one_batch,
+    commit_all_of_a_large_batch_ends_as_its_decisions_one_by_one,
     commit_all_writes_nothing_when_one_decision_is_refused,
 };
 
@@ -93,6 +95,8 @@ macro_rules! conformance_tests {
             a_dropped_write_lock_commits_nothing,
             commit_all_gives_each_decision_its_own_revision_and_chains_their_audit,
             commit_all_writes_nothing_when_one_decision_is_refused,
+            commit_all_of_a_large_batch_ends_as_its_decisions_one_by_one,
+            commit_all_keeps_the_order_of_a_token_issued_and_revoked_in_one_batch,
             outbox_messages_are_committed_with_their_decision_or_not_at_all,
             an_outbox_message_is_held_by_one_worker_at_a_time,
             a_retried_outbox_message_waits_and_a_dead_one_can_be_redriven,

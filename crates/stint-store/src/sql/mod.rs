@@ -11,6 +11,7 @@
 pub mod codec;
 pub mod connectors;
 pub mod documents;
+pub mod multi_row;
 pub mod outbox;
 pub mod read;
 pub mod schema;
@@ -26,7 +27,7 @@ use crate::StoreError;
 pub use store::{lock_for_write, SqlStore};
 
 /// One value bound to a statement's parameter.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Param {
     Integer(i64),
     Text(String),

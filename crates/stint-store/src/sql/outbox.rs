@@ -17,28 +17,27 @@ use crate::{Revision, StoreError};
 /// How many messages a listing shows unless asked for another number.
 const DEFAULT_LIST_LIMIT: usize = 100;
 
-/// Writes the decision's messages, pending and due at once, inside the commit's transaction.
-pub async fn insert<S: Session>(
-    session: &mut S,
-    statements: &Statements,
+/// The rows of a decision's messages, pending and due at once.
+pub fn insert_params(
     revision: Revision,
     messages: &[OutboxMessage],
     committed_at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    for message in messages {
-        let params = vec![
-            Param::Text(message.id.to_string()),
-            Param::Integer(to_integer(revision, "revision")?),
-            Param::Text(timestamp(committed_at)),
-            Param::Text(message.event.kind.as_str().to_owned()),
-            Param::Text(message.delivery.channel().to_owned()),
-            Param::Text(message.delivery.target()),
-            Param::Text(json("outbox message", message)?),
-            Param::Text(timestamp(committed_at)),
-        ];
-        session.execute(statements.outbox.insert, params).await?;
-    }
-    Ok(())
+) -> Result<Vec<Vec<Param>>, StoreError> {
+    messages
+        .iter()
+        .map(|message| {
+            Ok(vec![
+                Param::Text(message.id.to_string()),
+                Param::Integer(to_integer(revision, "revision")?),
+                Param::Text(timestamp(committed_at)),
+                Param::Text(message.event.kind.as_str().to_owned()),
+                Param::Text(message.delivery.channel().to_owned()),
+                Param::Text(message.delivery.target()),
+                Param::Text(json("outbox message", message)?),
+                Param::Text(timestamp(committed_at)),
+            ])
+        })
+        .collect()
 }
 
 pub async fn claim<S: Session>(

@@ -224,15 +224,13 @@ impl<T: Transaction, G: Send> WriteLock for TransactionLock<T, G> {
         mut self: Box<Self>,
         decisions: &[(&Decision, DateTime<Utc>)],
     ) -> Result<Vec<Revision>, StoreError> {
-        let mut current = self.revision;
-        let mut revisions = Vec::with_capacity(decisions.len());
-        for (decision, committed_at) in decisions {
-            let statements = self.statements;
-            let transaction = &mut self.transaction;
-            current =
-                write::commit(transaction, statements, current, decision, *committed_at).await?;
-            revisions.push(current);
-        }
+        let revisions = write::commit_all(
+            &mut self.transaction,
+            self.statements,
+            self.revision,
+            decisions,
+        )
+        .await?;
         self.transaction.commit().await?;
         Ok(revisions)
     }
