@@ -47,7 +47,11 @@ impl Server {
             .arg("PT12H")
             .args(serve_args)
             .env("STINT_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("STINT_LOG", "warn")
+            // `STINT_BENCH_SERVE_LOG` (a `STINT_LOG` filter) makes the server say more in its log.
+            .env(
+                "STINT_LOG",
+                std::env::var("STINT_BENCH_SERVE_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file)

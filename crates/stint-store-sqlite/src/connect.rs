@@ -20,6 +20,13 @@ const MAX_FILE_CONNECTIONS: u32 = 8;
 /// How long to wait before trying again to switch a busy file to WAL.
 const WAL_RETRY_PAUSE: Duration = Duration::from_millis(20);
 
+/// How many pages the WAL may hold before a committing writer checkpoints it itself (SQLite's
+/// default is 1,000, which put a checkpoint on every other group commit's path).
+const WAL_CHECKPOINT_PAGES: u32 = 16_384;
+
+/// The size, in bytes, a checkpointed WAL file is cut back to.
+const WAL_SIZE_LIMIT: u64 = 64 << 20;
+
 /// SQLite's primary result code for "the database file is locked".
 const SQLITE_BUSY: i64 = 5;
 
@@ -37,7 +44,11 @@ pub(crate) async fn pool(url_or_path: &str) -> Result<SqlitePool, StoreError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .statement_cache_capacity(PREPARED_STATEMENTS);
+        .statement_cache_capacity(PREPARED_STATEMENTS)
+        // Checkpoints run beside the writes (`checkpoint.rs`); a writer checkpoints itself only
+        // when they fall this far behind.
+        .pragma("wal_autocheckpoint", WAL_CHECKPOINT_PAGES.to_string())
+        .pragma("journal_size_limit", WAL_SIZE_LIMIT.to_string());
     pool_options(in_memory)
         .connect_with(options)
         .await

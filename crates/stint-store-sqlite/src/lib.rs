@@ -4,7 +4,8 @@
 //! connections and locks.
 //!
 //! Every connection runs with `journal_mode=WAL`, `synchronous=FULL`, `foreign_keys=ON` and
-//! `busy_timeout=5000`. A commit is one `BEGIN IMMEDIATE` transaction that checks the revision,
+//! `busy_timeout=5000`; a task of the store checkpoints the WAL beside the writes
+//! (`checkpoint.rs`). A commit is one `BEGIN IMMEDIATE` transaction that checks the revision,
 //! upserts the changed objects, appends the audit events to their hash chain (SPEC U4), logs the
 //! changes and moves the revision on: all of it, or nothing (SPEC U3). Commits of one process also
 //! queue on a lock, so they never wait on SQLite's busy timeout for each other.
@@ -13,6 +14,7 @@
 //! schema is in `migrations/`.
 
 pub mod backup;
+mod checkpoint;
 mod connect;
 mod error;
 mod migrations;
@@ -27,6 +29,7 @@ use stint_store::sql::{self, SqlStore, Statements};
 use stint_store::{StoreError, WriteLock};
 use tokio::sync::Mutex;
 
+use crate::checkpoint::Checkpointer;
 use crate::error::from_sqlx;
 use crate::session::Session;
 use crate::statements::STATEMENTS;
@@ -41,6 +44,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Serialises this process's commits; `BEGIN IMMEDIATE` serialises them with other processes.
     writer: Mutex<()>,
+    /// Copies the WAL back into a database file; `None` in memory.
+    _checkpointer: Option<Checkpointer>,
 }
 
 /// The settings SQLite reports for a connection of the store.
@@ -52,6 +57,8 @@ pub struct ConnectionSettings {
     pub synchronous: i64,
     pub foreign_keys: bool,
     pub busy_timeout_ms: i64,
+    /// The WAL's size in pages at which a committing writer checkpoints it itself.
+    pub wal_autocheckpoint_pages: i64,
 }
 
 impl SqliteStore {
@@ -73,9 +80,12 @@ impl SqliteStore {
         } else {
             migrations::verify(&pool).await?;
         }
+        let checkpointer =
+            (!connect::is_in_memory(url_or_path)).then(|| Checkpointer::start(pool.clone()));
         let store = SqliteStore {
             pool,
             writer: Mutex::new(()),
+            _checkpointer: checkpointer,
         };
         let settings = store.settings().await?;
         tracing::info!(
@@ -96,6 +106,7 @@ impl SqliteStore {
             synchronous: pragma(&mut connection, "synchronous").await?,
             foreign_keys: pragma::<i64>(&mut connection, "foreign_keys").await? == 1,
             busy_timeout_ms: pragma(&mut connection, "busy_timeout").await?,
+            wal_autocheckpoint_pages: pragma(&mut connection, "wal_autocheckpoint").await?,
         })
     }
 

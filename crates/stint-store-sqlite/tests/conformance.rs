@@ -69,7 +69,8 @@ async fn every_url_form_opens_the_same_file() {
 }
 
 #[tokio::test]
-async fn a_file_runs_with_wal_full_sync_foreign_keys_and_a_busy_timeout() {
+async fn a_file_runs_with_wal_full_sync_foreign_keys_a_busy_timeout_and_checkpoints_beside_writes()
+{
     let (_directory, path) = temporary_database();
     let settings = SqliteStore::open(&path)
         .await
@@ -81,6 +82,8 @@ async fn a_file_runs_with_wal_full_sync_foreign_keys_and_a_busy_timeout() {
     assert_eq!(settings.synchronous, 2, "FULL");
     assert!(settings.foreign_keys);
     assert_eq!(settings.busy_timeout_ms, 5000);
+    // The store's own task checkpoints; a writer does only when it falls 64 MiB behind.
+    assert_eq!(settings.wal_autocheckpoint_pages, 16_384);
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use stint_core::{Decision, State, Undo};
@@ -111,6 +112,7 @@ impl Engine {
         jobs: &mut mpsc::UnboundedReceiver<Job>,
     ) {
         let _writer = self.writer.lock().await;
+        let locking = Instant::now();
         let mut lock = match self.store.lock_for_write().await {
             Ok(lock) => lock,
             Err(error) => return fail_all(waiting, &error),
@@ -126,6 +128,7 @@ impl Engine {
         }
         let now = self.now();
         let base = lock.revision();
+        let deciding = Instant::now();
         let members = self.decide_batch(waiting, base, now);
         let batch: Vec<(&Decision, DateTime<Utc>)> = (members.iter())
             .filter(|member| !is_empty(&member.decision))
@@ -134,7 +137,7 @@ impl Engine {
         if batch.is_empty() {
             return answer_all(members, Vec::new());
         }
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let outcome = lock.commit_all(&batch).await;
         if let Ok(revisions) = &outcome {
             let decisions = batch.iter().map(|(decision, _)| *decision);
@@ -144,7 +147,18 @@ impl Engine {
         let decisions = batch.len();
         drop(batch);
         match outcome {
-            Ok(revisions) => self.apply_and_answer(members, revisions),
+            Ok(revisions) => {
+                let committing = started.elapsed();
+                self.apply_and_answer(members, revisions);
+                tracing::debug!(
+                    decisions,
+                    lock_ms = ms(deciding - locking),
+                    decide_ms = ms(started - deciding),
+                    commit_ms = ms(committing),
+                    apply_ms = ms(started.elapsed() - committing),
+                    "group commit"
+                );
+            }
             Err(error) => {
                 tracing::warn!(%error, decisions, "a group commit failed; committing its decisions one at a time");
                 self.commit_one_at_a_time(members, base, now, error).await;
@@ -289,4 +303,9 @@ fn into_store_error(error: AppError) -> StoreError {
         AppError::Store(error) => error,
         other => StoreError::Backend(other.to_string()),
     }
+}
+
+/// A duration in milliseconds, for the log.
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
 }

@@ -1,0 +1,43 @@
+//! WAL checkpoints beside the writes. SQLite's default lets the committing writer copy the WAL back
+//! into the database whenever it passes 1,000 pages: under group commit that was every other batch,
+//! and it took two thirds of the batch's commit (ADR 0017). Here a task checkpoints passively a few
+//! times a second on a connection of its own, which never blocks a writer or a reader, and the
+//! writer checkpoints itself only when the task falls far behind (`connect.rs`).
+
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+
+/// How often the WAL is copied back.
+const INTERVAL: Duration = Duration::from_millis(200);
+
+/// The checkpointing task of an open store; stopped when dropped.
+#[derive(Debug)]
+pub(crate) struct Checkpointer(JoinHandle<()>);
+
+impl Checkpointer {
+    pub(crate) fn start(pool: SqlitePool) -> Checkpointer {
+        Checkpointer(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(INTERVAL);
+            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if pool.is_closed() {
+                    return;
+                }
+                let checkpoint = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool);
+                if let Err(error) = checkpoint.await {
+                    tracing::debug!(%error, "a WAL checkpoint failed; the next one tries again");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
