@@ -136,7 +136,11 @@ pub(crate) async fn commit(
     changes: Vec<Change>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    commit_to(&SqliteStore::open(url).await?, changes, now).await
+    let store = SqliteStore::open(url).await?;
+    commit_to(&store, changes, now).await?;
+    // The caller copies the file.
+    store.close().await;
+    Ok(())
 }
 
 /// Commits `changes` to `store`, 50,000 a revision.

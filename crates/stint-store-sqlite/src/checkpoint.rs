@@ -4,6 +4,7 @@
 //! times a second on a connection of its own, which never blocks a writer or a reader, and the
 //! writer checkpoints itself only when the task falls far behind (`connect.rs`).
 
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use sqlx::SqlitePool;
@@ -13,21 +14,24 @@ use tokio::time::MissedTickBehavior;
 /// How often the WAL is copied back.
 const INTERVAL: Duration = Duration::from_millis(200);
 
-/// The checkpointing task of an open store; stopped when dropped.
+/// The checkpointing task of an open store; stopped when dropped. It holds the store's pool only
+/// between ticks, so dropping the store closes the pool (and SQLite checkpoints the WAL one last
+/// time) as if the task were not there.
 #[derive(Debug)]
 pub(crate) struct Checkpointer(JoinHandle<()>);
 
 impl Checkpointer {
-    pub(crate) fn start(pool: SqlitePool) -> Checkpointer {
+    pub(crate) fn start(pool: &Arc<SqlitePool>) -> Checkpointer {
+        let pool: Weak<SqlitePool> = Arc::downgrade(pool);
         Checkpointer(tokio::spawn(async move {
             let mut ticks = tokio::time::interval(INTERVAL);
             ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                if pool.is_closed() {
+                let Some(pool) = pool.upgrade().filter(|pool| !pool.is_closed()) else {
                     return;
-                }
-                let checkpoint = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool);
+                };
+                let checkpoint = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&*pool);
                 if let Err(error) = checkpoint.await {
                     tracing::debug!(%error, "a WAL checkpoint failed; the next one tries again");
                 }

@@ -22,6 +22,8 @@ mod process_lock;
 mod session;
 mod statements;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqlitePool, Transaction};
@@ -41,7 +43,8 @@ pub use crate::process_lock::{ProcessLock, ProcessLockError};
 /// A Stint database in one SQLite file (or in memory, for tests).
 #[derive(Debug)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    /// Shared with the checkpointer only weakly: dropping the store closes the database as before.
+    pool: Arc<SqlitePool>,
     /// Serialises this process's commits; `BEGIN IMMEDIATE` serialises them with other processes.
     writer: Mutex<()>,
     /// Copies the WAL back into a database file; `None` in memory.
@@ -74,14 +77,14 @@ impl SqliteStore {
     /// that is not at [`SCHEMA_VERSION`] is refused ([`StoreError::SchemaTooOld`] or
     /// [`StoreError::SchemaTooNew`]) and left as it is.
     pub async fn open_with(url_or_path: &str, migrate: bool) -> Result<SqliteStore, StoreError> {
-        let pool = connect::pool(url_or_path).await?;
+        let pool = Arc::new(connect::pool(url_or_path).await?);
         if migrate {
             migrations::run(&pool).await?;
         } else {
             migrations::verify(&pool).await?;
         }
         let checkpointer =
-            (!connect::is_in_memory(url_or_path)).then(|| Checkpointer::start(pool.clone()));
+            (!connect::is_in_memory(url_or_path)).then(|| Checkpointer::start(&pool));
         let store = SqliteStore {
             pool,
             writer: Mutex::new(()),
@@ -95,6 +98,12 @@ impl SqliteStore {
             "opened the SQLite store"
         );
         Ok(store)
+    }
+
+    /// Closes every connection, waiting for each; SQLite checkpoints the WAL into the file as the
+    /// last one closes, so the file alone then holds every commit (for a plain copy of it).
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// The settings in force on the store's connections, as SQLite reports them.
