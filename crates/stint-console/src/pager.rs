@@ -1,13 +1,13 @@
-//! Lists a page at a time (issue 19 item 12): the page a query asks for (`q`, `after`, `before`,
-//! or `start` for lists counted by position) and the "Showing 1–50 of N" line with its
-//! Previous page and Next page links, which keep the search.
+//! Lists a page at a time (issue 19 item 12): the page a query asks for (`q`, `size`, `after`,
+//! `before`, or `start` for lists counted by position) and the "Showing 1–50 of N" line with its
+//! Previous page and Next page links, which keep the search and the size.
 
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::str::FromStr;
 
 use maud::{html, Markup};
-use stint_app::view::{Cursor, Page, PageAsk, DEFAULT_PAGE_SIZE};
+use stint_app::view::{Cursor, Page, PageAsk, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use stint_core::text::percent_encode;
 
 /// The search text of `?q=`, trimmed.
@@ -15,7 +15,16 @@ pub fn search(query: &HashMap<String, String>) -> String {
     query.get("q").map(|q| q.trim().to_string()).unwrap_or_default()
 }
 
-/// The page `?after=`/`?before=` and `?q=` ask for; an id that does not parse starts the list.
+/// The page size `?size=` asks for, within 1..=[`MAX_PAGE_SIZE`]; 50 unless given.
+pub fn size(query: &HashMap<String, String>) -> usize {
+    query
+        .get("size")
+        .and_then(|text| text.trim().parse::<usize>().ok())
+        .map_or(DEFAULT_PAGE_SIZE, |size| size.clamp(1, MAX_PAGE_SIZE))
+}
+
+/// The page `?after=`/`?before=`, `?size=` and `?q=` ask for; an id that does not parse starts
+/// the list.
 pub fn ask<Id: FromStr>(query: &HashMap<String, String>) -> PageAsk<Id> {
     let id = |name: &str| query.get(name).and_then(|text| text.parse::<Id>().ok());
     let cursor = match (id("after"), id("before")) {
@@ -25,7 +34,7 @@ pub fn ask<Id: FromStr>(query: &HashMap<String, String>) -> PageAsk<Id> {
     };
     PageAsk {
         cursor,
-        size: DEFAULT_PAGE_SIZE,
+        size: size(query),
         search: search(query),
     }
 }
@@ -52,17 +61,27 @@ fn link(base: &str, pairs: &[(&str, String)]) -> String {
     }
 }
 
-/// The pager of a page read by cursor: links carry the id of the first or last item shown.
-/// `keep` are further query pairs the links carry (the search among them).
+/// The query pairs that keep a list's search and page size from page to page.
+pub fn kept(search: &str, size: usize) -> Vec<(&'static str, String)> {
+    let mut pairs = vec![("q", search.to_string())];
+    if size != DEFAULT_PAGE_SIZE {
+        pairs.push(("size", size.to_string()));
+    }
+    pairs
+}
+
+/// The pager of a page read by cursor, `ask` being what it was read with: links carry the id of
+/// the first or last item shown.
 pub fn by_cursor<T, Id: Display>(
     page: &Page<T>,
     id_of: impl Fn(&T) -> Id,
     base: &str,
-    keep: &[(&str, String)],
+    ask: &PageAsk<Id>,
 ) -> Markup {
+    let keep = kept(&ask.search, ask.size);
     let with = |name: &'static str, item: Option<&T>| {
         item.map(|item| {
-            let mut pairs = keep.to_vec();
+            let mut pairs = keep.clone();
             pairs.push((name, id_of(item).to_string()));
             link(base, &pairs)
         })
@@ -78,11 +97,11 @@ pub fn by_cursor<T, Id: Display>(
     pager(page.offset, page.items.len(), page.total, previous, next)
 }
 
-/// The pager of a list counted by position: `offset` of `total` with `size` a page.
+/// The pager of a list counted by position: `shown` items from `offset` of `total`, `size` a
+/// page; `keep` are the query pairs every link carries.
 pub fn by_position(
-    offset: usize,
-    shown: usize,
-    total: usize,
+    (offset, shown, total): (usize, usize, usize),
+    size: usize,
     base: &str,
     keep: &[(&str, String)],
 ) -> Markup {
@@ -93,7 +112,7 @@ pub fn by_position(
         }
         link(base, &pairs)
     };
-    let previous = (offset > 0).then(|| with(offset.saturating_sub(DEFAULT_PAGE_SIZE)));
+    let previous = (offset > 0).then(|| with(offset.saturating_sub(size)));
     let next = (offset + shown < total).then(|| with(offset + shown));
     pager(offset, shown, total, previous, next)
 }

@@ -54,6 +54,16 @@ const NOTICES: &[Flash] = &[
 struct Shown {
     search: String,
     start: usize,
+    size: usize,
+}
+
+impl Shown {
+    fn first() -> Shown {
+        Shown {
+            size: DEFAULT_PAGE_SIZE,
+            ..Shown::default()
+        }
+    }
 }
 
 /// `GET /ui/groups/{id}/assignments?tab=&q=&start=`: a page of a tab (issue 19 item 12).
@@ -66,6 +76,7 @@ pub async fn show(
     let shown = Shown {
         search: pager::search(&query),
         start: pager::start(&query),
+        size: pager::size(&query),
     };
     let body = list_page(&console, &group, tab, &shown, message, &Errors::default());
     console.finish(body)
@@ -136,10 +147,12 @@ fn list_page(
     let lists = rows(console, group, &shown.search);
     let all = lists.of(tab);
     let start = shown.start.min(all.len());
-    let visible = &all[start..(start + DEFAULT_PAGE_SIZE).min(all.len())];
+    let visible = &all[start..(start + shown.size).min(all.len())];
     let base = format!("/ui/groups/{}/assignments", group.id);
-    let keep = [("tab", tab.name().to_string()), ("q", shown.search.clone())];
-    let pages = pager::by_position(start, visible.len(), all.len(), &base, &keep);
+    let mut keep = vec![("tab", tab.name().to_string())];
+    keep.extend(pager::kept(&shown.search, shown.size));
+    let counts = (start, visible.len(), all.len());
+    let pages = pager::by_position(counts, shown.size, &base, &keep);
     let nothing = match tab {
         Tab::Eligible => "No one is eligible for membership or ownership of this group.",
         Tab::Active => "No one holds membership or ownership of this group now.",
@@ -281,6 +294,6 @@ pub async fn remove(
         group.id
     );
     Ok(done_or_again(&console, removed, &done, |errors| {
-        list_page(&console, &group, tab, &Shown::default(), None, errors)
+        list_page(&console, &group, tab, &Shown::first(), None, errors)
     }))
 }

@@ -42,7 +42,7 @@ fn list_page(
 ) -> Markup {
     let groups: Page<Group> = console.view().live_groups_page(ask).map(Group::clone);
     let base = "/ui/directory/groups";
-    let pages = pager::by_cursor(&groups, |group| group.id, base, &[("q", ask.search.clone())]);
+    let pages = pager::by_cursor(&groups, |group| group.id, base, ask);
     let kinds = vec![
         ("security".to_string(), "Security".to_string()),
         ("microsoft365".to_string(), "Microsoft 365".to_string()),

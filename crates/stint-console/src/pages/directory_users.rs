@@ -86,8 +86,7 @@ fn list_page(
             .map(|u| (u.clone(), view.is_protected_user(u.id)))
     };
     let base = "/ui/directory/users";
-    let keep = [("q", ask.search.clone())];
-    let pages = pager::by_cursor(&users, |(user, _)| user.id, base, &keep);
+    let pages = pager::by_cursor(&users, |(user, _)| user.id, base, ask);
     let head = Head::new("Users")
         .subtitle("People who can sign in to Stint.")
         .notice(message)

@@ -131,7 +131,7 @@ pub async fn managed(console: Console, Query(query): Query<HashMap<String, Strin
         )
     };
     let base = "/ui/groups";
-    let pages = pager::by_cursor(&rows, |row| row.0.id, base, &[("q", ask.search.clone())]);
+    let pages = pager::by_cursor(&rows, |row| row.0.id, base, &ask);
     let head = Head::new("PIM groups").subtitle("Groups managed by PIM that you administer.");
     let searchable = rows.total > 0 || !ask.search.is_empty();
     let body = html! {
@@ -191,7 +191,7 @@ fn discover_body(console: &Console, ask: &PageAsk<GroupId>, errors: &Errors) -> 
         .pim_groups_page(false, ask)
         .map(|g| (g.clone(), why_not_manageable(g)));
     let base = "/ui/groups/discover";
-    let pages = pager::by_cursor(&groups, |row| row.0.id, base, &[("q", ask.search.clone())]);
+    let pages = pager::by_cursor(&groups, |row| row.0.id, base, ask);
     let head = Head::new("Discover groups").subtitle("Groups you administer that PIM does not manage yet. Once managed, a group cannot be taken out of management.")
     .trail(&[("PIM groups", "/ui/groups")])
     .errors(errors);
