@@ -12,7 +12,10 @@ use stint_core::text::percent_encode;
 
 /// The search text of `?q=`, trimmed.
 pub fn search(query: &HashMap<String, String>) -> String {
-    query.get("q").map(|q| q.trim().to_string()).unwrap_or_default()
+    query
+        .get("q")
+        .map(|q| q.trim().to_string())
+        .unwrap_or_default()
 }
 
 /// The page size `?size=` asks for, within 1..=[`MAX_PAGE_SIZE`]; 50 unless given.

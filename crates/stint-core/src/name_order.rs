@@ -69,7 +69,12 @@ impl<Id> Default for NameOrder<Id> {
 
 impl<Id: Ord + Clone> NameOrder<Id> {
     /// Files `key`, replacing `previous` (the key the object had before a change), if any.
-    pub fn replace(&mut self, previous: Option<NameKey<Id>>, key: NameKey<Id>, search_text: String) {
+    pub fn replace(
+        &mut self,
+        previous: Option<NameKey<Id>>,
+        key: NameKey<Id>,
+        search_text: String,
+    ) {
         if let Some(previous) = previous {
             self.entries.remove(&previous);
         }
@@ -143,7 +148,11 @@ mod tests {
         let mut order = NameOrder::default();
         order.replace(None, NameKey::new("Zed", 1), "zed".into());
         order.replace(None, NameKey::new("Max", 2), "max".into());
-        order.replace(Some(NameKey::new("Zed", 1)), NameKey::new("Abe", 1), "abe".into());
+        order.replace(
+            Some(NameKey::new("Zed", 1)),
+            NameKey::new("Abe", 1),
+            "abe".into(),
+        );
         let ids: Vec<i32> = order.iter().map(|(key, _)| key.id).collect();
         assert_eq!(ids, [1, 2]);
         assert_eq!(order.len(), 2);

@@ -32,8 +32,9 @@ pub fn page<'a, T>(
 pub fn skip_offset(skip_token: Option<&str>) -> Result<usize, ODataError> {
     match skip_token {
         None => Ok(0),
-        Some(token) => parse_offset(token)
-            .ok_or_else(|| ODataError::new("$skiptoken", "Invalid $skiptoken.")),
+        Some(token) => {
+            parse_offset(token).ok_or_else(|| ODataError::new("$skiptoken", "Invalid $skiptoken."))
+        }
     }
 }
 

@@ -81,7 +81,13 @@ async fn issue_19_item_12_directory_users_page_and_search() {
     let all = pages(&w.admin, "/ui/directory/users?size=2").await;
     let me = w.api.get("/v1.0/me").await.expect(200);
     let admin_name = me["displayName"].as_str().unwrap().to_string();
-    let mut expected = vec![admin_name, "bob".into(), "carol".into(), "dave".into(), "erin".into()];
+    let mut expected = vec![
+        admin_name,
+        "bob".into(),
+        "carol".into(),
+        "dave".into(),
+        "erin".into(),
+    ];
     expected.sort_by_key(|name| name.to_lowercase());
     assert_eq!(all.concat(), expected);
     assert_eq!(all.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2, 1]);
@@ -89,7 +95,10 @@ async fn issue_19_item_12_directory_users_page_and_search() {
     let found = w.admin.get("/ui/directory/users?q=CAROL%40contoso").await;
     assert_eq!(names(&found), ["carol"]);
     assert_eq!(range(&found), "Showing 1–1 of 1");
-    assert!(found.contains("value=\"CAROL@contoso\""), "the box keeps the search");
+    assert!(
+        found.contains("value=\"CAROL@contoso\""),
+        "the box keeps the search"
+    );
 }
 
 #[common::both_backends]
@@ -99,7 +108,10 @@ async fn issue_19_item_12_directory_groups_page_and_search() {
         w.api.create_group(name, false).await;
     }
     let all = pages(&w.admin, "/ui/directory/groups?size=2").await;
-    assert_eq!(all, [vec!["Ops", "Payments Admins"], vec!["Payroll", "Sales"]]);
+    assert_eq!(
+        all,
+        [vec!["Ops", "Payments Admins"], vec!["Payroll", "Sales"]]
+    );
     let found = w.admin.get("/ui/directory/groups?q=pay&size=1").await;
     assert_eq!(names(&found), ["Payments Admins"]);
     assert_eq!(range(&found), "Showing 1–1 of 2");
@@ -118,7 +130,10 @@ async fn issue_19_item_12_pim_groups_and_discover_page_and_search() {
         }
     }
     let all = pages(&w.admin, "/ui/groups?size=2").await;
-    assert_eq!(all, [vec!["Ops", "Payments Admins"], vec!["Payroll", "Sales"]]);
+    assert_eq!(
+        all,
+        [vec!["Ops", "Payments Admins"], vec!["Payroll", "Sales"]]
+    );
     let found = w.admin.get("/ui/groups?q=pay").await;
     assert_eq!(names(&found), ["Payments Admins", "Payroll"]);
     let discover = w.admin.get("/ui/groups/discover?q=man").await;
@@ -159,7 +174,10 @@ async fn api_pages(api: &Client, path: &str, field: &str) -> Vec<Vec<String>> {
         let Some(next) = body["@odata.nextLink"].as_str() else {
             return seen;
         };
-        let rest = &next[next.find("/stint/v1/").or_else(|| next.find("/v1.0/")).unwrap()..];
+        let rest = &next[next
+            .find("/stint/v1/")
+            .or_else(|| next.find("/v1.0/"))
+            .unwrap()..];
         body = api.get(rest).await.expect(200);
     }
 }

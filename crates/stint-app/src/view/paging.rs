@@ -136,8 +136,7 @@ impl View<'_> {
             Cursor::After(id) | Cursor::Before(id) => self.user(id).map(NameKey::of_user),
             Cursor::Start => None,
         };
-        page_of(self.state.users_by_name(), ask, key, |_| true)
-            .map(|id| &self.state.users[&id])
+        page_of(self.state.users_by_name(), ask, key, |_| true).map(|id| &self.state.users[&id])
     }
 
     /// Every user by display name, then id (the order of [`View::users_page`]).
@@ -155,16 +154,12 @@ impl View<'_> {
         self.groups_page(ask, |_| true)
     }
 
-    /// A page of the live groups the caller administers in PIM, managed or not yet (P1;
-    /// issue 19 item 12), by display name, found by name.
-    pub fn pim_groups_page(&self, managed: bool, ask: &PageAsk<GroupId>) -> Page<&Group> {
-        let authority = self.authority();
-        self.groups_page(ask, |group| {
-            group.is_managed() == managed && authority.administers_pim(group)
-        })
-    }
-
-    fn groups_page(&self, ask: &PageAsk<GroupId>, admit: impl Fn(&Group) -> bool) -> Page<&Group> {
+    /// A page of the live groups that `admit` lets through, by display name, found by name.
+    pub(super) fn groups_page(
+        &self,
+        ask: &PageAsk<GroupId>,
+        admit: impl Fn(&Group) -> bool,
+    ) -> Page<&Group> {
         let key = match ask.cursor {
             Cursor::After(id) | Cursor::Before(id) => self.any_group(id).map(NameKey::of_group),
             Cursor::Start => None,
@@ -204,15 +199,33 @@ mod tests {
     fn issue_19_item_12_pages_go_forward_and_back_by_cursor() {
         let order = order(&NAMES);
         let first = page_of(&order, &ask(Cursor::Start, 2, ""), None, |_| true);
-        assert_eq!((first.items.clone(), first.offset, first.total), (vec![0, 2], 0, 5));
+        assert_eq!(
+            (first.items.clone(), first.offset, first.total),
+            (vec![0, 2], 0, 5)
+        );
         assert!(first.has_next() && !first.has_previous());
-        let second = page_of(&order, &ask(Cursor::After(2), 2, ""), key(&NAMES, 2), |_| true);
+        let second = page_of(
+            &order,
+            &ask(Cursor::After(2), 2, ""),
+            key(&NAMES, 2),
+            |_| true,
+        );
         assert_eq!((second.items.clone(), second.offset), (vec![1, 4], 2));
         assert!(second.has_next() && second.has_previous());
-        let last = page_of(&order, &ask(Cursor::After(4), 2, ""), key(&NAMES, 4), |_| true);
+        let last = page_of(
+            &order,
+            &ask(Cursor::After(4), 2, ""),
+            key(&NAMES, 4),
+            |_| true,
+        );
         assert_eq!((last.items.clone(), last.offset), (vec![3], 4));
         assert!(!last.has_next());
-        let back = page_of(&order, &ask(Cursor::Before(3), 2, ""), key(&NAMES, 3), |_| true);
+        let back = page_of(
+            &order,
+            &ask(Cursor::Before(3), 2, ""),
+            key(&NAMES, 3),
+            |_| true,
+        );
         assert_eq!((back.items, back.offset), (vec![1, 4], 2));
     }
 

@@ -22,8 +22,8 @@ use crate::forms::{done_or_again, Errors, Posted};
 use crate::layout::{csrf_field, flash, page, Flash, Nav};
 use crate::pager;
 use crate::session::Console;
-use crate::widgets::{Field, Kind};
 use crate::table::{list_card, Table};
+use crate::widgets::{Field, Kind};
 use crate::wording;
 
 #[derive(Clone, Debug)]

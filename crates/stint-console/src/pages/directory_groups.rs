@@ -29,7 +29,13 @@ pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>
         )
     });
     let ask = pager::ask(&query);
-    let body = list_page(&console, &ask, &FormData::default(), &Errors::default(), message);
+    let body = list_page(
+        &console,
+        &ask,
+        &FormData::default(),
+        &Errors::default(),
+        message,
+    );
     console.finish(body)
 }
 

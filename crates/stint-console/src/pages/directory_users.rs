@@ -189,7 +189,13 @@ pub async fn create(Posted { console, form }: Posted) -> Response {
             Err(error) => errors = Errors::from_app(error, &user_field),
         }
     }
-    let body = list_page(&console, &PageAsk::first(DEFAULT_PAGE_SIZE), &form, &errors, None);
+    let body = list_page(
+        &console,
+        &PageAsk::first(DEFAULT_PAGE_SIZE),
+        &form,
+        &errors,
+        None,
+    );
     (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
 }
 
