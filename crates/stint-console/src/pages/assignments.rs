@@ -99,11 +99,17 @@ fn rows(console: &Console, group: &Group, search: &str) -> ByTab<Row> {
     schedules.sort_by_key(|s| (s.access(), s.effective_window().start, s.id));
     for schedule in schedules {
         let window = schedule.effective_window();
-        let name = wording::principal(&view, schedule.principal_id);
-        let found = |text: &str| text.to_lowercase().contains(&needle);
-        if !needle.is_empty() && !found(&name.0) && !found(&name.1) {
-            continue;
-        }
+        // Names are looked up for a search, and otherwise only for the page shown (`named`).
+        let name = if needle.is_empty() {
+            Default::default()
+        } else {
+            let name = wording::principal(&view, schedule.principal_id);
+            let found = |text: &str| text.to_lowercase().contains(&needle);
+            if !found(&name.0) && !found(&name.1) {
+                continue;
+            }
+            name
+        };
         let row = Row {
             principal: schedule.principal_id,
             name,
@@ -136,6 +142,17 @@ fn rows(console: &Console, group: &Group, search: &str) -> ByTab<Row> {
     lists
 }
 
+/// `rows` with the names of their principals.
+fn named(console: &Console, rows: &[Row]) -> Vec<Row> {
+    let view = console.view();
+    rows.iter()
+        .map(|row| Row {
+            name: wording::principal(&view, row.principal),
+            ..row.clone()
+        })
+        .collect()
+}
+
 fn list_page(
     console: &Console,
     group: &Group,
@@ -147,7 +164,7 @@ fn list_page(
     let lists = rows(console, group, &shown.search);
     let all = lists.of(tab);
     let start = shown.start.min(all.len());
-    let visible = &all[start..(start + shown.size).min(all.len())];
+    let visible = &named(console, &all[start..(start + shown.size).min(all.len())]);
     let base = format!("/ui/groups/{}/assignments", group.id);
     let mut keep = vec![("tab", tab.name().to_string())];
     keep.extend(pager::kept(&shown.search, shown.size));
