@@ -251,6 +251,21 @@ pub async fn run(options: &Options) -> anyhow::Result<String> {
             &console,
             format!("{big}?start={}", m.big_group_eligible / 2),
         ),
+        (
+            "Console: Add assignments (picker)",
+            &console,
+            format!("{big}/new"),
+        ),
+        (
+            "Console: group settings (approver picker)",
+            &console,
+            format!("/ui/groups/{}/settings", m.big_group),
+        ),
+        (
+            "Console: Directory roles",
+            &console,
+            "/ui/directory/roles".into(),
+        ),
         ("API: /v1.0/users", &api, "/v1.0/users".into()),
         (
             "… middle page",

@@ -44,6 +44,14 @@ impl<Id> PageAsk<Id> {
         }
     }
 
+    /// The first `size` items that hold `search`.
+    pub fn first_found(size: usize, search: &str) -> PageAsk<Id> {
+        PageAsk {
+            search: search.to_string(),
+            ..PageAsk::first(size)
+        }
+    }
+
     fn size(&self) -> usize {
         self.size.clamp(1, MAX_PAGE_SIZE)
     }
