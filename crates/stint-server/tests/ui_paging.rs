@@ -206,3 +206,25 @@ async fn issue_19_item_12_api_pim_groups_and_users_page_in_name_order() {
     assert_eq!(flat, sorted);
     assert_eq!(users.len(), 3, "{users:?}");
 }
+
+#[common::both_backends]
+async fn issue_19_item_12_directory_roles_offers_the_first_matches_of_a_search() {
+    let w = world().await;
+    for name in ["bob", "carol", "caroline"] {
+        w.api.create_user(&format!("{name}@contoso.com")).await;
+    }
+    let page = w.admin.get("/ui/directory/roles?q=CAROL").await;
+    let select = between(
+        &page.body,
+        "<select id=\"f-principal\" name=\"principal\"",
+        "</select>",
+    )
+    .join("");
+    assert!(select.contains("Choose a user or group"), "{select}");
+    assert!(select.contains("carol (carol@contoso.com)"), "{select}");
+    assert!(
+        select.contains("caroline (caroline@contoso.com)"),
+        "{select}"
+    );
+    assert!(!select.contains("bob"), "{select}");
+}

@@ -10,7 +10,7 @@ impl View<'_> {
     /// may still manage (P1; issue 19 item 12), by display name, found by name.
     pub fn pim_groups_page(&self, managed: bool, ask: &PageAsk<GroupId>) -> Page<&Group> {
         let authority = self.authority();
-        self.groups_page(ask, |group| {
+        self.live_groups_page_where(ask, |group| {
             group.is_managed() == managed && authority.administers_pim(group)
         })
     }

@@ -159,11 +159,11 @@ impl View<'_> {
 
     /// A page of the live groups, by display name (D2; issue 19 item 12), found by name.
     pub fn live_groups_page(&self, ask: &PageAsk<GroupId>) -> Page<&Group> {
-        self.groups_page(ask, |_| true)
+        self.live_groups_page_where(ask, |_| true)
     }
 
     /// A page of the live groups that `admit` lets through, by display name, found by name.
-    pub(super) fn groups_page(
+    pub fn live_groups_page_where(
         &self,
         ask: &PageAsk<GroupId>,
         admit: impl Fn(&Group) -> bool,
