@@ -151,17 +151,8 @@ fn pager(
     }
 }
 
-/// `12345` as `12,345`.
 fn thousands(number: usize) -> String {
-    let digits = number.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
+    stint_core::text::thousands(u64::try_from(number).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
