@@ -257,11 +257,6 @@ pub async fn run(options: &Options) -> anyhow::Result<String> {
             format!("{big}/new"),
         ),
         (
-            "Console: group settings (approver picker)",
-            &console,
-            format!("/ui/groups/{}/settings", m.big_group),
-        ),
-        (
             "Console: Directory roles",
             &console,
             "/ui/directory/roles".into(),

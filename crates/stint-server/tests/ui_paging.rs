@@ -228,3 +228,22 @@ async fn issue_19_item_12_directory_roles_offers_the_first_matches_of_a_search()
     );
     assert!(!select.contains("bob"), "{select}");
 }
+
+#[common::both_backends]
+async fn issue_19_item_12_approver_search_offers_matches_from_the_name_order() {
+    let w = world().await;
+    let group = w.api.create_group("Payments Admins", false).await;
+    let manage = format!("/stint/v1/pim/groups/{group}/manage");
+    w.api.post(&manage, json!({})).await.expect(200);
+    for name in ["bob", "carol", "caroline"] {
+        w.api.create_user(&format!("{name}@contoso.com")).await;
+    }
+    let page = w
+        .admin
+        .get(&format!("/ui/groups/{group}/settings/member?q=carol"))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.contains("carol@contoso.com"), "{}", page.body);
+    assert!(page.contains("caroline@contoso.com"), "{}", page.body);
+    assert!(!page.contains("bob@contoso.com"), "{}", page.body);
+}
