@@ -257,6 +257,11 @@ pub async fn run(options: &Options) -> anyhow::Result<String> {
             format!("{big}/new"),
         ),
         (
+            "Console: member settings, approver search 'user-42'",
+            &console,
+            format!("/ui/groups/{}/settings/member?q=user-42", m.big_group),
+        ),
+        (
             "Console: Directory roles",
             &console,
             "/ui/directory/roles".into(),
