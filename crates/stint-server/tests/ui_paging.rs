@@ -28,6 +28,14 @@ async fn world() -> World {
     }
 }
 
+/// A new group, brought under PIM.
+async fn managed_group(api: &Client, name: &str) -> String {
+    let group = api.create_group(name, false).await;
+    let manage = format!("/stint/v1/pim/groups/{group}/manage");
+    api.post(&manage, json!({})).await.expect(200);
+    group
+}
+
 /// The `href` of the page's link with `rel`, as a path to get.
 fn link(page: &Page, rel: &str) -> Option<String> {
     let marker = format!("rel=\"{rel}\"");
@@ -123,10 +131,10 @@ async fn issue_19_item_12_directory_groups_page_and_search() {
 async fn issue_19_item_12_pim_groups_and_discover_page_and_search() {
     let w = world().await;
     for name in ["Sales", "Payments Admins", "Ops", "Payroll", "Unmanaged"] {
-        let id = w.api.create_group(name, false).await;
-        if name != "Unmanaged" {
-            let path = format!("/stint/v1/pim/groups/{id}/manage");
-            w.api.post(&path, json!({})).await.expect(200);
+        if name == "Unmanaged" {
+            w.api.create_group(name, false).await;
+        } else {
+            managed_group(&w.api, name).await;
         }
     }
     let all = pages(&w.admin, "/ui/groups?size=2").await;
@@ -143,9 +151,7 @@ async fn issue_19_item_12_pim_groups_and_discover_page_and_search() {
 #[common::both_backends]
 async fn issue_19_item_12_group_assignments_page_and_search() {
     let w = world().await;
-    let group = w.api.create_group("Payments Admins", false).await;
-    let manage = format!("/stint/v1/pim/groups/{group}/manage");
-    w.api.post(&manage, json!({})).await.expect(200);
+    let group = managed_group(&w.api, "Payments Admins").await;
     for name in ["dave", "bob", "carol"] {
         let user = w.api.create_user(&format!("{name}@contoso.com")).await;
         w.api.add_member(&group, &user).await;
@@ -186,9 +192,7 @@ async fn api_pages(api: &Client, path: &str, field: &str) -> Vec<Vec<String>> {
 async fn issue_19_item_12_api_pim_groups_and_users_page_in_name_order() {
     let w = world().await;
     for name in ["Sales", "payments", "Ops"] {
-        let id = w.api.create_group(name, false).await;
-        let path = format!("/stint/v1/pim/groups/{id}/manage");
-        w.api.post(&path, json!({})).await.expect(200);
+        managed_group(&w.api, name).await;
     }
     let managed = "/stint/v1/pim/groups?managed=true&$top=2";
     let groups = api_pages(&w.api, managed, "displayName").await;
@@ -232,9 +236,7 @@ async fn issue_19_item_12_directory_roles_offers_the_first_matches_of_a_search()
 #[common::both_backends]
 async fn issue_19_item_12_approver_search_offers_matches_from_the_name_order() {
     let w = world().await;
-    let group = w.api.create_group("Payments Admins", false).await;
-    let manage = format!("/stint/v1/pim/groups/{group}/manage");
-    w.api.post(&manage, json!({})).await.expect(200);
+    let group = managed_group(&w.api, "Payments Admins").await;
     for name in ["bob", "carol", "caroline"] {
         w.api.create_user(&format!("{name}@contoso.com")).await;
     }
