@@ -12,7 +12,8 @@
 //! See BENCHMARKS.md. `stint-bench check` runs the in-process check alone (module `quick`);
 //! `stint-bench notify` the notification benchmarks (module `notify`); `stint-bench connectors`
 //! the connector benchmarks of issue 18 (module `connectors`); `stint-bench writes` the write
-//! path before and after group commit (issue 20, module `writes`).
+//! path before and after group commit (issue 20, module `writes`); `stint-bench pages` what a
+//! page of each console and API list costs (issue 19 item 12, module `pages`).
 
 /// jemalloc: the in-memory state's many small vectors stay packed by size class, so a check
 /// touches fewer pages than with glibc's allocator.
@@ -28,6 +29,7 @@ mod load;
 mod mail_sink;
 mod nodes;
 mod notify;
+mod pages;
 mod quick;
 mod report;
 mod server;
@@ -83,6 +85,7 @@ fn usage() -> ! {
          [--server-workers N] [--work DIR]\n       \
          stint-bench notify [--no-build] [--write-seconds N] [--work DIR]\n       \
          stint-bench writes [--seconds N] [--no-build] [--no-postgres] [--work DIR]\n       \
+         stint-bench pages [--scale tenth|full] [--runs N] [--work DIR]\n       \
          stint-bench connectors [--removals N] [--activations N] [--reconcile N] [--no-postgres] [--work DIR]\n\
          --server-workers 0: one per CPU (default 1: one core for stint serve, one for wrk)"
     );
@@ -161,6 +164,12 @@ fn workers_label(workers: Option<u16>) -> String {
 async fn main() -> anyhow::Result<()> {
     if std::env::args().nth(1).as_deref() == Some("connectors") {
         return connectors::main(std::env::args().skip(2)).await;
+    }
+    if std::env::args().nth(1).as_deref() == Some("pages") {
+        let options = pages::Options::parse(std::env::args().skip(2))?;
+        let markdown = pages::run(&options).await?;
+        println!("\n{markdown}");
+        return Ok(());
     }
     if std::env::args().nth(1).as_deref() == Some("writes") {
         let options = writes::Options::parse(std::env::args().skip(2))?;

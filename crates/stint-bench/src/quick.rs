@@ -45,29 +45,8 @@ pub async fn run(scale: Scale, work: &Path, quick: &Quick) -> anyhow::Result<()>
         ref http,
         server_workers,
     } = *quick;
-    let dir = std::path::absolute(work.join(format!("quick-{}", scale.name)))?;
-    std::fs::create_dir_all(&dir)?;
+    let Kept { app, dataset, dir } = kept(scale, work).await?;
     let file = dir.join("stint.db");
-    let existed = file.exists();
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&format!("sqlite://{}", file.display())).await?);
-    let generated = if existed {
-        None
-    } else {
-        println!("generating {} into {} ...", scale.name, file.display());
-        let hash = stint_app::password::hash(Password::new(ACTIVATOR_PASSWORD))
-            .await?
-            .0;
-        Some(generate::generate(&*store, scale, crate::SEED, Utc::now(), &hash).await?)
-    };
-    let opened = Instant::now();
-    let app = App::open(store, Arc::new(SystemClock), AppConfig::default()).await?;
-    println!("App::open: {:.2} s", opened.elapsed().as_secs_f64());
-    app.bootstrap(Some(Password::new(ADMIN_PASSWORD))).await?;
-    let dataset = match generated {
-        Some(dataset) => dataset,
-        None => app.inspect_state(dataset_of),
-    };
     let now = Utc::now();
     let queries = app.inspect_state(|state| inproc::queries(state, &dataset, now, 1_000_000));
     let setup = if cedar {
@@ -130,6 +109,42 @@ pub async fn run(scale: Scale, work: &Path, quick: &Quick) -> anyhow::Result<()>
         server.stop()?;
     }
     Ok(())
+}
+
+/// The data set of `scale` kept under `work` (generated on first use), opened in an app whose
+/// administrator is `admin` with [`ADMIN_PASSWORD`].
+pub struct Kept {
+    pub app: App,
+    pub dataset: Dataset,
+    /// The directory holding `stint.db`.
+    pub dir: PathBuf,
+}
+
+pub async fn kept(scale: Scale, work: &Path) -> anyhow::Result<Kept> {
+    let dir = std::path::absolute(work.join(format!("quick-{}", scale.name)))?;
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("stint.db");
+    let existed = file.exists();
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&format!("sqlite://{}", file.display())).await?);
+    let generated = if existed {
+        None
+    } else {
+        println!("generating {} into {} ...", scale.name, file.display());
+        let hash = stint_app::password::hash(Password::new(ACTIVATOR_PASSWORD))
+            .await?
+            .0;
+        Some(generate::generate(&*store, scale, crate::SEED, Utc::now(), &hash).await?)
+    };
+    let opened = Instant::now();
+    let app = App::open(store, Arc::new(SystemClock), AppConfig::default()).await?;
+    println!("App::open: {:.2} s", opened.elapsed().as_secs_f64());
+    app.bootstrap(Some(Password::new(ADMIN_PASSWORD))).await?;
+    let dataset = match generated {
+        Some(dataset) => dataset,
+        None => app.inspect_state(dataset_of),
+    };
+    Ok(Kept { app, dataset, dir })
 }
 
 /// The ids of a hash map's keys, in order (so the questions do not depend on the hash order).

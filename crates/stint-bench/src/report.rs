@@ -67,16 +67,7 @@ pub fn nanos(value: u64) -> String {
 }
 
 pub fn per_second(value: f64) -> String {
-    let rounded = value.round() as u64;
-    let digits = rounded.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    stint_core::text::thousands(value.round() as u64)
 }
 
 /// The resident memory of this process (`VmRSS`), in bytes.

@@ -12,6 +12,7 @@ mod csrf;
 mod error;
 mod forms;
 mod layout;
+mod pager;
 mod pages;
 mod qr;
 mod session;

@@ -39,6 +39,7 @@ pub mod duration;
 pub mod ids;
 pub mod in_words;
 pub mod index;
+pub mod name_order;
 pub mod names;
 pub mod notify;
 pub mod policy;

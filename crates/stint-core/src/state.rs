@@ -18,6 +18,7 @@ use crate::ids::{
     AdministrativeUnitId, GroupId, PrincipalId, RequestId, RoleAssignmentId, ScheduleId, UserId,
 };
 use crate::index::{MembershipIndex, PrincipalFacts};
+use crate::name_order::{group_search_text, user_search_text, NameKey, NameOrder};
 use crate::notify::EventType;
 use crate::policy::{Policy, PolicySettings};
 use crate::request::ScheduleRequest;
@@ -61,6 +62,9 @@ pub struct State {
     index: MembershipIndex,
     /// What the scheduler will find due, by when.
     due: DueQueues,
+    /// Users and groups (deleted ones included) in list order, for pages (issue 19 item 12).
+    users_by_name: NameOrder<UserId>,
+    groups_by_name: NameOrder<GroupId>,
 }
 
 /// Lists `id` under `key` in the index `by_key`.
@@ -109,12 +113,20 @@ impl State {
             Change::Tenant(tenant) => self.tenant = Some(tenant),
             Change::User(user) => {
                 let id = PrincipalId::from(user.id);
+                let previous = self.users.get(&user.id).map(NameKey::of_user);
+                let text = user_search_text(&user);
+                self.users_by_name
+                    .replace(previous, NameKey::of_user(&user), text);
                 self.users.insert(user.id, user);
                 let can_hold = self.principal_can_hold(id);
                 self.index.principal_changed(id, can_hold);
             }
             Change::Group(group) => {
                 let id = group.id;
+                let previous = self.groups.get(&id).map(NameKey::of_group);
+                let text = group_search_text(&group);
+                self.groups_by_name
+                    .replace(previous, NameKey::of_group(&group), text);
                 let appeared = self.groups.insert(id, group).is_none();
                 let live = self.live_group(id).is_some();
                 let can_hold = self.principal_can_hold(id.into());
@@ -259,6 +271,16 @@ impl State {
     /// The membership index kept current by [`apply`](Self::apply) (X2).
     pub fn index(&self) -> &MembershipIndex {
         &self.index
+    }
+
+    /// Every user in list order (issue 19 item 12).
+    pub fn users_by_name(&self) -> &NameOrder<UserId> {
+        &self.users_by_name
+    }
+
+    /// Every group, deleted ones included, in list order (issue 19 item 12).
+    pub fn groups_by_name(&self) -> &NameOrder<GroupId> {
+        &self.groups_by_name
     }
 
     /// What the scheduler will find due, by when.

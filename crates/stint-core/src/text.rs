@@ -9,6 +9,19 @@ pub fn capitalised(word: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `12345` as `12,345`.
+pub fn thousands(number: u64) -> String {
+    let digits = number.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// Percent-encodes all but RFC 3986's unreserved characters and `@`, so `text` is one URI path
 /// segment or query value.
 pub fn percent_encode(text: &str) -> String {

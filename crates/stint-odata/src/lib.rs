@@ -16,6 +16,6 @@ mod select;
 pub use error::ODataError;
 pub use expand::Expand;
 pub use filter::Filter;
-pub use page::{page, Page};
+pub use page::{page, page_size, skip_offset, Page};
 pub use query::{parse_query, Allowed, QueryOptions};
 pub use select::{apply_select, validate_select};

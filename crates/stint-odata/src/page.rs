@@ -18,19 +18,30 @@ pub fn page<'a, T>(
     skip_token: Option<&str>,
     default_page_size: usize,
 ) -> Result<Page<'a, T>, ODataError> {
-    let offset = match skip_token {
-        None => 0,
-        Some(token) => parse_offset(token)
-            .ok_or_else(|| ODataError::new("$skiptoken", "Invalid $skiptoken."))?,
-    };
-    // A zero page size would hand back the same offset forever.
-    let size = top.unwrap_or(default_page_size).max(1);
+    let offset = skip_offset(skip_token)?;
+    let size = page_size(top, default_page_size);
     let start = offset.min(items.len());
     let end = start.saturating_add(size).min(items.len());
     Ok(Page {
         items: &items[start..end],
         next_skip: (end < items.len()).then_some(end),
     })
+}
+
+/// The offset a `$skiptoken` names (none: 0), for lists paged as they are read.
+pub fn skip_offset(skip_token: Option<&str>) -> Result<usize, ODataError> {
+    match skip_token {
+        None => Ok(0),
+        Some(token) => {
+            parse_offset(token).ok_or_else(|| ODataError::new("$skiptoken", "Invalid $skiptoken."))
+        }
+    }
+}
+
+/// The page size `$top` asks for, or `default_page_size`; at least 1, since a zero page size
+/// would hand back the same offset forever.
+pub fn page_size(top: Option<usize>, default_page_size: usize) -> usize {
+    top.unwrap_or(default_page_size).max(1)
 }
 
 fn parse_offset(token: &str) -> Option<usize> {

@@ -84,6 +84,19 @@ impl Call {
         self.collection(path, spec, query, items)
     }
 
+    /// [`Call::collection`] of `items` already in list order, each shaped only if its page needs
+    /// it (issue 19 item 12).
+    pub fn collection_in_order<T>(
+        &self,
+        path: &str,
+        spec: &ListSpec,
+        query: &ListQuery,
+        items: impl Iterator<Item = T>,
+        shape: impl Fn(T) -> Value,
+    ) -> ApiResult<Json<Value>> {
+        collection::collection_in_order(&self.base, path, spec, query, items, shape).map(Json)
+    }
+
     /// One entity with its `@odata.context`, narrowed by `$select`.
     pub fn entity(&self, spec: &ListSpec, query: &ListQuery, item: Value) -> Json<Value> {
         Json(wire::selected_entity(&self.base, spec, query, item))

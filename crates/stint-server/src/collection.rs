@@ -3,7 +3,9 @@
 
 use axum::http::HeaderMap;
 use serde_json::{json, Map, Value};
-use stint_odata::{apply_select, page, parse_query, validate_select, Allowed, QueryOptions};
+use stint_odata::{
+    apply_select, page, page_size, parse_query, skip_offset, validate_select, Allowed, QueryOptions,
+};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -112,12 +114,52 @@ pub fn collection(
         query.options.skip_token.as_deref(),
         DEFAULT_PAGE_SIZE,
     )?;
-    let value: Vec<Value> = page
-        .items
-        .iter()
+    let items = page.items.to_vec();
+    Ok(envelope(base, path, spec, query, items, page.next_skip))
+}
+
+/// [`collection`] of `items` already in list order, shaped by `shape` only as far as the page
+/// needs (issue 19 item 12): without `$filter`, the items before the page are skipped unshaped,
+/// so a page costs the page, not the list.
+pub fn collection_in_order<T>(
+    base: &str,
+    path: &str,
+    spec: &ListSpec,
+    query: &ListQuery,
+    items: impl Iterator<Item = T>,
+    shape: impl Fn(T) -> Value,
+) -> ApiResult<Value> {
+    let offset = skip_offset(query.options.skip_token.as_deref())?;
+    let size = page_size(query.options.top, DEFAULT_PAGE_SIZE);
+    let mut value: Vec<Value> = match &query.options.filter {
+        Some(filter) => items
+            .map(shape)
+            .filter(|item| filter.matches(item))
+            .skip(offset)
+            .take(size + 1)
+            .collect(),
+        None => items.skip(offset).take(size + 1).map(shape).collect(),
+    };
+    let more = value.len() > size;
+    value.truncate(size);
+    let next = more.then_some(offset + size);
+    Ok(envelope(base, path, spec, query, value, next))
+}
+
+/// One page in Graph's collection envelope, narrowed by `$select`, with the next page's link.
+fn envelope(
+    base: &str,
+    path: &str,
+    spec: &ListSpec,
+    query: &ListQuery,
+    items: Vec<Value>,
+    next_skip: Option<usize>,
+) -> Value {
+    let value: Vec<Value> = items
+        .into_iter()
         .map(|item| match &query.options.select {
-            Some(fields) => apply_select(item, fields),
-            None => item.clone(),
+            Some(fields) => apply_select(&item, fields),
+            None => item,
         })
         .collect();
     let mut body = Map::new();
@@ -125,14 +167,14 @@ pub fn collection(
         "@odata.context".into(),
         context_url(base, spec.context, query.options.select.as_deref()).into(),
     );
-    if let Some(next) = page.next_skip {
+    if let Some(next) = next_skip {
         body.insert(
             "@odata.nextLink".into(),
             next_link(base, path, &query.raw, next).into(),
         );
     }
     body.insert("value".into(), Value::Array(value));
-    Ok(Value::Object(body))
+    Value::Object(body)
 }
 
 /// `@odata.context` for a collection, or for an entity with `/$entity` appended by the caller.

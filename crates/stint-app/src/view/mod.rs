@@ -19,6 +19,7 @@ mod groups;
 mod identities;
 mod my;
 mod onboarding;
+mod paging;
 mod pim;
 mod policies;
 mod roles;
@@ -38,6 +39,7 @@ use crate::{App, Session};
 pub use directory::Holders;
 pub use directory_roles::RoleHeld;
 pub use my::{MyAssignment, MyAssignments};
+pub use paging::{Cursor, Page, PageAsk, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use pim::{Awaiting, Whose};
 
 /// What one caller may read at one instant.

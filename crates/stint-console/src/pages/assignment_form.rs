@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
-use stint_app::view::Whose;
+use stint_app::view::{PageAsk, Whose};
 use stint_app::View;
 use stint_core::directory::Group;
 use stint_core::ids::PrincipalId;
@@ -148,16 +148,12 @@ fn candidates(
     search: &str,
     keep: Option<PrincipalId>,
 ) -> Vec<(PrincipalId, String, String)> {
-    let needle = search.trim().to_lowercase();
-    let matches = |name: &str, detail: &str| {
-        needle.is_empty()
-            || name.to_lowercase().contains(&needle)
-            || detail.to_lowercase().contains(&needle)
-    };
+    // The first matches of each list in name order are enough: the picker shows the first
+    // SEARCH_RESULTS of both (issue 19 item 12: no sort of every user).
     let mut found: Vec<(PrincipalId, String, String)> = view
-        .users()
+        .users_page(&PageAsk::first_found(SEARCH_RESULTS, search))
+        .items
         .into_iter()
-        .filter(|u| matches(&u.display_name, &u.user_principal_name))
         .map(|u| {
             (
                 u.id.into(),
@@ -168,9 +164,10 @@ fn candidates(
         .collect();
     if access == Access::Member {
         found.extend(
-            view.live_groups()
+            view.live_groups_page(&PageAsk::first_found(SEARCH_RESULTS + 1, search))
+                .items
                 .into_iter()
-                .filter(|g| g.id != group.id && matches(&g.display_name, ""))
+                .filter(|g| g.id != group.id)
                 .map(|g| (g.id.into(), g.display_name.clone(), "Group".to_string())),
         );
     }

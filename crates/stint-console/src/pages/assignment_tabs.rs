@@ -24,6 +24,15 @@ impl Tab {
             _ => Tab::Eligible,
         }
     }
+
+    /// The tab's name in `?tab=`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tab::Eligible => "eligible",
+            Tab::Active => "active",
+            Tab::Expired => "expired",
+        }
+    }
 }
 
 /// The rows of each tab.
@@ -45,25 +54,25 @@ impl<R> ByTab<R> {
 
     /// The tab links to `base?tab=…` named `label`, each with its count, `current` marked.
     pub fn links(&self, label: &str, base: &str, current: Tab) -> Markup {
-        let link = |name: &str| format!("{base}?tab={name}");
+        let link = |tab: Tab| format!("{base}?tab={}", tab.name());
         tabs(
             label,
             &[
                 (
                     "Eligible assignments",
-                    link("eligible"),
+                    link(Tab::Eligible),
                     current == Tab::Eligible,
                     Some(self.eligible.len()),
                 ),
                 (
                     "Active assignments",
-                    link("active"),
+                    link(Tab::Active),
                     current == Tab::Active,
                     Some(self.active.len()),
                 ),
                 (
                     "Expired assignments",
-                    link("expired"),
+                    link(Tab::Expired),
                     current == Tab::Expired,
                     Some(self.expired.len()),
                 ),

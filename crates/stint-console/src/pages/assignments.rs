@@ -7,7 +7,7 @@ use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup};
-use stint_app::view::Whose;
+use stint_app::view::{Whose, DEFAULT_PAGE_SIZE};
 use stint_core::directory::Group;
 use stint_core::ids::PrincipalId;
 use stint_core::request::{GroupAccess, RequestAction};
@@ -20,8 +20,10 @@ use crate::confirm::{self, Confirmation};
 use crate::error::UiError;
 use crate::forms::{done_or_again, Errors, Posted};
 use crate::layout::{csrf_field, flash, page, Flash, Nav};
+use crate::pager;
 use crate::session::Console;
 use crate::table::{list_card, Table};
+use crate::widgets::{Field, Kind};
 use crate::wording;
 
 #[derive(Clone, Debug)]
@@ -47,18 +49,41 @@ const NOTICES: &[Flash] = &[
     Flash::info("removed", "Assignment removed"),
 ];
 
-/// `GET /ui/groups/{id}/assignments?tab=`
+/// Which rows a list page shows: those whose name or user name holds `search`, from `start`.
+#[derive(Clone, Debug, Default)]
+struct Shown {
+    search: String,
+    start: usize,
+    size: usize,
+}
+
+impl Shown {
+    fn first() -> Shown {
+        Shown {
+            size: DEFAULT_PAGE_SIZE,
+            ..Shown::default()
+        }
+    }
+}
+
+/// `GET /ui/groups/{id}/assignments?tab=&q=&start=`: a page of a tab (issue 19 item 12).
 pub async fn show(
     GroupPage { console, group }: GroupPage,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let tab = Tab::asked(&query);
     let message = flash(&query, NOTICES);
-    let body = list_page(&console, &group, tab, message, &Errors::default());
+    let shown = Shown {
+        search: pager::search(&query),
+        start: pager::start(&query),
+        size: pager::size(&query),
+    };
+    let body = list_page(&console, &group, tab, &shown, message, &Errors::default());
     console.finish(body)
 }
 
-fn rows(console: &Console, group: &Group) -> ByTab<Row> {
+fn rows(console: &Console, group: &Group, search: &str) -> ByTab<Row> {
+    let needle = search.to_lowercase();
     let view = console.view();
     let now = view.now();
     let mut lists = ByTab {
@@ -74,9 +99,20 @@ fn rows(console: &Console, group: &Group) -> ByTab<Row> {
     schedules.sort_by_key(|s| (s.access(), s.effective_window().start, s.id));
     for schedule in schedules {
         let window = schedule.effective_window();
+        // Names are looked up for a search, and otherwise only for the page shown (`named`).
+        let name = if needle.is_empty() {
+            Default::default()
+        } else {
+            let name = wording::principal(&view, schedule.principal_id);
+            let found = |text: &str| text.to_lowercase().contains(&needle);
+            if !found(&name.0) && !found(&name.1) {
+                continue;
+            }
+            name
+        };
         let row = Row {
             principal: schedule.principal_id,
-            name: wording::principal(&view, schedule.principal_id),
+            name,
             access: schedule.access(),
             kind: schedule.kind,
             how: match (
@@ -106,16 +142,34 @@ fn rows(console: &Console, group: &Group) -> ByTab<Row> {
     lists
 }
 
+/// `rows` with the names of their principals.
+fn named(console: &Console, rows: &[Row]) -> Vec<Row> {
+    let view = console.view();
+    rows.iter()
+        .map(|row| Row {
+            name: wording::principal(&view, row.principal),
+            ..row.clone()
+        })
+        .collect()
+}
+
 fn list_page(
     console: &Console,
     group: &Group,
     tab: Tab,
+    shown: &Shown,
     message: Option<Markup>,
     errors: &Errors,
 ) -> Markup {
-    let lists = rows(console, group);
-    let shown = lists.of(tab);
+    let lists = rows(console, group, &shown.search);
+    let all = lists.of(tab);
+    let start = shown.start.min(all.len());
+    let visible = &named(console, &all[start..(start + shown.size).min(all.len())]);
     let base = format!("/ui/groups/{}/assignments", group.id);
+    let mut keep = vec![("tab", tab.name().to_string())];
+    keep.extend(pager::kept(&shown.search, shown.size));
+    let counts = (start, visible.len(), all.len());
+    let pages = pager::by_position(counts, shown.size, &base, &keep);
     let nothing = match tab {
         Tab::Eligible => "No one is eligible for membership or ownership of this group.",
         Tab::Active => "No one holds membership or ownership of this group now.",
@@ -129,7 +183,14 @@ fn list_page(
             a.button.primary href=(format!("{base}/new")) { "Add assignments" }
         }
         (lists.links("Assignment lists", &base, tab))
-        (list_card(shown.is_empty(), ("Nothing here", nothing), assignments_table(console, group, tab, shown)))
+        form.search method="get" action=(base) role="search" {
+            input type="hidden" name="tab" value=(tab.name());
+            (Field::new(Kind::Search, "q", "Search assignments").value(&shown.search)
+                .hint("Part of a name or user name.").render())
+            button.button.secondary type="submit" { "Search" }
+        }
+        (list_card(visible.is_empty(), ("Nothing here", nothing),
+            html! { (assignments_table(console, group, tab, visible)) (pages) }))
     };
     page(console, Nav::Groups, head, body)
 }
@@ -250,6 +311,6 @@ pub async fn remove(
         group.id
     );
     Ok(done_or_again(&console, removed, &done, |errors| {
-        list_page(&console, &group, tab, None, errors)
+        list_page(&console, &group, tab, &Shown::first(), None, errors)
     }))
 }

@@ -7,16 +7,19 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
+use stint_app::view::{Page, PageAsk, DEFAULT_PAGE_SIZE};
 use stint_core::directory::{Group, GroupKind, GroupSource};
+use stint_core::ids::GroupId;
 use stint_core::rules::directory::NewGroup;
 
 use crate::forms::{Errors, FormData, Posted};
 use crate::layout::{badge, creation_card, notice, page, Head, Nav, Tone};
+use crate::pager;
 use crate::session::Console;
 use crate::table::{list_card, Table};
 use crate::widgets::{checkbox, select, Field, Kind};
 
-/// `GET /ui/directory/groups`
+/// `GET /ui/directory/groups?q=&after=&before=`: a page of groups (issue 19 item 12).
 pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
     let message = query.get("notice").filter(|n| *n == "created").map(|_| {
         notice(
@@ -25,26 +28,36 @@ pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>
             Some("Bring it under PIM from Groups › Discover groups."),
         )
     });
-    let body = list_page(&console, &FormData::default(), &Errors::default(), message);
+    let ask = pager::ask(&query);
+    let body = list_page(
+        &console,
+        &ask,
+        &FormData::default(),
+        &Errors::default(),
+        message,
+    );
     console.finish(body)
 }
 
 fn list_page(
     console: &Console,
+    ask: &PageAsk<GroupId>,
     form: &FormData,
     errors: &Errors,
     message: Option<Markup>,
 ) -> Markup {
-    let mut groups: Vec<Group> = console.view().live_groups().into_iter().cloned().collect();
-    groups.sort_by(|a, b| {
-        a.display_name
-            .to_lowercase()
-            .cmp(&b.display_name.to_lowercase())
-    });
+    let groups: Page<Group> = console.view().live_groups_page(ask).map(Group::clone);
+    let base = "/ui/directory/groups";
+    let pages = pager::by_cursor(&groups, |group| group.id, base, ask);
     let kinds = vec![
         ("security".to_string(), "Security".to_string()),
         ("microsoft365".to_string(), "Microsoft 365".to_string()),
     ];
+    let nothing = if ask.search.is_empty() {
+        "Create one above."
+    } else {
+        "No group matches."
+    };
     let head = Head::new("Directory groups")
         .subtitle("Every group of the directory, managed by PIM or not.")
         .notice(message)
@@ -61,9 +74,20 @@ fn list_page(
             (checkbox("role_assignable", "Microsoft Entra roles can be assigned to the group",
                 form.checked("role_assignable"), Some("Set only now; it can never change. Such groups get extra protection.")))
         }))
-        (list_card(groups.is_empty(), ("No groups", "Create one above."), groups_table(&groups)))
+        form.search method="get" action=(base) role="search" {
+            (Field::new(Kind::Search, "q", "Search groups").value(&ask.search)
+                .hint("Part of a group's name.").render())
+            button.button.secondary type="submit" { "Search" }
+        }
+        (list_card(groups.items.is_empty(), ("No groups", nothing), html! {
+            (groups_table(&groups.items)) (pages)
+        }))
     };
     page(console, Nav::DirectoryGroups, head, body)
+}
+
+fn first_page() -> PageAsk<GroupId> {
+    PageAsk::first(DEFAULT_PAGE_SIZE)
 }
 
 fn groups_table(groups: &[Group]) -> Markup {
@@ -94,7 +118,7 @@ pub async fn create(Posted { console, form }: Posted) -> Response {
     let mut errors = Errors::default();
     let Some(display_name) = form.get("display_name") else {
         errors.add("display_name", "Enter a name.");
-        let body = list_page(&console, &form, &errors, None);
+        let body = list_page(&console, &first_page(), &form, &errors, None);
         return (StatusCode::BAD_REQUEST, console.finish(body)).into_response();
     };
     let input = NewGroup {
@@ -120,7 +144,7 @@ pub async fn create(Posted { console, form }: Posted) -> Response {
                 "isAssignableToRole" => Some("role_assignable"),
                 _ => None,
             });
-            let body = list_page(&console, &form, &errors, None);
+            let body = list_page(&console, &first_page(), &form, &errors, None);
             (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
         }
     }

@@ -8,6 +8,8 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
+use stint_app::view::PageAsk;
+use stint_app::View;
 use stint_core::directory::{BuiltInRole, DirectoryScope, RoleAssignment};
 use stint_core::ids::{PrincipalId, RoleAssignmentId};
 
@@ -15,9 +17,10 @@ use crate::confirm::{self, Confirmation};
 use crate::error::UiError;
 use crate::forms::{done_or_again, Errors, FormData, Posted};
 use crate::layout::{csrf_field, flash, page, Flash, Head, Nav};
+use crate::pager;
 use crate::session::Console;
 use crate::table::{list_card, Table};
-use crate::widgets::select;
+use crate::widgets::{select, Field, Kind};
 use crate::wording;
 
 /// What the list says after a change.
@@ -26,15 +29,56 @@ const NOTICES: &[Flash] = &[
     Flash::info("removed", "Role assignment removed"),
 ];
 
-/// `GET /ui/directory/roles`
+/// How many users and groups the principal list offers: the first matches of the search.
+const PRINCIPAL_CHOICES: usize = 25;
+
+/// `GET /ui/directory/roles?q=`: `q` narrows the users and groups offered (issue 19 item 12).
 pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
     let message = flash(&query, NOTICES);
-    let body = list_page(&console, &FormData::default(), &Errors::default(), message);
+    let search = pager::search(&query);
+    let body = list_page(
+        &console,
+        &search,
+        &FormData::default(),
+        &Errors::default(),
+        message,
+    );
     console.finish(body)
+}
+
+/// The first users and role-assignable groups whose names hold `search`, by name, and `chosen`.
+fn principal_choices(
+    view: &View<'_>,
+    search: &str,
+    chosen: Option<PrincipalId>,
+) -> Vec<(String, String)> {
+    let users = view.users_page(&PageAsk::first_found(PRINCIPAL_CHOICES, search));
+    let ask = PageAsk::first_found(PRINCIPAL_CHOICES, search);
+    let groups = view.live_groups_page_where(&ask, |g| g.is_assignable_to_role);
+    let mut principals: Vec<(String, String)> = (users.items.into_iter())
+        .map(|u| {
+            (
+                u.id.to_string(),
+                format!("{} ({})", u.display_name, u.user_principal_name),
+            )
+        })
+        .chain(
+            (groups.items.into_iter())
+                .map(|g| (g.id.to_string(), format!("{} (group)", g.display_name))),
+        )
+        .collect();
+    principals.sort_by_key(|p| p.1.to_lowercase());
+    principals.truncate(PRINCIPAL_CHOICES);
+    if let Some(chosen) = chosen.filter(|id| !principals.iter().any(|p| p.0 == id.to_string())) {
+        principals.insert(0, (chosen.to_string(), wording::principal(view, chosen).0));
+    }
+    principals.insert(0, (String::new(), "Choose a user or group".into()));
+    principals
 }
 
 fn list_page(
     console: &Console,
+    search: &str,
     form: &FormData,
     errors: &Errors,
     message: Option<Markup>,
@@ -46,24 +90,8 @@ fn list_page(
             .map(|a| (a.clone(), wording::principal(&view, a.principal_id).0))
             .collect();
         list.sort_by(|a, b| (a.0.role, &a.1).cmp(&(b.0.role, &b.1)));
-        let mut principals: Vec<(String, String)> = view
-            .users()
-            .into_iter()
-            .map(|u| {
-                (
-                    u.id.to_string(),
-                    format!("{} ({})", u.display_name, u.user_principal_name),
-                )
-            })
-            .chain(
-                view.live_groups()
-                    .into_iter()
-                    .filter(|g| g.is_assignable_to_role)
-                    .map(|g| (g.id.to_string(), format!("{} (group)", g.display_name))),
-            )
-            .collect();
-        principals.sort_by_key(|p| p.1.to_lowercase());
-        principals.insert(0, (String::new(), "Choose a user or group".into()));
+        let chosen = form.get("principal").and_then(|p| p.parse().ok());
+        let principals = principal_choices(&view, search, chosen);
         let mut scopes = vec![("/".to_string(), "Whole directory".to_string())];
         scopes.extend(view.administrative_units().into_iter().map(|u| {
             (
@@ -93,6 +121,11 @@ fn list_page(
     let body = html! {
         section.card {
             h2 { "Assign a role" }
+            form.search method="get" action="/ui/directory/roles" role="search" {
+                (Field::new(Kind::Search, "q", "Find a user or group").value(search)
+                    .hint("The list below offers the first 25 whose name or user name holds this.").render())
+                button.button.secondary type="submit" { "Find" }
+            }
             form.stack method="post" action="/ui/directory/roles" novalidate {
                 (csrf_field(console))
                 div.field-row {
@@ -172,7 +205,7 @@ pub async fn assign(Posted { console, form }: Posted) -> Response {
             }
         }
     }
-    let body = list_page(&console, &form, &errors, None);
+    let body = list_page(&console, "", &form, &errors, None);
     (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
 }
 
@@ -205,7 +238,7 @@ pub async fn remove(Path(id): Path<String>, Posted { console, form }: Posted) ->
         .await;
     let done = "/ui/directory/roles?notice=removed";
     done_or_again(&console, removed, done, |errors| {
-        list_page(&console, &FormData::default(), errors, None)
+        list_page(&console, "", &FormData::default(), errors, None)
     })
 }
 

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use stint_app::directory::{UserChanges, UserInput};
 use stint_app::mfa::CredentialReset;
+use stint_app::view::{Page, PageAsk, DEFAULT_PAGE_SIZE};
 use stint_app::Password;
 use stint_core::directory::User;
 use stint_core::ids::UserId;
@@ -20,6 +21,7 @@ use crate::forms::{done_or_again, Errors, FormData, Posted};
 use crate::layout::{
     badge, creation_card, csrf_field, flash, notice, page, Flash, Head, Nav, Tone,
 };
+use crate::pager;
 use crate::session::Console;
 use crate::table::{list_card, Table};
 use crate::widgets::{checkbox, Field, Kind};
@@ -57,13 +59,13 @@ const NOTICES: &[Flash] = &[
     Flash::success("updated", "User updated"),
 ];
 
-/// `GET /ui/directory/users?q=`
+/// `GET /ui/directory/users?q=&after=&before=`: a page of users (issue 19 item 12).
 pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
     let message = flash(&query, NOTICES);
-    let search = query.get("q").cloned().unwrap_or_default();
+    let ask = pager::ask(&query);
     let body = list_page(
         &console,
-        &search,
+        &ask,
         &FormData::default(),
         &Errors::default(),
         message,
@@ -73,29 +75,18 @@ pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>
 
 fn list_page(
     console: &Console,
-    search: &str,
+    ask: &PageAsk<UserId>,
     form: &FormData,
     errors: &Errors,
     message: Option<Markup>,
 ) -> Markup {
-    let needle = search.trim().to_lowercase();
-    let mut users: Vec<(User, bool)> = {
+    let users: Page<(User, bool)> = {
         let view = console.view();
-        view.users()
-            .into_iter()
-            .filter(|u| {
-                needle.is_empty()
-                    || u.display_name.to_lowercase().contains(&needle)
-                    || u.user_principal_name.to_lowercase().contains(&needle)
-            })
+        view.users_page(ask)
             .map(|u| (u.clone(), view.is_protected_user(u.id)))
-            .collect()
     };
-    users.sort_by(|a, b| {
-        a.0.display_name
-            .to_lowercase()
-            .cmp(&b.0.display_name.to_lowercase())
-    });
+    let base = "/ui/directory/users";
+    let pages = pager::by_cursor(&users, |(user, _)| user.id, base, ask);
     let head = Head::new("Users")
         .subtitle("People who can sign in to Stint.")
         .notice(message)
@@ -114,11 +105,14 @@ fn list_page(
                 .autocomplete("new-password").hint("8 to 256 characters. Tell it to the user safely.").errors(errors).render())
             (checkbox("enabled", "Account enabled", form.0.is_empty() || form.checked("enabled"), None))
         }))
-        form.search method="get" action="/ui/directory/users" role="search" {
-            (Field::new(Kind::Search, "q", "Search users").value(search).render())
+        form.search method="get" action=(base) role="search" {
+            (Field::new(Kind::Search, "q", "Search users").value(&ask.search)
+                .hint("Part of a name, user name or e-mail.").render())
             button.button.secondary type="submit" { "Search" }
         }
-        (list_card(users.is_empty(), ("No users", "No user matches."), users_table(console, &users)))
+        (list_card(users.items.is_empty(), ("No users", "No user matches."), html! {
+            (users_table(console, &users.items)) (pages)
+        }))
     };
     page(console, Nav::Users, head, body)
 }
@@ -195,7 +189,13 @@ pub async fn create(Posted { console, form }: Posted) -> Response {
             Err(error) => errors = Errors::from_app(error, &user_field),
         }
     }
-    let body = list_page(&console, "", &form, &errors, None);
+    let body = list_page(
+        &console,
+        &PageAsk::first(DEFAULT_PAGE_SIZE),
+        &form,
+        &errors,
+        None,
+    );
     (StatusCode::BAD_REQUEST, console.finish(body)).into_response()
 }
 
@@ -214,7 +214,13 @@ pub async fn set_enabled(Path(id): Path<String>, Posted { console, form }: Poste
         .await;
     let done = "/ui/directory/users?notice=updated";
     done_or_again(&console, updated, done, |errors| {
-        list_page(&console, "", &FormData::default(), errors, None)
+        list_page(
+            &console,
+            &PageAsk::first(DEFAULT_PAGE_SIZE),
+            &FormData::default(),
+            errors,
+            None,
+        )
     })
 }
 

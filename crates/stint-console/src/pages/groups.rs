@@ -8,7 +8,7 @@ use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use stint_app::view::Whose;
+use stint_app::view::{Page, PageAsk, Whose, DEFAULT_PAGE_SIZE};
 use stint_core::directory::{Group, GroupKind};
 use stint_core::ids::GroupId;
 use stint_core::rules::onboarding::why_not_manageable;
@@ -18,6 +18,7 @@ use crate::confirm::{self, Confirmation};
 use crate::error::UiError;
 use crate::forms::{done_or_again, Errors, Posted};
 use crate::layout::{badge, csrf_field, page, tabs, Head, Nav};
+use crate::pager;
 use crate::session::Console;
 use crate::table::{list_card, Table};
 use crate::widgets::{Field, Kind};
@@ -95,9 +96,10 @@ pub fn group_head(group: &Group, section: Section, title: &str) -> Head {
         .tabs(tabs("Group", &sections))
 }
 
-/// `GET /ui/groups`
-pub async fn managed(console: Console) -> Response {
-    let (rows, discoverable): (Vec<(Group, usize, usize)>, bool) = {
+/// `GET /ui/groups?q=&after=&before=`: a page of the managed groups (issue 19 item 12).
+pub async fn managed(console: Console, Query(query): Query<HashMap<String, String>>) -> Response {
+    let ask = pager::ask(&query);
+    let (rows, discoverable): (Page<(Group, usize, usize)>, bool) = {
         let view = console.view();
         let open = |group: GroupId, kind: ScheduleKind| {
             view.schedules(Whose::Group(group), kind)
@@ -105,20 +107,19 @@ pub async fn managed(console: Console) -> Response {
                 .filter(|s| s.is_open_at(view.now()))
                 .count()
         };
-        let rows = view
-            .groups_i_manage()
-            .into_iter()
-            .map(|group| {
-                (
-                    group.clone(),
-                    open(group.id, ScheduleKind::Eligible),
-                    open(group.id, ScheduleKind::Active),
-                )
-            })
-            .collect();
-        (rows, !view.groups_to_discover().is_empty())
+        let rows = view.pim_groups_page(true, &ask).map(|group| {
+            (
+                group.clone(),
+                open(group.id, ScheduleKind::Eligible),
+                open(group.id, ScheduleKind::Active),
+            )
+        });
+        let to_discover = view.pim_groups_page(false, &PageAsk::first(1));
+        (rows, to_discover.total > 0)
     };
-    let empty = if discoverable {
+    let empty = if !ask.search.is_empty() {
+        ("No groups", "No managed group matches.")
+    } else if discoverable {
         (
             "No managed groups",
             "Use Discover groups to bring a group you administer under PIM.",
@@ -129,16 +130,31 @@ pub async fn managed(console: Console) -> Response {
             "You administer no group in PIM. Groups you may activate are under My roles.",
         )
     };
+    let base = "/ui/groups";
+    let pages = pager::by_cursor(&rows, |row| row.0.id, base, &ask);
     let head = Head::new("PIM groups").subtitle("Groups managed by PIM that you administer.");
+    let searchable = rows.total > 0 || !ask.search.is_empty();
     let body = html! {
         @if discoverable {
             div.toolbar {
                 a.button.primary href="/ui/groups/discover" { "Discover groups" }
             }
         }
-        (list_card(rows.is_empty(), empty, managed_table(&rows)))
+        @if searchable { (search_form(base, &ask.search)) }
+        (list_card(rows.items.is_empty(), empty, html! { (managed_table(&rows.items)) (pages) }))
     };
     console.finish(page(&console, Nav::Groups, head, body))
+}
+
+/// The search box of a list of groups.
+fn search_form(action: &str, search: &str) -> Markup {
+    html! {
+        form.search method="get" action=(action) role="search" {
+            (Field::new(Kind::Search, "q", "Search groups").value(search)
+                .hint("Part of a group's name.").render())
+            button.button.secondary type="submit" { "Search" }
+        }
+    }
 }
 
 fn managed_table(rows: &[(Group, usize, usize)]) -> Markup {
@@ -160,38 +176,29 @@ fn managed_table(rows: &[(Group, usize, usize)]) -> Markup {
     })
 }
 
-/// `GET /ui/groups/discover?q=`
+/// `GET /ui/groups/discover?q=&after=&before=`: a page of the groups to discover (issue 19 item 12).
 pub async fn discover_page(
     console: Console,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let body = discover_body(
-        &console,
-        query.get("q").map(String::as_str),
-        &Errors::default(),
-    );
+    let body = discover_body(&console, &pager::ask(&query), &Errors::default());
     console.finish(body)
 }
 
-fn discover_body(console: &Console, search: Option<&str>, errors: &Errors) -> Markup {
-    let needle = search.unwrap_or_default().trim().to_lowercase();
-    let groups: Vec<(Group, Option<String>)> = console
+fn discover_body(console: &Console, ask: &PageAsk<GroupId>, errors: &Errors) -> Markup {
+    let groups: Page<(Group, Option<String>)> = console
         .view()
-        .groups_to_discover()
-        .into_iter()
-        .filter(|g| needle.is_empty() || g.display_name.to_lowercase().contains(&needle))
-        .map(|g| (g.clone(), why_not_manageable(g)))
-        .collect();
+        .pim_groups_page(false, ask)
+        .map(|g| (g.clone(), why_not_manageable(g)));
+    let base = "/ui/groups/discover";
+    let pages = pager::by_cursor(&groups, |row| row.0.id, base, ask);
     let head = Head::new("Discover groups").subtitle("Groups you administer that PIM does not manage yet. Once managed, a group cannot be taken out of management.")
     .trail(&[("PIM groups", "/ui/groups")])
     .errors(errors);
     let body = html! {
-        form.search method="get" action="/ui/groups/discover" role="search" {
-            (Field::new(Kind::Search, "q", "Search groups").value(search.unwrap_or_default()).render())
-            button.button.secondary type="submit" { "Search" }
-        }
-        (list_card(groups.is_empty(), ("No groups to discover", "Every group you administer is managed already, or none matches."),
-            discover_table(console, &groups)))
+        (search_form(base, &ask.search))
+        (list_card(groups.items.is_empty(), ("No groups to discover", "Every group you administer is managed already, or none matches."),
+            html! { (discover_table(console, &groups.items)) (pages) }))
     };
     page(console, Nav::Groups, head, body)
 }
@@ -246,7 +253,7 @@ pub async fn manage(Path(id): Path<String>, Posted { console, form }: Posted) ->
         .await;
     let done = format!("/ui/groups/{group}/assignments?notice=managed");
     done_or_again(&console, managed, &done, |errors| {
-        discover_body(&console, None, errors)
+        discover_body(&console, &PageAsk::first(DEFAULT_PAGE_SIZE), errors)
     })
 }
 

@@ -10,7 +10,8 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use stint_core::directory::Group;
+use stint_app::view::PageAsk;
+use stint_core::directory::{Group, User};
 use stint_core::duration::IsoDuration;
 use stint_core::ids::{GroupId, UserId};
 use stint_core::policy::{Approver, PolicySettings};
@@ -285,39 +286,46 @@ fn approver_candidates(
     chosen: &[String],
     search: &str,
 ) -> Vec<(String, String, String)> {
-    let needle = search.trim().to_lowercase();
     let view = console.view();
-    let mut all: Vec<(String, String, String)> = view
-        .users()
-        .into_iter()
-        .map(|u| {
-            (
-                format!("user:{}", u.id),
-                u.display_name.clone(),
-                u.user_principal_name.clone(),
-            )
-        })
-        .chain(view.live_groups().into_iter().map(|g| {
-            (
-                format!("group:{}", g.id),
-                g.display_name.clone(),
-                "Members of the group".to_string(),
-            )
-        }))
-        .filter(|(value, name, detail)| {
-            chosen.contains(value)
-                || needle.is_empty()
-                || name.to_lowercase().contains(&needle)
-                || detail.to_lowercase().contains(&needle)
+    let user = |u: &User| {
+        let name = u.display_name.clone();
+        (
+            format!("user:{}", u.id),
+            name,
+            u.user_principal_name.clone(),
+        )
+    };
+    let group = |g: &Group| {
+        let name = g.display_name.clone();
+        (
+            format!("group:{}", g.id),
+            name,
+            "Members of the group".to_string(),
+        )
+    };
+    let mut picked: Vec<(String, String, String)> = (chosen.iter())
+        .filter_map(|value| match value.split_once(':')? {
+            ("user", id) => view.user(id.parse().ok()?).map(user),
+            ("group", id) => view.live_group(id.parse().ok()?).map(group),
+            _ => None,
         })
         .collect();
-    all.sort_by(|a, b| {
-        (!chosen.contains(&a.0), a.1.to_lowercase())
-            .cmp(&(!chosen.contains(&b.0), b.1.to_lowercase()))
-    });
-    all.truncate(100);
-    all
+    picked.sort_by_key(|candidate| candidate.1.to_lowercase());
+    // The first matches of each list in name order (issue 19 item 12: no sort of every user).
+    let users = view.users_page(&PageAsk::first_found(APPROVER_CHOICES, search));
+    let groups = view.live_groups_page(&PageAsk::first_found(APPROVER_CHOICES, search));
+    let mut found: Vec<(String, String, String)> = (users.items.into_iter().map(user))
+        .chain(groups.items.into_iter().map(group))
+        .filter(|candidate| !chosen.contains(&candidate.0))
+        .collect();
+    found.sort_by_key(|candidate| candidate.1.to_lowercase());
+    picked.extend(found);
+    picked.truncate(APPROVER_CHOICES);
+    picked
 }
+
+/// How many users and groups the approver list offers.
+const APPROVER_CHOICES: usize = 100;
 
 fn edit_page(
     console: &Console,

@@ -9,6 +9,7 @@
 
 use crate::change::Change;
 use crate::ids::GroupId;
+use crate::name_order::NameKey;
 use crate::State;
 
 use super::unfile;
@@ -130,13 +131,17 @@ impl State {
     fn remove_created(&mut self, created: Change) {
         match created {
             Change::User(user) => {
-                self.users.remove(&user.id);
+                if let Some(removed) = self.users.remove(&user.id) {
+                    self.users_by_name.remove(&NameKey::of_user(&removed));
+                }
                 // Unknown principals hold nothing (D1), as before the user was made.
                 self.index.principal_changed(user.id.into(), false);
             }
             Change::Group(group) => {
                 // Its slot stays, not live, as a deleted group's does.
-                self.groups.remove(&group.id);
+                if let Some(removed) = self.groups.remove(&group.id) {
+                    self.groups_by_name.remove(&NameKey::of_group(&removed));
+                }
                 self.index.group_changed(group.id, false, false, false);
             }
             Change::AdministrativeUnit(unit) => {

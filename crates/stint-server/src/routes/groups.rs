@@ -147,13 +147,9 @@ async fn create_group(
               InvalidQuery))]
 async fn list_groups(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&GROUPS)?;
-    let groups = call
-        .view()
-        .live_groups()
-        .into_iter()
-        .map(shape::group)
-        .collect();
-    call.directory_collection("/v1.0/groups", &GROUPS, &query, groups)
+    let view = call.view();
+    let groups = view.live_groups_in_order();
+    call.collection_in_order("/v1.0/groups", &GROUPS, &query, groups, shape::group)
 }
 
 /// Reads a group.

@@ -119,14 +119,16 @@ async fn create_user(
     Ok(call.created(&USERS, shape::user(&created.value)))
 }
 
-/// Lists users, sorted by display name.
+/// Lists users, sorted by display name; a page is read from the name order, not sorted (issue 19
+/// item 12).
 #[utoipa::path(get, path = "/v1.0/users", tag = "directory", params(ListOptions),
     responses((status = 200, description = "A collection of users"),
               InvalidQuery))]
 async fn list_users(call: Call) -> ApiResult<Json<Value>> {
     let query = call.query(&USERS)?;
-    let users = call.view().users().into_iter().map(shape::user).collect();
-    call.directory_collection("/v1.0/users", &USERS, &query, users)
+    let view = call.view();
+    let users = view.users_in_order();
+    call.collection_in_order("/v1.0/users", &USERS, &query, users, shape::user)
 }
 
 /// Reads a user by id or by userPrincipalName.
