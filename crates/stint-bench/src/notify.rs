@@ -139,7 +139,7 @@ pub(crate) async fn commit(
     let store = SqliteStore::open(url).await?;
     commit_to(&store, changes, now).await?;
     // The caller copies the file.
-    store.close().await;
+    store.close().await?;
     Ok(())
 }
 

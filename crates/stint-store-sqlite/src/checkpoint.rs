@@ -8,6 +8,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use sqlx::SqlitePool;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
@@ -18,16 +19,24 @@ const INTERVAL: Duration = Duration::from_millis(200);
 /// between ticks, so dropping the store closes the pool (and SQLite checkpoints the WAL one last
 /// time) as if the task were not there.
 #[derive(Debug)]
-pub(crate) struct Checkpointer(JoinHandle<()>);
+pub(crate) struct Checkpointer {
+    task: JoinHandle<()>,
+    stop: Arc<Notify>,
+}
 
 impl Checkpointer {
     pub(crate) fn start(pool: &Arc<SqlitePool>) -> Checkpointer {
         let pool: Weak<SqlitePool> = Arc::downgrade(pool);
-        Checkpointer(tokio::spawn(async move {
+        let stop = Arc::new(Notify::new());
+        let stopped = Arc::clone(&stop);
+        let task = tokio::spawn(async move {
             let mut ticks = tokio::time::interval(INTERVAL);
             ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
             loop {
-                ticks.tick().await;
+                tokio::select! {
+                    _ = ticks.tick() => {}
+                    () = stopped.notified() => return,
+                }
                 let Some(pool) = pool.upgrade().filter(|pool| !pool.is_closed()) else {
                     return;
                 };
@@ -36,12 +45,19 @@ impl Checkpointer {
                     tracing::debug!(%error, "a WAL checkpoint failed; the next one tries again");
                 }
             }
-        }))
+        });
+        Checkpointer { task, stop }
+    }
+
+    /// Stops the task once its checkpoint under way, if any, has finished.
+    pub(crate) async fn stop(mut self) {
+        self.stop.notify_one();
+        let _ = (&mut self.task).await;
     }
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
     }
 }

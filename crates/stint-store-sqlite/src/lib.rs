@@ -48,7 +48,7 @@ pub struct SqliteStore {
     /// Serialises this process's commits; `BEGIN IMMEDIATE` serialises them with other processes.
     writer: Mutex<()>,
     /// Copies the WAL back into a database file; `None` in memory.
-    _checkpointer: Option<Checkpointer>,
+    checkpointer: Option<Checkpointer>,
 }
 
 /// The settings SQLite reports for a connection of the store.
@@ -88,7 +88,7 @@ impl SqliteStore {
         let store = SqliteStore {
             pool,
             writer: Mutex::new(()),
-            _checkpointer: checkpointer,
+            checkpointer,
         };
         let settings = store.settings().await?;
         tracing::info!(
@@ -100,10 +100,20 @@ impl SqliteStore {
         Ok(store)
     }
 
-    /// Closes every connection, waiting for each; SQLite checkpoints the WAL into the file as the
-    /// last one closes, so the file alone then holds every commit (for a plain copy of it).
-    pub async fn close(&self) {
+    /// Copies the WAL into the file and empties it, then closes every connection: the file alone
+    /// then holds every commit, for a plain copy of it.
+    pub async fn close(mut self) -> Result<(), StoreError> {
+        if let Some(checkpointer) = self.checkpointer.take() {
+            checkpointer.stop().await;
+        }
+        let mut connection = self.connection().await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut *connection)
+            .await
+            .map_err(from_sqlx)?;
+        drop(connection);
         self.pool.close().await;
+        Ok(())
     }
 
     /// The settings in force on the store's connections, as SQLite reports them.
@@ -155,6 +165,12 @@ impl SqlStore for SqliteStore {
     async fn write_transaction(&self) -> Result<Self::Transaction, StoreError> {
         let transaction = self.pool.begin_with("BEGIN IMMEDIATE").await;
         transaction.map(Session).map_err(from_sqlx)
+    }
+
+    /// This process's queue of writers: SQLite's busy handler polls, so a writer that waits for
+    /// it behind back-to-back group commits could wait past its timeout.
+    async fn write_turn(&self) -> Box<dyn Send + '_> {
+        Box::new(self.writer.lock().await)
     }
 
     /// A `BEGIN IMMEDIATE` transaction: SQLite's write lock, taken after this process's own

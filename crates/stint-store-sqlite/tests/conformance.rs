@@ -86,6 +86,24 @@ async fn a_file_runs_with_wal_full_sync_foreign_keys_a_busy_timeout_and_checkpoi
     assert_eq!(settings.wal_autocheckpoint_pages, 16_384);
 }
 
+/// The store's checkpoints run beside the writes, so the WAL may hold recent commits; a closed
+/// store has copied them into the file, which a plain copy then carries whole.
+#[tokio::test]
+async fn a_closed_store_leaves_every_commit_in_the_file_itself() {
+    let (directory, path) = temporary_database();
+    let store = SqliteStore::open(&path).await.unwrap();
+    for minute in 1..=20 {
+        let group = new_group(&format!("Group {minute}"));
+        store.commit(None, &group, at(minute)).await.unwrap();
+    }
+    store.close().await.unwrap();
+
+    let copy = directory.path().join("copy.db");
+    std::fs::copy(&path, &copy).unwrap();
+    let copied = SqliteStore::open(copy.to_str().unwrap()).await.unwrap();
+    assert_eq!(copied.revision().await.unwrap(), 20);
+}
+
 #[tokio::test]
 async fn a_database_from_a_newer_stint_is_refused() {
     let (_directory, path) = temporary_database();

@@ -43,6 +43,14 @@ pub trait SqlStore: Send + Sync + std::fmt::Debug + 'static {
     /// See [`Store::lock_for_write`]; the adapter takes its locks, then [`lock_for_write`].
     async fn lock_for_write(&self) -> Result<Box<dyn WriteLock + '_>, StoreError>;
 
+    /// Held by a write outside the state (the outbox's claims and settlements, connector
+    /// progress) while it runs. Where the database has one writer at a time and lets waiting
+    /// writers poll for it (SQLite), this is the place in the same queue the commits take, so that
+    /// back-to-back commits cannot starve those writes; elsewhere nothing.
+    async fn write_turn(&self) -> Box<dyn Send + '_> {
+        Box::new(())
+    }
+
     /// See [`Store::wait_for_change`]; this default just sleeps, so callers poll.
     async fn wait_for_change(&self, timeout: Duration) -> Result<(), StoreError> {
         tokio::time::sleep(timeout).await;
@@ -97,6 +105,7 @@ impl<S: SqlStore> Store for S {
         lease_until: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<ClaimedMessage>, StoreError> {
+        let _turn = self.write_turn().await;
         let mut session = self.session().await?;
         outbox::claim(&mut session, S::STATEMENTS, worker, now, lease_until, limit).await
     }
@@ -107,6 +116,7 @@ impl<S: SqlStore> Store for S {
         settlements: &[(Uuid, Settlement)],
         now: DateTime<Utc>,
     ) -> Result<Vec<bool>, StoreError> {
+        let _turn = self.write_turn().await;
         let mut transaction = self.write_transaction().await?;
         let mut settled = Vec::with_capacity(settlements.len());
         for (id, settlement) in settlements {
@@ -142,6 +152,7 @@ impl<S: SqlStore> Store for S {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
         let mut session = self.session().await?;
         connectors::claim(
             &mut session,
@@ -167,6 +178,7 @@ impl<S: SqlStore> Store for S {
         worker: &str,
         progress: &ConnectorProgress,
     ) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
         let mut session = self.session().await?;
         connectors::save(&mut session, S::STATEMENTS, connector, worker, progress).await
     }
