@@ -17,8 +17,9 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
-const port = Number(process.env.PORT);
-const issuer = `http://127.0.0.1:${port}`;
+// PORT=0 (or unset): the system picks a free port, and the issuer is printed once listening.
+const port = Number(process.env.PORT || 0);
+let issuer;
 const accounts = new Map();
 let lastAdded;
 let lastAuthorization = {};
@@ -83,7 +84,7 @@ function makeProvider(key) {
 }
 
 let key = newKey();
-let provider = makeProvider(key);
+let provider;
 
 async function body(req) {
   const chunks = [];
@@ -152,5 +153,8 @@ const server = http.createServer(async (req, res) => {
 });
 
 server.listen(port, '127.0.0.1', () => {
-  console.log(`oidc-provider listening on ${issuer}`);
+  issuer = `http://127.0.0.1:${server.address().port}`;
+  provider = makeProvider(key);
+  // The first line of standard output: the test reads its provider's address from it.
+  console.log(issuer);
 });

@@ -3,6 +3,7 @@
 //! `op.mjs`: the real OpenID Provider of the OIDC tests of the server and of the `stint` binary.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::{json, Value};
@@ -37,27 +38,37 @@ impl OpenIdProvider {
             eprintln!("SKIPPED {test}: set STINT_TEST_OIDC=1 (after `npm ci` in crates/stint-server/tests/oidc) to sign in through a real OpenID Provider");
             return None;
         }
-        let port = stint_testkit::free_port();
         let directory = concat!(env!("CARGO_MANIFEST_DIR"), "/../stint-server/tests/oidc");
-        let child = Command::new("node")
+        let mut child = Command::new("node")
             .arg("op.mjs")
             .current_dir(directory)
-            .env("PORT", port.to_string())
+            .env("PORT", "0")
             .env("CLIENT_ID", CLIENT_ID)
             .env("CLIENT_SECRET", CLIENT_SECRET)
             .env("REDIRECT_URI", redirect_uri)
             .env("DEVICE_FLOW", if device_flow { "1" } else { "0" })
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("node runs tests/oidc/op.mjs (Node 20+, `npm ci` in tests/oidc)");
-        let mut provider = OpenIdProvider {
+        // It listens on a port the system chose, then prints its issuer: a port picked here and
+        // handed over could be another test's provider's by then.
+        let mut issuer = String::new();
+        let stdout = child.stdout.take().expect("the provider's standard output");
+        let mut stdout = BufReader::new(stdout);
+        stdout.read_line(&mut issuer).unwrap();
+        // The rest is read and dropped: a closed pipe would end the provider at its next line.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let issuer = issuer.trim().to_owned();
+        assert!(
+            issuer.starts_with("http://127.0.0.1:"),
+            "oidc-provider did not start: it printed {issuer:?}"
+        );
+        Some(OpenIdProvider {
             child,
-            issuer: format!("http://127.0.0.1:{port}"),
+            issuer,
             http: reqwest::Client::new(),
-        };
-        stint_testkit::wait_until_accepting(port, &mut provider.child, "oidc-provider");
-        Some(provider)
+        })
     }
 
     async fn call(&self, path: &str, body: Option<Value>) -> Value {
