@@ -80,15 +80,23 @@ struct Batch {
     /// Each change's statement and parameters, in the decisions' order.
     changes: Vec<(&'static str, Vec<Param>)>,
     /// The appended rows (audit events, messages, change-log rows), by statement.
-    appended: Vec<(&'static str, Vec<Vec<Param>>)>,
+    appended: ByStatement,
+}
+
+/// Rows grouped by their statement, each statement where it first came.
+type ByStatement = Vec<(&'static str, Vec<Vec<Param>>)>;
+
+/// Adds `params` to the rows of `sql`.
+fn add_row(groups: &mut ByStatement, sql: &'static str, params: Vec<Param>) {
+    match groups.iter_mut().find(|(known, _)| *known == sql) {
+        Some((_, rows)) => rows.push(params),
+        None => groups.push((sql, vec![params])),
+    }
 }
 
 impl Batch {
     fn add(&mut self, sql: &'static str, params: Vec<Param>) {
-        match self.appended.iter_mut().find(|(known, _)| *known == sql) {
-            Some((_, rows)) => rows.push(params),
-            None => self.appended.push((sql, vec![params])),
-        }
+        add_row(&mut self.appended, sql, params);
     }
 
     async fn write<S: Session>(
@@ -109,12 +117,9 @@ impl Batch {
                 session.execute(sql, params).await?;
             }
         } else {
-            let mut by_statement: Vec<(&'static str, Vec<Vec<Param>>)> = Vec::new();
+            let mut by_statement = ByStatement::new();
             for (sql, params) in self.changes {
-                match by_statement.iter_mut().find(|(known, _)| *known == sql) {
-                    Some((_, rows)) => rows.push(params),
-                    None => by_statement.push((sql, vec![params])),
-                }
+                add_row(&mut by_statement, sql, params);
             }
             for (sql, rows) in by_statement {
                 // The tenant's conflict target is its singleton row, not its first parameter.
