@@ -23,6 +23,7 @@ pub mod oidc;
 pub mod password;
 pub mod pim;
 pub mod policies;
+pub mod profile;
 pub mod recover;
 pub mod roles;
 pub mod scheduler;

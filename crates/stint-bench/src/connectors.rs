@@ -232,6 +232,7 @@ async fn setup(work: &Path, bench: &Bench, users: usize) -> anyhow::Result<Setup
             authenticator: None,
             recent_failed_codes: Vec::new(),
             identities: Vec::new(),
+            time_zone: None,
             mail: None,
         }));
     }

@@ -208,6 +208,7 @@ pub fn build(
             authenticator: None,
             recent_failed_codes: Vec::new(),
             identities: Vec::new(),
+            time_zone: None,
             mail: None,
         }));
         users.push(id);

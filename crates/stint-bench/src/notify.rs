@@ -248,6 +248,7 @@ pub(crate) fn user(id: UserId, name: &str, now: DateTime<Utc>) -> User {
         recent_failed_codes: Vec::new(),
         mail: Some(format!("{name}@bench.example")),
         identities: Vec::new(),
+        time_zone: None,
     }
 }
 

@@ -11,9 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use maud::Markup;
 use stint_app::{AppError, AppResult};
+use stint_core::time_zone::{SkippedTime, TimeZone};
 use stint_core::{in_words, Violation};
 
 use super::error::UiError;
@@ -66,20 +67,32 @@ impl FormData {
         self.0.iter().any(|(key, _)| key == name)
     }
 
-    /// The `datetime-local` value of `name` as UTC; `None` when blank, or when unreadable, then
-    /// with `message` under the field.
+    /// The `datetime-local` value of `name`, a wall-clock time in `zone`, as the instant it
+    /// names; `None` when blank, or when unreadable or skipped by the zone's clocks, then with an
+    /// error under the field.
     pub fn time(
         &self,
         name: &'static str,
+        zone: TimeZone,
         errors: &mut Errors,
-        message: &str,
     ) -> Option<DateTime<Utc>> {
         let text = self.get(name)?;
-        let parsed = parse_time(&text);
-        if parsed.is_none() {
-            errors.add(name, message);
+        let Some(wall_clock) = parse_wall_clock(&text) else {
+            errors.add(name, "Enter a date and time, such as 2026-02-01 17:00.");
+            return None;
+        };
+        match zone.instant(wall_clock) {
+            Ok(at) => Some(at),
+            Err(SkippedTime) => {
+                errors.add(
+                    name,
+                    format!(
+                        "The clocks in {zone} skip that time (summer time starts): choose another."
+                    ),
+                );
+                None
+            }
         }
-        parsed
     }
 
     /// The value of `name`, or an empty string (to put back in the form).
@@ -228,26 +241,26 @@ impl Errors {
     }
 }
 
-/// Reads a `datetime-local` value (`2026-01-05T09:30`, seconds optional) as UTC.
-pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+/// Reads a `datetime-local` value (`2026-01-05T09:30`, seconds optional) as a wall-clock time.
+fn parse_wall_clock(text: &str) -> Option<NaiveDateTime> {
     let text = text.trim();
     ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-        .map(|naive| Utc.from_utc_datetime(&naive))
 }
 
-/// A time as a `datetime-local` value.
-pub fn time_value(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M").to_string()
+/// A time as a `datetime-local` value on the clocks of `zone`.
+pub fn time_value(at: DateTime<Utc>, zone: TimeZone) -> String {
+    zone.local(at).format("%Y-%m-%dT%H:%M").to_string()
 }
 
-/// Reads a date (`2026-01-05`) as the start of that day, UTC.
-pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
-    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .ok()
-        .and_then(|date| date.and_hms_opt(0, 0, 0))
-        .map(|naive| Utc.from_utc_datetime(&naive))
+/// Reads a date (`2026-01-05`) as the start of that day in `zone` (its first instant, when the
+/// clocks skip midnight).
+pub fn parse_date(text: &str, zone: TimeZone) -> Option<DateTime<Utc>> {
+    let date = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()?;
+    (0..24)
+        .filter_map(|hour| date.and_hms_opt(hour, 0, 0))
+        .find_map(|wall_clock| zone.instant(wall_clock).ok())
 }
 
 #[cfg(test)]
@@ -280,10 +293,36 @@ mod tests {
     }
 
     #[test]
-    fn datetime_local_values_are_read_as_utc() {
-        let at = parse_time("2026-01-05T09:30").unwrap();
+    fn datetime_local_values_are_read_on_the_clocks_of_the_persons_zone() {
+        let read = |text: &str, zone: TimeZone| {
+            let form = FormData(vec![("start".into(), text.into())]);
+            let mut errors = Errors::default();
+            (form.time("start", zone, &mut errors), errors)
+        };
+        let (at, _) = read("2026-01-05T09:30", TimeZone::UTC);
+        let at = at.unwrap();
         assert_eq!(at.to_rfc3339(), "2026-01-05T09:30:00+00:00");
-        assert_eq!(time_value(at), "2026-01-05T09:30");
-        assert!(parse_time("yesterday").is_none());
+        assert_eq!(time_value(at, TimeZone::UTC), "2026-01-05T09:30");
+
+        let paris = TimeZone::named("Europe/Paris").unwrap();
+        let (at, _) = read("2026-01-05T09:30", paris);
+        let at = at.unwrap();
+        assert_eq!(at.to_rfc3339(), "2026-01-05T08:30:00+00:00");
+        assert_eq!(time_value(at, paris), "2026-01-05T09:30");
+
+        let (skipped, errors) = read("2026-03-29T02:30", paris);
+        assert!(skipped.is_none());
+        assert!(errors.field("start").unwrap().contains("Europe/Paris skip"));
+        let (unreadable, errors) = read("yesterday", paris);
+        assert!(unreadable.is_none());
+        assert!(errors.field("start").unwrap().contains("such as"));
+    }
+
+    #[test]
+    fn a_date_starts_at_midnight_in_the_persons_zone() {
+        let tokyo = TimeZone::named("Asia/Tokyo").unwrap();
+        let start = parse_date("2026-01-05", tokyo).unwrap();
+        assert_eq!(start.to_rfc3339(), "2026-01-04T15:00:00+00:00");
+        assert!(parse_date("5 Jan", tokyo).is_none());
     }
 }

@@ -27,6 +27,7 @@ use stint_core::auth::TokenHash;
 use stint_core::ids::UserId;
 use stint_core::request::ScheduleRequest;
 use stint_core::rules::assignments::RequestInput;
+use stint_core::time_zone::TimeZone;
 
 use super::{csrf, UiState};
 use crate::RequestId;
@@ -141,6 +142,8 @@ pub struct Me {
     pub federated: bool,
     /// Where notifications reach them.
     pub mail: Option<String>,
+    /// The zone their times are shown and read in.
+    pub zone: TimeZone,
 }
 
 /// Everything a console page knows about its request: who is signed in, with which token, the
@@ -195,6 +198,11 @@ impl Console {
         response
     }
 
+    /// The zone the signed-in user reads and types times in.
+    pub fn zone(&self) -> TimeZone {
+        self.me.zone
+    }
+
     /// What the signed-in user may read now. Drop it before awaiting anything.
     pub fn view(&self) -> View<'_> {
         self.app.view(&self.session)
@@ -245,6 +253,7 @@ impl FromRequestParts<UiState> for Console {
             has_totp: user.authenticator.as_ref().is_some_and(|a| a.confirmed),
             federated: !user.identities.is_empty(),
             mail: user.mail.clone(),
+            zone: user.time_zone.unwrap_or_default(),
         });
         let Some(me) = me else {
             return Err(back_to_sign_in(Some("session-ended")));

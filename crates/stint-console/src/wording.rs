@@ -1,21 +1,70 @@
 //! How the console words things: times, durations, and the names of principals and groups.
 //! Reading only; the decisions are the app's.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use maud::{html, Markup};
 use stint_app::View;
 use stint_core::ids::{GroupId, PrincipalId};
 use stint_core::request::ScheduleRequest;
 use stint_core::schedule::{Access, ScheduleKind};
 use stint_core::state::Principal;
+use stint_core::time_zone::TimeZone;
 
-/// A time as people read it, always in UTC: `Mon 5 Jan 2026, 09:00 UTC`.
-pub fn time(at: DateTime<Utc>) -> String {
-    at.format("%a %-d %b %Y, %H:%M UTC").to_string()
+/// A time as people read it, on the clocks of `zone`: `Mon 5 Jan 2026, 10:00 CET`.
+pub fn time_text(at: DateTime<Utc>, zone: TimeZone) -> String {
+    in_zone(at, zone, "%a %-d %b %Y, %H:%M")
+}
+
+/// [`time_text`] to the second, as the audit shows it.
+pub fn second_text(at: DateTime<Utc>, zone: TimeZone) -> String {
+    in_zone(at, zone, "%a %-d %b %Y, %H:%M:%S")
+}
+
+/// [`time_text`] as markup, with the time in UTC on hover when the zone is another.
+pub fn time(at: DateTime<Utc>, zone: TimeZone) -> Markup {
+    time_element(at, zone, time_text)
+}
+
+/// [`second_text`] as markup, with the time in UTC on hover when the zone is another.
+pub fn second(at: DateTime<Utc>, zone: TimeZone) -> Markup {
+    time_element(at, zone, second_text)
 }
 
 /// The end of a window, or "Permanent".
-pub fn end(end: Option<DateTime<Utc>>) -> String {
-    end.map_or_else(|| "Permanent".to_string(), time)
+pub fn end(end: Option<DateTime<Utc>>, zone: TimeZone) -> Markup {
+    match end {
+        Some(at) => time(at, zone),
+        None => html! { "Permanent" },
+    }
+}
+
+/// A time field's label naming the zone it is read in: `Start (Europe/Paris)`.
+pub fn in_zone_label(label: &str, zone: TimeZone) -> String {
+    format!("{label} ({zone})")
+}
+
+fn time_element(
+    at: DateTime<Utc>,
+    zone: TimeZone,
+    text: fn(DateTime<Utc>, TimeZone) -> String,
+) -> Markup {
+    let utc = (!zone.is_utc()).then(|| text(at, TimeZone::UTC));
+    html! {
+        time datetime=(at.to_rfc3339_opts(SecondsFormat::Secs, true)) title=[utc] { (text(at, zone)) }
+    }
+}
+
+/// `format` on the clocks of `zone`, then the zone's abbreviation (`CET`), or its offset from
+/// UTC where it has none (`UTC-03`).
+fn in_zone(at: DateTime<Utc>, zone: TimeZone, format: &str) -> String {
+    let local = zone.local(at);
+    let abbreviation = local.format("%Z").to_string();
+    let label = if abbreviation.starts_with(['+', '-']) {
+        format!("UTC{abbreviation}")
+    } else {
+        abbreviation
+    };
+    format!("{} {label}", local.format(format))
 }
 
 /// `8 hours`, `1 hour 30 minutes`, `3 days`.
@@ -87,6 +136,29 @@ pub fn group_name(view: &View<'_>, id: GroupId) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone as _;
+
+    #[test]
+    fn times_read_in_the_persons_zone_with_utc_on_hover() {
+        let at = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 7).unwrap();
+        let utc = time(at, TimeZone::UTC).into_string();
+        assert_eq!(
+            utc,
+            r#"<time datetime="2026-01-05T09:00:07Z">Mon 5 Jan 2026, 09:00 UTC</time>"#
+        );
+        let paris = TimeZone::named("Europe/Paris").unwrap();
+        let shown = second(at, paris).into_string();
+        assert!(
+            shown.contains(r#"title="Mon 5 Jan 2026, 09:00:07 UTC""#),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(">Mon 5 Jan 2026, 10:00:07 CET</time>"),
+            "{shown}"
+        );
+        let sao_paulo = TimeZone::named("America/Sao_Paulo").unwrap();
+        assert_eq!(time_text(at, sao_paulo), "Mon 5 Jan 2026, 06:00 UTC-03");
+    }
 
     #[test]
     fn durations_read_naturally() {

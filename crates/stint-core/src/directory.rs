@@ -13,6 +13,7 @@ use crate::ids::{
     TenantId, UserId,
 };
 use crate::schedule::{MemberType, Window};
+use crate::time_zone::TimeZone;
 use crate::totp::TotpAuthenticator;
 
 /// The single tenant a deployment serves, created on first start.
@@ -55,6 +56,9 @@ pub struct User {
     /// O1: the identities at OpenID Providers this user signs in with; each is linked to one user.
     #[serde(default)]
     pub identities: Vec<LinkedIdentity>,
+    /// The zone the console shows their times in; UTC when they have not chosen one.
+    #[serde(default, deserialize_with = "crate::time_zone::lenient")]
+    pub time_zone: Option<TimeZone>,
 }
 
 /// O1: an identity at an OpenID Provider, named by the ID token's `iss` and `sub`.
@@ -399,6 +403,7 @@ mod tests {
             recent_failed_codes: Vec::new(),
             mail: None,
             identities: Vec::new(),
+            time_zone: None,
         };
         assert!(user.has_name("alice@contoso.com"));
         assert!(!format!("{user:?}").contains("\"x\""));

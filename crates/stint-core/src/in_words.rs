@@ -10,7 +10,7 @@ use crate::duration::IsoDuration;
 use crate::policy_rules::PolicyRuleId;
 use crate::violation::{ErrorCode, PolicyRule, Violation};
 
-pub use audit_words::{audit_action, audit_actions, audit_details, to_the_second};
+pub use audit_words::{audit_action, audit_actions, audit_details};
 
 /// How Graph starts every five-minute refusal; people are told what happened instead.
 const GRAPH_TOO_SHORT: &str = "The Active duration is too short. Minimum required is 5 minutes. ";

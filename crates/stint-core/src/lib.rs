@@ -53,6 +53,7 @@ pub mod scim;
 pub mod spec;
 pub mod state;
 pub mod text;
+pub mod time_zone;
 pub mod totp;
 pub mod violation;
 pub mod webhook;

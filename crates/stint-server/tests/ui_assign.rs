@@ -77,20 +77,6 @@ fn add_form<'a>(page: &'a Page, group: &str) -> &'a str {
     &page.body[start..end]
 }
 
-/// Whether `message` is shown as the error of the field `f-{field}` (its label or fieldset comes
-/// just before the message; the summary at the top links with `#f-…` and says no "Error:").
-fn error_under(body: &str, field: &str, message: &str) -> bool {
-    let shown = format!("Error: </span>{message}");
-    let owner = format!("\"f-{field}\"");
-    body.match_indices(&shown).any(|(at, _)| {
-        let mut from = at.saturating_sub(400);
-        while !body.is_char_boundary(from) {
-            from -= 1;
-        }
-        body[from..at].contains(&owner)
-    })
-}
-
 #[common::both_backends]
 async fn console_add_assignment_search_keeps_the_role_type_dates_and_justification_picked() {
     let w = world().await;
@@ -265,7 +251,7 @@ async fn console_add_assignment_without_a_known_role_type_or_principal_is_refuse
             .await;
         assert_eq!(refused.status, 400, "{fields:?} was not refused");
         assert!(
-            error_under(&refused.body, field, message),
+            refused.shows_error_under(field, message),
             "{fields:?}: no '{message}' under {field}: {}",
             refused.body
         );

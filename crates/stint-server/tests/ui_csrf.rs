@@ -116,6 +116,10 @@ fn forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)> {
         ("/ui/profile/step-up".into(), owned(&[("code", "123456")])),
         ("/ui/profile/totp/remove".into(), vec![]),
         (
+            "/ui/profile/time-zone".into(),
+            owned(&[("time_zone", "Asia/Tokyo")]),
+        ),
+        (
             "/ui/my-roles/activate".into(),
             owned(&[
                 ("group", g),

@@ -819,6 +819,7 @@ fn user(name: &str) -> User {
         authenticator: None,
         recent_failed_codes: Vec::new(),
         identities: Vec::new(),
+        time_zone: None,
         mail: None,
     }
 }

@@ -141,7 +141,7 @@ fn activate_page(console: &Console, target: &Target, form: &FormData, errors: &E
                     input type="hidden" name="access" value=(target.access);
                     (select("duration", "Duration", &durations(maximum), &chosen, errors,
                         Some(&format!("At most {} for this group.", wording::duration(maximum)))))
-                    (Field::new(Kind::DateTime, "start", "Start later (UTC)")
+                    (Field::new(Kind::DateTime, "start", &wording::in_zone_label("Start later", console.zone()))
                         .value(form.value("start"))
                         .hint("Leave empty to start now.")
                         .errors(errors).render())
@@ -259,11 +259,7 @@ pub async fn submit(Posted { mut console, form }: Posted) -> Result<Response, Ui
         .get("duration")
         .and_then(|d| d.parse::<IsoDuration>().ok())
         .unwrap_or(target.settings.activation_maximum);
-    let start = form.time(
-        "start",
-        &mut errors,
-        "Enter the start as a date and time, such as 2026-01-05 14:30.",
-    );
+    let start = form.time("start", console.zone(), &mut errors);
     if !errors.is_empty() {
         return Ok(rerender(&console, &target, &form, &errors));
     }
@@ -402,7 +398,7 @@ fn change_page(
                 input type="hidden" name="group" value=(target.group);
                 input type="hidden" name="access" value=(target.access);
                 input type="hidden" name="kind" value=(kind);
-                (Field::new(Kind::DateTime, "end", "Requested end (UTC)")
+                (Field::new(Kind::DateTime, "end", &wording::in_zone_label("Requested end", console.zone()))
                     .value(form.value("end")).errors(errors)
                     .hint("The administrator may choose another end.").render())
                 (Field::new(Kind::TextArea, "justification", "Reason")
@@ -436,11 +432,7 @@ pub async fn change_submit(
         _ => ScheduleKind::Active,
     };
     let mut errors = Errors::default();
-    let end = form.time(
-        "end",
-        &mut errors,
-        "Enter the end as a date and time, such as 2026-02-01 17:00.",
-    );
+    let end = form.time("end", console.zone(), &mut errors);
     if errors.is_empty() {
         let input = RequestInput {
             kind,

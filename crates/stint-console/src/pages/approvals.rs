@@ -14,6 +14,7 @@ use stint_core::request::{RequestAction, ScheduleRequest};
 use stint_core::rules::approval::{ChosenSchedule, Review};
 use stint_core::rules::assignments::MAX_JUSTIFICATION_CHARS;
 use stint_core::schedule::ScheduleKind;
+use stint_core::time_zone::TimeZone;
 
 use super::requests::{action_label, schedule_text};
 use crate::error::UiError;
@@ -85,20 +86,20 @@ pub async fn list(console: Console, Query(query): Query<HashMap<String, String>>
             @if waiting.is_empty() {
                 (empty("Nothing to approve", "Requests you can decide appear here."))
             } @else {
-                (table(&waiting, true))
+                (table(&waiting, true, console.zone()))
             }
         }
         @if !decided.is_empty() {
             section.card.flush {
                 h2.card-title { "Decided by you" }
-                (table(&decided, false))
+                (table(&decided, false, console.zone()))
             }
         }
     };
     console.finish(page(&console, Nav::Approvals, head, body))
 }
 
-fn table(items: &[Item], review: bool) -> Markup {
+fn table(items: &[Item], review: bool, zone: TimeZone) -> Markup {
     let last = if review { "Requested" } else { "Status" };
     let columns = [
         "Requester",
@@ -114,11 +115,11 @@ fn table(items: &[Item], review: bool) -> Markup {
             td data-label="Requester" { strong { (item.requester.0) } br; span.muted { (item.requester.1) } }
             td data-label="Group" { (item.group) br; span.muted { (wording::access(item.request.target.access)) } }
             td data-label="Request" { (action_label(item.request.action)) }
-            td data-label="Schedule" { (schedule_text(&item.request)) }
+            td data-label="Schedule" { (schedule_text(&item.request, zone)) }
             td data-label="Reason" { (item.request.justification.clone().unwrap_or_else(|| "—".into())) }
             td data-label="Ticket" { (item.ticket.clone().unwrap_or_else(|| "—".into())) }
             @if review {
-                td data-label="Requested" { (wording::time(item.request.created_at)) }
+                td data-label="Requested" { (wording::time(item.request.created_at, zone)) }
                 td.actions-cell {
                     a.button.primary.small href=(format!("/ui/approvals/{}", item.request.id))
                         aria-label=(format!("Review the request of {}", item.requester.0)) { "Review" }
@@ -187,11 +188,11 @@ fn review_page(console: &Console, item: &Item, form: &FormData, errors: &Errors)
                     dt { "Group" } dd { (item.group) }
                     dt { "Role" } dd { (wording::access(request.target.access)) }
                     dt { "Request" } dd { (action_label(request.action)) }
-                    dt { "Schedule" } dd { (schedule_text(request)) }
+                    dt { "Schedule" } dd { (schedule_text(request, console.zone())) }
                     dt { "Reason" } dd { (request.justification.clone().unwrap_or_else(|| "—".into())) }
                     dt { "Ticket" } dd { (item.ticket.clone().unwrap_or_else(|| "—".into())) }
-                    dt { "Requested" } dd { (wording::time(request.created_at)) }
-                    dt { "Decide by" } dd { (wording::time(request.created_at + stint_core::rules::approval::APPROVAL_TIMEOUT)) }
+                    dt { "Requested" } dd { (wording::time(request.created_at, console.zone())) }
+                    dt { "Decide by" } dd { (wording::time(request.created_at + stint_core::rules::approval::APPROVAL_TIMEOUT, console.zone())) }
                 }
             }
             section.card {
@@ -203,10 +204,10 @@ fn review_page(console: &Console, item: &Item, form: &FormData, errors: &Errors)
                             ("eligible", "Eligible", None),
                             ("active", "Active", None),
                         ], &kind, errors))
-                        (Field::new(Kind::DateTime, "start", "New start (UTC)").value(form.value("start"))
+                        (Field::new(Kind::DateTime, "start", &wording::in_zone_label("New start", console.zone())).value(form.value("start"))
                             .hint("Leave empty to keep the current start (extension) or start now (renewal).")
                             .errors(errors).render())
-                        (Field::new(Kind::DateTime, "end", "New end (UTC)").value(form.value("end"))
+                        (Field::new(Kind::DateTime, "end", &wording::in_zone_label("New end", console.zone())).value(form.value("end"))
                             .hint("Leave empty for the end the requester asked for.")
                             .errors(errors).render())
                     }
@@ -248,9 +249,8 @@ pub async fn decide(Path(id): Path<String>, Posted { console, form }: Posted) ->
             Some("active") => Some(ScheduleKind::Active),
             _ => None,
         };
-        let unreadable = "Enter a date and time, such as 2026-02-01 17:00.";
-        chosen.start = form.time("start", &mut errors, unreadable);
-        chosen.end = form.time("end", &mut errors, unreadable);
+        chosen.start = form.time("start", console.zone(), &mut errors);
+        chosen.end = form.time("end", console.zone(), &mut errors);
     }
     if errors.is_empty() {
         let Some(approval) = item.request.approval.as_ref() else {

@@ -24,6 +24,7 @@ use stint_core::policy::PolicySettings;
 use stint_core::request::{Expiration, GroupAccess, RequestAction, RequestedSchedule};
 use stint_core::rules::assignments::{RequestInput, MAX_JUSTIFICATION_CHARS};
 use stint_core::schedule::{Access, ScheduleKind};
+use stint_core::time_zone::TimeZone;
 
 use super::groups::{group_for, group_head, GroupPage, Section};
 use crate::error::UiError;
@@ -241,7 +242,7 @@ fn add_page(console: &Console, group: &Group, form: &FormData, errors: &Errors) 
                     ("eligible", "Eligible", Some("Must activate to use the role.")),
                     ("active", "Active", Some("Holds the role without activating.")),
                 ], kind_shown, errors))
-                (schedule_fields(form, errors, permanent_eligible, permanent_active, &policy))
+                (schedule_fields(form, errors, console.zone(), permanent_eligible, permanent_active, &policy))
                 (Field::new(Kind::TextArea, "justification", "Justification")
                     .value(form.value("justification")).maxlength(MAX_JUSTIFICATION_CHARS)
                     .required(policy.active_assignment_requirements.justification && kind == ScheduleKind::Active)
@@ -296,6 +297,7 @@ fn principal_picker(
 fn schedule_fields(
     form: &FormData,
     errors: &Errors,
+    zone: TimeZone,
     permanent_eligible: bool,
     permanent_active: bool,
     policy: &PolicySettings,
@@ -316,9 +318,9 @@ fn schedule_fields(
             (checkbox("permanent", "Permanently", form.checked("permanent"), Some(hint_permanent)))
         }
         div.field-row {
-            (Field::new(Kind::DateTime, "start", "Start (UTC)").value(form.value("start"))
+            (Field::new(Kind::DateTime, "start", &wording::in_zone_label("Start", zone)).value(form.value("start"))
                 .hint("Leave empty to start now.").errors(errors).render())
-            (Field::new(Kind::DateTime, "end", "End (UTC)").value(form.value("end"))
+            (Field::new(Kind::DateTime, "end", &wording::in_zone_label("End", zone)).value(form.value("end"))
                 .hint(end_hint).errors(errors).render())
         }
     }
@@ -348,10 +350,9 @@ impl Times {
 
 /// Reads start, end and "Permanently"; an unreadable time, or an end with "Permanently", is an
 /// error under its field.
-fn times_from(form: &FormData, errors: &mut Errors) -> Times {
-    let unreadable = "Enter a date and time, such as 2026-02-01 17:00.";
-    let start = form.time("start", errors, unreadable);
-    let end = form.time("end", errors, unreadable);
+fn times_from(form: &FormData, zone: TimeZone, errors: &mut Errors) -> Times {
+    let start = form.time("start", zone, errors);
+    let end = form.time("end", zone, errors);
     let permanent = form.checked("permanent");
     if permanent && end.is_some() {
         errors.add("end", "Either give an end or tick Permanently, not both.");
@@ -373,7 +374,7 @@ pub async fn create(
     let access = access_from(&form, &mut errors);
     let principal = principal_from(&form, &mut errors);
     let kind = kind_from(&form, &mut errors);
-    let times = times_from(&form, &mut errors);
+    let times = times_from(&form, console.zone(), &mut errors);
     if let (true, Some(access), Some(principal), Some(kind)) =
         (errors.is_empty(), access, principal, kind)
     {
@@ -470,9 +471,10 @@ pub async fn edit_form(
         return no_target();
     };
     if let Some((start, end)) = current_window(&console, &group, target) {
-        form.0.push(("start".into(), time_value(start)));
+        form.0
+            .push(("start".into(), time_value(start, console.zone())));
         match end {
-            Some(end) => form.0.push(("end".into(), time_value(end))),
+            Some(end) => form.0.push(("end".into(), time_value(end, console.zone()))),
             None => form.0.push(("permanent".into(), "on".into())),
         }
     }
@@ -527,7 +529,7 @@ fn edit_page(
                 input type="hidden" name="principal" value=(principal.to_string());
                 input type="hidden" name="access" value=(access);
                 input type="hidden" name="kind" value=(target.kind_name());
-                (schedule_fields(form, errors, allow && kind == ScheduleKind::Eligible, allow && kind == ScheduleKind::Active, &policy))
+                (schedule_fields(form, errors, console.zone(), allow && kind == ScheduleKind::Eligible, allow && kind == ScheduleKind::Active, &policy))
                 (Field::new(Kind::TextArea, "justification", "Justification")
                     .value(form.value("justification")).maxlength(MAX_JUSTIFICATION_CHARS)
                     .errors(errors).render())
@@ -551,7 +553,7 @@ pub async fn update(
         return Ok(no_target());
     };
     let mut errors = Errors::default();
-    let times = times_from(&form, &mut errors);
+    let times = times_from(&form, console.zone(), &mut errors);
     if errors.is_empty() {
         let policy = console.view().policy_settings(group.id, target.access);
         let input = RequestInput {

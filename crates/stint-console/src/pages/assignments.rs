@@ -203,8 +203,8 @@ fn assignments_table(console: &Console, group: &Group, tab: Tab, rows: &[Row]) -
             td data-label="Name" { strong { (row.name.0) } br; span.muted { (row.name.1) } }
             td data-label="Role" { (wording::access(row.access)) }
             td data-label="How" { (row.how) }
-            td data-label="Start" { (wording::time(row.start)) }
-            td data-label="End" { (wording::end(row.end)) }
+            td data-label="Start" { (wording::time(row.start, console.zone())) }
+            td data-label="End" { (wording::end(row.end, console.zone())) }
             @if open {
                 td.actions-cell { (actions(console, group, row)) }
             }

@@ -11,7 +11,8 @@ use chrono::TimeDelta;
 use maud::{html, Markup};
 use stint_core::audit::{AuditEvent, AuditQuery, Outcome};
 use stint_core::ids::{GroupId, PrincipalId};
-use stint_core::in_words::{audit_action, audit_actions, audit_details, to_the_second};
+use stint_core::in_words::{audit_action, audit_actions, audit_details};
+use stint_core::time_zone::TimeZone;
 use uuid::Uuid;
 
 use super::groups::{group_head, GroupPage, Section};
@@ -74,7 +75,11 @@ fn narrowing(console: &Console, query: &HashMap<String, String>, errors: &mut Er
 }
 
 /// The date range of the query string, with what could not be read.
-fn range(query: &HashMap<String, String>, base: AuditQuery) -> (AuditQuery, Errors) {
+fn range(
+    query: &HashMap<String, String>,
+    base: AuditQuery,
+    zone: TimeZone,
+) -> (AuditQuery, Errors) {
     let mut errors = Errors::default();
     let mut read = |name: &'static str| {
         query
@@ -82,7 +87,7 @@ fn range(query: &HashMap<String, String>, base: AuditQuery) -> (AuditQuery, Erro
             .map(|t| t.trim())
             .filter(|t| !t.is_empty())
             .and_then(|text| {
-                let parsed = parse_date(text);
+                let parsed = parse_date(text, zone);
                 if parsed.is_none() {
                     errors.add(name, "Enter a date such as 2026-01-05.");
                 }
@@ -132,6 +137,8 @@ struct Said {
 fn events_table(console: &Console, events: &[AuditEvent]) -> Markup {
     let said: Vec<Said> = {
         let view = console.view();
+        let zone = console.zone();
+        let time_of = |at| wording::second_text(at, zone);
         let name_of = |id: Uuid| match view.principal(PrincipalId(id)) {
             Some(_) => Some(wording::principal(&view, PrincipalId(id)).0),
             None => view.any_group(GroupId(id)).map(|g| g.display_name.clone()),
@@ -149,7 +156,7 @@ fn events_table(console: &Console, events: &[AuditEvent]) -> Markup {
                     .principal_id
                     .map(|p| wording::principal(&view, p).0)
                     .unwrap_or_default(),
-                details: audit_details(&e.record.message, &name_of),
+                details: audit_details(&e.record.message, &name_of, &time_of),
             })
             .collect()
     };
@@ -158,7 +165,7 @@ fn events_table(console: &Console, events: &[AuditEvent]) -> Markup {
     table.rows(events.iter().zip(said), |(event, said)| {
         let succeeded = event.record.outcome == Outcome::Success;
         html! {
-            td data-label="Time" { (to_the_second(event.record.at)) }
+            td data-label="Time" { (wording::second(event.record.at, console.zone())) }
             td data-label="Who" { (said.actor) }
             td data-label="Action" title=(event.record.action) { (audit_action(&event.record.action, succeeded)) }
             td data-label="About" { (said.about) }
@@ -184,7 +191,7 @@ async fn events_page(
     base: AuditQuery,
     nothing: &str,
 ) -> Result<Response, UiError> {
-    let (mut audit_query, mut errors) = range(query, base);
+    let (mut audit_query, mut errors) = range(query, base, console.zone());
     let narrowing = narrowing(console, query, &mut errors);
     if !narrowing.is_empty() {
         audit_query.limit = FILTERED_SCAN;

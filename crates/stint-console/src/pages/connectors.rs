@@ -130,16 +130,16 @@ fn connector_card(console: &Console, connector: &Connector, report: &ConnectorRe
                 dt { "Last error" }
                 dd {
                     @match &status.last_error {
-                        Some(error) => { (error) @if let Some(at) = status.last_error_at { br; span.muted.small { (wording::time(at)) } } }
+                        Some(error) => { (error) @if let Some(at) = status.last_error_at { br; span.muted.small { (wording::time(at, console.zone())) } } }
                         None => "None",
                     }
                 }
                 dt { "Behind the feed" }
                 dd { (report.lag_revisions) " revisions, " (report.lag_seconds) " s" }
                 dt { "Last sync" }
-                dd { (status.last_sync.map_or_else(|| "Not yet".to_owned(), wording::time)) }
+                dd { @if let Some(at) = status.last_sync { (wording::time(at, console.zone())) } @else { "Not yet" } }
                 dt { "Last reconcile" }
-                dd { (status.last_reconcile.map_or_else(|| "Not yet".to_owned(), wording::time)) }
+                dd { @if let Some(at) = status.last_reconcile { (wording::time(at, console.zone())) } @else { "Not yet" } }
                 dt { "Drift found" }
                 dd { (status.drift) }
                 dt { "End to confirmed removal" }

@@ -154,7 +154,7 @@ fn roles_table(
             td data-label="Held by" { (name) }
             td data-label="Scope" { (scope_name(assignment.scope)) }
             td data-label="Type" { (if assignment.eligible { "Eligible" } else { "Active" }) }
-            td data-label="End" { (wording::end(assignment.window.end)) }
+            td data-label="End" { (wording::end(assignment.window.end, console.zone())) }
             td.actions-cell {
                 form method="post" action=(format!("/ui/directory/roles/{}/remove", assignment.id)) {
                     (csrf_field(console))

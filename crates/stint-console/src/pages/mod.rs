@@ -49,6 +49,7 @@ pub fn register(pages: Pages) -> Pages {
         .post("/ui/profile/totp/confirm", profile::confirm)
         .post("/ui/profile/totp/remove", profile::remove)
         .post("/ui/profile/step-up", profile::step_up)
+        .post("/ui/profile/time-zone", profile::set_time_zone)
         .get("/ui/my-roles", my_roles::show)
         .get_post("/ui/my-roles/activate", activate::form, activate::submit)
         .post("/ui/my-roles/deactivate", my_roles::deactivate)

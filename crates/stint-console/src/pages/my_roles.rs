@@ -87,10 +87,10 @@ fn table(console: &Console, tab: Tab, rows: &[Row]) -> Markup {
                 (row.how)
                 @if let Some(reason) = row.ended { " · " (reason) }
             }
-            td data-label="Start" { (wording::time(row.start)) }
+            td data-label="Start" { (wording::time(row.start, console.zone())) }
             td data-label="End" {
-                @if tab == Tab::Active && row.end.is_some() { strong { (wording::end(row.end)) } }
-                @else { (wording::end(row.end)) }
+                @if tab == Tab::Active && row.end.is_some() { strong { (wording::end(row.end, console.zone())) } }
+                @else { (wording::end(row.end, console.zone())) }
             }
             td.actions-cell { (actions(console, tab, row)) }
         }

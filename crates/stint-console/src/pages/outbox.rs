@@ -118,14 +118,14 @@ fn outbox_page(
     };
     let body = html! {
         (list_card(entries.is_empty(), empty, table.rows(entries, |entry| html! {
-            td data-label="Created" { (wording::time(entry.created_at)) }
+            td data-label="Created" { (wording::time(entry.created_at, console.zone())) }
             td data-label="Event" { code { (entry.message.event.kind.as_str()) } br; span.muted { (entry.message.event.group.name) } }
             td data-label="To" { (recipient(&entry.message.delivery, &hosts)) }
             td data-label="Attempts" { (entry.attempts) }
             td data-label="Status" {
                 (badge(match entry.state { MessageState::Pending => "Pending", MessageState::Sent => "Sent", MessageState::Dead => "Failed" }))
                 @if let Some(error) = &entry.last_error { p.small { (error) } }
-                @if entry.state == MessageState::Pending { p.small { "Next try " (wording::time(entry.next_attempt_at)) } }
+                @if entry.state == MessageState::Pending { p.small { "Next try " (wording::time(entry.next_attempt_at, console.zone())) } }
             }
             @if state == MessageState::Dead {
                 td.actions-cell {

@@ -6,13 +6,14 @@ use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use std::collections::HashMap;
+use stint_core::time_zone::TimeZone;
 use stint_core::totp::TotpCode;
 
 use crate::forms::{Errors, FormData, Posted};
 use crate::layout::{csrf_field, notice, page, Head, Nav, Tone};
 use crate::qr;
 use crate::session::Console;
-use crate::widgets::{Field, Kind};
+use crate::widgets::{select, Field, Kind};
 use crate::wording;
 
 /// `GET /ui/profile`
@@ -32,6 +33,11 @@ pub async fn show(console: Console, Query(query): Query<HashMap<String, String>>
             Tone::Info,
             "Authenticator removed",
             "Signing in needs only your password now.",
+        )),
+        Some("time-zone") => Some((
+            Tone::Success,
+            "Time zone saved",
+            "Times are shown, and read from forms, in the zone you chose.",
         )),
         _ => None,
     };
@@ -69,7 +75,10 @@ fn profile_page(console: &Console, errors: &Errors, message: Option<(Tone, &str,
         (roles, pending_enrolment)
     };
     let mfa = match console.session.mfa_at {
-        Some(at) => format!("Verified with a code at {}.", wording::time(at)),
+        Some(at) => format!(
+            "Verified with a code at {}.",
+            wording::time_text(at, console.zone())
+        ),
         None => "Not verified with a code in this session.".into(),
     };
     let head = Head::new("Profile")
@@ -92,6 +101,7 @@ fn profile_page(console: &Console, errors: &Errors, message: Option<(Tone, &str,
                     }
                     dt { "This session" } dd { (mfa) }
                 }
+                (time_zone_form(console, errors))
             }
             section.card {
                 h2 { "Authenticator app" }
@@ -123,6 +133,45 @@ fn profile_page(console: &Console, errors: &Errors, message: Option<(Tone, &str,
         }
     };
     page(console, Nav::Profile, head, body)
+}
+
+fn time_zone_form(console: &Console, errors: &Errors) -> Markup {
+    let zones: Vec<(String, String)> = std::iter::once(TimeZone::UTC)
+        .chain(TimeZone::all().filter(|zone| !zone.is_utc()))
+        .map(|zone| (zone.name().to_owned(), zone.name().replace('_', " ")))
+        .collect();
+    let now = wording::time_text(console.now, console.zone());
+    html! {
+        form.stack method="post" action="/ui/profile/time-zone" {
+            (csrf_field(console))
+            (select(TIME_ZONE, "Time zone", &zones, console.zone().name(), errors,
+                Some(&format!("Times are shown and read in this zone; it is now {now}. Hover over a time to see it in UTC."))))
+            div.actions { button.button.secondary type="submit" { "Save time zone" } }
+        }
+    }
+}
+
+const TIME_ZONE: &str = "time_zone";
+
+/// `POST /ui/profile/time-zone`
+pub async fn set_time_zone(Posted { console, form }: Posted) -> Response {
+    let Some(zone) = form.get(TIME_ZONE).as_deref().and_then(TimeZone::named) else {
+        let mut errors = Errors::default();
+        errors.add(TIME_ZONE, "Choose a time zone from the list.");
+        let page = profile_page(&console, &errors, None);
+        return (axum::http::StatusCode::BAD_REQUEST, console.finish(page)).into_response();
+    };
+    match console
+        .app
+        .set_time_zone(&console.session, &console.meta, Some(zone))
+        .await
+    {
+        Ok(_) => Redirect::to("/ui/profile?notice=time-zone").into_response(),
+        Err(error) => {
+            let errors = Errors::from_app(error, &|_| Some(TIME_ZONE));
+            console.finish(profile_page(&console, &errors, None))
+        }
+    }
 }
 
 /// `POST /ui/profile/totp`: a new authenticator; its secret is shown on this page only.

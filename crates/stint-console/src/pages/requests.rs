@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use stint_core::ids::RequestId;
 use stint_core::request::{Expiration, RequestAction, ScheduleRequest};
+use stint_core::time_zone::TimeZone;
 
 use crate::error::UiError;
 use crate::forms::{done_or_again, Errors, Posted};
@@ -48,19 +49,21 @@ pub fn action_label(action: RequestAction) -> &'static str {
 }
 
 /// The requested schedule in words.
-pub fn schedule_text(request: &ScheduleRequest) -> String {
+pub fn schedule_text(request: &ScheduleRequest, zone: TimeZone) -> String {
     let Some(schedule) = request.schedule else {
         return "—".into();
     };
     let start = request
         .resolved_start
         .or(schedule.start)
-        .map_or_else(|| "now".to_string(), wording::time);
+        .map_or_else(|| "now".to_string(), |at| wording::time_text(at, zone));
     match schedule.expiration {
         Expiration::AfterDuration(duration) => {
             format!("{} from {start}", wording::duration(duration.as_delta()))
         }
-        Expiration::AfterDateTime(end) => format!("{start} until {}", wording::time(end)),
+        Expiration::AfterDateTime(end) => {
+            format!("{start} until {}", wording::time_text(end, zone))
+        }
         Expiration::NoExpiration | Expiration::NotSpecified => format!("From {start}"),
     }
 }
@@ -156,9 +159,9 @@ fn requests_table(
                     }
                 }
             }
-            td data-label="Schedule" { (schedule_text(request)) }
+            td data-label="Schedule" { (schedule_text(request, console.zone())) }
             td data-label="Reason" { (request.justification.clone().unwrap_or_else(|| "—".into())) }
-            td data-label="Requested" { (wording::time(request.created_at)) }
+            td data-label="Requested" { (wording::time(request.created_at, console.zone())) }
             td.actions-cell {
                 @if request.status.is_pending() {
                     form method="post" action=(format!("/ui/my-requests/{}/cancel", request.id)) {

@@ -170,6 +170,11 @@ const PHRASES: &[(&str, &str, &str)] = &[
         "Removed an authenticator",
         "Tried to remove an authenticator",
     ),
+    (
+        "user.timeZone.set",
+        "Chose a time zone",
+        "Tried to choose a time zone",
+    ),
     ("group.create", "Created a group", "Tried to create a group"),
     ("group.update", "Changed a group", "Tried to change a group"),
     ("group.delete", "Deleted a group", "Tried to delete a group"),
@@ -331,14 +336,14 @@ pub fn audit_action(action: &str, succeeded: bool) -> String {
         .unwrap_or_default()
 }
 
-/// An instant to the second, as audit pages show it: `Mon 5 Jan 2026, 14:30:07 UTC`.
-pub fn to_the_second(at: DateTime<Utc>) -> String {
-    at.format("%a %-d %b %Y, %H:%M:%S UTC").to_string()
-}
-
 /// An audit message for people: each id that `name_of` knows becomes its name in quotes, each
-/// RFC 3339 instant is shown to the second, then [`audit_message`] says it without API words.
-pub fn audit_details(message: &str, name_of: &dyn Fn(Uuid) -> Option<String>) -> String {
+/// RFC 3339 instant is shown as `time_of` says it, then [`audit_message`] says it without API
+/// words.
+pub fn audit_details(
+    message: &str,
+    name_of: &dyn Fn(Uuid) -> Option<String>,
+    time_of: &dyn Fn(DateTime<Utc>) -> String,
+) -> String {
     let readable: Vec<String> = message
         .split(' ')
         .map(|token| {
@@ -353,7 +358,7 @@ pub fn audit_details(message: &str, name_of: &dyn Fn(Uuid) -> Option<String>) ->
             } else {
                 DateTime::parse_from_rfc3339(core)
                     .ok()
-                    .map(|at| to_the_second(at.with_timezone(&Utc)))
+                    .map(|at| time_of(at.with_timezone(&Utc)))
             };
             match said {
                 Some(said) => format!("{lead}{said}{tail}"),
@@ -384,23 +389,27 @@ mod tests {
     }
 
     #[test]
-    fn ids_become_names_and_instants_read_to_the_second() {
+    fn ids_become_names_and_instants_read_as_the_reader_reads_times() {
         let group = Uuid::from_u128(7);
         let message =
             format!("Activated member of group {group} until 2026-01-05T16:30:07.123456789+00:00.");
-        let read = audit_details(&message, &|id| {
-            (id == group).then(|| "Tier 0 Admins".into())
-        });
+        let read = audit_details(
+            &message,
+            &|id| (id == group).then(|| "Tier 0 Admins".into()),
+            &|at| at.format("%H:%M:%S on %-d %b").to_string(),
+        );
         assert_eq!(
             read,
-            "Activated member of group 'Tier 0 Admins' until Mon 5 Jan 2026, 16:30:07 UTC."
+            "Activated member of group 'Tier 0 Admins' until 16:30:07 on 5 Jan."
         );
     }
 
     #[test]
     fn an_id_nobody_knows_stays_as_it_is() {
         let unknown = Uuid::from_u128(9);
-        let read = audit_details(&format!("Deleted ({unknown})."), &|_| None);
+        let read = audit_details(&format!("Deleted ({unknown})."), &|_| None, &|at| {
+            at.to_string()
+        });
         assert!(read.contains(&unknown.to_string()), "{read}");
     }
 

@@ -33,6 +33,7 @@ pub fn bootstrap(
         authenticator: None,
         recent_failed_codes: Vec::new(),
         identities: Vec::new(),
+        time_zone: None,
         mail: None,
     };
     let assignment = RoleAssignment::permanent(

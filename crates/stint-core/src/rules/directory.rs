@@ -64,6 +64,7 @@ pub fn create_user(
         authenticator: None,
         recent_failed_codes: Vec::new(),
         identities: Vec::new(),
+        time_zone: None,
         mail: input.mail,
     };
     let event = ctx

@@ -369,6 +369,7 @@ fn new_user(
         recent_failed_codes: Vec::new(),
         mail: identity.email.clone(),
         identities: vec![link],
+        time_zone: None,
     })))
 }
 

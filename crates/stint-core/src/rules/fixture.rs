@@ -145,6 +145,7 @@ impl Fixture {
             authenticator: None,
             recent_failed_codes: Vec::new(),
             identities: Vec::new(),
+            time_zone: None,
             mail: None,
         };
         let id = user.id;

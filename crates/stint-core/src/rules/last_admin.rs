@@ -226,6 +226,7 @@ pub fn recover_admin(
         authenticator: None,
         recent_failed_codes: Vec::new(),
         identities: Vec::new(),
+        time_zone: None,
         mail: None,
     });
     user.account_enabled = true;

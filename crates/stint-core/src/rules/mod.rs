@@ -13,6 +13,7 @@ pub mod last_admin;
 pub mod mfa;
 pub mod onboarding;
 pub mod policies;
+pub mod profile;
 pub mod requests;
 pub mod role_activation;
 pub mod roles;

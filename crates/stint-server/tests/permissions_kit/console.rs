@@ -93,6 +93,9 @@ async fn prepare(world: &World, method: &Method, template: &str) -> Visit {
         ("POST", "/ui/profile/totp/confirm" | "/ui/profile/step-up") => {
             form(template.into(), &[("code", "000000")])
         }
+        ("POST", "/ui/profile/time-zone") => {
+            form(template.into(), &[("time_zone", "Europe/Paris")])
+        }
         ("GET", "/ui/my-roles/activate") => {
             visit(format!("{template}?group={gated}&access=member"))
         }

@@ -69,6 +69,22 @@ impl Page {
         self.body.contains(text)
     }
 
+    /// Whether `message` is shown as the error of the field `f-{field}` (its label or fieldset
+    /// comes just before the message; the summary at the top links with `#f-…` and says no
+    /// "Error:").
+    pub fn shows_error_under(&self, field: &str, message: &str) -> bool {
+        let body = &self.body;
+        let shown = format!("Error: </span>{message}");
+        let owner = format!("\"f-{field}\"");
+        body.match_indices(&shown).any(|(at, _)| {
+            let mut from = at.saturating_sub(400);
+            while !body.is_char_boundary(from) {
+                from -= 1;
+            }
+            body[from..at].contains(&owner)
+        })
+    }
+
     /// Every error message the page shows: under its fields, in its summary, or as the whole
     /// page of a refusal.
     pub fn error_messages(&self) -> Vec<String> {

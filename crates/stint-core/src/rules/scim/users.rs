@@ -88,6 +88,7 @@ pub fn create_user(
         recent_failed_codes: Vec::new(),
         mail: mail_of(&input.emails).map(str::to_owned),
         identities: Vec::new(),
+        time_zone: None,
     };
     let object = ScimObject {
         display_name: input.display_name,
