@@ -65,6 +65,8 @@ struct Options {
     check_rounds: Option<usize>,
     /// `notify`: the notification benchmarks alone (module `notify`).
     notify: bool,
+    /// `notify --only PART`: one of its parts (`burst`, `reminders`, `writes`).
+    notify_only: Option<notify::Part>,
     /// `check --http N`: also the HTTP check for N seconds.
     check_http: Option<u32>,
     scales: Vec<Scale>,
@@ -83,7 +85,7 @@ fn usage() -> ! {
          [--http-seconds N] [--server-workers N] [--work DIR]\n       \
          stint-bench check [--scale tenth|full] [--rounds N] [--cedar] [--http SECONDS] \
          [--server-workers N] [--work DIR]\n       \
-         stint-bench notify [--no-build] [--write-seconds N] [--work DIR]\n       \
+         stint-bench notify [--only burst|reminders|writes] [--no-build] [--write-seconds N] [--work DIR]\n       \
          stint-bench writes [--seconds N] [--no-build] [--no-postgres] [--work DIR]\n       \
          stint-bench pages [--scale tenth|full] [--runs N] [--work DIR]\n       \
          stint-bench connectors [--removals N] [--activations N] [--reconcile N] [--no-postgres] [--work DIR]\n\
@@ -103,6 +105,7 @@ fn options() -> Options {
     let mut options = Options {
         check_rounds,
         notify,
+        notify_only: None,
         check_http: None,
         scales: vec![Scale::TENTH, Scale::FULL],
         build: true,
@@ -132,6 +135,13 @@ fn options() -> Options {
                 options.check_rounds = args.next().and_then(|n| n.parse().ok()).or_else(|| usage())
             }
             "--no-nodes" => options.nodes = false,
+            "--only" if options.notify => {
+                options.notify_only = Some(
+                    args.next()
+                        .and_then(|part| notify::Part::named(&part))
+                        .unwrap_or_else(|| usage()),
+                )
+            }
             "--http-seconds" | "--write-seconds" => {
                 options.http_seconds = args
                     .next()
@@ -198,7 +208,13 @@ async fn main() -> anyhow::Result<()> {
     let binary = stint_binary(options.build)?;
     std::fs::create_dir_all(&options.work)?;
     if options.notify {
-        let markdown = notify::run(&binary, &options.work, options.http_seconds.into()).await?;
+        let markdown = notify::run(
+            &binary,
+            &options.work,
+            options.http_seconds.into(),
+            options.notify_only,
+        )
+        .await?;
         println!("\n{markdown}");
         return Ok(());
     }

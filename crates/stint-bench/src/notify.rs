@@ -50,7 +50,31 @@ struct Base {
     groups: Vec<GroupId>,
 }
 
-pub async fn run(binary: &Path, work: &Path, write_seconds: u64) -> anyhow::Result<String> {
+/// A part of the benchmark, to run alone (`--only`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Burst,
+    Reminders,
+    Writes,
+}
+
+impl Part {
+    pub fn named(name: &str) -> Option<Part> {
+        match name {
+            "burst" => Some(Part::Burst),
+            "reminders" => Some(Part::Reminders),
+            "writes" => Some(Part::Writes),
+            _ => None,
+        }
+    }
+}
+
+pub async fn run(
+    binary: &Path,
+    work: &Path,
+    write_seconds: u64,
+    only: Option<Part>,
+) -> anyhow::Result<String> {
     let dir = std::path::absolute(work.join("notify"))?;
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
@@ -71,9 +95,16 @@ pub async fn run(binary: &Path, work: &Path, write_seconds: u64) -> anyhow::Resu
         seed: &seed,
     };
     let load = load_average();
-    burst(&run, &base, &mut report).await?;
-    reminders(&run, &mut report).await?;
-    writes(&run, &base, write_seconds, &mut report).await?;
+    let runs = |part| only.is_none_or(|only| only == part);
+    if runs(Part::Burst) {
+        burst(&run, &base, &mut report).await?;
+    }
+    if runs(Part::Reminders) {
+        reminders(&run, &mut report).await?;
+    }
+    if runs(Part::Writes) {
+        writes(&run, &base, write_seconds, &mut report).await?;
+    }
     let header = format!(
         "## Notifications (issue 16)\n\nRun at {} on {} cores; mail to an SMTP server (`mailin`) in the benchmark's process, load average {:.1} at the start.\n",
         Utc::now().format("%Y-%m-%d %H:%M UTC"),

@@ -19,7 +19,7 @@ use crate::webhook::WebhookId;
 use crate::{Decision, State};
 
 pub use events::events_of;
-pub use recipients::{mail_recipients, MailRecipient, MAX_RECIPIENTS};
+pub use recipients::{mail_recipients, Administrators, MailRecipient, MAX_RECIPIENTS};
 pub use reminders::{next_reminder, remind, REMINDER_LEADS};
 
 /// The events Stint tells of (N1), named as webhooks and the audit name them.
@@ -211,10 +211,11 @@ pub fn plan(
         // Nobody to tell: the write path pays nothing for notifications that are off.
         return messages;
     }
+    let mut administrators = Administrators::default();
     for (event, request) in events_of(state, decision, revision, now, fresh_id) {
         let approval = request.and_then(|request| request.approval.as_ref());
         let recipients = if channels.mail {
-            mail_recipients(state, &event, approval, now)
+            mail_recipients(state, &event, approval, now, &mut administrators)
         } else {
             Vec::new()
         };

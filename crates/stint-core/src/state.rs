@@ -53,6 +53,9 @@ pub struct State {
     /// Connectors (C1), deleted ones included.
     pub connectors: HashMap<ConnectorId, Connector>,
     schedules_by_group: HashMap<GroupId, BTreeSet<ScheduleId>>,
+    /// A group's ownerships alone: who administers a group (P2) and its last owner (A11) are
+    /// asked of groups with many members, once per notification.
+    ownerships_by_group: HashMap<GroupId, BTreeSet<ScheduleId>>,
     schedules_by_principal: HashMap<PrincipalId, BTreeSet<ScheduleId>>,
     requests_by_group: HashMap<GroupId, BTreeSet<RequestId>>,
     requests_by_principal: HashMap<PrincipalId, BTreeSet<RequestId>>,
@@ -169,6 +172,10 @@ impl State {
                     schedule.group_id(),
                     schedule.id,
                 );
+                if schedule.access() == Access::Owner {
+                    let ownerships = &mut self.ownerships_by_group;
+                    file_under(ownerships, schedule.group_id(), schedule.id);
+                }
                 let by_principal = &mut self.schedules_by_principal;
                 file_under(by_principal, schedule.principal_id, schedule.id);
                 self.schedules.insert(schedule.id, schedule);
@@ -265,6 +272,12 @@ impl State {
             Err(panic) => std::panic::resume_unwind(panic),
         };
         self.schedules_by_principal = by_principal;
+        self.ownerships_by_group = grouped(
+            schedules
+                .values()
+                .filter(|s| s.access() == Access::Owner)
+                .map(|s| (s.group_id(), s.id)),
+        );
         self.index.shrink_to_fit();
     }
 
@@ -365,6 +378,21 @@ impl State {
         looked_up(&self.schedules_by_group, group, &self.schedules)
     }
 
+    /// The schedules of `group` that grant `access`.
+    pub fn schedules_of_group_for(
+        &self,
+        group: GroupId,
+        access: Access,
+    ) -> Box<dyn Iterator<Item = &Schedule> + '_> {
+        match access {
+            Access::Owner => Box::new(looked_up(&self.ownerships_by_group, group, &self.schedules)),
+            Access::Member => Box::new(
+                self.schedules_of_group(group)
+                    .filter(|s| s.access() == Access::Member),
+            ),
+        }
+    }
+
     pub fn schedules_of_principal(
         &self,
         principal: PrincipalId,
@@ -413,8 +441,8 @@ impl State {
         now: DateTime<Utc>,
     ) -> BTreeSet<PrincipalId> {
         let holders: BTreeSet<PrincipalId> = self
-            .schedules_of_group(group)
-            .filter(|s| s.access() == access && s.kind == ScheduleKind::Active)
+            .schedules_of_group_for(group, access)
+            .filter(|s| s.kind == ScheduleKind::Active)
             .filter(|s| s.is_in_force_at(now))
             .filter(|s| self.principal_can_hold(s.principal_id))
             .map(|s| s.principal_id)
@@ -433,9 +461,8 @@ impl State {
     /// force until another owner exists. (After 30 days the scheduler makes it permanent.)
     pub fn retained_last_owner(&self, group: GroupId, now: DateTime<Utc>) -> Option<&Schedule> {
         self.live_group(group)?;
-        let owned_now = self.schedules_of_group(group).any(|s| {
-            s.access() == Access::Owner
-                && s.kind == ScheduleKind::Active
+        let owned_now = self.schedules_of_group_for(group, Access::Owner).any(|s| {
+            s.kind == ScheduleKind::Active
                 && s.is_in_force_at(now)
                 && self.principal_can_hold(s.principal_id)
         });
@@ -443,8 +470,8 @@ impl State {
             return None;
         }
         let last = self
-            .schedules_of_group(group)
-            .filter(|s| s.access() == Access::Owner && s.kind == ScheduleKind::Active)
+            .schedules_of_group_for(group, Access::Owner)
+            .filter(|s| s.kind == ScheduleKind::Active)
             .filter(|s| s.effective_window().has_ended_by(now))
             .filter(|s| {
                 !matches!(

@@ -1,13 +1,13 @@
 //! N2, N4: who is mailed about an event, under the nine notification rules of the group's policy.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Event, EventType};
 use crate::authz::pim_administrators;
-use crate::ids::UserId;
+use crate::ids::{GroupId, UserId};
 use crate::policy::{Approver, NotificationLevel, NotificationSetting};
 use crate::policy_rules::RecipientType;
 use crate::request::{Approval, RequestAction};
@@ -87,6 +87,24 @@ fn audiences(kind: EventType) -> &'static [RecipientType] {
     }
 }
 
+/// The PIM administrators (P2) of each group asked about, found once: a decision that reminds
+/// thousands of members of one group asks for that group's administrators each time.
+#[derive(Debug, Default)]
+pub struct Administrators(HashMap<GroupId, Vec<UserId>>);
+
+impl Administrators {
+    fn of(&mut self, state: &State, group: GroupId, now: DateTime<Utc>) -> Vec<UserId> {
+        let found = self.0.entry(group).or_insert_with(|| {
+            state
+                .groups
+                .get(&group)
+                .map(|group| pim_administrators(state, group, now))
+                .unwrap_or_default()
+        });
+        found.clone()
+    }
+}
+
 /// N2: the addresses `event` is mailed to, each once, at most [`MAX_RECIPIENTS`] (N4). `approval`
 /// is the approval of the request the event is about, when it has one.
 pub fn mail_recipients(
@@ -94,6 +112,7 @@ pub fn mail_recipients(
     event: &Event,
     approval: Option<&Approval>,
     now: DateTime<Utc>,
+    administrators: &mut Administrators,
 ) -> Vec<MailRecipient> {
     let settings = state.policy_settings(event.group.id, event.access);
     let block = RuleBlock::of(event);
@@ -115,7 +134,8 @@ pub fn mail_recipients(
             continue;
         }
         if setting.default_recipients {
-            for user in default_recipients(state, event, approval, audience, now) {
+            let people = default_recipients(state, event, approval, audience, now, administrators);
+            for user in people {
                 chosen.add_user(state, user, audience);
             }
         }
@@ -133,15 +153,10 @@ fn default_recipients(
     approval: Option<&Approval>,
     audience: RecipientType,
     now: DateTime<Utc>,
+    administrators: &mut Administrators,
 ) -> Vec<UserId> {
     let actor = event.actor.as_ref().map(|actor| actor.id);
-    let administrators = || {
-        state
-            .groups
-            .get(&event.group.id)
-            .map(|group| pim_administrators(state, group, now))
-            .unwrap_or_default()
-    };
+    let mut administrators = || administrators.of(state, event.group.id, now);
     let people = match audience {
         RecipientType::Requestor => vec![UserId(event.principal.id.0)],
         // E4: the other administrators; the one who acted knows.

@@ -165,6 +165,8 @@ impl State {
                     &schedule.group_id(),
                     &schedule.id,
                 );
+                let ownerships = &mut self.ownerships_by_group;
+                unfile(ownerships, &schedule.group_id(), &schedule.id);
                 let by_principal = &mut self.schedules_by_principal;
                 unfile(by_principal, &schedule.principal_id, &schedule.id);
                 self.schedules.remove(&schedule.id);

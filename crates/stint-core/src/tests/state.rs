@@ -450,6 +450,11 @@ fn a_bulk_load_lists_schedules_by_group_and_by_principal_as_one_by_one_applicati
     for group in [finance, payroll] {
         let applied = ids(f.state.schedules_of_group(group).collect());
         assert_eq!(ids(loaded.schedules_of_group(group).collect()), applied);
+        for access in Access::ALL {
+            let applied = ids(f.state.schedules_of_group_for(group, access).collect());
+            let loaded = ids(loaded.schedules_of_group_for(group, access).collect());
+            assert_eq!(loaded, applied, "{access:?}");
+        }
     }
     for principal in [PrincipalId::from(alice), bob.into(), finance.into()] {
         let applied = ids(f.state.schedules_of_principal(principal).collect());

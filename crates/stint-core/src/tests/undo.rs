@@ -42,8 +42,11 @@ fn answers(state: &State, principals: &[PrincipalId], groups: &[GroupId]) -> Vec
     ];
     for group in groups {
         let of_group: BTreeSet<_> = state.schedules_of_group(*group).map(|s| s.id).collect();
+        let owned: BTreeSet<_> = (state.schedules_of_group_for(*group, Access::Owner))
+            .map(|s| s.id)
+            .collect();
         let requests: BTreeSet<_> = state.requests_of_group(*group).map(|r| r.id).collect();
-        seen.push(format!("{group:?}: {of_group:?} {requests:?}"));
+        seen.push(format!("{group:?}: {of_group:?} {owned:?} {requests:?}"));
         for at in [t0(), t0() + days(10)] {
             seen.push(format!("{:?}", state.transitive_members(*group, at)));
             for principal in principals {
