@@ -87,6 +87,11 @@ pub struct AuditQuery {
     pub actor: Option<UserId>,
     /// Events about or by this user ("my audit").
     pub involving: Option<UserId>,
+    /// Events with this action (`request.selfActivate`).
+    pub action: Option<String>,
+    /// Events about or by this user as well: a reader's narrowing, which reaches no further than
+    /// the other filters let them read.
+    pub person: Option<UserId>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     /// Only events older than this sequence (paging, newest first).

@@ -738,6 +738,7 @@ async fn u2_bad_audit_queries_are_400_naming_the_parameter() {
         ("unknown parameter", "foo=1", "foo"),
         ("mine is not a boolean", "mine=maybe", "mine"),
         ("bad $skiptoken", "$skiptoken=abc", "$skiptoken"),
+        ("action is not dotted words", "action=1%3D1%20OR", "action"),
     ] {
         let path = format!("/stint/v1/audit?{query}");
         let case = Case {

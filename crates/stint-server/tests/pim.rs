@@ -1638,6 +1638,22 @@ async fn u2_resource_audit_filters_by_time_range() {
         .iter()
         .all(|e| e["activityDateTime"] == graph_time(times[0])));
 
+    // By action: the three assignments and nothing else, on every page's link too.
+    let assigned = t
+        .admin
+        .get(&format!(
+            "/stint/v1/audit?groupId={}&action=request.adminAssign&$top=2",
+            t.group
+        ))
+        .await
+        .expect(200);
+    assert_eq!(events(&assigned).len(), 2, "{assigned}");
+    assert!(events(&assigned)
+        .iter()
+        .all(|e| e["action"] == "request.adminAssign"));
+    let next = assigned["@odata.nextLink"].as_str().expect("a next page");
+    assert!(next.contains("action=request.adminAssign"), "{next}");
+
     let message = t
         .admin
         .get(&format!(

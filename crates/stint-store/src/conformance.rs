@@ -86,7 +86,7 @@ macro_rules! conformance_tests {
             duplicate_user_principal_name_is_refused_by_the_store_case_insensitively,
             a_user_may_change_the_case_of_their_own_name,
             audit_events_are_chained_and_verify,
-            audit_query_filters_by_group_principal_actor_and_time_newest_first,
+            audit_query_filters_by_group_principal_actor_action_person_and_time_newest_first,
             audit_paging_with_before_sequence_returns_older_events,
             changes_since_returns_each_commit_once_in_order,
             audit_events_are_written_with_their_change_or_not_at_all,
@@ -507,7 +507,9 @@ pub async fn audit_events_are_chained_and_verify(store: &dyn Store) {
     assert!(after_last.is_empty());
 }
 
-pub async fn audit_query_filters_by_group_principal_actor_and_time_newest_first(store: &dyn Store) {
+pub async fn audit_query_filters_by_group_principal_actor_action_person_and_time_newest_first(
+    store: &dyn Store,
+) {
     let [alice, bob, carol] = [
         UserId(Uuid::new_v4()),
         UserId(Uuid::new_v4()),
@@ -519,7 +521,10 @@ pub async fn audit_query_filters_by_group_principal_actor_and_time_newest_first(
         about(Some(bob), Some(sales), Some(alice.into()), at(20)),
         about(Some(alice), Some(ops), Some(carol.into()), at(30)),
         about(None, Some(ops), Some(bob.into()), at(40)),
-        about(Some(carol), None, None, at(50)),
+        AuditRecord {
+            action: "auth.signIn".into(),
+            ..about(Some(carol), None, None, at(50))
+        },
     ];
     let decision = events
         .iter()
@@ -554,6 +559,25 @@ pub async fn audit_query_filters_by_group_principal_actor_and_time_newest_first(
             vec![3],
         ),
         (query(|q| q.limit = 2), vec![5, 4]),
+        (query(|q| q.action = Some("auth.signIn".into())), vec![5]),
+        (
+            query(|q| q.action = Some("schedule.assign".into())),
+            vec![4, 3, 2, 1],
+        ),
+        (
+            query(|q| {
+                q.involving = Some(alice);
+                q.person = Some(bob);
+            }),
+            vec![2, 1],
+        ),
+        (
+            query(|q| {
+                q.person = Some(carol);
+                q.action = Some("schedule.assign".into());
+            }),
+            vec![3],
+        ),
     ];
     for (query, expected) in cases {
         let found = audit(store, query.clone()).await;

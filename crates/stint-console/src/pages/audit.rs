@@ -26,32 +26,15 @@ use crate::wording;
 
 /// How many events a view shows.
 const LIMIT: usize = 200;
-/// How many recent events an action or person filter looks through.
-const FILTERED_SCAN: usize = 5_000;
 
-/// The action and person the events are narrowed to.
-#[derive(Debug, Default)]
-struct Narrowing {
-    action: Option<String>,
-    person: Option<PrincipalId>,
-}
-
-impl Narrowing {
-    fn is_empty(&self) -> bool {
-        self.action.is_none() && self.person.is_none()
-    }
-
-    fn keeps(&self, event: &AuditEvent) -> bool {
-        let record = &event.record;
-        self.action.as_ref().is_none_or(|a| *a == record.action)
-            && self.person.is_none_or(|p| {
-                record.principal_id == Some(p) || record.actor.map(PrincipalId::from) == Some(p)
-            })
-    }
-}
-
-/// The action and person of the query string; a person nobody is called is an error on the field.
-fn narrowing(console: &Console, query: &HashMap<String, String>, errors: &mut Errors) -> Narrowing {
+/// `audit_query` narrowed to the action and person of the query string; a person nobody is
+/// called is an error on the field.
+fn narrowed(
+    console: &Console,
+    query: &HashMap<String, String>,
+    audit_query: AuditQuery,
+    errors: &mut Errors,
+) -> AuditQuery {
     let given = |name: &str| {
         query
             .get(name)
@@ -59,7 +42,7 @@ fn narrowing(console: &Console, query: &HashMap<String, String>, errors: &mut Er
             .filter(|t| !t.is_empty())
     };
     let person = given("person").and_then(|name| {
-        let found = console.view().user_by_key(&name).map(|user| user.id.into());
+        let found = console.view().user_by_key(&name).map(|user| user.id);
         if found.is_none() {
             errors.add(
                 "person",
@@ -68,9 +51,10 @@ fn narrowing(console: &Console, query: &HashMap<String, String>, errors: &mut Er
         }
         found
     });
-    Narrowing {
+    AuditQuery {
         action: given("action"),
         person,
+        ..audit_query
     }
 }
 
@@ -191,18 +175,10 @@ async fn events_page(
     base: AuditQuery,
     nothing: &str,
 ) -> Result<Response, UiError> {
-    let (mut audit_query, mut errors) = range(query, base, console.zone());
-    let narrowing = narrowing(console, query, &mut errors);
-    if !narrowing.is_empty() {
-        audit_query.limit = FILTERED_SCAN;
-    }
+    let (audit_query, mut errors) = range(query, base, console.zone());
+    let audit_query = narrowed(console, query, audit_query, &mut errors);
     let events: Vec<AuditEvent> = if errors.is_empty() {
-        let events = console.app.audit(&console.session, audit_query).await?;
-        events
-            .into_iter()
-            .filter(|event| narrowing.keeps(event))
-            .take(LIMIT)
-            .collect()
+        console.app.audit(&console.session, audit_query).await?
     } else {
         Vec::new()
     };

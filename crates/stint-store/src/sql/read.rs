@@ -90,10 +90,13 @@ pub async fn audit<S: Session>(
     if let Some(actor) = query.actor {
         sql.and(" AND actor = ", Param::Text(actor.to_string()));
     }
-    if let Some(user) = query.involving {
+    for user in [query.involving, query.person].into_iter().flatten() {
         sql.and(" AND (actor = ", Param::Text(user.to_string()));
         sql.and(" OR principal_id = ", Param::Text(user.to_string()));
         sql.text.push(')');
+    }
+    if let Some(action) = &query.action {
+        sql.and(" AND action = ", Param::Text(action.clone()));
     }
     if let Some(since) = query.since {
         sql.and(" AND at >= ", Param::Text(timestamp(since)));
