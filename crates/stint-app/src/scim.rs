@@ -6,7 +6,6 @@
 //! SHA-256 only. SCIM calls decide as no user; their audit events name the token.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -42,11 +41,7 @@ impl ScimSecret {
     }
 }
 
-impl fmt::Debug for ScimSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ScimSecret(<redacted>)")
-    }
-}
+stint_core::redacted_debug!(ScimSecret);
 
 /// A token just made, with its secret.
 #[derive(Clone, Debug)]
