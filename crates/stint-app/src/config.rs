@@ -88,11 +88,7 @@ fn digest(token: &str) -> [u8; 32] {
     sha2::Sha256::digest(token.as_bytes()).into()
 }
 
-impl std::fmt::Debug for ScrapeToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ScrapeToken(<redacted>)")
-    }
-}
+stint_core::redacted_debug!(ScrapeToken);
 
 /// The OpenID Provider people sign in through (O1, O2).
 #[derive(Clone, Debug)]
@@ -129,11 +125,7 @@ impl ClientSecret {
     }
 }
 
-impl std::fmt::Debug for ClientSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ClientSecret(<redacted>)")
-    }
-}
+stint_core::redacted_debug!(ClientSecret);
 
 /// F3: the limits on password sign-ins. The defaults are the numbers the README states.
 #[derive(Clone, Debug)]

@@ -31,9 +31,8 @@ use stint_core::Decision;
 use stint_store::connectors::{ConnectorProgress, ConnectorStatus, Pushed, PushedFor};
 use uuid::Uuid;
 
-use crate::engine::Attempt;
 use crate::error::AppResult;
-use crate::{App, CallMeta, Committed, Session};
+use crate::{App, Session};
 
 /// How long a node holds a connector without renewing; it renews at a third of it.
 const LEASE: TimeDelta = TimeDelta::seconds(30);
@@ -393,21 +392,6 @@ impl App {
         status.unresolved.retain(|key| !key.starts_with(&prefix));
         status.unresolved.extend(still);
         audit
-    }
-
-    /// Asks the node driving connector `id`, whichever it is, to reconcile it now (C3; Global
-    /// and Privileged Role Administrators): one commit, which wakes that node's task.
-    pub async fn request_reconcile(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        id: ConnectorId,
-    ) -> AppResult<Committed<()>> {
-        let attempt = Attempt::new("connector.reconcile", "connector", id);
-        self.decide_alone(session, meta, attempt, move |state, ctx| {
-            stint_core::rules::connectors::ask_reconcile(state, ctx, id)
-        })
-        .await
     }
 
     /// Connector `id`'s state, lag and figures (Global and Privileged Role Administrators).

@@ -5,77 +5,27 @@ use stint_core::connector::{Connector, ConnectorId, Link, LinkId};
 use stint_core::rules::connectors::{self as rules, ConnectorFields, NewLink};
 
 use crate::engine::Attempt;
-use crate::error::AppResult;
-use crate::{App, CallMeta, Committed, Session};
+use crate::use_cases::rule_use_cases;
 
-impl App {
-    pub async fn create_connector(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        fields: ConnectorFields,
-    ) -> AppResult<Committed<Connector>> {
-        let named = fields.display_name.clone().unwrap_or_default();
-        let attempt = Attempt::new("connector.create", "connector", named);
-        self.decide(session, meta, attempt, move |state, ctx| {
-            rules::create(state, ctx, fields.clone())
-        })
-        .await
-    }
-
-    pub async fn update_connector(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        id: ConnectorId,
-        fields: ConnectorFields,
-    ) -> AppResult<Committed<Connector>> {
-        let attempt = Attempt::new("connector.update", "connector", id);
-        self.decide(session, meta, attempt, move |state, ctx| {
-            rules::update(state, ctx, id, fields.clone())
-        })
-        .await
-    }
-
-    pub async fn delete_connector(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        id: ConnectorId,
-    ) -> AppResult<Committed<()>> {
-        let attempt = Attempt::new("connector.delete", "connector", id);
-        self.decide_alone(session, meta, attempt, move |state, ctx| {
-            rules::delete(state, ctx, id)
-        })
-        .await
-    }
-
-    pub async fn link_connector(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        id: ConnectorId,
-        input: NewLink,
-    ) -> AppResult<Committed<Link>> {
-        let attempt =
-            Attempt::new("connector.link.create", "connector", id).about(Some(input.group), None);
-        self.decide(session, meta, attempt, move |state, ctx| {
-            rules::add_link(state, ctx, id, input.clone())
-        })
-        .await
-    }
-
-    pub async fn unlink_connector(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        id: ConnectorId,
-        link: LinkId,
-    ) -> AppResult<Committed<()>> {
-        let attempt = Attempt::new("connector.link.delete", "connector", id);
-        self.decide_alone(session, meta, attempt, move |state, ctx| {
-            rules::remove_link(state, ctx, id, link)
-        })
-        .await
-    }
+rule_use_cases! {
+    create_connector(fields: ConnectorFields) -> Connector = decide(
+        Attempt::new("connector.create", "connector", fields.display_name.clone().unwrap_or_default()),
+        rules::create);
+    update_connector(id: ConnectorId, fields: ConnectorFields) -> Connector = decide(
+        Attempt::new("connector.update", "connector", id),
+        rules::update);
+    delete_connector(id: ConnectorId) -> () = decide_alone(
+        Attempt::new("connector.delete", "connector", id),
+        rules::delete);
+    link_connector(id: ConnectorId, input: NewLink) -> Link = decide(
+        Attempt::new("connector.link.create", "connector", id).about(Some(input.group), None),
+        rules::add_link);
+    unlink_connector(id: ConnectorId, link: LinkId) -> () = decide_alone(
+        Attempt::new("connector.link.delete", "connector", id),
+        rules::remove_link);
+    /// Asks the node driving connector `id`, whichever it is, to reconcile it now (C3; Global
+    /// and Privileged Role Administrators): one commit, which wakes that node's task.
+    request_reconcile(id: ConnectorId) -> () = decide_alone(
+        Attempt::new("connector.reconcile", "connector", id),
+        rules::ask_reconcile);
 }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::engine::Attempt;
 use crate::error::AppResult;
 use crate::password::Password;
+use crate::use_cases::rule_use_cases;
 use crate::{App, CallMeta, Committed, Session};
 
 /// A new user as an administrator describes it.
@@ -79,109 +80,6 @@ impl App {
         .await
     }
 
-    pub async fn create_group(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        input: NewGroup,
-    ) -> AppResult<Committed<Group>> {
-        let attempt = Attempt::new("group.create", "group", &input.display_name);
-        self.decide(session, meta, attempt, move |state, ctx| {
-            rules::create_group(state, ctx, input.clone())
-        })
-        .await
-    }
-
-    pub async fn update_group(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        id: GroupId,
-        patch: GroupPatch,
-    ) -> AppResult<Committed<Group>> {
-        let attempt = Attempt::new("group.update", "group", id).about(Some(id), None);
-        self.decide(session, meta, attempt, move |state, ctx| {
-            rules::update_group(state, ctx, id, patch.clone())
-        })
-        .await
-    }
-
-    pub async fn delete_group(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        id: GroupId,
-    ) -> AppResult<Committed<()>> {
-        let attempt = Attempt::new("group.delete", "group", id).about(Some(id), None);
-        self.decide_alone(session, meta, attempt, move |state, ctx| {
-            rules::delete_group(state, ctx, id)
-        })
-        .await
-    }
-
-    /// D7: `POST /groups/{id}/members/$ref` and `owners/$ref`.
-    pub async fn add_to_group(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        group: GroupId,
-        principal: PrincipalId,
-        access: Access,
-    ) -> AppResult<Committed<()>> {
-        let attempt = Attempt::new(format!("group.{access}.add"), "group", group)
-            .about(Some(group), Some(principal));
-        self.decide_alone(session, meta, attempt, move |state, ctx| {
-            rules::add_direct(state, ctx, group, principal, access)
-        })
-        .await
-    }
-
-    /// D7: `DELETE /groups/{id}/members/{memberId}/$ref` and the owners equivalent.
-    pub async fn remove_from_group(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        group: GroupId,
-        principal: PrincipalId,
-        access: Access,
-    ) -> AppResult<Committed<()>> {
-        let attempt = Attempt::new(format!("group.{access}.remove"), "group", group)
-            .about(Some(group), Some(principal));
-        self.decide_alone(session, meta, attempt, move |state, ctx| {
-            rules::remove_direct(state, ctx, group, principal, access)
-        })
-        .await
-    }
-
-    pub async fn assign_role(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        principal: PrincipalId,
-        role: BuiltInRole,
-        scope: DirectoryScope,
-    ) -> AppResult<Committed<RoleAssignment>> {
-        let attempt = Attempt::new("roleAssignment.create", "roleAssignment", role.id())
-            .about(None, Some(principal));
-        self.decide(session, meta, attempt, move |state, ctx| {
-            rules::create_role_assignment(state, ctx, principal, role, scope)
-        })
-        .await
-    }
-
-    pub async fn remove_role_assignment(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        id: RoleAssignmentId,
-    ) -> AppResult<Committed<()>> {
-        let attempt = Attempt::new("roleAssignment.delete", "roleAssignment", id);
-        self.decide_alone(session, meta, attempt, move |state, ctx| {
-            rules::delete_role_assignment(state, ctx, id)
-        })
-        .await
-    }
-
     pub async fn create_administrative_unit(
         &self,
         session: &Session,
@@ -199,25 +97,42 @@ impl App {
         })
         .await
     }
+}
 
-    pub async fn change_unit_member(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        unit: AdministrativeUnitId,
-        member: Uuid,
-        add: bool,
-    ) -> AppResult<Committed<()>> {
-        let verb = if add { "add" } else { "remove" };
-        let attempt = Attempt::new(
-            format!("administrativeUnit.member.{verb}"),
+rule_use_cases! {
+    create_group(input: NewGroup) -> Group = decide(
+        Attempt::new("group.create", "group", &input.display_name),
+        rules::create_group);
+    update_group(id: GroupId, patch: GroupPatch) -> Group = decide(
+        Attempt::new("group.update", "group", id).about(Some(id), None),
+        rules::update_group);
+    delete_group(id: GroupId) -> () = decide_alone(
+        Attempt::new("group.delete", "group", id).about(Some(id), None),
+        rules::delete_group);
+    /// D7: `POST /groups/{id}/members/$ref` and `owners/$ref`.
+    add_to_group(group: GroupId, principal: PrincipalId, access: Access) -> () = decide_alone(
+        Attempt::new(format!("group.{access}.add"), "group", group)
+            .about(Some(group), Some(principal)),
+        rules::add_direct);
+    /// D7: `DELETE /groups/{id}/members/{memberId}/$ref` and the owners equivalent.
+    remove_from_group(group: GroupId, principal: PrincipalId, access: Access) -> () = decide_alone(
+        Attempt::new(format!("group.{access}.remove"), "group", group)
+            .about(Some(group), Some(principal)),
+        rules::remove_direct);
+    assign_role(principal: PrincipalId, role: BuiltInRole, scope: DirectoryScope)
+        -> RoleAssignment = decide(
+        Attempt::new("roleAssignment.create", "roleAssignment", role.id())
+            .about(None, Some(principal)),
+        rules::create_role_assignment);
+    remove_role_assignment(id: RoleAssignmentId) -> () = decide_alone(
+        Attempt::new("roleAssignment.delete", "roleAssignment", id),
+        rules::delete_role_assignment);
+    change_unit_member(unit: AdministrativeUnitId, member: Uuid, add: bool) -> () = decide_alone(
+        Attempt::new(
+            format!("administrativeUnit.member.{}", if add { "add" } else { "remove" }),
             "administrativeUnit",
             unit,
         )
-        .about(None, Some(PrincipalId(member)));
-        self.decide_alone(session, meta, attempt, move |state, ctx| {
-            rules::change_unit_member(state, ctx, unit, member, add)
-        })
-        .await
-    }
+        .about(None, Some(PrincipalId(member))),
+        rules::change_unit_member);
 }

@@ -31,6 +31,7 @@ pub mod scim;
 pub mod telemetry;
 pub mod throttle;
 pub mod token_exchange;
+mod use_cases;
 pub mod view;
 pub mod webhooks;
 

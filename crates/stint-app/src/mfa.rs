@@ -30,11 +30,7 @@ pub struct TotpEnrolment {
     pub otpauth_uri: String,
 }
 
-impl std::fmt::Debug for TotpEnrolment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TotpEnrolment(<redacted>)")
-    }
-}
+stint_core::redacted_debug!(TotpEnrolment);
 
 /// What an administrator resets (D8).
 #[derive(Debug, Clone, Default)]

@@ -25,11 +25,7 @@ impl Password {
     }
 }
 
-impl std::fmt::Debug for Password {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Password(<redacted>)")
-    }
-}
+stint_core::redacted_debug!(Password);
 
 pub async fn hash(password: Password) -> AppResult<PasswordHash> {
     tokio::task::spawn_blocking(move || hash_now(&password))

@@ -9,6 +9,7 @@ use stint_core::schedule::ScheduleKind;
 
 use crate::engine::Attempt;
 use crate::error::AppResult;
+use crate::use_cases::rule_use_cases;
 use crate::{App, CallMeta, Committed, Session};
 
 impl App {
@@ -51,21 +52,11 @@ impl App {
     }
 }
 
-impl App {
+rule_use_cases! {
     /// V4: cancel a pending request.
-    pub async fn cancel_request(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        id: RequestId,
-        kind: ScheduleKind,
-    ) -> AppResult<Committed<()>> {
-        let attempt = Attempt::new("request.cancel", "request", id);
-        self.decide_alone(session, meta, attempt, move |state, ctx| {
-            requests::cancel(state, ctx, id, kind)
-        })
-        .await
-    }
+    cancel_request(id: RequestId, kind: ScheduleKind) -> () = decide_alone(
+        Attempt::new("request.cancel", "request", id),
+        requests::cancel);
 }
 
 impl App {

@@ -5,27 +5,13 @@ use stint_core::role_request::RoleScheduleRequest;
 use stint_core::rules::roles::{self, RoleRequestInput};
 
 use crate::engine::Attempt;
-use crate::error::AppResult;
-use crate::{App, CallMeta, Committed, Session};
+use crate::use_cases::rule_use_cases;
 
-impl App {
+rule_use_cases! {
     /// `adminAssign`, `adminUpdate`, `adminExtend`, `adminRemove`, `selfActivate`, `selfDeactivate`
     /// of a directory role; refusals of business rules are audited as `roleRequest.<action>`.
-    pub async fn submit_role_request(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        input: RoleRequestInput,
-    ) -> AppResult<Committed<RoleScheduleRequest>> {
-        let attempt = Attempt::new(
-            format!("roleRequest.{}", input.action),
-            "roleRequest",
-            input.target.role.id(),
-        )
-        .about(None, Some(input.principal_id));
-        self.decide(session, meta, attempt, move |state, ctx| {
-            roles::role_request(state, ctx, input.clone())
-        })
-        .await
-    }
+    submit_role_request(input: RoleRequestInput) -> RoleScheduleRequest = decide(
+        Attempt::new(format!("roleRequest.{}", input.action), "roleRequest", input.target.role.id())
+            .about(None, Some(input.principal_id)),
+        roles::role_request);
 }

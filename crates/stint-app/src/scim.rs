@@ -6,7 +6,6 @@
 //! SHA-256 only. SCIM calls decide as no user; their audit events name the token.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -42,11 +41,7 @@ impl ScimSecret {
     }
 }
 
-impl fmt::Debug for ScimSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ScimSecret(<redacted>)")
-    }
-}
+stint_core::redacted_debug!(ScimSecret);
 
 /// A token just made, with its secret.
 #[derive(Clone, Debug)]
@@ -152,20 +147,11 @@ impl App {
     /// The live SCIM users, oldest first (then by name, so that pages are stable).
     pub fn scim_users(&self, _session: &ScimSession) -> Vec<ScimUserRecord> {
         self.read(|state| {
-            let mut users: Vec<ScimUserRecord> = live_objects(state, ScimKind::User)
-                .filter_map(|object| user_record(state, object))
-                .collect();
-            users.sort_by(|a, b| {
-                let key = |r: &ScimUserRecord| {
-                    (
-                        r.object.created_at,
-                        r.user.user_principal_name.to_lowercase(),
-                        r.object.id,
-                    )
-                };
-                key(a).cmp(&key(b))
-            });
-            users
+            let users =
+                live_objects(state, ScimKind::User).filter_map(|object| user_record(state, object));
+            oldest_first(users, |r| {
+                (&r.object, r.user.user_principal_name.to_lowercase())
+            })
         })
     }
 
@@ -180,20 +166,9 @@ impl App {
     pub fn scim_groups(&self, _session: &ScimSession) -> Vec<ScimGroupRecord> {
         let now = self.now();
         self.read(|state| {
-            let mut groups: Vec<ScimGroupRecord> = live_objects(state, ScimKind::Group)
-                .filter_map(|object| group_record(state, object, now))
-                .collect();
-            groups.sort_by(|a, b| {
-                let key = |r: &ScimGroupRecord| {
-                    (
-                        r.object.created_at,
-                        r.group.display_name.clone(),
-                        r.object.id,
-                    )
-                };
-                key(a).cmp(&key(b))
-            });
-            groups
+            let groups = live_objects(state, ScimKind::Group)
+                .filter_map(|object| group_record(state, object, now));
+            oldest_first(groups, |r| (&r.object, r.group.display_name.clone()))
         })
     }
 
@@ -203,99 +178,6 @@ impl App {
             let object = rules::live_object(state, ScimKind::Group, id).ok()?;
             group_record(state, object, now)
         })
-    }
-
-    /// M2: creates a user; answers its id.
-    pub async fn scim_create_user(
-        &self,
-        session: &ScimSession,
-        meta: &CallMeta,
-        input: ScimUserInput,
-    ) -> AppResult<Committed<Uuid>> {
-        let attempt = Attempt::new("scim.user.create", "user", "-");
-        self.provision(session, meta, attempt, move |state, ctx, provisioner| {
-            rules::create_user(state, ctx, provisioner, input).map(|(d, id)| (d, id.0))
-        })
-        .await
-    }
-
-    /// M2, M3: replaces a user with what `edit` makes of it, if `expected` is its version.
-    pub async fn scim_write_user(
-        &self,
-        session: &ScimSession,
-        meta: &CallMeta,
-        id: Uuid,
-        expected: Option<u64>,
-        edit: impl FnOnce(&User, &ScimObject) -> Result<ScimUserInput, Violation> + Send + 'static,
-    ) -> AppResult<Committed<()>> {
-        let attempt = Attempt::new("scim.user.update", "user", id);
-        self.provision(session, meta, attempt, move |state, ctx, provisioner| {
-            rules::write_user(state, ctx, provisioner, id, expected, edit).map(|d| (d, ()))
-        })
-        .await
-    }
-
-    /// M3: deletes (disables for good and hides) a user.
-    pub async fn scim_delete_user(
-        &self,
-        session: &ScimSession,
-        meta: &CallMeta,
-        id: Uuid,
-        expected: Option<u64>,
-    ) -> AppResult<Committed<()>> {
-        let attempt = Attempt::new("scim.user.delete", "user", id);
-        self.provision(session, meta, attempt, move |state, ctx, provisioner| {
-            rules::delete_user(state, ctx, provisioner, id, expected).map(|d| (d, ()))
-        })
-        .await
-    }
-
-    /// M2: creates a group with its members; answers its id.
-    pub async fn scim_create_group(
-        &self,
-        session: &ScimSession,
-        meta: &CallMeta,
-        input: ScimGroupInput,
-    ) -> AppResult<Committed<Uuid>> {
-        let attempt = Attempt::new("scim.group.create", "group", "-");
-        self.provision(session, meta, attempt, move |state, ctx, provisioner| {
-            rules::create_group(state, ctx, provisioner, input).map(|(d, id)| (d, id.0))
-        })
-        .await
-    }
-
-    /// M2: replaces a group with what `edit` makes of it and its members, if `expected` is its
-    /// version.
-    pub async fn scim_write_group(
-        &self,
-        session: &ScimSession,
-        meta: &CallMeta,
-        id: Uuid,
-        expected: Option<u64>,
-        edit: impl FnOnce(&Group, &ScimObject, &BTreeSet<Uuid>) -> Result<ScimGroupInput, Violation>
-            + Send
-            + 'static,
-    ) -> AppResult<Committed<()>> {
-        let attempt = Attempt::new("scim.group.update", "group", id);
-        self.provision(session, meta, attempt, move |state, ctx, provisioner| {
-            rules::write_group(state, ctx, provisioner, id, expected, edit).map(|d| (d, ()))
-        })
-        .await
-    }
-
-    /// M2: deletes a group.
-    pub async fn scim_delete_group(
-        &self,
-        session: &ScimSession,
-        meta: &CallMeta,
-        id: Uuid,
-        expected: Option<u64>,
-    ) -> AppResult<Committed<()>> {
-        let attempt = Attempt::new("scim.group.delete", "group", id);
-        self.provision(session, meta, attempt, move |state, ctx, provisioner| {
-            rules::delete_group(state, ctx, provisioner, id, expected).map(|d| (d, ()))
-        })
-        .await
     }
 
     /// Decides a SCIM write as the session's token, if it is still live, and commits it unless it
@@ -370,11 +252,108 @@ impl App {
     }
 }
 
+/// Each `name(arg: Type, ..) -> Value = (attempt, rule);` makes the method
+/// `App::name(&self, session, meta, arg, ..) -> AppResult<Committed<Value>>`, which decides
+/// `rule(state, ctx, provisioner, arg, ..)` as the session's token (see `App::provision`).
+macro_rules! provision_use_cases {
+    ($(
+        $(#[$attr:meta])*
+        $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $value:ty = ($attempt:expr, $rule:path);
+    )*) => {
+        impl App {
+            $(
+                $(#[$attr])*
+                pub async fn $name(
+                    &self,
+                    session: &ScimSession,
+                    meta: &CallMeta,
+                    $($arg: $ty),*
+                ) -> AppResult<Committed<$value>> {
+                    let attempt: Attempt = $attempt;
+                    self.provision(session, meta, attempt, move |state, ctx, provisioner| {
+                        $rule(state, ctx, provisioner, $($arg),*).map(Provisioned::split)
+                    })
+                    .await
+                }
+            )*
+        }
+    };
+}
+
+provision_use_cases! {
+    /// M2: creates a user; answers its id.
+    scim_create_user(input: ScimUserInput) -> Uuid = (
+        Attempt::new("scim.user.create", "user", "-"),
+        rules::create_user);
+    /// M2, M3: replaces a user with what `edit` makes of it, if `expected` is its version.
+    scim_write_user(
+        id: Uuid,
+        expected: Option<u64>,
+        edit: impl FnOnce(&User, &ScimObject) -> Result<ScimUserInput, Violation> + Send + 'static,
+    ) -> () = (Attempt::new("scim.user.update", "user", id), rules::write_user);
+    /// M3: deletes (disables for good and hides) a user.
+    scim_delete_user(id: Uuid, expected: Option<u64>) -> () = (
+        Attempt::new("scim.user.delete", "user", id),
+        rules::delete_user);
+    /// M2: creates a group with its members; answers its id.
+    scim_create_group(input: ScimGroupInput) -> Uuid = (
+        Attempt::new("scim.group.create", "group", "-"),
+        rules::create_group);
+    /// M2: replaces a group with what `edit` makes of it and its members, if `expected` is its
+    /// version.
+    scim_write_group(
+        id: Uuid,
+        expected: Option<u64>,
+        edit: impl FnOnce(&Group, &ScimObject, &BTreeSet<Uuid>) -> Result<ScimGroupInput, Violation>
+            + Send
+            + 'static,
+    ) -> () = (Attempt::new("scim.group.update", "group", id), rules::write_group);
+    /// M2: deletes a group.
+    scim_delete_group(id: Uuid, expected: Option<u64>) -> () = (
+        Attempt::new("scim.group.delete", "group", id),
+        rules::delete_group);
+}
+
+/// What a SCIM rule decides, split into the decision and what its use case answers: the id of
+/// the user or group it made, or nothing.
+trait Provisioned {
+    type Value;
+    fn split(self) -> (Decision, Self::Value);
+}
+
+impl Provisioned for Decision {
+    type Value = ();
+    fn split(self) -> (Decision, ()) {
+        (self, ())
+    }
+}
+
+impl<Id: Into<Uuid>> Provisioned for (Decision, Id) {
+    type Value = Uuid;
+    fn split(self) -> (Decision, Uuid) {
+        (self.0, self.1.into())
+    }
+}
+
 fn live_objects(state: &State, kind: ScimKind) -> impl Iterator<Item = &ScimObject> {
     state
         .scim_objects
         .values()
         .filter(move |object| object.kind == kind && object.is_live())
+}
+
+/// `records` oldest first, then by the name `key` gives with its object, then by id, so that
+/// pages are stable.
+fn oldest_first<R, N: Ord>(
+    records: impl Iterator<Item = R>,
+    key: impl Fn(&R) -> (&ScimObject, N),
+) -> Vec<R> {
+    let mut records: Vec<R> = records.collect();
+    records.sort_by_key(|record| {
+        let (object, name) = key(record);
+        (object.created_at, name, object.id)
+    });
+    records
 }
 
 fn user_record(state: &State, object: &ScimObject) -> Option<ScimUserRecord> {

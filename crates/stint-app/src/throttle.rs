@@ -65,14 +65,8 @@ pub struct SignInThrottle {
     tables: Mutex<Tables>,
 }
 
-/// Shows the limits only: the key would let a reader of logs reverse pseudonyms by guessing.
-impl std::fmt::Debug for SignInThrottle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignInThrottle")
-            .field("limits", &self.limits)
-            .finish_non_exhaustive()
-    }
-}
+// Shows the limits only: the key would let a reader of logs reverse pseudonyms by guessing.
+stint_core::redacted_debug!(SignInThrottle { limits });
 
 #[derive(Debug, Default)]
 struct Tables {

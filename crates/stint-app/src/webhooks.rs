@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::engine::Attempt;
 use crate::error::AppResult;
+use crate::use_cases::rule_use_cases;
 use crate::{App, CallMeta, Committed, Session};
 
 /// The channel name the outbox stores webhook calls under.
@@ -28,6 +29,15 @@ pub struct MessageDeliveries {
     pub attempts: Vec<DeliveryAttempt>,
 }
 
+rule_use_cases! {
+    update_webhook(id: WebhookId, patch: WebhookPatch) -> Webhook = decide(
+        Attempt::new("webhook.update", "webhook", id),
+        rules::update);
+    delete_webhook(id: WebhookId) -> () = decide_alone(
+        Attempt::new("webhook.delete", "webhook", id),
+        rules::delete);
+}
+
 impl App {
     /// Subscribes a URL; the committed subscription carries its new secret, for the caller to
     /// show this once.
@@ -41,33 +51,6 @@ impl App {
         let attempt = Attempt::new("webhook.create", "webhook", rules::host_of(&input.url));
         self.decide(session, meta, attempt, move |state, ctx| {
             rules::create(state, ctx, input, secret)
-        })
-        .await
-    }
-
-    pub async fn update_webhook(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        id: WebhookId,
-        patch: WebhookPatch,
-    ) -> AppResult<Committed<Webhook>> {
-        let attempt = Attempt::new("webhook.update", "webhook", id);
-        self.decide(session, meta, attempt, move |state, ctx| {
-            rules::update(state, ctx, id, patch)
-        })
-        .await
-    }
-
-    pub async fn delete_webhook(
-        &self,
-        session: &Session,
-        meta: &CallMeta,
-        id: WebhookId,
-    ) -> AppResult<Committed<()>> {
-        let attempt = Attempt::new("webhook.delete", "webhook", id);
-        self.decide_alone(session, meta, attempt, move |state, ctx| {
-            rules::delete(state, ctx, id)
         })
         .await
     }

@@ -165,27 +165,13 @@ impl<'a> Look<'a> {
     }
 
     fn group(&self, id: GroupId) -> Concerned {
-        Concerned {
-            object_type: "group",
-            id: id.to_string(),
-            display_name: self
-                .state
-                .groups
-                .get(&id)
-                .map_or_else(String::new, |g| g.display_name.clone()),
-        }
+        let group = self.state.groups.get(&id);
+        concerned("group", id, group.map(|g| g.display_name.as_str()))
     }
 
     fn user(&self, id: UserId) -> Concerned {
-        Concerned {
-            object_type: "user",
-            id: id.to_string(),
-            display_name: self
-                .state
-                .users
-                .get(&id)
-                .map_or_else(String::new, |u| u.display_name.clone()),
-        }
+        let user = self.state.users.get(&id);
+        concerned("user", id, user.map(|u| u.display_name.as_str()))
     }
 
     fn principal(&self, id: PrincipalId) -> Concerned {
@@ -604,6 +590,19 @@ fn listed(objects: &[Concerned]) -> String {
     match objects.len().saturating_sub(SHOWN) {
         0 => names.join(", "),
         more => format!("{} and {more} more", names.join(", ")),
+    }
+}
+
+/// An object a finding concerns; one that no longer exists has an empty name.
+fn concerned(
+    object_type: &'static str,
+    id: impl ToString,
+    display_name: Option<&str>,
+) -> Concerned {
+    Concerned {
+        object_type,
+        id: id.to_string(),
+        display_name: display_name.unwrap_or_default().to_owned(),
     }
 }
 

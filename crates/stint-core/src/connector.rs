@@ -8,8 +8,6 @@
 pub mod events;
 mod wanted;
 
-use std::fmt;
-
 pub use crate::ids::{ConnectorId, LinkId};
 use crate::ids::{GroupId, UserId};
 use crate::schedule::Access;
@@ -29,11 +27,7 @@ impl ConnectorSecret {
     }
 }
 
-impl fmt::Debug for ConnectorSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ConnectorSecret(<redacted>)")
-    }
-}
+crate::redacted_debug!(ConnectorSecret);
 
 /// What kind of system a connector writes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

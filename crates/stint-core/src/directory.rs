@@ -30,11 +30,7 @@ pub struct Tenant {
 #[serde(transparent)]
 pub struct PasswordHash(pub String);
 
-impl fmt::Debug for PasswordHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PasswordHash(<redacted>)")
-    }
-}
+crate::redacted_debug!(PasswordHash);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {

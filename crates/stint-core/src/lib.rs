@@ -45,6 +45,7 @@ pub mod notify;
 pub mod policy;
 pub mod policy_rules;
 pub mod protection;
+mod redacted;
 pub mod request;
 pub mod role_request;
 pub mod rules;

@@ -4,8 +4,6 @@
 //! reads the clock. A code is matched against the current step and one step either side (clock
 //! skew), and the step it matched is returned so that the caller can refuse a replay of it.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use totp_rs::{Algorithm, Secret, TOTP};
@@ -57,11 +55,7 @@ impl TotpSecret {
     }
 }
 
-impl fmt::Debug for TotpSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TotpSecret(<redacted>)")
-    }
-}
+crate::redacted_debug!(TotpSecret);
 
 impl Serialize for TotpSecret {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -93,11 +87,7 @@ impl TotpCode {
     }
 }
 
-impl fmt::Debug for TotpCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TotpCode(<redacted>)")
-    }
-}
+crate::redacted_debug!(TotpCode);
 
 /// A user's TOTP authenticator. It counts as a second factor only once `confirmed` by a first code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

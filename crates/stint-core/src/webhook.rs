@@ -1,8 +1,6 @@
 //! Webhook subscriptions (N3): where Stint posts the events an administrator asked for, signed with
 //! a secret that only the subscription's owner was shown.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -51,11 +49,7 @@ impl WebhookSecret {
     }
 }
 
-impl fmt::Debug for WebhookSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("WebhookSecret(<redacted>)")
-    }
-}
+crate::redacted_debug!(WebhookSecret);
 
 /// One subscription.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,6 +25,23 @@ macro_rules! answers {
     )*};
 }
 
+/// A type per kind of object: what every operation on one of them may answer besides its own,
+/// that the caller may not manage them (403) or there is no such object (404).
+macro_rules! refusals {
+    ($($(#[$doc:meta])* $type:ident: $forbidden:ident, $forbidden_description:tt,
+        $missing:ident, $missing_description:tt;)*) => {$(
+        $(#[$doc])*
+        #[derive(IntoResponses)]
+        #[allow(dead_code)]
+        pub enum $type {
+            #[response(status = 403, description = $forbidden_description)]
+            $forbidden,
+            #[response(status = 404, description = $missing_description)]
+            $missing,
+        }
+    )*};
+}
+
 path_parameters! {
     GroupPath: id, "The group's id";
     UserPath: id, "The user's id or userPrincipalName";
@@ -74,29 +91,12 @@ answers! {
     NotAdvisorReader: 403, "Not a Global or Privileged Role Administrator";
 }
 
-/// What every operation on one connector may answer besides its own.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum ConnectorRefusals {
-    #[response(
-        status = 403,
-        description = "Not a Global or Privileged Role Administrator"
-    )]
-    NotConnectorManager,
-    #[response(status = 404, description = "No such connector or link")]
-    NoSuchConnector,
-}
-
-/// What every operation on one subscription may answer besides its own: the caller may not manage
-/// webhooks, or there is no such subscription.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum SubscriptionRefusals {
-    #[response(
-        status = 403,
-        description = "Not a Global or Privileged Role Administrator"
-    )]
-    NotWebhookManager,
-    #[response(status = 404, description = "No such subscription")]
-    NoSuchSubscription,
+refusals! {
+    /// What every operation on one connector may answer besides its own.
+    ConnectorRefusals: NotConnectorManager, "Not a Global or Privileged Role Administrator",
+        NoSuchConnector, "No such connector or link";
+    /// What every operation on one subscription may answer besides its own: the caller may not
+    /// manage webhooks, or there is no such subscription.
+    SubscriptionRefusals: NotWebhookManager, "Not a Global or Privileged Role Administrator",
+        NoSuchSubscription, "No such subscription";
 }

@@ -39,12 +39,8 @@ pub fn run(args: BackupArgs) -> ExitCode {
         eprintln!("{POSTGRES_PROCEDURE}");
         return ExitCode::FAILURE;
     }
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = crate::started(tokio::runtime::Runtime::new()) else {
+        return ExitCode::FAILURE;
     };
     let shown = redacted(&args.database);
     match runtime.block_on(stint_store_sqlite::backup::backup(&args.database, &args.to)) {

@@ -180,13 +180,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// The async runtime, or `None` once the failure to start it is told.
+fn started(runtime: std::io::Result<tokio::runtime::Runtime>) -> Option<tokio::runtime::Runtime> {
+    runtime
+        .inspect_err(|error| eprintln!("error: cannot start the async runtime: {error}"))
+        .ok()
+}
+
 fn serve_blocking(args: serve::ServeArgs) -> ExitCode {
-    let runtime = match args.runtime() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = started(args.runtime()) else {
+        return ExitCode::FAILURE;
     };
     match runtime.block_on(serve::run(args)) {
         Ok(()) => ExitCode::SUCCESS,

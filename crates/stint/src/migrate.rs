@@ -25,12 +25,8 @@ fn schema_version(database: &str) -> i64 {
 }
 
 pub fn run(args: MigrateArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = crate::started(tokio::runtime::Runtime::new()) else {
+        return ExitCode::FAILURE;
     };
     let shown = redacted(&args.database.url);
     match runtime.block_on(open_store(&args.database.url, true)) {

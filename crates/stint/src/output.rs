@@ -53,6 +53,15 @@ impl Output {
         print_line(&text);
     }
 
+    /// Prints `value` as pretty JSON, or in table mode the line `said` makes.
+    pub fn either(&self, value: &Value, said: impl FnOnce() -> String) {
+        if self.is_json() {
+            self.json(value);
+        } else {
+            self.line(&said());
+        }
+    }
+
     /// Prints a line of text on stdout (table mode).
     pub fn line(&self, text: &str) {
         print_line(text);

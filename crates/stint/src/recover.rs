@@ -44,12 +44,8 @@ pub fn run(args: RecoverAdminArgs) -> ExitCode {
             }
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = crate::started(tokio::runtime::Runtime::new()) else {
+        return ExitCode::FAILURE;
     };
     match runtime.block_on(recover(&args)) {
         Ok(()) => ExitCode::SUCCESS,

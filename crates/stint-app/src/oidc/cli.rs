@@ -41,13 +41,7 @@ pub struct CliReturn {
     pub state: String,
 }
 
-impl std::fmt::Debug for CliReturn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CliReturn")
-            .field("redirect_uri", &self.redirect_uri)
-            .finish_non_exhaustive()
-    }
-}
+stint_core::redacted_debug!(CliReturn { redirect_uri });
 
 /// The sealed content of a code.
 #[derive(Serialize, Deserialize)]

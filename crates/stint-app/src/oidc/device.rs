@@ -26,16 +26,12 @@ pub struct DeviceStarted {
     pub interval: i64,
 }
 
-impl std::fmt::Debug for DeviceStarted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceStarted")
-            .field("user_code", &self.user_code)
-            .field("verification_uri", &self.verification_uri)
-            .field("expires_in", &self.expires_in)
-            .field("interval", &self.interval)
-            .finish_non_exhaustive()
-    }
-}
+stint_core::redacted_debug!(DeviceStarted {
+    user_code,
+    verification_uri,
+    expires_in,
+    interval
+});
 
 /// One poll's answer.
 #[derive(Debug)]

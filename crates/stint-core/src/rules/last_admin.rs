@@ -190,14 +190,10 @@ pub struct Recovery {
     pub operator: String,
 }
 
-impl std::fmt::Debug for Recovery {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Recovery")
-            .field("user_principal_name", &self.user_principal_name)
-            .field("operator", &self.operator)
-            .finish_non_exhaustive()
-    }
-}
+crate::redacted_debug!(Recovery {
+    user_principal_name,
+    operator
+});
 
 /// The way back in: the named user is enabled (created if missing), gets a new password and loses
 /// their TOTP authenticator, and gets an active, permanent Global Administrator assignment unless

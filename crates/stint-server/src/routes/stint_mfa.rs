@@ -40,11 +40,7 @@ struct CodeBody {
     code: String,
 }
 
-impl std::fmt::Debug for CodeBody {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CodeBody(<redacted>)")
-    }
-}
+stint_core::redacted_debug!(CodeBody);
 
 /// What to reset; at least one of the two.
 #[derive(Deserialize, ToSchema)]

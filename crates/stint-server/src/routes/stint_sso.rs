@@ -37,13 +37,7 @@ pub struct Redeem {
     redirect_uri: String,
 }
 
-impl std::fmt::Debug for Redeem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Redeem")
-            .field("redirect_uri", &self.redirect_uri)
-            .finish_non_exhaustive()
-    }
-}
+stint_core::redacted_debug!(Redeem { redirect_uri });
 
 /// O4: redeems the code of a command-line sign-in through the identity provider for a bearer
 /// token. A code works once, for two minutes, with its verifier only.

@@ -78,11 +78,7 @@ struct PasswordProfile {
     _force_change_password_next_sign_in_with_mfa: Option<bool>,
 }
 
-impl std::fmt::Debug for PasswordProfile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PasswordProfile(<redacted>)")
-    }
-}
+stint_core::redacted_debug!(PasswordProfile);
 
 graph_patch_body! {
     struct UserPatchBody {

@@ -197,17 +197,15 @@ pub fn unassign(ctx: &Ctx, args: UnassignArgs) -> CliResult<()> {
         body["justification"] = Value::String(reason.clone());
     }
     let request = client.post(&family.path("ScheduleRequests"), &body)?;
-    if ctx.out.is_json() {
-        ctx.out.json(&request);
-    } else {
-        ctx.out.line(&format!(
+    ctx.out.either(&request, || {
+        format!(
             "Removed the {} of {} from {} (request {}).",
             sentence_access(family, access),
             group.display_name,
             principal.label(),
             request.get("id").and_then(Value::as_str).unwrap_or("-"),
-        ));
-    }
+        )
+    });
     Ok(())
 }
 

@@ -146,21 +146,22 @@ fn save(ctx: &Ctx, client: &Client, token: &str, username: &str, lifetime: i64) 
         expires_at: Utc::now() + TimeDelta::seconds(lifetime),
     };
     let path = credentials::save(&saved)?;
-    if ctx.out.is_json() {
-        ctx.out.json(&json!({
+    ctx.out.either(
+        &json!({
             "server": saved.server,
             "username": saved.username,
             "expiresAt": rfc3339(saved.expires_at),
             "credentialsFile": path.display().to_string(),
-        }));
-    } else {
-        ctx.out.line(&format!(
-            "Signed in to {} as {} until {}.",
-            saved.server,
-            saved.username,
-            format_time(&rfc3339(saved.expires_at))
-        ));
-    }
+        }),
+        || {
+            format!(
+                "Signed in to {} as {} until {}.",
+                saved.server,
+                saved.username,
+                format_time(&rfc3339(saved.expires_at))
+            )
+        },
+    );
     Ok(())
 }
 
@@ -230,12 +231,10 @@ fn password(args: &LoginArgs) -> CliResult<String> {
 pub fn logout(ctx: &Ctx, _args: LogoutArgs) -> CliResult<()> {
     let saved = credentials::load().unwrap_or(None);
     let Some(saved) = saved else {
-        if ctx.out.is_json() {
-            ctx.out
-                .json(&json!({ "server": null, "username": null, "signedOut": false }));
-        } else {
-            ctx.out.line("You were not signed in.");
-        }
+        ctx.out.either(
+            &json!({ "server": null, "username": null, "signedOut": false }),
+            || "You were not signed in.".to_owned(),
+        );
         return Ok(());
     };
     // End the token on the server first, then forget it whatever the server said.
@@ -257,18 +256,14 @@ pub fn logout(ctx: &Ctx, _args: LogoutArgs) -> CliResult<()> {
             });
         }
     }
-    if ctx.out.is_json() {
-        ctx.out.json(&json!({
+    ctx.out.either(
+        &json!({
             "server": saved.server,
             "username": saved.username,
             "signedOut": true,
-        }));
-    } else {
-        ctx.out.line(&format!(
-            "Signed out of {} ({}).",
-            saved.server, saved.username
-        ));
-    }
+        }),
+        || format!("Signed out of {} ({}).", saved.server, saved.username),
+    );
     Ok(())
 }
 

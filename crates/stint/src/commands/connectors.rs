@@ -154,16 +154,12 @@ fn add(ctx: &Ctx, args: AddArgs) -> CliResult<()> {
     }
     let client = ctx.client()?;
     let created = client.post(CONNECTORS, &body)?;
-    if ctx.out.is_json() {
-        ctx.out.json(&created);
-    } else {
-        ctx.out.line(&format!(
+    ctx.out.either(&created, || format!(
             "Made connector {} ({}). `stint connectors link {} --group GROUP --target TARGET` links a group.",
             rows::text(&created, "displayName"),
             rows::text(&created, "id"),
             rows::text(&created, "id"),
         ));
-    }
     Ok(())
 }
 
@@ -180,16 +176,14 @@ fn link(ctx: &Ctx, args: LinkArgs) -> CliResult<()> {
     }
     let path = format!("{CONNECTORS}/{}/links", segment(&args.id));
     let created = client.post(&path, &body)?;
-    if ctx.out.is_json() {
-        ctx.out.json(&created);
-    } else {
-        ctx.out.line(&format!(
+    ctx.out.either(&created, || {
+        format!(
             "Linked {} to {} ({}).",
             group.display_name,
             args.target,
             rows::text(&created, "id"),
-        ));
-    }
+        )
+    });
     Ok(())
 }
 

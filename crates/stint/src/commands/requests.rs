@@ -171,11 +171,8 @@ pub fn cancel(ctx: &Ctx, args: CancelArgs) -> CliResult<()> {
     })?;
     client.post_empty(&format!("{}/cancel", request_path(family, id)))?;
     let request = client.get(&request_path(family, id), &[])?;
-    if ctx.out.is_json() {
-        ctx.out.json(&request);
-    } else {
-        ctx.out.line(&format!("Canceled request {id}."));
-    }
+    ctx.out
+        .either(&request, || format!("Canceled request {id}."));
     Ok(())
 }
 

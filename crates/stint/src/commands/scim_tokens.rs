@@ -95,13 +95,12 @@ fn revoke(ctx: &Ctx, args: TokenArgs) -> CliResult<()> {
     let client = ctx.client()?;
     let path = format!("{TOKENS}/{}", segment(&args.id));
     client.send(Method::DELETE, &path, &[], None)?;
-    if ctx.out.is_json() {
-        ctx.out.json(&json!({ "id": args.id, "revoked": true }));
-    } else {
-        ctx.out.line(&format!(
-            "Revoked provisioning token {}: SCIM calls with it are refused from now on.",
-            args.id
-        ));
-    }
+    ctx.out
+        .either(&json!({ "id": args.id, "revoked": true }), || {
+            format!(
+                "Revoked provisioning token {}: SCIM calls with it are refused from now on.",
+                args.id
+            )
+        });
     Ok(())
 }

@@ -367,14 +367,9 @@ pub fn deactivate(ctx: &Ctx, args: DeactivateArgs) -> CliResult<()> {
         body["justification"] = Value::String(reason.clone());
     }
     let request = client.post(&Family::Assignment.path("ScheduleRequests"), &body)?;
-    if ctx.out.is_json() {
-        ctx.out.json(&request);
-    } else {
-        ctx.out.line(&format!(
-            "Deactivated your {access}ship of {}.",
-            group.display_name
-        ));
-    }
+    ctx.out.either(&request, || {
+        format!("Deactivated your {access}ship of {}.", group.display_name)
+    });
     Ok(())
 }
 
@@ -410,16 +405,12 @@ pub fn extend_or_renew(ctx: &Ctx, args: ExtendArgs, ask: Ask) -> CliResult<()> {
         body["ticketInfo"] = ticket.to_json();
     }
     let request = client.post(&family.path("ScheduleRequests"), &body)?;
-    if ctx.out.is_json() {
-        ctx.out.json(&request);
-    } else {
-        ctx.out.line(&format!(
+    ctx.out.either(&request, || format!(
             "Asked the administrators of {} to {verb} your {} {access}ship (request {}).\n`stint requests --pending` shows it.",
             group.display_name,
             family.kind(),
             request.get("id").and_then(Value::as_str).unwrap_or("-"),
         ));
-    }
     Ok(())
 }
 

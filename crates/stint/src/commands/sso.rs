@@ -32,13 +32,7 @@ pub struct Issued {
     pub expires_in: i64,
 }
 
-impl std::fmt::Debug for Issued {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Issued")
-            .field("expires_in", &self.expires_in)
-            .finish_non_exhaustive()
-    }
-}
+stint_core::redacted_debug!(Issued { expires_in });
 
 /// Signs in through the identity provider with the loopback redirect, or the device grant.
 pub fn sign_in(client: &Client, device: bool, open_browser: bool) -> CliResult<Issued> {

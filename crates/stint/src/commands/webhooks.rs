@@ -149,14 +149,13 @@ fn remove(ctx: &Ctx, args: WebhookArgs) -> CliResult<()> {
     let client = ctx.client()?;
     let path = format!("{WEBHOOKS}/{}", segment(&args.id));
     client.send(Method::DELETE, &path, &[], None)?;
-    if ctx.out.is_json() {
-        ctx.out.json(&json!({ "id": args.id, "deleted": true }));
-    } else {
-        ctx.out.line(&format!(
+    ctx.out
+        .either(&json!({ "id": args.id, "deleted": true }), || {
+            format!(
             "Deleted webhook {}. `stint webhooks deliveries {}` still shows what was sent to it.",
             args.id, args.id
-        ));
-    }
+        )
+        });
     Ok(())
 }
 

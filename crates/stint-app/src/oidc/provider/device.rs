@@ -30,15 +30,11 @@ fn five() -> i64 {
     5
 }
 
-impl std::fmt::Debug for DeviceAuthorization {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceAuthorization")
-            .field("verification_uri", &self.verification_uri)
-            .field("expires_in", &self.expires_in)
-            .field("interval", &self.interval)
-            .finish_non_exhaustive()
-    }
-}
+stint_core::redacted_debug!(DeviceAuthorization {
+    verification_uri,
+    expires_in,
+    interval
+});
 
 /// One poll's answer (RFC 8628 §3.5).
 #[derive(Debug)]

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{check_external_id, check_version, fresh, live_object, touched, Provisioner};
+use super::{check_external_id, current, fresh, hidden, live_object, touched, Provisioner};
 use crate::change::{Change, Decision};
 use crate::directory::{Group, GroupKind, GroupSource};
 use crate::ids::{GroupId, PrincipalId};
@@ -118,8 +118,7 @@ pub fn write_group(
     expected: Option<u64>,
     edit: impl FnOnce(&Group, &ScimObject, &BTreeSet<Uuid>) -> Result<ScimGroupInput, Violation>,
 ) -> Result<Decision, Violation> {
-    let (current, object) = scim_group(state, id)?;
-    check_version(object, expected)?;
+    let (current, object) = scim_group(state, id, expected)?;
     let members = members_of(state, current.id, ctx.now);
     let input = edit(current, object, &members)?;
     input.check()?;
@@ -166,13 +165,9 @@ pub fn delete_group(
     id: Uuid,
     expected: Option<u64>,
 ) -> Result<Decision, Violation> {
-    let (current, object) = scim_group(state, id)?;
-    check_version(object, expected)?;
+    let (current, object) = scim_group(state, id, expected)?;
     let mut decision = group_deletion(state, ctx, current);
-    decision.push(Change::ScimObject(ScimObject {
-        deleted_at: Some(ctx.now),
-        ..touched(object, ctx.now)
-    }));
+    decision.push(hidden(object, ctx.now));
     decision.record(
         provisioner
             .event(ctx, "scim.group.delete", "group", id)
@@ -186,12 +181,14 @@ pub fn delete_group(
     Ok(decision)
 }
 
-fn scim_group(state: &State, id: Uuid) -> Result<(&Group, &ScimObject), Violation> {
-    let object = live_object(state, ScimKind::Group, id)?;
-    let group = state
-        .live_group(GroupId(id))
-        .ok_or_else(|| Violation::not_found(format!("Group '{id}'")))?;
-    Ok((group, object))
+fn scim_group(
+    state: &State,
+    id: Uuid,
+    expected: Option<u64>,
+) -> Result<(&Group, &ScimObject), Violation> {
+    current(state, (ScimKind::Group, "Group"), id, expected, |state| {
+        state.live_group(GroupId(id))
+    })
 }
 
 /// Adds the members in `wanted` but not in `current`, and ends those in `current` but not in

@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::audit::AuditRecord;
+use crate::change::Change;
 use crate::rules::Context;
 use crate::scim::{ScimKind, ScimObject};
 use crate::spec::Rule;
@@ -70,6 +71,29 @@ fn check_version(object: &ScimObject, expected: Option<u64>) -> Result<(), Viola
         )),
         _ => Ok(()),
     }
+}
+
+/// The live SCIM object `id` of `kind` and what `find` says it stands for (a `noun` that is
+/// missing is not found), if `expected` is its version.
+fn current<'s, T>(
+    state: &'s State,
+    (kind, noun): (ScimKind, &str),
+    id: Uuid,
+    expected: Option<u64>,
+    find: impl FnOnce(&'s State) -> Option<&'s T>,
+) -> Result<(&'s T, &'s ScimObject), Violation> {
+    let object = live_object(state, kind, id)?;
+    let found = find(state).ok_or_else(|| Violation::not_found(format!("{noun} '{id}'")))?;
+    check_version(object, expected)?;
+    Ok((found, object))
+}
+
+/// `object` deleted at `now`: hidden from SCIM, its history kept.
+fn hidden(object: &ScimObject, now: DateTime<Utc>) -> Change {
+    Change::ScimObject(ScimObject {
+        deleted_at: Some(now),
+        ..touched(object, now)
+    })
 }
 
 /// The next version of `object`, changed at `now`.

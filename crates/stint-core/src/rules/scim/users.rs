@@ -6,7 +6,7 @@
 
 use uuid::Uuid;
 
-use super::{check_external_id, check_version, fresh, live_object, touched, Provisioner};
+use super::{check_external_id, current, fresh, hidden, touched, Provisioner};
 use crate::change::{Change, Decision};
 use crate::directory::{PasswordHash, User};
 use crate::ids::UserId;
@@ -121,8 +121,7 @@ pub fn write_user(
     expected: Option<u64>,
     edit: impl FnOnce(&User, &ScimObject) -> Result<ScimUserInput, Violation>,
 ) -> Result<Decision, Violation> {
-    let (current, object) = scim_user(state, id)?;
-    check_version(object, expected)?;
+    let (current, object) = scim_user(state, id, expected)?;
     let input = edit(current, object)?;
     input.check()?;
     refuse_taken_name(state, &input.user_name, Some(current.id))?;
@@ -175,18 +174,14 @@ pub fn delete_user(
     id: Uuid,
     expected: Option<u64>,
 ) -> Result<Decision, Violation> {
-    let (current, object) = scim_user(state, id)?;
-    check_version(object, expected)?;
+    let (current, object) = scim_user(state, id, expected)?;
     let mut decision = Decision::new();
     let ended = end_sessions(state, current.id, &mut decision);
     decision.push(Change::User(User {
         account_enabled: false,
         ..current.clone()
     }));
-    decision.push(Change::ScimObject(ScimObject {
-        deleted_at: Some(ctx.now),
-        ..touched(object, ctx.now)
-    }));
+    decision.push(hidden(object, ctx.now));
     decision.record(
         provisioner
             .event(ctx, "scim.user.delete", "user", id)
@@ -200,13 +195,14 @@ pub fn delete_user(
     Ok(decision)
 }
 
-fn scim_user(state: &State, id: Uuid) -> Result<(&User, &ScimObject), Violation> {
-    let object = live_object(state, ScimKind::User, id)?;
-    let user = state
-        .users
-        .get(&UserId(id))
-        .ok_or_else(|| Violation::not_found(format!("User '{id}'")))?;
-    Ok((user, object))
+fn scim_user(
+    state: &State,
+    id: Uuid,
+    expected: Option<u64>,
+) -> Result<(&User, &ScimObject), Violation> {
+    current(state, (ScimKind::User, "User"), id, expected, |state| {
+        state.users.get(&UserId(id))
+    })
 }
 
 /// D1: `name` is no other user's.

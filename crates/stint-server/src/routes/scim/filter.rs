@@ -214,19 +214,25 @@ impl Parser {
     }
 
     fn or(&mut self, depth: usize) -> Result<Filter, ScimError> {
-        let mut left = self.and(depth)?;
-        while self.peek().is_some_and(|t| t.is_word("or")) {
-            self.at += 1;
-            left = Filter::Or(Box::new(left), Box::new(self.and(depth)?));
-        }
-        Ok(left)
+        self.joined(depth, "or", Self::and, Filter::Or)
     }
 
     fn and(&mut self, depth: usize) -> Result<Filter, ScimError> {
-        let mut left = self.unary(depth)?;
-        while self.peek().is_some_and(|t| t.is_word("and")) {
+        self.joined(depth, "and", Self::unary, Filter::And)
+    }
+
+    /// `operand (word operand)*`, grouped from the left.
+    fn joined(
+        &mut self,
+        depth: usize,
+        word: &str,
+        operand: fn(&mut Self, usize) -> Result<Filter, ScimError>,
+        join: fn(Box<Filter>, Box<Filter>) -> Filter,
+    ) -> Result<Filter, ScimError> {
+        let mut left = operand(self, depth)?;
+        while self.peek().is_some_and(|t| t.is_word(word)) {
             self.at += 1;
-            left = Filter::And(Box::new(left), Box::new(self.unary(depth)?));
+            left = join(Box::new(left), Box::new(operand(self, depth)?));
         }
         Ok(left)
     }
