@@ -87,22 +87,35 @@ impl App {
         // The attempts that have ended are settled together, in one transaction, while the
         // others go on: a slow receiver holds back no other message's record, a crash re-sends
         // only what was in flight or not yet settled, and a burst costs a commit per chunk rather
-        // than per message.
-        let mut ended = stream::iter(claimed)
-            .map(|claimed| async move {
+        // than per message. Sending goes on while a chunk commits.
+        let (ended, mut settle_queue) = tokio::sync::mpsc::unbounded_channel();
+        // The queue closes when the last send has ended and `ended` is dropped with the stream.
+        let sending = stream::iter(claimed).for_each_concurrent(CONCURRENT_SENDS, move |claimed| {
+            let ended = ended.clone();
+            async move {
                 let id = claimed.message.id;
-                (id, self.attempt(courier, claimed).await)
-            })
-            .buffer_unordered(CONCURRENT_SENDS)
-            .ready_chunks(BATCH);
-        while let Some(chunk) = ended.next().await {
-            let held = self.settle(&courier.worker, &chunk).await?;
-            for ((id, _), held) in chunk.iter().zip(held) {
-                if !held {
-                    tracing::warn!(%id, "a delivery outlasted its claim; another worker has it now");
+                let _ = ended.send((id, self.attempt(courier, claimed).await));
+            }
+        });
+        let settling = async {
+            while let Some(first) = settle_queue.recv().await {
+                let mut chunk = vec![first];
+                while chunk.len() < BATCH {
+                    match settle_queue.try_recv() {
+                        Ok(next) => chunk.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let held = self.settle(&courier.worker, &chunk).await?;
+                for ((id, _), held) in chunk.iter().zip(held) {
+                    if !held {
+                        tracing::warn!(%id, "a delivery outlasted its claim; another worker has it now");
+                    }
                 }
             }
-        }
+            AppResult::Ok(())
+        };
+        tokio::try_join!(async { AppResult::Ok(sending.await) }, settling)?;
         Ok(count)
     }
 
