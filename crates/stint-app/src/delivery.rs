@@ -115,7 +115,11 @@ impl App {
             }
             AppResult::Ok(())
         };
-        tokio::try_join!(async { AppResult::Ok(sending.await) }, settling)?;
+        let sending = async {
+            sending.await;
+            AppResult::Ok(())
+        };
+        tokio::try_join!(sending, settling)?;
         Ok(count)
     }
 
