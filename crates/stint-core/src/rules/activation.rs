@@ -115,7 +115,7 @@ fn activate(
             "An activation may last at most {}; ask for less.",
             settings.activation_maximum
         ),
-        state.schedules[&source.eligibility].effective_window().end,
+        source_end(state, input.principal_id, &source, ctx.now),
     )?;
     check_requirements(ctx, input, settings)?;
     check_not_active(state, input, &window)?;
@@ -196,6 +196,28 @@ pub fn find_eligibility(
             eligibility: s.id,
             member_type: MemberType::Group,
         })
+}
+
+/// V1, V6, V7: when what lets `principal` activate ends, if nothing changes: the eligibility's
+/// end, and through a group also the end of the principal's way into that group, so that an
+/// activation never outlasts its source even before the scheduler records the expiry.
+fn source_end(
+    state: &State,
+    principal: PrincipalId,
+    source: &ActivationSource,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let eligibility = &state.schedules[&source.eligibility];
+    let eligible_until = eligibility.effective_window().end;
+    if source.member_type != MemberType::Group {
+        return eligible_until;
+    }
+    let via = GroupId(eligibility.principal_id.0);
+    let reach_until = state
+        .index()
+        .member_reach(principal, via, now)
+        .and_then(|reach| reach.until);
+    [eligible_until, reach_until].into_iter().flatten().min()
 }
 
 /// V2: justification, ticket and a recent MFA, as the policy requires; all failures named at once.

@@ -157,11 +157,35 @@ fn v6_v7_expiry_of_the_membership_ends_the_activation() {
     let activation = activate(&mut f, finance, ursula);
     let later = t0() + hours(1) + seconds(1);
     let expiries = Tick::new(&f.state, later, || f.fresh_id()).record_expiries();
+    // The activation ended with the membership (it was made to), and is recorded expired with
+    // it; nothing is left for the follow-up to end.
+    let expired: Vec<ScheduleId> = expiries.schedules().iter().map(|s| s.id).collect();
+    assert!(expired.contains(&activation), "{expired:?}");
     let follow = ends_following(&f.state, &expiries, later, &mut || f.fresh_id());
-    assert_eq!(
-        follow.schedules().iter().map(|s| s.id).collect::<Vec<_>>(),
-        vec![activation]
+    assert!(follow.schedules().is_empty(), "{follow:?}");
+}
+
+#[test]
+fn v6_v7_an_activation_through_a_group_ends_when_the_way_into_the_group_does() {
+    let mut f = Fixture::new();
+    let ursula = f.user("ursula");
+    let tier = f.group("Tier 1");
+    let finance = f.group("Finance");
+    f.managed(finance);
+    f.schedule(
+        tier,
+        ursula,
+        Access::Member,
+        ScheduleKind::Active,
+        window(t0() - days(1), t0() + hours(1)),
     );
+    f.eligible_member(finance, tier);
+    let activation = activate(&mut f, finance, ursula);
+    // Asked for the policy's longest; it ends with her membership of Tier 1, so no check after
+    // that reports her a member of Finance, whether or not the scheduler has run.
+    assert_eq!(f.schedule_of(activation).window.end, Some(t0() + hours(1)));
+    let later = t0() + hours(1) + seconds(1);
+    assert!(!f.state.is_effective_member(ursula.into(), finance, later));
 }
 
 #[test]
