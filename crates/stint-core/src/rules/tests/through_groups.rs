@@ -139,8 +139,9 @@ fn v6_the_end_follows_a_chain_of_activations() {
     assert_eq!(ended, wanted, "Finance was her way into Vault");
 }
 
-#[test]
-fn v6_v7_expiry_of_the_membership_ends_the_activation() {
+/// Ursula, member of Tier 1 until `t0 + 1 hour`, activated her membership of Finance through
+/// Tier 1's eligibility at `t0`: the fixture, Ursula, Finance and her activation.
+fn activated_through_a_membership_ending_in_an_hour() -> (Fixture, UserId, GroupId, ScheduleId) {
     let mut f = Fixture::new();
     let ursula = f.user("ursula");
     let tier = f.group("Tier 1");
@@ -155,6 +156,12 @@ fn v6_v7_expiry_of_the_membership_ends_the_activation() {
     );
     f.eligible_member(finance, tier);
     let activation = activate(&mut f, finance, ursula);
+    (f, ursula, finance, activation)
+}
+
+#[test]
+fn v6_v7_expiry_of_the_membership_ends_the_activation() {
+    let (f, _, _, activation) = activated_through_a_membership_ending_in_an_hour();
     let later = t0() + hours(1) + seconds(1);
     let expiries = Tick::new(&f.state, later, || f.fresh_id()).record_expiries();
     // The activation ended with the membership (it was made to), and is recorded expired with
@@ -167,20 +174,7 @@ fn v6_v7_expiry_of_the_membership_ends_the_activation() {
 
 #[test]
 fn v6_v7_an_activation_through_a_group_ends_when_the_way_into_the_group_does() {
-    let mut f = Fixture::new();
-    let ursula = f.user("ursula");
-    let tier = f.group("Tier 1");
-    let finance = f.group("Finance");
-    f.managed(finance);
-    f.schedule(
-        tier,
-        ursula,
-        Access::Member,
-        ScheduleKind::Active,
-        window(t0() - days(1), t0() + hours(1)),
-    );
-    f.eligible_member(finance, tier);
-    let activation = activate(&mut f, finance, ursula);
+    let (f, ursula, finance, activation) = activated_through_a_membership_ending_in_an_hour();
     // Asked for the policy's longest; it ends with her membership of Tier 1, so no check after
     // that reports her a member of Finance, whether or not the scheduler has run.
     assert_eq!(f.schedule_of(activation).window.end, Some(t0() + hours(1)));
