@@ -35,11 +35,6 @@ const LEASE: TimeDelta = TimeDelta::seconds(180);
 const CONCURRENT_SENDS: usize = stint_notify::SMTP_CONNECTIONS;
 const BATCH: usize = 4 * CONCURRENT_SENDS;
 
-/// Ended attempts are recorded this many at a time, or all that ended within [`SETTLE_LINGER`] of
-/// the first waiting, or what is left when the round's sends are over.
-const SETTLE_CHUNK: usize = 2 * CONCURRENT_SENDS;
-const SETTLE_LINGER: Duration = Duration::from_millis(200);
-
 /// How long a worker keeps trying to record sent messages in a store that refuses the write.
 const SETTLE_PATIENCE: Duration = Duration::from_secs(30);
 
@@ -90,10 +85,9 @@ impl App {
             .await?;
         let count = claimed.len();
         // The attempts that have ended are settled together, in one transaction, while the
-        // others go on: a slow receiver holds back no other message's record for long, a crash
-        // re-sends only what was in flight or not yet settled, and a burst costs a commit per
-        // chunk rather than per message. Every commit takes a turn at the store's one writer,
-        // between the requests' commits, so chunks are made large (see `SETTLE_CHUNK`).
+        // others go on: a slow receiver holds back no other message's record, a crash re-sends
+        // only what was in flight or not yet settled, and a burst costs a commit per chunk rather
+        // than per message. Sending goes on while a chunk commits.
         let (ended, mut settle_queue) = tokio::sync::mpsc::unbounded_channel();
         // The queue closes when the last send has ended and `ended` is dropped with the stream.
         let sending = stream::iter(claimed).for_each_concurrent(CONCURRENT_SENDS, move |claimed| {
@@ -106,11 +100,10 @@ impl App {
         let settling = async {
             while let Some(first) = settle_queue.recv().await {
                 let mut chunk = vec![first];
-                let deadline = tokio::time::Instant::now() + SETTLE_LINGER;
-                while chunk.len() < SETTLE_CHUNK {
-                    match tokio::time::timeout_at(deadline, settle_queue.recv()).await {
-                        Ok(Some(next)) => chunk.push(next),
-                        Ok(None) | Err(_) => break,
+                while chunk.len() < BATCH {
+                    match settle_queue.try_recv() {
+                        Ok(next) => chunk.push(next),
+                        Err(_) => break,
                     }
                 }
                 let held = self.settle(&courier.worker, &chunk).await?;
