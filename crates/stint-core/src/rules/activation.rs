@@ -150,8 +150,15 @@ fn activate(
         window,
         request_id,
     );
+    let through = match source.member_type {
+        MemberType::Group => format!(
+            " through group {}, no later than the way into it",
+            state.schedules[&source.eligibility].principal_id
+        ),
+        _ => String::new(),
+    };
     let summary = format!(
-        "Activated {} of group {} until {}.",
+        "Activated {} of group {}{through} until {}.",
         input.target.access,
         input.target.group_id,
         window.end.map(|end| end.to_rfc3339()).unwrap_or_default()
