@@ -101,7 +101,6 @@ fn profile_page(console: &Console, errors: &Errors, message: Option<(Tone, &str,
                     }
                     dt { "This session" } dd { (mfa) }
                 }
-                (time_zone_form(console, errors))
             }
             section.card {
                 h2 { "Authenticator app" }
@@ -130,23 +129,32 @@ fn profile_page(console: &Console, errors: &Errors, message: Option<(Tone, &str,
                     }
                 }
             }
+            (time_zone_card(console, errors))
         }
     };
     page(console, Nav::Profile, head, body)
 }
 
-fn time_zone_form(console: &Console, errors: &Errors) -> Markup {
+fn time_zone_card(console: &Console, errors: &Errors) -> Markup {
     let zones: Vec<(String, String)> = std::iter::once(TimeZone::UTC)
         .chain(TimeZone::all().filter(|zone| !zone.is_utc()))
         .map(|zone| (zone.name().to_owned(), zone.name().replace('_', " ")))
         .collect();
-    let now = wording::time_text(console.now, console.zone());
+    let zone = console.zone();
+    let now = wording::time_text(console.now, zone);
+    let hint = if zone.is_utc() {
+        format!("Times are shown, and read from forms, in this zone. It is now {now}.")
+    } else {
+        format!("Times are shown, and read from forms, in this zone; hover over one to see it in UTC. It is now {now}.")
+    };
     html! {
-        form.stack method="post" action="/ui/profile/time-zone" {
-            (csrf_field(console))
-            (select(TIME_ZONE, "Time zone", &zones, console.zone().name(), errors,
-                Some(&format!("Times are shown and read in this zone; it is now {now}. Hover over a time to see it in UTC."))))
-            div.actions { button.button.secondary type="submit" { "Save time zone" } }
+        section.card {
+            h2 { "Time zone" }
+            form.stack method="post" action="/ui/profile/time-zone" {
+                (csrf_field(console))
+                (select(TIME_ZONE, "Your time zone", &zones, zone.name(), errors, Some(&hint)))
+                div.actions { button.button.secondary type="submit" { "Save time zone" } }
+            }
         }
     }
 }
