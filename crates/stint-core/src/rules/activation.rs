@@ -152,7 +152,7 @@ fn activate(
     );
     let through = match source.member_type {
         MemberType::Group => format!(
-            " through group {}, no later than the way into it",
+            " through group {}",
             state.schedules[&source.eligibility].principal_id
         ),
         _ => String::new(),
